@@ -1,0 +1,908 @@
+/**
+ * The span: a named, timed operation with attributes, events, links and a
+ * status.
+ *
+ * @module
+ */
+
+import { describe } from "./_describe.ts";
+import {
+  AttributeBag,
+  type Attributes,
+  DEFAULT_SPAN_LIMITS,
+  type ResolvedSpanLimits,
+  type SpanLimits,
+} from "./attributes.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { isValidSpanId, isValidTraceId } from "./ids.ts";
+import { SpanContext } from "./span_context.ts";
+
+/** What a span describes, as OpenTelemetry's `SpanKind` does. */
+export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer";
+
+/** The status of a span's operation. */
+export type SpanStatusCode = "unset" | "ok" | "error";
+
+/** A span's status: a code and, for errors, a message. */
+export interface SpanStatus {
+  /** The status code. */
+  readonly code: SpanStatusCode;
+  /** What went wrong; only kept with code `"error"`. */
+  readonly message?: string;
+}
+
+/** A timestamped event on a span. */
+export interface SpanEvent {
+  /** The event's name. */
+  readonly name: string;
+  /** When it happened, epoch milliseconds. */
+  readonly time: number;
+  /** Its attributes. */
+  readonly attributes: Readonly<Attributes>;
+  /** Attributes refused by the per-event limit or as invalid. */
+  readonly droppedAttributesCount: number;
+}
+
+/** A link from a span to another span's context. */
+export interface SpanLink {
+  /** The linked span's context. */
+  readonly context: SpanContext;
+  /** The link's attributes. */
+  readonly attributes: Readonly<Attributes>;
+  /** Attributes refused by the per-link limit or as invalid. */
+  readonly droppedAttributesCount: number;
+}
+
+/** The library (or tracer) that produced a span: the OTLP instrumentation scope. */
+export interface InstrumentationScope {
+  /** The scope's name, such as a package name. */
+  readonly name: string;
+  /** The scope's version. */
+  readonly version?: string;
+}
+
+/** Receives a span's start and end; the Tracer's processors sit behind it. */
+export interface SpanListener {
+  /** Called once, when the span starts. */
+  spanStarted(span: Span): void;
+  /** Called once, when the span ends. */
+  spanEnded(span: Span): void;
+}
+
+/**
+ * How a span is wired: its clock, limits, scope, and who hears of its start
+ * and end. A {@linkcode Tracer} passes one shared object to every span it
+ * makes; a span made with `new Span` alone needs none.
+ */
+export interface SpanInit {
+  /** Where times come from. Default {@linkcode systemClock}. */
+  readonly clock?: Clock;
+  /** Bounds on attributes, events and links. Default 128 of each. */
+  readonly limits?: SpanLimits;
+  /** The tracer's name and version. */
+  readonly instrumentationScope?: InstrumentationScope;
+  /** Hears of the span's start and end. */
+  readonly listener?: SpanListener;
+  /** `false` makes a span that records nothing (sampled out). Default `true`. */
+  readonly recording?: boolean;
+}
+
+/** The shape of {@linkcode Span.toJSON}'s result. */
+export interface SpanJSON {
+  /** The span's name. */
+  name: string;
+  /** The span's kind. */
+  kind: SpanKind;
+  /** 32 lowercase hex characters. */
+  traceId: string;
+  /** 16 lowercase hex characters. */
+  spanId: string;
+  /** The parent's span id; `null` for a root. */
+  parentSpanId: string | null;
+  /** W3C trace flags. */
+  traceFlags: number;
+  /** The W3C `tracestate` value; `null` when there is none. */
+  traceState: string | null;
+  /** Epoch milliseconds; `null` before start. */
+  startTime: number | null;
+  /** Epoch milliseconds; `null` before end. */
+  endTime: number | null;
+  /** Milliseconds; `null` before end. */
+  durationMs: number | null;
+  /** The status. */
+  status: SpanStatus;
+  /** The attributes. */
+  attributes: Attributes;
+  /** The events. */
+  events: { name: string; time: number; attributes: Attributes }[];
+  /** The links. */
+  links: { traceId: string; spanId: string; traceState?: string; attributes: Attributes }[];
+  /** Attributes dropped by limits or as invalid. */
+  droppedAttributesCount: number;
+  /** Events dropped by limits or as invalid. */
+  droppedEventsCount: number;
+  /** Links dropped by limits or as invalid. */
+  droppedLinksCount: number;
+}
+
+const KINDS: ReadonlySet<string> = new Set([
+  "internal",
+  "server",
+  "client",
+  "producer",
+  "consumer",
+]);
+const EMPTY_ATTRIBUTES: Readonly<Attributes> = Object.freeze({});
+const EMPTY_LIST: readonly never[] = Object.freeze([]);
+const UNSET: SpanStatus = Object.freeze({ code: "unset" });
+const OK: SpanStatus = Object.freeze({ code: "ok" });
+const DEFAULT_INIT: SpanInit = Object.freeze({});
+
+const CREATED = 0;
+const STARTED = 1;
+const ENDED = 2;
+
+/**
+ * A named, timed operation. Every mutator returns the span, so calls chain;
+ * after `end()` every mutation is ignored, and nothing a span is given can
+ * make it throw except a programming error (a non-string name, an unknown
+ * kind or status code, a non-numeric time).
+ *
+ * @example
+ * ```ts
+ * import { Span } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const span = new Span("checkout")
+ *   .start()
+ *   .setAttribute("cart.items", 3)
+ *   .addEvent("paid", { "payment.method": "card" })
+ *   .setStatus("ok")
+ *   .end();
+ * assert.equal(span.ended, true);
+ * assert.equal(JSON.parse(JSON.stringify(span)).attributes["cart.items"], 3);
+ * ```
+ */
+export class Span {
+  #name: string;
+  readonly #context: SpanContext;
+  readonly #kind: SpanKind;
+  readonly #init: SpanInit;
+  readonly #limits: ResolvedSpanLimits;
+  readonly #recording: boolean;
+  #state = CREATED;
+  #attributes: AttributeBag | undefined;
+  #events: SpanEvent[] | undefined;
+  #links: SpanLink[] | undefined;
+  #droppedEvents = 0;
+  #droppedLinks = 0;
+  #status: SpanStatus = UNSET;
+  #startTime: number | undefined;
+  #endTime: number | undefined;
+
+  /**
+   * Creates a span. It is not started: call {@linkcode Span.start}, or use
+   * {@linkcode Tracer.startSpan}, which does both.
+   *
+   * @param name What the operation is.
+   * @param context Its identity; a new root context when omitted.
+   * @param kind What kind of operation it is.
+   * @param init Clock, limits, scope and listener; see {@linkcode SpanInit}.
+   * @throws {TypeError} When `name` is not a string, `kind` is unknown, or
+   *   `context` is not a {@linkcode SpanContext}.
+   *
+   * @example
+   * ```ts
+   * import { Span, SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("query", SpanContext.newRoot(), "client");
+   * assert.equal(span.kind, "client");
+   * assert.equal(span.startTime, undefined);
+   * ```
+   */
+  constructor(
+    name: string,
+    context?: SpanContext,
+    kind: SpanKind = "internal",
+    init: SpanInit = DEFAULT_INIT,
+  ) {
+    if (typeof name !== "string") {
+      throw new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
+    }
+    if (!KINDS.has(kind)) {
+      throw new TypeError(
+        `Cannot create span: kind must be one of ${[...KINDS].join(", ")}, got ${describe(kind)}`,
+      );
+    }
+    if (context !== undefined && !(context instanceof SpanContext)) {
+      throw new TypeError(
+        `Cannot create span: context must be a SpanContext, got ${describe(context)}`,
+      );
+    }
+    this.#name = name;
+    this.#context = context ?? SpanContext.newRoot();
+    this.#kind = kind;
+    this.#init = init;
+    this.#limits = (init.limits as ResolvedSpanLimits | undefined) ?? DEFAULT_SPAN_LIMITS;
+    this.#recording = init.recording !== false;
+  }
+
+  /**
+   * The operation's name.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("a").updateName("b").name, "b");
+   * ```
+   */
+  get name(): string {
+    return this.#name;
+  }
+
+  /**
+   * The span's identity.
+   *
+   * @example
+   * ```ts
+   * import { Span, SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const ctx = SpanContext.newRoot();
+   * assert.equal(new Span("a", ctx).context, ctx);
+   * ```
+   */
+  get context(): SpanContext {
+    return this.#context;
+  }
+
+  /**
+   * The span's kind.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("a").kind, "internal");
+   * ```
+   */
+  get kind(): SpanKind {
+    return this.#kind;
+  }
+
+  /**
+   * The tracer that made the span, when there is one.
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Tracer({ name: "shop", version: "1.2.0" }).startSpan("x");
+   * assert.deepEqual(span.instrumentationScope, { name: "shop", version: "1.2.0" });
+   * ```
+   */
+  get instrumentationScope(): InstrumentationScope | undefined {
+    return this.#init.instrumentationScope;
+  }
+
+  /**
+   * The span's attributes. Read-only: set them with
+   * {@linkcode Span.setAttribute}.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(new Span("a").setAttribute("k", "v").attributes, { k: "v" });
+   * ```
+   */
+  get attributes(): Readonly<Attributes> {
+    return this.#attributes?.values ?? EMPTY_ATTRIBUTES;
+  }
+
+  /**
+   * The span's events, oldest first.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("a").addEvent("e").events[0].name, "e");
+   * ```
+   */
+  get events(): readonly SpanEvent[] {
+    return this.#events ?? EMPTY_LIST;
+  }
+
+  /**
+   * The span's links.
+   *
+   * @example
+   * ```ts
+   * import { Span, SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const other = SpanContext.newRoot();
+   * assert.equal(new Span("a").addLink(other).links[0].context, other);
+   * ```
+   */
+  get links(): readonly SpanLink[] {
+    return this.#links ?? EMPTY_LIST;
+  }
+
+  /**
+   * The span's status; `{ code: "unset" }` until set.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(new Span("a").setStatus("error", "boom").status, {
+   *   code: "error",
+   *   message: "boom",
+   * });
+   * ```
+   */
+  get status(): SpanStatus {
+    return this.#status;
+  }
+
+  /**
+   * When the span started, epoch milliseconds; `undefined` before
+   * {@linkcode Span.start}.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(typeof new Span("a").start().startTime, "number");
+   * ```
+   */
+  get startTime(): number | undefined {
+    return this.#startTime;
+  }
+
+  /**
+   * When the span ended, epoch milliseconds; `undefined` before
+   * {@linkcode Span.end}.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").start().end(Date.now() + 5);
+   * assert.ok(span.endTime! >= span.startTime!);
+   * ```
+   */
+  get endTime(): number | undefined {
+    return this.#endTime;
+  }
+
+  /**
+   * `endTime - startTime` in milliseconds, never negative; `undefined`
+   * until the span ends.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").start(1_000).end(1_250);
+   * assert.equal(span.durationMs, 250);
+   * ```
+   */
+  get durationMs(): number | undefined {
+    return this.#endTime === undefined ? undefined : this.#endTime - this.#startTime!;
+  }
+
+  /**
+   * Whether {@linkcode Span.end} has been called.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("a").start().end().ended, true);
+   * ```
+   */
+  get ended(): boolean {
+    return this.#state === ENDED;
+  }
+
+  /**
+   * Whether the span still records what it is given: `false` once ended,
+   * and always for a span that was sampled out.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").start();
+   * assert.equal(span.isRecording, true);
+   * assert.equal(span.end().isRecording, false);
+   * ```
+   */
+  get isRecording(): boolean {
+    return this.#recording && this.#state !== ENDED;
+  }
+
+  /**
+   * Attributes refused: over the limit, or with an invalid key or value.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * // deno-lint-ignore no-explicit-any
+   * const span = new Span("a").setAttribute("bad", { nested: true } as any);
+   * assert.equal(span.droppedAttributesCount, 1);
+   * ```
+   */
+  get droppedAttributesCount(): number {
+    return this.#attributes?.dropped ?? 0;
+  }
+
+  /**
+   * Events refused: over the limit, or with an invalid name.
+   *
+   * @example
+   * ```ts
+   * import { Span, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Tracer({ limits: { eventCountLimit: 1 } }).startSpan("a");
+   * span.addEvent("one").addEvent("two");
+   * assert.equal(span.droppedEventsCount, 1);
+   * assert.ok(span instanceof Span);
+   * ```
+   */
+  get droppedEventsCount(): number {
+    return this.#droppedEvents;
+  }
+
+  /**
+   * Links refused: over the limit, or to something that is not a valid
+   * span context.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * // deno-lint-ignore no-explicit-any
+   * assert.equal(new Span("a").addLink(undefined as any).droppedLinksCount, 1);
+   * ```
+   */
+  get droppedLinksCount(): number {
+    return this.#droppedLinks;
+  }
+
+  /**
+   * Starts the span: records its start time and tells the tracer's
+   * processors. A second call does nothing.
+   *
+   * @param startTime Epoch milliseconds or a `Date`; now when omitted.
+   * @returns This span.
+   * @throws {TypeError} When `startTime` is neither a finite number nor a valid `Date`.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("a").start(42).startTime, 42);
+   * ```
+   */
+  start(startTime?: number | Date): this {
+    if (this.#state !== CREATED) return this;
+    const time = startTime === undefined ? undefined : toEpochMs(startTime, "start span");
+    this.#state = STARTED;
+    if (!this.#recording) return this;
+    this.#startTime = time ?? (this.#init.clock ?? systemClock).now();
+    const listener = this.#init.listener;
+    if (listener !== undefined) listener.spanStarted(this);
+    return this;
+  }
+
+  /**
+   * Ends the span: records its end time and hands it to the tracer's
+   * processors, once. A second call does nothing; an end time before the
+   * start time is raised to the start time, so durations are never negative.
+   *
+   * @param endTime Epoch milliseconds or a `Date`; now when omitted.
+   * @returns This span.
+   * @throws {TypeError} When `endTime` is neither a finite number nor a valid `Date`.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").start(100).end(90);
+   * assert.equal(span.durationMs, 0);
+   * ```
+   */
+  end(endTime?: number | Date): this {
+    if (this.#state === ENDED) return this;
+    const time = endTime === undefined ? undefined : toEpochMs(endTime, "end span");
+    if (this.#state === CREATED) this.start(time);
+    this.#state = ENDED;
+    if (!this.#recording) return this;
+    const end = time ?? (this.#init.clock ?? systemClock).now();
+    const start = this.#startTime!;
+    this.#endTime = end < start ? start : end;
+    const listener = this.#init.listener;
+    if (listener !== undefined) listener.spanEnded(this);
+    return this;
+  }
+
+  /**
+   * Sets one attribute. An invalid key or value (objects, `null`,
+   * `undefined`, mixed arrays, functions, symbols) is dropped and counted.
+   *
+   * @param key The attribute's name.
+   * @param value A string, number, boolean, or a homogeneous array of one.
+   * @returns This span.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").setAttribute("http.route", "/users/:id");
+   * assert.equal(span.attributes["http.route"], "/users/:id");
+   * ```
+   */
+  setAttribute(key: string, value: unknown): this {
+    if (this.#recording && this.#state !== ENDED) {
+      (this.#attributes ??= this.#newSpanBag()).set(key, value);
+    }
+    return this;
+  }
+
+  /**
+   * Sets every own entry of `attributes`, with the same rules as
+   * {@linkcode Span.setAttribute}.
+   *
+   * @param attributes The attributes to set.
+   * @returns This span.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").setAttributes({ a: 1, b: [true, false] });
+   * assert.deepEqual(span.attributes, { a: 1, b: [true, false] });
+   * ```
+   */
+  setAttributes(attributes: Readonly<Record<string, unknown>>): this {
+    if (this.#recording && this.#state !== ENDED) {
+      (this.#attributes ??= this.#newSpanBag()).setAll(attributes);
+    }
+    return this;
+  }
+
+  /**
+   * Adds a timestamped event. An event with a non-string name, or past the
+   * event limit, is dropped and counted.
+   *
+   * @param name The event's name.
+   * @param attributes Its attributes.
+   * @param time Epoch milliseconds or a `Date`; now when omitted.
+   * @returns This span.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").addEvent("cache.miss", { key: "user:1" });
+   * assert.deepEqual(span.events[0].attributes, { key: "user:1" });
+   * ```
+   */
+  addEvent(
+    name: string,
+    attributes?: Readonly<Record<string, unknown>>,
+    time?: number | Date,
+  ): this {
+    if (!this.#recording || this.#state === ENDED) return this;
+    const events = this.#events ??= [];
+    if (typeof name !== "string" || events.length >= this.#limits.eventCountLimit) {
+      this.#droppedEvents++;
+      return this;
+    }
+    const bag = new AttributeBag(
+      this.#limits.attributePerEventCountLimit,
+      this.#limits.attributeValueLengthLimit,
+    );
+    bag.setAll(attributes);
+    events.push({
+      name,
+      time: time === undefined
+        ? (this.#init.clock ?? systemClock).now()
+        : toEpochMsOrNow(time, this.#init.clock),
+      attributes: bag.values,
+      droppedAttributesCount: bag.dropped,
+    });
+    return this;
+  }
+
+  /**
+   * Links this span to another span's context, such as the producer of a
+   * message it consumes. Anything that is not a valid span context, or a
+   * link past the limit, is dropped and counted.
+   *
+   * @param context The linked span's context.
+   * @param attributes The link's attributes.
+   * @returns This span.
+   *
+   * @example
+   * ```ts
+   * import { Span, SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const producer = SpanContext.newRoot();
+   * const span = new Span("consume").addLink(producer, { "messaging.batch": true });
+   * assert.equal(span.links[0].context.traceId, producer.traceId);
+   * ```
+   */
+  addLink(
+    context: SpanContext,
+    attributes?: Readonly<Record<string, unknown>>,
+  ): this {
+    if (!this.#recording || this.#state === ENDED) return this;
+    const links = this.#links ??= [];
+    if (!isLinkable(context) || links.length >= this.#limits.linkCountLimit) {
+      this.#droppedLinks++;
+      return this;
+    }
+    const bag = new AttributeBag(
+      this.#limits.attributePerLinkCountLimit,
+      this.#limits.attributeValueLengthLimit,
+    );
+    bag.setAll(attributes);
+    links.push({ context, attributes: bag.values, droppedAttributesCount: bag.dropped });
+    return this;
+  }
+
+  /**
+   * Records an error as an `exception` event (with `exception.type`,
+   * `exception.message` and `exception.stacktrace`, as OpenTelemetry's
+   * semantic conventions name them) and sets the status to error. It never
+   * throws, whatever it is given, and it does not rethrow.
+   *
+   * @param error What was thrown.
+   * @returns This span.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").recordException(new RangeError("too big"));
+   * assert.equal(span.events[0].attributes["exception.type"], "RangeError");
+   * assert.deepEqual(span.status, { code: "error", message: "too big" });
+   * ```
+   */
+  recordException(error: unknown): this {
+    if (!this.#recording || this.#state === ENDED) return this;
+    const { type, message, stacktrace } = describeException(error);
+    const attributes: Record<string, string> = {};
+    if (type !== undefined) attributes["exception.type"] = type;
+    if (message !== undefined) attributes["exception.message"] = message;
+    if (stacktrace !== undefined) attributes["exception.stacktrace"] = stacktrace;
+    this.addEvent("exception", attributes);
+    return this.setStatus("error", message ?? type);
+  }
+
+  /**
+   * Sets the status. `"ok"` is final; `"unset"` is ignored, as the
+   * OpenTelemetry specification asks; a message is kept only with
+   * `"error"`.
+   *
+   * @param code `"unset"`, `"ok"` or `"error"`.
+   * @param message What went wrong, for `"error"`.
+   * @returns This span.
+   * @throws {TypeError} When `code` is not one of the three codes.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").setStatus("ok").setStatus("error", "late");
+   * assert.deepEqual(span.status, { code: "ok" });
+   * ```
+   */
+  setStatus(code: SpanStatusCode, message?: string): this {
+    if (!this.#recording || this.#state === ENDED) return this;
+    if (code !== "unset" && code !== "ok" && code !== "error") {
+      throw new TypeError(
+        `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}`,
+      );
+    }
+    if (code === "unset" || this.#status.code === "ok") return this;
+    this.#status = code === "ok" ? OK : typeof message === "string" ? { code, message } : { code };
+    return this;
+  }
+
+  /**
+   * Renames the span, for when the right name is only known later (a route
+   * matched after the span started).
+   *
+   * @param name The new name.
+   * @returns This span.
+   * @throws {TypeError} When `name` is not a string.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Span("GET").updateName("GET /users/:id").name, "GET /users/:id");
+   * ```
+   */
+  updateName(name: string): this {
+    if (!this.#recording || this.#state === ENDED) return this;
+    if (typeof name !== "string") {
+      throw new TypeError(`Cannot update span name: name must be a string, got ${describe(name)}`);
+    }
+    this.#name = name;
+    return this;
+  }
+
+  /**
+   * Returns the whole span as plain data, so `JSON.stringify(span)` works.
+   *
+   * @returns The serialization; see {@linkcode SpanJSON}.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const json = new Span("a").start(10).end(35).toJSON();
+   * assert.equal(json.durationMs, 25);
+   * assert.equal(json.parentSpanId, null);
+   * ```
+   */
+  toJSON(): SpanJSON {
+    const ctx = this.#context;
+    return {
+      name: this.#name,
+      kind: this.#kind,
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      parentSpanId: ctx.parentSpanId ?? null,
+      traceFlags: ctx.traceFlags,
+      traceState: ctx.traceState ?? null,
+      startTime: this.#startTime ?? null,
+      endTime: this.#endTime ?? null,
+      durationMs: this.durationMs ?? null,
+      status: { ...this.#status },
+      attributes: { ...this.attributes },
+      events: this.events.map((e) => ({
+        name: e.name,
+        time: e.time,
+        attributes: { ...e.attributes },
+      })),
+      links: this.links.map((l) => ({
+        traceId: l.context.traceId,
+        spanId: l.context.spanId,
+        ...(l.context.traceState === undefined ? {} : { traceState: l.context.traceState }),
+        attributes: { ...l.attributes },
+      })),
+      droppedAttributesCount: this.droppedAttributesCount,
+      droppedEventsCount: this.#droppedEvents,
+      droppedLinksCount: this.#droppedLinks,
+    };
+  }
+
+  /**
+   * Ends the span, so `using span = tracer.startSpan("x")` ends it when the
+   * block exits.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Span("a").start();
+   * span[Symbol.dispose]();
+   * assert.equal(span.ended, true);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.end();
+  }
+
+  #newSpanBag(): AttributeBag {
+    return new AttributeBag(
+      this.#limits.attributeCountLimit,
+      this.#limits.attributeValueLengthLimit,
+    );
+  }
+}
+
+function toEpochMs(time: number | Date, action: string): number {
+  if (typeof time === "number" && Number.isFinite(time)) return time;
+  if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
+  throw new TypeError(
+    `Cannot ${action}: time must be a finite number of epoch milliseconds or a valid Date, got ${
+      describe(time)
+    }`,
+  );
+}
+
+// Event times are telemetry data: a bad one falls back to now, it never throws.
+function toEpochMsOrNow(time: unknown, clock: Clock | undefined): number {
+  if (typeof time === "number" && Number.isFinite(time)) return time;
+  if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
+  return (clock ?? systemClock).now();
+}
+
+function isLinkable(context: unknown): context is SpanContext {
+  if (context instanceof SpanContext) return true;
+  const c = context as SpanContext | null | undefined;
+  return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
+    isValidSpanId(c.spanId);
+}
+
+interface ExceptionFields {
+  type?: string;
+  message?: string;
+  stacktrace?: string;
+}
+
+function describeException(error: unknown): ExceptionFields {
+  if (typeof error === "string") return { message: error };
+  if (typeof error !== "object" && typeof error !== "function" || error === null) {
+    return { type: error === null ? "null" : typeof error, message: safeString(error) };
+  }
+  const e = error as Record<string, unknown>;
+  const name = safeGet(e, "name");
+  const ctor = safeGet(e, "constructor") as { name?: unknown } | undefined;
+  const ctorName = typeof ctor === "function" ? safeGet(ctor, "name") : undefined;
+  const type = typeof name === "string" && name !== ""
+    ? name
+    : typeof ctorName === "string" && ctorName !== ""
+    ? ctorName
+    : "Object";
+  const message = safeGet(e, "message");
+  const stack = safeGet(e, "stack");
+  return {
+    type,
+    message: typeof message === "string" ? message : undefined,
+    stacktrace: typeof stack === "string" ? stack : undefined,
+  };
+}
+
+function safeGet(target: object, key: string): unknown {
+  try {
+    return (target as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return typeof value;
+  }
+}

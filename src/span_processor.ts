@@ -1,0 +1,207 @@
+/**
+ * Span processors: what a Tracer hands its spans to, and the in-memory
+ * collector the seed calls `SpanProcessor`.
+ *
+ * @module
+ */
+
+import type { Span } from "./span.ts";
+
+/**
+ * The counts every processor of this library keeps. At every moment
+ * `ended === exported + dropped + failed + queued`: each span that reached
+ * the processor is accounted for exactly once.
+ */
+export interface ProcessorStats {
+  /** Spans handed to `onEnd` (sampled ones, for exporting processors). */
+  readonly ended: number;
+  /** Spans an exporter accepted (or, in memory, that are kept). */
+  readonly exported: number;
+  /** Spans refused at a documented bound: a full queue, or after shutdown. */
+  readonly dropped: number;
+  /** Spans whose export failed, threw, or timed out. */
+  readonly failed: number;
+  /** Spans waiting for export, or being exported now. */
+  readonly queued: number;
+}
+
+/**
+ * Receives spans from a {@linkcode Tracer}: `onStart` when one starts,
+ * `onEnd` once when it ends. A processor that throws is isolated: the
+ * application and the other processors go on.
+ *
+ * @example A processor that counts errors
+ * ```ts
+ * import { type Span, type SpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * let errors = 0;
+ * const counter: SpanProcessor = {
+ *   onEnd: (span: Span) => void (span.status.code === "error" && errors++),
+ *   forceFlush: async () => {},
+ *   shutdown: async () => {},
+ * };
+ * const tracer = new Tracer({ processors: [counter] });
+ * tracer.startSpan("x").setStatus("error").end();
+ * assert.equal(errors, 1);
+ * ```
+ */
+export interface SpanProcessor {
+  /** Called when a recording span starts; the span may still change. */
+  onStart?(span: Span): void;
+  /** Called once when a recording span ends; the span no longer changes. */
+  onEnd(span: Span): void;
+  /** Resolves once the spans ended before the call have been handled. */
+  forceFlush(): Promise<void>;
+  /** Flushes, then releases resources; later spans are dropped. */
+  shutdown(): Promise<void>;
+  /** The processor's counts, for processors that keep them. */
+  stats?(): ProcessorStats;
+}
+
+/**
+ * Collects ended spans in memory, in end order: the seed's
+ * `SpanProcessor`, for tests and for tools that read spans back.
+ * It keeps every span until {@linkcode InMemorySpanProcessor.clear}, so it
+ * is not for long-running production use.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * const tracer = new Tracer({ processors: [memory] });
+ * tracer.span("parent", () => tracer.startSpan("child").end());
+ * assert.deepEqual(memory.spans.map((s) => s.name), ["child", "parent"]);
+ * ```
+ */
+export class InMemorySpanProcessor implements SpanProcessor {
+  #spans: Span[] = [];
+  #ended = 0;
+  #dropped = 0;
+  #cleared = 0;
+  #shutdown = false;
+
+  /**
+   * A copy of the collected spans, in the order they ended.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(new InMemorySpanProcessor().spans, []);
+   * ```
+   */
+  get spans(): Span[] {
+    return this.#spans.slice();
+  }
+
+  /**
+   * Stores the span (or, after shutdown, drops and counts it).
+   *
+   * @param span The ended span.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * memory.onEnd(new Span("x").start().end());
+   * assert.equal(memory.spans.length, 1);
+   * ```
+   */
+  onEnd(span: Span): void {
+    this.#ended++;
+    if (this.#shutdown) {
+      this.#dropped++;
+      return;
+    }
+    this.#spans.push(span);
+  }
+
+  /**
+   * Forgets the collected spans. They stay counted as exported.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * memory.onEnd(new Span("x").start().end());
+   * memory.clear();
+   * assert.equal(memory.spans.length, 0);
+   * assert.equal(memory.stats().exported, 1);
+   * ```
+   */
+  clear(): void {
+    this.#cleared += this.#spans.length;
+    this.#spans = [];
+  }
+
+  /**
+   * Resolves at once: spans are stored as they end.
+   *
+   * @returns A resolved promise.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   *
+   * await new InMemorySpanProcessor().forceFlush();
+   * ```
+   */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops collecting; spans that end later are dropped and counted. The
+   * spans already collected stay readable.
+   *
+   * @returns A resolved promise.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * await memory.shutdown();
+   * memory.onEnd(new Span("late").start().end());
+   * assert.equal(memory.stats().dropped, 1);
+   * ```
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown = true;
+    return Promise.resolve();
+  }
+
+  /**
+   * The processor's counts: stored spans count as exported.
+   *
+   * @returns The counts.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * memory.onEnd(new Span("x").start().end());
+   * assert.deepEqual(memory.stats(), { ended: 1, exported: 1, dropped: 0, failed: 0, queued: 0 });
+   * ```
+   */
+  stats(): ProcessorStats {
+    return {
+      ended: this.#ended,
+      exported: this.#spans.length + this.#cleared,
+      dropped: this.#dropped,
+      failed: 0,
+      queued: 0,
+    };
+  }
+}

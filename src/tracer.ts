@@ -1,0 +1,516 @@
+/**
+ * The Tracer: creates spans, parents them on the current span, samples
+ * them, and hands them to processors.
+ *
+ * @module
+ */
+
+import { describe } from "./_describe.ts";
+import { errorMessage, warnOnce } from "./_warn.ts";
+import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { getCurrentSpan, withSpan } from "./context.ts";
+import { defaultIdGenerator, type IdGenerator } from "./ids.ts";
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  type SamplingResult,
+} from "./sampler.ts";
+import {
+  type InstrumentationScope,
+  Span,
+  type SpanInit,
+  type SpanKind,
+  type SpanListener,
+} from "./span.ts";
+import { createTrustedSpanContext, SpanContext, TraceFlags } from "./span_context.ts";
+import type { SpanProcessor } from "./span_processor.ts";
+
+/** How a {@linkcode Tracer} is set up. Every field is optional. */
+export interface TracerOptions {
+  /** The instrumentation scope's name, such as your package's name. */
+  name?: string;
+  /** The instrumentation scope's version. */
+  version?: string;
+  /** Where ended spans go, in order. */
+  processors?: readonly SpanProcessor[];
+  /** Bounds on attributes, events and links per span. */
+  limits?: SpanLimits;
+  /** Where trace and span ids come from. Default: random, pooled. */
+  idGenerator?: IdGenerator;
+  /** Where times come from. Default {@linkcode systemClock}. */
+  clock?: Clock;
+  /** Decides which spans are recorded. Default: parent-based, always on. */
+  sampler?: Sampler;
+}
+
+/** How one span starts. */
+export interface StartSpanOptions {
+  /** The span's kind. Default `"internal"`. */
+  kind?: SpanKind;
+  /** Attributes known at start; samplers see them. */
+  attributes?: Readonly<Record<string, unknown>>;
+  /** Links to other spans' contexts. */
+  links?: readonly { context: SpanContext; attributes?: Readonly<Record<string, unknown>> }[];
+  /** Epoch milliseconds or a `Date`. Default: now. */
+  startTime?: number | Date;
+  /**
+   * The parent: a span, a context (for example one extracted from a
+   * request), or `null` for a new trace. Default: the current span.
+   */
+  parent?: Span | SpanContext | null;
+}
+
+/** How {@linkcode Tracer.wrap} names and shapes each call's span. */
+export interface WrapOptions {
+  /** The span name. Default: the function's name. */
+  name?: string;
+  /** The span's kind. Default `"internal"`. */
+  kind?: SpanKind;
+  /** Attributes set on every call's span. */
+  attributes?: Readonly<Record<string, unknown>>;
+}
+
+const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
+
+/**
+ * Creates spans. A span without an explicit parent is the child of the
+ * current span, which follows `await` (see {@linkcode getCurrentSpan}).
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * const tracer = new Tracer({ name: "shop", processors: [memory] });
+ * await tracer.span("checkout", async () => {
+ *   await tracer.span("charge card", async () => {});
+ * });
+ * const [charge, checkout] = memory.spans;
+ * assert.equal(charge.context.parentSpanId, checkout.context.spanId);
+ * ```
+ */
+export class Tracer {
+  readonly #processors: readonly SpanProcessor[];
+  readonly #ids: IdGenerator;
+  readonly #sampler: Sampler;
+  readonly #recordingInit: SpanInit;
+  readonly #silentInit: SpanInit;
+  readonly #scope: InstrumentationScope;
+
+  /**
+   * Creates a tracer.
+   *
+   * @param options Name, processors, limits, ids, clock and sampler.
+   * @throws {TypeError} When an option has the wrong shape.
+   * @throws {RangeError} When a limit is out of range.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const tracer = new Tracer({ name: "api", version: "2.0.0", processors: [new InMemorySpanProcessor()] });
+   * assert.equal(tracer.name, "api");
+   * assert.throws(() => new Tracer({ processors: [{}] as never }), TypeError);
+   * ```
+   */
+  constructor(options: TracerOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create Tracer: options must be an object, got ${describe(options)}`,
+      );
+    }
+    const processors = options.processors ?? [];
+    if (!Array.isArray(processors)) {
+      throw new TypeError(
+        `Cannot create Tracer: processors must be an array, got ${describe(processors)}`,
+      );
+    }
+    processors.forEach((p, i) => {
+      if (typeof p?.onEnd !== "function") {
+        throw new TypeError(
+          `Cannot create Tracer: processors[${i}] must have an onEnd method, got ${describe(p)}`,
+        );
+      }
+    });
+    const ids = options.idGenerator ?? defaultIdGenerator;
+    if (typeof ids?.traceId !== "function" || typeof ids.spanId !== "function") {
+      throw new TypeError("Cannot create Tracer: idGenerator must have traceId and spanId methods");
+    }
+    const clock = options.clock ?? systemClock;
+    if (typeof clock?.now !== "function") {
+      throw new TypeError("Cannot create Tracer: clock must have a now method");
+    }
+    const sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    if (typeof sampler?.shouldSample !== "function") {
+      throw new TypeError("Cannot create Tracer: sampler must have a shouldSample method");
+    }
+    for (const key of ["name", "version"] as const) {
+      if (options[key] !== undefined && typeof options[key] !== "string") {
+        throw new TypeError(
+          `Cannot create Tracer: ${key} must be a string, got ${describe(options[key])}`,
+        );
+      }
+    }
+    this.#processors = Object.freeze([...processors]);
+    this.#ids = ids;
+    this.#sampler = sampler;
+    this.#scope = Object.freeze(
+      options.version === undefined
+        ? { name: options.name ?? "" }
+        : { name: options.name ?? "", version: options.version },
+    );
+    const listener = this.#processors.length === 0 ? undefined : this.#makeListener();
+    // One shared init object for every span: nothing is allocated per span
+    // to wire it to the clock, limits and processors.
+    this.#recordingInit = Object.freeze({
+      clock,
+      limits: resolveSpanLimits(options.limits),
+      instrumentationScope: this.#scope,
+      listener,
+    });
+    this.#silentInit = Object.freeze({ ...this.#recordingInit, recording: false });
+  }
+
+  /**
+   * The instrumentation scope's name.
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Tracer({ name: "db" }).name, "db");
+   * ```
+   */
+  get name(): string {
+    return this.#scope.name;
+  }
+
+  /**
+   * The instrumentation scope's version, if set.
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Tracer({ version: "1.0.0" }).version, "1.0.0");
+   * ```
+   */
+  get version(): string | undefined {
+    return this.#scope.version;
+  }
+
+  /**
+   * The processors, in the order they receive spans.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * assert.deepEqual(new Tracer({ processors: [memory] }).processors, [memory]);
+   * ```
+   */
+  get processors(): readonly SpanProcessor[] {
+    return this.#processors;
+  }
+
+  /**
+   * Starts a span. Without `parent` in the options it is a child of the
+   * current span, or a root when there is none. The sampler decides whether
+   * it records; a span that does not still has a valid context, so the
+   * trace propagates.
+   *
+   * @param name What the operation is.
+   * @param options Kind, attributes, links, start time and parent.
+   * @returns The started span.
+   * @throws {TypeError} When `name` is not a string or an option has the wrong type.
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const tracer = new Tracer();
+   * const parent = tracer.startSpan("parent");
+   * const child = tracer.startSpan("child", { parent, kind: "client", attributes: { n: 1 } });
+   * assert.equal(child.context.traceId, parent.context.traceId);
+   * assert.equal(child.attributes.n, 1);
+   * child.end();
+   * parent.end();
+   * ```
+   */
+  startSpan(name: string, options?: StartSpanOptions): Span {
+    if (typeof name !== "string") {
+      throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
+    }
+    const kind = options?.kind ?? "internal";
+    const parent = resolveParent(options?.parent);
+    const ids = this.#ids;
+    const traceId = parent === undefined ? ids.traceId() : parent.traceId;
+    const attributes = options?.attributes;
+    let result: SamplingResult;
+    try {
+      result = this.#sampler.shouldSample({ parent, traceId, name, kind, attributes });
+    } catch (error) {
+      warnOnce(
+        "sampler-threw",
+        `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
+      );
+      result = DROP_RESULT;
+    }
+    const sampled = result.decision === "recordAndSample";
+    const flags = parent === undefined
+      ? TraceFlags.RANDOM | (sampled ? TraceFlags.SAMPLED : 0)
+      : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
+    const context = createTrustedSpanContext(
+      traceId,
+      ids.spanId(),
+      parent?.spanId,
+      flags,
+      result.traceState ?? parent?.traceState,
+      false,
+    );
+    if (result.decision === "drop") {
+      return new Span(name, context, kind, this.#silentInit).start();
+    }
+    const span = new Span(name, context, kind, this.#recordingInit);
+    if (attributes !== undefined) span.setAttributes(attributes);
+    if (result.attributes !== undefined) span.setAttributes(result.attributes);
+    const links = options?.links;
+    if (links !== undefined) {
+      for (const link of links) span.addLink(link?.context, link?.attributes);
+    }
+    return span.start(options?.startTime);
+  }
+
+  /**
+   * Runs `fn` inside a new span: starts it, makes it current, and ends it
+   * when `fn` returns or its promise settles. A throw or rejection is
+   * recorded on the span and rethrown. The seed's context manager.
+   *
+   * @typeParam R What `fn` returns.
+   * @param name The span's name.
+   * @param fn The work; it receives the span.
+   * @returns What `fn` returns (a promise for an async `fn`).
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const tracer = new Tracer();
+   * const total = tracer.span("sum", (span) => {
+   *   span.setAttribute("n", 3);
+   *   return 1 + 2;
+   * });
+   * assert.equal(total, 3);
+   * await assert.rejects(tracer.span("fail", async () => {
+   *   throw new Error("boom");
+   * }), /boom/);
+   * ```
+   */
+  span<R>(name: string, fn: (span: Span) => R): R;
+  /**
+   * Runs `fn` inside a new span started with `options`.
+   *
+   * @typeParam R What `fn` returns.
+   * @param name The span's name.
+   * @param options How the span starts.
+   * @param fn The work; it receives the span.
+   * @returns What `fn` returns (a promise for an async `fn`).
+   *
+   * @example
+   * ```ts
+   * import { Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const kind = new Tracer().span("GET /", { kind: "server" }, (span) => span.kind);
+   * assert.equal(kind, "server");
+   * ```
+   */
+  span<R>(name: string, options: StartSpanOptions, fn: (span: Span) => R): R;
+  span<R>(
+    name: string,
+    optionsOrFn: StartSpanOptions | ((span: Span) => R),
+    maybeFn?: (span: Span) => R,
+  ): R {
+    const options = typeof optionsOrFn === "function" ? undefined : optionsOrFn;
+    const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot run span: fn must be a function, got ${describe(fn)}`);
+    }
+    const span = this.startSpan(name, options);
+    return withSpan(span, () => runInSpan(span, fn));
+  }
+
+  /**
+   * Returns a function that runs `fn` inside a new span on every call, with
+   * the same arguments, `this` and return value. The seed's decorator.
+   *
+   * @typeParam F The function's type.
+   * @param fn The function to trace.
+   * @param options Span name (default: `fn.name`), kind and attributes.
+   * @returns The traced function.
+   * @throws {TypeError} When `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const tracer = new Tracer({ processors: [memory] });
+   * const fetchUser = tracer.wrap(async function fetchUser(id: number) {
+   *   return { id };
+   * });
+   * assert.deepEqual(await fetchUser(7), { id: 7 });
+   * assert.equal(memory.spans[0].name, "fetchUser");
+   * ```
+   */
+  wrap<F extends (...args: never[]) => unknown>(fn: F, options?: WrapOptions): F {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot wrap: fn must be a function, got ${describe(fn)}`);
+    }
+    if (options?.name !== undefined && typeof options.name !== "string") {
+      throw new TypeError(`Cannot wrap: name must be a string, got ${describe(options.name)}`);
+    }
+    const name = options?.name ?? (fn.name || "anonymous");
+    const spanOptions: StartSpanOptions = { kind: options?.kind, attributes: options?.attributes };
+    const span = this.span.bind(this) as (
+      name: string,
+      options: StartSpanOptions,
+      fn: () => unknown,
+    ) => unknown;
+    const wrapped = function (this: unknown, ...args: Parameters<F>): unknown {
+      return span(name, spanOptions, () => fn.apply(this, args));
+    };
+    Object.defineProperty(wrapped, "name", { value: fn.name, configurable: true });
+    Object.defineProperty(wrapped, "length", { value: fn.length, configurable: true });
+    return wrapped as unknown as F;
+  }
+
+  /**
+   * Flushes every processor. Resolves when all have finished; a processor
+   * that fails does not stop the others.
+   *
+   * @returns A promise that resolves when every processor has flushed.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   *
+   * await new Tracer({ processors: [new InMemorySpanProcessor()] }).forceFlush();
+   * ```
+   */
+  async forceFlush(): Promise<void> {
+    await Promise.allSettled(this.#processors.map((p) => callSafely(() => p.forceFlush())));
+  }
+
+  /**
+   * Shuts every processor down (each flushes first).
+   *
+   * @returns A promise that resolves when every processor has shut down.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const tracer = new Tracer({ processors: [memory] });
+   * await tracer.shutdown();
+   * tracer.startSpan("late").end();
+   * assert.equal(memory.stats().dropped, 1);
+   * ```
+   */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled(this.#processors.map((p) => callSafely(() => p.shutdown())));
+  }
+
+  #makeListener(): SpanListener {
+    const processors = this.#processors;
+    return {
+      spanStarted(span: Span): void {
+        for (let i = 0; i < processors.length; i++) {
+          const p = processors[i];
+          if (p.onStart === undefined) continue;
+          try {
+            p.onStart(span);
+          } catch (error) {
+            reportProcessorError("onStart", error);
+          }
+        }
+      },
+      spanEnded(span: Span): void {
+        for (let i = 0; i < processors.length; i++) {
+          try {
+            processors[i].onEnd(span);
+          } catch (error) {
+            reportProcessorError("onEnd", error);
+          }
+        }
+      },
+    };
+  }
+}
+
+function resolveParent(parent: Span | SpanContext | null | undefined): SpanContext | undefined {
+  if (parent === undefined) return getCurrentSpan()?.context;
+  if (parent === null) return undefined;
+  if (parent instanceof Span) return parent.context;
+  if (parent instanceof SpanContext) return parent;
+  throw new TypeError(
+    `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
+  );
+}
+
+function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
+  let result: R;
+  try {
+    result = fn(span);
+  } catch (error) {
+    span.recordException(error).end();
+    throw error;
+  }
+  if (
+    result !== null && typeof result === "object" &&
+    typeof (result as { then?: unknown }).then === "function"
+  ) {
+    return (result as unknown as PromiseLike<unknown>).then(
+      (value) => {
+        span.end();
+        return value;
+      },
+      (error) => {
+        span.recordException(error).end();
+        throw error;
+      },
+    ) as R;
+  }
+  span.end();
+  return result;
+}
+
+async function callSafely(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    reportProcessorError("flush", error);
+  }
+}
+
+function reportProcessorError(where: string, error: unknown): void {
+  warnOnce(
+    `processor-${where}`,
+    `a span processor threw in ${where}; the application and other processors go on: ${
+      errorMessage(error)
+    }`,
+  );
+}
