@@ -15,6 +15,19 @@ import { readableSpanOf, resolveResource, type ToReadableSpanOptions } from "./r
 /** How {@linkcode fromOtelExporter} describes the spans it hands over. */
 export type FromOtelExporterOptions = ToReadableSpanOptions;
 
+/**
+ * This library's exporter in front of an OpenTelemetry one: every method is
+ * there, and `export` always resolves to a result.
+ */
+export interface OtelBackedExporter extends SpanExporter {
+  /** Exports one batch; resolves to failure when the exporter fails or `signal` aborts. */
+  export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult>;
+  /** Calls the OpenTelemetry exporter's `forceFlush`, if it has one. */
+  forceFlush(): Promise<void>;
+  /** Calls the OpenTelemetry exporter's `shutdown`. */
+  shutdown(): Promise<void>;
+}
+
 /** Where an adapter keeps the OpenTelemetry exporter it wraps. */
 export const WRAPPED_OTEL_EXPORTER: unique symbol = Symbol("@codomyrmex/spans.otel.exporter");
 
@@ -54,7 +67,7 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
 export function fromOtelExporter(
   exporter: OtelSpanExporter,
   options?: FromOtelExporterOptions,
-): SpanExporter {
+): OtelBackedExporter {
   if (typeof exporter?.export !== "function") {
     throw new TypeError(
       `Cannot adapt exporter: it must have an export method, got ${describe(exporter)}`,
@@ -96,7 +109,7 @@ export function fromOtelExporter(
     shutdown(): Promise<void> {
       return exporter.shutdown?.() ?? Promise.resolve();
     },
-  } as SpanExporter;
+  } as OtelBackedExporter;
 }
 
 function abortError(signal: AbortSignal): Error {
