@@ -49,7 +49,7 @@ export function warnGlobalTaken(what: string, owner: string | undefined): void {
     return;
   }
   warnOnce(
-    "otel-foreign-provider",
+    `otel-foreign-provider ${what}`,
     `another OpenTelemetry TracerProvider${owner ? ` (${owner})` : ""} is already the global ` +
       `one, so spans from trace.getTracer() do not reach ${what}. OpenTelemetry SDK 2.x ` +
       `providers take processors only when constructed: pass it in their spanProcessors option, ` +
