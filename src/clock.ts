@@ -26,6 +26,10 @@ export interface Clock {
   now(): number;
 }
 
+// Read once: timeOrigin is constant for the process, and its getter is slow
+// on some runtimes (Bun: about 70 ns, most of a span's cost).
+const timeOrigin = performance.timeOrigin;
+
 /**
  * The default {@linkcode Clock}: `performance.timeOrigin + performance.now()`.
  * Both parts come from the monotonic clock, so readings never go backwards,
@@ -42,5 +46,5 @@ export interface Clock {
  * ```
  */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => timeOrigin + performance.now(),
 };
