@@ -15,6 +15,9 @@ import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
 import { timeInputToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";
 
+// Shared for the common call without options: nothing allocated for them.
+const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });
+
 type Fn<F> = F extends (span: OtelSpan) => unknown ? F : never;
 
 /** Starts this library's spans for code written against @opentelemetry/api. */
@@ -31,17 +34,19 @@ export class ApiTracer implements OtelTracer {
       const value = (context ?? contextApi.active()).getValue(OTEL_SPAN_KEY);
       if (value !== undefined) parent = spanOf(value) ?? null;
     }
-    const start: StartSpanOptions = options === undefined ? { parent } : {
-      parent,
-      kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
-      attributes: options.attributes,
-      links: options.links?.map((l) => ({
-        // An invalid context goes in as undefined, so the span drops and counts it.
-        context: fromOtelSpanContext(l?.context) as SpanContext,
-        attributes: l?.attributes,
-      })),
-      startTime: timeInputToMs(options.startTime),
-    };
+    const start: StartSpanOptions = options === undefined
+      ? (parent === null ? NO_PARENT : { parent })
+      : {
+        parent,
+        kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
+        attributes: options.attributes,
+        links: options.links?.map((l) => ({
+          // An invalid context goes in as undefined, so the span drops and counts it.
+          context: fromOtelSpanContext(l?.context) as SpanContext,
+          attributes: l?.attributes,
+        })),
+        startTime: timeInputToMs(options.startTime),
+      };
     return new ApiSpan(
       this.#tracer.startSpan(typeof name === "string" ? name : String(name), start),
     );
