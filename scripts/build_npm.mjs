@@ -6,6 +6,7 @@
 // Run: `npm run build` or `deno task build:npm`.
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
+import process from "node:process";
 import {
   entryPoints,
   fail,
@@ -43,18 +44,15 @@ const { options, errors } = ts.convertCompilerOptionsFromJson({
   rootDir: ".",
   outDir: "npm",
 }, root);
-if (errors.length > 0) fail(ts.formatDiagnostics(errors, formatHost()));
+if (errors.length > 0) fail(report(errors));
 
-rmSync(npmDir, { recursive: true, force: true });
 const program = ts.createProgram(entries.map((e) => join(root, e.source)), options);
+const problems = ts.getPreEmitDiagnostics(program);
+if (problems.length > 0) fail(`tsc found problems, nothing was written:\n\n${report(problems)}`);
+rmSync(npmDir, { recursive: true, force: true });
 const emitted = program.emit();
-const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
-if (diagnostics.length > 0 || emitted.emitSkipped) {
-  fail(
-    `tsc found problems, nothing was written:\n\n${
-      ts.formatDiagnosticsWithColorAndContext(diagnostics, formatHost())
-    }`,
-  );
+if (emitted.emitSkipped || emitted.diagnostics.length > 0) {
+  fail(`tsc could not write npm/:\n\n${report(emitted.diagnostics)}`);
 }
 
 // tsc rewrites "./x.ts" to "./x.js" in JavaScript but keeps ".ts" in
@@ -161,6 +159,14 @@ function readmeSummary() {
   const text = readFileSync(join(root, "README.md"), "utf8");
   const paragraph = text.split(/\n\s*\n/).find((p) => p.trim() && !p.trim().startsWith("#"));
   return paragraph?.trim().replace(/\s+/g, " ") ?? "";
+}
+
+function report(diagnostics) {
+  const color = process.stderr.isTTY && !process.env.NO_COLOR;
+  return (color ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics)(
+    diagnostics,
+    formatHost(),
+  );
 }
 
 function formatHost() {
