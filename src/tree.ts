@@ -39,8 +39,8 @@ interface Node {
  * const root = new Span("request", rootCtx).start(0).end(100);
  * const child = new Span("db", rootCtx.child()).start(50).end(100);
  * const text = renderTree([child, root], { barWidth: 10 });
- * assert.match(text, /request +100\.0 ms \|██████████\|/);
- * assert.match(text, /└─ db +50\.0 ms \|     █████\|/);
+ * assert.ok(text.includes("100.0 ms |██████████|"));
+ * assert.ok(text.includes("50.0 ms |" + " ".repeat(5) + "█████|"));
  * ```
  */
 export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {}): string {
