@@ -16,7 +16,7 @@ describe("RandomIdGenerator", () => {
   test("ids do not repeat across several pool refills", () => {
     const ids = new RandomIdGenerator();
     const seen = new Set<string>();
-    // 4096-byte pool / 8 bytes per span id: 20,000 ids cross ~40 refills.
+    // 4096 random bytes per refill / 8 bytes per span id: 20,000 ids cross ~40 refills.
     for (let i = 0; i < 20_000; i++) seen.add(ids.spanId());
     assert.equal(seen.size, 20_000);
   });
