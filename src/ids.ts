@@ -179,3 +179,43 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE_ID = "0".repeat(32);
 const ZERO_SPAN_ID = "0".repeat(16);
+
+/**
+ * Internal: returns `generator` ready for use. The default generator is
+ * trusted as it is; any other is checked for its methods, and every id it
+ * returns is validated, because a malformed id would corrupt every trace it
+ * touches.
+ *
+ * @throws {TypeError} When `generator` lacks `traceId` or `spanId`.
+ */
+export function checkedIdGenerator(generator: unknown, action: string): IdGenerator {
+  if (generator === defaultIdGenerator) return defaultIdGenerator;
+  const g = generator as IdGenerator | null | undefined;
+  if (typeof g?.traceId !== "function" || typeof g.spanId !== "function") {
+    throw new TypeError(`Cannot ${action}: idGenerator must have traceId and spanId methods`);
+  }
+  return {
+    traceId(): string {
+      const id = g.traceId();
+      if (!isValidTraceId(id)) {
+        throw new TypeError(
+          `Cannot ${action}: idGenerator.traceId() must return 32 lowercase hex characters, not all zeros, got ${
+            JSON.stringify(String(id)).slice(0, 60)
+          }`,
+        );
+      }
+      return id;
+    },
+    spanId(): string {
+      const id = g.spanId();
+      if (!isValidSpanId(id)) {
+        throw new TypeError(
+          `Cannot ${action}: idGenerator.spanId() must return 16 lowercase hex characters, not all zeros, got ${
+            JSON.stringify(String(id)).slice(0, 60)
+          }`,
+        );
+      }
+      return id;
+    },
+  };
+}

@@ -5,7 +5,13 @@
  */
 
 import { describe } from "./_describe.ts";
-import { defaultIdGenerator, type IdGenerator, isValidSpanId, isValidTraceId } from "./ids.ts";
+import {
+  checkedIdGenerator,
+  defaultIdGenerator,
+  type IdGenerator,
+  isValidSpanId,
+  isValidTraceId,
+} from "./ids.ts";
 
 /**
  * Bits of {@linkcode SpanContext.traceFlags}, as W3C Trace Context Level 2
@@ -161,6 +167,7 @@ export class SpanContext {
    * ```
    */
   static newRoot(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
+    idGenerator = checkedIdGenerator(idGenerator, "create root SpanContext");
     return make(
       idGenerator.traceId(),
       idGenerator.spanId(),
@@ -188,6 +195,7 @@ export class SpanContext {
    * ```
    */
   child(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
+    idGenerator = checkedIdGenerator(idGenerator, "create child SpanContext");
     return make(
       this.traceId,
       idGenerator.spanId(),

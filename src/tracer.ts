@@ -10,7 +10,7 @@ import { errorMessage, warnOnce } from "./_warn.ts";
 import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { getCurrentSpan, withSpan } from "./context.ts";
-import { defaultIdGenerator, type IdGenerator } from "./ids.ts";
+import { checkedIdGenerator, defaultIdGenerator, type IdGenerator } from "./ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import {
   type InstrumentationScope,
@@ -132,10 +132,7 @@ export class Tracer {
         );
       }
     });
-    const ids = options.idGenerator ?? defaultIdGenerator;
-    if (typeof ids?.traceId !== "function" || typeof ids.spanId !== "function") {
-      throw new TypeError("Cannot create Tracer: idGenerator must have traceId and spanId methods");
-    }
+    const ids = checkedIdGenerator(options.idGenerator ?? defaultIdGenerator, "create Tracer");
     const clock = options.clock ?? systemClock;
     if (typeof clock?.now !== "function") {
       throw new TypeError("Cannot create Tracer: clock must have a now method");
