@@ -154,11 +154,12 @@ function packageName(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** The README's first paragraph, which says what the library is. */
+/** The first sentence of the README, which says what the library is. */
 function readmeSummary() {
   const text = readFileSync(join(root, "README.md"), "utf8");
   const paragraph = text.split(/\n\s*\n/).find((p) => p.trim() && !p.trim().startsWith("#"));
-  return paragraph?.trim().replace(/\s+/g, " ") ?? "";
+  const flat = paragraph?.trim().replace(/\s+/g, " ") ?? "";
+  return flat.match(/^.*?\.(?=\s|$)/)?.[0] ?? flat;
 }
 
 function report(diagnostics) {

@@ -6,7 +6,15 @@
 // Run after `npm run build`: `node scripts/test_node.mjs` (or `npm run test:node`,
 // which builds first). Extra arguments go to `node --test`.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import {
@@ -27,32 +35,35 @@ const tests = listFiles("tests", (name) => name.endsWith("_test.ts"));
 if (tests.length === 0) fail("no tests/**/*_test.ts files found: nothing would run on Node");
 
 rmSync(npmTestDir, { recursive: true, force: true });
-const done = new Set();
-const todo = tests.map((t) => join(root, t));
-while (todo.length > 0) {
-  const file = todo.pop();
-  if (done.has(file)) continue;
-  done.add(file);
-  const out = join(npmTestDir, relative(root, file));
+mkdirSync(npmTestDir, { recursive: true });
+// The compiled tests sit where tests/ sits, with the rest of the repository
+// linked in around them, so a test that reads a file relative to itself
+// (`new URL("../mod.ts", import.meta.url)`, a fixture) finds it.
+for (const name of readdirSync(root)) {
+  if (![".git", ".tmp", "node_modules", "npm", "tests"].includes(name)) {
+    symlinkSync(join(root, name), join(npmTestDir, name));
+  }
+}
+for (const path of listFiles("tests", () => true)) {
+  const file = join(root, path);
+  const out = join(npmTestDir, path);
   mkdirSync(dirname(out), { recursive: true });
-  if (!/\.[mc]?tsx?$/.test(file)) {
-    // Fixtures a test imports (JSON, text) are copied as they are.
-    copyFileSync(file, out);
+  if (!/\.[mc]?ts$/.test(path) || path.endsWith(".d.ts")) {
+    symlinkSync(file, out);
     continue;
   }
   const source = readFileSync(file, "utf8");
   const rewritten = replaceSpecifiers(file, stripNpmPrefixes(file, source), (specifier) => {
     const target = resolve(dirname(file), specifier);
     if (!relative(testsDir, target).startsWith("..")) {
-      // Helpers and fixtures inside tests/ are compiled alongside.
-      todo.push(target);
-      return specifier.replace(/\.([mc]?)tsx?$/, ".$1js");
+      return specifier.replace(/\.([mc]?)ts$/, ".$1js");
     }
-    if (!/\.[mc]?ts$/.test(target)) return toRelative(out, target);
+    if (!/\.[mc]?ts$/.test(target)) return specifier;
+    // The library itself: the built JavaScript, never the TypeScript source.
     const built = join(npmDir, relative(root, target)).replace(/\.([mc]?)ts$/, ".$1js");
     if (!existsSync(built)) {
       fail(
-        `${relative(root, file)} imports ${specifier}, which is not in the built package: ` +
+        `${path} imports ${specifier}, which is not in the built package: ` +
           "import the library through an entry point",
       );
     }
@@ -71,7 +82,7 @@ while (todo.length > 0) {
       getNewLine: () => "\n",
     }));
   }
-  writeFileSync(out.replace(/\.([mc]?)tsx?$/, ".$1js"), outputText);
+  writeFileSync(out.replace(/\.([mc]?)ts$/, ".$1js"), outputText);
 }
 
 const files = tests.map((t) => relative(root, join(npmTestDir, t.replace(/\.ts$/, ".js"))));
