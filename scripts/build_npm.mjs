@@ -64,7 +64,8 @@ for (const file of listFiles("npm", (name) => name.endsWith(".d.ts"))) {
 }
 
 const jsFiles = listFiles("npm", (name) => name.endsWith(".js"));
-const imports = new Map(jsFiles.map((file) => {
+const dtsFiles = listFiles("npm", (name) => name.endsWith(".d.ts"));
+const imports = new Map([...jsFiles, ...dtsFiles].map((file) => {
   const text = readFileSync(join(root, file), "utf8");
   return [file, moduleSpecifiers(file, text)];
 }));
@@ -83,8 +84,8 @@ if (core) {
   }
 }
 
-// Packages the built code imports become optional peer dependencies: only
-// the ./otel bridge imports any (@opentelemetry/*), and users of the other
+// Packages the built code or its declarations import become optional peer
+// dependencies: only the ./otel bridge imports any (@opentelemetry/*), and users of the other
 // entries must not be made to install them.
 const peers = new Set();
 for (const [file, found] of imports) {
@@ -126,11 +127,11 @@ const pkg = {
 writeFileSync(join(npmDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
 for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(npmDir, file));
 
-const dtsCount = listFiles("npm", (name) => name.endsWith(".d.ts")).length;
+const subpaths = entries.map((e) => e.subpath).join(" ");
 console.log(
-  `npm/: ${pkg.name}@${pkg.version}, ${entries.length} entry point(s) ` +
-    `(${entries.map((e) => e.subpath).join(" ")}), ${jsFiles.length} .js + ${dtsCount} .d.ts, ` +
-    `peers: ${peerNames.join(" ") || "none"} (${Math.round(performance.now() - started)} ms)`,
+  `npm/: ${pkg.name}@${pkg.version}, ${entries.length} entry point(s) (${subpaths}), ` +
+    `${jsFiles.length} .js + ${dtsFiles.length} .d.ts, peers: ${peerNames.join(" ") || "none"} ` +
+    `(${Math.round(performance.now() - started)} ms)`,
 );
 
 /** The built files reachable from `start` through relative imports. */
