@@ -10,9 +10,17 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "deno lint";              deno lint
 step "deno fmt --check";       deno fmt --check
-step "deno check";             deno check mod.ts src/ tests/ examples/ bench/
+step "deno check";             deno check mod.ts src/ tests/ examples/
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
-deno test -A --doc --parallel tests/ mod.ts src/
+deno test -A --doc --parallel tests/ mod.ts src/ README.md
 step "tests on Bun $(bun --version)"
 bun test tests/
+step "npm package: build npm/";           node scripts/build_npm.mjs
+step "npm package: exports match deno.json"; node scripts/check_exports.mjs
+step "tests on Node $(node --version) against npm/"
+node scripts/test_node.mjs
+step "publint (packed)";                  publint run --strict npm
+step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
+step "npm smoke: install the tarball in a fresh project"
+node scripts/smoke_npm.mjs

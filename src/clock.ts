@@ -26,9 +26,10 @@ export interface Clock {
   now(): number;
 }
 
-// Read once: timeOrigin is constant for the process, and its getter is slow
-// on some runtimes (Bun: about 70 ns, most of a span's cost).
-const timeOrigin = performance.timeOrigin;
+// Read once: timeOrigin never changes, and the clock is read three times for
+// a span with one event, so each property look-up saved counts.
+const PERFORMANCE = performance;
+const TIME_ORIGIN = performance.timeOrigin;
 
 /**
  * The default {@linkcode Clock}: `performance.timeOrigin + performance.now()`.
@@ -46,5 +47,5 @@ const timeOrigin = performance.timeOrigin;
  * ```
  */
 export const systemClock: Clock = {
-  now: () => timeOrigin + performance.now(),
+  now: () => TIME_ORIGIN + PERFORMANCE.now(),
 };

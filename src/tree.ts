@@ -39,8 +39,8 @@ interface Node {
  * const root = new Span("request", rootCtx).start(0).end(100);
  * const child = new Span("db", rootCtx.child()).start(50).end(100);
  * const text = renderTree([child, root], { barWidth: 10 });
- * assert.match(text, /request +100\.0 ms \|██████████\|/);
- * assert.match(text, /└─ db +50\.0 ms \|     █████\|/);
+ * assert.ok(text.includes("100.0 ms |██████████|"));
+ * assert.ok(text.includes("50.0 ms |" + " ".repeat(5) + "█████|"));
  * ```
  */
 export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {}): string {
@@ -50,7 +50,10 @@ export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {
       `Cannot render tree: barWidth must be a positive integer, got ${barWidth}`,
     );
   }
-  const ended = [...spans].filter((s) => s.ended && s.startTime !== undefined);
+  if (typeof (spans as Iterable<Span> | null)?.[Symbol.iterator] !== "function") {
+    throw new TypeError("Cannot render tree: spans must be an iterable of spans");
+  }
+  const ended = [...spans].filter((s) => s?.ended === true && s.startTime !== undefined);
   const traces = new Map<string, Span[]>();
   for (const span of ended) {
     const list = traces.get(span.context.traceId);

@@ -1,0 +1,172 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { sanitizeAttributeValue, Span, Tracer } from "../mod.ts";
+
+describe("attribute values", () => {
+  test("strings, numbers, booleans and homogeneous arrays of them are kept", () => {
+    const span = new Span("a").setAttributes({
+      s: "x",
+      n: 1.5,
+      i: -3,
+      b: false,
+      ss: ["a", "b"],
+      ns: [1, 2],
+      bs: [true],
+      empty: [],
+    });
+    assert.deepEqual(span.attributes, {
+      s: "x",
+      n: 1.5,
+      i: -3,
+      b: false,
+      ss: ["a", "b"],
+      ns: [1, 2],
+      bs: [true],
+      empty: [],
+    });
+    assert.equal(span.droppedAttributesCount, 0);
+  });
+
+  const invalid: [string, unknown][] = [
+    ["an object", { a: 1 }],
+    ["undefined", undefined],
+    ["null", null],
+    ["a mixed array", [1, "1"]],
+    ["a nested array", [[1]]],
+    ["an array of objects", [{}]],
+    ["an array with null", [null]],
+    ["a function", () => 1],
+    ["a symbol", Symbol("s")],
+    ["a bigint", 10n],
+    ["a Date", new Date(0)],
+  ];
+  for (const [what, value] of invalid) {
+    test(`${what} is dropped and counted, never thrown`, () => {
+      const span = new Span("a").setAttribute("k", value);
+      assert.equal(Object.hasOwn(span.attributes, "k"), false);
+      assert.equal(span.droppedAttributesCount, 1);
+    });
+  }
+
+  test("an empty or non-string key is dropped and counted", () => {
+    const span = new Span("a").setAttribute("", 1).setAttribute(5 as never, 1);
+    assert.deepEqual(span.attributes, {});
+    assert.equal(span.droppedAttributesCount, 2);
+  });
+
+  test("__proto__ and constructor are stored as ordinary keys without touching any prototype", () => {
+    const span = new Span("a")
+      .setAttribute("__proto__", "polluted")
+      .setAttribute("constructor", "c")
+      .setAttributes(JSON.parse('{"__proto__": "also", "toString": "t"}'));
+    const attrs = span.attributes as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(attrs), Object.prototype);
+    assert.deepEqual(Object.keys(attrs).sort(), ["__proto__", "constructor", "toString"]);
+    assert.equal(Object.getOwnPropertyDescriptor(attrs, "__proto__")?.value, "also");
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(JSON.parse(JSON.stringify(span)).attributes.constructor, "c");
+  });
+
+  test("arrays are copied, so the caller changing its array later does not change the span", () => {
+    const tags = ["a"];
+    const span = new Span("a").setAttribute("tags", tags);
+    tags.push("b");
+    assert.deepEqual(span.attributes.tags, ["a"]);
+  });
+
+  test("setting an existing key replaces it, even at the count limit", () => {
+    const span = new Tracer({ limits: { attributeCountLimit: 1 } }).startSpan("a");
+    span.setAttribute("k", 1).setAttribute("k", 2).setAttribute("other", 3);
+    assert.deepEqual(span.attributes, { k: 2 });
+    assert.equal(span.droppedAttributesCount, 1);
+  });
+
+  test("the default limit keeps 128 attributes and counts the rest", () => {
+    const span = new Span("a");
+    for (let i = 0; i < 130; i++) span.setAttribute(`k${i}`, i);
+    assert.equal(Object.keys(span.attributes).length, 128);
+    assert.equal(span.droppedAttributesCount, 2);
+  });
+
+  test("attributeValueLengthLimit truncates strings, also inside arrays", () => {
+    const span = new Tracer({ limits: { attributeValueLengthLimit: 3 } }).startSpan("a");
+    span.setAttribute("s", "abcdef").setAttribute("a", ["abcdef", "xy"]).setAttribute("n", 123456);
+    assert.deepEqual(span.attributes, { s: "abc", a: ["abc", "xy"], n: 123456 });
+  });
+
+  test("values have no length limit by default", () => {
+    const long = "x".repeat(100_000);
+    assert.equal(new Span("a").setAttribute("s", long).attributes.s, long);
+  });
+
+  test("setAttributes with a non-object counts one drop and stores nothing", () => {
+    const span = new Span("a").setAttributes("nope" as never).setAttributes([1] as never);
+    assert.deepEqual(span.attributes, {});
+    assert.equal(span.droppedAttributesCount, 2);
+  });
+
+  test("sanitizeAttributeValue truncates and rejects as documented", () => {
+    assert.equal(sanitizeAttributeValue("hello", 2), "he");
+    assert.deepEqual(sanitizeAttributeValue([true, false]), [true, false]);
+    assert.equal(sanitizeAttributeValue([true, 1]), undefined);
+    assert.equal(sanitizeAttributeValue(NaN), NaN);
+  });
+});
+
+describe("span limits", () => {
+  test("events, links and their attributes have limits of 128 by default", () => {
+    const span = new Span("a");
+    const attrs = Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`k${i}`, i]));
+    for (let i = 0; i < 130; i++) span.addEvent(`e${i}`);
+    for (let i = 0; i < 130; i++) span.addLink(new Span("x").context);
+    span.addEvent("ignored", attrs);
+    assert.equal(span.events.length, 128);
+    assert.equal(span.droppedEventsCount, 3);
+    assert.equal(span.links.length, 128);
+    assert.equal(span.droppedLinksCount, 2);
+    const other = new Span("b").addEvent("e", attrs).addLink(new Span("x").context, attrs);
+    assert.equal(Object.keys(other.events[0].attributes).length, 128);
+    assert.equal(other.events[0].droppedAttributesCount, 2);
+    assert.equal(Object.keys(other.links[0].attributes).length, 128);
+    assert.equal(other.links[0].droppedAttributesCount, 2);
+  });
+
+  test("each limit is configurable", () => {
+    const tracer = new Tracer({
+      limits: {
+        eventCountLimit: 1,
+        linkCountLimit: 0,
+        attributePerEventCountLimit: 1,
+        attributePerLinkCountLimit: 0,
+      },
+    });
+    const span = tracer.startSpan("a")
+      .addEvent("one", { a: 1, b: 2 })
+      .addEvent("two")
+      .addLink(new Span("x").context, { a: 1 });
+    assert.deepEqual(span.events[0].attributes, { a: 1 });
+    assert.equal(span.events[0].droppedAttributesCount, 1);
+    assert.equal(span.droppedEventsCount, 1);
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 1);
+  });
+
+  const badLimits: [string, unknown][] = [
+    ["a negative count", { attributeCountLimit: -1 }],
+    ["a fractional count", { eventCountLimit: 1.5 }],
+    ["NaN", { linkCountLimit: NaN }],
+    ["a string", { attributeValueLengthLimit: "10" }],
+  ];
+  for (const [what, limits] of badLimits) {
+    test(`a Tracer with ${what} as a limit throws a RangeError`, () => {
+      assert.throws(
+        () => new Tracer({ limits: limits as never }),
+        (e: unknown) => e instanceof RangeError && /^Cannot resolve span limits: /.test(e.message),
+      );
+    });
+  }
+
+  test("limits that are not an object are a TypeError", () => {
+    assert.throws(() => new Tracer({ limits: 5 as never }), TypeError);
+  });
+});

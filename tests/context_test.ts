@@ -1,0 +1,190 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Context,
+  getActiveContext,
+  getContextStorage,
+  getCurrentSpan,
+  ROOT_CONTEXT,
+  setContextStorage,
+  setCurrentSpan,
+  Span,
+  StackContextStorage,
+  withContext,
+  withSpan,
+} from "../mod.ts";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("the current span", () => {
+  test("is undefined outside any span", () => {
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("withSpan makes a span current for a synchronous function and restores after", () => {
+    const span = new Span("a").start();
+    const seen = withSpan(span, () => getCurrentSpan());
+    assert.equal(seen, span);
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("withSpan restores the previous span when the function throws", () => {
+    const outer = new Span("outer").start();
+    withSpan(outer, () => {
+      assert.throws(() =>
+        withSpan(new Span("inner").start(), () => {
+          throw new Error("x");
+        })
+      );
+      assert.equal(getCurrentSpan(), outer);
+    });
+  });
+
+  test("the current span follows await inside an async function", async () => {
+    const span = new Span("a").start();
+    await withSpan(span, async () => {
+      await tick();
+      assert.equal(getCurrentSpan(), span);
+      await Promise.resolve();
+      assert.equal(getCurrentSpan(), span);
+    });
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("two interleaved async tasks each keep their own current span", async () => {
+    const a = new Span("a").start();
+    const b = new Span("b").start();
+    const seen: string[] = [];
+    await Promise.all([
+      withSpan(a, async () => {
+        await tick();
+        seen.push(`a:${getCurrentSpan()?.name}`);
+        await tick();
+        seen.push(`a:${getCurrentSpan()?.name}`);
+      }),
+      withSpan(b, async () => {
+        await tick();
+        seen.push(`b:${getCurrentSpan()?.name}`);
+        await tick();
+        seen.push(`b:${getCurrentSpan()?.name}`);
+      }),
+    ]);
+    assert.deepEqual(seen.sort(), ["a:a", "a:a", "b:b", "b:b"]);
+  });
+
+  test("withSpan(undefined, fn) runs fn with no current span", () => {
+    withSpan(new Span("a").start(), () => {
+      assert.equal(withSpan(undefined, () => getCurrentSpan()), undefined);
+    });
+  });
+
+  test("withSpan with a non-function is a TypeError", () => {
+    assert.throws(
+      () => withSpan(new Span("a"), "nope" as never),
+      /^TypeError: Cannot run withSpan: fn must be a function/,
+    );
+  });
+
+  test("setCurrentSpan sets and clears the current span for the rest of the task", async () => {
+    await withContext(ROOT_CONTEXT, async () => {
+      const span = new Span("manual").start();
+      setCurrentSpan(span);
+      await tick();
+      assert.equal(getCurrentSpan(), span);
+      setCurrentSpan(undefined);
+      assert.equal(getCurrentSpan(), undefined);
+    });
+  });
+
+  test("setCurrentSpan inside one task does not leak into another", async () => {
+    const leaked: unknown[] = [];
+    await Promise.all([
+      withContext(ROOT_CONTEXT, async () => {
+        setCurrentSpan(new Span("mine").start());
+        await tick();
+      }),
+      withContext(ROOT_CONTEXT, async () => {
+        await tick();
+        leaked.push(getCurrentSpan());
+      }),
+    ]);
+    assert.deepEqual(leaked, [undefined]);
+  });
+});
+
+describe("Context", () => {
+  test("setValue returns a new context and leaves the old one unchanged", () => {
+    const k = Symbol("k");
+    const a = ROOT_CONTEXT.setValue(k, 1);
+    const b = a.setValue(k, 2);
+    assert.equal(ROOT_CONTEXT.getValue(k), undefined);
+    assert.equal(a.getValue(k), 1);
+    assert.equal(b.getValue(k), 2);
+  });
+
+  test("deleteValue hides a value set further up the chain", () => {
+    const k = Symbol("k");
+    const other = Symbol("other");
+    const ctx = ROOT_CONTEXT.setValue(k, 1).setValue(other, 2).deleteValue(k);
+    assert.equal(ctx.getValue(k), undefined);
+    assert.equal(ctx.getValue(other), 2);
+  });
+
+  test("a context can hold undefined as a value distinct from deletion", () => {
+    const k = Symbol("k");
+    assert.equal(new Context().setValue(k, undefined).getValue(k), undefined);
+  });
+
+  test("withContext makes a context active across await", async () => {
+    const k = Symbol("k");
+    const ctx = ROOT_CONTEXT.setValue(k, "v");
+    const value = await withContext(ctx, async () => {
+      await tick();
+      return getActiveContext().getValue(k);
+    });
+    assert.equal(value, "v");
+    assert.equal(getActiveContext(), ROOT_CONTEXT);
+  });
+});
+
+describe("context storage", () => {
+  test("AsyncLocalStorage is found at run time on this runtime", () => {
+    assert.equal(getContextStorage() instanceof StackContextStorage, false);
+    assert.equal(typeof getContextStorage().enterWith, "function");
+  });
+
+  test("the stack fallback is right for synchronous nesting", () => {
+    const storage = new StackContextStorage();
+    const a = ROOT_CONTEXT.setValue(Symbol("a"), 1);
+    const b = ROOT_CONTEXT.setValue(Symbol("b"), 2);
+    storage.run(a, () => {
+      assert.equal(storage.getStore(), a);
+      storage.run(b, () => assert.equal(storage.getStore(), b));
+      assert.equal(storage.getStore(), a);
+    });
+    assert.equal(storage.getStore(), undefined);
+  });
+
+  test("setContextStorage swaps the storage used by withSpan and getCurrentSpan", () => {
+    const previous = getContextStorage();
+    const stack = new StackContextStorage();
+    setContextStorage(stack);
+    try {
+      const span = new Span("s").start();
+      withSpan(span, () => {
+        assert.equal(stack.getStore()?.getValue !== undefined, true);
+        assert.equal(getCurrentSpan(), span);
+      });
+      assert.equal(getCurrentSpan(), undefined);
+    } finally {
+      setContextStorage(previous);
+    }
+  });
+
+  test("setContextStorage rejects an object without the storage methods", () => {
+    assert.throws(
+      () => setContextStorage({ getStore() {} } as never),
+      /^TypeError: Cannot set context storage/,
+    );
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
+
+describe("RandomIdGenerator", () => {
+  test("traceId() returns 32 lowercase hex characters", () => {
+    const ids = new RandomIdGenerator();
+    for (let i = 0; i < 1000; i++) assert.match(ids.traceId(), /^[0-9a-f]{32}$/);
+  });
+
+  test("spanId() returns 16 lowercase hex characters", () => {
+    const ids = new RandomIdGenerator();
+    for (let i = 0; i < 1000; i++) assert.match(ids.spanId(), /^[0-9a-f]{16}$/);
+  });
+
+  test("ids do not repeat across several pool refills", () => {
+    const ids = new RandomIdGenerator();
+    const seen = new Set<string>();
+    // 4096 random bytes per refill / 8 bytes per span id: 20,000 ids cross ~40 refills.
+    for (let i = 0; i < 20_000; i++) seen.add(ids.spanId());
+    assert.equal(seen.size, 20_000);
+  });
+
+  test("ids are never all zeros, even when the random source returns zeros", () => {
+    const original = crypto.getRandomValues;
+    let calls = 0;
+    // The first refill is all zeros; later ones are real random bytes.
+    crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+      calls++;
+      if (calls === 1) {
+        (array as unknown as Uint8Array).fill(0);
+        return array;
+      }
+      return original.call(crypto, array as never) as T;
+    }) as typeof crypto.getRandomValues;
+    try {
+      const ids = new RandomIdGenerator();
+      for (let i = 0; i < 600; i++) {
+        assert.notEqual(ids.spanId(), "0000000000000000");
+      }
+      assert.ok(calls >= 2, "the zero pool forced at least one more refill");
+    } finally {
+      crypto.getRandomValues = original;
+    }
+  });
+
+  test("bits are spread: every hex digit appears in every position of 2,000 trace ids", () => {
+    const ids = new RandomIdGenerator();
+    const seen = Array.from({ length: 32 }, () => new Set<string>());
+    for (let i = 0; i < 2000; i++) {
+      const id = ids.traceId();
+      for (let p = 0; p < 32; p++) seen[p].add(id[p]);
+    }
+    for (const digits of seen) assert.equal(digits.size, 16);
+  });
+});
+
+describe("id validation", () => {
+  test("isValidTraceId accepts lowercase hex of length 32 only", () => {
+    assert.equal(isValidTraceId("4bf92f3577b34da6a3ce929d0e0e4736"), true);
+    assert.equal(isValidTraceId("4BF92F3577B34DA6A3CE929D0E0E4736"), false);
+    assert.equal(isValidTraceId("4bf92f3577b34da6a3ce929d0e0e473"), false);
+    assert.equal(isValidTraceId("4bf92f3577b34da6a3ce929d0e0e47366"), false);
+    assert.equal(isValidTraceId("0".repeat(32)), false);
+    assert.equal(isValidTraceId("g".repeat(32)), false);
+    assert.equal(isValidTraceId(42), false);
+    assert.equal(isValidTraceId(undefined), false);
+  });
+
+  test("isValidSpanId accepts lowercase hex of length 16 only", () => {
+    assert.equal(isValidSpanId("00f067aa0ba902b7"), true);
+    assert.equal(isValidSpanId("00F067AA0BA902B7"), false);
+    assert.equal(isValidSpanId("0".repeat(16)), false);
+    assert.equal(isValidSpanId("00f067aa0ba902b"), false);
+    assert.equal(isValidSpanId(null), false);
+  });
+
+  test("SpanContext.newRoot uses a pluggable id generator", () => {
+    const ctx = SpanContext.newRoot({
+      traceId: () => "11111111111111111111111111111111",
+      spanId: () => "2222222222222222",
+    });
+    assert.equal(ctx.traceId, "11111111111111111111111111111111");
+    assert.equal(ctx.spanId, "2222222222222222");
+  });
+});
+
+describe("custom id generators", () => {
+  test("a generator without methods is a TypeError, for the Tracer and for SpanContext", () => {
+    assert.throws(
+      () => SpanContext.newRoot({} as never),
+      /^TypeError: Cannot create root SpanContext: idGenerator must have/,
+    );
+    assert.throws(
+      () => SpanContext.newRoot().child({ traceId: () => "" } as never),
+      /^TypeError: Cannot create child SpanContext: idGenerator must have/,
+    );
+  });
+
+  test("a generator that returns a malformed id is a TypeError, never a corrupt trace", () => {
+    const bad = { traceId: () => "XYZ", spanId: () => "0000000000000000" };
+    assert.throws(() => SpanContext.newRoot(bad), /traceId\(\) must return 32 lowercase hex/);
+    const tracer = new Tracer({
+      idGenerator: { traceId: () => "ab".repeat(16), spanId: () => "0".repeat(16) },
+    });
+    assert.throws(
+      () => tracer.startSpan("x"),
+      /^TypeError: Cannot create Tracer: idGenerator\.spanId\(\)/,
+    );
+  });
+});

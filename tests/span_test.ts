@@ -1,0 +1,344 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type Clock, InMemorySpanProcessor, Span, SpanContext, Tracer } from "../mod.ts";
+
+function manualClock(start = 1_700_000_000_000): Clock & { t: number } {
+  const clock = { t: start, now: () => clock.t };
+  return clock;
+}
+
+describe("new Span()", () => {
+  test("defaults to a new root context and kind internal", () => {
+    const span = new Span("work");
+    assert.equal(span.name, "work");
+    assert.equal(span.kind, "internal");
+    assert.equal(span.context.parentSpanId, undefined);
+    assert.match(span.context.traceId, /^[0-9a-f]{32}$/);
+  });
+
+  test("uses the context and kind it is given", () => {
+    const ctx = SpanContext.newRoot();
+    const span = new Span("rpc", ctx, "client");
+    assert.equal(span.context, ctx);
+    assert.equal(span.kind, "client");
+  });
+
+  test("accepts all five kinds", () => {
+    for (const kind of ["internal", "server", "client", "producer", "consumer"] as const) {
+      assert.equal(new Span("x", undefined, kind).kind, kind);
+    }
+  });
+
+  test("throws a TypeError for a non-string name, an unknown kind or a non-SpanContext context", () => {
+    assert.throws(() => new Span(1 as never), /^TypeError: Cannot create span: name/);
+    assert.throws(() => new Span("x", undefined, "INTERNAL" as never), /Cannot create span: kind/);
+    assert.throws(() => new Span("x", {} as never), /Cannot create span: context/);
+  });
+
+  test("is not started until start() is called", () => {
+    const span = new Span("x");
+    assert.equal(span.startTime, undefined);
+    assert.equal(span.endTime, undefined);
+    assert.equal(span.durationMs, undefined);
+    assert.equal(span.ended, false);
+    assert.equal(span.isRecording, true);
+  });
+});
+
+describe("Span.start() and end()", () => {
+  test("start() sets startTime from the clock; end() sets endTime and durationMs", () => {
+    const clock = manualClock();
+    const span = new Span("x", undefined, "internal", { clock }).start();
+    assert.equal(span.startTime, clock.t);
+    clock.t += 12.5;
+    span.end();
+    assert.equal(span.endTime, clock.t);
+    assert.equal(span.durationMs, 12.5);
+    assert.equal(span.ended, true);
+    assert.equal(span.isRecording, false);
+  });
+
+  test("the default clock gives epoch milliseconds close to Date.now()", () => {
+    const span = new Span("x").start().end();
+    assert.ok(Math.abs(span.startTime! - Date.now()) < 60_000);
+    assert.ok(span.durationMs! >= 0);
+  });
+
+  test("both accept explicit times as numbers or Dates", () => {
+    const span = new Span("x").start(new Date(1_000)).end(1_500.25);
+    assert.equal(span.startTime, 1_000);
+    assert.equal(span.endTime, 1_500.25);
+    assert.equal(span.durationMs, 500.25);
+  });
+
+  test("a second start() and a second end() do nothing", () => {
+    const clock = manualClock();
+    const memory = new InMemorySpanProcessor();
+    const span = new Tracer({ clock, processors: [memory] }).startSpan("x");
+    const started = span.startTime;
+    clock.t += 5;
+    span.start().end();
+    clock.t += 5;
+    span.end();
+    assert.equal(span.startTime, started);
+    assert.equal(span.durationMs, 5);
+    assert.equal(memory.spans.length, 1, "processors see the span once");
+  });
+
+  test("end() on a span that was never started starts it at the same time", () => {
+    const span = new Span("x").end(2_000);
+    assert.equal(span.startTime, 2_000);
+    assert.equal(span.durationMs, 0);
+  });
+
+  test("an end time before the start time never makes a negative duration", () => {
+    const span = new Span("x").start(5_000).end(4_000);
+    assert.equal(span.durationMs, 0);
+    assert.equal(span.endTime, 5_000);
+  });
+
+  test("a non-finite or non-numeric time is a TypeError", () => {
+    assert.throws(() => new Span("x").start(NaN), /^TypeError: Cannot start span: time/);
+    assert.throws(() => new Span("x").start().end("soon" as never), /Cannot end span: time/);
+    assert.throws(() => new Span("x").start(new Date("nope")), TypeError);
+  });
+
+  test("Symbol.dispose ends the span, so `using` works", () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    {
+      using span = tracer.startSpan("scoped");
+      assert.equal(span.ended, false);
+    }
+    assert.equal(memory.spans[0].name, "scoped");
+    assert.equal(memory.spans[0].ended, true);
+  });
+});
+
+describe("Span mutators", () => {
+  test("every mutator returns the span, so calls chain", () => {
+    const span = new Span("x");
+    const other = SpanContext.newRoot();
+    assert.equal(span.start(), span);
+    assert.equal(span.setAttribute("a", 1), span);
+    assert.equal(span.setAttributes({ b: 2 }), span);
+    assert.equal(span.addEvent("e"), span);
+    assert.equal(span.addLink(other), span);
+    assert.equal(span.recordException(new Error("x")), span);
+    assert.equal(span.setStatus("error"), span);
+    assert.equal(span.updateName("y"), span);
+    assert.equal(span.end(), span);
+  });
+
+  test("addEvent records the name, the attributes and the current time", () => {
+    const clock = manualClock();
+    const span = new Span("x", undefined, "internal", { clock }).start();
+    clock.t += 3;
+    span.addEvent("cache.miss", { key: "k" });
+    assert.deepEqual(span.events, [{
+      name: "cache.miss",
+      time: clock.t,
+      attributes: { key: "k" },
+      droppedAttributesCount: 0,
+    }]);
+  });
+
+  test("addEvent takes an explicit time; a bad one falls back to now without throwing", () => {
+    const clock = manualClock();
+    const span = new Span("x", undefined, "internal", { clock }).start();
+    span.addEvent("a", undefined, 42).addEvent("b", undefined, "bad" as never);
+    assert.equal(span.events[0].time, 42);
+    assert.equal(span.events[1].time, clock.t);
+  });
+
+  test("addEvent with a non-string name is dropped and counted", () => {
+    const span = new Span("x").addEvent(undefined as never);
+    assert.equal(span.events.length, 0);
+    assert.equal(span.droppedEventsCount, 1);
+  });
+
+  test("addLink keeps the linked context and its attributes", () => {
+    const other = SpanContext.newRoot();
+    const span = new Span("x").addLink(other, { reason: "batch" });
+    assert.equal(span.links[0].context, other);
+    assert.deepEqual(span.links[0].attributes, { reason: "batch" });
+  });
+
+  test("addLink with something that is not a span context is dropped and counted", () => {
+    const span = new Span("x")
+      .addLink(undefined as never)
+      .addLink({ traceId: "nope", spanId: "nope" } as never);
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 2);
+  });
+
+  test("updateName renames; a non-string name is a TypeError", () => {
+    const span = new Span("GET");
+    assert.equal(span.updateName("GET /users/:id").name, "GET /users/:id");
+    assert.throws(() => span.updateName(5 as never), /^TypeError: Cannot update span name/);
+  });
+
+  test("every mutation after end() is ignored and nothing throws", () => {
+    const span = new Span("x").start().end();
+    span.setAttribute("a", 1)
+      .setAttributes({ b: 2 })
+      .addEvent("e")
+      .addLink(SpanContext.newRoot())
+      .recordException(new Error("late"))
+      .setStatus("error", "late")
+      .updateName("renamed")
+      .setStatus("nonsense" as never)
+      .updateName(5 as never);
+    assert.deepEqual(span.attributes, {});
+    assert.equal(span.events.length, 0);
+    assert.equal(span.links.length, 0);
+    assert.deepEqual(span.status, { code: "unset" });
+    assert.equal(span.name, "x");
+  });
+});
+
+describe("Span.setStatus()", () => {
+  test("error keeps its message; ok drops any message", () => {
+    assert.deepEqual(new Span("x").setStatus("error", "boom").status, {
+      code: "error",
+      message: "boom",
+    });
+    assert.deepEqual(new Span("x").setStatus("ok", "fine").status, { code: "ok" });
+  });
+
+  test("ok is final", () => {
+    const span = new Span("x").setStatus("ok").setStatus("error", "no").setStatus("unset");
+    assert.deepEqual(span.status, { code: "ok" });
+  });
+
+  test("unset is ignored, and error can later become ok", () => {
+    const span = new Span("x").setStatus("error", "a").setStatus("unset");
+    assert.equal(span.status.code, "error");
+    assert.equal(span.setStatus("ok").status.code, "ok");
+  });
+
+  test("an unknown code is a TypeError", () => {
+    assert.throws(() => new Span("x").setStatus("OK" as never), /^TypeError: Cannot set status/);
+  });
+});
+
+describe("Span.recordException()", () => {
+  test("adds an exception event with type, message and stacktrace, and sets error status", () => {
+    const error = new TypeError("bad thing");
+    const span = new Span("x").recordException(error);
+    const event = span.events[0];
+    assert.equal(event.name, "exception");
+    assert.equal(event.attributes["exception.type"], "TypeError");
+    assert.equal(event.attributes["exception.message"], "bad thing");
+    assert.equal(event.attributes["exception.stacktrace"], error.stack);
+    assert.deepEqual(span.status, { code: "error", message: "bad thing" });
+  });
+
+  test("does not rethrow", () => {
+    assert.doesNotThrow(() => new Span("x").recordException(new Error("x")));
+  });
+
+  const odd: [string, unknown, Record<string, unknown>][] = [
+    ["a string", "plain failure", { "exception.message": "plain failure" }],
+    ["null", null, { "exception.type": "null", "exception.message": "null" }],
+    ["undefined", undefined, { "exception.type": "undefined", "exception.message": "undefined" }],
+    ["a number", 42, { "exception.type": "number", "exception.message": "42" }],
+    ["a plain object", { message: "obj", code: 7 }, {
+      "exception.type": "Object",
+      "exception.message": "obj",
+    }],
+  ];
+  for (const [what, value, expected] of odd) {
+    test(`handles ${what} without throwing`, () => {
+      const span = new Span("x").recordException(value);
+      assert.deepEqual(span.events[0].attributes, expected);
+      assert.equal(span.status.code, "error");
+    });
+  }
+
+  test("handles an error whose message getter throws", () => {
+    const error = new Error("hidden");
+    Object.defineProperty(error, "message", {
+      get() {
+        throw new Error("getter exploded");
+      },
+    });
+    const span = new Span("x").recordException(error);
+    assert.equal(span.events[0].attributes["exception.type"], "Error");
+    assert.equal(span.events[0].attributes["exception.message"], undefined);
+    assert.deepEqual(span.status, { code: "error", message: "Error" });
+  });
+
+  test("handles a proxy that throws on every property read", () => {
+    const hostile = new Proxy({}, {
+      get() {
+        throw new Error("no");
+      },
+    });
+    const span = new Span("x").recordException(hostile);
+    assert.equal(span.events[0].attributes["exception.type"], "Object");
+    assert.equal(span.status.code, "error");
+  });
+
+  test("uses a custom error's name", () => {
+    class PaymentDeclined extends Error {
+      override name = "PaymentDeclined";
+    }
+    const span = new Span("x").recordException(new PaymentDeclined("card"));
+    assert.equal(span.events[0].attributes["exception.type"], "PaymentDeclined");
+  });
+});
+
+describe("Span.toJSON()", () => {
+  test("serializes every field, with durationMs, so JSON.stringify works", () => {
+    const clock = manualClock(1_000);
+    const parent = SpanContext.newRoot();
+    const ctx = new SpanContext({
+      traceId: parent.traceId,
+      spanId: "1111111111111111",
+      parentSpanId: parent.spanId,
+      traceFlags: 1,
+      traceState: "a=b",
+    });
+    const linked = SpanContext.newRoot();
+    const span = new Span("op", ctx, "server", { clock }).start();
+    span.setAttribute("k", "v").addEvent("e", { n: 1 }).addLink(linked, { l: true });
+    clock.t = 1_250;
+    span.setStatus("error", "bad").end();
+    assert.deepEqual(JSON.parse(JSON.stringify(span)), {
+      name: "op",
+      kind: "server",
+      traceId: parent.traceId,
+      spanId: "1111111111111111",
+      parentSpanId: parent.spanId,
+      traceFlags: 1,
+      traceState: "a=b",
+      startTime: 1_000,
+      endTime: 1_250,
+      durationMs: 250,
+      status: { code: "error", message: "bad" },
+      attributes: { k: "v" },
+      events: [{ name: "e", time: 1_000, attributes: { n: 1 } }],
+      links: [{ traceId: linked.traceId, spanId: linked.spanId, attributes: { l: true } }],
+      droppedAttributesCount: 0,
+      droppedEventsCount: 0,
+      droppedLinksCount: 0,
+    });
+  });
+
+  test("a root span has parentSpanId null; an unended span has null times", () => {
+    const json = new Span("x").toJSON();
+    assert.equal(json.parentSpanId, null);
+    assert.equal(json.startTime, null);
+    assert.equal(json.endTime, null);
+    assert.equal(json.durationMs, null);
+  });
+
+  test("the dropped counts are serialized", () => {
+    const json = new Span("x").setAttribute("bad", null).addEvent(5 as never)
+      .addLink(null as never).toJSON();
+    assert.equal(json.droppedAttributesCount, 1);
+    assert.equal(json.droppedEventsCount, 1);
+    assert.equal(json.droppedLinksCount, 1);
+  });
+});

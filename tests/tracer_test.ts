@@ -1,0 +1,307 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  getCurrentSpan,
+  InMemorySpanProcessor,
+  Span,
+  SpanContext,
+  type SpanProcessor,
+  TraceFlags,
+  Tracer,
+} from "../mod.ts";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function setup() {
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({ name: "test", version: "0.0.1", processors: [memory] });
+  return { memory, tracer };
+}
+
+describe("Tracer.startSpan()", () => {
+  test("starts a root span when nothing is current", () => {
+    const { tracer } = setup();
+    const span = tracer.startSpan("root");
+    assert.equal(span.context.parentSpanId, undefined);
+    assert.equal(typeof span.startTime, "number");
+    assert.equal(span.context.traceFlags, TraceFlags.SAMPLED | TraceFlags.RANDOM);
+  });
+
+  test("parents on the current span automatically", () => {
+    const { tracer } = setup();
+    const parent = tracer.startSpan("parent");
+    const child = tracer.span("scope", () => tracer.startSpan("child"));
+    assert.notEqual(child.context.parentSpanId, parent.context.spanId);
+    tracer.span("p", (p) => {
+      const c = tracer.startSpan("c");
+      assert.equal(c.context.parentSpanId, p.context.spanId);
+      assert.equal(c.context.traceId, p.context.traceId);
+    });
+  });
+
+  test("parent: a Span, a SpanContext, or null to force a new trace", () => {
+    const { tracer } = setup();
+    const parent = tracer.startSpan("parent");
+    const remote = new SpanContext({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      isRemote: true,
+      traceState: "vendor=x",
+    });
+    assert.equal(tracer.startSpan("a", { parent }).context.parentSpanId, parent.context.spanId);
+    const fromRemote = tracer.startSpan("b", { parent: remote });
+    assert.equal(fromRemote.context.traceId, remote.traceId);
+    assert.equal(fromRemote.context.parentSpanId, remote.spanId);
+    assert.equal(fromRemote.context.traceState, "vendor=x");
+    assert.equal(fromRemote.context.isRemote, false);
+    tracer.span("current", () => {
+      const root = tracer.startSpan("root", { parent: null });
+      assert.equal(root.context.parentSpanId, undefined);
+      assert.notEqual(root.context.traceId, parent.context.traceId);
+    });
+  });
+
+  test("sets kind, attributes, links and start time from the options", () => {
+    const { tracer } = setup();
+    const linked = SpanContext.newRoot();
+    const span = tracer.startSpan("x", {
+      kind: "producer",
+      attributes: { a: 1 },
+      links: [{ context: linked, attributes: { why: "fan-in" } }],
+      startTime: 1234,
+    });
+    assert.equal(span.kind, "producer");
+    assert.deepEqual(span.attributes, { a: 1 });
+    assert.equal(span.links[0].context, linked);
+    assert.deepEqual(span.links[0].attributes, { why: "fan-in" });
+    assert.equal(span.startTime, 1234);
+  });
+
+  test("records the tracer's name and version as the instrumentation scope", () => {
+    const { tracer } = setup();
+    assert.deepEqual(tracer.startSpan("x").instrumentationScope, {
+      name: "test",
+      version: "0.0.1",
+    });
+  });
+
+  test("processors get onStart when the span starts and onEnd once when it ends", () => {
+    const calls: string[] = [];
+    const processor: SpanProcessor = {
+      onStart: (s) => void calls.push(`start:${s.name}:${s.ended}`),
+      onEnd: (s) => void calls.push(`end:${s.name}:${s.ended}`),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const span = new Tracer({ processors: [processor] }).startSpan("x");
+    span.end();
+    span.end();
+    assert.deepEqual(calls, ["start:x:false", "end:x:true"]);
+  });
+
+  test("a processor that throws breaks neither the application nor the other processors", async () => {
+    const memory = new InMemorySpanProcessor();
+    const broken: SpanProcessor = {
+      onStart() {
+        throw new Error("onStart broke");
+      },
+      onEnd() {
+        throw new Error("onEnd broke");
+      },
+      forceFlush: () => Promise.reject(new Error("flush broke")),
+      shutdown: () => Promise.reject(new Error("shutdown broke")),
+    };
+    const tracer = new Tracer({ processors: [broken, memory] });
+    assert.doesNotThrow(() => tracer.startSpan("x").end());
+    assert.equal(memory.spans.length, 1);
+    await tracer.forceFlush();
+    await tracer.shutdown();
+    tracer.startSpan("after shutdown").end();
+    assert.equal(
+      memory.spans.length,
+      1,
+      "the healthy processor was shut down despite the broken one",
+    );
+  });
+
+  const badCalls: [string, (t: Tracer) => unknown, RegExp][] = [
+    ["a non-string name", (t) => t.startSpan(5 as never), /^TypeError: Cannot start span: name/],
+    ["an unknown kind", (t) => t.startSpan("x", { kind: "bogus" as never }), /kind/],
+    ["a bad parent", (t) => t.startSpan("x", { parent: {} as never }), /Cannot start span: parent/],
+    ["a bad start time", (t) => t.startSpan("x", { startTime: NaN }), /Cannot start span: time/],
+  ];
+  for (const [what, call, message] of badCalls) {
+    test(`${what} is a TypeError`, () => {
+      assert.throws(() => call(new Tracer()), (e: unknown) => {
+        return e instanceof TypeError && message.test(String(e));
+      });
+    });
+  }
+});
+
+describe("new Tracer()", () => {
+  const badOptions: [string, unknown][] = [
+    ["options that are not an object", 5],
+    ["processors that are not an array", { processors: {} }],
+    ["a processor without onEnd", { processors: [{}] }],
+    ["an id generator without spanId", { idGenerator: { traceId: () => "" } }],
+    ["a clock without now", { clock: {} }],
+    ["a sampler without shouldSample", { sampler: {} }],
+    ["a numeric name", { name: 5 }],
+  ];
+  for (const [what, options] of badOptions) {
+    test(`rejects ${what} with a TypeError`, () => {
+      assert.throws(
+        () => new Tracer(options as never),
+        (e: unknown) => e instanceof TypeError && /^Cannot create Tracer: /.test(e.message),
+      );
+    });
+  }
+
+  test("uses the injected id generator and clock", () => {
+    let n = 0;
+    const tracer = new Tracer({
+      idGenerator: {
+        traceId: () => "abcdefabcdefabcdefabcdefabcdefab",
+        spanId: () => (++n).toString(16).padStart(16, "0"),
+      },
+      clock: { now: () => 7 },
+    });
+    const span = tracer.startSpan("x");
+    assert.equal(span.context.traceId, "abcdefabcdefabcdefabcdefabcdefab");
+    assert.equal(span.context.spanId, "0000000000000001");
+    assert.equal(span.startTime, 7);
+  });
+});
+
+describe("Tracer.span()", () => {
+  test("returns what a synchronous fn returns and ends the span", () => {
+    const { tracer, memory } = setup();
+    assert.equal(tracer.span("x", () => 42), 42);
+    assert.equal(memory.spans[0].ended, true);
+  });
+
+  test("returns a promise for an async fn and ends the span when it settles", async () => {
+    const { tracer, memory } = setup();
+    const promise = tracer.span("x", async () => {
+      await tick();
+      return "done";
+    });
+    assert.ok(promise instanceof Promise);
+    assert.equal(memory.spans.length, 0, "not ended before the promise settles");
+    assert.equal(await promise, "done");
+    assert.equal(memory.spans.length, 1);
+  });
+
+  test("makes the span current inside fn and restores the previous one after", async () => {
+    const { tracer } = setup();
+    const outer = tracer.startSpan("outer");
+    await tracer.span("wrapper", { parent: outer }, async () => {
+      await tracer.span("inner", async (inner) => {
+        await tick();
+        assert.equal(getCurrentSpan(), inner);
+      });
+      assert.equal(getCurrentSpan()?.name, "wrapper");
+    });
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("passes the span to fn", () => {
+    const { tracer } = setup();
+    tracer.span("x", (span) => assert.ok(span instanceof Span && span.name === "x"));
+  });
+
+  test("records a thrown error, rethrows it and ends the span", () => {
+    const { tracer, memory } = setup();
+    const error = new Error("sync boom");
+    assert.throws(() =>
+      tracer.span("x", () => {
+        throw error;
+      }), (e) => e === error);
+    const span = memory.spans[0];
+    assert.equal(span.ended, true);
+    assert.deepEqual(span.status, { code: "error", message: "sync boom" });
+    assert.equal(span.events[0].name, "exception");
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("records a rejection, rejects with the same error and ends the span", async () => {
+    const { tracer, memory } = setup();
+    const error = new Error("async boom");
+    await assert.rejects(
+      tracer.span("x", async () => {
+        await tick();
+        throw error;
+      }),
+      (e) => e === error,
+    );
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].ended, true);
+  });
+
+  test("takes options between the name and fn", () => {
+    const { tracer } = setup();
+    const kind = tracer.span("x", { kind: "consumer", attributes: { q: "jobs" } }, (s) => {
+      assert.equal(s.attributes.q, "jobs");
+      return s.kind;
+    });
+    assert.equal(kind, "consumer");
+  });
+
+  test("a missing fn is a TypeError", () => {
+    const { tracer } = setup();
+    assert.throws(() => tracer.span("x", {} as never), /^TypeError: Cannot run span: fn/);
+  });
+});
+
+describe("Tracer.wrap()", () => {
+  test("keeps arguments, this and the return value, one span per call", () => {
+    const { tracer, memory } = setup();
+    const counter = {
+      base: 10,
+      add: tracer.wrap(function add(this: { base: number }, a: number, b: number) {
+        return this.base + a + b;
+      }),
+    };
+    assert.equal(counter.add(1, 2), 13);
+    assert.equal(counter.add(3, 4), 17);
+    assert.deepEqual(memory.spans.map((s) => s.name), ["add", "add"]);
+    assert.equal(counter.add.name, "add");
+    assert.equal(counter.add.length, 2);
+  });
+
+  test("names the span from options, else fn.name, else anonymous", () => {
+    const { tracer, memory } = setup();
+    tracer.wrap(function named() {})();
+    tracer.wrap(() => {}, { name: "custom", kind: "client", attributes: { a: 1 } })();
+    const anon = Object.defineProperty(() => {}, "name", { value: "" });
+    tracer.wrap(anon)();
+    assert.deepEqual(memory.spans.map((s) => s.name), ["named", "custom", "anonymous"]);
+    assert.equal(memory.spans[1].kind, "client");
+    assert.deepEqual(memory.spans[1].attributes, { a: 1 });
+  });
+
+  test("works with async functions and records their rejections", async () => {
+    const { tracer, memory } = setup();
+    const fail = tracer.wrap(async function fail(reason: string) {
+      await tick();
+      throw new Error(reason);
+    });
+    await assert.rejects(fail("nope"), /nope/);
+    assert.deepEqual(memory.spans[0].status, { code: "error", message: "nope" });
+  });
+
+  test("each call's span is a child of the span current at the call", () => {
+    const { tracer, memory } = setup();
+    const inner = tracer.wrap(function inner() {});
+    tracer.span("outer", () => inner());
+    const [innerSpan, outerSpan] = memory.spans;
+    assert.equal(innerSpan.context.parentSpanId, outerSpan.context.spanId);
+  });
+
+  test("wrapping a non-function or with a non-string name is a TypeError", () => {
+    const { tracer } = setup();
+    assert.throws(() => tracer.wrap(5 as never), /^TypeError: Cannot wrap: fn/);
+    assert.throws(() => tracer.wrap(() => {}, { name: 5 as never }), /Cannot wrap: name/);
+  });
+});
