@@ -22,7 +22,7 @@ import {
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
-const otlpRoot: any = require("../node_modules/otlp-transformer-0216/build/esm/generated/root.js");
+const otlpRoot: any = require("otlp-transformer-0216/build/esm/generated/root.js");
 const ExportTraceServiceRequest =
   otlpRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
