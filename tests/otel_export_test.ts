@@ -11,7 +11,14 @@ import {
   InMemorySpanExporter,
   type SpanExporter as OtelSpanExporter,
 } from "@opentelemetry/sdk-trace-base";
-import { InMemorySpanProcessor, type Span, SpanContext, Tracer } from "../mod.ts";
+import {
+  BatchSpanProcessor as OurBatchSpanProcessor,
+  InMemorySpanProcessor,
+  ManualTime,
+  type Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
 import {
   BatchSpanProcessor,
   fromOtelExporter,
@@ -271,6 +278,39 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       assert.deepEqual([child.name, parent.name], ["child", "parent"]);
       assert.equal(child.parentSpanId, parent.spanId);
       assert.equal(rs.resource["service.name"], "shop");
+    } finally {
+      await processor.shutdown();
+      await receiver.close();
+    }
+  });
+
+  test("this library's own BatchSpanProcessor exports through OTLPTraceExporter on its interval", async () => {
+    const receiver = await startReceiver();
+    const time = new ManualTime();
+    const processor = new OurBatchSpanProcessor(
+      fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), { resource: RESOURCE }),
+      { scheduler: time, clock: time, flushOnExit: false },
+    );
+    try {
+      const tracer = new Tracer({ name: "shop", processors: [processor], clock: time });
+      tracer.span("parent", () => tracer.startSpan("child").end());
+      assert.equal(receiver.requests.length, 0);
+      await time.tick(5000);
+      await processor.forceFlush();
+      assert.equal(receiver.requests.length, 1);
+      const [rs] = decodeJson(receiver.requests[0].body);
+      assert.deepEqual(rs.scopes[0].spans.map((s: { name: string }) => s.name), [
+        "child",
+        "parent",
+      ]);
+      assert.equal(rs.resource["service.name"], "shop");
+      assert.deepEqual(processor.stats(), {
+        ended: 2,
+        exported: 2,
+        dropped: 0,
+        failed: 0,
+        queued: 0,
+      });
     } finally {
       await processor.shutdown();
       await receiver.close();

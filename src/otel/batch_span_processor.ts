@@ -40,6 +40,10 @@ const DEFAULT_DELAY_MS = 5000;
  * exporter, and works in an OpenTelemetry `TracerProvider` and in this
  * library's `Tracer` alike.
  *
+ * The core's `BatchSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
+ * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
+ * needed (an OpenTelemetry provider, {@linkcode addSpanProcessor}).
+ *
  * @example
  * ```ts
  * import { Tracer } from "@codomyrmex/spans";

@@ -27,6 +27,10 @@ export type SimpleSpanProcessorOptions = ToReadableSpanOptions;
  * library's `Tracer` alike: a span of this library is converted with
  * {@linkcode toReadableSpan} and `options.resource`.
  *
+ * The core's `SimpleSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
+ * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
+ * needed (an OpenTelemetry provider, {@linkcode addSpanProcessor}).
+ *
  * @example
  * ```ts
  * import { Tracer, type Span } from "@codomyrmex/spans";

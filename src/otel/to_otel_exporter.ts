@@ -7,6 +7,7 @@
 import { type ExportResult as OtelExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe } from "../_describe.ts";
+import { toSpanExporter } from "../_exporter_like.ts";
 import { errorMessage } from "../_warn.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "../exporter.ts";
 import type { Span } from "../span.ts";
@@ -49,16 +50,7 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
     WRAPPED_OTEL_EXPORTER
   ];
   if (inner !== undefined) return inner;
-  const target: SpanExporter = typeof exporter === "function"
-    ? { export: exporter as SpanExporter["export"] }
-    : exporter;
-  if (typeof target?.export !== "function") {
-    throw new TypeError(
-      `Cannot adapt exporter: it must be a function or have an export method, got ${
-        describe(exporter)
-      }`,
-    );
-  }
+  const target = toSpanExporter(exporter, "an OpenTelemetry exporter");
   return {
     export(spans: ReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
       const ours: Span[] = [];
