@@ -384,6 +384,15 @@ describe("Deno's built-in OpenTelemetry", () => {
 });
 
 describe("BridgeContextManager", () => {
+  test("with() given something that is not a context runs the function with none", () => {
+    const manager = new BridgeContextManager();
+    const tracer = new Tracer();
+    tracer.span("outer", () => {
+      const seen = manager.with(undefined as never, () => getCurrentSpan());
+      assert.equal(seen, undefined);
+    });
+  });
+
   test("bind() carries a span made current on our side to a later callback on both sides", async () => {
     await withCleanGlobals(async () => {
       const manager = new BridgeContextManager();

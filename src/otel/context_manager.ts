@@ -183,6 +183,8 @@ export class BridgeContextManager implements ContextManager {
 // A context entered from the OpenTelemetry side: its OpenTelemetry span
 // wins, and this library's key is made to agree.
 function toSharedContext(context: OtelContext): Context {
+  // Not a context at all: run with none rather than throw into the caller.
+  if (typeof context?.getValue !== "function") return ROOT_CONTEXT;
   const ctx = context as Context;
   const api = ctx.getValue(OTEL_SPAN_KEY);
   const span = ctx.getValue(SPAN_KEY);
