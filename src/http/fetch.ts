@@ -101,9 +101,11 @@ export function instrumentFetch(
     try {
       pending = withSpan(span, () => target(input, { ...init, headers }));
     } catch (error) {
+      // A fetch never throws synchronously; a fetch-like function that does
+      // is turned into a rejection, as callers of fetch expect.
       recordError(span, error);
       span.end();
-      throw error;
+      return Promise.reject(error);
     }
     return Promise.resolve(pending).then(
       (response) => {
