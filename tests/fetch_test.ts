@@ -149,6 +149,26 @@ describe("instrumentFetch", () => {
     assert.equal(calls.length, 1);
   });
 
+  test("installed as the global fetch, it calls the fetch it replaced, not itself", async () => {
+    const original = globalThis.fetch;
+    const memory = new InMemorySpanProcessor();
+    let calls = 0;
+    globalThis.fetch = (() => {
+      calls++;
+      return Promise.resolve(new Response("stub"));
+    }) as typeof fetch;
+    try {
+      globalThis.fetch = instrumentFetch(undefined, {
+        tracer: new Tracer({ processors: [memory] }),
+      }) as typeof fetch;
+      assert.equal(await (await fetch("http://example.com/")).text(), "stub");
+      assert.equal(calls, 1);
+      assert.equal(memory.spans.length, 1);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
   test("tracedFetch is the same function as instrumentFetch", () => {
     assert.equal(tracedFetch, instrumentFetch);
   });

@@ -74,8 +74,13 @@ export function instrumentFetch(
     throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
   }
   const tracer = resolveTracer(options?.tracer, "instrument fetch");
+  // Without fetchFn the global fetch is looked up per call, so later stubs
+  // are seen; but once this function is installed as the global fetch, the
+  // fetch it replaced is used instead of calling itself.
+  const initial: FetchFunction | undefined = fetchFn ?? globalThis.fetch;
   return function tracedFetch(input: string | URL | Request, init?: RequestInit) {
-    const target: FetchFunction = fetchFn ?? globalThis.fetch;
+    const current: FetchFunction = globalThis.fetch;
+    const target: FetchFunction = fetchFn ?? (current === tracedFetch ? initial! : current);
     let url: URL;
     let method: unknown;
     let headers: Headers;
