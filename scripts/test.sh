@@ -14,5 +14,7 @@ step "deno check";             deno check mod.ts src/ tests/ examples/ bench/
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
 deno test -A --doc --parallel tests/ mod.ts src/
+step "doc examples of the ./http and ./node entries"
+deno test -A --doc http.ts node.ts
 step "tests on Bun $(bun --version)"
 bun test tests/
