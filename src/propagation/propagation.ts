@@ -8,7 +8,7 @@
 import { describe } from "../_describe.ts";
 import { getCurrentSpan } from "../context.ts";
 import { Span } from "../span.ts";
-import { SpanContext } from "../span_context.ts";
+import { createTrustedSpanContext, SpanContext } from "../span_context.ts";
 import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
 import { type HeaderCarrier, readHeader, writeHeader } from "./carrier.ts";
@@ -53,7 +53,14 @@ export function extractContext(headers: HeaderCarrier): SpanContext | undefined 
   if (states.length === 0) return context;
   const traceState = TraceState.parse(states)?.serialize();
   if (traceState === undefined || traceState === "") return context;
-  return parseTraceparent(parents[0], traceState);
+  return createTrustedSpanContext(
+    context.traceId,
+    context.spanId,
+    undefined,
+    context.traceFlags,
+    traceState,
+    true,
+  );
 }
 
 /**
