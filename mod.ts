@@ -103,3 +103,13 @@ export {
 export { type PropagationStats, propagationStats } from "./src/propagation/stats.ts";
 export { formatTraceparent, parseTraceparent } from "./src/propagation/traceparent.ts";
 export { TraceState } from "./src/propagation/tracestate.ts";
+export { BatchSpanProcessor, type BatchSpanProcessorOptions } from "./src/batch_span_processor.ts";
+export {
+  ConsoleSpanExporter,
+  type ConsoleSpanExporterOptions,
+} from "./src/console_span_exporter.ts";
+export { InMemorySpanExporter } from "./src/in_memory_span_exporter.ts";
+export {
+  SimpleSpanProcessor,
+  type SimpleSpanProcessorOptions,
+} from "./src/simple_span_processor.ts";
