@@ -201,7 +201,10 @@ export class AttributeBag {
   readonly values: Attributes = {};
   /** How many attributes were refused: over the limit, or invalid. */
   dropped = 0;
-  #count = 0;
+  // An upper bound on the distinct keys stored: every store adds one, a
+  // replacement included. While it is under the limit no key can be refused,
+  // so the own-property check is skipped; only at the limit is it made exact.
+  #stores = 0;
   readonly #countLimit: number;
   readonly #lengthLimit: number;
 
@@ -225,22 +228,36 @@ export class AttributeBag {
    * @param value The attribute value.
    */
   set(key: unknown, value: unknown): void {
-    const clean = typeof key === "string" && key !== ""
-      ? sanitizeAttributeValue(value, this.#lengthLimit)
-      : undefined;
-    if (clean === undefined) {
+    if (typeof key !== "string" || key === "") {
       this.dropped++;
       return;
     }
-    const k = key as string;
-    if (!Object.hasOwn(this.values, k)) {
-      if (this.#count >= this.#countLimit) {
+    let clean: unknown;
+    switch (typeof value) {
+      case "number":
+      case "boolean":
+        clean = value;
+        break;
+      case "string":
+        clean = value.length > this.#lengthLimit ? value.slice(0, this.#lengthLimit) : value;
+        break;
+      default:
+        clean = sanitizeAttributeValue(value, this.#lengthLimit);
+        if (clean === undefined) {
+          this.dropped++;
+          return;
+        }
+    }
+    if (this.#stores >= this.#countLimit) {
+      this.#stores = Object.keys(this.values).length;
+      if (this.#stores >= this.#countLimit && !Object.hasOwn(this.values, key)) {
         this.dropped++;
         return;
       }
-      this.#count++;
     }
-    setOwnAttribute(this.values, k, clean);
+    this.#stores++;
+    if (key === "__proto__") setOwnAttribute(this.values, key, clean);
+    else this.values[key] = clean as AttributeValue;
   }
 
   /**

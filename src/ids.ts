@@ -36,11 +36,15 @@ export interface IdGenerator {
 // keeps its 8 KiB parent string alive, so the pool stays small: an id kept
 // long after its neighbours costs at most that.
 const RANDOM_BYTES = 4096;
-const HEX_DIGITS = new Uint8Array(512);
+// Two ASCII hex digits per random byte, packed in the byte order of this
+// platform, so the refill writes one 16-bit word per byte.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HEX_PAIRS = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
   const hex = i.toString(16).padStart(2, "0");
-  HEX_DIGITS[2 * i] = hex.charCodeAt(0);
-  HEX_DIGITS[2 * i + 1] = hex.charCodeAt(1);
+  const first = hex.charCodeAt(0);
+  const second = hex.charCodeAt(1);
+  HEX_PAIRS[i] = LITTLE_ENDIAN ? first | (second << 8) : (first << 8) | second;
 }
 const ZERO_SPAN = "0".repeat(16);
 const ZERO_TRACE = "0".repeat(32);
@@ -62,7 +66,7 @@ const ZERO_TRACE = "0".repeat(32);
  */
 export class RandomIdGenerator implements IdGenerator {
   #random = new Uint8Array(RANDOM_BYTES);
-  #ascii = new Uint8Array(RANDOM_BYTES * 2);
+  #pairs = new Uint16Array(RANDOM_BYTES);
   #decoder = new TextDecoder("latin1");
   #hex = "";
   #offset = RANDOM_BYTES * 2;
@@ -121,14 +125,10 @@ export class RandomIdGenerator implements IdGenerator {
 
   #refill(): void {
     const random = this.#random;
-    const ascii = this.#ascii;
+    const pairs = this.#pairs;
     crypto.getRandomValues(random);
-    for (let i = 0; i < RANDOM_BYTES; i++) {
-      const b = random[i] << 1;
-      ascii[i << 1] = HEX_DIGITS[b];
-      ascii[(i << 1) + 1] = HEX_DIGITS[b + 1];
-    }
-    this.#hex = this.#decoder.decode(ascii);
+    for (let i = 0; i < RANDOM_BYTES; i++) pairs[i] = HEX_PAIRS[random[i]];
+    this.#hex = this.#decoder.decode(pairs);
   }
 }
 

@@ -210,7 +210,7 @@ export class Span {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
     }
-    if (!KINDS.has(kind)) {
+    if (kind !== "internal" && !KINDS.has(kind)) {
       throw new TypeError(
         `Cannot create span: kind must be one of ${[...KINDS].join(", ")}, got ${describe(kind)}`,
       );

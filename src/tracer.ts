@@ -438,13 +438,13 @@ export class Tracer {
 
   #makeListener(): SpanListener {
     const processors = this.#processors;
+    // Most processors only want ended spans: those skip the start call.
+    const starters = processors.filter((p) => typeof p.onStart === "function");
     return {
       spanStarted(span: Span): void {
-        for (let i = 0; i < processors.length; i++) {
-          const p = processors[i];
-          if (p.onStart === undefined) continue;
+        for (let i = 0; i < starters.length; i++) {
           try {
-            p.onStart(span);
+            starters[i].onStart!(span);
           } catch (error) {
             reportProcessorError("onStart", error);
           }
