@@ -86,3 +86,13 @@ export {
 } from "./src/tracer.ts";
 export { renderTree, type RenderTreeOptions } from "./src/tree.ts";
 export { type ExportResult, type SpanExporter, type SpanExporterLike } from "./src/exporter.ts";
+export { BatchSpanProcessor, type BatchSpanProcessorOptions } from "./src/batch_span_processor.ts";
+export {
+  ConsoleSpanExporter,
+  type ConsoleSpanExporterOptions,
+} from "./src/console_span_exporter.ts";
+export { InMemorySpanExporter } from "./src/in_memory_span_exporter.ts";
+export {
+  SimpleSpanProcessor,
+  type SimpleSpanProcessorOptions,
+} from "./src/simple_span_processor.ts";

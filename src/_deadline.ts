@@ -1,0 +1,49 @@
+// Internal: give asynchronous work a deadline, on an injectable scheduler so
+// tests drive it with ManualTime and never wait for real.
+
+import type { Scheduler } from "./scheduler.ts";
+
+/**
+ * Runs `work` with an `AbortSignal`. When it returns a promise that has not
+ * settled after `ms` milliseconds, the signal aborts with a `TimeoutError`
+ * `DOMException` and the returned promise rejects with the same reason. A
+ * synchronous result is returned as it is, with no timer; a synchronous
+ * throw propagates.
+ *
+ * @param work The work; it should stop when the signal aborts.
+ * @param ms The deadline in milliseconds.
+ * @param scheduler Where the deadline's timer runs.
+ * @returns What `work` returned, or a promise bounded by the deadline.
+ */
+export function withDeadline<T>(
+  work: (signal: AbortSignal) => T | PromiseLike<T>,
+  ms: number,
+  scheduler: Scheduler,
+): T | Promise<T> {
+  const controller = new AbortController();
+  const result = work(controller.signal);
+  if (!isThenable(result)) return result;
+  return new Promise<T>((resolve, reject) => {
+    const timer = scheduler.setTimeout(() => {
+      const reason = new DOMException(`timed out after ${ms} ms`, "TimeoutError");
+      controller.abort(reason);
+      reject(reason);
+    }, ms);
+    result.then(
+      (value) => {
+        scheduler.clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        scheduler.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Whether `value` is a promise or another object with a `then` method. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
+}

@@ -1,0 +1,97 @@
+// Internal: one call into an exporter, bounded by a deadline, whose outcome
+// is a count and never an exception.
+
+import { isThenable, withDeadline } from "./_deadline.ts";
+import { errorMessage, warnOnce } from "./_warn.ts";
+import type { ExportResult, SpanExporter } from "./exporter.ts";
+import type { Scheduler } from "./scheduler.ts";
+import type { Span } from "./span.ts";
+
+/**
+ * Calls `exporter.export(spans, signal)` and counts the spans it accepted.
+ * A throw, a rejection, a `"failure"` result, something that is not a result,
+ * or no answer within `timeoutMs` (the signal aborts) counts as zero
+ * accepted, with one warning per kind of fault per process. A synchronous
+ * answer gives a synchronous count, so an exporter that answers at once
+ * costs no promise.
+ *
+ * @param exporter The exporter.
+ * @param spans The batch.
+ * @param timeoutMs The deadline.
+ * @param scheduler Where the deadline's timer runs.
+ * @returns How many of `spans` were exported (the rest failed).
+ */
+export function callExport(
+  exporter: SpanExporter,
+  spans: readonly Span[],
+  timeoutMs: number,
+  scheduler: Scheduler,
+): number | Promise<number> {
+  let result: ExportResult | void | Promise<ExportResult | void>;
+  try {
+    result = withDeadline((signal) => exporter.export(spans, signal), timeoutMs, scheduler);
+  } catch (error) {
+    return failed(error, spans.length);
+  }
+  if (isThenable(result)) {
+    return result.then(
+      (value) => accepted(value, spans.length),
+      (error) => failed(error, spans.length),
+    );
+  }
+  return accepted(result, spans.length);
+}
+
+/**
+ * Calls an exporter's optional `forceFlush` or `shutdown`, bounded by the
+ * deadline. Resolves whatever happens.
+ *
+ * @param exporter The exporter.
+ * @param method Which method.
+ * @param timeoutMs The deadline.
+ * @param scheduler Where the deadline's timer runs.
+ * @returns A promise that always resolves.
+ */
+export async function callExporterHook(
+  exporter: SpanExporter,
+  method: "forceFlush" | "shutdown",
+  timeoutMs: number,
+  scheduler: Scheduler,
+): Promise<void> {
+  if (typeof exporter[method] !== "function") return;
+  try {
+    await withDeadline(() => exporter[method]!(), timeoutMs, scheduler);
+  } catch (error) {
+    warnOnce(
+      `exporter-${method}`,
+      `a span exporter's ${method} failed; the application goes on: ${errorMessage(error)}`,
+    );
+  }
+}
+
+function accepted(result: ExportResult | void, total: number): number {
+  if (result === undefined) return total;
+  if (result !== null && typeof result === "object" && result.code === "success") {
+    const rejected = result.rejected;
+    if (rejected === undefined) return total;
+    // A malformed partial-success count must not break the accounting.
+    if (typeof rejected !== "number" || !(rejected > 0)) return total;
+    return total - Math.min(total, Math.ceil(rejected));
+  }
+  const why = result !== null && typeof result === "object" && result.code === "failure"
+    ? (result.error === undefined ? "it returned a failure" : errorMessage(result.error))
+    : "it returned something that is not an ExportResult";
+  warnOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+  return 0;
+}
+
+function failed(error: unknown, _total: number): number {
+  const timeout = error instanceof DOMException && error.name === "TimeoutError";
+  warnOnce(
+    timeout ? "export-timeout" : "export-threw",
+    timeout
+      ? `a span export did not finish in time and was aborted: ${errorMessage(error)}`
+      : `a span exporter threw, its spans are counted as failed: ${errorMessage(error)}`,
+  );
+  return 0;
+}

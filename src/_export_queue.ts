@@ -1,0 +1,178 @@
+// Internal: what Simple and Batch processors share. A bounded queue of
+// sampled spans in front of one exporter, one export in flight at a time,
+// and the accounting: ended === exported + dropped + failed + queued after
+// every step. The processors decide only when a batch goes out.
+
+import { callExport, callExporterHook } from "./_export_call.ts";
+import { toSpanExporter } from "./_exporter_like.ts";
+import { FlushWaiters } from "./_flush_waiters.ts";
+import { RingBuffer } from "./_ring_buffer.ts";
+import { warnOnce } from "./_warn.ts";
+import type { SpanExporter, SpanExporterLike } from "./exporter.ts";
+import type { Scheduler } from "./scheduler.ts";
+import type { Span } from "./span.ts";
+import type { ProcessorStats } from "./span_processor.ts";
+
+let queueCount = 0;
+
+/** A bounded export queue; see the file comment. */
+export class ExportQueue {
+  readonly #who: string;
+  readonly #exporter: SpanExporter;
+  readonly #maxQueueSize: number;
+  readonly #timeoutMs: number;
+  readonly #scheduler: Scheduler;
+  readonly #onAsyncSettle: () => void;
+  readonly #queue: RingBuffer<Span>;
+  readonly #waiters = new FlushWaiters();
+  #ended = 0;
+  #exported = 0;
+  #dropped = 0;
+  #failed = 0;
+  #inFlight = 0;
+  // Since creation: spans accepted into the queue, taken out for export,
+  // and settled (exported or failed). Spans settle in queue order.
+  #accepted = 0;
+  #taken = 0;
+  #settled = 0;
+  #warnedFull = false;
+  #closed = false;
+
+  /**
+   * @param who The processor's class name, for messages.
+   * @param exporter Where batches go.
+   * @param maxQueueSize The most spans held, the batch in flight included.
+   * @param timeoutMs The deadline of each exporter call.
+   * @param scheduler Where deadlines run.
+   * @param onAsyncSettle Called after an asynchronous export settles, so the
+   *   processor can start the next one.
+   */
+  constructor(
+    who: string,
+    exporter: SpanExporterLike,
+    maxQueueSize: number,
+    timeoutMs: number,
+    scheduler: Scheduler,
+    onAsyncSettle: () => void,
+  ) {
+    this.#who = who;
+    this.#exporter = toSpanExporter(exporter, who);
+    this.#maxQueueSize = maxQueueSize;
+    this.#timeoutMs = timeoutMs;
+    this.#scheduler = scheduler;
+    this.#onAsyncSettle = onAsyncSettle;
+    this.#queue = new RingBuffer(maxQueueSize);
+  }
+
+  /** Spans waiting, not yet taken for export. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether an export is in flight. */
+  get busy(): boolean {
+    return this.#inFlight !== 0;
+  }
+
+  /** Spans accepted since creation. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Spans taken for export since creation. */
+  get taken(): number {
+    return this.#taken;
+  }
+
+  /**
+   * Counts a sampled span as ended and queues it, or drops and counts it
+   * when the queue is full or closed.
+   *
+   * @returns Whether it was queued.
+   */
+  offer(span: Span): boolean {
+    this.#ended++;
+    if (this.#closed) {
+      this.#dropped++;
+      return false;
+    }
+    if (this.#queue.length + this.#inFlight >= this.#maxQueueSize) {
+      this.#dropped++;
+      if (!this.#warnedFull) this.#warnFull();
+      return false;
+    }
+    this.#queue.push(span);
+    this.#accepted++;
+    return true;
+  }
+
+  /**
+   * Takes up to `max` waiting spans and exports them. Call only when not
+   * busy and something waits.
+   *
+   * @returns `true` when the export settled synchronously (the caller may
+   *   go on at once); `false` when it is in flight (`onAsyncSettle` follows).
+   */
+  exportBatch(max: number): boolean {
+    const batch = this.#queue.take(max);
+    const count = batch.length;
+    this.#inFlight = count;
+    this.#taken += count;
+    const result = callExport(this.#exporter, batch, this.#timeoutMs, this.#scheduler);
+    if (typeof result === "number") {
+      this.#settle(count, result);
+      return true;
+    }
+    result.then((exported) => {
+      this.#settle(count, exported);
+      this.#onAsyncSettle();
+    });
+    return false;
+  }
+
+  /**
+   * A promise that resolves once every span accepted so far has settled.
+   * The processor must keep exporting for it to resolve.
+   */
+  settled(): Promise<void> {
+    const target = this.#accepted;
+    return this.#settled >= target ? Promise.resolve() : this.#waiters.wait(target);
+  }
+
+  /** Drops (and counts) every span offered from now on. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Calls the exporter's `forceFlush` or `shutdown`, if any, bounded by the deadline. */
+  callExporter(method: "forceFlush" | "shutdown"): Promise<void> {
+    return callExporterHook(this.#exporter, method, this.#timeoutMs, this.#scheduler);
+  }
+
+  /** A fresh snapshot of the counts. */
+  stats(): ProcessorStats {
+    return {
+      ended: this.#ended,
+      exported: this.#exported,
+      dropped: this.#dropped,
+      failed: this.#failed,
+      queued: this.#queue.length + this.#inFlight,
+    };
+  }
+
+  #settle(count: number, exported: number): void {
+    this.#inFlight = 0;
+    this.#exported += exported;
+    this.#failed += count - exported;
+    this.#settled += count;
+    this.#waiters.settle(this.#settled);
+  }
+
+  #warnFull(): void {
+    this.#warnedFull = true;
+    warnOnce(
+      `queue-full-${++queueCount}`,
+      `a ${this.#who}'s queue is full (maxQueueSize ${this.#maxQueueSize}): spans are dropped and counted in stats().dropped`,
+    );
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The batch processor: a bounded queue of ended spans, exported in batches
+ * by size or by time, one export at a time.
+ *
+ * @module
+ */
+
+import { describe } from "./_describe.ts";
+import { onNormalExit } from "./_exit_flush.ts";
+import { ExportQueue } from "./_export_queue.ts";
+import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { SpanExporterLike } from "./exporter.ts";
+import { type Scheduler, systemScheduler, type TimerHandle } from "./scheduler.ts";
+import type { Span } from "./span.ts";
+import type { ProcessorStats, SpanProcessor } from "./span_processor.ts";
+
+/** How a {@linkcode BatchSpanProcessor} batches. Every field is optional. */
+export interface BatchSpanProcessorOptions {
+  /** The most spans in one export; a full batch goes out at once. Default 100. */
+  maxBatchSize?: number;
+  /** The longest a span waits for a batch to fill, in ms. Default 5000. */
+  flushIntervalMs?: number;
+  /**
+   * The most spans held, waiting or being exported; a span that finds the
+   * queue full is dropped and counted. Default 2048.
+   */
+  maxQueueSize?: number;
+  /** How long one export may take before it is aborted, in ms. Default 30000. */
+  exportTimeoutMs?: number;
+  /** Export what is queued when the process ends normally. Default `true`. */
+  flushOnExit?: boolean;
+  /** Where timers run. Default {@linkcode systemScheduler} (timers never keep a process alive). */
+  scheduler?: Scheduler;
+  /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
+  clock?: Clock;
+}
+
+const WHO = "BatchSpanProcessor";
+
+/**
+ * Queues ended spans and exports them in batches: when `maxBatchSize` spans
+ * wait, or when the oldest has waited `flushIntervalMs`, whichever comes
+ * first. One export runs at a time.
+ *
+ * Nothing here can reach the application: an exporter that throws, rejects,
+ * returns a failure or does not answer within `exportTimeoutMs` (its signal
+ * is then aborted) has its batch counted as failed, and the next batch goes
+ * on. The queue holds at most `maxQueueSize` spans, the batch being exported
+ * included, so memory stays bounded when the exporter cannot keep up; a span
+ * that finds it full is dropped and counted, with one warning per process.
+ *
+ * Only sampled spans (`span.context.isSampled`) are exported. Spans a
+ * sampler chose to record but not sample are ignored and not counted in
+ * {@linkcode BatchSpanProcessor.stats}, so `ended` counts the spans this
+ * processor is responsible for.
+ *
+ * With `flushOnExit` (the default) a process that ends normally, on Deno,
+ * Bun or Node, exports what is queued before it exits. It hooks the
+ * runtime's "beforeExit", which `process.exit()`, `Deno.exit()` and signals
+ * skip: call {@linkcode BatchSpanProcessor.shutdown} before those.
+ *
+ * @example
+ * ```ts
+ * import { BatchSpanProcessor, InMemorySpanExporter, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const exporter = new InMemorySpanExporter();
+ * const batch = new BatchSpanProcessor(exporter, { maxBatchSize: 50 });
+ * const tracer = new Tracer({ processors: [batch] });
+ * for (let i = 0; i < 120; i++) tracer.startSpan(`job ${i}`).end();
+ * await tracer.forceFlush();
+ * assert.equal(exporter.spans.length, 120);
+ * assert.deepEqual(batch.stats(), { ended: 120, exported: 120, dropped: 0, failed: 0, queued: 0 });
+ * await tracer.shutdown();
+ * ```
+ */
+export class BatchSpanProcessor implements SpanProcessor {
+  readonly #queue: ExportQueue;
+  readonly #maxBatchSize: number;
+  readonly #flushIntervalMs: number;
+  readonly #scheduler: Scheduler;
+  readonly #clock: Clock;
+  readonly #pump = () => this.#run();
+  readonly #onTimer = () => {
+    this.#timer = undefined;
+    this.#run();
+  };
+  // Held here and weakly by the exit registry: see _exit_flush.ts.
+  #exitHook: { onExit(): void } | undefined;
+  #unregisterExit: (() => void) | undefined;
+  // Export without waiting for a full batch until this many were taken.
+  #flushTarget = 0;
+  // When the oldest waiting span's interval is up; undefined when none waits.
+  #dueAt: number | undefined;
+  #timer: TimerHandle | undefined;
+  #pumpQueued = false;
+  #shutdown: Promise<void> | undefined;
+
+  /**
+   * Creates the processor.
+   *
+   * @param exporter Where batches go: a {@linkcode SpanExporter} or a function.
+   * @param options Sizes, interval, timeout, exit flush, scheduler and clock.
+   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong shape.
+   * @throws {RangeError} When a size is not a positive integer, a time is not
+   *   a positive finite number, or `maxBatchSize` exceeds `maxQueueSize`.
+   *
+   * @example
+   * ```ts
+   * import { BatchSpanProcessor } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const batch = new BatchSpanProcessor(() => {}, { flushIntervalMs: 1000, flushOnExit: false });
+   * assert.equal(batch.stats().queued, 0);
+   * assert.throws(() => new BatchSpanProcessor(() => {}, { maxBatchSize: 0 }), RangeError);
+   * ```
+   */
+  constructor(exporter: SpanExporterLike, options: BatchSpanProcessorOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot create ${WHO}: options must be an object`);
+    }
+    const maxBatchSize = positiveInteger(options.maxBatchSize, 100, WHO, "maxBatchSize");
+    const maxQueueSize = positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize");
+    if (maxBatchSize > maxQueueSize) {
+      throw new RangeError(
+        `Cannot create ${WHO}: maxBatchSize (${maxBatchSize}) must not exceed maxQueueSize (${maxQueueSize})`,
+      );
+    }
+    const exportTimeoutMs = milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs");
+    this.#maxBatchSize = maxBatchSize;
+    this.#flushIntervalMs = milliseconds(options.flushIntervalMs, 5000, WHO, "flushIntervalMs");
+    this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
+    this.#clock = clockOption(options.clock, systemClock, WHO);
+    if (options.flushOnExit !== undefined && typeof options.flushOnExit !== "boolean") {
+      throw new TypeError(
+        `Cannot create ${WHO}: flushOnExit must be a boolean, got ${describe(options.flushOnExit)}`,
+      );
+    }
+    this.#queue = new ExportQueue(
+      WHO,
+      exporter,
+      maxQueueSize,
+      exportTimeoutMs,
+      this.#scheduler,
+      this.#pump,
+    );
+    if (options.flushOnExit !== false) {
+      this.#exitHook = { onExit: () => this.#flushAll() };
+      this.#unregisterExit = onNormalExit(this.#exitHook);
+    }
+  }
+
+  /**
+   * Queues a sampled span for export. Unsampled spans are ignored; a span
+   * that finds the queue full, or that ends after shutdown, is dropped and
+   * counted. Constant time, and it never calls the exporter itself.
+   *
+   * @param span The ended span.
+   *
+   * @example
+   * ```ts
+   * import { BatchSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const batch = new BatchSpanProcessor(() => {}, { flushOnExit: false });
+   * batch.onEnd(new Span("x").start().end());
+   * assert.equal(batch.stats().queued, 1);
+   * await batch.shutdown();
+   * ```
+   */
+  onEnd(span: Span): void {
+    if (!span.context.isSampled) return;
+    const queue = this.#queue;
+    if (!queue.offer(span)) return;
+    if (this.#dueAt === undefined) {
+      // The queue was empty: this span starts the interval.
+      this.#dueAt = this.#clock.now() + this.#flushIntervalMs;
+      if (this.#timer === undefined) this.#armTimer();
+    }
+    if (queue.waiting >= this.#maxBatchSize && !this.#pumpQueued && !queue.busy) {
+      // Export from a microtask, never inside the application's `end()`.
+      this.#pumpQueued = true;
+      queueMicrotask(this.#pump);
+    }
+  }
+
+  /**
+   * Exports everything queued now, and resolves once every span that ended
+   * before the call has been exported or has failed (then asks the exporter
+   * to flush too). Never rejects.
+   *
+   * @returns A promise that resolves when those spans are settled.
+   *
+   * @example
+   * ```ts
+   * import { BatchSpanProcessor, InMemorySpanExporter, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const exporter = new InMemorySpanExporter();
+   * const batch = new BatchSpanProcessor(exporter, { flushOnExit: false });
+   * batch.onEnd(new Span("x").start().end());
+   * await batch.forceFlush();
+   * assert.equal(exporter.spans.length, 1);
+   * ```
+   */
+  async forceFlush(): Promise<void> {
+    await this.#drain();
+    await this.#queue.callExporter("forceFlush");
+  }
+
+  /**
+   * Exports everything queued, then shuts the exporter down. Runs once: a
+   * second call returns the first call's promise. Spans that end after the
+   * call are dropped and counted. Never rejects.
+   *
+   * @returns A promise that resolves once the exporter has shut down.
+   *
+   * @example
+   * ```ts
+   * import { BatchSpanProcessor, InMemorySpanExporter, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const exporter = new InMemorySpanExporter();
+   * const batch = new BatchSpanProcessor(exporter);
+   * batch.onEnd(new Span("queued").start().end());
+   * await batch.shutdown();
+   * batch.onEnd(new Span("late").start().end());
+   * assert.deepEqual(exporter.spans.map((s) => s.name), ["queued"]);
+   * assert.equal(batch.stats().dropped, 1);
+   * ```
+   */
+  shutdown(): Promise<void> {
+    return this.#shutdown ??= this.#shutDown();
+  }
+
+  /**
+   * The processor's counts. At every moment
+   * `ended === exported + dropped + failed + queued`, and `queued` (spans
+   * waiting plus the batch being exported) never exceeds `maxQueueSize`.
+   *
+   * @returns A fresh snapshot of the counts.
+   *
+   * @example
+   * ```ts
+   * import { BatchSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const batch = new BatchSpanProcessor(() => {}, { maxQueueSize: 1, maxBatchSize: 1 });
+   * batch.onEnd(new Span("a").start().end());
+   * batch.onEnd(new Span("b").start().end());
+   * assert.deepEqual(batch.stats(), { ended: 2, exported: 0, dropped: 1, failed: 0, queued: 1 });
+   * await batch.shutdown();
+   * assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 1, failed: 0, queued: 0 });
+   * ```
+   */
+  stats(): ProcessorStats {
+    return this.#queue.stats();
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#queue.close();
+    this.#unregisterExit?.();
+    this.#unregisterExit = undefined;
+    this.#exitHook = undefined;
+    await this.#drain();
+    if (this.#timer !== undefined) {
+      this.#scheduler.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    await this.#queue.callExporter("shutdown");
+  }
+
+  #drain(): Promise<void> {
+    const done = this.#queue.settled();
+    this.#flushAll();
+    return done;
+  }
+
+  #flushAll(): void {
+    const accepted = this.#queue.accepted;
+    if (this.#flushTarget < accepted) this.#flushTarget = accepted;
+    this.#run();
+  }
+
+  // Exports batches while one is due and none is in flight. A synchronous
+  // exporter settles at once, so this loops instead of recursing.
+  #run(): void {
+    this.#pumpQueued = false;
+    const queue = this.#queue;
+    while (!queue.busy) {
+      const waiting = queue.waiting;
+      if (waiting === 0) {
+        this.#dueAt = undefined;
+        return;
+      }
+      if (
+        waiting < this.#maxBatchSize && queue.taken >= this.#flushTarget &&
+        this.#clock.now() < this.#dueAt!
+      ) {
+        if (this.#timer === undefined) this.#armTimer();
+        return;
+      }
+      const settledNow = queue.exportBatch(this.#maxBatchSize);
+      // Spans still waiting keep the older deadline: flushing early is harmless.
+      if (queue.waiting === 0) this.#dueAt = undefined;
+      if (!settledNow) return;
+    }
+  }
+
+  #armTimer(): void {
+    const delay = this.#dueAt === undefined
+      ? this.#flushIntervalMs
+      : this.#dueAt - this.#clock.now();
+    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0);
+  }
+}

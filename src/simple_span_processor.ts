@@ -1,0 +1,201 @@
+/**
+ * The simple processor: exports each span as it ends, one export at a time.
+ *
+ * @module
+ */
+
+import { ExportQueue } from "./_export_queue.ts";
+import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import type { SpanExporterLike } from "./exporter.ts";
+import { type Scheduler, systemScheduler } from "./scheduler.ts";
+import type { Span } from "./span.ts";
+import type { ProcessorStats, SpanProcessor } from "./span_processor.ts";
+
+/** How a {@linkcode SimpleSpanProcessor} bounds its work. Every field is optional. */
+export interface SimpleSpanProcessorOptions {
+  /**
+   * The most spans held while an export is in flight, the one being
+   * exported included; a span that finds it full is dropped and counted.
+   * Default 2048.
+   */
+  maxQueueSize?: number;
+  /** How long one export may take before it is aborted, in ms. Default 30000. */
+  exportTimeoutMs?: number;
+  /** Where the export deadline's timer runs. Default {@linkcode systemScheduler}. */
+  scheduler?: Scheduler;
+}
+
+const WHO = "SimpleSpanProcessor";
+
+/**
+ * Exports each sampled span as it ends, in a batch of one. Calls to
+ * `export` never overlap, as the OpenTelemetry specification asks: a span
+ * that ends while an export is in flight waits in a queue bounded by
+ * `maxQueueSize` (the span being exported included), and one that finds it
+ * full is dropped and counted, with one warning. An exporter that answers
+ * synchronously (like {@linkcode ConsoleSpanExporter}) is called inside
+ * `span.end()`, so its output appears at once and nothing ever queues.
+ *
+ * Faults stay inside: an exporter that throws, rejects, returns a failure or
+ * does not answer within `exportTimeoutMs` (its signal is aborted) has its
+ * span counted as failed. Only sampled spans are exported; spans recorded
+ * but not sampled are ignored and not counted in
+ * {@linkcode SimpleSpanProcessor.stats}.
+ *
+ * For production, prefer {@linkcode BatchSpanProcessor}: one export per span
+ * costs far more than one per hundred.
+ *
+ * @example
+ * ```ts
+ * import { ConsoleSpanExporter, SimpleSpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const console = new ConsoleSpanExporter({ format: "json", write: (line) => lines.push(line) });
+ * const tracer = new Tracer({ processors: [new SimpleSpanProcessor(console)] });
+ * tracer.startSpan("GET /").end();
+ * assert.equal(JSON.parse(lines[0]).name, "GET /");
+ * ```
+ */
+export class SimpleSpanProcessor implements SpanProcessor {
+  readonly #queue: ExportQueue;
+  #shutdown: Promise<void> | undefined;
+
+  /**
+   * Creates the processor.
+   *
+   * @param exporter Where spans go: a {@linkcode SpanExporter} or a function.
+   * @param options Queue bound, export timeout and scheduler.
+   * @throws {TypeError} When `exporter` or `scheduler` has the wrong shape.
+   * @throws {RangeError} When `maxQueueSize` is not a positive integer or
+   *   `exportTimeoutMs` not a positive finite number.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanExporter, SimpleSpanProcessor } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const simple = new SimpleSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 100 });
+   * assert.equal(simple.stats().ended, 0);
+   * assert.throws(() => new SimpleSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: -1 }), RangeError);
+   * ```
+   */
+  constructor(exporter: SpanExporterLike, options: SimpleSpanProcessorOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`Cannot create ${WHO}: options must be an object`);
+    }
+    this.#queue = new ExportQueue(
+      WHO,
+      exporter,
+      positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize"),
+      milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
+      schedulerOption(options.scheduler, systemScheduler, WHO),
+      () => this.#run(),
+    );
+  }
+
+  /**
+   * Exports a sampled span now, or queues it behind the export in flight.
+   *
+   * @param span The ended span.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanExporter, SimpleSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const exporter = new InMemorySpanExporter();
+   * new SimpleSpanProcessor(exporter).onEnd(new Span("x").start().end());
+   * assert.equal(exporter.spans.length, 1);
+   * ```
+   */
+  onEnd(span: Span): void {
+    if (!span.context.isSampled) return;
+    if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
+  }
+
+  /**
+   * Resolves once every span that ended before the call has been exported
+   * or has failed, then asks the exporter to flush. Never rejects.
+   *
+   * @returns A promise that resolves then.
+   *
+   * @example
+   * ```ts
+   * import { SimpleSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const got: string[] = [];
+   * const simple = new SimpleSpanProcessor(async (spans) => {
+   *   await new Promise((resolve) => setTimeout(resolve, 1));
+   *   got.push(...spans.map((s) => s.name));
+   * });
+   * simple.onEnd(new Span("a").start().end());
+   * simple.onEnd(new Span("b").start().end());
+   * await simple.forceFlush();
+   * assert.deepEqual(got, ["a", "b"]);
+   * ```
+   */
+  async forceFlush(): Promise<void> {
+    await this.#queue.settled();
+    await this.#queue.callExporter("forceFlush");
+  }
+
+  /**
+   * Waits for the exports in flight, then shuts the exporter down. Runs
+   * once; spans that end after the call are dropped and counted.
+   *
+   * @returns A promise that resolves once the exporter has shut down.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanExporter, SimpleSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const simple = new SimpleSpanProcessor(new InMemorySpanExporter());
+   * await simple.shutdown();
+   * simple.onEnd(new Span("late").start().end());
+   * assert.equal(simple.stats().dropped, 1);
+   * ```
+   */
+  shutdown(): Promise<void> {
+    return this.#shutdown ??= this.#shutDown();
+  }
+
+  /**
+   * The processor's counts; `ended === exported + dropped + failed + queued`
+   * at every moment.
+   *
+   * @returns A fresh snapshot of the counts.
+   *
+   * @example
+   * ```ts
+   * import { SimpleSpanProcessor, Span } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const simple = new SimpleSpanProcessor(() => {
+   *   throw new Error("backend down");
+   * });
+   * simple.onEnd(new Span("x").start().end());
+   * assert.deepEqual(simple.stats(), { ended: 1, exported: 0, dropped: 0, failed: 1, queued: 0 });
+   * ```
+   */
+  stats(): ProcessorStats {
+    return this.#queue.stats();
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#queue.close();
+    await this.#queue.settled();
+    await this.#queue.callExporter("shutdown");
+  }
+
+  // One span per export, in order. A synchronous exporter settles at once,
+  // so this loops instead of recursing.
+  #run(): void {
+    const queue = this.#queue;
+    while (!queue.busy && queue.waiting > 0) {
+      if (!queue.exportBatch(1)) return;
+    }
+  }
+}
