@@ -13,6 +13,6 @@ step "deno fmt --check";       deno fmt --check
 step "deno check";             deno check mod.ts src/ tests/ examples/ bench/
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
-deno test -A --doc --parallel tests/ mod.ts src/
+deno test -A --doc --parallel tests/ mod.ts src/ README.md
 step "tests on Bun $(bun --version)"
 bun test tests/

@@ -26,6 +26,11 @@ export interface Clock {
   now(): number;
 }
 
+// Read once: timeOrigin never changes, and the clock is read three times for
+// a span with one event, so each property look-up saved counts.
+const PERFORMANCE = performance;
+const TIME_ORIGIN = performance.timeOrigin;
+
 /**
  * The default {@linkcode Clock}: `performance.timeOrigin + performance.now()`.
  * Both parts come from the monotonic clock, so readings never go backwards,
@@ -42,5 +47,5 @@ export interface Clock {
  * ```
  */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => TIME_ORIGIN + PERFORMANCE.now(),
 };

@@ -625,18 +625,14 @@ export class Span {
       this.#droppedEvents++;
       return this;
     }
-    const bag = new AttributeBag(
-      this.#limits.attributePerEventCountLimit,
-      this.#limits.attributeValueLengthLimit,
-    );
-    bag.setAll(attributes);
+    const bag = this.#bagOf(attributes, this.#limits.attributePerEventCountLimit);
     events.push({
       name,
       time: time === undefined
         ? (this.#init.clock ?? systemClock).now()
         : toEpochMsOrNow(time, this.#init.clock),
-      attributes: bag.values,
-      droppedAttributesCount: bag.dropped,
+      attributes: bag?.values ?? EMPTY_ATTRIBUTES,
+      droppedAttributesCount: bag?.dropped ?? 0,
     });
     return this;
   }
@@ -670,12 +666,12 @@ export class Span {
       this.#droppedLinks++;
       return this;
     }
-    const bag = new AttributeBag(
-      this.#limits.attributePerLinkCountLimit,
-      this.#limits.attributeValueLengthLimit,
-    );
-    bag.setAll(attributes);
-    links.push({ context, attributes: bag.values, droppedAttributesCount: bag.dropped });
+    const bag = this.#bagOf(attributes, this.#limits.attributePerLinkCountLimit);
+    links.push({
+      context,
+      attributes: bag?.values ?? EMPTY_ATTRIBUTES,
+      droppedAttributesCount: bag?.dropped ?? 0,
+    });
     return this;
   }
 
@@ -828,6 +824,14 @@ export class Span {
    */
   [Symbol.dispose](): void {
     this.end();
+  }
+
+  // Events and links without attributes share one frozen empty record.
+  #bagOf(attributes: unknown, countLimit: number): AttributeBag | undefined {
+    if (attributes === undefined) return undefined;
+    const bag = new AttributeBag(countLimit, this.#limits.attributeValueLengthLimit);
+    bag.setAll(attributes);
+    return bag;
   }
 
   #newSpanBag(): AttributeBag {

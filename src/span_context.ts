@@ -5,7 +5,13 @@
  */
 
 import { describe } from "./_describe.ts";
-import { defaultIdGenerator, type IdGenerator, isValidSpanId, isValidTraceId } from "./ids.ts";
+import {
+  checkedIdGenerator,
+  defaultIdGenerator,
+  type IdGenerator,
+  isValidSpanId,
+  isValidTraceId,
+} from "./ids.ts";
 
 /**
  * Bits of {@linkcode SpanContext.traceFlags}, as W3C Trace Context Level 2
@@ -46,9 +52,16 @@ export interface SpanContextInit {
   isRemote?: boolean;
 }
 
-// Set by the trusted factory below so that contexts built from ids this
-// library generated skip re-validation on the hot path.
-let trusted = false;
+// The trusted factory below passes its fields through these variables and
+// a sentinel init, so contexts built from ids this library generated skip
+// re-validation and allocate nothing but themselves on the hot path.
+const TRUSTED: SpanContextInit = Object.freeze({ traceId: "", spanId: "" });
+let tTraceId = "";
+let tSpanId = "";
+let tParentSpanId: string | undefined;
+let tTraceFlags = 0;
+let tTraceState: string | undefined;
+let tIsRemote = false;
 
 function make(
   traceId: string,
@@ -58,19 +71,13 @@ function make(
   traceState: string | undefined,
   isRemote: boolean,
 ): SpanContext {
-  trusted = true;
-  try {
-    return new SpanContext({
-      traceId,
-      spanId,
-      parentSpanId,
-      traceFlags,
-      traceState,
-      isRemote,
-    });
-  } finally {
-    trusted = false;
-  }
+  tTraceId = traceId;
+  tSpanId = spanId;
+  tParentSpanId = parentSpanId;
+  tTraceFlags = traceFlags;
+  tTraceState = traceState;
+  tIsRemote = isRemote;
+  return new SpanContext(TRUSTED);
 }
 
 /**
@@ -123,13 +130,22 @@ export class SpanContext {
    * ```
    */
   constructor(init: SpanContextInit) {
-    if (!trusted) validate(init);
-    this.traceId = init.traceId;
-    this.spanId = init.spanId;
-    this.parentSpanId = init.parentSpanId;
-    this.traceFlags = init.traceFlags ?? TraceFlags.SAMPLED;
-    this.traceState = init.traceState;
-    this.isRemote = init.isRemote ?? false;
+    if (init === TRUSTED) {
+      this.traceId = tTraceId;
+      this.spanId = tSpanId;
+      this.parentSpanId = tParentSpanId;
+      this.traceFlags = tTraceFlags;
+      this.traceState = tTraceState;
+      this.isRemote = tIsRemote;
+    } else {
+      validate(init);
+      this.traceId = init.traceId;
+      this.spanId = init.spanId;
+      this.parentSpanId = init.parentSpanId;
+      this.traceFlags = init.traceFlags ?? TraceFlags.SAMPLED;
+      this.traceState = init.traceState;
+      this.isRemote = init.isRemote ?? false;
+    }
     Object.freeze(this);
   }
 
@@ -151,6 +167,7 @@ export class SpanContext {
    * ```
    */
   static newRoot(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
+    idGenerator = checkedIdGenerator(idGenerator, "create root SpanContext");
     return make(
       idGenerator.traceId(),
       idGenerator.spanId(),
@@ -178,6 +195,7 @@ export class SpanContext {
    * ```
    */
   child(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
+    idGenerator = checkedIdGenerator(idGenerator, "create child SpanContext");
     return make(
       this.traceId,
       idGenerator.spanId(),

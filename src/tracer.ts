@@ -10,13 +10,8 @@ import { errorMessage, warnOnce } from "./_warn.ts";
 import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { getCurrentSpan, withSpan } from "./context.ts";
-import { defaultIdGenerator, type IdGenerator } from "./ids.ts";
-import {
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  type Sampler,
-  type SamplingResult,
-} from "./sampler.ts";
+import { checkedIdGenerator, defaultIdGenerator, type IdGenerator } from "./ids.ts";
+import type { Sampler, SamplingResult } from "./sampler.ts";
 import {
   type InstrumentationScope,
   Span,
@@ -73,6 +68,7 @@ export interface WrapOptions {
 }
 
 const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
+const SAMPLE_RESULT: SamplingResult = Object.freeze({ decision: "recordAndSample" });
 
 /**
  * Creates spans. A span without an explicit parent is the child of the
@@ -95,7 +91,7 @@ const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
 export class Tracer {
   readonly #processors: readonly SpanProcessor[];
   readonly #ids: IdGenerator;
-  readonly #sampler: Sampler;
+  readonly #sampler: Sampler | undefined;
   readonly #recordingInit: SpanInit;
   readonly #silentInit: SpanInit;
   readonly #scope: InstrumentationScope;
@@ -136,16 +132,13 @@ export class Tracer {
         );
       }
     });
-    const ids = options.idGenerator ?? defaultIdGenerator;
-    if (typeof ids?.traceId !== "function" || typeof ids.spanId !== "function") {
-      throw new TypeError("Cannot create Tracer: idGenerator must have traceId and spanId methods");
-    }
+    const ids = checkedIdGenerator(options.idGenerator ?? defaultIdGenerator, "create Tracer");
     const clock = options.clock ?? systemClock;
     if (typeof clock?.now !== "function") {
       throw new TypeError("Cannot create Tracer: clock must have a now method");
     }
-    const sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    if (typeof sampler?.shouldSample !== "function") {
+    const sampler = options.sampler;
+    if (sampler !== undefined && typeof sampler?.shouldSample !== "function") {
       throw new TypeError("Cannot create Tracer: sampler must have a shouldSample method");
     }
     for (const key of ["name", "version"] as const) {
@@ -255,15 +248,24 @@ export class Tracer {
     const ids = this.#ids;
     const traceId = parent === undefined ? ids.traceId() : parent.traceId;
     const attributes = options?.attributes;
+    const sampler = this.#sampler;
     let result: SamplingResult;
-    try {
-      result = this.#sampler.shouldSample({ parent, traceId, name, kind, attributes });
-    } catch (error) {
-      warnOnce(
-        "sampler-threw",
-        `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
-      );
-      result = DROP_RESULT;
+    if (sampler === undefined) {
+      // The default, parent-based always-on, decided inline: no parameters
+      // object to allocate for every span.
+      result = parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) !== 0
+        ? SAMPLE_RESULT
+        : DROP_RESULT;
+    } else {
+      try {
+        result = sampler.shouldSample({ parent, traceId, name, kind, attributes });
+      } catch (error) {
+        warnOnce(
+          "sampler-threw",
+          `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
+        );
+        result = DROP_RESULT;
+      }
     }
     const sampled = result.decision === "recordAndSample";
     const flags = parent === undefined

@@ -50,7 +50,10 @@ export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {
       `Cannot render tree: barWidth must be a positive integer, got ${barWidth}`,
     );
   }
-  const ended = [...spans].filter((s) => s.ended && s.startTime !== undefined);
+  if (typeof (spans as Iterable<Span> | null)?.[Symbol.iterator] !== "function") {
+    throw new TypeError("Cannot render tree: spans must be an iterable of spans");
+  }
+  const ended = [...spans].filter((s) => s?.ended === true && s.startTime !== undefined);
   const traces = new Map<string, Span[]>();
   for (const span of ended) {
     const list = traces.get(span.context.traceId);

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext } from "../mod.ts";
+import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
 
 describe("RandomIdGenerator", () => {
   test("traceId() returns 32 lowercase hex characters", () => {
@@ -16,7 +16,7 @@ describe("RandomIdGenerator", () => {
   test("ids do not repeat across several pool refills", () => {
     const ids = new RandomIdGenerator();
     const seen = new Set<string>();
-    // 4096-byte pool / 8 bytes per span id: 20,000 ids cross ~40 refills.
+    // 4096 random bytes per refill / 8 bytes per span id: 20,000 ids cross ~40 refills.
     for (let i = 0; i < 20_000; i++) seen.add(ids.spanId());
     assert.equal(seen.size, 20_000);
   });
@@ -82,5 +82,30 @@ describe("id validation", () => {
     });
     assert.equal(ctx.traceId, "11111111111111111111111111111111");
     assert.equal(ctx.spanId, "2222222222222222");
+  });
+});
+
+describe("custom id generators", () => {
+  test("a generator without methods is a TypeError, for the Tracer and for SpanContext", () => {
+    assert.throws(
+      () => SpanContext.newRoot({} as never),
+      /^TypeError: Cannot create root SpanContext: idGenerator must have/,
+    );
+    assert.throws(
+      () => SpanContext.newRoot().child({ traceId: () => "" } as never),
+      /^TypeError: Cannot create child SpanContext: idGenerator must have/,
+    );
+  });
+
+  test("a generator that returns a malformed id is a TypeError, never a corrupt trace", () => {
+    const bad = { traceId: () => "XYZ", spanId: () => "0000000000000000" };
+    assert.throws(() => SpanContext.newRoot(bad), /traceId\(\) must return 32 lowercase hex/);
+    const tracer = new Tracer({
+      idGenerator: { traceId: () => "ab".repeat(16), spanId: () => "0".repeat(16) },
+    });
+    assert.throws(
+      () => tracer.startSpan("x"),
+      /^TypeError: Cannot create Tracer: idGenerator\.spanId\(\)/,
+    );
   });
 });

@@ -69,3 +69,11 @@ describe("renderTree()", () => {
     assert.throws(() => renderTree([], { barWidth: 0 }), /^RangeError: Cannot render tree/);
   });
 });
+
+describe("renderTree() bad input", () => {
+  test("something that is not iterable is a TypeError; non-spans inside are skipped", () => {
+    assert.throws(() => renderTree(5 as never), /^TypeError: Cannot render tree: spans must be/);
+    const span = new Span("ok").start(0).end(1);
+    assert.match(renderTree([null, {}, span] as never), /^ok /m);
+  });
+});
