@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { type ProcessorStats, Span } from "../mod.ts";
 
 /** A promise with its resolve and reject exposed. */
-export interface Deferred<T> {
+export interface Deferred<T = void> {
   promise: Promise<T>;
   resolve(value: T): void;
   reject(error: unknown): void;
