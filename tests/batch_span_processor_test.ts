@@ -192,7 +192,10 @@ describe("BatchSpanProcessor: forceFlush", () => {
 
   test("with nothing queued it resolves at once, and asks the exporter to flush", async () => {
     let exporterFlushes = 0;
-    const { batch } = manual({ export: () => {}, forceFlush: async () => void exporterFlushes++ });
+    const { batch } = manual({
+      export: () => {},
+      forceFlush: () => Promise.resolve(void exporterFlushes++),
+    });
     await batch.forceFlush();
     assert.equal(exporterFlushes, 1);
   });
@@ -203,7 +206,7 @@ describe("BatchSpanProcessor: shutdown", () => {
     const order: string[] = [];
     const exporter: SpanExporter = {
       export: (spans) => void order.push(`export ${spans.length}`),
-      shutdown: async () => void order.push("shutdown"),
+      shutdown: () => Promise.resolve(void order.push("shutdown")),
     };
     const { batch, time } = manual(exporter);
     endMany(batch, 3);
@@ -230,9 +233,7 @@ describe("BatchSpanProcessor: shutdown", () => {
     const exporter = new InMemorySpanExporter();
     const batch = new BatchSpanProcessor(exporter, { flushOnExit: false });
     const tracer = new Tracer({ processors: [batch] });
-    await tracer.span("parent", async () => {
-      tracer.startSpan("child").end();
-    });
+    tracer.span("parent", () => tracer.startSpan("child").end());
     await tracer.shutdown();
     assert.deepEqual(exporter.spans.map((s) => s.name), ["child", "parent"]);
     assert.equal(exporter.isShutdown, true);
@@ -320,10 +321,12 @@ describe("BatchSpanProcessor: accounting", () => {
     let seed = 42;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const checks: number[] = [];
-    let batch!: BatchSpanProcessor;
+    // The exporter below checks the processor it is given to, so it is
+    // declared first and bound once the processor exists.
+    const ref: { batch?: BatchSpanProcessor } = {};
     const check = (where: string) => {
-      assertBalanced(batch.stats(), where);
-      assert.ok(batch.stats().queued <= 64, where);
+      assertBalanced(ref.batch!.stats(), where);
+      assert.ok(ref.batch!.stats().queued <= 64, where);
       checks.push(1);
     };
     const time = new ManualTime();
@@ -345,7 +348,7 @@ describe("BatchSpanProcessor: accounting", () => {
         }
       },
     };
-    batch = new BatchSpanProcessor(exporter, {
+    const batch = ref.batch = new BatchSpanProcessor(exporter, {
       maxBatchSize: 16,
       maxQueueSize: 64,
       flushIntervalMs: 200,

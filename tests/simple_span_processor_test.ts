@@ -66,7 +66,7 @@ describe("SimpleSpanProcessor", () => {
         await gate.promise;
         order.push("exported");
       },
-      forceFlush: async () => void order.push("exporter flushed"),
+      forceFlush: () => Promise.resolve(void order.push("exporter flushed")),
     };
     const simple = new SimpleSpanProcessor(exporter);
     simple.onEnd(endedSpan());
@@ -136,7 +136,7 @@ describe("SimpleSpanProcessor", () => {
         await gate.promise;
         order.push(`exported ${spans[0].name}`);
       },
-      shutdown: async () => void order.push("exporter shut down"),
+      shutdown: () => Promise.resolve(void order.push("exporter shut down")),
     };
     const simple = new SimpleSpanProcessor(exporter);
     simple.onEnd(endedSpan("in flight"));
