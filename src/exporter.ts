@@ -22,7 +22,8 @@ export interface ExportResult {
 
 /**
  * Sends batches of ended spans somewhere. `export` may return a result, a
- * promise of one, or nothing (which counts as success). It should give up
+ * promise of one, or nothing (which counts as success, as does a promise
+ * that resolves to nothing, so a plain `async export() {}` works). It should give up
  * when `signal` aborts: processors abort it at their export timeout.
  *
  * @example An exporter that counts spans
@@ -46,7 +47,7 @@ export interface SpanExporter {
   export(
     spans: readonly Span[],
     signal?: AbortSignal,
-  ): Promise<ExportResult> | ExportResult | void;
+  ): Promise<ExportResult | void> | ExportResult | void;
   /** Sends anything the exporter itself buffers. */
   forceFlush?(): Promise<void>;
   /** Releases resources; later exports may fail. */

@@ -181,8 +181,11 @@ export class AlwaysOffSampler implements Sampler {
   }
 }
 
-// 2^56: the rightmost 7 bytes of a W3C Level 2 trace id are random.
+// 2^56: the rightmost 7 bytes of a W3C Level 2 trace id are random. A
+// 56-bit number does not fit a double exactly, so it is compared in two
+// exact 28-bit halves (7 hex digits each).
 const TWO_POW_56 = 72057594037927936;
+const TWO_POW_28 = 268435456;
 
 /**
  * Samples a fraction of traces, decided from the trace id alone, so every
@@ -208,7 +211,8 @@ const TWO_POW_56 = 72057594037927936;
  */
 export class TraceIdRatioSampler implements Sampler {
   readonly #ratio: number;
-  readonly #threshold: number;
+  readonly #thresholdHigh: number;
+  readonly #thresholdLow: number;
 
   /**
    * Creates a sampler that keeps `ratio` of all traces.
@@ -234,7 +238,11 @@ export class TraceIdRatioSampler implements Sampler {
       );
     }
     this.#ratio = ratio;
-    this.#threshold = (1 - ratio) * TWO_POW_56;
+    // The smallest integer at or above (1 - ratio) × 2^56; at this size the
+    // double is already an integer or below 2^53, where ceil is exact.
+    const threshold = Math.ceil((1 - ratio) * TWO_POW_56);
+    this.#thresholdHigh = Math.floor(threshold / TWO_POW_28);
+    this.#thresholdLow = threshold - this.#thresholdHigh * TWO_POW_28;
   }
 
   /**
@@ -276,8 +284,10 @@ export class TraceIdRatioSampler implements Sampler {
    */
   shouldSample(parameters: SamplingParameters): SamplingResult {
     if (this.#ratio === 0) return DROP;
-    const random = parseInt(parameters.traceId.slice(18, 32), 16);
-    return random >= this.#threshold ? SAMPLE : DROP;
+    const traceId = parameters.traceId;
+    const high = parseInt(traceId.slice(18, 25), 16);
+    if (high !== this.#thresholdHigh) return high > this.#thresholdHigh ? SAMPLE : DROP;
+    return parseInt(traceId.slice(25, 32), 16) >= this.#thresholdLow ? SAMPLE : DROP;
   }
 
   /**

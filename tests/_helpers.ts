@@ -1,0 +1,54 @@
+// Shared by the processor tests. Not a test file itself.
+
+import assert from "node:assert/strict";
+import { type ProcessorStats, Span } from "../mod.ts";
+
+/** A promise with its resolve and reject exposed. */
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/** Makes a {@linkcode Deferred}. */
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** A started and ended span with a sampled root context. */
+export function endedSpan(name = "span"): Span {
+  return new Span(name).start(1_000).end(1_001);
+}
+
+/** Asserts the accounting invariant on a snapshot of stats. */
+export function assertBalanced(stats: ProcessorStats, where = ""): void {
+  assert.equal(
+    stats.ended,
+    stats.exported + stats.dropped + stats.failed + stats.queued,
+    `ended != exported + dropped + failed + queued ${where}: ${JSON.stringify(stats)}`,
+  );
+}
+
+/** Runs `fn` with console.warn captured; returns what was warned. */
+export async function captureWarnings(fn: () => unknown): Promise<string[]> {
+  const original = console.warn;
+  const warned: string[] = [];
+  console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console.warn = original;
+  }
+  return warned;
+}
+
+/** Whether this runs on Deno. */
+export const isDeno: boolean = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+/** Whether this runs on Bun. */
+export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun === "object";

@@ -1,0 +1,438 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  BatchSpanProcessor,
+  type BatchSpanProcessorOptions,
+  type ExportResult,
+  InMemorySpanExporter,
+  ManualTime,
+  type Sampler,
+  type Span,
+  type SpanExporter,
+  type SpanExporterLike,
+  Tracer,
+} from "../mod.ts";
+import { assertBalanced, captureWarnings, type Deferred, deferred, endedSpan } from "./_helpers.ts";
+
+/** A processor on manual time that never hooks process exit. */
+function manual(
+  exporter: SpanExporterLike,
+  options: BatchSpanProcessorOptions = {},
+): { batch: BatchSpanProcessor; time: ManualTime } {
+  const time = new ManualTime();
+  const batch = new BatchSpanProcessor(exporter, {
+    scheduler: time,
+    clock: time,
+    flushOnExit: false,
+    ...options,
+  });
+  return { batch, time };
+}
+
+/** Records every call's span names. */
+function recorder(): { calls: string[][]; export: (spans: readonly Span[]) => void } {
+  const calls: string[][] = [];
+  return { calls, export: (spans) => void calls.push(spans.map((s) => s.name)) };
+}
+
+function endMany(batch: BatchSpanProcessor, n: number, prefix = "s"): void {
+  for (let i = 0; i < n; i++) batch.onEnd(endedSpan(`${prefix}${i}`));
+}
+
+describe("BatchSpanProcessor: when a batch goes out", () => {
+  test("a full batch goes out at once, before the interval, but not inside end()", async () => {
+    const rec = recorder();
+    const { batch, time } = manual(rec.export, { maxBatchSize: 3 });
+    endMany(batch, 3);
+    assert.deepEqual(rec.calls, []);
+    await time.tick(0);
+    assert.deepEqual(rec.calls, [["s0", "s1", "s2"]]);
+  });
+
+  test("with the defaults, 99 spans wait and the 100th sends a batch of 100", async () => {
+    const rec = recorder();
+    const { batch, time } = manual(rec.export);
+    endMany(batch, 99);
+    await time.tick(0);
+    assert.equal(rec.calls.length, 0);
+    batch.onEnd(endedSpan("100th"));
+    await time.tick(0);
+    assert.deepEqual(rec.calls.map((c) => c.length), [100]);
+  });
+
+  test("a partial batch goes out when its oldest span has waited flushIntervalMs (default 5000)", async () => {
+    const rec = recorder();
+    const { batch, time } = manual(rec.export);
+    batch.onEnd(endedSpan("first"));
+    await time.tick(3_000);
+    batch.onEnd(endedSpan("second"));
+    await time.tick(1_999);
+    assert.deepEqual(rec.calls, []);
+    await time.tick(1);
+    assert.deepEqual(rec.calls, [["first", "second"]]);
+    // The next span starts a new interval.
+    batch.onEnd(endedSpan("third"));
+    await time.tick(4_999);
+    assert.equal(rec.calls.length, 1);
+    await time.tick(1);
+    assert.deepEqual(rec.calls[1], ["third"]);
+  });
+
+  test("flushIntervalMs is honoured when set", async () => {
+    const rec = recorder();
+    const { batch, time } = manual(rec.export, { flushIntervalMs: 250 });
+    batch.onEnd(endedSpan());
+    await time.tick(249);
+    assert.equal(rec.calls.length, 0);
+    await time.tick(1);
+    assert.equal(rec.calls.length, 1);
+  });
+
+  test("one export is in flight at a time, and batches keep end order", async () => {
+    let active = 0;
+    let maxActive = 0;
+    const calls: string[][] = [];
+    const gates: Deferred[] = [];
+    const { batch, time } = manual(async (spans) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      calls.push(spans.map((s) => s.name));
+      const gate = deferred();
+      gates.push(gate);
+      await gate.promise;
+      active--;
+    }, { maxBatchSize: 2 });
+    endMany(batch, 6);
+    await time.tick(0);
+    assert.equal(calls.length, 1);
+    for (let i = 0; i < 3; i++) {
+      await time.tick(0);
+      assert.equal(calls.length, i + 1);
+      gates[i].resolve();
+      await time.tick(0);
+    }
+    assert.deepEqual(calls, [["s0", "s1"], ["s2", "s3"], ["s4", "s5"]]);
+    assert.equal(maxActive, 1);
+    assert.deepEqual(batch.stats(), { ended: 6, exported: 6, dropped: 0, failed: 0, queued: 0 });
+  });
+
+  test("a batch that waited behind a slow export goes out as soon as that export ends", async () => {
+    const calls: number[] = [];
+    const { batch, time } = manual(async (spans) => {
+      calls.push(time.now());
+      if (spans[0].name === "slow") await new Promise((r) => time.setTimeout(() => r(null), 8_000));
+    }, { maxBatchSize: 1 });
+    batch.onEnd(endedSpan("slow"));
+    await time.tick(100);
+    batch.onEnd(endedSpan("waits"));
+    await time.tick(7_899);
+    assert.deepEqual(calls, [0]);
+    await time.tick(1);
+    assert.deepEqual(calls, [0, 8_000]);
+  });
+});
+
+describe("BatchSpanProcessor: the bounded queue", () => {
+  test("a span that finds the queue full is dropped and counted, with one warning", async () => {
+    const gate = deferred();
+    const { batch, time } = manual(() => gate.promise, { maxQueueSize: 4, maxBatchSize: 2 });
+    const warned = await captureWarnings(async () => {
+      endMany(batch, 2);
+      await time.tick(0);
+      endMany(batch, 8, "more");
+      await time.tick(0);
+      endMany(batch, 5, "again");
+    });
+    // Two in flight and two waiting fill the queue of four.
+    assert.deepEqual(batch.stats(), { ended: 15, exported: 0, dropped: 11, failed: 0, queued: 4 });
+    assert.equal(warned.filter((w) => w.includes("BatchSpanProcessor's queue is full")).length, 1);
+    gate.resolve();
+    await batch.forceFlush();
+    assert.deepEqual(batch.stats(), { ended: 15, exported: 4, dropped: 11, failed: 0, queued: 0 });
+  });
+
+  test("by default it holds 2048 spans when the exporter does not answer", async () => {
+    const { batch, time } = manual(() => new Promise<void>(() => {}));
+    await captureWarnings(async () => {
+      endMany(batch, 3_000);
+      await time.tick(0);
+      endMany(batch, 10, "after first batch");
+    });
+    const stats = batch.stats();
+    assert.equal(stats.queued, 2048);
+    assert.equal(stats.dropped, 3_010 - 2048);
+  });
+});
+
+describe("BatchSpanProcessor: forceFlush", () => {
+  test("resolves once every span ended before the call is exported, without waiting for the interval", async () => {
+    const exported: string[] = [];
+    const { batch, time } = manual(async (spans) => {
+      await new Promise((r) => time.setTimeout(() => r(null), 100));
+      exported.push(...spans.map((s) => s.name));
+    }, { flushIntervalMs: 1e9 });
+    endMany(batch, 250);
+    let atResolve: number | undefined;
+    const flushing = batch.forceFlush().then(() => (atResolve = exported.length));
+    endMany(batch, 30, "later");
+    for (let i = 0; i < 10 && atResolve === undefined; i++) await time.tick(100);
+    await flushing;
+    assert.ok(atResolve! >= 250, `${atResolve}`);
+    assert.deepEqual(exported.slice(0, 250), Array.from({ length: 250 }, (_, i) => `s${i}`));
+  });
+
+  test("resolves when the exports fail, too", async () => {
+    const { batch, time } = manual(() => Promise.reject(new Error("down")), { maxBatchSize: 10 });
+    endMany(batch, 25);
+    const flushing = batch.forceFlush();
+    await time.tick(0);
+    await flushing;
+    assert.deepEqual(batch.stats(), { ended: 25, exported: 0, dropped: 0, failed: 25, queued: 0 });
+  });
+
+  test("with nothing queued it resolves at once, and asks the exporter to flush", async () => {
+    let exporterFlushes = 0;
+    const { batch } = manual({
+      export: () => {},
+      forceFlush: () => Promise.resolve(void exporterFlushes++),
+    });
+    await batch.forceFlush();
+    assert.equal(exporterFlushes, 1);
+  });
+});
+
+describe("BatchSpanProcessor: shutdown", () => {
+  test("exports what is queued, then shuts the exporter down, once however often it is called", async () => {
+    const order: string[] = [];
+    const exporter: SpanExporter = {
+      export: (spans) => void order.push(`export ${spans.length}`),
+      shutdown: () => Promise.resolve(void order.push("shutdown")),
+    };
+    const { batch, time } = manual(exporter);
+    endMany(batch, 3);
+    const first = batch.shutdown();
+    assert.equal(batch.shutdown(), first);
+    await Promise.all([first, batch.shutdown()]);
+    assert.deepEqual(order, ["export 3", "shutdown"]);
+    assert.equal(time.pendingTimers, 0);
+  });
+
+  test("spans that end after shutdown is called are dropped and counted", async () => {
+    const exporter = new InMemorySpanExporter();
+    const { batch } = manual(exporter);
+    batch.onEnd(endedSpan("before"));
+    const done = batch.shutdown();
+    batch.onEnd(endedSpan("during"));
+    await done;
+    batch.onEnd(endedSpan("after"));
+    assert.deepEqual(exporter.spans.map((s) => s.name), ["before"]);
+    assert.deepEqual(batch.stats(), { ended: 3, exported: 1, dropped: 2, failed: 0, queued: 0 });
+  });
+
+  test("via the Tracer: tracer.shutdown flushes the batch processor", async () => {
+    const exporter = new InMemorySpanExporter();
+    const batch = new BatchSpanProcessor(exporter, { flushOnExit: false });
+    const tracer = new Tracer({ processors: [batch] });
+    tracer.span("parent", () => tracer.startSpan("child").end());
+    await tracer.shutdown();
+    assert.deepEqual(exporter.spans.map((s) => s.name), ["child", "parent"]);
+    assert.equal(exporter.isShutdown, true);
+  });
+});
+
+describe("BatchSpanProcessor: exporter faults stay inside", () => {
+  const faults: [string, SpanExporter["export"]][] = [
+    ["throws", () => {
+      throw new Error("sync");
+    }],
+    ["rejects", () => Promise.reject(new Error("async"))],
+    ["returns a failure", () => ({ code: "failure" })],
+    ["resolves a failure", () => Promise.resolve({ code: "failure" as const })],
+    ["returns something that is not a result", () => "done" as unknown as ExportResult],
+  ];
+  for (const [what, fault] of faults) {
+    test(`an exporter that ${what} fails its batch and the next batch goes on`, async () => {
+      let calls = 0;
+      const exporter: SpanExporter = {
+        export(spans, signal) {
+          calls++;
+          if (calls === 1) return fault(spans, signal);
+        },
+      };
+      const { batch, time } = manual(exporter, { maxBatchSize: 2 });
+      const tracer = new Tracer({ processors: [batch] });
+      await captureWarnings(async () => {
+        for (let i = 0; i < 4; i++) assert.doesNotThrow(() => tracer.startSpan(`s${i}`).end());
+        await time.tick(0);
+        await batch.forceFlush();
+      });
+      assert.equal(calls, 2);
+      assert.deepEqual(batch.stats(), { ended: 4, exported: 2, dropped: 0, failed: 2, queued: 0 });
+    });
+  }
+
+  test("an export that hangs is aborted at exportTimeoutMs (default 30000), and the next batch goes on", async () => {
+    const signals: AbortSignal[] = [];
+    const { batch, time } = manual((_spans, signal) => {
+      signals.push(signal!);
+      return signals.length === 1 ? new Promise<void>(() => {}) : undefined;
+    }, { maxBatchSize: 1 });
+    endMany(batch, 2);
+    await time.tick(29_999);
+    assert.equal(signals.length, 1);
+    assert.equal(signals[0].aborted, false);
+    await captureWarnings(() => time.tick(1));
+    assert.equal(signals[0].aborted, true);
+    assert.equal((signals[0].reason as DOMException).name, "TimeoutError");
+    assert.equal(signals.length, 2);
+    assert.equal(signals[1].aborted, false);
+    assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+  });
+
+  test("a late answer from an aborted export does not count twice", async () => {
+    const late = deferred<ExportResult>();
+    const { batch, time } = manual({ export: () => late.promise }, { exportTimeoutMs: 10 });
+    batch.onEnd(endedSpan());
+    await captureWarnings(() => time.tick(5_010));
+    assert.deepEqual(batch.stats(), { ended: 1, exported: 0, dropped: 0, failed: 1, queued: 0 });
+    late.resolve({ code: "success" });
+    await time.tick(0);
+    assert.deepEqual(batch.stats(), { ended: 1, exported: 0, dropped: 0, failed: 1, queued: 0 });
+  });
+});
+
+describe("BatchSpanProcessor: accounting", () => {
+  test("only sampled spans are exported; recorded-but-unsampled spans are not counted", async () => {
+    const exporter = new InMemorySpanExporter();
+    const { batch } = manual(exporter);
+    let n = 0;
+    const alternate: Sampler = {
+      shouldSample: () => ({ decision: n++ % 2 === 0 ? "recordAndSample" : "record" }),
+    };
+    const tracer = new Tracer({ sampler: alternate, processors: [batch] });
+    for (let i = 0; i < 6; i++) tracer.startSpan(`s${i}`, { parent: null }).end();
+    await batch.forceFlush();
+    assert.deepEqual(exporter.spans.map((s) => s.name), ["s0", "s2", "s4"]);
+    assert.equal(batch.stats().ended, 3);
+  });
+
+  test("ended === exported + dropped + failed + queued at every moment of a mixed workload", async () => {
+    // A small deterministic PRNG, so a failure can be replayed.
+    let seed = 42;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const checks: number[] = [];
+    // The exporter below checks the processor it is given to, so it is
+    // declared first and bound once the processor exists.
+    const ref: { batch?: BatchSpanProcessor } = {};
+    const check = (where: string) => {
+      assertBalanced(ref.batch!.stats(), where);
+      assert.ok(ref.batch!.stats().queued <= 64, where);
+      checks.push(1);
+    };
+    const time = new ManualTime();
+    const exporter: SpanExporter = {
+      export(spans) {
+        check("inside export");
+        const r = random();
+        if (r < 0.15) throw new Error("sync");
+        if (r < 0.3) return { code: "failure" };
+        if (r < 0.4) return { code: "success", rejected: Math.floor(spans.length / 2) };
+        if (r < 0.5) return new Promise<ExportResult>(() => {}); // hangs until the deadline
+        if (r < 0.8) {
+          return new Promise((resolve) =>
+            time.setTimeout(() => {
+              check("slow export resolving");
+              resolve({ code: "success" });
+            }, Math.floor(random() * 300))
+          );
+        }
+      },
+    };
+    const batch = ref.batch = new BatchSpanProcessor(exporter, {
+      maxBatchSize: 16,
+      maxQueueSize: 64,
+      flushIntervalMs: 200,
+      exportTimeoutMs: 500,
+      scheduler: time,
+      clock: time,
+      flushOnExit: false,
+    });
+    await captureWarnings(async () => {
+      for (let round = 0; round < 300; round++) {
+        const n = Math.floor(random() * 40);
+        for (let i = 0; i < n; i++) {
+          batch.onEnd(endedSpan());
+          check(`after onEnd in round ${round}`);
+        }
+        await time.tick(Math.floor(random() * 120));
+        check(`after tick in round ${round}`);
+        if (round % 50 === 49) {
+          const flushing = batch.forceFlush();
+          check("after forceFlush call");
+          await time.tick(1_000);
+          await flushing;
+        }
+      }
+      const done = batch.shutdown();
+      await time.tick(1_000);
+      await done;
+    });
+    const stats = batch.stats();
+    assertBalanced(stats, "at the end");
+    assert.equal(stats.queued, 0);
+    assert.ok(stats.exported > 0 && stats.failed > 0 && stats.dropped > 0, JSON.stringify(stats));
+    assert.ok(checks.length > 1000);
+  });
+});
+
+describe("BatchSpanProcessor: options", () => {
+  const ok = () => {};
+  for (const name of ["maxBatchSize", "maxQueueSize"] as const) {
+    test(`${name} that is zero, negative, fractional or not a number is a RangeError`, () => {
+      for (const bad of [0, -1, 2.5, Number.NaN, Infinity, "100"]) {
+        assert.throws(
+          () => new BatchSpanProcessor(ok, { [name]: bad as number, flushOnExit: false }),
+          new RegExp(
+            `^RangeError: Cannot create BatchSpanProcessor: ${name} must be a positive integer`,
+          ),
+          String(bad),
+        );
+      }
+    });
+  }
+
+  test("maxBatchSize above maxQueueSize is a RangeError naming both", () => {
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { maxBatchSize: 200, maxQueueSize: 100 }),
+      /^RangeError: Cannot create BatchSpanProcessor: maxBatchSize \(200\) must not exceed maxQueueSize \(100\)$/,
+    );
+    // The default maxQueueSize (2048) bounds a large maxBatchSize too.
+    assert.throws(() => new BatchSpanProcessor(ok, { maxBatchSize: 4096 }), RangeError);
+  });
+
+  test("times that are negative, zero or not finite are RangeErrors", () => {
+    for (const bad of [-1, 0, Number.NaN, Infinity]) {
+      for (const name of ["flushIntervalMs", "exportTimeoutMs"]) {
+        assert.throws(
+          () => new BatchSpanProcessor(ok, { [name]: bad }),
+          new RegExp(`^RangeError: Cannot create BatchSpanProcessor: ${name} must be a positive`),
+        );
+      }
+    }
+  });
+
+  test("a scheduler, clock or flushOnExit of the wrong shape is a TypeError", () => {
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { scheduler: { setTimeout() {} } as never }),
+      /^TypeError: Cannot create BatchSpanProcessor: scheduler must have/,
+    );
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { clock: {} as never }),
+      /^TypeError: Cannot create BatchSpanProcessor: clock must have a now method/,
+    );
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { flushOnExit: "yes" as never }),
+      /^TypeError: Cannot create BatchSpanProcessor: flushOnExit must be a boolean/,
+    );
+  });
+});

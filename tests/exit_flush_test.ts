@@ -1,0 +1,93 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { isBun, isDeno } from "./_helpers.ts";
+
+const fixture = new URL("./fixtures/exit_flush.ts", import.meta.url);
+
+interface Ran {
+  code: number;
+  stderr: string;
+  lines: string[];
+}
+
+/** Runs the fixture on the current runtime and reads what its exporter wrote. */
+async function runFixture(mode: string): Promise<Ran> {
+  const fs = await import("node:fs/promises");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "spans-exit-"));
+  const file = path.join(dir, "spans.txt");
+  await fs.writeFile(file, "");
+  const script = fileURLToPath(fixture);
+  let code: number;
+  let stderr: string;
+  if (isDeno) {
+    const deno = (globalThis as unknown as {
+      Deno: {
+        execPath(): string;
+        Command: new (cmd: string, options: { args: string[]; env?: Record<string, string> }) => {
+          output(): Promise<{ code: number; stderr: Uint8Array }>;
+        };
+      };
+    }).Deno;
+    const out = await new deno.Command(deno.execPath(), {
+      args: ["run", "-A", script, file, mode],
+      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+    }).output();
+    code = out.code;
+    stderr = new TextDecoder().decode(out.stderr);
+  } else {
+    const { spawnSync } = await import("node:child_process");
+    const out = spawnSync(process.execPath, [script, file, mode], { encoding: "utf8" });
+    code = out.status ?? -1;
+    stderr = out.stderr;
+  }
+  const lines = (await fs.readFile(file, "utf8")).split("\n").filter((l) => l !== "");
+  await fs.rm(dir, { recursive: true, force: true });
+  return { code, stderr, lines };
+}
+
+const expected = [...Array.from({ length: 25 }, (_, i) => `span-${i}`), "after-await"].sort();
+// The fixture imports ../../mod.ts, TypeScript that Node 20 cannot run; on
+// Node the same behaviour is covered through the npm build.
+const skip = !isDeno && !isBun;
+
+describe("BatchSpanProcessor flushOnExit", () => {
+  const everySpan: [string, string, boolean][] = [
+    [
+      "on",
+      "a process that ends normally exports every queued span before it exits (Deno and Bun: Node runs the npm build)",
+      skip,
+    ],
+    [
+      "slow",
+      "the exit flush waits for an export that takes real time (Deno and Bun: Node runs the npm build)",
+      skip,
+    ],
+    [
+      "no-process",
+      "without a process global it flushes on the beforeunload event (Deno only: Bun always has process)",
+      !isDeno,
+    ],
+  ];
+  for (const [mode, name, skipped] of everySpan) {
+    test(name, { skip: skipped }, async () => {
+      const ran = await runFixture(mode);
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.deepEqual([...ran.lines].sort(), expected);
+    });
+  }
+
+  test(
+    "with flushOnExit false the interval timer does not keep the process alive (Deno and Bun: Node runs the npm build)",
+    { skip },
+    async () => {
+      const ran = await runFixture("off");
+      assert.equal(ran.code, 0, ran.stderr);
+      // Two full batches of 10 went out at once; the last 6 spans waited for
+      // the 5 s interval, which an unref'd timer does not wait for.
+      assert.deepEqual(ran.lines, Array.from({ length: 20 }, (_, i) => `span-${i}`));
+    },
+  );
+});

@@ -1,0 +1,281 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  InMemorySpanProcessor,
+  isValidSpanId,
+  isValidTraceId,
+  ParentBasedSampler,
+  RandomIdGenerator,
+  type Sampler,
+  type SamplingParameters,
+  type Span,
+  SpanContext,
+  type SpanProcessor,
+  TraceIdRatioSampler,
+  Tracer,
+} from "../mod.ts";
+
+const TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+function params(over: Partial<SamplingParameters> = {}): SamplingParameters {
+  return {
+    parent: undefined,
+    traceId: TRACE,
+    name: "x",
+    kind: "internal",
+    attributes: undefined,
+    ...over,
+  };
+}
+
+function parent(sampled: boolean, isRemote: boolean): SpanContext {
+  return new SpanContext({
+    traceId: TRACE,
+    spanId: "b7ad6b7169203331",
+    traceFlags: sampled ? 1 : 0,
+    isRemote,
+  });
+}
+
+/** A sampler that records which spans it was asked about. */
+class Recording implements Sampler {
+  asked: string[] = [];
+  constructor(readonly label: string, readonly decision: "drop" | "record" | "recordAndSample") {}
+  shouldSample(p: SamplingParameters) {
+    this.asked.push(p.name);
+    return { decision: this.decision };
+  }
+  toString(): string {
+    return this.label;
+  }
+}
+
+describe("AlwaysOnSampler and AlwaysOffSampler", () => {
+  test("AlwaysOnSampler samples whatever the parent, name and kind", () => {
+    const on = new AlwaysOnSampler();
+    for (
+      const p of [params(), params({ parent: parent(false, true), kind: "server", name: "y" })]
+    ) {
+      assert.equal(on.shouldSample(p).decision, "recordAndSample");
+    }
+  });
+
+  test("AlwaysOffSampler drops whatever the parent, name and kind", () => {
+    const off = new AlwaysOffSampler();
+    for (const p of [params(), params({ parent: parent(true, false), kind: "client" })]) {
+      assert.equal(off.shouldSample(p).decision, "drop");
+    }
+  });
+});
+
+describe("TraceIdRatioSampler", () => {
+  test("a ratio that is NaN, below 0 or above 1 is a RangeError saying what it got", () => {
+    for (const bad of [Number.NaN, -0.1, 1.1, Infinity, "0.5" as unknown as number]) {
+      assert.throws(
+        () => new TraceIdRatioSampler(bad),
+        (e: unknown) =>
+          e instanceof RangeError && /^Cannot create TraceIdRatioSampler: /.test(e.message),
+      );
+    }
+  });
+
+  test("ratio 0 samples nothing and ratio 1 samples everything", () => {
+    const ids = new RandomIdGenerator();
+    const none = new TraceIdRatioSampler(0);
+    const all = new TraceIdRatioSampler(1);
+    for (let i = 0; i < 1000; i++) {
+      const traceId = ids.traceId();
+      assert.equal(none.shouldSample(params({ traceId })).decision, "drop");
+      assert.equal(all.shouldSample(params({ traceId })).decision, "recordAndSample");
+    }
+  });
+
+  test("the decision depends only on the trace id, so every service agrees", () => {
+    const ids = new RandomIdGenerator();
+    const a = new TraceIdRatioSampler(0.3);
+    const b = new TraceIdRatioSampler(0.3);
+    let sampled = 0;
+    for (let i = 0; i < 2000; i++) {
+      const traceId = ids.traceId();
+      const first = a.shouldSample(params({ traceId })).decision;
+      const other = b.shouldSample(params({
+        traceId,
+        name: `other ${i}`,
+        kind: "server",
+        parent: parent(i % 2 === 0, true),
+        attributes: { i },
+      })).decision;
+      assert.equal(other, first, traceId);
+      if (first === "recordAndSample") sampled++;
+    }
+    assert.ok(sampled > 0 && sampled < 2000);
+  });
+
+  test("a trace sampled at one ratio is sampled at every higher ratio", () => {
+    const ids = new RandomIdGenerator();
+    const ratios = [0.01, 0.1, 0.5, 0.9].map((r) => new TraceIdRatioSampler(r));
+    for (let i = 0; i < 2000; i++) {
+      const traceId = ids.traceId();
+      const decisions = ratios.map((s) => s.shouldSample(params({ traceId })).decision);
+      const first = decisions.indexOf("recordAndSample");
+      if (first >= 0) assert.ok(decisions.slice(first).every((d) => d === "recordAndSample"));
+    }
+  });
+
+  test("the sampled fraction of 10,000 random trace ids matches the ratio", () => {
+    const ids = new RandomIdGenerator();
+    for (const ratio of [0.1, 0.25, 0.5]) {
+      const sampler = new TraceIdRatioSampler(ratio);
+      let sampled = 0;
+      for (let i = 0; i < 10_000; i++) {
+        if (sampler.shouldSample(params({ traceId: ids.traceId() })).decision !== "drop") sampled++;
+      }
+      // Binomial standard deviation is at most 0.005 here: 0.03 is six of them.
+      assert.ok(Math.abs(sampled / 10_000 - ratio) < 0.03, `${ratio}: ${sampled}`);
+    }
+  });
+
+  test("the decision reads the trace id's rightmost 56 bits", () => {
+    const quarter = new TraceIdRatioSampler(0.25);
+    // Sampled when random >= (1 - 0.25) * 2^56, that is from 0xc0000000000000.
+    const at = (low: string) => quarter.shouldSample(params({ traceId: "f".repeat(18) + low }));
+    assert.equal(at("c0000000000000").decision, "recordAndSample");
+    assert.equal(at("bfffffffffffff").decision, "drop");
+  });
+});
+
+describe("ParentBasedSampler", () => {
+  test("a root span is decided by root", () => {
+    const root = new Recording("root", "drop");
+    const sampler = new ParentBasedSampler({ root });
+    assert.equal(sampler.shouldSample(params({ name: "r" })).decision, "drop");
+    assert.deepEqual(root.asked, ["r"]);
+  });
+
+  test("by default each of the four parent cases follows the parent's sampled flag", () => {
+    const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    const cases: [boolean, boolean, string][] = [
+      [true, true, "recordAndSample"],
+      [false, true, "drop"],
+      [true, false, "recordAndSample"],
+      [false, false, "drop"],
+    ];
+    for (const [sampled, remote, expected] of cases) {
+      assert.equal(
+        sampler.shouldSample(params({ parent: parent(sampled, remote) })).decision,
+        expected,
+        `sampled=${sampled} remote=${remote}`,
+      );
+    }
+  });
+
+  test("each parent case goes to its own delegate and to no other", () => {
+    const d = {
+      root: new Recording("root", "drop"),
+      remoteParentSampled: new Recording("rs", "record"),
+      remoteParentNotSampled: new Recording("rn", "recordAndSample"),
+      localParentSampled: new Recording("ls", "drop"),
+      localParentNotSampled: new Recording("ln", "record"),
+    };
+    const sampler = new ParentBasedSampler(d);
+    const ask = (name: string, p: SpanContext) =>
+      sampler.shouldSample(params({ name, parent: p })).decision;
+    assert.equal(ask("a", parent(true, true)), "record");
+    assert.equal(ask("b", parent(false, true)), "recordAndSample");
+    assert.equal(ask("c", parent(true, false)), "drop");
+    assert.equal(ask("d", parent(false, false)), "record");
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(d).map(([k, s]) => [k, s.asked])),
+      {
+        root: [],
+        remoteParentSampled: ["a"],
+        remoteParentNotSampled: ["b"],
+        localParentSampled: ["c"],
+        localParentNotSampled: ["d"],
+      },
+    );
+  });
+
+  test("a delegate without shouldSample is a TypeError", () => {
+    assert.throws(
+      () =>
+        new ParentBasedSampler({ root: new AlwaysOnSampler(), localParentSampled: {} as never }),
+      /^TypeError: Cannot create ParentBasedSampler: localParentSampled/,
+    );
+  });
+});
+
+describe("the Tracer's sampling", () => {
+  test("by default it is parent-based always-on: roots sample, children follow the parent", () => {
+    const tracer = new Tracer();
+    assert.equal(tracer.startSpan("root").context.isSampled, true);
+    assert.equal(tracer.startSpan("a", { parent: parent(true, true) }).context.isSampled, true);
+    assert.equal(tracer.startSpan("b", { parent: parent(false, true) }).isRecording, false);
+    assert.equal(tracer.startSpan("c", { parent: parent(false, false) }).isRecording, false);
+    assert.equal(tracer.startSpan("d", { parent: parent(true, false) }).isRecording, true);
+  });
+
+  test("a sampled-out span has a valid context with the sampled flag clear, and does not record", () => {
+    const tracer = new Tracer({ sampler: new AlwaysOffSampler() });
+    const span = tracer.startSpan("dropped", { attributes: { a: 1 } });
+    assert.ok(isValidTraceId(span.context.traceId));
+    assert.ok(isValidSpanId(span.context.spanId));
+    assert.equal(span.context.isSampled, false);
+    assert.equal(span.isRecording, false);
+    span.setAttribute("b", 2).addEvent("e");
+    assert.deepEqual(span.attributes, {});
+    assert.deepEqual(span.events, []);
+  });
+
+  test("a sampled-out span's context propagates: its child shares the trace and stays unsampled", () => {
+    const tracer = new Tracer({
+      sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    });
+    const root = tracer.startSpan("root");
+    const child = tracer.startSpan("child", { parent: root });
+    assert.equal(child.context.traceId, root.context.traceId);
+    assert.equal(child.context.parentSpanId, root.context.spanId);
+    assert.equal(child.context.isSampled, false);
+  });
+
+  test("processors never see a sampled-out span, at start or at end", () => {
+    const seen: string[] = [];
+    const spy: SpanProcessor = {
+      onStart: (s: Span) => void seen.push(`start ${s.name}`),
+      onEnd: (s: Span) => void seen.push(`end ${s.name}`),
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({
+      sampler: new Recording("names", "drop"),
+      processors: [spy, memory],
+    });
+    tracer.span("dropped", () => tracer.startSpan("inner").end());
+    assert.deepEqual(seen, []);
+    assert.deepEqual(memory.stats(), { ended: 0, exported: 0, dropped: 0, failed: 0, queued: 0 });
+  });
+
+  test("a recorded but unsampled span reaches processors, and exporting processors skip it", async () => {
+    const memory = new InMemorySpanProcessor();
+    const exporter = new InMemorySpanExporter();
+    const batch = new BatchSpanProcessor(exporter, { flushOnExit: false });
+    const tracer = new Tracer({
+      sampler: new Recording("record", "record"),
+      processors: [memory, batch],
+    });
+    const span = tracer.startSpan("recorded").setAttribute("k", "v");
+    assert.equal(span.isRecording, true);
+    assert.equal(span.context.isSampled, false);
+    span.end();
+    await tracer.forceFlush();
+    assert.equal(memory.spans.length, 1);
+    assert.deepEqual(exporter.spans, []);
+    assert.equal(batch.stats().ended, 0);
+    await tracer.shutdown();
+  });
+});
