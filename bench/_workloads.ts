@@ -33,6 +33,12 @@ export interface Workload {
   readonly exported: number;
 }
 
+/**
+ * What every exporter receives, when a test wants to look: the spans of each
+ * batch are pushed here. The benchmarks leave it out.
+ */
+export type Keep = unknown[] | undefined;
+
 /** The workloads, by key. */
 export type WorkloadKey = "ours" | "otel" | "oursNested" | "otelNested" | "floor";
 
@@ -91,11 +97,12 @@ function workload(
 const attrs = () => ({ [ATTR_A]: "GET", [ATTR_B]: 200 });
 
 /** This library: `startSpan` + two attributes + one event + `end`, batched. */
-export function ours(): Workload {
+export function ours(keep?: Keep): Workload {
   let exported = 0;
   const processor = new BatchSpanProcessor({
     export(spans) {
       exported += spans.length;
+      keep?.push(...spans);
       return { code: "success" } as const;
     },
   }, { maxBatchSize: BATCH_SIZE, flushOnExit: false });
@@ -110,10 +117,11 @@ export function ours(): Workload {
 }
 
 /** This library, three spans deep through `tracer.span` (async-safe context). */
-export function oursNested(): Workload {
+export function oursNested(keep?: Keep): Workload {
   let exported = 0;
   const processor = new BatchSpanProcessor((spans) => {
     exported += spans.length;
+    keep?.push(...spans);
   }, { maxBatchSize: BATCH_SIZE, flushOnExit: false });
   const tracer = new Tracer({ name: "bench", processors: [processor] });
   const tree = () =>
@@ -148,7 +156,7 @@ let contextManagerReady = false;
 
 // The SDK as a Node service runs it: AsyncLocalStorage context manager set
 // globally (what NodeTracerProvider.register() does), batch size matched to ours.
-function otelSetup(): OtelSetup {
+function otelSetup(keep: Keep): OtelSetup {
   if (!contextManagerReady) {
     otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerReady = true;
@@ -157,6 +165,7 @@ function otelSetup(): OtelSetup {
   const exporter = {
     export(spans: ReadableSpan[], resultCallback: (result: { code: number }) => void): void {
       exported += spans.length;
+      keep?.push(...spans);
       resultCallback({ code: 0 });
     },
     shutdown: (): Promise<void> => Promise.resolve(),
@@ -186,8 +195,8 @@ export function releaseOtelContext(): void {
 }
 
 /** The OpenTelemetry SDK: the same flat workload through its BatchSpanProcessor. */
-export function otel(): Workload {
-  const { tracer, provider, exported } = otelSetup();
+export function otel(keep?: Keep): Workload {
+  const { tracer, provider, exported } = otelSetup(keep);
   const label = "@opentelemetry/sdk-trace-base: BatchSpanProcessor";
   return workload("otel", label, exported, async (n) => {
     for (let i = 1; i <= n; i++) {
@@ -201,8 +210,8 @@ export function otel(): Workload {
 }
 
 /** The OpenTelemetry SDK, three spans deep through `startActiveSpan`. */
-export function otelNested(): Workload {
-  const { tracer, provider, exported } = otelSetup();
+export function otelNested(keep?: Keep): Workload {
+  const { tracer, provider, exported } = otelSetup(keep);
   const tree = () =>
     tracer.startActiveSpan("outer", { attributes: attrs() }, (outer) => {
       outer.addEvent(EVENT);
