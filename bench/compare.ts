@@ -9,7 +9,13 @@
  * @module
  */
 
-import { allWorkloads, type Workload, type WorkloadKey } from "./_workloads.ts";
+import {
+  allWorkloads,
+  type Workload,
+  type WorkloadKey,
+  YIELD_EVERY,
+  yieldToEventLoop,
+} from "./_workloads.ts";
 
 /**
  * Spans per run: divisible by 3 (nested trees) and 64 (the yield interval),
@@ -59,7 +65,17 @@ async function measure(workload: Workload): Promise<number> {
   return ((performance.now() - start) * 1e6) / SPANS;
 }
 
+// What every row pays besides its spans: the loop and its yields.
+async function harness(): Promise<number> {
+  const start = performance.now();
+  for (let i = 1; i <= SPANS; i++) {
+    if (i % YIELD_EVERY === 0) await yieldToEventLoop();
+  }
+  return ((performance.now() - start) * 1e6) / SPANS;
+}
+
 const workloads = allWorkloads();
+const harnessSamples: number[] = [];
 const samples = new Map<WorkloadKey, number[]>(workloads.map((w) => [w.key, []]));
 
 for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
@@ -69,6 +85,8 @@ for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
     const nsPerSpan = await measure(workload);
     if (round >= WARMUP_ROUNDS) samples.get(workload.key)!.push(nsPerSpan);
   }
+  const loopOnly = await harness();
+  if (round >= WARMUP_ROUNDS) harnessSamples.push(loopOnly);
 }
 
 const ns = (key: WorkloadKey): number => median(samples.get(key)!);
@@ -99,6 +117,11 @@ const ratio = (slow: WorkloadKey, fast: WorkloadKey): number => {
   const b = samples.get(fast)!;
   return median(a.map((value, i) => value / b[i]));
 };
+lines.push(
+  "",
+  `Every row includes the loop and its yield to the event loop every ${YIELD_EVERY} spans: ` +
+    `${fmt(median(harnessSamples))} ns per span alone.`,
+);
 const vsSdk = ratio("otel", "ours");
 const vsFloor = ratio("ours", "floor");
 const nestedVsSdk = ratio("otelNested", "oursNested");
