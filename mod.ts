@@ -86,6 +86,23 @@ export {
 } from "./src/tracer.ts";
 export { renderTree, type RenderTreeOptions } from "./src/tree.ts";
 export { type ExportResult, type SpanExporter, type SpanExporterLike } from "./src/exporter.ts";
+export { Baggage, type BaggageEntry } from "./src/propagation/baggage.ts";
+export {
+  BAGGAGE_KEY,
+  getBaggage,
+  setBaggage,
+  withBaggage,
+} from "./src/propagation/baggage_context.ts";
+export { type HeaderCarrier } from "./src/propagation/carrier.ts";
+export {
+  extractBaggage,
+  extractContext,
+  injectContext,
+  type InjectOptions,
+} from "./src/propagation/propagation.ts";
+export { type PropagationStats, propagationStats } from "./src/propagation/stats.ts";
+export { formatTraceparent, parseTraceparent } from "./src/propagation/traceparent.ts";
+export { TraceState } from "./src/propagation/tracestate.ts";
 export { BatchSpanProcessor, type BatchSpanProcessorOptions } from "./src/batch_span_processor.ts";
 export {
   ConsoleSpanExporter,

@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# The whole check: lint, format, types, JSR publish dry run, and the test
-# suite (doc examples included) on every runtime. `npm test` runs this.
+# The whole check: lint, format, types, JSR publish dry run, the test suite
+# (doc examples of every entry and of the README included) on Deno and Bun,
+# then the npm package: built, checked, tested on Node, packed and installed.
+# `npm test` runs this; CI runs it through `npm install-ci-test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 
 step() { printf '\n== %s\n' "$*"; }
+entries=(./*.ts)
 
 step "deno lint";              deno lint
 step "deno fmt --check";       deno fmt --check
-step "deno check";             deno check mod.ts src/ tests/ examples/ bench/
+step "deno check";             deno check "${entries[@]}" src/ tests/ examples/ $( [ -d bench ] && echo bench/ )
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
-deno test -A --doc --parallel tests/ mod.ts src/ README.md
+deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md
 step "tests on Bun $(bun --version)"
 bun test tests/
+step "npm package: build npm/";           node scripts/build_npm.mjs
+step "npm package: exports match deno.json"; node scripts/check_exports.mjs
+step "tests on Node $(node --version) against npm/"
+node scripts/test_node.mjs
+step "publint (packed)";                  publint run --strict npm
+step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
+step "npm smoke: install the tarball in a fresh project"
+node scripts/smoke_npm.mjs

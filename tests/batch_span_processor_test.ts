@@ -385,6 +385,39 @@ describe("BatchSpanProcessor: accounting", () => {
   });
 });
 
+describe("BatchSpanProcessor: order", () => {
+  test("spans are exported once each, in end order, while the queue fills, wraps and empties", async () => {
+    const names: number[] = [];
+    const { batch, time } = manual({
+      export: (spans) =>
+        new Promise<ExportResult>((resolve) =>
+          time.setTimeout(() => {
+            for (const s of spans) names.push(Number(s.name));
+            resolve({ code: "success" });
+          }, 1)
+        ),
+    }, { maxBatchSize: 7, maxQueueSize: 300, flushIntervalMs: 3 });
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    let next = 0;
+    await captureWarnings(async () => {
+      for (let round = 0; round < 400; round++) {
+        // Bursts outpace the exporter early on, then it catches up.
+        const burst = Math.floor(random() * (round < 200 ? 40 : 8));
+        for (let i = 0; i < burst; i++) batch.onEnd(endedSpan(String(next++)));
+        await time.tick(1);
+      }
+      await time.tick(1_000);
+    });
+    const stats = batch.stats();
+    assert.equal(stats.queued, 0);
+    assert.ok(stats.dropped > 0, "the queue filled up at least once");
+    assert.equal(names.length, stats.exported);
+    assert.equal(stats.exported + stats.dropped, next);
+    for (let i = 1; i < names.length; i++) assert.ok(names[i] > names[i - 1], `at ${i}`);
+  });
+});
+
 describe("BatchSpanProcessor: options", () => {
   const ok = () => {};
   for (const name of ["maxBatchSize", "maxQueueSize"] as const) {

@@ -1,0 +1,48 @@
+/**
+ * The service the W3C Trace Context test suite (the `test/` folder of the
+ * w3c/trace-context repository) drives. The harness POSTs a JSON array of
+ * `{ url, arguments }`; for each one the service POSTs `arguments` to `url`,
+ * with the trace context propagated by this library's helpers. Run it, then
+ * point the suite at it:
+ *
+ * ```sh
+ * deno run -A examples/w3c_test_service.ts          # listens on 127.0.0.1:5000
+ * STRICT_LEVEL=2 python3 test.py http://127.0.0.1:5000/test
+ * ```
+ *
+ * @module
+ */
+
+import { instrumentFetch, traceHandler } from "../http.ts";
+
+const port = Number((globalThis as { Deno?: typeof Deno }).Deno?.env.get("PORT") ?? 5000);
+const tracedFetch = instrumentFetch();
+
+const handler = traceHandler(async (request: Request) => {
+  let actions: unknown;
+  try {
+    actions = await request.json();
+  } catch {
+    actions = [];
+  }
+  for (const action of Array.isArray(actions) ? actions : []) {
+    const { url, arguments: args } = action as { url: string; arguments?: unknown };
+    const response = await tracedFetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(args ?? []),
+    });
+    await response.body?.cancel();
+  }
+  return Response.json(null);
+});
+
+interface BunServe {
+  serve(options: { port: number; hostname: string; fetch: typeof handler }): unknown;
+}
+const bun = (globalThis as { Bun?: BunServe }).Bun;
+if (bun !== undefined) {
+  bun.serve({ port, hostname: "127.0.0.1", fetch: handler });
+} else {
+  Deno.serve({ port, hostname: "127.0.0.1" }, handler);
+}

@@ -1,0 +1,32 @@
+/**
+ * HTTP instrumentation on web standards: a traced `fetch` and a traced
+ * `(request) => Response` handler for `Deno.serve`, `Bun.serve` and
+ * fetch-style frameworks. Context crosses services in the W3C
+ * `traceparent`, `tracestate` and `baggage` headers.
+ *
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import { instrumentFetch, traceHandler } from "@codomyrmex/spans/http";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * const tracer = new Tracer({ processors: [memory] });
+ * const service = traceHandler(() => new Response("hi"), { tracer });
+ * // Route the traced fetch straight into the handler: no network needed.
+ * const fetch = instrumentFetch((input, init) => service(new Request(input, init)), { tracer });
+ *
+ * await fetch("http://orders.internal/list");
+ * const [server, client] = memory.spans;
+ * assert.equal(server.context.parentSpanId, client.context.spanId);
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type FetchFunction,
+  instrumentFetch,
+  type InstrumentFetchOptions,
+  tracedFetch,
+} from "./src/http/fetch.ts";
+export { traceHandler, type TraceHandlerOptions } from "./src/http/handler.ts";

@@ -1,0 +1,180 @@
+// Writes npm/: the npm package, emitted by `tsc` from the same sources JSR
+// publishes. ESM JavaScript for Node 20, exact declarations (the sources use
+// isolatedDeclarations), a package.json whose "exports" has one subpath per
+// deno.json export, and the README and LICENSE.
+//
+// Run: `npm run build` or `deno task build:npm`.
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, posix } from "node:path";
+import process from "node:process";
+import {
+  entryPoints,
+  fail,
+  listFiles,
+  moduleSpecifiers,
+  npmDir,
+  readJson,
+  replaceSpecifiers,
+  root,
+  ts,
+} from "./_npm_layout.mjs";
+
+const started = performance.now();
+const deno = readJson("deno.json");
+const dev = readJson("package.json");
+const entries = entryPoints();
+
+// The libs are what Node 20 implements, not "esnext", so an API that Node 20
+// lacks (Promise.withResolvers, Set methods, Iterator helpers) fails here
+// with a type error instead of at a user's run time. Target ES2022 lowers
+// `using` to helpers that only need Symbol.dispose, which Node 20 has.
+const { options, errors } = ts.convertCompilerOptionsFromJson({
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  lib: ["ES2023", "ESNext.Disposable", "DOM"],
+  types: ["node"],
+  strict: true,
+  declaration: true,
+  isolatedDeclarations: true,
+  rewriteRelativeImportExtensions: true,
+  noEmitOnError: true,
+  skipLibCheck: true,
+  newLine: "lf",
+  rootDir: ".",
+  outDir: "npm",
+}, root);
+if (errors.length > 0) fail(report(errors));
+
+const program = ts.createProgram(entries.map((e) => join(root, e.source)), options);
+const problems = ts.getPreEmitDiagnostics(program);
+if (problems.length > 0) fail(`tsc found problems, nothing was written:\n\n${report(problems)}`);
+rmSync(npmDir, { recursive: true, force: true });
+const emitted = program.emit();
+if (emitted.emitSkipped || emitted.diagnostics.length > 0) {
+  fail(`tsc could not write npm/:\n\n${report(emitted.diagnostics)}`);
+}
+
+// tsc rewrites "./x.ts" to "./x.js" in JavaScript but keeps ".ts" in
+// declarations. TypeScript 5+ resolves either, but older tools do not.
+for (const file of listFiles("npm", (name) => name.endsWith(".d.ts"))) {
+  const path = join(root, file);
+  const text = readFileSync(path, "utf8");
+  writeFileSync(path, replaceSpecifiers(file, text, (s) => s.replace(/\.ts$/, ".js")));
+}
+
+const jsFiles = listFiles("npm", (name) => name.endsWith(".js"));
+const dtsFiles = listFiles("npm", (name) => name.endsWith(".d.ts"));
+const imports = new Map([...jsFiles, ...dtsFiles].map((file) => {
+  const text = readFileSync(join(root, file), "utf8");
+  return [file, moduleSpecifiers(file, text)];
+}));
+
+// The core must load where there are no `node:` modules and no npm
+// packages (browsers, workers): nothing in its import graph may import
+// either statically.
+const core = entries.find((e) => e.subpath === ".");
+if (core) {
+  for (const file of importGraph(posix.join("npm", core.js))) {
+    for (const { specifier, dynamic } of imports.get(file) ?? []) {
+      if (!dynamic && !specifier.startsWith(".")) {
+        fail(`the core entry must not import "${specifier}" statically (in ${file})`);
+      }
+    }
+  }
+}
+
+// Packages the built code or its declarations import become optional peer
+// dependencies: only the ./otel bridge imports any (@opentelemetry/*), and users of the other
+// entries must not be made to install them.
+const peers = new Set();
+for (const [file, found] of imports) {
+  for (const { specifier } of found) {
+    if (specifier.startsWith(".") || specifier.startsWith("node:")) continue;
+    const name = packageName(specifier);
+    if (!dev.devDependencies?.[name]) {
+      fail(`${file} imports "${specifier}", which package.json does not list in devDependencies`);
+    }
+    peers.add(name);
+  }
+}
+const peerNames = [...peers].sort();
+
+const pkg = {
+  name: deno.name,
+  version: deno.version,
+  description: readmeSummary(),
+  license: deno.license,
+  repository: { type: "git", url: "git+https://github.com/codomyrmex/spans.git" },
+  engines: { node: ">=20" },
+  type: "module",
+  sideEffects: false,
+  exports: Object.fromEntries(
+    entries.map((
+      e,
+    ) => [e.subpath, {
+      types: `./${posix.normalize(e.dts)}`,
+      default: `./${posix.normalize(e.js)}`,
+    }]),
+  ),
+  ...(peerNames.length === 0 ? {} : {
+    peerDependencies: Object.fromEntries(
+      peerNames.map((n) => [n, dev.peerDependencies?.[n] ?? `^${dev.devDependencies[n]}`]),
+    ),
+    peerDependenciesMeta: Object.fromEntries(peerNames.map((n) => [n, { optional: true }])),
+  }),
+};
+writeFileSync(join(npmDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(npmDir, file));
+
+const subpaths = entries.map((e) => e.subpath).join(" ");
+console.log(
+  `npm/: ${pkg.name}@${pkg.version}, ${entries.length} entry point(s) (${subpaths}), ` +
+    `${jsFiles.length} .js + ${dtsFiles.length} .d.ts, peers: ${peerNames.join(" ") || "none"} ` +
+    `(${Math.round(performance.now() - started)} ms)`,
+);
+
+/** The built files reachable from `start` through relative imports. */
+function importGraph(start) {
+  const seen = new Set();
+  const todo = [start];
+  while (todo.length > 0) {
+    const file = todo.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const { specifier } of imports.get(file) ?? []) {
+      if (specifier.startsWith(".")) todo.push(posix.join(posix.dirname(file), specifier));
+    }
+  }
+  return seen;
+}
+
+/** "@scope/name/sub" -> "@scope/name", "name/sub" -> "name". */
+function packageName(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/** The first sentence of the README, which says what the library is. */
+function readmeSummary() {
+  const text = readFileSync(join(root, "README.md"), "utf8");
+  const paragraph = text.split(/\n\s*\n/).find((p) => p.trim() && !p.trim().startsWith("#"));
+  const flat = paragraph?.trim().replace(/\s+/g, " ") ?? "";
+  return flat.match(/^.*?\.(?=\s|$)/)?.[0] ?? flat;
+}
+
+function report(diagnostics) {
+  const color = process.stderr.isTTY && !process.env.NO_COLOR;
+  return (color ? ts.formatDiagnosticsWithColorAndContext : ts.formatDiagnostics)(
+    diagnostics,
+    formatHost(),
+  );
+}
+
+function formatHost() {
+  return {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => root,
+    getNewLine: () => "\n",
+  };
+}

@@ -1,0 +1,126 @@
+// Internal: OpenTelemetry HTTP semantic conventions (stable, v1.2x) shared
+// by the fetch, web-standard handler and node:http instrumentation.
+
+import type { Span } from "../span.ts";
+
+const KNOWN_METHODS = new Set([
+  "CONNECT",
+  "DELETE",
+  "GET",
+  "HEAD",
+  "OPTIONS",
+  "PATCH",
+  "POST",
+  "PUT",
+  "TRACE",
+  "QUERY",
+]);
+
+// The methods fetch and Node upper-case for the caller.
+const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
+
+/** A request's method as semconv records it, and the span name it gives. */
+export interface MethodInfo {
+  /** `http.request.method`: a known method, or `_OTHER`. */
+  readonly method: string;
+  /** `http.request.method_original`, when it differs. */
+  readonly original?: string;
+  /** The span name: the method, or `HTTP` for an unknown one. */
+  readonly spanName: string;
+}
+
+/** Maps a raw method to its semconv attribute and span name. */
+export function methodInfo(raw: unknown): MethodInfo {
+  let method = typeof raw === "string" && raw !== "" ? raw : "GET";
+  const upper = method.toUpperCase();
+  if (NORMALISED.has(upper)) method = upper;
+  if (KNOWN_METHODS.has(method)) return { method, spanName: method };
+  return { method: "_OTHER", original: method, spanName: "HTTP" };
+}
+
+function defaultPort(protocol: string): number | undefined {
+  return protocol === "https:" || protocol === "wss:"
+    ? 443
+    : protocol === "http:" || protocol === "ws:"
+    ? 80
+    : undefined;
+}
+
+function hostOf(url: URL): string {
+  const host = url.hostname;
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function portOf(url: URL): number | undefined {
+  return url.port === "" ? defaultPort(url.protocol) : Number(url.port);
+}
+
+/** `url.full` without credentials, which semconv forbids recording. */
+function fullUrl(url: URL): string {
+  if (url.username === "" && url.password === "") return url.href;
+  const copy = new URL(url.href);
+  copy.username = "REDACTED";
+  copy.password = copy.password === "" ? "" : "REDACTED";
+  return copy.href;
+}
+
+function setMethod(attributes: Record<string, string | number>, info: MethodInfo): void {
+  attributes["http.request.method"] = info.method;
+  if (info.original !== undefined) attributes["http.request.method_original"] = info.original;
+}
+
+/** Attributes of a client span, known before the request is sent. */
+export function clientAttributes(info: MethodInfo, url: URL): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {};
+  setMethod(attributes, info);
+  attributes["url.full"] = fullUrl(url);
+  attributes["server.address"] = hostOf(url);
+  const port = portOf(url);
+  if (port !== undefined) attributes["server.port"] = port;
+  return attributes;
+}
+
+/** Attributes of a server span, known when the request arrives. */
+export function serverAttributes(
+  info: MethodInfo,
+  url: URL,
+  userAgent: string | null | undefined,
+): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {};
+  setMethod(attributes, info);
+  attributes["url.path"] = url.pathname;
+  if (url.search.length > 1) attributes["url.query"] = url.search.slice(1);
+  attributes["url.scheme"] = url.protocol.slice(0, -1);
+  attributes["server.address"] = hostOf(url);
+  const port = portOf(url);
+  if (port !== undefined) attributes["server.port"] = port;
+  if (typeof userAgent === "string" && userAgent !== "") {
+    attributes["user_agent.original"] = userAgent;
+  }
+  return attributes;
+}
+
+/**
+ * Records the response status. A client span is an error from 400 up, a
+ * server span from 500 up, as semconv says.
+ */
+export function recordStatus(span: Span, status: number, kind: "client" | "server"): void {
+  span.setAttribute("http.response.status_code", status);
+  if (status >= (kind === "client" ? 400 : 500)) {
+    span.setAttribute("error.type", String(status));
+    span.setStatus("error");
+  }
+}
+
+/** Records a thrown error or network failure: an exception event and `error.type`. */
+export function recordError(span: Span, error: unknown): void {
+  let type = "_OTHER";
+  try {
+    const name = (error as { name?: unknown })?.name;
+    if (typeof name === "string" && name !== "") type = name;
+  } catch {
+    // A hostile error object still gets recorded.
+  }
+  span.setAttribute("error.type", type);
+  span.recordException(error);
+}

@@ -1,0 +1,41 @@
+// Internal: what every server instrumentation does with an incoming
+// request: read the remote parent and baggage, start the server span, and
+// build the context the handler runs in.
+
+import { type Context, getActiveContext, SPAN_KEY } from "../context.ts";
+import type { Span } from "../span.ts";
+import type { Tracer } from "../tracer.ts";
+import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
+import type { HeaderCarrier } from "../propagation/carrier.ts";
+import { extractBaggage, extractContext } from "../propagation/propagation.ts";
+import { methodInfo, serverAttributes } from "./_semconv.ts";
+
+/** A started server span and the context to run the handler in. */
+export interface ServerSpan {
+  readonly span: Span;
+  readonly context: Context;
+}
+
+/**
+ * Starts the server span for a request: a child of the remote parent, or a
+ * new trace when there is none (never a child of whatever is current in the
+ * server's own code).
+ */
+export function startServerSpan(
+  tracer: Tracer,
+  method: unknown,
+  url: URL,
+  headers: HeaderCarrier,
+  userAgent: string | null | undefined,
+): ServerSpan {
+  const info = methodInfo(method);
+  const span = tracer.startSpan(info.spanName, {
+    kind: "server",
+    parent: extractContext(headers) ?? null,
+    attributes: serverAttributes(info, url, userAgent),
+  });
+  const context = getActiveContext()
+    .setValue(SPAN_KEY, span)
+    .setValue(BAGGAGE_KEY, extractBaggage(headers));
+  return { span, context };
+}

@@ -1,0 +1,143 @@
+/**
+ * Tracing for Node's `http.createServer` request listener, described by
+ * structural types so that no `node:` module is imported.
+ *
+ * @module
+ */
+
+import { describe } from "../_describe.ts";
+import { withContext } from "../context.ts";
+import type { Tracer } from "../tracer.ts";
+import { recordError, recordStatus } from "./_semconv.ts";
+import { startServerSpan } from "./_server_span.ts";
+import { resolveTracer } from "./_tracer.ts";
+
+/** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
+export interface IncomingMessageLike {
+  /** The request method. */
+  method?: string;
+  /** The request target, such as `/orders?id=7`. */
+  url?: string;
+  /** The request headers, names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The connection; `encrypted` is set on TLS sockets. */
+  socket?: { encrypted?: boolean; localPort?: number } | null;
+}
+
+/** The parts of Node's `http.ServerResponse` the instrumentation uses. */
+export interface ServerResponseLike {
+  /** The status code sent, or to be sent. */
+  statusCode: number;
+  /** Subscribes to `finish` and `close`. */
+  once(event: "finish" | "close", listener: () => void): unknown;
+}
+
+/** How {@linkcode traceRequestListener} traces requests. */
+export interface TraceRequestListenerOptions {
+  /**
+   * The tracer that creates the server spans. Default: a tracer with no
+   * processors, so context still propagates but the spans go nowhere.
+   */
+  tracer?: Tracer;
+}
+
+/**
+ * Wraps a Node `http.createServer` request listener so that each request
+ * runs in a `server` span, with the same parent, name, attributes and
+ * current baggage as {@linkcode traceHandler} gives. The span ends when the
+ * response emits `finish` or `close`; a 5xx status, or a throw or rejection
+ * from the listener (passed on unchanged), marks it as an error.
+ *
+ * @typeParam Req The request type (Node's `IncomingMessage`).
+ * @typeParam Res The response type (Node's `ServerResponse`).
+ * @param listener The request listener.
+ * @param options The tracer to use.
+ * @returns The traced listener.
+ * @throws {TypeError} When `listener` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import { traceRequestListener } from "@codomyrmex/spans/node";
+ * import { EventEmitter } from "node:events";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * const listener = traceRequestListener((_req, res: { statusCode: number } & EventEmitter) => {
+ *   res.statusCode = 204;
+ * }, { tracer: new Tracer({ processors: [memory] }) });
+ *
+ * const res = Object.assign(new EventEmitter(), { statusCode: 200 });
+ * listener({ method: "DELETE", url: "/items/1", headers: { host: "localhost:8080" } }, res);
+ * res.emit("finish");
+ * const [span] = memory.spans;
+ * assert.equal(span.name, "DELETE");
+ * assert.equal(span.attributes["http.response.status_code"], 204);
+ * assert.equal(span.attributes["server.port"], 8080);
+ * ```
+ */
+export function traceRequestListener<
+  Req extends IncomingMessageLike,
+  Res extends ServerResponseLike,
+>(
+  listener: (req: Req, res: Res) => unknown,
+  options?: TraceRequestListenerOptions,
+): (req: Req, res: Res) => unknown {
+  if (typeof listener !== "function") {
+    throw new TypeError(
+      `Cannot trace request listener: expected a function, got ${describe(listener)}`,
+    );
+  }
+  const tracer = resolveTracer(options?.tracer, "trace request listener");
+  return function tracedListener(this: unknown, req: Req, res: Res): unknown {
+    let url: URL;
+    try {
+      const scheme = req.socket?.encrypted ? "https" : "http";
+      const host = firstValue(req.headers[":authority"]) ?? firstValue(req.headers.host) ??
+        `localhost${req.socket?.localPort ? `:${req.socket.localPort}` : ""}`;
+      url = new URL(req.url ?? "/", `${scheme}://${host}`);
+    } catch {
+      return listener.call(this, req, res);
+    }
+    const { span, context } = startServerSpan(
+      tracer,
+      req.method,
+      url,
+      req.headers,
+      firstValue(req.headers["user-agent"]),
+    );
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      try {
+        recordStatus(span, res.statusCode, "server");
+      } catch {
+        // A response without a readable status still ends its span.
+      }
+      span.end();
+    };
+    res.once("finish", end);
+    res.once("close", end);
+    let result: unknown;
+    try {
+      result = withContext(context, () => listener.call(this, req, res));
+    } catch (error) {
+      recordError(span, error);
+      end();
+      throw error;
+    }
+    if (result !== null && typeof result === "object" && "then" in result) {
+      return (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+        recordError(span, error);
+        end();
+        throw error;
+      });
+    }
+    return result;
+  };
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,43 @@
+/**
+ * Counts of propagation headers that were malformed or over a limit and so
+ * were ignored: bad input from the network is dropped, never thrown.
+ *
+ * @module
+ */
+
+/** How many incoming header values were ignored, by header. */
+export interface PropagationStats {
+  /** `traceparent` values that were invalid, duplicated or too long. */
+  readonly traceparent: number;
+  /** `tracestate` values discarded whole (invalid member, over 32 members, too long). */
+  readonly tracestate: number;
+  /** `baggage` list members dropped (malformed, or past the 64-member or 8,192-byte limit). */
+  readonly baggage: number;
+}
+
+const counts = { traceparent: 0, tracestate: 0, baggage: 0 };
+
+/** Internal: counts one dropped value of `header`. */
+export function countDrop(header: keyof PropagationStats, n = 1): void {
+  counts[header] += n;
+}
+
+/**
+ * Returns how many incoming propagation header values this process has
+ * ignored since it started.
+ *
+ * @returns A snapshot of the counts.
+ *
+ * @example
+ * ```ts
+ * import { extractContext, propagationStats } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const before = propagationStats().traceparent;
+ * assert.equal(extractContext({ traceparent: "not a traceparent" }), undefined);
+ * assert.equal(propagationStats().traceparent, before + 1);
+ * ```
+ */
+export function propagationStats(): PropagationStats {
+  return { ...counts };
+}

@@ -1,0 +1,188 @@
+// Tests for W3C Baggage ("Baggage HTTP Header Format"): the header grammar,
+// percent-encoding, properties and limits; and the baggage current in async
+// context.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Baggage,
+  BAGGAGE_KEY,
+  extractBaggage,
+  getActiveContext,
+  getBaggage,
+  injectContext,
+  propagationStats,
+  setBaggage,
+  withBaggage,
+} from "../mod.ts";
+
+describe("baggage parsing (W3C Baggage, Definition)", () => {
+  test("reads the specification's example with properties and whitespace", () => {
+    const baggage = Baggage.parse(
+      "key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+    );
+    assert.deepEqual(baggage.entries(), [
+      ["key1", { value: "value1", metadata: "property1;property2" }],
+      ["key2", { value: "value2" }],
+      ["key3", { value: "value3", metadata: "propertyKey=propertyValue" }],
+    ]);
+  });
+
+  test("values are percent-decoded UTF-8", () => {
+    const baggage = Baggage.parse(
+      "userId=alice,serverNode=DF%2028,isProduction=false,name=J%C3%BCrgen",
+    );
+    assert.equal(baggage.get("serverNode")?.value, "DF 28");
+    assert.equal(baggage.get("name")?.value, "Jürgen");
+  });
+
+  test("OWS around keys, values and properties MUST be trimmed", () => {
+    const baggage = Baggage.parse("userId =   alice ;  p = 1  ");
+    assert.deepEqual(baggage.get("userId"), { value: "alice", metadata: "p=1" });
+  });
+
+  test("a value MAY contain = and parsers MUST NOT assume it only separates key and value", () => {
+    assert.equal(Baggage.parse("token=abc==").get("token")?.value, "abc==");
+  });
+
+  test("an empty value is allowed", () => {
+    assert.equal(Baggage.parse("flag=").get("flag")?.value, "");
+  });
+
+  test("repeated headers are combined in order", () => {
+    const baggage = extractBaggage({ baggage: ["userId=alice", "serverNode=DF%2028"] });
+    assert.deepEqual(baggage.entries().map(([k]) => k), ["userId", "serverNode"]);
+    const headers = new Headers();
+    headers.append("Baggage", "a=1");
+    headers.append("baggage", "b=2");
+    assert.equal(extractBaggage(headers).serialize(), "a=1,b=2");
+  });
+
+  test("a malformed member is dropped, counted, and the others kept", () => {
+    const before = propagationStats().baggage;
+    const baggage = Baggage.parse('good=1,bad key=2,q="x",noequals,pct=%zz,semi=1;,ok=2');
+    assert.deepEqual(baggage.entries().map(([k]) => k), ["good", "ok"]);
+    assert.equal(propagationStats().baggage, before + 5);
+  });
+
+  test("a repeated key keeps its last value", () => {
+    assert.equal(Baggage.parse("a=1,a=2").get("a")?.value, "2");
+  });
+});
+
+describe("baggage limits (W3C Baggage, Limits)", () => {
+  test("at least 64 members are propagated; more are dropped", () => {
+    const header = Array.from({ length: 70 }, (_, i) => `k${i}=${i}`).join(",");
+    const baggage = Baggage.parse(header);
+    assert.equal(baggage.size, 64);
+    assert.equal(baggage.get("k63")?.value, "63");
+    assert.equal(baggage.get("k64"), undefined);
+  });
+
+  test("at least 8,192 bytes are propagated; members past them are dropped whole", () => {
+    const member = (i: number) => `k${String(i).padStart(3, "0")}=${"v".repeat(200)}`;
+    const header = Array.from({ length: 60 }, (_, i) => member(i)).join(",");
+    assert.ok(header.length > 8192);
+    const baggage = Baggage.parse(header);
+    const kept = baggage.serialize();
+    assert.ok(kept.length <= 8192 && kept.length > 8192 - 206, `${kept.length}`);
+    for (const [, entry] of baggage.entries()) assert.equal(entry.value.length, 200);
+  });
+
+  test("a 1 MB header is cut at the limit before it is split", () => {
+    const baggage = Baggage.parse(`a=1,${"b".repeat(1_000_000)}`);
+    assert.deepEqual(baggage.entries(), [["a", { value: "1" }]]);
+  });
+
+  test("serialize stops at 64 members and 8,192 bytes", () => {
+    let many = new Baggage();
+    for (let i = 0; i < 100; i++) many = many.set(`k${i}`, "v");
+    assert.equal(many.serialize().split(",").length, 64);
+    let big = new Baggage();
+    for (let i = 0; i < 20; i++) big = big.set(`k${i}`, "é".repeat(100));
+    assert.ok(big.serialize().length <= 8192);
+  });
+});
+
+describe("the Baggage type", () => {
+  test("serialize percent-encodes what a baggage-octet cannot hold, and parse reverses it", () => {
+    const value = 'a b,c;d=e"f\\g%h\u00e9\u{1f600}';
+    const wire = new Baggage({ k: value }).serialize();
+    assert.match(wire, /^k=[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/);
+    assert.equal(Baggage.parse(wire).get("k")?.value, value);
+  });
+
+  test("is immutable: set and delete return new baggage", () => {
+    const a = new Baggage({ x: "1" });
+    const b = a.set("y", "2", "ttl=60");
+    assert.equal(a.size, 1);
+    assert.deepEqual(b.get("y"), { value: "2", metadata: "ttl=60" });
+    assert.equal(b.delete("x").serialize(), "y=2;ttl=60");
+    assert.equal(a.delete("missing"), a);
+    assert.throws(() => {
+      (a.get("x") as { value: string }).value = "changed";
+    }, TypeError);
+  });
+
+  test("invalid keys, values or metadata are programming errors: TypeError", () => {
+    assert.throws(() => new Baggage({ "a b": "1" }), TypeError);
+    assert.throws(() => new Baggage().set("k", 1 as unknown as string), TypeError);
+    assert.throws(() => new Baggage().set("k", "v", "bad prop;"), TypeError);
+  });
+
+  test("a value that cannot be encoded (lone surrogate) is left out of the header", () => {
+    const baggage = new Baggage({ ok: "1", bad: "\ud800" });
+    assert.equal(baggage.serialize(), "ok=1");
+  });
+});
+
+describe("the current baggage", () => {
+  test("is empty where none is set", () => {
+    assert.equal(getBaggage().size, 0);
+  });
+
+  test("withBaggage makes baggage current across await and restores it after", async () => {
+    const baggage = new Baggage({ tenant: "acme" });
+    await withBaggage(baggage, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      assert.equal(getBaggage(), baggage);
+      assert.equal(getActiveContext().getValue(BAGGAGE_KEY), baggage);
+    });
+    assert.equal(getBaggage().size, 0);
+  });
+
+  test("concurrent tasks each see their own baggage", async () => {
+    const seen = await Promise.all(
+      ["a", "b", "c"].map((v) =>
+        withBaggage(new Baggage({ v }), async () => {
+          await new Promise((resolve) => setTimeout(resolve, 3 - v.charCodeAt(0) % 3));
+          return getBaggage().get("v")?.value;
+        })
+      ),
+    );
+    assert.deepEqual(seen, ["a", "b", "c"]);
+  });
+
+  test("setBaggage changes the current baggage for the rest of the task", async () => {
+    await withBaggage(new Baggage(), async () => {
+      setBaggage(getBaggage().set("step", "2"));
+      await Promise.resolve();
+      assert.equal(getBaggage().get("step")?.value, "2");
+    });
+  });
+
+  test("injectContext writes the current baggage unless told otherwise", () => {
+    withBaggage(new Baggage({ user: "ada" }), () => {
+      const a: Record<string, string> = {};
+      injectContext(a);
+      assert.equal(a.baggage, "user=ada");
+      const b: Record<string, string> = {};
+      injectContext(b, undefined, { baggage: null });
+      assert.equal(b.baggage, undefined);
+    });
+  });
+
+  test("withBaggage and setBaggage refuse what is not a Baggage", () => {
+    assert.throws(() => withBaggage({} as Baggage, () => 1), TypeError);
+    assert.throws(() => setBaggage("a=1" as unknown as Baggage), TypeError);
+  });
+});

@@ -1,0 +1,162 @@
+// End to end on loopback: a client calls service A (Deno.serve or
+// Bun.serve), which calls B (node:http through the ./node entry), which calls
+// C (Deno.serve or Bun.serve). One trace must cover every hop.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  Baggage,
+  getBaggage,
+  InMemorySpanProcessor,
+  type Span,
+  SpanContext,
+  Tracer,
+  withBaggage,
+} from "../mod.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+
+type Handler = (request: Request) => Promise<Response>;
+interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface BunLike {
+  serve(options: { port: number; hostname: string; fetch: Handler }): {
+    port: number;
+    stop(closeActiveConnections?: boolean): Promise<void> | void;
+  };
+}
+const bun = (globalThis as { Bun?: BunLike }).Bun;
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+const native = isDeno || bun !== undefined;
+
+/** Serves `handler` on 127.0.0.1 with the runtime's own web-standard server. */
+function serveNative(handler: Handler): Served {
+  if (bun !== undefined) {
+    const server = bun.serve({ port: 0, hostname: "127.0.0.1", fetch: handler });
+    return {
+      url: `http://127.0.0.1:${server.port}/`,
+      close: async () => await server.stop(true),
+    };
+  }
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handler);
+  return { url: `http://127.0.0.1:${server.addr.port}/`, close: () => server.shutdown() };
+}
+
+async function serveNode(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): Promise<Served> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test(
+  "one trace crosses client → A → B → C on loopback, with tracestate and baggage intact (Deno or Bun only: uses Deno.serve/Bun.serve)",
+  { skip: !native },
+  async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = (name: string) => new Tracer({ name, processors: [memory] });
+    const servers: Served[] = [];
+    try {
+      const c = serveNative(traceHandler((request) =>
+        Promise.resolve(Response.json({
+          tracestate: request.headers.get("tracestate"),
+          baggage: request.headers.get("baggage"),
+          current: getBaggage().get("user")?.value,
+        })), { tracer: tracer("C") }));
+      servers.push(c);
+
+      const fetchFromB = instrumentFetch(fetch, { tracer: tracer("B") });
+      const b = await serveNode(traceRequestListener(async (_req, res: ServerResponse) => {
+        const body = await (await fetchFromB(c.url)).text();
+        res.setHeader("content-type", "application/json");
+        res.end(body);
+      }, { tracer: tracer("B") }));
+      servers.push(b);
+
+      const fetchFromA = instrumentFetch(fetch, { tracer: tracer("A") });
+      const a = serveNative(traceHandler(async () => {
+        const response = await fetchFromA(b.url);
+        return new Response(await response.text(), { headers: response.headers });
+      }, { tracer: tracer("A") }));
+      servers.push(a);
+
+      const client = tracer("client");
+      const fetchFromClient = instrumentFetch(fetch, { tracer: client });
+      const remote = new SpanContext({
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+        spanId: "00f067aa0ba902b7",
+        traceFlags: 3,
+        traceState: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+        isRemote: true,
+      });
+      const baggage = new Baggage({
+        user: "ada lovelace",
+        tenant: { value: "acme", metadata: "ttl=60" },
+      });
+      const seenByC = await withBaggage(
+        baggage,
+        () =>
+          client.span("checkout", { parent: remote }, async () => {
+            const response = await fetchFromClient(a.url);
+            return await response.json();
+          }),
+      );
+
+      // Server spans end as their responses go out; node's 'finish' may come
+      // a turn after the client has read the body.
+      for (let i = 0; i < 200 && memory.spans.length < 7; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      assert.equal(memory.spans.length, 7, memory.spans.map((s) => s.name).join());
+
+      const find = (scope: string, kind: string): Span => {
+        const span = memory.spans.find((s) =>
+          s.instrumentationScope?.name === scope && s.kind === kind
+        );
+        assert.ok(span, `${scope} ${kind} span`);
+        return span;
+      };
+      const clientCall = find("client", "client");
+      const aServer = find("A", "server");
+      const aCall = find("A", "client");
+      const bServer = find("B", "server");
+      const bCall = find("B", "client");
+      const cServer = find("C", "server");
+
+      assert.deepEqual(
+        new Set(memory.spans.map((s) => s.context.traceId)),
+        new Set([remote.traceId]),
+      );
+      assert.equal(aServer.context.parentSpanId, clientCall.context.spanId);
+      assert.equal(aCall.context.parentSpanId, aServer.context.spanId);
+      assert.equal(bServer.context.parentSpanId, aCall.context.spanId);
+      assert.equal(bCall.context.parentSpanId, bServer.context.spanId);
+      assert.equal(cServer.context.parentSpanId, bCall.context.spanId);
+      for (const server of [aServer, bServer, cServer]) {
+        assert.equal(server.attributes["http.response.status_code"], 200);
+        assert.equal(server.attributes["server.address"], "127.0.0.1");
+        assert.equal(server.context.traceFlags, 3, "sampled and random flags kept");
+      }
+
+      assert.deepEqual(seenByC, {
+        tracestate: "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+        baggage: "user=ada%20lovelace,tenant=acme;ttl=60",
+        current: "ada lovelace",
+      });
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  },
+);

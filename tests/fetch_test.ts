@@ -1,0 +1,180 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Baggage, InMemorySpanProcessor, SpanContext, Tracer, withBaggage } from "../mod.ts";
+import { type FetchFunction, instrumentFetch, tracedFetch } from "../http.ts";
+
+interface Call {
+  input: string | URL | Request;
+  init?: RequestInit;
+  headers: Headers;
+}
+
+function setup(respond: (call: Call) => Response | Promise<Response> = () => new Response("ok")) {
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({ processors: [memory] });
+  const calls: Call[] = [];
+  const fake: FetchFunction = (input, init) => {
+    const call = { input, init, headers: new Headers(init?.headers) };
+    calls.push(call);
+    return Promise.resolve(respond(call));
+  };
+  return { memory, tracer, calls, fetch: instrumentFetch(fake, { tracer }) };
+}
+
+describe("instrumentFetch", () => {
+  test("makes one client span per request, named by the method, with semconv attributes", async () => {
+    const { memory, fetch } = setup(() => new Response("ok", { status: 201 }));
+    await fetch("https://api.example.com:8443/v1/items?id=7", { method: "post" });
+    const [span] = memory.spans;
+    assert.equal(span.name, "POST");
+    assert.equal(span.kind, "client");
+    assert.deepEqual(span.attributes, {
+      "http.request.method": "POST",
+      "url.full": "https://api.example.com:8443/v1/items?id=7",
+      "server.address": "api.example.com",
+      "server.port": 8443,
+      "http.response.status_code": 201,
+    });
+    assert.equal(span.status.code, "unset");
+  });
+
+  test("uses the scheme's default port, and never records credentials", async () => {
+    const { memory, fetch } = setup();
+    await fetch("http://user:secret@example.com/");
+    const [span] = memory.spans;
+    assert.equal(span.attributes["server.port"], 80);
+    assert.doesNotMatch(String(span.attributes["url.full"]), /secret|user/);
+  });
+
+  test("an unknown method is recorded as _OTHER and the span named HTTP", async () => {
+    const { memory, fetch } = setup();
+    await fetch("http://example.com/", { method: "PURGE" });
+    const [span] = memory.spans;
+    assert.equal(span.name, "HTTP");
+    assert.equal(span.attributes["http.request.method"], "_OTHER");
+    assert.equal(span.attributes["http.request.method_original"], "PURGE");
+  });
+
+  test("injects traceparent, tracestate and baggage for the client span", async () => {
+    const { memory, tracer, calls, fetch } = setup();
+    const parent = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceState: "congo=t61rcWkgMzE",
+      isRemote: true,
+    });
+    await withBaggage(
+      new Baggage({ user: "ada lovelace" }),
+      () => tracer.span("job", { parent }, () => fetch("http://example.com/")),
+    );
+    const client = memory.spans.find((s) => s.kind === "client")!;
+    const { headers } = calls[0];
+    assert.equal(
+      headers.get("traceparent"),
+      `00-0af7651916cd43dd8448eb211c80319c-${client.context.spanId}-01`,
+    );
+    assert.equal(headers.get("tracestate"), "congo=t61rcWkgMzE");
+    assert.equal(headers.get("baggage"), "user=ada%20lovelace");
+  });
+
+  test("the client span is a child of the current span", async () => {
+    const { memory, tracer, fetch } = setup();
+    await tracer.span("outer", () => fetch("http://example.com/"));
+    const [client, outer] = memory.spans;
+    assert.equal(client.context.parentSpanId, outer.context.spanId);
+    assert.equal(client.context.traceId, outer.context.traceId);
+  });
+
+  test("does not change the caller's Headers or Request", async () => {
+    const { calls, fetch } = setup();
+    const headers = new Headers({ accept: "application/json", traceparent: "stale" });
+    await fetch("http://example.com/", { headers });
+    assert.deepEqual([...headers], [["accept", "application/json"], ["traceparent", "stale"]]);
+    assert.equal(calls[0].headers.get("accept"), "application/json");
+    assert.notEqual(calls[0].headers.get("traceparent"), "stale");
+
+    const request = new Request("http://example.com/x", { method: "PUT", headers: { a: "1" } });
+    await fetch(request);
+    assert.deepEqual([...request.headers], [["a", "1"]]);
+    assert.equal(calls[1].headers.get("a"), "1");
+    assert.ok(calls[1].headers.has("traceparent"));
+  });
+
+  test("does not change a plain-record headers object", async () => {
+    const { calls, fetch } = setup();
+    const headers = { accept: "text/plain" };
+    await fetch("http://example.com/", { headers });
+    assert.deepEqual(headers, { accept: "text/plain" });
+    assert.ok(calls[0].headers.has("traceparent"));
+  });
+
+  test("reads method and URL from a Request input", async () => {
+    const { memory, fetch } = setup();
+    await fetch(new Request("http://example.com/r", { method: "DELETE" }));
+    assert.equal(memory.spans[0].name, "DELETE");
+    assert.equal(memory.spans[0].attributes["url.full"], "http://example.com/r");
+  });
+
+  test("a 5xx response marks the span as an error with error.type", async () => {
+    const { memory, fetch } = setup(() => new Response("", { status: 503 }));
+    const response = await fetch("http://example.com/");
+    assert.equal(response.status, 503);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "503");
+  });
+
+  test("a 4xx response is an error for a client span, as semconv says", async () => {
+    const { memory, fetch } = setup(() => new Response("", { status: 404 }));
+    await fetch("http://example.com/");
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "404");
+  });
+
+  test("a network error is recorded and rethrown", async () => {
+    const { memory, fetch } = setup(() => {
+      throw new TypeError("connection refused");
+    });
+    await assert.rejects(fetch("http://example.com/"), /connection refused/);
+    const [span] = memory.spans;
+    assert.equal(span.status.code, "error");
+    assert.equal(span.attributes["error.type"], "TypeError");
+    assert.equal(span.events[0].name, "exception");
+    assert.equal(span.ended, true);
+  });
+
+  test("an input fetch would refuse is passed through untraced", async () => {
+    const { memory, calls, fetch } = setup();
+    await fetch("not a url at all");
+    assert.equal(memory.spans.length, 0);
+    assert.equal(calls.length, 1);
+  });
+
+  test("installed as the global fetch, it calls the fetch it replaced, not itself", async () => {
+    const original = globalThis.fetch;
+    const memory = new InMemorySpanProcessor();
+    let calls = 0;
+    globalThis.fetch = (() => {
+      calls++;
+      return Promise.resolve(new Response("stub"));
+    }) as typeof fetch;
+    try {
+      globalThis.fetch = instrumentFetch(undefined, {
+        tracer: new Tracer({ processors: [memory] }),
+      }) as typeof fetch;
+      assert.equal(await (await fetch("http://example.com/")).text(), "stub");
+      assert.equal(calls, 1);
+      assert.equal(memory.spans.length, 1);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
+  test("tracedFetch is the same function as instrumentFetch", () => {
+    assert.equal(tracedFetch, instrumentFetch);
+  });
+
+  test("refuses a fetch or tracer of the wrong type", () => {
+    assert.throws(() => instrumentFetch(42 as unknown as FetchFunction), TypeError);
+    assert.throws(() => instrumentFetch(undefined, { tracer: {} as Tracer }), TypeError);
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
+import { traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+function setup() {
+  const memory = new InMemorySpanProcessor();
+  return { memory, tracer: new Tracer({ processors: [memory] }) };
+}
+
+describe("traceHandler", () => {
+  test("starts a server span that continues the remote trace, with semconv attributes", async () => {
+    const { memory, tracer } = setup();
+    const handler = traceHandler(() => new Response("ok", { status: 202 }), { tracer });
+    await handler(
+      new Request("https://shop.example:8443/orders/7?expand=items", {
+        method: "POST",
+        headers: { traceparent: TRACEPARENT, tracestate: "congo=1", "user-agent": "curl/8" },
+      }),
+    );
+    const [span] = memory.spans;
+    assert.equal(span.name, "POST");
+    assert.equal(span.kind, "server");
+    assert.equal(span.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(span.context.traceState, "congo=1");
+    assert.deepEqual(span.attributes, {
+      "http.request.method": "POST",
+      "url.path": "/orders/7",
+      "url.query": "expand=items",
+      "url.scheme": "https",
+      "server.address": "shop.example",
+      "server.port": 8443,
+      "user_agent.original": "curl/8",
+      "http.response.status_code": 202,
+    });
+  });
+
+  test("starts a new trace when there is no valid traceparent, even inside another span", async () => {
+    const { memory, tracer } = setup();
+    const handler = traceHandler(() => new Response(), { tracer });
+    await tracer.span(
+      "ambient",
+      () => handler(new Request("http://x/", { headers: { traceparent: "00-bad" } })),
+    );
+    const server = memory.spans.find((s) => s.kind === "server")!;
+    assert.equal(server.context.parentSpanId, undefined);
+    assert.notEqual(server.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+  });
+
+  test("makes the span and the request's baggage current in the handler, across await", async () => {
+    const { tracer } = setup();
+    const handler = traceHandler(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return Response.json({
+        span: getCurrentSpan()?.name,
+        user: getBaggage().get("user")?.value,
+      });
+    }, { tracer });
+    const response = await handler(
+      new Request("http://x/", { headers: { baggage: "user=ada%20l", traceparent: TRACEPARENT } }),
+    );
+    assert.deepEqual(await response.json(), { span: "GET", user: "ada l" });
+    assert.equal(getCurrentSpan(), undefined);
+    assert.equal(getBaggage().size, 0);
+  });
+
+  test("a 5xx response marks the span as an error; a 4xx does not", async () => {
+    const { memory, tracer } = setup();
+    let status = 500;
+    const handler = traceHandler(() => new Response("", { status }), { tracer });
+    await handler(new Request("http://x/"));
+    status = 404;
+    await handler(new Request("http://x/"));
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "500");
+    assert.equal(memory.spans[1].status.code, "unset");
+    assert.equal(memory.spans[1].attributes["error.type"], undefined);
+  });
+
+  test("a thrown error is recorded on the span, which ends, and rethrown", async () => {
+    const { memory, tracer } = setup();
+    const handler = traceHandler(() => {
+      throw new RangeError("bad id");
+    }, { tracer });
+    await assert.rejects(handler(new Request("http://x/")), RangeError);
+    const [span] = memory.spans;
+    assert.equal(span.ended, true);
+    assert.equal(span.status.code, "error");
+    assert.equal(span.attributes["error.type"], "RangeError");
+  });
+
+  test("passes the server's extra arguments through", async () => {
+    const handler = traceHandler((_req: Request, info: { remote: string }) =>
+      new Response(info.remote)
+    );
+    assert.equal(
+      await (await handler(new Request("http://x/"), { remote: "1.2.3.4" })).text(),
+      "1.2.3.4",
+    );
+  });
+
+  test("refuses a handler that is not a function", () => {
+    assert.throws(() => traceHandler("nope" as never), TypeError);
+  });
+});
+
+type FakeRes = EventEmitter & { statusCode: number };
+
+function fakeRes(): FakeRes {
+  return Object.assign(new EventEmitter(), { statusCode: 200 });
+}
+
+describe("traceRequestListener (node:http)", () => {
+  test("continues the remote trace and records the status when the response finishes", () => {
+    const { memory, tracer } = setup();
+    const listener = traceRequestListener((_req, res: FakeRes) => {
+      res.statusCode = 503;
+    }, { tracer });
+    const res = fakeRes();
+    listener({
+      method: "GET",
+      url: "/health?deep=1",
+      headers: { host: "127.0.0.1:9000", traceparent: TRACEPARENT, "user-agent": "probe" },
+    }, res);
+    assert.equal(memory.spans.length, 0, "the span waits for the response");
+    res.emit("finish");
+    res.emit("close");
+    assert.equal(memory.spans.length, 1, "ended once");
+    const [span] = memory.spans;
+    assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(span.attributes["url.path"], "/health");
+    assert.equal(span.attributes["url.query"], "deep=1");
+    assert.equal(span.attributes["server.address"], "127.0.0.1");
+    assert.equal(span.attributes["server.port"], 9000);
+    assert.equal(span.attributes["url.scheme"], "http");
+    assert.equal(span.attributes["user_agent.original"], "probe");
+    assert.equal(span.attributes["http.response.status_code"], 503);
+    assert.equal(span.status.code, "error");
+  });
+
+  test("ends the span on close when the client goes away before finish", () => {
+    const { memory, tracer } = setup();
+    const res = fakeRes();
+    traceRequestListener(() => {}, { tracer })({ url: "/", headers: {} }, res);
+    res.emit("close");
+    assert.equal(memory.spans.length, 1);
+  });
+
+  test("makes the span and baggage current for the listener", () => {
+    const { tracer } = setup();
+    let seen: unknown[] = [];
+    traceRequestListener(() => {
+      seen = [getCurrentSpan()?.kind, getBaggage().get("k")?.value];
+    }, { tracer })({ url: "/", headers: { baggage: "k=v" } }, fakeRes());
+    assert.deepEqual(seen, ["server", "v"]);
+  });
+
+  test("a throw or rejection is recorded and passed on", async () => {
+    const { memory, tracer } = setup();
+    const sync = traceRequestListener(() => {
+      throw new Error("sync");
+    }, { tracer });
+    assert.throws(() => sync({ url: "/", headers: {} }, fakeRes()), /sync/);
+    const async = traceRequestListener(() => Promise.reject(new Error("async")), { tracer });
+    await assert.rejects(
+      async({ url: "/", headers: {} }, fakeRes()) as Promise<unknown>,
+      /async/,
+    );
+    assert.deepEqual(memory.spans.map((s) => s.status.code), ["error", "error"]);
+  });
+});
