@@ -9,7 +9,14 @@
  * @module
  */
 
-import { floor, otel, otelNested, ours, oursNested, type Workload } from "./_workloads.ts";
+import {
+  floor,
+  otel,
+  otelNested,
+  ours,
+  oursNested,
+  type Workload,
+} from "../tests/fixtures/batch_flush_workloads.ts";
 
 /** Divisible by 3 (nested trees) and by 64 (the yield interval). */
 const SPANS_PER_ITERATION = 960;

@@ -15,7 +15,7 @@ import {
   type WorkloadKey,
   YIELD_EVERY,
   yieldToEventLoop,
-} from "./_workloads.ts";
+} from "../tests/fixtures/batch_flush_workloads.ts";
 
 /**
  * Spans per run: divisible by 3 (nested trees) and 64 (the yield interval),

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { allWorkloads } from "./_workloads.ts";
+import { allWorkloads } from "../tests/fixtures/batch_flush_workloads.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
 const key = args[0] ?? "ours";

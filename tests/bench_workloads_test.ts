@@ -10,7 +10,7 @@ import {
   ours,
   oursNested,
   releaseOtelContext,
-} from "../bench/_workloads.ts";
+} from "./fixtures/batch_flush_workloads.ts";
 
 // Divisible by 3 (the nested workloads build trees of three) and spans more
 // than one yield interval and more than one batch.
