@@ -1,0 +1,93 @@
+// Internal: an @opentelemetry/api Tracer whose spans are this library's.
+
+import {
+  type Context as OtelContext,
+  context as contextApi,
+  type Span as OtelSpan,
+  type SpanOptions,
+  type Tracer as OtelTracer,
+} from "@opentelemetry/api";
+import { SPAN_KEY } from "../context.ts";
+import type { Span } from "../span.ts";
+import type { SpanContext } from "../span_context.ts";
+import type { StartSpanOptions, Tracer } from "../tracer.ts";
+import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
+import { timeInputToMs } from "./_hrtime.ts";
+import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";
+
+// Shared for the common call without options: nothing allocated for them.
+const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });
+
+type Fn<F> = F extends (span: OtelSpan) => unknown ? F : never;
+
+/** Starts this library's spans for code written against @opentelemetry/api. */
+export class ApiTracer implements OtelTracer {
+  readonly #tracer: Tracer;
+
+  constructor(tracer: Tracer) {
+    this.#tracer = tracer;
+  }
+
+  startSpan(name: string, options?: SpanOptions, context?: OtelContext): OtelSpan {
+    let parent: Span | null = null;
+    if (options?.root !== true) {
+      const value = (context ?? contextApi.active()).getValue(OTEL_SPAN_KEY);
+      if (value !== undefined) parent = spanOf(value) ?? null;
+    }
+    const start: StartSpanOptions = options === undefined
+      ? (parent === null ? NO_PARENT : { parent })
+      : {
+        parent,
+        kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
+        attributes: options.attributes,
+        links: options.links?.map((l) => ({
+          // An invalid context goes in as undefined, so the span drops and counts it.
+          context: fromOtelSpanContext(l?.context) as SpanContext,
+          attributes: l?.attributes,
+        })),
+        startTime: timeInputToMs(options.startTime),
+      };
+    return new ApiSpan(
+      this.#tracer.startSpan(typeof name === "string" ? name : String(name), start),
+    );
+  }
+
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(
+    name: string,
+    options: SpanOptions,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(
+    name: string,
+    options: SpanOptions,
+    context: OtelContext,
+    fn: F,
+  ): ReturnType<F>;
+  startActiveSpan<F extends (span: OtelSpan) => unknown>(
+    name: string,
+    a?: SpanOptions | F,
+    b?: OtelContext | F,
+    c?: F,
+  ): ReturnType<F> | undefined {
+    let options: SpanOptions | undefined;
+    let parentContext: OtelContext | undefined;
+    let fn: Fn<F>;
+    if (typeof a === "function") {
+      fn = a as Fn<F>;
+    } else if (typeof b === "function") {
+      options = a;
+      fn = b as Fn<F>;
+    } else {
+      options = a;
+      parentContext = b;
+      fn = c as Fn<F>;
+    }
+    if (typeof fn !== "function") return undefined;
+    const ctx = parentContext ?? contextApi.active();
+    const span = this.startSpan(name, options, ctx) as ApiSpan;
+    // Both keys at once, so the context manager has nothing to reconcile.
+    const next = ctx.setValue(OTEL_SPAN_KEY, span).setValue(SPAN_KEY, span.span);
+    return contextApi.with(next, fn as (span: OtelSpan) => ReturnType<F>, undefined, span);
+  }
+}

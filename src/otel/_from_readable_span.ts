@@ -1,0 +1,88 @@
+// Internal: an OpenTelemetry ReadableSpan rebuilt as this library's Span,
+// so this library's exporters can sit behind OpenTelemetry's processors.
+
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ResolvedSpanLimits } from "../attributes.ts";
+import { Span, type SpanEvent, type SpanLink } from "../span.ts";
+import { hrTimeToMs } from "./_hrtime.ts";
+import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
+import { ORIGINAL_SPAN } from "./readable_span.ts";
+
+// The SDK already applied its limits; these keep everything it kept.
+const NO_LIMITS: ResolvedSpanLimits = Object.freeze({
+  attributeCountLimit: Infinity,
+  attributeValueLengthLimit: Infinity,
+  eventCountLimit: Infinity,
+  linkCountLimit: Infinity,
+  attributePerEventCountLimit: Infinity,
+  attributePerLinkCountLimit: Infinity,
+});
+
+// A Span whose dropped counts include what the SDK dropped before us.
+class ImportedSpan extends Span {
+  droppedBySdk = [0, 0, 0];
+  eventDrops: number[] = [];
+  linkDrops: number[] = [];
+
+  override get droppedAttributesCount(): number {
+    return super.droppedAttributesCount + this.droppedBySdk[0];
+  }
+  override get droppedEventsCount(): number {
+    return super.droppedEventsCount + this.droppedBySdk[1];
+  }
+  override get droppedLinksCount(): number {
+    return super.droppedLinksCount + this.droppedBySdk[2];
+  }
+  override get events(): readonly SpanEvent[] {
+    const drops = this.eventDrops;
+    return super.events.map((e, i) =>
+      drops[i] ? { ...e, droppedAttributesCount: e.droppedAttributesCount + drops[i] } : e
+    );
+  }
+  override get links(): readonly SpanLink[] {
+    const drops = this.linkDrops;
+    return super.links.map((l, i) =>
+      drops[i] ? { ...l, droppedAttributesCount: l.droppedAttributesCount + drops[i] } : l
+    );
+  }
+}
+
+/**
+ * Returns the span a ReadableSpan was made from (when it came from
+ * `toReadableSpan`), or rebuilds one. `undefined` when its ids are invalid.
+ */
+export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
+  const original = (readable as { [ORIGINAL_SPAN]?: Span })[ORIGINAL_SPAN];
+  if (original !== undefined) return original;
+  const sc = readable.spanContext();
+  const context = fromOtelSpanContext(sc, readable.parentSpanContext?.spanId);
+  if (context === undefined) return undefined;
+  const scope = readable.instrumentationScope;
+  const span = new ImportedSpan(readable.name, context, KIND_NAMES[readable.kind] ?? "internal", {
+    limits: NO_LIMITS,
+    instrumentationScope: scope?.version === undefined
+      ? { name: scope?.name ?? "" }
+      : { name: scope.name, version: scope.version },
+  });
+  span.start(hrTimeToMs(readable.startTime));
+  span.setAttributes(readable.attributes ?? {});
+  for (const e of readable.events ?? []) {
+    span.addEvent(e.name, e.attributes, hrTimeToMs(e.time));
+    span.eventDrops.push(e.droppedAttributesCount ?? 0);
+  }
+  for (const l of readable.links ?? []) {
+    const linked = fromOtelSpanContext(l.context);
+    if (linked === undefined) continue;
+    span.addLink(linked, l.attributes);
+    span.linkDrops.push(l.droppedAttributesCount ?? 0);
+  }
+  const status = readable.status;
+  span.setStatus(statusCodeFromOtel(status?.code), status?.message);
+  span.droppedBySdk = [
+    readable.droppedAttributesCount ?? 0,
+    readable.droppedEventsCount ?? 0,
+    (readable.droppedLinksCount ?? 0) + (readable.links?.length ?? 0) - span.linkDrops.length,
+  ];
+  span.end(hrTimeToMs(readable.endTime));
+  return span;
+}

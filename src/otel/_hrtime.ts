@@ -1,0 +1,64 @@
+// Internal: conversions between this library's epoch milliseconds and
+// OpenTelemetry's HrTime ([seconds, nanoseconds]).
+
+import type { HrTime, TimeInput } from "@opentelemetry/api";
+
+/**
+ * Epoch milliseconds (fractional) to HrTime, exactly: the integer
+ * milliseconds and the fraction are converted apart, so no precision is lost
+ * to multiplying a 13-digit float by 1e6.
+ */
+export function msToHrTime(ms: number): HrTime {
+  const whole = Math.floor(ms);
+  const seconds = Math.floor(whole / 1000);
+  let nanos = (whole - seconds * 1000) * 1_000_000 + Math.round((ms - whole) * 1_000_000);
+  if (nanos >= 1_000_000_000) return [seconds + 1, nanos - 1_000_000_000];
+  if (nanos < 0) nanos = 0;
+  return [seconds, nanos];
+}
+
+/** `end - start` for two HrTimes, borrowing a second when needed. */
+export function hrTimeDiff(start: HrTime, end: HrTime): HrTime {
+  let seconds = end[0] - start[0];
+  let nanos = end[1] - start[1];
+  if (nanos < 0) {
+    seconds -= 1;
+    nanos += 1_000_000_000;
+  }
+  return [seconds, nanos];
+}
+
+/** HrTime to epoch milliseconds (sub-microsecond digits may round). */
+export function hrTimeToMs(time: HrTime): number {
+  return time[0] * 1000 + time[1] / 1_000_000;
+}
+
+let timeOrigin: number | undefined;
+
+/**
+ * An OpenTelemetry `TimeInput` to epoch milliseconds, as the OpenTelemetry
+ * SDK reads it: a number below `performance.timeOrigin` is a
+ * `performance.now()` reading. Anything else gives `undefined` (now).
+ */
+export function timeInputToMs(time: TimeInput | undefined): number | undefined {
+  if (typeof time === "number") {
+    if (!Number.isFinite(time)) return undefined;
+    timeOrigin ??= performance.timeOrigin;
+    return time < timeOrigin ? time + timeOrigin : time;
+  }
+  if (Array.isArray(time)) {
+    return typeof time[0] === "number" && typeof time[1] === "number"
+      ? hrTimeToMs(time as HrTime)
+      : undefined;
+  }
+  if (time instanceof Date) {
+    const ms = time.getTime();
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
+}
+
+/** Whether a value is a `TimeInput` rather than an attributes object. */
+export function isTimeInput(value: unknown): value is TimeInput {
+  return typeof value === "number" || Array.isArray(value) || value instanceof Date;
+}

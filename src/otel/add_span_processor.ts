@@ -1,0 +1,113 @@
+/**
+ * The seed's `add_span_processor()`: an OpenTelemetry span processor added
+ * to the global OpenTelemetry `TracerProvider`.
+ *
+ * @module
+ */
+
+import { trace } from "@opentelemetry/api";
+import {
+  BasicTracerProvider,
+  type ReadableSpan,
+  type SpanProcessor as OtelSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { describe } from "../_describe.ts";
+import type { Span } from "../span.ts";
+import type { SpanProcessor } from "../span_processor.ts";
+import { warnGlobalTaken } from "./_otel_global.ts";
+import { ProcessorList } from "./_processor_list.ts";
+import { BatchSpanProcessor } from "./batch_span_processor.ts";
+import { readableSpanOf } from "./readable_span.ts";
+import { SimpleSpanProcessor } from "./simple_span_processor.ts";
+import { ownerName, registerContextManager, TracerProvider } from "./tracer_provider.ts";
+
+// The provider this module registered, and the list its processors live in.
+let registered: { provider: BasicTracerProvider; list: ProcessorList<ReadableSpan> } | undefined;
+
+/**
+ * Adds an OpenTelemetry span processor to the global OpenTelemetry
+ * `TracerProvider`, so spans made through `@opentelemetry/api`'s
+ * `trace.getTracer()` reach it. SDK 2.x providers no longer have
+ * `addSpanProcessor`, so:
+ *
+ * - When no provider is registered, it registers an SDK `BasicTracerProvider`
+ *   (resource and limits from the `OTEL_*` environment, as the SDK reads
+ *   them) whose processor list can grow, and a
+ *   {@linkcode BridgeContextManager} if no context manager is registered;
+ *   later calls add to that same provider.
+ * - When this entry's {@linkcode TracerProvider} is the global one, the
+ *   processor is added to it (it sees `ReadableSpan`s made with
+ *   {@linkcode toReadableSpan} and the provider's resource; `onStart` is not
+ *   called, as there is no SDK span to give it).
+ * - When another SDK already owns the global provider (a `NodeTracerProvider`
+ *   someone registered, or Deno's built-in OpenTelemetry with
+ *   `OTEL_DENO=true`), nothing can be added to it after construction: it
+ *   warns once, naming the owner and what to do instead (pass the processor
+ *   in that provider's `spanProcessors`), and returns `false`. It never
+ *   fails silently.
+ *
+ * @param processor An OpenTelemetry `SpanProcessor`, such as this entry's
+ *   {@linkcode BatchSpanProcessor}.
+ * @returns Whether spans from the global API now reach `processor`.
+ * @throws {TypeError} When `processor` has no `onEnd` method.
+ *
+ * @example
+ * ```ts
+ * import { addSpanProcessor, SimpleSpanProcessor } from "@codomyrmex/spans/otel";
+ * import { context, trace } from "@opentelemetry/api";
+ * import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+ * import assert from "node:assert/strict";
+ *
+ * const exporter = new InMemorySpanExporter();
+ * try {
+ *   assert.equal(addSpanProcessor(new SimpleSpanProcessor(exporter)), true);
+ *   trace.getTracer("app").startSpan("hello").end();
+ *   assert.equal(exporter.getFinishedSpans()[0].name, "hello");
+ * } finally {
+ *   trace.disable();
+ *   context.disable();
+ * }
+ * ```
+ */
+export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
+  if (typeof processor?.onEnd !== "function" || typeof processor.forceFlush !== "function") {
+    throw new TypeError(
+      `Cannot add span processor: it must have onEnd and forceFlush methods, got ${
+        describe(processor)
+      }`,
+    );
+  }
+  const global = trace.getTracerProvider() as { getDelegate?(): unknown };
+  const delegate = global.getDelegate?.();
+  if (delegate instanceof TracerProvider) {
+    delegate.addProcessor(asOurProcessor(processor, delegate));
+    return true;
+  }
+  if (registered !== undefined && delegate === registered.provider) {
+    registered.list.add(processor);
+    return true;
+  }
+  const list = new ProcessorList<ReadableSpan>();
+  const provider = new BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
+  if (global.getDelegate !== undefined && trace.setGlobalTracerProvider(provider)) {
+    registered = { provider, list };
+    list.add(processor);
+    registerContextManager();
+    return true;
+  }
+  warnGlobalTaken("processors added with addSpanProcessor()", ownerName(delegate));
+  return false;
+}
+
+// This entry's processors take this library's spans as they are.
+function asOurProcessor(processor: OtelSpanProcessor, provider: TracerProvider): SpanProcessor {
+  if (processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor) {
+    return processor;
+  }
+  const resource = provider.resource;
+  return {
+    onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
+    forceFlush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+}

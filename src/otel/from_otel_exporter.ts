@@ -1,0 +1,121 @@
+/**
+ * Any OpenTelemetry `SpanExporter` as this library's exporter.
+ *
+ * @module
+ */
+
+import { ExportResultCode } from "@opentelemetry/core";
+import type { SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
+import { errorMessage } from "../_warn.ts";
+import { describe } from "../_describe.ts";
+import type { ExportResult, SpanExporter } from "../exporter.ts";
+import type { Span } from "../span.ts";
+import { readableSpanOf, resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
+
+/** How {@linkcode fromOtelExporter} describes the spans it hands over. */
+export type FromOtelExporterOptions = ToReadableSpanOptions;
+
+/**
+ * This library's exporter in front of an OpenTelemetry one: every method is
+ * there, and `export` always resolves to a result.
+ */
+export interface OtelBackedExporter extends SpanExporter {
+  /** Exports one batch; resolves to failure when the exporter fails or `signal` aborts. */
+  export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult>;
+  /** Calls the OpenTelemetry exporter's `forceFlush`, if it has one. */
+  forceFlush(): Promise<void>;
+  /** Calls the OpenTelemetry exporter's `shutdown`. */
+  shutdown(): Promise<void>;
+}
+
+/** Where an adapter keeps the OpenTelemetry exporter it wraps. */
+export const WRAPPED_OTEL_EXPORTER: unique symbol = Symbol("@codomyrmex/spans.otel.exporter");
+
+const SUCCESS: ExportResult = Object.freeze({ code: "success" });
+
+/**
+ * Wraps an OpenTelemetry `SpanExporter` (`OTLPTraceExporter` over http,
+ * protobuf or gRPC, `ZipkinExporter`, `ConsoleSpanExporter`, ...) as this
+ * library's {@linkcode SpanExporter}, so this library's processors send
+ * their spans through it. Each span becomes a `ReadableSpan` (see
+ * {@linkcode toReadableSpan}) with the given resource. An abort of the
+ * processor's signal resolves the export as failed; the OpenTelemetry
+ * exporter keeps its own timeout.
+ *
+ * @param exporter The OpenTelemetry exporter.
+ * @param options The resource to attach to every span.
+ * @returns This library's exporter.
+ * @throws {TypeError} When `exporter` has no `export` method.
+ *
+ * @example
+ * ```ts
+ * import { Tracer } from "@codomyrmex/spans";
+ * import { fromOtelExporter } from "@codomyrmex/spans/otel";
+ * import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+ * import assert from "node:assert/strict";
+ *
+ * const otel = new InMemorySpanExporter();
+ * const exporter = fromOtelExporter(otel, { resource: { "service.name": "shop" } });
+ * const span = new Tracer({ name: "shop" }).startSpan("checkout").end();
+ *
+ * assert.deepEqual(await exporter.export([span]), { code: "success" });
+ * const [sent] = otel.getFinishedSpans();
+ * assert.equal(sent.name, "checkout");
+ * assert.equal(sent.resource.attributes["service.name"], "shop");
+ * ```
+ */
+export function fromOtelExporter(
+  exporter: OtelSpanExporter,
+  options?: FromOtelExporterOptions,
+): OtelBackedExporter {
+  if (typeof exporter?.export !== "function") {
+    throw new TypeError(
+      `Cannot adapt exporter: it must have an export method, got ${describe(exporter)}`,
+    );
+  }
+  const resource = resolveResource(options?.resource);
+  return {
+    [WRAPPED_OTEL_EXPORTER]: exporter,
+    export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult> {
+      return new Promise((resolve) => {
+        if (signal?.aborted) {
+          resolve({ code: "failure", error: abortError(signal) });
+          return;
+        }
+        const onAbort = () => resolve({ code: "failure", error: abortError(signal!) });
+        signal?.addEventListener("abort", onAbort, { once: true });
+        const finish = (result: ExportResult) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(result);
+        };
+        try {
+          const readable = spans.map((span) => readableSpanOf(span, resource));
+          exporter.export(readable, (result) => {
+            finish(
+              result?.code === ExportResultCode.SUCCESS ? SUCCESS : {
+                code: "failure",
+                error: result?.error ?? new Error("the OpenTelemetry exporter reported a failure"),
+              },
+            );
+          });
+        } catch (error) {
+          finish({ code: "failure", error: asError(error) });
+        }
+      });
+    },
+    forceFlush(): Promise<void> {
+      return exporter.forceFlush?.() ?? Promise.resolve();
+    },
+    shutdown(): Promise<void> {
+      return exporter.shutdown?.() ?? Promise.resolve();
+    },
+  } as OtelBackedExporter;
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("export aborted");
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(errorMessage(error));
+}

@@ -1,0 +1,118 @@
+/**
+ * The seed's `SimpleSpanProcessor`: the OpenTelemetry SDK's, taking this
+ * library's spans and exporters too.
+ *
+ * @module
+ */
+
+import type { Resource } from "@opentelemetry/resources";
+import {
+  type ReadableSpan,
+  SimpleSpanProcessor as SdkSimpleSpanProcessor,
+  type SpanExporter as OtelSpanExporter,
+} from "@opentelemetry/sdk-trace-base";
+import type { SpanExporterLike } from "../exporter.ts";
+import { Span } from "../span.ts";
+import { readableSpanOf, resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
+import { asOtelExporter } from "./to_otel_exporter.ts";
+
+/** Options of this entry's {@linkcode SimpleSpanProcessor}. */
+export type SimpleSpanProcessorOptions = ToReadableSpanOptions;
+
+/**
+ * The OpenTelemetry SDK's `SimpleSpanProcessor` (it subclasses it and keeps
+ * its behaviour: one export per sampled span as it ends), taking either an
+ * OpenTelemetry `SpanExporter` or this library's exporter (an object or a
+ * function). It works in an OpenTelemetry `TracerProvider` and in this
+ * library's `Tracer` alike: a span of this library is converted with
+ * {@linkcode toReadableSpan} and `options.resource`.
+ *
+ * The core's `SimpleSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
+ * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
+ * needed (an OpenTelemetry provider, {@linkcode addSpanProcessor}).
+ *
+ * @example
+ * ```ts
+ * import { Tracer, type Span } from "@codomyrmex/spans";
+ * import { SimpleSpanProcessor } from "@codomyrmex/spans/otel";
+ * import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+ * import assert from "node:assert/strict";
+ *
+ * // An OpenTelemetry exporter behind this library's Tracer:
+ * const otel = new InMemorySpanExporter();
+ * const tracer = new Tracer({ processors: [new SimpleSpanProcessor(otel)] });
+ * tracer.startSpan("job").end();
+ * assert.equal(otel.getFinishedSpans()[0].name, "job");
+ *
+ * // This library's exporter (here a function) behind it:
+ * const got: Span[] = [];
+ * const processor = new SimpleSpanProcessor((spans) => void got.push(...spans));
+ * new Tracer({ processors: [processor] }).startSpan("other").end();
+ * await processor.forceFlush();
+ * assert.equal(got[0].name, "other");
+ * ```
+ */
+export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
+  readonly #resource: Resource;
+
+  /**
+   * Creates the processor.
+   *
+   * @param exporter An OpenTelemetry `SpanExporter`, or this library's exporter.
+   * @param options The resource for this library's spans.
+   * @throws {TypeError} When `exporter` is neither.
+   *
+   * @example
+   * ```ts
+   * import { SimpleSpanProcessor } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new SimpleSpanProcessor(42 as never), TypeError);
+   * ```
+   */
+  constructor(
+    exporter: OtelSpanExporter | SpanExporterLike,
+    options?: SimpleSpanProcessorOptions,
+  ) {
+    super(asOtelExporter(exporter, "SimpleSpanProcessor"));
+    this.#resource = resolveResource(options?.resource);
+  }
+
+  /**
+   * Does nothing: spans are exported when they end.
+   *
+   * @param _span The span that started.
+   * @param _parentContext Its parent context, in an OpenTelemetry provider.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import { SimpleSpanProcessor } from "@codomyrmex/spans/otel";
+   *
+   * new SimpleSpanProcessor(() => {}).onStart(new Span("x"));
+   * ```
+   */
+  override onStart(_span: unknown, _parentContext?: unknown): void {}
+
+  /**
+   * Exports the span if it is sampled.
+   *
+   * @param span An OpenTelemetry `ReadableSpan`, or this library's span.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import { SimpleSpanProcessor } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * let count = 0;
+   * const processor = new SimpleSpanProcessor((spans) => void (count += spans.length));
+   * processor.onEnd(new Span("x").start().end());
+   * await processor.forceFlush();
+   * assert.equal(count, 1);
+   * ```
+   */
+  override onEnd(span: ReadableSpan | Span): void {
+    super.onEnd(span instanceof Span ? readableSpanOf(span, this.#resource) : span);
+  }
+}

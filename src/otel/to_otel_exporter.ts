@@ -1,0 +1,129 @@
+/**
+ * This library's exporters as OpenTelemetry `SpanExporter`s.
+ *
+ * @module
+ */
+
+import { type ExportResult as OtelExportResult, ExportResultCode } from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
+import { describe } from "../_describe.ts";
+import { toSpanExporter } from "../_exporter_like.ts";
+import { errorMessage } from "../_warn.ts";
+import type { ExportResult, SpanExporter, SpanExporterLike } from "../exporter.ts";
+import type { Span } from "../span.ts";
+import { fromReadableSpan } from "./_from_readable_span.ts";
+import { WRAPPED_OTEL_EXPORTER } from "./from_otel_exporter.ts";
+
+const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
+
+/**
+ * Wraps this library's exporter (an object or a plain function) as an
+ * OpenTelemetry `SpanExporter` with the callback-style `export(spans,
+ * resultCallback)`, so OpenTelemetry's processors can feed it. Spans that
+ * came from this library are handed over as they are; others are rebuilt
+ * as this library's spans, dropped counts included. An OTLP partial success
+ * (`rejected`) reports success, as OpenTelemetry has no partial result.
+ *
+ * @param exporter This library's exporter.
+ * @returns An OpenTelemetry exporter.
+ * @throws {TypeError} When `exporter` is neither a function nor has an `export` method.
+ *
+ * @example
+ * ```ts
+ * import { toOtelExporter } from "@codomyrmex/spans/otel";
+ * import { type Span } from "@codomyrmex/spans";
+ * import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+ * import assert from "node:assert/strict";
+ *
+ * const got: Span[] = [];
+ * const provider = new BasicTracerProvider({
+ *   spanProcessors: [new SimpleSpanProcessor(toOtelExporter((spans) => void got.push(...spans)))],
+ * });
+ * provider.getTracer("sdk").startSpan("from the SDK").end();
+ * await provider.forceFlush();
+ * assert.equal(got[0].name, "from the SDK");
+ * assert.equal(got[0].instrumentationScope?.name, "sdk");
+ * ```
+ */
+export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
+  const inner = (exporter as { [WRAPPED_OTEL_EXPORTER]?: OtelSpanExporter })?.[
+    WRAPPED_OTEL_EXPORTER
+  ];
+  if (inner !== undefined) return inner;
+  const target = toSpanExporter(exporter, "an OpenTelemetry exporter");
+  return {
+    export(spans: ReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
+      const ours: Span[] = [];
+      for (const readable of spans) {
+        const span = fromReadableSpan(readable);
+        if (span !== undefined) ours.push(span);
+      }
+      let result: ReturnType<SpanExporter["export"]>;
+      try {
+        result = target.export(ours);
+      } catch (error) {
+        resultCallback(failure(error));
+        return;
+      }
+      if (result !== null && typeof (result as Promise<unknown>)?.then === "function") {
+        (result as Promise<ExportResult | void>).then(
+          (value) => resultCallback(fromOurResult(value)),
+          (error) => resultCallback(failure(error)),
+        );
+      } else {
+        resultCallback(fromOurResult(result as ExportResult | void));
+      }
+    },
+    forceFlush(): Promise<void> {
+      return target.forceFlush?.() ?? Promise.resolve();
+    },
+    shutdown(): Promise<void> {
+      return target.shutdown?.() ?? Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The exporter a processor of this entry hands spans to: OpenTelemetry
+ * exporters as they are, this library's adapted. An object counts as an
+ * OpenTelemetry exporter when it has `shutdown` and its `export` declares
+ * two parameters (`spans, resultCallback`); wrap anything else ambiguous
+ * with {@linkcode toOtelExporter} yourself.
+ */
+export function asOtelExporter(
+  exporter: OtelSpanExporter | SpanExporterLike,
+  where: string,
+): OtelSpanExporter {
+  if (
+    typeof exporter !== "function" && (typeof exporter !== "object" || exporter === null ||
+      typeof exporter.export !== "function")
+  ) {
+    throw new TypeError(
+      `Cannot create ${where}: exporter must be an exporter or a function, got ${
+        describe(exporter)
+      }`,
+    );
+  }
+  if (
+    typeof exporter === "object" && typeof exporter.shutdown === "function" &&
+    exporter.export.length >= 2 && !(WRAPPED_OTEL_EXPORTER in exporter)
+  ) {
+    return exporter as OtelSpanExporter;
+  }
+  return toOtelExporter(exporter as SpanExporterLike);
+}
+
+function fromOurResult(result: ExportResult | void): OtelExportResult {
+  if (result === undefined || result === null || result.code === "success") return OTEL_SUCCESS;
+  return {
+    code: ExportResultCode.FAILED,
+    error: result.error ?? new Error("the exporter reported a failure"),
+  };
+}
+
+function failure(error: unknown): OtelExportResult {
+  return {
+    code: ExportResultCode.FAILED,
+    error: error instanceof Error ? error : new Error(errorMessage(error)),
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * This library as the OpenTelemetry API's `TracerProvider`: spans from code
+ * instrumented with `@opentelemetry/api` become this library's spans.
+ *
+ * @module
+ */
+
+import {
+  context,
+  trace,
+  type Tracer as OtelTracer,
+  type TracerProvider as OtelTracerProvider,
+} from "@opentelemetry/api";
+import type { Resource } from "@opentelemetry/resources";
+import { describe } from "../_describe.ts";
+import { getActiveContext, ROOT_CONTEXT } from "../context.ts";
+import { warnOnce } from "../_warn.ts";
+import type { SpanLimits } from "../attributes.ts";
+import type { Clock } from "../clock.ts";
+import type { IdGenerator } from "../ids.ts";
+import type { Sampler } from "../sampler.ts";
+import type { Span } from "../span.ts";
+import type { SpanProcessor } from "../span_processor.ts";
+import { Tracer } from "../tracer.ts";
+import { ApiTracer } from "./_api_tracer.ts";
+import { warnGlobalTaken } from "./_otel_global.ts";
+import { ProcessorList } from "./_processor_list.ts";
+import { BridgeContextManager } from "./context_manager.ts";
+import { resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
+
+/** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */
+export interface TracerProviderOptions extends ToReadableSpanOptions {
+  /** This library's processors every span goes to, in order. */
+  processors?: readonly SpanProcessor[];
+  /** Bounds on attributes, events and links per span. */
+  limits?: SpanLimits;
+  /** Where trace and span ids come from. */
+  idGenerator?: IdGenerator;
+  /** Where times come from. */
+  clock?: Clock;
+  /** Decides which spans are recorded. Default: parent-based, always on. */
+  sampler?: Sampler;
+}
+
+/**
+ * An `@opentelemetry/api` `TracerProvider` built on this library's
+ * {@linkcode Tracer}: its tracers' `startSpan` and `startActiveSpan` make
+ * this library's spans, which go to this library's processors. Register it
+ * with {@linkcode TracerProvider.register} (or
+ * `trace.setGlobalTracerProvider`) and every library instrumented with
+ * `@opentelemetry/api` reports here; the registered
+ * {@linkcode BridgeContextManager} shares the current span both ways.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import { TracerProvider } from "@codomyrmex/spans/otel";
+ * import { context, trace } from "@opentelemetry/api";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * new TracerProvider({ processors: [memory] }).register();
+ * try {
+ *   const tracer = new Tracer({ processors: [memory] });
+ *   // Code that knows only @opentelemetry/api, inside one of our spans:
+ *   tracer.span("handler", () => {
+ *     trace.getTracer("db-driver").startActiveSpan("query", (span) => span.end());
+ *   });
+ *   const [query, handler] = memory.spans;
+ *   assert.equal(query.context.parentSpanId, handler.context.spanId);
+ *   assert.equal(query.instrumentationScope?.name, "db-driver");
+ * } finally {
+ *   trace.disable();
+ *   context.disable();
+ * }
+ * ```
+ */
+export class TracerProvider implements OtelTracerProvider {
+  readonly #options: TracerProviderOptions;
+  readonly #processors = new ProcessorList<Span>();
+  readonly #tracers = new Map<string, OtelTracer>();
+  readonly #resource: Resource;
+
+  /**
+   * Creates the provider.
+   *
+   * @param options Processors, limits, ids, clock, sampler and resource.
+   * @throws {TypeError} When an option has the wrong shape.
+   *
+   * @example
+   * ```ts
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new TracerProvider({ processors: [{}] as never }), TypeError);
+   * ```
+   */
+  constructor(options: TracerProviderOptions = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create TracerProvider: options must be an object, got ${describe(options)}`,
+      );
+    }
+    this.#options = options;
+    // Tracer checks the rest of the options as it would its own.
+    new Tracer({ ...options, processors: options.processors });
+    for (const p of options.processors ?? []) this.#processors.add(p);
+    this.#resource = resolveResource(options.resource);
+  }
+
+  /**
+   * The resource OpenTelemetry processors added with
+   * {@linkcode addSpanProcessor} see on this provider's spans.
+   *
+   * @example
+   * ```ts
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const provider = new TracerProvider({ resource: { "service.name": "shop" } });
+   * assert.equal(provider.resource.attributes["service.name"], "shop");
+   * ```
+   */
+  get resource(): Resource {
+    return this.#resource;
+  }
+
+  /**
+   * Returns the `@opentelemetry/api` tracer for an instrumentation scope;
+   * the same object for the same name and version.
+   *
+   * @param name The instrumentation scope's name.
+   * @param version Its version.
+   * @returns The tracer.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const provider = new TracerProvider({ processors: [memory] });
+   * provider.getTracer("lib", "1.0.0").startSpan("work").end();
+   * assert.deepEqual(memory.spans[0].instrumentationScope, { name: "lib", version: "1.0.0" });
+   * assert.equal(provider.getTracer("lib", "1.0.0"), provider.getTracer("lib", "1.0.0"));
+   * ```
+   */
+  getTracer(name: string, version?: string): OtelTracer {
+    const key = `${name}@${version ?? ""}`;
+    let tracer = this.#tracers.get(key);
+    if (tracer === undefined) {
+      const o = this.#options;
+      tracer = new ApiTracer(
+        new Tracer({
+          name: typeof name === "string" ? name : "",
+          version: typeof version === "string" ? version : undefined,
+          processors: [this.#processors],
+          limits: o.limits,
+          idGenerator: o.idGenerator,
+          clock: o.clock,
+          sampler: o.sampler,
+        }),
+      );
+      this.#tracers.set(key, tracer);
+    }
+    return tracer;
+  }
+
+  /**
+   * Adds one of this library's processors; spans that start afterwards
+   * reach it. (OpenTelemetry processors go through
+   * {@linkcode addSpanProcessor}.)
+   *
+   * @param processor The processor.
+   * @throws {TypeError} When it has no `onEnd` method.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const provider = new TracerProvider();
+   * const memory = new InMemorySpanProcessor();
+   * provider.addProcessor(memory);
+   * provider.getTracer("x").startSpan("late").end();
+   * assert.equal(memory.spans.length, 1);
+   * ```
+   */
+  addProcessor(processor: SpanProcessor): void {
+    if (typeof processor?.onEnd !== "function") {
+      throw new TypeError(
+        `Cannot add processor: it must have an onEnd method, got ${describe(processor)}`,
+      );
+    }
+    this.#processors.add(processor);
+  }
+
+  /**
+   * Makes this the global `@opentelemetry/api` tracer provider, and a
+   * {@linkcode BridgeContextManager} the global context manager. When
+   * another provider or context manager already holds the slot (another
+   * SDK, or Deno's built-in OpenTelemetry with `OTEL_DENO=true`), it warns
+   * once saying which and what to do, and returns `false`.
+   *
+   * @returns Whether this provider is now the global one.
+   *
+   * @example
+   * ```ts
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import { context, ProxyTracerProvider, trace } from "@opentelemetry/api";
+   * import assert from "node:assert/strict";
+   *
+   * const provider = new TracerProvider();
+   * try {
+   *   assert.equal(provider.register(), true);
+   *   const global = trace.getTracerProvider() as ProxyTracerProvider;
+   *   assert.equal(global.getDelegate(), provider);
+   * } finally {
+   *   trace.disable();
+   *   context.disable();
+   * }
+   * ```
+   */
+  register(): boolean {
+    const global = trace.getTracerProvider() as { getDelegate?(): unknown };
+    const ok = global.getDelegate?.() === this || trace.setGlobalTracerProvider(this);
+    if (!ok) {
+      warnGlobalTaken("this TracerProvider", ownerName(global.getDelegate?.()));
+      return false;
+    }
+    registerContextManager();
+    return true;
+  }
+
+  /**
+   * Flushes every processor.
+   *
+   * @returns A promise that resolves when all have flushed.
+   *
+   * @example
+   * ```ts
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   *
+   * await new TracerProvider().forceFlush();
+   * ```
+   */
+  forceFlush(): Promise<void> {
+    return this.#processors.forceFlush();
+  }
+
+  /**
+   * Shuts every processor down.
+   *
+   * @returns A promise that resolves when all have shut down.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const provider = new TracerProvider({ processors: [memory] });
+   * await provider.shutdown();
+   * provider.getTracer("x").startSpan("late").end();
+   * assert.equal(memory.stats().dropped, 1);
+   * ```
+   */
+  shutdown(): Promise<void> {
+    return this.#processors.shutdown();
+  }
+}
+
+/**
+ * Registers a {@linkcode BridgeContextManager} unless one already is; warns
+ * once when another context manager holds the slot.
+ */
+export function registerContextManager(): void {
+  if (context.setGlobalContextManager(new BridgeContextManager())) return;
+  // Another BridgeContextManager keeps its contexts in this library's storage too.
+  const probe = ROOT_CONTEXT.setValue(PROBE, true);
+  if (context.with(probe, () => getActiveContext().getValue(PROBE) === true)) return;
+  warnOnce(
+    "otel-foreign-context",
+    "another OpenTelemetry ContextManager is registered, so a span current in " +
+      "@opentelemetry/api code and one current in this library do not see each other as " +
+      "parents. Register BridgeContextManager instead (context.disable() first).",
+  );
+}
+
+const PROBE = Symbol("@codomyrmex/spans.otel.probe");
+
+/** A short name for whatever holds the global provider slot. */
+export function ownerName(owner: unknown): string | undefined {
+  try {
+    const name = (owner as { constructor?: { name?: unknown } })?.constructor?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}

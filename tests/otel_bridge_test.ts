@@ -1,0 +1,415 @@
+// In: code written only against @opentelemetry/api, routed into this
+// library, with the current span shared both ways; and addSpanProcessor.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  context,
+  propagation,
+  type ProxyTracerProvider,
+  type Span as ApiSpan,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type SpanProcessor as OtelSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import {
+  AlwaysOffSampler,
+  getCurrentSpan,
+  InMemorySpanProcessor,
+  type Span,
+  Tracer,
+} from "../mod.ts";
+import {
+  addSpanProcessor,
+  BatchSpanProcessor,
+  BridgeContextManager,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "../otel.ts";
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** Runs `fn`, then clears the global API registrations whatever happened. */
+async function withCleanGlobals(fn: () => void | Promise<void>): Promise<void> {
+  trace.disable();
+  context.disable();
+  try {
+    await fn();
+  } finally {
+    trace.disable();
+    context.disable();
+  }
+}
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+// A "library" that knows nothing but @opentelemetry/api.
+async function instrumentedQuery(sql: string): Promise<string> {
+  const tracer = trace.getTracer("db-driver", "3.1.0");
+  return await tracer.startActiveSpan("db.query", { kind: SpanKind.CLIENT }, async (span) => {
+    span.setAttribute("db.statement", sql);
+    await tick();
+    const inner = tracer.startSpan("db.connect");
+    inner.end();
+    span.end();
+    return "rows";
+  });
+}
+
+function byName(spans: Span[]): Record<string, Span> {
+  return Object.fromEntries(spans.map((s) => [s.name, s]));
+}
+
+describe("TracerProvider: @opentelemetry/api spans become this library's spans", () => {
+  test("API spans started inside tracer.span(...) are its children, across awaits", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      assert.equal(new TracerProvider({ processors: [memory] }).register(), true);
+      const tracer = new Tracer({ name: "app", processors: [memory] });
+      const result = await tracer.span("GET /users", { kind: "server" }, async () => {
+        await tick();
+        return await instrumentedQuery("select 1");
+      });
+      assert.equal(result, "rows");
+      const s = byName(memory.spans);
+      assert.equal(s["db.query"].context.parentSpanId, s["GET /users"].context.spanId);
+      assert.equal(s["db.connect"].context.parentSpanId, s["db.query"].context.spanId);
+      assert.equal(s["db.query"].context.traceId, s["GET /users"].context.traceId);
+      assert.equal(s["db.query"].kind, "client");
+      assert.equal(s["db.query"].attributes["db.statement"], "select 1");
+      assert.deepEqual(s["db.query"].instrumentationScope, { name: "db-driver", version: "3.1.0" });
+    });
+  });
+
+  test("this library's spans started inside startActiveSpan are children of the API span", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const tracer = new Tracer({ name: "app", processors: [memory] });
+      await trace.getTracer("framework").startActiveSpan("request", async (span) => {
+        await tick();
+        await tracer.span("handler", async () => {
+          await tick();
+          tracer.startSpan("render").end();
+        });
+        span.end();
+      });
+      const s = byName(memory.spans);
+      assert.equal(s.handler.context.parentSpanId, s.request.context.spanId);
+      assert.equal(s.render.context.parentSpanId, s.handler.context.spanId);
+      assert.equal(s.request.context.parentSpanId, undefined);
+    });
+  });
+
+  test("context.with(trace.setSpan(ctx, apiSpan), ...) makes apiSpan the parent on both sides", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const tracer = new Tracer({ processors: [memory] });
+      const api = trace.getTracer("lib").startSpan("outer");
+      await context.with(trace.setSpan(context.active(), api), async () => {
+        await tick();
+        assert.equal(trace.getActiveSpan(), api);
+        tracer.startSpan("ours").end();
+        trace.getTracer("lib").startSpan("theirs").end();
+      });
+      api.end();
+      assert.equal(getCurrentSpan(), undefined);
+      const s = byName(memory.spans);
+      assert.equal(s.ours.context.parentSpanId, s.outer.context.spanId);
+      assert.equal(s.theirs.context.parentSpanId, s.outer.context.spanId);
+    });
+  });
+
+  test("trace.getActiveSpan() inside tracer.span(...) reports that span's ids", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider().register();
+      const tracer = new Tracer();
+      tracer.span("ours", (span) => {
+        const active = trace.getActiveSpan();
+        assert.equal(active?.spanContext().spanId, span.context.spanId);
+        assert.equal(active?.spanContext().traceId, span.context.traceId);
+        assert.equal(active?.isRecording(), true);
+        assert.equal(trace.getActiveSpan(), active, "the same API object each time");
+      });
+      assert.equal(trace.getActiveSpan(), undefined);
+    });
+  });
+
+  test("a remote parent extracted by an OpenTelemetry propagator parents this library's spans", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const { W3CTraceContextPropagator } = await import("@opentelemetry/core");
+      const extracted = new W3CTraceContextPropagator().extract(
+        context.active(),
+        { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+        { get: (c, k) => (c as Record<string, string>)[k], keys: (c) => Object.keys(c) },
+      );
+      context.with(extracted, () => new Tracer({ processors: [memory] }).startSpan("ours").end());
+      const [ours] = memory.spans;
+      assert.equal(ours.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+      assert.equal(ours.context.parentSpanId, "b7ad6b7169203331");
+      assert.equal(propagation.getActiveBaggage(), undefined);
+    });
+  });
+
+  test("root: true and an explicit context choose the parent, not the current span", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const tracer = new Tracer({ processors: [memory] });
+      const api = trace.getTracer("lib");
+      tracer.span("current", () => {
+        api.startSpan("root", { root: true }).end();
+        api.startSpan("explicit", {}, context.active()).end();
+        api.startSpan("detached", {}, trace.deleteSpan(context.active())).end();
+      });
+      const s = byName(memory.spans);
+      assert.equal(s.root.context.parentSpanId, undefined);
+      assert.notEqual(s.root.context.traceId, s.current.context.traceId);
+      assert.equal(s.explicit.context.parentSpanId, s.current.context.spanId);
+      assert.equal(s.detached.context.parentSpanId, undefined);
+    });
+  });
+
+  test("the API span's methods map onto this library's span", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({ processors: [memory] });
+      const other = new Tracer().startSpan("other").end();
+      // Numbers below performance.timeOrigin are performance.now() readings, as in the SDK.
+      const now = Date.now();
+      const span: ApiSpan = provider.getTracer("lib").startSpan("op", {
+        kind: SpanKind.PRODUCER,
+        attributes: { a: 1 },
+        startTime: new Date(now),
+        links: [{
+          context: {
+            traceId: other.context.traceId,
+            spanId: other.context.spanId,
+            traceFlags: 1,
+          },
+          attributes: { why: "batch" },
+        }],
+      });
+      span.setAttributes({ b: "two" }).setAttribute("c", true);
+      span.addEvent("with attrs", { k: "v" }, [Math.floor(now / 1000), 500_000_000]);
+      span.addEvent("time only", now + 750);
+      const perf = performance.now();
+      span.addEvent("performance time", perf);
+      span.addLink({ context: { traceId: "0", spanId: "0", traceFlags: 0 } }); // invalid: dropped
+      span.recordException(new RangeError("too big"));
+      span.updateName("op renamed");
+      span.setStatus({ code: SpanStatusCode.ERROR, message: "failed" });
+      span.end(new Date(now + 1000));
+      assert.equal(span.isRecording(), false);
+      const [ours] = memory.spans;
+      assert.equal(ours.name, "op renamed");
+      assert.equal(ours.kind, "producer");
+      assert.deepEqual(ours.attributes, { a: 1, b: "two", c: true });
+      assert.equal(ours.startTime, now);
+      assert.equal(ours.endTime, now + 1000);
+      assert.deepEqual(ours.events.map((e) => e.name), [
+        "with attrs",
+        "time only",
+        "performance time",
+        "exception",
+      ]);
+      assert.equal(ours.events[0].time, Math.floor(now / 1000) * 1000 + 500);
+      assert.equal(ours.events[1].time, now + 750);
+      assert.equal(ours.events[2].time, performance.timeOrigin + perf);
+      assert.equal(ours.events[3].attributes["exception.type"], "RangeError");
+      assert.equal(ours.events[3].attributes["exception.message"], "too big");
+      assert.equal(ours.links[0].context.spanId, other.context.spanId);
+      assert.deepEqual(ours.links[0].attributes, { why: "batch" });
+      assert.equal(ours.droppedLinksCount, 1);
+      assert.deepEqual(ours.status, { code: "error", message: "failed" });
+    });
+  });
+
+  test("a span the sampler drops is a valid, non-recording API span that no processor sees", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({
+        processors: [memory],
+        sampler: new AlwaysOffSampler(),
+      });
+      const span = provider.getTracer("lib").startSpan("dropped");
+      assert.equal(span.isRecording(), false);
+      assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
+      assert.equal(span.spanContext().traceFlags & 1, 0);
+      span.end();
+      assert.equal(memory.spans.length, 0);
+    });
+  });
+
+  test("register() refuses, and says so, when another provider is already global", async () => {
+    await withCleanGlobals(() => {
+      trace.setGlobalTracerProvider(new BasicTracerProvider());
+      const warnings = captureWarnings(() => {
+        assert.equal(new TracerProvider().register(), false);
+        assert.equal(new TracerProvider().register(), false);
+      });
+      assert.equal(warnings.length, 1, "one warning, not one per call");
+      assert.match(warnings[0], /BasicTracerProvider/);
+      assert.match(warnings[0], /trace\.disable\(\)/);
+    });
+  });
+});
+
+function captureWarnings(fn: () => void): string[] {
+  const original = console.warn;
+  const seen: string[] = [];
+  console.warn = (...args: unknown[]) => void seen.push(args.join(" "));
+  try {
+    fn();
+  } finally {
+    console.warn = original;
+  }
+  return seen;
+}
+
+describe("addSpanProcessor: the seed's add_span_processor()", () => {
+  test("a span from the global API reaches a processor added with addSpanProcessor", async () => {
+    await withCleanGlobals(async () => {
+      const exporter = new InMemorySpanExporter();
+      assert.equal(addSpanProcessor(new SimpleSpanProcessor(exporter)), true);
+      const second = new InMemorySpanExporter();
+      assert.equal(addSpanProcessor(new BatchSpanProcessor(second)), true);
+      trace.getTracer("app").startActiveSpan("parent", (parent) => {
+        trace.getTracer("app").startSpan("child").end();
+        parent.end();
+      });
+      const global = trace.getTracerProvider() as ProxyTracerProvider;
+      await (global.getDelegate() as BasicTracerProvider).forceFlush();
+      for (const e of [exporter, second]) {
+        const [child, parent] = e.getFinishedSpans();
+        assert.deepEqual([child.name, parent.name], ["child", "parent"]);
+        assert.equal(child.parentSpanContext?.spanId, parent.spanContext().spanId);
+      }
+    });
+  });
+
+  test("SDK spans and this library's spans share parents once addSpanProcessor registered", async () => {
+    await withCleanGlobals(async () => {
+      const exporter = new InMemorySpanExporter();
+      addSpanProcessor(new SimpleSpanProcessor(exporter));
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      await tracer.span("ours", async (span) => {
+        await tick();
+        trace.getTracer("sdk").startActiveSpan("sdk span", (sdkSpan) => {
+          tracer.startSpan("ours inside").end();
+          sdkSpan.end();
+        });
+        const [sdkSpan] = exporter.getFinishedSpans();
+        assert.equal(sdkSpan.parentSpanContext?.spanId, span.context.spanId);
+        assert.equal(memory.spans[0].context.parentSpanId, sdkSpan.spanContext().spanId);
+      });
+    });
+  });
+
+  test("with this entry's TracerProvider global, OpenTelemetry processors join it", async () => {
+    await withCleanGlobals(() => {
+      const provider = new TracerProvider({ resource: { "service.name": "shop" } });
+      provider.register();
+      const seen: ReadableSpan[] = [];
+      const plain: OtelSpanProcessor = {
+        onStart: () => {},
+        onEnd: (span) => void seen.push(span),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      assert.equal(addSpanProcessor(plain), true);
+      trace.getTracer("app").startSpan("through ours").end();
+      assert.equal(seen[0].name, "through ours");
+      assert.equal(seen[0].resource.attributes["service.name"], "shop");
+    });
+  });
+
+  test("when another SDK owns the global provider it warns once and returns false", async () => {
+    await withCleanGlobals(() => {
+      trace.setGlobalTracerProvider(new BasicTracerProvider());
+      const processor = new SimpleSpanProcessor(new InMemorySpanExporter());
+      const warnings = captureWarnings(() => {
+        assert.equal(addSpanProcessor(processor), false);
+        assert.equal(addSpanProcessor(processor), false);
+      });
+      assert.equal(warnings.length, 1, "one warning, not one per call");
+      assert.match(warnings[0], /already the global one/);
+      assert.match(warnings[0], /spanProcessors/);
+    });
+  });
+
+  test("a processor without onEnd is a TypeError", () => {
+    assert.throws(() => addSpanProcessor({} as never), TypeError);
+  });
+});
+
+describe("Deno's built-in OpenTelemetry", () => {
+  test(
+    "with OTEL_DENO=true, addSpanProcessor and register() explain in one warning (Deno only: spawns deno)",
+    { skip: !isDeno },
+    () => {
+      const deno = (globalThis as unknown as {
+        Deno: {
+          execPath(): string;
+          Command: new (cmd: string, o: object) => {
+            outputSync(): { stdout: Uint8Array; code: number };
+          };
+        };
+      }).Deno;
+      const fixture = new URL("./otel_deno_fixture.ts", import.meta.url).pathname;
+      const out = new deno.Command(deno.execPath(), {
+        args: ["run", "-A", fixture],
+        env: { OTEL_DENO: "true" },
+        stdout: "piped",
+        stderr: "null",
+      }).outputSync();
+      assert.equal(out.code, 0);
+      const result = JSON.parse(new TextDecoder().decode(out.stdout));
+      assert.equal(result.added, false);
+      assert.equal(result.registered, false);
+      assert.equal(result.warnings.length, 1);
+      assert.match(result.warnings[0], /OTEL_DENO/);
+    },
+  );
+});
+
+describe("BridgeContextManager", () => {
+  test("with() given something that is not a context runs the function with none", () => {
+    const manager = new BridgeContextManager();
+    const tracer = new Tracer();
+    tracer.span("outer", () => {
+      const seen = manager.with(undefined as never, () => getCurrentSpan());
+      assert.equal(seen, undefined);
+    });
+  });
+
+  test("bind() carries a span made current on our side to a later callback on both sides", async () => {
+    await withCleanGlobals(async () => {
+      const manager = new BridgeContextManager();
+      context.setGlobalContextManager(manager);
+      const tracer = new Tracer();
+      let later: (() => [string | undefined, string | undefined]) | undefined;
+      tracer.span("ours", () => {
+        later = context.bind(context.active(), () => [
+          trace.getActiveSpan()?.spanContext().spanId,
+          getCurrentSpan()?.context.spanId,
+        ]);
+      });
+      await tick();
+      const [apiSeen, oursSeen] = later!();
+      assert.match(apiSeen ?? "", /^[0-9a-f]{16}$/);
+      assert.equal(apiSeen, oursSeen);
+      assert.equal(getCurrentSpan(), undefined);
+    });
+  });
+});

@@ -1,0 +1,432 @@
+// Out: this library's spans through real OpenTelemetry exporters.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type SpanExporter as OtelSpanExporter,
+} from "@opentelemetry/sdk-trace-base";
+import {
+  BatchSpanProcessor as OurBatchSpanProcessor,
+  InMemorySpanProcessor,
+  ManualTime,
+  type Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
+import {
+  BatchSpanProcessor,
+  fromOtelExporter,
+  SimpleSpanProcessor,
+  toOtelExporter,
+  toReadableSpan,
+} from "../otel.ts";
+
+const require = createRequire(import.meta.url);
+// deno-lint-ignore no-explicit-any
+const otlpRoot: any = require("otlp-transformer-0216/build/esm/generated/root.js");
+const ExportTraceServiceRequest =
+  otlpRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+
+interface Received {
+  contentType: string | undefined;
+  body: Uint8Array;
+}
+
+/** A loopback OTLP receiver: records each request and answers 200. */
+async function startReceiver(): Promise<
+  { url: string; requests: Received[]; close(): Promise<void> }
+> {
+  const requests: Received[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Uint8Array[] = [];
+    req.on("data", (c: Uint8Array) => chunks.push(c));
+    req.on("end", () => {
+      const contentType = req.headers["content-type"];
+      requests.push({ contentType, body: concat(chunks) });
+      const json = contentType?.includes("json");
+      res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+      res.end(json ? "{}" : "");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+// Both encodings normalised to one plain shape, so one set of checks serves.
+// deno-lint-ignore no-explicit-any
+type Any = any;
+function hex(id: Any): string | undefined {
+  if (id === undefined || id === null || id === "") return undefined;
+  if (typeof id === "string") return id;
+  return [...(id as Uint8Array)].map((b) => b.toString(16).padStart(2, "0")).join("") ||
+    undefined;
+}
+function value(v: Any): unknown {
+  if ("stringValue" in v) return v.stringValue;
+  if ("boolValue" in v) return v.boolValue;
+  if ("intValue" in v) return Number(v.intValue);
+  if ("doubleValue" in v) return Number(v.doubleValue);
+  if ("arrayValue" in v) return (v.arrayValue.values ?? []).map(value);
+  throw new Error(`unexpected value ${JSON.stringify(v)}`);
+}
+function attrs(list: Any[] | undefined): Record<string, unknown> {
+  return Object.fromEntries((list ?? []).map((kv) => [kv.key, value(kv.value)]));
+}
+function normalise(request: Any) {
+  return request.resourceSpans.map((rs: Any) => ({
+    resource: attrs(rs.resource?.attributes),
+    scopes: rs.scopeSpans.map((ss: Any) => ({
+      scope: { name: ss.scope?.name, version: ss.scope?.version || undefined },
+      spans: ss.spans.map((s: Any) => ({
+        traceId: hex(s.traceId),
+        spanId: hex(s.spanId),
+        parentSpanId: hex(s.parentSpanId),
+        traceState: s.traceState || undefined,
+        name: s.name,
+        kind: s.kind,
+        start: String(s.startTimeUnixNano),
+        end: String(s.endTimeUnixNano),
+        attributes: attrs(s.attributes),
+        droppedAttributesCount: s.droppedAttributesCount ?? 0,
+        events: (s.events ?? []).map((e: Any) => ({
+          name: e.name,
+          time: String(e.timeUnixNano),
+          attributes: attrs(e.attributes),
+          droppedAttributesCount: e.droppedAttributesCount ?? 0,
+        })),
+        droppedEventsCount: s.droppedEventsCount ?? 0,
+        links: (s.links ?? []).map((l: Any) => ({
+          traceId: hex(l.traceId),
+          spanId: hex(l.spanId),
+          traceState: l.traceState || undefined,
+          attributes: attrs(l.attributes),
+          droppedAttributesCount: l.droppedAttributesCount ?? 0,
+        })),
+        droppedLinksCount: s.droppedLinksCount ?? 0,
+        status: { code: s.status?.code ?? 0, message: s.status?.message || undefined },
+        flags: s.flags,
+      })),
+    })),
+  }));
+}
+function decodeJson(body: Uint8Array) {
+  return normalise(JSON.parse(new TextDecoder().decode(body)));
+}
+function decodeProto(body: Uint8Array) {
+  const message = ExportTraceServiceRequest.decode(body);
+  return normalise(ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number }));
+}
+
+const T0 = 1_700_000_000_000.25; // exactly representable, so nanos are exact
+const PARENT = new SpanContext({
+  traceId: "0af7651916cd43dd8448eb211c80319c",
+  spanId: "b7ad6b7169203331",
+  traceFlags: 1,
+  traceState: "vendor=abc,other=1",
+  isRemote: true,
+});
+const LINKED = new SpanContext({
+  traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+  spanId: "00f067aa0ba902b7",
+  traceState: "k=v",
+});
+
+/** One span with every field set, dropped counts included. */
+function makeSpans(): Span[] {
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({
+    name: "shop",
+    version: "1.2.3",
+    processors: [memory],
+    limits: { attributeCountLimit: 6, eventCountLimit: 1, linkCountLimit: 1 },
+  });
+  const span = tracer.startSpan("charge card", {
+    kind: "client",
+    parent: PARENT,
+    startTime: T0,
+    attributes: { "http.method": "POST", "retry.count": 2, ratio: 0.5, cached: true },
+  });
+  span.setAttribute("tags", ["a", "b"]);
+  span.setAttribute("codes", [200, 404]);
+  span.setAttribute("over.limit", 1); // 7th: dropped
+  span.addEvent("paid", { "payment.method": "card", amount: 12.5 }, T0 + 1.25);
+  span.addEvent("second event"); // over the event limit: dropped
+  span.addLink(LINKED, { "link.kind": "batch" });
+  span.addLink(PARENT); // over the link limit: dropped
+  span.setStatus("error", "card declined");
+  span.end(T0 + 2.5);
+  return memory.spans;
+}
+
+const RESOURCE = { "service.name": "shop", "deployment.environment": "test" };
+
+function checkEveryField(decoded: ReturnType<typeof normalise>, span: Span): void {
+  assert.equal(decoded.length, 1);
+  const [rs] = decoded;
+  assert.equal(rs.resource["service.name"], "shop");
+  assert.equal(rs.resource["deployment.environment"], "test");
+  assert.equal(rs.scopes.length, 1);
+  assert.deepEqual(rs.scopes[0].scope, { name: "shop", version: "1.2.3" });
+  assert.deepEqual(rs.scopes[0].spans, [{
+    traceId: PARENT.traceId,
+    spanId: span.context.spanId,
+    parentSpanId: PARENT.spanId,
+    traceState: "vendor=abc,other=1",
+    name: "charge card",
+    kind: 3, // SPAN_KIND_CLIENT
+    start: "1700000000000250000",
+    end: "1700000000002750000",
+    attributes: {
+      "http.method": "POST",
+      "retry.count": 2,
+      ratio: 0.5,
+      cached: true,
+      tags: ["a", "b"],
+      codes: [200, 404],
+    },
+    droppedAttributesCount: 1,
+    events: [{
+      name: "paid",
+      time: "1700000000001500000",
+      attributes: { "payment.method": "card", amount: 12.5 },
+      droppedAttributesCount: 0,
+    }],
+    droppedEventsCount: 1,
+    links: [{
+      traceId: LINKED.traceId,
+      spanId: LINKED.spanId,
+      traceState: "k=v",
+      attributes: { "link.kind": "batch" },
+      droppedAttributesCount: 0,
+    }],
+    droppedLinksCount: 1,
+    status: { code: 2, message: "card declined" },
+    flags: 0x101, // sampled, and "is_remote is known" (false) for the parent
+  }]);
+}
+
+describe("OTLP export through OpenTelemetry's own exporters", () => {
+  test("OTLP/HTTP JSON carries every field of this library's span to the receiver", async () => {
+    const receiver = await startReceiver();
+    const exporter = fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), {
+      resource: RESOURCE,
+    });
+    try {
+      const spans = makeSpans();
+      assert.deepEqual(await exporter.export(spans), { code: "success" });
+      assert.equal(receiver.requests.length, 1);
+      assert.match(receiver.requests[0].contentType ?? "", /application\/json/);
+      checkEveryField(decodeJson(receiver.requests[0].body), spans[0]);
+    } finally {
+      await exporter.shutdown?.();
+      await receiver.close();
+    }
+  });
+
+  test("OTLP/HTTP protobuf carries every field, decoded with the official schema", async () => {
+    const receiver = await startReceiver();
+    const exporter = fromOtelExporter(new OTLPProtoExporter({ url: receiver.url }), {
+      resource: RESOURCE,
+    });
+    try {
+      const spans = makeSpans();
+      assert.deepEqual(await exporter.export(spans), { code: "success" });
+      assert.equal(receiver.requests.length, 1);
+      assert.equal(receiver.requests[0].contentType, "application/x-protobuf");
+      checkEveryField(decodeProto(receiver.requests[0].body), spans[0]);
+    } finally {
+      await exporter.shutdown?.();
+      await receiver.close();
+    }
+  });
+
+  test("this entry's BatchSpanProcessor in a Tracer sends spans through OTLPTraceExporter", async () => {
+    const receiver = await startReceiver();
+    const processor = new BatchSpanProcessor(new OTLPProtoExporter({ url: receiver.url }), {
+      resource: RESOURCE,
+    });
+    try {
+      const tracer = new Tracer({ name: "shop", processors: [processor] });
+      await tracer.span("parent", async () => {
+        await Promise.resolve();
+        tracer.startSpan("child").end();
+      });
+      await processor.forceFlush();
+      const [rs] = decodeProto(receiver.requests[0].body);
+      const [child, parent] = rs.scopes[0].spans;
+      assert.deepEqual([child.name, parent.name], ["child", "parent"]);
+      assert.equal(child.parentSpanId, parent.spanId);
+      assert.equal(rs.resource["service.name"], "shop");
+    } finally {
+      await processor.shutdown();
+      await receiver.close();
+    }
+  });
+
+  test("this library's own BatchSpanProcessor exports through OTLPTraceExporter on its interval", async () => {
+    const receiver = await startReceiver();
+    const time = new ManualTime();
+    const processor = new OurBatchSpanProcessor(
+      fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), { resource: RESOURCE }),
+      { scheduler: time, clock: time, flushOnExit: false },
+    );
+    try {
+      const tracer = new Tracer({ name: "shop", processors: [processor], clock: time });
+      tracer.span("parent", () => tracer.startSpan("child").end());
+      assert.equal(receiver.requests.length, 0);
+      await time.tick(5000);
+      await processor.forceFlush();
+      assert.equal(receiver.requests.length, 1);
+      const [rs] = decodeJson(receiver.requests[0].body);
+      assert.deepEqual(rs.scopes[0].spans.map((s: { name: string }) => s.name), [
+        "child",
+        "parent",
+      ]);
+      assert.equal(rs.resource["service.name"], "shop");
+      assert.deepEqual(processor.stats(), {
+        ended: 2,
+        exported: 2,
+        dropped: 0,
+        failed: 0,
+        queued: 0,
+      });
+    } finally {
+      await processor.shutdown();
+      await receiver.close();
+    }
+  });
+
+  test("a failing OpenTelemetry exporter reports failure, not a throw", async () => {
+    const broken: OtelSpanExporter = {
+      export: (_spans, done) => done({ code: 1, error: new Error("backend down") }),
+      shutdown: () => Promise.resolve(),
+    };
+    const result = await fromOtelExporter(broken).export(makeSpans());
+    assert.equal(result.code, "failure");
+    assert.match(result.error?.message ?? "", /backend down/);
+    const throwing: OtelSpanExporter = {
+      export: () => {
+        throw new Error("sync throw");
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    assert.equal((await fromOtelExporter(throwing).export(makeSpans())).code, "failure");
+  });
+
+  test("an aborted signal resolves the export as failed", async () => {
+    const hanging: OtelSpanExporter = { export: () => {}, shutdown: () => Promise.resolve() };
+    const controller = new AbortController();
+    const pending = fromOtelExporter(hanging).export(makeSpans(), controller.signal);
+    controller.abort(new Error("export timeout"));
+    const result = await pending;
+    assert.equal(result.code, "failure");
+    assert.match(result.error?.message ?? "", /export timeout/);
+  });
+});
+
+describe("toReadableSpan", () => {
+  test("converts epoch milliseconds to HrTime exactly, carrying into the next second", () => {
+    const span = new Tracer().startSpan("t", { startTime: 1_700_000_000_999.5 });
+    span.end(1_700_000_001_000.25);
+    const readable = toReadableSpan(span);
+    assert.deepEqual(readable.startTime, [1_700_000_000, 999_500_000]);
+    assert.deepEqual(readable.endTime, [1_700_000_001, 250_000]);
+    assert.deepEqual(readable.duration, [0, 750_000]);
+    assert.equal(readable.ended, true);
+    assert.equal(readable.parentSpanContext, undefined);
+  });
+
+  test("uses the OpenTelemetry default resource when none is given", () => {
+    const readable = toReadableSpan(new Tracer().startSpan("t").end());
+    assert.match(String(readable.resource.attributes["service.name"]), /^unknown_service/);
+  });
+});
+
+describe("this library's exporters behind OpenTelemetry's processors", () => {
+  test("an SDK span reaches this library's exporter with its parent, events and drops", async () => {
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+      spanLimits: { attributeCountLimit: 1 },
+    });
+    const tracer = provider.getTracer("sdk-lib", "0.1.0");
+    const parent = tracer.startSpan("parent");
+    const { trace, context } = await import("@opentelemetry/api");
+    const child = tracer.startSpan("child", {}, trace.setSpan(context.active(), parent));
+    child.setAttribute("a", 1).setAttribute("b", 2);
+    child.addEvent("e", { k: "v" }).setStatus({ code: 1 }).end();
+    parent.end();
+    await provider.forceFlush();
+    const [c, p] = got;
+    assert.equal(c.name, "child");
+    assert.equal(c.context.parentSpanId, p.context.spanId);
+    assert.equal(c.context.traceId, p.context.traceId);
+    assert.deepEqual(c.attributes, { a: 1 });
+    assert.equal(c.droppedAttributesCount, 1);
+    assert.deepEqual(c.events.map((e) => [e.name, e.attributes]), [["e", { k: "v" }]]);
+    assert.deepEqual(c.status, { code: "ok" });
+    assert.deepEqual(c.instrumentationScope, { name: "sdk-lib", version: "0.1.0" });
+    assert.ok(c.durationMs! >= 0);
+    await provider.shutdown();
+  });
+
+  test("a span of this library passes through toOtelExporter as the same object", async () => {
+    const got: Span[] = [];
+    const exporter = toOtelExporter({ export: (spans) => void got.push(...spans) });
+    const span = new Tracer().startSpan("same").end();
+    await new Promise((resolve) => exporter.export([toReadableSpan(span)], resolve));
+    assert.equal(got[0], span);
+  });
+
+  test("an OpenTelemetry exporter wrapped by fromOtelExporter is unwrapped, not double-wrapped", () => {
+    const otel = new InMemorySpanExporter();
+    assert.equal(toOtelExporter(fromOtelExporter(otel)), otel);
+  });
+
+  test("processors accept OpenTelemetry exporters and this library's exporters alike", async () => {
+    const otel = new InMemorySpanExporter();
+    let ours = 0;
+    const a = new SimpleSpanProcessor(otel);
+    const b = new SimpleSpanProcessor({
+      export: (spans: readonly Span[]) => void (ours += spans.length),
+    });
+    const tracer = new Tracer({ processors: [a, b] });
+    tracer.startSpan("x").end();
+    await Promise.all([a.forceFlush(), b.forceFlush()]);
+    assert.equal(otel.getFinishedSpans().length, 1);
+    assert.equal(ours, 1);
+  });
+
+  test("spans the sampler records but does not sample are not exported", async () => {
+    const otel = new InMemorySpanExporter();
+    const processor = new SimpleSpanProcessor(otel);
+    const tracer = new Tracer({
+      processors: [processor],
+      sampler: { shouldSample: () => ({ decision: "record" }) },
+    });
+    tracer.startSpan("recorded only").end();
+    await processor.forceFlush();
+    assert.equal(otel.getFinishedSpans().length, 0);
+  });
+});
