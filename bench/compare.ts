@@ -1,0 +1,141 @@
+/**
+ * Batch-flush throughput, side by side, on whichever runtime runs this file:
+ * `deno run -A bench/compare.ts`, `bun bench/compare.ts`, or on Node
+ * `npm run bench:node` (compiles this file with tsc first). The same
+ * workloads as `batch_flush_bench.ts`, run interleaved in rounds in one
+ * process; prints a markdown table of median ns per span and the ratios the
+ * issue sets targets for.
+ *
+ * @module
+ */
+
+import {
+  allWorkloads,
+  type Workload,
+  type WorkloadKey,
+  YIELD_EVERY,
+  yieldToEventLoop,
+} from "../tests/fixtures/batch_flush_workloads.ts";
+
+/**
+ * Spans per run: divisible by 3 (nested trees) and 64 (the yield interval),
+ * and long enough that the garbage the previous workload left behind is a
+ * small part of a run (at 19,200 the floor on Deno doubled after the SDK).
+ */
+const SPANS = 96_000;
+const WARMUP_ROUNDS = 2;
+const ROUNDS = 11;
+
+interface RuntimeGlobals {
+  Deno?: { version: { deno: string; v8: string } };
+  Bun?: { version: string };
+  process?: {
+    versions: { node: string; v8: string };
+    getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined;
+  };
+  navigator?: { hardwareConcurrency?: number };
+}
+
+function cores(): number | string {
+  const g = globalThis as RuntimeGlobals;
+  // Node 20 has no navigator; node:os answers on every runtime that has it.
+  return g.navigator?.hardwareConcurrency ??
+    g.process?.getBuiltinModule?.("node:os")?.availableParallelism?.() ?? "?";
+}
+
+function runtime(): string {
+  const g = globalThis as RuntimeGlobals;
+  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
+  if (g.Bun !== undefined) return `Bun ${g.Bun.version} (JavaScriptCore)`;
+  if (g.process !== undefined) {
+    return `Node ${g.process.versions.node} (V8 ${g.process.versions.v8})`;
+  }
+  return "unknown runtime";
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function measure(workload: Workload): Promise<number> {
+  const start = performance.now();
+  await workload.run(SPANS);
+  return ((performance.now() - start) * 1e6) / SPANS;
+}
+
+// What every row pays besides its spans: the loop and its yields.
+async function harness(): Promise<number> {
+  const start = performance.now();
+  for (let i = 1; i <= SPANS; i++) {
+    if (i % YIELD_EVERY === 0) await yieldToEventLoop();
+  }
+  return ((performance.now() - start) * 1e6) / SPANS;
+}
+
+const workloads = allWorkloads();
+const harnessSamples: number[] = [];
+const samples = new Map<WorkloadKey, number[]>(workloads.map((w) => [w.key, []]));
+
+for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+  // Rotate the order each round so no workload always runs after the same one.
+  for (let i = 0; i < workloads.length; i++) {
+    const workload = workloads[(i + round) % workloads.length];
+    const nsPerSpan = await measure(workload);
+    if (round >= WARMUP_ROUNDS) samples.get(workload.key)!.push(nsPerSpan);
+  }
+  const loopOnly = await harness();
+  if (round >= WARMUP_ROUNDS) harnessSamples.push(loopOnly);
+}
+
+const ns = (key: WorkloadKey): number => median(samples.get(key)!);
+const fmt = (value: number, digits = 0): string =>
+  value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+const lines: string[] = [];
+lines.push(
+  `${runtime()}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
+    `${cores()} cores; ${ROUNDS} interleaved rounds of ${fmt(SPANS)} spans each`,
+  "",
+  "| workload | median ns/span | min ns/span | spans/s (median) |",
+  "|---|---:|---:|---:|",
+);
+for (const workload of workloads) {
+  const values = samples.get(workload.key)!;
+  lines.push(
+    `| ${workload.label} | ${fmt(ns(workload.key))} | ${fmt(Math.min(...values))} | ${
+      fmt(1e9 / ns(workload.key))
+    } |`,
+  );
+}
+// A ratio is taken within each round, between runs a few milliseconds apart,
+// then the median over rounds: on a shared machine the load changes between
+// rounds far more than within one.
+const ratio = (slow: WorkloadKey, fast: WorkloadKey): number => {
+  const a = samples.get(slow)!;
+  const b = samples.get(fast)!;
+  return median(a.map((value, i) => value / b[i]));
+};
+lines.push(
+  "",
+  `Every row includes the loop and its yield to the event loop every ${YIELD_EVERY} spans: ` +
+    `${fmt(median(harnessSamples))} ns per span alone.`,
+);
+const vsSdk = ratio("otel", "ours");
+const vsFloor = ratio("ours", "floor");
+const nestedVsSdk = ratio("otelNested", "oursNested");
+const verdict = (ok: boolean): string => (ok ? "met" : "missed");
+lines.push(
+  "",
+  "| ratio (median of per-round ratios) | value | target |",
+  "|---|---:|---|",
+  `| ours vs SDK: throughput (SDK ns / ours ns) | ${fmt(vsSdk, 2)}x | ≥ 5x: ${
+    verdict(vsSdk >= 5)
+  } |`,
+  `| ours vs floor: cost (ours ns / floor ns) | ${fmt(vsFloor, 2)}x | ≤ 2x: ${
+    verdict(vsFloor <= 2)
+  } |`,
+  `| nested 3 deep, ours vs SDK: throughput | ${fmt(nestedVsSdk, 2)}x | |`,
+);
+console.log(lines.join("\n") + "\n");

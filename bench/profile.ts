@@ -1,0 +1,25 @@
+/**
+ * Runs one batch-flush workload long enough to profile it, on any runtime:
+ * `deno run -A --cpu-prof --cpu-prof-dir=.tmp/prof bench/profile.ts ours`,
+ * `bun --cpu-prof --cpu-prof-dir=.tmp/prof bench/profile.ts ours`, or on Node
+ * (after `npm run bench:node` compiled it)
+ * `node --cpu-prof --cpu-prof-dir=.tmp/prof .tmp/bench-node/bench/profile.js ours`.
+ * Then summarise with `bench/cpuprofile_summary.ts`.
+ *
+ * @module
+ */
+
+import { allWorkloads } from "../tests/fixtures/batch_flush_workloads.ts";
+
+const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
+const key = args[0] ?? "ours";
+const spans = Number(args[1] ?? 2_000_000);
+const workload = allWorkloads().find((w) => w.key === key);
+if (workload === undefined) throw new TypeError(`Cannot profile: no workload named ${key}`);
+const chunk = 19_200;
+const start = performance.now();
+for (let sent = 0; sent < spans; sent += chunk) await workload.run(chunk);
+const ms = performance.now() - start;
+console.log(
+  `${key}: ${workload.exported} spans, ${((ms * 1e6) / workload.exported).toFixed(0)} ns/span`,
+);

@@ -1,0 +1,71 @@
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { Span } from "../mod.ts";
+import {
+  allWorkloads,
+  check,
+  otel,
+  otelNested,
+  ours,
+  oursNested,
+  releaseOtelContext,
+} from "./fixtures/batch_flush_workloads.ts";
+
+// Divisible by 3 (the nested workloads build trees of three) and spans more
+// than one yield interval and more than one batch.
+const N = 384;
+
+describe("batch-flush benchmark workloads", () => {
+  after(() => releaseOtelContext());
+
+  for (const workload of allWorkloads()) {
+    test(`${workload.key} delivers exactly n spans to its counting exporter, run after run`, async () => {
+      await workload.run(N);
+      assert.equal(workload.exported, N);
+      await workload.run(N);
+      assert.equal(workload.exported, 2 * N);
+    });
+  }
+
+  test("check() throws when an exporter received fewer or more spans than were sent", () => {
+    assert.throws(() => check("ours", 10, 9), /exported 9 of 10 spans/);
+    assert.throws(() => check("ours", 10, 11), /exported 11 of 10 spans/);
+    check("ours", 10, 10);
+  });
+
+  test("the flat workloads export the same span on both libraries: two attributes, one event, ended", async () => {
+    const mine: Span[] = [];
+    const theirs: ReadableSpan[] = [];
+    await ours(mine as unknown[]).run(3);
+    await otel(theirs as unknown[]).run(3);
+    assert.equal(mine.length, 3);
+    assert.equal(theirs.length, 3);
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(mine[i].attributes, theirs[i].attributes);
+      assert.equal(Object.keys(mine[i].attributes).length, 2);
+      assert.deepEqual(mine[i].events.map((e) => e.name), theirs[i].events.map((e) => e.name));
+      assert.equal(mine[i].events.length, 1);
+      assert.equal(mine[i].ended, true);
+      assert.equal(theirs[i].ended, true);
+      assert.equal(mine[i].context.parentSpanId, undefined);
+      assert.equal(theirs[i].parentSpanContext, undefined);
+    }
+  });
+
+  test("the nested workloads really nest: inner is the child of middle, middle of outer, on both libraries", async () => {
+    const mine: Span[] = [];
+    const theirs: ReadableSpan[] = [];
+    await oursNested(mine as unknown[]).run(3);
+    await otelNested(theirs as unknown[]).run(3);
+    const mineBy = new Map(mine.map((s) => [s.name, s.context]));
+    assert.equal(mineBy.get("inner")?.parentSpanId, mineBy.get("middle")?.spanId);
+    assert.equal(mineBy.get("middle")?.parentSpanId, mineBy.get("outer")?.spanId);
+    assert.equal(mineBy.get("outer")?.parentSpanId, undefined);
+    const theirsBy = new Map(theirs.map((s) => [s.name, s]));
+    const id = (name: string) => theirsBy.get(name)?.spanContext().spanId;
+    assert.equal(theirsBy.get("inner")?.parentSpanContext?.spanId, id("middle"));
+    assert.equal(theirsBy.get("middle")?.parentSpanContext?.spanId, id("outer"));
+    assert.equal(theirsBy.get("outer")?.parentSpanContext, undefined);
+  });
+});
