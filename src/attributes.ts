@@ -198,7 +198,7 @@ export function setOwnAttribute(
  */
 export class AttributeBag {
   /** The stored attributes. */
-  readonly values: Attributes = {};
+  values: Attributes = {};
   /** How many attributes were refused: over the limit, or invalid. */
   dropped = 0;
   // An upper bound on the distinct keys stored: every store adds one, a
@@ -271,10 +271,39 @@ export class AttributeBag {
       if (record !== undefined) this.dropped++;
       return;
     }
+    if (this.#stores === 0 && this.#copyWhole(record as Record<string, unknown>)) return;
     for (const key in record) {
       if (Object.hasOwn(record, key)) {
         this.set(key, (record as Record<string, unknown>)[key]);
       }
     }
+  }
+
+  // The common case, attributes given at start to an empty bag: copy the
+  // record in one go and check only the values. A spread defines own data
+  // properties, so `__proto__` stays an ordinary key. Anything unusual (a
+  // value to drop or truncate, an empty key, too many keys) falls back to
+  // storing one by one.
+  #copyWhole(record: Record<string, unknown>): boolean {
+    const copy = { ...record };
+    const keys = Object.keys(copy);
+    if (keys.length > this.#countLimit) return false;
+    for (let i = 0; i < keys.length; i++) {
+      const value = copy[keys[i]];
+      switch (typeof value) {
+        case "number":
+        case "boolean":
+          continue;
+        case "string":
+          if (value.length <= this.#lengthLimit) continue;
+          return false;
+        default:
+          return false;
+      }
+    }
+    if (keys.includes("")) return false;
+    this.values = copy as Attributes;
+    this.#stores = keys.length;
+    return true;
   }
 }

@@ -67,6 +67,26 @@ describe("attribute values", () => {
     assert.equal(JSON.parse(JSON.stringify(span)).attributes.constructor, "c");
   });
 
+  test("attributes given all at once to an empty span keep __proto__ as an ordinary key too", () => {
+    const record = JSON.parse('{"__proto__": "x", "a": 1}');
+    const span = new Tracer().startSpan("a", { attributes: record });
+    const attrs = span.attributes as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(attrs), Object.prototype);
+    assert.deepEqual(Object.keys(attrs), ["__proto__", "a"]);
+    record.a = 2;
+    assert.equal(attrs.a, 1, "the span holds a copy, not the caller's record");
+  });
+
+  test("attributes given all at once are checked like single ones", () => {
+    const span = new Span("a").setAttributes({ ok: 1, "": 2, bad: {}, arr: [1, 2] });
+    assert.deepEqual(span.attributes, { ok: 1, arr: [1, 2] });
+    assert.equal(span.droppedAttributesCount, 2);
+    const limited = new Tracer({ limits: { attributeCountLimit: 2 } })
+      .startSpan("b", { attributes: { a: 1, b: 2, c: 3 } });
+    assert.equal(Object.keys(limited.attributes).length, 2);
+    assert.equal(limited.droppedAttributesCount, 1);
+  });
+
   test("arrays are copied, so the caller changing its array later does not change the span", () => {
     const tags = ["a"];
     const span = new Span("a").setAttribute("tags", tags);
