@@ -13,20 +13,25 @@ import type { Scheduler } from "./scheduler.ts";
  * @param work The work; it should stop when the signal aborts.
  * @param ms The deadline in milliseconds.
  * @param scheduler Where the deadline's timer runs.
+ * @param needsSignal Whether `work` takes the signal; without one it is only
+ *   timed out, not aborted.
  * @returns What `work` returned, or a promise bounded by the deadline.
  */
 export function withDeadline<T>(
-  work: (signal: AbortSignal) => T | PromiseLike<T>,
+  work: (signal: AbortSignal | undefined) => T | PromiseLike<T>,
   ms: number,
   scheduler: Scheduler,
+  needsSignal = true,
 ): T | Promise<T> {
-  const controller = new AbortController();
-  const result = work(controller.signal);
+  // An AbortController costs about 1.7 µs on Node 20: work that cannot take
+  // a signal (an exporter declared with one parameter) goes without.
+  const controller = needsSignal ? new AbortController() : undefined;
+  const result = work(controller?.signal);
   if (!isThenable(result)) return result;
   return new Promise<T>((resolve, reject) => {
     const timer = scheduler.setTimeout(() => {
       const reason = new DOMException(`timed out after ${ms} ms`, "TimeoutError");
-      controller.abort(reason);
+      controller?.abort(reason);
       reject(reason);
     }, ms);
     result.then(

@@ -29,7 +29,13 @@ export function callExport(
 ): number | Promise<number> {
   let result: ExportResult | void | Promise<ExportResult | void>;
   try {
-    result = withDeadline((signal) => exporter.export(spans, signal), timeoutMs, scheduler);
+    // An export declared with one parameter cannot use a signal.
+    result = withDeadline(
+      (signal) => exporter.export(spans, signal),
+      timeoutMs,
+      scheduler,
+      exporter.export.length !== 1,
+    );
   } catch (error) {
     return failed(error, spans.length);
   }
@@ -60,7 +66,7 @@ export async function callExporterHook(
 ): Promise<void> {
   if (typeof exporter[method] !== "function") return;
   try {
-    await withDeadline(() => exporter[method]!(), timeoutMs, scheduler);
+    await withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false);
   } catch (error) {
     warnOnce(
       `exporter-${method}`,

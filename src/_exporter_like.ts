@@ -19,12 +19,10 @@ import type { Span } from "./span.ts";
 export function toSpanExporter(exporter: SpanExporterLike, who: string): SpanExporter {
   if (typeof exporter === "function") {
     const fn = exporter;
-    return {
-      export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult> | ExportResult {
-        const result = fn(spans, signal);
-        return isThenable(result) ? Promise.resolve(result).then(success) : SUCCESS;
-      },
-    };
+    // Keep the function's arity, so a callback that takes no signal gets none.
+    return fn.length === 1
+      ? { export: (spans: readonly Span[]) => settle(fn(spans)) }
+      : { export: (spans: readonly Span[], signal?: AbortSignal) => settle(fn(spans, signal)) };
   }
   if (typeof (exporter as SpanExporter | null)?.export !== "function") {
     throw new TypeError(
@@ -37,6 +35,10 @@ export function toSpanExporter(exporter: SpanExporterLike, who: string): SpanExp
 }
 
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });
+
+function settle(result: void | Promise<void>): Promise<ExportResult> | ExportResult {
+  return isThenable(result) ? Promise.resolve(result).then(success) : SUCCESS;
+}
 
 function success(): ExportResult {
   return SUCCESS;

@@ -289,6 +289,23 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
   });
 
+  test("an exporter declared without a signal parameter hangs, and is still failed at the deadline", async () => {
+    let calls = 0;
+    let signalGiven: unknown = "not called";
+    const { batch, time } = manual(function (_spans: readonly Span[]) {
+      calls++;
+      signalGiven = arguments[1];
+      return calls === 1 ? new Promise<void>(() => {}) : undefined;
+    }, { maxBatchSize: 1, exportTimeoutMs: 100 });
+    endMany(batch, 2);
+    await time.tick(99);
+    assert.equal(calls, 1);
+    await captureWarnings(() => time.tick(1));
+    assert.equal(signalGiven, undefined, "a one-parameter exporter is not handed a signal");
+    assert.equal(calls, 2);
+    assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+  });
+
   test("a late answer from an aborted export does not count twice", async () => {
     const late = deferred<ExportResult>();
     const { batch, time } = manual({ export: () => late.promise }, { exportTimeoutMs: 10 });
