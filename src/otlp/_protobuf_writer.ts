@@ -1,0 +1,218 @@
+// Internal: a minimal protobuf wire-format writer, tuned for OTLP export.
+//
+// One growable buffer, written in a single pass. A length-delimited field
+// reserves one byte for its length and, on close, shifts its body right in
+// the rare case the length needs more (most KeyValues, events and links are
+// under 128 bytes). The fields are public for speed: this class never leaves
+// the encoder.
+
+const TWO_32 = 4294967296;
+const INITIAL_SIZE = 64 * 1024;
+// A writer that grew past this for one huge batch gives the memory back.
+const KEEP_AT_MOST = 1024 * 1024;
+
+const textEncoder = new TextEncoder();
+
+/** Bytes a varint of the unsigned 32-bit `v` takes. */
+function varint32Size(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** Writes protobuf fields into one growing buffer. */
+export class ProtobufWriter {
+  /** The buffer; only `[0, pos)` is meaningful. */
+  buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
+  /** The next write position. */
+  pos = 0;
+  #view: DataView = new DataView(this.buf.buffer);
+
+  /** Starts over, keeping the buffer unless it grew very large. */
+  reset(): void {
+    if (this.buf.length > KEEP_AT_MOST) this.#replace(new Uint8Array(INITIAL_SIZE));
+    this.pos = 0;
+  }
+
+  /** Copies out what was written. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const needed = this.pos + n;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.#replace(next);
+  }
+
+  #replace(buf: Uint8Array): void {
+    this.buf = buf;
+    this.#view = new DataView(buf.buffer);
+  }
+
+  /** Writes a tag (or any value) under 128 as one byte. */
+  byte(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  /** Writes an unsigned varint of up to 2^53. */
+  varint(v: number): void {
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (v < TWO_32) {
+      while (v > 0x7f) {
+        buf[pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    } else {
+      while (v > 0x7f) {
+        buf[pos++] = (v % 128) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      buf[pos++] = v;
+    }
+    this.pos = pos;
+  }
+
+  /** Writes a signed int64 varint from a safe integer (negatives take 10 bytes). */
+  int64(v: number): void {
+    if (v >= 0) {
+      this.varint(v);
+      return;
+    }
+    const abs = -v;
+    let lo = abs >>> 0;
+    let hi = Math.floor(abs / TWO_32) >>> 0;
+    lo = (~lo + 1) >>> 0;
+    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (hi !== 0 || lo > 0x7f) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    buf[pos++] = lo;
+    this.pos = pos;
+  }
+
+  /** Writes a little-endian fixed32. */
+  fixed32(v: number): void {
+    this.ensure(4);
+    this.#view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+  }
+
+  /** Writes a little-endian fixed64 from its two 32-bit halves. */
+  fixed64(lo: number, hi: number): void {
+    this.ensure(8);
+    const view = this.#view;
+    view.setUint32(this.pos, lo >>> 0, true);
+    view.setUint32(this.pos + 4, hi >>> 0, true);
+    this.pos += 8;
+  }
+
+  /** Writes a little-endian IEEE 754 double. */
+  double(v: number): void {
+    this.ensure(8);
+    this.#view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  /** Writes a length-prefixed UTF-8 string. */
+  string(s: string): void {
+    const n = s.length;
+    // Room for the worst case: three UTF-8 bytes per UTF-16 unit.
+    const max = n * 3;
+    const prefix = varint32Size(max);
+    this.ensure(prefix + max);
+    const buf = this.buf;
+    const start = this.pos;
+    const body = start + prefix;
+    let written = 0;
+    if (n < 64) {
+      let p = body;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          p = -1;
+          break;
+        }
+        buf[p++] = c;
+      }
+      written = p < 0 ? textEncoder.encodeInto(s, buf.subarray(body)).written : n;
+    } else {
+      written = textEncoder.encodeInto(s, buf.subarray(body)).written;
+    }
+    const size = varint32Size(written);
+    if (size !== prefix) buf.copyWithin(start + size, body, body + written);
+    this.pos = start;
+    this.#lengthAt(written);
+    this.pos = start + size + written;
+  }
+
+  /** Writes a length-prefixed byte string from lowercase or uppercase hex. */
+  hexBytes(hex: string): void {
+    const n = hex.length >>> 1;
+    this.ensure(n + 5);
+    this.varint(n);
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < hex.length; i += 2) {
+      buf[pos++] = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));
+    }
+    this.pos = pos;
+  }
+
+  /** Writes raw bytes as they are (an already encoded submessage). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** Opens a length-delimited field body; pass the result to {@linkcode ldelim}. */
+  fork(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /** Closes the body opened at `start`, writing its length in front. */
+  ldelim(start: number): void {
+    const length = this.pos - start - 1;
+    if (length < 0x80) {
+      this.buf[start] = length;
+      return;
+    }
+    const size = varint32Size(length);
+    this.ensure(size - 1);
+    this.buf.copyWithin(start + size, start + 1, this.pos);
+    const end = this.pos + size - 1;
+    this.pos = start;
+    this.#lengthAt(length);
+    this.pos = end;
+  }
+
+  #lengthAt(v: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    while (v > 0x7f) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    this.pos = pos;
+  }
+}
+
+function hexValue(c: number): number {
+  // '0'-'9' → 0-9, 'a'-'f' and 'A'-'F' → 10-15.
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
+}
