@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { BatchSpanProcessor, ManualTime, Span, Tracer } from "../mod.ts";
+import { BatchSpanProcessor, ManualTime, type Span, Tracer } from "../mod.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions, Resource } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
 import {
