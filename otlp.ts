@@ -44,3 +44,8 @@ export {
 } from "./src/otlp/otlp_http_exporter.ts";
 export { type OtlpCompression, type OtlpProtocol } from "./src/otlp/protocol.ts";
 export { Resource, type ResourceOptions, SDK_NAME } from "./src/otlp/resource.ts";
+export {
+  setupTracing,
+  type SetupTracingOptions,
+  type TracingSetup,
+} from "./src/otlp/setup_tracing.ts";

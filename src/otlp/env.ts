@@ -136,13 +136,15 @@ function clean(value: unknown): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-function malformed(name: string, value: string, expected: string, fallback: string): void {
-  warnOnce(
-    `env:${name}=${value}`,
-    `ignoring ${name}=${
-      JSON.stringify(value)
-    }: expected ${expected}; using the default (${fallback})`,
-  );
+function malformed(
+  name: string,
+  value: string,
+  expected: string,
+  fallback: string,
+  instead = `using the default (${fallback})`,
+): void {
+  const shown = JSON.stringify(value);
+  warnOnce(`env:${name}=${value}`, `ignoring ${name}=${shown}: expected ${expected}; ${instead}`);
 }
 
 function keyValues(
@@ -153,7 +155,7 @@ function keyValues(
   if (value === undefined) return undefined;
   const parsed = parseKeyValueList(value);
   if (parsed.malformed) {
-    malformed(name, value, "comma-separated key=value pairs", "malformed entries skipped");
+    malformed(name, value, "comma-separated key=value pairs", "", "skipping the bad entries");
   }
   return parsed.entries;
 }
