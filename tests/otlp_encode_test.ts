@@ -13,6 +13,11 @@ import {
   toReadableSpans,
 } from "./_otlp_fixtures.ts";
 
+/** The OTLP/JSON encoding as text. */
+function jsonText(spans: Span[], options: { resource: Resource }): string {
+  return new TextDecoder().decode(encodeOtlpJson(spans, options));
+}
+
 const resource = new Resource({
   "service.name": "checkout",
   "service.version": "2.0.0",
@@ -170,14 +175,14 @@ describe("OTLP protobuf encoding", () => {
 describe("OTLP JSON encoding", () => {
   test("passes the official schema's verify and maps to the same request as protobuf", () => {
     const spans = richSpans();
-    const { error, value } = decodeOtlpJson(encodeOtlpJson(spans, { resource }));
+    const { error, value } = decodeOtlpJson(jsonText(spans, { resource }));
     assert.equal(error, null);
     assert.deepEqual(value, decodeProtobuf(encodeOtlpProtobuf(spans, { resource })));
   });
 
   test("uses hex ids, integer enums and decimal-string int64s as the OTLP JSON mapping says", () => {
     const spans = richSpans();
-    const json = JSON.parse(encodeOtlpJson(spans, { resource }));
+    const json = JSON.parse(jsonText(spans, { resource }));
     const server = json.resourceSpans[0].scopeSpans[0].spans[2];
     const source = serverSpan(spans);
     assert.equal(server.traceId, source.context.traceId);
@@ -200,7 +205,7 @@ describe("OTLP JSON encoding", () => {
     const theirs = new TextDecoder().decode(
       JsonTraceSerializer.serializeRequest(toReadableSpans(spans, resource, new Set([server])))!,
     );
-    const a = decodeOtlpJson(encodeOtlpJson(spans, { resource }));
+    const a = decodeOtlpJson(jsonText(spans, { resource }));
     const b = decodeOtlpJson(theirs);
     assert.equal(b.error, null);
     assert.deepEqual(a.value, b.value);
@@ -211,7 +216,7 @@ describe("OTLP JSON encoding", () => {
       inf: -Infinity,
       nan: NaN,
     }).start(T0).end(T0);
-    const json = JSON.parse(encodeOtlpJson([span], { resource }));
+    const json = JSON.parse(jsonText([span], { resource }));
     const out = json.resourceSpans[0].scopeSpans[0].spans[0];
     assert.equal(out.name, 'quote " back \\ nl \n tab \t');
     assert.deepEqual(out.attributes.map((kv: { value: unknown }) => kv.value), [
@@ -221,7 +226,7 @@ describe("OTLP JSON encoding", () => {
   });
 
   test("encodes an empty batch as an empty request", () => {
-    assert.deepEqual(JSON.parse(encodeOtlpJson([], { resource })), { resourceSpans: [] });
+    assert.deepEqual(JSON.parse(jsonText([], { resource })), { resourceSpans: [] });
   });
 });
 
@@ -246,7 +251,7 @@ describe("OTLP unix nanoseconds", () => {
       spans.push(new Span(String(i)).start(ms).end(ms + random() * 1000));
     }
     const proto = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
-    const json = JSON.parse(encodeOtlpJson(spans, { resource }));
+    const json = JSON.parse(jsonText(spans, { resource }));
     const protoSpans = proto.resourceSpans[0].scopeSpans[0].spans;
     const jsonSpans = json.resourceSpans[0].scopeSpans[0].spans;
     spans.forEach((span, i) => {

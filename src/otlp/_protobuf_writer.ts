@@ -1,15 +1,14 @@
 // Internal: a minimal protobuf wire-format writer, tuned for OTLP export.
 //
-// One growable buffer, written in a single pass. A length-delimited field
+// Written in a single pass. A length-delimited field
 // reserves one byte for its length and, on close, shifts its body right in
 // the rare case the length needs more (most KeyValues, events and links are
 // under 128 bytes). The fields are public for speed: this class never leaves
 // the encoder.
 
+import { ByteBuffer } from "./_byte_buffer.ts";
+
 const TWO_32 = 4294967296;
-const INITIAL_SIZE = 64 * 1024;
-// A writer that grew past this for one huge batch gives the memory back.
-const KEEP_AT_MOST = 1024 * 1024;
 
 const textEncoder = new TextEncoder();
 
@@ -19,40 +18,7 @@ function varint32Size(v: number): number {
 }
 
 /** Writes protobuf fields into one growing buffer. */
-export class ProtobufWriter {
-  /** The buffer; only `[0, pos)` is meaningful. */
-  buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
-  /** The next write position. */
-  pos = 0;
-  #view: DataView = new DataView(this.buf.buffer);
-
-  /** Starts over, keeping the buffer unless it grew very large. */
-  reset(): void {
-    if (this.buf.length > KEEP_AT_MOST) this.#replace(new Uint8Array(INITIAL_SIZE));
-    this.pos = 0;
-  }
-
-  /** Copies out what was written. */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
-
-  /** Makes room for `n` more bytes. */
-  ensure(n: number): void {
-    const needed = this.pos + n;
-    if (needed <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < needed) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.#replace(next);
-  }
-
-  #replace(buf: Uint8Array): void {
-    this.buf = buf;
-    this.#view = new DataView(buf.buffer);
-  }
-
+export class ProtobufWriter extends ByteBuffer {
   /** Writes a tag (or any value) under 128 as one byte. */
   byte(v: number): void {
     this.ensure(1);
@@ -106,14 +72,14 @@ export class ProtobufWriter {
   /** Writes a little-endian fixed32. */
   fixed32(v: number): void {
     this.ensure(4);
-    this.#view.setUint32(this.pos, v >>> 0, true);
+    this.view.setUint32(this.pos, v >>> 0, true);
     this.pos += 4;
   }
 
   /** Writes a little-endian fixed64 from its two 32-bit halves. */
   fixed64(lo: number, hi: number): void {
     this.ensure(8);
-    const view = this.#view;
+    const view = this.view;
     view.setUint32(this.pos, lo >>> 0, true);
     view.setUint32(this.pos + 4, hi >>> 0, true);
     this.pos += 8;
@@ -122,7 +88,7 @@ export class ProtobufWriter {
   /** Writes a little-endian IEEE 754 double. */
   double(v: number): void {
     this.ensure(8);
-    this.#view.setFloat64(this.pos, v, true);
+    this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
 
@@ -171,30 +137,51 @@ export class ProtobufWriter {
     this.pos = pos;
   }
 
-  /** Writes raw bytes as they are (an already encoded submessage). */
-  raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
-  }
-
   /** Opens a length-delimited field body; pass the result to {@linkcode ldelim}. */
   fork(): number {
     this.ensure(1);
     return this.pos++;
   }
 
-  /** Closes the body opened at `start`, writing its length in front. */
+  /**
+   * Opens a body that is most likely 128 bytes to 16 KiB long (a span):
+   * reserves two length bytes; pass the result to {@linkcode ldelim2}.
+   */
+  fork2(): number {
+    this.ensure(2);
+    const start = this.pos;
+    this.pos += 2;
+    return start;
+  }
+
+  /** Closes the body opened at `start` by {@linkcode fork}, writing its length in front. */
   ldelim(start: number): void {
     const length = this.pos - start - 1;
     if (length < 0x80) {
       this.buf[start] = length;
       return;
     }
+    this.#close(start, 1, length);
+  }
+
+  /** Closes the body opened at `start` by {@linkcode fork2}. */
+  ldelim2(start: number): void {
+    const length = this.pos - start - 2;
+    if (length >= 0x80 && length < 0x4000) {
+      this.buf[start] = (length & 0x7f) | 0x80;
+      this.buf[start + 1] = length >>> 7;
+      return;
+    }
+    this.#close(start, 2, length);
+  }
+
+  // Moves a body whose length prefix needs more (or fewer) bytes than were
+  // reserved, then writes the length.
+  #close(start: number, reserved: number, length: number): void {
     const size = varint32Size(length);
-    this.ensure(size - 1);
-    this.buf.copyWithin(start + size, start + 1, this.pos);
-    const end = this.pos + size - 1;
+    if (size > reserved) this.ensure(size - reserved);
+    this.buf.copyWithin(start + size, start + reserved, this.pos);
+    const end = this.pos + size - reserved;
     this.pos = start;
     this.#lengthAt(length);
     this.pos = end;

@@ -5,21 +5,28 @@ import { hasRemoteParent } from "../_remote_parent.ts";
 import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span.ts";
 import type { SpanContext } from "../span_context.ts";
 
-/** `Span.SpanKind` numbers from trace.proto (0 is UNSPECIFIED). */
-export const KIND_NUMBER: Readonly<Record<SpanKind, number>> = {
-  internal: 1,
-  server: 2,
-  client: 3,
-  producer: 4,
-  consumer: 5,
-};
+/** The `Span.SpanKind` number from trace.proto (0 is UNSPECIFIED). */
+export function kindNumber(kind: SpanKind): number {
+  switch (kind) {
+    case "internal":
+      return 1;
+    case "server":
+      return 2;
+    case "client":
+      return 3;
+    case "producer":
+      return 4;
+    case "consumer":
+      return 5;
+    default:
+      return 0;
+  }
+}
 
-/** `Status.StatusCode` numbers from trace.proto. */
-export const STATUS_NUMBER: Readonly<Record<SpanStatusCode, number>> = {
-  unset: 0,
-  ok: 1,
-  error: 2,
-};
+/** The `Status.StatusCode` number from trace.proto. */
+export function statusNumber(code: SpanStatusCode): number {
+  return code === "error" ? 2 : code === "ok" ? 1 : 0;
+}
 
 // SpanFlags in trace.proto: the W3C trace flags in the low byte, then
 // whether the remote-ness of the (parent or linked) context is known, and

@@ -8,7 +8,7 @@
 import type { Attributes, AttributeValue } from "../attributes.ts";
 import type { Span } from "../span.ts";
 import { ProtobufWriter } from "./_protobuf_writer.ts";
-import { groupByScope, KIND_NUMBER, linkFlags, spanFlags, STATUS_NUMBER } from "./_span_fields.ts";
+import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
@@ -74,9 +74,9 @@ export function encodeOtlpProtobuf(
     for (let i = 0; i < list.length; i++) {
       // ScopeSpans.spans = 2
       w.byte(tag(2, LEN));
-      const start = w.fork();
+      const start = w.fork2();
       writeSpan(w, list[i]);
-      w.ldelim(start);
+      w.ldelim2(start);
     }
     w.ldelim(scopeSpans);
   }
@@ -125,7 +125,7 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   w.byte(tag(5, LEN));
   w.string(span.name);
   w.byte(tag(6, 0));
-  w.byte(KIND_NUMBER[span.kind]);
+  w.byte(kindNumber(span.kind));
   const startTime = span.startTime ?? 0;
   unixNanosParts(startTime);
   w.byte(tag(7, 1));
@@ -200,7 +200,7 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(2, LEN));
     w.string(status.message);
   }
-  const code = STATUS_NUMBER[status.code];
+  const code = statusNumber(status.code);
   if (code !== 0) {
     w.byte(tag(3, 0));
     w.byte(code);
@@ -230,35 +230,31 @@ function writeAttributes(w: ProtobufWriter, field: number, attributes: Readonly<
 // AnyValue { string_value = 1, bool_value = 2, int_value = 3,
 // double_value = 4, array_value = 5 }; ArrayValue { values = 1 }.
 function writeAnyValue(w: ProtobufWriter, value: AttributeValue): void {
-  switch (typeof value) {
-    case "string":
-      w.byte(tag(1, LEN));
-      w.string(value);
-      return;
-    case "boolean":
-      w.byte(tag(2, 0));
-      w.byte(value ? 1 : 0);
-      return;
-    case "number":
-      if (Number.isSafeInteger(value)) {
-        w.byte(tag(3, 0));
-        w.int64(value);
-      } else {
-        w.byte(tag(4, 1));
-        w.double(value);
-      }
-      return;
-    default: {
-      if (!Array.isArray(value)) return;
-      w.byte(tag(5, LEN));
-      const array = w.fork();
-      for (let i = 0; i < value.length; i++) {
-        w.byte(tag(1, LEN));
-        const item = w.fork();
-        writeAnyValue(w, value[i]);
-        w.ldelim(item);
-      }
-      w.ldelim(array);
+  // `typeof x === "…"` chains compile to type checks; a switch on typeof
+  // does not, in V8.
+  if (typeof value === "string") {
+    w.byte(tag(1, LEN));
+    w.string(value);
+  } else if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) {
+      w.byte(tag(3, 0));
+      w.int64(value);
+    } else {
+      w.byte(tag(4, 1));
+      w.double(value);
     }
+  } else if (typeof value === "boolean") {
+    w.byte(tag(2, 0));
+    w.byte(value ? 1 : 0);
+  } else if (Array.isArray(value)) {
+    w.byte(tag(5, LEN));
+    const array = w.fork();
+    for (let i = 0; i < value.length; i++) {
+      w.byte(tag(1, LEN));
+      const item = w.fork();
+      writeAnyValue(w, value[i]);
+      w.ldelim(item);
+    }
+    w.ldelim(array);
   }
 }

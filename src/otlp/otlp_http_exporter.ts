@@ -332,13 +332,11 @@ export class OtlpHttpExporter implements SpanExporter {
     await this.forceFlush();
   }
 
-  async #encode(spans: readonly Span[]): Promise<string | Uint8Array> {
+  async #encode(spans: readonly Span[]): Promise<Uint8Array> {
     const options = { resource: this.#resource ?? defaultOtlpResource() };
-    if (this.#protocol === "http/json") {
-      const json = encodeOtlpJson(spans, options);
-      return this.#compression === "gzip" ? await gzip(new TextEncoder().encode(json)) : json;
-    }
-    const bytes = encodeOtlpProtobuf(spans, options);
+    const bytes = this.#protocol === "http/json"
+      ? encodeOtlpJson(spans, options)
+      : encodeOtlpProtobuf(spans, options);
     return this.#compression === "gzip" ? await gzip(bytes) : bytes;
   }
 
@@ -367,7 +365,7 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   async #attempt(
-    body: string | Uint8Array,
+    body: Uint8Array,
     remaining: number,
     count: number,
     signal: AbortSignal | undefined,
