@@ -40,9 +40,18 @@ export class ByteBuffer {
 
   /** Writes raw bytes as they are. */
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    if (n > 16) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
+    // Short copies: a loop beats the call into TypedArray#set.
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
+    this.pos = pos;
   }
 
   #replace(buf: Uint8Array): void {

@@ -4,6 +4,7 @@
 // this writes byte by byte in one pass.
 
 import { ByteBuffer } from "./_byte_buffer.ts";
+import { splitMs, wholeMs } from "./_unix_nanos.ts";
 
 const HEX = "0123456789abcdef";
 
@@ -16,6 +17,50 @@ export class JsonWriter extends ByteBuffer {
     const buf = this.buf;
     let pos = this.pos;
     for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
+    this.pos = pos;
+  }
+
+  /** Writes one ASCII character by its code. */
+  char(c: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = c;
+  }
+
+  /** Writes a trace or span id: lowercase hex, quoted. */
+  id(hex: string): void {
+    const n = hex.length;
+    this.ensure(n + 2);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = 0x22;
+    for (let i = 0; i < n; i++) buf[pos++] = hex.charCodeAt(i);
+    buf[pos++] = 0x22;
+    this.pos = pos;
+  }
+
+  /** Writes the unix nanoseconds of epoch milliseconds `ms` as a quoted decimal (OTLP/JSON's int64). */
+  nanos(ms: number): void {
+    const frac = splitMs(ms);
+    const whole = wholeMs;
+    this.ensure(24);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = 0x22;
+    if (whole > 0) {
+      const digits = String(whole);
+      for (let i = 0; i < digits.length; i++) buf[pos++] = digits.charCodeAt(i);
+      // Six digits of nanoseconds below the millisecond, zero-padded.
+      let f = frac;
+      for (let k = 5; k >= 0; k--) {
+        buf[pos + k] = 0x30 + (f % 10);
+        f = (f / 10) | 0;
+      }
+      pos += 6;
+    } else {
+      const s = String(frac);
+      for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
+    }
+    buf[pos++] = 0x22;
     this.pos = pos;
   }
 

@@ -6,8 +6,11 @@
 const TWO_24 = 16777216;
 const TWO_32 = 4294967296;
 
-/** The whole milliseconds and the sub-millisecond nanoseconds of `ms`. */
-function split(ms: number): number {
+/**
+ * Splits `ms` into whole milliseconds (left in {@linkcode wholeMs}) and the
+ * nanoseconds below them (returned).
+ */
+export function splitMs(ms: number): number {
   // Times before the epoch, or not numbers at all, are clamped to 0: the
   // field is unsigned.
   if (!(ms > 0)) {
@@ -25,7 +28,8 @@ function split(ms: number): number {
   return nanos;
 }
 
-let wholeMs = 0;
+/** The whole milliseconds of the last {@linkcode splitMs} call. */
+export let wholeMs: number = 0;
 
 /** Low 32 bits of the last {@linkcode unixNanosParts} call. */
 export let nanosLo: number = 0;
@@ -37,7 +41,7 @@ export let nanosHi: number = 0;
  * {@linkcode nanosLo} and {@linkcode nanosHi} (no allocation on the hot path).
  */
 export function unixNanosParts(ms: number): void {
-  const frac = split(ms);
+  const frac = splitMs(ms);
   const whole = wholeMs;
   // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
   // halves that each stay exact: whole = a * 2^24 + b.
@@ -54,7 +58,7 @@ export function unixNanosParts(ms: number): void {
 
 /** The unix-nanosecond value of `ms` as a decimal string (OTLP/JSON's int64). */
 export function unixNanosString(ms: number): string {
-  const frac = split(ms);
+  const frac = splitMs(ms);
   const whole = wholeMs;
   if (whole === 0) return String(frac);
   // frac + 1e6 has seven digits; dropping the first zero-pads frac to six.

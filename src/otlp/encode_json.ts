@@ -9,6 +9,7 @@
 import type { Attributes, AttributeValue } from "../attributes.ts";
 import type { Span } from "../span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
+import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import { unixNanosString } from "./_unix_nanos.ts";
@@ -66,7 +67,7 @@ export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptio
     w.ascii('},"spans":[');
     const list = group.spans;
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) w.ascii(",");
+      if (i > 0) w.char(0x2c); // ,
       writeSpan(w, list[i]);
     }
     w.ascii("]}");
@@ -92,78 +93,96 @@ function encodedResource(resource: Resource): Uint8Array {
   return bytes;
 }
 
+// The fixed parts of a span, encoded once.
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const TRACE_ID = utf8('{"traceId":');
+const SPAN_ID = utf8(',"spanId":');
+const TRACE_STATE = utf8(',"traceState":');
+const PARENT_SPAN_ID = utf8(',"parentSpanId":');
+const FLAGS = utf8(',"flags":');
+const NAME = utf8(',"name":');
+const KIND = utf8(',"kind":');
+const START = utf8(',"startTimeUnixNano":');
+const END = utf8(',"endTimeUnixNano":');
+const FIRST_EVENT = utf8(',"events":[{"timeUnixNano":');
+const NEXT_EVENT = utf8(',{"timeUnixNano":');
+const FIRST_LINK = utf8(',"links":[{"traceId":');
+const NEXT_LINK = utf8(',{"traceId":');
+const STATUS = utf8(',"status":{');
+const MESSAGE = utf8('"message":');
+const CODE = utf8('"code":');
+
 function writeSpan(w: JsonWriter, span: Span): void {
   const ctx = span.context;
   const startTime = span.startTime ?? 0;
-  w.ascii('{"traceId":"');
-  w.ascii(ctx.traceId);
-  w.ascii('","spanId":"');
-  w.ascii(ctx.spanId);
-  w.ascii('"');
+  w.raw(TRACE_ID);
+  w.id(ctx.traceId);
+  w.raw(SPAN_ID);
+  w.id(ctx.spanId);
   if (ctx.traceState) {
-    w.ascii(',"traceState":');
+    w.raw(TRACE_STATE);
     w.string(ctx.traceState);
   }
   if (ctx.parentSpanId !== undefined) {
-    w.ascii(',"parentSpanId":"');
-    w.ascii(ctx.parentSpanId);
-    w.ascii('"');
+    w.raw(PARENT_SPAN_ID);
+    w.id(ctx.parentSpanId);
   }
-  w.ascii(',"flags":');
+  w.raw(FLAGS);
   w.uint(spanFlags(span));
-  w.ascii(',"name":');
+  w.raw(NAME);
   w.string(span.name);
-  w.ascii(',"kind":');
+  w.raw(KIND);
   w.uint(kindNumber(span.kind));
-  w.ascii(',"startTimeUnixNano":"');
-  w.ascii(unixNanosString(startTime));
-  w.ascii('","endTimeUnixNano":"');
-  w.ascii(unixNanosString(span.endTime ?? startTime));
-  w.ascii('"');
-  writeAttributes(w, span.attributes, ",");
+  w.raw(START);
+  w.nanos(startTime);
+  w.raw(END);
+  w.nanos(span.endTime ?? startTime);
+  writeAttributes(w, span.attributes, true);
   dropped(w, ',"droppedAttributesCount":', span.droppedAttributesCount);
   const events = span.events;
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
-    w.ascii(i === 0 ? ',"events":[{"timeUnixNano":"' : ',{"timeUnixNano":"');
-    w.ascii(unixNanosString(event.time));
-    w.ascii('","name":');
+    w.raw(i === 0 ? FIRST_EVENT : NEXT_EVENT);
+    w.nanos(event.time);
+    w.raw(NAME);
     w.string(event.name);
-    writeAttributes(w, event.attributes, ",");
+    writeAttributes(w, event.attributes, true);
     dropped(w, ',"droppedAttributesCount":', event.droppedAttributesCount);
-    w.ascii(i === events.length - 1 ? "}]" : "}");
+    w.char(0x7d); // }
+    if (i === events.length - 1) w.char(0x5d); // ]
   }
   dropped(w, ',"droppedEventsCount":', span.droppedEventsCount);
   const links = span.links;
   for (let i = 0; i < links.length; i++) {
     const link = links[i];
     const lctx = link.context;
-    w.ascii(i === 0 ? ',"links":[{"traceId":"' : ',{"traceId":"');
-    w.ascii(lctx.traceId);
-    w.ascii('","spanId":"');
-    w.ascii(lctx.spanId);
-    w.ascii('"');
+    w.raw(i === 0 ? FIRST_LINK : NEXT_LINK);
+    w.id(lctx.traceId);
+    w.raw(SPAN_ID);
+    w.id(lctx.spanId);
     if (typeof lctx.traceState === "string" && lctx.traceState !== "") {
-      w.ascii(',"traceState":');
+      w.raw(TRACE_STATE);
       w.string(lctx.traceState);
     }
-    writeAttributes(w, link.attributes, ",");
+    writeAttributes(w, link.attributes, true);
     dropped(w, ',"droppedAttributesCount":', link.droppedAttributesCount);
-    w.ascii(',"flags":');
+    w.raw(FLAGS);
     w.uint(linkFlags(lctx));
-    w.ascii(i === links.length - 1 ? "}]" : "}");
+    w.char(0x7d); // }
+    if (i === links.length - 1) w.char(0x5d); // ]
   }
   dropped(w, ',"droppedLinksCount":', span.droppedLinksCount);
   const status = span.status;
-  w.ascii(',"status":{');
+  w.raw(STATUS);
   if (status.message) {
-    w.ascii('"message":');
+    w.raw(MESSAGE);
     w.string(status.message);
-    w.ascii(",");
+    w.char(0x2c); // ,
   }
-  w.ascii('"code":');
+  w.raw(CODE);
   w.uint(statusNumber(status.code));
-  w.ascii("}}");
+  w.char(0x7d); // }
+  w.char(0x7d); // }
 }
 
 function dropped(w: JsonWriter, field: string, count: number): void {
@@ -173,19 +192,38 @@ function dropped(w: JsonWriter, field: string, count: number): void {
   }
 }
 
-// Writes `"attributes":[…]` (after `separator`), or nothing when empty;
-// returns whether it wrote.
-function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, separator = ""): boolean {
+// `{"key":…,"value":…}` by key and value.
+const attributeCache = new EncodedAttributeCache();
+
+const ATTRIBUTES = utf8('"attributes":[');
+const NEXT_ATTRIBUTES = utf8(',"attributes":[');
+
+// Writes `"attributes":[…]` (after a comma when `comma`), or nothing when
+// empty; returns whether it wrote.
+function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = false): boolean {
   let first = true;
   for (const key in attrs) {
-    w.ascii(first ? separator + '"attributes":[{"key":' : ',{"key":');
-    first = false;
+    const value = attrs[key];
+    if (first) {
+      w.raw(comma ? NEXT_ATTRIBUTES : ATTRIBUTES);
+      first = false;
+    } else {
+      w.char(0x2c); // ,
+    }
+    const cached = attributeCache.get(key, value);
+    if (cached !== undefined) {
+      w.raw(cached);
+      continue;
+    }
+    const start = w.pos;
+    w.ascii('{"key":');
     w.string(key);
     w.ascii(',"value":');
-    writeAnyValue(w, attrs[key]);
-    w.ascii("}");
+    writeAnyValue(w, value);
+    w.char(0x7d); // }
+    if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
-  if (!first) w.ascii("]");
+  if (!first) w.char(0x5d); // ]
   return !first;
 }
 

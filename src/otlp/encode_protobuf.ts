@@ -7,6 +7,7 @@
 
 import type { Attributes, AttributeValue } from "../attributes.ts";
 import type { Span } from "../span.ts";
+import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter } from "./_protobuf_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
@@ -212,18 +213,29 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   w.fixed32(spanFlags(span));
 }
 
+// KeyValue messages (length prefix and body) by key and value.
+const attributeCache = new EncodedAttributeCache();
+
 function writeAttributes(w: ProtobufWriter, field: number, attributes: Readonly<Attributes>): void {
+  const fieldTag = tag(field, LEN);
   for (const key in attributes) {
+    const value = attributes[key];
+    w.byte(fieldTag);
+    const cached = attributeCache.get(key, value);
+    if (cached !== undefined) {
+      w.raw(cached);
+      continue;
+    }
     // KeyValue { key = 1, value = 2 }
-    w.byte(tag(field, LEN));
     const start = w.fork();
     w.byte(tag(1, LEN));
     w.string(key);
     w.byte(tag(2, LEN));
-    const value = w.fork();
-    writeAnyValue(w, attributes[key]);
-    w.ldelim(value);
+    const valueStart = w.fork();
+    writeAnyValue(w, value);
+    w.ldelim(valueStart);
     w.ldelim(start);
+    if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
 }
 
