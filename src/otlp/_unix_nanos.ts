@@ -55,12 +55,3 @@ export function unixNanosParts(ms: number): void {
   nanosLo = mid - carry * TWO_32;
   nanosHi = Math.floor(high / 256) + carry;
 }
-
-/** The unix-nanosecond value of `ms` as a decimal string (OTLP/JSON's int64). */
-export function unixNanosString(ms: number): string {
-  const frac = splitMs(ms);
-  const whole = wholeMs;
-  if (whole === 0) return String(frac);
-  // frac + 1e6 has seven digits; dropping the first zero-pads frac to six.
-  return String(whole) + String(frac + 1e6).slice(1);
-}

@@ -12,7 +12,6 @@ import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
-import { unixNanosString } from "./_unix_nanos.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
 
