@@ -29,7 +29,8 @@ export const TO_OBJECT: Any = {
   defaults: true,
   arrays: true,
   objects: true,
-} as const;
+  oneofs: true,
+};
 
 /** Decodes OTLP protobuf bytes with the official schema into plain data. */
 export function decodeProtobuf(bytes: Uint8Array): Any {

@@ -230,6 +230,57 @@ describe("OTLP JSON encoding", () => {
   });
 });
 
+describe("OTLP encoders under churn", () => {
+  test("encode every attribute right while the attribute cache fills, overflows and resets", () => {
+    const tracer = new Tracer({ name: "churn" });
+    const spans: Span[] = [];
+    for (let i = 0; i < 3000; i++) {
+      spans.push(
+        tracer.startSpan(`s${i}`, {
+          attributes: {
+            [`key.${i % 1200}`]: `value ${i % 40}`,
+            "shared": i % 3 === 0 ? "a" : i % 3 === 1 ? 1 : true,
+            "unique": `id-${i}`,
+            "ratio": i / 7,
+          },
+        }).end(),
+      );
+    }
+    const flatten = (decodedSpans: { attributes: { key: string; value: unknown }[] }[]) =>
+      decodedSpans.map((s) =>
+        Object.fromEntries(s.attributes.map((kv) => {
+          // With `oneofs`, `value` names the AnyValue field that is set.
+          const v = kv.value as Record<string, unknown>;
+          const field = v.value as string;
+          const value = field === "intValue" ? Number(v.intValue) : v[field];
+          return [kv.key, value];
+        }))
+      );
+    const expected = spans.map((s) => ({ ...s.attributes }));
+    const proto = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    assert.deepEqual(flatten(proto.resourceSpans[0].scopeSpans[0].spans), expected);
+    const json = decodeOtlpJson(jsonText(spans, { resource }));
+    assert.deepEqual(flatten(json.value.resourceSpans[0].scopeSpans[0].spans), expected);
+  });
+
+  test("frame a span over 16 KiB and one under 128 bytes correctly", () => {
+    const big = new Span("big").setAttribute("blob", "z".repeat(20_000)).start(T0).end(T0);
+    const tiny = new Span("t").start(T0).end(T0);
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([tiny, big, tiny], { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.deepEqual(out.map((s: { name: string }) => s.name), ["t", "big", "t"]);
+    assert.equal(out[1].attributes[0].value.stringValue.length, 20_000);
+  });
+
+  test("writes lone surrogates in JSON as escapes, as JSON.stringify does", () => {
+    const name = "a\ud800b\udc00c🙂";
+    const span = new Span(name).start(T0).end(T0);
+    const text = jsonText([span], { resource });
+    assert.ok(text.includes(JSON.stringify(name)));
+    assert.equal(JSON.parse(text).resourceSpans[0].scopeSpans[0].spans[0].name, name);
+  });
+});
+
 describe("OTLP unix nanoseconds", () => {
   test("are exact to the nanosecond where Math.round(ms * 1e6) is off by up to 128 ns", () => {
     const ms = T0;
