@@ -1,37 +1,52 @@
 // Internal: the growable byte buffer both OTLP writers (protobuf and JSON)
-// write into. One buffer per writer, reused across calls; `finish` copies
-// out what was written. The fields are public for speed: this class never
-// leaves the encoders.
+// write into. Each output gets a fresh buffer, sized from the previous one,
+// and is handed out without a copy: copying half a megabyte per batch cost
+// a fifth of the encoding time. The fields are public for speed: this class
+// never leaves the encoders.
 
-const INITIAL_SIZE = 64 * 1024;
-// A buffer that grew past this for one huge batch gives the memory back.
-const KEEP_AT_MOST = 1024 * 1024;
+const EMPTY = new Uint8Array(0);
+
+const MIN_SIZE = 4096;
 
 /** A growable byte buffer with a write position. */
 export class ByteBuffer {
   /** The buffer; only `[0, pos)` is meaningful. */
-  buf: Uint8Array = new Uint8Array(INITIAL_SIZE);
+  buf: Uint8Array = new Uint8Array(MIN_SIZE);
   /** The next write position. */
   pos = 0;
   /** A view of `buf`, for fixed-width numbers. */
   view: DataView = new DataView(this.buf.buffer);
+  #bytesPerItem = 256;
 
-  /** Starts over, keeping the buffer unless it grew very large. */
-  reset(): void {
-    if (this.buf.length > KEEP_AT_MOST) this.#replace(new Uint8Array(INITIAL_SIZE));
+  /**
+   * Starts a new output in a fresh buffer sized for `items` items from what
+   * the last output took per item, so it rarely grows and `finish` can hand
+   * the buffer itself out instead of copying it.
+   */
+  start(items: number): void {
+    this.#replace(new Uint8Array(Math.max(MIN_SIZE, Math.ceil(items * this.#bytesPerItem * 1.1))));
     this.pos = 0;
   }
 
-  /** Copies out what was written. */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+  /**
+   * Returns what was written since `start(items)`. The buffer is handed
+   * out, not copied, unless it is less than half full; the writer must be
+   * started again before its next use.
+   */
+  finish(items: number): Uint8Array {
+    const pos = this.pos;
+    if (items > 0) this.#bytesPerItem = Math.max(16, pos / items);
+    const out = pos * 2 < this.buf.length ? this.buf.slice(0, pos) : this.buf.subarray(0, pos);
+    this.#replace(EMPTY);
+    this.pos = 0;
+    return out;
   }
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     const needed = this.pos + n;
     if (needed <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(MIN_SIZE, this.buf.length * 2);
     while (size < needed) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));

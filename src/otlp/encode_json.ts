@@ -45,10 +45,10 @@ const resourceJson = new WeakMap<Resource, Uint8Array>();
  */
 export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptions): Uint8Array {
   const w = writer;
-  w.reset();
+  w.start(spans.length);
   if (spans.length === 0) {
     w.ascii('{"resourceSpans":[]}');
-    return w.finish();
+    return w.finish(0);
   }
   const resource = options?.resource ?? defaultOtlpResource();
   w.ascii('{"resourceSpans":[{"resource":');
@@ -72,7 +72,7 @@ export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptio
     w.ascii("]}");
   }
   w.ascii("]}]}");
-  return w.finish();
+  return w.finish(spans.length);
 }
 
 function encodedResource(resource: Resource): Uint8Array {
@@ -86,7 +86,7 @@ function encodedResource(resource: Resource): Uint8Array {
       w.uint(resource.droppedAttributesCount);
     }
     w.ascii("}");
-    bytes = w.finish();
+    bytes = w.finish(0);
     resourceJson.set(resource, bytes);
   }
   return bytes;

@@ -50,8 +50,8 @@ export function encodeOtlpProtobuf(
 ): Uint8Array {
   const resource = options?.resource ?? defaultOtlpResource();
   const w = writer;
-  w.reset();
-  if (spans.length === 0) return w.finish();
+  w.start(spans.length);
+  if (spans.length === 0) return w.finish(0);
   // ExportTraceServiceRequest.resource_spans = 1
   w.byte(tag(1, LEN));
   const resourceSpans = w.fork();
@@ -82,7 +82,7 @@ export function encodeOtlpProtobuf(
     w.ldelim(scopeSpans);
   }
   w.ldelim(resourceSpans);
-  return w.finish();
+  return w.finish(spans.length);
 }
 
 function encodedResource(resource: Resource): Uint8Array {
@@ -98,7 +98,7 @@ function encodedResource(resource: Resource): Uint8Array {
       w.varint(resource.droppedAttributesCount);
     }
     w.ldelim(start);
-    bytes = w.finish();
+    bytes = w.finish(0);
     resourceBytes.set(resource, bytes);
   }
   return bytes;
