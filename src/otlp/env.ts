@@ -205,7 +205,18 @@ function url(get: Getter, name: string, suffix: string): string | undefined {
   return value.endsWith("/") ? value + suffix : `${value}/${suffix}`;
 }
 
-/** The URL OTLP/HTTP trace exporters send to when nothing else is configured. */
+/**
+ * The URL OTLP/HTTP trace exporters send to when nothing else is
+ * configured: a Collector (or Jaeger) on this machine.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TRACES_URL, OtlpHttpExporter } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new OtlpHttpExporter({ env: {} }).url, DEFAULT_TRACES_URL);
+ * ```
+ */
 export const DEFAULT_TRACES_URL: string = "http://localhost:4318/v1/traces";
 
 const SAMPLERS = [

@@ -22,7 +22,17 @@ export interface ResourceOptions {
   env?: EnvSource;
 }
 
-/** `telemetry.sdk.name`. */
+/**
+ * This library's `telemetry.sdk.name`, as every detected resource reports it.
+ *
+ * @example
+ * ```ts
+ * import { Resource, SDK_NAME } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(Resource.detect({ env: {} }).attributes["telemetry.sdk.name"], SDK_NAME);
+ * ```
+ */
 export const SDK_NAME: string = "@codomyrmex/spans";
 
 /**
