@@ -124,17 +124,33 @@ export class ProtobufWriter extends ByteBuffer {
     this.pos = start + size + written;
   }
 
+  // The spans of one trace share one trace id string: the last one is kept
+  // decoded.
+  #lastHex = "";
+  #lastBytes: Uint8Array = new Uint8Array(0);
+
   /** Writes a length-prefixed byte string from lowercase or uppercase hex. */
   hexBytes(hex: string): void {
     const n = hex.length >>> 1;
     this.ensure(n + 5);
-    this.varint(n);
     const buf = this.buf;
     let pos = this.pos;
+    if (hex === this.#lastHex) {
+      const bytes = this.#lastBytes;
+      for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i];
+      this.pos = pos;
+      return;
+    }
+    const start = pos;
+    buf[pos++] = n; // ids are 8 or 16 bytes: a one-byte length
     for (let i = 0; i < hex.length; i += 2) {
-      buf[pos++] = (hexValue(hex.charCodeAt(i)) << 4) | hexValue(hex.charCodeAt(i + 1));
+      buf[pos++] = (HEX_VALUE[hex.charCodeAt(i)] << 4) | HEX_VALUE[hex.charCodeAt(i + 1)];
     }
     this.pos = pos;
+    if (n === 16) {
+      this.#lastHex = hex;
+      this.#lastBytes = buf.slice(start, pos);
+    }
   }
 
   /** Opens a length-delimited field body; pass the result to {@linkcode ldelim}. */
@@ -199,7 +215,7 @@ export class ProtobufWriter extends ByteBuffer {
   }
 }
 
-function hexValue(c: number): number {
-  // '0'-'9' → 0-9, 'a'-'f' and 'A'-'F' → 10-15.
-  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
-}
+// Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F').
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = HEX_VALUE[0x41 + i] = 10 + i;

@@ -44,14 +44,16 @@ export function unixNanosParts(ms: number): void {
   const frac = splitMs(ms);
   const whole = wholeMs;
   // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
-  // halves that each stay exact: whole = a * 2^24 + b.
+  // halves that each stay exact: whole = a * 2^24 + b. (No `%` on doubles:
+  // V8 calls out to fmod for it.)
   const a = Math.floor(whole / TWO_24);
   const b = whole - a * TWO_24;
   const high = a * 1e6; // < 2^49
-  const low = b * 1e6 + frac; // < 2^45
-  // value = high * 2^24 + low = floor(high / 256) * 2^32 + (high % 256) * 2^24 + low
-  const mid = (high % 256) * TWO_24 + low;
+  // value = high * 2^24 + b * 1e6 + frac
+  //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6 + frac
+  const highDiv = Math.floor(high / 256);
+  const mid = (high - highDiv * 256) * TWO_24 + b * 1e6 + frac; // < 2^32 + 2^45
   const carry = Math.floor(mid / TWO_32);
   nanosLo = mid - carry * TWO_32;
-  nanosHi = Math.floor(high / 256) + carry;
+  nanosHi = highDiv + carry;
 }
