@@ -6,6 +6,7 @@
  */
 
 import { describe } from "./_describe.ts";
+import { markRemoteParent } from "./_remote_parent.ts";
 import { errorMessage, warnOnce } from "./_warn.ts";
 import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -283,6 +284,7 @@ export class Tracer {
       return new Span(name, context, kind, this.#silentInit).start();
     }
     const span = new Span(name, context, kind, this.#recordingInit);
+    if (parent?.isRemote === true) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     const links = options?.links;

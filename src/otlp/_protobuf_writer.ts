@@ -1,0 +1,221 @@
+// Internal: a minimal protobuf wire-format writer, tuned for OTLP export.
+//
+// Written in a single pass. A length-delimited field
+// reserves one byte for its length and, on close, shifts its body right in
+// the rare case the length needs more (most KeyValues, events and links are
+// under 128 bytes). The fields are public for speed: this class never leaves
+// the encoder.
+
+import { ByteBuffer } from "./_byte_buffer.ts";
+
+const TWO_32 = 4294967296;
+
+const textEncoder = new TextEncoder();
+
+/** Bytes a varint of the unsigned 32-bit `v` takes. */
+function varint32Size(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+/** Writes protobuf fields into one growing buffer. */
+export class ProtobufWriter extends ByteBuffer {
+  /** Writes a tag (or any value) under 128 as one byte. */
+  byte(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  /** Writes an unsigned varint of up to 2^53. */
+  varint(v: number): void {
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (v < TWO_32) {
+      while (v > 0x7f) {
+        buf[pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    } else {
+      while (v > 0x7f) {
+        buf[pos++] = (v % 128) | 0x80;
+        v = Math.floor(v / 128);
+      }
+      buf[pos++] = v;
+    }
+    this.pos = pos;
+  }
+
+  /** Writes a signed int64 varint from a safe integer (negatives take 10 bytes). */
+  int64(v: number): void {
+    if (v >= 0) {
+      this.varint(v);
+      return;
+    }
+    const abs = -v;
+    let lo = abs >>> 0;
+    let hi = Math.floor(abs / TWO_32) >>> 0;
+    lo = (~lo + 1) >>> 0;
+    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    this.ensure(10);
+    const buf = this.buf;
+    let pos = this.pos;
+    while (hi !== 0 || lo > 0x7f) {
+      buf[pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    buf[pos++] = lo;
+    this.pos = pos;
+  }
+
+  /** Writes a little-endian fixed32. */
+  fixed32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v >>> 0, true);
+    this.pos += 4;
+  }
+
+  /** Writes a little-endian fixed64 from its two 32-bit halves. */
+  fixed64(lo: number, hi: number): void {
+    this.ensure(8);
+    const view = this.view;
+    view.setUint32(this.pos, lo >>> 0, true);
+    view.setUint32(this.pos + 4, hi >>> 0, true);
+    this.pos += 8;
+  }
+
+  /** Writes a little-endian IEEE 754 double. */
+  double(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  /** Writes a length-prefixed UTF-8 string. */
+  string(s: string): void {
+    const n = s.length;
+    // Room for the worst case: three UTF-8 bytes per UTF-16 unit.
+    const max = n * 3;
+    const prefix = varint32Size(max);
+    this.ensure(prefix + max);
+    const buf = this.buf;
+    const start = this.pos;
+    const body = start + prefix;
+    let written = 0;
+    if (n < 64) {
+      let p = body;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          p = -1;
+          break;
+        }
+        buf[p++] = c;
+      }
+      written = p < 0 ? textEncoder.encodeInto(s, buf.subarray(body)).written : n;
+    } else {
+      written = textEncoder.encodeInto(s, buf.subarray(body)).written;
+    }
+    const size = varint32Size(written);
+    if (size !== prefix) buf.copyWithin(start + size, body, body + written);
+    this.pos = start;
+    this.#lengthAt(written);
+    this.pos = start + size + written;
+  }
+
+  // The spans of one trace share one trace id string: the last one is kept
+  // decoded.
+  #lastHex = "";
+  #lastBytes: Uint8Array = new Uint8Array(0);
+
+  /** Writes a length-prefixed byte string from lowercase or uppercase hex. */
+  hexBytes(hex: string): void {
+    const n = hex.length >>> 1;
+    this.ensure(n + 5);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (hex === this.#lastHex) {
+      const bytes = this.#lastBytes;
+      for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i];
+      this.pos = pos;
+      return;
+    }
+    const start = pos;
+    buf[pos++] = n; // ids are 8 or 16 bytes: a one-byte length
+    for (let i = 0; i < hex.length; i += 2) {
+      buf[pos++] = (HEX_VALUE[hex.charCodeAt(i)] << 4) | HEX_VALUE[hex.charCodeAt(i + 1)];
+    }
+    this.pos = pos;
+    if (n === 16) {
+      this.#lastHex = hex;
+      this.#lastBytes = buf.slice(start, pos);
+    }
+  }
+
+  /** Opens a length-delimited field body; pass the result to {@linkcode ldelim}. */
+  fork(): number {
+    this.ensure(1);
+    return this.pos++;
+  }
+
+  /**
+   * Opens a body that is most likely 128 bytes to 16 KiB long (a span):
+   * reserves two length bytes; pass the result to {@linkcode ldelim2}.
+   */
+  fork2(): number {
+    this.ensure(2);
+    const start = this.pos;
+    this.pos += 2;
+    return start;
+  }
+
+  /** Closes the body opened at `start` by {@linkcode fork}, writing its length in front. */
+  ldelim(start: number): void {
+    const length = this.pos - start - 1;
+    if (length < 0x80) {
+      this.buf[start] = length;
+      return;
+    }
+    this.#close(start, 1, length);
+  }
+
+  /** Closes the body opened at `start` by {@linkcode fork2}. */
+  ldelim2(start: number): void {
+    const length = this.pos - start - 2;
+    if (length >= 0x80 && length < 0x4000) {
+      this.buf[start] = (length & 0x7f) | 0x80;
+      this.buf[start + 1] = length >>> 7;
+      return;
+    }
+    this.#close(start, 2, length);
+  }
+
+  // Moves a body whose length prefix needs more (or fewer) bytes than were
+  // reserved, then writes the length.
+  #close(start: number, reserved: number, length: number): void {
+    const size = varint32Size(length);
+    if (size > reserved) this.ensure(size - reserved);
+    this.buf.copyWithin(start + size, start + reserved, this.pos);
+    const end = this.pos + size - reserved;
+    this.pos = start;
+    this.#lengthAt(length);
+    this.pos = end;
+  }
+
+  #lengthAt(v: number): void {
+    const buf = this.buf;
+    let pos = this.pos;
+    while (v > 0x7f) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[pos++] = v;
+    this.pos = pos;
+  }
+}
+
+// Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F').
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = HEX_VALUE[0x41 + i] = 10 + i;

@@ -1,0 +1,124 @@
+// Internal: reading what an OTLP/HTTP backend answers, with a bound on how
+// much of it is read, and never a throw.
+
+import { errorMessage } from "../_warn.ts";
+import { messageField, numberField, readFields, stringField } from "./_protobuf_reader.ts";
+
+/** Response bodies past this many bytes are cut: a backend cannot grow our memory. */
+export const MAX_RESPONSE_BYTES: number = 64 * 1024;
+
+/** Reads at most `limit` bytes of a response body, then cancels the rest. */
+export async function readCapped(response: Response, limit: number): Promise<Uint8Array> {
+  const body = response.body;
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = limit - total;
+      if (value.length >= room) {
+        chunks.push(value.subarray(0, room));
+        total = limit;
+        await reader.cancel().catch(() => {});
+        break;
+      }
+      chunks.push(value);
+      total += value.length;
+    }
+  } catch {
+    // A body that breaks off is read as far as it went.
+  }
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, pos);
+    pos += chunk.length;
+  }
+  return out;
+}
+
+/** What a successful response said about rejected spans. */
+export interface PartialSuccess {
+  /** Spans the backend rejected (int64 in the schema). */
+  readonly rejected: number;
+  /** Why, if it said. */
+  readonly message: string | undefined;
+}
+
+const textDecoder = new TextDecoder();
+
+function isJson(response: Response, sentJson: boolean): boolean {
+  const type = response.headers.get("content-type") ?? "";
+  if (type.includes("json")) return true;
+  if (type.includes("protobuf")) return false;
+  return sentJson;
+}
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(textDecoder.decode(bytes));
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the `partial_success` of an `ExportTraceServiceResponse`, in the
+ * encoding the response declares (else the one that was sent).
+ */
+export function readPartialSuccess(
+  response: Response,
+  bytes: Uint8Array,
+  sentJson: boolean,
+): PartialSuccess | undefined {
+  if (bytes.length === 0) return undefined;
+  if (isJson(response, sentJson)) {
+    const partial = parseJson(bytes)?.partialSuccess as Record<string, unknown> | undefined;
+    if (typeof partial !== "object" || partial === null) return undefined;
+    const rejected = Number(partial.rejectedSpans ?? 0);
+    const message = partial.errorMessage;
+    return {
+      rejected: Number.isFinite(rejected) ? rejected : 0,
+      message: typeof message === "string" && message !== "" ? message : undefined,
+    };
+  }
+  // ExportTraceServiceResponse { partial_success = 1 }
+  // ExportTracePartialSuccess { rejected_spans = 1 (int64), error_message = 2 }
+  const partial = messageField(readFields(bytes), 1);
+  if (partial === undefined) return undefined;
+  const message = stringField(partial, 2);
+  return { rejected: numberField(partial, 1) ?? 0, message: message || undefined };
+}
+
+/**
+ * The error a failed response carries, for the caller's message: the
+ * `message` of a `google.rpc.Status` (protobuf or JSON), else the start of
+ * a text body.
+ */
+export function describeErrorBody(
+  response: Response,
+  bytes: Uint8Array,
+  sentJson: boolean,
+): string | undefined {
+  if (bytes.length === 0) return undefined;
+  const type = response.headers.get("content-type") ?? "";
+  try {
+    if (isJson(response, sentJson) && !type.startsWith("text/")) {
+      const body = parseJson(bytes);
+      const message = body?.message ?? (body?.error as Record<string, unknown>)?.message;
+      if (typeof message === "string" && message !== "") return message;
+    } else if (!type.startsWith("text/")) {
+      // google.rpc.Status { code = 1, message = 2, details = 3 }
+      const message = stringField(readFields(bytes), 2);
+      if (message) return message;
+    }
+    const text = textDecoder.decode(bytes).trim();
+    return text === "" ? undefined : text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  } catch (error) {
+    return `unreadable body (${errorMessage(error)})`;
+  }
+}

@@ -1,0 +1,32 @@
+// Internal: which JavaScript runtime this is, found at run time (no `node:`
+// import), for the resource and for `unknown_service:<runtime>`.
+
+interface RuntimeGlobals {
+  Deno?: { version?: { deno?: string } };
+  process?: { versions?: { node?: string; bun?: string } };
+}
+
+/** A runtime's semantic-convention name, executable name and version. */
+export interface RuntimeInfo {
+  /** `process.runtime.name`: "deno", "bun", "nodejs" or "browser". */
+  readonly name: string;
+  /** The executable's name, for `unknown_service:<executable>`. */
+  readonly executable: string;
+  /** `process.runtime.version`, when known. */
+  readonly version: string | undefined;
+}
+
+/** Finds out which runtime runs this code. */
+export function detectRuntime(): RuntimeInfo {
+  const g = globalThis as RuntimeGlobals;
+  const deno = g.Deno?.version?.deno;
+  if (typeof deno === "string") return { name: "deno", executable: "deno", version: deno };
+  const versions = g.process?.versions;
+  if (typeof versions?.bun === "string") {
+    return { name: "bun", executable: "bun", version: versions.bun };
+  }
+  if (typeof versions?.node === "string") {
+    return { name: "nodejs", executable: "node", version: versions.node };
+  }
+  return { name: "browser", executable: "browser", version: undefined };
+}

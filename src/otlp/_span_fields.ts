@@ -1,0 +1,90 @@
+// Internal: what both OTLP encoders derive the same way from a span: enum
+// numbers, flags, and the grouping by instrumentation scope.
+
+import { hasRemoteParent } from "../_remote_parent.ts";
+import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span.ts";
+import type { SpanContext } from "../span_context.ts";
+
+/** The `Span.SpanKind` number from trace.proto (0 is UNSPECIFIED). */
+export function kindNumber(kind: SpanKind): number {
+  switch (kind) {
+    case "internal":
+      return 1;
+    case "server":
+      return 2;
+    case "client":
+      return 3;
+    case "producer":
+      return 4;
+    case "consumer":
+      return 5;
+    default:
+      return 0;
+  }
+}
+
+/** The `Status.StatusCode` number from trace.proto. */
+export function statusNumber(code: SpanStatusCode): number {
+  return code === "error" ? 2 : code === "ok" ? 1 : 0;
+}
+
+// SpanFlags in trace.proto: the W3C trace flags in the low byte, then
+// whether the remote-ness of the (parent or linked) context is known, and
+// whether it is remote.
+const HAS_IS_REMOTE = 0x100;
+const IS_REMOTE = 0x200;
+
+/** The OTLP `flags` of a span: its trace flags and whether its parent is remote. */
+export function spanFlags(span: Span): number {
+  return (span.context.traceFlags & 0xff) | HAS_IS_REMOTE |
+    (hasRemoteParent(span) ? IS_REMOTE : 0);
+}
+
+/** The OTLP `flags` of a link: the linked context's trace flags and remote-ness. */
+export function linkFlags(context: SpanContext): number {
+  return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (context.isRemote ? IS_REMOTE : 0);
+}
+
+/** Spans of one instrumentation scope, in the order they came. */
+export interface ScopeGroup {
+  /** The scope's name ("" when the span had none). */
+  readonly name: string;
+  /** The scope's version, if any. */
+  readonly version: string | undefined;
+  /** Its spans. */
+  readonly spans: Span[];
+}
+
+const NO_SCOPE: InstrumentationScope = { name: "" };
+
+/**
+ * Groups spans by instrumentation scope. Spans of one tracer share one scope
+ * object, so the common case is one identity lookup per span; distinct
+ * objects with the same name and version still end up in one group.
+ */
+export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
+  const byObject = new Map<InstrumentationScope, Span[]>();
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i];
+    const scope = span.instrumentationScope ?? NO_SCOPE;
+    const list = byObject.get(scope);
+    if (list === undefined) byObject.set(scope, [span]);
+    else list.push(span);
+  }
+  const groups: ScopeGroup[] = [];
+  const byKey = new Map<string, ScopeGroup>();
+  for (const [scope, list] of byObject) {
+    const name = typeof scope.name === "string" ? scope.name : "";
+    const version = typeof scope.version === "string" ? scope.version : undefined;
+    const key = `${name}\u0000${version ?? ""}`;
+    const existing = byKey.get(key);
+    if (existing === undefined) {
+      const group = { name, version, spans: list };
+      byKey.set(key, group);
+      groups.push(group);
+    } else {
+      for (const span of list) existing.spans.push(span);
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,59 @@
+// Internal: span times (epoch milliseconds as floats) to OTLP's unix
+// nanoseconds, exactly. `Math.round(ms * 1e6)` would round to a double near
+// 1.7e18, whose spacing is 256 ns; splitting the whole milliseconds from the
+// fraction keeps every nanosecond the float carries.
+
+const TWO_24 = 16777216;
+const TWO_32 = 4294967296;
+
+/**
+ * Splits `ms` into whole milliseconds (left in {@linkcode wholeMs}) and the
+ * nanoseconds below them (returned).
+ */
+export function splitMs(ms: number): number {
+  // Times before the epoch, or not numbers at all, are clamped to 0: the
+  // field is unsigned.
+  if (!(ms > 0)) {
+    wholeMs = 0;
+    return 0;
+  }
+  let whole = Math.floor(ms);
+  // `ms - whole` is exact for doubles; only the scaling rounds, below 1 ns.
+  let nanos = Math.round((ms - whole) * 1e6);
+  if (nanos === 1e6) {
+    whole += 1;
+    nanos = 0;
+  }
+  wholeMs = whole;
+  return nanos;
+}
+
+/** The whole milliseconds of the last {@linkcode splitMs} call. */
+export let wholeMs: number = 0;
+
+/** Low 32 bits of the last {@linkcode unixNanosParts} call. */
+export let nanosLo: number = 0;
+/** High 32 bits of the last {@linkcode unixNanosParts} call. */
+export let nanosHi: number = 0;
+
+/**
+ * Splits the unix-nanosecond value of `ms` into 32-bit halves, left in
+ * {@linkcode nanosLo} and {@linkcode nanosHi} (no allocation on the hot path).
+ */
+export function unixNanosParts(ms: number): void {
+  const frac = splitMs(ms);
+  const whole = wholeMs;
+  // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
+  // halves that each stay exact: whole = a * 2^24 + b. (No `%` on doubles:
+  // V8 calls out to fmod for it.)
+  const a = Math.floor(whole / TWO_24);
+  const b = whole - a * TWO_24;
+  const high = a * 1e6; // < 2^49
+  // value = high * 2^24 + b * 1e6 + frac
+  //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6 + frac
+  const highDiv = Math.floor(high / 256);
+  const mid = (high - highDiv * 256) * TWO_24 + b * 1e6 + frac; // < 2^32 + 2^45
+  const carry = Math.floor(mid / TWO_32);
+  nanosLo = mid - carry * TWO_32;
+  nanosHi = highDiv + carry;
+}

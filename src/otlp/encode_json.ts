@@ -1,0 +1,258 @@
+/**
+ * Encodes spans as an OTLP `ExportTraceServiceRequest` in OTLP/JSON: the
+ * protobuf JSON mapping with lowerCamelCase names, trace and span ids as
+ * hex strings, enums as integers and 64-bit integers as decimal strings.
+ *
+ * @module
+ */
+
+import type { Attributes, AttributeValue } from "../attributes.ts";
+import type { Span } from "../span.ts";
+import { defaultOtlpResource } from "./_default_resource.ts";
+import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
+import { JsonWriter } from "./_json_writer.ts";
+import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
+import type { OtlpEncodeOptions } from "./encode_options.ts";
+import type { Resource } from "./resource.ts";
+
+const writer = new JsonWriter();
+const resourceJson = new WeakMap<Resource, Uint8Array>();
+
+/**
+ * Encodes `spans` as one OTLP/JSON `ExportTraceServiceRequest`, grouped by
+ * resource and instrumentation scope, with every field of every span.
+ * Fields at their default value (zero counts, empty lists) are left out,
+ * as the protobuf JSON mapping allows.
+ *
+ * @param spans Ended spans.
+ * @param options The resource.
+ * @returns The UTF-8 request body for `Content-Type: application/json`.
+ *
+ * @example
+ * ```ts
+ * import { Span } from "@codomyrmex/spans";
+ * import { encodeOtlpJson, Resource } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * const span = new Span("checkout").start(1_700_000_000_000.5).end(1_700_000_000_001);
+ * const bytes = encodeOtlpJson([span], { resource: new Resource({}) });
+ * const json = JSON.parse(new TextDecoder().decode(bytes));
+ * const encoded = json.resourceSpans[0].scopeSpans[0].spans[0];
+ * assert.equal(encoded.startTimeUnixNano, "1700000000000500000");
+ * assert.equal(encoded.traceId, span.context.traceId);
+ * assert.equal(encoded.kind, 1);
+ * ```
+ */
+export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptions): Uint8Array {
+  const w = writer;
+  w.start(spans.length);
+  if (spans.length === 0) {
+    w.ascii('{"resourceSpans":[]}');
+    return w.finish(0);
+  }
+  const resource = options?.resource ?? defaultOtlpResource();
+  w.ascii('{"resourceSpans":[{"resource":');
+  w.raw(encodedResource(resource));
+  w.ascii(',"scopeSpans":[');
+  let firstGroup = true;
+  for (const group of groupByScope(spans)) {
+    w.ascii(firstGroup ? '{"scope":{"name":' : ',{"scope":{"name":');
+    firstGroup = false;
+    w.string(group.name);
+    if (group.version !== undefined) {
+      w.ascii(',"version":');
+      w.string(group.version);
+    }
+    w.ascii('},"spans":[');
+    const list = group.spans;
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) w.char(0x2c); // ,
+      writeSpan(w, list[i]);
+    }
+    w.ascii("]}");
+  }
+  w.ascii("]}]}");
+  return w.finish(spans.length);
+}
+
+function encodedResource(resource: Resource): Uint8Array {
+  let bytes = resourceJson.get(resource);
+  if (bytes === undefined) {
+    const w = new JsonWriter();
+    w.ascii("{");
+    const wrote = writeAttributes(w, resource.attributes);
+    if (resource.droppedAttributesCount > 0) {
+      w.ascii(wrote ? ',"droppedAttributesCount":' : '"droppedAttributesCount":');
+      w.uint(resource.droppedAttributesCount);
+    }
+    w.ascii("}");
+    bytes = w.finish(0);
+    resourceJson.set(resource, bytes);
+  }
+  return bytes;
+}
+
+// The fixed parts of a span, encoded once.
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+const TRACE_ID = utf8('{"traceId":');
+const SPAN_ID = utf8(',"spanId":');
+const TRACE_STATE = utf8(',"traceState":');
+const PARENT_SPAN_ID = utf8(',"parentSpanId":');
+const FLAGS = utf8(',"flags":');
+const NAME = utf8(',"name":');
+const KIND = utf8(',"kind":');
+const START = utf8(',"startTimeUnixNano":');
+const END = utf8(',"endTimeUnixNano":');
+const FIRST_EVENT = utf8(',"events":[{"timeUnixNano":');
+const NEXT_EVENT = utf8(',{"timeUnixNano":');
+const FIRST_LINK = utf8(',"links":[{"traceId":');
+const NEXT_LINK = utf8(',{"traceId":');
+const STATUS = utf8(',"status":{');
+const MESSAGE = utf8('"message":');
+const CODE = utf8('"code":');
+
+function writeSpan(w: JsonWriter, span: Span): void {
+  const ctx = span.context;
+  const startTime = span.startTime ?? 0;
+  w.raw(TRACE_ID);
+  w.id(ctx.traceId);
+  w.raw(SPAN_ID);
+  w.id(ctx.spanId);
+  if (ctx.traceState) {
+    w.raw(TRACE_STATE);
+    w.string(ctx.traceState);
+  }
+  if (ctx.parentSpanId !== undefined) {
+    w.raw(PARENT_SPAN_ID);
+    w.id(ctx.parentSpanId);
+  }
+  w.raw(FLAGS);
+  w.uint(spanFlags(span));
+  w.raw(NAME);
+  w.string(span.name);
+  w.raw(KIND);
+  w.uint(kindNumber(span.kind));
+  w.raw(START);
+  w.nanos(startTime);
+  w.raw(END);
+  w.nanos(span.endTime ?? startTime);
+  writeAttributes(w, span.attributes, true);
+  dropped(w, ',"droppedAttributesCount":', span.droppedAttributesCount);
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    w.raw(i === 0 ? FIRST_EVENT : NEXT_EVENT);
+    w.nanos(event.time);
+    w.raw(NAME);
+    w.string(event.name);
+    writeAttributes(w, event.attributes, true);
+    dropped(w, ',"droppedAttributesCount":', event.droppedAttributesCount);
+    w.char(0x7d); // }
+    if (i === events.length - 1) w.char(0x5d); // ]
+  }
+  dropped(w, ',"droppedEventsCount":', span.droppedEventsCount);
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i];
+    const lctx = link.context;
+    w.raw(i === 0 ? FIRST_LINK : NEXT_LINK);
+    w.id(lctx.traceId);
+    w.raw(SPAN_ID);
+    w.id(lctx.spanId);
+    if (typeof lctx.traceState === "string" && lctx.traceState !== "") {
+      w.raw(TRACE_STATE);
+      w.string(lctx.traceState);
+    }
+    writeAttributes(w, link.attributes, true);
+    dropped(w, ',"droppedAttributesCount":', link.droppedAttributesCount);
+    w.raw(FLAGS);
+    w.uint(linkFlags(lctx));
+    w.char(0x7d); // }
+    if (i === links.length - 1) w.char(0x5d); // ]
+  }
+  dropped(w, ',"droppedLinksCount":', span.droppedLinksCount);
+  const status = span.status;
+  w.raw(STATUS);
+  if (status.message) {
+    w.raw(MESSAGE);
+    w.string(status.message);
+    w.char(0x2c); // ,
+  }
+  w.raw(CODE);
+  w.uint(statusNumber(status.code));
+  w.char(0x7d); // }
+  w.char(0x7d); // }
+}
+
+function dropped(w: JsonWriter, field: string, count: number): void {
+  if (count > 0) {
+    w.ascii(field);
+    w.uint(count);
+  }
+}
+
+// `{"key":…,"value":…}` by key and value.
+const attributeCache = new EncodedAttributeCache();
+
+const ATTRIBUTES = utf8('"attributes":[');
+const NEXT_ATTRIBUTES = utf8(',"attributes":[');
+
+// Writes `"attributes":[…]` (after a comma when `comma`), or nothing when
+// empty; returns whether it wrote.
+function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = false): boolean {
+  let first = true;
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (first) {
+      w.raw(comma ? NEXT_ATTRIBUTES : ATTRIBUTES);
+      first = false;
+    } else {
+      w.char(0x2c); // ,
+    }
+    const cached = attributeCache.get(key, value);
+    if (cached !== undefined) {
+      w.raw(cached);
+      continue;
+    }
+    const start = w.pos;
+    w.ascii('{"key":');
+    w.string(key);
+    w.ascii(',"value":');
+    writeAnyValue(w, value);
+    w.char(0x7d); // }
+    if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
+  }
+  if (!first) w.char(0x5d); // ]
+  return !first;
+}
+
+function writeAnyValue(w: JsonWriter, value: AttributeValue): void {
+  // `typeof x === "…"` chains compile to type checks; a switch on typeof
+  // does not, in V8.
+  if (typeof value === "string") {
+    w.ascii('{"stringValue":');
+    w.string(value);
+    w.ascii("}");
+  } else if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) {
+      w.ascii('{"intValue":"');
+      w.ascii(String(value === 0 ? 0 : value));
+      w.ascii('"}');
+    } else {
+      w.ascii('{"doubleValue":');
+      w.number(value);
+      w.ascii("}");
+    }
+  } else if (typeof value === "boolean") {
+    w.ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
+  } else if (Array.isArray(value)) {
+    w.ascii('{"arrayValue":{"values":[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) w.ascii(",");
+      writeAnyValue(w, value[i]);
+    }
+    w.ascii("]}}");
+  } else {
+    w.ascii("{}");
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The OpenTelemetry environment variables (`OTEL_*`) that configure OTLP
+ * export, the resource, the sampler and the batch processor.
+ *
+ * @module
+ */
+
+import { warnOnce } from "../_warn.ts";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioSampler,
+} from "../sampler.ts";
+import { parseKeyValueList } from "./_key_value_list.ts";
+import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
+
+/**
+ * Where variables are read from: a plain record (for tests, or a config
+ * you loaded yourself), or omitted for the process environment (Deno, Bun,
+ * Node).
+ */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What the `OTEL_*` variables asked for. A field is present only when its
+ * variable was set to a valid value; a malformed one was reported with one
+ * warning naming the variable and the default used instead.
+ */
+export interface OtlpEnvConfig {
+  /** The traces URL: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  readonly url?: string;
+  /** `OTEL_EXPORTER_OTLP_HEADERS` merged with (and overridden by) `..._TRACES_HEADERS`. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** `OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`, milliseconds. */
+  readonly timeoutMs?: number;
+  /** `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`. */
+  readonly protocol?: OtlpProtocol;
+  /** `OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION`. */
+  readonly compression?: OtlpCompression;
+  /** `OTEL_SERVICE_NAME`. */
+  readonly serviceName?: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES`, percent-decoded. */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** `OTEL_TRACES_SAMPLER` with `OTEL_TRACES_SAMPLER_ARG`. */
+  readonly sampler?: Sampler;
+  /** `OTEL_BSP_SCHEDULE_DELAY`, milliseconds. */
+  readonly scheduleDelayMs?: number;
+  /** `OTEL_BSP_EXPORT_TIMEOUT`, milliseconds. */
+  readonly exportTimeoutMs?: number;
+  /** `OTEL_BSP_MAX_QUEUE_SIZE`. */
+  readonly maxQueueSize?: number;
+  /** `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`. */
+  readonly maxExportBatchSize?: number;
+  /** `OTEL_SDK_DISABLED=true`. */
+  readonly sdkDisabled: boolean;
+}
+
+interface DenoEnvLike {
+  env?: { get(name: string): string | undefined };
+  permissions?: {
+    querySync?(descriptor: { name: "env"; variable: string }): { state: string };
+  };
+}
+
+interface ProcessEnvLike {
+  env?: Record<string, string | undefined>;
+}
+
+type Getter = (name: string) => string | undefined;
+
+function warnNoEnvPermission(): void {
+  warnOnce(
+    "env-permission",
+    "cannot read OTEL_* environment variables (run Deno with --allow-env); using the defaults",
+  );
+}
+
+function processEnv(): Getter {
+  const g = globalThis as { Deno?: DenoEnvLike; process?: ProcessEnvLike };
+  const deno = g.Deno;
+  if (deno?.env !== undefined) {
+    const env = deno.env;
+    return (name) => {
+      try {
+        // Asking first keeps Deno from prompting for the permission.
+        const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
+        if (state !== undefined && state !== "granted") {
+          warnNoEnvPermission();
+          return undefined;
+        }
+        return env.get(name);
+      } catch {
+        warnNoEnvPermission();
+        return undefined;
+      }
+    };
+  }
+  const env = g.process?.env;
+  if (env !== undefined && env !== null) return (name) => env[name];
+  return () => undefined;
+}
+
+function getter(env: EnvSource | undefined): Getter {
+  if (env === undefined) return processEnv();
+  return (name) => (Object.hasOwn(env, name) ? env[name] : undefined);
+}
+
+/**
+ * Reads one environment variable: from `env` when given, else from the
+ * process environment. Blank values count as unset, as the OpenTelemetry
+ * specification asks. Never throws: without Deno's `--allow-env` it warns
+ * once and returns `undefined`.
+ *
+ * @param name The variable.
+ * @param env Where to read; the process environment when omitted.
+ * @returns The trimmed value, or `undefined` when unset or blank.
+ *
+ * @example
+ * ```ts
+ * import { readEnv } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(readEnv("OTEL_SERVICE_NAME", { OTEL_SERVICE_NAME: " shop " }), "shop");
+ * assert.equal(readEnv("OTEL_SERVICE_NAME", { OTEL_SERVICE_NAME: "" }), undefined);
+ * ```
+ */
+export function readEnv(name: string, env?: EnvSource): string | undefined {
+  return clean(getter(env)(name));
+}
+
+function clean(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function malformed(
+  name: string,
+  value: string,
+  expected: string,
+  fallback: string,
+  instead = `using the default (${fallback})`,
+): void {
+  const shown = JSON.stringify(value);
+  warnOnce(`env:${name}=${value}`, `ignoring ${name}=${shown}: expected ${expected}; ${instead}`);
+}
+
+function keyValues(
+  get: Getter,
+  name: string,
+): Record<string, string> | undefined {
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const parsed = parseKeyValueList(value);
+  if (parsed.malformed) {
+    malformed(name, value, "comma-separated key=value pairs", "", "skipping the bad entries");
+  }
+  return parsed.entries;
+}
+
+function positiveInteger(
+  get: Getter,
+  name: string,
+  fallback: number,
+  allowZero = false,
+): number | undefined {
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (Number.isSafeInteger(n) && (allowZero || n > 0)) return n;
+  malformed(
+    name,
+    value,
+    allowZero ? "a non-negative integer" : "a positive integer",
+    String(fallback),
+  );
+  return undefined;
+}
+
+function oneOf<T extends string>(
+  get: Getter,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T | undefined {
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if ((allowed as readonly string[]).includes(lower)) return lower as T;
+  malformed(name, value, `one of ${allowed.join(", ")}`, fallback);
+  return undefined;
+}
+
+function url(get: Getter, name: string, suffix: string): string | undefined {
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const protocol = URL.canParse(value) ? new URL(value).protocol : "";
+  if (protocol !== "http:" && protocol !== "https:") {
+    malformed(name, value, "an http or https URL", DEFAULT_TRACES_URL);
+    return undefined;
+  }
+  if (suffix === "") return value;
+  return value.endsWith("/") ? value + suffix : `${value}/${suffix}`;
+}
+
+/**
+ * The URL OTLP/HTTP trace exporters send to when nothing else is
+ * configured: a Collector (or Jaeger) on this machine.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TRACES_URL, OtlpHttpExporter } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new OtlpHttpExporter({ env: {} }).url, DEFAULT_TRACES_URL);
+ * ```
+ */
+export const DEFAULT_TRACES_URL: string = "http://localhost:4318/v1/traces";
+
+const SAMPLERS = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+] as const;
+
+function sampler(get: Getter): Sampler | undefined {
+  const name = oneOf(get, "OTEL_TRACES_SAMPLER", SAMPLERS, "parentbased_always_on");
+  if (name === undefined) return undefined;
+  let ratio = 1;
+  if (name.endsWith("traceidratio")) {
+    const arg = clean(get("OTEL_TRACES_SAMPLER_ARG"));
+    if (arg !== undefined) {
+      const n = Number(arg);
+      if (Number.isFinite(n) && n >= 0 && n <= 1) ratio = n;
+      else malformed("OTEL_TRACES_SAMPLER_ARG", arg, "a number from 0 to 1", "1");
+    }
+  }
+  switch (name) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return new TraceIdRatioSampler(ratio);
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: new TraceIdRatioSampler(ratio) });
+  }
+}
+
+function sdkDisabled(get: Getter): boolean {
+  const value = clean(get("OTEL_SDK_DISABLED"));
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (lower === "true") return true;
+  if (lower !== "false") malformed("OTEL_SDK_DISABLED", value, "true or false", "false");
+  return false;
+}
+
+/**
+ * Reads every `OTEL_*` variable this library understands, once. Trace-
+ * specific variables (`OTEL_EXPORTER_OTLP_TRACES_*`) win over the generic
+ * ones. Invalid values are reported with one warning each and left out, so
+ * the caller's default applies.
+ *
+ * @param env Where to read; the process environment when omitted.
+ * @returns What was configured.
+ *
+ * @example
+ * ```ts
+ * import { readOtlpEnv } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * const config = readOtlpEnv({
+ *   OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+ *   OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=abc%20123",
+ *   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
+ *   OTEL_SERVICE_NAME: "checkout",
+ * });
+ * assert.equal(config.url, "http://collector:4318/v1/traces");
+ * assert.deepEqual(config.headers, { "x-api-key": "abc 123" });
+ * assert.equal(config.protocol, "http/json");
+ * assert.equal(config.serviceName, "checkout");
+ * assert.equal(config.sdkDisabled, false);
+ * ```
+ */
+export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
+  const get = getter(env);
+  const config: {
+    -readonly [K in keyof OtlpEnvConfig]: OtlpEnvConfig[K];
+  } = { sdkDisabled: sdkDisabled(get) };
+  const traceUrl = url(get, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") ??
+    url(get, "OTEL_EXPORTER_OTLP_ENDPOINT", "v1/traces");
+  if (traceUrl !== undefined) config.url = traceUrl;
+  const generic = keyValues(get, "OTEL_EXPORTER_OTLP_HEADERS");
+  const traces = keyValues(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+  if (generic !== undefined || traces !== undefined) config.headers = { ...generic, ...traces };
+  const timeout = positiveInteger(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
+    positiveInteger(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
+  if (timeout !== undefined) config.timeoutMs = timeout;
+  const protocols = ["http/protobuf", "http/json"] as const;
+  const protocol = oneOf(get, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocols, "http/protobuf") ??
+    oneOf(get, "OTEL_EXPORTER_OTLP_PROTOCOL", protocols, "http/protobuf");
+  if (protocol !== undefined) config.protocol = protocol;
+  const compressions = ["gzip", "none"] as const;
+  const compression = oneOf(get, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", compressions, "none") ??
+    oneOf(get, "OTEL_EXPORTER_OTLP_COMPRESSION", compressions, "none");
+  if (compression !== undefined) config.compression = compression;
+  const serviceName = clean(get("OTEL_SERVICE_NAME"));
+  if (serviceName !== undefined) config.serviceName = serviceName;
+  const attributes = keyValues(get, "OTEL_RESOURCE_ATTRIBUTES");
+  if (attributes !== undefined) config.resourceAttributes = attributes;
+  const chosen = sampler(get);
+  if (chosen !== undefined) config.sampler = chosen;
+  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", 5000, true);
+  if (delay !== undefined) config.scheduleDelayMs = delay;
+  const exportTimeout = positiveInteger(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
+  if (exportTimeout !== undefined) config.exportTimeoutMs = exportTimeout;
+  const queue = positiveInteger(get, "OTEL_BSP_MAX_QUEUE_SIZE", 2048);
+  if (queue !== undefined) config.maxQueueSize = queue;
+  const batch = positiveInteger(get, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 100);
+  if (batch !== undefined) config.maxExportBatchSize = batch;
+  return config;
+}

@@ -1,0 +1,184 @@
+/**
+ * The resource: what produces the spans (a service, its version, the SDK and
+ * the runtime), sent once with every OTLP batch.
+ *
+ * @module
+ */
+
+import { type Attributes, sanitizeAttributeValue, setOwnAttribute } from "../attributes.ts";
+import { VERSION } from "../version.ts";
+import { detectRuntime } from "./_runtime.ts";
+import { type EnvSource, readOtlpEnv } from "./env.ts";
+
+/** How {@linkcode Resource.detect} builds a resource. Every field is optional. */
+export interface ResourceOptions {
+  /** `service.name`; wins over `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`. */
+  serviceName?: string;
+  /** `service.version`. */
+  serviceVersion?: string;
+  /** More attributes; they win over `OTEL_RESOURCE_ATTRIBUTES` and the detected ones. */
+  attributes?: Readonly<Record<string, unknown>>;
+  /** Where `OTEL_*` variables are read; the process environment when omitted. */
+  env?: EnvSource;
+}
+
+/**
+ * This library's `telemetry.sdk.name`, as every detected resource reports it.
+ *
+ * @example
+ * ```ts
+ * import { Resource, SDK_NAME } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(Resource.detect({ env: {} }).attributes["telemetry.sdk.name"], SDK_NAME);
+ * ```
+ */
+export const SDK_NAME: string = "@codomyrmex/spans";
+
+/**
+ * An immutable set of attributes describing the producer of spans. Invalid
+ * attribute values are dropped and counted, never thrown.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * const resource = Resource.detect({ serviceName: "checkout", env: {} });
+ * assert.equal(resource.attributes["service.name"], "checkout");
+ * assert.equal(resource.attributes["telemetry.sdk.language"], "js");
+ * ```
+ */
+export class Resource {
+  readonly #attributes: Readonly<Attributes>;
+  readonly #dropped: number;
+
+  /**
+   * Creates a resource from exactly these attributes.
+   *
+   * @param attributes Strings, numbers, booleans or homogeneous arrays; others are dropped.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * const resource = new Resource({ "service.name": "api", bad: { nested: true } });
+   * assert.deepEqual(resource.attributes, { "service.name": "api" });
+   * assert.equal(resource.droppedAttributesCount, 1);
+   * ```
+   */
+  constructor(attributes: Readonly<Record<string, unknown>> = {}) {
+    const clean: Attributes = {};
+    let dropped = 0;
+    for (const key of Object.keys(attributes ?? {})) {
+      const value = sanitizeAttributeValue(attributes[key]);
+      if (value === undefined || key === "") dropped++;
+      else setOwnAttribute(clean, key, value);
+    }
+    this.#attributes = Object.freeze(clean);
+    this.#dropped = dropped;
+  }
+
+  /**
+   * The resource's attributes.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Resource({ "host.name": "a" }).attributes["host.name"], "a");
+   * ```
+   */
+  get attributes(): Readonly<Attributes> {
+    return this.#attributes;
+  }
+
+  /**
+   * How many attributes were invalid and dropped.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Resource({ a: null }).droppedAttributesCount, 1);
+   * ```
+   */
+  get droppedAttributesCount(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * Returns a resource with this one's attributes and `other`'s on top.
+   *
+   * @param other The resource whose attributes win.
+   * @returns The merged resource.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * const merged = new Resource({ a: 1, b: 1 }).merge(new Resource({ b: 2 }));
+   * assert.deepEqual(merged.attributes, { a: 1, b: 2 });
+   * ```
+   */
+  merge(other: Resource): Resource {
+    return new Resource({ ...this.#attributes, ...other.attributes });
+  }
+
+  /**
+   * Builds the resource for this process: `service.name` from the options,
+   * then `OTEL_SERVICE_NAME`, then `OTEL_RESOURCE_ATTRIBUTES`, else
+   * `unknown_service:<runtime>`; `service.version`; the SDK's name,
+   * language and version; and the runtime's name and version.
+   *
+   * @param options Service name and version, more attributes, the env source.
+   * @returns The resource.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * const resource = Resource.detect({
+   *   env: { OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod,service.name=shop" },
+   * });
+   * assert.equal(resource.attributes["service.name"], "shop");
+   * assert.equal(resource.attributes["deployment.environment.name"], "prod");
+   * assert.equal(resource.attributes["telemetry.sdk.name"], "@codomyrmex/spans");
+   * ```
+   */
+  static detect(options: ResourceOptions = {}): Resource {
+    const env = readOtlpEnv(options.env);
+    const runtime = detectRuntime();
+    const fromEnv = env.resourceAttributes ?? {};
+    const given = options.attributes ?? {};
+    const serviceName = options.serviceName ?? env.serviceName ??
+      stringOrUndefined(given["service.name"]) ?? stringOrUndefined(fromEnv["service.name"]) ??
+      `unknown_service:${runtime.executable}`;
+    const attributes: Record<string, unknown> = { "service.name": serviceName };
+    const serviceVersion = options.serviceVersion ?? given["service.version"] ??
+      fromEnv["service.version"];
+    if (serviceVersion !== undefined) attributes["service.version"] = serviceVersion;
+    attributes["telemetry.sdk.language"] = "js";
+    attributes["telemetry.sdk.name"] = SDK_NAME;
+    attributes["telemetry.sdk.version"] = VERSION;
+    attributes["process.runtime.name"] = runtime.name;
+    if (runtime.version !== undefined) attributes["process.runtime.version"] = runtime.version;
+    for (const source of [fromEnv, given]) {
+      for (const key of Object.keys(source)) {
+        if (key !== "service.name" && key !== "service.version") {
+          setOwnAttribute(attributes, key, source[key]);
+        }
+      }
+    }
+    return new Resource(attributes);
+  }
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}

@@ -1,0 +1,203 @@
+/**
+ * One call to trace an application into an OTLP backend: a tracer whose
+ * spans go through a {@linkcode BatchSpanProcessor} to an
+ * {@linkcode OtlpHttpExporter}, configured from options, then from the
+ * `OTEL_*` environment variables.
+ *
+ * @module
+ */
+
+import { warnOnce } from "../_warn.ts";
+import { BatchSpanProcessor } from "../batch_span_processor.ts";
+import type { Clock } from "../clock.ts";
+import { AlwaysOffSampler, type Sampler } from "../sampler.ts";
+import type { Scheduler } from "../scheduler.ts";
+import { Tracer } from "../tracer.ts";
+import { type EnvSource, readOtlpEnv } from "./env.ts";
+import { type FetchFunction, OtlpHttpExporter } from "./otlp_http_exporter.ts";
+import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
+import { Resource } from "./resource.ts";
+
+/**
+ * How {@linkcode setupTracing} wires things. Every field is optional: an
+ * option wins over its `OTEL_*` variable, which wins over the default.
+ */
+export interface SetupTracingOptions {
+  /** `service.name` (else `OTEL_SERVICE_NAME`, else `unknown_service:<runtime>`). */
+  serviceName?: string;
+  /** `service.version`. */
+  serviceVersion?: string;
+  /** More resource attributes, such as `deployment.environment.name`. */
+  resourceAttributes?: Readonly<Record<string, unknown>>;
+  /** The tracer's instrumentation scope name. Default: the service name. */
+  name?: string;
+  /** The tracer's instrumentation scope version. Default: the service version. */
+  version?: string;
+  /** The traces endpoint (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`). */
+  url?: string;
+  /** `"http/protobuf"` (default) or `"http/json"`. */
+  protocol?: OtlpProtocol;
+  /** Request headers, such as an API key. */
+  headers?: Readonly<Record<string, string>>;
+  /** `"gzip"` or `"none"` (default). */
+  compression?: OtlpCompression;
+  /** The most one export may take, retries included, in ms. Default 10000. */
+  timeoutMs?: number;
+  /** Who decides which spans are recorded (`OTEL_TRACES_SAMPLER`). Default parent-based always-on. */
+  sampler?: Sampler;
+  /** Spans per export (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). Default 100. */
+  maxBatchSize?: number;
+  /** The longest a span waits for its batch, ms (`OTEL_BSP_SCHEDULE_DELAY`). Default 5000. */
+  flushIntervalMs?: number;
+  /** The most spans held (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 2048. */
+  maxQueueSize?: number;
+  /** How long the processor lets one export run, ms (`OTEL_BSP_EXPORT_TIMEOUT`). Default 30000. */
+  exportTimeoutMs?: number;
+  /** Export what is queued when the process ends normally. Default `true`. */
+  flushOnExit?: boolean;
+  /** `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`). Default `false`. */
+  disabled?: boolean;
+  /** Where `OTEL_*` variables are read; the process environment when omitted. */
+  env?: EnvSource;
+  /** Where times come from. */
+  clock?: Clock;
+  /** Where timers run. */
+  scheduler?: Scheduler;
+  /** The `fetch` the exporter calls. Default: the global one. */
+  fetch?: FetchFunction;
+}
+
+/** What {@linkcode setupTracing} returns. */
+export interface TracingSetup {
+  /** The tracer to start spans with. */
+  readonly tracer: Tracer;
+  /** The resource sent with every batch. */
+  readonly resource: Resource;
+  /** The exporter; `undefined` when tracing is disabled. */
+  readonly exporter: OtlpHttpExporter | undefined;
+  /** The batch processor; `undefined` when tracing is disabled. */
+  readonly processor: BatchSpanProcessor | undefined;
+  /** Exports every span ended so far. */
+  forceFlush(): Promise<void>;
+  /** Exports what is queued, then stops. Call it before the process exits. */
+  shutdown(): Promise<void>;
+  /** The same as {@linkcode TracingSetup.shutdown}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Sets up tracing to an OTLP backend in one call: a {@linkcode Resource}
+ * for the service, an {@linkcode OtlpHttpExporter}, a
+ * {@linkcode BatchSpanProcessor} and a {@linkcode Tracer}. Options win over
+ * the `OTEL_*` environment variables, which win over the defaults, so the
+ * same code sends to a local Collector in development and to a vendor in
+ * production with only `OTEL_EXPORTER_OTLP_ENDPOINT` changed. With
+ * `OTEL_SDK_DISABLED=true` (or `disabled: true`) the tracer records nothing.
+ *
+ * @param options The service, the backend, the batching; see {@linkcode SetupTracingOptions}.
+ * @returns The tracer, and `shutdown()` to flush before exit.
+ * @throws {TypeError} When an option has the wrong type or value.
+ * @throws {RangeError} When a size or duration option is out of range.
+ *
+ * @example
+ * ```ts
+ * import { setupTracing } from "@codomyrmex/spans/otlp";
+ * import assert from "node:assert/strict";
+ *
+ * const bodies: unknown[] = [];
+ * const { tracer, shutdown } = setupTracing({
+ *   serviceName: "checkout",
+ *   env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" },
+ *   fetch: async (url, init) => {
+ *     bodies.push(init.body);
+ *     return new Response(null, { status: 200 });
+ *   },
+ *   flushOnExit: false,
+ * });
+ * await tracer.span("handle order", async (span) => {
+ *   span.setAttribute("order.items", 3);
+ * });
+ * await shutdown();
+ * assert.equal(bodies.length, 1);
+ * ```
+ */
+export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("Cannot set up tracing: options must be an object");
+  }
+  const env = readOtlpEnv(options.env);
+  const resource = Resource.detect({
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    attributes: options.resourceAttributes,
+    env: options.env,
+  });
+  const serviceName = String(resource.attributes["service.name"]);
+  const version = options.version ??
+    (typeof resource.attributes["service.version"] === "string"
+      ? resource.attributes["service.version"]
+      : undefined);
+  const scope = { name: options.name ?? serviceName, version };
+  if (options.disabled ?? env.sdkDisabled) {
+    const tracer = new Tracer({ ...scope, sampler: new AlwaysOffSampler(), clock: options.clock });
+    const idle = () => Promise.resolve();
+    return {
+      tracer,
+      resource,
+      exporter: undefined,
+      processor: undefined,
+      forceFlush: idle,
+      shutdown: idle,
+      [Symbol.asyncDispose]: idle,
+    };
+  }
+  const exporter = new OtlpHttpExporter({
+    url: options.url,
+    protocol: options.protocol,
+    headers: options.headers,
+    compression: options.compression,
+    timeoutMs: options.timeoutMs,
+    resource,
+    env: options.env,
+    clock: options.clock,
+    scheduler: options.scheduler,
+    fetch: options.fetch,
+  });
+  const maxQueueSize = options.maxQueueSize ?? env.maxQueueSize;
+  let maxBatchSize = options.maxBatchSize ?? env.maxExportBatchSize;
+  const fromEnv = options.maxBatchSize === undefined || options.maxQueueSize === undefined;
+  if (fromEnv && maxBatchSize !== undefined && maxBatchSize > (maxQueueSize ?? 2048)) {
+    warnOnce(
+      `bsp-batch-over-queue:${maxBatchSize}`,
+      `the export batch size (${maxBatchSize}) exceeds the queue size (${
+        maxQueueSize ?? 2048
+      }); using the queue size`,
+    );
+    maxBatchSize = maxQueueSize ?? 2048;
+  }
+  const processor = new BatchSpanProcessor(exporter, {
+    maxBatchSize,
+    maxQueueSize,
+    flushIntervalMs: options.flushIntervalMs ?? env.scheduleDelayMs,
+    exportTimeoutMs: options.exportTimeoutMs ?? env.exportTimeoutMs,
+    flushOnExit: options.flushOnExit,
+    scheduler: options.scheduler,
+    clock: options.clock,
+  });
+  const tracer = new Tracer({
+    ...scope,
+    processors: [processor],
+    sampler: options.sampler ?? env.sampler,
+    clock: options.clock,
+  });
+  const shutdown = () => tracer.shutdown();
+  return {
+    tracer,
+    resource,
+    exporter,
+    processor,
+    forceFlush: () => tracer.forceFlush(),
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}

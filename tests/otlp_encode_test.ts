@@ -1,0 +1,338 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { Span, SpanContext, Tracer } from "../mod.ts";
+import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
+import {
+  decodeOtlpJson,
+  decodeProtobuf,
+  exactNanos,
+  hexToBase64,
+  richSpans,
+  T0,
+  toReadableSpans,
+} from "./_otlp_fixtures.ts";
+
+/** The OTLP/JSON encoding as text. */
+function jsonText(spans: Span[], options: { resource: Resource }): string {
+  return new TextDecoder().decode(encodeOtlpJson(spans, options));
+}
+
+const resource = new Resource({
+  "service.name": "checkout",
+  "service.version": "2.0.0",
+  "telemetry.sdk.language": "js",
+  "process.pid": 1234,
+});
+
+function serverSpan(spans: Span[]): Span {
+  return spans.find((s) => s.name === "GET /checkout")!;
+}
+
+describe("OTLP protobuf encoding", () => {
+  test("decodes with the official generated schema, every field in place", () => {
+    const spans = richSpans();
+    const decoded = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    assert.equal(decoded.resourceSpans.length, 1);
+    const rs = decoded.resourceSpans[0];
+    assert.deepEqual(
+      rs.resource.attributes.map((kv: { key: string }) => kv.key),
+      ["service.name", "service.version", "telemetry.sdk.language", "process.pid"],
+    );
+    assert.deepEqual(rs.scopeSpans.map((s: { scope: { name: string } }) => s.scope), [
+      { name: "shop", version: "1.2.3", attributes: [], droppedAttributesCount: 0 },
+      { name: "db", version: "", attributes: [], droppedAttributesCount: 0 },
+      { name: "", version: "", attributes: [], droppedAttributesCount: 0 },
+    ]);
+    const shop = rs.scopeSpans[0].spans;
+    assert.deepEqual(shop.map((s: { name: string }) => s.name), [
+      "charge",
+      "render",
+      "GET /checkout",
+    ]);
+    const server = shop[2];
+    const source = serverSpan(spans);
+    assert.equal(server.traceId, hexToBase64(source.context.traceId));
+    assert.equal(server.spanId, hexToBase64(source.context.spanId));
+    assert.equal(server.parentSpanId, hexToBase64("b7ad6b7169203331"));
+    assert.equal(server.traceState, "vendor=abc,other=1");
+    assert.equal(server.kind, 2);
+    assert.equal(server.startTimeUnixNano, exactNanos(T0).toString());
+    assert.equal(server.endTimeUnixNano, exactNanos(T0 + 20.000999).toString());
+    // Sampled, parent remote-ness known (0x100) and remote (0x200).
+    assert.equal(server.flags, 0x301);
+    // 14 attributes set against a limit of 13; 3 events and 3 links against 2.
+    assert.equal(server.droppedAttributesCount, 1);
+    assert.equal(server.droppedEventsCount, 1);
+    assert.equal(server.droppedLinksCount, 1);
+    assert.deepEqual(server.status, { code: 2, message: "payment declined" });
+    const attrs = Object.fromEntries(
+      server.attributes.map((kv: { key: string; value: unknown }) => [kv.key, kv.value]),
+    );
+    assert.equal(attrs["http.route"].stringValue, "/checkout");
+    assert.equal(attrs["http.status_code"].intValue, "200");
+    assert.equal(attrs.negative.intValue, "-42");
+    assert.equal(attrs.big.intValue, String(2 ** 40 + 7));
+    assert.equal(attrs.ratio.doubleValue, 0.25);
+    assert.equal(attrs.flag.boolValue, true);
+    assert.equal(attrs.unicode.stringValue, "grüße, 世界");
+    assert.equal(attrs.long.stringValue, "x".repeat(300));
+    assert.deepEqual(
+      attrs.names.arrayValue.values.map((v: { stringValue: string }) => v.stringValue),
+      ["a", "é", "🙂"],
+    );
+    assert.deepEqual(
+      attrs.counts.arrayValue.values.map((v: { intValue: string }) => v.intValue),
+      ["1", "-2", "3"],
+    );
+    assert.deepEqual(
+      attrs.floats.arrayValue.values.map((v: { doubleValue: number }) => v.doubleValue),
+      [1.5, 2.25],
+    );
+    assert.deepEqual(
+      attrs.bools.arrayValue.values.map((v: { boolValue: boolean }) => v.boolValue),
+      [true, false],
+    );
+    assert.deepEqual(attrs.empty.arrayValue.values, []);
+    assert.equal(server.events.length, 2);
+    assert.equal(server.events[0].name, "cache.miss");
+    assert.equal(server.events[0].timeUnixNano, exactNanos(T0 + 1.000001).toString());
+    assert.equal(server.events[0].attributes[1].value.intValue, "2");
+    assert.equal(server.links.length, 2);
+    assert.equal(server.links[0].traceId, hexToBase64("0af7651916cd43dd8448eb211c80319c"));
+    assert.equal(server.links[0].spanId, hexToBase64("b7ad6b7169203331"));
+    assert.equal(server.links[0].traceState, "vendor=abc,other=1");
+    assert.equal(server.links[0].flags, 0x301);
+    assert.equal(server.links[0].attributes[0].value.stringValue, "follows");
+    assert.equal(server.links[1].flags, 0x103);
+    const client = shop[0];
+    assert.equal(client.kind, 3);
+    // Inherits the remote parent's flags (sampled, no random bit); its parent is local.
+    assert.equal(client.flags, 0x101);
+    assert.equal(client.parentSpanId, server.spanId);
+    assert.deepEqual(client.status, { code: 1, message: "" });
+    const db = rs.scopeSpans[1].spans;
+    assert.deepEqual(db.map((s: { kind: number }) => s.kind), [4, 5]);
+    assert.equal(db[1].parentSpanId, "");
+    assert.equal(db[1].links[0].attributes[0].value.intValue, "1");
+  });
+
+  test("matches the OpenTelemetry SDK's ProtobufTraceSerializer field by field", () => {
+    const spans = richSpans();
+    const server = serverSpan(spans);
+    const ours = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const theirs = decodeProtobuf(
+      ProtobufTraceSerializer.serializeRequest(
+        toReadableSpans(spans, resource, new Set([server])),
+      )!,
+    );
+    assert.deepEqual(ours, theirs);
+  });
+
+  test("encodes an empty batch as an empty request", () => {
+    assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
+  });
+
+  test("keeps spans of two tracers with the same name and version in one scope", () => {
+    const a = new Tracer({ name: "same", version: "1" }).startSpan("a").end();
+    const b = new Tracer({ name: "same", version: "1" }).startSpan("b").end();
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([a, b], { resource }));
+    assert.equal(decoded.resourceSpans[0].scopeSpans.length, 1);
+    assert.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 2);
+  });
+
+  test("survives a batch big enough to grow the buffer and lengthen every length prefix", () => {
+    const tracer = new Tracer({ name: "bulk" });
+    const spans = Array.from(
+      { length: 2000 },
+      (_, i) => tracer.startSpan(`s${i}`, { attributes: { blob: "y".repeat(i % 400) } }).end(),
+    );
+    const decoded = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.equal(out.length, 2000);
+    assert.equal(out[1999].attributes[0].value.stringValue, "y".repeat(1999 % 400));
+    // The shared buffer is reused: a small batch afterwards is still right.
+    const small = decodeProtobuf(encodeOtlpProtobuf([spans[3]], { resource }));
+    assert.equal(small.resourceSpans[0].scopeSpans[0].spans[0].name, "s3");
+  });
+
+  test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
+    const span = new Span("n").setAttributes({
+      huge: 2 ** 60,
+      inf: Infinity,
+      nan: NaN,
+      min: Number.MIN_SAFE_INTEGER,
+    }).start(T0).end(T0);
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([span], { resource }));
+    const attrs = decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes;
+    assert.equal(attrs[0].value.doubleValue, 2 ** 60);
+    assert.equal(attrs[1].value.doubleValue, Infinity);
+    assert.ok(Number.isNaN(attrs[2].value.doubleValue));
+    assert.equal(attrs[3].value.intValue, String(Number.MIN_SAFE_INTEGER));
+  });
+});
+
+describe("OTLP JSON encoding", () => {
+  test("passes the official schema's verify and maps to the same request as protobuf", () => {
+    const spans = richSpans();
+    const { error, value } = decodeOtlpJson(jsonText(spans, { resource }));
+    assert.equal(error, null);
+    assert.deepEqual(value, decodeProtobuf(encodeOtlpProtobuf(spans, { resource })));
+  });
+
+  test("uses hex ids, integer enums and decimal-string int64s as the OTLP JSON mapping says", () => {
+    const spans = richSpans();
+    const json = JSON.parse(jsonText(spans, { resource }));
+    const server = json.resourceSpans[0].scopeSpans[0].spans[2];
+    const source = serverSpan(spans);
+    assert.equal(server.traceId, source.context.traceId);
+    assert.equal(server.spanId, source.context.spanId);
+    assert.equal(server.parentSpanId, "b7ad6b7169203331");
+    assert.equal(server.kind, 2);
+    assert.equal(server.status.code, 2);
+    assert.equal(server.flags, 0x301);
+    assert.equal(server.startTimeUnixNano, exactNanos(T0).toString());
+    assert.equal(typeof server.endTimeUnixNano, "string");
+    const status = server.attributes.find((kv: { key: string }) => kv.key === "http.status_code");
+    assert.deepEqual(status.value, { intValue: "200" });
+    assert.equal(server.links[0].traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.equal(server.events[0].timeUnixNano, exactNanos(T0 + 1.000001).toString());
+  });
+
+  test("matches the OpenTelemetry SDK's JsonTraceSerializer field by field", () => {
+    const spans = richSpans();
+    const server = serverSpan(spans);
+    const theirs = new TextDecoder().decode(
+      JsonTraceSerializer.serializeRequest(toReadableSpans(spans, resource, new Set([server])))!,
+    );
+    const a = decodeOtlpJson(jsonText(spans, { resource }));
+    const b = decodeOtlpJson(theirs);
+    assert.equal(b.error, null);
+    assert.deepEqual(a.value, b.value);
+  });
+
+  test("escapes strings that need it and spells non-finite doubles as strings", () => {
+    const span = new Span('quote " back \\ nl \n tab \t').setAttributes({
+      inf: -Infinity,
+      nan: NaN,
+    }).start(T0).end(T0);
+    const json = JSON.parse(jsonText([span], { resource }));
+    const out = json.resourceSpans[0].scopeSpans[0].spans[0];
+    assert.equal(out.name, 'quote " back \\ nl \n tab \t');
+    assert.deepEqual(out.attributes.map((kv: { value: unknown }) => kv.value), [
+      { doubleValue: "-Infinity" },
+      { doubleValue: "NaN" },
+    ]);
+  });
+
+  test("encodes an empty batch as an empty request", () => {
+    assert.deepEqual(JSON.parse(jsonText([], { resource })), { resourceSpans: [] });
+  });
+});
+
+describe("OTLP encoders under churn", () => {
+  test("encode every attribute right while the attribute cache fills, overflows and resets", () => {
+    const tracer = new Tracer({ name: "churn" });
+    const spans: Span[] = [];
+    for (let i = 0; i < 3000; i++) {
+      spans.push(
+        tracer.startSpan(`s${i}`, {
+          attributes: {
+            [`key.${i % 1200}`]: `value ${i % 40}`,
+            "shared": i % 3 === 0 ? "a" : i % 3 === 1 ? 1 : true,
+            "unique": `id-${i}`,
+            "ratio": i / 7,
+          },
+        }).end(),
+      );
+    }
+    const flatten = (decodedSpans: { attributes: { key: string; value: unknown }[] }[]) =>
+      decodedSpans.map((s) =>
+        Object.fromEntries(s.attributes.map((kv) => {
+          // With `oneofs`, `value` names the AnyValue field that is set.
+          const v = kv.value as Record<string, unknown>;
+          const field = v.value as string;
+          const value = field === "intValue" ? Number(v.intValue) : v[field];
+          return [kv.key, value];
+        }))
+      );
+    const expected = spans.map((s) => ({ ...s.attributes }));
+    const proto = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    assert.deepEqual(flatten(proto.resourceSpans[0].scopeSpans[0].spans), expected);
+    const json = decodeOtlpJson(jsonText(spans, { resource }));
+    assert.deepEqual(flatten(json.value.resourceSpans[0].scopeSpans[0].spans), expected);
+  });
+
+  test("frame a span over 16 KiB and one under 128 bytes correctly", () => {
+    const big = new Span("big").setAttribute("blob", "z".repeat(20_000)).start(T0).end(T0);
+    const tiny = new Span("t").start(T0).end(T0);
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([tiny, big, tiny], { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.deepEqual(out.map((s: { name: string }) => s.name), ["t", "big", "t"]);
+    assert.equal(out[1].attributes[0].value.stringValue.length, 20_000);
+  });
+
+  test("writes lone surrogates in JSON as escapes, as JSON.stringify does", () => {
+    const name = "a\ud800b\udc00c🙂";
+    const span = new Span(name).start(T0).end(T0);
+    const text = jsonText([span], { resource });
+    assert.ok(text.includes(JSON.stringify(name)));
+    assert.equal(JSON.parse(text).resourceSpans[0].scopeSpans[0].spans[0].name, name);
+  });
+});
+
+describe("OTLP unix nanoseconds", () => {
+  test("are exact to the nanosecond where Math.round(ms * 1e6) is off by up to 128 ns", () => {
+    const ms = T0;
+    assert.notEqual(BigInt(Math.round(ms * 1e6)), exactNanos(ms));
+    const span = new Span("t").start(ms).end(ms);
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([span], { resource }));
+    assert.equal(
+      decoded.resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano,
+      exactNanos(ms).toString(),
+    );
+  });
+
+  test("agree with an exact BigInt reference for thousands of random times, in both encodings", () => {
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const spans: Span[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const ms = i === 0 ? 0.0000004 : i === 1 ? 999.9999996 : 1e12 + random() * 1e12;
+      spans.push(new Span(String(i)).start(ms).end(ms + random() * 1000));
+    }
+    const proto = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const json = JSON.parse(jsonText(spans, { resource }));
+    const protoSpans = proto.resourceSpans[0].scopeSpans[0].spans;
+    const jsonSpans = json.resourceSpans[0].scopeSpans[0].spans;
+    spans.forEach((span, i) => {
+      const start = exactNanos(span.startTime!).toString();
+      const end = exactNanos(span.endTime!).toString();
+      assert.equal(protoSpans[i].startTimeUnixNano, start, `proto start of ${span.startTime}`);
+      assert.equal(protoSpans[i].endTimeUnixNano, end);
+      assert.equal(jsonSpans[i].startTimeUnixNano, start, `json start of ${span.startTime}`);
+      assert.equal(jsonSpans[i].endTimeUnixNano, end);
+    });
+  });
+});
+
+describe("OTLP span flags", () => {
+  test("mark a local parent as known and not remote, and keep the trace flags", () => {
+    const tracer = new Tracer();
+    const parent = tracer.startSpan("p");
+    const child = tracer.startSpan("c", { parent }).end();
+    const unsampledRemote = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 0,
+      isRemote: true,
+    });
+    const link = new Span("l").addLink(unsampledRemote).start(T0).end(T0);
+    const decoded = decodeProtobuf(encodeOtlpProtobuf([child, link], { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans.flatMap((s: { spans: unknown[] }) => s.spans);
+    const c = out.find((s: { name: string }) => s.name === "c");
+    const l = out.find((s: { name: string }) => s.name === "l");
+    assert.equal(c.flags, 0x100 | child.context.traceFlags);
+    assert.equal(l.links[0].flags, 0x300);
+  });
+});

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  TraceIdRatioSampler,
+} from "../mod.ts";
+import { readEnv, readOtlpEnv } from "../otlp.ts";
+import { captureWarnings, isDeno } from "./_helpers.ts";
+
+describe("readOtlpEnv", () => {
+  test("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, with or without a trailing slash", () => {
+    assert.equal(
+      readOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }).url,
+      "http://c:4318/v1/traces",
+    );
+    assert.equal(
+      readOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c/otlp/" }).url,
+      "https://c/otlp/v1/traces",
+    );
+  });
+
+  test("uses OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, over the generic endpoint", () => {
+    const config = readOtlpEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://generic:4318",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces:9999/custom",
+    });
+    assert.equal(config.url, "http://traces:9999/custom");
+  });
+
+  test("lets every TRACES_ variable win over its generic one", () => {
+    const config = readOtlpEnv({
+      OTEL_EXPORTER_OTLP_TIMEOUT: "1000",
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "2000",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "none",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "gzip",
+      OTEL_EXPORTER_OTLP_HEADERS: "a=1,b=2",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "b=3",
+    });
+    assert.equal(config.timeoutMs, 2000);
+    assert.equal(config.protocol, "http/json");
+    assert.equal(config.compression, "gzip");
+    assert.deepEqual(config.headers, { a: "1", b: "3" });
+  });
+
+  test("percent-decodes header and resource attribute values and trims whitespace", () => {
+    const config = readOtlpEnv({
+      OTEL_EXPORTER_OTLP_HEADERS: " api-key = a%2Cb%3Dc , x=%F0%9F%99%82 ",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod%20eu,team=core",
+    });
+    assert.deepEqual(config.headers, { "api-key": "a,b=c", x: "🙂" });
+    assert.deepEqual(config.resourceAttributes, {
+      "deployment.environment.name": "prod eu",
+      team: "core",
+    });
+  });
+
+  test("builds each OTEL_TRACES_SAMPLER with its ratio argument", () => {
+    const sampler = (name: string, arg?: string) =>
+      readOtlpEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: arg }).sampler;
+    assert.ok(sampler("always_on") instanceof AlwaysOnSampler);
+    assert.ok(sampler("always_off") instanceof AlwaysOffSampler);
+    assert.equal(String(sampler("traceidratio", "0.25")), "TraceIdRatioSampler{0.25}");
+    assert.ok(sampler("traceidratio", "0.25") instanceof TraceIdRatioSampler);
+    for (const name of ["parentbased_always_on", "parentbased_always_off"]) {
+      assert.ok(sampler(name) instanceof ParentBasedSampler);
+    }
+    assert.match(String(sampler("parentbased_traceidratio", "0.5")), /0\.5/);
+  });
+
+  test("reads the batch processor variables and OTEL_SDK_DISABLED", () => {
+    const config = readOtlpEnv({
+      OTEL_BSP_SCHEDULE_DELAY: "0",
+      OTEL_BSP_EXPORT_TIMEOUT: "1500",
+      OTEL_BSP_MAX_QUEUE_SIZE: "10",
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "5",
+      OTEL_SDK_DISABLED: "TRUE",
+    });
+    assert.equal(config.scheduleDelayMs, 0);
+    assert.equal(config.exportTimeoutMs, 1500);
+    assert.equal(config.maxQueueSize, 10);
+    assert.equal(config.maxExportBatchSize, 5);
+    assert.equal(config.sdkDisabled, true);
+  });
+
+  test("treats blank values as unset", () => {
+    const config = readOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "  ", OTEL_SERVICE_NAME: "" });
+    assert.equal(config.url, undefined);
+    assert.equal(config.serviceName, undefined);
+    assert.equal(readEnv("X", {}), undefined);
+  });
+
+  test("warns once per malformed value, naming the variable and the default used", async () => {
+    const env = {
+      OTEL_EXPORTER_OTLP_TIMEOUT: "ten seconds",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
+      OTEL_TRACES_SAMPLER: "traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "2",
+      OTEL_BSP_MAX_QUEUE_SIZE: "-1",
+      OTEL_SDK_DISABLED: "yes",
+      OTEL_RESOURCE_ATTRIBUTES: "=novalue,ok=1,bad=%E0%A4%A",
+    };
+    let config!: ReturnType<typeof readOtlpEnv>;
+    const warned = await captureWarnings(() => {
+      config = readOtlpEnv(env);
+      readOtlpEnv(env);
+    });
+    assert.equal(config.timeoutMs, undefined);
+    assert.equal(config.protocol, undefined);
+    assert.equal(config.url, undefined);
+    assert.equal(config.maxQueueSize, undefined);
+    assert.equal(config.sdkDisabled, false);
+    assert.deepEqual(config.resourceAttributes, { ok: "1" });
+    assert.equal(String(config.sampler), "TraceIdRatioSampler{1}");
+    assert.equal(warned.length, 7, warned.join("\n"));
+    const expect: [string, RegExp][] = [
+      ["OTEL_EXPORTER_OTLP_TIMEOUT", /default \(10000\)/],
+      ["OTEL_EXPORTER_OTLP_PROTOCOL", /default \(http\/protobuf\)/],
+      ["OTEL_EXPORTER_OTLP_ENDPOINT", /default \(http:\/\/localhost:4318\/v1\/traces\)/],
+      ["OTEL_TRACES_SAMPLER_ARG", /default \(1\)/],
+      ["OTEL_BSP_MAX_QUEUE_SIZE", /default \(2048\)/],
+      ["OTEL_SDK_DISABLED", /default \(false\)/],
+      ["OTEL_RESOURCE_ATTRIBUTES", /skipping the bad entries/],
+    ];
+    for (const [name, pattern] of expect) {
+      const line = warned.find((w) => w.includes(name + "="));
+      assert.ok(line, `no warning for ${name}`);
+      assert.match(line, pattern);
+    }
+  });
+
+  test("reads the process environment when no source is given", () => {
+    const name = "OTEL_SERVICE_NAME";
+    const g = globalThis as {
+      Deno?: { env: { get(n: string): string | undefined } };
+      process?: { env: Record<string, string | undefined> };
+    };
+    const actual = g.Deno ? g.Deno.env.get(name) : g.process?.env[name];
+    assert.equal(readOtlpEnv().serviceName, actual?.trim() || undefined);
+  });
+
+  test(
+    "without --allow-env, uses the defaults and warns once (Deno only: runs a subprocess without the permission)",
+    { skip: !isDeno },
+    async () => {
+      const deno = (globalThis as unknown as {
+        Deno: {
+          execPath(): string;
+          makeTempFile(options: { suffix: string }): Promise<string>;
+          writeTextFile(path: string, text: string): Promise<void>;
+          Command: new (cmd: string, opts: object) => {
+            output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
+          };
+        };
+      }).Deno;
+      const entry = new URL("../otlp.ts", import.meta.url).href;
+      const script = `
+        import { readOtlpEnv, Resource, OtlpHttpExporter } from "${entry}";
+        const a = readOtlpEnv();
+        readOtlpEnv();
+        const r = Resource.detect();
+        const e = new OtlpHttpExporter();
+        console.log(JSON.stringify([a.url ?? null, r.attributes["service.name"], e.url]));
+      `;
+      const file = await deno.makeTempFile({ suffix: ".ts" });
+      await deno.writeTextFile(file, script);
+      const output = await new deno.Command(deno.execPath(), {
+        args: ["run", "--no-prompt", "--no-config", "--allow-read", file],
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1", OTEL_SERVICE_NAME: "must-not-be-read" },
+      }).output();
+      const stdout = new TextDecoder().decode(output.stdout).trim();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, stderr);
+      assert.deepEqual(JSON.parse(stdout), [
+        null,
+        "unknown_service:deno",
+        "http://localhost:4318/v1/traces",
+      ]);
+      assert.equal(stderr.match(/--allow-env/g)?.length, 1, stderr);
+    },
+  );
+});

@@ -1,0 +1,514 @@
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { after, before, describe, test } from "node:test";
+import { BatchSpanProcessor, ManualTime, type Span, Tracer } from "../mod.ts";
+import { OtlpHttpExporter, type OtlpHttpExporterOptions, Resource } from "../otlp.ts";
+import { assertBalanced, captureWarnings } from "./_helpers.ts";
+import {
+  decodeOtlpJson,
+  decodeProtobuf,
+  ExportTraceServiceResponse,
+  richSpans,
+} from "./_otlp_fixtures.ts";
+import { deadUrl, gunzip, Receiver } from "./_otlp_receiver.ts";
+
+// deno-lint-ignore no-explicit-any
+const protobuf: any = createRequire(import.meta.url)("protobufjs/minimal");
+
+const resource = new Resource({ "service.name": "exporter-test" });
+
+function spans(n: number, tracer = new Tracer({ name: "t" })): Span[] {
+  return Array.from({ length: n }, (_, i) => tracer.startSpan(`s${i}`).end());
+}
+
+/** google.rpc.Status { code = 1, message = 2 }, encoded with protobufjs. */
+function rpcStatus(code: number, message: string): Uint8Array {
+  return protobuf.Writer.create().uint32(8).int32(code).uint32(18).string(message).finish();
+}
+
+/** Lets real I/O run while manual time stands still. */
+function realTurn(ms = 5): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Advances manual time in steps, letting real I/O run between, until `done()`. */
+async function tickUntil(time: ManualTime, done: () => boolean, stepMs = 100, max = 400) {
+  for (let i = 0; i < max && !done(); i++) {
+    await time.tick(stepMs);
+    await realTurn(2);
+  }
+  assert.ok(done(), "condition not reached");
+}
+
+function settled<T>(promise: Promise<T>): { done: boolean; promise: Promise<T> } {
+  const state = { done: false, promise };
+  promise.finally(() => state.done = true);
+  return state;
+}
+
+describe("OtlpHttpExporter against a loopback receiver", () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await Receiver.start();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  function exporter(options: OtlpHttpExporterOptions = {}): OtlpHttpExporter {
+    receiver.requests.length = 0;
+    receiver.respond = () => ({ status: 200 });
+    return new OtlpHttpExporter({ url: receiver.url, resource, env: {}, ...options });
+  }
+
+  test("POSTs protobuf that the official schema decodes, with OTLP headers", async () => {
+    const batch = richSpans();
+    const result = await exporter().export(batch);
+    assert.deepEqual(result, { code: "success" });
+    assert.equal(receiver.requests.length, 1);
+    const [request] = receiver.requests;
+    assert.equal(request.method, "POST");
+    assert.equal(request.path, "/v1/traces");
+    assert.equal(request.headers["content-type"], "application/x-protobuf");
+    assert.match(String(request.headers["user-agent"]), /^@codomyrmex\/spans\/\d/);
+    const decoded = decodeProtobuf(request.body);
+    const names = decoded.resourceSpans[0].scopeSpans.flatMap((s: { spans: { name: string }[] }) =>
+      s.spans.map((x) => x.name)
+    );
+    assert.deepEqual(names.sort(), batch.map((s) => s.name).sort());
+    assert.equal(
+      decoded.resourceSpans[0].resource.attributes[0].value.stringValue,
+      "exporter-test",
+    );
+  });
+
+  test("POSTs OTLP/JSON with http/json, and sends the configured headers", async () => {
+    const result = await exporter({ protocol: "http/json", headers: { "x-api-key": "k1" } })
+      .export(richSpans());
+    assert.equal(result.code, "success");
+    const [request] = receiver.requests;
+    assert.equal(request.headers["content-type"], "application/json");
+    assert.equal(request.headers["x-api-key"], "k1");
+    const { error, value } = decodeOtlpJson(new TextDecoder().decode(request.body));
+    assert.equal(error, null);
+    assert.equal(value.resourceSpans[0].scopeSpans[0].scope.name, "shop");
+  });
+
+  test("gzips the body when compression is gzip, and it still decodes", async () => {
+    for (const protocol of ["http/protobuf", "http/json"] as const) {
+      const result = await exporter({ compression: "gzip", protocol }).export(spans(3));
+      assert.equal(result.code, "success");
+      const [request] = receiver.requests;
+      assert.equal(request.headers["content-encoding"], "gzip");
+      const body = await gunzip(request.body);
+      const decoded = protocol === "http/json"
+        ? decodeOtlpJson(new TextDecoder().decode(body)).value
+        : decodeProtobuf(body);
+      assert.equal(decoded.resourceSpans[0].scopeSpans[0].spans.length, 3);
+    }
+  });
+
+  test("retries a 503 after its Retry-After seconds, not sooner, then succeeds", async () => {
+    const time = new ManualTime(1_000_000);
+    const e = exporter({ clock: time, scheduler: time });
+    const arrivals: number[] = [];
+    receiver.respond = (_req, i) => {
+      arrivals.push(time.now());
+      return i === 0 ? { status: 503, headers: { "retry-after": "3" } } : { status: 200 };
+    };
+    const run = settled(e.export(spans(2)));
+    await tickUntil(time, () => run.done);
+    assert.deepEqual(await run.promise, { code: "success" });
+    assert.equal(receiver.requests.length, 2);
+    assert.ok(arrivals[1] - arrivals[0] >= 3000, `retried after ${arrivals[1] - arrivals[0]} ms`);
+  });
+
+  test("a 400 is not retried and fails naming the status and the google.rpc.Status message", async () => {
+    const e = exporter();
+    receiver.respond = () => ({
+      status: 400,
+      headers: { "content-type": "application/x-protobuf" },
+      body: rpcStatus(3, "span 2 has no name"),
+    });
+    const result = await e.export(spans(2));
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /HTTP 400 Bad Request/);
+    assert.match(result.error!.message, /span 2 has no name/);
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  test("a 400 with a JSON error body names the body's message", async () => {
+    const e = exporter({ protocol: "http/json" });
+    receiver.respond = () => ({
+      status: 400,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ code: 3, message: "invalid trace id" }),
+    });
+    const result = await e.export(spans(1));
+    assert.match(result.error!.message, /HTTP 400.*invalid trace id/);
+  });
+
+  test("reads a protobuf partial success into rejected", async () => {
+    const e = exporter();
+    receiver.respond = () => ({
+      status: 200,
+      headers: { "content-type": "application/x-protobuf" },
+      body: ExportTraceServiceResponse.encode({
+        partialSuccess: { rejectedSpans: 2, errorMessage: "too old" },
+      }).finish(),
+    });
+    const result = await e.export(spans(5));
+    assert.equal(result.code, "success");
+    assert.equal(result.rejected, 2);
+    assert.match(result.error!.message, /rejected 2 of 5 spans: too old/);
+  });
+
+  test("reads a JSON partial success into rejected", async () => {
+    const e = exporter({ protocol: "http/json" });
+    receiver.respond = () => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ partialSuccess: { rejectedSpans: "4", errorMessage: "quota" } }),
+    });
+    const result = await e.export(spans(5));
+    assert.equal(result.rejected, 4);
+  });
+
+  test("a receiver slower than timeoutMs fails the export as timed out", async () => {
+    const time = new ManualTime(0);
+    const e = exporter({ clock: time, scheduler: time, timeoutMs: 2000 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    receiver.respond = async () => {
+      await held;
+      return { status: 200 };
+    };
+    const run = settled(e.export(spans(1)));
+    await receiver.waitForRequests(1);
+    await time.tick(2000);
+    await tickUntil(time, () => run.done, 1, 50);
+    const result = await run.promise;
+    release();
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /timed out after 2000 ms/);
+  });
+
+  test("a receiver that is down is retried with backoff, then fails within timeoutMs", async () => {
+    const time = new ManualTime(0);
+    const e = new OtlpHttpExporter({
+      url: await deadUrl(),
+      env: {},
+      resource,
+      clock: time,
+      scheduler: time,
+      timeoutMs: 10_000,
+      random: () => 0.5,
+    });
+    const run = settled(e.export(spans(1)));
+    await tickUntil(time, () => run.done);
+    const result = await run.promise;
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /network error/);
+    assert.ok(time.now() <= 10_000 + 100, `gave up at ${time.now()} ms`);
+  });
+});
+
+describe("OtlpHttpExporter keeps the batch processor's accounting exact", () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await Receiver.start();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  async function run(
+    respond: Receiver["respond"],
+    options: OtlpHttpExporterOptions = {},
+    count = 5,
+  ) {
+    receiver.requests.length = 0;
+    receiver.respond = respond;
+    const time = new ManualTime(0);
+    const exporter = new OtlpHttpExporter({
+      url: receiver.url,
+      resource,
+      env: {},
+      clock: time,
+      scheduler: time,
+      timeoutMs: 5000,
+      random: () => 0.5,
+      ...options,
+    });
+    const processor = new BatchSpanProcessor(exporter, {
+      scheduler: time,
+      clock: time,
+      flushOnExit: false,
+      maxBatchSize: 100,
+    });
+    const tracer = new Tracer({ name: "acct", processors: [processor] });
+    for (let i = 0; i < count; i++) tracer.startSpan(`s${i}`).end();
+    const flush = settled(processor.forceFlush());
+    await tickUntil(time, () => flush.done);
+    await flush.promise;
+    const stats = processor.stats();
+    assertBalanced(stats);
+    return stats;
+  }
+
+  test("success: every span exported", async () => {
+    const stats = await run(() => ({ status: 200 }));
+    assert.deepEqual(stats, { ended: 5, exported: 5, dropped: 0, failed: 0, queued: 0 });
+  });
+
+  test("503 with Retry-After, then success: every span exported once", async () => {
+    const stats = await run((_r, i) =>
+      i === 0 ? { status: 503, headers: { "retry-after": "1" } } : { status: 200 }
+    );
+    assert.deepEqual(stats, { ended: 5, exported: 5, dropped: 0, failed: 0, queued: 0 });
+    assert.equal(receiver.requests.length, 2);
+  });
+
+  test("503 until the timeout: every span failed", async () => {
+    const stats = await run(() => ({ status: 503 }));
+    assert.deepEqual(stats, { ended: 5, exported: 0, dropped: 0, failed: 5, queued: 0 });
+  });
+
+  test("400 with an error body: every span failed, one request", async () => {
+    const stats = await run(() => ({ status: 400, body: rpcStatus(3, "bad") }));
+    assert.deepEqual(stats, { ended: 5, exported: 0, dropped: 0, failed: 5, queued: 0 });
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  test("partial success: the rejected spans failed, the rest exported", async () => {
+    const stats = await run(() => ({
+      status: 200,
+      body: ExportTraceServiceResponse.encode({ partialSuccess: { rejectedSpans: 2 } }).finish(),
+    }));
+    assert.deepEqual(stats, { ended: 5, exported: 3, dropped: 0, failed: 2, queued: 0 });
+  });
+
+  test("receiver slower than the timeout: every span failed", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const stats = await run(async () => {
+      await held;
+      return { status: 200 };
+    });
+    release();
+    assert.deepEqual(stats, { ended: 5, exported: 0, dropped: 0, failed: 5, queued: 0 });
+  });
+
+  test("receiver down: every span failed", async () => {
+    const stats = await run(() => ({ status: 200 }), { url: await deadUrl() });
+    assert.deepEqual(stats, { ended: 5, exported: 0, dropped: 0, failed: 5, queued: 0 });
+  });
+});
+
+describe("OtlpHttpExporter with an injected fetch", () => {
+  function fake(
+    replies: (Response | Error)[],
+    calls: RequestInit[] = [],
+  ): OtlpHttpExporterOptions["fetch"] {
+    return (_url, init) => {
+      calls.push(init);
+      const next = replies.length > 1 ? replies.shift()! : replies[0];
+      return next instanceof Error ? Promise.reject(next) : Promise.resolve(next.clone());
+    };
+  }
+
+  test("honours a Retry-After HTTP date", async () => {
+    const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
+    const calls: RequestInit[] = [];
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      clock: time,
+      scheduler: time,
+      fetch: fake([
+        new Response(null, {
+          status: 429,
+          headers: { "retry-after": "Tue, 01 Jan 2030 00:00:04 GMT" },
+        }),
+        new Response(null, { status: 200 }),
+      ], calls),
+    });
+    const run = settled(e.export(spans(1)));
+    await time.tick(3999);
+    assert.equal(calls.length, 1);
+    await time.tick(1);
+    await tickUntil(time, () => run.done, 0, 10);
+    assert.equal(calls.length, 2);
+    assert.equal((await run.promise).code, "success");
+  });
+
+  test("does not wait for a Retry-After that would pass the timeout", async () => {
+    const time = new ManualTime(0);
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      clock: time,
+      scheduler: time,
+      timeoutMs: 5000,
+      fetch: fake([new Response(null, { status: 503, headers: { "retry-after": "60" } })]),
+    });
+    const result = await e.export(spans(1));
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /HTTP 503.*would pass the 5000 ms timeout/);
+    assert.equal(time.now(), 0);
+  });
+
+  test("backs off exponentially with jitter and stops after five attempts", async () => {
+    const time = new ManualTime(0);
+    const calls: RequestInit[] = [];
+    const at: number[] = [];
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      clock: time,
+      scheduler: time,
+      timeoutMs: 60_000,
+      random: () => 0,
+      fetch: (url, init) => {
+        at.push(time.now());
+        return fake([new Response(null, { status: 502 })], calls)!(url, init);
+      },
+    });
+    const run = settled(e.export(spans(1)));
+    await tickUntil(time, () => run.done, 50);
+    const result = await run.promise;
+    assert.match(result.error!.message, /after 5 attempts: HTTP 502/);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    // random() = 0 takes the low end of each step: half of 1, 2, 4, then 5 (capped) seconds.
+    assert.deepEqual(gaps, [500, 1000, 2000, 2500]);
+  });
+
+  test("fails fast when concurrency exports are already in flight", async () => {
+    let release!: (r: Response) => void;
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      concurrency: 1,
+      fetch: () => new Promise((resolve) => release = resolve),
+    });
+    const first = e.export(spans(1));
+    const second = await e.export(spans(1));
+    assert.equal(second.code, "failure");
+    assert.match(second.error!.message, /1 exports already in flight \(concurrency 1\)/);
+    assert.equal(e.inFlight, 1);
+    await Promise.resolve();
+    release(new Response(null, { status: 200 }));
+    assert.equal((await first).code, "success");
+    assert.equal(e.inFlight, 0);
+  });
+
+  test("gives up when the processor's signal aborts", async () => {
+    const controller = new AbortController();
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) => {
+          init.signal!.addEventListener("abort", () => reject(new Error("aborted")));
+        }),
+    });
+    const pending = e.export(spans(1), controller.signal);
+    controller.abort();
+    const result = await pending;
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /aborted/);
+  });
+
+  test("reads at most 64 KiB of a huge error body", async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 16384;
+        controller.enqueue(new Uint8Array(16384).fill(0x61));
+      },
+    });
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      fetch: () =>
+        Promise.resolve(
+          new Response(endless, { status: 400, headers: { "content-type": "text/plain" } }),
+        ),
+    });
+    const result = await e.export(spans(1));
+    assert.equal(result.code, "failure");
+    assert.ok(pulled <= 128 * 1024, `pulled ${pulled} bytes`);
+    assert.ok(result.error!.message.length < 1000);
+  });
+
+  test("turns a fetch that throws synchronously into a failure, never a throw", async () => {
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      timeoutMs: 1,
+      fetch: () => {
+        throw new TypeError("boom");
+      },
+    });
+    const result = await e.export(spans(1));
+    assert.equal(result.code, "failure");
+  });
+
+  test("warns once about a partial success that rejected nothing but said something", async () => {
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      protocol: "http/json",
+      fetch: fake([Response.json({ partialSuccess: { errorMessage: "slow down please" } })]),
+    });
+    const warned = await captureWarnings(async () => {
+      assert.deepEqual(await e.export(spans(1)), { code: "success" });
+      await e.export(spans(1));
+    });
+    assert.equal(warned.filter((w) => w.includes("slow down please")).length, 1);
+  });
+
+  test("rejects programming mistakes in the options with TypeError or RangeError", () => {
+    assert.throws(
+      () => new OtlpHttpExporter({ url: "ftp://x" }),
+      /Cannot create OtlpHttpExporter: url/,
+    );
+    assert.throws(
+      () => new OtlpHttpExporter({ env: {}, protocol: "grpc" as "http/json" }),
+      TypeError,
+    );
+    assert.throws(() => new OtlpHttpExporter({ env: {}, timeoutMs: 0 }), RangeError);
+    assert.throws(() => new OtlpHttpExporter({ env: {}, concurrency: 0 }), RangeError);
+    assert.throws(
+      () => new OtlpHttpExporter({ env: {}, headers: { "bad header": "x" } }),
+      /Cannot create OtlpHttpExporter: headers/,
+    );
+  });
+
+  test("takes url, protocol, headers, timeout and compression from OTEL_* when not given", async () => {
+    const calls: RequestInit[] = [];
+    const urls: string[] = [];
+    const e = new OtlpHttpExporter({
+      resource,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/",
+        OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20abc,x-team=a",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=b",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "gzip",
+      },
+      fetch: (url, init) => {
+        urls.push(url);
+        return fake([new Response(null, { status: 200 })], calls)!(url, init);
+      },
+    });
+    assert.equal(e.url, "http://collector:4318/v1/traces");
+    assert.equal(e.protocol, "http/json");
+    await e.export(spans(1));
+    const headers = calls[0].headers as Record<string, string>;
+    assert.equal(headers.authorization, "Bearer abc");
+    assert.equal(headers["x-team"], "b");
+    assert.equal(headers["content-encoding"], "gzip");
+    assert.equal(urls[0], "http://collector:4318/v1/traces");
+  });
+});

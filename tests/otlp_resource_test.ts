@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { Resource, SDK_NAME } from "../otlp.ts";
+import { VERSION } from "../src/version.ts";
+import { isBun, isDeno } from "./_helpers.ts";
+
+const runtime = isDeno ? "deno" : isBun ? "bun" : "node";
+
+describe("Resource.detect", () => {
+  test("falls back to unknown_service:<runtime> without any service name", () => {
+    const resource = Resource.detect({ env: {} });
+    assert.equal(resource.attributes["service.name"], `unknown_service:${runtime}`);
+  });
+
+  test("takes service.name from options, then OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES", () => {
+    const env = { OTEL_SERVICE_NAME: "from-env", OTEL_RESOURCE_ATTRIBUTES: "service.name=attrs" };
+    assert.equal(Resource.detect({ env, serviceName: "opt" }).attributes["service.name"], "opt");
+    assert.equal(Resource.detect({ env }).attributes["service.name"], "from-env");
+    assert.equal(
+      Resource.detect({ env: { OTEL_RESOURCE_ATTRIBUTES: "service.name=attrs" } })
+        .attributes["service.name"],
+      "attrs",
+    );
+  });
+
+  test("reports the SDK's name, language and version, and the runtime's name and version", () => {
+    const a = Resource.detect({ env: {}, serviceVersion: "9.9.9" }).attributes;
+    assert.equal(a["service.version"], "9.9.9");
+    assert.equal(a["telemetry.sdk.name"], "@codomyrmex/spans");
+    assert.equal(a["telemetry.sdk.name"], SDK_NAME);
+    assert.equal(a["telemetry.sdk.language"], "js");
+    assert.equal(a["telemetry.sdk.version"], VERSION);
+    assert.equal(a["process.runtime.name"], isDeno ? "deno" : isBun ? "bun" : "nodejs");
+    const g = globalThis as {
+      Deno?: { version: { deno: string } };
+      process?: { versions: Record<string, string> };
+    };
+    const expected = isDeno
+      ? g.Deno!.version.deno
+      : isBun
+      ? g.process!.versions.bun
+      : g.process!.versions.node;
+    assert.equal(a["process.runtime.version"], expected);
+  });
+
+  test("lets given attributes win over OTEL_RESOURCE_ATTRIBUTES", () => {
+    const a = Resource.detect({
+      env: { OTEL_RESOURCE_ATTRIBUTES: "team=env,region=eu" },
+      attributes: { team: "code" },
+    }).attributes;
+    assert.equal(a.team, "code");
+    assert.equal(a.region, "eu");
+  });
+
+  test("drops and counts invalid attribute values instead of throwing", () => {
+    const resource = new Resource({ ok: 1, obj: {}, nul: null, mixed: [1, "a"] });
+    assert.deepEqual(resource.attributes, { ok: 1 });
+    assert.equal(resource.droppedAttributesCount, 3);
+    assert.ok(Object.isFrozen(resource.attributes));
+  });
+});
+
+test("the SDK version constant equals the version in deno.json", () => {
+  const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8"));
+  assert.equal(VERSION, config.version);
+});

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ManualTime } from "../mod.ts";
+import { setupTracing } from "../otlp.ts";
+import { assertBalanced, captureWarnings } from "./_helpers.ts";
+import { decodeProtobuf } from "./_otlp_fixtures.ts";
+import { Receiver } from "./_otlp_receiver.ts";
+
+describe("setupTracing", () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await Receiver.start();
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  test("sends spans to the endpoint named by OTEL_EXPORTER_OTLP_ENDPOINT alone", async () => {
+    receiver.requests.length = 0;
+    const { tracer, shutdown, processor } = setupTracing({
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace("/v1/traces", ""),
+        OTEL_SERVICE_NAME: "checkout",
+      },
+      flushOnExit: false,
+    });
+    await tracer.span("handle order", async (span) => {
+      span.setAttribute("order.items", 3);
+      await tracer.span("charge card", () => {});
+    });
+    await shutdown();
+    assert.equal(receiver.requests.length, 1);
+    const decoded = decodeProtobuf(receiver.requests[0].body);
+    const rs = decoded.resourceSpans[0];
+    assert.equal(rs.resource.attributes[0].key, "service.name");
+    assert.equal(rs.resource.attributes[0].value.stringValue, "checkout");
+    assert.equal(rs.scopeSpans[0].scope.name, "checkout");
+    assert.deepEqual(
+      rs.scopeSpans[0].spans.map((s: { name: string }) => s.name),
+      ["charge card", "handle order"],
+    );
+    assert.deepEqual(processor!.stats(), {
+      ended: 2,
+      exported: 2,
+      dropped: 0,
+      failed: 0,
+      queued: 0,
+    });
+  });
+
+  test("lets options win over the environment", async () => {
+    receiver.requests.length = 0;
+    const setup = setupTracing({
+      serviceName: "from-options",
+      url: receiver.url,
+      protocol: "http/json",
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:1",
+        OTEL_SERVICE_NAME: "from-env",
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      },
+      flushOnExit: false,
+    });
+    setup.tracer.startSpan("x").end();
+    await setup.shutdown();
+    assert.equal(setup.resource.attributes["service.name"], "from-options");
+    assert.equal(receiver.requests[0].headers["content-type"], "application/json");
+  });
+
+  test("batches by OTEL_BSP_* settings", async () => {
+    receiver.requests.length = 0;
+    const time = new ManualTime(0);
+    const setup = setupTracing({
+      url: receiver.url,
+      env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "2", OTEL_BSP_SCHEDULE_DELAY: "1000" },
+      clock: time,
+      scheduler: time,
+      flushOnExit: false,
+    });
+    for (let i = 0; i < 5; i++) setup.tracer.startSpan(`s${i}`).end();
+    await setup.shutdown();
+    assert.deepEqual(
+      receiver.requests.map((r) =>
+        decodeProtobuf(r.body).resourceSpans[0].scopeSpans[0].spans.length
+      ),
+      [2, 2, 1],
+    );
+    assertBalanced(setup.processor!.stats());
+  });
+
+  test("with OTEL_SDK_DISABLED=true records nothing and sends nothing", async () => {
+    receiver.requests.length = 0;
+    const setup = setupTracing({
+      url: receiver.url,
+      env: { OTEL_SDK_DISABLED: "true" },
+      flushOnExit: false,
+    });
+    const span = setup.tracer.startSpan("x");
+    assert.equal(span.isRecording, false);
+    span.end();
+    await setup.shutdown();
+    assert.equal(setup.exporter, undefined);
+    assert.equal(receiver.requests.length, 0);
+  });
+
+  test("applies OTEL_TRACES_SAMPLER", () => {
+    const setup = setupTracing({
+      env: { OTEL_TRACES_SAMPLER: "always_off" },
+      flushOnExit: false,
+    });
+    assert.equal(setup.tracer.startSpan("x").isRecording, false);
+  });
+
+  test("clamps an env batch size larger than the queue, with a warning, instead of throwing", async () => {
+    let setup!: ReturnType<typeof setupTracing>;
+    const warned = await captureWarnings(() => {
+      setup = setupTracing({
+        env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096", OTEL_BSP_MAX_QUEUE_SIZE: "64" },
+        flushOnExit: false,
+      });
+    });
+    assert.ok(setup.processor);
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /batch size \(4096\) exceeds the queue size \(64\)/);
+    await setup.shutdown();
+  });
+
+  test("shuts down with await using", async () => {
+    receiver.requests.length = 0;
+    {
+      await using setup = setupTracing({ url: receiver.url, env: {}, flushOnExit: false });
+      setup.tracer.startSpan("disposed").end();
+    }
+    assert.equal(receiver.requests.length, 1);
+  });
+});
