@@ -222,7 +222,7 @@ function checkEveryField(decoded: ReturnType<typeof normalise>, span: Span): voi
     }],
     droppedLinksCount: 1,
     status: { code: 2, message: "card declined" },
-    flags: 0x101, // sampled, and "is_remote is known" (false) for the parent
+    flags: 0x301, // sampled; the parent is known to be remote (PARENT was extracted)
   }]);
 }
 
@@ -355,6 +355,19 @@ describe("toReadableSpan", () => {
     assert.deepEqual(readable.duration, [0, 750_000]);
     assert.equal(readable.ended, true);
     assert.equal(readable.parentSpanContext, undefined);
+  });
+
+  test("says whether the parent context came from another process", () => {
+    const tracer = new Tracer();
+    const remote = new SpanContext({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      isRemote: true,
+    });
+    const server = tracer.startSpan("server", { parent: remote, kind: "server" });
+    const local = tracer.startSpan("local", { parent: server });
+    assert.equal(toReadableSpan(server.end()).parentSpanContext?.isRemote, true);
+    assert.equal(toReadableSpan(local.end()).parentSpanContext?.isRemote, false);
   });
 
   test("uses the OpenTelemetry default resource when none is given", () => {

@@ -8,6 +8,7 @@
 import type { Attributes as OtelAttributes, Link } from "@opentelemetry/api";
 import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
+import { hasRemoteParent } from "../_remote_parent.ts";
 import type { Span } from "../span.ts";
 import { hrTimeDiff, msToHrTime } from "./_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
@@ -104,6 +105,7 @@ export function readableSpanOf(span: Span, resource: Resource): ReadableSpan {
       traceId: ctx.traceId,
       spanId: ctx.parentSpanId,
       traceFlags: ctx.traceFlags,
+      isRemote: hasRemoteParent(span),
     },
     startTime,
     endTime,
