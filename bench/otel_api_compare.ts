@@ -64,10 +64,13 @@ function runtimeName(): string {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
   if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
   if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
-  return "unknown runtime";
+  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+    ?.node;
+  return node === undefined ? "unknown runtime" : `Node ${node}`;
 }
 
-if (import.meta.main) {
+// `import.meta.main` exists on Deno and Bun; Node 20 runs this compiled, as the entry script.
+if ((import.meta as { main?: boolean }).main ?? true) {
   const { ours, sdk } = setup();
   const N = 20_000;
   const ROUNDS = 15;
