@@ -47,7 +47,11 @@ export {
   type BatchSpanProcessorOptions,
 } from "./src/otel/batch_span_processor.ts";
 export { BridgeContextManager } from "./src/otel/context_manager.ts";
-export { fromOtelExporter, type FromOtelExporterOptions } from "./src/otel/from_otel_exporter.ts";
+export {
+  fromOtelExporter,
+  type FromOtelExporterOptions,
+  type OtelBackedExporter,
+} from "./src/otel/from_otel_exporter.ts";
 export { toReadableSpan, type ToReadableSpanOptions } from "./src/otel/readable_span.ts";
 export {
   SimpleSpanProcessor,
