@@ -1,0 +1,67 @@
+// The README's examples are real programs: these tests run them as their
+// users would, in a child process, and check what they produce.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { isBun, isDeno } from "./_helpers.ts";
+import { Receiver } from "./_otlp_receiver.ts";
+import { decodeProtobuf } from "./_otlp_fixtures.ts";
+
+const canRunTypeScript = isDeno || isBun;
+const SKIP = "(Deno and Bun only: Node 20 cannot run the .ts examples)";
+
+function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
+  const script = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const [command, args] = deno !== undefined
+    ? [deno.execPath(), ["run", "-A", script]]
+    : [process.execPath, [script]];
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env } },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+describe("examples", () => {
+  test(`demo.ts prints the waterfall with the failed warehouse call ${SKIP}`, {
+    skip: !canRunTypeScript,
+  }, async () => {
+    const out = await runExample("demo.ts");
+    assert.match(out, /^trace [0-9a-f]{32} /m);
+    assert.match(out, /^POST \/orders +\d+\.\d ms \|█/m);
+    assert.match(out, /└─ warehouse\.reserve ✗/);
+    assert.match(out, /10 spans, 1 failed: warehouse\.reserve \(warehouse has no gadget left\)/);
+  });
+
+  test(`otlp.ts sends its spans where OTEL_EXPORTER_OTLP_ENDPOINT points ${SKIP}`, {
+    skip: !canRunTypeScript,
+  }, async () => {
+    const receiver = await Receiver.start();
+    try {
+      const endpoint = receiver.url.replace(/\/v1\/traces$/, "");
+      await runExample("otlp.ts", { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      assert.equal(receiver.requests.length, 1);
+      const [request] = receiver.requests;
+      assert.equal(request.path, "/v1/traces");
+      assert.equal(request.headers["content-type"], "application/x-protobuf");
+      const decoded = decodeProtobuf(request.body);
+      const [resourceSpans] = decoded.resourceSpans;
+      const service = resourceSpans.resource.attributes.find((a: { key: string }) =>
+        a.key === "service.name"
+      );
+      assert.equal(service.value.stringValue, "checkout");
+      const spans = resourceSpans.scopeSpans.flatMap((s: { spans: unknown[] }) => s.spans);
+      const names = spans.map((s: { name: string }) => s.name).sort();
+      assert.deepEqual(names, ["charge card", "handle order"]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
