@@ -9,6 +9,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 
 step() { printf '\n== %s\n' "$*"; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 entries=(./*.ts)
 
 step "deno lint";              deno lint
@@ -19,14 +21,20 @@ step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail 
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
 step "deno doc --lint";        deno doc --lint mod.ts http.ts node.ts otlp.ts
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
-deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md
+deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md 2>&1 | tee -a "$log"
 step "tests on Bun $(bun --version)"
-bun test tests/
+bun test tests/ 2>&1 | tee -a "$log"
 step "npm package: build npm/";           node scripts/build_npm.mjs
 step "npm package: exports match deno.json"; node scripts/check_exports.mjs
 step "tests on Node $(node --version) against npm/"
-node scripts/test_node.mjs
+node scripts/test_node.mjs 2>&1 | tee -a "$log"
 step "publint (packed)";                  publint run --strict npm
 step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
 step "npm smoke: install the tarball in a fresh project"
 node scripts/smoke_npm.mjs
+
+# One closing line for all three runtimes: Deno counts test steps, Bun and Node
+# count tests.
+passed=$(sed -nE 's/^ok \| [0-9]+ passed \(([0-9]+) steps\).*/\1/p; s/^ *([0-9]+) pass$/\1/p; s/^ℹ pass ([0-9]+)$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p; s/^ *([0-9]+) fail$/\1/p; s/^ℹ fail ([0-9]+)$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+printf '\ntotal: %s passed, %s failed\n' "$passed" "$failed"
