@@ -107,9 +107,10 @@ const FIRST_EVENT = utf8(',"events":[{"timeUnixNano":');
 const NEXT_EVENT = utf8(',{"timeUnixNano":');
 const FIRST_LINK = utf8(',"links":[{"traceId":');
 const NEXT_LINK = utf8(',{"traceId":');
-const STATUS = utf8(',"status":{');
-const MESSAGE = utf8('"message":');
-const CODE = utf8('"code":');
+const STATUS_MESSAGE = utf8(',"status":{"message":');
+const CODE = utf8(',"code":');
+// `,"status":{"code":N}}`, which also closes the span, by code number.
+const STATUS_END = [0, 1, 2].map((code) => utf8(`,"status":{"code":${code}}}`));
 
 function writeSpan(w: JsonWriter, span: Span): void {
   const ctx = span.context;
@@ -126,13 +127,7 @@ function writeSpan(w: JsonWriter, span: Span): void {
     w.raw(PARENT_SPAN_ID);
     w.id(ctx.parentSpanId);
   }
-  w.raw(FLAGS);
-  w.uint(spanFlags(span));
-  w.raw(NAME);
-  w.string(span.name);
-  w.raw(KIND);
-  w.uint(kindNumber(span.kind));
-  w.raw(START);
+  writeHeader(w, span);
   w.nanos(startTime);
   w.raw(END);
   w.nanos(span.endTime ?? startTime);
@@ -172,16 +167,51 @@ function writeSpan(w: JsonWriter, span: Span): void {
   }
   dropped(w, ',"droppedLinksCount":', span.droppedLinksCount);
   const status = span.status;
-  w.raw(STATUS);
+  const code = statusNumber(status.code);
   if (status.message) {
-    w.raw(MESSAGE);
+    w.raw(STATUS_MESSAGE);
     w.string(status.message);
-    w.char(0x2c); // ,
+    w.raw(CODE);
+    w.uint(code);
+    w.char(0x7d); // }
+    w.char(0x7d); // }
+  } else {
+    w.raw(STATUS_END[code]);
   }
-  w.raw(CODE);
-  w.uint(statusNumber(status.code));
-  w.char(0x7d); // }
-  w.char(0x7d); // }
+}
+
+// `,"flags":…,"name":…,"kind":…,"startTimeUnixNano":` by span name, with
+// the flags and kind it holds: spans of one name almost always share
+// them, so the whole run is copied instead of written piece by piece.
+interface Header {
+  readonly flagsAndKind: number;
+  readonly bytes: Uint8Array;
+}
+const headers = new Map<string, Header>();
+const MAX_HEADERS = 1024;
+const MAX_NAME_LENGTH = 256;
+
+function writeHeader(w: JsonWriter, span: Span): void {
+  const name = span.name;
+  const flags = spanFlags(span);
+  const kind = kindNumber(span.kind);
+  const flagsAndKind = flags * 8 + kind;
+  const cached = headers.get(name);
+  if (cached !== undefined && cached.flagsAndKind === flagsAndKind) {
+    w.raw(cached.bytes);
+    return;
+  }
+  const start = w.pos;
+  w.raw(FLAGS);
+  w.uint(flags);
+  w.raw(NAME);
+  w.string(name);
+  w.raw(KIND);
+  w.uint(kind);
+  w.raw(START);
+  if (name.length > MAX_NAME_LENGTH) return;
+  if (headers.size >= MAX_HEADERS) headers.clear();
+  headers.set(name, { flagsAndKind, bytes: w.buf.slice(start, w.pos) });
 }
 
 function dropped(w: JsonWriter, field: string, count: number): void {
@@ -191,23 +221,25 @@ function dropped(w: JsonWriter, field: string, count: number): void {
   }
 }
 
-// `{"key":…,"value":…}` by key and value.
+// `,{"key":…,"value":…}` by key and value.
 const attributeCache = new EncodedAttributeCache();
+// `,{"key":…,"value":` by key, for values that are not cached.
+const keyPrefixes = new Map<string, Uint8Array>();
+const MAX_KEY_PREFIXES = 1024;
 
-const ATTRIBUTES = utf8('"attributes":[');
-const NEXT_ATTRIBUTES = utf8(',"attributes":[');
+const ATTRIBUTES = utf8('"attributes":');
+const NEXT_ATTRIBUTES = utf8(',"attributes":');
 
 // Writes `"attributes":[…]` (after a comma when `comma`), or nothing when
-// empty; returns whether it wrote.
+// empty; returns whether it wrote. Every pair is written (and cached) with
+// a leading comma; the first one's becomes the opening bracket.
 function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = false): boolean {
-  let first = true;
+  let open = -1;
   for (const key in attrs) {
     const value = attrs[key];
-    if (first) {
+    if (open < 0) {
       w.raw(comma ? NEXT_ATTRIBUTES : ATTRIBUTES);
-      first = false;
-    } else {
-      w.char(0x2c); // ,
+      open = w.pos;
     }
     const cached = attributeCache.get(key, value);
     if (cached !== undefined) {
@@ -215,15 +247,30 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
       continue;
     }
     const start = w.pos;
-    w.ascii('{"key":');
-    w.string(key);
-    w.ascii(',"value":');
+    writeKeyPrefix(w, key);
     writeAnyValue(w, value);
     w.char(0x7d); // }
     if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
-  if (!first) w.char(0x5d); // ]
-  return !first;
+  if (open < 0) return false;
+  w.buf[open] = 0x5b; // [
+  w.char(0x5d); // ]
+  return true;
+}
+
+function writeKeyPrefix(w: JsonWriter, key: string): void {
+  const cached = keyPrefixes.get(key);
+  if (cached !== undefined) {
+    w.raw(cached);
+    return;
+  }
+  const start = w.pos;
+  w.ascii(',{"key":');
+  w.string(key);
+  w.ascii(',"value":');
+  if (key.length > MAX_NAME_LENGTH) return;
+  if (keyPrefixes.size >= MAX_KEY_PREFIXES) keyPrefixes.clear();
+  keyPrefixes.set(key, w.buf.slice(start, w.pos));
 }
 
 function writeAnyValue(w: JsonWriter, value: AttributeValue): void {
