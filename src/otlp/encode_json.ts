@@ -223,9 +223,15 @@ function dropped(w: JsonWriter, field: string, count: number): void {
 
 // `,{"key":…,"value":…}` by key and value.
 const attributeCache = new EncodedAttributeCache();
-// `,{"key":…,"value":` by key, for values that are not cached.
-const keyPrefixes = new Map<string, Uint8Array>();
-const MAX_KEY_PREFIXES = 1024;
+// `,{"key":…,"value":{"…Value":` by key, for values that are not cached
+// (a path, an id, a measurement): with the value's type, which a key
+// rarely changes.
+interface PairPrefix {
+  readonly type: number;
+  readonly bytes: Uint8Array;
+}
+const pairPrefixes = new Map<string, PairPrefix>();
+const MAX_PAIR_PREFIXES = 1024;
 
 const ATTRIBUTES = utf8('"attributes":');
 const NEXT_ATTRIBUTES = utf8(',"attributes":');
@@ -247,8 +253,10 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
       continue;
     }
     const start = w.pos;
-    writeKeyPrefix(w, key);
-    writeAnyValue(w, value);
+    const type = scalarType(value);
+    writePairPrefix(w, key, type);
+    if (type === OTHER) writeAnyValue(w, value);
+    else writeScalar(w, type, value);
     w.char(0x7d); // }
     if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
@@ -258,38 +266,56 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
   return true;
 }
 
-function writeKeyPrefix(w: JsonWriter, key: string): void {
-  const cached = keyPrefixes.get(key);
-  if (cached !== undefined) {
-    w.raw(cached);
+function writePairPrefix(w: JsonWriter, key: string, type: number): void {
+  const cached = pairPrefixes.get(key);
+  if (cached !== undefined && cached.type === type) {
+    w.raw(cached.bytes);
     return;
   }
   const start = w.pos;
   w.ascii(',{"key":');
   w.string(key);
   w.ascii(',"value":');
+  w.ascii(OPENERS[type]);
   if (key.length > MAX_NAME_LENGTH) return;
-  if (keyPrefixes.size >= MAX_KEY_PREFIXES) keyPrefixes.clear();
-  keyPrefixes.set(key, w.buf.slice(start, w.pos));
+  if (pairPrefixes.size >= MAX_PAIR_PREFIXES) pairPrefixes.clear();
+  pairPrefixes.set(key, { type, bytes: w.buf.slice(start, w.pos) });
+}
+
+// AnyValue types whose opening is fixed, so it can be cached with the key.
+const STRING = 0;
+const INT = 1;
+const DOUBLE = 2;
+const OTHER = 3;
+const OPENERS = ['{"stringValue":', '{"intValue":"', '{"doubleValue":', ""];
+
+function scalarType(value: AttributeValue): number {
+  // `typeof x === "…"` chains compile to type checks; a switch on typeof
+  // does not, in V8.
+  if (typeof value === "string") return STRING;
+  if (typeof value === "number") return Number.isSafeInteger(value) ? INT : DOUBLE;
+  return OTHER;
+}
+
+// Writes a STRING, INT or DOUBLE value after its opener, and closes it.
+function writeScalar(w: JsonWriter, type: number, value: AttributeValue): void {
+  if (type === STRING) {
+    w.string(value as string);
+    w.char(0x7d); // }
+  } else if (type === INT) {
+    w.ascii(String(value === 0 ? 0 : value));
+    w.ascii('"}');
+  } else {
+    w.number(value as number);
+    w.char(0x7d); // }
+  }
 }
 
 function writeAnyValue(w: JsonWriter, value: AttributeValue): void {
-  // `typeof x === "…"` chains compile to type checks; a switch on typeof
-  // does not, in V8.
-  if (typeof value === "string") {
-    w.ascii('{"stringValue":');
-    w.string(value);
-    w.ascii("}");
-  } else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) {
-      w.ascii('{"intValue":"');
-      w.ascii(String(value === 0 ? 0 : value));
-      w.ascii('"}');
-    } else {
-      w.ascii('{"doubleValue":');
-      w.number(value);
-      w.ascii("}");
-    }
+  const type = scalarType(value);
+  if (type !== OTHER) {
+    w.ascii(OPENERS[type]);
+    writeScalar(w, type, value);
   } else if (typeof value === "boolean") {
     w.ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
   } else if (Array.isArray(value)) {
