@@ -11,6 +11,7 @@ import type { Span } from "../span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";
+import { TaggedBytesCache } from "./_tagged_bytes_cache.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
@@ -181,24 +182,18 @@ function writeSpan(w: JsonWriter, span: Span): void {
 }
 
 // `,"flags":…,"name":…,"kind":…,"startTimeUnixNano":` by span name, with
-// the flags and kind it holds: spans of one name almost always share
+// its flags and kind as the tag: spans of one name almost always share
 // them, so the whole run is copied instead of written piece by piece.
-interface Header {
-  readonly flagsAndKind: number;
-  readonly bytes: Uint8Array;
-}
-const headers = new Map<string, Header>();
-const MAX_HEADERS = 1024;
-const MAX_NAME_LENGTH = 256;
+const headers = new TaggedBytesCache();
 
 function writeHeader(w: JsonWriter, span: Span): void {
   const name = span.name;
   const flags = spanFlags(span);
   const kind = kindNumber(span.kind);
-  const flagsAndKind = flags * 8 + kind;
-  const cached = headers.get(name);
-  if (cached !== undefined && cached.flagsAndKind === flagsAndKind) {
-    w.raw(cached.bytes);
+  const tag = flags * 8 + kind;
+  const cached = headers.get(name, tag);
+  if (cached !== undefined) {
+    w.raw(cached);
     return;
   }
   const start = w.pos;
@@ -209,9 +204,7 @@ function writeHeader(w: JsonWriter, span: Span): void {
   w.raw(KIND);
   w.uint(kind);
   w.raw(START);
-  if (name.length > MAX_NAME_LENGTH) return;
-  if (headers.size >= MAX_HEADERS) headers.clear();
-  headers.set(name, { flagsAndKind, bytes: w.buf.slice(start, w.pos) });
+  headers.set(name, tag, w.buf.slice(start, w.pos));
 }
 
 function dropped(w: JsonWriter, field: string, count: number): void {
@@ -223,15 +216,9 @@ function dropped(w: JsonWriter, field: string, count: number): void {
 
 // `,{"key":…,"value":…}` by key and value.
 const attributeCache = new EncodedAttributeCache();
-// `,{"key":…,"value":{"…Value":` by key, for values that are not cached
-// (a path, an id, a measurement): with the value's type, which a key
-// rarely changes.
-interface PairPrefix {
-  readonly type: number;
-  readonly bytes: Uint8Array;
-}
-const pairPrefixes = new Map<string, PairPrefix>();
-const MAX_PAIR_PREFIXES = 1024;
+// `,{"key":…,"value":{"…Value":` by key, with the value's type as the tag,
+// for values that are not cached (a path, an id, a measurement).
+const pairPrefixes = new TaggedBytesCache();
 
 const ATTRIBUTES = utf8('"attributes":');
 const NEXT_ATTRIBUTES = utf8(',"attributes":');
@@ -267,9 +254,9 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
 }
 
 function writePairPrefix(w: JsonWriter, key: string, type: number): void {
-  const cached = pairPrefixes.get(key);
-  if (cached !== undefined && cached.type === type) {
-    w.raw(cached.bytes);
+  const cached = pairPrefixes.get(key, type);
+  if (cached !== undefined) {
+    w.raw(cached);
     return;
   }
   const start = w.pos;
@@ -277,9 +264,7 @@ function writePairPrefix(w: JsonWriter, key: string, type: number): void {
   w.string(key);
   w.ascii(',"value":');
   w.ascii(OPENERS[type]);
-  if (key.length > MAX_NAME_LENGTH) return;
-  if (pairPrefixes.size >= MAX_PAIR_PREFIXES) pairPrefixes.clear();
-  pairPrefixes.set(key, { type, bytes: w.buf.slice(start, w.pos) });
+  pairPrefixes.set(key, type, w.buf.slice(start, w.pos));
 }
 
 // AnyValue types whose opening is fixed, so it can be cached with the key.
