@@ -263,6 +263,47 @@ describe("OTLP encoders under churn", () => {
     assert.deepEqual(flatten(json.value.resourceSpans[0].scopeSpans[0].spans), expected);
   });
 
+  test("encode a span name or attribute key right when its kind, flags or value type changes", () => {
+    const tracer = new Tracer({ name: "switch" });
+    const kinds = ["internal", "server", "client", "producer", "consumer"] as const;
+    const remote = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      isRemote: true,
+    });
+    const spans: Span[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Over 32 distinct values, so the key's values stop being cached.
+      const changing = i % 3 === 0 ? `v${i}` : i % 3 === 1 ? i : i + 0.5;
+      spans.push(
+        tracer.startSpan("same name", {
+          kind: kinds[i % 5],
+          parent: i % 2 === 0 ? remote : null,
+          attributes: { changing },
+        }).end(),
+      );
+    }
+    const out = JSON.parse(jsonText(spans, { resource })).resourceSpans[0].scopeSpans[0].spans;
+    assert.deepEqual(
+      out.map((s: { kind: number }) => s.kind),
+      spans.map((_, i) => (i % 5) + 1),
+    );
+    assert.deepEqual(
+      out.map((s: { flags: number }) => (s.flags & 0x200) !== 0),
+      spans.map((_, i) => i % 2 === 0),
+    );
+    assert.deepEqual(
+      out.map((s: { attributes: { value: unknown }[] }) => s.attributes[0].value),
+      spans.map((_, i) =>
+        i % 3 === 0
+          ? { stringValue: `v${i}` }
+          : i % 3 === 1
+          ? { intValue: String(i) }
+          : { doubleValue: i + 0.5 }
+      ),
+    );
+  });
+
   test("frame a span over 16 KiB and one under 128 bytes correctly", () => {
     const big = new Span("big").setAttribute("blob", "z".repeat(20_000)).start(T0).end(T0);
     const tiny = new Span("t").start(T0).end(T0);

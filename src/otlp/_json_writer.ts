@@ -46,16 +46,24 @@ export class JsonWriter extends ByteBuffer {
     const buf = this.buf;
     let pos = this.pos;
     buf[pos++] = 0x22;
-    if (whole > 0) {
+    if (whole >= 1e6) {
+      // Whole milliseconds since the epoch (about 1.8e12) are no small
+      // integer, and printing a double is slow. Split at a million: the
+      // high part changes every 17 minutes, so its digits are kept; the
+      // rest is written from digit pairs.
+      const high = Math.floor(whole / 1e6);
+      if (high !== this.#high) {
+        this.#high = high;
+        this.#highDigits = String(high);
+      }
+      const digits = this.#highDigits;
+      for (let i = 0; i < digits.length; i++) buf[pos++] = digits.charCodeAt(i);
+      pos = sixDigits(buf, pos, whole - high * 1e6);
+      pos = sixDigits(buf, pos, frac);
+    } else if (whole > 0) {
       const digits = String(whole);
       for (let i = 0; i < digits.length; i++) buf[pos++] = digits.charCodeAt(i);
-      // Six digits of nanoseconds below the millisecond, zero-padded.
-      let f = frac;
-      for (let k = 5; k >= 0; k--) {
-        buf[pos + k] = 0x30 + (f % 10);
-        f = (f / 10) | 0;
-      }
-      pos += 6;
+      pos = sixDigits(buf, pos, frac);
     } else {
       const s = String(frac);
       for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i);
@@ -63,6 +71,9 @@ export class JsonWriter extends ByteBuffer {
     buf[pos++] = 0x22;
     this.pos = pos;
   }
+
+  #high = -1;
+  #highDigits = "";
 
   /** Writes a non-negative integer below 2^53 in decimal. */
   uint(n: number): void {
@@ -147,6 +158,28 @@ export class JsonWriter extends ByteBuffer {
     buf[pos++] = 0x22;
     this.pos = pos;
   }
+}
+
+// "00" to "99", two bytes each.
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
+  DIGIT_PAIRS[2 * i + 1] = 0x30 + (i % 10);
+}
+
+// Writes `n` (0 to 999999) as six digits, zero-padded; returns the new position.
+function sixDigits(buf: Uint8Array, pos: number, n: number): number {
+  const a = (n / 10000) | 0;
+  const rest = n - a * 10000;
+  const b = (rest / 100) | 0;
+  const c = rest - b * 100;
+  buf[pos] = DIGIT_PAIRS[2 * a];
+  buf[pos + 1] = DIGIT_PAIRS[2 * a + 1];
+  buf[pos + 2] = DIGIT_PAIRS[2 * b];
+  buf[pos + 3] = DIGIT_PAIRS[2 * b + 1];
+  buf[pos + 4] = DIGIT_PAIRS[2 * c];
+  buf[pos + 5] = DIGIT_PAIRS[2 * c + 1];
+  return pos + 6;
 }
 
 // Writes `uXXXX` (the backslash is already written).

@@ -11,6 +11,7 @@ import type { Span } from "../span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";
+import { TaggedBytesCache } from "./_tagged_bytes_cache.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
@@ -107,9 +108,10 @@ const FIRST_EVENT = utf8(',"events":[{"timeUnixNano":');
 const NEXT_EVENT = utf8(',{"timeUnixNano":');
 const FIRST_LINK = utf8(',"links":[{"traceId":');
 const NEXT_LINK = utf8(',{"traceId":');
-const STATUS = utf8(',"status":{');
-const MESSAGE = utf8('"message":');
-const CODE = utf8('"code":');
+const STATUS_MESSAGE = utf8(',"status":{"message":');
+const CODE = utf8(',"code":');
+// `,"status":{"code":N}}`, which also closes the span, by code number.
+const STATUS_END = [0, 1, 2].map((code) => utf8(`,"status":{"code":${code}}}`));
 
 function writeSpan(w: JsonWriter, span: Span): void {
   const ctx = span.context;
@@ -126,13 +128,7 @@ function writeSpan(w: JsonWriter, span: Span): void {
     w.raw(PARENT_SPAN_ID);
     w.id(ctx.parentSpanId);
   }
-  w.raw(FLAGS);
-  w.uint(spanFlags(span));
-  w.raw(NAME);
-  w.string(span.name);
-  w.raw(KIND);
-  w.uint(kindNumber(span.kind));
-  w.raw(START);
+  writeHeader(w, span);
   w.nanos(startTime);
   w.raw(END);
   w.nanos(span.endTime ?? startTime);
@@ -172,16 +168,43 @@ function writeSpan(w: JsonWriter, span: Span): void {
   }
   dropped(w, ',"droppedLinksCount":', span.droppedLinksCount);
   const status = span.status;
-  w.raw(STATUS);
+  const code = statusNumber(status.code);
   if (status.message) {
-    w.raw(MESSAGE);
+    w.raw(STATUS_MESSAGE);
     w.string(status.message);
-    w.char(0x2c); // ,
+    w.raw(CODE);
+    w.uint(code);
+    w.char(0x7d); // }
+    w.char(0x7d); // }
+  } else {
+    w.raw(STATUS_END[code]);
   }
-  w.raw(CODE);
-  w.uint(statusNumber(status.code));
-  w.char(0x7d); // }
-  w.char(0x7d); // }
+}
+
+// `,"flags":…,"name":…,"kind":…,"startTimeUnixNano":` by span name, with
+// its flags and kind as the tag: spans of one name almost always share
+// them, so the whole run is copied instead of written piece by piece.
+const headers = new TaggedBytesCache();
+
+function writeHeader(w: JsonWriter, span: Span): void {
+  const name = span.name;
+  const flags = spanFlags(span);
+  const kind = kindNumber(span.kind);
+  const tag = flags * 8 + kind;
+  const cached = headers.get(name, tag);
+  if (cached !== undefined) {
+    w.raw(cached);
+    return;
+  }
+  const start = w.pos;
+  w.raw(FLAGS);
+  w.uint(flags);
+  w.raw(NAME);
+  w.string(name);
+  w.raw(KIND);
+  w.uint(kind);
+  w.raw(START);
+  headers.set(name, tag, w.buf.slice(start, w.pos));
 }
 
 function dropped(w: JsonWriter, field: string, count: number): void {
@@ -191,23 +214,25 @@ function dropped(w: JsonWriter, field: string, count: number): void {
   }
 }
 
-// `{"key":…,"value":…}` by key and value.
+// `,{"key":…,"value":…}` by key and value.
 const attributeCache = new EncodedAttributeCache();
+// `,{"key":…,"value":{"…Value":` by key, with the value's type as the tag,
+// for values that are not cached (a path, an id, a measurement).
+const pairPrefixes = new TaggedBytesCache();
 
-const ATTRIBUTES = utf8('"attributes":[');
-const NEXT_ATTRIBUTES = utf8(',"attributes":[');
+const ATTRIBUTES = utf8('"attributes":');
+const NEXT_ATTRIBUTES = utf8(',"attributes":');
 
 // Writes `"attributes":[…]` (after a comma when `comma`), or nothing when
-// empty; returns whether it wrote.
+// empty; returns whether it wrote. Every pair is written (and cached) with
+// a leading comma; the first one's becomes the opening bracket.
 function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = false): boolean {
-  let first = true;
+  let open = -1;
   for (const key in attrs) {
     const value = attrs[key];
-    if (first) {
+    if (open < 0) {
       w.raw(comma ? NEXT_ATTRIBUTES : ATTRIBUTES);
-      first = false;
-    } else {
-      w.char(0x2c); // ,
+      open = w.pos;
     }
     const cached = attributeCache.get(key, value);
     if (cached !== undefined) {
@@ -215,34 +240,67 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
       continue;
     }
     const start = w.pos;
-    w.ascii('{"key":');
-    w.string(key);
-    w.ascii(',"value":');
-    writeAnyValue(w, value);
+    const type = scalarType(value);
+    writePairPrefix(w, key, type);
+    if (type === OTHER) writeAnyValue(w, value);
+    else writeScalar(w, type, value);
     w.char(0x7d); // }
     if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
-  if (!first) w.char(0x5d); // ]
-  return !first;
+  if (open < 0) return false;
+  w.buf[open] = 0x5b; // [
+  w.char(0x5d); // ]
+  return true;
+}
+
+function writePairPrefix(w: JsonWriter, key: string, type: number): void {
+  const cached = pairPrefixes.get(key, type);
+  if (cached !== undefined) {
+    w.raw(cached);
+    return;
+  }
+  const start = w.pos;
+  w.ascii(',{"key":');
+  w.string(key);
+  w.ascii(',"value":');
+  w.ascii(OPENERS[type]);
+  pairPrefixes.set(key, type, w.buf.slice(start, w.pos));
+}
+
+// AnyValue types whose opening is fixed, so it can be cached with the key.
+const STRING = 0;
+const INT = 1;
+const DOUBLE = 2;
+const OTHER = 3;
+const OPENERS = ['{"stringValue":', '{"intValue":"', '{"doubleValue":', ""];
+
+function scalarType(value: AttributeValue): number {
+  // `typeof x === "…"` chains compile to type checks; a switch on typeof
+  // does not, in V8.
+  if (typeof value === "string") return STRING;
+  if (typeof value === "number") return Number.isSafeInteger(value) ? INT : DOUBLE;
+  return OTHER;
+}
+
+// Writes a STRING, INT or DOUBLE value after its opener, and closes it.
+function writeScalar(w: JsonWriter, type: number, value: AttributeValue): void {
+  if (type === STRING) {
+    w.string(value as string);
+    w.char(0x7d); // }
+  } else if (type === INT) {
+    w.ascii(String(value === 0 ? 0 : value));
+    w.ascii('"}');
+  } else {
+    w.number(value as number);
+    w.char(0x7d); // }
+  }
 }
 
 function writeAnyValue(w: JsonWriter, value: AttributeValue): void {
-  // `typeof x === "…"` chains compile to type checks; a switch on typeof
-  // does not, in V8.
-  if (typeof value === "string") {
-    w.ascii('{"stringValue":');
-    w.string(value);
-    w.ascii("}");
-  } else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) {
-      w.ascii('{"intValue":"');
-      w.ascii(String(value === 0 ? 0 : value));
-      w.ascii('"}');
-    } else {
-      w.ascii('{"doubleValue":');
-      w.number(value);
-      w.ascii("}");
-    }
+  const type = scalarType(value);
+  if (type !== OTHER) {
+    w.ascii(OPENERS[type]);
+    writeScalar(w, type, value);
   } else if (typeof value === "boolean") {
     w.ascii(value ? '{"boolValue":true}' : '{"boolValue":false}');
   } else if (Array.isArray(value)) {
