@@ -194,28 +194,22 @@ export function checkedIdGenerator(generator: unknown, action: string): IdGenera
   if (typeof g?.traceId !== "function" || typeof g.spanId !== "function") {
     throw new TypeError(`Cannot ${action}: idGenerator must have traceId and spanId methods`);
   }
+  const validated = (method: keyof IdGenerator, valid: (id: unknown) => boolean, hex: number) => {
+    const next = g[method].bind(g);
+    return (): string => {
+      const id = next();
+      if (!valid(id)) {
+        throw new TypeError(
+          `Cannot ${action}: idGenerator.${method}() must return ${hex} lowercase hex characters, not all zeros, got ${
+            JSON.stringify(String(id)).slice(0, 60)
+          }`,
+        );
+      }
+      return id;
+    };
+  };
   return {
-    traceId(): string {
-      const id = g.traceId();
-      if (!isValidTraceId(id)) {
-        throw new TypeError(
-          `Cannot ${action}: idGenerator.traceId() must return 32 lowercase hex characters, not all zeros, got ${
-            JSON.stringify(String(id)).slice(0, 60)
-          }`,
-        );
-      }
-      return id;
-    },
-    spanId(): string {
-      const id = g.spanId();
-      if (!isValidSpanId(id)) {
-        throw new TypeError(
-          `Cannot ${action}: idGenerator.spanId() must return 16 lowercase hex characters, not all zeros, got ${
-            JSON.stringify(String(id)).slice(0, 60)
-          }`,
-        );
-      }
-      return id;
-    },
+    traceId: validated("traceId", isValidTraceId, 32),
+    spanId: validated("spanId", isValidSpanId, 16),
   };
 }
