@@ -2,6 +2,7 @@
 // is a count and never an exception.
 
 import { isThenable, withDeadline } from "./_deadline.ts";
+import { suppressTracing } from "./context.ts";
 import { errorMessage, warnOnce } from "./_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -30,11 +31,15 @@ export function callExport(
   let result: ExportResult | void | Promise<ExportResult | void>;
   try {
     // An export declared with one parameter cannot use a signal.
-    result = withDeadline(
-      (signal) => exporter.export(spans, signal),
-      timeoutMs,
-      scheduler,
-      exporter.export.length !== 1,
+    // Suppressed, so an exporter whose requests are themselves instrumented
+    // (an instrumented fetch, say) does not trace its own exports.
+    result = suppressTracing(() =>
+      withDeadline(
+        (signal) => exporter.export(spans, signal),
+        timeoutMs,
+        scheduler,
+        exporter.export.length !== 1,
+      )
     );
   } catch (error) {
     return failed(error, spans.length);
@@ -66,7 +71,9 @@ export async function callExporterHook(
 ): Promise<void> {
   if (typeof exporter[method] !== "function") return;
   try {
-    await withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false);
+    await suppressTracing(() =>
+      withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false)
+    );
   } catch (error) {
     warnOnce(
       `exporter-${method}`,

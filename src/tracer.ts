@@ -10,7 +10,7 @@ import { markRemoteParent } from "./_remote_parent.ts";
 import { errorMessage, warnOnce } from "./_warn.ts";
 import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { getCurrentSpan, withSpan } from "./context.ts";
+import { getContextStorage, SPAN_KEY, SUPPRESS_TRACING_KEY, withSpan } from "./context.ts";
 import { checkedIdGenerator, defaultIdGenerator, type IdGenerator } from "./ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import {
@@ -245,13 +245,19 @@ export class Tracer {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
     const kind = options?.kind ?? "internal";
-    const parent = resolveParent(options?.parent);
+    const store = getContextStorage().getStore();
+    const explicit = options?.parent;
+    const parent = explicit === undefined
+      ? (store?.getValue(SPAN_KEY) as Span | undefined)?.context
+      : resolveParent(explicit);
     const ids = this.#ids;
     const traceId = parent === undefined ? ids.traceId() : parent.traceId;
     const attributes = options?.attributes;
     const sampler = this.#sampler;
     let result: SamplingResult;
-    if (sampler === undefined) {
+    if (store !== undefined && store.getValue(SUPPRESS_TRACING_KEY) === true) {
+      result = DROP_RESULT;
+    } else if (sampler === undefined) {
       // The default, parent-based always-on, decided inline: no parameters
       // object to allocate for every span.
       result = parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) !== 0
@@ -465,8 +471,7 @@ export class Tracer {
   }
 }
 
-function resolveParent(parent: Span | SpanContext | null | undefined): SpanContext | undefined {
-  if (parent === undefined) return getCurrentSpan()?.context;
+function resolveParent(parent: Span | SpanContext | null): SpanContext | undefined {
   if (parent === null) return undefined;
   if (parent instanceof Span) return parent.context;
   if (parent instanceof SpanContext) return parent;

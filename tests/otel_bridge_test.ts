@@ -413,3 +413,26 @@ describe("BridgeContextManager", () => {
     });
   });
 });
+
+describe("tracing suppression across the bridge", () => {
+  test("OpenTelemetry's suppressTracing is honoured by this library's tracer, and ours by API tracers", async () => {
+    const { suppressTracing: otelSuppressTracing } = await import("@opentelemetry/core");
+    const { suppressTracing: ourSuppressTracing } = await import("../mod.ts");
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const tracer = new Tracer({ processors: [memory] });
+      const ours = context.with(
+        otelSuppressTracing(context.active()),
+        () => tracer.startSpan("ours, inside OpenTelemetry's suppression"),
+      );
+      assert.equal(ours.isRecording, false);
+      ours.end();
+      const api = ourSuppressTracing(() => trace.getTracer("lib").startSpan("api, inside ours"));
+      assert.equal(api.isRecording(), false);
+      api.end();
+      tracer.startSpan("ours, not suppressed").end();
+      assert.deepEqual(memory.spans.map((s) => s.name), ["ours, not suppressed"]);
+    });
+  });
+});
