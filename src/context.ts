@@ -96,7 +96,10 @@ export class Context {
    * ```
    */
   setValue(key: symbol, value: unknown): Context {
-    return new Context(this, key, value);
+    // Replacing the newest entry reuses its parent, so nesting spans (each
+    // replacing the current span) keeps the chain short instead of one node
+    // deeper per level.
+    return new Context(this.#key === key ? this.#parent! : this, key, value);
   }
 
   /**
@@ -115,7 +118,7 @@ export class Context {
    * ```
    */
   deleteValue(key: symbol): Context {
-    return new Context(this, key, EMPTY);
+    return new Context(this.#key === key ? this.#parent! : this, key, EMPTY);
   }
 }
 

@@ -130,6 +130,21 @@ describe("Context", () => {
     assert.equal(ctx.getValue(other), 2);
   });
 
+  test("replacing the newest entry keeps every older entry visible", () => {
+    const a = Symbol("a");
+    const b = Symbol("b");
+    const base = ROOT_CONTEXT.setValue(a, 1).setValue(b, 2);
+    const replaced = base.setValue(b, 3);
+    assert.equal(replaced.getValue(a), 1);
+    assert.equal(replaced.getValue(b), 3);
+    assert.equal(base.getValue(b), 2, "the original context is unchanged");
+    const deleted = replaced.deleteValue(b);
+    assert.equal(deleted.getValue(b), undefined);
+    assert.equal(deleted.getValue(a), 1);
+    assert.equal(deleted.setValue(b, 4).getValue(b), 4);
+    assert.equal(deleted.setValue(a, 5).getValue(b), undefined);
+  });
+
   test("a context can hold undefined as a value distinct from deletion", () => {
     const k = Symbol("k");
     assert.equal(new Context().setValue(k, undefined).getValue(k), undefined);
