@@ -9,6 +9,7 @@ import { describe } from "./_describe.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Span } from "./span.ts";
 import { renderTree } from "./tree.ts";
+import { brandExporterClass } from "./_exporter_brand.ts";
 
 /** How a {@linkcode ConsoleSpanExporter} prints. */
 export interface ConsoleSpanExporterOptions {
@@ -126,3 +127,5 @@ export class ConsoleSpanExporter implements SpanExporter {
     return SUCCESS;
   }
 }
+
+brandExporterClass(ConsoleSpanExporter);

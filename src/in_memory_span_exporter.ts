@@ -6,6 +6,7 @@
 
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Span } from "./span.ts";
+import { brandExporterClass } from "./_exporter_brand.ts";
 
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });
 
@@ -146,3 +147,5 @@ export class InMemorySpanExporter implements SpanExporter {
     return Promise.resolve();
   }
 }
+
+brandExporterClass(InMemorySpanExporter);

@@ -443,3 +443,24 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.equal(otel.getFinishedSpans().length, 0);
   });
 });
+
+describe("this library's exporters behind the ./otel processors", () => {
+  test("an OtlpHttpExporter (export(spans, signal) and shutdown, like an OpenTelemetry exporter) is still adapted as ours", async () => {
+    const { OtlpHttpExporter } = await import("../otlp.ts");
+    const bodies: Uint8Array[] = [];
+    const exporter = new OtlpHttpExporter({
+      url: "http://127.0.0.1:9/v1/traces",
+      env: {},
+      fetch: (_url: string | URL | Request, init?: RequestInit) => {
+        bodies.push(init?.body as Uint8Array);
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
+    });
+    const processor = new SimpleSpanProcessor(exporter);
+    const tracer = new Tracer({ processors: [processor] });
+    tracer.startSpan("through the SDK processor").end();
+    await processor.forceFlush();
+    assert.equal(bodies.length, 1, "the OTLP exporter was called once, as this library's exporter");
+    assert.ok(bodies[0].length > 0);
+  });
+});

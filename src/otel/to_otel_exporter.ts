@@ -13,6 +13,7 @@ import type { ExportResult, SpanExporter, SpanExporterLike } from "../exporter.t
 import type { Span } from "../span.ts";
 import { fromReadableSpan } from "./_from_readable_span.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./from_otel_exporter.ts";
+import { OUR_EXPORTER } from "../_exporter_brand.ts";
 
 const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
 
@@ -106,7 +107,8 @@ export function asOtelExporter(
   }
   if (
     typeof exporter === "object" && typeof exporter.shutdown === "function" &&
-    exporter.export.length >= 2 && !(WRAPPED_OTEL_EXPORTER in exporter)
+    exporter.export.length >= 2 && !(WRAPPED_OTEL_EXPORTER in exporter) &&
+    !(OUR_EXPORTER in exporter)
   ) {
     return exporter as OtelSpanExporter;
   }

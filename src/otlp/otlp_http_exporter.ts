@@ -28,6 +28,7 @@ import { DEFAULT_TRACES_URL, type EnvSource, readOtlpEnv } from "./env.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
 import { SDK_NAME } from "./resource.ts";
+import { brandExporterClass } from "../_exporter_brand.ts";
 
 /** The `fetch` the exporter calls; the global one by default. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
@@ -453,3 +454,5 @@ export class OtlpHttpExporter implements SpanExporter {
     });
   }
 }
+
+brandExporterClass(OtlpHttpExporter);
