@@ -151,7 +151,8 @@ export class SpanContext {
 
   /**
    * Creates the context of a new trace: fresh trace and span ids, sampled,
-   * with the W3C random flag set because the ids are random.
+   * with the W3C random flag set when the ids come from the default (random)
+   * generator.
    *
    * @param idGenerator Where the ids come from; random by default.
    * @returns A root context.
@@ -167,12 +168,15 @@ export class SpanContext {
    * ```
    */
   static newRoot(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
+    const random = idGenerator === defaultIdGenerator;
     idGenerator = checkedIdGenerator(idGenerator, "create root SpanContext");
     return make(
       idGenerator.traceId(),
       idGenerator.spanId(),
       undefined,
-      TraceFlags.SAMPLED | TraceFlags.RANDOM,
+      // The random flag promises a random trace id: only the default
+      // generator is known to give one.
+      random ? TraceFlags.SAMPLED | TraceFlags.RANDOM : TraceFlags.SAMPLED,
       undefined,
       false,
     );

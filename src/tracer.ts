@@ -92,6 +92,7 @@ const SAMPLE_RESULT: SamplingResult = Object.freeze({ decision: "recordAndSample
 export class Tracer {
   readonly #processors: readonly SpanProcessor[];
   readonly #ids: IdGenerator;
+  readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
   readonly #recordingInit: SpanInit;
   readonly #silentInit: SpanInit;
@@ -151,6 +152,9 @@ export class Tracer {
     }
     this.#processors = Object.freeze([...processors]);
     this.#ids = ids;
+    // W3C Level 2: the random flag promises a random trace id, which only
+    // the default generator guarantees.
+    this.#rootFlags = ids === defaultIdGenerator ? TraceFlags.RANDOM : TraceFlags.NONE;
     this.#sampler = sampler;
     this.#scope = Object.freeze(
       options.version === undefined
@@ -276,7 +280,7 @@ export class Tracer {
     }
     const sampled = result.decision === "recordAndSample";
     const flags = parent === undefined
-      ? TraceFlags.RANDOM | (sampled ? TraceFlags.SAMPLED : 0)
+      ? this.#rootFlags | (sampled ? TraceFlags.SAMPLED : 0)
       : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
     const context = createTrustedSpanContext(
       traceId,

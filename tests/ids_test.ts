@@ -109,3 +109,20 @@ describe("custom id generators", () => {
     );
   });
 });
+
+describe("the W3C random trace-id flag", () => {
+  const sequential = () => {
+    let n = 0;
+    return {
+      traceId: () => (++n).toString(16).padStart(32, "0"),
+      spanId: () => (++n).toString(16).padStart(16, "0"),
+    };
+  };
+
+  test("is set on new traces only when ids come from the default random generator", () => {
+    assert.equal(new Tracer().startSpan("x").context.traceFlags, 0x03);
+    assert.equal(SpanContext.newRoot().traceFlags, 0x03);
+    assert.equal(new Tracer({ idGenerator: sequential() }).startSpan("x").context.traceFlags, 0x01);
+    assert.equal(SpanContext.newRoot(sequential()).traceFlags, 0x01);
+  });
+});

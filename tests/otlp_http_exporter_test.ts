@@ -459,10 +459,15 @@ describe("OtlpHttpExporter with an injected fetch", () => {
       env: {},
       resource,
       protocol: "http/json",
-      fetch: fake([Response.json({ partialSuccess: { errorMessage: "slow down please" } })]),
+      fetch: fake([
+        Response.json({ partialSuccess: { errorMessage: "slow down please" } }),
+        Response.json({ partialSuccess: { errorMessage: "slow down please, 2nd time" } }),
+        Response.json({ partialSuccess: { errorMessage: "slow down please, 3rd time" } }),
+      ]),
     });
     const warned = await captureWarnings(async () => {
       assert.deepEqual(await e.export(spans(1)), { code: "success" });
+      await e.export(spans(1));
       await e.export(spans(1));
     });
     assert.equal(warned.filter((w) => w.includes("slow down please")).length, 1);

@@ -80,6 +80,8 @@ function create(detail: string): TypeError {
   return new TypeError(`Cannot create OtlpHttpExporter: ${detail}`);
 }
 
+let instances = 0;
+
 /**
  * Exports spans over OTLP/HTTP, in protobuf or JSON, optionally gzipped.
  * Retries 429, 502, 503, 504 and network errors with exponential backoff
@@ -110,6 +112,8 @@ function create(detail: string): TypeError {
  * ```
  */
 export class OtlpHttpExporter implements SpanExporter {
+  #warnedPartial = false;
+  readonly #instance = ++instances;
   readonly #url: string;
   readonly #protocol: OtlpProtocol;
   readonly #compression: OtlpCompression;
@@ -425,7 +429,16 @@ export class OtlpHttpExporter implements SpanExporter {
     const message = partial.message ?? "no reason given";
     if (rejected === 0) {
       if (partial.message !== undefined) {
-        warnOnce(`otlp-partial:${message}`, `the OTLP backend warned: ${message}`);
+        // Once per exporter, whatever the message: the backend's text may
+        // differ on every export, and a key per message would be kept and
+        // printed every time.
+        if (!this.#warnedPartial) {
+          this.#warnedPartial = true;
+          warnOnce(
+            `otlp-partial-warning:${this.#instance}`,
+            `the OTLP backend warned: ${message.slice(0, 500)}`,
+          );
+        }
       }
       return SUCCESS;
     }
