@@ -205,6 +205,7 @@ export class AttributeBag {
   // replacement included. While it is under the limit no key can be refused,
   // so the own-property check is skipped; only at the limit is it made exact.
   #stores = 0;
+  #exact = false;
   readonly #countLimit: number;
   readonly #lengthLimit: number;
 
@@ -248,14 +249,23 @@ export class AttributeBag {
           return;
         }
     }
-    if (this.#stores >= this.#countLimit) {
-      this.#stores = Object.keys(this.values).length;
-      if (this.#stores >= this.#countLimit && !Object.hasOwn(this.values, key)) {
-        this.dropped++;
-        return;
+    if (this.#exact || this.#stores >= this.#countLimit) {
+      // Near the limit the count must be exact: count the keys once, then
+      // keep the count exact with an own-key check per store.
+      if (!this.#exact) {
+        this.#exact = true;
+        this.#stores = Object.keys(this.values).length;
       }
+      if (!Object.hasOwn(this.values, key)) {
+        if (this.#stores >= this.#countLimit) {
+          this.dropped++;
+          return;
+        }
+        this.#stores++;
+      }
+    } else {
+      this.#stores++;
     }
-    this.#stores++;
     if (key === "__proto__") setOwnAttribute(this.values, key, clean);
     else this.values[key] = clean as AttributeValue;
   }
@@ -286,6 +296,8 @@ export class AttributeBag {
   // storing one by one.
   #copyWhole(record: Record<string, unknown>): boolean {
     const copy = { ...record };
+    // A spread copies symbol-keyed properties too, which are not attributes.
+    if (Object.getOwnPropertySymbols(copy).length !== 0) return false;
     const keys = Object.keys(copy);
     if (keys.length > this.#countLimit) return false;
     for (let i = 0; i < keys.length; i++) {

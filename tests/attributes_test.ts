@@ -77,6 +77,21 @@ describe("attribute values", () => {
     assert.equal(attrs.a, 1, "the span holds a copy, not the caller's record");
   });
 
+  test("symbol-keyed properties of a record are not attributes", () => {
+    const secret = Symbol("secret");
+    const span = new Tracer().startSpan("a", { attributes: { a: 1, [secret]: "x" } });
+    assert.deepEqual(Object.getOwnPropertySymbols(span.attributes), []);
+    assert.deepEqual(span.attributes, { a: 1 });
+  });
+
+  test("at the count limit, replacing keys keeps working and new keys keep being refused", () => {
+    const span = new Tracer({ limits: { attributeCountLimit: 3 } }).startSpan("a");
+    span.setAttributes({ a: 1, b: 2, c: 3 });
+    for (let i = 0; i < 10; i++) span.setAttribute("b", i).setAttribute(`new${i}`, i);
+    assert.deepEqual(span.attributes, { a: 1, b: 9, c: 3 });
+    assert.equal(span.droppedAttributesCount, 10);
+  });
+
   test("attributes given all at once are checked like single ones", () => {
     const span = new Span("a").setAttributes({ ok: 1, "": 2, bad: {}, arr: [1, 2] });
     assert.deepEqual(span.attributes, { ok: 1, arr: [1, 2] });

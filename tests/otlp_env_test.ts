@@ -48,10 +48,10 @@ describe("readOtlpEnv", () => {
 
   test("percent-decodes header and resource attribute values and trims whitespace", () => {
     const config = readOtlpEnv({
-      OTEL_EXPORTER_OTLP_HEADERS: " api-key = a%2Cb%3Dc , x=%F0%9F%99%82 ",
+      OTEL_EXPORTER_OTLP_HEADERS: " api-key = a%2Cb%3Dc , x=caf%C3%A9 ",
       OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=prod%20eu,team=core",
     });
-    assert.deepEqual(config.headers, { "api-key": "a,b=c", x: "🙂" });
+    assert.deepEqual(config.headers, { "api-key": "a,b=c", x: "café" });
     assert.deepEqual(config.resourceAttributes, {
       "deployment.environment.name": "prod eu",
       team: "core",
@@ -79,11 +79,28 @@ describe("readOtlpEnv", () => {
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "5",
       OTEL_SDK_DISABLED: "TRUE",
     });
-    assert.equal(config.scheduleDelayMs, 0);
+    assert.equal(
+      config.scheduleDelayMs,
+      undefined,
+      "0 is refused: the processor needs a positive interval",
+    );
     assert.equal(config.exportTimeoutMs, 1500);
     assert.equal(config.maxQueueSize, 10);
     assert.equal(config.maxExportBatchSize, 5);
     assert.equal(config.sdkDisabled, true);
+  });
+
+  test("skips header entries that fetch would refuse, keeping the rest", async () => {
+    const warnings = await captureWarnings(() => {
+      const config = readOtlpEnv({
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "bad name=1,good=ok,nl=a%0Ab,emoji=%F0%9F%99%82",
+      });
+      assert.deepEqual(config.headers, { good: "ok" });
+    });
+    assert.ok(
+      warnings.every((w) => !w.includes("%0A") && !w.includes("a\nb")),
+      "values not printed",
+    );
   });
 
   test("treats blank values as unset", () => {

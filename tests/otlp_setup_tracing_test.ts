@@ -134,3 +134,27 @@ describe("setupTracing", () => {
     assert.equal(receiver.requests.length, 1);
   });
 });
+
+describe("setupTracing with awkward environment values", () => {
+  const cases: [string, Record<string, string>][] = [
+    ["a queue smaller than the default batch", { OTEL_BSP_MAX_QUEUE_SIZE: "50" }],
+    ["a zero schedule delay", { OTEL_BSP_SCHEDULE_DELAY: "0" }],
+    ["a header entry fetch would refuse", { OTEL_EXPORTER_OTLP_HEADERS: "x y=1,good=ok,a=b%0Ac" }],
+  ];
+  for (const [what, env] of cases) {
+    test(`${what} gives a working pipeline, never a throw`, async () => {
+      let setup: ReturnType<typeof setupTracing> | undefined;
+      await captureWarnings(() => {
+        setup = setupTracing({
+          env,
+          flushOnExit: false,
+          fetch: () => Promise.resolve(new Response()),
+        });
+      });
+      assert.ok(setup, "setupTracing returned");
+      setup!.tracer.startSpan("x").end();
+      await setup!.shutdown();
+      assert.equal(setup!.processor!.stats().exported, 1);
+    });
+  }
+});

@@ -93,3 +93,21 @@ describe("exporters do not trace their own exports", () => {
     assert.equal(simple.stats().ended, 1);
   });
 });
+
+describe("propagation under suppressed tracing", () => {
+  test("injectContext writes no traceparent, tracestate or baggage", async () => {
+    const { Baggage, injectContext, withBaggage } = await import("../mod.ts");
+    const tracer = new Tracer();
+    const span = tracer.startSpan("application request");
+    const baggage = Baggage.parse("user=ada");
+    const outside: Record<string, string> = {};
+    const inside: Record<string, string> = {};
+    withBaggage(baggage, () => {
+      injectContext(outside, span);
+      suppressTracing(() => injectContext(inside, span));
+    });
+    assert.match(outside.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/);
+    assert.equal(outside.baggage, "user=ada");
+    assert.deepEqual(inside, {});
+  });
+});

@@ -134,7 +134,9 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
    * ```
    */
   override onEnd(span: ReadableSpan | Span): void {
-    super.onEnd(span instanceof Span ? readableSpanOf(span, this.#resource) : span);
+    if (!(span instanceof Span)) return super.onEnd(span);
+    // The SDK processor drops unsampled spans itself: skip converting them.
+    if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }
 

@@ -113,6 +113,8 @@ export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
    * ```
    */
   override onEnd(span: ReadableSpan | Span): void {
-    super.onEnd(span instanceof Span ? readableSpanOf(span, this.#resource) : span);
+    if (!(span instanceof Span)) return super.onEnd(span);
+    // The SDK processor drops unsampled spans itself: skip converting them.
+    if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }

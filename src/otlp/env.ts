@@ -160,6 +160,23 @@ function keyValues(
   return parsed.entries;
 }
 
+// Key-value pairs that must also be valid HTTP headers: an entry `fetch`
+// would refuse is skipped with the usual warning, never thrown later.
+function httpHeaders(get: Getter, name: string): Record<string, string> | undefined {
+  const entries = keyValues(get, name);
+  if (entries === undefined) return undefined;
+  const valid: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entries)) {
+    try {
+      new Headers([[key, value]]);
+      valid[key] = value;
+    } catch {
+      malformed(name, `${key}=…`, "valid HTTP header names and values", "", "skipping that entry");
+    }
+  }
+  return valid;
+}
+
 function positiveInteger(
   get: Getter,
   name: string,
@@ -300,8 +317,8 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   const traceUrl = url(get, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") ??
     url(get, "OTEL_EXPORTER_OTLP_ENDPOINT", "v1/traces");
   if (traceUrl !== undefined) config.url = traceUrl;
-  const generic = keyValues(get, "OTEL_EXPORTER_OTLP_HEADERS");
-  const traces = keyValues(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+  const generic = httpHeaders(get, "OTEL_EXPORTER_OTLP_HEADERS");
+  const traces = httpHeaders(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
   if (generic !== undefined || traces !== undefined) config.headers = { ...generic, ...traces };
   const timeout = positiveInteger(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
     positiveInteger(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
@@ -320,7 +337,8 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (attributes !== undefined) config.resourceAttributes = attributes;
   const chosen = sampler(get);
   if (chosen !== undefined) config.sampler = chosen;
-  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", 5000, true);
+  // Zero is refused: the batch processor needs a positive interval.
+  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", 5000);
   if (delay !== undefined) config.scheduleDelayMs = delay;
   const exportTimeout = positiveInteger(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
   if (exportTimeout !== undefined) config.exportTimeoutMs = exportTimeout;

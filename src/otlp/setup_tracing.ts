@@ -166,14 +166,16 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   const maxQueueSize = options.maxQueueSize ?? env.maxQueueSize;
   let maxBatchSize = options.maxBatchSize ?? env.maxExportBatchSize;
   const fromEnv = options.maxBatchSize === undefined || options.maxQueueSize === undefined;
-  if (fromEnv && maxBatchSize !== undefined && maxBatchSize > (maxQueueSize ?? 2048)) {
+  // The defaults (a batch of 100, a queue of 2048) count too: a queue of 50
+  // from the environment alone must not meet the default batch and throw.
+  const batch = maxBatchSize ?? 100;
+  const queue = maxQueueSize ?? 2048;
+  if (fromEnv && batch > queue) {
     warnOnce(
-      `bsp-batch-over-queue:${maxBatchSize}`,
-      `the export batch size (${maxBatchSize}) exceeds the queue size (${
-        maxQueueSize ?? 2048
-      }); using the queue size`,
+      `bsp-batch-over-queue:${batch}`,
+      `the export batch size (${batch}) exceeds the queue size (${queue}); using the queue size`,
     );
-    maxBatchSize = maxQueueSize ?? 2048;
+    maxBatchSize = queue;
   }
   const processor = new BatchSpanProcessor(exporter, {
     maxBatchSize,

@@ -6,7 +6,7 @@
  */
 
 import { describe } from "../_describe.ts";
-import { getCurrentSpan } from "../context.ts";
+import { getCurrentSpan, isTracingSuppressed } from "../context.ts";
 import { Span } from "../span.ts";
 import { createTrustedSpanContext, SpanContext } from "../span_context.ts";
 import { Baggage } from "./baggage.ts";
@@ -136,6 +136,9 @@ export function injectContext(
       }`,
     );
   }
+  // As OpenTelemetry's propagators do: a request made with tracing
+  // suppressed (an exporter's own) carries no trace and no baggage.
+  if (isTracingSuppressed()) return;
   let context: SpanContext | undefined;
   if (spanOrContext === undefined) context = getCurrentSpan()?.context;
   else if (spanOrContext instanceof Span) context = spanOrContext.context;
