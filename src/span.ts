@@ -790,17 +790,17 @@ export class Span {
       endTime: this.#endTime ?? null,
       durationMs: this.durationMs ?? null,
       status: { ...this.#status },
-      attributes: { ...this.attributes },
+      attributes: plainAttributes(this.attributes),
       events: this.events.map((e) => ({
         name: e.name,
         time: e.time,
-        attributes: { ...e.attributes },
+        attributes: plainAttributes(e.attributes),
       })),
       links: this.links.map((l) => ({
         traceId: l.context.traceId,
         spanId: l.context.spanId,
         ...(l.context.traceState === undefined ? {} : { traceState: l.context.traceState }),
-        attributes: { ...l.attributes },
+        attributes: plainAttributes(l.attributes),
       })),
       droppedAttributesCount: this.droppedAttributesCount,
       droppedEventsCount: this.#droppedEvents,
@@ -840,6 +840,12 @@ export class Span {
       this.#limits.attributeValueLengthLimit,
     );
   }
+}
+
+// A copy with the string keys only: attributes are keyed by strings, and a
+// symbol-keyed property that came along with a record is not one of them.
+function plainAttributes(attributes: Readonly<Attributes>): Attributes {
+  return Object.fromEntries(Object.entries(attributes));
 }
 
 function toEpochMs(time: number | Date, action: string): number {

@@ -77,11 +77,14 @@ describe("attribute values", () => {
     assert.equal(attrs.a, 1, "the span holds a copy, not the caller's record");
   });
 
-  test("symbol-keyed properties of a record are not attributes", () => {
+  test("symbol-keyed properties of a record are not attributes: not counted, listed or serialized", () => {
     const secret = Symbol("secret");
-    const span = new Tracer().startSpan("a", { attributes: { a: 1, [secret]: "x" } });
-    assert.deepEqual(Object.getOwnPropertySymbols(span.attributes), []);
-    assert.deepEqual(span.attributes, { a: 1 });
+    const span = new Tracer({ limits: { attributeCountLimit: 1 } })
+      .startSpan("a", { attributes: { a: 1, [secret]: "x" } });
+    assert.deepEqual(Object.keys(span.attributes), ["a"]);
+    assert.equal(span.droppedAttributesCount, 0, "a symbol does not take a slot");
+    assert.deepEqual(span.end().toJSON().attributes, { a: 1 });
+    assert.equal(JSON.stringify(span).includes("secret"), false);
   });
 
   test("at the count limit, replacing keys keeps working and new keys keep being refused", () => {
