@@ -628,9 +628,7 @@ export class Span {
     const bag = this.#bagOf(attributes, this.#limits.attributePerEventCountLimit);
     events.push({
       name,
-      time: time === undefined
-        ? (this.#init.clock ?? systemClock).now()
-        : toEpochMsOrNow(time, this.#init.clock),
+      time: epochMs(time) ?? (this.#init.clock ?? systemClock).now(),
       attributes: bag?.values ?? EMPTY_ATTRIBUTES,
       droppedAttributesCount: bag?.dropped ?? 0,
     });
@@ -849,8 +847,8 @@ function plainAttributes(attributes: Readonly<Attributes>): Attributes {
 }
 
 function toEpochMs(time: number | Date, action: string): number {
-  if (typeof time === "number" && Number.isFinite(time)) return time;
-  if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
+  const ms = epochMs(time);
+  if (ms !== undefined) return ms;
   throw new TypeError(
     `Cannot ${action}: time must be a finite number of epoch milliseconds or a valid Date, got ${
       describe(time)
@@ -858,11 +856,12 @@ function toEpochMs(time: number | Date, action: string): number {
   );
 }
 
-// Event times are telemetry data: a bad one falls back to now, it never throws.
-function toEpochMsOrNow(time: unknown, clock: Clock | undefined): number {
+// A time given as epoch milliseconds or a Date, or undefined when it is
+// neither. Event times are telemetry data: a bad one falls back to now.
+function epochMs(time: unknown): number | undefined {
   if (typeof time === "number" && Number.isFinite(time)) return time;
   if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
-  return (clock ?? systemClock).now();
+  return undefined;
 }
 
 function isLinkable(context: unknown): context is SpanContext {

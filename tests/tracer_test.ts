@@ -29,9 +29,14 @@ describe("Tracer.startSpan()", () => {
 
   test("parents on the current span automatically", () => {
     const { tracer } = setup();
-    const parent = tracer.startSpan("parent");
-    const child = tracer.span("scope", () => tracer.startSpan("child"));
-    assert.notEqual(child.context.parentSpanId, parent.context.spanId);
+    const unrelated = tracer.startSpan("started but never made current");
+    const [scope, child] = tracer.span("scope", (s) => [s, tracer.startSpan("child")]);
+    assert.equal(child.context.parentSpanId, scope.context.spanId);
+    assert.notEqual(
+      child.context.traceId,
+      unrelated.context.traceId,
+      "startSpan alone is not current",
+    );
     tracer.span("p", (p) => {
       const c = tracer.startSpan("c");
       assert.equal(c.context.parentSpanId, p.context.spanId);

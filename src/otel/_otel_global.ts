@@ -13,7 +13,7 @@ interface DenoLike {
  * Whether Deno's built-in OpenTelemetry is on: `OTEL_DENO` set, read only
  * when the env permission is already granted, so it never prompts.
  */
-export function denoOtelEnabled(): boolean {
+function denoOtelEnabled(): boolean {
   const deno = (globalThis as { Deno?: DenoLike }).Deno;
   if (deno?.env === undefined) return false;
   try {
@@ -31,7 +31,7 @@ export function denoOtelEnabled(): boolean {
  * (always a ProxyTracerProvider otherwise): Deno's built-in
  * OpenTelemetry does, when `OTEL_DENO=true`.
  */
-export function apiSlotReplaced(): boolean {
+function apiSlotReplaced(): boolean {
   const provider = trace.getTracerProvider() as { getDelegate?: unknown };
   return typeof provider?.getDelegate !== "function";
 }
