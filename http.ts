@@ -23,10 +23,6 @@
  * @module
  */
 
-export {
-  type FetchFunction,
-  instrumentFetch,
-  type InstrumentFetchOptions,
-  tracedFetch,
-} from "./src/http/fetch.ts";
+export { instrumentFetch, type InstrumentFetchOptions } from "./src/http/fetch.ts";
 export { traceHandler, type TraceHandlerOptions } from "./src/http/handler.ts";
+export type { FetchFunction } from "./src/platform/fetch_function.ts";

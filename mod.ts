@@ -30,27 +30,29 @@ export {
   type ResolvedSpanLimits,
   sanitizeAttributeValue,
   type SpanLimits,
-} from "./src/attributes.ts";
-export { type Clock, systemClock } from "./src/clock.ts";
+} from "./src/span/attributes.ts";
+export { type Clock, systemClock } from "./src/platform/clock.ts";
+export { Context, ROOT_CONTEXT } from "./src/context/context.ts";
 export {
-  Context,
   type ContextStorage,
-  getActiveContext,
   getContextStorage,
-  getCurrentSpan,
-  isTracingSuppressed,
-  ROOT_CONTEXT,
+  getCurrentContext,
   setContextStorage,
-  setCurrentSpan,
-  SPAN_KEY,
   StackContextStorage,
+  withContext,
+} from "./src/context/storage.ts";
+export { getCurrentSpan, setCurrentSpan, SPAN_KEY, withSpan } from "./src/context/current_span.ts";
+export {
+  isTracingSuppressed,
   SUPPRESS_TRACING_KEY,
   suppressTracing,
-  withContext,
-  withSpan,
-} from "./src/context.ts";
-export { type IdGenerator, isValidSpanId, isValidTraceId, RandomIdGenerator } from "./src/ids.ts";
-export { ManualTime } from "./src/manual_time.ts";
+} from "./src/context/suppression.ts";
+export {
+  type IdGenerator,
+  isValidSpanId,
+  isValidTraceId,
+  RandomIdGenerator,
+} from "./src/platform/ids.ts";
 export {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -61,8 +63,13 @@ export {
   type SamplingParameters,
   type SamplingResult,
   TraceIdRatioSampler,
-} from "./src/sampler.ts";
-export { type Scheduler, systemScheduler, type TimerHandle, unrefTimer } from "./src/scheduler.ts";
+} from "./src/trace/sampler.ts";
+export {
+  type Scheduler,
+  systemScheduler,
+  type TimerHandle,
+  unrefTimer,
+} from "./src/platform/scheduler.ts";
 export {
   type InstrumentationScope,
   Span,
@@ -74,21 +81,22 @@ export {
   type SpanListener,
   type SpanStatus,
   type SpanStatusCode,
-} from "./src/span.ts";
-export { SpanContext, type SpanContextInit, TraceFlags } from "./src/span_context.ts";
-export {
-  InMemorySpanProcessor,
-  type ProcessorStats,
-  type SpanProcessor,
-} from "./src/span_processor.ts";
+} from "./src/span/span.ts";
+export { SpanContext, type SpanContextInit, TraceFlags } from "./src/span/span_context.ts";
+export { InMemorySpanProcessor } from "./src/export/in_memory_span_processor.ts";
+export { type ProcessorStats, type SpanProcessor } from "./src/trace/span_processor.ts";
 export {
   type StartSpanOptions,
   Tracer,
   type TracerOptions,
   type WrapOptions,
-} from "./src/tracer.ts";
-export { renderTree, type RenderTreeOptions } from "./src/tree.ts";
-export { type ExportResult, type SpanExporter, type SpanExporterLike } from "./src/exporter.ts";
+} from "./src/trace/tracer.ts";
+export { renderTree, type RenderTreeOptions } from "./src/export/tree.ts";
+export {
+  type ExportResult,
+  type SpanExporter,
+  type SpanExporterLike,
+} from "./src/export/exporter.ts";
 export { Baggage, type BaggageEntry } from "./src/propagation/baggage.ts";
 export {
   BAGGAGE_KEY,
@@ -106,13 +114,16 @@ export {
 export { type PropagationStats, propagationStats } from "./src/propagation/stats.ts";
 export { formatTraceparent, parseTraceparent } from "./src/propagation/traceparent.ts";
 export { TraceState } from "./src/propagation/tracestate.ts";
-export { BatchSpanProcessor, type BatchSpanProcessorOptions } from "./src/batch_span_processor.ts";
+export {
+  BatchSpanProcessor,
+  type BatchSpanProcessorOptions,
+} from "./src/export/batch_span_processor.ts";
 export {
   ConsoleSpanExporter,
   type ConsoleSpanExporterOptions,
-} from "./src/console_span_exporter.ts";
-export { InMemorySpanExporter } from "./src/in_memory_span_exporter.ts";
+} from "./src/export/console_span_exporter.ts";
+export { InMemorySpanExporter } from "./src/export/in_memory_span_exporter.ts";
 export {
   SimpleSpanProcessor,
   type SimpleSpanProcessorOptions,
-} from "./src/simple_span_processor.ts";
+} from "./src/export/simple_span_processor.ts";

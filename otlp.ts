@@ -14,7 +14,7 @@
  *   resource: Resource.detect({ serviceName: "shop", env: {} }),
  *   env: {},
  *   fetch: async (_url, init) => {
- *     bodies.push(init.body as Uint8Array);
+ *     bodies.push(init?.body as Uint8Array);
  *     return new Response(null, { status: 200 });
  *   },
  * });
@@ -37,11 +37,7 @@ export {
   readEnv,
   readOtlpEnv,
 } from "./src/otlp/env.ts";
-export {
-  type FetchFunction,
-  OtlpHttpExporter,
-  type OtlpHttpExporterOptions,
-} from "./src/otlp/otlp_http_exporter.ts";
+export { OtlpHttpExporter, type OtlpHttpExporterOptions } from "./src/otlp/otlp_http_exporter.ts";
 export { type OtlpCompression, type OtlpProtocol } from "./src/otlp/protocol.ts";
 export { Resource, type ResourceOptions, SDK_NAME } from "./src/otlp/resource.ts";
 export {
@@ -49,3 +45,4 @@ export {
   type SetupTracingOptions,
   type TracingSetup,
 } from "./src/otlp/setup_tracing.ts";
+export type { FetchFunction } from "./src/platform/fetch_function.ts";

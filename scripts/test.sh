@@ -19,7 +19,7 @@ step "deno check";             deno check "${entries[@]}" src/ tests/ examples/ 
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 # Every public symbol documented. The ./otel entry is left out: its signatures
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
-step "deno doc --lint";        deno doc --lint mod.ts http.ts node.ts otlp.ts
+step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts node.ts otlp.ts
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
 deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md 2>&1 | tee -a "$log"
 step "tests on Bun $(bun --version)"

@@ -7,8 +7,8 @@ import {
   Baggage,
   BAGGAGE_KEY,
   extractBaggage,
-  getActiveContext,
   getBaggage,
+  getCurrentContext,
   injectContext,
   propagationStats,
   setBaggage,
@@ -145,7 +145,7 @@ describe("the current baggage", () => {
     await withBaggage(baggage, async () => {
       await new Promise((resolve) => setTimeout(resolve, 1));
       assert.equal(getBaggage(), baggage);
-      assert.equal(getActiveContext().getValue(BAGGAGE_KEY), baggage);
+      assert.equal(getCurrentContext().getValue(BAGGAGE_KEY), baggage);
     });
     assert.equal(getBaggage().size, 0);
   });

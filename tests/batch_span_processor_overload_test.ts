@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import {
   BatchSpanProcessor,
   type ExportResult,
-  ManualTime,
   type ProcessorStats,
   type SpanExporter,
   Tracer,
 } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
 
 const SPANS = 1_000_000;

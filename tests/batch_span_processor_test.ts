@@ -5,13 +5,13 @@ import {
   type BatchSpanProcessorOptions,
   type ExportResult,
   InMemorySpanExporter,
-  ManualTime,
   type Sampler,
   type Span,
   type SpanExporter,
   type SpanExporterLike,
   Tracer,
 } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 import { assertBalanced, captureWarnings, type Deferred, deferred, endedSpan } from "./_helpers.ts";
 
 /** A processor on manual time that never hooks process exit. */

@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Context,
-  getActiveContext,
   getContextStorage,
+  getCurrentContext,
   getCurrentSpan,
   ROOT_CONTEXT,
   setContextStorage,
@@ -155,10 +155,10 @@ describe("Context", () => {
     const ctx = ROOT_CONTEXT.setValue(k, "v");
     const value = await withContext(ctx, async () => {
       await tick();
-      return getActiveContext().getValue(k);
+      return getCurrentContext().getValue(k);
     });
     assert.equal(value, "v");
-    assert.equal(getActiveContext(), ROOT_CONTEXT);
+    assert.equal(getCurrentContext(), ROOT_CONTEXT);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Baggage, InMemorySpanProcessor, SpanContext, Tracer, withBaggage } from "../mod.ts";
-import { type FetchFunction, instrumentFetch, tracedFetch } from "../http.ts";
+import { type FetchFunction, instrumentFetch } from "../http.ts";
 
 interface Call {
   input: string | URL | Request;
@@ -167,10 +167,6 @@ describe("instrumentFetch", () => {
     } finally {
       globalThis.fetch = original;
     }
-  });
-
-  test("tracedFetch is the same function as instrumentFetch", () => {
-    assert.equal(tracedFetch, instrumentFetch);
   });
 
   test("refuses a fetch or tracer of the wrong type", () => {

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ManualTime } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 
 describe("ManualTime", () => {
   test("now() moves only with tick()", async () => {

@@ -14,11 +14,11 @@ import {
 import {
   BatchSpanProcessor as OurBatchSpanProcessor,
   InMemorySpanProcessor,
-  ManualTime,
   type Span,
   SpanContext,
   Tracer,
 } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 import {
   BatchSpanProcessor,
   fromOtelExporter,

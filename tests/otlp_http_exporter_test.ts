@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { BatchSpanProcessor, ManualTime, type Span, Tracer } from "../mod.ts";
+import { BatchSpanProcessor, type Span, Tracer } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions, Resource } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
 import {
@@ -311,7 +312,7 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     calls: RequestInit[] = [],
   ): OtlpHttpExporterOptions["fetch"] {
     return (_url, init) => {
-      calls.push(init);
+      calls.push(init!);
       const next = replies.length > 1 ? replies.shift()! : replies[0];
       return next instanceof Error ? Promise.reject(next) : Promise.resolve(next.clone());
     };
@@ -409,7 +410,7 @@ describe("OtlpHttpExporter with an injected fetch", () => {
       resource,
       fetch: (_url, init) =>
         new Promise((_resolve, reject) => {
-          init.signal!.addEventListener("abort", () => reject(new Error("aborted")));
+          init!.signal!.addEventListener("abort", () => reject(new Error("aborted")));
         }),
     });
     const pending = e.export(spans(1), controller.signal);
@@ -503,7 +504,7 @@ describe("OtlpHttpExporter with an injected fetch", () => {
         OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "gzip",
       },
       fetch: (url, init) => {
-        urls.push(url);
+        urls.push(String(url));
         return fake([new Response(null, { status: 200 })], calls)!(url, init);
       },
     });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { Resource, SDK_NAME } from "../otlp.ts";
-import { VERSION } from "../src/version.ts";
+import { VERSION } from "../src/platform/_version.ts";
 import { isBun, isDeno } from "./_helpers.ts";
 
 const runtime = isDeno ? "deno" : isBun ? "bun" : "node";

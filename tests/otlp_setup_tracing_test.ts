@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ManualTime } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 import { setupTracing } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
 import { decodeProtobuf } from "./_otlp_fixtures.ts";

@@ -1,13 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ManualTime,
-  type Sampler,
-  SimpleSpanProcessor,
-  type Span,
-  type SpanExporter,
-  Tracer,
-} from "../mod.ts";
+import { ManualTime } from "../testing.ts";
+import { type Sampler, SimpleSpanProcessor, type Span, type SpanExporter, Tracer } from "../mod.ts";
 import { assertBalanced, captureWarnings, deferred, endedSpan } from "./_helpers.ts";
 
 describe("SimpleSpanProcessor", () => {

@@ -4,12 +4,12 @@ import {
   BatchSpanProcessor,
   InMemorySpanProcessor,
   isTracingSuppressed,
-  ManualTime,
   SimpleSpanProcessor,
   type Span,
   suppressTracing,
   Tracer,
 } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 
 describe("suppressTracing()", () => {
   test("spans started inside record nothing and reach no processor, sync and across await", async () => {

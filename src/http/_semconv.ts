@@ -1,7 +1,7 @@
 // Internal: OpenTelemetry HTTP semantic conventions (stable, v1.2x) shared
 // by the fetch, web-standard handler and node:http instrumentation.
 
-import type { Span } from "../span.ts";
+import type { Span } from "../span/span.ts";
 
 const KNOWN_METHODS = new Set([
   "CONNECT",

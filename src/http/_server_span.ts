@@ -2,9 +2,11 @@
 // request: read the remote parent and baggage, start the server span, and
 // build the context the handler runs in.
 
-import { type Context, getActiveContext, SPAN_KEY } from "../context.ts";
-import type { Span } from "../span.ts";
-import type { Tracer } from "../tracer.ts";
+import type { Context } from "../context/context.ts";
+import { getCurrentContext } from "../context/storage.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import type { Span } from "../span/span.ts";
+import type { Tracer } from "../trace/tracer.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
@@ -34,7 +36,7 @@ export function startServerSpan(
     parent: extractContext(headers) ?? null,
     attributes: serverAttributes(info, url, userAgent),
   });
-  const context = getActiveContext()
+  const context = getCurrentContext()
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));
   return { span, context };

@@ -1,7 +1,7 @@
 // Internal: the `tracer` option every HTTP instrumentation takes.
 
-import { describe } from "../_describe.ts";
-import { Tracer } from "../tracer.ts";
+import { describe } from "../platform/_describe.ts";
+import { Tracer } from "../trace/tracer.ts";
 
 // Spans from it reach no processor, but they still carry the trace across
 // services, so an uninstrumented hop does not break the chain.

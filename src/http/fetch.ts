@@ -5,18 +5,13 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import type { Tracer } from "../tracer.ts";
-import { withSpan } from "../context.ts";
+import { describe } from "../platform/_describe.ts";
+import type { FetchFunction } from "../platform/fetch_function.ts";
+import type { Tracer } from "../trace/tracer.ts";
+import { withSpan } from "../context/current_span.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
 import { resolveTracer } from "./_tracer.ts";
-
-/** A function with the shape of the global `fetch`. */
-export type FetchFunction = (
-  input: string | URL | Request,
-  init?: RequestInit,
-) => Promise<Response>;
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -126,16 +121,3 @@ export function instrumentFetch(
     );
   };
 }
-
-/**
- * The same as {@linkcode instrumentFetch}: a traced `fetch`.
- *
- * @example
- * ```ts
- * import { instrumentFetch, tracedFetch } from "@codomyrmex/spans/http";
- * import assert from "node:assert/strict";
- *
- * assert.equal(tracedFetch, instrumentFetch);
- * ```
- */
-export const tracedFetch: typeof instrumentFetch = instrumentFetch;

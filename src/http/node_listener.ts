@@ -5,9 +5,9 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import { withContext } from "../context.ts";
-import type { Tracer } from "../tracer.ts";
+import { describe } from "../platform/_describe.ts";
+import { withContext } from "../context/storage.ts";
+import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { resolveTracer } from "./_tracer.ts";

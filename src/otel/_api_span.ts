@@ -11,8 +11,8 @@ import {
   type SpanStatus as OtelSpanStatus,
   type TimeInput,
 } from "@opentelemetry/api";
-import { Span } from "../span.ts";
-import type { SpanContext } from "../span_context.ts";
+import { Span } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
 import { isTimeInput, timeInputToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, statusCodeFromOtel, toOtelSpanContext } from "./_mapping.ts";
 

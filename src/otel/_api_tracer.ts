@@ -7,10 +7,10 @@ import {
   type SpanOptions,
   type Tracer as OtelTracer,
 } from "@opentelemetry/api";
-import { SPAN_KEY } from "../context.ts";
-import type { Span } from "../span.ts";
-import type { SpanContext } from "../span_context.ts";
-import type { StartSpanOptions, Tracer } from "../tracer.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import type { Span } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
+import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
 import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
 import { timeInputToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";

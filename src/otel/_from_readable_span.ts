@@ -2,11 +2,11 @@
 // so this library's exporters can sit behind OpenTelemetry's processors.
 
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { ResolvedSpanLimits } from "../attributes.ts";
-import { Span, type SpanEvent, type SpanLink } from "../span.ts";
+import type { ResolvedSpanLimits } from "../span/attributes.ts";
+import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { hrTimeToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
-import { ORIGINAL_SPAN } from "./readable_span.ts";
+import { ORIGINAL_SPAN } from "./_readable_span.ts";
 
 // The SDK already applied its limits; these keep everything it kept.
 const NO_LIMITS: ResolvedSpanLimits = Object.freeze({

@@ -8,9 +8,10 @@ import {
   SpanKind as OtelSpanKind,
   SpanStatusCode as OtelStatusCode,
 } from "@opentelemetry/api";
-import { isValidSpanId, isValidTraceId } from "../ids.ts";
-import type { SpanKind, SpanStatusCode } from "../span.ts";
-import { createTrustedSpanContext, type SpanContext } from "../span_context.ts";
+import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import type { SpanKind, SpanStatusCode } from "../span/span.ts";
+import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import type { SpanContext } from "../span/span_context.ts";
 
 /** Our kinds indexed by OpenTelemetry's `SpanKind` enum value. */
 export const KIND_NAMES: readonly SpanKind[] = [

@@ -1,8 +1,11 @@
 // Internal: who owns @opentelemetry/api's global slots, and the one
 // warning that says so when it is not us.
 
-import { trace } from "@opentelemetry/api";
-import { warnOnce } from "../_warn.ts";
+import { context, trace } from "@opentelemetry/api";
+import { ROOT_CONTEXT } from "../context/context.ts";
+import { getCurrentContext } from "../context/storage.ts";
+import { warnOnce } from "../platform/_warn.ts";
+import { BridgeContextManager } from "./context_manager.ts";
 
 interface DenoLike {
   env?: { get(name: string): string | undefined };
@@ -55,4 +58,33 @@ export function warnGlobalTaken(what: string, owner: string | undefined): void {
       `providers take processors only when constructed: pass it in their spanProcessors option, ` +
       `or call trace.disable() before registering this one.`,
   );
+}
+
+/**
+ * Registers a {@linkcode BridgeContextManager} unless one already is; warns
+ * once when another context manager holds the slot.
+ */
+export function registerContextManager(): void {
+  if (context.setGlobalContextManager(new BridgeContextManager())) return;
+  // Another BridgeContextManager keeps its contexts in this library's storage too.
+  const probe = ROOT_CONTEXT.setValue(PROBE, true);
+  if (context.with(probe, () => getCurrentContext().getValue(PROBE) === true)) return;
+  warnOnce(
+    "otel-foreign-context",
+    "another OpenTelemetry ContextManager is registered, so a span current in " +
+      "@opentelemetry/api code and one current in this library do not see each other as " +
+      "parents. Register BridgeContextManager instead (context.disable() first).",
+  );
+}
+
+const PROBE = Symbol("@codomyrmex/spans.otel.probe");
+
+/** A short name for whatever holds the global provider slot. */
+export function ownerName(owner: unknown): string | undefined {
+  try {
+    const name = (owner as { constructor?: { name?: unknown } })?.constructor?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }

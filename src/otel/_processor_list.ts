@@ -2,7 +2,7 @@
 // providers take their processors only at construction, so the provider is
 // given one of these and later processors are added to it.
 
-import { errorMessage, warnOnce } from "../_warn.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
 
 /** The part of a processor a ProcessorList calls, for either library. */
 export interface ListedProcessor<S> {

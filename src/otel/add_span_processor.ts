@@ -11,15 +11,16 @@ import {
   type ReadableSpan,
   type SpanProcessor as OtelSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { describe } from "../_describe.ts";
-import type { Span } from "../span.ts";
-import type { SpanProcessor } from "../span_processor.ts";
+import { describe } from "../platform/_describe.ts";
+import type { Span } from "../span/span.ts";
+import type { SpanProcessor } from "../trace/span_processor.ts";
 import { warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorList } from "./_processor_list.ts";
 import { BatchSpanProcessor } from "./batch_span_processor.ts";
-import { readableSpanOf } from "./readable_span.ts";
+import { readableSpanOf } from "./_readable_span.ts";
 import { SimpleSpanProcessor } from "./simple_span_processor.ts";
-import { ownerName, registerContextManager, TracerProvider } from "./tracer_provider.ts";
+import { ownerName, registerContextManager } from "./_otel_global.ts";
+import { TracerProvider } from "./tracer_provider.ts";
 
 // The provider this module registered, and the list its processors live in.
 let registered: { provider: BasicTracerProvider; list: ProcessorList<ReadableSpan> } | undefined;

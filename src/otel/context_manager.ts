@@ -6,9 +6,11 @@
  */
 
 import type { Context as OtelContext, ContextManager } from "@opentelemetry/api";
-import { type Context, getContextStorage, ROOT_CONTEXT, SPAN_KEY } from "../context.ts";
+import { type Context, ROOT_CONTEXT } from "../context/context.ts";
+import { getContextStorage } from "../context/storage.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
 import { apiSpanFor, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
-import type { Span } from "../span.ts";
+import type { Span } from "../span/span.ts";
 
 /**
  * An OpenTelemetry `ContextManager` that keeps the current context in this

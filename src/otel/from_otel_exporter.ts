@@ -4,13 +4,15 @@
  * @module
  */
 
+import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 import { ExportResultCode } from "@opentelemetry/core";
 import type { SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
-import { errorMessage } from "../_warn.ts";
-import { describe } from "../_describe.ts";
-import type { ExportResult, SpanExporter } from "../exporter.ts";
-import type { Span } from "../span.ts";
-import { readableSpanOf, resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
+import { errorMessage } from "../platform/_warn.ts";
+import { describe } from "../platform/_describe.ts";
+import type { ExportResult, SpanExporter } from "../export/exporter.ts";
+import type { Span } from "../span/span.ts";
+import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How {@linkcode fromOtelExporter} describes the spans it hands over. */
 export type FromOtelExporterOptions = ToReadableSpanOptions;
@@ -27,9 +29,6 @@ export interface OtelBackedExporter extends SpanExporter {
   /** Calls the OpenTelemetry exporter's `shutdown`. */
   shutdown(): Promise<void>;
 }
-
-/** Where an adapter keeps the OpenTelemetry exporter it wraps. */
-export const WRAPPED_OTEL_EXPORTER: unique symbol = Symbol("@codomyrmex/spans.otel.exporter");
 
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });
 

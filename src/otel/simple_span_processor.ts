@@ -11,10 +11,11 @@ import {
   SimpleSpanProcessor as SdkSimpleSpanProcessor,
   type SpanExporter as OtelSpanExporter,
 } from "@opentelemetry/sdk-trace-base";
-import type { SpanExporterLike } from "../exporter.ts";
-import { Span } from "../span.ts";
-import { readableSpanOf, resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
-import { asOtelExporter } from "./to_otel_exporter.ts";
+import type { SpanExporterLike } from "../export/exporter.ts";
+import { Span } from "../span/span.ts";
+import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import type { ToReadableSpanOptions } from "./readable_span.ts";
+import { asOtelExporter } from "./_as_otel_exporter.ts";
 
 /** Options of this entry's {@linkcode SimpleSpanProcessor}. */
 export type SimpleSpanProcessorOptions = ToReadableSpanOptions;

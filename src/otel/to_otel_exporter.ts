@@ -6,14 +6,12 @@
 
 import { type ExportResult as OtelExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
-import { describe } from "../_describe.ts";
-import { toSpanExporter } from "../_exporter_like.ts";
-import { errorMessage } from "../_warn.ts";
-import type { ExportResult, SpanExporter, SpanExporterLike } from "../exporter.ts";
-import type { Span } from "../span.ts";
+import { toSpanExporter } from "../export/_exporter_like.ts";
+import { errorMessage } from "../platform/_warn.ts";
+import type { ExportResult, SpanExporter, SpanExporterLike } from "../export/exporter.ts";
+import type { Span } from "../span/span.ts";
 import { fromReadableSpan } from "./_from_readable_span.ts";
-import { WRAPPED_OTEL_EXPORTER } from "./from_otel_exporter.ts";
-import { OUR_EXPORTER } from "../_exporter_brand.ts";
+import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 
 const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
 
@@ -82,37 +80,6 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
       return target.shutdown?.() ?? Promise.resolve();
     },
   };
-}
-
-/**
- * The exporter a processor of this entry hands spans to: OpenTelemetry
- * exporters as they are, this library's adapted. An object counts as an
- * OpenTelemetry exporter when it has `shutdown` and its `export` declares
- * two parameters (`spans, resultCallback`); wrap anything else ambiguous
- * with {@linkcode toOtelExporter} yourself.
- */
-export function asOtelExporter(
-  exporter: OtelSpanExporter | SpanExporterLike,
-  where: string,
-): OtelSpanExporter {
-  if (
-    typeof exporter !== "function" && (typeof exporter !== "object" || exporter === null ||
-      typeof exporter.export !== "function")
-  ) {
-    throw new TypeError(
-      `Cannot create ${where}: exporter must be an exporter or a function, got ${
-        describe(exporter)
-      }`,
-    );
-  }
-  if (
-    typeof exporter === "object" && typeof exporter.shutdown === "function" &&
-    exporter.export.length >= 2 && !(WRAPPED_OTEL_EXPORTER in exporter) &&
-    !(OUR_EXPORTER in exporter)
-  ) {
-    return exporter as OtelSpanExporter;
-  }
-  return toOtelExporter(exporter as SpanExporterLike);
 }
 
 function fromOurResult(result: ExportResult | void): OtelExportResult {

@@ -6,27 +6,24 @@
  */
 
 import {
-  context,
   trace,
   type Tracer as OtelTracer,
   type TracerProvider as OtelTracerProvider,
 } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
-import { describe } from "../_describe.ts";
-import { getActiveContext, ROOT_CONTEXT } from "../context.ts";
-import { warnOnce } from "../_warn.ts";
-import type { SpanLimits } from "../attributes.ts";
-import type { Clock } from "../clock.ts";
-import type { IdGenerator } from "../ids.ts";
-import type { Sampler } from "../sampler.ts";
-import type { Span } from "../span.ts";
-import type { SpanProcessor } from "../span_processor.ts";
-import { Tracer } from "../tracer.ts";
+import { describe } from "../platform/_describe.ts";
+import type { SpanLimits } from "../span/attributes.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { IdGenerator } from "../platform/ids.ts";
+import type { Sampler } from "../trace/sampler.ts";
+import type { Span } from "../span/span.ts";
+import type { SpanProcessor } from "../trace/span_processor.ts";
+import { Tracer } from "../trace/tracer.ts";
 import { ApiTracer } from "./_api_tracer.ts";
-import { warnGlobalTaken } from "./_otel_global.ts";
+import { ownerName, registerContextManager, warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorList } from "./_processor_list.ts";
-import { BridgeContextManager } from "./context_manager.ts";
-import { resolveResource, type ToReadableSpanOptions } from "./readable_span.ts";
+import { resolveResource } from "./_readable_span.ts";
+import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */
 export interface TracerProviderOptions extends ToReadableSpanOptions {
@@ -270,34 +267,5 @@ export class TracerProvider implements OtelTracerProvider {
    */
   shutdown(): Promise<void> {
     return this.#processors.shutdown();
-  }
-}
-
-/**
- * Registers a {@linkcode BridgeContextManager} unless one already is; warns
- * once when another context manager holds the slot.
- */
-export function registerContextManager(): void {
-  if (context.setGlobalContextManager(new BridgeContextManager())) return;
-  // Another BridgeContextManager keeps its contexts in this library's storage too.
-  const probe = ROOT_CONTEXT.setValue(PROBE, true);
-  if (context.with(probe, () => getActiveContext().getValue(PROBE) === true)) return;
-  warnOnce(
-    "otel-foreign-context",
-    "another OpenTelemetry ContextManager is registered, so a span current in " +
-      "@opentelemetry/api code and one current in this library do not see each other as " +
-      "parents. Register BridgeContextManager instead (context.disable() first).",
-  );
-}
-
-const PROBE = Symbol("@codomyrmex/spans.otel.probe");
-
-/** A short name for whatever holds the global provider slot. */
-export function ownerName(owner: unknown): string | undefined {
-  try {
-    const name = (owner as { constructor?: { name?: unknown } })?.constructor?.name;
-    return typeof name === "string" && name !== "" ? name : undefined;
-  } catch {
-    return undefined;
   }
 }

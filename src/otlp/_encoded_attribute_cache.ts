@@ -8,7 +8,7 @@
 // one failed lookup, not an insertion. The whole cache is dropped when it
 // holds MAX_ENTRIES encodings or MAX_KEYS keys: memory stays bounded.
 
-import type { AttributeValue } from "../attributes.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 
 const MAX_VALUES_PER_KEY = 32;
 const MAX_ENTRIES = 4096;

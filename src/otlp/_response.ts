@@ -1,7 +1,7 @@
 // Internal: reading what an OTLP/HTTP backend answers, with a bound on how
 // much of it is read, and never a throw.
 
-import { errorMessage } from "../_warn.ts";
+import { errorMessage } from "../platform/_warn.ts";
 import { messageField, numberField, readFields, stringField } from "./_protobuf_reader.ts";
 
 /** Response bodies past this many bytes are cut: a backend cannot grow our memory. */

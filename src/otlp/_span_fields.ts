@@ -1,9 +1,9 @@
 // Internal: what both OTLP encoders derive the same way from a span: enum
 // numbers, flags, and the grouping by instrumentation scope.
 
-import { hasRemoteParent } from "../_remote_parent.ts";
-import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span.ts";
-import type { SpanContext } from "../span_context.ts";
+import { hasRemoteParent } from "../span/_remote_parent.ts";
+import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
 
 /** The `Span.SpanKind` number from trace.proto (0 is UNSPECIFIED). */
 export function kindNumber(kind: SpanKind): number {

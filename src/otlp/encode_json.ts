@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Attributes, AttributeValue } from "../attributes.ts";
-import type { Span } from "../span.ts";
+import type { Attributes, AttributeValue } from "../span/attributes.ts";
+import type { Span } from "../span/span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";

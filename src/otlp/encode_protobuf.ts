@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Attributes, AttributeValue } from "../attributes.ts";
-import type { Span } from "../span.ts";
+import type { Attributes, AttributeValue } from "../span/attributes.ts";
+import type { Span } from "../span/span.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter } from "./_protobuf_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";

@@ -5,14 +5,14 @@
  * @module
  */
 
-import { warnOnce } from "../_warn.ts";
+import { warnOnce } from "../platform/_warn.ts";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
   type Sampler,
   TraceIdRatioSampler,
-} from "../sampler.ts";
+} from "../trace/sampler.ts";
 import { parseKeyValueList } from "./_key_value_list.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 

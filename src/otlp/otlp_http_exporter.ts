@@ -6,13 +6,14 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import { errorMessage, warnOnce } from "../_warn.ts";
-import { type Clock, systemClock } from "../clock.ts";
-import type { ExportResult, SpanExporter } from "../exporter.ts";
-import { type Scheduler, systemScheduler } from "../scheduler.ts";
-import type { Span } from "../span.ts";
-import { VERSION } from "../version.ts";
+import { describe } from "../platform/_describe.ts";
+import type { FetchFunction } from "../platform/fetch_function.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { type Clock, systemClock } from "../platform/clock.ts";
+import type { ExportResult, SpanExporter } from "../export/exporter.ts";
+import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import type { Span } from "../span/span.ts";
+import { VERSION } from "../platform/_version.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { gzip } from "./_gzip.ts";
 import {
@@ -28,10 +29,7 @@ import { DEFAULT_TRACES_URL, type EnvSource, readOtlpEnv } from "./env.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
 import { SDK_NAME } from "./resource.ts";
-import { brandExporterClass } from "../_exporter_brand.ts";
-
-/** The `fetch` the exporter calls; the global one by default. */
-export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+import { brandExporterClass } from "../export/_exporter_brand.ts";
 
 /**
  * How an {@linkcode OtlpHttpExporter} sends. Every field is optional; what
@@ -101,7 +99,7 @@ let instances = 0;
  *   url: "http://localhost:4318/v1/traces",
  *   env: {},
  *   fetch: async (url) => {
- *     sent.push(url);
+ *     sent.push(String(url));
  *     return new Response(null, { status: 200 });
  *   },
  * });

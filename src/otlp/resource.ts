@@ -5,8 +5,9 @@
  * @module
  */
 
-import { type Attributes, sanitizeAttributeValue, setOwnAttribute } from "../attributes.ts";
-import { VERSION } from "../version.ts";
+import { type Attributes, sanitizeAttributeValue } from "../span/attributes.ts";
+import { setOwnAttribute } from "../span/_attribute_bag.ts";
+import { VERSION } from "../platform/_version.ts";
 import { detectRuntime } from "./_runtime.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
 

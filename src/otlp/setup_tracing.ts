@@ -7,14 +7,15 @@
  * @module
  */
 
-import { warnOnce } from "../_warn.ts";
-import { BatchSpanProcessor } from "../batch_span_processor.ts";
-import type { Clock } from "../clock.ts";
-import { AlwaysOffSampler, type Sampler } from "../sampler.ts";
-import type { Scheduler } from "../scheduler.ts";
-import { Tracer } from "../tracer.ts";
+import { warnOnce } from "../platform/_warn.ts";
+import { BatchSpanProcessor } from "../export/batch_span_processor.ts";
+import type { Clock } from "../platform/clock.ts";
+import { AlwaysOffSampler, type Sampler } from "../trace/sampler.ts";
+import type { Scheduler } from "../platform/scheduler.ts";
+import { Tracer } from "../trace/tracer.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
-import { type FetchFunction, OtlpHttpExporter } from "./otlp_http_exporter.ts";
+import type { FetchFunction } from "../platform/fetch_function.ts";
+import { OtlpHttpExporter } from "./otlp_http_exporter.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import { Resource } from "./resource.ts";
 
@@ -109,7 +110,7 @@ export interface TracingSetup {
  *   serviceName: "checkout",
  *   env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" },
  *   fetch: async (url, init) => {
- *     bodies.push(init.body);
+ *     bodies.push(init?.body);
  *     return new Response(null, { status: 200 });
  *   },
  *   flushOnExit: false,

@@ -5,18 +5,18 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import { countDrop } from "./stats.ts";
+import { describe } from "../platform/_describe.ts";
+import { countDrop } from "./_drop_counts.ts";
 
 /** At most this many list members are read and written. */
-export const MAX_BAGGAGE_MEMBERS = 64;
+const MAX_BAGGAGE_MEMBERS = 64;
 
 /**
  * At most this many bytes of `baggage` header are read and written. A
  * longer incoming value is cut at the last member boundary within the limit
  * before it is split, so a 1 MB header costs no more than an 8 KB one.
  */
-export const MAX_BAGGAGE_BYTES = 8192;
+const MAX_BAGGAGE_BYTES = 8192;
 
 /** One baggage entry: its value, and the member's properties if any. */
 export interface BaggageEntry {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { getActiveContext, getContextStorage, withContext } from "../context.ts";
+import { getContextStorage, getCurrentContext, withContext } from "../context/storage.ts";
 import { Baggage } from "./baggage.ts";
 
 /** The key the current baggage is stored under in a {@linkcode Context}. */
@@ -31,7 +31,7 @@ const EMPTY: Baggage = Baggage.parse(undefined);
  * ```
  */
 export function getBaggage(): Baggage {
-  const value = getActiveContext().getValue(BAGGAGE_KEY);
+  const value = getCurrentContext().getValue(BAGGAGE_KEY);
   return value instanceof Baggage ? value : EMPTY;
 }
 
@@ -60,7 +60,7 @@ export function withBaggage<R>(baggage: Baggage, fn: () => R): R {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot run withBaggage: fn must be a function, got ${typeof fn}`);
   }
-  return withContext(getActiveContext().setValue(BAGGAGE_KEY, baggage), fn);
+  return withContext(getCurrentContext().setValue(BAGGAGE_KEY, baggage), fn);
 }
 
 /**
@@ -83,7 +83,7 @@ export function withBaggage<R>(baggage: Baggage, fn: () => R): R {
  */
 export function setBaggage(baggage: Baggage): void {
   check(baggage, "set baggage");
-  getContextStorage().enterWith(getActiveContext().setValue(BAGGAGE_KEY, baggage));
+  getContextStorage().enterWith(getCurrentContext().setValue(BAGGAGE_KEY, baggage));
 }
 
 function check(baggage: unknown, action: string): void {

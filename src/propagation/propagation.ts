@@ -5,14 +5,17 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import { getCurrentSpan, isTracingSuppressed } from "../context.ts";
-import { Span } from "../span.ts";
-import { createTrustedSpanContext, SpanContext } from "../span_context.ts";
+import { describe } from "../platform/_describe.ts";
+import { getCurrentSpan } from "../context/current_span.ts";
+import { isTracingSuppressed } from "../context/suppression.ts";
+import { Span } from "../span/span.ts";
+import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { SpanContext } from "../span/span_context.ts";
 import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
-import { type HeaderCarrier, readHeader, writeHeader } from "./carrier.ts";
-import { countDrop } from "./stats.ts";
+import type { HeaderCarrier } from "./carrier.ts";
+import { readHeader, writeHeader } from "./_header_access.ts";
+import { countDrop } from "./_drop_counts.ts";
 import { formatTraceparent, parseTraceparent } from "./traceparent.ts";
 import { TraceState } from "./tracestate.ts";
 

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { dropCounts } from "./_drop_counts.ts";
+
 /** How many incoming header values were ignored, by header. */
 export interface PropagationStats {
   /** `traceparent` values that were invalid, duplicated or too long. */
@@ -13,13 +15,6 @@ export interface PropagationStats {
   readonly tracestate: number;
   /** `baggage` list members dropped (malformed, or past the 64-member or 8,192-byte limit). */
   readonly baggage: number;
-}
-
-const counts = { traceparent: 0, tracestate: 0, baggage: 0 };
-
-/** Internal: counts one dropped value of `header`. */
-export function countDrop(header: keyof PropagationStats, n = 1): void {
-  counts[header] += n;
 }
 
 /**
@@ -39,5 +34,5 @@ export function countDrop(header: keyof PropagationStats, n = 1): void {
  * ```
  */
 export function propagationStats(): PropagationStats {
-  return { ...counts };
+  return { ...dropCounts };
 }

@@ -5,14 +5,15 @@
  * @module
  */
 
-import { createTrustedSpanContext, type SpanContext, TraceFlags } from "../span_context.ts";
+import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { type SpanContext, TraceFlags } from "../span/span_context.ts";
 
 /**
  * The longest `traceparent` value read. Version 00 is exactly 55
  * characters; later versions may append fields, so some room is left, but a
  * value past this is refused before it is looked at.
  */
-export const MAX_TRACEPARENT_LENGTH = 512;
+const MAX_TRACEPARENT_LENGTH = 512;
 
 // The flags this version of the specification defines (sampled, random).
 // Other bits are reserved: "Vendors MUST set those to zero".

@@ -5,18 +5,18 @@
  * @module
  */
 
-import { describe } from "../_describe.ts";
-import { countDrop } from "./stats.ts";
+import { describe } from "../platform/_describe.ts";
+import { countDrop } from "./_drop_counts.ts";
 
 /** At most this many list members, as the specification says. */
-export const MAX_TRACESTATE_MEMBERS = 32;
+const MAX_TRACESTATE_MEMBERS = 32;
 
 /**
  * The longest combined `tracestate` value read. The specification asks that
  * at least 512 characters be propagated; a value past this limit is
  * discarded before it is split, so a 1 MB header costs a length check.
  */
-export const MAX_TRACESTATE_LENGTH = 8192;
+const MAX_TRACESTATE_LENGTH = 8192;
 
 // Key characters after the first: lcalpha / DIGIT / "_" / "-" / "*" / "/".
 const KEY_CHAR = new Uint8Array(128);

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
-import type { Scheduler, TimerHandle } from "./scheduler.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
 
 interface Timer {
   id: number;
@@ -19,7 +19,7 @@ interface Timer {
  *
  * @example
  * ```ts
- * import { ManualTime } from "@codomyrmex/spans";
+ * import { ManualTime } from "@codomyrmex/spans/testing";
  * import assert from "node:assert/strict";
  *
  * const time = new ManualTime(1_000);
@@ -43,7 +43,7 @@ export class ManualTime implements Clock, Scheduler {
    *
    * @example
    * ```ts
-   * import { ManualTime } from "@codomyrmex/spans";
+   * import { ManualTime } from "@codomyrmex/spans/testing";
    * import assert from "node:assert/strict";
    *
    * assert.equal(new ManualTime(5).now(), 5);
@@ -63,7 +63,7 @@ export class ManualTime implements Clock, Scheduler {
    *
    * @example
    * ```ts
-   * import { ManualTime } from "@codomyrmex/spans";
+   * import { ManualTime } from "@codomyrmex/spans/testing";
    * import assert from "node:assert/strict";
    *
    * const time = new ManualTime(10);
@@ -84,7 +84,7 @@ export class ManualTime implements Clock, Scheduler {
    *
    * @example
    * ```ts
-   * import { ManualTime } from "@codomyrmex/spans";
+   * import { ManualTime } from "@codomyrmex/spans/testing";
    * import assert from "node:assert/strict";
    *
    * const time = new ManualTime();
@@ -107,7 +107,7 @@ export class ManualTime implements Clock, Scheduler {
    *
    * @example
    * ```ts
-   * import { ManualTime } from "@codomyrmex/spans";
+   * import { ManualTime } from "@codomyrmex/spans/testing";
    * import assert from "node:assert/strict";
    *
    * const time = new ManualTime();
@@ -137,7 +137,7 @@ export class ManualTime implements Clock, Scheduler {
    *
    * @example
    * ```ts
-   * import { ManualTime } from "@codomyrmex/spans";
+   * import { ManualTime } from "@codomyrmex/spans/testing";
    * import assert from "node:assert/strict";
    *
    * const time = new ManualTime();

@@ -5,15 +5,15 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../platform/_describe.ts";
 import { onNormalExit } from "./_exit_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
 import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
-import { type Scheduler, systemScheduler, type TimerHandle } from "./scheduler.ts";
-import type { Span } from "./span.ts";
-import type { ProcessorStats, SpanProcessor } from "./span_processor.ts";
+import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import type { Span } from "../span/span.ts";
+import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
 /** How a {@linkcode BatchSpanProcessor} batches. Every field is optional. */
 export interface BatchSpanProcessorOptions {
@@ -95,7 +95,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   #dueAt: number | undefined;
   #timer: TimerHandle | undefined;
   #pumpQueued = false;
-  #shutdown: Promise<void> | undefined;
+  #shutdownDone: Promise<void> | undefined;
 
   /**
    * Creates the processor.
@@ -231,7 +231,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   shutdown(): Promise<void> {
-    return this.#shutdown ??= this.#shutDown();
+    return this.#shutdownDone ??= this.#closeAndDrain();
   }
 
   /**
@@ -258,7 +258,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  async #shutDown(): Promise<void> {
+  async #closeAndDrain(): Promise<void> {
     this.#queue.close();
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;

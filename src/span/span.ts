@@ -5,16 +5,16 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../platform/_describe.ts";
+import { AttributeBag } from "./_attribute_bag.ts";
 import {
-  AttributeBag,
   type Attributes,
   DEFAULT_SPAN_LIMITS,
   type ResolvedSpanLimits,
   type SpanLimits,
 } from "./attributes.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import { isValidSpanId, isValidTraceId } from "./ids.ts";
+import { type Clock, systemClock } from "../platform/clock.ts";
+import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
 
 /** What a span describes, as OpenTelemetry's `SpanKind` does. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Span } from "./span.ts";
+import type { Span } from "../span/span.ts";
 
 /**
  * The outcome of one export call. `rejected` counts spans the backend

@@ -5,13 +5,17 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
-import { markRemoteParent } from "./_remote_parent.ts";
-import { errorMessage, warnOnce } from "./_warn.ts";
-import { resolveSpanLimits, type SpanLimits } from "./attributes.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import { getContextStorage, SPAN_KEY, SUPPRESS_TRACING_KEY, withSpan } from "./context.ts";
-import { checkedIdGenerator, defaultIdGenerator, type IdGenerator } from "./ids.ts";
+import { describe } from "../platform/_describe.ts";
+import { markRemoteParent } from "../span/_remote_parent.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { resolveSpanLimits } from "../span/_span_limits.ts";
+import type { SpanLimits } from "../span/attributes.ts";
+import { type Clock, systemClock } from "../platform/clock.ts";
+import { getContextStorage } from "../context/storage.ts";
+import { SPAN_KEY, withSpan } from "../context/current_span.ts";
+import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
+import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
+import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import {
   type InstrumentationScope,
@@ -19,8 +23,9 @@ import {
   type SpanInit,
   type SpanKind,
   type SpanListener,
-} from "./span.ts";
-import { createTrustedSpanContext, SpanContext, TraceFlags } from "./span_context.ts";
+} from "../span/span.ts";
+import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 
 /** How a {@linkcode Tracer} is set up. Every field is optional. */

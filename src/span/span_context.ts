@@ -4,14 +4,10 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
-import {
-  checkedIdGenerator,
-  defaultIdGenerator,
-  type IdGenerator,
-  isValidSpanId,
-  isValidTraceId,
-} from "./ids.ts";
+import { describe } from "../platform/_describe.ts";
+import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
+import { type IdGenerator, isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import { createTrustedSpanContext, trusted, TRUSTED_INIT } from "./_trusted_span_context.ts";
 
 /**
  * Bits of {@linkcode SpanContext.traceFlags}, as W3C Trace Context Level 2
@@ -50,34 +46,6 @@ export interface SpanContextInit {
   traceState?: string;
   /** Whether the context came from another process. Default `false`. */
   isRemote?: boolean;
-}
-
-// The trusted factory below passes its fields through these variables and
-// a sentinel init, so contexts built from ids this library generated skip
-// re-validation and allocate nothing but themselves on the hot path.
-const TRUSTED: SpanContextInit = Object.freeze({ traceId: "", spanId: "" });
-let tTraceId = "";
-let tSpanId = "";
-let tParentSpanId: string | undefined;
-let tTraceFlags = 0;
-let tTraceState: string | undefined;
-let tIsRemote = false;
-
-function make(
-  traceId: string,
-  spanId: string,
-  parentSpanId: string | undefined,
-  traceFlags: number,
-  traceState: string | undefined,
-  isRemote: boolean,
-): SpanContext {
-  tTraceId = traceId;
-  tSpanId = spanId;
-  tParentSpanId = parentSpanId;
-  tTraceFlags = traceFlags;
-  tTraceState = traceState;
-  tIsRemote = isRemote;
-  return new SpanContext(TRUSTED);
 }
 
 /**
@@ -130,13 +98,13 @@ export class SpanContext {
    * ```
    */
   constructor(init: SpanContextInit) {
-    if (init === TRUSTED) {
-      this.traceId = tTraceId;
-      this.spanId = tSpanId;
-      this.parentSpanId = tParentSpanId;
-      this.traceFlags = tTraceFlags;
-      this.traceState = tTraceState;
-      this.isRemote = tIsRemote;
+    if (init === TRUSTED_INIT) {
+      this.traceId = trusted.traceId;
+      this.spanId = trusted.spanId;
+      this.parentSpanId = trusted.parentSpanId;
+      this.traceFlags = trusted.traceFlags;
+      this.traceState = trusted.traceState;
+      this.isRemote = trusted.isRemote;
     } else {
       validate(init);
       this.traceId = init.traceId;
@@ -170,7 +138,7 @@ export class SpanContext {
   static newRoot(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
     const random = idGenerator === defaultIdGenerator;
     idGenerator = checkedIdGenerator(idGenerator, "create root SpanContext");
-    return make(
+    return createTrustedSpanContext(
       idGenerator.traceId(),
       idGenerator.spanId(),
       undefined,
@@ -200,7 +168,7 @@ export class SpanContext {
    */
   child(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
     idGenerator = checkedIdGenerator(idGenerator, "create child SpanContext");
-    return make(
+    return createTrustedSpanContext(
       this.traceId,
       idGenerator.spanId(),
       this.spanId,
@@ -225,12 +193,6 @@ export class SpanContext {
     return (this.traceFlags & TraceFlags.SAMPLED) !== 0;
   }
 }
-
-/**
- * Builds a context without validating it. Internal: for ids this library
- * generated or already validated.
- */
-export const createTrustedSpanContext: typeof make = make;
 
 function validate(init: SpanContextInit): void {
   if (typeof init !== "object" || init === null) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Span } from "./span.ts";
+import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
 export interface RenderTreeOptions {

@@ -13,7 +13,8 @@ export type TimerHandle = unknown;
  *
  * @example
  * ```ts
- * import { ManualTime, type Scheduler } from "@codomyrmex/spans";
+ * import type { Scheduler } from "@codomyrmex/spans";
+ * import { ManualTime } from "@codomyrmex/spans/testing";
  * import assert from "node:assert/strict";
  *
  * const scheduler: Scheduler = new ManualTime();

@@ -1,8 +1,8 @@
 // Internal: validation of processor options, with "Cannot X: detail" errors.
 
-import { describe } from "./_describe.ts";
-import type { Clock } from "./clock.ts";
-import type { Scheduler } from "./scheduler.ts";
+import { describe } from "../platform/_describe.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Scheduler } from "../platform/scheduler.ts";
 
 /**
  * Checks that `value` is a positive safe integer, or takes the default.

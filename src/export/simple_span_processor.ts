@@ -7,9 +7,9 @@
 import { ExportQueue } from "./_export_queue.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import type { SpanExporterLike } from "./exporter.ts";
-import { type Scheduler, systemScheduler } from "./scheduler.ts";
-import type { Span } from "./span.ts";
-import type { ProcessorStats, SpanProcessor } from "./span_processor.ts";
+import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import type { Span } from "../span/span.ts";
+import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
 /** How a {@linkcode SimpleSpanProcessor} bounds its work. Every field is optional. */
 export interface SimpleSpanProcessorOptions {
@@ -59,7 +59,7 @@ const WHO = "SimpleSpanProcessor";
  */
 export class SimpleSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
-  #shutdown: Promise<void> | undefined;
+  #shutdownDone: Promise<void> | undefined;
 
   /**
    * Creates the processor.
@@ -159,7 +159,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   shutdown(): Promise<void> {
-    return this.#shutdown ??= this.#shutDown();
+    return this.#shutdownDone ??= this.#closeAndDrain();
   }
 
   /**
@@ -184,7 +184,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  async #shutDown(): Promise<void> {
+  async #closeAndDrain(): Promise<void> {
     this.#queue.close();
     await this.#queue.settled();
     await this.#queue.callExporter("shutdown");

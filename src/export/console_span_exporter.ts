@@ -5,9 +5,9 @@
  * @module
  */
 
-import { describe } from "./_describe.ts";
+import { describe } from "../platform/_describe.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
-import type { Span } from "./span.ts";
+import type { Span } from "../span/span.ts";
 import { renderTree } from "./tree.ts";
 import { brandExporterClass } from "./_exporter_brand.ts";
 

@@ -132,9 +132,6 @@ export class RandomIdGenerator implements IdGenerator {
   }
 }
 
-/** The generator {@linkcode SpanContext.newRoot} uses when none is given. */
-export const defaultIdGenerator: IdGenerator = new RandomIdGenerator();
-
 /**
  * Reports whether `id` is a valid trace id: 32 lowercase hex characters, not
  * all zeros.
@@ -179,37 +176,3 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE_ID = "0".repeat(32);
 const ZERO_SPAN_ID = "0".repeat(16);
-
-/**
- * Internal: returns `generator` ready for use. The default generator is
- * trusted as it is; any other is checked for its methods, and every id it
- * returns is validated, because a malformed id would corrupt every trace it
- * touches.
- *
- * @throws {TypeError} When `generator` lacks `traceId` or `spanId`.
- */
-export function checkedIdGenerator(generator: unknown, action: string): IdGenerator {
-  if (generator === defaultIdGenerator) return defaultIdGenerator;
-  const g = generator as IdGenerator | null | undefined;
-  if (typeof g?.traceId !== "function" || typeof g.spanId !== "function") {
-    throw new TypeError(`Cannot ${action}: idGenerator must have traceId and spanId methods`);
-  }
-  const validated = (method: keyof IdGenerator, valid: (id: unknown) => boolean, hex: number) => {
-    const next = g[method].bind(g);
-    return (): string => {
-      const id = next();
-      if (!valid(id)) {
-        throw new TypeError(
-          `Cannot ${action}: idGenerator.${method}() must return ${hex} lowercase hex characters, not all zeros, got ${
-            JSON.stringify(String(id)).slice(0, 60)
-          }`,
-        );
-      }
-      return id;
-    };
-  };
-  return {
-    traceId: validated("traceId", isValidTraceId, 32),
-    spanId: validated("spanId", isValidSpanId, 16),
-  };
-}

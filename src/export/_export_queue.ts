@@ -7,11 +7,11 @@ import { callExport, callExporterHook } from "./_export_call.ts";
 import { toSpanExporter } from "./_exporter_like.ts";
 import { FlushWaiters } from "./_flush_waiters.ts";
 import { RingBuffer } from "./_ring_buffer.ts";
-import { warnOnce } from "./_warn.ts";
+import { warnOnce } from "../platform/_warn.ts";
 import type { SpanExporter, SpanExporterLike } from "./exporter.ts";
-import type { Scheduler } from "./scheduler.ts";
-import type { Span } from "./span.ts";
-import type { ProcessorStats } from "./span_processor.ts";
+import type { Scheduler } from "../platform/scheduler.ts";
+import type { Span } from "../span/span.ts";
+import type { ProcessorStats } from "../trace/span_processor.ts";
 
 let queueCount = 0;
 

@@ -1,12 +1,12 @@
 // Internal: one call into an exporter, bounded by a deadline, whose outcome
 // is a count and never an exception.
 
-import { isThenable, withDeadline } from "./_deadline.ts";
-import { suppressTracing } from "./context.ts";
-import { errorMessage, warnOnce } from "./_warn.ts";
+import { isThenable, withDeadline } from "../platform/_deadline.ts";
+import { suppressTracing } from "../context/suppression.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
-import type { Scheduler } from "./scheduler.ts";
-import type { Span } from "./span.ts";
+import type { Scheduler } from "../platform/scheduler.ts";
+import type { Span } from "../span/span.ts";
 
 /**
  * Calls `exporter.export(spans, signal)` and counts the spans it accepted.

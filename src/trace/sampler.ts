@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Attributes } from "./attributes.ts";
-import type { SpanKind } from "./span.ts";
-import type { SpanContext } from "./span_context.ts";
+import type { Attributes } from "../span/attributes.ts";
+import type { SpanKind } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
 
 /**
  * What a sampler decided:

@@ -1,9 +1,9 @@
 // Internal: accept a plain function wherever an exporter is accepted.
 
-import { describe } from "./_describe.ts";
-import { isThenable } from "./_deadline.ts";
+import { describe } from "../platform/_describe.ts";
+import { isThenable } from "../platform/_deadline.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "./exporter.ts";
-import type { Span } from "./span.ts";
+import type { Span } from "../span/span.ts";
 
 /**
  * Turns a {@linkcode SpanExporterLike} into a {@linkcode SpanExporter}. An

@@ -5,7 +5,7 @@
  */
 
 import type { ExportResult, SpanExporter } from "./exporter.ts";
-import type { Span } from "./span.ts";
+import type { Span } from "../span/span.ts";
 import { brandExporterClass } from "./_exporter_brand.ts";
 
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });

@@ -1,0 +1,93 @@
+/**
+ * The current span: read it, set it, or run code with it. It follows
+ * `await` wherever the context storage does.
+ *
+ * @module
+ */
+
+import type { Span } from "../span/span.ts";
+import { getContextStorage, getCurrentContext } from "./storage.ts";
+
+/** The key the current span is stored under in a {@linkcode Context}. */
+export const SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.span");
+
+/**
+ * Returns the span current at this point of execution. It follows `await`:
+ * a span made current before an `await` is still current after it.
+ *
+ * @returns The current span, if any.
+ *
+ * @example
+ * ```ts
+ * import { getCurrentSpan, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const tracer = new Tracer();
+ * await tracer.span("outer", async (span) => {
+ *   await new Promise((r) => setTimeout(r, 1));
+ *   assert.equal(getCurrentSpan(), span);
+ * });
+ * assert.equal(getCurrentSpan(), undefined);
+ * ```
+ */
+export function getCurrentSpan(): Span | undefined {
+  return getContextStorage().getStore()?.getValue(SPAN_KEY) as Span | undefined;
+}
+
+/**
+ * Makes `span` current for the rest of the current execution and what it
+ * awaits; `undefined` clears it. Prefer {@linkcode withSpan}, which restores
+ * the previous span by itself.
+ *
+ * @param span The span to make current.
+ *
+ * @example
+ * ```ts
+ * import { getCurrentSpan, setCurrentSpan, Span } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const span = new Span("manual").start();
+ * setCurrentSpan(span);
+ * assert.equal(getCurrentSpan(), span);
+ * setCurrentSpan(undefined);
+ * assert.equal(getCurrentSpan(), undefined);
+ * ```
+ */
+export function setCurrentSpan(span: Span | undefined): void {
+  const ctx = getCurrentContext();
+  getContextStorage().enterWith(
+    span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
+  );
+}
+
+/**
+ * Runs `fn` (sync or async) with `span` current, and restores the previous
+ * current span after it returns or settles.
+ *
+ * @typeParam R What `fn` returns.
+ * @param span The span to make current; `undefined` runs `fn` with none.
+ * @param fn The function to run.
+ * @returns What `fn` returns.
+ * @throws {TypeError} When `fn` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { getCurrentSpan, Span, withSpan } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const span = new Span("job").start();
+ * const seen = withSpan(span, () => getCurrentSpan());
+ * assert.equal(seen, span);
+ * assert.equal(getCurrentSpan(), undefined);
+ * ```
+ */
+export function withSpan<R>(span: Span | undefined, fn: () => R): R {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot run withSpan: fn must be a function, got ${typeof fn}`);
+  }
+  const ctx = getCurrentContext();
+  return getContextStorage().run(
+    span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
+    fn,
+  );
+}

@@ -1,0 +1,37 @@
+// Internal: span limits with every default filled in and each value checked.
+
+import { describe } from "../platform/_describe.ts";
+import { DEFAULT_SPAN_LIMITS, type ResolvedSpanLimits, type SpanLimits } from "./attributes.ts";
+
+/**
+ * Fills in defaults and checks each limit. A limit that is not a
+ * non-negative integer (or `Infinity`) is a programming error.
+ *
+ * @param limits The limits to resolve.
+ * @returns A frozen object with every limit set.
+ * @throws {TypeError} When `limits` is not an object.
+ * @throws {RangeError} When a limit is negative, fractional or NaN.
+ */
+export function resolveSpanLimits(limits?: SpanLimits): ResolvedSpanLimits {
+  if (limits === undefined) return DEFAULT_SPAN_LIMITS;
+  if (typeof limits !== "object" || limits === null) {
+    throw new TypeError(`Cannot resolve span limits: expected an object, got ${describe(limits)}`);
+  }
+  const out = { ...DEFAULT_SPAN_LIMITS };
+  for (const key of Object.keys(DEFAULT_SPAN_LIMITS) as (keyof SpanLimits)[]) {
+    const value = limits[key];
+    if (value === undefined) continue;
+    if (
+      typeof value !== "number" || !(value >= 0) ||
+      (value !== Infinity && !Number.isInteger(value))
+    ) {
+      throw new RangeError(
+        `Cannot resolve span limits: ${key} must be a non-negative integer or Infinity, got ${
+          describe(value)
+        }`,
+      );
+    }
+    out[key] = value;
+  }
+  return Object.freeze(out);
+}

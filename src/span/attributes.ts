@@ -1,0 +1,133 @@
+/**
+ * Attribute values, their validation, and the limits that bound a span.
+ *
+ * @module
+ */
+
+/** A single attribute value. */
+export type AttributePrimitive = string | number | boolean;
+
+/**
+ * A value an attribute may hold: a string, number or boolean, or a
+ * homogeneous array of one of those.
+ */
+export type AttributeValue =
+  | AttributePrimitive
+  | readonly string[]
+  | readonly number[]
+  | readonly boolean[];
+
+/** A set of attributes, keyed by name. */
+export type Attributes = Record<string, AttributeValue>;
+
+/**
+ * The bounds on what one span may hold. Whatever goes past a bound is dropped
+ * and counted in the span's `dropped*Count` fields; nothing throws.
+ *
+ * @example
+ * ```ts
+ * import { Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const tracer = new Tracer({ limits: { attributeCountLimit: 1 } });
+ * const span = tracer.startSpan("x").setAttribute("a", 1).setAttribute("b", 2);
+ * assert.deepEqual(span.attributes, { a: 1 });
+ * assert.equal(span.droppedAttributesCount, 1);
+ * ```
+ */
+export interface SpanLimits {
+  /** Attributes per span. Default 128. */
+  attributeCountLimit?: number;
+  /** Characters per string value (also inside arrays). Default unlimited. */
+  attributeValueLengthLimit?: number;
+  /** Events per span. Default 128. */
+  eventCountLimit?: number;
+  /** Links per span. Default 128. */
+  linkCountLimit?: number;
+  /** Attributes per event. Default 128. */
+  attributePerEventCountLimit?: number;
+  /** Attributes per link. Default 128. */
+  attributePerLinkCountLimit?: number;
+}
+
+/** {@linkcode SpanLimits} with every field filled in. */
+export type ResolvedSpanLimits = Readonly<Required<SpanLimits>>;
+
+/**
+ * The limits used when none are given: 128 of everything, values of any
+ * length.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SPAN_LIMITS } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_SPAN_LIMITS.attributeCountLimit, 128);
+ * assert.equal(DEFAULT_SPAN_LIMITS.attributeValueLengthLimit, Infinity);
+ * ```
+ */
+export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
+  attributeCountLimit: 128,
+  attributeValueLengthLimit: Infinity,
+  eventCountLimit: 128,
+  linkCountLimit: 128,
+  attributePerEventCountLimit: 128,
+  attributePerLinkCountLimit: 128,
+});
+
+/**
+ * Returns `value` as a valid attribute value, truncating strings to
+ * `maxLength`, or `undefined` when it is not one (objects, `null`,
+ * `undefined`, functions, symbols, bigints, mixed or nested arrays).
+ *
+ * @param value The candidate value.
+ * @param maxLength The longest string to keep.
+ * @returns The value to store, or `undefined` to drop it.
+ *
+ * @example
+ * ```ts
+ * import { sanitizeAttributeValue } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(sanitizeAttributeValue("abcdef", 3), "abc");
+ * assert.deepEqual(sanitizeAttributeValue([1, 2]), [1, 2]);
+ * assert.equal(sanitizeAttributeValue([1, "2"]), undefined);
+ * assert.equal(sanitizeAttributeValue({ a: 1 }), undefined);
+ * ```
+ */
+export function sanitizeAttributeValue(
+  value: unknown,
+  maxLength: number = Infinity,
+): AttributeValue | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length > maxLength ? value.slice(0, maxLength) : value;
+    case "number":
+    case "boolean":
+      return value;
+    case "object":
+      return Array.isArray(value) ? sanitizeArray(value, maxLength) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function sanitizeArray(
+  values: readonly unknown[],
+  maxLength: number,
+): AttributeValue | undefined {
+  if (values.length === 0) return [];
+  const kind = typeof values[0];
+  if (kind !== "string" && kind !== "number" && kind !== "boolean") return undefined;
+  // Copy, so the caller mutating its array later cannot change the span.
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const vKind: string = typeof v;
+    if (vKind !== kind) return undefined;
+    out[i] = kind === "string" && (v as string).length > maxLength
+      ? (v as string).slice(0, maxLength)
+      : v;
+  }
+  return out as AttributeValue;
+}
