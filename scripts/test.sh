@@ -21,13 +21,16 @@ step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail 
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
 step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts node.ts otlp.ts
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
-deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md 2>&1 | tee -a "$log"
+# Bun and Node get an explicit per-test timeout (Bun's own default is 5 s);
+# the heavy tests set their own. Each run is bounded as a whole, so a hung
+# test fails CI instead of stalling it.
+timeout 1200 deno test -A --doc --parallel tests/ "${entries[@]}" src/ README.md 2>&1 | tee -a "$log"
 step "tests on Bun $(bun --version)"
-bun test tests/ 2>&1 | tee -a "$log"
+timeout 1200 bun test --timeout 60000 tests/ 2>&1 | tee -a "$log"
 step "npm package: build npm/";           node scripts/build_npm.mjs
 step "npm package: exports match deno.json"; node scripts/check_exports.mjs
 step "tests on Node $(node --version) against npm/"
-node scripts/test_node.mjs 2>&1 | tee -a "$log"
+timeout 1200 node scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
 step "publint (packed)";                  publint run --strict npm
 step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
 step "npm smoke: install the tarball in a fresh project"

@@ -1,4 +1,4 @@
-// Shared by the processor tests. Not a test file itself.
+// Shared by the tests. Not a test file itself.
 
 import assert from "node:assert/strict";
 import { type ProcessorStats, Span } from "../mod.ts";
@@ -46,6 +46,14 @@ export async function captureWarnings(fn: () => unknown): Promise<string[]> {
     console.warn = original;
   }
   return warned;
+}
+
+/**
+ * Resolves after one turn of the event loop: every microtask queued so far
+ * has run, and so have timers due now.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
 
 /** Whether this runs on Deno. */

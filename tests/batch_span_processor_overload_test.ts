@@ -125,7 +125,9 @@ async function overload(
 }
 
 describe("BatchSpanProcessor under overload: 1,000,000 spans", () => {
-  test("into a slow exporter: the queue stays bounded, the excess is dropped and counted", async () => {
+  test("into a slow exporter: the queue stays bounded, the excess is dropped and counted", {
+    timeout: 120_000,
+  }, async () => {
     // Each batch takes 2 ms of manual time, while 1,000 spans end per 1 ms.
     const run = await overload("slow", (time) => ({
       export: () =>
@@ -143,7 +145,9 @@ describe("BatchSpanProcessor under overload: 1,000,000 spans", () => {
     assert.equal(run.peakQueued, MAX_QUEUE);
   });
 
-  test("into an exporter that always fails: every span is counted as failed or dropped", async () => {
+  test("into an exporter that always fails: every span is counted as failed or dropped", {
+    timeout: 120_000,
+  }, async () => {
     const run = await overload("failing", () => ({
       export: () => Promise.reject(new Error("backend down")),
     }), 1);
@@ -155,33 +159,37 @@ describe("BatchSpanProcessor under overload: 1,000,000 spans", () => {
     assert.ok(run.peakQueued <= MAX_QUEUE);
   });
 
-  test("into an exporter that hangs: each export is aborted at exportTimeoutMs and the rest is dropped", async () => {
-    const calls: { at: number; size: number; abortedAt?: number }[] = [];
-    let timeRef: ManualTime | undefined;
-    const run = await overload("hanging", (time) => {
-      timeRef = time;
-      return {
-        export: (spans, signal) => {
-          const call: { at: number; size: number; abortedAt?: number } = {
-            at: time.now(),
-            size: spans.length,
-          };
-          calls.push(call);
-          signal?.addEventListener("abort", () => (call.abortedAt = time.now()));
-          return new Promise<ExportResult>(() => {});
-        },
-      };
-    }, 10);
-    const { stats } = run;
-    assert.ok(timeRef);
-    assert.equal(stats.ended, SPANS);
-    assert.equal(stats.exported, 0);
-    assert.ok(stats.dropped > 0);
-    // Every export was aborted exactly at the timeout, and its batch failed.
-    assert.ok(calls.length >= 5, `${calls.length} calls`);
-    for (const call of calls) assert.equal(call.abortedAt! - call.at, EXPORT_TIMEOUT);
-    assert.equal(stats.failed, calls.reduce((sum, c) => sum + c.size, 0));
-    assert.equal(stats.failed + stats.dropped, SPANS);
-    assert.equal(run.peakQueued, MAX_QUEUE);
-  });
+  test(
+    "into an exporter that hangs: each export is aborted at exportTimeoutMs and the rest is dropped",
+    { timeout: 120_000 },
+    async () => {
+      const calls: { at: number; size: number; abortedAt?: number }[] = [];
+      let timeRef: ManualTime | undefined;
+      const run = await overload("hanging", (time) => {
+        timeRef = time;
+        return {
+          export: (spans, signal) => {
+            const call: { at: number; size: number; abortedAt?: number } = {
+              at: time.now(),
+              size: spans.length,
+            };
+            calls.push(call);
+            signal?.addEventListener("abort", () => (call.abortedAt = time.now()));
+            return new Promise<ExportResult>(() => {});
+          },
+        };
+      }, 10);
+      const { stats } = run;
+      assert.ok(timeRef);
+      assert.equal(stats.ended, SPANS);
+      assert.equal(stats.exported, 0);
+      assert.ok(stats.dropped > 0);
+      // Every export was aborted exactly at the timeout, and its batch failed.
+      assert.ok(calls.length >= 5, `${calls.length} calls`);
+      for (const call of calls) assert.equal(call.abortedAt! - call.at, EXPORT_TIMEOUT);
+      assert.equal(stats.failed, calls.reduce((sum, c) => sum + c.size, 0));
+      assert.equal(stats.failed + stats.dropped, SPANS);
+      assert.equal(run.peakQueued, MAX_QUEUE);
+    },
+  );
 });

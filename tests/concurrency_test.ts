@@ -5,7 +5,9 @@ import { getCurrentSpan, InMemorySpanProcessor, type Span, Tracer } from "../mod
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("async safety", () => {
-  test("1,000 concurrent tasks three spans deep: every parent is right and nothing leaks", async () => {
+  test("1,000 concurrent tasks three spans deep: every parent is right and nothing leaks", {
+    timeout: 120_000,
+  }, async () => {
     const memory = new InMemorySpanProcessor();
     const tracer = new Tracer({ processors: [memory] });
     const leaks: string[] = [];

@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { nextTurn } from "./_helpers.ts";
 import {
   Context,
   getContextStorage,
@@ -13,8 +14,6 @@ import {
   withContext,
   withSpan,
 } from "../mod.ts";
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("the current span", () => {
   test("is undefined outside any span", () => {
@@ -43,7 +42,7 @@ describe("the current span", () => {
   test("the current span follows await inside an async function", async () => {
     const span = new Span("a").start();
     await withSpan(span, async () => {
-      await tick();
+      await nextTurn();
       assert.equal(getCurrentSpan(), span);
       await Promise.resolve();
       assert.equal(getCurrentSpan(), span);
@@ -57,15 +56,15 @@ describe("the current span", () => {
     const seen: string[] = [];
     await Promise.all([
       withSpan(a, async () => {
-        await tick();
+        await nextTurn();
         seen.push(`a:${getCurrentSpan()?.name}`);
-        await tick();
+        await nextTurn();
         seen.push(`a:${getCurrentSpan()?.name}`);
       }),
       withSpan(b, async () => {
-        await tick();
+        await nextTurn();
         seen.push(`b:${getCurrentSpan()?.name}`);
-        await tick();
+        await nextTurn();
         seen.push(`b:${getCurrentSpan()?.name}`);
       }),
     ]);
@@ -89,7 +88,7 @@ describe("the current span", () => {
     await withContext(ROOT_CONTEXT, async () => {
       const span = new Span("manual").start();
       setCurrentSpan(span);
-      await tick();
+      await nextTurn();
       assert.equal(getCurrentSpan(), span);
       setCurrentSpan(undefined);
       assert.equal(getCurrentSpan(), undefined);
@@ -101,10 +100,10 @@ describe("the current span", () => {
     await Promise.all([
       withContext(ROOT_CONTEXT, async () => {
         setCurrentSpan(new Span("mine").start());
-        await tick();
+        await nextTurn();
       }),
       withContext(ROOT_CONTEXT, async () => {
-        await tick();
+        await nextTurn();
         leaked.push(getCurrentSpan());
       }),
     ]);
@@ -154,7 +153,7 @@ describe("Context", () => {
     const k = Symbol("k");
     const ctx = ROOT_CONTEXT.setValue(k, "v");
     const value = await withContext(ctx, async () => {
-      await tick();
+      await nextTurn();
       return getCurrentContext().getValue(k);
     });
     assert.equal(value, "v");

@@ -63,7 +63,7 @@ async function serveNode(
 
 test(
   "one trace crosses client → A → B → C on loopback, with tracestate and baggage intact (Deno or Bun only: uses Deno.serve/Bun.serve)",
-  { skip: !native },
+  { timeout: 120_000, skip: !native },
   async () => {
     const memory = new InMemorySpanProcessor();
     const tracer = (name: string) => new Tracer({ name, processors: [memory] });

@@ -31,6 +31,7 @@ function runExample(name: string, env: Record<string, string> = {}): Promise<str
 
 describe("examples", () => {
   test(`demo.ts prints the waterfall with the failed warehouse call ${SKIP}`, {
+    timeout: 120_000,
     skip: !canRunTypeScript,
   }, async () => {
     const out = await runExample("demo.ts");
@@ -41,6 +42,7 @@ describe("examples", () => {
   });
 
   test(`otlp.ts sends its spans where OTEL_EXPORTER_OTLP_ENDPOINT points ${SKIP}`, {
+    timeout: 120_000,
     skip: !canRunTypeScript,
   }, async () => {
     const receiver = await Receiver.start();

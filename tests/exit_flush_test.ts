@@ -74,7 +74,7 @@ describe("BatchSpanProcessor flushOnExit", () => {
     ],
   ];
   for (const [mode, name, skipped] of everySpan) {
-    test(name, { skip: skipped }, async () => {
+    test(name, { timeout: 120_000, skip: skipped }, async () => {
       const ran = await runFixture(mode);
       assert.equal(ran.code, 0, ran.stderr);
       assert.deepEqual([...ran.lines].sort(), expected);
@@ -83,6 +83,7 @@ describe("BatchSpanProcessor flushOnExit", () => {
 
   test(
     "with flushOnExit false the interval timer does not keep the process alive",
+    { timeout: 120_000 },
     async () => {
       const ran = await runFixture("off");
       assert.equal(ran.code, 0, ran.stderr);

@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
   context,
   propagation,
@@ -47,14 +48,12 @@ async function withCleanGlobals(fn: () => void | Promise<void>): Promise<void> {
   }
 }
 
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 // A "library" that knows nothing but @opentelemetry/api.
 async function instrumentedQuery(sql: string): Promise<string> {
   const tracer = trace.getTracer("db-driver", "3.1.0");
   return await tracer.startActiveSpan("db.query", { kind: SpanKind.CLIENT }, async (span) => {
     span.setAttribute("db.statement", sql);
-    await tick();
+    await nextTurn();
     const inner = tracer.startSpan("db.connect");
     inner.end();
     span.end();
@@ -73,7 +72,7 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       assert.equal(new TracerProvider({ processors: [memory] }).register(), true);
       const tracer = new Tracer({ name: "app", processors: [memory] });
       const result = await tracer.span("GET /users", { kind: "server" }, async () => {
-        await tick();
+        await nextTurn();
         return await instrumentedQuery("select 1");
       });
       assert.equal(result, "rows");
@@ -93,9 +92,9 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       new TracerProvider({ processors: [memory] }).register();
       const tracer = new Tracer({ name: "app", processors: [memory] });
       await trace.getTracer("framework").startActiveSpan("request", async (span) => {
-        await tick();
+        await nextTurn();
         await tracer.span("handler", async () => {
-          await tick();
+          await nextTurn();
           tracer.startSpan("render").end();
         });
         span.end();
@@ -114,7 +113,7 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       const tracer = new Tracer({ processors: [memory] });
       const api = trace.getTracer("lib").startSpan("outer");
       await context.with(trace.setSpan(context.active(), api), async () => {
-        await tick();
+        await nextTurn();
         assert.equal(trace.getActiveSpan(), api);
         tracer.startSpan("ours").end();
         trace.getTracer("lib").startSpan("theirs").end();
@@ -251,9 +250,9 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
   });
 
   test("register() refuses, and says so, when another provider is already global", async () => {
-    await withCleanGlobals(() => {
+    await withCleanGlobals(async () => {
       trace.setGlobalTracerProvider(new BasicTracerProvider());
-      const warnings = captureWarnings(() => {
+      const warnings = await captureWarnings(() => {
         assert.equal(new TracerProvider().register(), false);
         assert.equal(new TracerProvider().register(), false);
       });
@@ -263,18 +262,6 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 });
-
-function captureWarnings(fn: () => void): string[] {
-  const original = console.warn;
-  const seen: string[] = [];
-  console.warn = (...args: unknown[]) => void seen.push(args.join(" "));
-  try {
-    fn();
-  } finally {
-    console.warn = original;
-  }
-  return seen;
-}
 
 describe("addSpanProcessor: the seed's add_span_processor()", () => {
   test("a span from the global API reaches a processor added with addSpanProcessor", async () => {
@@ -304,7 +291,7 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
       const memory = new InMemorySpanProcessor();
       const tracer = new Tracer({ processors: [memory] });
       await tracer.span("ours", async (span) => {
-        await tick();
+        await nextTurn();
         trace.getTracer("sdk").startActiveSpan("sdk span", (sdkSpan) => {
           tracer.startSpan("ours inside").end();
           sdkSpan.end();
@@ -335,10 +322,10 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
   });
 
   test("when another SDK owns the global provider it warns once and returns false", async () => {
-    await withCleanGlobals(() => {
+    await withCleanGlobals(async () => {
       trace.setGlobalTracerProvider(new BasicTracerProvider());
       const processor = new SimpleSpanProcessor(new InMemorySpanExporter());
-      const warnings = captureWarnings(() => {
+      const warnings = await captureWarnings(() => {
         assert.equal(addSpanProcessor(processor), false);
         assert.equal(addSpanProcessor(processor), false);
       });
@@ -405,7 +392,7 @@ describe("BridgeContextManager", () => {
           getCurrentSpan()?.context.spanId,
         ]);
       });
-      await tick();
+      await nextTurn();
       const [apiSeen, oursSeen] = later!();
       assert.match(apiSeen ?? "", /^[0-9a-f]{16}$/);
       assert.equal(apiSeen, oursSeen);

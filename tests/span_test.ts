@@ -1,11 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { type Clock, InMemorySpanProcessor, Span, SpanContext, Tracer } from "../mod.ts";
-
-function manualClock(start = 1_700_000_000_000): Clock & { t: number } {
-  const clock = { t: start, now: () => clock.t };
-  return clock;
-}
+import { InMemorySpanProcessor, Span, SpanContext, Tracer } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
 
 describe("new Span()", () => {
   test("defaults to a new root context and kind internal", () => {
@@ -46,13 +42,13 @@ describe("new Span()", () => {
 });
 
 describe("Span.start() and end()", () => {
-  test("start() sets startTime from the clock; end() sets endTime and durationMs", () => {
-    const clock = manualClock();
+  test("start() sets startTime from the clock; end() sets endTime and durationMs", async () => {
+    const clock = new ManualTime(1_700_000_000_000);
     const span = new Span("x", undefined, "internal", { clock }).start();
-    assert.equal(span.startTime, clock.t);
-    clock.t += 12.5;
+    assert.equal(span.startTime, clock.now());
+    await clock.tick(12.5);
     span.end();
-    assert.equal(span.endTime, clock.t);
+    assert.equal(span.endTime, clock.now());
     assert.equal(span.durationMs, 12.5);
     assert.equal(span.ended, true);
     assert.equal(span.isRecording, false);
@@ -71,14 +67,14 @@ describe("Span.start() and end()", () => {
     assert.equal(span.durationMs, 500.25);
   });
 
-  test("a second start() and a second end() do nothing", () => {
-    const clock = manualClock();
+  test("a second start() and a second end() do nothing", async () => {
+    const clock = new ManualTime(1_700_000_000_000);
     const memory = new InMemorySpanProcessor();
     const span = new Tracer({ clock, processors: [memory] }).startSpan("x");
     const started = span.startTime;
-    clock.t += 5;
+    await clock.tick(5);
     span.start().end();
-    clock.t += 5;
+    await clock.tick(5);
     span.end();
     assert.equal(span.startTime, started);
     assert.equal(span.durationMs, 5);
@@ -130,25 +126,25 @@ describe("Span mutators", () => {
     assert.equal(span.end(), span);
   });
 
-  test("addEvent records the name, the attributes and the current time", () => {
-    const clock = manualClock();
+  test("addEvent records the name, the attributes and the current time", async () => {
+    const clock = new ManualTime(1_700_000_000_000);
     const span = new Span("x", undefined, "internal", { clock }).start();
-    clock.t += 3;
+    await clock.tick(3);
     span.addEvent("cache.miss", { key: "k" });
     assert.deepEqual(span.events, [{
       name: "cache.miss",
-      time: clock.t,
+      time: clock.now(),
       attributes: { key: "k" },
       droppedAttributesCount: 0,
     }]);
   });
 
   test("addEvent takes an explicit time; a bad one falls back to now without throwing", () => {
-    const clock = manualClock();
+    const clock = new ManualTime(1_700_000_000_000);
     const span = new Span("x", undefined, "internal", { clock }).start();
     span.addEvent("a", undefined, 42).addEvent("b", undefined, "bad" as never);
     assert.equal(span.events[0].time, 42);
-    assert.equal(span.events[1].time, clock.t);
+    assert.equal(span.events[1].time, clock.now());
   });
 
   test("addEvent with a non-string name is dropped and counted", () => {
@@ -290,8 +286,8 @@ describe("Span.recordException()", () => {
 });
 
 describe("Span.toJSON()", () => {
-  test("serializes every field, with durationMs, so JSON.stringify works", () => {
-    const clock = manualClock(1_000);
+  test("serializes every field, with durationMs, so JSON.stringify works", async () => {
+    const clock = new ManualTime(1_000);
     const parent = SpanContext.newRoot();
     const ctx = new SpanContext({
       traceId: parent.traceId,
@@ -303,7 +299,7 @@ describe("Span.toJSON()", () => {
     const linked = SpanContext.newRoot();
     const span = new Span("op", ctx, "server", { clock }).start();
     span.setAttribute("k", "v").addEvent("e", { n: 1 }).addLink(linked, { l: true });
-    clock.t = 1_250;
+    await clock.tick(250);
     span.setStatus("error", "bad").end();
     assert.deepEqual(JSON.parse(JSON.stringify(span)), {
       name: "op",
