@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
   getCurrentSpan,
   InMemorySpanProcessor,
@@ -9,8 +10,6 @@ import {
   TraceFlags,
   Tracer,
 } from "../mod.ts";
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function setup() {
   const memory = new InMemorySpanProcessor();
@@ -129,6 +128,26 @@ describe("Tracer.startSpan()", () => {
     );
   });
 
+  test("a flush error and a later shutdown error are each reported, once", async () => {
+    // Unique messages: warnings are once per cause for the whole process.
+    const id = crypto.randomUUID();
+    const broken: SpanProcessor = {
+      onEnd() {},
+      forceFlush: () => Promise.reject(new Error(`flush broke ${id}`)),
+      shutdown: () => Promise.reject(new Error(`shutdown broke ${id}`)),
+    };
+    const tracer = new Tracer({ processors: [broken] });
+    const warned = await captureWarnings(async () => {
+      await tracer.forceFlush();
+      await tracer.forceFlush();
+      await tracer.shutdown();
+    });
+    const mine = warned.filter((w) => w.includes(id));
+    assert.equal(mine.length, 2, mine.join("\n"));
+    assert.match(mine[0], /in forceFlush.*flush broke/);
+    assert.match(mine[1], /in shutdown.*shutdown broke/);
+  });
+
   const badCalls: [string, (t: Tracer) => unknown, RegExp][] = [
     ["a non-string name", (t) => t.startSpan(5 as never), /^TypeError: Cannot start span: name/],
     ["an unknown kind", (t) => t.startSpan("x", { kind: "bogus" as never }), /kind/],
@@ -189,7 +208,7 @@ describe("Tracer.span()", () => {
   test("returns a promise for an async fn and ends the span when it settles", async () => {
     const { tracer, memory } = setup();
     const promise = tracer.span("x", async () => {
-      await tick();
+      await nextTurn();
       return "done";
     });
     assert.ok(promise instanceof Promise);
@@ -203,7 +222,7 @@ describe("Tracer.span()", () => {
     const outer = tracer.startSpan("outer");
     await tracer.span("wrapper", { parent: outer }, async () => {
       await tracer.span("inner", async (inner) => {
-        await tick();
+        await nextTurn();
         assert.equal(getCurrentSpan(), inner);
       });
       assert.equal(getCurrentSpan()?.name, "wrapper");
@@ -235,7 +254,7 @@ describe("Tracer.span()", () => {
     const error = new Error("async boom");
     await assert.rejects(
       tracer.span("x", async () => {
-        await tick();
+        await nextTurn();
         throw error;
       }),
       (e) => e === error,
@@ -289,7 +308,7 @@ describe("Tracer.wrap()", () => {
   test("works with async functions and records their rejections", async () => {
     const { tracer, memory } = setup();
     const fail = tracer.wrap(async function fail(reason: string) {
-      await tick();
+      await nextTurn();
       throw new Error(reason);
     });
     await assert.rejects(fail("nope"), /nope/);

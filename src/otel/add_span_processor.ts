@@ -15,7 +15,7 @@ import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 import type { SpanProcessor } from "../trace/span_processor.ts";
 import { warnGlobalTaken } from "./_otel_global.ts";
-import { ProcessorList } from "./_processor_list.ts";
+import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { BatchSpanProcessor } from "./batch_span_processor.ts";
 import { readableSpanOf } from "./_readable_span.ts";
 import { SimpleSpanProcessor } from "./simple_span_processor.ts";
@@ -23,7 +23,7 @@ import { ownerName, registerContextManager } from "./_otel_global.ts";
 import { TracerProvider } from "./tracer_provider.ts";
 
 // The provider this module registered, and the list its processors live in.
-let registered: { provider: BasicTracerProvider; list: ProcessorList<ReadableSpan> } | undefined;
+let registered: { provider: BasicTracerProvider; list: ProcessorFanOut<ReadableSpan> } | undefined;
 
 /**
  * Adds an OpenTelemetry span processor to the global OpenTelemetry
@@ -88,7 +88,7 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
     registered.list.add(processor);
     return true;
   }
-  const list = new ProcessorList<ReadableSpan>();
+  const list = new ProcessorFanOut<ReadableSpan>();
   const provider = new BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
   if (global.getDelegate !== undefined && trace.setGlobalTracerProvider(provider)) {
     registered = { provider, list };

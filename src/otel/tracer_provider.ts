@@ -21,7 +21,7 @@ import type { SpanProcessor } from "../trace/span_processor.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ApiTracer } from "./_api_tracer.ts";
 import { ownerName, registerContextManager, warnGlobalTaken } from "./_otel_global.ts";
-import { ProcessorList } from "./_processor_list.ts";
+import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { resolveResource } from "./_readable_span.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
@@ -74,7 +74,7 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
  */
 export class TracerProvider implements OtelTracerProvider {
   readonly #options: TracerProviderOptions;
-  readonly #processors = new ProcessorList<Span>();
+  readonly #processors = new ProcessorFanOut<Span>();
   readonly #tracers = new Map<string, OtelTracer>();
   readonly #resource: Resource;
 

@@ -17,16 +17,12 @@ import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
 import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
-import {
-  type InstrumentationScope,
-  Span,
-  type SpanInit,
-  type SpanKind,
-  type SpanListener,
-} from "../span/span.ts";
+import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
+import { fanOutOf } from "./_fan_out_of.ts";
+import { ProcessorFanOut } from "./_processor_fan_out.ts";
 
 /** How a {@linkcode Tracer} is set up. Every field is optional. */
 export interface TracerOptions {
@@ -96,6 +92,7 @@ const SAMPLE_RESULT: SamplingResult = Object.freeze({ decision: "recordAndSample
  */
 export class Tracer {
   readonly #processors: readonly SpanProcessor[];
+  readonly #fanOut: ProcessorFanOut<Span>;
   readonly #ids: IdGenerator;
   readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
@@ -166,7 +163,9 @@ export class Tracer {
         ? { name: options.name ?? "" }
         : { name: options.name ?? "", version: options.version },
     );
-    const listener = this.#processors.length === 0 ? undefined : this.#makeListener();
+    this.#fanOut = new ProcessorFanOut(this.#processors);
+    fanOutOf.set(this, this.#fanOut);
+    const listener = this.#processors.length === 0 ? undefined : this.#fanOut;
     // One shared init object for every span: nothing is allocated per span
     // to wire it to the clock, limits and processors.
     this.#recordingInit = Object.freeze({
@@ -429,7 +428,7 @@ export class Tracer {
    * ```
    */
   async forceFlush(): Promise<void> {
-    await Promise.allSettled(this.#processors.map((p) => callSafely(() => p.forceFlush())));
+    await this.#fanOut.forceFlush();
   }
 
   /**
@@ -450,33 +449,7 @@ export class Tracer {
    * ```
    */
   async shutdown(): Promise<void> {
-    await Promise.allSettled(this.#processors.map((p) => callSafely(() => p.shutdown())));
-  }
-
-  #makeListener(): SpanListener {
-    const processors = this.#processors;
-    // Most processors only want ended spans: those skip the start call.
-    const starters = processors.filter((p) => typeof p.onStart === "function");
-    return {
-      spanStarted(span: Span): void {
-        for (let i = 0; i < starters.length; i++) {
-          try {
-            starters[i].onStart!(span);
-          } catch (error) {
-            reportProcessorError("onStart", error);
-          }
-        }
-      },
-      spanEnded(span: Span): void {
-        for (let i = 0; i < processors.length; i++) {
-          try {
-            processors[i].onEnd(span);
-          } catch (error) {
-            reportProcessorError("onEnd", error);
-          }
-        }
-      },
-    };
+    await this.#fanOut.shutdown();
   }
 }
 
@@ -514,21 +487,4 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   }
   span.end();
   return result;
-}
-
-async function callSafely(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    reportProcessorError("flush", error);
-  }
-}
-
-function reportProcessorError(where: string, error: unknown): void {
-  warnOnce(
-    `processor-${where}`,
-    `a span processor threw in ${where}; the application and other processors go on: ${
-      errorMessage(error)
-    }`,
-  );
 }
