@@ -91,6 +91,7 @@ export {
   type TracerOptions,
   type WrapOptions,
 } from "./src/trace/tracer.ts";
+export { getDefaultTracer, setDefaultTracer } from "./src/trace/default_tracer.ts";
 export { renderTree, type RenderTreeOptions } from "./src/export/tree.ts";
 export {
   type ExportResult,

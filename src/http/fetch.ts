@@ -16,8 +16,8 @@ import { resolveTracer } from "./_tracer.ts";
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
   /**
-   * The tracer that creates the client spans. Default: a tracer with no
-   * processors, so headers are still propagated but the spans go nowhere.
+   * The tracer that creates the client spans. Default: the default tracer at the
+   * time of each request (see `getDefaultTracer`), which `setupTracing()` sets.
    */
   tracer?: Tracer;
 }
@@ -68,7 +68,7 @@ export function instrumentFetch(
   if (fetchFn !== undefined && typeof fetchFn !== "function") {
     throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
   }
-  const tracer = resolveTracer(options?.tracer, "instrument fetch");
+  const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
@@ -92,7 +92,7 @@ export function instrumentFetch(
       return target(input, init);
     }
     const info = methodInfo(method);
-    const span = tracer.startSpan(info.spanName, {
+    const span = tracerFor().startSpan(info.spanName, {
       kind: "client",
       attributes: clientAttributes(info, url),
     });

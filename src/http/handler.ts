@@ -15,8 +15,9 @@ import { resolveTracer } from "./_tracer.ts";
 /** How {@linkcode traceHandler} traces requests. */
 export interface TraceHandlerOptions {
   /**
-   * The tracer that creates the server spans. Default: a tracer with no
-   * processors, so context still propagates but the spans go nowhere.
+   * The tracer that creates the server spans. Default: the default tracer at
+   * the time of each request (see `getDefaultTracer`), which `setupTracing()`
+   * sets.
    */
   tracer?: Tracer;
 }
@@ -69,7 +70,7 @@ export function traceHandler<A extends unknown[]>(
   if (typeof handler !== "function") {
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
-  const tracer = resolveTracer(options?.tracer, "trace handler");
+  const tracerFor = resolveTracer(options?.tracer, "trace handler");
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
     let url: URL;
     try {
@@ -78,7 +79,7 @@ export function traceHandler<A extends unknown[]>(
       return handler(request, ...args);
     }
     const { span, context } = startServerSpan(
-      tracer,
+      tracerFor(),
       request.method,
       url,
       request.headers,

@@ -35,8 +35,9 @@ export interface ServerResponseLike {
 /** How {@linkcode traceRequestListener} traces requests. */
 export interface TraceRequestListenerOptions {
   /**
-   * The tracer that creates the server spans. Default: a tracer with no
-   * processors, so context still propagates but the spans go nowhere.
+   * The tracer that creates the server spans. Default: the default tracer at
+   * the time of each request (see `getDefaultTracer`), which `setupTracing()`
+   * sets.
    */
   tracer?: Tracer;
 }
@@ -88,7 +89,7 @@ export function traceRequestListener<
       `Cannot trace request listener: expected a function, got ${describe(listener)}`,
     );
   }
-  const tracer = resolveTracer(options?.tracer, "trace request listener");
+  const tracerFor = resolveTracer(options?.tracer, "trace request listener");
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
     let url: URL;
     try {
@@ -100,7 +101,7 @@ export function traceRequestListener<
       return listener.call(this, req, res);
     }
     const { span, context } = startServerSpan(
-      tracer,
+      tracerFor(),
       req.method,
       url,
       req.headers,

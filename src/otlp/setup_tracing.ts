@@ -12,6 +12,7 @@ import { BatchSpanProcessor } from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AlwaysOffSampler, type Sampler } from "../trace/sampler.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
+import { setDefaultTracer } from "../trace/default_tracer.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
@@ -58,6 +59,11 @@ export interface SetupTracingOptions {
   flushOnExit?: boolean;
   /** `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`). Default `false`. */
   disabled?: boolean;
+  /**
+   * Make the tracer the default tracer (see `setDefaultTracer`), which
+   * instrumentation given no tracer uses. Default `true`.
+   */
+  setDefault?: boolean;
   /** Where `OTEL_*` variables are read; the process environment when omitted. */
   env?: EnvSource;
   /** Where times come from. */
@@ -94,6 +100,9 @@ export interface TracingSetup {
  * same code sends to a local Collector in development and to a vendor in
  * production with only `OTEL_EXPORTER_OTLP_ENDPOINT` changed. With
  * `OTEL_SDK_DISABLED=true` (or `disabled: true`) the tracer records nothing.
+ * The tracer becomes the default tracer, so `instrumentFetch` and
+ * `traceHandler` given no tracer use it; `setDefault: false` leaves the
+ * default alone.
  *
  * @param options The service, the backend, the batching; see {@linkcode SetupTracingOptions}.
  * @returns The tracer, and `shutdown()` to flush before exit.
@@ -141,6 +150,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   const scope = { name: options.name ?? serviceName, version };
   if (options.disabled ?? env.sdkDisabled) {
     const tracer = new Tracer({ ...scope, sampler: new AlwaysOffSampler(), clock: options.clock });
+    if (options.setDefault ?? true) setDefaultTracer(tracer);
     const idle = () => Promise.resolve();
     return {
       tracer,
@@ -193,6 +203,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     sampler: options.sampler ?? env.sampler,
     clock: options.clock,
   });
+  if (options.setDefault ?? true) setDefaultTracer(tracer);
   const shutdown = () => tracer.shutdown();
   return {
     tracer,

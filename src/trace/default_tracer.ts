@@ -1,0 +1,99 @@
+/**
+ * The process-wide default tracer: what instrumentation uses when it is not
+ * given a tracer. `setupTracing()` sets it.
+ *
+ * @module
+ */
+
+import { describe } from "../platform/_describe.ts";
+import { warnOnce } from "../platform/_warn.ts";
+import type { Span } from "../span/span.ts";
+import { fanOutOf } from "./_fan_out_of.ts";
+import type { SpanProcessor } from "./span_processor.ts";
+import { Tracer } from "./tracer.ts";
+
+let current: Tracer | undefined;
+
+// The stand-in's one processor hands each span to the default tracer's
+// processors as they are when the span starts and ends, so instrumentation
+// set up before the default still delivers its spans once there is one.
+const forwarder: SpanProcessor = {
+  onStart(span: Span): void {
+    if (current !== undefined) fanOutOf.get(current)?.onStart(span);
+  },
+  onEnd(span: Span): void {
+    if (current !== undefined) {
+      fanOutOf.get(current)?.onEnd(span);
+      return;
+    }
+    warnOnce(
+      "no-default-tracer",
+      `span "${span.name}" was started without a tracer and no default tracer is set, so it ` +
+        "goes nowhere (its context still propagates). Call setupTracing() or " +
+        "setDefaultTracer(tracer), or pass { tracer }.",
+    );
+  },
+  forceFlush(): Promise<void> {
+    return current?.forceFlush() ?? Promise.resolve();
+  },
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  },
+};
+
+const standIn = new Tracer({ name: "@codomyrmex/spans", processors: [forwarder] });
+
+/**
+ * Returns the default tracer: the one given to {@linkcode setDefaultTracer}
+ * (`setupTracing()` sets it), or else a stand-in whose spans go to whatever
+ * default is set by the time they end. While there is none, the first span
+ * that ends says so once with a warning.
+ *
+ * @returns The default tracer.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultTracer, InMemorySpanProcessor, setDefaultTracer, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const early = getDefaultTracer(); // taken before any default is set
+ * const memory = new InMemorySpanProcessor();
+ * setDefaultTracer(new Tracer({ processors: [memory] }));
+ * early.startSpan("still delivered").end();
+ * assert.deepEqual(memory.spans.map((s) => s.name), ["still delivered"]);
+ * setDefaultTracer(undefined);
+ * ```
+ */
+export function getDefaultTracer(): Tracer {
+  return current ?? standIn;
+}
+
+/**
+ * Sets the default tracer that instrumentation uses when it is given none
+ * (`instrumentFetch`, `traceHandler`, `traceRequestListener`); `undefined`
+ * clears it.
+ *
+ * @param tracer The new default.
+ * @throws {TypeError} When `tracer` is neither a Tracer nor `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultTracer, setDefaultTracer, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const tracer = new Tracer({ name: "shop" });
+ * setDefaultTracer(tracer);
+ * assert.equal(getDefaultTracer(), tracer);
+ * setDefaultTracer(undefined);
+ * assert.notEqual(getDefaultTracer(), tracer);
+ * assert.throws(() => setDefaultTracer({} as Tracer), TypeError);
+ * ```
+ */
+export function setDefaultTracer(tracer: Tracer | undefined): void {
+  if (tracer !== undefined && !(tracer instanceof Tracer)) {
+    throw new TypeError(
+      `Cannot set default tracer: expected a Tracer or undefined, got ${describe(tracer)}`,
+    );
+  }
+  current = tracer;
+}

@@ -1,0 +1,147 @@
+import { afterEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getDefaultTracer, InMemorySpanProcessor, setDefaultTracer, Tracer } from "../mod.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+import { setupTracing } from "../otlp.ts";
+import { captureWarnings } from "./_helpers.ts";
+
+// The default tracer is process-wide, and Bun runs every test file in one
+// process: each test leaves it unset.
+afterEach(() => setDefaultTracer(undefined));
+
+/** A node:http server on loopback, traced with no tracer given. */
+async function serveTraced(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(traceRequestListener(listener));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("the default tracer", () => {
+  test("instrumentation given no tracer sends one connected trace to the default", {
+    timeout: 30_000,
+  }, async () => {
+    const memory = new InMemorySpanProcessor();
+    setDefaultTracer(new Tracer({ name: "svc", processors: [memory] }));
+    const downstream = await serveTraced((_req, res) => res.end("stock: 3"));
+    try {
+      const fetch = instrumentFetch();
+      const service = traceHandler(async () => {
+        const answer = await fetch(downstream.url);
+        return new Response(await answer.text());
+      });
+      const response = await service(new Request("http://shop.test/cart"));
+      assert.equal(await response.text(), "stock: 3");
+    } finally {
+      await downstream.close();
+    }
+    const server = memory.spans.find((s) =>
+      s.kind === "server" && s.attributes["url.path"] === "/cart"
+    );
+    const client = memory.spans.find((s) => s.kind === "client");
+    const downstreamSpan = memory.spans.find((s) => s.kind === "server" && s !== server);
+    assert.ok(server && client && downstreamSpan, memory.spans.map((s) => s.name).join());
+    assert.equal(new Set(memory.spans.map((s) => s.context.traceId)).size, 1, "one trace");
+    assert.equal(client.context.parentSpanId, server.context.spanId);
+    assert.equal(downstreamSpan.context.parentSpanId, client.context.spanId);
+  });
+
+  test("instrumentation made before the default is set uses it once it is", async () => {
+    const service = traceHandler(() => new Response("ok"));
+    const memory = new InMemorySpanProcessor();
+    setDefaultTracer(new Tracer({ processors: [memory] }));
+    await service(new Request("http://shop.test/late"));
+    assert.deepEqual(memory.spans.map((s) => s.attributes["url.path"]), ["/late"]);
+  });
+
+  test("a tracer taken from getDefaultTracer() before there is a default delivers to it later", () => {
+    const early = getDefaultTracer();
+    const memory = new InMemorySpanProcessor();
+    setDefaultTracer(new Tracer({ processors: [memory] }));
+    early.span("work", () => {});
+    assert.deepEqual(memory.spans.map((s) => s.name), ["work"]);
+  });
+
+  test("with no default set, the first span says so in one warning, and propagation still works", async () => {
+    let seen: string | null = null;
+    const fetch = instrumentFetch((input, init) => {
+      seen = new Request(input, init).headers.get("traceparent");
+      return Promise.resolve(new Response("ok"));
+    });
+    const warned = await captureWarnings(async () => {
+      await fetch("http://a.test/");
+      await fetch("http://a.test/");
+    });
+    const mine = warned.filter((w) => /no default tracer is set/.test(w));
+    // Once per process: an earlier test in this process may have had it.
+    assert.ok(mine.length <= 1, mine.join("\n"));
+    assert.match(String(seen), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/);
+  });
+
+  const runtime = runtimeCommand();
+  test(
+    "the warning names the span and how to fix it, in a fresh process (Deno and Bun: Node runs the built package)",
+    { skip: runtime === undefined, timeout: 60_000 },
+    async () => {
+      const { spawnSync } = await import("node:child_process");
+      const script = `
+        const { instrumentFetch } = await import(${
+        JSON.stringify(new URL("../http.ts", import.meta.url).href)
+      });
+        const f = instrumentFetch(async () => new Response("ok"));
+        await f("http://a.test/x");
+        await f("http://a.test/y");
+      `;
+      const result = spawnSync(runtime![0], [...runtime![1], script], {
+        encoding: "utf8",
+        timeout: 50_000,
+      });
+      assert.equal(result.status, 0, result.stderr);
+      const lines = result.stderr.split("\n").filter((l) => /no default tracer is set/.test(l));
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0], /span "GET"/);
+      assert.match(lines[0], /setupTracing\(\)/);
+    },
+  );
+
+  test("setupTracing() sets the default, and setDefault: false leaves it", async () => {
+    const options = {
+      env: {},
+      flushOnExit: false,
+      fetch: () => Promise.resolve(new Response(null)),
+    };
+    const off = setupTracing({ ...options, setDefault: false });
+    assert.notEqual(getDefaultTracer(), off.tracer);
+    const on = setupTracing(options);
+    assert.equal(getDefaultTracer(), on.tracer);
+    await off.shutdown();
+    await on.shutdown();
+  });
+
+  test("setDefaultTracer refuses what is not a Tracer", () => {
+    assert.throws(() => setDefaultTracer({} as Tracer), {
+      name: "TypeError",
+      message: /^Cannot set default tracer: expected a Tracer or undefined/,
+    });
+  });
+});
+
+/** How to run a module snippet in a fresh process of this runtime, where the sources can be loaded. */
+function runtimeCommand(): [string, string[]] | undefined {
+  const g = globalThis as {
+    Deno?: { execPath(): string };
+    Bun?: unknown;
+    process?: { execPath: string };
+  };
+  if (g.Deno !== undefined) return [g.Deno.execPath(), ["eval", "--ext=ts"]];
+  if (g.Bun !== undefined) return [g.process!.execPath, ["-e"]];
+  return undefined;
+}
