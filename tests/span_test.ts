@@ -41,6 +41,27 @@ describe("new Span()", () => {
   });
 });
 
+describe("new Span() with limits", () => {
+  test("partial limits keep the defaults for every limit they leave out", () => {
+    const span = new Span("capped", undefined, "internal", { limits: { attributeCountLimit: 1 } })
+      .start();
+    span.setAttribute("a", 1).setAttribute("b", 2);
+    for (let i = 0; i < 300; i++) span.addEvent(`e${i}`);
+    for (let i = 0; i < 300; i++) span.addLink(SpanContext.newRoot());
+    assert.deepEqual(span.attributes, { a: 1 });
+    assert.equal(span.events.length, 128, "the default event limit still holds");
+    assert.equal(span.droppedEventsCount, 172);
+    assert.equal(span.links.length, 128, "the default link limit still holds");
+  });
+
+  test("limits out of range are refused as a programming error", () => {
+    assert.throws(
+      () => new Span("x", undefined, "internal", { limits: { eventCountLimit: -1 } }),
+      { name: "RangeError", message: /^Cannot resolve span limits: eventCountLimit/ },
+    );
+  });
+});
+
 describe("Span.start() and end()", () => {
   test("start() sets startTime from the clock; end() sets endTime and durationMs", async () => {
     const clock = new ManualTime(1_700_000_000_000);

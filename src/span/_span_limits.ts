@@ -3,6 +3,10 @@
 import { describe } from "../platform/_describe.ts";
 import { DEFAULT_SPAN_LIMITS, type ResolvedSpanLimits, type SpanLimits } from "./attributes.ts";
 
+// What resolveSpanLimits returned, so resolving again (a Tracer's limits,
+// handed to every span it starts) is one look-up.
+const resolved = new WeakSet<object>();
+
 /**
  * Fills in defaults and checks each limit. A limit that is not a
  * non-negative integer (or `Infinity`) is a programming error.
@@ -13,7 +17,8 @@ import { DEFAULT_SPAN_LIMITS, type ResolvedSpanLimits, type SpanLimits } from ".
  * @throws {RangeError} When a limit is negative, fractional or NaN.
  */
 export function resolveSpanLimits(limits?: SpanLimits): ResolvedSpanLimits {
-  if (limits === undefined) return DEFAULT_SPAN_LIMITS;
+  if (limits === undefined || limits === DEFAULT_SPAN_LIMITS) return DEFAULT_SPAN_LIMITS;
+  if (resolved.has(limits)) return limits as ResolvedSpanLimits;
   if (typeof limits !== "object" || limits === null) {
     throw new TypeError(`Cannot resolve span limits: expected an object, got ${describe(limits)}`);
   }
@@ -33,5 +38,7 @@ export function resolveSpanLimits(limits?: SpanLimits): ResolvedSpanLimits {
     }
     out[key] = value;
   }
-  return Object.freeze(out);
+  const frozen = Object.freeze(out);
+  resolved.add(frozen);
+  return frozen;
 }

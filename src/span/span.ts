@@ -7,12 +7,8 @@
 
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
-import {
-  type Attributes,
-  DEFAULT_SPAN_LIMITS,
-  type ResolvedSpanLimits,
-  type SpanLimits,
-} from "./attributes.ts";
+import { resolveSpanLimits } from "./_span_limits.ts";
+import type { Attributes, ResolvedSpanLimits, SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
@@ -224,7 +220,8 @@ export class Span {
     this.#context = context ?? SpanContext.newRoot();
     this.#kind = kind;
     this.#init = init;
-    this.#limits = (init.limits as ResolvedSpanLimits | undefined) ?? DEFAULT_SPAN_LIMITS;
+    // Partial limits fill in the defaults; a Tracer's are resolved already.
+    this.#limits = resolveSpanLimits(init.limits);
     this.#recording = init.recording !== false;
   }
 
