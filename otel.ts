@@ -9,8 +9,9 @@
  * - In: {@linkcode TracerProvider} routes every `@opentelemetry/api` span
  *   into this library's processors, and {@linkcode BridgeContextManager}
  *   shares the current span both ways.
- * - The seed's wrappers: {@linkcode SimpleSpanProcessor} and
- *   {@linkcode BatchSpanProcessor} subclass the SDK's, and
+ * - The SDK's processors, taking this library's spans and exporters too:
+ *   {@linkcode SimpleSpanProcessor} and {@linkcode BatchSpanProcessor}
+ *   subclass the SDK's, and
  *   {@linkcode addSpanProcessor} adds one to the global provider.
  *
  * ```ts

@@ -12,13 +12,46 @@ import { type Context, ROOT_CONTEXT } from "./context.ts";
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
  * does any store that can run a function with a value and read it back.
  *
- * @example A custom storage
+ * @example A custom storage that counts how often a context is entered
  * ```ts
- * import { type ContextStorage, getContextStorage } from "@codomyrmex/spans";
+ * import {
+ *   type Context,
+ *   type ContextStorage,
+ *   getContextStorage,
+ *   getCurrentSpan,
+ *   setContextStorage,
+ *   Tracer,
+ * } from "@codomyrmex/spans";
  * import assert from "node:assert/strict";
  *
- * const storage: ContextStorage = getContextStorage();
- * assert.equal(typeof storage.run, "function");
+ * class CountingStorage implements ContextStorage {
+ *   entered = 0;
+ *   constructor(private readonly inner: ContextStorage) {}
+ *   getStore(): Context | undefined {
+ *     return this.inner.getStore();
+ *   }
+ *   run<R>(store: Context, fn: () => R): R {
+ *     this.entered++;
+ *     return this.inner.run(store, fn);
+ *   }
+ *   enterWith(store: Context): void {
+ *     this.entered++;
+ *     this.inner.enterWith(store);
+ *   }
+ * }
+ *
+ * const previous = getContextStorage();
+ * const counting = new CountingStorage(previous);
+ * setContextStorage(counting);
+ * try {
+ *   await new Tracer().span("job", async (span) => {
+ *     await Promise.resolve();
+ *     assert.equal(getCurrentSpan(), span);
+ *   });
+ *   assert.equal(counting.entered, 1);
+ * } finally {
+ *   setContextStorage(previous);
+ * }
  * ```
  */
 export interface ContextStorage {

@@ -56,7 +56,7 @@ export interface SpanExporter {
 
 /**
  * What a processor accepts as an exporter: a {@linkcode SpanExporter}, or a
- * plain function that receives each batch (the seed's "exporter callback").
+ * plain function that receives each batch.
  * A function that returns or resolves counts as success; one that throws or
  * rejects, as failure.
  */

@@ -1,6 +1,6 @@
 /**
- * The seed's `add_span_processor()`: an OpenTelemetry span processor added
- * to the global OpenTelemetry `TracerProvider`.
+ * Adds an OpenTelemetry span processor to the global OpenTelemetry
+ * `TracerProvider`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The seed's `BatchSpanProcessor`: the OpenTelemetry SDK's, with this
+ * The OpenTelemetry SDK's `BatchSpanProcessor`, with this
  * library's defaults (batches of 100, every 5 s), taking this library's
  * spans and exporters too.
  *
@@ -28,15 +28,16 @@ import { asOtelExporter } from "./_as_otel_exporter.ts";
  */
 export interface BatchSpanProcessorOptions extends BufferConfig, ToReadableSpanOptions {}
 
-/** This library's batch size (the seed's), where the SDK's is 512. */
+/** This library's batch size, where the SDK's is 512. */
 const DEFAULT_BATCH_SIZE = 100;
-/** This library's flush interval (the seed's 5 s, the SDK's too). */
+/** This library's flush interval, 5 s, the same as the SDK's. */
 const DEFAULT_DELAY_MS = 5000;
 
 /**
  * The OpenTelemetry SDK's `BatchSpanProcessor` (it subclasses it and keeps
  * its behaviour: a bounded queue, dropped spans counted, an `unref`'d
- * timer) with the seed's defaults: a batch of 100 spans, every 5 seconds.
+ * timer) with this library's defaults: a batch of 100 spans, every 5
+ * seconds.
  * It takes either an OpenTelemetry `SpanExporter` or this library's
  * exporter, and works in an OpenTelemetry `TracerProvider` and in this
  * library's `Tracer` alike.

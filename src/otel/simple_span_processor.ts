@@ -1,6 +1,6 @@
 /**
- * The seed's `SimpleSpanProcessor`: the OpenTelemetry SDK's, taking this
- * library's spans and exporters too.
+ * The OpenTelemetry SDK's `SimpleSpanProcessor`, taking this library's
+ * spans and exporters too.
  *
  * @module
  */

@@ -311,14 +311,14 @@ export class Tracer {
   /**
    * Runs `fn` inside a new span: starts it, makes it current, and ends it
    * when `fn` returns or its promise settles. A throw or rejection is
-   * recorded on the span and rethrown. The seed's context manager.
+   * recorded on the span and rethrown.
    *
    * @typeParam R What `fn` returns.
    * @param name The span's name.
    * @param fn The work; it receives the span.
    * @returns What `fn` returns (a promise for an async `fn`).
    *
-   * @example
+   * @example Sync and async work, with a throw recorded and rethrown
    * ```ts
    * import { Tracer } from "@codomyrmex/spans";
    * import assert from "node:assert/strict";
@@ -344,7 +344,7 @@ export class Tracer {
    * @param fn The work; it receives the span.
    * @returns What `fn` returns (a promise for an async `fn`).
    *
-   * @example
+   * @example A server span, started with options
    * ```ts
    * import { Tracer } from "@codomyrmex/spans";
    * import assert from "node:assert/strict";
@@ -370,7 +370,8 @@ export class Tracer {
 
   /**
    * Returns a function that runs `fn` inside a new span on every call, with
-   * the same arguments, `this` and return value. The seed's decorator.
+   * the same arguments, `this` and return value: a decorator in function
+   * form.
    *
    * @typeParam F The function's type.
    * @param fn The function to trace.
