@@ -72,14 +72,41 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
     // Found at run time, never imported statically, so the core still loads
     // in browsers and workers that have no `node:` modules.
     const proc = (globalThis as {
-      process?: { getBuiltinModule?: (id: string) => unknown };
+      process?: {
+        getBuiltinModule?: (id: string) => unknown;
+        versions?: { node?: string; bun?: string };
+      };
     }).process;
+    if (proc !== undefined && typeof proc.getBuiltinModule !== "function") {
+      reportNodeTooOld(proc.versions);
+      return undefined;
+    }
     const mod = proc?.getBuiltinModule?.("node:async_hooks") as
       | AsyncLocalStorageModule
       | undefined;
     return mod?.AsyncLocalStorage ? new mod.AsyncLocalStorage() : undefined;
   } catch {
     return undefined;
+  }
+}
+
+// Node before 20.16 has no process.getBuiltinModule, and the core may not
+// import node:async_hooks statically. Without it the current span would be
+// lost after the first await, with nothing to say so: say it, loudly.
+function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined): void {
+  const deno = (globalThis as { Deno?: unknown }).Deno;
+  if (typeof versions?.node !== "string" || versions.bun !== undefined || deno !== undefined) {
+    return;
+  }
+  try {
+    console.error(
+      `@codomyrmex/spans: Node ${versions.node} has no process.getBuiltinModule, so the ` +
+        "current span cannot follow await and child spans after an await lose their parent. " +
+        "Use Node 20.16 or later, or call setContextStorage(new AsyncLocalStorage()) from " +
+        "node:async_hooks before starting any span.",
+    );
+  } catch {
+    // A broken console must not break the application.
   }
 }
 
