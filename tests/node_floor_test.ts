@@ -12,6 +12,19 @@ const isNode = typeof (globalThis as { Deno?: unknown }).Deno === "undefined" &&
 const here = fileURLToPath(import.meta.url);
 const root = here.includes("/.tmp/npm-test/") ? here.slice(0, here.indexOf("/.tmp/npm-test/")) : "";
 
+// Prints whether a child span started after an await kept its parent.
+const PARENT_AFTER_AWAIT = `
+  const { InMemorySpanProcessor, Tracer } = await import("./npm/mod.js");
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({ processors: [memory] });
+  await tracer.span("parent", async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    tracer.startSpan("child").end();
+  });
+  const [child, parent] = memory.spans;
+  console.log(child.context.parentSpanId === parent.context.spanId ? "parented" : "orphaned");
+`;
+
 /** Runs `code` as an ES module in a child Node whose process lacks getBuiltinModule. */
 function runWithoutGetBuiltinModule(code: string) {
   const preload = "data:text/javascript," +
@@ -27,17 +40,7 @@ test(
   "on a Node without process.getBuiltinModule the core says loudly that spans lose their parent after await (Node only: it runs the built package)",
   { skip: !isNode || root === "", timeout: 120_000 },
   () => {
-    const result = runWithoutGetBuiltinModule(`
-      const { InMemorySpanProcessor, Tracer } = await import("./npm/mod.js");
-      const memory = new InMemorySpanProcessor();
-      const tracer = new Tracer({ processors: [memory] });
-      await tracer.span("parent", async () => {
-        await new Promise((r) => setTimeout(r, 1));
-        tracer.startSpan("child").end();
-      });
-      const [child, parent] = memory.spans;
-      console.log(child.context.parentSpanId === parent.context.spanId ? "parented" : "orphaned");
-    `);
+    const result = runWithoutGetBuiltinModule(PARENT_AFTER_AWAIT);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /Node \d+\.\d+\.\d+ has no process\.getBuiltinModule/);
     assert.match(result.stderr, /Use Node 20\.16 or later, or call setContextStorage/);
@@ -52,17 +55,7 @@ test(
     const result = spawnSync(process.execPath, [
       "--input-type=module",
       "-e",
-      `
-      const { InMemorySpanProcessor, Tracer } = await import("./npm/mod.js");
-      const memory = new InMemorySpanProcessor();
-      const tracer = new Tracer({ processors: [memory] });
-      await tracer.span("parent", async () => {
-        await new Promise((r) => setTimeout(r, 1));
-        tracer.startSpan("child").end();
-      });
-      const [child, parent] = memory.spans;
-      console.log(child.context.parentSpanId === parent.context.spanId ? "parented" : "orphaned");
-    `,
+      PARENT_AFTER_AWAIT,
     ], { encoding: "utf8", timeout: 60_000, cwd: root });
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, "");
