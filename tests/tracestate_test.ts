@@ -3,7 +3,15 @@
 // of those sections has a test; the section is named in the test's name.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { extractContext, injectContext, propagationStats, Tracer, TraceState } from "../mod.ts";
+import {
+  extractContext,
+  injectContext,
+  parseTraceparent,
+  propagationStats,
+  SpanContext,
+  Tracer,
+  TraceState,
+} from "../mod.ts";
 
 const TRACEPARENT = "00-12345678901234567890123456789012-1234567890123456-00";
 const KEY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-*/";
@@ -274,5 +282,53 @@ describe("tracestate limits and mutation (Level 2, Mutating the tracestate Field
       () => new TraceState(Array.from({ length: 33 }, (_, i) => [`k${i}`, "1"] as const)),
       RangeError,
     );
+  });
+});
+
+describe("tracestate at inject: only valid header values are written", () => {
+  // A context that skipped the constructor's check, as one built by a bridge
+  // from another library might.
+  function forged(traceState: string): SpanContext {
+    return Object.assign(Object.create(SpanContext.prototype), {
+      traceId: "12345678901234567890123456789012",
+      spanId: "1234567890123456",
+      parentSpanId: undefined,
+      traceFlags: 1,
+      traceState,
+      isRemote: false,
+    });
+  }
+
+  test("a plain-object carrier never gets CR/LF: the trace state is dropped and counted", () => {
+    const before = propagationStats().tracestate;
+    const out: Record<string, string> = { tracestate: "stale=1" };
+    injectContext(out, forged("congo=1\r\nx-injected: yes"));
+    assert.deepEqual(out, {
+      traceparent: `00-12345678901234567890123456789012-1234567890123456-01`,
+    });
+    assert.equal(propagationStats().tracestate, before + 1);
+  });
+
+  test("a Headers carrier gets the traceparent, and injecting does not throw", () => {
+    const headers = new Headers();
+    injectContext(headers, forged("congo=1\nrojo=2"));
+    assert.equal(
+      headers.get("traceparent"),
+      "00-12345678901234567890123456789012-1234567890123456-01",
+    );
+    assert.equal(headers.has("tracestate"), false);
+  });
+
+  test("parseTraceparent drops a trace state it is given that the grammar refuses, and counts it", () => {
+    const before = propagationStats().tracestate;
+    assert.equal(parseTraceparent(TRACEPARENT, "congo=1\r\nx: y")?.traceState, undefined);
+    assert.equal(parseTraceparent(TRACEPARENT, "congo=1")?.traceState, "congo=1");
+    assert.equal(propagationStats().tracestate, before + 1);
+  });
+
+  test("a valid trace state is written as it is, once checked", () => {
+    const out: Record<string, string> = {};
+    injectContext(out, forged("foo@=1,bar=2"));
+    assert.equal(out.tracestate, "foo@=1,bar=2");
   });
 });
