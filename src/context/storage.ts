@@ -1,11 +1,13 @@
 /**
  * Where the current context lives: `AsyncLocalStorage` where the runtime has
- * one (Deno, Bun, Node), a synchronous stack elsewhere; and the functions
- * that read it and run code inside it.
+ * one (Deno, Bun, Node), else a native `AsyncContext.Variable` (the TC39
+ * proposal) where there is one, else a synchronous stack (browsers today);
+ * and the functions that read it and run code inside it.
  *
  * @module
  */
 
+import { findAsyncContext } from "./_async_context_storage.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 
 /**
@@ -84,9 +86,11 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
 }
 
 /**
- * A {@linkcode ContextStorage} for runtimes without `AsyncLocalStorage`: a
- * stack that is right for synchronous code. Across an `await` the current
- * span is whatever the stack holds when the continuation runs.
+ * A {@linkcode ContextStorage} for runtimes with neither `AsyncLocalStorage`
+ * nor `AsyncContext` (browsers today): a stack that is right for synchronous
+ * code. Across an `await` the current span is whatever the stack holds when
+ * the continuation runs, so `tracer.span`, `withSpan` and `tracer.wrap` warn
+ * once when given async work here; pass `{ parent }` explicitly instead.
  *
  * @example
  * ```ts
@@ -167,7 +171,8 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = findAsyncLocalStorage() ?? new StackContextStorage();
+let storage: ContextStorage = findAsyncLocalStorage() ?? findAsyncContext() ??
+  new StackContextStorage();
 
 /**
  * Returns the storage the current context lives in.

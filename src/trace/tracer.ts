@@ -317,7 +317,10 @@ export class Tracer {
   /**
    * Runs `fn` inside a new span: starts it, makes it current, and ends it
    * when `fn` returns or its promise settles. A throw or rejection is
-   * recorded on the span and rethrown.
+   * recorded on the span and rethrown. Where the runtime has no async
+   * context (a browser today) the span is current only until the first
+   * `await`, and the first async `fn` gets one warning: give spans started
+   * after an `await` their parent explicitly (`{ parent: span }`).
    *
    * @typeParam R What `fn` returns.
    * @param name The span's name.
