@@ -1,11 +1,13 @@
 /**
  * Where the current context lives: `AsyncLocalStorage` where the runtime has
- * one (Deno, Bun, Node), a synchronous stack elsewhere; and the functions
- * that read it and run code inside it.
+ * one (Deno, Bun, Node), else a native `AsyncContext.Variable` (the TC39
+ * proposal) where there is one, else a synchronous stack (browsers today);
+ * and the functions that read it and run code inside it.
  *
  * @module
  */
 
+import { findAsyncContext } from "./_async_context_storage.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 
 /**
@@ -72,15 +74,8 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
     // Found at run time, never imported statically, so the core still loads
     // in browsers and workers that have no `node:` modules.
     const proc = (globalThis as {
-      process?: {
-        getBuiltinModule?: (id: string) => unknown;
-        versions?: { node?: string; bun?: string };
-      };
+      process?: { getBuiltinModule?: (id: string) => unknown };
     }).process;
-    if (proc !== undefined && typeof proc.getBuiltinModule !== "function") {
-      reportNodeTooOld(proc.versions);
-      return undefined;
-    }
     const mod = proc?.getBuiltinModule?.("node:async_hooks") as
       | AsyncLocalStorageModule
       | undefined;
@@ -111,9 +106,11 @@ function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined)
 }
 
 /**
- * A {@linkcode ContextStorage} for runtimes without `AsyncLocalStorage`: a
- * stack that is right for synchronous code. Across an `await` the current
- * span is whatever the stack holds when the continuation runs.
+ * A {@linkcode ContextStorage} for runtimes with neither `AsyncLocalStorage`
+ * nor `AsyncContext` (browsers today): a stack that is right for synchronous
+ * code. Across an `await` the current span is whatever the stack holds when
+ * the continuation runs, so `tracer.span`, `withSpan` and `tracer.wrap` warn
+ * once when given async work here; pass `{ parent }` explicitly instead.
  *
  * @example
  * ```ts
@@ -194,7 +191,17 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = findAsyncLocalStorage() ?? new StackContextStorage();
+let storage: ContextStorage = findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack();
+
+function fallBackToStack(): ContextStorage {
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: unknown; versions?: { node?: string; bun?: string } };
+  }).process;
+  if (proc !== undefined && typeof proc.getBuiltinModule !== "function") {
+    reportNodeTooOld(proc.versions);
+  }
+  return new StackContextStorage();
+}
 
 /**
  * Returns the storage the current context lives in.
