@@ -12,7 +12,12 @@ import { ExportQueue } from "./_export_queue.ts";
 import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
-import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import {
+  type Scheduler,
+  systemScheduler,
+  type TimerHandle,
+  type TimerOptions,
+} from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -38,13 +43,17 @@ export interface BatchSpanProcessorOptions {
    * Default `true` in a browser page, `false` elsewhere, where it does nothing.
    */
   flushOnPageHide?: boolean;
-  /** Where timers run. Default {@linkcode systemScheduler} (timers never keep a process alive). */
+  /**
+   * Where timers run. Default {@linkcode systemScheduler}: the interval never
+   * keeps a process alive; an export's deadline does, until it fires.
+   */
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
   clock?: Clock;
 }
 
 const WHO = "BatchSpanProcessor";
+const BACKGROUND: TimerOptions = Object.freeze({ background: true });
 
 /**
  * Queues ended spans and exports them in batches: when `maxBatchSize` spans
@@ -334,6 +343,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     const delay = this.#dueAt === undefined
       ? this.#flushIntervalMs
       : this.#dueAt - this.#clock.now();
-    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0);
+    // The only background timer: nothing awaits the interval, so it must
+    // not keep the process alive (an export's deadline does).
+    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0, BACKGROUND);
   }
 }

@@ -478,6 +478,9 @@ export class OtlpHttpExporter implements SpanExporter {
     };
   }
 
+  // The wait between two attempts keeps the process alive (the scheduler's
+  // timers are not background ones): a flush awaiting this export must
+  // settle, not be cut short by the process ending during the backoff.
   #sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     return new Promise((resolve) => {
       if (signal?.aborted) {
