@@ -623,7 +623,7 @@ describe("OtlpHttpExporter: no secret in any message, no redirect followed", () 
     const e = new OtlpHttpExporter({
       url: `http://user:${SECRET}@127.0.0.1:9/v1/traces?key=${SECRET}`,
       env: {},
-      fetch: async () => new Response("no", { status: 400 }),
+      fetch: () => Promise.resolve(new Response("no", { status: 400 })),
     });
     const result = await e.export(spans(1));
     assert.match(result.error!.message, /from http:\/\/127\.0\.0\.1:9\/v1\/traces: no$/);
