@@ -23,6 +23,7 @@ import {
   readPartialSuccess,
 } from "./_response.ts";
 import { quotedKey } from "./_key_value_list.ts";
+import { resourceArgument } from "./_resource_argument.ts";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./_retry.ts";
 import { encodeOtlpJson } from "./encode_json.ts";
 import { encodeOtlpProtobuf } from "./encode_protobuf.ts";
@@ -31,6 +32,7 @@ import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
 import { SDK_NAME } from "./resource.ts";
 import { brandExporterClass } from "../export/_exporter_brand.ts";
+import { clockOption, schedulerOption } from "../export/_options.ts";
 import { pageIsHiding, watchPageLifecycle } from "../export/_page_hide_flush.ts";
 import {
   type KeepaliveChunk,
@@ -82,8 +84,10 @@ function failure(message: string): ExportResult {
   return { code: "failure", error: new Error(message) };
 }
 
+const WHO = "OtlpHttpExporter";
+
 function create(detail: string): TypeError {
-  return new TypeError(`Cannot create OtlpHttpExporter: ${detail}`);
+  return new TypeError(`Cannot create ${WHO}: ${detail}`);
 }
 
 let instances = 0;
@@ -207,6 +211,10 @@ export class OtlpHttpExporter implements SpanExporter {
     if (options.fetch !== undefined && typeof options.fetch !== "function") {
       throw create(`fetch must be a function, got ${describe(options.fetch)}`);
     }
+    if (options.random !== undefined && typeof options.random !== "function") {
+      throw create(`random must be a function, got ${describe(options.random)}`);
+    }
+    const resource = resourceArgument(options.resource, `create ${WHO}`, "resource");
     this.#url = url;
     this.#shownUrl = shownUrl(url);
     this.#secrets = secretsOf(userHeaders);
@@ -214,10 +222,10 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#compression = compression;
     this.#headers = headers;
     this.#timeoutMs = timeoutMs;
-    this.#resource = options.resource;
+    this.#resource = resource;
     this.#concurrency = concurrency;
-    this.#clock = options.clock ?? systemClock;
-    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#clock = clockOption(options.clock, systemClock, WHO);
+    this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#fetch = options.fetch;
     this.#random = options.random ?? Math.random;
     watchPageLifecycle();

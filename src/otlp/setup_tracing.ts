@@ -7,6 +7,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { BatchSpanProcessor } from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
@@ -134,6 +135,14 @@ export interface TracingSetup {
 export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Cannot set up tracing: options must be an object");
+  }
+  for (const name of ["disabled", "setDefault"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot set up tracing: ${name} must be a boolean, got ${describe(value)}`,
+      );
+    }
   }
   const env = readOtlpEnv(options.env);
   const resource = Resource.detect({
