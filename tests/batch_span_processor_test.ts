@@ -7,6 +7,7 @@ import {
   InMemorySpanExporter,
   type Sampler,
   type Scheduler,
+  SimpleSpanProcessor,
   type Span,
   type SpanExporter,
   type SpanExporterLike,
@@ -566,4 +567,47 @@ describe("BatchSpanProcessor: options", () => {
       /^TypeError: Cannot create BatchSpanProcessor: flushOnExit must be a boolean/,
     );
   });
+});
+
+describe("BatchSpanProcessor and SimpleSpanProcessor: flushOnSignal and flushOnCrash", () => {
+  const ok = () => {};
+  const events = ["SIGTERM", "SIGINT", "uncaughtException"] as const;
+  const counts = () => events.map((event) => process.listenerCount(event));
+
+  for (const Processor of [BatchSpanProcessor, SimpleSpanProcessor]) {
+    test(`${Processor.name}: a flag that is no boolean is a TypeError; a bad deadline a RangeError`, () => {
+      for (const name of ["flushOnSignal", "flushOnCrash"]) {
+        assert.throws(
+          () => new Processor(ok, { [name]: "yes", flushOnExit: false }),
+          new RegExp(`^TypeError: Cannot create ${Processor.name}: ${name} must be a boolean`),
+        );
+      }
+      for (const bad of [0, -1, Infinity, Number.NaN]) {
+        assert.throws(
+          () => new Processor(ok, { signalFlushTimeoutMs: bad }),
+          new RegExp(`^RangeError: Cannot create ${Processor.name}: signalFlushTimeoutMs must be`),
+        );
+      }
+    });
+
+    test(`${Processor.name}: off by default; on, it listens until shutdown, then leaves the process as it was`, async () => {
+      const before = counts();
+      const quiet = new Processor(ok, { flushOnExit: false });
+      assert.deepEqual(counts(), before, "nothing is listened for by default");
+      await quiet.shutdown();
+      const processor = new Processor(ok, {
+        flushOnSignal: true,
+        flushOnCrash: true,
+        flushOnExit: false,
+      });
+      const during = counts();
+      for (let i = 0; i < events.length; i++) {
+        // One listener for all processors: more only if none was there yet.
+        assert.ok(during[i] === before[i] || during[i] === before[i] + 1, events[i]);
+      }
+      if (before[0] === 0) assert.equal(during[0], 1, "SIGTERM is listened for");
+      await processor.shutdown();
+      assert.deepEqual(counts(), before, "every listener removed at shutdown");
+    });
+  }
 });
