@@ -68,6 +68,7 @@ export {
   type Scheduler,
   systemScheduler,
   type TimerHandle,
+  type TimerOptions,
   unrefTimer,
 } from "./src/platform/scheduler.ts";
 export {

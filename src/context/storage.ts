@@ -7,6 +7,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 
@@ -277,6 +278,7 @@ export function getCurrentContext(): Context {
  * @param context The context to make current.
  * @param fn The function to run.
  * @returns What `fn` returns.
+ * @throws {TypeError} When `context` is not a {@linkcode Context} or `fn` not a function.
  *
  * @example
  * ```ts
@@ -292,5 +294,13 @@ export function getCurrentContext(): Context {
  * ```
  */
 export function withContext<R>(context: Context, fn: () => R): R {
+  if (typeof (context as Context | null)?.getValue !== "function") {
+    throw new TypeError(
+      `Cannot run withContext: context must be a Context, got ${describe(context)}`,
+    );
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot run withContext: fn must be a function, got ${describe(fn)}`);
+  }
   return storage.run(context, fn);
 }

@@ -5,14 +5,25 @@
  * @module
  */
 
-import { describe } from "../platform/_describe.ts";
 import { onNormalExit } from "./_exit_flush.ts";
 import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
-import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import {
+  booleanOption,
+  clockOption,
+  milliseconds,
+  positiveInteger,
+  schedulerOption,
+} from "./_options.ts";
+import { StopFlush } from "./_stop_flush.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
-import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import {
+  type Scheduler,
+  systemScheduler,
+  type TimerHandle,
+  type TimerOptions,
+} from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -38,13 +49,36 @@ export interface BatchSpanProcessorOptions {
    * Default `true` in a browser page, `false` elsewhere, where it does nothing.
    */
   flushOnPageHide?: boolean;
-  /** Where timers run. Default {@linkcode systemScheduler} (timers never keep a process alive). */
+  /**
+   * Export what is queued when the process receives SIGTERM or SIGINT,
+   * within `signalFlushTimeoutMs`, then let it end as it would have: of the
+   * same signal, or, when the application listens for it too, when the
+   * application decides. Default `false` (`setupTracing` turns it on).
+   */
+  flushOnSignal?: boolean;
+  /**
+   * Export what is queued before an uncaught exception or unhandled
+   * rejection ends the process, within `signalFlushTimeoutMs`; the runtime
+   * then reports the error and exits as it would have. Default `false`
+   * (`setupTracing` turns it on).
+   */
+  flushOnCrash?: boolean;
+  /**
+   * The longest a flush on a signal or a crash keeps the process alive, in
+   * ms. Default 5000.
+   */
+  signalFlushTimeoutMs?: number;
+  /**
+   * Where timers run. Default {@linkcode systemScheduler}: the interval never
+   * keeps a process alive; an export's deadline does, until it fires.
+   */
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
   clock?: Clock;
 }
 
 const WHO = "BatchSpanProcessor";
+const BACKGROUND: TimerOptions = Object.freeze({ background: true });
 
 /**
  * Queues ended spans and exports them in batches: when `maxBatchSize` spans
@@ -109,13 +143,15 @@ export class BatchSpanProcessor implements SpanProcessor {
   #timer: TimerHandle | undefined;
   #pumpQueued = false;
   #shutdownDone: Promise<void> | undefined;
+  readonly #stopFlush: StopFlush;
 
   /**
    * Creates the processor.
    *
    * @param exporter Where batches go: a {@linkcode SpanExporter} or a function.
-   * @param options Sizes, interval, timeout, exit flush, scheduler and clock.
-   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong shape.
+   * @param options Sizes, interval, timeout, exit, signal and crash flushes, scheduler and clock.
+   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong
+   *   shape, or a `flushOn…` option is not a boolean.
    * @throws {RangeError} When a size is not a positive integer, a time is not
    *   a positive finite number, or `maxBatchSize` exceeds `maxQueueSize`.
    *
@@ -145,13 +181,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#flushIntervalMs = milliseconds(options.flushIntervalMs, 5000, WHO, "flushIntervalMs");
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#clock = clockOption(options.clock, systemClock, WHO);
-    for (const name of ["flushOnExit", "flushOnPageHide"] as const) {
-      if (options[name] !== undefined && typeof options[name] !== "boolean") {
-        throw new TypeError(
-          `Cannot create ${WHO}: ${name} must be a boolean, got ${describe(options[name])}`,
-        );
-      }
-    }
+    const flushOnExit = booleanOption(options.flushOnExit, true, WHO, "flushOnExit");
+    const flushOnPageHide = booleanOption(
+      options.flushOnPageHide,
+      isBrowserPage(),
+      WHO,
+      "flushOnPageHide",
+    );
     this.#queue = new ExportQueue(
       WHO,
       exporter,
@@ -160,14 +196,15 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#scheduler,
       this.#pump,
     );
-    if (options.flushOnExit !== false) {
+    if (flushOnExit) {
       this.#exitHook = { onExit: () => this.#flushAll() };
       this.#unregisterExit = onNormalExit(this.#exitHook);
     }
-    if (options.flushOnPageHide ?? isBrowserPage()) {
+    if (flushOnPageHide) {
       this.#pageHideHook = { onPageHide: () => this.#flushAll() };
       this.#unregisterPageHide = onPageHide(this.#pageHideHook);
     }
+    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, this.#scheduler);
   }
 
   /**
@@ -279,6 +316,7 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
+    this.#stopFlush.unregister();
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;
     this.#exitHook = undefined;
@@ -334,6 +372,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     const delay = this.#dueAt === undefined
       ? this.#flushIntervalMs
       : this.#dueAt - this.#clock.now();
-    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0);
+    // The only background timer: nothing awaits the interval, so it must
+    // not keep the process alive (an export's deadline does).
+    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0, BACKGROUND);
   }
 }

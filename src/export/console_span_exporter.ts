@@ -66,7 +66,12 @@ export class ConsoleSpanExporter implements SpanExporter {
    * ```
    */
   constructor(options: ConsoleSpanExporterOptions = {}) {
-    const format = options?.format ?? "tree";
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create ConsoleSpanExporter: options must be an object, got ${describe(options)}`,
+      );
+    }
+    const format = options.format ?? "tree";
     if (format !== "tree" && format !== "json") {
       throw new TypeError(
         `Cannot create ConsoleSpanExporter: format must be "tree" or "json", got ${

@@ -6,6 +6,7 @@
 
 import { ExportQueue } from "./_export_queue.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -23,6 +24,24 @@ export interface SimpleSpanProcessorOptions {
   exportTimeoutMs?: number;
   /** Where the export deadline's timer runs. Default {@linkcode systemScheduler}. */
   scheduler?: Scheduler;
+  /**
+   * Wait for the exports in flight and queued when the process receives
+   * SIGTERM or SIGINT, within `signalFlushTimeoutMs`, then let it end as it
+   * would have: of the same signal, or, when the application listens for
+   * it too, when the application decides. Default `false`.
+   */
+  flushOnSignal?: boolean;
+  /**
+   * The same before an uncaught exception or unhandled rejection ends the
+   * process; the runtime then reports the error and exits as it would have.
+   * Default `false`.
+   */
+  flushOnCrash?: boolean;
+  /**
+   * The longest a flush on a signal or a crash keeps the process alive, in
+   * ms. Default 5000.
+   */
+  signalFlushTimeoutMs?: number;
 }
 
 const WHO = "SimpleSpanProcessor";
@@ -59,16 +78,18 @@ const WHO = "SimpleSpanProcessor";
  */
 export class SimpleSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
+  readonly #stopFlush: StopFlush;
   #shutdownDone: Promise<void> | undefined;
 
   /**
    * Creates the processor.
    *
    * @param exporter Where spans go: a {@linkcode SpanExporter} or a function.
-   * @param options Queue bound, export timeout and scheduler.
-   * @throws {TypeError} When `exporter` or `scheduler` has the wrong shape.
-   * @throws {RangeError} When `maxQueueSize` is not a positive integer or
-   *   `exportTimeoutMs` not a positive finite number.
+   * @param options Queue bound, export timeout, scheduler, flush on a signal or a crash.
+   * @throws {TypeError} When `exporter` or `scheduler` has the wrong shape, or
+   *   `flushOnSignal` or `flushOnCrash` is not a boolean.
+   * @throws {RangeError} When `maxQueueSize` is not a positive integer, or
+   *   `exportTimeoutMs` or `signalFlushTimeoutMs` not a positive finite number.
    *
    * @example
    * ```ts
@@ -84,14 +105,16 @@ export class SimpleSpanProcessor implements SpanProcessor {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create ${WHO}: options must be an object`);
     }
+    const scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#queue = new ExportQueue(
       WHO,
       exporter,
       positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize"),
       milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
-      schedulerOption(options.scheduler, systemScheduler, WHO),
+      scheduler,
       () => this.#run(),
     );
+    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, scheduler);
   }
 
   /**
@@ -186,6 +209,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
+    this.#stopFlush.unregister();
     await this.#queue.settled();
     await this.#queue.callExporter("shutdown");
   }

@@ -13,7 +13,7 @@ import {
 } from "@opentelemetry/api";
 import { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
-import { isTimeInput, timeInputToMs } from "./_hrtime.ts";
+import { isTimeInput, spanTimeFromOtel, timeInputToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, statusCodeFromOtel, toOtelSpanContext } from "./_mapping.ts";
 
 /** The key `trace.setSpan` / `trace.getSpan` use (`createContextKey` is `Symbol.for`). */
@@ -81,7 +81,7 @@ export class ApiSpan implements OtelSpan {
   }
 
   end(endTime?: TimeInput): void {
-    this.span.end(timeInputToMs(endTime));
+    this.span.end(spanTimeFromOtel(timeInputToMs(endTime)));
   }
 
   isRecording(): boolean {

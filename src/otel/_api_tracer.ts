@@ -12,7 +12,7 @@ import type { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
 import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
-import { timeInputToMs } from "./_hrtime.ts";
+import { spanTimeFromOtel, timeInputToMs } from "./_hrtime.ts";
 import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";
 
 // Shared for the common call without options: nothing allocated for them.
@@ -40,12 +40,13 @@ export class ApiTracer implements OtelTracer {
         parent,
         kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
         attributes: options.attributes,
-        links: options.links?.map((l) => ({
+        // OpenTelemetry's API never throws: links that are no array are ignored.
+        links: !Array.isArray(options.links) ? undefined : options.links.map((l) => ({
           // An invalid context goes in as undefined, so the span drops and counts it.
           context: fromOtelSpanContext(l?.context) as SpanContext,
           attributes: l?.attributes,
         })),
-        startTime: timeInputToMs(options.startTime),
+        startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };
     return new ApiSpan(
       this.#tracer.startSpan(typeof name === "string" ? name : String(name), start),

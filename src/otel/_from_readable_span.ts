@@ -4,7 +4,7 @@
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
-import { hrTimeToMs } from "./_hrtime.ts";
+import { hrTimeToMs, spanTimeFromOtel } from "./_hrtime.ts";
 import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
 
@@ -64,7 +64,7 @@ export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
       ? { name: scope?.name ?? "" }
       : { name: scope.name, version: scope.version },
   });
-  span.start(hrTimeToMs(readable.startTime));
+  span.start(spanTimeFromOtel(hrTimeToMs(readable.startTime)));
   span.setAttributes(readable.attributes ?? {});
   for (const e of readable.events ?? []) {
     span.addEvent(e.name, e.attributes, hrTimeToMs(e.time));
@@ -83,6 +83,6 @@ export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
     readable.droppedEventsCount ?? 0,
     (readable.droppedLinksCount ?? 0) + (readable.links?.length ?? 0) - span.linkDrops.length,
   ];
-  span.end(hrTimeToMs(readable.endTime));
+  span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));
   return span;
 }

@@ -2,6 +2,8 @@
 // OpenTelemetry's HrTime ([seconds, nanoseconds]).
 
 import type { HrTime, TimeInput } from "@opentelemetry/api";
+import { warnOnce } from "../platform/_warn.ts";
+import { isOtlpTime } from "../span/_time.ts";
 
 /**
  * Epoch milliseconds (fractional) to HrTime, exactly: the integer
@@ -61,4 +63,19 @@ export function timeInputToMs(time: TimeInput | undefined): number | undefined {
 /** Whether a value is a `TimeInput` rather than an attributes object. */
 export function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === "number" || Array.isArray(value) || value instanceof Date;
+}
+
+/**
+ * A span's start or end time as OpenTelemetry gave it, whose API must never
+ * throw: a time OTLP cannot carry (outside [0, 2^64 ns)) becomes
+ * `undefined`, so the span takes the current time, with one warning. (An
+ * event's time goes through as it is: the span drops and counts that event.)
+ */
+export function spanTimeFromOtel(ms: number | undefined): number | undefined {
+  if (ms === undefined || isOtlpTime(ms)) return ms;
+  warnOnce(
+    "otel-span-time",
+    `an OpenTelemetry span time (${ms} ms since the epoch) is outside what OTLP can carry; the current time is used instead`,
+  );
+  return undefined;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { isValidTraceState } from "../span/_tracestate_grammar.ts";
 import { countDrop } from "./_drop_counts.ts";
@@ -117,6 +118,7 @@ const FLAG_HEX: readonly string[] = ["00", "01", "02", "03"];
  *
  * @param context The span's context.
  * @returns The header value.
+ * @throws {TypeError} When `context` is not an object.
  *
  * @example
  * ```ts
@@ -132,5 +134,10 @@ const FLAG_HEX: readonly string[] = ["00", "01", "02", "03"];
  * ```
  */
 export function formatTraceparent(context: SpanContext): string {
+  if (typeof context !== "object" || context === null) {
+    throw new TypeError(
+      `Cannot format traceparent: context must be a SpanContext, got ${describe(context)}`,
+    );
+  }
   return `00-${context.traceId}-${context.spanId}-${FLAG_HEX[context.traceFlags & KNOWN_FLAGS]}`;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { iterableArgument, pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import {
   isValidTraceStateKey,
@@ -45,7 +46,8 @@ export class TraceState {
    * Creates a trace state from entries, first entry first.
    *
    * @param entries Key/value pairs; keys must be unique.
-   * @throws {TypeError} When a key or value is invalid, or a key repeats.
+   * @throws {TypeError} When `entries` is not an iterable of `[key, value]`
+   *   arrays, a key or value is invalid, or a key repeats.
    * @throws {RangeError} When there are more than 32 entries, or they serialize
    *   to more than 8,192 characters.
    *
@@ -68,9 +70,10 @@ export class TraceState {
     }
     const keys: string[] = [];
     const values: string[] = [];
-    for (const entry of entries) {
-      const [key, value] = entry;
-      checkEntry(key, value, "create TraceState");
+    const action = "create TraceState";
+    for (const entry of iterableArgument(entries, action, "entries")) {
+      const [key, value] = pairArgument(entry, action) as readonly [string, string];
+      checkEntry(key, value, action);
       if (keys.includes(key)) {
         throw new TypeError(`Cannot create TraceState: key ${JSON.stringify(key)} repeats`);
       }

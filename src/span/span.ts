@@ -12,6 +12,7 @@ import type { Attributes, ResolvedSpanLimits, SpanLimits } from "./attributes.ts
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
+import { checkedTime, otlpTime } from "./_time.ts";
 
 /** What a span describes, as OpenTelemetry's `SpanKind` does. */
 export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer";
@@ -142,7 +143,7 @@ const ENDED = 2;
  * A named, timed operation. Every mutator returns the span, so calls chain;
  * after `end()` every mutation is ignored, and nothing a span is given can
  * make it throw except a programming error (a non-string name, an unknown
- * kind or status code, a non-numeric time).
+ * kind or status code, a start or end time that is no time OTLP can carry).
  *
  * @example
  * ```ts
@@ -493,7 +494,10 @@ export class Span {
    *
    * @param startTime Epoch milliseconds or a `Date`; now when omitted.
    * @returns This span.
-   * @throws {TypeError} When `startTime` is neither a finite number nor a valid `Date`.
+   * @throws {TypeError} When `startTime` is neither a number nor a `Date`.
+   * @throws {RangeError} When `startTime` is outside what OTLP can carry,
+   *   [0, 2^64 ns) (about 1970 to 2554), or NaN: microseconds passed as
+   *   milliseconds, say.
    *
    * @example
    * ```ts
@@ -505,7 +509,7 @@ export class Span {
    */
   start(startTime?: number | Date): this {
     if (this.#state !== CREATED) return this;
-    const time = startTime === undefined ? undefined : toEpochMs(startTime, "start span");
+    const time = startTime === undefined ? undefined : checkedTime(startTime, "start span");
     this.#state = STARTED;
     if (!this.#recording) return this;
     this.#startTime = time ?? (this.#init.clock ?? systemClock).now();
@@ -521,7 +525,8 @@ export class Span {
    *
    * @param endTime Epoch milliseconds or a `Date`; now when omitted.
    * @returns This span.
-   * @throws {TypeError} When `endTime` is neither a finite number nor a valid `Date`.
+   * @throws {TypeError} When `endTime` is neither a number nor a `Date`.
+   * @throws {RangeError} When `endTime` is outside [0, 2^64 ns), or NaN.
    *
    * @example
    * ```ts
@@ -534,7 +539,7 @@ export class Span {
    */
   end(endTime?: number | Date): this {
     if (this.#state === ENDED) return this;
-    const time = endTime === undefined ? undefined : toEpochMs(endTime, "end span");
+    const time = endTime === undefined ? undefined : checkedTime(endTime, "end span");
     if (this.#state === CREATED) this.start(time);
     this.#state = ENDED;
     if (!this.#recording) return this;
@@ -594,8 +599,9 @@ export class Span {
   }
 
   /**
-   * Adds a timestamped event. An event with a non-string name, or past the
-   * event limit, is dropped and counted.
+   * Adds a timestamped event. An event with a non-string name, a time that
+   * OTLP cannot carry (outside [0, 2^64 ns), NaN, not a number or `Date`),
+   * or past the event limit is dropped and counted.
    *
    * @param name The event's name.
    * @param attributes Its attributes.
@@ -622,10 +628,16 @@ export class Span {
       this.#droppedEvents++;
       return this;
     }
+    // An event's time is data: one that OTLP cannot carry drops the event.
+    const at = time === undefined ? (this.#init.clock ?? systemClock).now() : otlpTime(time);
+    if (at === undefined) {
+      this.#droppedEvents++;
+      return this;
+    }
     const bag = this.#bagOf(attributes, this.#limits.attributePerEventCountLimit);
     events.push({
       name,
-      time: epochMs(time) ?? (this.#init.clock ?? systemClock).now(),
+      time: at,
       attributes: bag?.values ?? EMPTY_ATTRIBUTES,
       droppedAttributesCount: bag?.dropped ?? 0,
     });
@@ -841,24 +853,6 @@ export class Span {
 // symbol-keyed property that came along with a record is not one of them.
 function plainAttributes(attributes: Readonly<Attributes>): Attributes {
   return Object.fromEntries(Object.entries(attributes));
-}
-
-function toEpochMs(time: number | Date, action: string): number {
-  const ms = epochMs(time);
-  if (ms !== undefined) return ms;
-  throw new TypeError(
-    `Cannot ${action}: time must be a finite number of epoch milliseconds or a valid Date, got ${
-      describe(time)
-    }`,
-  );
-}
-
-// A time given as epoch milliseconds or a Date, or undefined when it is
-// neither. Event times are telemetry data: a bad one falls back to now.
-function epochMs(time: unknown): number | undefined {
-  if (typeof time === "number" && Number.isFinite(time)) return time;
-  if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
-  return undefined;
 }
 
 function isLinkable(context: unknown): context is SpanContext {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
@@ -18,6 +19,7 @@ import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generato
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
+import { checkedTime } from "../span/_time.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
@@ -234,6 +236,8 @@ export class Tracer {
    * @param options Kind, attributes, links, start time and parent.
    * @returns The started span.
    * @throws {TypeError} When `name` is not a string or an option has the wrong type.
+   * @throws {RangeError} When `startTime` is outside what OTLP can carry,
+   *   [0, 2^64 ns), or NaN.
    *
    * @example
    * ```ts
@@ -253,6 +257,11 @@ export class Tracer {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
+    // Programming errors are refused whether or not the span is sampled.
+    const startTime = options?.startTime;
+    const start = startTime === undefined ? undefined : checkedTime(startTime, "start span");
+    const links = options?.links;
+    if (links !== undefined) iterableArgument(links, "start span", "links");
     const kind = options?.kind ?? "internal";
     const store = getContextStorage().getStore();
     const explicit = options?.parent;
@@ -307,11 +316,10 @@ export class Tracer {
     if (parent?.isRemote === true) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
-    const links = options?.links;
     if (links !== undefined) {
       for (const link of links) span.addLink(link?.context, link?.attributes);
     }
-    return span.start(options?.startTime);
+    return span.start(start);
   }
 
   /**
