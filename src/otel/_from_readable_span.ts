@@ -3,8 +3,9 @@
 
 import type { ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
-import { hrTimeToMs } from "./_hrtime.ts";
-import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
+import { hrTimeToMs } from "../span/_hrtime.ts";
+import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
+import { KIND_NAMES } from "./_mapping.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
 import type { OtelReadableSpan } from "./_sdk_types.ts";
 

@@ -3,7 +3,7 @@
 import type { Attributes as OtelAttributes, Link } from "@opentelemetry/api";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { Span } from "../span/span.ts";
-import { hrTimeDiff, msToHrTime } from "./_hrtime.ts";
+import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
 import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
 

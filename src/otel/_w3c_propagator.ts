@@ -21,7 +21,7 @@ import { Baggage } from "../propagation/baggage.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
 import { formatTraceparent } from "../propagation/traceparent.ts";
-import { fromOtelSpanContext } from "./_mapping.ts";
+import { fromOtelSpanContext } from "../span/_otel_span_view.ts";
 
 const FIELDS = ["traceparent", "tracestate", "baggage"] as const;
 
