@@ -6,7 +6,9 @@
  * @module
  */
 
+import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
+import { HostContextStorage } from "./_host_context.ts";
 
 /**
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
@@ -167,7 +169,14 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = findAsyncLocalStorage() ?? new StackContextStorage();
+let storage: ContextStorage = withHost(findAsyncLocalStorage() ?? new StackContextStorage());
+
+// With Deno's built-in OpenTelemetry tracing, its current span and ours are kept one.
+function withHost(inner: ContextStorage): ContextStorage {
+  return denoTelemetry === undefined
+    ? inner
+    : new HostContextStorage(inner, denoTelemetry.contextManager);
+}
 
 /**
  * Returns the storage the current context lives in.

@@ -8,7 +8,9 @@
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { withSpan } from "../context/current_span.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
 import { resolveTracer } from "./_tracer.ts";
@@ -97,9 +99,15 @@ export function instrumentFetch(
       attributes: clientAttributes(info, url),
     });
     injectContext(headers, span);
+    // Marked as written, so a runtime's own fetch instrumentation (Deno's,
+    // with OTEL_DENO=true) parents its span here and adds no traceparent.
+    const context = getCurrentContext().setValue(SPAN_KEY, span).setValue(
+      HEADERS_WRITTEN_KEY,
+      true,
+    );
     let pending: Promise<Response>;
     try {
-      pending = withSpan(span, () => target(input, { ...init, headers }));
+      pending = withContext(context, () => target(input, { ...init, headers }));
     } catch (error) {
       // A fetch never throws synchronously; a fetch-like function that does
       // is turned into a rejection, as callers of fetch expect.

@@ -4,31 +4,10 @@
 import { context, propagation, type TextMapPropagator, trace } from "@opentelemetry/api";
 import { ROOT_CONTEXT } from "../context/context.ts";
 import { getCurrentContext } from "../context/storage.ts";
+import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { BridgeContextManager } from "./context_manager.ts";
 import { W3CPropagator } from "./_w3c_propagator.ts";
-
-interface DenoLike {
-  env?: { get(name: string): string | undefined };
-  permissions?: { querySync?(d: { name: string; variable?: string }): { state: string } };
-}
-
-/**
- * Whether Deno's built-in OpenTelemetry is on: `OTEL_DENO` set, read only
- * when the env permission is already granted, so it never prompts.
- */
-function denoOtelEnabled(): boolean {
-  const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  if (deno?.env === undefined) return false;
-  try {
-    const state = deno.permissions?.querySync?.({ name: "env", variable: "OTEL_DENO" }).state;
-    if (state !== undefined && state !== "granted") return false;
-    const value = deno.env.get("OTEL_DENO")?.toLowerCase();
-    return value === "true" || value === "1";
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Whether something replaced @opentelemetry/api's own global provider
@@ -81,13 +60,14 @@ export function registerPropagator(propagator: TextMapPropagator | undefined): v
 
 /** Warns once that spans from `trace.getTracer()` will not reach `what`. */
 export function warnGlobalTaken(what: string, owner: string | undefined): void {
-  if (apiSlotReplaced() || denoOtelEnabled()) {
+  if (apiSlotReplaced() || denoTelemetry !== undefined) {
     warnOnce(
       "otel-deno",
       `Deno's built-in OpenTelemetry (OTEL_DENO=true) owns the global @opentelemetry/api ` +
-        `TracerProvider, so spans from trace.getTracer() go to Deno's exporter and not to ${what}. ` +
-        `Run without OTEL_DENO to route them here, or keep Deno's and export this library's ` +
-        `spans with its own exporters.`,
+        `TracerProvider, so spans from trace.getTracer() go to Deno's exporter and not to ${what} ` +
+        `(they are still in the same traces as this library's spans). Export this library's ` +
+        `spans with its own exporters (setupTracing), or run without OTEL_DENO to route ` +
+        `@opentelemetry/api spans here.`,
     );
     return;
   }
