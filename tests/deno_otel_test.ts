@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { isDeno } from "./_helpers.ts";
+import { deferred, isDeno } from "./_helpers.ts";
 import { Receiver } from "./_otlp_receiver.ts";
 
 interface OtlpSpan {
@@ -39,9 +39,9 @@ function attribute(span: OtlpSpan, key: string): unknown {
   return value === undefined ? undefined : Object.values(value)[0];
 }
 
-function runFixture(env: Record<string, string>): Promise<string> {
+function runFixture(name: string, env: Record<string, string>): Promise<string> {
   const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno;
-  const fixture = fileURLToPath(new URL("./fixtures/deno_otel_services.ts", import.meta.url));
+  const fixture = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
   return new Promise((resolve, reject) => {
     execFile(
       deno.execPath(),
@@ -60,7 +60,7 @@ test(
     const denoReceiver = await Receiver.start();
     const ourReceiver = await Receiver.start();
     try {
-      const out = await runFixture({
+      const out = await runFixture("deno_otel_services.ts", {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: denoReceiver.url.replace(/\/v1\/traces$/, ""),
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -117,6 +117,57 @@ test(
       assert.match(warnings[0], /setCurrentSpan\(\) cannot make a span current/);
     } finally {
       await Promise.all([denoReceiver.close(), ourReceiver.close()]);
+    }
+  },
+);
+
+test(
+  "with OTEL_DENO=true, the OTLP exporter's socket transport reads chunked answers, retries, and times out (Deno only: spawns deno with its built-in OpenTelemetry)",
+  { timeout: 120_000, skip: !isDeno },
+  async () => {
+    const receiver = await Receiver.start();
+    const hung = deferred();
+    // Node writes a body in chunks when the reply says so.
+    const chunked = { "content-type": "application/json", "transfer-encoding": "chunked" };
+    receiver.respond = async (_request, index) => {
+      if (index === 0) {
+        return { status: 503, headers: { ...chunked, "retry-after": "0" }, body: "{}" };
+      }
+      if (index === 1) {
+        const partial = { partialSuccess: { rejectedSpans: "1", errorMessage: "bad span" } };
+        return { status: 200, headers: chunked, body: JSON.stringify(partial) };
+      }
+      await hung.promise;
+      return { status: 200 };
+    };
+    try {
+      const out = await runFixture("deno_otel_export.ts", {
+        OTEL_DENO: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+        SPANS_TEST_URL: receiver.url,
+        SPANS_TEST_TIMEOUT_MS: "1000",
+      });
+      const [retried, timedOut] = JSON.parse(out.trim().split("\n").pop()!);
+      assert.deepEqual(retried, {
+        code: "success",
+        rejected: 1,
+        error: "OTLP backend rejected 1 of 1 spans: bad span",
+      });
+      assert.equal(timedOut.code, "failure");
+      assert.match(timedOut.error, /timed out after 1000 ms/);
+      assert.equal(receiver.requests.length, 3);
+      const names = receiver.requests.map((r) =>
+        JSON.parse(new TextDecoder().decode(r.body)).resourceSpans[0].scopeSpans[0].spans[0].name
+      );
+      assert.deepEqual(names, [
+        "retried, then partly rejected",
+        "retried, then partly rejected",
+        "timed out",
+      ]);
+      assert.equal(receiver.requests[0].headers["content-type"], "application/json");
+    } finally {
+      hung.resolve();
+      await receiver.close();
     }
   },
 );
