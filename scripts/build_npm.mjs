@@ -57,10 +57,16 @@ if (emitted.emitSkipped || emitted.diagnostics.length > 0) {
 
 // tsc rewrites "./x.ts" to "./x.js" in JavaScript but keeps ".ts" in
 // declarations. TypeScript 5+ resolves either, but older tools do not.
+// A declaration that names Symbol.dispose or Symbol.asyncDispose brings the
+// lib that declares them, so a consumer on an ES2022 target without
+// @types/node still type-checks (TS2550 otherwise).
 for (const file of listFiles("npm", (name) => name.endsWith(".d.ts"))) {
   const path = join(root, file);
-  const text = readFileSync(path, "utf8");
-  writeFileSync(path, replaceSpecifiers(file, text, (s) => s.replace(/\.ts$/, ".js")));
+  let text = replaceSpecifiers(file, readFileSync(path, "utf8"), (s) => s.replace(/\.ts$/, ".js"));
+  if (/\bSymbol\.(?:async)?[dD]ispose\b|\b(?:Async)?Disposable\b/.test(text)) {
+    text = `/// <reference lib="esnext.disposable" />\n${text}`;
+  }
+  writeFileSync(path, text);
 }
 
 const jsFiles = listFiles("npm", (name) => name.endsWith(".js"));
@@ -116,7 +122,7 @@ const pkg = {
   description: readmeSummary(),
   license: deno.license,
   repository: { type: "git", url: "git+https://github.com/codomyrmex/spans.git" },
-  engines: { node: ">=20" },
+  engines: { node: ">=20.16.0" },
   type: "module",
   sideEffects: false,
   exports: Object.fromEntries(

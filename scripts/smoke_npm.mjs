@@ -75,6 +75,43 @@ writeFileSync(join(app, "smoke.ts"), typeCheck(specifiers));
 typeCheckIn(app, "smoke.ts");
 console.log(`tsc --noEmit (nodenext): the public API of ${specifiers.length} entry point(s) types`);
 
+// A consumer on target ES2022 with no @types/node (a browser or worker
+// project) still type-checks: the declarations bring the lib they need
+// (Symbol.dispose) instead of relying on Node's types.
+const portable = specifiers.filter((s) => !s.endsWith("/otel"));
+writeFileSync(
+  join(app, "portable.ts"),
+  `${portable.map((s, i) => `import * as entry${i} from ${JSON.stringify(s)};`).join("\n")}
+import { Tracer } from ${JSON.stringify(pkg.name)};
+{
+  using span = new Tracer().startSpan("disposed at the end of the block");
+  span.setAttribute("ok", true);
+}
+export const used = [${portable.map((_, i) => `entry${i}`).join(", ")}];
+`,
+);
+writeJson(join(app, "tsconfig.portable.json"), {
+  compilerOptions: {
+    module: "esnext",
+    moduleResolution: "bundler",
+    target: "es2022",
+    lib: ["es2022", "dom"],
+    types: [],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+  },
+  files: ["portable.ts"],
+});
+run(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.portable.json"],
+  app,
+);
+console.log(
+  `tsc --noEmit (target es2022, no @types/node): ${portable.length} entry point(s) type`,
+);
+
 const otelSpecifier = `${pkg.name}/otel`;
 if (expected[otelSpecifier]) {
   const ranges = pkg.peerDependencies ?? {};

@@ -1,12 +1,14 @@
 /**
  * Where the current context lives: `AsyncLocalStorage` where the runtime has
- * one (Deno, Bun, Node), a synchronous stack elsewhere; and the functions
- * that read it and run code inside it.
+ * one (Deno, Bun, Node), else a native `AsyncContext.Variable` (the TC39
+ * proposal) where there is one, else a synchronous stack (browsers today);
+ * and the functions that read it and run code inside it.
  *
  * @module
  */
 
 import { denoTelemetry } from "../platform/_deno_telemetry.ts";
+import { findAsyncContext } from "./_async_context_storage.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
 
@@ -85,10 +87,32 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
   }
 }
 
+// Node before 20.16 has no process.getBuiltinModule, and the core may not
+// import node:async_hooks statically. Without it the current span would be
+// lost after the first await, with nothing to say so: say it, loudly.
+function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined): void {
+  const deno = (globalThis as { Deno?: unknown }).Deno;
+  if (typeof versions?.node !== "string" || versions.bun !== undefined || deno !== undefined) {
+    return;
+  }
+  try {
+    console.error(
+      `@codomyrmex/spans: Node ${versions.node} has no process.getBuiltinModule, so the ` +
+        "current span cannot follow await and child spans after an await lose their parent. " +
+        "Use Node 20.16 or later, or call setContextStorage(new AsyncLocalStorage()) from " +
+        "node:async_hooks before starting any span.",
+    );
+  } catch {
+    // A broken console must not break the application.
+  }
+}
+
 /**
- * A {@linkcode ContextStorage} for runtimes without `AsyncLocalStorage`: a
- * stack that is right for synchronous code. Across an `await` the current
- * span is whatever the stack holds when the continuation runs.
+ * A {@linkcode ContextStorage} for runtimes with neither `AsyncLocalStorage`
+ * nor `AsyncContext` (browsers today): a stack that is right for synchronous
+ * code. Across an `await` the current span is whatever the stack holds when
+ * the continuation runs, so `tracer.span`, `withSpan` and `tracer.wrap` warn
+ * once when given async work here; pass `{ parent }` explicitly instead.
  *
  * @example
  * ```ts
@@ -169,13 +193,25 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = withHost(findAsyncLocalStorage() ?? new StackContextStorage());
+let storage: ContextStorage = withHost(
+  findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack(),
+);
 
 // With Deno's built-in OpenTelemetry tracing, its current span and ours are kept one.
 function withHost(inner: ContextStorage): ContextStorage {
   return denoTelemetry === undefined
     ? inner
     : new HostContextStorage(inner, denoTelemetry.contextManager);
+}
+
+function fallBackToStack(): ContextStorage {
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: unknown; versions?: { node?: string; bun?: string } };
+  }).process;
+  if (proc !== undefined && typeof proc.getBuiltinModule !== "function") {
+    reportNodeTooOld(proc.versions);
+  }
+  return new StackContextStorage();
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import { onNormalExit } from "./_exit_flush.ts";
+import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
 import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
@@ -30,6 +31,13 @@ export interface BatchSpanProcessorOptions {
   exportTimeoutMs?: number;
   /** Export what is queued when the process ends normally. Default `true`. */
   flushOnExit?: boolean;
+  /**
+   * Export what is queued when a browser page is hidden (`visibilitychange`
+   * to hidden) or left (`pagehide`); the OTLP exporter then sends with
+   * `fetch(..., { keepalive: true })` so the request outlives the page.
+   * Default `true` in a browser page, `false` elsewhere, where it does nothing.
+   */
+  flushOnPageHide?: boolean;
   /** Where timers run. Default {@linkcode systemScheduler} (timers never keep a process alive). */
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
@@ -58,7 +66,9 @@ const WHO = "BatchSpanProcessor";
  * With `flushOnExit` (the default) a process that ends normally, on Deno,
  * Bun or Node, exports what is queued before it exits. It hooks the
  * runtime's "beforeExit", which `process.exit()`, `Deno.exit()` and signals
- * skip: call {@linkcode BatchSpanProcessor.shutdown} before those.
+ * skip: call {@linkcode BatchSpanProcessor.shutdown} before those. In a
+ * browser page, `flushOnPageHide` (on there by default) exports what is
+ * queued when the page is hidden or left.
  *
  * @example
  * ```ts
@@ -89,6 +99,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   // Held here and weakly by the exit registry: see _exit_flush.ts.
   #exitHook: { onExit(): void } | undefined;
   #unregisterExit: (() => void) | undefined;
+  // Held here and weakly by the page-hide registry: see _page_hide_flush.ts.
+  #pageHideHook: { onPageHide(): void } | undefined;
+  #unregisterPageHide: (() => void) | undefined;
   // Export without waiting for a full batch until this many were taken.
   #flushTarget = 0;
   // When the oldest waiting span's interval is up; undefined when none waits.
@@ -132,10 +145,12 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#flushIntervalMs = milliseconds(options.flushIntervalMs, 5000, WHO, "flushIntervalMs");
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#clock = clockOption(options.clock, systemClock, WHO);
-    if (options.flushOnExit !== undefined && typeof options.flushOnExit !== "boolean") {
-      throw new TypeError(
-        `Cannot create ${WHO}: flushOnExit must be a boolean, got ${describe(options.flushOnExit)}`,
-      );
+    for (const name of ["flushOnExit", "flushOnPageHide"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "boolean") {
+        throw new TypeError(
+          `Cannot create ${WHO}: ${name} must be a boolean, got ${describe(options[name])}`,
+        );
+      }
     }
     this.#queue = new ExportQueue(
       WHO,
@@ -148,6 +163,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (options.flushOnExit !== false) {
       this.#exitHook = { onExit: () => this.#flushAll() };
       this.#unregisterExit = onNormalExit(this.#exitHook);
+    }
+    if (options.flushOnPageHide ?? isBrowserPage()) {
+      this.#pageHideHook = { onPageHide: () => this.#flushAll() };
+      this.#unregisterPageHide = onPageHide(this.#pageHideHook);
     }
   }
 
@@ -263,6 +282,9 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;
     this.#exitHook = undefined;
+    this.#unregisterPageHide?.();
+    this.#unregisterPageHide = undefined;
+    this.#pageHideHook = undefined;
     await this.#drain();
     if (this.#timer !== undefined) {
       this.#scheduler.clearTimeout(this.#timer);

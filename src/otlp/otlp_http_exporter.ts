@@ -31,6 +31,13 @@ import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
 import { SDK_NAME } from "./resource.ts";
 import { brandExporterClass } from "../export/_exporter_brand.ts";
+import { pageIsHiding, watchPageLifecycle } from "../export/_page_hide_flush.ts";
+import {
+  type KeepaliveChunk,
+  plainHeaders,
+  sendInChunks,
+  splitForKeepalive,
+} from "./_keepalive.ts";
 
 /**
  * How an {@linkcode OtlpHttpExporter} sends. Every field is optional; what
@@ -92,6 +99,12 @@ let instances = 0;
  * other failure, and a partial success's rejected spans, in the
  * {@linkcode ExportResult}. Nothing a backend does throws into the
  * application, and response bodies are read up to 64 KiB.
+ *
+ * In a browser page that is hidden or being left (see the
+ * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
+ * `fetch(..., { keepalive: true })` so the request outlives the page: in
+ * requests of at most 64 KiB, the most a page may have in flight that way,
+ * one at a time and uncompressed.
  *
  * @example Send spans to a local Collector in batches
  * ```ts
@@ -209,6 +222,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#scheduler = options.scheduler ?? systemScheduler;
     this.#fetch = options.fetch;
     this.#random = options.random ?? Math.random;
+    watchPageLifecycle();
   }
 
   /**
@@ -341,21 +355,36 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   async #encode(spans: readonly Span[]): Promise<Uint8Array> {
-    const options = { resource: this.#resource ?? defaultOtlpResource() };
-    const bytes = this.#protocol === "http/json"
-      ? encodeOtlpJson(spans, options)
-      : encodeOtlpProtobuf(spans, options);
+    const bytes = this.#encodeRaw(spans);
     return this.#compression === "gzip" ? await gzip(bytes) : bytes;
   }
 
-  async #send(spans: readonly Span[], signal: AbortSignal | undefined): Promise<ExportResult> {
+  #encodeRaw(spans: readonly Span[]): Uint8Array {
+    const options = { resource: this.#resource ?? defaultOtlpResource() };
+    return this.#protocol === "http/json"
+      ? encodeOtlpJson(spans, options)
+      : encodeOtlpProtobuf(spans, options);
+  }
+
+  async #send(
+    spans: readonly Span[],
+    signal: AbortSignal | undefined,
+    keepalive?: KeepaliveChunk,
+  ): Promise<ExportResult> {
+    if (keepalive === undefined && pageIsHiding()) {
+      // The page may be going: requests that outlive it, each within the
+      // 64 KiB keepalive limit, one at a time, and uncompressed, so nothing
+      // asynchronous stands between the page's last event and the request.
+      const chunks = splitForKeepalive(spans, (part) => this.#encodeRaw(part));
+      return await sendInChunks(chunks, (chunk) => this.#send(chunk.spans, signal, chunk));
+    }
     const deadline = this.#clock.now() + this.#timeoutMs;
-    const body = await this.#encode(spans);
+    const body = keepalive?.body ?? await this.#encode(spans);
     for (let attempt = 0;; attempt++) {
       if (signal?.aborted) return failure("OTLP export aborted");
       const remaining = deadline - this.#clock.now();
       if (remaining <= 0) return failure(`OTLP export timed out after ${this.#timeoutMs} ms`);
-      const outcome = await this.#attempt(body, remaining, spans.length, signal);
+      const outcome = await this.#attempt(body, remaining, spans.length, signal, keepalive);
       if ("done" in outcome) return outcome.done;
       if (attempt + 1 >= MAX_ATTEMPTS) {
         return failure(`OTLP export failed after ${MAX_ATTEMPTS} attempts: ${outcome.retry}`);
@@ -377,6 +406,7 @@ export class OtlpHttpExporter implements SpanExporter {
     remaining: number,
     count: number,
     signal: AbortSignal | undefined,
+    keepalive?: KeepaliveChunk,
   ): Promise<Attempt> {
     const controller = new AbortController();
     let timedOut = false;
@@ -391,9 +421,10 @@ export class OtlpHttpExporter implements SpanExporter {
       try {
         response = await (this.#fetch ?? untracedFetch)(this.#url, {
           method: "POST",
-          headers: this.#headers,
+          headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
           body: body as BodyInit,
           signal: controller.signal,
+          ...(keepalive?.fits ? { keepalive: true } : {}),
         });
       } catch (error) {
         if (timedOut) return { done: failure(`OTLP export timed out after ${this.#timeoutMs} ms`) };

@@ -19,6 +19,7 @@ import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
@@ -286,12 +287,17 @@ export class Tracer {
     const flags = parent === undefined
       ? this.#rootFlags | (sampled ? TraceFlags.SAMPLED : 0)
       : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
+    let traceState = parent?.traceState;
+    if (result.traceState !== undefined) {
+      if (isValidTraceState(result.traceState)) traceState = result.traceState;
+      else refuseSampledTraceState(result.traceState);
+    }
     const context = createTrustedSpanContext(
       traceId,
       ids.spanId(),
       parent?.spanId,
       flags,
-      result.traceState ?? parent?.traceState,
+      traceState,
       false,
     );
     if (result.decision === "drop") {
@@ -311,7 +317,10 @@ export class Tracer {
   /**
    * Runs `fn` inside a new span: starts it, makes it current, and ends it
    * when `fn` returns or its promise settles. A throw or rejection is
-   * recorded on the span and rethrown.
+   * recorded on the span and rethrown. Where the runtime has no async
+   * context (a browser today) the span is current only until the first
+   * `await`, and the first async `fn` gets one warning: give spans started
+   * after an `await` their parent explicitly (`{ parent: span }`).
    *
    * @typeParam R What `fn` returns.
    * @param name The span's name.
@@ -460,6 +469,17 @@ function resolveParent(parent: Span | SpanContext | null): SpanContext | undefin
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
     `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
+  );
+}
+
+// A sampler's answer is telemetry data, not the caller's own call: an
+// invalid trace state is dropped (the parent's is kept) and counted, never
+// thrown, and never let through to a header.
+function refuseSampledTraceState(traceState: unknown): void {
+  traceStateDrops.count++;
+  warnOnce(
+    "sampler-tracestate",
+    `a sampler returned an invalid traceState, so the parent's is kept: ${describe(traceState)}`,
   );
 }
 
