@@ -92,7 +92,9 @@ if (core) {
 
 // Packages the built code or its declarations import become optional peer
 // dependencies: only the ./otel bridge imports any (@opentelemetry/*), and users of the other
-// entries must not be made to install them.
+// entries must not be made to install them. Each needs a range declared in package.json
+// "peerDependencies", chosen so that the oldest and the newest versions the ranges allow
+// install together (scripts/smoke_npm.mjs installs both).
 const peers = new Set();
 for (const [file, found] of imports) {
   for (const { specifier } of found) {
@@ -102,6 +104,14 @@ for (const [file, found] of imports) {
       fail(`${file} imports "${specifier}", which package.json does not list in devDependencies`);
     }
     peers.add(name);
+  }
+}
+for (const name of peers) {
+  if (typeof dev.peerDependencies?.[name] !== "string") {
+    fail(
+      `the build imports "${name}": declare the versions it works with in package.json ` +
+        `"peerDependencies" (the npm smoke test installs the oldest and newest of them)`,
+    );
   }
 }
 const peerNames = [...peers].sort();
@@ -125,7 +135,7 @@ const pkg = {
   ),
   ...(peerNames.length === 0 ? {} : {
     peerDependencies: Object.fromEntries(
-      peerNames.map((n) => [n, dev.peerDependencies?.[n] ?? `^${dev.devDependencies[n]}`]),
+      peerNames.map((n) => [n, dev.peerDependencies[n]]),
     ),
     peerDependenciesMeta: Object.fromEntries(peerNames.map((n) => [n, { optional: true }])),
   }),

@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
   context,
@@ -35,18 +36,6 @@ import {
 } from "../otel.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-/** Runs `fn`, then clears the global API registrations whatever happened. */
-async function withCleanGlobals(fn: () => void | Promise<void>): Promise<void> {
-  trace.disable();
-  context.disable();
-  try {
-    await fn();
-  } finally {
-    trace.disable();
-    context.disable();
-  }
-}
 
 // A "library" that knows nothing but @opentelemetry/api.
 async function instrumentedQuery(sql: string): Promise<string> {

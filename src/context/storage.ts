@@ -8,8 +8,10 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
+import { HostContextStorage } from "./_host_context.ts";
 
 /**
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
@@ -192,7 +194,16 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack();
+let storage: ContextStorage = withHost(
+  findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack(),
+);
+
+// With Deno's built-in OpenTelemetry tracing, its current span and ours are kept one.
+function withHost(inner: ContextStorage): ContextStorage {
+  return denoTelemetry === undefined
+    ? inner
+    : new HostContextStorage(inner, denoTelemetry.contextManager);
+}
 
 function fallBackToStack(): ContextStorage {
   const proc = (globalThis as {

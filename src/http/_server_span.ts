@@ -4,6 +4,7 @@
 
 import type { Context } from "../context/context.ts";
 import { getCurrentContext } from "../context/storage.ts";
+import { serverParent } from "../context/_host_context.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
 import type { Tracer } from "../trace/tracer.ts";
@@ -31,12 +32,13 @@ export function startServerSpan(
   userAgent: string | null | undefined,
 ): ServerSpan {
   const info = methodInfo(method);
+  const current = getCurrentContext();
   const span = tracer.startSpan(info.spanName, {
     kind: "server",
-    parent: extractContext(headers) ?? null,
+    parent: serverParent(current, extractContext(headers)) ?? null,
     attributes: serverAttributes(info, url, userAgent),
   });
-  const context = getCurrentContext()
+  const context = current
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));
   return { span, context };

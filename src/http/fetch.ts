@@ -10,7 +10,9 @@ import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import type { Span } from "../span/span.ts";
-import { withSpan } from "../context/current_span.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
 import { resolveTracer } from "./_tracer.ts";
@@ -117,7 +119,13 @@ export function instrumentFetch(
         return Promise.resolve(target(input, init));
       }
       const started = span;
-      const pending = withSpan(started, () => target!(input, { ...init, headers }));
+      // Marked as written, so a runtime's own fetch instrumentation (Deno's,
+      // with OTEL_DENO=true) parents its span here and adds no traceparent.
+      const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
+        HEADERS_WRITTEN_KEY,
+        true,
+      );
+      const pending = withContext(context, () => target!(input, { ...init, headers }));
       return Promise.resolve(pending).then(
         (response) => {
           recordStatus(started, response.status, "client");

@@ -11,9 +11,10 @@ import { SPAN_KEY } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
-import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
-import { spanTimeFromOtel, timeInputToMs } from "./_hrtime.ts";
-import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";
+import { fromOtelSpanContext, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
+import { ApiSpan } from "./_api_span.ts";
+import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
+import { KIND_NAMES } from "./_mapping.ts";
 
 // Shared for the common call without options: nothing allocated for them.
 const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });

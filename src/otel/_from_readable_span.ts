@@ -1,12 +1,13 @@
 // Internal: an OpenTelemetry ReadableSpan rebuilt as this library's Span,
 // so this library's exporters can sit behind OpenTelemetry's processors.
 
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import type { ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
-import { hrTimeToMs, spanTimeFromOtel } from "./_hrtime.ts";
-import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
+import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
+import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
+import { KIND_NAMES } from "./_mapping.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
+import type { OtelReadableSpan } from "./_sdk_types.ts";
 
 // The SDK already applied its limits; these keep everything it kept.
 const NO_LIMITS: ResolvedSpanLimits = Object.freeze({
@@ -51,7 +52,7 @@ class ImportedSpan extends Span {
  * Returns the span a ReadableSpan was made from (when it came from
  * `toReadableSpan`), or rebuilds one. `undefined` when its ids are invalid.
  */
-export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
+export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   const original = (readable as { [ORIGINAL_SPAN]?: Span })[ORIGINAL_SPAN];
   if (original !== undefined) return original;
   const sc = readable.spanContext();

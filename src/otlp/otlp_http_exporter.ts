@@ -8,6 +8,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
+import { untracedFetch } from "../platform/_untraced_fetch.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
@@ -67,7 +68,11 @@ export interface OtlpHttpExporterOptions {
   clock?: Clock;
   /** Runs the retry waits and the timeout; inject a `ManualTime` in tests. */
   scheduler?: Scheduler;
-  /** The `fetch` to call. Default: the global one. */
+  /**
+   * The `fetch` to call. Default: the global one; with Deno's built-in
+   * OpenTelemetry tracing on, plain HTTP/1.1 over `Deno.connect`, which Deno
+   * does not trace.
+   */
   fetch?: FetchFunction;
   /** Randomness for the retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
@@ -425,7 +430,7 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       let response: Response;
       try {
-        response = await (this.#fetch ?? fetch)(this.#url, {
+        response = await (this.#fetch ?? untracedFetch)(this.#url, {
           method: "POST",
           headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
           body: body as BodyInit,

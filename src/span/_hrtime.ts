@@ -1,9 +1,17 @@
 // Internal: conversions between this library's epoch milliseconds and
-// OpenTelemetry's HrTime ([seconds, nanoseconds]).
+// OpenTelemetry's HrTime ([seconds, nanoseconds]), for the OpenTelemetry
+// shapes this library takes and gives (the ./otel entry, Deno's built-in
+// OpenTelemetry). The types are OpenTelemetry's, declared here so the core
+// imports nothing.
 
-import type { HrTime, TimeInput } from "@opentelemetry/api";
 import { warnOnce } from "../platform/_warn.ts";
-import { isOtlpTime } from "../span/_time.ts";
+import { isOtlpTime } from "./_time.ts";
+
+/** OpenTelemetry's `HrTime`: seconds and nanoseconds since the epoch. */
+export type HrTime = [number, number];
+
+/** OpenTelemetry's `TimeInput`: an HrTime, epoch or `performance.now()` ms, or a Date. */
+export type TimeInput = HrTime | number | Date;
 
 /**
  * Epoch milliseconds (fractional) to HrTime, exactly: the integer
