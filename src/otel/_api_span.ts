@@ -11,6 +11,7 @@ import {
   type SpanStatus as OtelSpanStatus,
   type TimeInput,
 } from "@opentelemetry/api";
+import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import { isTimeInput, timeInputToMs } from "./_hrtime.ts";
@@ -33,13 +34,16 @@ export class ApiSpan implements OtelSpan {
     return this.#spanContext ??= toOtelSpanContext(this.span.context);
   }
 
+  // OpenTelemetry's attribute types admit undefined and null entries, which
+  // ours refuse: the span drops and counts them at run time, as for any
+  // JavaScript caller, so the values are passed on as they are.
   setAttribute(key: string, value: unknown): this {
-    this.span.setAttribute(key, value);
+    this.span.setAttribute(key, value as AttributeValue);
     return this;
   }
 
   setAttributes(attributes: OtelAttributes): this {
-    if (attributes !== null && typeof attributes === "object") this.span.setAttributes(attributes);
+    if (attributes !== null && typeof attributes === "object") this.span.setAttributes(attributes as Attributes);
     return this;
   }
 
@@ -51,7 +55,11 @@ export class ApiSpan implements OtelSpan {
     if (isTimeInput(attributesOrStartTime)) {
       this.span.addEvent(name, undefined, timeInputToMs(attributesOrStartTime));
     } else {
-      this.span.addEvent(name, attributesOrStartTime, timeInputToMs(startTime));
+      this.span.addEvent(
+        name,
+        attributesOrStartTime as Attributes | undefined,
+        timeInputToMs(startTime),
+      );
     }
     return this;
   }
@@ -60,7 +68,7 @@ export class ApiSpan implements OtelSpan {
     // An invalid context goes in as undefined, so the span drops and counts it.
     this.span.addLink(
       fromOtelSpanContext(link?.context) as SpanContext,
-      link?.attributes,
+      link?.attributes as Attributes | undefined,
     );
     return this;
   }

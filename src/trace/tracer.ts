@@ -9,7 +9,7 @@ import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { resolveSpanLimits } from "../span/_span_limits.ts";
-import type { SpanLimits } from "../span/attributes.ts";
+import type { Attributes, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY, withSpan } from "../context/current_span.ts";
@@ -47,9 +47,9 @@ export interface StartSpanOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes known at start; samplers see them. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
   /** Links to other spans' contexts. */
-  links?: readonly { context: SpanContext; attributes?: Readonly<Record<string, unknown>> }[];
+  links?: readonly { context: SpanContext; attributes?: Readonly<Attributes> }[];
   /** Epoch milliseconds or a `Date`. Default: now. */
   startTime?: number | Date;
   /**
@@ -66,7 +66,7 @@ export interface WrapOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes set on every call's span. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
 }
 
 const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
