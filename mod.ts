@@ -42,6 +42,7 @@ export {
   withContext,
 } from "./src/context/storage.ts";
 export { getCurrentSpan, setCurrentSpan, SPAN_KEY, withSpan } from "./src/context/current_span.ts";
+export { traceFields, type TraceFields } from "./src/context/trace_fields.ts";
 export {
   isTracingSuppressed,
   SUPPRESS_TRACING_KEY,
