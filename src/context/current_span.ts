@@ -6,10 +6,10 @@
  */
 
 import type { Span } from "../span/span.ts";
+import { SPAN_KEY } from "./_span_key.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 
-/** The key the current span is stored under in a {@linkcode Context}. */
-export const SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.span");
+export { SPAN_KEY } from "./_span_key.ts";
 
 /**
  * Returns the span current at this point of execution. It follows `await`:

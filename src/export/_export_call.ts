@@ -3,7 +3,8 @@
 
 import { isThenable, withDeadline } from "../platform/_deadline.ts";
 import { suppressTracing } from "../context/suppression.ts";
-import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { errorOnce } from "../platform/_diagnostics.ts";
+import { errorMessage } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -75,7 +76,7 @@ export async function callExporterHook(
       withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false)
     );
   } catch (error) {
-    warnOnce(
+    errorOnce(
       `exporter-${method}`,
       `a span exporter's ${method} failed; the application goes on: ${errorMessage(error)}`,
     );
@@ -94,13 +95,13 @@ function accepted(result: ExportResult | void, total: number): number {
   const why = result !== null && typeof result === "object" && result.code === "failure"
     ? (result.error === undefined ? "it returned a failure" : errorMessage(result.error))
     : "it returned something that is not an ExportResult";
-  warnOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+  errorOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
   return 0;
 }
 
 function failed(error: unknown, _total: number): number {
   const timeout = error instanceof DOMException && error.name === "TimeoutError";
-  warnOnce(
+  errorOnce(
     timeout ? "export-timeout" : "export-threw",
     timeout
       ? `a span export did not finish in time and was aborted: ${errorMessage(error)}`

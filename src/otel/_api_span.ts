@@ -43,7 +43,9 @@ export class ApiSpan implements OtelSpan {
   }
 
   setAttributes(attributes: OtelAttributes): this {
-    if (attributes !== null && typeof attributes === "object") this.span.setAttributes(attributes as Attributes);
+    if (attributes !== null && typeof attributes === "object") {
+      this.span.setAttributes(attributes as Attributes);
+    }
     return this;
   }
 

@@ -8,12 +8,7 @@
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
 import { resolveSpanLimits } from "./_span_limits.ts";
-import type {
-  Attributes,
-  AttributeValue,
-  ResolvedSpanLimits,
-  SpanLimits,
-} from "./attributes.ts";
+import type { Attributes, AttributeValue, ResolvedSpanLimits, SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
