@@ -8,10 +8,12 @@
 import { describe } from "../platform/_describe.ts";
 import { onNormalExit } from "./_exit_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
+import { withRedaction } from "./_redact.ts";
 import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -34,6 +36,16 @@ export interface BatchSpanProcessorOptions {
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
   clock?: Clock;
+  /**
+   * Runs on every attribute (the span's, its events' and its links') and on
+   * an error status's message (as key `otel.status_description`) before
+   * export: returns the value to export, or `undefined` to leave it out. The exporter gets redacted copies; the span the
+   * application holds and other processors keep the original. A function
+   * that throws, or returns something that is not an attribute value, leaves
+   * the attribute out. Absent (the default), spans are exported as they are,
+   * at no cost.
+   */
+  redact?: (key: string, value: AttributeValue) => AttributeValue | undefined;
 }
 
 const WHO = "BatchSpanProcessor";
@@ -101,8 +113,8 @@ export class BatchSpanProcessor implements SpanProcessor {
    * Creates the processor.
    *
    * @param exporter Where batches go: a {@linkcode SpanExporter} or a function.
-   * @param options Sizes, interval, timeout, exit flush, scheduler and clock.
-   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong shape.
+   * @param options Sizes, interval, timeout, exit flush, scheduler, clock and redaction.
+   * @throws {TypeError} When `exporter`, `scheduler`, `clock` or `redact` has the wrong shape.
    * @throws {RangeError} When a size is not a positive integer, a time is not
    *   a positive finite number, or `maxBatchSize` exceeds `maxQueueSize`.
    *
@@ -139,7 +151,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     }
     this.#queue = new ExportQueue(
       WHO,
-      exporter,
+      withRedaction(exporter, options.redact, WHO),
       maxQueueSize,
       exportTimeoutMs,
       this.#scheduler,
