@@ -12,7 +12,8 @@ import {
   Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
-import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
+import { captureWarnings } from "./_helpers.ts";
+import { runFixture } from "./_run_fixture.ts";
 
 function exporter(options: ConsoleSpanExporterOptions = {}) {
   const out: string[] = [];
@@ -241,36 +242,15 @@ describe("ConsoleSpanExporter tree: colour", () => {
 });
 
 describe("ConsoleSpanExporter tree: the timeout's timer", () => {
-  const command = isDeno
-    ? [
-      (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath(),
-      "eval",
-      "--ext=ts",
-    ]
-    : isBun
-    ? [process.execPath, "-e"]
-    : undefined;
   test(
-    "a trace waiting for its root does not keep the process alive (Deno and Bun: Node runs the built package)",
-    { skip: command === undefined, timeout: 120_000 },
+    "a trace waiting for its root does not keep the process alive",
+    { timeout: 120_000 },
     async () => {
-      const { spawnSync } = await import("node:child_process");
-      const script = `
-        const { ConsoleSpanExporter, Span, SpanContext } = await import(${
-        JSON.stringify(new URL("../mod.ts", import.meta.url).href)
-      });
-        new ConsoleSpanExporter({ traceTimeoutMs: 600_000 })
-          .export([new Span("waiting", SpanContext.newRoot().child()).start().end()]);
-        console.log("main done");
-      `;
-      const result = spawnSync(command![0], [...command!.slice(1), script], {
-        encoding: "utf8",
-        timeout: 100_000,
-      });
-      // A ref'd timer would hold the child for 10 minutes: spawnSync would
-      // kill it at 100 s and the status would be null.
-      assert.equal(result.status, 0, result.stderr);
-      assert.equal(result.stdout.trim(), "main done");
+      // A ref'd 10-minute timer would hold the child until it is killed at
+      // 100 s, and its code would be null.
+      const { code, stdout, stderr } = await runFixture("dx_child", ["tree-timer"]);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim(), "main done");
     },
   );
 });

@@ -12,7 +12,8 @@ import {
   StackContextStorage,
   Tracer,
 } from "../mod.ts";
-import { isBun, isDeno } from "./_helpers.ts";
+import { isDeno } from "./_helpers.ts";
+import { runFixture } from "./_run_fixture.ts";
 
 // Every test sets its own diagnostics and the previous ones come back after.
 let restore: Required<DiagnosticsOptions> | undefined;
@@ -20,17 +21,6 @@ afterEach(() => {
   if (restore !== undefined) setDiagnostics(restore);
   restore = undefined;
 });
-
-interface DenoCommandApi {
-  execPath(): string;
-  Command: new (exe: string, options: {
-    args: string[];
-    env: Record<string, string>;
-    stdin: "null";
-    stdout: "null";
-    stderr: "piped";
-  }) => { output(): Promise<{ code: number; stderr: Uint8Array }> };
-}
 
 function hear(level: DiagnosticsOptions["level"]): Diagnostic[] {
   const heard: Diagnostic[] = [];
@@ -258,40 +248,16 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     assert.deepEqual(heard, []);
   });
 
-  const command = isDeno
-    ? { exe: (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath() }
-    : isBun
-    ? { exe: (globalThis as unknown as { process: { execPath: string } }).process.execPath }
-    : undefined;
-  const script = `
-    const { Tracer } = await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)});
-    new Tracer({ name: "env" }).startSpan("x").end();
-  `;
-  const run = async (args: string[], env: Record<string, string>) => {
-    const { spawnSync } = await import("node:child_process");
-    const result = spawnSync(command!.exe, args, {
-      encoding: "utf8",
-      timeout: 100_000,
-      env: {
-        ...(globalThis as unknown as { process: { env: Record<string, string> } }).process.env,
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    assert.equal(result.status, 0, result.stderr);
-    return result.stderr;
-  };
-
   test(
-    "SPANS_DEBUG=1 turns debug reports on in a fresh process (Deno and Bun: Node runs the built package)",
-    { skip: command === undefined, timeout: 120_000 },
+    "SPANS_DEBUG=1 turns debug reports on in a fresh process",
+    { timeout: 120_000 },
     async () => {
-      const args = isDeno ? ["eval", "--ext=ts", script] : ["-e", script];
-      assert.match(
-        await run(args, { SPANS_DEBUG: "1" }),
-        /\(debug\): tracer "env" has no processors/,
-      );
-      assert.doesNotMatch(await run(args, { SPANS_DEBUG: "0" }), /debug/);
+      const on = await runFixture("dx_child", ["debug"], { env: { SPANS_DEBUG: "1" } });
+      assert.equal(on.code, 0, on.stderr);
+      assert.match(on.stderr, /^@codomyrmex\/spans \(debug\): tracer "env" has no processors/m);
+      const off = await runFixture("dx_child", ["debug"], { env: { SPANS_DEBUG: "0" } });
+      assert.equal(off.code, 0, off.stderr);
+      assert.doesNotMatch(off.stderr, /debug/);
     },
   );
 
@@ -299,36 +265,15 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     "on Deno without the env permission SPANS_DEBUG is not read and nothing prompts (Deno only)",
     { skip: !isDeno, timeout: 120_000 },
     async () => {
-      const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
-      const { tmpdir } = await import("node:os");
-      const { join } = await import("node:path");
-      const dir = mkdtempSync(join(tmpdir(), "spans-debug-"));
-      const file = join(dir, "main.ts");
-      writeFileSync(file, script);
-      // Deno.Command, because Deno's node:child_process hands a child deno
-      // the parent's permissions.
-      const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
-      const stderr = async (...flags: string[]) => {
-        const out = await new deno.Command(deno.execPath(), {
-          args: ["run", ...flags, file],
-          env: { SPANS_DEBUG: "1" },
-          stdin: "null",
-          stdout: "null",
-          stderr: "piped",
-        }).output();
-        const text = new TextDecoder().decode(out.stderr);
-        assert.equal(out.code, 0, text);
-        return text;
-      };
-      try {
-        assert.doesNotMatch(await stderr("--no-prompt"), /debug|permission|NotCapable/i);
-        assert.match(
-          await stderr("--no-prompt", "--allow-env=SPANS_DEBUG"),
-          /\(debug\): tracer "env" has no processors/,
-        );
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const env = { SPANS_DEBUG: "1" };
+      const denied = await runFixture("dx_child", ["debug"], { env, denoFlags: ["--no-prompt"] });
+      assert.equal(denied.code, 0, denied.stderr);
+      assert.doesNotMatch(denied.stderr, /debug|permission|NotCapable/i);
+      const granted = await runFixture("dx_child", ["debug"], {
+        env,
+        denoFlags: ["--no-prompt", "--allow-env=SPANS_DEBUG"],
+      });
+      assert.match(granted.stderr, /\(debug\): tracer "env" has no processors/);
     },
   );
 });

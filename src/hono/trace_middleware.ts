@@ -8,8 +8,8 @@
 import { withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
 import { recordError, recordStatus } from "../http/_semconv.ts";
-import { startServerSpan } from "../http/_server_span.ts";
-import { queryRedaction, redactUrl } from "../http/_redact_query.ts";
+import { queryRedaction } from "../http/_redact_query.ts";
+import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveTracer } from "../http/_tracer.ts";
 import type { Span } from "../span/span.ts";
 
@@ -97,20 +97,9 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const tracerFor = resolveTracer(options?.tracer, "create trace middleware");
   const redaction = queryRedaction(options?.redactQuery, "create trace middleware");
   return async function tracingMiddleware(c, next) {
-    const request = c.req.raw;
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return next();
-    }
-    const { span, context } = startServerSpan(
-      tracerFor(),
-      request.method,
-      redactUrl(url, redaction),
-      request.headers,
-      request.headers.get("user-agent"),
-    );
+    const started = startRequestSpan(tracerFor(), c.req.raw, redaction);
+    if (started === undefined) return next();
+    const { span, context } = started;
     const methodName = span.name;
     const ownIndex = c.req.routeIndex;
     try {

@@ -9,8 +9,8 @@ import { describe } from "../platform/_describe.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
-import { startServerSpan } from "./_server_span.ts";
-import { queryRedaction, redactUrl } from "./_redact_query.ts";
+import { queryRedaction } from "./_redact_query.ts";
+import { startRequestSpan } from "./_request_span.ts";
 import { resolveTracer } from "./_tracer.ts";
 
 /** How {@linkcode traceHandler} traces requests. */
@@ -82,19 +82,9 @@ export function traceHandler<A extends unknown[]>(
   const tracerFor = resolveTracer(options?.tracer, "trace handler");
   const redaction = queryRedaction(options?.redactQuery, "trace handler");
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return handler(request, ...args);
-    }
-    const { span, context } = startServerSpan(
-      tracerFor(),
-      request.method,
-      redactUrl(url, redaction),
-      request.headers,
-      request.headers.get("user-agent"),
-    );
+    const started = startRequestSpan(tracerFor(), request, redaction);
+    if (started === undefined) return handler(request, ...args);
+    const { span, context } = started;
     let response: Response;
     try {
       response = await withContext(context, () => handler(request, ...args));
