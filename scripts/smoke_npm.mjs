@@ -356,6 +356,8 @@ const json: SpanJSON = memory.spans[0]!.toJSON();
 
 // @ts-expect-error a span name is a string: the types are real, not \`any\`
 tracer.startSpan(42);
+// @ts-expect-error an object is not an attribute value
+tracer.startSpan("typed").setAttribute("user", { id: 7 });
 // @ts-expect-error only the subpaths in "exports" can be imported
 await import(${JSON.stringify(`${core}/mod.js`)});
 

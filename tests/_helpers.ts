@@ -1,7 +1,7 @@
 // Shared by the tests. Not a test file itself.
 
 import assert from "node:assert/strict";
-import { type ProcessorStats, Span } from "../mod.ts";
+import { type ProcessorStats, setDiagnostics, Span } from "../mod.ts";
 
 /** A promise with its resolve and reject exposed. */
 export interface Deferred<T = void> {
@@ -35,15 +35,21 @@ export function assertBalanced(stats: ProcessorStats, where = ""): void {
   );
 }
 
-/** Runs `fn` with console.warn captured; returns what was warned. */
+/**
+ * Runs `fn` with the library's warnings and errors captured, and returns them
+ * as the console would show them. Every cause is heard afresh, whatever an
+ * earlier test in this process reported, and the console is left alone.
+ */
 export async function captureWarnings(fn: () => unknown): Promise<string[]> {
-  const original = console.warn;
   const warned: string[] = [];
-  console.warn = (...args: unknown[]) => void warned.push(args.map(String).join(" "));
+  const previous = setDiagnostics({
+    level: "warn",
+    sink: (d) => void warned.push(`@codomyrmex/spans: ${d.message}`),
+  });
   try {
     await fn();
   } finally {
-    console.warn = original;
+    setDiagnostics(previous);
   }
   return warned;
 }

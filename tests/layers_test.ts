@@ -14,6 +14,7 @@ const LAYERS = [
   "export",
   "propagation",
   "http",
+  "hono",
   "otlp",
   "otel",
   "testing",

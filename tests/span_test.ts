@@ -356,7 +356,7 @@ describe("Span.toJSON()", () => {
   });
 
   test("the dropped counts are serialized", () => {
-    const json = new Span("x").setAttribute("bad", null).addEvent(5 as never)
+    const json = new Span("x").setAttribute("bad", null as never).addEvent(5 as never)
       .addLink(null as never).toJSON();
     assert.equal(json.droppedAttributesCount, 1);
     assert.equal(json.droppedEventsCount, 1);

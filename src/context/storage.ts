@@ -9,7 +9,9 @@
 
 import { describe } from "../platform/_describe.ts";
 import { denoTelemetry } from "../platform/_deno_telemetry.ts";
+import { debugOn, debugOnce } from "../platform/_diagnostics.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
+import { SPAN_KEY } from "./_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
 
@@ -167,7 +169,9 @@ export class StackContextStorage implements ContextStorage {
     const previous = this.#current;
     this.#current = store;
     try {
-      return fn();
+      const result = fn();
+      if (debugOn) reportLostAcrossAwait(store, result);
+      return result;
     } finally {
       this.#current = previous;
     }
@@ -192,6 +196,20 @@ export class StackContextStorage implements ContextStorage {
   enterWith(store: Context): void {
     this.#current = store;
   }
+}
+
+// A stack cannot follow `await`: a span made current for an async function
+// stops being current at its first await. Said once per span name, in debug.
+function reportLostAcrossAwait(store: Context, result: unknown): void {
+  if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return;
+  const name = (store.getValue(SPAN_KEY) as { name?: unknown } | undefined)?.name;
+  if (typeof name !== "string") return;
+  debugOnce(
+    `async-context-lost:${name}`,
+    `span "${name}" was made current for async work, but this runtime has no ` +
+      "AsyncLocalStorage: after the first await it is no longer the current span, so spans " +
+      "started there get no parent. Give the library an async-aware store with setContextStorage().",
+  );
 }
 
 let storage: ContextStorage = withHost(

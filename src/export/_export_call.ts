@@ -3,7 +3,8 @@
 
 import { isThenable, withDeadline } from "../platform/_deadline.ts";
 import { suppressTracing } from "../context/suppression.ts";
-import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { errorOnce } from "../platform/_diagnostics.ts";
+import { errorMessage } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -75,7 +76,7 @@ export async function callExporterHook(
       withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false)
     );
   } catch (error) {
-    warnOnce(
+    errorOnce(
       `exporter-${method}`,
       `a span exporter's ${method} failed; the application goes on: ${errorMessage(error)}`,
     );
@@ -88,7 +89,7 @@ function accepted(result: ExportResult | void, total: number): number {
   try {
     return readResult(result, total);
   } catch {
-    warnOnce(
+    errorOnce(
       "export-result-unreadable",
       "an exporter returned an unreadable ExportResult (a getter threw); its spans are counted as failed",
     );
@@ -120,7 +121,7 @@ function readResult(result: ExportResult | void, total: number): number {
 }
 
 function warnFailed(why: string): void {
-  warnOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+  errorOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
 }
 
 function failed(error: unknown, _total: number): number {
@@ -130,7 +131,7 @@ function failed(error: unknown, _total: number): number {
   } catch {
     // A thrown Proxy whose traps throw is no timeout.
   }
-  warnOnce(
+  errorOnce(
     timeout ? "export-timeout" : "export-threw",
     timeout
       ? `a span export did not finish in time and was aborted: ${errorMessage(error)}`

@@ -8,6 +8,7 @@
 import { onNormalExit } from "./_exit_flush.ts";
 import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
+import { withRedaction } from "./_redact.ts";
 import {
   booleanOption,
   clockOption,
@@ -24,6 +25,7 @@ import {
   type TimerHandle,
   type TimerOptions,
 } from "../platform/scheduler.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -75,6 +77,16 @@ export interface BatchSpanProcessorOptions {
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
   clock?: Clock;
+  /**
+   * Runs on every attribute (the span's, its events' and its links') and on
+   * an error status's message (as key `otel.status_description`) before
+   * export: returns the value to export, or `undefined` to leave it out. The exporter gets redacted copies; the span the
+   * application holds and other processors keep the original. A function
+   * that throws, or returns something that is not an attribute value, leaves
+   * the attribute out. Absent (the default), spans are exported as they are,
+   * at no cost.
+   */
+  redact?: (key: string, value: AttributeValue) => AttributeValue | undefined;
 }
 
 const WHO = "BatchSpanProcessor";
@@ -149,8 +161,9 @@ export class BatchSpanProcessor implements SpanProcessor {
    * Creates the processor.
    *
    * @param exporter Where batches go: a {@linkcode SpanExporter} or a function.
-   * @param options Sizes, interval, timeout, exit, signal and crash flushes, scheduler and clock.
-   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong
+   * @param options Sizes, interval, timeout, exit, signal and crash flushes, scheduler, clock
+   *   and redaction.
+   * @throws {TypeError} When `exporter`, `scheduler`, `clock` or `redact` has the wrong
    *   shape, or a `flushOn…` option is not a boolean.
    * @throws {RangeError} When a size is not a positive integer, a time is not
    *   a positive finite number, or `maxBatchSize` exceeds `maxQueueSize`.
@@ -190,7 +203,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     );
     this.#queue = new ExportQueue(
       WHO,
-      exporter,
+      withRedaction(exporter, options.redact, WHO),
       maxQueueSize,
       exportTimeoutMs,
       this.#scheduler,

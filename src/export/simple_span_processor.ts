@@ -5,10 +5,12 @@
  */
 
 import { ExportQueue } from "./_export_queue.ts";
+import { withRedaction } from "./_redact.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -42,6 +44,16 @@ export interface SimpleSpanProcessorOptions {
    * ms. Default 5000.
    */
   signalFlushTimeoutMs?: number;
+  /**
+   * Runs on every attribute (the span's, its events' and its links') and on
+   * an error status's message (as key `otel.status_description`) before
+   * export: returns the value to export, or `undefined` to leave it out. The exporter gets redacted copies; the span the
+   * application holds and other processors keep the original. A function
+   * that throws, or returns something that is not an attribute value, leaves
+   * the attribute out. Absent (the default), spans are exported as they are,
+   * at no cost.
+   */
+  redact?: (key: string, value: AttributeValue) => AttributeValue | undefined;
 }
 
 const WHO = "SimpleSpanProcessor";
@@ -85,8 +97,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * Creates the processor.
    *
    * @param exporter Where spans go: a {@linkcode SpanExporter} or a function.
-   * @param options Queue bound, export timeout, scheduler, flush on a signal or a crash.
-   * @throws {TypeError} When `exporter` or `scheduler` has the wrong shape, or
+   * @param options Queue bound, export timeout, scheduler, flush on a signal or a crash,
+   *   redaction.
+   * @throws {TypeError} When `exporter`, `scheduler` or `redact` has the wrong shape, or
    *   `flushOnSignal` or `flushOnCrash` is not a boolean.
    * @throws {RangeError} When `maxQueueSize` is not a positive integer, or
    *   `exportTimeoutMs` or `signalFlushTimeoutMs` not a positive finite number.
@@ -108,7 +121,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     const scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#queue = new ExportQueue(
       WHO,
-      exporter,
+      withRedaction(exporter, options.redact, WHO),
       positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize"),
       milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
       scheduler,

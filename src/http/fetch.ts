@@ -15,6 +15,7 @@ import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
+import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
@@ -24,6 +25,14 @@ export interface InstrumentFetchOptions {
    * time of each request (see `getDefaultTracer`), which `setupTracing()` sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.full`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
 }
 
 /**
@@ -39,7 +48,7 @@ export interface InstrumentFetchOptions {
  * what fetch would refuse comes back as a rejected promise.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
- * @param options The tracer to use.
+ * @param options The tracer, and which query parameters to redact.
  * @returns A fetch-compatible function.
  * @throws {TypeError} When `fetchFn` is given and is not a function.
  *
@@ -74,6 +83,7 @@ export function instrumentFetch(
     throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
   }
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
+  const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
@@ -106,7 +116,7 @@ export function instrumentFetch(
         const info = methodInfo(method);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
-          attributes: clientAttributes(info, url),
+          attributes: clientAttributes(info, redactUrl(url, redaction)),
         });
         injectContext(headers, span);
       } catch (error) {

@@ -9,7 +9,8 @@ import { describe } from "../platform/_describe.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
-import { startServerSpan } from "./_server_span.ts";
+import { queryRedaction } from "./_redact_query.ts";
+import { startRequestSpan } from "./_request_span.ts";
 import { resolveTracer } from "./_tracer.ts";
 
 /** How {@linkcode traceHandler} traces requests. */
@@ -20,6 +21,14 @@ export interface TraceHandlerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.query`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
 }
 
 /**
@@ -37,7 +46,7 @@ export interface TraceHandlerOptions {
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
- * @param options The tracer to use.
+ * @param options The tracer, and which query parameters to redact.
  * @returns The traced handler.
  * @throws {TypeError} When `handler` is not a function.
  *
@@ -71,20 +80,11 @@ export function traceHandler<A extends unknown[]>(
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
   const tracerFor = resolveTracer(options?.tracer, "trace handler");
+  const redaction = queryRedaction(options?.redactQuery, "trace handler");
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return handler(request, ...args);
-    }
-    const { span, context } = startServerSpan(
-      tracerFor(),
-      request.method,
-      url,
-      request.headers,
-      request.headers.get("user-agent"),
-    );
+    const started = startRequestSpan(tracerFor(), request, redaction);
+    if (started === undefined) return handler(request, ...args);
+    const { span, context } = started;
     let response: Response;
     try {
       response = await withContext(context, () => handler(request, ...args));

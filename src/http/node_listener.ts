@@ -10,6 +10,7 @@ import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
+import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 
 /** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
@@ -40,6 +41,14 @@ export interface TraceRequestListenerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.query`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
 }
 
 /**
@@ -52,7 +61,7 @@ export interface TraceRequestListenerOptions {
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`).
  * @param listener The request listener.
- * @param options The tracer to use.
+ * @param options The tracer, and which query parameters to redact.
  * @returns The traced listener.
  * @throws {TypeError} When `listener` is not a function.
  *
@@ -90,6 +99,7 @@ export function traceRequestListener<
     );
   }
   const tracerFor = resolveTracer(options?.tracer, "trace request listener");
+  const redaction = queryRedaction(options?.redactQuery, "trace request listener");
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
     let url: URL;
     try {
@@ -103,7 +113,7 @@ export function traceRequestListener<
     const { span, context } = startServerSpan(
       tracerFor(),
       req.method,
-      url,
+      redactUrl(url, redaction),
       req.headers,
       firstValue(req.headers["user-agent"]),
     );

@@ -8,6 +8,7 @@ import {
   type Tracer as OtelTracer,
 } from "@opentelemetry/api";
 import { SPAN_KEY } from "../context/current_span.ts";
+import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
@@ -40,12 +41,13 @@ export class ApiTracer implements OtelTracer {
       : {
         parent,
         kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
-        attributes: options.attributes,
+        // Undefined and null entries are dropped and counted by the span.
+        attributes: options.attributes as Attributes | undefined,
         // OpenTelemetry's API never throws: links that are no array are ignored.
         links: !Array.isArray(options.links) ? undefined : options.links.map((l) => ({
           // An invalid context goes in as undefined, so the span drops and counts it.
           context: fromOtelSpanContext(l?.context) as SpanContext,
-          attributes: l?.attributes,
+          attributes: l?.attributes as Attributes | undefined,
         })),
         startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };

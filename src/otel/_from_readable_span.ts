@@ -1,7 +1,7 @@
 // Internal: an OpenTelemetry ReadableSpan rebuilt as this library's Span,
 // so this library's exporters can sit behind OpenTelemetry's processors.
 
-import type { ResolvedSpanLimits } from "../span/attributes.ts";
+import type { Attributes, ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
 import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
@@ -66,15 +66,15 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
       : { name: scope.name, version: scope.version },
   });
   span.start(spanTimeFromOtel(hrTimeToMs(readable.startTime)));
-  span.setAttributes(readable.attributes ?? {});
+  span.setAttributes((readable.attributes ?? {}) as Attributes);
   for (const e of readable.events ?? []) {
-    span.addEvent(e.name, e.attributes, hrTimeToMs(e.time));
+    span.addEvent(e.name, e.attributes as Attributes | undefined, hrTimeToMs(e.time));
     span.eventDrops.push(e.droppedAttributesCount ?? 0);
   }
   for (const l of readable.links ?? []) {
     const linked = fromOtelSpanContext(l.context);
     if (linked === undefined) continue;
-    span.addLink(linked, l.attributes);
+    span.addLink(linked, l.attributes as Attributes | undefined);
     span.linkDrops.push(l.droppedAttributesCount ?? 0);
   }
   const status = readable.status;

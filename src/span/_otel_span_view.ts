@@ -8,6 +8,7 @@
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
+import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
 import type { SpanContext } from "./span_context.ts";
 
@@ -88,13 +89,18 @@ export class OtelSpanView {
     };
   }
 
+  // OpenTelemetry's attribute types admit undefined and null entries, which
+  // ours refuse: the span drops and counts them at run time, as for any
+  // JavaScript caller, so the values are passed on as they are.
   setAttribute(key: string, value: unknown): this {
-    this.span.setAttribute(key, value);
+    this.span.setAttribute(key, value as AttributeValue);
     return this;
   }
 
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
-    if (attributes !== null && typeof attributes === "object") this.span.setAttributes(attributes);
+    if (attributes !== null && typeof attributes === "object") {
+      this.span.setAttributes(attributes as Attributes);
+    }
     return this;
   }
 
@@ -106,14 +112,21 @@ export class OtelSpanView {
     if (isTimeInput(attributesOrStartTime)) {
       this.span.addEvent(name, undefined, timeInputToMs(attributesOrStartTime));
     } else {
-      this.span.addEvent(name, attributesOrStartTime, timeInputToMs(startTime));
+      this.span.addEvent(
+        name,
+        attributesOrStartTime as Attributes | undefined,
+        timeInputToMs(startTime),
+      );
     }
     return this;
   }
 
   addLink(link: OtelLinkLike): this {
     // An invalid context goes in as undefined, so the span drops and counts it.
-    this.span.addLink(fromOtelSpanContext(link?.context) as SpanContext, link?.attributes);
+    this.span.addLink(
+      fromOtelSpanContext(link?.context) as SpanContext,
+      link?.attributes as Attributes | undefined,
+    );
     return this;
   }
 

@@ -8,7 +8,7 @@
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
 import { resolveSpanLimits } from "./_span_limits.ts";
-import type { Attributes, ResolvedSpanLimits, SpanLimits } from "./attributes.ts";
+import type { Attributes, AttributeValue, ResolvedSpanLimits, SpanLimits } from "./attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
@@ -568,7 +568,7 @@ export class Span {
    * assert.equal(span.attributes["http.route"], "/users/:id");
    * ```
    */
-  setAttribute(key: string, value: unknown): this {
+  setAttribute(key: string, value: AttributeValue): this {
     if (this.#recording && this.#state !== ENDED) {
       (this.#attributes ??= this.#newSpanBag()).set(key, value);
     }
@@ -591,7 +591,7 @@ export class Span {
    * assert.deepEqual(span.attributes, { a: 1, b: [true, false] });
    * ```
    */
-  setAttributes(attributes: Readonly<Record<string, unknown>>): this {
+  setAttributes(attributes: Readonly<Attributes>): this {
     if (this.#recording && this.#state !== ENDED) {
       (this.#attributes ??= this.#newSpanBag()).setAll(attributes);
     }
@@ -619,7 +619,7 @@ export class Span {
    */
   addEvent(
     name: string,
-    attributes?: Readonly<Record<string, unknown>>,
+    attributes?: Readonly<Attributes>,
     time?: number | Date,
   ): this {
     if (!this.#recording || this.#state === ENDED) return this;
@@ -665,7 +665,7 @@ export class Span {
    */
   addLink(
     context: SpanContext,
-    attributes?: Readonly<Record<string, unknown>>,
+    attributes?: Readonly<Attributes>,
   ): this {
     if (!this.#recording || this.#state === ENDED) return this;
     const links = this.#links ??= [];

@@ -8,9 +8,10 @@
 import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
+import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { resolveSpanLimits } from "../span/_span_limits.ts";
-import type { SpanLimits } from "../span/attributes.ts";
+import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY, withSpan } from "../context/current_span.ts";
@@ -26,6 +27,7 @@ import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import { ProcessorFanOut } from "./_processor_fan_out.ts";
+import { DebugState } from "./_debug_span.ts";
 
 /** How a {@linkcode Tracer} is set up. Every field is optional. */
 export interface TracerOptions {
@@ -50,9 +52,9 @@ export interface StartSpanOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes known at start; samplers see them. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
   /** Links to other spans' contexts. */
-  links?: readonly { context: SpanContext; attributes?: Readonly<Record<string, unknown>> }[];
+  links?: readonly { context: SpanContext; attributes?: Readonly<Attributes> }[];
   /** Epoch milliseconds or a `Date`. Default: now. */
   startTime?: number | Date;
   /**
@@ -69,7 +71,7 @@ export interface WrapOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes set on every call's span. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
 }
 
 const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
@@ -99,9 +101,11 @@ export class Tracer {
   readonly #ids: IdGenerator;
   readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
-  readonly #recordingInit: SpanInit;
+  readonly #recordingInit: SpanInit & { readonly limits: ResolvedSpanLimits };
   readonly #silentInit: SpanInit;
   readonly #scope: InstrumentationScope;
+  // Created when the first span starts in debug mode; see _debug_span.ts.
+  #debug: DebugState | undefined;
 
   /**
    * Creates a tracer.
@@ -285,7 +289,7 @@ export class Tracer {
       try {
         result = sampler.shouldSample({ parent, traceId, name, kind, attributes });
       } catch (error) {
-        warnOnce(
+        errorOnce(
           "sampler-threw",
           `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
         );
@@ -312,7 +316,10 @@ export class Tracer {
     if (result.decision === "drop") {
       return new Span(name, context, kind, this.#silentInit).start();
     }
-    const span = new Span(name, context, kind, this.#recordingInit);
+    const span = debugOn
+      ? (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
+        .create(name, context, kind, this.#recordingInit)
+      : new Span(name, context, kind, this.#recordingInit);
     if (parent?.isRemote === true) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
@@ -446,6 +453,7 @@ export class Tracer {
    * ```
    */
   async forceFlush(): Promise<void> {
+    this.#debug?.reportOpen("flushed");
     await this.#fanOut.forceFlush();
   }
 
@@ -467,6 +475,7 @@ export class Tracer {
    * ```
    */
   async shutdown(): Promise<void> {
+    this.#debug?.reportOpen("shut down");
     await this.#fanOut.shutdown();
   }
 }
