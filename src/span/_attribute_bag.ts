@@ -2,6 +2,8 @@
 
 import { type Attributes, type AttributeValue, sanitizeAttributeValue } from "./attributes.ts";
 
+const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
+
 /**
  * Writes `key` into `target` as an own, enumerable property, even for keys
  * such as `__proto__` that a plain assignment would treat as the prototype.
@@ -107,20 +109,77 @@ export class AttributeBag {
 
   /**
    * Stores every own enumerable entry of `record`; anything that is not an
-   * object is counted as one dropped attribute.
+   * object is counted as one dropped attribute. It never throws: an entry
+   * whose getter (or a `Proxy` trap) throws is dropped and counted, and a
+   * record whose keys cannot be read at all counts as one dropped attribute.
    *
    * @param record The attributes to add.
    */
   setAll(record: unknown): void {
-    if (typeof record !== "object" || record === null || Array.isArray(record)) {
+    if (typeof record !== "object" || record === null) {
       if (record !== undefined) this.dropped++;
       return;
     }
-    if (this.#stores === 0 && this.#copyWhole(record as Record<string, unknown>)) return;
-    for (const key in record) {
-      if (Object.hasOwn(record, key)) {
-        this.set(key, (record as Record<string, unknown>)[key]);
+    try {
+      if (Array.isArray(record)) {
+        this.dropped++;
+        return;
       }
+      if (this.#stores === 0 && this.#copyWhole(record as Record<string, unknown>)) return;
+    } catch {
+      // A getter or Proxy trap threw (or Array.isArray met a revoked
+      // Proxy): read what can be read, one entry at a time, below.
+    }
+    this.#setEach(record);
+  }
+
+  // One entry at a time, each read on its own, so one throwing getter costs
+  // that entry only. Object.keys gives the own enumerable string keys in the
+  // order a for-in loop filtered by Object.hasOwn does, and as fast.
+  #setEach(record: object): void {
+    let keys: string[];
+    try {
+      keys = Object.keys(record);
+    } catch {
+      this.#setEachSlowly(record);
+      return;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      let value: unknown;
+      try {
+        value = (record as Record<string, unknown>)[keys[i]];
+      } catch {
+        this.dropped++;
+        continue;
+      }
+      this.set(keys[i], value);
+    }
+  }
+
+  // Object.keys threw: a Proxy whose ownKeys or getOwnPropertyDescriptor
+  // trap throws. Ask key by key, so a trap that throws for one key costs
+  // that key only; keys that cannot be listed at all cost one drop. About
+  // five times slower than Object.keys, so only here.
+  #setEachSlowly(record: object): void {
+    let keys: (string | symbol)[];
+    try {
+      keys = Reflect.ownKeys(record);
+    } catch {
+      this.dropped++;
+      return;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (typeof key !== "string") continue;
+      let value: unknown;
+      try {
+        if (!propertyIsEnumerable.call(record, key)) continue;
+        value = (record as Record<string, unknown>)[key];
+      } catch {
+        this.dropped++;
+        continue;
+      }
+      this.set(key, value);
     }
   }
 

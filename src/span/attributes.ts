@@ -78,7 +78,8 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
 /**
  * Returns `value` as a valid attribute value, truncating strings to
  * `maxLength`, or `undefined` when it is not one (objects, `null`,
- * `undefined`, functions, symbols, bigints, mixed or nested arrays).
+ * `undefined`, functions, symbols, bigints, mixed or nested arrays, and
+ * arrays that throw when read, such as a revoked `Proxy`). It never throws.
  *
  * @param value The candidate value.
  * @param maxLength The longest string to keep.
@@ -106,7 +107,13 @@ export function sanitizeAttributeValue(
     case "boolean":
       return value;
     case "object":
-      return Array.isArray(value) ? sanitizeArray(value, maxLength) : undefined;
+      // An array-like Proxy or an index getter can throw while being read:
+      // that value is dropped, not thrown into the caller.
+      try {
+        return Array.isArray(value) ? sanitizeArray(value, maxLength) : undefined;
+      } catch {
+        return undefined;
+      }
     default:
       return undefined;
   }
