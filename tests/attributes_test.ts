@@ -139,6 +139,19 @@ describe("attribute values", () => {
     assert.deepEqual(span.attributes, { s: "abc", a: ["abc", "xy"], n: 123456 });
   });
 
+  test("a truncated string is exactly the prefix, whatever characters it holds", () => {
+    const tricky = '"\\\n\u0000\ud800é😀' + "x".repeat(20);
+    const span = new Tracer({ limits: { attributeValueLengthLimit: 8 } }).startSpan("a");
+    span.setAttribute("s", tricky).setAttribute("a", [tricky]);
+    assert.equal(span.attributes.s, tricky.slice(0, 8));
+    assert.deepEqual(span.attributes.a, [tricky.slice(0, 8)]);
+    assert.equal(
+      sanitizeAttributeValue(tricky, 7),
+      tricky.slice(0, 7),
+      "a lone surrogate survives",
+    );
+  });
+
   test("values have no length limit by default", () => {
     const long = "x".repeat(100_000);
     assert.equal(new Span("a").setAttribute("s", long).attributes.s, long);

@@ -1,6 +1,7 @@
 // Internal: the bounded attribute record shared by spans, events and links.
 
 import { type Attributes, type AttributeValue, sanitizeAttributeValue } from "./attributes.ts";
+import { truncateString } from "./_truncate.ts";
 
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 
@@ -77,7 +78,7 @@ export class AttributeBag {
         clean = value;
         break;
       case "string":
-        clean = value.length > this.#lengthLimit ? value.slice(0, this.#lengthLimit) : value;
+        clean = value.length > this.#lengthLimit ? truncateString(value, this.#lengthLimit) : value;
         break;
       default:
         clean = sanitizeAttributeValue(value, this.#lengthLimit);

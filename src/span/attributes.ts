@@ -4,6 +4,8 @@
  * @module
  */
 
+import { truncateString } from "./_truncate.ts";
+
 /** A single attribute value. */
 export type AttributePrimitive = string | number | boolean;
 
@@ -80,6 +82,7 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
  * `maxLength`, or `undefined` when it is not one (objects, `null`,
  * `undefined`, functions, symbols, bigints, mixed or nested arrays, and
  * arrays that throw when read, such as a revoked `Proxy`). It never throws.
+ * A truncated string is a copy, so it does not keep the long original alive.
  *
  * @param value The candidate value.
  * @param maxLength The longest string to keep.
@@ -102,7 +105,7 @@ export function sanitizeAttributeValue(
 ): AttributeValue | undefined {
   switch (typeof value) {
     case "string":
-      return value.length > maxLength ? value.slice(0, maxLength) : value;
+      return value.length > maxLength ? truncateString(value, maxLength) : value;
     case "number":
     case "boolean":
       return value;
@@ -133,7 +136,7 @@ function sanitizeArray(
     const vKind: string = typeof v;
     if (vKind !== kind) return undefined;
     out[i] = kind === "string" && (v as string).length > maxLength
-      ? (v as string).slice(0, maxLength)
+      ? truncateString(v as string, maxLength)
       : v;
   }
   return out as AttributeValue;
