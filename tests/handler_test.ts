@@ -174,3 +174,62 @@ describe("traceRequestListener (node:http)", () => {
     assert.deepEqual(memory.spans.map((s) => s.status.code), ["error", "error"]);
   });
 });
+
+describe("maxRecordedLength on the server wrappers", () => {
+  const path = "/" + "p".repeat(3000);
+  const query = "q=" + "q".repeat(3000);
+  const agent = "a".repeat(3000);
+  const host = "h".repeat(60) + ".example";
+
+  function recorded(span: { attributes: Readonly<Record<string, unknown>> }) {
+    return ["url.path", "url.query", "user_agent.original", "server.address"].map((k) =>
+      (span.attributes[k] as string).length
+    );
+  }
+
+  test("traceHandler cuts each recorded string to 2,048 by default, and to the length given", async () => {
+    const { memory, tracer } = setup();
+    const request = () =>
+      new Request(`http://${host}${path}?${query}`, { headers: { "user-agent": agent } });
+    await traceHandler(() => new Response(null), { tracer })(request());
+    await traceHandler(() => new Response(null), { tracer, maxRecordedLength: 40 })(request());
+    await traceHandler(() => new Response(null), { tracer, maxRecordedLength: Infinity })(
+      request(),
+    );
+    assert.deepEqual(memory.spans.map(recorded), [
+      [2048, 2048, 2048, host.length],
+      [40, 40, 40, 40],
+      [path.length, query.length, agent.length, host.length],
+    ]);
+    assert.equal(memory.spans[1].attributes["url.path"], path.slice(0, 40));
+  });
+
+  test("traceRequestListener cuts each recorded string to 2,048 by default, and to the length given", () => {
+    const { memory, tracer } = setup();
+    for (const options of [{ tracer }, { tracer, maxRecordedLength: 40 }]) {
+      const res = fakeRes();
+      traceRequestListener(() => {}, options)({
+        url: `${path}?${query}`,
+        headers: { host, "user-agent": agent },
+      }, res);
+      res.emit("finish");
+    }
+    assert.deepEqual(memory.spans.map(recorded), [
+      [2048, 2048, 2048, host.length],
+      [40, 40, 40, 40],
+    ]);
+  });
+
+  test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
+    for (const bad of [-1, 2.5, NaN, "10", null]) {
+      assert.throws(
+        () => traceHandler(() => new Response(), { maxRecordedLength: bad as never }),
+        /^RangeError: Cannot trace handler: maxRecordedLength must be/,
+      );
+      assert.throws(
+        () => traceRequestListener(() => {}, { maxRecordedLength: bad as never }),
+        /^RangeError: Cannot trace request listener: maxRecordedLength must be/,
+      );
+    }
+  });
+});

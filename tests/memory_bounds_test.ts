@@ -20,7 +20,7 @@ interface Measured {
 }
 
 /** Runs the fixture with the garbage collector exposed and reads its line. */
-async function measure(mode: string): Promise<Measured> {
+async function measure(mode: string, variant = ""): Promise<Measured> {
   const { fileURLToPath } = await import("node:url");
   const script = fileURLToPath(fixture);
   let code: number;
@@ -36,7 +36,7 @@ async function measure(mode: string): Promise<Measured> {
       };
     }).Deno;
     const out = await new deno.Command(deno.execPath(), {
-      args: ["run", "-A", "--v8-flags=--expose-gc", script, mode],
+      args: ["run", "-A", "--v8-flags=--expose-gc", script, mode, variant],
       env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
     }).output();
     code = out.code;
@@ -44,7 +44,7 @@ async function measure(mode: string): Promise<Measured> {
     stderr = new TextDecoder().decode(out.stderr);
   } else {
     const { spawnSync } = await import("node:child_process");
-    const args = isBun ? [script, mode] : ["--expose-gc", script, mode];
+    const args = isBun ? [script, mode, variant] : ["--expose-gc", script, mode, variant];
     const out = spawnSync(process.execPath, args, { encoding: "utf8" });
     code = out.status ?? -1;
     stdout = out.stdout;
@@ -67,4 +67,34 @@ describe("memory under hostile input, for a full default queue of 2,048 spans", 
       assert.ok(heapBytes < 64 * MB, `the heap grew by ${(heapBytes / MB).toFixed(1)} MB`);
     },
   );
+
+  const http: [string, string][] = [
+    ["handler", "traceHandler"],
+    ["fetch", "instrumentFetch"],
+    ["listener", "traceRequestListener"],
+  ];
+  for (const [mode, name] of http) {
+    test(
+      `${name}: requests with 64 KB paths, queries and user agents hold under 64 MB`,
+      { timeout: 120_000 },
+      async () => {
+        const { spans, heapBytes, longest } = await measure(mode);
+        assert.equal(spans, 2048);
+        assert.equal(longest, 2048, "recorded values are cut to the default 2,048");
+        assert.ok(heapBytes < 64 * MB, `the heap grew by ${(heapBytes / MB).toFixed(1)} MB`);
+      },
+    );
+  }
+
+  for (const [mode, name] of http.filter(([mode]) => mode !== "fetch")) {
+    test(
+      `${name}: a path under the cap does not hold the 64 KB query it was cut from`,
+      { timeout: 120_000 },
+      async () => {
+        const { spans, heapBytes } = await measure(mode, "short-path");
+        assert.equal(spans, 2048);
+        assert.ok(heapBytes < 64 * MB, `the heap grew by ${(heapBytes / MB).toFixed(1)} MB`);
+      },
+    );
+  }
 });

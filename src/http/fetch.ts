@@ -12,6 +12,7 @@ import { withSpan } from "../context/current_span.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -20,6 +21,12 @@ export interface InstrumentFetchOptions {
    * time of each request (see `getDefaultTracer`), which `setupTracing()` sets.
    */
   tracer?: Tracer;
+  /**
+   * Characters kept of each string recorded from the request (`url.full`,
+   * `server.address`, an unknown method); longer ones are cut. A non-negative
+   * integer or `Infinity`. Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
@@ -31,12 +38,14 @@ export interface InstrumentFetchOptions {
  * copy of the headers, so the caller's `Request` and `Headers` are left as
  * they were. A network error, or a status of 400 or more, marks the span as
  * an error; a network error is rethrown. The span ends when the response
- * headers arrive.
+ * headers arrive. Each string recorded is cut to `maxRecordedLength`
+ * (default 2,048), so a span's size does not follow the URL's.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
- * @param options The tracer to use.
+ * @param options The tracer and the recorded length.
  * @returns A fetch-compatible function.
  * @throws {TypeError} When `fetchFn` is given and is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is not a non-negative integer or `Infinity`.
  *
  * @example
  * ```ts
@@ -69,6 +78,7 @@ export function instrumentFetch(
     throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
   }
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
+  const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
@@ -94,7 +104,7 @@ export function instrumentFetch(
     const info = methodInfo(method);
     const span = tracerFor().startSpan(info.spanName, {
       kind: "client",
-      attributes: clientAttributes(info, url),
+      attributes: capRecorded(clientAttributes(info, url), maxLength, url.href.length > maxLength),
     });
     injectContext(headers, span);
     let pending: Promise<Response>;

@@ -11,6 +11,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** How {@linkcode traceHandler} traces requests. */
 export interface TraceHandlerOptions {
@@ -20,6 +21,13 @@ export interface TraceHandlerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Characters kept of each string recorded from the request (`url.path`,
+   * `url.query`, `server.address`, `user_agent.original`, an unknown
+   * method); longer ones are cut. A non-negative integer or `Infinity`.
+   * Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
@@ -29,17 +37,19 @@ export interface TraceHandlerOptions {
  * the HTTP method, and it carries OpenTelemetry's HTTP semantic-convention
  * attributes (`http.request.method`, `url.path`, `url.query`, `url.scheme`,
  * `server.address`, `server.port`, `user_agent.original`,
- * `http.response.status_code`). The span and the request's baggage are
- * current while the handler runs, so spans and traced fetches it makes join
- * the trace. A 5xx response, or a throw (rethrown), marks the span as an
- * error. The span ends when the handler's response is returned. Extra
- * arguments (Deno's `info`, Bun's `server`) are passed through.
+ * `http.response.status_code`), each string cut to `maxRecordedLength`
+ * (default 2,048). The span and the request's baggage are current while the
+ * handler runs, so spans and traced fetches it makes join the trace. A 5xx
+ * response, or a throw (rethrown), marks the span as an error. The span ends
+ * when the handler's response is returned. Extra arguments (Deno's `info`,
+ * Bun's `server`) are passed through.
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
- * @param options The tracer to use.
+ * @param options The tracer and the recorded length.
  * @returns The traced handler.
  * @throws {TypeError} When `handler` is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is out of range.
  *
  * @example
  * ```ts
@@ -71,6 +81,7 @@ export function traceHandler<A extends unknown[]>(
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
   const tracerFor = resolveTracer(options?.tracer, "trace handler");
+  const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, "trace handler");
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
     let url: URL;
     try {
@@ -84,6 +95,7 @@ export function traceHandler<A extends unknown[]>(
       url,
       request.headers,
       request.headers.get("user-agent"),
+      maxRecordedLength,
     );
     let response: Response;
     try {

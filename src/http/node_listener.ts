@@ -11,6 +11,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
 export interface IncomingMessageLike {
@@ -40,21 +41,30 @@ export interface TraceRequestListenerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Characters kept of each string recorded from the request (`url.path`,
+   * `url.query`, `server.address`, `user_agent.original`, an unknown
+   * method); longer ones are cut. A non-negative integer or `Infinity`.
+   * Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
  * Wraps a Node `http.createServer` request listener so that each request
- * runs in a `server` span, with the same parent, name, attributes and
- * current baggage as {@linkcode traceHandler} gives. The span ends when the
+ * runs in a `server` span, with the same parent, name, attributes (each
+ * string cut to `maxRecordedLength`) and current baggage as
+ * {@linkcode traceHandler} gives. The span ends when the
  * response emits `finish` or `close`; a 5xx status, or a throw or rejection
  * from the listener (passed on unchanged), marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`).
  * @param listener The request listener.
- * @param options The tracer to use.
+ * @param options The tracer and the recorded length.
  * @returns The traced listener.
  * @throws {TypeError} When `listener` is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is out of range.
  *
  * @example
  * ```ts
@@ -90,6 +100,10 @@ export function traceRequestListener<
     );
   }
   const tracerFor = resolveTracer(options?.tracer, "trace request listener");
+  const maxRecordedLength = resolveMaxRecordedLength(
+    options?.maxRecordedLength,
+    "trace request listener",
+  );
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
     let url: URL;
     try {
@@ -106,6 +120,7 @@ export function traceRequestListener<
       url,
       req.headers,
       firstValue(req.headers["user-agent"]),
+      maxRecordedLength,
     );
     let ended = false;
     const end = () => {
