@@ -15,8 +15,10 @@
  * // Route the traced fetch straight into the handler: no network needed.
  * const fetch = instrumentFetch((input, init) => service(new Request(input, init)), { tracer });
  *
- * await fetch("http://orders.internal/list");
- * const [server, client] = memory.spans;
+ * // The client span ends when the headers arrive; the server span once the
+ * // body has been read.
+ * assert.equal(await (await fetch("http://orders.internal/list")).text(), "hi");
+ * const [client, server] = memory.spans;
  * assert.equal(server.context.parentSpanId, client.context.spanId);
  * ```
  *

@@ -16,12 +16,14 @@ describe("traceHandler", () => {
   test("starts a server span that continues the remote trace, with semconv attributes", async () => {
     const { memory, tracer } = setup();
     const handler = traceHandler(() => new Response("ok", { status: 202 }), { tracer });
-    await handler(
+    const response = await handler(
       new Request("https://shop.example:8443/orders/7?expand=items", {
         method: "POST",
         headers: { traceparent: TRACEPARENT, tracestate: "congo=1", "user-agent": "curl/8" },
       }),
     );
+    assert.equal(memory.spans.length, 0, "the span waits for the body to be sent");
+    assert.equal(await response.text(), "ok");
     const [span] = memory.spans;
     assert.equal(span.name, "POST");
     assert.equal(span.kind, "server");
@@ -72,7 +74,7 @@ describe("traceHandler", () => {
   test("a 5xx response marks the span as an error; a 4xx does not", async () => {
     const { memory, tracer } = setup();
     let status = 500;
-    const handler = traceHandler(() => new Response("", { status }), { tracer });
+    const handler = traceHandler(() => new Response(null, { status }), { tracer });
     await handler(new Request("http://x/"));
     status = 404;
     await handler(new Request("http://x/"));
@@ -149,6 +151,9 @@ describe("traceRequestListener (node:http)", () => {
     traceRequestListener(() => {}, { tracer })({ url: "/", headers: {} }, res);
     res.emit("close");
     assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "aborted");
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], undefined);
   });
 
   test("makes the span and baggage current for the listener", () => {

@@ -6,12 +6,18 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
+import { endWithBody } from "./_response_body.ts";
+
+const WHO = "trace handler";
+// setTimeout's longest delay; a longer one would fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How {@linkcode traceHandler} traces requests. */
 export interface TraceHandlerOptions {
@@ -28,6 +34,20 @@ export interface TraceHandlerOptions {
    * Default 2,048.
    */
   maxRecordedLength?: number;
+  /**
+   * How long, in milliseconds, the response body may go unread before its
+   * span ends anyway (without an error status), so a response that nobody
+   * reads cannot keep its span open forever. Each read starts the wait
+   * again; waiting on the handler's own stream for its next chunk does not
+   * count. A positive integer up to 2³¹−1, or `Infinity`. Default 300,000
+   * (five minutes).
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Where the `bodyIdleTimeoutMs` timer runs. Default: `systemScheduler`,
+   * whose timers do not keep the process alive (nothing awaits this one).
+   */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -37,19 +57,30 @@ export interface TraceHandlerOptions {
  * the HTTP method, and it carries OpenTelemetry's HTTP semantic-convention
  * attributes (`http.request.method`, `url.path`, `url.query`, `url.scheme`,
  * `server.address`, `server.port`, `user_agent.original`,
- * `http.response.status_code`), each string cut to `maxRecordedLength`
- * (default 2,048). The span and the request's baggage are current while the
- * handler runs, so spans and traced fetches it makes join the trace. A 5xx
- * response, or a throw (rethrown), marks the span as an error. The span ends
- * when the handler's response is returned. Extra arguments (Deno's `info`,
- * Bun's `server`) are passed through.
+ * `http.response.status_code`), each string cut to `maxRecordedLength`. The
+ * span and the request's baggage are current while the handler runs, so
+ * spans and traced fetches it makes join the trace. Extra arguments (Deno's
+ * `info`, Bun's `server`) are passed through.
+ *
+ * The span ends when the response has been sent, as the HTTP semantic
+ * conventions ask, not when the handler returns it: the response's body is
+ * passed through a stream that ends the span when the server has read it to
+ * its end. A 5xx response, a throw from the handler (rethrown) or a body
+ * stream that errors marks the span as an error (the last two with
+ * `error.type` and the exception); so does a client that goes away first
+ * (`error.type` `aborted`: the server cancels the body). A response with no
+ * body, or to a `HEAD` request, ends the span when it is returned; a body
+ * left unread for `bodyIdleTimeoutMs` ends it then. The response returned is
+ * a new `Response` with the same status and headers, so the runtime sends
+ * its body as a stream (in chunks on HTTP/1.1, unless a `Content-Length`
+ * header is set).
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
- * @param options The tracer and the recorded length.
+ * @param options The tracer, the recorded length and the body's idle bound.
  * @returns The traced handler.
- * @throws {TypeError} When `handler` is not a function.
- * @throws {RangeError} When `maxRecordedLength` is out of range.
+ * @throws {TypeError} When `handler` is not a function, or `scheduler` is not a Scheduler.
+ * @throws {RangeError} When `maxRecordedLength` or `bodyIdleTimeoutMs` is out of range.
  *
  * @example
  * ```ts
@@ -80,8 +111,28 @@ export function traceHandler<A extends unknown[]>(
   if (typeof handler !== "function") {
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
-  const tracerFor = resolveTracer(options?.tracer, "trace handler");
-  const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, "trace handler");
+  const tracerFor = resolveTracer(options?.tracer, WHO);
+  const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
+  const idleTimeoutMs = options?.bodyIdleTimeoutMs ?? 300_000;
+  if (
+    typeof idleTimeoutMs !== "number" || !(idleTimeoutMs > 0) ||
+    (idleTimeoutMs !== Infinity &&
+      (!Number.isInteger(idleTimeoutMs) || idleTimeoutMs > MAX_TIMER_MS))
+  ) {
+    throw new RangeError(
+      `Cannot ${WHO}: bodyIdleTimeoutMs must be a positive integer up to ${MAX_TIMER_MS} or Infinity, got ${
+        describe(idleTimeoutMs)
+      }`,
+    );
+  }
+  const scheduler = options?.scheduler ?? systemScheduler;
+  if (typeof scheduler?.setTimeout !== "function" || typeof scheduler.clearTimeout !== "function") {
+    throw new TypeError(
+      `Cannot ${WHO}: scheduler must have setTimeout and clearTimeout methods, got ${
+        describe(scheduler)
+      }`,
+    );
+  }
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
     let url: URL;
     try {
@@ -110,7 +161,10 @@ export function traceHandler<A extends unknown[]>(
     } catch {
       // Not a Response: the server will complain; the span just ends.
     }
-    span.end();
-    return response;
+    if (!(response instanceof Response) || request.method === "HEAD") {
+      span.end();
+      return response;
+    }
+    return endWithBody(response, span, { idleTimeoutMs, scheduler });
   };
 }
