@@ -90,6 +90,46 @@ async function goAway(port: number, until: string, ready?: Promise<unknown>): Pr
   socket.destroy();
 }
 
+/**
+ * Has a client go away from `server` as {@linkcode goAway} does, closes the
+ * server, and returns the span, checked to be an error of type `aborted`.
+ */
+async function abandoned(
+  server: Served,
+  ended: Promise<Span>,
+  until: string,
+  ready?: Promise<unknown>,
+): Promise<Span> {
+  try {
+    await goAway(server.port, until, ready);
+    const span = await ended;
+    assert.equal(span.status.code, "error");
+    assert.equal(span.attributes["error.type"], "aborted");
+    return span;
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * Serves, through traceHandler, a response whose body is a stream that
+ * starts with the chunk "first-chunk" and then does what `pull` does.
+ */
+function serveStream(
+  tracer: Tracer,
+  pull: (controller: ReadableStreamDefaultController<Uint8Array>) => void | Promise<void>,
+): Served {
+  return serveNative(traceHandler(() =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode("first-chunk"));
+        },
+        pull,
+      }),
+    ), { tracer }));
+}
+
 describe("traceHandler on Deno.serve or Bun.serve", () => {
   test(
     "the span ends after the last chunk of a streamed body, not when the headers are ready (Deno or Bun only: uses Deno.serve/Bun.serve)",
@@ -98,20 +138,12 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
       const log: string[] = [];
       const { tracer, ended } = tracing(log);
       const gate = deferred();
-      const server = serveNative(traceHandler(() =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(encoder.encode("first "));
-            },
-            async pull(controller) {
-              await gate.promise;
-              log.push("last chunk produced");
-              controller.enqueue(encoder.encode("last"));
-              controller.close();
-            },
-          }),
-        ), { tracer }));
+      const server = serveStream(tracer, async (controller) => {
+        await gate.promise;
+        log.push("last chunk produced");
+        controller.enqueue(encoder.encode("last"));
+        controller.close();
+      });
       try {
         const response = await fetch(`http://127.0.0.1:${server.port}/stream`);
         log.push("headers received");
@@ -138,17 +170,9 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
     { timeout: 120_000, skip: !native },
     async () => {
       const { tracer, ended } = tracing([]);
-      const server = serveNative(traceHandler(() =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(encoder.encode("first "));
-            },
-            pull() {
-              throw new RangeError("disk gone");
-            },
-          }),
-        ), { tracer }));
+      const server = serveStream(tracer, () => {
+        throw new RangeError("disk gone");
+      });
       try {
         // The connection breaks mid-body; on Bun before the headers are out.
         await fetch(`http://127.0.0.1:${server.port}/stream`)
@@ -169,24 +193,10 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
     { timeout: 120_000, skip: !native },
     async () => {
       const { tracer, ended } = tracing([]);
-      const server = serveNative(traceHandler(() =>
-        new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(encoder.encode("first-chunk"));
-            },
-            pull: () => new Promise<void>(() => {}), // the rest never comes
-          }),
-        ), { tracer }));
-      try {
-        await goAway(server.port, "first-chunk");
-        const span = await ended;
-        assert.equal(span.status.code, "error");
-        assert.equal(span.attributes["error.type"], "aborted");
-        assert.equal(span.attributes["http.response.status_code"], 200);
-      } finally {
-        await server.close();
-      }
+      // The rest of the body never comes.
+      const server = serveStream(tracer, () => new Promise<void>(() => {}));
+      const span = await abandoned(server, ended, "first-chunk");
+      assert.equal(span.attributes["http.response.status_code"], 200);
     },
   );
 });
@@ -227,15 +237,8 @@ describe("traceRequestListener on node:http", () => {
     const server = await serveNode(traceRequestListener(() => {
       arrived.resolve(); // and never answer
     }, { tracer }));
-    try {
-      await goAway(server.port, "", arrived.promise);
-      const span = await ended;
-      assert.equal(span.status.code, "error");
-      assert.equal(span.attributes["error.type"], "aborted");
-      assert.equal(span.attributes["http.response.status_code"], undefined);
-    } finally {
-      await server.close();
-    }
+    const span = await abandoned(server, ended, "", arrived.promise);
+    assert.equal(span.attributes["http.response.status_code"], undefined);
   });
 
   test("a client that goes away mid-body is an error, with the status code that was sent", {
@@ -246,15 +249,8 @@ describe("traceRequestListener on node:http", () => {
       res.statusCode = 206;
       res.write("first-chunk"); // and never end
     }, { tracer }));
-    try {
-      await goAway(server.port, "first-chunk");
-      const span = await ended;
-      assert.equal(span.status.code, "error");
-      assert.equal(span.attributes["error.type"], "aborted");
-      assert.equal(span.attributes["http.response.status_code"], 206);
-    } finally {
-      await server.close();
-    }
+    const span = await abandoned(server, ended, "first-chunk");
+    assert.equal(span.attributes["http.response.status_code"], 206);
   });
 
   test("close without finish on a response-like object: aborted; finish then close: not", () => {
