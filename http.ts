@@ -15,10 +15,9 @@
  * // Route the traced fetch straight into the handler: no network needed.
  * const fetch = instrumentFetch((input, init) => service(new Request(input, init)), { tracer });
  *
- * // The client span ends when the headers arrive; the server span once the
- * // body has been read.
  * assert.equal(await (await fetch("http://orders.internal/list")).text(), "hi");
- * const [client, server] = memory.spans;
+ * const server = memory.spans.find((span) => span.kind === "server")!;
+ * const client = memory.spans.find((span) => span.kind === "client")!;
  * assert.equal(server.context.parentSpanId, client.context.spanId);
  * ```
  *

@@ -12,7 +12,7 @@ import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "..
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { ManualTime } from "../testing.ts";
-import { deferred, isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
 
 const native = isDeno || isBun;
 const encoder = new TextEncoder();
@@ -279,46 +279,106 @@ describe("traceHandler's body bound and pass-through", () => {
     return { memory, time, tracer, options: { tracer, scheduler: time, ...options } };
   }
 
-  test("a body nobody reads ends the span at bodyIdleTimeoutMs, without an error", async () => {
+  /** A streamed body: "a", then "b" once `gate` opens. */
+  function gatedStream(gate: Promise<void>): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode("a"));
+      },
+      async pull(controller) {
+        await gate;
+        controller.enqueue(encoder.encode("b"));
+        controller.close();
+      },
+    });
+  }
+
+  test("a streamed body nobody reads ends the span within twice bodyIdleTimeoutMs, without an error", async () => {
     const { memory, time, options } = setup({ bodyIdleTimeoutMs: 1_000 });
-    const response = await traceHandler(() => new Response("unread"), options)(
-      new Request("http://x/"),
-    );
-    await time.tick(999);
-    assert.equal(memory.spans.length, 0);
-    await time.tick(1);
+    const response = await traceHandler(
+      () => new Response(gatedStream(Promise.resolve())),
+      options,
+    )(new Request("http://x/"));
+    await time.tick(1_000);
+    assert.equal(memory.spans.length, 0, "not before bodyIdleTimeoutMs has passed unread");
+    await time.tick(1_000);
     assert.equal(memory.spans.length, 1);
+    assert.equal(time.pendingTimers, 0, "the sweep stops when no body is open");
     assert.equal(memory.spans[0].status.code, "unset");
-    assert.equal(await response.text(), "unread", "the body still passes through");
+    assert.equal(await response.text(), "ab", "the body still passes through");
     assert.equal(memory.spans.length, 1, "and the span ended once");
+  });
+
+  test("a body that is all there is handed over as bytes; the span ends when the server says it was sent", async () => {
+    const { memory, options } = setup();
+    const handler = traceHandler(
+      (_request: Request, _info: { completed?: Promise<void> }) =>
+        new Response(JSON.stringify({ ok: true }), {
+          headers: { "content-type": "application/json" },
+        }),
+      options,
+    );
+    // Deno.serve passes { completed }, which settles once the response is sent.
+    const sent = deferred();
+    const response = await handler(new Request("http://x/"), { completed: sent.promise });
+    assert.equal(memory.spans.length, 0, "not before the server has sent it");
+    sent.resolve();
+    await nextTurn();
+    assert.equal(memory.spans.length, 1);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.deepEqual(await response.json(), { ok: true });
+    // Without that signal (Bun, Node adapters) it ends when it is handed over.
+    await handler(new Request("http://x/"), {});
+    assert.equal(memory.spans.length, 2);
+  });
+
+  test("a stream that errors before its first chunk marks the span as an error", async () => {
+    const { memory, options } = setup();
+    const response = await traceHandler(() =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.error(new RangeError("no data"));
+          },
+        }),
+      ), options)(new Request("http://x/"));
+    await assert.rejects(response.text(), /no data/);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "RangeError");
+  });
+
+  test("a stream with several chunks ready is passed through in order, whole", async () => {
+    const { memory, options } = setup();
+    const response = await traceHandler(() =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const part of ["one ", "two ", "three"]) controller.enqueue(encoder.encode(part));
+            controller.close();
+          },
+        }),
+      ), options)(new Request("http://x/"));
+    assert.equal(memory.spans.length, 0);
+    assert.equal(await response.text(), "one two three");
+    assert.equal(memory.spans.length, 1);
   });
 
   test("each read restarts the idle wait, and waiting on the handler's own stream does not count", async () => {
     const { memory, time, options } = setup({ bodyIdleTimeoutMs: 1_000 });
     const gate = deferred();
-    const response = await traceHandler(() =>
-      new Response(
-        new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(encoder.encode("a"));
-          },
-          async pull(controller) {
-            await gate.promise;
-            controller.enqueue(encoder.encode("b"));
-            controller.close();
-          },
-        }),
-      ), options)(new Request("http://x/"));
+    const response = await traceHandler(() => new Response(gatedStream(gate.promise)), options)(
+      new Request("http://x/"),
+    );
     const reader = response.body!.getReader();
-    await time.tick(900);
+    for (let i = 0; i < 3; i++) await time.tick(300); // each wait shorter than the bound
     await reader.read();
-    await time.tick(900);
+    for (let i = 0; i < 3; i++) await time.tick(300);
     const next = reader.read(); // waits on the handler's stream, behind the gate
     await time.tick(5_000);
     assert.equal(memory.spans.length, 0, "still open while the handler's stream is slow");
     gate.resolve();
     await next;
-    await time.tick(900);
+    for (let i = 0; i < 3; i++) await time.tick(300);
     assert.equal(memory.spans.length, 0);
     assert.equal((await reader.read()).done, true);
     assert.equal(memory.spans.length, 1);

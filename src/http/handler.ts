@@ -13,7 +13,7 @@ import { recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
-import { endWithBody } from "./_response_body.ts";
+import { ResponseEnds } from "./_response_body.ts";
 
 const WHO = "trace handler";
 // setTimeout's longest delay; a longer one would fire at once.
@@ -35,17 +35,20 @@ export interface TraceHandlerOptions {
    */
   maxRecordedLength?: number;
   /**
-   * How long, in milliseconds, the response body may go unread before its
-   * span ends anyway (without an error status), so a response that nobody
-   * reads cannot keep its span open forever. Each read starts the wait
-   * again; waiting on the handler's own stream for its next chunk does not
-   * count. A positive integer up to 2³¹−1, or `Infinity`. Default 300,000
+   * How long, in milliseconds, a streamed response body may go unread
+   * before its span ends anyway (without an error status), so a response
+   * that nobody reads cannot keep its span open forever. Each read starts
+   * the wait again; waiting on the handler's own stream for its next chunk
+   * does not count. One sweep every `bodyIdleTimeoutMs` checks the open
+   * bodies, so the span ends between once and twice this after the last
+   * read. A positive integer up to 2³¹−1, or `Infinity`. Default 300,000
    * (five minutes).
    */
   bodyIdleTimeoutMs?: number;
   /**
-   * Where the `bodyIdleTimeoutMs` timer runs. Default: `systemScheduler`,
-   * whose timers do not keep the process alive (nothing awaits this one).
+   * Where the `bodyIdleTimeoutMs` sweep's timer runs. Default:
+   * `systemScheduler`, whose timers do not keep the process alive (nothing
+   * awaits this one).
    */
   scheduler?: Scheduler;
 }
@@ -63,17 +66,21 @@ export interface TraceHandlerOptions {
  * `info`, Bun's `server`) are passed through.
  *
  * The span ends when the response has been sent, as the HTTP semantic
- * conventions ask, not when the handler returns it: the response's body is
+ * conventions ask, not when the handler returns it. A streamed body is
  * passed through a stream that ends the span when the server has read it to
  * its end. A 5xx response, a throw from the handler (rethrown) or a body
  * stream that errors marks the span as an error (the last two with
  * `error.type` and the exception); so does a client that goes away first
- * (`error.type` `aborted`: the server cancels the body). A response with no
- * body, or to a `HEAD` request, ends the span when it is returned; a body
- * left unread for `bodyIdleTimeoutMs` ends it then. The response returned is
- * a new `Response` with the same status and headers, so the runtime sends
- * its body as a stream (in chunks on HTTP/1.1, unless a `Content-Length`
- * header is set).
+ * (`error.type` `aborted`: the server cancels the body). A streamed body
+ * left unread for `bodyIdleTimeoutMs` ends the span then (within twice
+ * that). A body that is all there when
+ * the handler returns it (a string, bytes, JSON) is handed to the server
+ * whole, as bytes, so the server sends it the fast way; its span ends when
+ * Deno's `info.completed` settles, and elsewhere (no such signal) at once.
+ * A response with no body, or to a `HEAD` request, ends the span when it is
+ * returned. The response returned is a new `Response` with the same status
+ * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
+ * `Content-Length` header is set, as any stream does.
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
@@ -133,6 +140,7 @@ export function traceHandler<A extends unknown[]>(
       }`,
     );
   }
+  const ends = new ResponseEnds(idleTimeoutMs, scheduler);
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
     let url: URL;
     try {
@@ -165,6 +173,18 @@ export function traceHandler<A extends unknown[]>(
       span.end();
       return response;
     }
-    return endWithBody(response, span, { idleTimeoutMs, scheduler });
+    return ends.endWithBody(response, span, serverCompletion(args[0]));
   };
+}
+
+// Deno.serve's `info.completed`: settles once the response has been sent.
+function serverCompletion(info: unknown): PromiseLike<unknown> | undefined {
+  try {
+    const completed = (info as { completed?: unknown } | null | undefined)?.completed;
+    return typeof (completed as PromiseLike<unknown> | undefined)?.then === "function"
+      ? completed as PromiseLike<unknown>
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
