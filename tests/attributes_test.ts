@@ -308,6 +308,28 @@ describe("attribute records that throw when read are dropped and counted, never 
     });
   }
 
+  test("entries read before a getter threw are neither read again nor counted twice", () => {
+    let reads = 0;
+    const record: Record<string, unknown> = {
+      invalid: {},
+      get counted() {
+        reads++;
+        return 1;
+      },
+    };
+    Object.defineProperty(record, "bad", {
+      enumerable: true,
+      get() {
+        throw new Error("getter");
+      },
+    });
+    record.after = 2;
+    const span = new Span("a").setAttribute("first", 0).setAttributes(record as never);
+    assert.deepEqual(span.attributes, { first: 0, counted: 1, after: 2 });
+    assert.equal(span.droppedAttributesCount, 2, "the invalid value and the getter that threw");
+    assert.equal(reads, 1);
+  });
+
   test("an array value whose elements throw when read is dropped and counted", () => {
     const getterArray = ["a", "b"];
     Object.defineProperty(getterArray, 1, {
