@@ -249,3 +249,32 @@ describe("instrumentFetch", () => {
     assert.throws(() => instrumentFetch(undefined, { tracer: {} as Tracer }), TypeError);
   });
 });
+
+describe("instrumentFetch maxRecordedLength", () => {
+  const long = "https://api.example.com/" + "p".repeat(3000) + "?q=" + "q".repeat(3000);
+
+  test("cuts url.full to 2,048 characters by default, and to the length given", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const fake = () => Promise.resolve(new Response("ok"));
+    await instrumentFetch(fake, { tracer })(long);
+    await instrumentFetch(fake, { tracer, maxRecordedLength: 30 })(long);
+    await instrumentFetch(fake, { tracer, maxRecordedLength: Infinity })(long);
+    assert.deepEqual(
+      memory.spans.map((s) => s.attributes["url.full"]),
+      [long.slice(0, 2048), long.slice(0, 30), long],
+    );
+  });
+
+  test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
+    for (const bad of [-1, 1.5, NaN, "10"]) {
+      assert.throws(
+        () =>
+          instrumentFetch(() => Promise.resolve(new Response()), {
+            maxRecordedLength: bad as never,
+          }),
+        /^RangeError: Cannot instrument fetch: maxRecordedLength must be a non-negative integer or Infinity/,
+      );
+    }
+  });
+});

@@ -23,6 +23,56 @@ function setup() {
   return { memory, tracer, app };
 }
 
+describe("traceMiddleware (Hono): the span's end and size", () => {
+  test("a streamed response ends its span after the last chunk is read, not when the handler returns", async () => {
+    const events: string[] = [];
+    const tracer = new Tracer({
+      processors: [{
+        onEnd: (span) => void events.push(`ended ${span.name}`),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }],
+    });
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    app.get("/report", () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (sent === 3) {
+            events.push("body done");
+            controller.close();
+            return;
+          }
+          events.push(`chunk ${sent}`);
+          controller.enqueue(new TextEncoder().encode(`part ${sent++}\n`));
+        },
+      });
+      return new Response(body);
+    });
+    const response = await app.request("/report");
+    assert.deepEqual(events.filter((e) => e.startsWith("ended")), [], "not ended before the body");
+    assert.equal(await response.text(), "part 0\npart 1\npart 2\n");
+    assert.equal(events.at(-1), "ended GET /report", events.join(", "));
+    assert.ok(events.indexOf("chunk 2") < events.indexOf("ended GET /report"));
+  });
+
+  test("strings recorded from the request are cut to maxRecordedLength", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.use(
+      traceMiddleware({ tracer: new Tracer({ processors: [memory] }), maxRecordedLength: 16 }),
+    );
+    app.get("/*", (c) => c.text("ok"));
+    await app.request(`/${"p".repeat(5_000)}?${"q".repeat(5_000)}`);
+    const [span] = memory.spans;
+    assert.equal(span.attributes["url.path"], `/${"p".repeat(15)}`);
+    assert.equal(span.attributes["url.query"], "q".repeat(16));
+    assert.throws(() => traceMiddleware({ maxRecordedLength: -1 }), RangeError);
+  });
+});
+
 describe("traceMiddleware (Hono)", () => {
   test("names the server span METHOD route, sets http.route, and continues the caller's trace", async () => {
     const { memory, app } = setup();

@@ -10,8 +10,12 @@ import type { TraceHandlerOptions } from "../http/handler.ts";
 import { recordError, recordStatus } from "../http/_semconv.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
+import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
+import { type ResponseEnds, responseEndsFor } from "../http/_response_body.ts";
 import { resolveTracer } from "../http/_tracer.ts";
 import type { Span } from "../span/span.ts";
+
+const WHO = "create trace middleware";
 
 /** A route Hono matched for a request, as its `c.req.matchedRoutes` lists it. */
 export interface HonoRouteLike {
@@ -48,8 +52,9 @@ export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => 
 
 /**
  * How {@linkcode traceMiddleware} traces requests: the options
- * `traceHandler` takes, `tracer` (default: the default tracer, looked up per
- * request) and `redactQuery`.
+ * `traceHandler` takes: `tracer` (default: the default tracer, looked up per
+ * request), `redactQuery`, `maxRecordedLength`, and `bodyIdleTimeoutMs` with
+ * its `scheduler` (the span ends when the response body has been sent).
  */
 export type TraceMiddlewareOptions = TraceHandlerOptions;
 
@@ -94,10 +99,12 @@ export type TraceMiddlewareOptions = TraceHandlerOptions;
  * ```
  */
 export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddleware {
-  const tracerFor = resolveTracer(options?.tracer, "create trace middleware");
-  const redaction = queryRedaction(options?.redactQuery, "create trace middleware");
+  const tracerFor = resolveTracer(options?.tracer, WHO);
+  const redaction = queryRedaction(options?.redactQuery, WHO);
+  const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
+  const ends = responseEndsFor(options, WHO);
   return async function tracingMiddleware(c, next) {
-    const started = startRequestSpan(tracerFor(), c.req.raw, redaction);
+    const started = startRequestSpan(tracerFor(), c.req.raw, redaction, maxRecordedLength);
     if (started === undefined) return next();
     const { span, context } = started;
     const methodName = span.name;
@@ -123,8 +130,35 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     if (error !== undefined && error !== null && (status === undefined || status >= 500)) {
       recordError(span, error);
     }
-    span.end();
+    await endWithBody(c, span, ends);
   };
+}
+
+// As traceHandler does, the span ends once the body has been sent, not when
+// the handlers return. Hono's `c.res` setter merges the previous response's
+// headers into a new one, so it is cleared first: the wrapped response
+// already carries them all.
+async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): Promise<void> {
+  let response: unknown;
+  try {
+    response = c.res;
+  } catch {
+    // No readable response.
+  }
+  if (!(response instanceof Response) || c.req.raw.method === "HEAD") {
+    span.end();
+    return;
+  }
+  const wrapped = await ends.endWithBody(response, span, undefined);
+  if (wrapped === response) return;
+  try {
+    const writable = c as unknown as { res: Response | undefined };
+    writable.res = undefined;
+    writable.res = wrapped;
+  } catch {
+    // A context that refuses a new response keeps its own; the span ends now.
+    span.end();
+  }
 }
 
 // After next() Hono's routeIndex points at the last handler that ran. That

@@ -13,12 +13,14 @@ import { type ServerSpan, startServerSpan } from "./_server_span.ts";
  * @param tracer The tracer for this request.
  * @param request The incoming request.
  * @param redaction The query parameters whose values are redacted.
+ * @param maxRecordedLength The most characters kept of each recorded string.
  * @returns The span and the context to run the handler in.
  */
 export function startRequestSpan(
   tracer: Tracer,
   request: Request,
   redaction: QueryRedaction,
+  maxRecordedLength: number,
 ): ServerSpan | undefined {
   let url: URL;
   try {
@@ -32,5 +34,6 @@ export function startRequestSpan(
     redactUrl(url, redaction),
     request.headers,
     request.headers.get("user-agent"),
+    maxRecordedLength,
   );
 }

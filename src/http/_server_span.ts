@@ -12,6 +12,7 @@ import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
 import { methodInfo, serverAttributes } from "./_semconv.ts";
+import { capRecorded } from "./_recorded_length.ts";
 
 /** A started server span and the context to run the handler in. */
 export interface ServerSpan {
@@ -22,7 +23,7 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the remote parent, or a
  * new trace when there is none (never a child of whatever is current in the
- * server's own code).
+ * server's own code). Recorded strings are cut to `maxRecordedLength`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -30,13 +31,18 @@ export function startServerSpan(
   url: URL,
   headers: HeaderCarrier,
   userAgent: string | null | undefined,
+  maxRecordedLength: number,
 ): ServerSpan {
   const info = methodInfo(method);
   const current = getCurrentContext();
   const span = tracer.startSpan(info.spanName, {
     kind: "server",
     parent: serverParent(current, extractContext(headers)) ?? null,
-    attributes: serverAttributes(info, url, userAgent),
+    attributes: capRecorded(
+      serverAttributes(info, url, userAgent),
+      maxRecordedLength,
+      url.href.length > maxRecordedLength,
+    ),
   });
   const context = current
     .setValue(SPAN_KEY, span)

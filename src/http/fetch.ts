@@ -17,6 +17,7 @@ import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -33,6 +34,12 @@ export interface InstrumentFetchOptions {
    * the query as it is.
    */
   redactQuery?: boolean | readonly string[];
+  /**
+   * Characters kept of each string recorded from the request (`url.full`,
+   * `server.address`, an unknown method); longer ones are cut. A non-negative
+   * integer or `Infinity`. Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
@@ -45,12 +52,15 @@ export interface InstrumentFetchOptions {
  * they were. A network error, or a status of 400 or more, marks the span as
  * an error; a network error is rethrown. The span ends when the response
  * headers arrive, or when the request fails. Like `fetch`, it never throws:
- * what fetch would refuse comes back as a rejected promise.
+ * what fetch would refuse comes back as a rejected promise. Each string
+ * recorded is cut to `maxRecordedLength` (default 2,048), so a span's size
+ * does not follow the URL's.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
- * @param options The tracer, and which query parameters to redact.
+ * @param options The tracer, which query parameters to redact, and the recorded length.
  * @returns A fetch-compatible function.
  * @throws {TypeError} When `fetchFn` is given and is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is not a non-negative integer or `Infinity`.
  *
  * @example
  * ```ts
@@ -84,6 +94,7 @@ export function instrumentFetch(
   }
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
   const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
+  const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
@@ -116,7 +127,11 @@ export function instrumentFetch(
         const info = methodInfo(method);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
-          attributes: clientAttributes(info, redactUrl(url, redaction)),
+          attributes: capRecorded(
+            clientAttributes(info, redactUrl(url, redaction)),
+            maxLength,
+            url.href.length > maxLength,
+          ),
         });
         injectContext(headers, span);
       } catch (error) {

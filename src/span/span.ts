@@ -856,10 +856,15 @@ function plainAttributes(attributes: Readonly<Attributes>): Attributes {
 }
 
 function isLinkable(context: unknown): context is SpanContext {
-  if (context instanceof SpanContext) return true;
-  const c = context as SpanContext | null | undefined;
-  return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
-    isValidSpanId(c.spanId);
+  try {
+    if (context instanceof SpanContext) return true;
+    const c = context as SpanContext | null | undefined;
+    return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
+      isValidSpanId(c.spanId);
+  } catch {
+    // A getter or Proxy trap threw: not a context, so the link is dropped.
+    return false;
+  }
 }
 
 interface ExceptionFields {

@@ -288,6 +288,12 @@ export class Tracer {
     } else {
       try {
         result = sampler.shouldSample({ parent, traceId, name, kind, attributes });
+        // Read once, here: a result whose getter throws counts as a throw.
+        result = {
+          decision: result.decision,
+          traceState: result.traceState,
+          attributes: result.attributes,
+        };
       } catch (error) {
         errorOnce(
           "sampler-threw",
