@@ -19,7 +19,7 @@ step "deno check";             deno check "${entries[@]}" src/ tests/ examples/ 
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 # Every public symbol documented. The ./otel entry is left out: its signatures
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
-step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts node.ts otlp.ts
+step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts node.ts otlp.ts viewer.ts
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
 # Bun and Node get an explicit per-test timeout (Bun's own default is 5 s);
 # the heavy tests set their own. Each run is bounded as a whole, so a hung

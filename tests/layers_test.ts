@@ -16,6 +16,7 @@ const LAYERS = [
   "http",
   "otlp",
   "otel",
+  "viewer",
   "testing",
 ];
 
