@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import type { Span } from "../mod.ts";
+import { Span } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf, MAX_DEPTH } from "../src/otlp/_decode_protobuf.ts";
@@ -135,6 +135,19 @@ describe("OTLP/protobuf decoding", () => {
     assert.equal(span.durationMs, 1.5);
   });
 
+  test("a time this library's encoder wrote comes back as the very same float", () => {
+    // Dividing the 64-bit nanoseconds as one double would give ...264.9146 here.
+    const times = [1_700_787_669_264.9143];
+    let seed = 11;
+    for (let i = 0; i < 10_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      times.push(1_700_000_000_000 + (seed / 2 ** 31) * 1e9);
+    }
+    const spans = times.map((t) => new Span("t").start(t).end(t + 0.001));
+    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })).spans;
+    assert.deepEqual(decoded.map((s) => s.startTime), times);
+  });
+
   test("int64 values: negatives, and beyond 2^53 as decimal strings", () => {
     assert.equal(attribute(uint(3, -1)), -1);
     assert.equal(attribute(uint(3, -(2 ** 40))), -(2 ** 40));
@@ -151,6 +164,25 @@ describe("OTLP/protobuf decoding", () => {
     });
     assert.equal(attribute(len(7, [1, 2, 3])), "AQID");
     assert.equal(attribute([]), null);
+  });
+
+  test("short strings come back as themselves, whatever they share with strings seen before", () => {
+    let seed = 3;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const words: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const length = random(34);
+      let word = "";
+      for (let j = 0; j < length; j++) word += String.fromCharCode(32 + random(95));
+      words.push(i % 7 === 0 ? word + "é" : word);
+    }
+    // Each word as a span name and as an attribute key and value, many times over.
+    const spans = words.map((w) =>
+      spanMessage(str(5, w), len(9, bytes(str(1, w), len(2, str(1, w)))))
+    );
+    const decoded = decodeOtlpProtobuf(request(...spans)).spans;
+    assert.deepEqual(decoded.map((s) => s.name), words);
+    assert.ok(decoded.every((s, i) => s.attributes[words[i]] === words[i]));
   });
 
   test("a __proto__ key is kept as an attribute, not as a prototype", () => {

@@ -11,6 +11,7 @@
 // link with a malformed id is dropped and counted in droppedLinksCount.
 
 import { nanosToMs } from "./_nanos_to_ms.ts";
+import { readUtf8 } from "./_utf8_strings.ts";
 import {
   assignResource,
   assignScope,
@@ -43,8 +44,6 @@ const WIRE_NAMES = ["varint", "fixed64", "length-delimited", "group start", "gro
 
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
-
-const utf8 = new TextDecoder();
 
 // A span's estimated memory: its wire size scaled, plus the record itself.
 const SPAN_OVERHEAD = 400;
@@ -561,26 +560,9 @@ class Decoder {
 
   #string(tag: number, field: string, end: number): string {
     const stringEnd = this.#len(tag, field, end);
-    const buf = this.#buf;
     const start = this.#pos;
     this.#pos = stringEnd;
-    // Short ASCII strings (names, keys, most values) skip the TextDecoder call.
-    if (stringEnd - start <= 32) {
-      let ascii = true;
-      for (let i = start; i < stringEnd; i++) {
-        if (buf[i] >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) {
-        return String.fromCharCode.apply(
-          null,
-          buf.subarray(start, stringEnd) as unknown as number[],
-        );
-      }
-    }
-    return utf8.decode(buf.subarray(start, stringEnd));
+    return readUtf8(this.#buf, start, stringEnd);
   }
 
   // An id as lowercase hex; undefined when it has the wrong length or is all zeros.
