@@ -131,8 +131,10 @@ describe("the trace viewer's page in headless Chromium", () => {
           await page.evaluate<string>(`document.querySelector(".detail pre.stack").textContent`),
           /^Error: warehouse has no gadget left\n\s+at /,
         );
+        // The tree keeps the focus and points at the selected row.
+        const active = `document.activeElement.getAttribute("aria-activedescendant")`;
         assert.equal(
-          await page.evaluate(`document.activeElement.getAttribute("data-span")`),
+          await page.evaluate(`document.getElementById(${active}).getAttribute("data-span")`),
           spans[0].context.spanId,
         );
 
@@ -176,4 +178,42 @@ describe("the trace viewer's page in headless Chromium", () => {
       await browser?.close();
     }
   });
+
+  test(
+    `a trace of 3,000 spans draws only the rows in sight, and the keyboard reaches the last ${SKIP}`,
+    {
+      skip: !isDeno,
+      timeout: 240_000,
+    },
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const tracer = new Tracer({ name: "batch" });
+      const root = tracer.startSpan("import", { startTime: 0 });
+      const children = [];
+      for (let i = 0; i < 2_999; i++) {
+        children.push(tracer.startSpan(`row ${i}`, { parent: root, startTime: i }).end(i + 1));
+      }
+      await send(viewer, "batch", [...children, root.end(3_000)]);
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const page = await browser.open(`${viewer.url}#/trace/${root.context.traceId}`);
+        await page.waitFor(ready("trace"));
+        assert.equal(await page.evaluate(`document.querySelector("main").dataset.spans`), "3000");
+        const drawn = await page.evaluate<number>(`document.querySelectorAll(".tree .row").length`);
+        assert.ok(drawn > 20 && drawn < 200, `${drawn} rows drawn`);
+        await page.click(".tree .row");
+        await page.press("End");
+        await page.waitFor(`${detailTitle} === "row 2998"`);
+        assert.equal(
+          await page.evaluate(
+            `document.querySelector('.row[aria-selected="true"] .name').textContent`,
+          ),
+          "row 2998",
+        );
+      } finally {
+        await browser?.close();
+      }
+    },
+  );
 });

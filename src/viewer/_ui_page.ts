@@ -103,13 +103,14 @@ table.traces { border-collapse: collapse; width: 100%; }
 .ticks span { position: absolute; top: 0; transform: translateX(-50%); white-space: nowrap; }
 .ticks span:first-child { transform: none; }
 .ticks span:last-child { transform: translateX(-100%); }
-.tree { overflow: auto; flex: 1; padding: 2px 0 24px; }
+.tree { overflow: auto; flex: 1; position: relative; }
 .tree:focus { outline: none; }
-.row { height: 22px; padding: 0 8px 0 16px; cursor: pointer; content-visibility: auto;
-  contain-intrinsic-size: auto 22px; }
+.spacer { position: relative; margin-bottom: 24px; }
+.rows { position: absolute; top: 0; left: 0; right: 0; }
+.row { height: 22px; padding: 0 8px 0 16px; cursor: pointer; }
 .row:hover { background: var(--panel); }
 .row[aria-selected="true"] { background: var(--select); }
-.row:focus-visible { outline: 2px solid var(--accent); outline-offset: -2px; }
+.tree:focus-visible .row[aria-selected="true"] { outline: 2px solid var(--accent); outline-offset: -2px; }
 .label { font-family: var(--mono); font-size: 12px; white-space: pre; overflow: hidden;
   text-overflow: ellipsis; }
 .prefix { color: #9aa1ad; }

@@ -291,6 +291,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
       rows: null,
       collapsed: {},
       selectedId: spanId,
+      selected: -1,
       held: {},
     };
     document.title = "Trace " + traceId.slice(0, 8) + " · spans viewer";
@@ -436,12 +437,23 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
     });
     append(axis, el("span", "", "Span"), el("span", "", "Duration"), ticks);
 
+    // Only the rows in sight (and a few more) are in the page: a trace of
+    // any size draws as fast as a small one. The tree itself holds the
+    // focus and points at the selected row with aria-activedescendant.
     var tree = el("div", "tree");
+    tree.tabIndex = 0;
     tree.setAttribute("role", "tree");
     tree.setAttribute("aria-label", "Spans of trace " + v.traceId);
     tree.addEventListener("click", onTreeClick);
     tree.addEventListener("keydown", onTreeKey);
+    tree.addEventListener("scroll", function () { scheduleWindow(v); }, { passive: true });
+    var spacer = el("div", "spacer");
+    var rowsWindow = el("div", "rows");
+    spacer.appendChild(rowsWindow);
+    tree.appendChild(spacer);
     v.tree = tree;
+    v.spacer = spacer;
+    v.window = rowsWindow;
 
     var detail = el("aside", "detail");
     detail.setAttribute("aria-label", "Span details");
@@ -460,6 +472,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
 
     renderRows(v);
     tree.scrollTop = scroll;
+    renderWindow(v);
     var selected = v.selectedId ? indexOfSpan(v, v.selectedId) : -1;
     if (selected < 0 && v.rows.length) selected = 0;
     if (selected >= 0) select(selected, hadFocus || !oldTree, !!v.selectedId);
@@ -472,68 +485,95 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
     return -1;
   }
 
+  var ROW_HEIGHT = 22;
+  var OVERSCAN = 30;
+
   function renderRows(v) {
     v.rows = flatten(v);
-    var fragment = document.createDocumentFragment();
-    var total = v.total;
-    for (var i = 0; i < v.rows.length; i++) {
-      var r = v.rows[i];
-      var s = r.span;
-      var isError = s.status.code === "error";
-      var row = el("div", "row");
-      row.setAttribute("role", "treeitem");
-      row.setAttribute("aria-level", String(r.depth + 1));
-      row.setAttribute("aria-selected", "false");
-      if (r.hasChildren) row.setAttribute("aria-expanded", r.collapsed ? "false" : "true");
-      row.setAttribute("data-i", String(i));
-      row.setAttribute("data-span", s.spanId);
-      row.tabIndex = -1;
-      var label = el("span", "label");
-      label.appendChild(el("span", "toggle", r.hasChildren ? (r.collapsed ? "\u25b8" : "\u25be") : ""));
-      label.appendChild(el("span", "prefix", r.prefix));
-      label.appendChild(el("span", "name", s.name));
-      if (isError) label.appendChild(el("span", "mark", " \u2717"));
-      label.title = s.name + (isError ? " (error)" : "");
-      var duration = Math.max(0, s.endTime - s.startTime);
-      var track = el("div", "track");
-      var bar = el("div", "bar" + (isError ? " error" : ""));
-      var left = total > 0 ? (s.startTime - v.start) / total : 0;
-      var width = total > 0 ? duration / total : 1;
-      bar.style.left = (left * 100) + "%";
-      bar.style.width = (width * 100) + "%";
-      bar.style.background = serviceColor(s.service);
-      bar.title = s.name + ": " + formatMs(duration) + " at +" + formatMs(s.startTime - v.start);
-      track.appendChild(bar);
-      row.appendChild(label);
-      row.appendChild(el("span", "dur", formatMs(duration)));
-      row.appendChild(track);
-      fragment.appendChild(row);
-    }
-    v.tree.replaceChildren(fragment);
-    v.selected = -1;
+    v.spacer.style.height = (v.rows.length * ROW_HEIGHT) + "px";
+    v.first = -1;
+    v.last = -1;
+    if (v.selected >= v.rows.length) v.selected = -1;
+    renderWindow(v);
   }
 
-  function rowNode(i) {
-    return view.tree.children[i];
+  function scheduleWindow(v) {
+    if (v.windowPending) return;
+    v.windowPending = true;
+    requestAnimationFrame(function () {
+      v.windowPending = false;
+      if (view === v) renderWindow(v);
+    });
+  }
+
+  // Draws the rows in sight, and OVERSCAN more on each side.
+  function renderWindow(v) {
+    var tree = v.tree;
+    var height = tree.clientHeight || 800;
+    var first = Math.max(0, Math.floor(tree.scrollTop / ROW_HEIGHT) - OVERSCAN);
+    var last = Math.min(v.rows.length, Math.ceil((tree.scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+    if (first === v.first && last === v.last) return;
+    v.first = first;
+    v.last = last;
+    var fragment = document.createDocumentFragment();
+    for (var i = first; i < last; i++) fragment.appendChild(makeRow(v, i));
+    v.window.style.transform = "translateY(" + (first * ROW_HEIGHT) + "px)";
+    v.window.replaceChildren(fragment);
+  }
+
+  function makeRow(v, i) {
+    var r = v.rows[i];
+    var s = r.span;
+    var total = v.total;
+    var isError = s.status.code === "error";
+    var row = el("div", "row");
+    row.id = "span-row-" + i;
+    row.setAttribute("role", "treeitem");
+    row.setAttribute("aria-level", String(r.depth + 1));
+    row.setAttribute("aria-selected", i === v.selected ? "true" : "false");
+    if (r.hasChildren) row.setAttribute("aria-expanded", r.collapsed ? "false" : "true");
+    row.setAttribute("data-i", String(i));
+    row.setAttribute("data-span", s.spanId);
+    var label = el("span", "label");
+    label.appendChild(el("span", "toggle", r.hasChildren ? (r.collapsed ? "\u25b8" : "\u25be") : ""));
+    label.appendChild(el("span", "prefix", r.prefix));
+    label.appendChild(el("span", "name", s.name));
+    if (isError) label.appendChild(el("span", "mark", " \u2717"));
+    label.title = s.name + (isError ? " (error)" : "");
+    var duration = Math.max(0, s.endTime - s.startTime);
+    var track = el("div", "track");
+    var bar = el("div", "bar" + (isError ? " error" : ""));
+    var left = total > 0 ? (s.startTime - v.start) / total : 0;
+    var width = total > 0 ? duration / total : 1;
+    bar.style.left = (left * 100) + "%";
+    bar.style.width = (width * 100) + "%";
+    bar.style.background = serviceColor(s.service);
+    bar.title = s.name + ": " + formatMs(duration) + " at +" + formatMs(s.startTime - v.start);
+    track.appendChild(bar);
+    row.appendChild(label);
+    row.appendChild(el("span", "dur", formatMs(duration)));
+    row.appendChild(track);
+    return row;
   }
 
   function select(i, focus, updateUrl) {
     var v = view;
     if (i < 0 || i >= v.rows.length) return;
-    if (v.selected >= 0 && rowNode(v.selected)) {
-      rowNode(v.selected).setAttribute("aria-selected", "false");
-      rowNode(v.selected).tabIndex = -1;
-    }
     v.selected = i;
-    var node = rowNode(i);
-    node.setAttribute("aria-selected", "true");
-    node.tabIndex = 0;
-    if (focus) node.focus({ preventScroll: true });
+    // Bring the row into sight, then draw what is in sight.
     var tree = v.tree;
-    var top = node.offsetTop - tree.offsetTop;
-    if (top < tree.scrollTop || top + node.offsetHeight > tree.scrollTop + tree.clientHeight) {
-      node.scrollIntoView({ block: "nearest" });
+    var top = i * ROW_HEIGHT;
+    if (top < tree.scrollTop) tree.scrollTop = top;
+    else if (top + ROW_HEIGHT > tree.scrollTop + tree.clientHeight) {
+      tree.scrollTop = top + ROW_HEIGHT - tree.clientHeight;
     }
+    renderWindow(v);
+    for (var n = 0; n < v.window.children.length; n++) {
+      var node = v.window.children[n];
+      node.setAttribute("aria-selected", node.id === "span-row-" + i ? "true" : "false");
+    }
+    tree.setAttribute("aria-activedescendant", "span-row-" + i);
+    if (focus) tree.focus({ preventScroll: true });
     var span = v.rows[i].span;
     v.selectedId = span.spanId;
     if (updateUrl !== false) {
@@ -583,6 +623,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
     var v = view;
     var i = v.selected;
     var r = v.rows[i];
+    if (i < 0 && v.rows.length) i = 0;
     switch (event.key) {
       case "ArrowDown": select(Math.min(v.rows.length - 1, i + 1), true, true); break;
       case "ArrowUp": select(Math.max(0, i - 1), true, true); break;
@@ -775,6 +816,9 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
   });
 
   window.addEventListener("hashchange", route);
+  window.addEventListener("resize", function () {
+    if (view && view.kind === "trace" && view.rows) scheduleWindow(view);
+  });
   route();
   poll();
 })();
