@@ -17,7 +17,11 @@ import { placeOrder, shopServices } from "./_shop.ts";
 
 const args = process.argv.slice(2);
 const port = args.includes("--port") ? Number(args[args.indexOf("--port") + 1]) : 4318;
-const viewer = await startViewer({ port });
+const viewer = await startViewer({ port }).catch((error) => {
+  // Most often an OpenTelemetry Collector (or another viewer) has the port.
+  console.error(`${error.message}\nTry another port: npm run view -- --port 0`);
+  process.exit(1);
+});
 const url = new URL("v1/traces", viewer.url).href;
 
 const { shop, payments, shutdown } = shopServices(url);

@@ -182,7 +182,9 @@ async function smokeViewerBin() {
     child.kill("SIGTERM");
     const code = await exited;
     if (code !== 0) fail(`spans-viewer exited with ${code} on SIGTERM`);
-    console.log(`npx spans-viewer --port 0: listened at ${url}, served its page, stopped on SIGTERM`);
+    console.log(
+      `npx spans-viewer --port 0: listened at ${url}, served its page, stopped on SIGTERM`,
+    );
   } catch (error) {
     child.kill("SIGKILL");
     fail(`spans-viewer: ${error.message}`);
