@@ -49,6 +49,11 @@ try {
     );
   });
 } finally {
-  rmSync(profile, { recursive: true, force: true });
+  // Chromium's helpers may still be closing files: best effort.
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (error) {
+    console.warn(`could not remove ${profile}: ${error}`);
+  }
 }
 console.log(`wrote ${output} (${page})`);

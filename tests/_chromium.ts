@@ -77,7 +77,8 @@ export async function launchChromium(): Promise<Browser> {
   const child = spawn(
     chromiumPath(),
     [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "about:blank"],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // Its own process group, so that closing it ends its helper processes too.
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const endpoint = await new Promise<string>((resolve, reject) => {
@@ -111,10 +112,28 @@ export async function launchChromium(): Promise<Browser> {
       return page;
     },
     async close() {
+      // Politely first; then the whole process group, helpers included.
+      await Promise.race([
+        cdp.send("Browser.close").catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 5_000)),
+      ]);
       cdp.close();
-      child.kill("SIGKILL");
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
       await exited;
-      rmSync(profile, { recursive: true, force: true });
+      // A helper may still be writing its last file: removing the profile is
+      // best effort, retried, and never fails a test.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        try {
+          rmSync(profile, { recursive: true, force: true });
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
     },
   };
 }
