@@ -80,7 +80,7 @@ describe("the viewer's command line", () => {
       assert.equal(g.Deno?.exitCode ?? process.exitCode, 2);
     } finally {
       if (g.Deno !== undefined) g.Deno.exitCode = Number(before ?? 0);
-      else process.exitCode = before;
+      else process.exitCode = before ?? 0;
     }
   });
 

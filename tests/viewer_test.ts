@@ -483,12 +483,27 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     }
   });
 
+  test("fails to start when its file cannot be read, saying which", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+    try {
+      // A directory where the file should be.
+      await assert.rejects(
+        () => startViewer({ port: 0, file: dir }),
+        (error) =>
+          error instanceof Error &&
+          error.message.startsWith(`Cannot start viewer: cannot read ${dir} (`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("fails to start on a port in use, saying so, and closes once however often asked", async () => {
     const viewer = await startViewer({ port: 0 });
     const { port } = new URL(viewer.url);
     await assert.rejects(
       () => startViewer({ port: Number(port) }),
-      new RegExp(`^Error: Cannot start viewer: cannot listen on 127\\.0\\.0\\.1:${port} `),
+      new RegExp(`^Error: Cannot start viewer: cannot listen on 127\\.0\\.0\\.1:${port} \\(\\w+`),
     );
     const closing = viewer.close();
     assert.equal(viewer.close(), closing);

@@ -7,6 +7,7 @@
 
 import type { DecodedRequest } from "../otlp/_received_span.ts";
 import { describe } from "../platform/_describe.ts";
+import { errorMessage } from "../platform/_warn.ts";
 import { FileLog } from "./_file_log.ts";
 import { createHandler } from "./_handler.ts";
 import { type RunningServer, serve } from "./_serve.ts";
@@ -123,7 +124,15 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
 
   const store = new TraceStore(maxSpans, maxBytes);
   const file = options.file === undefined ? undefined : new FileLog(options.file);
-  if (file !== undefined) await file.load(store);
+  if (file !== undefined) {
+    try {
+      await file.load(store);
+    } catch (error) {
+      throw new Error(`Cannot start viewer: cannot read ${options.file} (${errorMessage(error)})`, {
+        cause: error,
+      });
+    }
+  }
   const accept = (decoded: DecodedRequest) => {
     store.add(decoded.spans, decoded.sizes);
     store.reject(decoded.rejected);
@@ -135,9 +144,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
     server = await serve(handler, hostname, port);
   } catch (error) {
     throw new Error(
-      `Cannot start viewer: cannot listen on ${hostname}:${port} (${
-        error instanceof Error ? error.message : String(error)
-      })`,
+      `Cannot start viewer: cannot listen on ${hostname}:${port} (${errorMessage(error)})`,
       { cause: error },
     );
   }
