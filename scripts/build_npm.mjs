@@ -4,7 +4,7 @@
 // deno.json export, and the README and LICENSE.
 //
 // Run: `npm run build` or `deno task build:npm`.
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import process from "node:process";
 import {
@@ -20,6 +20,7 @@ import {
 } from "./_npm_layout.mjs";
 
 const started = performance.now();
+const VIEWER_BIN = "bin/spans-viewer.js";
 const deno = readJson("deno.json");
 const dev = readJson("package.json");
 const entries = entryPoints();
@@ -125,6 +126,9 @@ const pkg = {
   engines: { node: ">=20.16.0" },
   type: "module",
   sideEffects: false,
+  // `npx spans-viewer`: a small launcher, written below, that runs the
+  // viewer's command line from the built entry.
+  ...(entries.some((e) => e.subpath === "./viewer") ? { bin: { "spans-viewer": VIEWER_BIN } } : {}),
   exports: Object.fromEntries(
     entries.map((
       e,
@@ -141,6 +145,21 @@ const pkg = {
   }),
 };
 writeFileSync(join(npmDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+if (pkg.bin) {
+  mkdirSync(join(npmDir, "bin"), { recursive: true });
+  writeFileSync(
+    join(npmDir, VIEWER_BIN),
+    [
+      "#!/usr/bin/env node",
+      "// The viewer's command line: see `spans-viewer --help`.",
+      'import { processArgs, runViewerCli } from "../src/viewer/_cli.js";',
+      "",
+      "await runViewerCli(processArgs());",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+}
 for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(npmDir, file));
 
 const subpaths = entries.map((e) => e.subpath).join(" ");

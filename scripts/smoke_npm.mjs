@@ -5,7 +5,8 @@
 //     exactly the values its .d.ts declares, none of them undefined;
 //   - type-check a TypeScript file that imports it with moduleResolution
 //     nodenext, as a Node user's project would.
-// The core entry also runs a traced await, to see the installed code work.
+// The core entry also runs a traced await, to see the installed code work,
+// and the `spans-viewer` bin starts, answers at its URL and stops.
 // Optional peer packages (@opentelemetry/*) are linked from this repository's
 // node_modules, since npm does not install optional peers.
 //
@@ -19,7 +20,7 @@
 //
 // Run after `npm run build`: `node scripts/smoke_npm.mjs` (or `npm run smoke:npm`).
 // KEEP_SMOKE=1 keeps the temporary project for a look.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -70,6 +71,8 @@ const expected = Object.fromEntries(
 
 writeFileSync(join(app, "smoke.mjs"), importCheck(expected));
 console.log(run(process.execPath, ["smoke.mjs"], app).trimEnd());
+
+if (pkg.bin?.["spans-viewer"]) await smokeViewerBin();
 
 writeFileSync(join(app, "smoke.ts"), typeCheck(specifiers));
 typeCheckIn(app, "smoke.ts");
@@ -363,6 +366,47 @@ await import(${JSON.stringify(`${core}/mod.js`)});
 
 export const used = [answer, json, ${specifiers.map((_, i) => `entry${i}`).join(", ")}];
 `;
+}
+
+/**
+ * `npx spans-viewer --port 0` in the installed project: the bin starts the
+ * viewer, prints its URL, answers there, and stops on SIGTERM.
+ */
+async function smokeViewerBin() {
+  const bin = join(app, "node_modules", ".bin", "spans-viewer");
+  if (!existsSync(bin)) fail("the spans-viewer bin is not in node_modules/.bin");
+  const child = spawn(bin, ["--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`no URL after 60 s:\n${output}`)), 60_000);
+      const read = (chunk) => {
+        output += chunk;
+        const match = /Trace viewer: (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout.on("data", read);
+      child.stderr.on("data", read);
+      exited.then((code) => reject(new Error(`spans-viewer exited (${code}):\n${output}`)));
+    });
+    const stats = await (await fetch(new URL("api/stats", url))).json();
+    if (stats.spans !== 0) fail(`spans-viewer: unexpected stats ${JSON.stringify(stats)}`);
+    const page = await fetch(url);
+    if (!(await page.text()).includes("spans viewer")) fail("spans-viewer: no page at its URL");
+    child.kill("SIGTERM");
+    const code = await exited;
+    if (code !== 0) fail(`spans-viewer exited with ${code} on SIGTERM`);
+    console.log(
+      `npx spans-viewer --port 0: listened at ${url}, served its page, stopped on SIGTERM`,
+    );
+  } catch (error) {
+    child.kill("SIGKILL");
+    fail(`spans-viewer: ${error.message}`);
+  }
 }
 
 /** Runs a command and returns its stdout; fails with its output otherwise. */

@@ -19,7 +19,7 @@ step "deno check";             deno check "${entries[@]}" src/ tests/ examples/ 
 step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail -2
 # Every public symbol documented. The ./otel entry is left out: its signatures
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
-step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts hono.ts node.ts otlp.ts
+step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts hono.ts node.ts otlp.ts viewer.ts
 # tests/browser_test.ts drives headless Chromium: install Debian's package
 # first when it is missing (CI starts from a clean machine), so the install
 # does not count against the test's own timeout.

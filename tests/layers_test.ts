@@ -17,6 +17,7 @@ const LAYERS = [
   "hono",
   "otlp",
   "otel",
+  "viewer",
   "testing",
 ];
 
