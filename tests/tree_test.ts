@@ -73,6 +73,10 @@ describe("renderTree()", () => {
 describe("renderTree() bad input", () => {
   test("something that is not iterable is a TypeError; non-spans inside are skipped", () => {
     assert.throws(() => renderTree(5 as never), /^TypeError: Cannot render tree: spans must be/);
+    assert.throws(
+      () => renderTree([], null as never),
+      /^TypeError: Cannot render tree: options must be an object, got null/,
+    );
     const span = new Span("ok").start(0).end(1);
     assert.match(renderTree([null, {}, span] as never), /^ok /m);
   });

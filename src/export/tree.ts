@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
@@ -81,6 +82,11 @@ const MAX_DEFAULT_NAME_WIDTH = 120;
  * ```
  */
 export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {}): string {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot render tree: options must be an object, got ${describe(options)}`,
+    );
+  }
   const barWidth = options.barWidth ?? 40;
   if (!Number.isInteger(barWidth) || barWidth < 1) {
     throw new RangeError(

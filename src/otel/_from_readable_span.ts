@@ -6,6 +6,7 @@ import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
 import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
 import { KIND_NAMES } from "./_mapping.ts";
+import { markRemoteParent } from "../span/_remote_parent.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
 import type { OtelReadableSpan } from "./_sdk_types.ts";
 
@@ -59,12 +60,15 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   const context = fromOtelSpanContext(sc, readable.parentSpanContext?.spanId);
   if (context === undefined) return undefined;
   const scope = readable.instrumentationScope;
+  const remoteParent = readable.parentSpanContext?.isRemote === true;
   const span = new ImportedSpan(readable.name, context, KIND_NAMES[readable.kind] ?? "internal", {
     limits: NO_LIMITS,
     instrumentationScope: scope?.version === undefined
       ? { name: scope?.name ?? "" }
       : { name: scope.name, version: scope.version },
   });
+  // OTLP's flags say whether the parent was remote; keep what the SDK knew.
+  if (remoteParent) markRemoteParent(span);
   span.start(spanTimeFromOtel(hrTimeToMs(readable.startTime)));
   span.setAttributes((readable.attributes ?? {}) as Attributes);
   for (const e of readable.events ?? []) {

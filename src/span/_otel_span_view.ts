@@ -7,6 +7,7 @@
 
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
+import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
@@ -48,6 +49,13 @@ export function fromOtelSpanContext(
   try {
     traceState = sc.traceState?.serialize() || undefined;
   } catch {
+    traceState = undefined;
+  }
+  // A trace state from OpenTelemetry's side is data, not this library's own:
+  // one that is not a valid header (CR/LF, a bad key, too long) is dropped and
+  // counted, never carried into a context that inject would send.
+  if (traceState !== undefined && !isValidTraceState(traceState)) {
+    traceStateDrops.count++;
     traceState = undefined;
   }
   return createTrustedSpanContext(
