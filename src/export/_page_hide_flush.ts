@@ -9,6 +9,8 @@
 // away, which on mobile is often the last event a page gets. Both flush; a
 // "pageshow" or a change back to visible ends the hiding state.
 
+import { WeakHooks } from "./_weak_hooks.ts";
+
 /** Something that starts a flush when the page is hidden. */
 export interface PageHideHook {
   /** Starts the flush; must not throw and must not wait. */
@@ -25,7 +27,7 @@ interface PageGlobals {
 
 // Weak, as in _exit_flush.ts: a processor nobody holds is not kept alive by
 // this registry.
-const hooks = new Set<WeakRef<PageHideHook>>();
+const hooks = new WeakHooks<PageHideHook>();
 let installed = false;
 let hiding = false;
 
@@ -45,9 +47,7 @@ export function isBrowserPage(): boolean {
  */
 export function onPageHide(hook: PageHideHook): () => void {
   if (!watchPageLifecycle()) return () => {};
-  const ref = new WeakRef(hook);
-  hooks.add(ref);
-  return () => void hooks.delete(ref);
+  return hooks.add(hook);
 }
 
 /**
@@ -81,12 +81,7 @@ export function pageIsHiding(): boolean {
 
 function hide(): void {
   hiding = true;
-  for (const ref of hooks) {
-    const hook = ref.deref();
-    if (hook === undefined) {
-      hooks.delete(ref);
-      continue;
-    }
+  for (const hook of hooks.alive()) {
     try {
       hook.onPageHide();
     } catch {
