@@ -5,9 +5,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { deferred, isDeno } from "./_helpers.ts";
+import { runFixture } from "./_child_process.ts";
 import { Receiver } from "./_otlp_receiver.ts";
 
 interface OtlpSpan {
@@ -39,18 +38,11 @@ function attribute(span: OtlpSpan, key: string): unknown {
   return value === undefined ? undefined : Object.values(value)[0];
 }
 
-function runFixture(name: string, env: Record<string, string>): Promise<string> {
-  const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno;
-  const fixture = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(
-      deno.execPath(),
-      ["run", "-A", fixture],
-      { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env } },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-    );
-  });
+/** Runs a fixture with `env` and returns what it printed; fails unless it exits 0. */
+async function run(name: string, env: Record<string, string>): Promise<string> {
+  const { code, stdout, stderr } = await runFixture(name, [], { env });
+  assert.equal(code, 0, stderr);
+  return stdout;
 }
 
 test(
@@ -60,7 +52,7 @@ test(
     const denoReceiver = await Receiver.start();
     const ourReceiver = await Receiver.start();
     try {
-      const out = await runFixture("deno_otel_services.ts", {
+      const out = await run("deno_otel_services", {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: denoReceiver.url.replace(/\/v1\/traces$/, ""),
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -141,7 +133,7 @@ test(
       return { status: 200 };
     };
     try {
-      const out = await runFixture("deno_otel_export.ts", {
+      const out = await run("deno_otel_export", {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
         SPANS_TEST_URL: receiver.url,
