@@ -62,6 +62,22 @@ export function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Waits, a few milliseconds at a time, until `done()` holds; fails naming
+ * `what` if it still does not after `timeoutMs`.
+ */
+export async function waitUntil(
+  done: () => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Whether this runs on Deno. */
 export const isDeno: boolean = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 /** Whether this runs on Bun. */

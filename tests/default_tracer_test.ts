@@ -1,30 +1,16 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getDefaultTracer, InMemorySpanProcessor, setDefaultTracer, Tracer } from "../mod.ts";
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { setupTracing } from "../otlp.ts";
 import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
 import { runSnippet } from "./_child_process.ts";
+import { serveNode } from "./_loopback_server.ts";
 
 // The default tracer is process-wide, and Bun runs every test file in one
 // process: each test leaves it unset.
 afterEach(() => setDefaultTracer(undefined));
-
-/** A node:http server on loopback, traced with no tracer given. */
-async function serveTraced(
-  listener: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(traceRequestListener(listener));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("the default tracer", () => {
   test("instrumentation given no tracer sends one connected trace to the default", {
@@ -32,7 +18,7 @@ describe("the default tracer", () => {
   }, async () => {
     const memory = new InMemorySpanProcessor();
     setDefaultTracer(new Tracer({ name: "svc", processors: [memory] }));
-    const downstream = await serveTraced((_req, res) => res.end("stock: 3"));
+    const downstream = await serveNode(traceRequestListener((_req, res) => res.end("stock: 3")));
     try {
       const fetch = instrumentFetch();
       const service = traceHandler(async () => {
