@@ -7,33 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deferred, isDeno } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
-import { Receiver } from "./_otlp_receiver.ts";
+import { type JsonSpan, Receiver } from "./_otlp_receiver.ts";
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-  scope: string;
-}
-
-/** Every span in the OTLP/JSON requests a receiver got. */
-function spansOf(receiver: Receiver): OtlpSpan[] {
-  const out: OtlpSpan[] = [];
-  for (const request of receiver.requests) {
-    const body = JSON.parse(new TextDecoder().decode(request.body));
-    for (const rs of body.resourceSpans ?? []) {
-      for (const ss of rs.scopeSpans ?? []) {
-        for (const span of ss.spans ?? []) out.push({ ...span, scope: ss.scope?.name ?? "" });
-      }
-    }
-  }
-  return out;
-}
-
-function attribute(span: OtlpSpan, key: string): unknown {
+function attribute(span: JsonSpan, key: string): unknown {
   const value = span.attributes?.find((a) => a.key === key)?.value;
   return value === undefined ? undefined : Object.values(value)[0];
 }
@@ -59,8 +35,8 @@ test(
         SPANS_TEST_URL: ourReceiver.url,
       });
       const { received, warnings } = JSON.parse(out.trim().split("\n").pop()!);
-      const ours = spansOf(ourReceiver);
-      const deno = spansOf(denoReceiver);
+      const ours = ourReceiver.jsonSpans();
+      const deno = denoReceiver.jsonSpans();
 
       // B got exactly one traceparent per request.
       assert.deepEqual(received.map((r: { path: string }) => r.path), ["/instrumented", "/plain"]);
@@ -83,7 +59,7 @@ test(
 
       // Parents cross the seam both ways.
       const all = new Map([...ours, ...deno].map((s) => [s.spanId, s]));
-      const parentOf = (span: OtlpSpan) => all.get(span.parentSpanId ?? "");
+      const parentOf = (span: JsonSpan) => all.get(span.parentSpanId ?? "");
       const denoServe = deno.filter((s) => s.kind === 2); // SPAN_KIND_SERVER
       assert.equal(denoServe.length, 3, "Deno.serve traced A's request and B's two");
       const oursServer = ours.filter((s) => s.kind === 2);
