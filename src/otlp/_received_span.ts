@@ -6,7 +6,7 @@
 // two agree field for field.
 
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
-import type { SpanKind, SpanStatus } from "../span/span.ts";
+import type { SpanJSON, SpanKind, SpanStatus } from "../span/span.ts";
 
 /**
  * An attribute value as OTLP carries it: wider than this library's
@@ -70,42 +70,30 @@ export interface ReceivedLink {
   droppedAttributesCount: number;
 }
 
-/** One received span: `Span.toJSON()`'s fields, then service, resource and scope. */
-export interface ReceivedSpan {
-  /** The operation's name. */
-  name: string;
-  /** The span's kind; OTLP's UNSPECIFIED (or an unknown number) reads as internal. */
-  kind: SpanKind;
-  /** 32 lowercase hex characters. */
-  traceId: string;
-  /** 16 lowercase hex characters. */
-  spanId: string;
-  /** The parent's span id; `null` for a root. */
-  parentSpanId: string | null;
-  /** W3C trace flags (the low byte of OTLP's `flags`). */
-  traceFlags: number;
-  /** The W3C `tracestate`; `null` when there is none. */
-  traceState: string | null;
+/**
+ * One received span: `Span.toJSON()`'s fields, then service, resource and
+ * scope. An ended span's times are numbers; attributes, events and links
+ * are OTLP's wider kinds. The kind is `"internal"` for OTLP's UNSPECIFIED (or
+ * an unknown number); `traceFlags` is the low byte of OTLP's `flags`; and
+ * `droppedLinksCount` also counts links whose ids were not valid.
+ */
+export interface ReceivedSpan extends
+  Omit<
+    SpanJSON,
+    "startTime" | "endTime" | "durationMs" | "attributes" | "events" | "links"
+  > {
   /** Epoch milliseconds. */
   startTime: number;
   /** Epoch milliseconds. */
   endTime: number;
   /** `endTime - startTime`. */
   durationMs: number;
-  /** The status. */
-  status: SpanStatus;
   /** The attributes. */
   attributes: OtlpAttributes;
   /** The events. */
   events: ReceivedEvent[];
   /** The links. */
   links: ReceivedLink[];
-  /** Attributes the sender dropped. */
-  droppedAttributesCount: number;
-  /** Events the sender dropped. */
-  droppedEventsCount: number;
-  /** Links the sender dropped, and links whose ids were not valid. */
-  droppedLinksCount: number;
   /** The resource's `service.name`, or `"unknown_service"`. */
   service: string;
   /** The resource. */
