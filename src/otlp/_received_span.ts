@@ -2,8 +2,9 @@
 // `Span.toJSON()` (epoch-millisecond times, hex ids, kind and status as
 // names), so a viewer can serve it as it is, plus what OTLP carries around a
 // span: its service, resource and instrumentation scope. Both decoders
-// (protobuf and JSON) build these records through the helpers below, so the
-// two agree field for field.
+// (protobuf and JSON) build these records through the helpers below, and
+// collect them in a ReceivedBatch (_received_batch.ts), so the two agree
+// field for field.
 
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
 import type { SpanJSON, SpanKind, SpanStatus } from "../span/span.ts";
@@ -169,7 +170,8 @@ export function isValidHexId(id: string, length: 16 | 32): boolean {
  * Makes a span record from OTLP's fields (`flags` undefined when absent,
  * kind and status code as numbers). Both decoders call this, so every
  * record has the same fields in the same order; resource, service and scope
- * are filled in by {@linkcode assignResource} and {@linkcode assignScope}.
+ * are filled in once the enclosing messages have been read (see
+ * `ReceivedBatch`).
  */
 export function newReceivedSpan(
   traceId: string,
@@ -240,28 +242,6 @@ export const PENDING_SCOPE: ReceivedScope = Object.freeze({
   attributes: Object.freeze({}) as OtlpAttributes,
   droppedAttributesCount: 0,
 });
-
-/**
- * Gives the spans from index `from` on the resource (and its service) once
- * the enclosing `ResourceSpans` has been read: the resource may come after
- * the spans on the wire.
- */
-export function assignResource(
-  spans: ReceivedSpan[],
-  from: number,
-  resource: ReceivedResource,
-): void {
-  const service = serviceOf(resource.attributes);
-  for (let i = from; i < spans.length; i++) {
-    spans[i].resource = resource;
-    spans[i].service = service;
-  }
-}
-
-/** Gives the spans from index `from` on their scope; see {@linkcode assignResource}. */
-export function assignScope(spans: ReceivedSpan[], from: number, scope: ReceivedScope): void {
-  for (let i = from; i < spans.length; i++) spans[i].scope = scope;
-}
 
 /** The bytes of the base64 alphabet, for `bytes_value`. */
 export function toBase64(bytes: Uint8Array): string {
