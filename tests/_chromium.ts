@@ -1,6 +1,7 @@
-// Headless Chromium for the tests and benchmarks that need a real browser,
-// driven over the DevTools protocol with the runtime's own WebSocket (Deno
-// and Bun have one; Node 20 does not). Debian's chromium is installed by
+// Headless Chromium for the tests and benchmarks that need a real browser
+// (tests/browser_test.ts, tests/viewer_browser_test.ts, the viewer's bench and
+// screenshot), driven over the DevTools protocol with the runtime's own
+// WebSocket (Deno and Bun have one; Node 20 does not). Debian's chromium is installed by
 // scripts/ensure_chromium.sh when it is missing, as on a clean CI machine.
 // Not a test file itself.
 
@@ -42,7 +43,10 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 export interface Page {
   /** Runs `expression` in the page (awaiting a promise) and returns its JSON value. */
   evaluate<T = unknown>(expression: string): Promise<T>;
-  /** Resolves once `expression` is truthy in the page; fails after `timeoutMs`. */
+  /**
+   * Resolves once `expression` is truthy in the page, evaluating it again
+   * while the page loads; fails after `timeoutMs`.
+   */
   waitFor(expression: string, timeoutMs?: number): Promise<void>;
   /** Clicks the middle of the first element matching `selector`, as a mouse would. */
   click(selector: string): Promise<void>;
@@ -203,8 +207,19 @@ class CdpPage implements Page {
 
   async waitFor(expression: string, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!(await this.evaluate<boolean>(`Boolean(${expression})`))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    let failed: unknown;
+    for (;;) {
+      try {
+        if (await this.evaluate<boolean>(`Boolean(${expression})`)) return;
+        failed = undefined;
+      } catch (error) {
+        // A page between two documents has no context to evaluate in yet.
+        failed = error;
+      }
+      if (Date.now() > deadline) {
+        const last = failed === undefined ? "" : ` (last error: ${String(failed)})`;
+        throw new Error(`timed out waiting for ${expression}${last}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

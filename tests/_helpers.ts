@@ -62,51 +62,23 @@ export function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Waits, a few milliseconds at a time, until `done()` holds; fails naming
+ * `what` if it still does not after `timeoutMs`.
+ */
+export async function waitUntil(
+  done: () => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Whether this runs on Deno. */
 export const isDeno: boolean = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 /** Whether this runs on Bun. */
 export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun === "object";
-
-/** What a child process printed, and how it ended. */
-export interface ScriptRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a fixture script in a child process of the current runtime. On Node
- * the suite runs transpiled (scripts/test_node.mjs), so a `.ts` fixture is
- * run as the `.js` file beside it.
- */
-export async function runScript(fixture: URL, args: readonly string[] = []): Promise<ScriptRun> {
-  const { fileURLToPath } = await import("node:url");
-  const path = fileURLToPath(fixture);
-  const script = isDeno || isBun ? path : path.replace(/\.ts$/, ".js");
-  if (isDeno) {
-    const deno = (globalThis as unknown as {
-      Deno: {
-        execPath(): string;
-        Command: new (cmd: string, options: { args: string[]; env?: Record<string, string> }) => {
-          output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
-        };
-      };
-    }).Deno;
-    const out = await new deno.Command(deno.execPath(), {
-      args: ["run", "-A", script, ...args],
-      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    }).output();
-    const text = new TextDecoder();
-    return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
-  }
-  const { spawn } = await import("node:child_process");
-  return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => stdout += chunk);
-    child.stderr.on("data", (chunk) => stderr += chunk);
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}

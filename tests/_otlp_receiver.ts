@@ -26,6 +26,18 @@ export type Responder = (request: ReceivedRequest, index: number) => Reply | Pro
 
 const OK: Reply = { status: 200 };
 
+/** A span as OTLP/JSON carries it, with the name of its instrumentation scope. */
+export interface JsonSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId?: string;
+  readonly name: string;
+  readonly kind: number;
+  readonly attributes?: { key: string; value: Record<string, unknown> }[];
+  /** The scope's name ("" when it has none). */
+  readonly scope: string;
+}
+
 /** The receiver. */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
@@ -51,6 +63,21 @@ export class Receiver {
   waitForRequests(count: number): Promise<void> {
     if (this.requests.length >= count) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
+  /** Every span of the OTLP/JSON bodies POSTed so far, in the order they came. */
+  jsonSpans(): JsonSpan[] {
+    const spans: JsonSpan[] = [];
+    for (const request of this.requests) {
+      if (request.method !== "POST") continue;
+      const body = JSON.parse(new TextDecoder().decode(request.body));
+      for (const rs of body.resourceSpans ?? []) {
+        for (const ss of rs.scopeSpans ?? []) {
+          for (const span of ss.spans ?? []) spans.push({ ...span, scope: ss.scope?.name ?? "" });
+        }
+      }
+    }
+    return spans;
   }
 
   /** Stops listening and drops open connections. */

@@ -13,7 +13,7 @@ import {
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { captureWarnings } from "./_helpers.ts";
-import { runFixture } from "./_run_fixture.ts";
+import { runFixture } from "./_child_process.ts";
 
 function exporter(options: ConsoleSpanExporterOptions = {}) {
   const out: string[] = [];

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { captureWarnings, nextTurn, runScript } from "./_helpers.ts";
+import { captureWarnings, nextTurn } from "./_helpers.ts";
+import { runFixture } from "./_child_process.ts";
 import {
   Context,
   getContextStorage,
@@ -210,7 +211,7 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
     "a native AsyncContext.Variable is found at run time and carries the current span across await",
     { timeout: 120_000 },
     async () => {
-      const ran = await runScript(new URL("./fixtures/async_context.ts", import.meta.url));
+      const ran = await runFixture("async_context");
       assert.equal(ran.code, 0, ran.stderr);
       assert.deepEqual(JSON.parse(ran.stdout), {
         stack: false,

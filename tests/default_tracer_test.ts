@@ -1,29 +1,16 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { getDefaultTracer, InMemorySpanProcessor, setDefaultTracer, Tracer } from "../mod.ts";
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { setupTracing } from "../otlp.ts";
-import { captureWarnings } from "./_helpers.ts";
+import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
+import { runSnippet } from "./_child_process.ts";
+import { serveNode } from "./_loopback_server.ts";
 
 // The default tracer is process-wide, and Bun runs every test file in one
 // process: each test leaves it unset.
 afterEach(() => setDefaultTracer(undefined));
-
-/** A node:http server on loopback, traced with no tracer given. */
-async function serveTraced(
-  listener: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(traceRequestListener(listener));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("the default tracer", () => {
   test("instrumentation given no tracer sends one connected trace to the default", {
@@ -31,7 +18,7 @@ describe("the default tracer", () => {
   }, async () => {
     const memory = new InMemorySpanProcessor();
     setDefaultTracer(new Tracer({ name: "svc", processors: [memory] }));
-    const downstream = await serveTraced((_req, res) => res.end("stock: 3"));
+    const downstream = await serveNode(traceRequestListener((_req, res) => res.end("stock: 3")));
     try {
       const fetch = instrumentFetch();
       const service = traceHandler(async () => {
@@ -86,25 +73,19 @@ describe("the default tracer", () => {
     assert.match(String(seen), /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/);
   });
 
-  const runtime = runtimeCommand();
   test(
     "the warning names the span and how to fix it, in a fresh process (Deno and Bun: Node runs the built package)",
-    { skip: runtime === undefined, timeout: 60_000 },
+    { skip: !isDeno && !isBun, timeout: 120_000 },
     async () => {
-      const { spawnSync } = await import("node:child_process");
-      const script = `
+      const result = await runSnippet(`
         const { instrumentFetch } = await import(${
         JSON.stringify(new URL("../http.ts", import.meta.url).href)
       });
         const f = instrumentFetch(async () => new Response("ok"));
         await f("http://a.test/x");
         await f("http://a.test/y");
-      `;
-      const result = spawnSync(runtime![0], [...runtime![1], script], {
-        encoding: "utf8",
-        timeout: 50_000,
-      });
-      assert.equal(result.status, 0, result.stderr);
+      `);
+      assert.equal(result.code, 0, result.stderr);
       const lines = result.stderr.split("\n").filter((l) => /no default tracer is set/.test(l));
       assert.equal(lines.length, 1, result.stderr);
       assert.match(lines[0], /span "GET"/);
@@ -133,15 +114,3 @@ describe("the default tracer", () => {
     });
   });
 });
-
-/** How to run a module snippet in a fresh process of this runtime, where the sources can be loaded. */
-function runtimeCommand(): [string, string[]] | undefined {
-  const g = globalThis as {
-    Deno?: { execPath(): string };
-    Bun?: unknown;
-    process?: { execPath: string };
-  };
-  if (g.Deno !== undefined) return [g.Deno.execPath(), ["eval", "--ext=ts"]];
-  if (g.Bun !== undefined) return [g.process!.execPath, ["-e"]];
-  return undefined;
-}

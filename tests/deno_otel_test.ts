@@ -5,52 +5,20 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { deferred, isDeno } from "./_helpers.ts";
-import { Receiver } from "./_otlp_receiver.ts";
+import { runFixture } from "./_child_process.ts";
+import { type JsonSpan, Receiver } from "./_otlp_receiver.ts";
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: { key: string; value: Record<string, unknown> }[];
-  scope: string;
-}
-
-/** Every span in the OTLP/JSON requests a receiver got. */
-function spansOf(receiver: Receiver): OtlpSpan[] {
-  const out: OtlpSpan[] = [];
-  for (const request of receiver.requests) {
-    const body = JSON.parse(new TextDecoder().decode(request.body));
-    for (const rs of body.resourceSpans ?? []) {
-      for (const ss of rs.scopeSpans ?? []) {
-        for (const span of ss.spans ?? []) out.push({ ...span, scope: ss.scope?.name ?? "" });
-      }
-    }
-  }
-  return out;
-}
-
-function attribute(span: OtlpSpan, key: string): unknown {
+function attribute(span: JsonSpan, key: string): unknown {
   const value = span.attributes?.find((a) => a.key === key)?.value;
   return value === undefined ? undefined : Object.values(value)[0];
 }
 
-function runFixture(name: string, env: Record<string, string>): Promise<string> {
-  const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno;
-  const fixture = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(
-      deno.execPath(),
-      ["run", "-A", fixture],
-      { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env } },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-    );
-  });
+/** Runs a fixture with `env` and returns what it printed; fails unless it exits 0. */
+async function run(name: string, env: Record<string, string>): Promise<string> {
+  const { code, stdout, stderr } = await runFixture(name, [], { env });
+  assert.equal(code, 0, stderr);
+  return stdout;
 }
 
 test(
@@ -60,15 +28,15 @@ test(
     const denoReceiver = await Receiver.start();
     const ourReceiver = await Receiver.start();
     try {
-      const out = await runFixture("deno_otel_services.ts", {
+      const out = await run("deno_otel_services", {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: denoReceiver.url.replace(/\/v1\/traces$/, ""),
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         SPANS_TEST_URL: ourReceiver.url,
       });
       const { received, warnings } = JSON.parse(out.trim().split("\n").pop()!);
-      const ours = spansOf(ourReceiver);
-      const deno = spansOf(denoReceiver);
+      const ours = ourReceiver.jsonSpans();
+      const deno = denoReceiver.jsonSpans();
 
       // B got exactly one traceparent per request.
       assert.deepEqual(received.map((r: { path: string }) => r.path), ["/instrumented", "/plain"]);
@@ -91,7 +59,7 @@ test(
 
       // Parents cross the seam both ways.
       const all = new Map([...ours, ...deno].map((s) => [s.spanId, s]));
-      const parentOf = (span: OtlpSpan) => all.get(span.parentSpanId ?? "");
+      const parentOf = (span: JsonSpan) => all.get(span.parentSpanId ?? "");
       const denoServe = deno.filter((s) => s.kind === 2); // SPAN_KIND_SERVER
       assert.equal(denoServe.length, 3, "Deno.serve traced A's request and B's two");
       const oursServer = ours.filter((s) => s.kind === 2);
@@ -141,7 +109,7 @@ test(
       return { status: 200 };
     };
     try {
-      const out = await runFixture("deno_otel_export.ts", {
+      const out = await run("deno_otel_export", {
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
         SPANS_TEST_URL: receiver.url,

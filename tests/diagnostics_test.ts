@@ -13,7 +13,7 @@ import {
   Tracer,
 } from "../mod.ts";
 import { isDeno } from "./_helpers.ts";
-import { runFixture } from "./_run_fixture.ts";
+import { runFixture } from "./_child_process.ts";
 
 // Every test sets its own diagnostics and the previous ones come back after.
 let restore: Required<DiagnosticsOptions> | undefined;

@@ -3,7 +3,7 @@
 // C (Deno.serve or Bun.serve). One trace must cover every hop.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import {
   Baggage,
   getBaggage,
@@ -16,51 +16,10 @@ import {
 } from "../mod.ts";
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
+import { isBun, isDeno, waitUntil } from "./_helpers.ts";
+import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
 
-type Handler = (request: Request) => Promise<Response>;
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-interface BunLike {
-  serve(options: { port: number; hostname: string; fetch: Handler }): {
-    port: number;
-    stop(closeActiveConnections?: boolean): Promise<void> | void;
-  };
-}
-const bun = (globalThis as { Bun?: BunLike }).Bun;
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-const native = isDeno || bun !== undefined;
-
-/** Serves `handler` on 127.0.0.1 with the runtime's own web-standard server. */
-function serveNative(handler: Handler): Served {
-  if (bun !== undefined) {
-    const server = bun.serve({ port: 0, hostname: "127.0.0.1", fetch: handler });
-    return {
-      url: `http://127.0.0.1:${server.port}/`,
-      close: async () => await server.stop(true),
-    };
-  }
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handler);
-  return { url: `http://127.0.0.1:${server.addr.port}/`, close: () => server.shutdown() };
-}
-
-async function serveNode(
-  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-): Promise<Served> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
-}
+const native = isDeno || isBun;
 
 /** The span of `scope` and `kind`; fails the test when there is none. */
 function findSpan(spans: readonly Span[], scope: string, kind: string): Span {
@@ -74,10 +33,8 @@ function findSpan(spans: readonly Span[], scope: string, kind: string): Span {
  * responses go out, and node's 'finish' may come a turn after the client
  * has read the body.
  */
-async function waitForSpans(memory: InMemorySpanProcessor, count: number): Promise<void> {
-  for (let i = 0; i < 2_000 && memory.spans.length < count; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+function waitForSpans(memory: InMemorySpanProcessor, count: number): Promise<void> {
+  return waitUntil(() => memory.spans.length >= count, `${count} spans`);
 }
 
 test(

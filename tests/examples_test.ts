@@ -3,30 +3,25 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { isBun, isDeno } from "./_helpers.ts";
+import { runFile } from "./_child_process.ts";
 import { Receiver } from "./_otlp_receiver.ts";
 import { decodeProtobuf } from "./_otlp_fixtures.ts";
 
 const canRunTypeScript = isDeno || isBun;
 const SKIP = "(Deno and Bun only: Node 20 cannot run the .ts examples)";
 
-function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
-  const script = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const [command, args] = deno !== undefined
-    ? [deno.execPath(), ["run", "-A", script]]
-    : [process.execPath, [script]];
-  return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env } },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-    );
-  });
+/** Runs `examples/<name>` with `env` and returns what it printed; fails unless it exits 0. */
+async function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
+  const { code, stdout, stderr } = await runFile(
+    new URL(`../examples/${name}`, import.meta.url),
+    [],
+    {
+      env,
+    },
+  );
+  assert.equal(code, 0, stderr);
+  return stdout;
 }
 
 describe("examples", () => {

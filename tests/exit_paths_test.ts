@@ -30,15 +30,6 @@ const paths: [string, Expected, string?][] = [
   ["SIGTERM-handled", { lost: 0, code: 0 }],
 ];
 
-function spansIn(receiver: Receiver): number {
-  let count = 0;
-  for (const request of receiver.requests) {
-    const body = JSON.parse(new TextDecoder().decode(request.body));
-    for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) count += ss.spans.length;
-  }
-  return count;
-}
-
 /** Runs one path; a signal path gets its signal, once, when the child says it is ready. */
 function run(receiver: Receiver, path: string): Promise<ChildResult> {
   let signalled = false;
@@ -63,7 +54,7 @@ describe(`exit paths on ${runtime}: spans lost of ${N}, with setupTracing`, () =
       const receiver = await Receiver.start();
       try {
         const ran = await run(receiver, path);
-        const lost = N - spansIn(receiver);
+        const lost = N - receiver.jsonSpans().length;
         table.push(`${path}: ${lost} of ${N} lost (code ${ran.code}, signal ${ran.signal})`);
         const output = `${ran.stdout}\n${ran.stderr}`;
         assert.equal(lost, expected.lost, output);
@@ -108,7 +99,7 @@ describe("the processors' flushOnSignal option, without setupTracing", () => {
       try {
         const ran = await run(receiver, path);
         const output = `${ran.stdout}\n${ran.stderr}`;
-        assert.equal(N - spansIn(receiver), lost, output);
+        assert.equal(N - receiver.jsonSpans().length, lost, output);
         assert.equal(ran.signal, "SIGTERM", output);
       } finally {
         await receiver.close();

@@ -12,6 +12,7 @@ import {
 import { instrumentFetch } from "../http.ts";
 import { traceMiddleware } from "../hono.ts";
 import { isBun, isDeno } from "./_helpers.ts";
+import { serveNative } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -252,35 +253,6 @@ describe("traceMiddleware (Hono)", () => {
   });
 });
 
-interface Served {
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Serves `fetch` on a loopback port with the runtime's own server. */
-function serve(fetch: (request: Request) => Response | Promise<Response>): Served {
-  const g = globalThis as unknown as {
-    Deno?: {
-      serve(
-        options: { hostname: string; port: number; onListen(): void },
-        handler: typeof fetch,
-      ): { addr: { port: number }; shutdown(): Promise<void> };
-    };
-    Bun?: {
-      serve(options: { hostname: string; port: number; fetch: typeof fetch }): {
-        port: number;
-        stop(force: boolean): Promise<void> | void;
-      };
-    };
-  };
-  if (g.Deno !== undefined) {
-    const server = g.Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fetch);
-    return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
-  }
-  const server = g.Bun!.serve({ hostname: "127.0.0.1", port: 0, fetch });
-  return { url: `http://127.0.0.1:${server.port}`, close: async () => await server.stop(true) };
-}
-
 describe("traceMiddleware over real HTTP", () => {
   test(
     "a downstream fetch joins the trace: Hono app → traced fetch → Hono app (Deno and Bun: Node has no built-in fetch server)",
@@ -293,18 +265,18 @@ describe("traceMiddleware over real HTTP", () => {
       const prices = new Hono();
       prices.use(traceMiddleware({ tracer }));
       prices.get("/price/:sku", (c) => c.json({ sku: c.req.param("sku"), price: 21 }));
-      const pricesServer = serve(prices.fetch);
+      const pricesServer = serveNative(prices.fetch);
 
       const shop = new Hono();
       shop.use(traceMiddleware({ tracer }));
       shop.get("/checkout/:sku", async (c) => {
-        const answer = await fetch(`${pricesServer.url}/price/${c.req.param("sku")}`);
+        const answer = await fetch(`${pricesServer.url}price/${c.req.param("sku")}`);
         const { price } = await answer.json();
         return c.json({ total: price * 2 });
       });
-      const shopServer = serve(shop.fetch);
+      const shopServer = serveNative(shop.fetch);
       try {
-        const response = await globalThis.fetch(`${shopServer.url}/checkout/b7`, {
+        const response = await globalThis.fetch(`${shopServer.url}checkout/b7`, {
           headers: { traceparent: TRACEPARENT },
         });
         assert.deepEqual(await response.json(), { total: 42 });

@@ -3,14 +3,7 @@
 // process (tests/fixtures/hostile_memory.ts) on the runtime running this file.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isBun, isDeno } from "./_helpers.ts";
-
-// On Node the suite runs transpiled against the npm build (scripts/test_node.mjs),
-// which turns the fixture into JavaScript beside this file.
-const fixture = new URL(
-  isDeno || isBun ? "./fixtures/hostile_memory.ts" : "./fixtures/hostile_memory.js",
-  import.meta.url,
-);
+import { runFixture } from "./_child_process.ts";
 
 interface Measured {
   mode: string;
@@ -21,35 +14,10 @@ interface Measured {
 
 /** Runs the fixture with the garbage collector exposed and reads its line. */
 async function measure(mode: string, variant = ""): Promise<Measured> {
-  const { fileURLToPath } = await import("node:url");
-  const script = fileURLToPath(fixture);
-  let code: number;
-  let stdout: string;
-  let stderr: string;
-  if (isDeno) {
-    const deno = (globalThis as unknown as {
-      Deno: {
-        execPath(): string;
-        Command: new (cmd: string, options: { args: string[]; env?: Record<string, string> }) => {
-          output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
-        };
-      };
-    }).Deno;
-    const out = await new deno.Command(deno.execPath(), {
-      args: ["run", "-A", "--v8-flags=--expose-gc", script, mode, variant],
-      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    }).output();
-    code = out.code;
-    stdout = new TextDecoder().decode(out.stdout);
-    stderr = new TextDecoder().decode(out.stderr);
-  } else {
-    const { spawnSync } = await import("node:child_process");
-    const args = isBun ? [script, mode, variant] : ["--expose-gc", script, mode, variant];
-    const out = spawnSync(process.execPath, args, { encoding: "utf8" });
-    code = out.status ?? -1;
-    stdout = out.stdout;
-    stderr = out.stderr;
-  }
+  const { code, stdout, stderr } = await runFixture("hostile_memory", [mode, variant], {
+    denoFlags: ["-A", "--v8-flags=--expose-gc"],
+    nodeFlags: ["--expose-gc"],
+  });
   assert.equal(code, 0, stderr);
   return JSON.parse(stdout.trim().split("\n").at(-1)!);
 }

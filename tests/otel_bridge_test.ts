@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
+import { runFixture } from "./_child_process.ts";
 import {
   context,
   propagation,
@@ -363,25 +364,11 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
 describe("Deno's built-in OpenTelemetry", () => {
   test(
     "with OTEL_DENO=true, addSpanProcessor and register() explain in one warning (Deno only: spawns deno)",
-    { skip: !isDeno },
-    () => {
-      const deno = (globalThis as unknown as {
-        Deno: {
-          execPath(): string;
-          Command: new (cmd: string, o: object) => {
-            outputSync(): { stdout: Uint8Array; code: number };
-          };
-        };
-      }).Deno;
-      const fixture = new URL("./otel_deno_fixture.ts", import.meta.url).pathname;
-      const out = new deno.Command(deno.execPath(), {
-        args: ["run", "-A", fixture],
-        env: { OTEL_DENO: "true" },
-        stdout: "piped",
-        stderr: "null",
-      }).outputSync();
-      assert.equal(out.code, 0);
-      const result = JSON.parse(new TextDecoder().decode(out.stdout));
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const out = await runFixture("otel_deno", [], { env: { OTEL_DENO: "true" } });
+      assert.equal(out.code, 0, out.stderr);
+      const result = JSON.parse(out.stdout);
       assert.equal(result.added, false);
       assert.equal(result.registered, false);
       assert.equal(result.warnings.length, 1);

@@ -2,7 +2,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -26,6 +25,7 @@ import {
   toOtelExporter,
   toReadableSpan,
 } from "../otel.ts";
+import { Receiver } from "./_otlp_receiver.ts";
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
@@ -33,44 +33,14 @@ const otlpRoot: any = require("otlp-transformer-0216/build/esm/generated/root.js
 const ExportTraceServiceRequest =
   otlpRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-interface Received {
-  contentType: string | undefined;
-  body: Uint8Array;
-}
-
-/** A loopback OTLP receiver: records each request and answers 200. */
-async function startReceiver(): Promise<
-  { url: string; requests: Received[]; close(): Promise<void> }
-> {
-  const requests: Received[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Uint8Array[] = [];
-    req.on("data", (c: Uint8Array) => chunks.push(c));
-    req.on("end", () => {
-      const contentType = req.headers["content-type"];
-      requests.push({ contentType, body: concat(chunks) });
-      const json = contentType?.includes("json");
-      res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
-      res.end(json ? "{}" : "");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/v1/traces`,
-    requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+/** A loopback OTLP receiver that answers 200 in the encoding each request came in. */
+async function startReceiver(): Promise<Receiver> {
+  const receiver = await Receiver.start();
+  receiver.respond = (request) =>
+    String(request.headers["content-type"]).includes("json")
+      ? { status: 200, headers: { "content-type": "application/json" }, body: "{}" }
+      : { status: 200, headers: { "content-type": "application/x-protobuf" } };
+  return receiver;
 }
 
 // Both encodings normalised to one plain shape, so one set of checks serves.
@@ -236,7 +206,7 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       const spans = makeSpans();
       assert.deepEqual(await exporter.export(spans), { code: "success" });
       assert.equal(receiver.requests.length, 1);
-      assert.match(receiver.requests[0].contentType ?? "", /application\/json/);
+      assert.match(String(receiver.requests[0].headers["content-type"]), /application\/json/);
       checkEveryField(decodeJson(receiver.requests[0].body), spans[0]);
     } finally {
       await exporter.shutdown?.();
@@ -253,7 +223,7 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       const spans = makeSpans();
       assert.deepEqual(await exporter.export(spans), { code: "success" });
       assert.equal(receiver.requests.length, 1);
-      assert.equal(receiver.requests[0].contentType, "application/x-protobuf");
+      assert.equal(receiver.requests[0].headers["content-type"], "application/x-protobuf");
       checkEveryField(decodeProto(receiver.requests[0].body), spans[0]);
     } finally {
       await exporter.shutdown?.();

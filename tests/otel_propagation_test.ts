@@ -4,8 +4,6 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   context,
   propagation,
@@ -17,7 +15,8 @@ import { InMemorySpanProcessor, propagationStats, type Span, Tracer } from "../m
 import { traceRequestListener } from "../node.ts";
 import { TracerProvider } from "../otel.ts";
 import { withCleanGlobals } from "./_otel_globals.ts";
-import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
+import { captureWarnings, isBun, isDeno, waitUntil } from "./_helpers.ts";
+import { type Served, serveNode } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -135,35 +134,6 @@ describe("TracerProvider.register() and the global propagator", () => {
   });
 });
 
-interface Service {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function serve(
-  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-): Promise<Service> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** Waits, a turn at a time, until `done()` holds (servers end spans after the response). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000 && !done(); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.ok(done(), what);
-}
-
 test(
   "one trace across two loopback services, through Node's fetch instrumented by @opentelemetry/instrumentation-undici (Node only: its fetch is undici)",
   { timeout: 120_000, skip: isDeno || isBun },
@@ -174,19 +144,21 @@ test(
       new TracerProvider({ processors: [memory] }).register();
       const undici = new UndiciInstrumentation();
       undici.enable();
-      const services: Service[] = [];
+      const services: Served[] = [];
       try {
         const tracer = new Tracer({ name: "services", processors: [memory] });
-        const b = await serve(traceRequestListener((_req, res) => res.end("from b"), { tracer }));
+        const b = await serveNode(
+          traceRequestListener((_req, res) => res.end("from b"), { tracer }),
+        );
         services.push(b);
         // A calls B with the global fetch, which only the instrumentation traces.
-        const a = await serve(traceRequestListener(async (_req, res) => {
+        const a = await serveNode(traceRequestListener(async (_req, res) => {
           res.end(await (await fetch(b.url)).text());
         }, { tracer }));
         services.push(a);
 
         assert.equal(await (await fetch(a.url)).text(), "from b");
-        await until(() => memory.spans.length >= 4, "four spans");
+        await waitUntil(() => memory.spans.length >= 4, "four spans");
 
         const servers = memory.spans.filter((s) => s.kind === "server");
         const clients = memory.spans.filter((s) =>

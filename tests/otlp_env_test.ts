@@ -8,6 +8,7 @@ import {
 } from "../mod.ts";
 import { readEnv, readOtlpEnv } from "../otlp.ts";
 import { captureWarnings, isDeno } from "./_helpers.ts";
+import { runSnippet } from "./_child_process.ts";
 
 describe("readOtlpEnv", () => {
   test("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, with or without a trailing slash", () => {
@@ -185,18 +186,8 @@ describe("readOtlpEnv", () => {
 
   test(
     "without --allow-env, uses the defaults and warns once (Deno only: runs a subprocess without the permission)",
-    { skip: !isDeno },
+    { skip: !isDeno, timeout: 120_000 },
     async () => {
-      const deno = (globalThis as unknown as {
-        Deno: {
-          execPath(): string;
-          makeTempFile(options: { suffix: string }): Promise<string>;
-          writeTextFile(path: string, text: string): Promise<void>;
-          Command: new (cmd: string, opts: object) => {
-            output(): Promise<{ code: number; stdout: Uint8Array; stderr: Uint8Array }>;
-          };
-        };
-      }).Deno;
       const entry = new URL("../otlp.ts", import.meta.url).href;
       const script = `
         import { readOtlpEnv, Resource, OtlpHttpExporter } from "${entry}";
@@ -206,17 +197,11 @@ describe("readOtlpEnv", () => {
         const e = new OtlpHttpExporter();
         console.log(JSON.stringify([a.url ?? null, r.attributes["service.name"], e.url]));
       `;
-      const file = await deno.makeTempFile({ suffix: ".ts" });
-      await deno.writeTextFile(file, script);
-      const output = await new deno.Command(deno.execPath(), {
-        args: ["run", "--no-prompt", "--no-config", "--allow-read", file],
-        stdout: "piped",
-        stderr: "piped",
-        env: { NO_COLOR: "1", OTEL_SERVICE_NAME: "must-not-be-read" },
-      }).output();
-      const stdout = new TextDecoder().decode(output.stdout).trim();
-      const stderr = new TextDecoder().decode(output.stderr);
-      assert.equal(output.code, 0, stderr);
+      const { code, stdout, stderr } = await runSnippet(script, {
+        denoFlags: ["--no-prompt", "--no-config", "--allow-read"],
+        env: { OTEL_SERVICE_NAME: "must-not-be-read" },
+      });
+      assert.equal(code, 0, stderr);
       assert.deepEqual(JSON.parse(stdout), [
         null,
         "unknown_service:deno",

@@ -6,13 +6,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { EventEmitter } from "node:events";
 import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { ManualTime } from "../testing.ts";
-import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
+import { type Deferred, deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
+import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
 
 const native = isDeno || isBun;
 const encoder = new TextEncoder();
@@ -31,44 +32,28 @@ function tracing(log: string[]) {
   return { tracer: new Tracer({ processors: [processor] }), ended: ended.promise };
 }
 
-interface Served {
-  port: number;
-  close(): Promise<void>;
-}
-
-interface BunServe {
-  serve(options: {
-    port: number;
-    hostname: string;
-    fetch: (request: Request) => Promise<Response>;
-  }): { port: number; stop(closeActiveConnections?: boolean): Promise<void> | void };
-}
-
-/** Serves `handler` on 127.0.0.1 with Deno.serve or Bun.serve. */
-function serveNative(handler: (request: Request) => Promise<Response>): Served {
-  const bun = (globalThis as { Bun?: BunServe }).Bun;
-  if (bun !== undefined) {
-    const server = bun.serve({ port: 0, hostname: "127.0.0.1", fetch: handler });
-    return { port: server.port, close: async () => await server.stop(true) };
+/**
+ * Reads `server`'s response to GET /stream as a client would: the first
+ * chunk, then `gate` opens, then the rest. Closes the server and returns the
+ * span once it has ended; `log` gets "first chunk received".
+ */
+async function readGated(
+  server: Served,
+  gate: Deferred,
+  log: string[],
+  ended: Promise<Span>,
+): Promise<Span> {
+  try {
+    const response = await fetch(new URL("stream", server.url));
+    const reader = response.body!.getReader();
+    await reader.read();
+    log.push("first chunk received");
+    gate.resolve();
+    while (!(await reader.read()).done);
+    return await ended;
+  } finally {
+    await server.close();
   }
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handler);
-  return { port: server.addr.port, close: () => server.shutdown() };
-}
-
-async function serveNode(
-  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
-): Promise<Served> {
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
@@ -144,24 +129,13 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
         controller.enqueue(encoder.encode("last"));
         controller.close();
       });
-      try {
-        const response = await fetch(`http://127.0.0.1:${server.port}/stream`);
-        log.push("headers received");
-        const reader = response.body!.getReader();
-        await reader.read();
-        log.push("first chunk received");
-        gate.resolve();
-        while (!(await reader.read()).done);
-        const span = await ended;
-        assert.ok(
-          log.indexOf("span ended") > log.indexOf("last chunk produced"),
-          log.join(" → "),
-        );
-        assert.equal(span.status.code, "unset");
-        assert.equal(span.attributes["http.response.status_code"], 200);
-      } finally {
-        await server.close();
-      }
+      const span = await readGated(server, gate, log, ended);
+      assert.ok(
+        log.indexOf("span ended") > log.indexOf("last chunk produced"),
+        log.join(" → "),
+      );
+      assert.equal(span.status.code, "unset");
+      assert.equal(span.attributes["http.response.status_code"], 200);
     },
   );
 
@@ -175,7 +149,7 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
       });
       try {
         // The connection breaks mid-body; on Bun before the headers are out.
-        await fetch(`http://127.0.0.1:${server.port}/stream`)
+        await fetch(new URL("stream", server.url))
           .then((response) => response.text())
           .catch(() => {});
         const span = await ended;
@@ -214,19 +188,9 @@ describe("traceRequestListener on node:http", () => {
       log.push("last chunk written");
       res.end("last");
     }, { tracer }));
-    try {
-      const response = await fetch(`http://127.0.0.1:${server.port}/stream`);
-      const reader = response.body!.getReader();
-      await reader.read();
-      log.push("first chunk received");
-      gate.resolve();
-      while (!(await reader.read()).done);
-      const span = await ended;
-      assert.ok(log.indexOf("span ended") > log.indexOf("last chunk written"), log.join(" → "));
-      assert.equal(span.status.code, "unset");
-    } finally {
-      await server.close();
-    }
+    const span = await readGated(server, gate, log, ended);
+    assert.ok(log.indexOf("span ended") > log.indexOf("last chunk written"), log.join(" → "));
+    assert.equal(span.status.code, "unset");
   });
 
   test("a client that goes away before any response is an error, with no status code", {

@@ -3,48 +3,46 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, runViewerCli, USAGE } from "../src/viewer/_cli.ts";
-import { isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno } from "./_helpers.ts";
+import { type ChildResult, runFile, type Signal } from "./_child_process.ts";
 
-/** How this runtime runs a TypeScript file, or, on Node, the built entry. */
-function command(script: string): [string, string[]] {
-  const path = fileURLToPath(new URL(`../${script}`, import.meta.url));
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  if (deno !== undefined) return [deno.execPath(), ["run", "-A", path]];
-  if (isBun) return [process.execPath, [path]];
+/** A program of this repository as this runtime runs it: the TypeScript, or on Node the build. */
+function programPath(script: string): string {
+  if (isDeno || isBun) return fileURLToPath(new URL(`../${script}`, import.meta.url));
   // Node runs the tests from .tmp/npm-test/tests against the build in npm/.
-  const built = fileURLToPath(
-    new URL(`../../../npm/${script.replace(/\.ts$/, ".js")}`, import.meta.url),
-  );
-  return [process.execPath, [built]];
+  const built = `../../../npm/${script.replace(/\.ts$/, ".js")}`;
+  return fileURLToPath(new URL(built, import.meta.url));
 }
 
-/** Starts a program and resolves with it once its output matches `until`. */
-function startProgram(
-  [cmd, args]: [string, string[]],
-  extra: string[],
-  until: RegExp,
-): Promise<{ child: ChildProcess; output: string; exited: Promise<number | null> }> {
-  const child = spawn(cmd, [...args, ...extra], {
-    env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
+/** A program that has said it is ready. */
+interface Running {
+  /** What it had printed to stdout by then. */
+  readonly output: string;
+  /** Sends it a signal (nothing once it has ended). */
+  kill(signal: Signal): void;
+  /** How it ended. */
+  readonly ended: Promise<ChildResult>;
+}
+
+/** Starts a program and resolves once its output matches `until`. */
+function startProgram(script: string, args: string[], until: RegExp): Promise<Running> {
+  const ready = deferred<Running>();
+  const ended: Promise<ChildResult> = runFile(programPath(script), args, {
+    onStdout(output, kill) {
+      if (until.test(output)) ready.resolve({ output, kill, ended });
+    },
   });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code))
+  ended.then(
+    (ran) =>
+      ready.reject(
+        new Error(`exited with ${ran.code} before ${until}:\n${ran.stdout}${ran.stderr}`),
+      ),
+    ready.reject,
   );
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const read = (chunk: Uint8Array) => {
-      output += new TextDecoder().decode(chunk);
-      if (until.test(output)) resolve({ child, output, exited });
-    };
-    child.stdout!.on("data", read);
-    child.stderr!.on("data", read);
-    exited.then((code) => reject(new Error(`exited with ${code} before ${until}:\n${output}`)));
-  });
+  return ready.promise;
 }
 
 describe("the viewer's command line", () => {
@@ -87,29 +85,22 @@ describe("the viewer's command line", () => {
   test("the entry run as a program starts the viewer, prints its URL and stops on SIGTERM", {
     timeout: 120_000,
   }, async () => {
-    const { child, output, exited } = await startProgram(
-      command("viewer.ts"),
+    const viewer = await startProgram(
+      "viewer.ts",
       ["--port", "0", "--max-spans", "10"],
       /Send OTLP\/HTTP traces to/,
     );
     try {
-      const url = /Trace viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)![1];
+      const url = /Trace viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(viewer.output)![1];
       const stats = await (await fetch(new URL("api/stats", url))).json();
       assert.deepEqual(stats, { spans: 0, traces: 0, rejected: 0, evicted: 0, version: 0 });
-      const stopped = new Promise<string>((resolve) => {
-        let more = "";
-        child.stdout!.on("data", (chunk: Uint8Array) => {
-          more += new TextDecoder().decode(chunk);
-          if (/stopped/.test(more)) resolve(more);
-        });
-      });
-      child.kill("SIGTERM");
-      assert.equal(await stopped, "Trace viewer stopped.\n");
-      const code = await exited;
-      // Deno's node:child_process reports the signal sent, not the exit code.
-      if (!isDeno) assert.equal(code, 0);
+      viewer.kill("SIGTERM");
+      const { code, stdout, stderr } = await viewer.ended;
+      assert.equal(stdout.slice(viewer.output.length), "Trace viewer stopped.\n", stderr);
+      assert.equal(code, 0, stderr);
     } finally {
-      child.kill("SIGKILL");
+      viewer.kill("SIGKILL");
+      await viewer.ended;
     }
   });
 
@@ -121,13 +112,13 @@ describe("the viewer's command line", () => {
     { timeout: 120_000, skip: !canRunExample },
     async () => {
       assert.ok(existsSync(fileURLToPath(new URL("../examples/view.ts", import.meta.url))));
-      const { child, output } = await startProgram(
-        command("examples/view.ts"),
+      const view = await startProgram(
+        "examples/view.ts",
         ["--port", "0"],
         /It holds \d+ traces/,
       );
       try {
-        const url = /Trace viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)![1];
+        const url = /Trace viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(view.output)![1];
         const traces = await (await fetch(new URL("api/traces", url))).json();
         assert.equal(traces.length, 6);
         assert.deepEqual(await (await fetch(new URL("api/services", url))).json(), [
@@ -142,7 +133,8 @@ describe("the viewer's command line", () => {
           .json();
         assert.equal(reportSpan.links.length, 2);
       } finally {
-        child.kill("SIGKILL");
+        view.kill("SIGKILL");
+        await view.ended;
       }
     },
   );

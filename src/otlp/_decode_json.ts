@@ -12,9 +12,8 @@
 
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
+import { ReceivedBatch } from "./_received_batch.ts";
 import {
-  assignResource,
-  assignScope,
   type DecodedRequest,
   isValidHexId,
   newReceivedLink,
@@ -26,14 +25,12 @@ import {
   type ReceivedLink,
   type ReceivedResource,
   type ReceivedScope,
-  type ReceivedSpan,
   setAttribute,
 } from "./_received_span.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const SPAN_OVERHEAD = 400;
 const KIND_NAMES = [
   "SPAN_KIND_UNSPECIFIED",
   "SPAN_KIND_INTERNAL",
@@ -69,33 +66,29 @@ export function decodeOtlpJson(text: string): DecodedRequest {
  * @throws {OtlpDecodeError} When `root` is not a request.
  */
 export function decodeOtlpJsonValue(root: unknown): DecodedRequest {
-  const out = new JsonDecoder();
-  out.request(root);
-  return { spans: out.spans, sizes: out.sizes, rejected: out.rejected, reason: out.reason };
+  return new JsonDecoder().request(root);
 }
 
 class JsonDecoder {
-  readonly spans: ReceivedSpan[] = [];
-  readonly sizes: number[] = [];
-  rejected = 0;
-  reason: string | undefined;
+  readonly #batch = new ReceivedBatch();
   // Characters of strings seen in the current span, for its size estimate.
   #chars = 0;
 
-  request(root: unknown): void {
+  request(root: unknown): DecodedRequest {
     const request = object(root, "the request");
     for (const [rs, i] of list(request.resourceSpans, "resourceSpans")) {
       this.#resourceSpans(rs, `resourceSpans[${i}]`);
     }
+    return this.#batch.result();
   }
 
   #resourceSpans(value: unknown, path: string): void {
     const rs = object(value, path);
-    const first = this.spans.length;
+    const first = this.#batch.next;
     for (const [ss, i] of list(rs.scopeSpans, `${path}.scopeSpans`)) {
       this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
     }
-    assignResource(this.spans, first, this.#resource(rs.resource, `${path}.resource`));
+    this.#batch.assignResource(first, this.#resource(rs.resource, `${path}.resource`));
   }
 
   #resource(value: unknown, path: string): ReceivedResource {
@@ -111,11 +104,11 @@ class JsonDecoder {
 
   #scopeSpans(value: unknown, path: string): void {
     const ss = object(value, path);
-    const first = this.spans.length;
+    const first = this.#batch.next;
     for (const [span, i] of list(ss.spans, `${path}.spans`)) {
       this.#span(span, `${path}.spans[${i}]`);
     }
-    assignScope(this.spans, first, this.#scope(ss.scope, `${path}.scope`));
+    this.#batch.assignScope(first, this.#scope(ss.scope, `${path}.scope`));
   }
 
   #scope(value: unknown, path: string): ReceivedScope {
@@ -166,19 +159,19 @@ class JsonDecoder {
     const droppedLinks = uint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
 
     if (!isValidHexId(traceId, 32)) {
-      return this.#reject(`${path}.traceId is not 32 hex digits, not all zero`);
+      return this.#batch.reject(`${path}.traceId is not 32 hex digits, not all zero`);
     }
     if (!isValidHexId(spanId, 16)) {
-      return this.#reject(`${path}.spanId is not 16 hex digits, not all zero`);
+      return this.#batch.reject(`${path}.spanId is not 16 hex digits, not all zero`);
     }
     let parentSpanId: string | null = null;
     if (parent !== "" && parent !== "0000000000000000") {
       if (!isValidHexId(parent, 16)) {
-        return this.#reject(`${path}.parentSpanId is not 16 hex digits`);
+        return this.#batch.reject(`${path}.parentSpanId is not 16 hex digits`);
       }
       parentSpanId = parent;
     }
-    this.spans.push(newReceivedSpan(
+    const received = newReceivedSpan(
       traceId,
       spanId,
       parentSpanId,
@@ -196,8 +189,8 @@ class JsonDecoder {
       droppedEvents,
       links,
       droppedLinks + badLinks,
-    ));
-    this.sizes.push(SPAN_OVERHEAD + 3 * this.#chars);
+    );
+    this.#batch.add(received, this.#chars);
   }
 
   #event(value: unknown, path: string): ReceivedEvent {
@@ -272,11 +265,6 @@ class JsonDecoder {
     const text = string(value, path);
     this.#chars += text.length;
     return text;
-  }
-
-  #reject(reason: string): void {
-    this.rejected++;
-    this.reason ??= reason;
   }
 }
 

@@ -12,9 +12,8 @@
 
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
+import { ReceivedBatch } from "./_received_batch.ts";
 import {
-  assignResource,
-  assignScope,
   type DecodedRequest,
   newReceivedLink,
   newReceivedSpan,
@@ -27,7 +26,6 @@ import {
   type ReceivedLink,
   type ReceivedResource,
   type ReceivedScope,
-  type ReceivedSpan,
   setAttribute,
   toBase64,
 } from "./_received_span.ts";
@@ -45,10 +43,6 @@ const WIRE_NAMES = ["varint", "fixed64", "length-delimited", "group start", "gro
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 
-// A span's estimated memory: its wire size scaled, plus the record itself.
-const SPAN_OVERHEAD = 400;
-const BYTES_FACTOR = 3;
-
 /**
  * Decodes an OTLP/protobuf `ExportTraceServiceRequest`.
  *
@@ -64,10 +58,7 @@ class Decoder {
   readonly #buf: Uint8Array;
   readonly #view: DataView;
   #pos = 0;
-  readonly #spans: ReceivedSpan[] = [];
-  readonly #sizes: number[] = [];
-  #rejected = 0;
-  #reason: string | undefined;
+  readonly #batch = new ReceivedBatch();
 
   constructor(bytes: Uint8Array) {
     this.#buf = bytes;
@@ -82,17 +73,12 @@ class Decoder {
       if (tag >>> 3 === 1) this.#resourceSpans(this.#len(tag, "resource_spans", end));
       else this.#skip(tag, end);
     }
-    return {
-      spans: this.#spans,
-      sizes: this.#sizes,
-      rejected: this.#rejected,
-      reason: this.#reason,
-    };
+    return this.#batch.result();
   }
 
   // ResourceSpans { resource = 1, scope_spans = 2, schema_url = 3 }
   #resourceSpans(end: number): void {
-    const first = this.#spans.length;
+    const first = this.#batch.next;
     let resource: ReceivedResource | undefined;
     while (this.#pos < end) {
       const tag = this.#varint(end);
@@ -107,7 +93,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    assignResource(this.#spans, first, resource ?? PENDING_RESOURCE);
+    this.#batch.assignResource(first, resource ?? PENDING_RESOURCE);
   }
 
   // Resource { attributes = 1, dropped_attributes_count = 2, entity_refs = 3 }
@@ -132,7 +118,7 @@ class Decoder {
 
   // ScopeSpans { scope = 1, spans = 2, schema_url = 3 }
   #scopeSpans(end: number): void {
-    const first = this.#spans.length;
+    const first = this.#batch.next;
     let scope: ReceivedScope | undefined;
     while (this.#pos < end) {
       const tag = this.#varint(end);
@@ -147,7 +133,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    assignScope(this.#spans, first, scope ?? PENDING_SCOPE);
+    this.#batch.assignScope(first, scope ?? PENDING_SCOPE);
   }
 
   // InstrumentationScope { name = 1, version = 2, attributes = 3, dropped_attributes_count = 4 }
@@ -270,7 +256,7 @@ class Decoder {
       }
     }
     if (traceId === undefined || spanId === undefined || parentSpanId === undefined) {
-      this.#reject(
+      this.#batch.reject(
         traceId === undefined
           ? "a span has no valid trace id (16 bytes, not all zero)"
           : spanId === undefined
@@ -279,7 +265,7 @@ class Decoder {
       );
       return;
     }
-    this.#spans.push(newReceivedSpan(
+    const span = newReceivedSpan(
       traceId,
       spanId,
       parentSpanId,
@@ -297,8 +283,8 @@ class Decoder {
       droppedEvents,
       links,
       droppedLinks,
-    ));
-    this.#sizes.push(SPAN_OVERHEAD + BYTES_FACTOR * (end - start));
+    );
+    this.#batch.add(span, end - start);
   }
 
   // Event { time_unix_nano = 1, name = 2, attributes = 3, dropped_attributes_count = 4 }
@@ -446,11 +432,6 @@ class Decoder {
       }
     }
     return value;
-  }
-
-  #reject(reason: string): void {
-    this.#rejected++;
-    this.#reason ??= reason;
   }
 
   #deeper(depth: number): void {

@@ -2,11 +2,12 @@
 // `Span.toJSON()` (epoch-millisecond times, hex ids, kind and status as
 // names), so a viewer can serve it as it is, plus what OTLP carries around a
 // span: its service, resource and instrumentation scope. Both decoders
-// (protobuf and JSON) build these records through the helpers below, so the
-// two agree field for field.
+// (protobuf and JSON) build these records through the helpers below, and
+// collect them in a ReceivedBatch (_received_batch.ts), so the two agree
+// field for field.
 
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
-import type { SpanKind, SpanStatus } from "../span/span.ts";
+import type { SpanJSON, SpanKind, SpanStatus } from "../span/span.ts";
 
 /**
  * An attribute value as OTLP carries it: wider than this library's
@@ -70,42 +71,30 @@ export interface ReceivedLink {
   droppedAttributesCount: number;
 }
 
-/** One received span: `Span.toJSON()`'s fields, then service, resource and scope. */
-export interface ReceivedSpan {
-  /** The operation's name. */
-  name: string;
-  /** The span's kind; OTLP's UNSPECIFIED (or an unknown number) reads as internal. */
-  kind: SpanKind;
-  /** 32 lowercase hex characters. */
-  traceId: string;
-  /** 16 lowercase hex characters. */
-  spanId: string;
-  /** The parent's span id; `null` for a root. */
-  parentSpanId: string | null;
-  /** W3C trace flags (the low byte of OTLP's `flags`). */
-  traceFlags: number;
-  /** The W3C `tracestate`; `null` when there is none. */
-  traceState: string | null;
+/**
+ * One received span: `Span.toJSON()`'s fields, then service, resource and
+ * scope. An ended span's times are numbers; attributes, events and links
+ * are OTLP's wider kinds. The kind is `"internal"` for OTLP's UNSPECIFIED (or
+ * an unknown number); `traceFlags` is the low byte of OTLP's `flags`; and
+ * `droppedLinksCount` also counts links whose ids were not valid.
+ */
+export interface ReceivedSpan extends
+  Omit<
+    SpanJSON,
+    "startTime" | "endTime" | "durationMs" | "attributes" | "events" | "links"
+  > {
   /** Epoch milliseconds. */
   startTime: number;
   /** Epoch milliseconds. */
   endTime: number;
   /** `endTime - startTime`. */
   durationMs: number;
-  /** The status. */
-  status: SpanStatus;
   /** The attributes. */
   attributes: OtlpAttributes;
   /** The events. */
   events: ReceivedEvent[];
   /** The links. */
   links: ReceivedLink[];
-  /** Attributes the sender dropped. */
-  droppedAttributesCount: number;
-  /** Events the sender dropped. */
-  droppedEventsCount: number;
-  /** Links the sender dropped, and links whose ids were not valid. */
-  droppedLinksCount: number;
   /** The resource's `service.name`, or `"unknown_service"`. */
   service: string;
   /** The resource. */
@@ -181,7 +170,8 @@ export function isValidHexId(id: string, length: 16 | 32): boolean {
  * Makes a span record from OTLP's fields (`flags` undefined when absent,
  * kind and status code as numbers). Both decoders call this, so every
  * record has the same fields in the same order; resource, service and scope
- * are filled in by {@linkcode assignResource} and {@linkcode assignScope}.
+ * are filled in once the enclosing messages have been read (see
+ * `ReceivedBatch`).
  */
 export function newReceivedSpan(
   traceId: string,
@@ -252,28 +242,6 @@ export const PENDING_SCOPE: ReceivedScope = Object.freeze({
   attributes: Object.freeze({}) as OtlpAttributes,
   droppedAttributesCount: 0,
 });
-
-/**
- * Gives the spans from index `from` on the resource (and its service) once
- * the enclosing `ResourceSpans` has been read: the resource may come after
- * the spans on the wire.
- */
-export function assignResource(
-  spans: ReceivedSpan[],
-  from: number,
-  resource: ReceivedResource,
-): void {
-  const service = serviceOf(resource.attributes);
-  for (let i = from; i < spans.length; i++) {
-    spans[i].resource = resource;
-    spans[i].service = service;
-  }
-}
-
-/** Gives the spans from index `from` on their scope; see {@linkcode assignResource}. */
-export function assignScope(spans: ReceivedSpan[], from: number, scope: ReceivedScope): void {
-  for (let i = from; i < spans.length; i++) spans[i].scope = scope;
-}
 
 /** The bytes of the base64 alphabet, for `bytes_value`. */
 export function toBase64(bytes: Uint8Array): string {

@@ -1,6 +1,7 @@
 // Internal: reading what an OTLP/HTTP backend answers, with a bound on how
 // much of it is read, and never a throw.
 
+import { concatBytes } from "../platform/_concat_bytes.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import { messageField, numberField, readFields, stringField } from "./_protobuf_reader.ts";
 
@@ -31,13 +32,7 @@ export async function readCapped(response: Response, limit: number): Promise<Uin
   } catch {
     // A body that breaks off is read as far as it went.
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** What a successful response said about rejected spans. */

@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { readEnv as readProcessEnv } from "../platform/_env.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import {
   AlwaysOffSampler,
@@ -58,17 +59,6 @@ export interface OtlpEnvConfig {
   readonly sdkDisabled: boolean;
 }
 
-interface DenoEnvLike {
-  env?: { get(name: string): string | undefined };
-  permissions?: {
-    querySync?(descriptor: { name: "env"; variable: string }): { state: string };
-  };
-}
-
-interface ProcessEnvLike {
-  env?: Record<string, string | undefined>;
-}
-
 type Getter = (name: string) => string | undefined;
 
 function warnNoEnvPermission(): void {
@@ -78,33 +68,12 @@ function warnNoEnvPermission(): void {
   );
 }
 
-function processEnv(): Getter {
-  const g = globalThis as { Deno?: DenoEnvLike; process?: ProcessEnvLike };
-  const deno = g.Deno;
-  if (deno?.env !== undefined) {
-    const env = deno.env;
-    return (name) => {
-      try {
-        // Asking first keeps Deno from prompting for the permission.
-        const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
-        if (state !== undefined && state !== "granted") {
-          warnNoEnvPermission();
-          return undefined;
-        }
-        return env.get(name);
-      } catch {
-        warnNoEnvPermission();
-        return undefined;
-      }
-    };
-  }
-  const env = g.process?.env;
-  if (env !== undefined && env !== null) return (name) => env[name];
-  return () => undefined;
-}
+// The process environment, read without a permission prompt; without
+// Deno's --allow-env it warns once and reads nothing.
+const processEnv: Getter = (name) => readProcessEnv(name, warnNoEnvPermission);
 
 function getter(env: EnvSource | undefined): Getter {
-  if (env === undefined) return processEnv();
+  if (env === undefined) return processEnv;
   if (typeof env !== "object" || env === null || Array.isArray(env)) {
     throw new TypeError(
       `Cannot read OTEL_* variables: env must be a record of variable names to values, got ${

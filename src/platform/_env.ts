@@ -14,9 +14,11 @@ interface DenoEnvLike {
  * read without a permission prompt.
  *
  * @param name The variable's name.
+ * @param onDenied Called when the variable is there to read but the runtime
+ *   does not let this code read it (Deno without `--allow-env` for it).
  * @returns Its value, if readable.
  */
-export function readEnv(name: string): string | undefined {
+export function readEnv(name: string, onDenied?: () => void): string | undefined {
   try {
     const g = globalThis as {
       Deno?: DenoEnvLike;
@@ -25,10 +27,13 @@ export function readEnv(name: string): string | undefined {
     const deno = g.Deno;
     if (deno?.env !== undefined) {
       const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
-      return state === "granted" ? deno.env.get(name) : undefined;
+      if (state === "granted") return deno.env.get(name);
+      onDenied?.();
+      return undefined;
     }
     return g.process?.env?.[name];
   } catch {
+    onDenied?.();
     return undefined;
   }
 }

@@ -7,6 +7,7 @@
 // and a plain socket cannot), it is the global `fetch`, looked up per call.
 
 import type { FetchFunction } from "./fetch_function.ts";
+import { concatBytes } from "./_concat_bytes.ts";
 import { denoTelemetry } from "./_deno_telemetry.ts";
 import { warnOnce } from "./_warn.ts";
 
@@ -87,7 +88,7 @@ async function socketFetch(
   headers.delete("transfer-encoding");
   let head = `${init.method ?? "GET"} ${url.pathname}${url.search} HTTP/1.1\r\n`;
   headers.forEach((value, name) => head += `${name}: ${value}\r\n`);
-  const request = concat([new TextEncoder().encode(`${head}\r\n`), body]);
+  const request = concatBytes([new TextEncoder().encode(`${head}\r\n`), body]);
 
   const target = { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) };
   if (!target.port) target.port = tls ? 443 : 80;
@@ -123,7 +124,7 @@ async function readResponse(conn: Conn): Promise<Response> {
     if (parsed !== undefined) return parsed;
     const n = await conn.read(buffer);
     if (n === null) break;
-    received = concat([received, buffer.subarray(0, n)]);
+    received = concatBytes([received, buffer.subarray(0, n)]);
     if (received.length > MAX_RESPONSE_BYTES) break;
   }
   const parsed = parseResponse(received, true);
@@ -188,7 +189,7 @@ function unchunk(bytes: Uint8Array): Uint8Array | undefined {
     const size = parseInt(new TextDecoder().decode(bytes.subarray(at, lineEnd)), 16);
     if (Number.isNaN(size)) throw new TypeError("Cannot read response: bad chunk size");
     const dataStart = lineEnd + 2;
-    if (size === 0) return concat(parts);
+    if (size === 0) return concatBytes(parts);
     if (bytes.length < dataStart + size + 2) return undefined;
     parts.push(bytes.subarray(dataStart, dataStart + size));
     at = dataStart + size + 2;
@@ -201,14 +202,4 @@ function indexOf(bytes: Uint8Array, pattern: readonly number[], from: number): n
     return i;
   }
   return -1;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

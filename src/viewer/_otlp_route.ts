@@ -9,7 +9,7 @@
 import { decodeOtlpJson } from "../otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../otlp/_decode_protobuf.ts";
 import { type DecodedRequest, OtlpDecodeError } from "../otlp/_received_span.ts";
-import { concatBytes } from "./_concat_bytes.ts";
+import { concatBytes } from "../platform/_concat_bytes.ts";
 import { type BodyProblem, readBody } from "./_read_body.ts";
 
 /** What the receiver hands on: the decoded spans of an accepted request. */

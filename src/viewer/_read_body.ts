@@ -3,7 +3,7 @@
 // bytes on the wire and again after decompression, so a small compressed
 // body cannot expand past it.
 
-import { concatBytes } from "./_concat_bytes.ts";
+import { concatBytes } from "../platform/_concat_bytes.ts";
 
 /** The largest request body taken, before and after decompression: OTLP's recommended 20 MiB. */
 export const MAX_BODY_BYTES: number = 20 * 1024 * 1024;

@@ -3,7 +3,7 @@
 // found at run time; node:http is imported only on Node.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { concatBytes } from "./_concat_bytes.ts";
+import { concatBytes } from "../platform/_concat_bytes.ts";
 import { MAX_BODY_BYTES } from "./_read_body.ts";
 import type { Handler } from "./_handler.ts";
 

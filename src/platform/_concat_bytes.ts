@@ -1,5 +1,6 @@
-// Internal: byte arrays joined into one, for request bodies read in chunks
-// and for the few protobuf bytes the receiver answers with.
+// Internal: byte arrays joined into one: bodies read in chunks (the OTLP
+// exporter's capped read of an answer, the viewer's requests, the plain
+// socket's HTTP), and the few protobuf bytes the viewer answers with.
 
 /** The bytes of `parts`, one after another, in a new array. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
