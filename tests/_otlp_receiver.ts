@@ -19,6 +19,8 @@ export interface Reply {
   readonly status: number;
   readonly headers?: Record<string, string>;
   readonly body?: Uint8Array | string;
+  /** A body sent in these pieces, each in its own write, a timer turn apart. */
+  readonly chunks?: readonly Uint8Array[];
 }
 
 /** Decides the reply to a request; may wait (for a slow-backend test). */
@@ -120,6 +122,10 @@ export class Receiver {
       }
       try {
         res.writeHead(reply.status, reply.headers);
+        for (const chunk of reply.chunks ?? []) {
+          res.write(chunk);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
         res.end(reply.body);
       } catch {
         // The client went away (a timeout test): nothing to answer.

@@ -164,6 +164,26 @@ describe("OtlpHttpExporter against a loopback receiver", () => {
     assert.match(result.error!.message, /rejected 2 of 5 spans: too old/);
   });
 
+  test("reads an answer that arrives in pieces as the whole of its bytes", async () => {
+    const e = exporter();
+    const message = "too old: ".padEnd(3_000, "x");
+    const body = ExportTraceServiceResponse.encode({
+      partialSuccess: { rejectedSpans: 3, errorMessage: message },
+    }).finish();
+    receiver.respond = () => ({
+      status: 200,
+      headers: { "content-type": "application/x-protobuf" },
+      chunks: [body.subarray(0, 7), body.subarray(7, 1_500), body.subarray(1_500)],
+    });
+    const result = await e.export(spans(5));
+    assert.equal(result.code, "success");
+    assert.equal(result.rejected, 3);
+    assert.ok(
+      result.error!.message.endsWith(`rejected 3 of 5 spans: ${message}`),
+      result.error!.message,
+    );
+  });
+
   test("reads a JSON partial success into rejected", async () => {
     const e = exporter({ protocol: "http/json" });
     receiver.respond = () => ({

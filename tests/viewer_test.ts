@@ -422,6 +422,22 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.deepEqual(names, ["t4", "t3", "t2"]);
   });
 
+  test("holds at most maxBytes, by the size each span took on the wire, evicting the oldest", async () => {
+    // Each span carries a 200 KB value, so one span is estimated at over
+    // 600 KB and a 1 MiB store holds one of them at a time.
+    await using viewer = await startViewer({ port: 0, maxBytes: 1024 * 1024 });
+    const tracer = new Tracer();
+    const big = "x".repeat(200_000);
+    for (let i = 0; i < 3; i++) {
+      await exportSpans(viewer, [tracer.startSpan(`big${i}`).setAttribute("blob", big).end()]);
+    }
+    assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 0, evicted: 2 });
+    const names = ((await getJson(viewer, "api/traces")).body as { name: string }[]).map((t) =>
+      t.name
+    );
+    assert.deepEqual(names, ["big2"]);
+  });
+
   test("appends to its file and loads it again on start, compacting it to what it holds", {
     timeout: 120_000,
   }, async () => {
