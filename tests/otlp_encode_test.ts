@@ -156,6 +156,27 @@ describe("OTLP protobuf encoding", () => {
     assert.equal(small.resourceSpans[0].scopeSpans[0].spans[0].name, "s3");
   });
 
+  test("keeps every trace id right when the spans of several traces interleave in one batch", () => {
+    const tracer = new Tracer({ name: "interleaved" });
+    const roots = Array.from({ length: 5 }, (_, i) => tracer.startSpan(`root ${i}`));
+    const spans: Span[] = [];
+    // Runs of two spans of one trace, then the next trace: the encoder keeps
+    // the last trace id decoded, and must change it at every switch.
+    for (let round = 0; round < 4; round++) {
+      for (const root of roots) {
+        for (let k = 0; k < 2; k++) spans.push(tracer.startSpan("child", { parent: root }).end());
+      }
+    }
+    for (const root of roots) spans.push(root.end());
+    const decoded = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.equal(out.length, spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      assert.equal(out[i].traceId, hexToBase64(spans[i].context.traceId), `span ${i}`);
+      assert.equal(out[i].spanId, hexToBase64(spans[i].context.spanId), `span ${i}`);
+    }
+  });
+
   test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
     const span = new Span("n").setAttributes({
       huge: 2 ** 60,
