@@ -124,6 +124,41 @@ export class AttributeBag {
     }
   }
 
+  /**
+   * The record a bag would hold after `setAll(record)` when the record can
+   * be taken whole (the common case: attributes given at start), or
+   * `undefined`. A span keeps that record alone, without a bag, until it is
+   * changed: a bag per queued span cost 72 bytes on V8.
+   *
+   * @param record The attributes.
+   * @param countLimit The most attributes kept.
+   * @param lengthLimit The longest string value kept.
+   */
+  static wholeCopy(
+    record: Readonly<Record<string, unknown>>,
+    countLimit: number,
+    lengthLimit: number,
+  ): Attributes | undefined {
+    if (typeof record !== "object" || record === null || Array.isArray(record)) return undefined;
+    const bag = new AttributeBag(countLimit, lengthLimit);
+    return bag.#copyWhole(record) ? bag.values : undefined;
+  }
+
+  /**
+   * A bag holding `values`, as {@linkcode AttributeBag.wholeCopy} returned
+   * them, for the span's next change.
+   *
+   * @param values The record, adopted as it is.
+   * @param countLimit The most attributes kept.
+   * @param lengthLimit The longest string value kept.
+   */
+  static adopt(values: Attributes, countLimit: number, lengthLimit: number): AttributeBag {
+    const bag = new AttributeBag(countLimit, lengthLimit);
+    bag.values = values;
+    bag.#stores = Object.keys(values).length;
+    return bag;
+  }
+
   // The common case, attributes given at start to an empty bag: copy the
   // record in one go and check only the values. A spread defines own data
   // properties, so `__proto__` stays an ordinary key. Anything unusual (a
