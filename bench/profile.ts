@@ -10,7 +10,7 @@
  */
 
 import { allWorkloads } from "../tests/fixtures/batch_flush_workloads.ts";
-import { oursE2e, otelE2e } from "../tests/fixtures/e2e_workloads.ts";
+import { otelE2e, oursE2e } from "../tests/fixtures/e2e_workloads.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv.slice(2) ?? [];
 const key = args[0] ?? "ours";

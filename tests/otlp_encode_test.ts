@@ -177,6 +177,48 @@ describe("OTLP protobuf encoding", () => {
     }
   });
 
+  test("writes every span's ids as its hex ids say, whatever made its parent", () => {
+    const tracer = new Tracer({ name: "ids" });
+    const remote = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      isRemote: true,
+    });
+    const spans: Span[] = [];
+    // More ids than one pool of random bytes (4096 bytes) gives.
+    for (let i = 0; i < 300; i++) {
+      const root = tracer.startSpan(`root ${i}`);
+      const child = tracer.startSpan("child", { parent: root });
+      spans.push(tracer.startSpan("grandchild", { parent: child }).end(), child.end(), root.end());
+    }
+    spans.push(tracer.startSpan("under a remote parent", { parent: remote }).end());
+    spans.push(tracer.startSpan("under a hand-made root", { parent: SpanContext.newRoot() }).end());
+    let n = 0;
+    const sequential = new Tracer({
+      idGenerator: {
+        traceId: () => "ab".repeat(16),
+        spanId: () => (++n).toString(16).padStart(16, "0"),
+      },
+    });
+    spans.push(sequential.startSpan("custom ids", { parent: spans[0] }).end());
+    const out = decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans
+      .flatMap((scope: { spans: unknown[] }) => scope.spans);
+    assert.equal(out.length, spans.length);
+    const bySpanId = new Map(out.map((d: { spanId: string }) => [d.spanId, d]));
+    for (let i = 0; i < spans.length; i++) {
+      const context = spans[i].context;
+      const decoded = bySpanId.get(hexToBase64(context.spanId)) as Record<string, string>;
+      assert.ok(decoded, `span ${i} (${spans[i].name}) is in the request`);
+      assert.equal(decoded.traceId, hexToBase64(context.traceId), `span ${i}`);
+      const parent = context.parentSpanId;
+      assert.equal(
+        decoded.parentSpanId,
+        parent === undefined ? "" : hexToBase64(parent),
+        `span ${i}`,
+      );
+    }
+  });
+
   test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
     const span = new Span("n").setAttributes({
       huge: 2 ** 60,

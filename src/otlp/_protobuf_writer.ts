@@ -6,6 +6,7 @@
 // under 128 bytes). The fields are public for speed: this class never leaves
 // the encoder.
 
+import { writeHexBytes } from "../platform/_hex.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
 
 const TWO_32 = 4294967296;
@@ -144,10 +145,7 @@ export class ProtobufWriter extends ByteBuffer {
     }
     const start = pos;
     buf[pos++] = n; // ids are 8 or 16 bytes: a one-byte length
-    for (let i = 0; i < hex.length; i += 2) {
-      buf[pos++] = (HEX_VALUE[hex.charCodeAt(i)] << 4) | HEX_VALUE[hex.charCodeAt(i + 1)];
-    }
-    this.pos = pos;
+    this.pos = pos = writeHexBytes(hex, buf, pos);
     if (n === 16) {
       const bytes = this.#lastBytes;
       for (let i = 0; i < 17; i++) bytes[i] = buf[start + i];
@@ -216,8 +214,3 @@ export class ProtobufWriter extends ByteBuffer {
     this.pos = pos;
   }
 }
-
-// Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F').
-const HEX_VALUE = new Uint8Array(128);
-for (let i = 0; i < 10; i++) HEX_VALUE[0x30 + i] = i;
-for (let i = 0; i < 6; i++) HEX_VALUE[0x61 + i] = HEX_VALUE[0x41 + i] = 10 + i;

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { bytesToHex } from "./_hex.ts";
+
 /**
  * Produces the ids of new traces and spans. Ids are lowercase hex: 32
  * characters for a trace id, 16 for a span id, and never all zeros.
@@ -30,22 +32,13 @@ export interface IdGenerator {
 }
 
 // Random bytes are drawn RANDOM_BYTES at a time and turned into one flat hex
-// string; an id is then a slice of it, which V8 and JSC make without copying.
-// On Node 20 one getRandomValues call costs about 2 µs, and building ids a byte
-// at a time cost 60 ns per span id on Deno, so both are done in bulk. A slice
-// keeps its 8 KiB parent string alive, so the pool stays small: an id kept
-// long after its neighbours costs at most that.
+// string (natively where Uint8Array has toHex: Deno and Bun); an id is then a
+// slice of it, which V8 and JSC make without copying. On Node 20 one
+// getRandomValues call costs about 2 µs, and building ids a byte at a time
+// cost 60 ns per span id on Deno, so both are done in bulk. A slice keeps its
+// 8 KiB parent string alive, so the pool stays small: an id kept long after
+// its neighbours costs at most that.
 const RANDOM_BYTES = 4096;
-// Two ASCII hex digits per random byte, packed in the byte order of this
-// platform, so the refill writes one 16-bit word per byte.
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const HEX_PAIRS = new Uint16Array(256);
-for (let i = 0; i < 256; i++) {
-  const hex = i.toString(16).padStart(2, "0");
-  const first = hex.charCodeAt(0);
-  const second = hex.charCodeAt(1);
-  HEX_PAIRS[i] = LITTLE_ENDIAN ? first | (second << 8) : (first << 8) | second;
-}
 const ZERO_SPAN = "0".repeat(16);
 const ZERO_TRACE = "0".repeat(32);
 
@@ -66,8 +59,6 @@ const ZERO_TRACE = "0".repeat(32);
  */
 export class RandomIdGenerator implements IdGenerator {
   #random = new Uint8Array(RANDOM_BYTES);
-  #pairs = new Uint16Array(RANDOM_BYTES);
-  #decoder = new TextDecoder("latin1");
   #hex = "";
   #offset = RANDOM_BYTES * 2;
 
@@ -124,11 +115,8 @@ export class RandomIdGenerator implements IdGenerator {
   }
 
   #refill(): void {
-    const random = this.#random;
-    const pairs = this.#pairs;
-    crypto.getRandomValues(random);
-    for (let i = 0; i < RANDOM_BYTES; i++) pairs[i] = HEX_PAIRS[random[i]];
-    this.#hex = this.#decoder.decode(pairs);
+    crypto.getRandomValues(this.#random);
+    this.#hex = bytesToHex(this.#random);
   }
 }
 
