@@ -177,6 +177,22 @@ describe("OTLP protobuf encoding", () => {
     }
   });
 
+  test("a root span written before its children leaves them the right trace id", () => {
+    const tracer = new Tracer({ name: "order" });
+    const spans: Span[] = [];
+    for (let i = 0; i < 3; i++) {
+      const root = tracer.startSpan(`root ${i}`).end();
+      spans.push(root);
+      for (let k = 0; k < 2; k++) spans.push(tracer.startSpan("child", { parent: root }).end());
+    }
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    for (let i = 0; i < spans.length; i++) {
+      assert.equal(out[i].traceId, hexToBase64(spans[i].context.traceId), `span ${i}`);
+    }
+  });
+
   test("writes every span's ids as its hex ids say, whatever made its parent", () => {
     const tracer = new Tracer({ name: "ids" });
     const remote = new SpanContext({

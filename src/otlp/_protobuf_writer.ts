@@ -153,6 +153,32 @@ export class ProtobufWriter extends ByteBuffer {
     }
   }
 
+  /**
+   * Writes the trace id `hex` from its 16 bytes in `from` at `at`, and keeps
+   * them as the last trace id for {@linkcode ProtobufWriter.hexBytes}.
+   */
+  traceIdBytes(hex: string, from: Uint8Array, at: number): void {
+    this.ensure(17);
+    const buf = this.buf;
+    const last = this.#lastBytes;
+    let pos = this.pos;
+    buf[pos++] = 16;
+    for (let i = 0; i < 16; i++) buf[pos++] = last[i + 1] = from[at + i];
+    this.pos = pos;
+    last[0] = 16;
+    this.#lastHex = hex;
+  }
+
+  /** Writes 8 bytes of `from`, starting at `at`, as a length-prefixed byte string. */
+  bytes(from: Uint8Array, at: number, n: 8): void {
+    this.ensure(n + 1);
+    const buf = this.buf;
+    let pos = this.pos;
+    buf[pos++] = n;
+    for (let i = 0; i < n; i++) buf[pos++] = from[at + i];
+    this.pos = pos;
+  }
+
   /** Opens a length-delimited field body; pass the result to {@linkcode ldelim}. */
   fork(): number {
     this.ensure(1);

@@ -7,6 +7,7 @@
 
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
+import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter } from "./_protobuf_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
@@ -111,10 +112,19 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   // attributes = 9, dropped_attributes_count = 10, events = 11,
   // dropped_events_count = 12, links = 13, dropped_links_count = 14,
   // status = 15, flags = 16.
+  // A context the Tracer made keeps the bytes its ids were drawn from
+  // (_id_bytes.ts): a root's trace id ends where its span id starts.
+  const idBytes = idBytesOf(ctx);
+  const idAt = idBytes === undefined ? 0 : idBytesAt(ctx);
   w.byte(tag(1, LEN));
-  w.hexBytes(ctx.traceId);
+  if (idBytes !== undefined && ctx.parentSpanId === undefined) {
+    w.traceIdBytes(ctx.traceId, idBytes, idAt - 16);
+  } else {
+    w.hexBytes(ctx.traceId);
+  }
   w.byte(tag(2, LEN));
-  w.hexBytes(ctx.spanId);
+  if (idBytes === undefined) w.hexBytes(ctx.spanId);
+  else w.bytes(idBytes, idAt, 8);
   if (ctx.traceState) {
     w.byte(tag(3, LEN));
     w.string(ctx.traceState);

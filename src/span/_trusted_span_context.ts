@@ -26,7 +26,16 @@ export const trusted: {
   isRemote: false,
 };
 
-/** Builds a context from fields known to be valid. */
+/** The bytes of the ids of the context being built (see _id_bytes.ts). */
+export const trustedIdBytes: { bytes: Uint8Array | undefined; at: number } = {
+  bytes: undefined,
+  at: 0,
+};
+
+/**
+ * Builds a context from fields known to be valid, with the bytes its ids
+ * were drawn from when there are some (see _id_bytes.ts).
+ */
 export function createTrustedSpanContext(
   traceId: string,
   spanId: string,
@@ -34,6 +43,8 @@ export function createTrustedSpanContext(
   traceFlags: number,
   traceState: string | undefined,
   isRemote: boolean,
+  idBytes?: Uint8Array,
+  idAt = 0,
 ): SpanContext {
   trusted.traceId = traceId;
   trusted.spanId = spanId;
@@ -41,5 +52,7 @@ export function createTrustedSpanContext(
   trusted.traceFlags = traceFlags;
   trusted.traceState = traceState;
   trusted.isRemote = isRemote;
+  trustedIdBytes.bytes = idBytes;
+  trustedIdBytes.at = idAt;
   return new SpanContext(TRUSTED_INIT);
 }

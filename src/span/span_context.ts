@@ -7,7 +7,13 @@
 import { describe } from "../platform/_describe.ts";
 import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
 import { type IdGenerator, isValidSpanId, isValidTraceId } from "../platform/ids.ts";
-import { createTrustedSpanContext, trusted, TRUSTED_INIT } from "./_trusted_span_context.ts";
+import { installIdBytesAccess } from "./_id_bytes.ts";
+import {
+  createTrustedSpanContext,
+  trusted,
+  TRUSTED_INIT,
+  trustedIdBytes,
+} from "./_trusted_span_context.ts";
 
 /**
  * Bits of {@linkcode SpanContext.traceFlags}, as W3C Trace Context Level 2
@@ -76,6 +82,13 @@ export class SpanContext {
   readonly traceState: string | undefined;
   /** `true` when this context was extracted from another process. */
   readonly isRemote: boolean;
+  // The bytes the ids were drawn from, for the OTLP encoder: see _id_bytes.ts.
+  readonly #idBytes: Uint8Array | undefined;
+  readonly #idAt: number;
+
+  static {
+    installIdBytesAccess((context) => context.#idBytes, (context) => context.#idAt);
+  }
 
   /**
    * Creates a context from known fields, checking each one.
@@ -105,6 +118,8 @@ export class SpanContext {
       this.traceFlags = trusted.traceFlags;
       this.traceState = trusted.traceState;
       this.isRemote = trusted.isRemote;
+      this.#idBytes = trustedIdBytes.bytes;
+      this.#idAt = trustedIdBytes.at;
     } else {
       validate(init);
       this.traceId = init.traceId;
@@ -113,6 +128,8 @@ export class SpanContext {
       this.traceFlags = init.traceFlags ?? TraceFlags.SAMPLED;
       this.traceState = init.traceState;
       this.isRemote = init.isRemote ?? false;
+      this.#idBytes = undefined;
+      this.#idAt = 0;
     }
     Object.freeze(this);
   }

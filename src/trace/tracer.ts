@@ -14,7 +14,12 @@ import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY, withSpan } from "../context/current_span.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
-import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
+import {
+  checkedIdGenerator,
+  defaultIdGenerator,
+  defaultIdPool,
+} from "../platform/_id_generators.ts";
+import type { IdPool } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
@@ -94,6 +99,9 @@ export class Tracer {
   readonly #processors: readonly SpanProcessor[];
   readonly #fanOut: ProcessorFanOut<Span>;
   readonly #ids: IdGenerator;
+  // The default generator's pool, taken from directly so that a context
+  // keeps the bytes of its ids; undefined with any other generator.
+  readonly #pool: IdPool | undefined;
   readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
   readonly #recordingInit: SpanInit;
@@ -154,6 +162,7 @@ export class Tracer {
     }
     this.#processors = Object.freeze([...processors]);
     this.#ids = ids;
+    this.#pool = ids === defaultIdGenerator ? defaultIdPool : undefined;
     // W3C Level 2: the random flag promises a random trace id, which only
     // the default generator guarantees.
     this.#rootFlags = ids === defaultIdGenerator ? TraceFlags.RANDOM : TraceFlags.NONE;
@@ -258,8 +267,22 @@ export class Tracer {
     const parent = explicit === undefined
       ? (store?.getValue(SPAN_KEY) as Span | undefined)?.context
       : resolveParent(explicit);
-    const ids = this.#ids;
-    const traceId = parent === undefined ? ids.traceId() : parent.traceId;
+    const pool = this.#pool;
+    let traceId: string;
+    // A new trace takes its trace and span ids together from the pool.
+    let spanId: string | undefined;
+    let idBytes: Uint8Array | undefined;
+    let idAt = 0;
+    if (parent !== undefined) {
+      traceId = parent.traceId;
+    } else if (pool !== undefined) {
+      spanId = pool.root();
+      traceId = pool.traceId;
+      idBytes = pool.bytes;
+      idAt = pool.at;
+    } else {
+      traceId = this.#ids.traceId();
+    }
     const attributes = options?.attributes;
     const sampler = this.#sampler;
     let result: SamplingResult;
@@ -286,13 +309,24 @@ export class Tracer {
     const flags = parent === undefined
       ? this.#rootFlags | (sampled ? TraceFlags.SAMPLED : 0)
       : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
+    if (spanId === undefined) {
+      if (pool === undefined) {
+        spanId = this.#ids.spanId();
+      } else {
+        spanId = pool.take(8);
+        idBytes = pool.bytes;
+        idAt = pool.at;
+      }
+    }
     const context = createTrustedSpanContext(
       traceId,
-      ids.spanId(),
+      spanId,
       parent?.spanId,
       flags,
       result.traceState ?? parent?.traceState,
       false,
+      idBytes,
+      idAt,
     );
     if (result.decision === "drop") {
       return new Span(name, context, kind, this.#silentInit).start();
