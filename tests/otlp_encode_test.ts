@@ -235,6 +235,56 @@ describe("OTLP protobuf encoding", () => {
     }
   });
 
+  test("writes exact times whether they share a millisecond, cross one, go back or jump years", () => {
+    const times = [
+      T0,
+      T0 + 0.000001,
+      T0 + 0.5,
+      T0 + 0.999999,
+      T0 + 1,
+      T0 - 1.25,
+      T0 + 0.25,
+      T0 + 86_400_000 * 400,
+      1,
+      0.000001,
+      T0,
+    ];
+    const spans = times.map((t, i) => new Span(`t${i}`).start(t).addEvent("e", {}, t).end(t));
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    for (let i = 0; i < times.length; i++) {
+      const nanos = exactNanos(times[i]).toString();
+      assert.equal(out[i].startTimeUnixNano, nanos, `start ${i}`);
+      assert.equal(out[i].endTimeUnixNano, nanos, `end ${i}`);
+      assert.equal(out[i].events[0].timeUnixNano, nanos, `event ${i}`);
+    }
+  });
+
+  test("writes span and event names right as they repeat, change, grow long or leave ASCII", () => {
+    const names = [
+      "GET /a",
+      "GET /a",
+      "POST /b",
+      "GET /a",
+      "é ü 世界 🙂",
+      "x".repeat(300),
+      "GET /a",
+    ];
+    const tracer = new Tracer({ name: "names" });
+    const spans = names.map((name, i) =>
+      tracer.startSpan(name).addEvent(names[names.length - 1 - i]).end()
+    );
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    assert.deepEqual(out.map((s: { name: string }) => s.name), names);
+    assert.deepEqual(
+      out.map((s: { events: { name: string }[] }) => s.events[0].name),
+      [...names].reverse(),
+    );
+  });
+
   test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
     const span = new Span("n").setAttributes({
       huge: 2 ** 60,

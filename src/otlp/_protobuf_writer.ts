@@ -18,6 +18,18 @@ function varint32Size(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
+const SLOT_BYTES = 128;
+
+/** The last string written through it, and its encoding (length prefix included). */
+export class StringSlot {
+  /** The string. */
+  text: string | undefined;
+  /** Its encoding's size. */
+  size = 0;
+  /** Its encoding. */
+  readonly bytes: Uint8Array = new Uint8Array(SLOT_BYTES);
+}
+
 /** Writes protobuf fields into one growing buffer. */
 export class ProtobufWriter extends ByteBuffer {
   /** Writes a tag (or any value) under 128 as one byte. */
@@ -123,6 +135,35 @@ export class ProtobufWriter extends ByteBuffer {
     this.pos = start;
     this.#lengthAt(written);
     this.pos = start + size + written;
+  }
+
+  /**
+   * Writes `s` as {@linkcode ProtobufWriter.string} does, through `slot`: a
+   * string equal to the one the slot holds (a span name, an event name, the
+   * same from span to span) is copied from the slot's bytes; any other
+   * replaces it, when short enough.
+   */
+  cachedString(slot: StringSlot, s: string): void {
+    if (s === slot.text) {
+      const n = slot.size;
+      this.ensure(n);
+      const buf = this.buf;
+      const bytes = slot.bytes;
+      let pos = this.pos;
+      for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
+      this.pos = pos;
+      return;
+    }
+    const start = this.pos;
+    this.string(s);
+    const n = this.pos - start;
+    if (n <= SLOT_BYTES) {
+      const buf = this.buf;
+      const bytes = slot.bytes;
+      for (let i = 0; i < n; i++) bytes[i] = buf[start + i];
+      slot.text = s;
+      slot.size = n;
+    }
   }
 
   // The spans of one trace share one trace id string: the last one is kept

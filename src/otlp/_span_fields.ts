@@ -52,7 +52,7 @@ export interface ScopeGroup {
   /** The scope's version, if any. */
   readonly version: string | undefined;
   /** Its spans. */
-  readonly spans: Span[];
+  readonly spans: readonly Span[];
 }
 
 const NO_SCOPE: InstrumentationScope = { name: "" };
@@ -63,6 +63,18 @@ const NO_SCOPE: InstrumentationScope = { name: "" };
  * objects with the same name and version still end up in one group.
  */
 export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
+  // The common case, every span from one tracer: one group of the spans as
+  // they came, without a map or a copy.
+  const first = spans[0]?.instrumentationScope;
+  if (first !== undefined) {
+    let i = 1;
+    while (i < spans.length && spans[i].instrumentationScope === first) i++;
+    if (i === spans.length) {
+      const name = typeof first.name === "string" ? first.name : "";
+      const version = typeof first.version === "string" ? first.version : undefined;
+      return [{ name, version, spans }];
+    }
+  }
   const byObject = new Map<InstrumentationScope, Span[]>();
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i];
@@ -72,7 +84,7 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
     else list.push(span);
   }
   const groups: ScopeGroup[] = [];
-  const byKey = new Map<string, ScopeGroup>();
+  const byKey = new Map<string, { name: string; version: string | undefined; spans: Span[] }>();
   for (const [scope, list] of byObject) {
     const name = typeof scope.name === "string" ? scope.name : "";
     const version = typeof scope.version === "string" ? scope.version : undefined;

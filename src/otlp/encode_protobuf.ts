@@ -9,7 +9,7 @@ import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
-import { ProtobufWriter } from "./_protobuf_writer.ts";
+import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
 import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
@@ -23,6 +23,9 @@ const LEN = 2;
 const tag = (field: number, wire: number): number => (field << 3) | wire;
 
 const writer = new ProtobufWriter();
+// The last span name and event name written, with their encodings.
+const spanName = new StringSlot();
+const eventName = new StringSlot();
 const resourceBytes = new WeakMap<Resource, Uint8Array>();
 /**
  * Encodes `spans` as one OTLP/protobuf `ExportTraceServiceRequest`: one
@@ -134,7 +137,7 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.hexBytes(ctx.parentSpanId);
   }
   w.byte(tag(5, LEN));
-  w.string(span.name);
+  w.cachedString(spanName, span.name);
   w.byte(tag(6, 0));
   w.byte(kindNumber(span.kind));
   const startTime = span.startTime ?? 0;
@@ -160,7 +163,7 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(1, 1));
     w.fixed64(nanosLo, nanosHi);
     w.byte(tag(2, LEN));
-    w.string(event.name);
+    w.cachedString(eventName, event.name);
     writeAttributes(w, 3, event.attributes);
     if (event.droppedAttributesCount > 0) {
       w.byte(tag(4, 0));
@@ -206,17 +209,21 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   // Status { message = 2, code = 3 }
   const status = span.status;
   w.byte(tag(15, LEN));
-  const statusStart = w.fork();
-  if (status.message) {
-    w.byte(tag(2, LEN));
-    w.string(status.message);
-  }
   const code = statusNumber(status.code);
-  if (code !== 0) {
-    w.byte(tag(3, 0));
-    w.byte(code);
+  if (code === 0 && !status.message) {
+    w.byte(0); // the empty Status of most spans
+  } else {
+    const statusStart = w.fork();
+    if (status.message) {
+      w.byte(tag(2, LEN));
+      w.string(status.message);
+    }
+    if (code !== 0) {
+      w.byte(tag(3, 0));
+      w.byte(code);
+    }
+    w.ldelim(statusStart);
   }
-  w.ldelim(statusStart);
   // flags = 16, fixed32: the tag (133) takes two varint bytes.
   w.byte(0x85);
   w.byte(0x01);
