@@ -27,6 +27,10 @@ export function setOwnAttribute(
   }
 }
 
+const NOTHING: Attributes = Object.freeze({});
+// The bag AttributeBag.wholeCopy copies with; see there.
+let scratch: AttributeBag | undefined;
+
 /**
  * A bounded attribute record and the count of what it dropped. Used for the
  * attributes of spans, events and links alike.
@@ -140,8 +144,15 @@ export class AttributeBag {
     lengthLimit: number,
   ): Attributes | undefined {
     if (typeof record !== "object" || record === null || Array.isArray(record)) return undefined;
-    const bag = new AttributeBag(countLimit, lengthLimit);
-    return bag.#copyWhole(record) ? bag.values : undefined;
+    // One bag does the copying for every span with the same limits.
+    let bag = scratch;
+    if (bag === undefined || bag.#countLimit !== countLimit || bag.#lengthLimit !== lengthLimit) {
+      scratch = bag = new AttributeBag(countLimit, lengthLimit);
+    }
+    if (!bag.#copyWhole(record)) return undefined;
+    const whole = bag.values;
+    bag.values = NOTHING;
+    return whole;
   }
 
   /**

@@ -12,7 +12,8 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
-import { SPAN_KEY, withSpan } from "../context/current_span.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import { type Context, ROOT_CONTEXT } from "../context/context.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
 import {
   checkedIdGenerator,
@@ -258,11 +259,16 @@ export class Tracer {
    * ```
    */
   startSpan(name: string, options?: StartSpanOptions): Span {
+    return this.#start(name, options, getContextStorage().getStore());
+  }
+
+  // Starts a span under `store`, the current context, which `span()` reads
+  // once for both the parent and the context it enters.
+  #start(name: string, options: StartSpanOptions | undefined, store: Context | undefined): Span {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
     const kind = options?.kind ?? "internal";
-    const store = getContextStorage().getStore();
     const explicit = options?.parent;
     const parent = explicit === undefined
       ? (store?.getValue(SPAN_KEY) as Span | undefined)?.context
@@ -398,8 +404,14 @@ export class Tracer {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot run span: fn must be a function, got ${describe(fn)}`);
     }
-    const span = this.startSpan(name, options);
-    return withSpan(span, () => runInSpan(span, fn));
+    const storage = getContextStorage();
+    const store = storage.getStore();
+    const span = this.#start(name, options, store);
+    // One enter per span: the context current now, with the span set.
+    return storage.run(
+      (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span),
+      () => runInSpan(span, fn),
+    );
   }
 
   /**
