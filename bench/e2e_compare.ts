@@ -14,10 +14,12 @@
  *    ratio is the median of the per-round ratios.
  * 2. **Memory per queued span.** The same spans held in the batch queue,
  *    unexported: heap used after a full GC, before and after, per span.
- * 3. **Load.** Spans made at a fixed rate for a while, with the processor's
- *    default settings, behind an exporter that encodes each batch and then
- *    waits 2 ms, as a network round trip would; the drops as the processor
- *    counts them.
+ * 3. **Load.** Spans made at a fixed rate for a while (after a short warm-up
+ *    run), with the processor's default settings, behind an exporter that
+ *    encodes each batch and then waits 2 ms, as a network round trip would;
+ *    the drops as the processor counts them. Spans are made every
+ *    millisecond; after a stall the backlog is made one millisecond's worth
+ *    per turn of the event loop.
  *
  * Prints markdown rows ready to paste into the README's tables.
  *
@@ -233,7 +235,9 @@ const GOAL_RATE = g.Bun !== undefined ? 200_000 : 100_000;
 function describeRun(r: LoadResult): string {
   return `${fmt(r.stats.dropped)} dropped of ${fmt(r.made)} (${
     fmt((r.made * 1000) / r.elapsedMs)
-  }/s made, ${r.exports} exports, largest ${r.largestExport})`;
+  }/s made, ${r.exports} exports, largest ${r.largestExport}, longest ${
+    fmt(r.longestExportMs, 1)
+  } ms; longest stall ${fmt(r.longestStallMs, 1)} ms)`;
 }
 
 if (wants("load")) {
@@ -246,16 +250,23 @@ if (wants("load")) {
     const options: LoadOptions = { rate, durationMs: LOAD_MS, exportMs: EXPORT_MS };
     const mine: LoadResult[] = [];
     const theirs: LoadResult[] = [];
-    for (let round = 0; round < LOAD_ROUNDS; round++) {
-      // The queue-full warning would interrupt the table; the counts say it.
+    // The queue-full warning would interrupt the table; the counts say it.
+    const quietly = async <T>(fn: () => Promise<T>): Promise<T> => {
       const warn = console.warn;
       console.warn = () => {};
       try {
-        mine.push(await oursLoad(options));
-        theirs.push(await otelLoad(options));
+        return await fn();
       } finally {
         console.warn = warn;
       }
+    };
+    // A short run of each first, so the code is compiled before it counts.
+    const warmUp = { ...options, durationMs: 300 };
+    await quietly(() => oursLoad(warmUp));
+    await quietly(() => otelLoad(warmUp));
+    for (let round = 0; round < LOAD_ROUNDS; round++) {
+      mine.push(await quietly(() => oursLoad(options)));
+      theirs.push(await quietly(() => otelLoad(options)));
       console.log(
         `  ${fmt(rate)}/s round ${round + 1} (load average ${load()}): ours ${
           describeRun(mine[round])

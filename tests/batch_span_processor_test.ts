@@ -159,19 +159,19 @@ describe("BatchSpanProcessor: how much one export carries", () => {
     return { batch, time, sizes: slow.sizes, maxActive: slow.maxActive };
   }
 
-  test("spans that piled up behind a slow export go out together, up to maxExportBatchSize (512)", async () => {
+  test("spans that piled up behind a slow export go out together, up to maxExportBatchSize (1024)", async () => {
     const { batch, time, ...slow } = slowBatch(10);
     endMany(batch, 100);
     await time.tick(0);
-    endMany(batch, 700, "behind");
+    endMany(batch, 1_200, "behind");
     await time.tick(10);
     await time.tick(10);
-    assert.deepEqual(slow.sizes, [100, 512, 188]);
+    assert.deepEqual(slow.sizes, [100, 1_024, 176]);
     assert.equal(slow.maxActive(), 1);
     await time.tick(10);
     assert.deepEqual(batch.stats(), {
-      ended: 800,
-      exported: 800,
+      ended: 1_300,
+      exported: 1_300,
       dropped: 0,
       failed: 0,
       queued: 0,
@@ -211,21 +211,21 @@ describe("BatchSpanProcessor: how much one export carries", () => {
         queued: 0,
       });
       assert.equal(slow.maxActive(), 1);
-      assert.ok(Math.max(...slow.sizes) <= 512);
+      assert.ok(Math.max(...slow.sizes) <= 1_024);
     },
   );
 
-  test("maxExportBatchSize defaults to maxBatchSize when that is larger than 512", async () => {
-    const { batch, time, ...slow } = slowBatch(10, { maxBatchSize: 600, maxQueueSize: 2_000 });
-    endMany(batch, 600);
+  test("maxExportBatchSize defaults to maxBatchSize when that is larger than 1024", async () => {
+    const { batch, time, ...slow } = slowBatch(10, { maxBatchSize: 1_200, maxQueueSize: 4_000 });
+    endMany(batch, 1_200);
     await time.tick(0);
-    endMany(batch, 1_000, "behind");
+    endMany(batch, 2_000, "behind");
     await time.tick(10);
     await time.tick(10);
-    assert.deepEqual(slow.sizes, [600, 600]);
+    assert.deepEqual(slow.sizes, [1_200, 1_200]);
   });
 
-  test("maxExportBatchSize defaults to maxQueueSize when the queue is smaller than 512", async () => {
+  test("maxExportBatchSize defaults to maxQueueSize when the queue is smaller than 1024", async () => {
     const rec = recorder();
     const { batch, time } = manual(rec.export, { maxQueueSize: 300 });
     endMany(batch, 300);

@@ -55,7 +55,7 @@ export interface SetupTracingOptions {
   maxBatchSize?: number;
   /**
    * The most spans one export carries (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
-   * Default 512, or `maxBatchSize` when larger.
+   * Default 1024, or `maxBatchSize` when larger.
    */
   maxExportBatchSize?: number;
   /** The longest a span waits for its batch, ms (`OTEL_BSP_SCHEDULE_DELAY`). Default 5000. */
