@@ -8,6 +8,7 @@
 
 import { writeHexBytes } from "../platform/_hex.ts";
 import { ByteBuffer } from "./_byte_buffer.ts";
+import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
 
 const TWO_32 = 4294967296;
 
@@ -89,13 +90,37 @@ export class ProtobufWriter extends ByteBuffer {
     this.pos += 4;
   }
 
-  /** Writes a little-endian fixed64 from its two 32-bit halves. */
-  fixed64(lo: number, hi: number): void {
-    this.ensure(8);
-    const view = this.view;
-    view.setUint32(this.pos, lo >>> 0, true);
-    view.setUint32(this.pos + 4, hi >>> 0, true);
-    this.pos += 8;
+  /**
+   * Writes a one-byte tag and the unix nanoseconds of `ms` (epoch
+   * milliseconds) as a little-endian fixed64: a span's or an event's time,
+   * in one call.
+   */
+  timeField(tagByte: number, ms: number): void {
+    unixNanosParts(ms);
+    this.ensure(9);
+    const buf = this.buf;
+    let pos = this.pos;
+    const lo = nanosLo;
+    const hi = nanosHi;
+    buf[pos++] = tagByte;
+    buf[pos++] = lo;
+    buf[pos++] = lo >>> 8;
+    buf[pos++] = lo >>> 16;
+    buf[pos++] = lo >>> 24;
+    buf[pos++] = hi;
+    buf[pos++] = hi >>> 8;
+    buf[pos++] = hi >>> 16;
+    buf[pos++] = hi >>> 24;
+    this.pos = pos;
+  }
+
+  /** Writes two bytes: a tag and a value under 128. */
+  byte2(a: number, b: number): void {
+    this.ensure(2);
+    const buf = this.buf;
+    buf[this.pos] = a;
+    buf[this.pos + 1] = b;
+    this.pos += 2;
   }
 
   /** Writes a little-endian IEEE 754 double. */
@@ -138,12 +163,12 @@ export class ProtobufWriter extends ByteBuffer {
   }
 
   /**
-   * Writes `s` as {@linkcode ProtobufWriter.string} does, through `slot`: a
-   * string equal to the one the slot holds (a span name, an event name, the
-   * same from span to span) is copied from the slot's bytes; any other
-   * replaces it, when short enough.
+   * Writes the one-byte tag `tagByte` and `s` as {@linkcode ProtobufWriter.string}
+   * does, through `slot`: a string equal to the one the slot holds (a span
+   * name, an event name, the same from span to span) is copied from the
+   * slot's bytes, tag included; any other replaces it, when short enough.
    */
-  cachedString(slot: StringSlot, s: string): void {
+  cachedString(tagByte: number, slot: StringSlot, s: string): void {
     if (s === slot.text) {
       const n = slot.size;
       this.ensure(n);
@@ -155,6 +180,7 @@ export class ProtobufWriter extends ByteBuffer {
       return;
     }
     const start = this.pos;
+    this.byte(tagByte);
     this.string(s);
     const n = this.pos - start;
     if (n <= SLOT_BYTES) {
@@ -210,13 +236,14 @@ export class ProtobufWriter extends ByteBuffer {
     this.#lastHex = hex;
   }
 
-  /** Writes 8 bytes of `from`, starting at `at`, as a length-prefixed byte string. */
-  bytes(from: Uint8Array, at: number, n: 8): void {
-    this.ensure(n + 1);
+  /** Writes a one-byte tag and the 8 bytes of `from` at `at`, length-prefixed: a span id. */
+  spanIdBytes(tagByte: number, from: Uint8Array, at: number): void {
+    this.ensure(10);
     const buf = this.buf;
     let pos = this.pos;
-    buf[pos++] = n;
-    for (let i = 0; i < n; i++) buf[pos++] = from[at + i];
+    buf[pos++] = tagByte;
+    buf[pos++] = 8;
+    for (let i = 0; i < 8; i++) buf[pos++] = from[at + i];
     this.pos = pos;
   }
 

@@ -11,7 +11,6 @@ import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
 import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
-import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
@@ -125,9 +124,12 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   } else {
     w.hexBytes(ctx.traceId);
   }
-  w.byte(tag(2, LEN));
-  if (idBytes === undefined) w.hexBytes(ctx.spanId);
-  else w.bytes(idBytes, idAt, 8);
+  if (idBytes === undefined) {
+    w.byte(tag(2, LEN));
+    w.hexBytes(ctx.spanId);
+  } else {
+    w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+  }
   if (ctx.traceState) {
     w.byte(tag(3, LEN));
     w.string(ctx.traceState);
@@ -136,17 +138,11 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(4, LEN));
     w.hexBytes(ctx.parentSpanId);
   }
-  w.byte(tag(5, LEN));
-  w.cachedString(spanName, span.name);
-  w.byte(tag(6, 0));
-  w.byte(kindNumber(span.kind));
+  w.cachedString(tag(5, LEN), spanName, span.name);
+  w.byte2(tag(6, 0), kindNumber(span.kind));
   const startTime = span.startTime ?? 0;
-  unixNanosParts(startTime);
-  w.byte(tag(7, 1));
-  w.fixed64(nanosLo, nanosHi);
-  unixNanosParts(span.endTime ?? startTime);
-  w.byte(tag(8, 1));
-  w.fixed64(nanosLo, nanosHi);
+  w.timeField(tag(7, 1), startTime);
+  w.timeField(tag(8, 1), span.endTime ?? startTime);
   writeAttributes(w, 9, span.attributes);
   const droppedAttributes = span.droppedAttributesCount;
   if (droppedAttributes > 0) {
@@ -159,11 +155,8 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(11, LEN));
     const start = w.fork();
     // Event { time_unix_nano = 1, name = 2, attributes = 3, dropped_attributes_count = 4 }
-    unixNanosParts(event.time);
-    w.byte(tag(1, 1));
-    w.fixed64(nanosLo, nanosHi);
-    w.byte(tag(2, LEN));
-    w.cachedString(eventName, event.name);
+    w.timeField(tag(1, 1), event.time);
+    w.cachedString(tag(2, LEN), eventName, event.name);
     writeAttributes(w, 3, event.attributes);
     if (event.droppedAttributesCount > 0) {
       w.byte(tag(4, 0));
@@ -208,11 +201,11 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   }
   // Status { message = 2, code = 3 }
   const status = span.status;
-  w.byte(tag(15, LEN));
   const code = statusNumber(status.code);
   if (code === 0 && !status.message) {
-    w.byte(0); // the empty Status of most spans
+    w.byte2(tag(15, LEN), 0); // the empty Status of most spans
   } else {
+    w.byte(tag(15, LEN));
     const statusStart = w.fork();
     if (status.message) {
       w.byte(tag(2, LEN));
@@ -225,8 +218,7 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.ldelim(statusStart);
   }
   // flags = 16, fixed32: the tag (133) takes two varint bytes.
-  w.byte(0x85);
-  w.byte(0x01);
+  w.byte2(0x85, 0x01);
   w.fixed32(spanFlags(span));
 }
 
