@@ -12,6 +12,7 @@ import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import { contextOf } from "../span/_context_of.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -203,7 +204,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   onEnd(span: Span): void {
-    if (!span.context.isSampled) return;
+    if (!contextOf(span).isSampled) return;
     const queue = this.#queue;
     if (!queue.offer(span)) return;
     if (this.#dueAt === undefined) {

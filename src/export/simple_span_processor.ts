@@ -8,6 +8,7 @@ import { ExportQueue } from "./_export_queue.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import { contextOf } from "../span/_context_of.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -110,7 +111,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   onEnd(span: Span): void {
-    if (!span.context.isSampled) return;
+    if (!contextOf(span).isSampled) return;
     if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
   }
 

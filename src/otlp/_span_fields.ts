@@ -1,6 +1,7 @@
 // Internal: what both OTLP encoders derive the same way from a span: enum
 // numbers, flags, and the grouping by instrumentation scope.
 
+import { contextOf } from "../span/_context_of.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
@@ -36,7 +37,7 @@ const IS_REMOTE = 0x200;
 
 /** The OTLP `flags` of a span: its trace flags and whether its parent is remote. */
 export function spanFlags(span: Span): number {
-  return (span.context.traceFlags & 0xff) | HAS_IS_REMOTE |
+  return (contextOf(span).traceFlags & 0xff) | HAS_IS_REMOTE |
     (hasRemoteParent(span) ? IS_REMOTE : 0);
 }
 

@@ -7,6 +7,7 @@
 
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
+import { contextOf } from "../span/_context_of.ts";
 import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
@@ -108,7 +109,7 @@ function encodedResource(resource: Resource): Uint8Array {
 }
 
 function writeSpan(w: ProtobufWriter, span: Span): void {
-  const ctx = span.context;
+  const ctx = contextOf(span);
   // Span: trace_id = 1, span_id = 2, trace_state = 3, parent_span_id = 4,
   // name = 5, kind = 6, start_time_unix_nano = 7, end_time_unix_nano = 8,
   // attributes = 9, dropped_attributes_count = 10, events = 11,

@@ -33,8 +33,20 @@ export const trustedIdBytes: { bytes: Uint8Array | undefined; at: number } = {
 };
 
 /**
+ * The last context built unfrozen by {@linkcode createTrustedSpanContext}: a
+ * Span given it freezes it when it first hands it out (see span.ts).
+ */
+export let unfrozenContext: SpanContext | undefined;
+
+/** Whether the context being built is left unfrozen; read by the constructor. */
+export const trustedFreeze: { freeze: boolean } = { freeze: true };
+
+/**
  * Builds a context from fields known to be valid, with the bytes its ids
- * were drawn from when there are some (see _id_bytes.ts).
+ * were drawn from when there are some (see _id_bytes.ts). With `frozen`
+ * false it is left unfrozen, for a Span to freeze when it hands it out: the
+ * Tracer's spans, whose contexts mostly only this library reads, skip the
+ * cost of Object.freeze (a tenth of a span's cost on V8).
  */
 export function createTrustedSpanContext(
   traceId: string,
@@ -45,6 +57,7 @@ export function createTrustedSpanContext(
   isRemote: boolean,
   idBytes?: Uint8Array,
   idAt = 0,
+  frozen = true,
 ): SpanContext {
   trusted.traceId = traceId;
   trusted.spanId = spanId;
@@ -54,5 +67,9 @@ export function createTrustedSpanContext(
   trusted.isRemote = isRemote;
   trustedIdBytes.bytes = idBytes;
   trustedIdBytes.at = idAt;
-  return new SpanContext(TRUSTED_INIT);
+  trustedFreeze.freeze = frozen;
+  const context = new SpanContext(TRUSTED_INIT);
+  trustedFreeze.freeze = true;
+  if (!frozen) unfrozenContext = context;
+  return context;
 }

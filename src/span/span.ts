@@ -7,7 +7,9 @@
 
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
+import { installContextAccess } from "./_context_of.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
+import { unfrozenContext } from "./_trusted_span_context.ts";
 import { resolveSpanLimits } from "./_span_limits.ts";
 import {
   type Attributes,
@@ -136,9 +138,10 @@ const OK: SpanStatus = Object.freeze({ code: "ok" });
 const DEFAULT_INIT: SpanInit = Object.freeze({});
 
 // A span's state is one small integer, so a queued span carries one field
-// for what would otherwise be four: the lifecycle (bits 0-1), whether it
-// records (bit 2 set: sampled out), whether its parent is remote (bit 3) and
-// its kind (bits 4-6, an index into KINDS).
+// for what would otherwise be five: the lifecycle (bits 0-1), whether it
+// records (bit 2 set: sampled out), whether its parent is remote (bit 3),
+// its kind (bits 4-6, an index into KINDS) and whether its context is frozen
+// (bit 7).
 const CREATED = 0;
 const STARTED = 1;
 const ENDED = 2;
@@ -146,6 +149,11 @@ const LIFECYCLE = 3;
 const SILENT = 4;
 const REMOTE_PARENT = 8;
 const KIND_SHIFT = 4;
+const KIND_MASK = 7;
+// Set once the context is frozen (bit 7): a Tracer hands a span its context
+// unfrozen, and the span freezes it the first time anyone outside this
+// library asks for it; the library's own readers use contextOf().
+const CONTEXT_FROZEN = 128;
 // Set when a mutation must be ignored: ended, or not recording.
 const IGNORES = ENDED | SILENT;
 
@@ -197,6 +205,7 @@ export class Span {
       (span) => void (span.#state |= REMOTE_PARENT),
       (span) => (span.#state & REMOTE_PARENT) !== 0,
     );
+    installContextAccess((span) => span.#context);
   }
 
   /**
@@ -250,7 +259,8 @@ export class Span {
       if (resolved !== limits) init = { ...init, limits: resolved };
     }
     this.#init = init;
-    this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0);
+    this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0) |
+      (context === unfrozenContext && context !== undefined ? 0 : CONTEXT_FROZEN);
   }
 
   /**
@@ -281,6 +291,10 @@ export class Span {
    * ```
    */
   get context(): SpanContext {
+    if ((this.#state & CONTEXT_FROZEN) === 0) {
+      Object.freeze(this.#context);
+      this.#state |= CONTEXT_FROZEN;
+    }
     return this.#context;
   }
 
@@ -296,7 +310,7 @@ export class Span {
    * ```
    */
   get kind(): SpanKind {
-    return KINDS[this.#state >> KIND_SHIFT];
+    return KINDS[(this.#state >> KIND_SHIFT) & KIND_MASK];
   }
 
   /**

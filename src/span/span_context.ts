@@ -12,6 +12,7 @@ import {
   createTrustedSpanContext,
   trusted,
   TRUSTED_INIT,
+  trustedFreeze,
   trustedIdBytes,
 } from "./_trusted_span_context.ts";
 
@@ -120,6 +121,8 @@ export class SpanContext {
       this.isRemote = trusted.isRemote;
       this.#idBytes = trustedIdBytes.bytes;
       this.#idAt = trustedIdBytes.at;
+      // Left unfrozen only for a Span, which freezes it before handing it out.
+      if (!trustedFreeze.freeze) return;
     } else {
       validate(init);
       this.traceId = init.traceId;

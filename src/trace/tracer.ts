@@ -25,6 +25,7 @@ import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { contextOf } from "../span/_context_of.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
@@ -270,9 +271,18 @@ export class Tracer {
     }
     const kind = options?.kind ?? "internal";
     const explicit = options?.parent;
-    const parent = explicit === undefined
-      ? (store?.getValue(SPAN_KEY) as Span | undefined)?.context
-      : resolveParent(explicit);
+    // The parent span's context as it is: read here, never handed out.
+    let parentSpan: Span | undefined;
+    let parent: SpanContext | undefined;
+    if (explicit === undefined) {
+      parentSpan = store?.getValue(SPAN_KEY) as Span | undefined;
+      if (parentSpan !== undefined) parent = contextOf(parentSpan);
+    } else if (explicit instanceof Span) {
+      parentSpan = explicit;
+      parent = contextOf(explicit);
+    } else {
+      parent = resolveParent(explicit);
+    }
     const pool = this.#pool;
     let traceId: string;
     // A new trace takes its trace and span ids together from the pool.
@@ -302,7 +312,9 @@ export class Tracer {
         : DROP_RESULT;
     } else {
       try {
-        result = sampler.shouldSample({ parent, traceId, name, kind, attributes });
+        // A sampler is code outside this library: it gets the frozen context.
+        const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
+        result = sampler.shouldSample({ parent: frozenParent, traceId, name, kind, attributes });
       } catch (error) {
         warnOnce(
           "sampler-threw",
@@ -333,6 +345,8 @@ export class Tracer {
       false,
       idBytes,
       idAt,
+      // Frozen by the span when it first hands it out: see span.ts.
+      false,
     );
     if (result.decision === "drop") {
       return new Span(name, context, kind, this.#silentInit).start();
@@ -500,9 +514,8 @@ export class Tracer {
   }
 }
 
-function resolveParent(parent: Span | SpanContext | null): SpanContext | undefined {
-  if (parent === null) return undefined;
-  if (parent instanceof Span) return parent.context;
+function resolveParent(parent: SpanContext | null | undefined): SpanContext | undefined {
+  if (parent === null || parent === undefined) return undefined;
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
     `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
