@@ -15,8 +15,9 @@
  * // Route the traced fetch straight into the handler: no network needed.
  * const fetch = instrumentFetch((input, init) => service(new Request(input, init)), { tracer });
  *
- * await fetch("http://orders.internal/list");
- * const [server, client] = memory.spans;
+ * assert.equal(await (await fetch("http://orders.internal/list")).text(), "hi");
+ * const server = memory.spans.find((span) => span.kind === "server")!;
+ * const client = memory.spans.find((span) => span.kind === "client")!;
  * assert.equal(server.context.parentSpanId, client.context.spanId);
  * ```
  *

@@ -32,6 +32,13 @@ export {
   type SpanLimits,
 } from "./src/span/attributes.ts";
 export { type Clock, systemClock } from "./src/platform/clock.ts";
+export {
+  type Diagnostic,
+  type DiagnosticLevel,
+  type DiagnosticSink,
+  type DiagnosticsOptions,
+  setDiagnostics,
+} from "./src/platform/diagnostics.ts";
 export { Context, ROOT_CONTEXT } from "./src/context/context.ts";
 export {
   type ContextStorage,
@@ -42,6 +49,7 @@ export {
   withContext,
 } from "./src/context/storage.ts";
 export { getCurrentSpan, setCurrentSpan, SPAN_KEY, withSpan } from "./src/context/current_span.ts";
+export { type TraceFields, traceFields } from "./src/context/trace_fields.ts";
 export {
   isTracingSuppressed,
   SUPPRESS_TRACING_KEY,
@@ -68,6 +76,7 @@ export {
   type Scheduler,
   systemScheduler,
   type TimerHandle,
+  type TimerOptions,
   unrefTimer,
 } from "./src/platform/scheduler.ts";
 export {

@@ -17,7 +17,7 @@
  * ```ts
  * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
  * import { fromOtelExporter, TracerProvider } from "@codomyrmex/spans/otel";
- * import { context, trace } from "@opentelemetry/api";
+ * import { context, propagation, trace } from "@opentelemetry/api";
  * import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
  * import assert from "node:assert/strict";
  *
@@ -31,6 +31,7 @@
  * } finally {
  *   trace.disable();
  *   context.disable();
+ *   propagation.disable();
  * }
  * assert.equal(memory.spans[0].name, "api span");
  *
@@ -59,4 +60,8 @@ export {
   type SimpleSpanProcessorOptions,
 } from "./src/otel/simple_span_processor.ts";
 export { toOtelExporter } from "./src/otel/to_otel_exporter.ts";
-export { TracerProvider, type TracerProviderOptions } from "./src/otel/tracer_provider.ts";
+export {
+  type RegisterOptions,
+  TracerProvider,
+  type TracerProviderOptions,
+} from "./src/otel/tracer_provider.ts";

@@ -6,16 +6,19 @@
  * point the suite at it:
  *
  * ```sh
- * deno run -A examples/w3c_test_service.ts          # listens on 127.0.0.1:5000
- * STRICT_LEVEL=2 python3 test.py http://127.0.0.1:5000/test
+ * deno run -A examples/w3c_test_service.ts          # listens on 127.0.0.1:5000 (or $PORT)
+ * STRICT_LEVEL=2 SPEC_LEVEL=2 python3 test.py http://127.0.0.1:5000/test
  * ```
+ *
+ * `scripts/w3c_suite.sh <trace-context checkout>` does both, on Deno and Bun.
  *
  * @module
  */
 
 import { instrumentFetch, traceHandler } from "../http.ts";
 
-const port = Number((globalThis as { Deno?: typeof Deno }).Deno?.env.get("PORT") ?? 5000);
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const port = Number(env?.PORT ?? 5000);
 const tracedFetch = instrumentFetch();
 
 const handler = traceHandler(async (request: Request) => {

@@ -4,7 +4,7 @@
 // deno.json export, and the README and LICENSE.
 //
 // Run: `npm run build` or `deno task build:npm`.
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import process from "node:process";
 import {
@@ -20,6 +20,7 @@ import {
 } from "./_npm_layout.mjs";
 
 const started = performance.now();
+const VIEWER_BIN = "bin/spans-viewer.js";
 const deno = readJson("deno.json");
 const dev = readJson("package.json");
 const entries = entryPoints();
@@ -57,10 +58,16 @@ if (emitted.emitSkipped || emitted.diagnostics.length > 0) {
 
 // tsc rewrites "./x.ts" to "./x.js" in JavaScript but keeps ".ts" in
 // declarations. TypeScript 5+ resolves either, but older tools do not.
+// A declaration that names Symbol.dispose or Symbol.asyncDispose brings the
+// lib that declares them, so a consumer on an ES2022 target without
+// @types/node still type-checks (TS2550 otherwise).
 for (const file of listFiles("npm", (name) => name.endsWith(".d.ts"))) {
   const path = join(root, file);
-  const text = readFileSync(path, "utf8");
-  writeFileSync(path, replaceSpecifiers(file, text, (s) => s.replace(/\.ts$/, ".js")));
+  let text = replaceSpecifiers(file, readFileSync(path, "utf8"), (s) => s.replace(/\.ts$/, ".js"));
+  if (/\bSymbol\.(?:async)?[dD]ispose\b|\b(?:Async)?Disposable\b/.test(text)) {
+    text = `/// <reference lib="esnext.disposable" />\n${text}`;
+  }
+  writeFileSync(path, text);
 }
 
 const jsFiles = listFiles("npm", (name) => name.endsWith(".js"));
@@ -86,7 +93,9 @@ if (core) {
 
 // Packages the built code or its declarations import become optional peer
 // dependencies: only the ./otel bridge imports any (@opentelemetry/*), and users of the other
-// entries must not be made to install them.
+// entries must not be made to install them. Each needs a range declared in package.json
+// "peerDependencies", chosen so that the oldest and the newest versions the ranges allow
+// install together (scripts/smoke_npm.mjs installs both).
 const peers = new Set();
 for (const [file, found] of imports) {
   for (const { specifier } of found) {
@@ -98,6 +107,14 @@ for (const [file, found] of imports) {
     peers.add(name);
   }
 }
+for (const name of peers) {
+  if (typeof dev.peerDependencies?.[name] !== "string") {
+    fail(
+      `the build imports "${name}": declare the versions it works with in package.json ` +
+        `"peerDependencies" (the npm smoke test installs the oldest and newest of them)`,
+    );
+  }
+}
 const peerNames = [...peers].sort();
 
 const pkg = {
@@ -106,9 +123,12 @@ const pkg = {
   description: readmeSummary(),
   license: deno.license,
   repository: { type: "git", url: "git+https://github.com/codomyrmex/spans.git" },
-  engines: { node: ">=20" },
+  engines: { node: ">=20.16.0" },
   type: "module",
   sideEffects: false,
+  // `npx spans-viewer`: a small launcher, written below, that runs the
+  // viewer's command line from the built entry.
+  ...(entries.some((e) => e.subpath === "./viewer") ? { bin: { "spans-viewer": VIEWER_BIN } } : {}),
   exports: Object.fromEntries(
     entries.map((
       e,
@@ -119,12 +139,27 @@ const pkg = {
   ),
   ...(peerNames.length === 0 ? {} : {
     peerDependencies: Object.fromEntries(
-      peerNames.map((n) => [n, dev.peerDependencies?.[n] ?? `^${dev.devDependencies[n]}`]),
+      peerNames.map((n) => [n, dev.peerDependencies[n]]),
     ),
     peerDependenciesMeta: Object.fromEntries(peerNames.map((n) => [n, { optional: true }])),
   }),
 };
 writeFileSync(join(npmDir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+if (pkg.bin) {
+  mkdirSync(join(npmDir, "bin"), { recursive: true });
+  writeFileSync(
+    join(npmDir, VIEWER_BIN),
+    [
+      "#!/usr/bin/env node",
+      "// The viewer's command line: see `spans-viewer --help`.",
+      'import { processArgs, runViewerCli } from "../src/viewer/_cli.js";',
+      "",
+      "await runViewerCli(processArgs());",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+}
 for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(npmDir, file));
 
 const subpaths = entries.map((e) => e.subpath).join(" ");

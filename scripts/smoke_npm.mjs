@@ -5,14 +5,31 @@
 //     exactly the values its .d.ts declares, none of them undefined;
 //   - type-check a TypeScript file that imports it with moduleResolution
 //     nodenext, as a Node user's project would.
-// The core entry also runs a traced await, to see the installed code work.
+// The core entry also runs a traced await, to see the installed code work,
+// and the `spans-viewer` bin starts, answers at its URL and stops.
 // Optional peer packages (@opentelemetry/*) are linked from this repository's
 // node_modules, since npm does not install optional peers.
 //
+// Then ./otel against real installs of its optional peers from the npm
+// registry, each in its own fresh project: (a) @opentelemetry/api alone,
+// (b) the oldest version of every peer that the declared ranges allow,
+// (c) the newest. npm must install each set without a peer conflict, every
+// ./otel export must import, the API-only parts must work (and the SDK
+// wrappers must say what to install when the SDK is missing), and a
+// TypeScript file using them must type-check against what was installed.
+//
 // Run after `npm run build`: `node scripts/smoke_npm.mjs` (or `npm run smoke:npm`).
 // KEEP_SMOKE=1 keeps the temporary project for a look.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -55,23 +72,225 @@ const expected = Object.fromEntries(
 writeFileSync(join(app, "smoke.mjs"), importCheck(expected));
 console.log(run(process.execPath, ["smoke.mjs"], app).trimEnd());
 
+if (pkg.bin?.["spans-viewer"]) await smokeViewerBin();
+
 writeFileSync(join(app, "smoke.ts"), typeCheck(specifiers));
-writeJson(join(app, "tsconfig.json"), {
+typeCheckIn(app, "smoke.ts");
+console.log(`tsc --noEmit (nodenext): the public API of ${specifiers.length} entry point(s) types`);
+
+// A consumer on target ES2022 with no @types/node (a browser or worker
+// project) still type-checks: the declarations bring the lib they need
+// (Symbol.dispose) instead of relying on Node's types.
+const portable = specifiers.filter((s) => !s.endsWith("/otel"));
+writeFileSync(
+  join(app, "portable.ts"),
+  `${portable.map((s, i) => `import * as entry${i} from ${JSON.stringify(s)};`).join("\n")}
+import { Tracer } from ${JSON.stringify(pkg.name)};
+{
+  using span = new Tracer().startSpan("disposed at the end of the block");
+  span.setAttribute("ok", true);
+}
+export const used = [${portable.map((_, i) => `entry${i}`).join(", ")}];
+`,
+);
+writeJson(join(app, "tsconfig.portable.json"), {
   compilerOptions: {
-    module: "nodenext",
-    moduleResolution: "nodenext",
+    module: "esnext",
+    moduleResolution: "bundler",
     target: "es2022",
-    lib: ["es2022"],
-    types: ["node"],
-    typeRoots: [join(root, "node_modules", "@types")],
+    lib: ["es2022", "dom"],
+    types: [],
     strict: true,
     noEmit: true,
     skipLibCheck: false,
   },
-  files: ["smoke.ts"],
+  files: ["portable.ts"],
 });
-run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], app);
-console.log(`tsc --noEmit (nodenext): the public API of ${specifiers.length} entry point(s) types`);
+run(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.portable.json"],
+  app,
+);
+console.log(
+  `tsc --noEmit (target es2022, no @types/node): ${portable.length} entry point(s) type`,
+);
+
+const otelSpecifier = `${pkg.name}/otel`;
+if (expected[otelSpecifier]) {
+  const ranges = pkg.peerDependencies ?? {};
+  const api = "@opentelemetry/api";
+  if (!ranges[api]) fail(`npm/package.json declares no peer range for ${api}`);
+  const oldest = {}, newest = {};
+  for (const [name, range] of Object.entries(ranges)) {
+    const versions = allowedVersions(name, range);
+    oldest[name] = versions[0];
+    newest[name] = versions[versions.length - 1];
+  }
+  const scenarios = [
+    ["(a) @opentelemetry/api alone", { [api]: newest[api] }],
+    ["(b) the oldest peers the ranges allow", oldest],
+    ["(c) the newest peers the ranges allow", newest],
+  ];
+  for (const [title, peers] of scenarios) otelScenario(title, peers);
+}
+
+/**
+ * Installs the tarball with exactly `peers` (name -> version) from the
+ * registry into a fresh project, then imports, runs and type-checks ./otel
+ * there.
+ */
+function otelScenario(title, peers) {
+  const dir = mkdtempSync(join(work, "otel-"));
+  writeJson(join(dir, "package.json"), { name: "spans-otel-smoke", private: true, type: "module" });
+  const specs = Object.entries(peers).map(([name, version]) => `${name}@${version}`);
+  run("npm", ["install", "--no-audit", "--no-fund", tarball, ...specs], dir);
+  const installed = Object.keys(pkg.peerDependencies ?? {}).filter((name) =>
+    existsSync(join(dir, "node_modules", name, "package.json"))
+  ).map((name) => `${name}@${readJsonAt(join(dir, "node_modules", name, "package.json")).version}`);
+  console.log(`\n${title}: npm installed ${installed.join(", ")}`);
+  const withSdk = "@opentelemetry/sdk-trace-base" in peers;
+  writeFileSync(join(dir, "otel_smoke.mjs"), otelRunCheck(expected[otelSpecifier], withSdk));
+  console.log(run(process.execPath, ["otel_smoke.mjs"], dir).trimEnd());
+  writeFileSync(join(dir, "otel_smoke.ts"), otelTypeCheck(withSdk));
+  typeCheckIn(dir, "otel_smoke.ts");
+  console.log(`tsc --noEmit: ./otel types against exactly these packages`);
+}
+
+/**
+ * Type-checks `file` in the project `dir` as a Node user's project would
+ * (moduleResolution nodenext), the declarations of every package included.
+ */
+function typeCheckIn(dir, file) {
+  writeJson(join(dir, "tsconfig.json"), {
+    compilerOptions: {
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      target: "es2022",
+      lib: ["es2022"],
+      types: ["node"],
+      typeRoots: [join(root, "node_modules", "@types")],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+    },
+    files: [file],
+  });
+  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], dir);
+}
+
+/** Every released version of `name` that `range` allows, oldest first. */
+function allowedVersions(name, range) {
+  const found = JSON.parse(run("npm", ["view", `${name}@${range}`, "version", "--json"], work));
+  const versions = (Array.isArray(found) ? found : [found])
+    .filter((v) => typeof v === "string" && !v.includes("-"))
+    .sort(compareVersions);
+  if (versions.length === 0) fail(`no released version of ${name} matches ${range}`);
+  return versions;
+}
+
+function compareVersions(a, b) {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+function readJsonAt(path) {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+function otelRunCheck(names, withSdk) {
+  const otel = JSON.stringify(otelSpecifier);
+  const core = JSON.stringify(pkg.name);
+  return `import assert from "node:assert/strict";
+import { context, trace } from "@opentelemetry/api";
+import * as otel from ${otel};
+import { InMemorySpanProcessor, Tracer } from ${core};
+
+assert.deepEqual(Object.keys(otel).sort(), ${JSON.stringify(names)});
+const { BridgeContextManager, fromOtelExporter, toOtelExporter, toReadableSpan, TracerProvider } = otel;
+
+// The parts that need only @opentelemetry/api.
+const memory = new InMemorySpanProcessor();
+assert.equal(new TracerProvider({ processors: [memory] }).register(), true);
+assert.ok(context.setGlobalContextManager(new BridgeContextManager()) === false, "register() set it");
+const tracer = new Tracer({ processors: [memory] });
+tracer.span("ours", () => trace.getTracer("lib").startActiveSpan("theirs", (s) => s.end()));
+const [theirs, ours] = memory.spans;
+assert.equal(theirs.context.parentSpanId, ours.context.spanId);
+const readable = toReadableSpan(ours, { resource: { "service.name": "smoke" } });
+assert.equal(readable.spanContext().spanId, ours.context.spanId);
+assert.equal(readable.resource.attributes["service.name"], "smoke");
+const got = [];
+const viaOtel = fromOtelExporter(toOtelExporter((spans) => void got.push(...spans)));
+assert.deepEqual(await viaOtel.export([ours]), { code: "success" });
+assert.equal(got[0], ours);
+trace.disable();
+context.disable();
+console.log("TracerProvider, BridgeContextManager, toReadableSpan and the exporter adapters work");
+
+${
+    withSdk
+      ? `// The SDK wrappers, with the SDK installed.
+const { InMemorySpanExporter, BasicTracerProvider } = await import("@opentelemetry/sdk-trace-base");
+const exporter = new InMemorySpanExporter();
+new Tracer({ processors: [new otel.SimpleSpanProcessor(exporter)] }).startSpan("simple").end();
+const batch = new otel.BatchSpanProcessor(exporter);
+new Tracer({ processors: [batch] }).startSpan("batch").end();
+await batch.forceFlush();
+assert.equal(otel.addSpanProcessor(new otel.SimpleSpanProcessor(exporter)), true);
+trace.getTracer("app").startSpan("global").end();
+assert.ok(trace.getTracerProvider().getDelegate() instanceof BasicTracerProvider);
+assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ["simple", "batch", "global"]);
+await batch.shutdown();
+trace.disable();
+context.disable();
+console.log("SimpleSpanProcessor, BatchSpanProcessor and addSpanProcessor work with the SDK");`
+      : `// The SDK wrappers say what is missing.
+const missing = /install @opentelemetry\\/sdk-trace-base/;
+assert.throws(() => new otel.SimpleSpanProcessor(() => {}), { name: "TypeError", message: missing });
+assert.throws(() => new otel.BatchSpanProcessor(() => {}), { name: "TypeError", message: missing });
+const plain = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
+assert.throws(() => otel.addSpanProcessor(plain), { name: "TypeError", message: missing });
+console.log("without the SDK, SimpleSpanProcessor, BatchSpanProcessor and addSpanProcessor say to install it");`
+  }
+`;
+}
+
+function otelTypeCheck(withSdk) {
+  const otel = JSON.stringify(otelSpecifier);
+  return `import { InMemorySpanProcessor, Tracer } from ${JSON.stringify(pkg.name)};
+import {
+  BridgeContextManager,
+  fromOtelExporter,
+  toReadableSpan,
+  TracerProvider,
+} from ${otel};
+import { context, trace } from "@opentelemetry/api";
+
+const provider = new TracerProvider({ processors: [new InMemorySpanProcessor()] });
+const registered: boolean = provider.register({ propagator: null });
+context.setGlobalContextManager(new BridgeContextManager());
+const span = new Tracer().startSpan("typed").end();
+const name: string = toReadableSpan(span).name;
+const ok: boolean = trace.getTracer("x").startSpan("y").isRecording();
+${
+    withSdk
+      ? `import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor, SimpleSpanProcessor } from ${otel};
+
+// This entry's types and the SDK's fit each other.
+const exporter = new InMemorySpanExporter();
+const sdkProvider = new BasicTracerProvider({
+  spanProcessors: [new SimpleSpanProcessor(exporter), new BatchSpanProcessor(exporter)],
+});
+const readable: ReadableSpan = toReadableSpan(span);
+exporter.export([toReadableSpan(span)], () => {});
+const adapted = fromOtelExporter(exporter);
+export const used = [registered, name, ok, sdkProvider, readable, adapted];`
+      : `export const used = [registered, name, ok, fromOtelExporter];`
+  }
+`;
+}
 
 /** Names of the values (not types) a declaration file exports, sorted. */
 function declaredValues(dtsPath) {
@@ -140,11 +359,54 @@ const json: SpanJSON = memory.spans[0]!.toJSON();
 
 // @ts-expect-error a span name is a string: the types are real, not \`any\`
 tracer.startSpan(42);
+// @ts-expect-error an object is not an attribute value
+tracer.startSpan("typed").setAttribute("user", { id: 7 });
 // @ts-expect-error only the subpaths in "exports" can be imported
 await import(${JSON.stringify(`${core}/mod.js`)});
 
 export const used = [answer, json, ${specifiers.map((_, i) => `entry${i}`).join(", ")}];
 `;
+}
+
+/**
+ * `npx spans-viewer --port 0` in the installed project: the bin starts the
+ * viewer, prints its URL, answers there, and stops on SIGTERM.
+ */
+async function smokeViewerBin() {
+  const bin = join(app, "node_modules", ".bin", "spans-viewer");
+  if (!existsSync(bin)) fail("the spans-viewer bin is not in node_modules/.bin");
+  const child = spawn(bin, ["--port", "0"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(() => reject(new Error(`no URL after 60 s:\n${output}`)), 60_000);
+      const read = (chunk) => {
+        output += chunk;
+        const match = /Trace viewer: (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout.on("data", read);
+      child.stderr.on("data", read);
+      exited.then((code) => reject(new Error(`spans-viewer exited (${code}):\n${output}`)));
+    });
+    const stats = await (await fetch(new URL("api/stats", url))).json();
+    if (stats.spans !== 0) fail(`spans-viewer: unexpected stats ${JSON.stringify(stats)}`);
+    const page = await fetch(url);
+    if (!(await page.text()).includes("spans viewer")) fail("spans-viewer: no page at its URL");
+    child.kill("SIGTERM");
+    const code = await exited;
+    if (code !== 0) fail(`spans-viewer exited with ${code} on SIGTERM`);
+    console.log(
+      `npx spans-viewer --port 0: listened at ${url}, served its page, stopped on SIGTERM`,
+    );
+  } catch (error) {
+    child.kill("SIGKILL");
+    fail(`spans-viewer: ${error.message}`);
+  }
 }
 
 /** Runs a command and returns its stdout; fails with its output otherwise. */

@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { sanitizeAttributeValue, Span, Tracer } from "../mod.ts";
+import {
+  InMemorySpanProcessor,
+  sanitizeAttributeValue,
+  Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
+import { captureWarnings } from "./_helpers.ts";
 
 describe("attribute values", () => {
   test("strings, numbers, booleans and homogeneous arrays of them are kept", () => {
@@ -42,7 +49,7 @@ describe("attribute values", () => {
   ];
   for (const [what, value] of invalid) {
     test(`${what} is dropped and counted, never thrown`, () => {
-      const span = new Span("a").setAttribute("k", value);
+      const span = new Span("a").setAttribute("k", value as never);
       assert.equal(Object.hasOwn(span.attributes, "k"), false);
       assert.equal(span.droppedAttributesCount, 1);
     });
@@ -96,7 +103,7 @@ describe("attribute values", () => {
   });
 
   test("attributes given all at once are checked like single ones", () => {
-    const span = new Span("a").setAttributes({ ok: 1, "": 2, bad: {}, arr: [1, 2] });
+    const span = new Span("a").setAttributes({ ok: 1, "": 2, bad: {} as never, arr: [1, 2] });
     assert.deepEqual(span.attributes, { ok: 1, arr: [1, 2] });
     assert.equal(span.droppedAttributesCount, 2);
     const limited = new Tracer({ limits: { attributeCountLimit: 2 } })
@@ -130,6 +137,19 @@ describe("attribute values", () => {
     const span = new Tracer({ limits: { attributeValueLengthLimit: 3 } }).startSpan("a");
     span.setAttribute("s", "abcdef").setAttribute("a", ["abcdef", "xy"]).setAttribute("n", 123456);
     assert.deepEqual(span.attributes, { s: "abc", a: ["abc", "xy"], n: 123456 });
+  });
+
+  test("a truncated string is exactly the prefix, whatever characters it holds", () => {
+    const tricky = '"\\\n\u0000\ud800é😀' + "x".repeat(20);
+    const span = new Tracer({ limits: { attributeValueLengthLimit: 8 } }).startSpan("a");
+    span.setAttribute("s", tricky).setAttribute("a", [tricky]);
+    assert.equal(span.attributes.s, tricky.slice(0, 8));
+    assert.deepEqual(span.attributes.a, [tricky.slice(0, 8)]);
+    assert.equal(
+      sanitizeAttributeValue(tricky, 7),
+      tricky.slice(0, 7),
+      "a lone surrogate survives",
+    );
   });
 
   test("values have no length limit by default", () => {
@@ -206,5 +226,188 @@ describe("span limits", () => {
 
   test("limits that are not an object are a TypeError", () => {
     assert.throws(() => new Tracer({ limits: 5 as never }), TypeError);
+  });
+});
+
+// Records that throw when read: a getter, or a Proxy whose traps throw.
+function throwingGetter(): Record<string, unknown> {
+  const record: Record<string, unknown> = { before: 1 };
+  Object.defineProperty(record, "bad", {
+    enumerable: true,
+    get() {
+      throw new Error("getter");
+    },
+  });
+  record.after = 2;
+  return record;
+}
+
+function trapThrowing(trap: keyof ProxyHandler<object>, onlyKey?: string): object {
+  const target = { before: 1, bad: 2, after: 3 };
+  return new Proxy(target, {
+    [trap](...args: unknown[]) {
+      if (onlyKey === undefined || args[1] === onlyKey) throw new Error(`trap ${trap}`);
+      return (Reflect[trap as keyof typeof Reflect] as (...a: unknown[]) => unknown)(...args);
+    },
+  });
+}
+
+function revoked(): object {
+  const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
+  revoke();
+  return proxy;
+}
+
+// What a record must come to: the entries that can be read, and the count of
+// those that cannot (one for a record whose keys cannot be listed).
+const hostileRecords: [string, () => object, Record<string, unknown>, number][] = [
+  ["a getter that throws", throwingGetter, { before: 1, after: 2 }, 1],
+  ["a Proxy whose get trap throws for one key", () => trapThrowing("get", "bad"), {
+    before: 1,
+    after: 3,
+  }, 1],
+  [
+    "a Proxy whose getOwnPropertyDescriptor trap throws for one key",
+    () => trapThrowing("getOwnPropertyDescriptor", "bad"),
+    { before: 1, after: 3 },
+    1,
+  ],
+  ["a Proxy whose ownKeys trap throws", () => trapThrowing("ownKeys"), {}, 1],
+  ["a Proxy whose get trap always throws", () => trapThrowing("get"), {}, 3],
+  ["a Proxy whose has trap throws", () => trapThrowing("has"), { before: 1, bad: 2, after: 3 }, 0],
+  ["a Proxy whose getPrototypeOf trap throws", () => trapThrowing("getPrototypeOf"), {
+    before: 1,
+    bad: 2,
+    after: 3,
+  }, 0],
+  ["a revoked Proxy", revoked, {}, 1],
+];
+
+describe("attribute records that throw when read are dropped and counted, never thrown", () => {
+  for (const [what, make, kept, dropped] of hostileRecords) {
+    test(`${what}: setAttributes on a span that has attributes`, () => {
+      const span = new Span("a").setAttribute("first", 0).setAttributes(make() as never);
+      assert.deepEqual(span.attributes, { first: 0, ...kept });
+      assert.equal(span.droppedAttributesCount, dropped);
+    });
+
+    test(`${what}: startSpan({ attributes }) on an empty span`, () => {
+      const span = new Tracer().startSpan("a", { attributes: make() as never });
+      assert.deepEqual(span.attributes, kept);
+      assert.equal(span.droppedAttributesCount, dropped);
+    });
+
+    test(`${what}: addEvent and addLink keep the event and link`, () => {
+      const span = new Span("a")
+        .addEvent("e", make() as never)
+        .addLink(SpanContext.newRoot(), make() as never);
+      assert.deepEqual(span.events[0].attributes, kept);
+      assert.equal(span.events[0].droppedAttributesCount, dropped);
+      assert.deepEqual(span.links[0].attributes, kept);
+      assert.equal(span.links[0].droppedAttributesCount, dropped);
+    });
+  }
+
+  test("entries read before a getter threw are neither read again nor counted twice", () => {
+    let reads = 0;
+    const record: Record<string, unknown> = {
+      invalid: {},
+      get counted() {
+        reads++;
+        return 1;
+      },
+    };
+    Object.defineProperty(record, "bad", {
+      enumerable: true,
+      get() {
+        throw new Error("getter");
+      },
+    });
+    record.after = 2;
+    const span = new Span("a").setAttribute("first", 0).setAttributes(record as never);
+    assert.deepEqual(span.attributes, { first: 0, counted: 1, after: 2 });
+    assert.equal(span.droppedAttributesCount, 2, "the invalid value and the getter that threw");
+    assert.equal(reads, 1);
+  });
+
+  test("an array value whose elements throw when read is dropped and counted", () => {
+    const getterArray = ["a", "b"];
+    Object.defineProperty(getterArray, 1, {
+      get() {
+        throw new Error("index");
+      },
+    });
+    const trapArray = new Proxy(["a"], {
+      get() {
+        throw new Error("get");
+      },
+    });
+    const { proxy: revokedArray, revoke } = Proxy.revocable(["a"], {});
+    revoke();
+    const span = new Span("a")
+      .setAttribute("getter", getterArray)
+      .setAttribute("trap", trapArray)
+      .setAttribute("revoked", revokedArray)
+      .setAttributes({ ok: 1, inRecord: trapArray });
+    assert.deepEqual(span.attributes, { ok: 1 });
+    assert.equal(span.droppedAttributesCount, 4);
+    assert.equal(sanitizeAttributeValue(revokedArray), undefined);
+    assert.equal(sanitizeAttributeValue(trapArray), undefined);
+  });
+
+  test("Tracer.span and Tracer.wrap run the work with a record that throws when read", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    assert.equal(tracer.span("s", { attributes: throwingGetter() as never }, () => 1), 1);
+    const wrapped = tracer.wrap((n: number) => Promise.resolve(n * 2), {
+      name: "w",
+      attributes: trapThrowing("ownKeys") as never,
+    });
+    assert.equal(await wrapped(2), 4);
+    assert.deepEqual(memory.spans.map((s) => [s.name, s.droppedAttributesCount]), [
+      ["s", 1],
+      ["w", 1],
+    ]);
+  });
+
+  test("a sampler's result attributes that throw when read are dropped and counted", () => {
+    const tracer = new Tracer({
+      sampler: {
+        shouldSample: () => ({
+          decision: "recordAndSample",
+          attributes: throwingGetter() as never,
+        }),
+      },
+    });
+    const span = tracer.startSpan("a");
+    assert.deepEqual(span.attributes, { before: 1, after: 2 });
+    assert.equal(span.droppedAttributesCount, 1);
+  });
+
+  test("a sampler's result whose getters throw counts as a sampler that threw: the span is dropped", async () => {
+    const result = {
+      get decision(): "recordAndSample" {
+        throw new Error("decision");
+      },
+    };
+    const tracer = new Tracer({ sampler: { shouldSample: () => result } });
+    let span: Span | undefined;
+    await captureWarnings(() => {
+      span = tracer.startSpan("a");
+    });
+    assert.equal(span!.isRecording, false);
+  });
+
+  test("addLink with a context object whose getters throw drops and counts the link", () => {
+    const hostile = {
+      get traceId(): string {
+        throw new Error("traceId");
+      },
+    };
+    const span = new Span("a")
+      .addLink(hostile as never)
+      .addLink(trapThrowing("getPrototypeOf") as never);
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 2);
   });
 });

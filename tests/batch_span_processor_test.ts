@@ -6,9 +6,12 @@ import {
   type ExportResult,
   InMemorySpanExporter,
   type Sampler,
+  type Scheduler,
+  SimpleSpanProcessor,
   type Span,
   type SpanExporter,
   type SpanExporterLike,
+  type TimerOptions,
   Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
@@ -234,6 +237,30 @@ describe("BatchSpanProcessor: how much one export carries", () => {
   });
 });
 
+describe("BatchSpanProcessor: which timers keep the process alive", () => {
+  test("the interval is a background timer; an export's deadline is not", async () => {
+    const time = new ManualTime();
+    const timers: { ms: number; background: boolean }[] = [];
+    const scheduler: Scheduler = {
+      setTimeout(fn, ms, options?: TimerOptions) {
+        timers.push({ ms, background: options?.background === true });
+        return time.setTimeout(fn, ms);
+      },
+      clearTimeout: (handle) => time.clearTimeout(handle),
+    };
+    const batch = new BatchSpanProcessor(() => new Promise<void>(() => {}), {
+      scheduler,
+      clock: time,
+      flushOnExit: false,
+      exportTimeoutMs: 300,
+    });
+    batch.onEnd(endedSpan());
+    await captureWarnings(() => time.tick(5_300));
+    assert.deepEqual(timers, [{ ms: 5_000, background: true }, { ms: 300, background: false }]);
+    assert.equal(batch.stats().failed, 1);
+  });
+});
+
 describe("BatchSpanProcessor: the bounded queue", () => {
   test("a span that finds the queue full is dropped and counted, with one warning", async () => {
     const gate = deferred();
@@ -406,6 +433,61 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     assert.equal(signalGiven, undefined, "a one-parameter exporter is not handed a signal");
     assert.equal(calls, 2);
     assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+  });
+
+  test("an ExportResult whose getters throw, returned or resolved, fails its batch, with one warning in all", async () => {
+    const throwing = (what: string) => () => {
+      throw new Error(what);
+    };
+    const broken: (() => ExportResult)[] = [
+      () => ({
+        get code(): "success" {
+          throw new Error("code getter");
+        },
+      }),
+      () => ({
+        code: "failure",
+        get error(): Error {
+          throw new Error("error getter");
+        },
+      }),
+      () => ({
+        code: "success",
+        get rejected(): number {
+          throw new Error("rejected getter");
+        },
+      }),
+      () =>
+        new Proxy({} as ExportResult, {
+          // Not a thenable (a throwing `then` is a rejection, tested above).
+          get: (_target, key) => key === "then" ? undefined : throwing("proxy get")(),
+          getPrototypeOf: throwing("proxy getPrototypeOf"),
+          has: throwing("proxy has"),
+        }),
+    ];
+    const warnings = await captureWarnings(async () => {
+      for (const result of broken) {
+        for (const resolved of [false, true]) {
+          const { batch, time } = manual({
+            export: () => resolved ? Promise.resolve().then(result) : result(),
+          }, { maxBatchSize: 2 });
+          endMany(batch, 3);
+          // The interval's timer exports the last span: a throw there would
+          // reject this tick (an uncaught error from the batch timer).
+          await time.tick(5_000);
+          await batch.forceFlush();
+          endMany(batch, 2, "again");
+          await batch.forceFlush();
+          assert.deepEqual(
+            batch.stats(),
+            { ended: 5, exported: 0, dropped: 0, failed: 5, queued: 0 },
+            `${result} ${resolved ? "resolved" : "returned"}`,
+          );
+        }
+      }
+    });
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /an exporter returned an unreadable ExportResult/);
   });
 
   test("a late answer from an aborted export does not count twice", async () => {
@@ -605,4 +687,47 @@ describe("BatchSpanProcessor: options", () => {
       /^TypeError: Cannot create BatchSpanProcessor: flushOnExit must be a boolean/,
     );
   });
+});
+
+describe("BatchSpanProcessor and SimpleSpanProcessor: flushOnSignal and flushOnCrash", () => {
+  const ok = () => {};
+  const events = ["SIGTERM", "SIGINT", "uncaughtException"] as const;
+  const counts = () => events.map((event) => process.listenerCount(event));
+
+  for (const Processor of [BatchSpanProcessor, SimpleSpanProcessor]) {
+    test(`${Processor.name}: a flag that is no boolean is a TypeError; a bad deadline a RangeError`, () => {
+      for (const name of ["flushOnSignal", "flushOnCrash"]) {
+        assert.throws(
+          () => new Processor(ok, { [name]: "yes", flushOnExit: false }),
+          new RegExp(`^TypeError: Cannot create ${Processor.name}: ${name} must be a boolean`),
+        );
+      }
+      for (const bad of [0, -1, Infinity, Number.NaN]) {
+        assert.throws(
+          () => new Processor(ok, { signalFlushTimeoutMs: bad }),
+          new RegExp(`^RangeError: Cannot create ${Processor.name}: signalFlushTimeoutMs must be`),
+        );
+      }
+    });
+
+    test(`${Processor.name}: off by default; on, it listens until shutdown, then leaves the process as it was`, async () => {
+      const before = counts();
+      const quiet = new Processor(ok, { flushOnExit: false });
+      assert.deepEqual(counts(), before, "nothing is listened for by default");
+      await quiet.shutdown();
+      const processor = new Processor(ok, {
+        flushOnSignal: true,
+        flushOnCrash: true,
+        flushOnExit: false,
+      });
+      const during = counts();
+      for (let i = 0; i < events.length; i++) {
+        // One listener for all processors: more only if none was there yet.
+        assert.ok(during[i] === before[i] || during[i] === before[i] + 1, events[i]);
+      }
+      if (before[0] === 0) assert.equal(during[0], 1, "SIGTERM is listened for");
+      await processor.shutdown();
+      assert.deepEqual(counts(), before, "every listener removed at shutdown");
+    });
+  }
 });

@@ -1,11 +1,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { nextTurn } from "./_helpers.ts";
+import { captureWarnings, nextTurn, runScript } from "./_helpers.ts";
 import {
   Context,
   getContextStorage,
   getCurrentContext,
   getCurrentSpan,
+  InMemorySpanProcessor,
   ROOT_CONTEXT,
   setContextStorage,
   setCurrentSpan,
@@ -222,5 +223,62 @@ describe("context storage", () => {
       () => setContextStorage({ getStore() {} } as never),
       /^TypeError: Cannot set context storage/,
     );
+  });
+});
+
+describe("runtimes without AsyncLocalStorage (browsers)", () => {
+  test(
+    "a native AsyncContext.Variable is found at run time and carries the current span across await",
+    { timeout: 120_000 },
+    async () => {
+      const ran = await runScript(new URL("./fixtures/async_context.ts", import.meta.url));
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.deepEqual(JSON.parse(ran.stdout), {
+        stack: false,
+        currentAfterAwait: true,
+        enteredAfterAwait: true,
+        currentOutside: true,
+        parents: { a: true, b: true, aChild: true, bChild: true },
+        warnings: [],
+      });
+    },
+  );
+
+  test("on the stack, async work in tracer.span, withSpan or tracer.wrap warns once; sync work never", async () => {
+    const previous = getContextStorage();
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    setContextStorage(new StackContextStorage());
+    try {
+      const quiet = await captureWarnings(() => {
+        tracer.span("sync", () => tracer.startSpan("child").end());
+        withSpan(new Span("s").start(), () => 1);
+        tracer.wrap(function syncWork() {})();
+      });
+      assert.deepEqual(quiet, []);
+      const warned = await captureWarnings(async () => {
+        await tracer.span("async", async () => {
+          await nextTurn();
+        });
+        await withSpan(new Span("w").start(), async () => {});
+        await tracer.wrap(async function load() {})();
+        await withSpan(undefined, () => Promise.resolve());
+      });
+      assert.equal(warned.length, 1, warned.join("\n"));
+      assert.match(warned[0], /neither AsyncLocalStorage nor AsyncContext.*\{ parent: span \}/);
+    } finally {
+      setContextStorage(previous);
+    }
+  });
+
+  test("with an async context, async work never warns", async () => {
+    const tracer = new Tracer();
+    const warned = await captureWarnings(async () => {
+      await tracer.span("async", async () => {
+        await nextTurn();
+      });
+      await withSpan(new Span("w").start(), async () => {});
+    });
+    assert.deepEqual(warned, []);
   });
 });

@@ -8,6 +8,7 @@ import {
   Baggage,
   getBaggage,
   InMemorySpanProcessor,
+  propagationStats,
   type Span,
   SpanContext,
   Tracer,
@@ -59,6 +60,24 @@ async function serveNode(
         server.close(() => resolve());
       }),
   };
+}
+
+/** The span of `scope` and `kind`; fails the test when there is none. */
+function findSpan(spans: readonly Span[], scope: string, kind: string): Span {
+  const span = spans.find((s) => s.instrumentationScope?.name === scope && s.kind === kind);
+  assert.ok(span, `${scope} ${kind} span`);
+  return span;
+}
+
+/**
+ * Waits until `memory` holds `count` spans: server spans end as their
+ * responses go out, and node's 'finish' may come a turn after the client
+ * has read the body.
+ */
+async function waitForSpans(memory: InMemorySpanProcessor, count: number): Promise<void> {
+  for (let i = 0; i < 2_000 && memory.spans.length < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 test(
@@ -114,26 +133,15 @@ test(
           }),
       );
 
-      // Server spans end as their responses go out; node's 'finish' may come
-      // a turn after the client has read the body.
-      for (let i = 0; i < 200 && memory.spans.length < 7; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await waitForSpans(memory, 7);
       assert.equal(memory.spans.length, 7, memory.spans.map((s) => s.name).join());
 
-      const find = (scope: string, kind: string): Span => {
-        const span = memory.spans.find((s) =>
-          s.instrumentationScope?.name === scope && s.kind === kind
-        );
-        assert.ok(span, `${scope} ${kind} span`);
-        return span;
-      };
-      const clientCall = find("client", "client");
-      const aServer = find("A", "server");
-      const aCall = find("A", "client");
-      const bServer = find("B", "server");
-      const bCall = find("B", "client");
-      const cServer = find("C", "server");
+      const clientCall = findSpan(memory.spans, "client", "client");
+      const aServer = findSpan(memory.spans, "A", "server");
+      const aCall = findSpan(memory.spans, "A", "client");
+      const bServer = findSpan(memory.spans, "B", "server");
+      const bCall = findSpan(memory.spans, "B", "client");
+      const cServer = findSpan(memory.spans, "C", "server");
 
       assert.deepEqual(
         new Set(memory.spans.map((s) => s.context.traceId)),
@@ -155,6 +163,99 @@ test(
         baggage: "user=ada%20lovelace,tenant=acme;ttl=60",
         current: "ada lovelace",
       });
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  },
+);
+
+test(
+  "a Level 2 tracestate (foo@ keys, a repeated key) crosses two node:http services in one trace",
+  { timeout: 120_000 },
+  async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = (name: string) => new Tracer({ name, processors: [memory] });
+    const servers: Served[] = [];
+    try {
+      const downstream = await serveNode(traceRequestListener((req, res: ServerResponse) => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ tracestate: req.headers.tracestate ?? null }));
+      }, { tracer: tracer("downstream") }));
+      servers.push(downstream);
+      const fetchDownstream = instrumentFetch(fetch, { tracer: tracer("upstream") });
+      const upstream = await serveNode(traceRequestListener(async (_req, res: ServerResponse) => {
+        const body = await (await fetchDownstream(downstream.url)).text();
+        res.setHeader("content-type", "application/json");
+        res.end(body);
+      }, { tracer: tracer("upstream") }));
+      servers.push(upstream);
+
+      const response = await fetch(upstream.url, {
+        headers: {
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          tracestate: "foo@=1,bar=2,foo@=3",
+        },
+      });
+      const seen = await response.json();
+      await waitForSpans(memory, 3);
+      assert.deepEqual(seen, { tracestate: "foo@=1,bar=2" }, "kept, later repeat dropped");
+      const upServer = findSpan(memory.spans, "upstream", "server");
+      const upCall = findSpan(memory.spans, "upstream", "client");
+      const downServer = findSpan(memory.spans, "downstream", "server");
+      assert.deepEqual(
+        new Set(memory.spans.map((s) => s.context.traceId)),
+        new Set(["4bf92f3577b34da6a3ce929d0e0e4736"]),
+      );
+      assert.equal(upServer.context.parentSpanId, "00f067aa0ba902b7");
+      assert.equal(upCall.context.parentSpanId, upServer.context.spanId);
+      assert.equal(downServer.context.parentSpanId, upCall.context.spanId);
+      assert.equal(downServer.context.traceState, "foo@=1,bar=2");
+    } finally {
+      await Promise.all(servers.map((s) => s.close()));
+    }
+  },
+);
+
+test(
+  "a sampler's tracestate with CR/LF is dropped and counted, and the trace stays whole across node:http",
+  { timeout: 120_000 },
+  async () => {
+    const memory = new InMemorySpanProcessor();
+    const servers: Served[] = [];
+    try {
+      const server = await serveNode(traceRequestListener((req, res: ServerResponse) => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ headers: req.headers }));
+      }, { tracer: new Tracer({ name: "server", processors: [memory] }) }));
+      servers.push(server);
+      const client = new Tracer({
+        name: "client",
+        processors: [memory],
+        sampler: {
+          shouldSample: () => ({
+            decision: "recordAndSample",
+            traceState: "congo=1\r\nx-injected: yes",
+          }),
+        },
+      });
+      const tracedFetch = instrumentFetch(fetch, { tracer: client });
+      const before = propagationStats().tracestate;
+      const seen = await client.span("checkout", async () => {
+        const response = await tracedFetch(server.url);
+        return (await response.json()).headers as Record<string, string>;
+      });
+      await waitForSpans(memory, 3);
+      assert.equal(seen["x-injected"], undefined);
+      assert.equal(seen.tracestate, undefined);
+      assert.ok(propagationStats().tracestate > before, "the refused trace state was counted");
+      const checkout = memory.spans.find((s) => s.name === "checkout")!;
+      const call = memory.spans.find((s) => s.kind === "client")!;
+      const served = memory.spans.find((s) => s.kind === "server")!;
+      assert.ok(checkout && call && served, memory.spans.map((s) => s.name).join());
+      assert.equal(call.context.parentSpanId, checkout.context.spanId);
+      assert.equal(served.context.parentSpanId, call.context.spanId);
+      assert.equal(served.context.traceId, checkout.context.traceId);
+      assert.ok(memory.spans.every((s) => s.ended));
     } finally {
       await Promise.all(servers.map((s) => s.close()));
     }

@@ -1,53 +1,23 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isBun, isDeno } from "./_helpers.ts";
-
-// On Node the suite runs transpiled against the npm build (scripts/test_node.mjs),
-// which turns the fixture into JavaScript beside this file.
-const fixture = new URL(
-  isDeno || isBun ? "./fixtures/exit_flush.ts" : "./fixtures/exit_flush.js",
-  import.meta.url,
-);
+import { runFixture } from "./_child_process.ts";
+import { isDeno } from "./_helpers.ts";
 
 interface Ran {
-  code: number;
+  code: number | null;
   stderr: string;
   lines: string[];
 }
 
 /** Runs the fixture on the current runtime and reads what its exporter wrote. */
-async function runFixture(mode: string): Promise<Ran> {
+async function runExitFlush(mode: string): Promise<Ran> {
   const fs = await import("node:fs/promises");
   const os = await import("node:os");
   const path = await import("node:path");
-  const { fileURLToPath } = await import("node:url");
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "spans-exit-"));
   const file = path.join(dir, "spans.txt");
   await fs.writeFile(file, "");
-  const script = fileURLToPath(fixture);
-  let code: number;
-  let stderr: string;
-  if (isDeno) {
-    const deno = (globalThis as unknown as {
-      Deno: {
-        execPath(): string;
-        Command: new (cmd: string, options: { args: string[]; env?: Record<string, string> }) => {
-          output(): Promise<{ code: number; stderr: Uint8Array }>;
-        };
-      };
-    }).Deno;
-    const out = await new deno.Command(deno.execPath(), {
-      args: ["run", "-A", script, file, mode],
-      env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    }).output();
-    code = out.code;
-    stderr = new TextDecoder().decode(out.stderr);
-  } else {
-    const { spawnSync } = await import("node:child_process");
-    const out = spawnSync(process.execPath, [script, file, mode], { encoding: "utf8" });
-    code = out.status ?? -1;
-    stderr = out.stderr;
-  }
+  const { code, stderr } = await runFixture("exit_flush", [file, mode]);
   const lines = (await fs.readFile(file, "utf8")).split("\n").filter((l) => l !== "");
   await fs.rm(dir, { recursive: true, force: true });
   return { code, stderr, lines };
@@ -75,7 +45,7 @@ describe("BatchSpanProcessor flushOnExit", () => {
   ];
   for (const [mode, name, skipped] of everySpan) {
     test(name, { timeout: 120_000, skip: skipped }, async () => {
-      const ran = await runFixture(mode);
+      const ran = await runExitFlush(mode);
       assert.equal(ran.code, 0, ran.stderr);
       assert.deepEqual([...ran.lines].sort(), expected);
     });
@@ -85,7 +55,7 @@ describe("BatchSpanProcessor flushOnExit", () => {
     "with flushOnExit false the interval timer does not keep the process alive",
     { timeout: 120_000 },
     async () => {
-      const ran = await runFixture("off");
+      const ran = await runExitFlush("off");
       assert.equal(ran.code, 0, ran.stderr);
       // Two full batches of 10 went out at once; the last 6 spans waited for
       // the 5 s interval, which an unref'd timer does not wait for.

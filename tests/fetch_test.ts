@@ -1,6 +1,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Baggage, InMemorySpanProcessor, SpanContext, Tracer, withBaggage } from "../mod.ts";
+import {
+  Baggage,
+  type ContextStorage,
+  getContextStorage,
+  InMemorySpanProcessor,
+  setContextStorage,
+  SpanContext,
+  Tracer,
+  withBaggage,
+} from "../mod.ts";
+import { captureWarnings } from "./_helpers.ts";
 import { type FetchFunction, instrumentFetch } from "../http.ts";
 
 interface Call {
@@ -169,8 +179,102 @@ describe("instrumentFetch", () => {
     }
   });
 
+  test("a sampler's trace state with CR/LF neither throws nor reaches the request; the span ends", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({
+      processors: [memory],
+      sampler: {
+        shouldSample: () => ({ decision: "recordAndSample", traceState: "congo=1\r\nx: y" }),
+      },
+    });
+    const seen: Headers[] = [];
+    const fetch = instrumentFetch((_input, init) => {
+      seen.push(new Headers(init?.headers));
+      return Promise.resolve(new Response("ok"));
+    }, { tracer });
+    let pending: Promise<Response> | undefined;
+    await captureWarnings(() => {
+      pending = fetch("http://example.com/");
+    });
+    assert.ok(pending instanceof Promise, "no synchronous throw");
+    assert.equal((await pending).status, 200);
+    const [span] = memory.spans;
+    assert.equal(span.ended, true);
+    assert.match(seen[0].get("traceparent")!, new RegExp(span.context.spanId));
+    assert.equal(seen[0].has("tracestate"), false);
+  });
+
+  test("when tracing itself fails, the request still goes out untraced and nothing throws synchronously", async () => {
+    const { calls, fetch } = setup();
+    const previous = getContextStorage();
+    const broken: ContextStorage = {
+      getStore: () => {
+        throw new Error("broken storage");
+      },
+      run: (_store, fn) => fn(),
+      enterWith: () => {},
+    };
+    let pending: Promise<Response> | undefined;
+    const warned = await captureWarnings(() => {
+      setContextStorage(broken);
+      try {
+        pending = fetch("http://example.com/");
+      } finally {
+        setContextStorage(previous);
+      }
+    });
+    assert.ok(pending instanceof Promise);
+    assert.equal(await (await pending).text(), "ok");
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].headers.has("traceparent"), false);
+    assert.ok(warned.some((w) => /untraced: Error: broken storage/.test(w)), warned.join("\n"));
+  });
+
+  test("a fetch-like function that throws synchronously gives a rejection, and the span ends", async () => {
+    const memory = new InMemorySpanProcessor();
+    const fetch = instrumentFetch(() => {
+      throw new TypeError("sync failure");
+    }, { tracer: new Tracer({ processors: [memory] }) });
+    let pending: Promise<Response> | undefined;
+    assert.doesNotThrow(() => {
+      pending = fetch("http://example.com/");
+    });
+    await assert.rejects(pending!, /sync failure/);
+    assert.equal(memory.spans[0].ended, true);
+    assert.equal(memory.spans[0].attributes["error.type"], "TypeError");
+  });
+
   test("refuses a fetch or tracer of the wrong type", () => {
     assert.throws(() => instrumentFetch(42 as unknown as FetchFunction), TypeError);
     assert.throws(() => instrumentFetch(undefined, { tracer: {} as Tracer }), TypeError);
+  });
+});
+
+describe("instrumentFetch maxRecordedLength", () => {
+  const long = "https://api.example.com/" + "p".repeat(3000) + "?q=" + "q".repeat(3000);
+
+  test("cuts url.full to 2,048 characters by default, and to the length given", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const fake = () => Promise.resolve(new Response("ok"));
+    await instrumentFetch(fake, { tracer })(long);
+    await instrumentFetch(fake, { tracer, maxRecordedLength: 30 })(long);
+    await instrumentFetch(fake, { tracer, maxRecordedLength: Infinity })(long);
+    assert.deepEqual(
+      memory.spans.map((s) => s.attributes["url.full"]),
+      [long.slice(0, 2048), long.slice(0, 30), long],
+    );
+  });
+
+  test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
+    for (const bad of [-1, 1.5, NaN, "10"]) {
+      assert.throws(
+        () =>
+          instrumentFetch(() => Promise.resolve(new Response()), {
+            maxRecordedLength: bad as never,
+          }),
+        /^RangeError: Cannot instrument fetch: maxRecordedLength must be a non-negative integer or Infinity/,
+      );
+    }
   });
 });

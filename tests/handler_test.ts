@@ -16,12 +16,13 @@ describe("traceHandler", () => {
   test("starts a server span that continues the remote trace, with semconv attributes", async () => {
     const { memory, tracer } = setup();
     const handler = traceHandler(() => new Response("ok", { status: 202 }), { tracer });
-    await handler(
+    const response = await handler(
       new Request("https://shop.example:8443/orders/7?expand=items", {
         method: "POST",
         headers: { traceparent: TRACEPARENT, tracestate: "congo=1", "user-agent": "curl/8" },
       }),
     );
+    assert.equal(await response.text(), "ok");
     const [span] = memory.spans;
     assert.equal(span.name, "POST");
     assert.equal(span.kind, "server");
@@ -72,7 +73,7 @@ describe("traceHandler", () => {
   test("a 5xx response marks the span as an error; a 4xx does not", async () => {
     const { memory, tracer } = setup();
     let status = 500;
-    const handler = traceHandler(() => new Response("", { status }), { tracer });
+    const handler = traceHandler(() => new Response(null, { status }), { tracer });
     await handler(new Request("http://x/"));
     status = 404;
     await handler(new Request("http://x/"));
@@ -149,6 +150,9 @@ describe("traceRequestListener (node:http)", () => {
     traceRequestListener(() => {}, { tracer })({ url: "/", headers: {} }, res);
     res.emit("close");
     assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "aborted");
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], undefined);
   });
 
   test("makes the span and baggage current for the listener", () => {
@@ -172,5 +176,64 @@ describe("traceRequestListener (node:http)", () => {
       /async/,
     );
     assert.deepEqual(memory.spans.map((s) => s.status.code), ["error", "error"]);
+  });
+});
+
+describe("maxRecordedLength on the server wrappers", () => {
+  const path = "/" + "p".repeat(3000);
+  const query = "q=" + "q".repeat(3000);
+  const agent = "a".repeat(3000);
+  const host = "h".repeat(60) + ".example";
+
+  function recorded(span: { attributes: Readonly<Record<string, unknown>> }) {
+    return ["url.path", "url.query", "user_agent.original", "server.address"].map((k) =>
+      (span.attributes[k] as string).length
+    );
+  }
+
+  test("traceHandler cuts each recorded string to 2,048 by default, and to the length given", async () => {
+    const { memory, tracer } = setup();
+    const request = () =>
+      new Request(`http://${host}${path}?${query}`, { headers: { "user-agent": agent } });
+    await traceHandler(() => new Response(null), { tracer })(request());
+    await traceHandler(() => new Response(null), { tracer, maxRecordedLength: 40 })(request());
+    await traceHandler(() => new Response(null), { tracer, maxRecordedLength: Infinity })(
+      request(),
+    );
+    assert.deepEqual(memory.spans.map(recorded), [
+      [2048, 2048, 2048, host.length],
+      [40, 40, 40, 40],
+      [path.length, query.length, agent.length, host.length],
+    ]);
+    assert.equal(memory.spans[1].attributes["url.path"], path.slice(0, 40));
+  });
+
+  test("traceRequestListener cuts each recorded string to 2,048 by default, and to the length given", () => {
+    const { memory, tracer } = setup();
+    for (const options of [{ tracer }, { tracer, maxRecordedLength: 40 }]) {
+      const res = fakeRes();
+      traceRequestListener(() => {}, options)({
+        url: `${path}?${query}`,
+        headers: { host, "user-agent": agent },
+      }, res);
+      res.emit("finish");
+    }
+    assert.deepEqual(memory.spans.map(recorded), [
+      [2048, 2048, 2048, host.length],
+      [40, 40, 40, 40],
+    ]);
+  });
+
+  test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
+    for (const bad of [-1, 2.5, NaN, "10", null]) {
+      assert.throws(
+        () => traceHandler(() => new Response(), { maxRecordedLength: bad as never }),
+        /^RangeError: Cannot trace handler: maxRecordedLength must be/,
+      );
+      assert.throws(
+        () => traceRequestListener(() => {}, { maxRecordedLength: bad as never }),
+        /^RangeError: Cannot trace request listener: maxRecordedLength must be/,
+      );
+    }
   });
 });

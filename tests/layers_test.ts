@@ -14,8 +14,10 @@ const LAYERS = [
   "export",
   "propagation",
   "http",
+  "hono",
   "otlp",
   "otel",
+  "viewer",
   "testing",
 ];
 

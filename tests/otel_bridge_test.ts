@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
   context,
@@ -22,7 +23,9 @@ import {
 import {
   AlwaysOffSampler,
   getCurrentSpan,
+  injectContext,
   InMemorySpanProcessor,
+  propagationStats,
   type Span,
   Tracer,
 } from "../mod.ts";
@@ -35,18 +38,6 @@ import {
 } from "../otel.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-
-/** Runs `fn`, then clears the global API registrations whatever happened. */
-async function withCleanGlobals(fn: () => void | Promise<void>): Promise<void> {
-  trace.disable();
-  context.disable();
-  try {
-    await fn();
-  } finally {
-    trace.disable();
-    context.disable();
-  }
-}
 
 // A "library" that knows nothing but @opentelemetry/api.
 async function instrumentedQuery(sql: string): Promise<string> {
@@ -83,6 +74,35 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       assert.equal(s["db.query"].kind, "client");
       assert.equal(s["db.query"].attributes["db.statement"], "select 1");
       assert.deepEqual(s["db.query"].instrumentationScope, { name: "db-driver", version: "3.1.0" });
+    });
+  });
+
+  test("a trace state from the API that is no valid header is dropped and counted, never sent", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const before = propagationStats().tracestate;
+      const remote = trace.setSpanContext(context.active(), {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: 1,
+        isRemote: true,
+        traceState: {
+          serialize: () => "good=1\r\nx-injected: yes",
+        } as never,
+      });
+      const child = trace.getTracer("lib").startSpan("child", {}, remote);
+      const headers: Record<string, string> = {};
+      context.with(trace.setSpan(context.active(), child), () => {
+        new Tracer().span("ours", (span) => injectContext(headers, span));
+      });
+      child.end();
+      const [span] = memory.spans;
+      assert.equal(span.context.traceId, "0af7651916cd43dd8448eb211c80319c", "the trace goes on");
+      assert.equal(span.context.traceState, undefined);
+      assert.equal(propagationStats().tracestate, before + 1);
+      assert.equal(headers.tracestate, undefined);
+      assert.match(headers.traceparent, /^00-0af7651916cd43dd8448eb211c80319c-/);
     });
   });
 

@@ -404,6 +404,29 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     await provider.shutdown();
   });
 
+  test("an SDK span whose parent came from another process keeps that mark (OTLP flags)", async () => {
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+    });
+    const { trace, context } = await import("@opentelemetry/api");
+    const remote = trace.setSpanContext(context.active(), {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: 1,
+      isRemote: true,
+    });
+    const tracer = provider.getTracer("sdk-lib");
+    tracer.startSpan("served", {}, remote).end();
+    tracer.startSpan("local root").end();
+    await provider.forceFlush();
+    const [served, local] = got;
+    assert.equal(served.context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(toReadableSpan(served).parentSpanContext?.isRemote, true);
+    assert.equal(toReadableSpan(local).parentSpanContext, undefined);
+    await provider.shutdown();
+  });
+
   test("a span of this library passes through toOtelExporter as the same object", async () => {
     const got: Span[] = [];
     const exporter = toOtelExporter({ export: (spans) => void got.push(...spans) });

@@ -103,6 +103,29 @@ describe("readOtlpEnv", () => {
     );
   });
 
+  test("a malformed OTEL_EXPORTER_OTLP_HEADERS is warned about by key and position, never by value", async () => {
+    const secret = "s3cret-Zq8";
+    const warnings = await captureWarnings(() => {
+      const config = readOtlpEnv({
+        OTEL_EXPORTER_OTLP_HEADERS:
+          `authorization=Bearer ${secret},${secret}-tail,Basic ${secret}b64==,x-bad=%E0%A4%A${secret}`,
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: `x-api-key=${secret}%0Anewline`,
+      });
+      assert.deepEqual(config.headers, { authorization: `Bearer ${secret}` });
+    });
+    assert.equal(warnings.length, 3, warnings.join("\n"));
+    for (const warning of warnings) assert.ok(!warning.includes(secret), warning);
+    const [malformed, notAHeader, badValue] = warnings;
+    assert.match(malformed, /OTEL_EXPORTER_OTLP_HEADERS \(entry 2 is not key=value; /);
+    assert.match(malformed, /the value of "x-bad" is not valid percent-encoding/);
+    // `Basic …==` parses as a key with a space in it, part of the credential.
+    assert.match(
+      notAHeader,
+      /an entry whose key is not a header name of OTEL_EXPORTER_OTLP_HEADERS/,
+    );
+    assert.match(badValue, /"x-api-key", whose value is not a valid header value, of OTEL_/);
+  });
+
   test("treats blank values as unset", () => {
     const config = readOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "  ", OTEL_SERVICE_NAME: "" });
     assert.equal(config.url, undefined);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { BatchSpanProcessor, type Span, Tracer } from "../mod.ts";
+import { BatchSpanProcessor, type ExportResult, type Span, Tracer } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions, Resource } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
@@ -516,5 +516,129 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     assert.equal(headers["x-team"], "b");
     assert.equal(headers["content-encoding"], "gzip");
     assert.equal(urls[0], "http://collector:4318/v1/traces");
+  });
+});
+
+describe("OtlpHttpExporter: no secret in any message, no redirect followed", () => {
+  const SECRET = "s3cret-token-4f9a";
+  let collector: Receiver;
+  let elsewhere: Receiver;
+  before(async () => {
+    collector = await Receiver.start();
+    elsewhere = await Receiver.start();
+  });
+  after(async () => {
+    await collector.close();
+    await elsewhere.close();
+  });
+
+  function exporter(options: OtlpHttpExporterOptions = {}): OtlpHttpExporter {
+    collector.requests.length = 0;
+    elsewhere.requests.length = 0;
+    return new OtlpHttpExporter({
+      url: collector.url,
+      resource,
+      env: {},
+      headers: { "x-api-key": SECRET, authorization: `Bearer ${SECRET}-b` },
+      ...options,
+    });
+  }
+
+  test("a redirect loop is one POST, failed with one warning naming the status and Location", async () => {
+    const e = exporter();
+    collector.respond = () => ({ status: 307, headers: { location: collector.url } });
+    let result!: ExportResult;
+    const warned = await captureWarnings(async () => {
+      result = await e.export(spans(2));
+      await e.export(spans(1));
+    });
+    assert.equal(result.code, "failure");
+    assert.equal(collector.requests.length, 2, "one POST per export, never a followed redirect");
+    assert.match(
+      result.error!.message,
+      /HTTP 307 .*redirects to "http:\/\/127\.0\.0\.1:\d+\/v1\/traces"/,
+    );
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /HTTP 307/);
+    assert.match(warned[0], new RegExp(collector.url.replace(/[./]/g, "\\$&")));
+  });
+
+  for (const status of [301, 302, 303, 307, 308]) {
+    test(`a ${status} to another origin carries nothing there, and the batch fails`, async () => {
+      const e = exporter();
+      collector.respond = () => ({ status, headers: { location: elsewhere.url } });
+      let result!: ExportResult;
+      await captureWarnings(async () => {
+        result = await e.export(spans(1));
+      });
+      assert.equal(result.code, "failure");
+      assert.match(result.error!.message, new RegExp(`HTTP ${status} `));
+      assert.equal(collector.requests.length, 1);
+      assert.equal(elsewhere.requests.length, 0, "no request reached the other origin");
+    });
+  }
+
+  test("the batch processor counts a redirected batch as failed", async () => {
+    collector.respond = () => ({ status: 308, headers: { location: elsewhere.url } });
+    const batch = new BatchSpanProcessor(exporter(), { flushOnExit: false });
+    await captureWarnings(async () => {
+      for (const span of spans(3)) batch.onEnd(span);
+      await batch.shutdown();
+    });
+    assert.deepEqual(batch.stats(), { ended: 3, exported: 0, dropped: 0, failed: 3, queued: 0 });
+    assert.equal(elsewhere.requests.length, 0);
+  });
+
+  test("an error body that echoes the request headers is quoted with their values redacted", async () => {
+    const e = exporter();
+    collector.respond = (request) => ({
+      status: 400,
+      headers: { "content-type": "text/plain" },
+      body: `rejected request with headers ${JSON.stringify(request.headers)}`,
+    });
+    const result = await e.export(spans(1));
+    assert.equal(collector.requests[0].headers["x-api-key"], SECRET, "the header was sent");
+    const message = result.error!.message;
+    assert.match(message, /HTTP 400/);
+    assert.match(message, /"x-api-key":"\[redacted\]"/);
+    assert.ok(!message.includes(SECRET), message);
+  });
+
+  test("a partial success that quotes a header value is reported redacted", async () => {
+    const e = exporter({ protocol: "http/json" });
+    collector.respond = () => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        partialSuccess: { rejectedSpans: 1, errorMessage: `token ${SECRET}-b is read-only` },
+      }),
+    });
+    const result = await e.export(spans(2));
+    assert.equal(result.rejected, 1);
+    assert.ok(!result.error!.message.includes(SECRET), result.error!.message);
+    assert.match(result.error!.message, /token \[redacted\] is read-only/);
+  });
+
+  test("a URL's user name, password and query are not shown in messages", async () => {
+    const e = new OtlpHttpExporter({
+      url: `http://user:${SECRET}@127.0.0.1:9/v1/traces?key=${SECRET}`,
+      env: {},
+      fetch: () => Promise.resolve(new Response("no", { status: 400 })),
+    });
+    const result = await e.export(spans(1));
+    assert.match(result.error!.message, /from http:\/\/127\.0\.0\.1:9\/v1\/traces: no$/);
+    assert.ok(!result.error!.message.includes(SECRET));
+  });
+
+  test("an invalid header value is refused naming its key, never its value", () => {
+    assert.throws(
+      () => new OtlpHttpExporter({ env: {}, headers: { "x-api-key": `${SECRET}\nx` } }),
+      (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(error.message, /^Cannot create OtlpHttpExporter: .*"x-api-key"/);
+        assert.ok(!error.message.includes(SECRET), error.message);
+        return true;
+      },
+    );
   });
 });

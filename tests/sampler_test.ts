@@ -9,6 +9,7 @@ import {
   isValidSpanId,
   isValidTraceId,
   ParentBasedSampler,
+  propagationStats,
   RandomIdGenerator,
   type Sampler,
   type SamplingParameters,
@@ -18,6 +19,7 @@ import {
   TraceIdRatioSampler,
   Tracer,
 } from "../mod.ts";
+import { captureWarnings } from "./_helpers.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 
@@ -277,5 +279,37 @@ describe("the Tracer's sampling", () => {
     assert.deepEqual(exporter.spans, []);
     assert.equal(batch.stats().ended, 0);
     await tracer.shutdown();
+  });
+});
+
+describe("a sampler's trace state", () => {
+  const remote = new SpanContext({
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    traceState: "rojo=00f067aa0ba902b7",
+    isRemote: true,
+  });
+  const answering = (traceState: unknown): Sampler => ({
+    shouldSample: () => ({ decision: "recordAndSample", traceState: traceState as string }),
+  });
+
+  test("a valid one replaces the parent's", () => {
+    const tracer = new Tracer({ sampler: answering("congo=1,rojo=00f067aa0ba902b7") });
+    const span = tracer.startSpan("s", { parent: remote });
+    assert.equal(span.context.traceState, "congo=1,rojo=00f067aa0ba902b7");
+  });
+
+  test("an invalid one (CR/LF, a bad key, not a string) is dropped, counted and warned once; the parent's is kept", async () => {
+    const before = propagationStats().tracestate;
+    const warned = await captureWarnings(() => {
+      for (const bad of ["congo=1\r\nx-injected: yes", "Congo=1", 42]) {
+        const span = new Tracer({ sampler: answering(bad) }).startSpan("s", { parent: remote });
+        assert.equal(span.context.traceState, "rojo=00f067aa0ba902b7");
+        assert.equal(span.context.traceId, remote.traceId, "the trace goes on");
+        assert.equal(span.isRecording, true, "the decision stands");
+      }
+    });
+    assert.equal(propagationStats().tracestate, before + 3);
+    assert.ok(warned.length <= 1, warned.join("\n"));
   });
 });

@@ -84,3 +84,39 @@ describe("new SpanContext()", () => {
     });
   }
 });
+
+describe("new SpanContext(): the trace state is checked where it is set (W3C Level 2 grammar)", () => {
+  const badStates: [string, string][] = [
+    ["a CR/LF that would split a header", "congo=1\r\nx-injected: yes"],
+    ["a bare LF", "congo=1\nrojo=2"],
+    ["a NUL", "congo=1\u0000"],
+    ["a non-ASCII value", "congo=é"],
+    ["an upper-case key", "Congo=1"],
+    ["a key that starts with @", "@congo=1"],
+    ["a member without =", "congo"],
+    ["a repeated key, which a sender must not send", "congo=1,congo=2"],
+    ["33 members", Array.from({ length: 33 }, (_, i) => `k${i}=1`).join(",")],
+    [
+      "more than 8,192 characters",
+      Array.from({ length: 20 }, (_, i) => `k${i}=${"v".repeat(420)}`).join(","),
+    ],
+  ];
+  for (const [what, traceState] of badStates) {
+    test(`throws a RangeError for ${what}`, () => {
+      assert.throws(
+        () => new SpanContext({ traceId: TRACE, spanId: SPAN, traceState }),
+        (e: unknown) =>
+          e instanceof RangeError && /^Cannot create SpanContext: traceState /.test(e.message),
+      );
+    });
+  }
+
+  test("accepts what the grammar accepts: @ in keys, OWS, an empty list", () => {
+    for (const traceState of ["foo@=1,bar=2", "a@b@c=1", "congo=t61rcWkgMzE, rojo=1", ""]) {
+      assert.equal(
+        new SpanContext({ traceId: TRACE, spanId: SPAN, traceState }).traceState,
+        traceState,
+      );
+    }
+  });
+});

@@ -114,10 +114,14 @@ describe("Span.start() and end()", () => {
     assert.equal(span.endTime, 5_000);
   });
 
-  test("a non-finite or non-numeric time is a TypeError", () => {
-    assert.throws(() => new Span("x").start(NaN), /^TypeError: Cannot start span: time/);
-    assert.throws(() => new Span("x").start().end("soon" as never), /Cannot end span: time/);
-    assert.throws(() => new Span("x").start(new Date("nope")), TypeError);
+  test("a non-numeric time is a TypeError; NaN, Infinity or an invalid Date a RangeError", () => {
+    assert.throws(
+      () => new Span("x").start().end("soon" as never),
+      /^TypeError: Cannot end span: time/,
+    );
+    assert.throws(() => new Span("x").start(NaN), /^RangeError: Cannot start span: time/);
+    assert.throws(() => new Span("x").start(-Infinity), RangeError);
+    assert.throws(() => new Span("x").start(new Date("nope")), RangeError);
   });
 
   test("Symbol.dispose ends the span, so `using` works", () => {
@@ -160,12 +164,12 @@ describe("Span mutators", () => {
     }]);
   });
 
-  test("addEvent takes an explicit time; a bad one falls back to now without throwing", () => {
+  test("addEvent takes an explicit time; a bad one drops the event, counted, without throwing", () => {
     const clock = new ManualTime(1_700_000_000_000);
     const span = new Span("x", undefined, "internal", { clock }).start();
-    span.addEvent("a", undefined, 42).addEvent("b", undefined, "bad" as never);
-    assert.equal(span.events[0].time, 42);
-    assert.equal(span.events[1].time, clock.now());
+    span.addEvent("a", undefined, 42).addEvent("b", undefined, "bad" as never).addEvent("c");
+    assert.deepEqual(span.events.map((e) => [e.name, e.time]), [["a", 42], ["c", clock.now()]]);
+    assert.equal(span.droppedEventsCount, 1);
   });
 
   test("addEvent with a non-string name is dropped and counted", () => {
@@ -352,7 +356,7 @@ describe("Span.toJSON()", () => {
   });
 
   test("the dropped counts are serialized", () => {
-    const json = new Span("x").setAttribute("bad", null).addEvent(5 as never)
+    const json = new Span("x").setAttribute("bad", null as never).addEvent(5 as never)
       .addLink(null as never).toJSON();
     assert.equal(json.droppedAttributesCount, 1);
     assert.equal(json.droppedEventsCount, 1);

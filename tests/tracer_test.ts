@@ -153,7 +153,11 @@ describe("Tracer.startSpan()", () => {
     ["a non-string name", (t) => t.startSpan(5 as never), /^TypeError: Cannot start span: name/],
     ["an unknown kind", (t) => t.startSpan("x", { kind: "bogus" as never }), /kind/],
     ["a bad parent", (t) => t.startSpan("x", { parent: {} as never }), /Cannot start span: parent/],
-    ["a bad start time", (t) => t.startSpan("x", { startTime: NaN }), /Cannot start span: time/],
+    [
+      "a start time that is no number",
+      (t) => t.startSpan("x", { startTime: "now" as never }),
+      /Cannot start span: time/,
+    ],
   ];
   for (const [what, call, message] of badCalls) {
     test(`${what} is a TypeError`, () => {

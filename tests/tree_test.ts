@@ -73,7 +73,78 @@ describe("renderTree()", () => {
 describe("renderTree() bad input", () => {
   test("something that is not iterable is a TypeError; non-spans inside are skipped", () => {
     assert.throws(() => renderTree(5 as never), /^TypeError: Cannot render tree: spans must be/);
+    assert.throws(
+      () => renderTree([], null as never),
+      /^TypeError: Cannot render tree: options must be an object, got null/,
+    );
     const span = new Span("ok").start(0).end(1);
     assert.match(renderTree([null, {}, span] as never), /^ok /m);
+  });
+});
+
+describe("renderTree() on any trace", () => {
+  function chain(depth: number): Span[] {
+    let ctx = SpanContext.newRoot();
+    const spans = [new Span("root", ctx).start(0).end(depth)];
+    for (let i = 1; i < depth; i++) {
+      ctx = ctx.child();
+      spans.push(new Span(`s${i}`, ctx).start(i).end(depth));
+    }
+    return spans;
+  }
+
+  test("a 20,000-deep chain renders, one line per span, each of bounded width", {
+    timeout: 120_000,
+  }, () => {
+    const text = renderTree(chain(20_000));
+    const lines = text.trimEnd().split("\n");
+    assert.equal(lines.length, 1 + 20_000);
+    const widest = Math.max(...lines.map((l) => [...l].length));
+    assert.ok(widest < 250, `the widest line has ${widest} characters`);
+    assert.match(lines.at(-1)!, /⋯19999 └─ s19999 /, "the deepest span shows its real depth");
+  });
+
+  test("indentation grows up to 24 levels, then the depth is written instead", () => {
+    const lines = renderTree(chain(30)).split("\n").slice(1);
+    assert.ok(lines[25].startsWith("   ".repeat(24) + "└─ s25 "), JSON.stringify(lines[25]));
+    assert.ok(lines[26].startsWith("   ".repeat(24) + "⋯26 └─ s26 "), JSON.stringify(lines[26]));
+    assert.ok(lines[29].startsWith("   ".repeat(24) + "⋯29 └─ s29 "), JSON.stringify(lines[29]));
+  });
+
+  test("a 200,000-span trace renders", { timeout: 120_000 }, () => {
+    const root = SpanContext.newRoot();
+    const spans = [new Span("root", root).start(0).end(1_000)];
+    // A wide and fairly deep tree: each span's parent is one of the spans before it.
+    const contexts = [root];
+    for (let i = 1; i < 200_000; i++) {
+      const parent = contexts[Math.floor(i / 3)];
+      const ctx = parent.child();
+      contexts.push(ctx);
+      spans.push(new Span(`s${i}`, ctx).start(i % 1_000).end(1_000));
+    }
+    const lines = renderTree(spans).trimEnd().split("\n");
+    assert.equal(lines.length, 1 + 200_000);
+  });
+
+  test("spans whose parents form a cycle are drawn as roots, each once", () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const ctx = (spanId: string, parentSpanId: string) =>
+      new SpanContext({ traceId, spanId, parentSpanId, traceFlags: 1 });
+    const a = new Span("a", ctx("000000000000000a", "000000000000000b")).start(0).end(2);
+    const b = new Span("b", ctx("000000000000000b", "000000000000000a")).start(1).end(2);
+    const self = new Span("self", ctx("000000000000000c", "000000000000000c")).start(0).end(1);
+    const lines = renderTree([b, a, self]).trimEnd().split("\n").slice(1);
+    assert.deepEqual(lines.map((l) => l.split(" ").slice(0, 2).join(" ").trim()), [
+      "a",
+      "└─ b",
+      "self",
+    ]);
+  });
+
+  test("a very long span name does not widen the default name column past 120", () => {
+    const text = renderTree([new Span("x".repeat(100_000)).start(0).end(1)]);
+    const line = text.split("\n")[1];
+    assert.ok(line.startsWith("x".repeat(119) + "… "), line.slice(0, 130));
+    assert.ok(line.length < 200);
   });
 });

@@ -6,10 +6,11 @@
  */
 
 import type { Span } from "../span/span.ts";
+import { SPAN_KEY } from "./_span_key.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
+import { warnIfAsyncOnStack } from "./_async_work_warning.ts";
 
-/** The key the current span is stored under in a {@linkcode Context}. */
-export const SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.span");
+export { SPAN_KEY };
 
 /**
  * Returns the span current at this point of execution. It follows `await`:
@@ -62,7 +63,10 @@ export function setCurrentSpan(span: Span | undefined): void {
 
 /**
  * Runs `fn` (sync or async) with `span` current, and restores the previous
- * current span after it returns or settles.
+ * current span after it returns or settles. Where the runtime has no async
+ * context (a browser today), the span is current only until `fn`'s first
+ * `await`; then the first async `fn` gets one warning, and spans started
+ * after an `await` should name their parent (`{ parent }`).
  *
  * @typeParam R What `fn` returns.
  * @param span The span to make current; `undefined` runs `fn` with none.
@@ -86,8 +90,10 @@ export function withSpan<R>(span: Span | undefined, fn: () => R): R {
     throw new TypeError(`Cannot run withSpan: fn must be a function, got ${typeof fn}`);
   }
   const ctx = getCurrentContext();
-  return getContextStorage().run(
+  const result = getContextStorage().run(
     span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
     fn,
   );
+  warnIfAsyncOnStack(fn, result);
+  return result;
 }

@@ -1,12 +1,19 @@
 /**
  * Where the current context lives: `AsyncLocalStorage` where the runtime has
- * one (Deno, Bun, Node), a synchronous stack elsewhere; and the functions
- * that read it and run code inside it.
+ * one (Deno, Bun, Node), else a native `AsyncContext.Variable` (the TC39
+ * proposal) where there is one, else a synchronous stack (browsers today);
+ * and the functions that read it and run code inside it.
  *
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
+import { denoTelemetry } from "../platform/_deno_telemetry.ts";
+import { debugOn, debugOnce } from "../platform/_diagnostics.ts";
+import { findAsyncContext } from "./_async_context_storage.ts";
+import { SPAN_KEY } from "./_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
+import { HostContextStorage } from "./_host_context.ts";
 
 /**
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
@@ -83,10 +90,32 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
   }
 }
 
+// Node before 20.16 has no process.getBuiltinModule, and the core may not
+// import node:async_hooks statically. Without it the current span would be
+// lost after the first await, with nothing to say so: say it, loudly.
+function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined): void {
+  const deno = (globalThis as { Deno?: unknown }).Deno;
+  if (typeof versions?.node !== "string" || versions.bun !== undefined || deno !== undefined) {
+    return;
+  }
+  try {
+    console.error(
+      `@codomyrmex/spans: Node ${versions.node} has no process.getBuiltinModule, so the ` +
+        "current span cannot follow await and child spans after an await lose their parent. " +
+        "Use Node 20.16 or later, or call setContextStorage(new AsyncLocalStorage()) from " +
+        "node:async_hooks before starting any span.",
+    );
+  } catch {
+    // A broken console must not break the application.
+  }
+}
+
 /**
- * A {@linkcode ContextStorage} for runtimes without `AsyncLocalStorage`: a
- * stack that is right for synchronous code. Across an `await` the current
- * span is whatever the stack holds when the continuation runs.
+ * A {@linkcode ContextStorage} for runtimes with neither `AsyncLocalStorage`
+ * nor `AsyncContext` (browsers today): a stack that is right for synchronous
+ * code. Across an `await` the current span is whatever the stack holds when
+ * the continuation runs, so `tracer.span`, `withSpan` and `tracer.wrap` warn
+ * once when given async work here; pass `{ parent }` explicitly instead.
  *
  * @example
  * ```ts
@@ -140,7 +169,9 @@ export class StackContextStorage implements ContextStorage {
     const previous = this.#current;
     this.#current = store;
     try {
-      return fn();
+      const result = fn();
+      if (debugOn) reportLostAcrossAwait(store, result);
+      return result;
     } finally {
       this.#current = previous;
     }
@@ -167,7 +198,40 @@ export class StackContextStorage implements ContextStorage {
   }
 }
 
-let storage: ContextStorage = findAsyncLocalStorage() ?? new StackContextStorage();
+// A stack cannot follow `await`: a span made current for an async function
+// stops being current at its first await. Said once per span name, in debug.
+function reportLostAcrossAwait(store: Context, result: unknown): void {
+  if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return;
+  const name = (store.getValue(SPAN_KEY) as { name?: unknown } | undefined)?.name;
+  if (typeof name !== "string") return;
+  debugOnce(
+    `async-context-lost:${name}`,
+    `span "${name}" was made current for async work, but this runtime has no ` +
+      "AsyncLocalStorage: after the first await it is no longer the current span, so spans " +
+      "started there get no parent. Give the library an async-aware store with setContextStorage().",
+  );
+}
+
+let storage: ContextStorage = withHost(
+  findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack(),
+);
+
+// With Deno's built-in OpenTelemetry tracing, its current span and ours are kept one.
+function withHost(inner: ContextStorage): ContextStorage {
+  return denoTelemetry === undefined
+    ? inner
+    : new HostContextStorage(inner, denoTelemetry.contextManager);
+}
+
+function fallBackToStack(): ContextStorage {
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: unknown; versions?: { node?: string; bun?: string } };
+  }).process;
+  if (proc !== undefined && typeof proc.getBuiltinModule !== "function") {
+    reportNodeTooOld(proc.versions);
+  }
+  return new StackContextStorage();
+}
 
 /**
  * Returns the storage the current context lives in.
@@ -243,6 +307,7 @@ export function getCurrentContext(): Context {
  * @param context The context to make current.
  * @param fn The function to run.
  * @returns What `fn` returns.
+ * @throws {TypeError} When `context` is not a {@linkcode Context} or `fn` not a function.
  *
  * @example
  * ```ts
@@ -258,5 +323,13 @@ export function getCurrentContext(): Context {
  * ```
  */
 export function withContext<R>(context: Context, fn: () => R): R {
+  if (typeof (context as Context | null)?.getValue !== "function") {
+    throw new TypeError(
+      `Cannot run withContext: context must be a Context, got ${describe(context)}`,
+    );
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot run withContext: fn must be a function, got ${describe(fn)}`);
+  }
   return storage.run(context, fn);
 }

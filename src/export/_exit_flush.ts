@@ -8,21 +8,17 @@
 // Deno without its `process` global gets the same from the "beforeunload"
 // event. Browsers get nothing: a page has no "normal exit" to wait on.
 
+import { runtimeProcess } from "../platform/_process.ts";
+import { WeakHooks } from "./_weak_hooks.ts";
+
 /** Something that starts a flush when the process is about to exit. */
 export interface ExitHook {
   /** Starts the flush; must not throw and must not wait. */
   onExit(): void;
 }
 
-interface ProcessLike {
-  on?(event: string, listener: () => void): unknown;
-}
-
-// Weak, so that a processor nobody holds (and that has nothing queued, or
-// its pending timer would hold it) is not kept alive by this registry.
-const hooks = new Set<WeakRef<ExitHook>>();
+const hooks = new WeakHooks<ExitHook>();
 let installed = false;
-let sweepAt = 64;
 
 /**
  * Registers `hook` to run before a normal exit.
@@ -32,22 +28,11 @@ let sweepAt = 64;
  */
 export function onNormalExit(hook: ExitHook): () => void {
   install();
-  const ref = new WeakRef(hook);
-  hooks.add(ref);
-  if (hooks.size >= sweepAt) {
-    for (const r of hooks) if (r.deref() === undefined) hooks.delete(r);
-    sweepAt = Math.max(64, hooks.size * 2);
-  }
-  return () => void hooks.delete(ref);
+  return hooks.add(hook);
 }
 
 function runHooks(): void {
-  for (const ref of hooks) {
-    const hook = ref.deref();
-    if (hook === undefined) {
-      hooks.delete(ref);
-      continue;
-    }
+  for (const hook of hooks.alive()) {
     try {
       hook.onExit();
     } catch {
@@ -60,12 +45,12 @@ function install(): void {
   if (installed) return;
   installed = true;
   const g = globalThis as {
-    process?: ProcessLike;
     Deno?: unknown;
     addEventListener?: (type: string, listener: () => void) => void;
   };
-  if (typeof g.process?.on === "function") {
-    g.process.on("beforeExit", runHooks);
+  const process = runtimeProcess();
+  if (process !== undefined) {
+    process.on!("beforeExit", runHooks);
   } else if (g.Deno !== undefined && typeof g.addEventListener === "function") {
     g.addEventListener("beforeunload", runHooks);
   }

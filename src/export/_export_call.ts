@@ -3,7 +3,8 @@
 
 import { isThenable, withDeadline } from "../platform/_deadline.ts";
 import { suppressTracing } from "../context/suppression.ts";
-import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { errorOnce } from "../platform/_diagnostics.ts";
+import { errorMessage } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -75,32 +76,62 @@ export async function callExporterHook(
       withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false)
     );
   } catch (error) {
-    warnOnce(
+    errorOnce(
       `exporter-${method}`,
       `a span exporter's ${method} failed; the application goes on: ${errorMessage(error)}`,
     );
   }
 }
 
+// Reading a result runs the exporter's code (getters, Proxy traps): a throw
+// there is the exporter's fault, and fails the batch like any other.
 function accepted(result: ExportResult | void, total: number): number {
+  try {
+    return readResult(result, total);
+  } catch {
+    errorOnce(
+      "export-result-unreadable",
+      "an exporter returned an unreadable ExportResult (a getter threw); its spans are counted as failed",
+    );
+    return 0;
+  }
+}
+
+function readResult(result: ExportResult | void, total: number): number {
   if (result === undefined) return total;
-  if (result !== null && typeof result === "object" && result.code === "success") {
+  if (result === null || typeof result !== "object") {
+    warnFailed("it returned something that is not an ExportResult");
+    return 0;
+  }
+  const code = result.code;
+  if (code === "success") {
     const rejected = result.rejected;
     if (rejected === undefined) return total;
     // A malformed partial-success count must not break the accounting.
     if (typeof rejected !== "number" || !(rejected > 0)) return total;
     return total - Math.min(total, Math.ceil(rejected));
   }
-  const why = result !== null && typeof result === "object" && result.code === "failure"
-    ? (result.error === undefined ? "it returned a failure" : errorMessage(result.error))
-    : "it returned something that is not an ExportResult";
-  warnOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+  if (code !== "failure") {
+    warnFailed("it returned something that is not an ExportResult");
+    return 0;
+  }
+  const error = result.error;
+  warnFailed(error === undefined ? "it returned a failure" : errorMessage(error));
   return 0;
 }
 
+function warnFailed(why: string): void {
+  errorOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+}
+
 function failed(error: unknown, _total: number): number {
-  const timeout = error instanceof DOMException && error.name === "TimeoutError";
-  warnOnce(
+  let timeout = false;
+  try {
+    timeout = error instanceof DOMException && error.name === "TimeoutError";
+  } catch {
+    // A thrown Proxy whose traps throw is no timeout.
+  }
+  errorOnce(
     timeout ? "export-timeout" : "export-threw",
     timeout
       ? `a span export did not finish in time and was aborted: ${errorMessage(error)}`

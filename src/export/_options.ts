@@ -54,6 +54,25 @@ export function milliseconds(
 }
 
 /**
+ * Checks that `value` is a boolean, or takes the default.
+ *
+ * @returns The value or the default.
+ * @throws {TypeError} Otherwise.
+ */
+export function booleanOption(
+  value: unknown,
+  fallback: boolean,
+  who: string,
+  name: string,
+): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new TypeError(`Cannot create ${who}: ${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
  * Checks that `value` has a `setTimeout` and a `clearTimeout` method.
  *
  * @returns The scheduler or the default.

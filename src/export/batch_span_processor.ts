@@ -5,13 +5,27 @@
  * @module
  */
 
-import { describe } from "../platform/_describe.ts";
 import { onNormalExit } from "./_exit_flush.ts";
+import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
-import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import { withRedaction } from "./_redact.ts";
+import {
+  booleanOption,
+  clockOption,
+  milliseconds,
+  positiveInteger,
+  schedulerOption,
+} from "./_options.ts";
+import { StopFlush } from "./_stop_flush.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
-import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import {
+  type Scheduler,
+  systemScheduler,
+  type TimerHandle,
+  type TimerOptions,
+} from "../platform/scheduler.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 import { contextOf } from "../span/_context_of.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
@@ -43,13 +57,53 @@ export interface BatchSpanProcessorOptions {
   exportTimeoutMs?: number;
   /** Export what is queued when the process ends normally. Default `true`. */
   flushOnExit?: boolean;
-  /** Where timers run. Default {@linkcode systemScheduler} (timers never keep a process alive). */
+  /**
+   * Export what is queued when a browser page is hidden (`visibilitychange`
+   * to hidden) or left (`pagehide`); the OTLP exporter then sends with
+   * `fetch(..., { keepalive: true })` so the request outlives the page.
+   * Default `true` in a browser page, `false` elsewhere, where it does nothing.
+   */
+  flushOnPageHide?: boolean;
+  /**
+   * Export what is queued when the process receives SIGTERM or SIGINT,
+   * within `signalFlushTimeoutMs`, then let it end as it would have: of the
+   * same signal, or, when the application listens for it too, when the
+   * application decides. Default `false` (`setupTracing` turns it on).
+   */
+  flushOnSignal?: boolean;
+  /**
+   * Export what is queued before an uncaught exception or unhandled
+   * rejection ends the process, within `signalFlushTimeoutMs`; the runtime
+   * then reports the error and exits as it would have. Default `false`
+   * (`setupTracing` turns it on).
+   */
+  flushOnCrash?: boolean;
+  /**
+   * The longest a flush on a signal or a crash keeps the process alive, in
+   * ms. Default 5000.
+   */
+  signalFlushTimeoutMs?: number;
+  /**
+   * Where timers run. Default {@linkcode systemScheduler}: the interval never
+   * keeps a process alive; an export's deadline does, until it fires.
+   */
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
   clock?: Clock;
+  /**
+   * Runs on every attribute (the span's, its events' and its links') and on
+   * an error status's message (as key `otel.status_description`) before
+   * export: returns the value to export, or `undefined` to leave it out. The exporter gets redacted copies; the span the
+   * application holds and other processors keep the original. A function
+   * that throws, or returns something that is not an attribute value, leaves
+   * the attribute out. Absent (the default), spans are exported as they are,
+   * at no cost.
+   */
+  redact?: (key: string, value: AttributeValue) => AttributeValue | undefined;
 }
 
 const WHO = "BatchSpanProcessor";
+const BACKGROUND: TimerOptions = Object.freeze({ background: true });
 
 /**
  * Queues ended spans and exports them in batches: when `maxBatchSize` spans
@@ -74,7 +128,9 @@ const WHO = "BatchSpanProcessor";
  * With `flushOnExit` (the default) a process that ends normally, on Deno,
  * Bun or Node, exports what is queued before it exits. It hooks the
  * runtime's "beforeExit", which `process.exit()`, `Deno.exit()` and signals
- * skip: call {@linkcode BatchSpanProcessor.shutdown} before those.
+ * skip: call {@linkcode BatchSpanProcessor.shutdown} before those. In a
+ * browser page, `flushOnPageHide` (on there by default) exports what is
+ * queued when the page is hidden or left.
  *
  * @example
  * ```ts
@@ -106,6 +162,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   // Held here and weakly by the exit registry: see _exit_flush.ts.
   #exitHook: { onExit(): void } | undefined;
   #unregisterExit: (() => void) | undefined;
+  // Held here and weakly by the page-hide registry: see _page_hide_flush.ts.
+  #pageHideHook: { onPageHide(): void } | undefined;
+  #unregisterPageHide: (() => void) | undefined;
   // Export without waiting for a full batch until this many were taken.
   #flushTarget = 0;
   // When the oldest waiting span's interval is up; undefined when none waits.
@@ -113,13 +172,16 @@ export class BatchSpanProcessor implements SpanProcessor {
   #timer: TimerHandle | undefined;
   #pumpQueued = false;
   #shutdownDone: Promise<void> | undefined;
+  readonly #stopFlush: StopFlush;
 
   /**
    * Creates the processor.
    *
    * @param exporter Where batches go: a {@linkcode SpanExporter} or a function.
-   * @param options Sizes, interval, timeout, exit flush, scheduler and clock.
-   * @throws {TypeError} When `exporter`, `scheduler` or `clock` has the wrong shape.
+   * @param options Sizes, interval, timeout, exit, signal and crash flushes, scheduler, clock
+   *   and redaction.
+   * @throws {TypeError} When `exporter`, `scheduler`, `clock` or `redact` has the wrong
+   *   shape, or a `flushOn…` option is not a boolean.
    * @throws {RangeError} When a size is not a positive integer, a time is not
    *   a positive finite number, `maxBatchSize` exceeds `maxQueueSize`, or
    *   `maxExportBatchSize` is below `maxBatchSize` or above `maxQueueSize`.
@@ -166,23 +228,30 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#flushIntervalMs = milliseconds(options.flushIntervalMs, 5000, WHO, "flushIntervalMs");
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#clock = clockOption(options.clock, systemClock, WHO);
-    if (options.flushOnExit !== undefined && typeof options.flushOnExit !== "boolean") {
-      throw new TypeError(
-        `Cannot create ${WHO}: flushOnExit must be a boolean, got ${describe(options.flushOnExit)}`,
-      );
-    }
+    const flushOnExit = booleanOption(options.flushOnExit, true, WHO, "flushOnExit");
+    const flushOnPageHide = booleanOption(
+      options.flushOnPageHide,
+      isBrowserPage(),
+      WHO,
+      "flushOnPageHide",
+    );
     this.#queue = new ExportQueue(
       WHO,
-      exporter,
+      withRedaction(exporter, options.redact, WHO),
       maxQueueSize,
       exportTimeoutMs,
       this.#scheduler,
       this.#pump,
     );
-    if (options.flushOnExit !== false) {
+    if (flushOnExit) {
       this.#exitHook = { onExit: () => this.#flushAll() };
       this.#unregisterExit = onNormalExit(this.#exitHook);
     }
+    if (flushOnPageHide) {
+      this.#pageHideHook = { onPageHide: () => this.#flushAll() };
+      this.#unregisterPageHide = onPageHide(this.#pageHideHook);
+    }
+    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, this.#scheduler);
   }
 
   /**
@@ -294,9 +363,13 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
+    this.#stopFlush.unregister();
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;
     this.#exitHook = undefined;
+    this.#unregisterPageHide?.();
+    this.#unregisterPageHide = undefined;
+    this.#pageHideHook = undefined;
     await this.#drain();
     if (this.#timer !== undefined) {
       this.#scheduler.clearTimeout(this.#timer);
@@ -347,6 +420,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     const delay = this.#dueAt === undefined
       ? this.#flushIntervalMs
       : this.#dueAt - this.#clock.now();
-    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0);
+    // The only background timer: nothing awaits the interval, so it must
+    // not keep the process alive (an export's deadline does).
+    this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0, BACKGROUND);
   }
 }

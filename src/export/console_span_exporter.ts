@@ -6,55 +6,102 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { type Clock, systemClock } from "../platform/clock.ts";
+import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Span } from "../span/span.ts";
 import { renderTree } from "./tree.ts";
 import { brandExporterClass } from "./_exporter_brand.ts";
+import { colorTree, useColor } from "./_color.ts";
+import { clockOption, milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import { TraceAssembler } from "./_trace_assembler.ts";
 
-/** How a {@linkcode ConsoleSpanExporter} prints. */
+/** How a {@linkcode ConsoleSpanExporter} prints. Every field is optional. */
 export interface ConsoleSpanExporterOptions {
   /**
-   * `"tree"`: each batch as a waterfall ({@linkcode renderTree}), one write
-   * per batch. `"json"`: one `span.toJSON()` line per span, one write per
-   * span. Default `"tree"`.
+   * `"tree"`: one waterfall ({@linkcode renderTree}) per local trace, printed
+   * when its local root ends, whichever processor is used. `"json"`: one
+   * `span.toJSON()` line per span, as it is exported. Default `"tree"`.
    */
   format?: "tree" | "json";
   /**
-   * Receives the text, without a trailing newline. Default `console.log`.
-   * A write that throws fails the export (the processor counts it).
+   * Receives the text, one waterfall or one JSON line per call, without a
+   * trailing newline. Default `console.log`. A write that throws during an
+   * export fails that export (the processor counts it).
    */
   write?: (text: string) => void;
+  /**
+   * ANSI colours in the tree. Default: off when `NO_COLOR` is set (not
+   * empty), on when `FORCE_COLOR` is set (not `0` or `false`), and otherwise
+   * on only when writing to standard output and that is a terminal.
+   */
+  color?: boolean;
+  /**
+   * Tree format: how long, in ms, the spans of a trace wait for its local
+   * root to end; then they are printed as unfinished. Default 30000.
+   */
+  traceTimeoutMs?: number;
+  /**
+   * Tree format: the most spans held while waiting for their roots; past it
+   * the oldest trace is printed as unfinished. Default 2048.
+   */
+  maxPendingSpans?: number;
+  /** Where the tree's timeout runs (a background timer). Default {@linkcode systemScheduler}. */
+  scheduler?: Scheduler;
+  /** Where the tree's timeout reads the time. Default {@linkcode systemClock}. */
+  clock?: Clock;
 }
 
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });
+const WHO = "ConsoleSpanExporter";
 
 /**
- * Prints spans as they are exported. With a {@linkcode BatchSpanProcessor},
- * a tree shows one batch at a time, so a parent that ends in a later batch
- * than its children is drawn apart from them; use a
- * {@linkcode SimpleSpanProcessor} or `format: "json"` when that matters.
+ * Prints spans for people (`format: "tree"`) or tools (`format: "json"`).
  *
- * @example
+ * The tree shows whole traces: spans are held until the local root of their
+ * trace ends (a span with no parent, or with a parent from another process),
+ * then the root and all its descendants print as one waterfall, whether they
+ * came one by one from a {@linkcode SimpleSpanProcessor} or in batches from a
+ * {@linkcode BatchSpanProcessor}. A span that ends after its parent was
+ * printed prints at once as a late addendum to its trace. Memory is bounded:
+ * a trace whose root has not ended after `traceTimeoutMs`, or the oldest
+ * trace when more than `maxPendingSpans` spans wait, prints as unfinished;
+ * so does every waiting trace on `forceFlush()` and `shutdown()`.
+ *
+ * @example A waterfall per request, with a simple processor
  * ```ts
  * import { ConsoleSpanExporter, SimpleSpanProcessor, Tracer } from "@codomyrmex/spans";
  * import assert from "node:assert/strict";
  *
  * const out: string[] = [];
- * const exporter = new ConsoleSpanExporter({ format: "tree", write: (text) => out.push(text) });
+ * const exporter = new ConsoleSpanExporter({ write: (text) => out.push(text) });
  * const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });
- * tracer.startSpan("checkout").end();
- * assert.match(out[0], /^trace [0-9a-f]{32} .*\ncheckout /);
+ * await tracer.span("GET /cart", async () => {
+ *   await tracer.span("load cart", async () => {});
+ *   assert.deepEqual(out, []); // waiting for the root
+ * });
+ * assert.equal(out.length, 1);
+ * assert.match(out[0], /^trace [0-9a-f]{32} .*\nGET \/cart .*\n└─ load cart /);
  * ```
  */
 export class ConsoleSpanExporter implements SpanExporter {
   readonly #format: "tree" | "json";
   readonly #write: (text: string) => void;
+  readonly #color: boolean;
+  readonly #assembler: TraceAssembler | undefined;
+  #shutDown = false;
+  // Inside export() a write that throws propagates; anywhere else (the
+  // timeout, a flush) it is reported once and the rest goes on.
+  #printing = false;
 
   /**
    * Creates the exporter.
    *
-   * @param options The format and where the text goes.
-   * @throws {TypeError} When `format` is not `"tree"` or `"json"`, or `write` is not a function.
+   * @param options The format, where the text goes, colour, and the tree's bounds.
+   * @throws {TypeError} When `format` is not `"tree"` or `"json"`, or `write`,
+   *   `color`, `scheduler` or `clock` has the wrong type.
+   * @throws {RangeError} When `traceTimeoutMs` or `maxPendingSpans` is not positive.
    *
    * @example
    * ```ts
@@ -66,22 +113,36 @@ export class ConsoleSpanExporter implements SpanExporter {
    * ```
    */
   constructor(options: ConsoleSpanExporterOptions = {}) {
-    const format = options?.format ?? "tree";
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create ${WHO}: options must be an object, got ${describe(options)}`,
+      );
+    }
+    const format = options.format ?? "tree";
     if (format !== "tree" && format !== "json") {
       throw new TypeError(
-        `Cannot create ConsoleSpanExporter: format must be "tree" or "json", got ${
-          describe(format)
-        }`,
+        `Cannot create ${WHO}: format must be "tree" or "json", got ${describe(format)}`,
       );
     }
     const write = options.write ?? ((text: string) => console.log(text));
     if (typeof write !== "function") {
+      throw new TypeError(`Cannot create ${WHO}: write must be a function, got ${describe(write)}`);
+    }
+    if (options.color !== undefined && typeof options.color !== "boolean") {
       throw new TypeError(
-        `Cannot create ConsoleSpanExporter: write must be a function, got ${describe(write)}`,
+        `Cannot create ${WHO}: color must be a boolean, got ${describe(options.color)}`,
       );
     }
     this.#format = format;
     this.#write = write;
+    this.#color = options.color ?? useColor(options.write === undefined);
+    this.#assembler = format === "json" ? undefined : new TraceAssembler(
+      milliseconds(options.traceTimeoutMs, 30_000, WHO, "traceTimeoutMs"),
+      positiveInteger(options.maxPendingSpans, 2048, WHO, "maxPendingSpans"),
+      clockOption(options.clock, systemClock, WHO),
+      schedulerOption(options.scheduler, systemScheduler, WHO),
+      (spans, note) => this.#print(spans, note),
+    );
   }
 
   /**
@@ -100,8 +161,10 @@ export class ConsoleSpanExporter implements SpanExporter {
   }
 
   /**
-   * Prints the batch. A `write` that throws propagates, so the processor
-   * counts the batch as failed.
+   * Prints the batch: a JSON line per span, or (tree) every local trace the
+   * batch completes, holding the other spans until their root ends. A
+   * `write` that throws propagates, so the processor counts the batch as
+   * failed.
    *
    * @param spans The batch.
    * @returns Success.
@@ -119,13 +182,101 @@ export class ConsoleSpanExporter implements SpanExporter {
    */
   export(spans: readonly Span[]): ExportResult {
     if (spans.length === 0) return SUCCESS;
-    if (this.#format === "json") {
+    if (this.#assembler === undefined) {
       for (let i = 0; i < spans.length; i++) this.#write(JSON.stringify(spans[i]));
+    } else if (this.#shutDown) {
+      this.#print([...spans], undefined);
     } else {
-      this.#write(renderTree(spans).replace(/\n$/, ""));
+      this.#printing = true;
+      try {
+        this.#assembler.add(spans);
+      } finally {
+        this.#printing = false;
+      }
     }
     return SUCCESS;
   }
+
+  /**
+   * Prints every trace still waiting for its root, marked unfinished.
+   *
+   * @returns A promise that resolves when they are printed.
+   *
+   * @example
+   * ```ts
+   * import { ConsoleSpanExporter, Span, SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const out: string[] = [];
+   * const exporter = new ConsoleSpanExporter({ write: (text) => out.push(text) });
+   * exporter.export([new Span("child", SpanContext.newRoot().child()).start().end()]);
+   * assert.equal(out.length, 0);
+   * await exporter.forceFlush();
+   * assert.match(out[0], /unfinished/);
+   * ```
+   */
+  forceFlush(): Promise<void> {
+    this.#flush("unfinished: flushed before its local root ended");
+    return Promise.resolve();
+  }
+
+  /**
+   * Prints every trace still waiting, as {@linkcode ConsoleSpanExporter.forceFlush}
+   * does, and stops the tree's timer; later spans print batch by batch.
+   *
+   * @returns A promise that resolves when they are printed.
+   *
+   * @example
+   * ```ts
+   * import { ConsoleSpanExporter, SimpleSpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const out: string[] = [];
+   * const tracer = new Tracer({
+   *   processors: [new SimpleSpanProcessor(new ConsoleSpanExporter({ write: (t) => out.push(t) }))],
+   * });
+   * const root = tracer.startSpan("job");
+   * tracer.startSpan("step", { parent: root }).end();
+   * await tracer.shutdown();
+   * assert.match(out[0], /unfinished: flushed before its local root ended/);
+   * ```
+   */
+  shutdown(): Promise<void> {
+    this.#shutDown = true;
+    this.#flush("unfinished: flushed before its local root ended");
+    return Promise.resolve();
+  }
+
+  #flush(note: string): void {
+    try {
+      this.#assembler?.flushAll(note);
+    } catch (error) {
+      warnWriteFailed(error);
+    }
+  }
+
+  #print(spans: Span[], note: string | undefined): void {
+    let text = renderTree(spans).replace(/\n$/, "");
+    if (text === "") return;
+    if (note !== undefined) text = text.replace(/^[^\n]*/, (line) => `${line}  (${note})`);
+    if (this.#color) text = colorTree(text);
+    if (this.#printing) {
+      this.#write(text);
+      return;
+    }
+    try {
+      this.#write(text);
+    } catch (error) {
+      warnWriteFailed(error);
+    }
+  }
+}
+
+function warnWriteFailed(error: unknown): void {
+  warnOnce(
+    "console-write-threw",
+    `a ConsoleSpanExporter's write threw, so a waterfall was not printed: ${errorMessage(error)}`,
+  );
 }
 
 brandExporterClass(ConsoleSpanExporter);

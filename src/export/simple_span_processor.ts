@@ -5,10 +5,13 @@
  */
 
 import { ExportQueue } from "./_export_queue.ts";
+import { withRedaction } from "./_redact.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
+import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { contextOf } from "../span/_context_of.ts";
+import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -24,6 +27,34 @@ export interface SimpleSpanProcessorOptions {
   exportTimeoutMs?: number;
   /** Where the export deadline's timer runs. Default {@linkcode systemScheduler}. */
   scheduler?: Scheduler;
+  /**
+   * Wait for the exports in flight and queued when the process receives
+   * SIGTERM or SIGINT, within `signalFlushTimeoutMs`, then let it end as it
+   * would have: of the same signal, or, when the application listens for
+   * it too, when the application decides. Default `false`.
+   */
+  flushOnSignal?: boolean;
+  /**
+   * The same before an uncaught exception or unhandled rejection ends the
+   * process; the runtime then reports the error and exits as it would have.
+   * Default `false`.
+   */
+  flushOnCrash?: boolean;
+  /**
+   * The longest a flush on a signal or a crash keeps the process alive, in
+   * ms. Default 5000.
+   */
+  signalFlushTimeoutMs?: number;
+  /**
+   * Runs on every attribute (the span's, its events' and its links') and on
+   * an error status's message (as key `otel.status_description`) before
+   * export: returns the value to export, or `undefined` to leave it out. The exporter gets redacted copies; the span the
+   * application holds and other processors keep the original. A function
+   * that throws, or returns something that is not an attribute value, leaves
+   * the attribute out. Absent (the default), spans are exported as they are,
+   * at no cost.
+   */
+  redact?: (key: string, value: AttributeValue) => AttributeValue | undefined;
 }
 
 const WHO = "SimpleSpanProcessor";
@@ -60,16 +91,19 @@ const WHO = "SimpleSpanProcessor";
  */
 export class SimpleSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
+  readonly #stopFlush: StopFlush;
   #shutdownDone: Promise<void> | undefined;
 
   /**
    * Creates the processor.
    *
    * @param exporter Where spans go: a {@linkcode SpanExporter} or a function.
-   * @param options Queue bound, export timeout and scheduler.
-   * @throws {TypeError} When `exporter` or `scheduler` has the wrong shape.
-   * @throws {RangeError} When `maxQueueSize` is not a positive integer or
-   *   `exportTimeoutMs` not a positive finite number.
+   * @param options Queue bound, export timeout, scheduler, flush on a signal or a crash,
+   *   redaction.
+   * @throws {TypeError} When `exporter`, `scheduler` or `redact` has the wrong shape, or
+   *   `flushOnSignal` or `flushOnCrash` is not a boolean.
+   * @throws {RangeError} When `maxQueueSize` is not a positive integer, or
+   *   `exportTimeoutMs` or `signalFlushTimeoutMs` not a positive finite number.
    *
    * @example
    * ```ts
@@ -85,14 +119,16 @@ export class SimpleSpanProcessor implements SpanProcessor {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create ${WHO}: options must be an object`);
     }
+    const scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#queue = new ExportQueue(
       WHO,
-      exporter,
+      withRedaction(exporter, options.redact, WHO),
       positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize"),
       milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
-      schedulerOption(options.scheduler, systemScheduler, WHO),
+      scheduler,
       () => this.#run(),
     );
+    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, scheduler);
   }
 
   /**
@@ -187,6 +223,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
+    this.#stopFlush.unregister();
     await this.#queue.settled();
     await this.#queue.callExporter("shutdown");
   }

@@ -5,32 +5,53 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
 export interface RenderTreeOptions {
   /** Characters in the bar column. Default 40. */
   barWidth?: number;
-  /** Characters in the name column. Default: the longest label. */
+  /** Characters in the name column. Default: the longest label, at most 120. */
   nameWidth?: number;
 }
 
 interface Node {
-  span: Span;
-  children: Node[];
+  readonly span: Span;
+  readonly children: Node[];
+  visited: boolean;
 }
+
+interface Frame {
+  readonly node: Node;
+  readonly depth: number;
+  readonly prefix: string;
+  readonly last: boolean;
+}
+
+// Levels of tree guides drawn before indentation stops growing; a span
+// deeper than this is drawn at this indentation with its real depth written
+// in, so a 20,000-deep chain gives lines of the same width as a 30-deep one.
+const MAX_GUIDES = 24;
+// The widest name column chosen by default, so one very long span name does
+// not pad every line of the drawing to its length.
+const MAX_DEFAULT_NAME_WIDTH = 120;
 
 /**
  * Renders spans as one waterfall per trace: each span on its own line under
  * its parent, with its duration and a bar placed on the trace's time axis,
  * so where the time went shows at a glance. Spans whose parent is not among
- * `spans` are drawn as roots; spans that have not ended are skipped.
+ * `spans` are drawn as roots; spans that have not ended are skipped. Any
+ * trace renders, however deep or large: the drawing is built without
+ * recursion, indentation stops growing after 24 levels (a deeper span shows
+ * its depth as `⋯depth`), and spans whose parents form a cycle are drawn as
+ * roots.
  *
  * @param spans Ended spans, in any order.
  * @param options Column widths.
  * @returns The drawing, one line per span, with a trailing newline.
  *
- * @example
+ * @example A request with one child
  * ```ts
  * import { renderTree, Span, SpanContext } from "@codomyrmex/spans";
  * import assert from "node:assert/strict";
@@ -42,8 +63,30 @@ interface Node {
  * assert.ok(text.includes("100.0 ms |██████████|"));
  * assert.ok(text.includes("50.0 ms |" + " ".repeat(5) + "█████|"));
  * ```
+ *
+ * @example A deep chain keeps its width and shows the real depth
+ * ```ts
+ * import { renderTree, Span, SpanContext } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * let ctx = SpanContext.newRoot();
+ * const spans = [new Span("level-0", ctx).start(0).end(1)];
+ * for (let depth = 1; depth <= 1000; depth++) {
+ *   ctx = ctx.child();
+ *   spans.push(new Span(`level-${depth}`, ctx).start(0).end(1));
+ * }
+ * const lines = renderTree(spans).trimEnd().split("\n");
+ * assert.equal(lines.length, 1 + 1001);
+ * assert.match(lines.at(-1)!, /⋯1000 └─ level-1000 /);
+ * assert.ok(lines.at(-1)!.length < 250);
+ * ```
  */
 export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {}): string {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot render tree: options must be an object, got ${describe(options)}`,
+    );
+  }
   const barWidth = options.barWidth ?? 40;
   if (!Number.isInteger(barWidth) || barWidth < 1) {
     throw new RangeError(
@@ -53,59 +96,129 @@ export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {
   if (typeof (spans as Iterable<Span> | null)?.[Symbol.iterator] !== "function") {
     throw new TypeError("Cannot render tree: spans must be an iterable of spans");
   }
-  const ended = [...spans].filter((s) => s?.ended === true && s.startTime !== undefined);
   const traces = new Map<string, Span[]>();
-  for (const span of ended) {
+  for (const span of spans) {
+    if (span?.ended !== true || span.startTime === undefined) continue;
     const list = traces.get(span.context.traceId);
     if (list === undefined) traces.set(span.context.traceId, [span]);
     else list.push(span);
   }
-  let out = "";
+  const out: string[] = [];
   for (const [traceId, list] of traces) {
-    const roots = buildForest(list);
-    const start = Math.min(...list.map((s) => s.startTime!));
-    const end = Math.max(...list.map((s) => s.endTime!));
-    const lines: { label: string; span: Span }[] = [];
-    const walk = (node: Node, prefix: string, last: boolean, top: boolean) => {
-      const marker = node.span.status.code === "error" ? " ✗" : "";
-      lines.push({
-        label: (top ? "" : prefix + (last ? "└─ " : "├─ ")) + node.span.name + marker,
-        span: node.span,
-      });
-      const childPrefix = top ? "" : prefix + (last ? "   " : "│  ");
-      node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false));
-    };
-    for (const root of roots) walk(root, "", true, true);
-    const nameWidth = options.nameWidth ??
-      Math.max(...lines.map((l) => [...l.label].length));
+    let start = Infinity;
+    let end = -Infinity;
+    for (const span of list) {
+      if (span.startTime! < start) start = span.startTime!;
+      if (span.endTime! > end) end = span.endTime!;
+    }
+    const lines = drawForest(buildForest(list));
+    let nameWidth = options.nameWidth;
+    if (nameWidth === undefined) {
+      nameWidth = 0;
+      for (const line of lines) nameWidth = Math.max(nameWidth, codePoints(line.label));
+      nameWidth = Math.min(nameWidth, MAX_DEFAULT_NAME_WIDTH);
+    }
     const total = end - start;
-    out += `trace ${traceId}  ${formatMs(total)}\n`;
+    out.push(`trace ${traceId}  ${formatMs(total)}\n`);
     for (const { label, span } of lines) {
       const name = fit(label, nameWidth);
       const duration = formatMs(span.durationMs!).padStart(10);
-      out += `${name} ${duration} |${bar(span, start, total, barWidth)}|\n`;
+      out.push(`${name} ${duration} |${bar(span, start, total, barWidth)}|\n`);
     }
   }
-  return out;
+  return out.join("");
 }
 
+// Parents and children by span id, each list in start order. A span id seen
+// twice keeps both spans; children join the first.
 function buildForest(spans: Span[]): Node[] {
-  const nodes = new Map<string, Node>();
-  for (const span of spans) nodes.set(span.context.spanId, { span, children: [] });
+  const nodes: Node[] = spans.map((span) => ({ span, children: [], visited: false }));
+  nodes.sort(byStart);
+  const byId = new Map<string, Node>();
+  for (const node of nodes) {
+    if (!byId.has(node.span.context.spanId)) byId.set(node.span.context.spanId, node);
+  }
   const roots: Node[] = [];
-  for (const node of nodes.values()) {
+  // Nodes are in start order, so each children list fills in start order.
+  for (const node of nodes) {
     const parentId = node.span.context.parentSpanId;
-    const parent = parentId === undefined ? undefined : nodes.get(parentId);
+    const parent = parentId === undefined ? undefined : byId.get(parentId);
     if (parent === undefined) roots.push(node);
     else parent.children.push(node);
   }
-  const byStart = (a: Node, b: Node) => a.span.startTime! - b.span.startTime!;
-  const sort = (list: Node[]) => {
-    list.sort(byStart);
-    for (const n of list) sort(n.children);
-  };
-  sort(roots);
+  // Spans whose parents form a cycle are reached from no root: draw the
+  // earliest of each cycle as a root too.
+  const reached = markReached(roots);
+  if (reached < nodes.length) {
+    for (const node of nodes) {
+      if (node.visited) continue;
+      roots.push(node);
+      markReached([node]);
+    }
+    roots.sort(byStart);
+  }
+  for (const node of nodes) node.visited = false;
   return roots;
+}
+
+function byStart(a: Node, b: Node): number {
+  return a.span.startTime! - b.span.startTime!;
+}
+
+// Marks every node reachable from `from`; returns how many it newly marked.
+function markReached(from: Node[]): number {
+  let count = 0;
+  const stack = [...from];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.visited) continue;
+    node.visited = true;
+    count++;
+    for (const child of node.children) if (!child.visited) stack.push(child);
+  }
+  return count;
+}
+
+// Depth first, children in order, with an explicit stack: a 20,000-deep
+// chain must not exhaust the call stack.
+function drawForest(roots: Node[]): { label: string; span: Span }[] {
+  const lines: { label: string; span: Span }[] = [];
+  const stack: Frame[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    stack.push({ node: roots[i], depth: 0, prefix: "", last: true });
+  }
+  while (stack.length > 0) {
+    const { node, depth, prefix, last } = stack.pop()!;
+    if (node.visited) continue;
+    node.visited = true;
+    const marker = node.span.status.code === "error" ? " ✗" : "";
+    const connector = last ? "└─ " : "├─ ";
+    const label = depth === 0
+      ? node.span.name
+      : depth - 1 > MAX_GUIDES
+      ? `${prefix}⋯${depth} ${connector}${node.span.name}`
+      : prefix + connector + node.span.name;
+    lines.push({ label: label + marker, span: node.span });
+    const childPrefix = depth === 0 || depth > MAX_GUIDES
+      ? prefix
+      : prefix + (last ? "   " : "│  ");
+    const children = node.children;
+    for (let i = children.length - 1; i >= 0; i--) {
+      stack.push({
+        node: children[i],
+        depth: depth + 1,
+        prefix: childPrefix,
+        last: i === children.length - 1,
+      });
+    }
+  }
+  return lines;
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
 }
 
 function bar(span: Span, start: number, total: number, width: number): string {

@@ -124,3 +124,12 @@ export function recordError(span: Span, error: unknown): void {
   span.setAttribute("error.type", type);
   span.recordException(error);
 }
+
+/**
+ * Records that the client went away before the response was complete: an
+ * error status and `error.type` `aborted`.
+ */
+export function recordAborted(span: Span): void {
+  span.setAttribute("error.type", "aborted");
+  span.setStatus("error", "the client went away before the response was complete");
+}

@@ -4,6 +4,7 @@
 
 import type { Context } from "../context/context.ts";
 import { getCurrentContext } from "../context/storage.ts";
+import { serverParent } from "../context/_host_context.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
 import type { Tracer } from "../trace/tracer.ts";
@@ -11,6 +12,7 @@ import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
 import { methodInfo, serverAttributes } from "./_semconv.ts";
+import { capRecorded } from "./_recorded_length.ts";
 
 /** A started server span and the context to run the handler in. */
 export interface ServerSpan {
@@ -21,7 +23,7 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the remote parent, or a
  * new trace when there is none (never a child of whatever is current in the
- * server's own code).
+ * server's own code). Recorded strings are cut to `maxRecordedLength`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -29,14 +31,20 @@ export function startServerSpan(
   url: URL,
   headers: HeaderCarrier,
   userAgent: string | null | undefined,
+  maxRecordedLength: number,
 ): ServerSpan {
   const info = methodInfo(method);
+  const current = getCurrentContext();
   const span = tracer.startSpan(info.spanName, {
     kind: "server",
-    parent: extractContext(headers) ?? null,
-    attributes: serverAttributes(info, url, userAgent),
+    parent: serverParent(current, extractContext(headers)) ?? null,
+    attributes: capRecorded(
+      serverAttributes(info, url, userAgent),
+      maxRecordedLength,
+      url.href.length > maxRecordedLength,
+    ),
   });
-  const context = getCurrentContext()
+  const context = current
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));
   return { span, context };

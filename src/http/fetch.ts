@@ -6,12 +6,18 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { withSpan } from "../context/current_span.ts";
+import type { Span } from "../span/span.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
+import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -20,6 +26,20 @@ export interface InstrumentFetchOptions {
    * time of each request (see `getDefaultTracer`), which `setupTracing()` sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.full`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
+  /**
+   * Characters kept of each string recorded from the request (`url.full`,
+   * `server.address`, an unknown method); longer ones are cut. A non-negative
+   * integer or `Infinity`. Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
@@ -31,12 +51,16 @@ export interface InstrumentFetchOptions {
  * copy of the headers, so the caller's `Request` and `Headers` are left as
  * they were. A network error, or a status of 400 or more, marks the span as
  * an error; a network error is rethrown. The span ends when the response
- * headers arrive.
+ * headers arrive, or when the request fails. Like `fetch`, it never throws:
+ * what fetch would refuse comes back as a rejected promise. Each string
+ * recorded is cut to `maxRecordedLength` (default 2,048), so a span's size
+ * does not follow the URL's.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
- * @param options The tracer to use.
+ * @param options The tracer, which query parameters to redact, and the recorded length.
  * @returns A fetch-compatible function.
  * @throws {TypeError} When `fetchFn` is given and is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is not a non-negative integer or `Infinity`.
  *
  * @example
  * ```ts
@@ -69,55 +93,84 @@ export function instrumentFetch(
     throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
   }
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
+  const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
+  const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
   const initial: FetchFunction | undefined = fetchFn ?? globalThis.fetch;
   return function tracedFetch(input: string | URL | Request, init?: RequestInit) {
-    const current: FetchFunction = globalThis.fetch;
-    const target: FetchFunction = fetchFn ?? (current === tracedFetch ? initial! : current);
-    let url: URL;
-    let method: unknown;
-    let headers: Headers;
+    // Like fetch itself, a traced fetch never throws synchronously: what
+    // fetch would refuse becomes a rejected promise, a failure of tracing
+    // itself sends the request untraced, and a span that started always ends.
+    let target: FetchFunction | undefined;
+    let span: Span | undefined;
     try {
-      const isRequest = typeof Request !== "undefined" && input instanceof Request;
-      url = new URL(
-        isRequest ? input.url : String(input),
-        (globalThis as { location?: { href?: string } }).location?.href,
+      const current: FetchFunction = globalThis.fetch;
+      target = fetchFn ?? (current === tracedFetch ? initial! : current);
+      let url: URL;
+      let method: unknown;
+      let headers: Headers;
+      try {
+        const isRequest = typeof Request !== "undefined" && input instanceof Request;
+        url = new URL(
+          isRequest ? input.url : String(input),
+          (globalThis as { location?: { href?: string } }).location?.href,
+        );
+        method = init?.method ?? (isRequest ? input.method : "GET");
+        headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+      } catch {
+        // Input fetch itself would refuse: let it say so, untraced.
+        return Promise.resolve(target(input, init));
+      }
+      try {
+        const info = methodInfo(method);
+        span = tracerFor().startSpan(info.spanName, {
+          kind: "client",
+          attributes: capRecorded(
+            clientAttributes(info, redactUrl(url, redaction)),
+            maxLength,
+            url.href.length > maxLength,
+          ),
+        });
+        injectContext(headers, span);
+      } catch (error) {
+        warnOnce(
+          "fetch-tracing-failed",
+          `tracing a fetch failed, so the request goes out untraced: ${errorMessage(error)}`,
+        );
+        span?.end();
+        span = undefined;
+        return Promise.resolve(target(input, init));
+      }
+      const started = span;
+      // Marked as written, so a runtime's own fetch instrumentation (Deno's,
+      // with OTEL_DENO=true) parents its span here and adds no traceparent.
+      const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
+        HEADERS_WRITTEN_KEY,
+        true,
       );
-      method = init?.method ?? (isRequest ? input.method : "GET");
-      headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
-    } catch {
-      // Input fetch itself would refuse: let it say so, untraced.
-      return target(input, init);
-    }
-    const info = methodInfo(method);
-    const span = tracerFor().startSpan(info.spanName, {
-      kind: "client",
-      attributes: clientAttributes(info, url),
-    });
-    injectContext(headers, span);
-    let pending: Promise<Response>;
-    try {
-      pending = withSpan(span, () => target(input, { ...init, headers }));
+      const pending = withContext(context, () => target!(input, { ...init, headers }));
+      return Promise.resolve(pending).then(
+        (response) => {
+          recordStatus(started, response.status, "client");
+          started.end();
+          return response;
+        },
+        (error) => {
+          recordError(started, error);
+          started.end();
+          throw error;
+        },
+      );
     } catch (error) {
-      // A fetch never throws synchronously; a fetch-like function that does
-      // is turned into a rejection, as callers of fetch expect.
-      recordError(span, error);
-      span.end();
-      return Promise.reject(error);
-    }
-    return Promise.resolve(pending).then(
-      (response) => {
-        recordStatus(span, response.status, "client");
-        span.end();
-        return response;
-      },
-      (error) => {
+      // A fetch-like function that throws is turned into a rejection, as
+      // callers of fetch expect.
+      if (span !== undefined) {
         recordError(span, error);
         span.end();
-        throw error;
-      },
-    );
+      }
+      return Promise.reject(error);
+    }
   };
 }

@@ -6,11 +6,18 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import type { Scheduler } from "../platform/scheduler.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { recordError, recordStatus } from "./_semconv.ts";
-import { startServerSpan } from "./_server_span.ts";
+import { queryRedaction } from "./_redact_query.ts";
+import { startRequestSpan } from "./_request_span.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { resolveMaxRecordedLength } from "./_recorded_length.ts";
+import { responseEndsFor } from "./_response_body.ts";
+
+const WHO = "trace handler";
+// setTimeout's longest delay; a longer one would fire at once.
 
 /** How {@linkcode traceHandler} traces requests. */
 export interface TraceHandlerOptions {
@@ -20,6 +27,38 @@ export interface TraceHandlerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.query`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
+  /**
+   * Characters kept of each string recorded from the request (`url.path`,
+   * `url.query`, `server.address`, `user_agent.original`, an unknown
+   * method); longer ones are cut. A non-negative integer or `Infinity`.
+   * Default 2,048.
+   */
+  maxRecordedLength?: number;
+  /**
+   * How long, in milliseconds, a streamed response body may go unread
+   * before its span ends anyway (without an error status), so a response
+   * that nobody reads cannot keep its span open forever. Each read starts
+   * the wait again; waiting on the handler's own stream for its next chunk
+   * does not count. One sweep every `bodyIdleTimeoutMs` checks the open
+   * bodies, so the span ends between once and twice this after the last
+   * read. A positive integer up to 2³¹−1, or `Infinity`. Default 300,000
+   * (five minutes).
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Where the `bodyIdleTimeoutMs` sweep's timer runs. Default:
+   * `systemScheduler`, whose timers do not keep the process alive (nothing
+   * awaits this one).
+   */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -29,17 +68,35 @@ export interface TraceHandlerOptions {
  * the HTTP method, and it carries OpenTelemetry's HTTP semantic-convention
  * attributes (`http.request.method`, `url.path`, `url.query`, `url.scheme`,
  * `server.address`, `server.port`, `user_agent.original`,
- * `http.response.status_code`). The span and the request's baggage are
- * current while the handler runs, so spans and traced fetches it makes join
- * the trace. A 5xx response, or a throw (rethrown), marks the span as an
- * error. The span ends when the handler's response is returned. Extra
- * arguments (Deno's `info`, Bun's `server`) are passed through.
+ * `http.response.status_code`), each string cut to `maxRecordedLength`. The
+ * span and the request's baggage are current while the handler runs, so
+ * spans and traced fetches it makes join the trace. Extra arguments (Deno's
+ * `info`, Bun's `server`) are passed through.
+ *
+ * The span ends when the response has been sent, as the HTTP semantic
+ * conventions ask, not when the handler returns it. A streamed body is
+ * passed through a stream that ends the span when the server has read it to
+ * its end. A 5xx response, a throw from the handler (rethrown) or a body
+ * stream that errors marks the span as an error (the last two with
+ * `error.type` and the exception); so does a client that goes away first
+ * (`error.type` `aborted`: the server cancels the body). A streamed body
+ * left unread for `bodyIdleTimeoutMs` ends the span then (within twice
+ * that). A body that is all there when
+ * the handler returns it (a string, bytes, JSON) is handed to the server
+ * whole, as bytes, so the server sends it the fast way; its span ends when
+ * Deno's `info.completed` settles, and elsewhere (no such signal) at once.
+ * A response with no body, or to a `HEAD` request, ends the span when it is
+ * returned. The response returned is a new `Response` with the same status
+ * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
+ * `Content-Length` header is set, as any stream does.
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
- * @param options The tracer to use.
+ * @param options The tracer, which query parameters to redact, the recorded length and the
+ *   body's idle bound.
  * @returns The traced handler.
- * @throws {TypeError} When `handler` is not a function.
+ * @throws {TypeError} When `handler` is not a function, or `scheduler` is not a Scheduler.
+ * @throws {RangeError} When `maxRecordedLength` or `bodyIdleTimeoutMs` is out of range.
  *
  * @example
  * ```ts
@@ -70,21 +127,14 @@ export function traceHandler<A extends unknown[]>(
   if (typeof handler !== "function") {
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
-  const tracerFor = resolveTracer(options?.tracer, "trace handler");
+  const tracerFor = resolveTracer(options?.tracer, WHO);
+  const redaction = queryRedaction(options?.redactQuery, WHO);
+  const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
+  const ends = responseEndsFor(options, WHO);
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-    } catch {
-      return handler(request, ...args);
-    }
-    const { span, context } = startServerSpan(
-      tracerFor(),
-      request.method,
-      url,
-      request.headers,
-      request.headers.get("user-agent"),
-    );
+    const started = startRequestSpan(tracerFor(), request, redaction, maxRecordedLength);
+    if (started === undefined) return handler(request, ...args);
+    const { span, context } = started;
     let response: Response;
     try {
       response = await withContext(context, () => handler(request, ...args));
@@ -98,7 +148,22 @@ export function traceHandler<A extends unknown[]>(
     } catch {
       // Not a Response: the server will complain; the span just ends.
     }
-    span.end();
-    return response;
+    if (!(response instanceof Response) || request.method === "HEAD") {
+      span.end();
+      return response;
+    }
+    return ends.endWithBody(response, span, serverCompletion(args[0]));
   };
+}
+
+// Deno.serve's `info.completed`: settles once the response has been sent.
+function serverCompletion(info: unknown): PromiseLike<unknown> | undefined {
+  try {
+    const completed = (info as { completed?: unknown } | null | undefined)?.completed;
+    return typeof (completed as PromiseLike<unknown> | undefined)?.then === "function"
+      ? completed as PromiseLike<unknown>
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,9 +8,11 @@
 import { describe } from "../platform/_describe.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { recordError, recordStatus } from "./_semconv.ts";
+import { recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
+import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
+import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 
 /** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
 export interface IncomingMessageLike {
@@ -28,6 +30,10 @@ export interface IncomingMessageLike {
 export interface ServerResponseLike {
   /** The status code sent, or to be sent. */
   statusCode: number;
+  /** Whether the headers have been sent. */
+  readonly headersSent?: boolean;
+  /** Whether the whole response has been handed to the system (`finish` has been emitted). */
+  readonly writableFinished?: boolean;
   /** Subscribes to `finish` and `close`. */
   once(event: "finish" | "close", listener: () => void): unknown;
 }
@@ -40,21 +46,40 @@ export interface TraceRequestListenerOptions {
    * sets.
    */
   tracer?: Tracer;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.query`,
+   * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
+   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * names), an array to add names of your own to those, `false` to record
+   * the query as it is.
+   */
+  redactQuery?: boolean | readonly string[];
+  /**
+   * Characters kept of each string recorded from the request (`url.path`,
+   * `url.query`, `server.address`, `user_agent.original`, an unknown
+   * method); longer ones are cut. A non-negative integer or `Infinity`.
+   * Default 2,048.
+   */
+  maxRecordedLength?: number;
 }
 
 /**
  * Wraps a Node `http.createServer` request listener so that each request
- * runs in a `server` span, with the same parent, name, attributes and
- * current baggage as {@linkcode traceHandler} gives. The span ends when the
- * response emits `finish` or `close`; a 5xx status, or a throw or rejection
- * from the listener (passed on unchanged), marks it as an error.
+ * runs in a `server` span, with the same parent, name, attributes (each
+ * string cut to `maxRecordedLength`) and current baggage as
+ * {@linkcode traceHandler} gives. The span ends when the response emits
+ * `finish` (it has been sent) or `close`. A 5xx status, a throw or rejection
+ * from the listener (passed on unchanged), or a `close` before `finish` (the
+ * client went away first: `error.type` `aborted`, and no status code when
+ * none was sent) marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`).
  * @param listener The request listener.
- * @param options The tracer to use.
+ * @param options The tracer, which query parameters to redact, and the recorded length.
  * @returns The traced listener.
  * @throws {TypeError} When `listener` is not a function.
+ * @throws {RangeError} When `maxRecordedLength` is out of range.
  *
  * @example
  * ```ts
@@ -90,6 +115,11 @@ export function traceRequestListener<
     );
   }
   const tracerFor = resolveTracer(options?.tracer, "trace request listener");
+  const redaction = queryRedaction(options?.redactQuery, "trace request listener");
+  const maxRecordedLength = resolveMaxRecordedLength(
+    options?.maxRecordedLength,
+    "trace request listener",
+  );
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
     let url: URL;
     try {
@@ -103,35 +133,41 @@ export function traceRequestListener<
     const { span, context } = startServerSpan(
       tracerFor(),
       req.method,
-      url,
+      redactUrl(url, redaction),
       req.headers,
       firstValue(req.headers["user-agent"]),
+      maxRecordedLength,
     );
     let ended = false;
-    const end = () => {
+    // How the response ended: `finish` (sent), `close` first (the connection
+    // went before it was sent), or the listener threw.
+    const end = (how: "finish" | "close" | "threw") => {
       if (ended) return;
       ended = true;
       try {
-        recordStatus(span, res.statusCode, "server");
+        const sent = how === "finish" || res.writableFinished === true;
+        // A status code is recorded only when one went out.
+        if (sent || res.headersSent === true) recordStatus(span, res.statusCode, "server");
+        if (!sent && how === "close") recordAborted(span);
       } catch {
         // A response without a readable status still ends its span.
       }
       span.end();
     };
-    res.once("finish", end);
-    res.once("close", end);
+    res.once("finish", () => end("finish"));
+    res.once("close", () => end("close"));
     let result: unknown;
     try {
       result = withContext(context, () => listener.call(this, req, res));
     } catch (error) {
       recordError(span, error);
-      end();
+      end("threw");
       throw error;
     }
     if (result !== null && typeof result === "object" && "then" in result) {
       return (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
         recordError(span, error);
-        end();
+        end("threw");
         throw error;
       });
     }

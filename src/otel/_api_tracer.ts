@@ -8,12 +8,14 @@ import {
   type Tracer as OtelTracer,
 } from "@opentelemetry/api";
 import { SPAN_KEY } from "../context/current_span.ts";
+import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
-import { ApiSpan, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
-import { timeInputToMs } from "./_hrtime.ts";
-import { fromOtelSpanContext, KIND_NAMES } from "./_mapping.ts";
+import { fromOtelSpanContext, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
+import { ApiSpan } from "./_api_span.ts";
+import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
+import { KIND_NAMES } from "./_mapping.ts";
 
 // Shared for the common call without options: nothing allocated for them.
 const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });
@@ -39,13 +41,15 @@ export class ApiTracer implements OtelTracer {
       : {
         parent,
         kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
-        attributes: options.attributes,
-        links: options.links?.map((l) => ({
+        // Undefined and null entries are dropped and counted by the span.
+        attributes: options.attributes as Attributes | undefined,
+        // OpenTelemetry's API never throws: links that are no array are ignored.
+        links: !Array.isArray(options.links) ? undefined : options.links.map((l) => ({
           // An invalid context goes in as undefined, so the span drops and counts it.
           context: fromOtelSpanContext(l?.context) as SpanContext,
-          attributes: l?.attributes,
+          attributes: l?.attributes as Attributes | undefined,
         })),
-        startTime: timeInputToMs(options.startTime),
+        startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };
     return new ApiSpan(
       this.#tracer.startSpan(typeof name === "string" ? name : String(name), start),

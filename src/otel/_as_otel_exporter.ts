@@ -1,9 +1,9 @@
 // Internal: what the processors of ./otel hand their spans to.
 
-import type { SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
 import { OUR_EXPORTER } from "../export/_exporter_brand.ts";
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { describe } from "../platform/_describe.ts";
+import type { OtelSpanExporter } from "./_sdk_types.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 import { toOtelExporter } from "./to_otel_exporter.ts";
 

@@ -1,12 +1,14 @@
 // Internal: an OpenTelemetry ReadableSpan rebuilt as this library's Span,
 // so this library's exporters can sit behind OpenTelemetry's processors.
 
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { ResolvedSpanLimits } from "../span/attributes.ts";
+import type { Attributes, ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
-import { hrTimeToMs } from "./_hrtime.ts";
-import { fromOtelSpanContext, KIND_NAMES, statusCodeFromOtel } from "./_mapping.ts";
+import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
+import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
+import { KIND_NAMES } from "./_mapping.ts";
+import { markRemoteParent } from "../span/_remote_parent.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
+import type { OtelReadableSpan } from "./_sdk_types.ts";
 
 // The SDK already applied its limits; these keep everything it kept.
 const NO_LIMITS: ResolvedSpanLimits = Object.freeze({
@@ -51,29 +53,32 @@ class ImportedSpan extends Span {
  * Returns the span a ReadableSpan was made from (when it came from
  * `toReadableSpan`), or rebuilds one. `undefined` when its ids are invalid.
  */
-export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
+export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   const original = (readable as { [ORIGINAL_SPAN]?: Span })[ORIGINAL_SPAN];
   if (original !== undefined) return original;
   const sc = readable.spanContext();
   const context = fromOtelSpanContext(sc, readable.parentSpanContext?.spanId);
   if (context === undefined) return undefined;
   const scope = readable.instrumentationScope;
+  const remoteParent = readable.parentSpanContext?.isRemote === true;
   const span = new ImportedSpan(readable.name, context, KIND_NAMES[readable.kind] ?? "internal", {
     limits: NO_LIMITS,
     instrumentationScope: scope?.version === undefined
       ? { name: scope?.name ?? "" }
       : { name: scope.name, version: scope.version },
   });
-  span.start(hrTimeToMs(readable.startTime));
-  span.setAttributes(readable.attributes ?? {});
+  // OTLP's flags say whether the parent was remote; keep what the SDK knew.
+  if (remoteParent) markRemoteParent(span);
+  span.start(spanTimeFromOtel(hrTimeToMs(readable.startTime)));
+  span.setAttributes((readable.attributes ?? {}) as Attributes);
   for (const e of readable.events ?? []) {
-    span.addEvent(e.name, e.attributes, hrTimeToMs(e.time));
+    span.addEvent(e.name, e.attributes as Attributes | undefined, hrTimeToMs(e.time));
     span.eventDrops.push(e.droppedAttributesCount ?? 0);
   }
   for (const l of readable.links ?? []) {
     const linked = fromOtelSpanContext(l.context);
     if (linked === undefined) continue;
-    span.addLink(linked, l.attributes);
+    span.addLink(linked, l.attributes as Attributes | undefined);
     span.linkDrops.push(l.droppedAttributesCount ?? 0);
   }
   const status = readable.status;
@@ -83,6 +88,6 @@ export function fromReadableSpan(readable: ReadableSpan): Span | undefined {
     readable.droppedEventsCount ?? 0,
     (readable.droppedLinksCount ?? 0) + (readable.links?.length ?? 0) - span.linkDrops.length,
   ];
-  span.end(hrTimeToMs(readable.endTime));
+  span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));
   return span;
 }

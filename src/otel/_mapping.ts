@@ -8,9 +8,7 @@ import {
   SpanKind as OtelSpanKind,
   SpanStatusCode as OtelStatusCode,
 } from "@opentelemetry/api";
-import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import type { SpanKind, SpanStatusCode } from "../span/span.ts";
-import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import type { SpanContext } from "../span/span_context.ts";
 
 /** Our kinds indexed by OpenTelemetry's `SpanKind` enum value. */
@@ -38,11 +36,6 @@ export const OTEL_STATUS_CODES: Readonly<Record<SpanStatusCode, OtelStatusCode>>
   error: OtelStatusCode.ERROR,
 };
 
-/** OpenTelemetry's `SpanStatusCode` to ours; unknown codes read as unset. */
-export function statusCodeFromOtel(code: unknown): SpanStatusCode {
-  return code === OtelStatusCode.OK ? "ok" : code === OtelStatusCode.ERROR ? "error" : "unset";
-}
-
 /** Our span context as an @opentelemetry/api one (no parent: OTel keeps it apart). */
 export function toOtelSpanContext(ctx: SpanContext): OtelSpanContext {
   return ctx.traceState === undefined
@@ -59,31 +52,4 @@ export function toOtelSpanContext(ctx: SpanContext): OtelSpanContext {
       isRemote: ctx.isRemote,
       traceState: createTraceState(ctx.traceState),
     };
-}
-
-/**
- * An @opentelemetry/api span context as ours, or `undefined` when its ids
- * are invalid (OpenTelemetry's own rule for "no parent").
- */
-export function fromOtelSpanContext(
-  sc: OtelSpanContext | undefined,
-  parentSpanId?: string,
-): SpanContext | undefined {
-  if (sc === undefined || sc === null) return undefined;
-  if (!isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return undefined;
-  const flags = Number.isInteger(sc.traceFlags) ? sc.traceFlags & 0xff : 0;
-  let traceState: string | undefined;
-  try {
-    traceState = sc.traceState?.serialize() || undefined;
-  } catch {
-    traceState = undefined;
-  }
-  return createTrustedSpanContext(
-    sc.traceId,
-    sc.spanId,
-    isValidSpanId(parentSpanId) ? parentSpanId : undefined,
-    flags,
-    traceState,
-    sc.isRemote === true,
-  );
 }

@@ -1,33 +1,13 @@
 // Internal: who owns @opentelemetry/api's global slots, and the one
 // warning that says so when it is not us.
 
-import { context, trace } from "@opentelemetry/api";
+import { context, propagation, type TextMapPropagator, trace } from "@opentelemetry/api";
 import { ROOT_CONTEXT } from "../context/context.ts";
 import { getCurrentContext } from "../context/storage.ts";
+import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { BridgeContextManager } from "./context_manager.ts";
-
-interface DenoLike {
-  env?: { get(name: string): string | undefined };
-  permissions?: { querySync?(d: { name: string; variable?: string }): { state: string } };
-}
-
-/**
- * Whether Deno's built-in OpenTelemetry is on: `OTEL_DENO` set, read only
- * when the env permission is already granted, so it never prompts.
- */
-function denoOtelEnabled(): boolean {
-  const deno = (globalThis as { Deno?: DenoLike }).Deno;
-  if (deno?.env === undefined) return false;
-  try {
-    const state = deno.permissions?.querySync?.({ name: "env", variable: "OTEL_DENO" }).state;
-    if (state !== undefined && state !== "granted") return false;
-    const value = deno.env.get("OTEL_DENO")?.toLowerCase();
-    return value === "true" || value === "1";
-  } catch {
-    return false;
-  }
-}
+import { W3CPropagator } from "./_w3c_propagator.ts";
 
 /**
  * Whether something replaced @opentelemetry/api's own global provider
@@ -39,15 +19,55 @@ function apiSlotReplaced(): boolean {
   return typeof provider?.getDelegate !== "function";
 }
 
+/** @opentelemetry/api 1.x's globals, under the symbol every 1.x version shares. */
+function apiGlobals(): { trace?: unknown; propagation?: unknown } | undefined {
+  return (globalThis as Record<symbol, { trace?: unknown; propagation?: unknown } | undefined>)[
+    Symbol.for("opentelemetry.js.api.1")
+  ];
+}
+
+/** Whether anything holds @opentelemetry/api's global tracer provider slot. */
+export function globalProviderSet(): boolean {
+  return apiGlobals()?.trace !== undefined;
+}
+
+// One default propagator for every register() call, so a second call finds
+// it already installed and says nothing.
+let w3c: W3CPropagator | undefined;
+
+/**
+ * Installs `propagator` (default: W3C trace context and baggage) as the
+ * global one, unless one is there already: then it warns once, naming it,
+ * unless it is this very propagator.
+ */
+export function registerPropagator(propagator: TextMapPropagator | undefined): void {
+  const wanted = propagator ?? (w3c ??= new W3CPropagator());
+  const installed = apiGlobals()?.propagation;
+  if (installed === wanted) return;
+  if (installed === undefined && propagation.setGlobalPropagator(wanted)) return;
+  const what = propagator === undefined
+    ? "W3C trace context and baggage"
+    : `the given propagator${ownerName(propagator) ? ` (${ownerName(propagator)})` : ""}`;
+  warnOnce(
+    "otel-foreign-propagator",
+    `another OpenTelemetry propagator${
+      ownerName(installed) ? ` (${ownerName(installed)})` : ""
+    } is already the global one, so TracerProvider.register() did not install ${what}: ` +
+      "instrumented requests carry the headers that one writes. Pass { propagator: null } to " +
+      "keep it and not see this warning, or call propagation.disable() before register().",
+  );
+}
+
 /** Warns once that spans from `trace.getTracer()` will not reach `what`. */
 export function warnGlobalTaken(what: string, owner: string | undefined): void {
-  if (apiSlotReplaced() || denoOtelEnabled()) {
+  if (apiSlotReplaced() || denoTelemetry !== undefined) {
     warnOnce(
       "otel-deno",
       `Deno's built-in OpenTelemetry (OTEL_DENO=true) owns the global @opentelemetry/api ` +
-        `TracerProvider, so spans from trace.getTracer() go to Deno's exporter and not to ${what}. ` +
-        `Run without OTEL_DENO to route them here, or keep Deno's and export this library's ` +
-        `spans with its own exporters.`,
+        `TracerProvider, so spans from trace.getTracer() go to Deno's exporter and not to ${what} ` +
+        `(they are still in the same traces as this library's spans). Export this library's ` +
+        `spans with its own exporters (setupTracing), or run without OTEL_DENO to route ` +
+        `@opentelemetry/api spans here.`,
     );
     return;
   }

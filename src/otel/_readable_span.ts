@@ -1,38 +1,23 @@
-// Internal: the conversion behind toReadableSpan, and the resource option
-// resolved once per exporter rather than per span.
+// Internal: the conversion behind toReadableSpan.
 
 import type { Attributes as OtelAttributes, Link } from "@opentelemetry/api";
-import { defaultResource, type Resource, resourceFromAttributes } from "@opentelemetry/resources";
-import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { Span } from "../span/span.ts";
-import { hrTimeDiff, msToHrTime } from "./_hrtime.ts";
+import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
-import type { ToReadableSpanOptions } from "./readable_span.ts";
+import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
 
 /** Where a ReadableSpan made here keeps the span it came from. */
 export const ORIGINAL_SPAN: unique symbol = Symbol("@codomyrmex/spans.otel.original");
 
-let fallbackResource: Resource | undefined;
-
-/**
- * Resolves the `resource` option once, so exporters convert it once and not
- * per span.
- */
-export function resolveResource(resource: ToReadableSpanOptions["resource"]): Resource {
-  if (resource === undefined) return fallbackResource ??= defaultResource();
-  if (typeof (resource as Resource).merge === "function") return resource as Resource;
-  return resourceFromAttributes(resource as OtelAttributes);
-}
-
 /** {@linkcode toReadableSpan} with the resource already resolved. */
-export function readableSpanOf(span: Span, resource: Resource): ReadableSpan {
+export function readableSpanOf(span: Span, resource: OtelResource): OtelReadableSpan {
   const ctx = span.context;
   const startTime = msToHrTime(span.startTime ?? 0);
   const endTime = span.endTime === undefined ? startTime : msToHrTime(span.endTime);
   const spanContext = toOtelSpanContext(ctx);
   const status = span.status;
-  const events: TimedEvent[] = [];
+  const events: OtelTimedEvent[] = [];
   for (const e of span.events) {
     events.push({
       name: e.name,
@@ -49,7 +34,7 @@ export function readableSpanOf(span: Span, resource: Resource): ReadableSpan {
       droppedAttributesCount: l.droppedAttributesCount,
     });
   }
-  const readable: ReadableSpan & { [ORIGINAL_SPAN]: Span } = {
+  const readable: OtelReadableSpan & { [ORIGINAL_SPAN]: Span } = {
     name: span.name,
     kind: OTEL_KINDS[span.kind],
     spanContext: () => spanContext,

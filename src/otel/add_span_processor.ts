@@ -6,11 +6,6 @@
  */
 
 import { trace } from "@opentelemetry/api";
-import {
-  BasicTracerProvider,
-  type ReadableSpan,
-  type SpanProcessor as OtelSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
 import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 import type { SpanProcessor } from "../trace/span_processor.ts";
@@ -18,12 +13,16 @@ import { warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { BatchSpanProcessor } from "./batch_span_processor.ts";
 import { readableSpanOf } from "./_readable_span.ts";
+import { sdk, SDK_PACKAGE, type SdkTracerProvider } from "./_sdk.ts";
+import type { OtelReadableSpan, OtelSpanProcessor } from "./_sdk_types.ts";
 import { SimpleSpanProcessor } from "./simple_span_processor.ts";
-import { ownerName, registerContextManager } from "./_otel_global.ts";
+import { globalProviderSet, ownerName, registerContextManager } from "./_otel_global.ts";
 import { TracerProvider } from "./tracer_provider.ts";
 
 // The provider this module registered, and the list its processors live in.
-let registered: { provider: BasicTracerProvider; list: ProcessorFanOut<ReadableSpan> } | undefined;
+let registered:
+  | { provider: SdkTracerProvider; list: ProcessorFanOut<OtelReadableSpan> }
+  | undefined;
 
 /**
  * Adds an OpenTelemetry span processor to the global OpenTelemetry
@@ -49,8 +48,13 @@ let registered: { provider: BasicTracerProvider; list: ProcessorFanOut<ReadableS
  *
  * @param processor An OpenTelemetry `SpanProcessor`, such as this entry's
  *   {@linkcode BatchSpanProcessor}.
+ * Registering a provider needs `@opentelemetry/sdk-trace-base` (SDK 2.x);
+ * adding to this entry's registered `TracerProvider` needs only
+ * `@opentelemetry/api`.
+ *
  * @returns Whether spans from the global API now reach `processor`.
- * @throws {TypeError} When `processor` has no `onEnd` method.
+ * @throws {TypeError} When `processor` has no `onEnd` method, or a provider
+ *   must be registered and `@opentelemetry/sdk-trace-base` is not installed.
  *
  * @example
  * ```ts
@@ -88,9 +92,19 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
     registered.list.add(processor);
     return true;
   }
-  const list = new ProcessorFanOut<ReadableSpan>();
-  const provider = new BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
-  if (global.getDelegate !== undefined && trace.setGlobalTracerProvider(provider)) {
+  if (sdk === undefined && !globalProviderSet()) {
+    throw new TypeError(
+      `Cannot add span processor: install ${SDK_PACKAGE}, which registering a provider for it needs, or register this entry's TracerProvider first`,
+    );
+  }
+  const list = new ProcessorFanOut<OtelReadableSpan>();
+  const provider = sdk === undefined
+    ? undefined
+    : new sdk.BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
+  if (
+    provider !== undefined && global.getDelegate !== undefined &&
+    trace.setGlobalTracerProvider(provider as never)
+  ) {
     registered = { provider, list };
     list.add(processor);
     registerContextManager();

@@ -6,19 +6,26 @@
  * @module
  */
 
-import { getNumberFromEnv } from "@opentelemetry/core";
-import type { Resource } from "@opentelemetry/resources";
-import {
-  BatchSpanProcessor as SdkBatchSpanProcessor,
-  type BufferConfig,
-  type ReadableSpan,
-  type SpanExporter as OtelSpanExporter,
-} from "@opentelemetry/sdk-trace-base";
 import type { SpanExporterLike } from "../export/exporter.ts";
+import { readEnv } from "../otlp/env.ts";
 import { Span } from "../span/span.ts";
-import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import { resolveResource } from "./_otel_resource.ts";
+import { readableSpanOf } from "./_readable_span.ts";
+import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
+import type {
+  OtelBufferConfig,
+  OtelReadableSpan,
+  OtelResource,
+  OtelSpanExporter,
+} from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 import { asOtelExporter } from "./_as_otel_exporter.ts";
+
+// Loaded at run time: without the SDK, constructing one says what to install.
+const SdkBatchSpanProcessor: SdkProcessorClass<OtelBufferConfig> = sdkProcessorClass(
+  (sdk) => sdk.BatchSpanProcessor,
+  "BatchSpanProcessor",
+);
 
 /**
  * Options of this entry's {@linkcode BatchSpanProcessor}: the SDK's buffer
@@ -26,7 +33,7 @@ import { asOtelExporter } from "./_as_otel_exporter.ts";
  * comes from its `OTEL_BSP_*` environment variable, else this library's
  * default.
  */
-export interface BatchSpanProcessorOptions extends BufferConfig, ToReadableSpanOptions {}
+export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableSpanOptions {}
 
 /** This library's batch size, where the SDK's is 512. */
 const DEFAULT_BATCH_SIZE = 100;
@@ -40,7 +47,9 @@ const DEFAULT_DELAY_MS = 5000;
  * seconds.
  * It takes either an OpenTelemetry `SpanExporter` or this library's
  * exporter, and works in an OpenTelemetry `TracerProvider` and in this
- * library's `Tracer` alike.
+ * library's `Tracer` alike. It needs `@opentelemetry/sdk-trace-base` (SDK
+ * 2.x) installed: without it the constructor throws a `TypeError` that says
+ * so.
  *
  * The core's `BatchSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
  * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
@@ -65,14 +74,15 @@ const DEFAULT_DELAY_MS = 5000;
  * ```
  */
 export class BatchSpanProcessor extends SdkBatchSpanProcessor {
-  readonly #resource: Resource;
+  readonly #resource: OtelResource;
 
   /**
    * Creates the processor.
    *
    * @param exporter An OpenTelemetry `SpanExporter`, or this library's exporter.
    * @param options Buffer settings and the resource.
-   * @throws {TypeError} When `exporter` is neither.
+   * @throws {TypeError} When `exporter` is neither, or `@opentelemetry/sdk-trace-base` is not
+   *   installed.
    *
    * @example
    * ```ts
@@ -135,18 +145,15 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
    * assert.equal(count, 1);
    * ```
    */
-  override onEnd(span: ReadableSpan | Span): void {
+  override onEnd(span: OtelReadableSpan | Span): void {
     if (!(span instanceof Span)) return super.onEnd(span);
     // The SDK processor drops unsampled spans itself: skip converting them.
     if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }
 
-// Reading the environment may need a permission (Deno): without it, the default.
+// As the SDK reads them: a number, else unset. Without Deno's env permission, unset.
 function readEnvNumber(name: string): number | undefined {
-  try {
-    return getNumberFromEnv(name);
-  } catch {
-    return undefined;
-  }
+  const value = Number(readEnv(name) ?? NaN);
+  return Number.isNaN(value) ? undefined : value;
 }

@@ -9,7 +9,8 @@ import type { Context as OtelContext, ContextManager } from "@opentelemetry/api"
 import { type Context, ROOT_CONTEXT } from "../context/context.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
-import { apiSpanFor, OTEL_SPAN_KEY, spanOf } from "./_api_span.ts";
+import { OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
+import { apiSpanFor } from "./_api_span.ts";
 import type { Span } from "../span/span.ts";
 
 /**

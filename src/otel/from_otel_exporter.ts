@@ -5,13 +5,13 @@
  */
 
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
-import { ExportResultCode } from "@opentelemetry/core";
-import type { SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
 import { errorMessage } from "../platform/_warn.ts";
 import { describe } from "../platform/_describe.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
-import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import { resolveResource } from "./_otel_resource.ts";
+import { readableSpanOf } from "./_readable_span.ts";
+import { EXPORT_SUCCESS, type OtelSpanExporter } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How {@linkcode fromOtelExporter} describes the spans it hands over. */
@@ -36,7 +36,7 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
  * Wraps an OpenTelemetry `SpanExporter` (`OTLPTraceExporter` over http,
  * protobuf or gRPC, `ZipkinExporter`, `ConsoleSpanExporter`, ...) as this
  * library's {@linkcode SpanExporter}, so this library's processors send
- * their spans through it. Each span becomes a `ReadableSpan` (see
+ * their spans through it (it needs only `@opentelemetry/api`). Each span becomes a `ReadableSpan` (see
  * {@linkcode toReadableSpan}) with the given resource. An abort of the
  * processor's signal resolves the export as failed; the OpenTelemetry
  * exporter keeps its own timeout.
@@ -91,7 +91,7 @@ export function fromOtelExporter(
           const readable = spans.map((span) => readableSpanOf(span, resource));
           exporter.export(readable, (result) => {
             finish(
-              result?.code === ExportResultCode.SUCCESS ? SUCCESS : {
+              result?.code === EXPORT_SUCCESS ? SUCCESS : {
                 code: "failure",
                 error: result?.error ?? new Error("the OpenTelemetry exporter reported a failure"),
               },

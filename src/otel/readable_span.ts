@@ -5,24 +5,28 @@
  * @module
  */
 
-import type { Resource } from "@opentelemetry/resources";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { Resource } from "../otlp/resource.ts";
 import type { Span } from "../span/span.ts";
-import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import { resolveResource } from "./_otel_resource.ts";
+import { readableSpanOf } from "./_readable_span.ts";
+import type { OtelReadableSpan, OtelResource } from "./_sdk_types.ts";
 
 /** How {@linkcode toReadableSpan} describes the span's origin. */
 export interface ToReadableSpanOptions {
   /**
-   * The resource (service name and the like): an OpenTelemetry `Resource`,
-   * or plain attributes. Default: `defaultResource()` from
-   * `@opentelemetry/resources`, as the OpenTelemetry SDK uses.
+   * The resource (service name and the like): an OpenTelemetry `Resource`
+   * (from `@opentelemetry/resources`), this library's `Resource` (from
+   * `@codomyrmex/spans/otlp`), or plain attributes. Default: the resource
+   * this library's OTLP exporter sends, `Resource.detect()`: `service.name`
+   * from `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES`, else
+   * `unknown_service:<runtime>`, and the SDK and runtime.
    */
-  resource?: Resource | Readonly<Record<string, unknown>>;
+  resource?: OtelResource | Resource | Readonly<Record<string, unknown>>;
 }
 
 /**
  * Maps a span of this library to an OpenTelemetry `ReadableSpan`, so any
- * OpenTelemetry exporter can send it: ids, parent, kind, times (HrTime
+ * OpenTelemetry exporter can send it (it needs only `@opentelemetry/api`): ids, parent, kind, times (HrTime
  * converted exactly from epoch milliseconds), status, attributes, events,
  * links, dropped counts, instrumentation scope and resource.
  *
@@ -51,6 +55,6 @@ export interface ToReadableSpanOptions {
  * assert.deepEqual(readable.instrumentationScope, { name: "shop", version: "1.0.0" });
  * ```
  */
-export function toReadableSpan(span: Span, options?: ToReadableSpanOptions): ReadableSpan {
+export function toReadableSpan(span: Span, options?: ToReadableSpanOptions): OtelReadableSpan {
   return readableSpanOf(span, resolveResource(options?.resource));
 }

@@ -5,17 +5,20 @@
  * @module
  */
 
-import type { Resource } from "@opentelemetry/resources";
-import {
-  type ReadableSpan,
-  SimpleSpanProcessor as SdkSimpleSpanProcessor,
-  type SpanExporter as OtelSpanExporter,
-} from "@opentelemetry/sdk-trace-base";
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { Span } from "../span/span.ts";
-import { readableSpanOf, resolveResource } from "./_readable_span.ts";
+import { resolveResource } from "./_otel_resource.ts";
+import { readableSpanOf } from "./_readable_span.ts";
+import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
+import type { OtelReadableSpan, OtelResource, OtelSpanExporter } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 import { asOtelExporter } from "./_as_otel_exporter.ts";
+
+// Loaded at run time: without the SDK, constructing one says what to install.
+const SdkSimpleSpanProcessor: SdkProcessorClass = sdkProcessorClass(
+  (sdk) => sdk.SimpleSpanProcessor,
+  "SimpleSpanProcessor",
+);
 
 /** Options of this entry's {@linkcode SimpleSpanProcessor}. */
 export type SimpleSpanProcessorOptions = ToReadableSpanOptions;
@@ -26,7 +29,9 @@ export type SimpleSpanProcessorOptions = ToReadableSpanOptions;
  * OpenTelemetry `SpanExporter` or this library's exporter (an object or a
  * function). It works in an OpenTelemetry `TracerProvider` and in this
  * library's `Tracer` alike: a span of this library is converted with
- * {@linkcode toReadableSpan} and `options.resource`.
+ * {@linkcode toReadableSpan} and `options.resource`. It needs
+ * `@opentelemetry/sdk-trace-base` (SDK 2.x) installed: without it the
+ * constructor throws a `TypeError` that says so.
  *
  * The core's `SimpleSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
  * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
@@ -54,14 +59,15 @@ export type SimpleSpanProcessorOptions = ToReadableSpanOptions;
  * ```
  */
 export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
-  readonly #resource: Resource;
+  readonly #resource: OtelResource;
 
   /**
    * Creates the processor.
    *
    * @param exporter An OpenTelemetry `SpanExporter`, or this library's exporter.
    * @param options The resource for this library's spans.
-   * @throws {TypeError} When `exporter` is neither.
+   * @throws {TypeError} When `exporter` is neither, or `@opentelemetry/sdk-trace-base` is not
+   *   installed.
    *
    * @example
    * ```ts
@@ -113,7 +119,7 @@ export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
    * assert.equal(count, 1);
    * ```
    */
-  override onEnd(span: ReadableSpan | Span): void {
+  override onEnd(span: OtelReadableSpan | Span): void {
     if (!(span instanceof Span)) return super.onEnd(span);
     // The SDK processor drops unsampled spans itself: skip converting them.
     if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));

@@ -4,21 +4,27 @@
  * @module
  */
 
-import { type ExportResult as OtelExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { ReadableSpan, SpanExporter as OtelSpanExporter } from "@opentelemetry/sdk-trace-base";
 import { toSpanExporter } from "../export/_exporter_like.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
 import { fromReadableSpan } from "./_from_readable_span.ts";
+import {
+  EXPORT_FAILED,
+  EXPORT_SUCCESS,
+  type OtelExportResult,
+  type OtelReadableSpan,
+  type OtelSpanExporter,
+} from "./_sdk_types.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 
-const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
+const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: EXPORT_SUCCESS });
 
 /**
  * Wraps this library's exporter (an object or a plain function) as an
  * OpenTelemetry `SpanExporter` with the callback-style `export(spans,
- * resultCallback)`, so OpenTelemetry's processors can feed it. Spans that
+ * resultCallback)`, so OpenTelemetry's processors can feed it (it needs only
+ * `@opentelemetry/api`). Spans that
  * came from this library are handed over as they are; others are rebuilt
  * as this library's spans, dropped counts included. An OTLP partial success
  * (`rejected`) reports success, as OpenTelemetry has no partial result.
@@ -51,7 +57,7 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
   if (inner !== undefined) return inner;
   const target = toSpanExporter(exporter, "an OpenTelemetry exporter");
   return {
-    export(spans: ReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
+    export(spans: OtelReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
       const ours: Span[] = [];
       for (const readable of spans) {
         const span = fromReadableSpan(readable);
@@ -85,14 +91,14 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
 function fromOurResult(result: ExportResult | void): OtelExportResult {
   if (result === undefined || result === null || result.code === "success") return OTEL_SUCCESS;
   return {
-    code: ExportResultCode.FAILED,
+    code: EXPORT_FAILED,
     error: result.error ?? new Error("the exporter reported a failure"),
   };
 }
 
 function failure(error: unknown): OtelExportResult {
   return {
-    code: ExportResultCode.FAILED,
+    code: EXPORT_FAILED,
     error: error instanceof Error ? error : new Error(errorMessage(error)),
   };
 }

@@ -6,11 +6,11 @@
  */
 
 import {
+  type TextMapPropagator,
   trace,
   type Tracer as OtelTracer,
   type TracerProvider as OtelTracerProvider,
 } from "@opentelemetry/api";
-import type { Resource } from "@opentelemetry/resources";
 import { describe } from "../platform/_describe.ts";
 import type { SpanLimits } from "../span/attributes.ts";
 import type { Clock } from "../platform/clock.ts";
@@ -20,9 +20,15 @@ import type { Span } from "../span/span.ts";
 import type { SpanProcessor } from "../trace/span_processor.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ApiTracer } from "./_api_tracer.ts";
-import { ownerName, registerContextManager, warnGlobalTaken } from "./_otel_global.ts";
+import {
+  ownerName,
+  registerContextManager,
+  registerPropagator,
+  warnGlobalTaken,
+} from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
-import { resolveResource } from "./_readable_span.ts";
+import { resolveResource } from "./_otel_resource.ts";
+import type { OtelResource } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */
@@ -39,6 +45,18 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
   sampler?: Sampler;
 }
 
+/** What {@linkcode TracerProvider.register} installs besides the provider. */
+export interface RegisterOptions {
+  /**
+   * The global `@opentelemetry/api` propagator, which instrumentations
+   * (fetch, http, frameworks) use to write and read the headers that carry
+   * a trace between services. Default: W3C Trace Context (`traceparent`,
+   * `tracestate`) and W3C Baggage (`baggage`), parsed and written by this
+   * library. `null`: install none.
+   */
+  propagator?: TextMapPropagator | null;
+}
+
 /**
  * An `@opentelemetry/api` `TracerProvider` built on this library's
  * {@linkcode Tracer}: its tracers' `startSpan` and `startActiveSpan` make
@@ -52,7 +70,7 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
  * ```ts
  * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
  * import { TracerProvider } from "@codomyrmex/spans/otel";
- * import { context, trace } from "@opentelemetry/api";
+ * import { context, propagation, trace } from "@opentelemetry/api";
  * import assert from "node:assert/strict";
  *
  * const memory = new InMemorySpanProcessor();
@@ -69,6 +87,7 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
  * } finally {
  *   trace.disable();
  *   context.disable();
+ *   propagation.disable();
  * }
  * ```
  */
@@ -76,7 +95,7 @@ export class TracerProvider implements OtelTracerProvider {
   readonly #options: TracerProviderOptions;
   readonly #processors = new ProcessorFanOut<Span>();
   readonly #tracers = new Map<string, OtelTracer>();
-  readonly #resource: Resource;
+  readonly #resource: OtelResource;
 
   /**
    * Creates the provider.
@@ -118,7 +137,7 @@ export class TracerProvider implements OtelTracerProvider {
    * assert.equal(provider.resource.attributes["service.name"], "shop");
    * ```
    */
-  get resource(): Resource {
+  get resource(): OtelResource {
     return this.#resource;
   }
 
@@ -195,18 +214,24 @@ export class TracerProvider implements OtelTracerProvider {
   }
 
   /**
-   * Makes this the global `@opentelemetry/api` tracer provider, and a
-   * {@linkcode BridgeContextManager} the global context manager. When
-   * another provider or context manager already holds the slot (another
-   * SDK, or Deno's built-in OpenTelemetry with `OTEL_DENO=true`), it warns
-   * once saying which and what to do, and returns `false`.
+   * Makes this the global `@opentelemetry/api` tracer provider, a
+   * {@linkcode BridgeContextManager} the global context manager, and, as the
+   * OpenTelemetry SDK's `register()` does, W3C Trace Context and Baggage the
+   * global propagator (or `options.propagator`; `null` for none), so that
+   * instrumented clients send `traceparent` and instrumented servers
+   * continue the caller's trace. When another provider, context manager or
+   * propagator already holds its slot (another SDK, or Deno's built-in
+   * OpenTelemetry with `OTEL_DENO=true`), it leaves it there and warns once
+   * saying which and what to do; for the provider it returns `false`.
    *
+   * @param options The propagator to install.
    * @returns Whether this provider is now the global one.
+   * @throws {TypeError} When `options.propagator` is not a propagator or `null`.
    *
    * @example
    * ```ts
    * import { TracerProvider } from "@codomyrmex/spans/otel";
-   * import { context, ProxyTracerProvider, trace } from "@opentelemetry/api";
+   * import { context, propagation, ProxyTracerProvider, trace } from "@opentelemetry/api";
    * import assert from "node:assert/strict";
    *
    * const provider = new TracerProvider();
@@ -214,13 +239,32 @@ export class TracerProvider implements OtelTracerProvider {
    *   assert.equal(provider.register(), true);
    *   const global = trace.getTracerProvider() as ProxyTracerProvider;
    *   assert.equal(global.getDelegate(), provider);
+   *   // Instrumented clients now send the active span's W3C headers:
+   *   trace.getTracer("http-client").startActiveSpan("GET", (span) => {
+   *     const headers: Record<string, string> = {};
+   *     propagation.inject(context.active(), headers);
+   *     assert.match(headers.traceparent, new RegExp(span.spanContext().spanId));
+   *     span.end();
+   *   });
    * } finally {
    *   trace.disable();
    *   context.disable();
+   *   propagation.disable();
    * }
    * ```
    */
-  register(): boolean {
+  register(options: RegisterOptions = {}): boolean {
+    const propagator = options?.propagator;
+    if (
+      propagator !== undefined && propagator !== null &&
+      (typeof propagator.inject !== "function" || typeof propagator.extract !== "function")
+    ) {
+      throw new TypeError(
+        `Cannot register TracerProvider: propagator must have inject and extract methods, or be null, got ${
+          describe(propagator)
+        }`,
+      );
+    }
     const global = trace.getTracerProvider() as { getDelegate?(): unknown };
     const ok = global.getDelegate?.() === this || trace.setGlobalTracerProvider(this);
     if (!ok) {
@@ -228,6 +272,7 @@ export class TracerProvider implements OtelTracerProvider {
       return false;
     }
     registerContextManager();
+    if (propagator !== null) registerPropagator(propagator);
     return true;
   }
 

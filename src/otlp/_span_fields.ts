@@ -1,10 +1,14 @@
 // Internal: what both OTLP encoders derive the same way from a span: enum
 // numbers, flags, and the grouping by instrumentation scope.
 
+import { describe } from "../platform/_describe.ts";
 import { contextOf } from "../span/_context_of.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
+import type { OtlpEncodeOptions } from "./encode_options.ts";
+import type { Resource } from "./resource.ts";
+import { resourceArgument } from "./_resource_argument.ts";
 
 /** The `Span.SpanKind` number from trace.proto (0 is UNSPECIFIED). */
 export function kindNumber(kind: SpanKind): number {
@@ -100,4 +104,35 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
     }
   }
   return groups;
+}
+
+/**
+ * Checks what an encoder was given, so a mistake reads "Cannot encode
+ * OTLP: ..." instead of an engine error from deep inside: `spans` must be
+ * an array of spans, and `options.resource`, when given, a resource.
+ *
+ * @returns The resource given, if any.
+ * @throws {TypeError} Otherwise.
+ */
+export function encoderArguments(
+  spans: unknown,
+  options: OtlpEncodeOptions | undefined,
+  action: string,
+): Resource | undefined {
+  if (!Array.isArray(spans)) {
+    throw new TypeError(
+      `Cannot ${action}: spans must be an array of spans, got ${describe(spans)}`,
+    );
+  }
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i] as Span | null;
+    if (typeof span !== "object" || span === null || typeof span.context !== "object") {
+      throw new TypeError(`Cannot ${action}: spans[${i}] is not a span, got ${describe(span)}`);
+    }
+  }
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") {
+    throw new TypeError(`Cannot ${action}: options must be an object, got ${describe(options)}`);
+  }
+  return resourceArgument(options.resource, action, "options.resource");
 }

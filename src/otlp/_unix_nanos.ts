@@ -3,6 +3,11 @@
 // 1.7e18, whose spacing is 256 ns; splitting the whole milliseconds from the
 // fraction keeps every nanosecond the float carries.
 
+import { END_OF_OTLP_TIME_MS } from "../span/_time.ts";
+
+// 2^64 - 1 ns = 18446744073709 ms + 551615 ns.
+const MAX_WHOLE_MS = 18446744073709;
+const MAX_NANOS_BELOW_MS = 551615;
 const TWO_24 = 16777216;
 const TWO_32 = 4294967296;
 
@@ -11,11 +16,17 @@ const TWO_32 = 4294967296;
  * nanoseconds below them (returned).
  */
 export function splitMs(ms: number): number {
-  // Times before the epoch, or not numbers at all, are clamped to 0: the
-  // field is unsigned.
+  // Every encoded time is a valid uint64: times before the epoch, or not
+  // numbers at all, are clamped to 0, and times past 2^64 ns to 2^64 - 1
+  // ns. A span's own times are checked where they are set; this is for
+  // what a clock returned, which is not checked on the hot path.
   if (!(ms > 0)) {
     wholeMs = 0;
     return 0;
+  }
+  if (!(ms < END_OF_OTLP_TIME_MS)) {
+    wholeMs = MAX_WHOLE_MS;
+    return MAX_NANOS_BELOW_MS;
   }
   let whole = Math.floor(ms);
   // `ms - whole` is exact for doubles; only the scaling rounds, below 1 ns.

@@ -13,7 +13,14 @@ import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { JsonWriter } from "./_json_writer.ts";
 import { TaggedBytesCache } from "./_tagged_bytes_cache.ts";
-import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
+import {
+  encoderArguments,
+  groupByScope,
+  kindNumber,
+  linkFlags,
+  spanFlags,
+  statusNumber,
+} from "./_span_fields.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
 
@@ -29,6 +36,8 @@ const resourceJson = new WeakMap<Resource, Uint8Array>();
  * @param spans Ended spans.
  * @param options The resource.
  * @returns The UTF-8 request body for `Content-Type: application/json`.
+ * @throws {TypeError} When `spans` is not an array of spans, or
+ *   `options.resource` not a {@linkcode Resource}.
  *
  * @example
  * ```ts
@@ -46,13 +55,14 @@ const resourceJson = new WeakMap<Resource, Uint8Array>();
  * ```
  */
 export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptions): Uint8Array {
+  const given = encoderArguments(spans, options, "encode OTLP/JSON");
   const w = writer;
   w.start(spans.length);
   if (spans.length === 0) {
     w.ascii('{"resourceSpans":[]}');
     return w.finish(0);
   }
-  const resource = options?.resource ?? defaultOtlpResource();
+  const resource = given ?? defaultOtlpResource();
   w.ascii('{"resourceSpans":[{"resource":');
   w.raw(encodedResource(resource));
   w.ascii(',"scopeSpans":[');

@@ -11,7 +11,14 @@ import { contextOf } from "../span/_context_of.ts";
 import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
-import { groupByScope, kindNumber, linkFlags, spanFlags, statusNumber } from "./_span_fields.ts";
+import {
+  encoderArguments,
+  groupByScope,
+  kindNumber,
+  linkFlags,
+  spanFlags,
+  statusNumber,
+} from "./_span_fields.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
@@ -35,6 +42,8 @@ const resourceBytes = new WeakMap<Resource, Uint8Array>();
  * @param spans Ended spans.
  * @param options The resource.
  * @returns The request body for `Content-Type: application/x-protobuf`.
+ * @throws {TypeError} When `spans` is not an array of spans, or
+ *   `options.resource` not a {@linkcode Resource}.
  *
  * @example
  * ```ts
@@ -52,7 +61,8 @@ export function encodeOtlpProtobuf(
   spans: readonly Span[],
   options?: OtlpEncodeOptions,
 ): Uint8Array {
-  const resource = options?.resource ?? defaultOtlpResource();
+  const resource = encoderArguments(spans, options, "encode OTLP/protobuf") ??
+    defaultOtlpResource();
   const w = writer;
   w.start(spans.length);
   if (spans.length === 0) return w.finish(0);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import {
   AlwaysOffSampler,
@@ -13,7 +14,7 @@ import {
   type Sampler,
   TraceIdRatioSampler,
 } from "../trace/sampler.ts";
-import { parseKeyValueList } from "./_key_value_list.ts";
+import { parseKeyValueList, quotedKey } from "./_key_value_list.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 
 /**
@@ -104,6 +105,13 @@ function processEnv(): Getter {
 
 function getter(env: EnvSource | undefined): Getter {
   if (env === undefined) return processEnv();
+  if (typeof env !== "object" || env === null || Array.isArray(env)) {
+    throw new TypeError(
+      `Cannot read OTEL_* variables: env must be a record of variable names to values, got ${
+        describe(env)
+      }`,
+    );
+  }
   return (name) => (Object.hasOwn(env, name) ? env[name] : undefined);
 }
 
@@ -150,20 +158,30 @@ function malformed(
 function keyValues(
   get: Getter,
   name: string,
+  secret = false,
 ): Record<string, string> | undefined {
   const value = clean(get(name));
   if (value === undefined) return undefined;
   const parsed = parseKeyValueList(value);
-  if (parsed.malformed) {
-    malformed(name, value, "comma-separated key=value pairs", "", "skipping the bad entries");
+  if (parsed.problems.length > 0) {
+    if (secret) {
+      // Header values are credentials: say which entries, never what they hold.
+      const problems = parsed.problems.join("; ");
+      warnOnce(
+        `env:${name}:${problems}`,
+        `ignoring malformed entries of ${name} (${problems}): expected comma-separated key=value pairs; skipping the bad entries`,
+      );
+    } else {
+      malformed(name, value, "comma-separated key=value pairs", "", "skipping the bad entries");
+    }
   }
   return parsed.entries;
 }
 
 // Key-value pairs that must also be valid HTTP headers: an entry `fetch`
-// would refuse is skipped with the usual warning, never thrown later.
+// would refuse is skipped with a warning naming its key, never thrown later.
 function httpHeaders(get: Getter, name: string): Record<string, string> | undefined {
-  const entries = keyValues(get, name);
+  const entries = keyValues(get, name, true);
   if (entries === undefined) return undefined;
   const valid: Record<string, string> = {};
   for (const [key, value] of Object.entries(entries)) {
@@ -171,7 +189,11 @@ function httpHeaders(get: Getter, name: string): Record<string, string> | undefi
       new Headers([[key, value]]);
       valid[key] = value;
     } catch {
-      malformed(name, `${key}=…`, "valid HTTP header names and values", "", "skipping that entry");
+      const quoted = quotedKey(key);
+      const which = quoted === undefined
+        ? "an entry whose key is not a header name"
+        : `the entry ${quoted}, whose value is not a valid header value,`;
+      warnOnce(`env:${name}:header:${quoted}`, `ignoring ${which} of ${name}; skipping it`);
     }
   }
   return valid;

@@ -8,6 +8,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
+import { untracedFetch } from "../platform/_untraced_fetch.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
@@ -22,6 +23,8 @@ import {
   readCapped,
   readPartialSuccess,
 } from "./_response.ts";
+import { quotedKey } from "./_key_value_list.ts";
+import { resourceArgument } from "./_resource_argument.ts";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./_retry.ts";
 import { encodeOtlpJson } from "./encode_json.ts";
 import { encodeOtlpProtobuf } from "./encode_protobuf.ts";
@@ -30,6 +33,14 @@ import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
 import { SDK_NAME } from "./resource.ts";
 import { brandExporterClass } from "../export/_exporter_brand.ts";
+import { clockOption, schedulerOption } from "../export/_options.ts";
+import { pageIsHiding, watchPageLifecycle } from "../export/_page_hide_flush.ts";
+import {
+  type KeepaliveChunk,
+  plainHeaders,
+  sendInChunks,
+  splitForKeepalive,
+} from "./_keepalive.ts";
 
 /**
  * How an {@linkcode OtlpHttpExporter} sends. Every field is optional; what
@@ -57,7 +68,11 @@ export interface OtlpHttpExporterOptions {
   clock?: Clock;
   /** Runs the retry waits and the timeout; inject a `ManualTime` in tests. */
   scheduler?: Scheduler;
-  /** The `fetch` to call. Default: the global one. */
+  /**
+   * The `fetch` to call. Default: the global one; with Deno's built-in
+   * OpenTelemetry tracing on, plain HTTP/1.1 over `Deno.connect`, which Deno
+   * does not trace.
+   */
   fetch?: FetchFunction;
   /** Randomness for the retry jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
@@ -74,8 +89,10 @@ function failure(message: string): ExportResult {
   return { code: "failure", error: new Error(message) };
 }
 
+const WHO = "OtlpHttpExporter";
+
 function create(detail: string): TypeError {
-  return new TypeError(`Cannot create OtlpHttpExporter: ${detail}`);
+  return new TypeError(`Cannot create ${WHO}: ${detail}`);
 }
 
 let instances = 0;
@@ -87,6 +104,12 @@ let instances = 0;
  * other failure, and a partial success's rejected spans, in the
  * {@linkcode ExportResult}. Nothing a backend does throws into the
  * application, and response bodies are read up to 64 KiB.
+ *
+ * In a browser page that is hidden or being left (see the
+ * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
+ * `fetch(..., { keepalive: true })` so the request outlives the page: in
+ * requests of at most 64 KiB, the most a page may have in flight that way,
+ * one at a time and uncompressed.
  *
  * @example Send spans to a local Collector in batches
  * ```ts
@@ -124,6 +147,11 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #fetch: FetchFunction | undefined;
   readonly #random: () => number;
   readonly #inFlight = new Set<Promise<ExportResult>>();
+  // What messages may show of the URL, and the configured header values no
+  // message may show: see #redact.
+  readonly #shownUrl: string;
+  readonly #secrets: readonly string[];
+  #warnedRedirect = false;
   #shutdown = false;
 
   /**
@@ -178,12 +206,7 @@ export class OtlpHttpExporter implements SpanExporter {
         }`,
       );
     }
-    const userHeaders = { ...env.headers, ...options.headers };
-    try {
-      new Headers(userHeaders);
-    } catch (error) {
-      throw create(`headers must be valid HTTP headers (${errorMessage(error)})`);
-    }
+    const userHeaders = { ...env.headers, ...headersOption(options.headers) };
     const headers: Record<string, string> = { ...userHeaders };
     headers["content-type"] = protocol === "http/json"
       ? "application/json"
@@ -193,17 +216,24 @@ export class OtlpHttpExporter implements SpanExporter {
     if (options.fetch !== undefined && typeof options.fetch !== "function") {
       throw create(`fetch must be a function, got ${describe(options.fetch)}`);
     }
+    if (options.random !== undefined && typeof options.random !== "function") {
+      throw create(`random must be a function, got ${describe(options.random)}`);
+    }
+    const resource = resourceArgument(options.resource, `create ${WHO}`, "resource");
     this.#url = url;
+    this.#shownUrl = shownUrl(url);
+    this.#secrets = secretsOf(userHeaders);
     this.#protocol = protocol;
     this.#compression = compression;
     this.#headers = headers;
     this.#timeoutMs = timeoutMs;
-    this.#resource = options.resource;
+    this.#resource = resource;
     this.#concurrency = concurrency;
-    this.#clock = options.clock ?? systemClock;
-    this.#scheduler = options.scheduler ?? systemScheduler;
+    this.#clock = clockOption(options.clock, systemClock, WHO);
+    this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#fetch = options.fetch;
     this.#random = options.random ?? Math.random;
+    watchPageLifecycle();
   }
 
   /**
@@ -291,7 +321,7 @@ export class OtlpHttpExporter implements SpanExporter {
       ));
     }
     const promise: Promise<ExportResult> = this.#send(spans, signal)
-      .catch((error) => failure(`OTLP export failed: ${errorMessage(error)}`))
+      .catch((error) => failure(`OTLP export failed: ${this.#redact(errorMessage(error))}`))
       .finally(() => this.#inFlight.delete(promise));
     this.#inFlight.add(promise);
     return promise;
@@ -336,21 +366,36 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   async #encode(spans: readonly Span[]): Promise<Uint8Array> {
-    const options = { resource: this.#resource ?? defaultOtlpResource() };
-    const bytes = this.#protocol === "http/json"
-      ? encodeOtlpJson(spans, options)
-      : encodeOtlpProtobuf(spans, options);
+    const bytes = this.#encodeRaw(spans);
     return this.#compression === "gzip" ? await gzip(bytes) : bytes;
   }
 
-  async #send(spans: readonly Span[], signal: AbortSignal | undefined): Promise<ExportResult> {
+  #encodeRaw(spans: readonly Span[]): Uint8Array {
+    const options = { resource: this.#resource ?? defaultOtlpResource() };
+    return this.#protocol === "http/json"
+      ? encodeOtlpJson(spans, options)
+      : encodeOtlpProtobuf(spans, options);
+  }
+
+  async #send(
+    spans: readonly Span[],
+    signal: AbortSignal | undefined,
+    keepalive?: KeepaliveChunk,
+  ): Promise<ExportResult> {
+    if (keepalive === undefined && pageIsHiding()) {
+      // The page may be going: requests that outlive it, each within the
+      // 64 KiB keepalive limit, one at a time, and uncompressed, so nothing
+      // asynchronous stands between the page's last event and the request.
+      const chunks = splitForKeepalive(spans, (part) => this.#encodeRaw(part));
+      return await sendInChunks(chunks, (chunk) => this.#send(chunk.spans, signal, chunk));
+    }
     const deadline = this.#clock.now() + this.#timeoutMs;
-    const body = await this.#encode(spans);
+    const body = keepalive?.body ?? await this.#encode(spans);
     for (let attempt = 0;; attempt++) {
       if (signal?.aborted) return failure("OTLP export aborted");
       const remaining = deadline - this.#clock.now();
       if (remaining <= 0) return failure(`OTLP export timed out after ${this.#timeoutMs} ms`);
-      const outcome = await this.#attempt(body, remaining, spans.length, signal);
+      const outcome = await this.#attempt(body, remaining, spans.length, signal, keepalive);
       if ("done" in outcome) return outcome.done;
       if (attempt + 1 >= MAX_ATTEMPTS) {
         return failure(`OTLP export failed after ${MAX_ATTEMPTS} attempts: ${outcome.retry}`);
@@ -372,6 +417,7 @@ export class OtlpHttpExporter implements SpanExporter {
     remaining: number,
     count: number,
     signal: AbortSignal | undefined,
+    keepalive?: KeepaliveChunk,
   ): Promise<Attempt> {
     const controller = new AbortController();
     let timedOut = false;
@@ -384,20 +430,31 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       let response: Response;
       try {
-        response = await (this.#fetch ?? fetch)(this.#url, {
+        response = await (this.#fetch ?? untracedFetch)(this.#url, {
           method: "POST",
-          headers: this.#headers,
+          headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
           body: body as BodyInit,
           signal: controller.signal,
+          ...(keepalive?.fits ? { keepalive: true } : {}),
+          // A redirect would repeat the POST, in a loop when it points back,
+          // and carry the headers (an API key) to wherever it points.
+          redirect: "manual",
         });
       } catch (error) {
         if (timedOut) return { done: failure(`OTLP export timed out after ${this.#timeoutMs} ms`) };
         if (signal?.aborted) return { done: failure("OTLP export aborted") };
-        return { retry: `network error: ${errorMessage(error)}`, retryAfterMs: undefined };
+        return {
+          retry: `network error: ${this.#redact(errorMessage(error))}`,
+          retryAfterMs: undefined,
+        };
+      }
+      const status = response.status;
+      if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+        await response.body?.cancel().catch(() => {});
+        return { done: this.#redirected(response) };
       }
       const bytes = await readCapped(response, MAX_RESPONSE_BYTES);
       const json = this.#protocol === "http/json";
-      const status = response.status;
       if (status >= 200 && status < 300) return { done: this.#success(response, bytes, count) };
       if (isRetryableStatus(status)) {
         return {
@@ -409,9 +466,11 @@ export class OtlpHttpExporter implements SpanExporter {
       const text = response.statusText ? ` ${response.statusText}` : "";
       return {
         done: failure(
-          `OTLP export failed: HTTP ${status}${text} from ${this.#url}${
-            reason ? `: ${reason}` : ""
-          }`,
+          this.#redact(
+            `OTLP export failed: HTTP ${status}${text} from ${this.#shownUrl}${
+              reason ? `: ${reason}` : ""
+            }`,
+          ),
         ),
       };
     } finally {
@@ -424,7 +483,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const partial = readPartialSuccess(response, bytes, this.#protocol === "http/json");
     if (partial === undefined) return SUCCESS;
     const rejected = Math.min(count, Math.max(0, Math.floor(partial.rejected)));
-    const message = partial.message ?? "no reason given";
+    const message = this.#redact(partial.message ?? "no reason given");
     if (rejected === 0) {
       if (partial.message !== undefined) {
         // Once per exporter, whatever the message: the backend's text may
@@ -447,6 +506,39 @@ export class OtlpHttpExporter implements SpanExporter {
     };
   }
 
+  // Exports never follow a redirect: the batch fails, and the first time
+  // the exporter says where the endpoint pointed, so it can be configured.
+  #redirected(response: Response): ExportResult {
+    const status = response.type === "opaqueredirect" ? "3xx" : String(response.status);
+    const location = response.headers.get("location");
+    const where = location === null
+      ? "without a Location"
+      : `to ${JSON.stringify(this.#redact(location.slice(0, 200)))}`;
+    const message =
+      `OTLP export failed: HTTP ${status} from ${this.#shownUrl} redirects ${where}, and OTLP exports never follow redirects`;
+    if (!this.#warnedRedirect) {
+      this.#warnedRedirect = true;
+      warnOnce(
+        `otlp-redirect:${this.#instance}`,
+        `${message}: its spans are counted as failed; configure the URL the endpoint redirects to`,
+      );
+    }
+    return failure(message);
+  }
+
+  // Backends quote requests back (an echoed header in an error body), and
+  // fetch errors may quote anything: no configured header value is shown.
+  #redact(text: string): string {
+    let out = text;
+    for (const secret of this.#secrets) {
+      if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+    }
+    return out;
+  }
+
+  // The wait between two attempts keeps the process alive (the scheduler's
+  // timers are not background ones): a flush awaiting this export must
+  // settle, not be cut short by the process ending during the backoff.
   #sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     return new Promise((resolve) => {
       if (signal?.aborted) {
@@ -467,3 +559,56 @@ export class OtlpHttpExporter implements SpanExporter {
 }
 
 brandExporterClass(OtlpHttpExporter);
+
+/**
+ * Checks the `headers` option: a record of valid header names and values (a
+ * `Headers` object is read as one). The message names a bad entry's key,
+ * never its value, which may be a credential.
+ */
+function headersOption(value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Headers) return Object.fromEntries(value);
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw create(`headers must be a record of header names to values, got ${describe(value)}`);
+  }
+  const record = value as Record<string, string>;
+  for (const key of Object.keys(record)) {
+    try {
+      new Headers([[key, record[key]]]);
+    } catch {
+      const quoted = quotedKey(key);
+      throw create(
+        quoted === undefined
+          ? "headers must be valid HTTP headers: a key is not a header name"
+          : `headers must be valid HTTP headers: the value of ${quoted} is not a header value`,
+      );
+    }
+  }
+  return record;
+}
+
+// Shorter pieces would blank out ordinary words; a credential is longer.
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The strings no message may show: every configured header value, and each
+ * word of one (`Bearer abc123` is also redacted where only `abc123` is
+ * quoted back), longest first so that a value is replaced whole.
+ */
+function secretsOf(headers: Readonly<Record<string, string>>): string[] {
+  const secrets = new Set<string>();
+  for (const value of Object.values(headers)) {
+    const text = String(value).trim();
+    if (text.length >= MIN_SECRET_LENGTH) secrets.add(text);
+    for (const word of text.split(/\s+/)) {
+      if (word.length >= MIN_SECRET_LENGTH) secrets.add(word);
+    }
+  }
+  return [...secrets].sort((a, b) => b.length - a.length);
+}
+
+/** The URL as messages show it: no user name, password or query (they may hold credentials). */
+function shownUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}

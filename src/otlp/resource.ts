@@ -7,6 +7,8 @@
 
 import { type Attributes, sanitizeAttributeValue } from "../span/attributes.ts";
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
+import { recordArgument } from "../platform/_arguments.ts";
+import { describe } from "../platform/_describe.ts";
 import { VERSION } from "../platform/_version.ts";
 import { detectRuntime } from "./_runtime.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
@@ -58,6 +60,7 @@ export class Resource {
    * Creates a resource from exactly these attributes.
    *
    * @param attributes Strings, numbers, booleans or homogeneous arrays; others are dropped.
+   * @throws {TypeError} When `attributes` is not a record (a string, say).
    *
    * @example
    * ```ts
@@ -70,10 +73,13 @@ export class Resource {
    * ```
    */
   constructor(attributes: Readonly<Record<string, unknown>> = {}) {
+    const given = attributes === null
+      ? {}
+      : recordArgument(attributes, "create Resource", "attributes");
     const clean: Attributes = {};
     let dropped = 0;
-    for (const key of Object.keys(attributes ?? {})) {
-      const value = sanitizeAttributeValue(attributes[key]);
+    for (const key of Object.keys(given)) {
+      const value = sanitizeAttributeValue(given[key]);
       if (value === undefined || key === "") dropped++;
       else setOwnAttribute(clean, key, value);
     }
@@ -138,6 +144,8 @@ export class Resource {
    *
    * @param options Service name and version, more attributes, the env source.
    * @returns The resource.
+   * @throws {TypeError} When `serviceName` is not a string, or `attributes`
+   *   or `env` not a record.
    *
    * @example
    * ```ts
@@ -153,10 +161,15 @@ export class Resource {
    * ```
    */
   static detect(options: ResourceOptions = {}): Resource {
+    const action = "detect Resource";
+    recordArgument(options, action, "options");
+    optionalString(options.serviceName, action, "serviceName");
     const env = readOtlpEnv(options.env);
     const runtime = detectRuntime();
     const fromEnv = env.resourceAttributes ?? {};
-    const given = options.attributes ?? {};
+    const given = options.attributes == null
+      ? {}
+      : recordArgument(options.attributes, action, "attributes");
     const serviceName = options.serviceName ?? env.serviceName ??
       stringOrUndefined(given["service.name"]) ?? stringOrUndefined(fromEnv["service.name"]) ??
       `unknown_service:${runtime.executable}`;
@@ -177,6 +190,12 @@ export class Resource {
       }
     }
     return new Resource(attributes);
+  }
+}
+
+function optionalString(value: unknown, action: string, name: string): void {
+  if (value !== undefined && typeof value !== "string") {
+    throw new TypeError(`Cannot ${action}: ${name} must be a string, got ${describe(value)}`);
   }
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { BatchSpanProcessor } from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
@@ -66,6 +67,20 @@ export interface SetupTracingOptions {
   exportTimeoutMs?: number;
   /** Export what is queued when the process ends normally. Default `true`. */
   flushOnExit?: boolean;
+  /**
+   * Export what is queued when the process receives SIGTERM or SIGINT, then
+   * let it end as it would have (of the same signal; when the application
+   * listens for the signal too, the application decides). Default `true`.
+   */
+  flushOnSignal?: boolean;
+  /**
+   * Export what is queued before an uncaught exception or unhandled
+   * rejection ends the process, which the runtime then reports as usual.
+   * Default `true`.
+   */
+  flushOnCrash?: boolean;
+  /** The longest a flush on a signal or a crash keeps the process alive, in ms. Default 5000. */
+  signalFlushTimeoutMs?: number;
   /** `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`). Default `false`. */
   disabled?: boolean;
   /**
@@ -113,6 +128,12 @@ export interface TracingSetup {
  * `traceHandler` given no tracer use it; `setDefault: false` leaves the
  * default alone.
  *
+ * What is queued is exported when the process ends normally, when it
+ * receives SIGTERM or SIGINT, and before an uncaught exception ends it (the
+ * last two within `signalFlushTimeoutMs`, 5 s); the process then ends as it
+ * would have without the library. `process.exit()` and `Deno.exit()` end it
+ * at once: call `await shutdown()` before them.
+ *
  * @param options The service, the backend, the batching; see {@linkcode SetupTracingOptions}.
  * @returns The tracer, and `shutdown()` to flush before exit.
  * @throws {TypeError} When an option has the wrong type or value.
@@ -143,6 +164,14 @@ export interface TracingSetup {
 export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("Cannot set up tracing: options must be an object");
+  }
+  for (const name of ["disabled", "setDefault"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot set up tracing: ${name} must be a boolean, got ${describe(value)}`,
+      );
+    }
   }
   const env = readOtlpEnv(options.env);
   const resource = Resource.detect({
@@ -211,6 +240,9 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     flushIntervalMs: options.flushIntervalMs ?? env.scheduleDelayMs,
     exportTimeoutMs: options.exportTimeoutMs ?? env.exportTimeoutMs,
     flushOnExit: options.flushOnExit,
+    flushOnSignal: options.flushOnSignal ?? true,
+    flushOnCrash: options.flushOnCrash ?? true,
+    signalFlushTimeoutMs: options.signalFlushTimeoutMs,
     scheduler: options.scheduler,
     clock: options.clock,
   });

@@ -29,6 +29,9 @@ export function withDeadline<T>(
   const result = work(controller?.signal);
   if (!isThenable(result)) return result;
   return new Promise<T>((resolve, reject) => {
+    // Not a background timer: whoever awaits this promise (a flush, a
+    // shutdown, the exit flush) must see it settle, so the timer keeps the
+    // process alive until the deadline at the latest.
     const timer = scheduler.setTimeout(() => {
       const reason = new DOMException(`timed out after ${ms} ms`, "TimeoutError");
       controller?.abort(reason);

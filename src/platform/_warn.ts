@@ -1,23 +1,15 @@
-// Internal: diagnostics that must never flood the console or throw.
+// Internal: diagnostics that must never flood the console or throw. Kept as
+// it was for its callers; the messages now go where setDiagnostics() says.
 
-const warned = new Set<string>();
-// Keys can carry an error's message, so the set is bounded: past this many
-// causes, new ones are no longer reported.
-const MAX_KEYS = 1_000;
+import { diagnose } from "./_diagnostics.ts";
 
 /**
- * Prints `message` with `console.warn` the first time `key` is seen, and
- * never again for that key in this process. Returns whether it printed.
+ * Reports `message` as a warning the first time `key` is seen (once per
+ * cause), to `console.warn` unless `setDiagnostics()` routes it elsewhere.
+ * Returns whether it was reported.
  */
 export function warnOnce(key: string, message: string): boolean {
-  if (warned.has(key) || warned.size >= MAX_KEYS) return false;
-  warned.add(key);
-  try {
-    console.warn(`@codomyrmex/spans: ${message}`);
-  } catch {
-    // A broken console must not break the application either.
-  }
-  return true;
+  return diagnose("warn", key, message);
 }
 
 /** Describes a caught error in one line, whatever was thrown. */

@@ -1,5 +1,7 @@
 /**
- * Timers that never keep a process alive.
+ * Timers, injectable: a deadline that an awaited promise waits on keeps the
+ * process alive until it fires; a background timer (the batch interval)
+ * never does.
  *
  * @module
  */
@@ -8,8 +10,23 @@
 export type TimerHandle = unknown;
 
 /**
+ * How a {@linkcode Scheduler} runs one timer. Every field is optional.
+ */
+export interface TimerOptions {
+  /**
+   * `true` for a timer nothing waits on (the batch interval): it must not
+   * keep the process alive. Default `false`: a deadline or a retry wait that
+   * an awaited flush depends on keeps the process alive until it fires, so
+   * the flush settles by its deadline instead of the process ending first.
+   */
+  readonly background?: boolean;
+}
+
+/**
  * Schedules callbacks. Processors take one through their options so tests can
- * run timers by hand; see {@linkcode ManualTime}.
+ * run timers by hand; see {@linkcode ManualTime}. A scheduler that ignores
+ * {@linkcode TimerOptions} is still correct; only the default one tells
+ * background timers apart.
  *
  * @example
  * ```ts
@@ -25,7 +42,7 @@ export type TimerHandle = unknown;
  */
 export interface Scheduler {
   /** Runs `fn` once after `ms` milliseconds; returns a handle for {@linkcode Scheduler.clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
   /** Cancels a timer; a handle that already fired or was cleared is ignored. */
   clearTimeout(handle: TimerHandle): void;
 }
@@ -62,21 +79,27 @@ export function unrefTimer(handle: TimerHandle): TimerHandle {
 }
 
 /**
- * The default {@linkcode Scheduler}: the platform's `setTimeout`, with every
- * timer unref'd so that a pending flush never keeps the process alive.
+ * The default {@linkcode Scheduler}: the platform's `setTimeout`. A
+ * background timer is unref'd, so the batch interval never keeps a process
+ * alive; any other timer (an export's deadline, a retry wait) keeps it alive
+ * until it fires or is cleared, so that an awaited flush or shutdown always
+ * settles by its deadline.
  *
  * @example
  * ```ts
  * import { systemScheduler } from "@codomyrmex/spans";
  * import assert from "node:assert/strict";
  *
- * // The timer is unref'd: it would not keep the process alive on its own.
- * const handle = systemScheduler.setTimeout(() => {}, 60_000);
- * systemScheduler.clearTimeout(handle);
- * assert.ok(handle !== undefined);
+ * // A deadline keeps the process alive until cleared; a background timer would not.
+ * const deadline = systemScheduler.setTimeout(() => {}, 60_000);
+ * const interval = systemScheduler.setTimeout(() => {}, 60_000, { background: true });
+ * systemScheduler.clearTimeout(deadline);
+ * systemScheduler.clearTimeout(interval);
+ * assert.ok(deadline !== undefined && interval !== undefined);
  * ```
  */
 export const systemScheduler: Scheduler = {
-  setTimeout: (fn, ms) => unrefTimer(setTimeout(fn, ms)),
+  setTimeout: (fn, ms, options) =>
+    options?.background === true ? unrefTimer(setTimeout(fn, ms)) : setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as number),
 };

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { countDrop } from "./_drop_counts.ts";
 
@@ -110,7 +111,8 @@ export class Baggage {
    * Creates baggage from a record or from key/entry pairs.
    *
    * @param entries Keys to values (strings or {@linkcode BaggageEntry}).
-   * @throws {TypeError} When a key is not an RFC 7230 token, a value is not a
+   * @throws {TypeError} When `entries` is neither a record nor an iterable of
+   *   `[key, value]` arrays, a key is not an RFC 7230 token, a value is not a
    *   string, or metadata is malformed.
    *
    * @example
@@ -132,11 +134,25 @@ export class Baggage {
       this.#entries = trusted;
       return;
     }
+    const action = "create Baggage";
+    if (typeof entries !== "object" || entries === null) {
+      throw new TypeError(
+        `Cannot ${action}: entries must be a record or an iterable of [key, value] arrays, got ${
+          describe(entries)
+        }`,
+      );
+    }
     const map = new Map<string, BaggageEntry>();
-    const pairs = Symbol.iterator in entries
-      ? entries as Iterable<readonly [string, string | BaggageEntry]>
-      : Object.entries(entries);
-    for (const [key, value] of pairs) map.set(key, checkEntry(key, value, "create Baggage"));
+    if (Symbol.iterator in entries) {
+      for (const entry of entries as Iterable<unknown>) {
+        const [key, value] = pairArgument(entry, action);
+        map.set(key as string, checkEntry(key, value, action));
+      }
+    } else {
+      for (const [key, value] of Object.entries(entries)) {
+        map.set(key, checkEntry(key, value, action));
+      }
+    }
     this.#entries = map;
   }
 

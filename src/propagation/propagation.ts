@@ -11,6 +11,7 @@ import { isTracingSuppressed } from "../context/suppression.ts";
 import { Span } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { SpanContext } from "../span/span_context.ts";
+import { isValidTraceState } from "../span/_tracestate_grammar.ts";
 import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
 import type { HeaderCarrier } from "./carrier.ts";
@@ -99,7 +100,9 @@ export interface InjectOptions {
 /**
  * Writes `traceparent`, `tracestate` (when the context has one) and
  * `baggage` (when there is any) into `headers`, replacing earlier values in
- * any case of the name. With no span or context given, the current span's
+ * any case of the name. A trace state that is not a valid `tracestate` value
+ * is left out and counted in `propagationStats()`, so what is
+ * written is always a valid header value. With no span or context given, the current span's
  * context is written; with none current, no trace headers are written.
  *
  * @param headers A `Headers` object or a plain record, changed in place.
@@ -153,8 +156,16 @@ export function injectContext(
   }
   if (context !== undefined) {
     writeHeader(headers, "traceparent", formatTraceparent(context));
+    let traceState = context.traceState || undefined;
+    // Checked where it is set, but a context built elsewhere (a bridge from
+    // another library, say) may still carry one the grammar refuses: it is
+    // dropped and counted, so no CR, LF or other stray byte reaches a header.
+    if (traceState !== undefined && !isValidTraceState(traceState)) {
+      countDrop("tracestate");
+      traceState = undefined;
+    }
     // A tracestate left over from another trace must not ride along.
-    writeHeader(headers, "tracestate", context.traceState || undefined);
+    writeHeader(headers, "tracestate", traceState);
   }
   const baggage = options?.baggage === undefined ? getBaggage() : options.baggage;
   if (baggage !== null && baggage.size > 0) {

@@ -11,7 +11,12 @@ import { dropCounts } from "./_drop_counts.ts";
 export interface PropagationStats {
   /** `traceparent` values that were invalid, duplicated or too long. */
   readonly traceparent: number;
-  /** `tracestate` values discarded whole (invalid member, over 32 members, too long). */
+  /**
+   * `tracestate` values refused: incoming headers discarded whole (invalid
+   * member, over 32 members, too long to read) or truncated (over 8,192
+   * characters), a sampler's invalid `traceState`, and an invalid trace
+   * state dropped at inject.
+   */
   readonly tracestate: number;
   /** `baggage` list members dropped (malformed, or past the 64-member or 8,192-byte limit). */
   readonly baggage: number;

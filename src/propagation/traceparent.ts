@@ -5,7 +5,10 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { isValidTraceState } from "../span/_tracestate_grammar.ts";
+import { countDrop } from "./_drop_counts.ts";
 import { type SpanContext, TraceFlags } from "../span/span_context.ts";
 
 /**
@@ -53,7 +56,9 @@ function isOws(c: number): boolean {
  * are kept. Surrounding spaces and tabs are ignored.
  *
  * @param value The header value.
- * @param traceState The `tracestate` value to carry, already validated.
+ * @param traceState The `tracestate` value to carry. One that is not a valid
+ *   `tracestate` value (each key once) is left out and counted in
+ *   `propagationStats()`; `TraceState.parse` makes a valid one from headers.
  * @returns The context with `isRemote` true, or `undefined` when the value is invalid.
  *
  * @example
@@ -91,6 +96,10 @@ export function parseTraceparent(value: string, traceState?: string): SpanContex
   const f1 = hexAt(s, 53);
   const f2 = hexAt(s, 54);
   if (f1 < 0 || f2 < 0) return undefined;
+  if (traceState !== undefined && !isValidTraceState(traceState)) {
+    countDrop("tracestate");
+    traceState = undefined;
+  }
   return createTrustedSpanContext(
     s.slice(3, 35),
     s.slice(36, 52),
@@ -109,6 +118,7 @@ const FLAG_HEX: readonly string[] = ["00", "01", "02", "03"];
  *
  * @param context The span's context.
  * @returns The header value.
+ * @throws {TypeError} When `context` is not an object.
  *
  * @example
  * ```ts
@@ -124,5 +134,10 @@ const FLAG_HEX: readonly string[] = ["00", "01", "02", "03"];
  * ```
  */
 export function formatTraceparent(context: SpanContext): string {
+  if (typeof context !== "object" || context === null) {
+    throw new TypeError(
+      `Cannot format traceparent: context must be a SpanContext, got ${describe(context)}`,
+    );
+  }
   return `00-${context.traceId}-${context.spanId}-${FLAG_HEX[context.traceFlags & KNOWN_FLAGS]}`;
 }

@@ -5,84 +5,25 @@
  * @module
  */
 
+import { iterableArgument, pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
+import {
+  isValidTraceStateKey,
+  isValidTraceStateValue,
+  MAX_TRACESTATE_INPUT_LENGTH,
+  MAX_TRACESTATE_LENGTH,
+  MAX_TRACESTATE_MEMBERS,
+  scanTraceState,
+  truncateTraceState,
+} from "../span/_tracestate_grammar.ts";
 import { countDrop } from "./_drop_counts.ts";
-
-/** At most this many list members, as the specification says. */
-const MAX_TRACESTATE_MEMBERS = 32;
-
-/**
- * The longest combined `tracestate` value read. The specification asks that
- * at least 512 characters be propagated; a value past this limit is
- * discarded before it is split, so a 1 MB header costs a length check.
- */
-const MAX_TRACESTATE_LENGTH = 8192;
-
-// Key characters after the first: lcalpha / DIGIT / "_" / "-" / "*" / "/".
-const KEY_CHAR = new Uint8Array(128);
-for (let c = 0x61; c <= 0x7a; c++) KEY_CHAR[c] = 1;
-for (let c = 0x30; c <= 0x39; c++) KEY_CHAR[c] = 1;
-for (const c of "_-*/") KEY_CHAR[c.charCodeAt(0)] = 1;
-
-function isLcAlpha(c: number): boolean {
-  return c >= 0x61 && c <= 0x7a;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function keyCharsOk(key: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = key.charCodeAt(i);
-    if (c >= 128 || KEY_CHAR[c] === 0) return false;
-  }
-  return true;
-}
-
-/**
- * Whether `key` is a valid `tracestate` key: a simple key of up to 256
- * characters that starts with a lowercase letter or digit, or a
- * multi-tenant `tenant@system` key (tenant up to 241 characters, system up to
- * 14 starting with a letter).
- */
-function isValidKey(key: string): boolean {
-  const n = key.length;
-  if (n === 0 || n > 256) return false;
-  const first = key.charCodeAt(0);
-  if (!isLcAlpha(first) && !isDigit(first)) return false;
-  const at = key.indexOf("@");
-  if (at === -1) return keyCharsOk(key, 1, n);
-  const systemLength = n - at - 1;
-  if (at > 241 || systemLength < 1 || systemLength > 14) return false;
-  if (!isLcAlpha(key.charCodeAt(at + 1))) return false;
-  return keyCharsOk(key, 1, at) && keyCharsOk(key, at + 2, n);
-}
-
-/**
- * Whether `value` is a valid `tracestate` value: 1 to 256 printable ASCII
- * characters other than `,` and `=`, not ending in a space.
- */
-function isValidValue(value: string): boolean {
-  const n = value.length;
-  if (n === 0 || n > 256 || value.charCodeAt(n - 1) === 0x20) return false;
-  for (let i = 0; i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x2c || c === 0x3d) return false;
-  }
-  return true;
-}
-
-function isOws(c: number): boolean {
-  return c === 0x20 || c === 0x09;
-}
 
 // Set while a TraceState is built from entries that are already checked.
 let trusted = false;
 
 /**
- * An immutable W3C `tracestate`: ordered vendor entries, at most 32, each key
- * once. {@linkcode TraceState.set} returns a new state with the entry moved
+ * An immutable W3C `tracestate`: ordered vendor entries, at most 32 and at
+ * most 8,192 characters, each key once. {@linkcode TraceState.set} returns a new state with the entry moved
  * to the front, as the specification asks of a service that updates its own
  * entry.
  *
@@ -105,8 +46,10 @@ export class TraceState {
    * Creates a trace state from entries, first entry first.
    *
    * @param entries Key/value pairs; keys must be unique.
-   * @throws {TypeError} When a key or value is invalid, or a key repeats.
-   * @throws {RangeError} When there are more than 32 entries.
+   * @throws {TypeError} When `entries` is not an iterable of `[key, value]`
+   *   arrays, a key or value is invalid, or a key repeats.
+   * @throws {RangeError} When there are more than 32 entries, or they serialize
+   *   to more than 8,192 characters.
    *
    * @example
    * ```ts
@@ -127,9 +70,10 @@ export class TraceState {
     }
     const keys: string[] = [];
     const values: string[] = [];
-    for (const entry of entries) {
-      const [key, value] = entry;
-      checkEntry(key, value, "create TraceState");
+    const action = "create TraceState";
+    for (const entry of iterableArgument(entries, action, "entries")) {
+      const [key, value] = pairArgument(entry, action) as readonly [string, string];
+      checkEntry(key, value, action);
       if (keys.includes(key)) {
         throw new TypeError(`Cannot create TraceState: key ${JSON.stringify(key)} repeats`);
       }
@@ -141,16 +85,28 @@ export class TraceState {
         `Cannot create TraceState: at most ${MAX_TRACESTATE_MEMBERS} entries, got ${keys.length}`,
       );
     }
+    const length = keys.reduce((n, key, i) => n + key.length + 1 + values[i].length, 0) +
+      Math.max(0, keys.length - 1);
+    if (length > MAX_TRACESTATE_LENGTH) {
+      throw new RangeError(
+        `Cannot create TraceState: at most ${MAX_TRACESTATE_LENGTH} characters, got ${length}`,
+      );
+    }
     this.#keys = keys;
     this.#values = values;
   }
 
   /**
    * Parses one or more `tracestate` header values (repeated headers are
-   * combined in order). Empty and whitespace-only members are skipped. If any
-   * member is invalid, a key repeats, there are more than 32 members, or the
-   * combined value is longer than {@linkcode MAX_TRACESTATE_LENGTH}, the
-   * whole header is discarded, as the specification allows. Never throws.
+   * combined in order), as W3C Trace Context Level 2 asks of a receiver.
+   * Empty and whitespace-only members are skipped. A repeated key keeps its
+   * first entry (uniqueness is the sender's duty, so the header is kept). If
+   * any member is invalid or there are more than 32 members, the whole
+   * header is discarded and counted in `propagationStats()`; so is a
+   * combined value over 32,768 characters, before it is split. A valid list
+   * longer than 8,192 characters is truncated by whole entries, as the
+   * specification says: entries over 128 characters first, then from the
+   * end (and counted). Never throws.
    *
    * @param header The header value, or its repeated values.
    * @returns The trace state (empty for an empty header), or `undefined` when discarded.
@@ -162,8 +118,9 @@ export class TraceState {
    *
    * const state = TraceState.parse(["foo=1 , bar=2", "baz=3"]);
    * assert.deepEqual(state?.keys(), ["foo", "bar", "baz"]);
-   * assert.equal(TraceState.parse("foo=1,foo=2"), undefined);
+   * assert.equal(TraceState.parse("foo@=1,foo=2,foo=3")?.serialize(), "foo@=1,foo=2");
    * assert.equal(TraceState.parse("FOO=1"), undefined);
+   * assert.equal(TraceState.parse("@foo=1"), undefined);
    * ```
    */
   static parse(header: string | readonly string[] | undefined | null): TraceState | undefined {
@@ -176,32 +133,13 @@ export class TraceState {
         if (typeof part !== "string") return discard();
         length += part.length + 1;
       }
-      if (length > MAX_TRACESTATE_LENGTH + 1) return discard();
+      if (length > MAX_TRACESTATE_INPUT_LENGTH + 1) return discard();
       value = header.join(",");
     } else return discard();
-    if (value.length > MAX_TRACESTATE_LENGTH) return discard();
     const keys: string[] = [];
     const values: string[] = [];
-    let pos = 0;
-    const n = value.length;
-    while (pos <= n) {
-      let comma = value.indexOf(",", pos);
-      if (comma === -1) comma = n;
-      let a = pos;
-      let b = comma;
-      while (a < b && isOws(value.charCodeAt(a))) a++;
-      while (b > a && isOws(value.charCodeAt(b - 1))) b--;
-      pos = comma + 1;
-      if (a === b) continue;
-      if (keys.length === MAX_TRACESTATE_MEMBERS) return discard();
-      const eq = value.indexOf("=", a);
-      if (eq === -1 || eq >= b) return discard();
-      const key = value.slice(a, eq);
-      const val = value.slice(eq + 1, b);
-      if (!isValidKey(key) || !isValidValue(val) || keys.includes(key)) return discard();
-      keys.push(key);
-      values.push(val);
-    }
+    if (scanTraceState(value, keys, values) === "invalid") return discard();
+    if (truncateTraceState(keys, values)) countDrop("tracestate");
     return keys.length === 0 ? EMPTY : make(keys, values);
   }
 
@@ -242,7 +180,9 @@ export class TraceState {
   /**
    * Returns a new state with `key` set to `value` and moved to the front.
    * When a new key would make 33 entries, the last entry is removed, as the
-   * specification's truncation rule suggests.
+   * specification says; when the state would be longer than 8,192
+   * characters, whole entries are removed by its truncation rule (entries
+   * over 128 characters first, then from the end), never the one set.
    *
    * @param key A valid `tracestate` key.
    * @param value A valid `tracestate` value.
@@ -268,6 +208,7 @@ export class TraceState {
       keys.push(this.#keys[i]);
       values.push(this.#values[i]);
     }
+    truncateTraceState(keys, values, MAX_TRACESTATE_LENGTH, 1);
     return make(keys, values);
   }
 
@@ -366,10 +307,10 @@ function discard(): undefined {
 }
 
 function checkEntry(key: unknown, value: unknown, action: string): void {
-  if (typeof key !== "string" || !isValidKey(key)) {
+  if (typeof key !== "string" || !isValidTraceStateKey(key)) {
     throw new TypeError(`Cannot ${action}: invalid key ${describe(key)}`);
   }
-  if (typeof value !== "string" || !isValidValue(value)) {
+  if (typeof value !== "string" || !isValidTraceStateValue(value)) {
     throw new TypeError(`Cannot ${action}: invalid value ${describe(value)} for key "${key}"`);
   }
 }

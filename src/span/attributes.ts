@@ -4,6 +4,8 @@
  * @module
  */
 
+import { truncateString } from "./_truncate.ts";
+
 /** A single attribute value. */
 export type AttributePrimitive = string | number | boolean;
 
@@ -78,7 +80,9 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
 /**
  * Returns `value` as a valid attribute value, truncating strings to
  * `maxLength`, or `undefined` when it is not one (objects, `null`,
- * `undefined`, functions, symbols, bigints, mixed or nested arrays).
+ * `undefined`, functions, symbols, bigints, mixed or nested arrays, and
+ * arrays that throw when read, such as a revoked `Proxy`). It never throws.
+ * A truncated string is a copy, so it does not keep the long original alive.
  *
  * @param value The candidate value.
  * @param maxLength The longest string to keep.
@@ -101,12 +105,18 @@ export function sanitizeAttributeValue(
 ): AttributeValue | undefined {
   switch (typeof value) {
     case "string":
-      return value.length > maxLength ? value.slice(0, maxLength) : value;
+      return value.length > maxLength ? truncateString(value, maxLength) : value;
     case "number":
     case "boolean":
       return value;
     case "object":
-      return Array.isArray(value) ? sanitizeArray(value, maxLength) : undefined;
+      // An array-like Proxy or an index getter can throw while being read:
+      // that value is dropped, not thrown into the caller.
+      try {
+        return Array.isArray(value) ? sanitizeArray(value, maxLength) : undefined;
+      } catch {
+        return undefined;
+      }
     default:
       return undefined;
   }
@@ -126,7 +136,7 @@ function sanitizeArray(
     const vKind: string = typeof v;
     if (vKind !== kind) return undefined;
     out[i] = kind === "string" && (v as string).length > maxLength
-      ? (v as string).slice(0, maxLength)
+      ? truncateString(v as string, maxLength)
       : v;
   }
   return out as AttributeValue;

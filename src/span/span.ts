@@ -13,6 +13,7 @@ import { unfrozenContext } from "./_trusted_span_context.ts";
 import { resolveSpanLimits } from "./_span_limits.ts";
 import {
   type Attributes,
+  type AttributeValue,
   DEFAULT_SPAN_LIMITS,
   type ResolvedSpanLimits,
   type SpanLimits,
@@ -20,6 +21,7 @@ import {
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { SpanContext } from "./span_context.ts";
+import { checkedTime, otlpTime } from "./_time.ts";
 
 /** What a span describes, as OpenTelemetry's `SpanKind` does. */
 export type SpanKind = "internal" | "server" | "client" | "producer" | "consumer";
@@ -168,7 +170,7 @@ interface Rare {
  * A named, timed operation. Every mutator returns the span, so calls chain;
  * after `end()` every mutation is ignored, and nothing a span is given can
  * make it throw except a programming error (a non-string name, an unknown
- * kind or status code, a non-numeric time).
+ * kind or status code, a start or end time that is no time OTLP can carry).
  *
  * @example
  * ```ts
@@ -538,7 +540,10 @@ export class Span {
    *
    * @param startTime Epoch milliseconds or a `Date`; now when omitted.
    * @returns This span.
-   * @throws {TypeError} When `startTime` is neither a finite number nor a valid `Date`.
+   * @throws {TypeError} When `startTime` is neither a number nor a `Date`.
+   * @throws {RangeError} When `startTime` is outside what OTLP can carry,
+   *   [0, 2^64 ns) (about 1970 to 2554), or NaN: microseconds passed as
+   *   milliseconds, say.
    *
    * @example
    * ```ts
@@ -551,7 +556,7 @@ export class Span {
   start(startTime?: number | Date): this {
     const state = this.#state;
     if ((state & LIFECYCLE) !== CREATED) return this;
-    const time = startTime === undefined ? undefined : toEpochMs(startTime, "start span");
+    const time = startTime === undefined ? undefined : checkedTime(startTime, "start span");
     this.#state = state | STARTED;
     if ((state & SILENT) !== 0) return this;
     this.#startTime = time ?? (this.#init.clock ?? systemClock).now();
@@ -567,7 +572,8 @@ export class Span {
    *
    * @param endTime Epoch milliseconds or a `Date`; now when omitted.
    * @returns This span.
-   * @throws {TypeError} When `endTime` is neither a finite number nor a valid `Date`.
+   * @throws {TypeError} When `endTime` is neither a number nor a `Date`.
+   * @throws {RangeError} When `endTime` is outside [0, 2^64 ns), or NaN.
    *
    * @example
    * ```ts
@@ -580,7 +586,7 @@ export class Span {
    */
   end(endTime?: number | Date): this {
     if ((this.#state & LIFECYCLE) === ENDED) return this;
-    const time = endTime === undefined ? undefined : toEpochMs(endTime, "end span");
+    const time = endTime === undefined ? undefined : checkedTime(endTime, "end span");
     if ((this.#state & LIFECYCLE) === CREATED) this.start(time);
     const state = (this.#state & ~LIFECYCLE) | ENDED;
     this.#state = state;
@@ -610,7 +616,7 @@ export class Span {
    * assert.equal(span.attributes["http.route"], "/users/:id");
    * ```
    */
-  setAttribute(key: string, value: unknown): this {
+  setAttribute(key: string, value: AttributeValue): this {
     if ((this.#state & IGNORES) === 0) {
       this.#bag().set(key, value);
     }
@@ -633,7 +639,7 @@ export class Span {
    * assert.deepEqual(span.attributes, { a: 1, b: [true, false] });
    * ```
    */
-  setAttributes(attributes: Readonly<Record<string, unknown>>): this {
+  setAttributes(attributes: Readonly<Attributes>): this {
     if ((this.#state & IGNORES) === 0) {
       if (this.#attributes === undefined) {
         const limits = this.#limits();
@@ -653,8 +659,9 @@ export class Span {
   }
 
   /**
-   * Adds a timestamped event. An event with a non-string name, or past the
-   * event limit, is dropped and counted.
+   * Adds a timestamped event. An event with a non-string name, a time that
+   * OTLP cannot carry (outside [0, 2^64 ns), NaN, not a number or `Date`),
+   * or past the event limit is dropped and counted.
    *
    * @param name The event's name.
    * @param attributes Its attributes.
@@ -672,7 +679,7 @@ export class Span {
    */
   addEvent(
     name: string,
-    attributes?: Readonly<Record<string, unknown>>,
+    attributes?: Readonly<Attributes>,
     time?: number | Date,
   ): this {
     if ((this.#state & IGNORES) !== 0) return this;
@@ -685,10 +692,16 @@ export class Span {
       this.#rareFields().droppedEvents++;
       return this;
     }
+    // An event's time is data: one that OTLP cannot carry drops the event.
+    const at = time === undefined ? (this.#init.clock ?? systemClock).now() : otlpTime(time);
+    if (at === undefined) {
+      this.#rareFields().droppedEvents++;
+      return this;
+    }
     const bag = this.#bagOf(attributes, limits.attributePerEventCountLimit);
     const event: SpanEvent = {
       name,
-      time: epochMs(time) ?? (this.#init.clock ?? systemClock).now(),
+      time: at,
       attributes: bag?.values ?? EMPTY_ATTRIBUTES,
       droppedAttributesCount: bag?.dropped ?? 0,
     };
@@ -720,7 +733,7 @@ export class Span {
    */
   addLink(
     context: SpanContext,
-    attributes?: Readonly<Record<string, unknown>>,
+    attributes?: Readonly<Attributes>,
   ): this {
     if ((this.#state & IGNORES) !== 0) return this;
     const rare = this.#rareFields();
@@ -929,29 +942,16 @@ function plainAttributes(attributes: Readonly<Attributes>): Attributes {
   return Object.fromEntries(Object.entries(attributes));
 }
 
-function toEpochMs(time: number | Date, action: string): number {
-  const ms = epochMs(time);
-  if (ms !== undefined) return ms;
-  throw new TypeError(
-    `Cannot ${action}: time must be a finite number of epoch milliseconds or a valid Date, got ${
-      describe(time)
-    }`,
-  );
-}
-
-// A time given as epoch milliseconds or a Date, or undefined when it is
-// neither. Event times are telemetry data: a bad one falls back to now.
-function epochMs(time: unknown): number | undefined {
-  if (typeof time === "number" && Number.isFinite(time)) return time;
-  if (time instanceof Date && Number.isFinite(time.getTime())) return time.getTime();
-  return undefined;
-}
-
 function isLinkable(context: unknown): context is SpanContext {
-  if (context instanceof SpanContext) return true;
-  const c = context as SpanContext | null | undefined;
-  return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
-    isValidSpanId(c.spanId);
+  try {
+    if (context instanceof SpanContext) return true;
+    const c = context as SpanContext | null | undefined;
+    return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
+      isValidSpanId(c.spanId);
+  } catch {
+    // A getter or Proxy trap threw: not a context, so the link is dropped.
+    return false;
+  }
 }
 
 interface ExceptionFields {

@@ -15,6 +15,7 @@ import {
   trustedFreeze,
   trustedIdBytes,
 } from "./_trusted_span_context.ts";
+import { isValidTraceState } from "./_tracestate_grammar.ts";
 
 /**
  * Bits of {@linkcode SpanContext.traceFlags}, as W3C Trace Context Level 2
@@ -49,7 +50,10 @@ export interface SpanContextInit {
   parentSpanId?: string;
   /** W3C trace flags, 0 to 255. Default 0x01 (sampled). */
   traceFlags?: number;
-  /** The W3C `tracestate` header value. */
+  /**
+   * The W3C `tracestate` header value: list members the Level 2 grammar
+   * accepts, each key once, at most 32 members and 8,192 characters.
+   */
   traceState?: string;
   /** Whether the context came from another process. Default `false`. */
   isRemote?: boolean;
@@ -96,6 +100,8 @@ export class SpanContext {
    *
    * @param init The fields.
    * @throws {TypeError} When an id is malformed or a field has the wrong type.
+   * @throws {RangeError} When `traceState` is a string that is not a valid
+   *   `tracestate` value (a CR or LF, say), so it can never reach a header.
    *
    * @example
    * ```ts
@@ -109,6 +115,10 @@ export class SpanContext {
    * });
    * assert.equal(ctx.traceFlags, 1);
    * assert.throws(() => new SpanContext({ traceId: "x", spanId: "y" }), TypeError);
+   * assert.throws(
+   *   () => new SpanContext({ ...ctx, traceState: "congo=1\r\nx-injected: yes" }),
+   *   RangeError,
+   * );
    * ```
    */
   constructor(init: SpanContextInit) {
@@ -253,6 +263,13 @@ function validate(init: SpanContextInit): void {
   if (init.traceState !== undefined && typeof init.traceState !== "string") {
     throw new TypeError(
       `Cannot create SpanContext: traceState must be a string, got ${describe(init.traceState)}`,
+    );
+  }
+  if (init.traceState !== undefined && !isValidTraceState(init.traceState)) {
+    throw new RangeError(
+      `Cannot create SpanContext: traceState must be a valid W3C tracestate value (keys once, at most 32 members and 8192 characters, no control or non-ASCII characters), got ${
+        describe(init.traceState)
+      }`,
     );
   }
   if (init.isRemote !== undefined && typeof init.isRemote !== "boolean") {

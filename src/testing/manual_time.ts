@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describe } from "../platform/_describe.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
 
@@ -51,7 +52,9 @@ export class ManualTime implements Clock, Scheduler {
    */
   constructor(start = 0) {
     if (!Number.isFinite(start)) {
-      throw new RangeError(`Cannot create ManualTime: start must be a finite number, got ${start}`);
+      throw new RangeError(
+        `Cannot create ManualTime: start must be a finite number, got ${describe(start)}`,
+      );
     }
     this.#now = start;
   }
@@ -149,8 +152,8 @@ export class ManualTime implements Clock, Scheduler {
    * ```
    */
   async tick(ms: number): Promise<void> {
-    if (!(ms >= 0)) {
-      throw new RangeError(`Cannot tick: ms must be a non-negative number, got ${ms}`);
+    if (typeof ms !== "number" || !(ms >= 0)) {
+      throw new RangeError(`Cannot tick: ms must be a non-negative number, got ${describe(ms)}`);
     }
     const target = this.#now + ms;
     await flushMicrotasks();

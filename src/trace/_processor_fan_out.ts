@@ -2,7 +2,8 @@
 // Tracer and the OpenTelemetry TracerProvider of ./otel use. A processor that
 // throws is reported once per cause and does not stop the others.
 
-import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { errorOnce } from "../platform/_diagnostics.ts";
+import { errorMessage } from "../platform/_warn.ts";
 
 /** The part of a processor the fan-out calls, for spans of type `S`. */
 export interface FannedOutProcessor<S> {
@@ -102,7 +103,7 @@ function report(where: string, error: unknown): void {
   const message = errorMessage(error);
   // Once per operation and cause: a flush error does not hide a later
   // shutdown error, nor one error another.
-  warnOnce(
+  errorOnce(
     `processor-${where}: ${message}`,
     `a span processor threw in ${where}; the application and other processors go on: ${message}`,
   );

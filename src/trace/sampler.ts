@@ -23,7 +23,12 @@ export interface SamplingResult {
   readonly decision: SamplingDecision;
   /** Attributes to add to the span. */
   readonly attributes?: Readonly<Attributes>;
-  /** A new `tracestate` for the span; the parent's is kept when omitted. */
+  /**
+   * A new `tracestate` for the span; the parent's is kept when omitted. One
+   * that is not a valid `tracestate` value (see `SpanContextInit.traceState`)
+   * is dropped, counted in `propagationStats().tracestate`, and the
+   * parent's kept.
+   */
   readonly traceState?: string;
 }
 

@@ -5,14 +5,17 @@
  * @module
  */
 
+import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
+import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { resolveSpanLimits } from "../span/_span_limits.ts";
-import type { SpanLimits } from "../span/attributes.ts";
+import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
+import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
 import { type Context, ROOT_CONTEXT } from "../context/context.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
 import {
@@ -24,12 +27,15 @@ import type { IdPool } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
+import { checkedTime } from "../span/_time.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { contextOf } from "../span/_context_of.ts";
+import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import { ProcessorFanOut } from "./_processor_fan_out.ts";
+import { DebugState } from "./_debug_span.ts";
 
 /** How a {@linkcode Tracer} is set up. Every field is optional. */
 export interface TracerOptions {
@@ -54,9 +60,9 @@ export interface StartSpanOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes known at start; samplers see them. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
   /** Links to other spans' contexts. */
-  links?: readonly { context: SpanContext; attributes?: Readonly<Record<string, unknown>> }[];
+  links?: readonly { context: SpanContext; attributes?: Readonly<Attributes> }[];
   /** Epoch milliseconds or a `Date`. Default: now. */
   startTime?: number | Date;
   /**
@@ -73,7 +79,7 @@ export interface WrapOptions {
   /** The span's kind. Default `"internal"`. */
   kind?: SpanKind;
   /** Attributes set on every call's span. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Attributes>;
 }
 
 const DROP_RESULT: SamplingResult = Object.freeze({ decision: "drop" });
@@ -106,9 +112,11 @@ export class Tracer {
   readonly #pool: IdPool | undefined;
   readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
-  readonly #recordingInit: SpanInit;
+  readonly #recordingInit: SpanInit & { readonly limits: ResolvedSpanLimits };
   readonly #silentInit: SpanInit;
   readonly #scope: InstrumentationScope;
+  // Created when the first span starts in debug mode; see _debug_span.ts.
+  #debug: DebugState | undefined;
 
   /**
    * Creates a tracer.
@@ -244,6 +252,8 @@ export class Tracer {
    * @param options Kind, attributes, links, start time and parent.
    * @returns The started span.
    * @throws {TypeError} When `name` is not a string or an option has the wrong type.
+   * @throws {RangeError} When `startTime` is outside what OTLP can carry,
+   *   [0, 2^64 ns), or NaN.
    *
    * @example
    * ```ts
@@ -269,6 +279,11 @@ export class Tracer {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
+    // Programming errors are refused whether or not the span is sampled.
+    const startTime = options?.startTime;
+    const start = startTime === undefined ? undefined : checkedTime(startTime, "start span");
+    const links = options?.links;
+    if (links !== undefined) iterableArgument(links, "start span", "links");
     const kind = options?.kind ?? "internal";
     const explicit = options?.parent;
     // The parent span's context as it is: read here, never handed out.
@@ -315,8 +330,14 @@ export class Tracer {
         // A sampler is code outside this library: it gets the frozen context.
         const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
         result = sampler.shouldSample({ parent: frozenParent, traceId, name, kind, attributes });
+        // Read once, here: a result whose getter throws counts as a throw.
+        result = {
+          decision: result.decision,
+          traceState: result.traceState,
+          attributes: result.attributes,
+        };
       } catch (error) {
-        warnOnce(
+        errorOnce(
           "sampler-threw",
           `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
         );
@@ -336,12 +357,17 @@ export class Tracer {
         idAt = pool.at;
       }
     }
+    let traceState = parent?.traceState;
+    if (result.traceState !== undefined) {
+      if (isValidTraceState(result.traceState)) traceState = result.traceState;
+      else refuseSampledTraceState(result.traceState);
+    }
     const context = createTrustedSpanContext(
       traceId,
       spanId,
       parent?.spanId,
       flags,
-      result.traceState ?? parent?.traceState,
+      traceState,
       false,
       idBytes,
       idAt,
@@ -351,21 +377,26 @@ export class Tracer {
     if (result.decision === "drop") {
       return new Span(name, context, kind, this.#silentInit).start();
     }
-    const span = new Span(name, context, kind, this.#recordingInit);
+    const span = debugOn
+      ? (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
+        .create(name, context, kind, this.#recordingInit)
+      : new Span(name, context, kind, this.#recordingInit);
     if (parent?.isRemote === true) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
-    const links = options?.links;
     if (links !== undefined) {
       for (const link of links) span.addLink(link?.context, link?.attributes);
     }
-    return span.start(options?.startTime);
+    return span.start(start);
   }
 
   /**
    * Runs `fn` inside a new span: starts it, makes it current, and ends it
    * when `fn` returns or its promise settles. A throw or rejection is
-   * recorded on the span and rethrown.
+   * recorded on the span and rethrown. Where the runtime has no async
+   * context (a browser today) the span is current only until the first
+   * `await`, and the first async `fn` gets one warning: give spans started
+   * after an `await` their parent explicitly (`{ parent: span }`).
    *
    * @typeParam R What `fn` returns.
    * @param name The span's name.
@@ -422,10 +453,12 @@ export class Tracer {
     const store = storage.getStore();
     const span = this.#start(name, options, store);
     // One enter per span: the context current now, with the span set.
-    return storage.run(
+    const result = storage.run(
       (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span),
       () => runInSpan(span, fn),
     );
+    warnIfAsyncOnStack(fn, result);
+    return result;
   }
 
   /**
@@ -489,6 +522,7 @@ export class Tracer {
    * ```
    */
   async forceFlush(): Promise<void> {
+    this.#debug?.reportOpen("flushed");
     await this.#fanOut.forceFlush();
   }
 
@@ -510,6 +544,7 @@ export class Tracer {
    * ```
    */
   async shutdown(): Promise<void> {
+    this.#debug?.reportOpen("shut down");
     await this.#fanOut.shutdown();
   }
 }
@@ -519,6 +554,17 @@ function resolveParent(parent: SpanContext | null | undefined): SpanContext | un
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
     `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
+  );
+}
+
+// A sampler's answer is telemetry data, not the caller's own call: an
+// invalid trace state is dropped (the parent's is kept) and counted, never
+// thrown, and never let through to a header.
+function refuseSampledTraceState(traceState: unknown): void {
+  traceStateDrops.count++;
+  warnOnce(
+    "sampler-tracestate",
+    `a sampler returned an invalid traceState, so the parent's is kept: ${describe(traceState)}`,
   );
 }
 

@@ -1,7 +1,17 @@
 // Internal: conversions between this library's epoch milliseconds and
-// OpenTelemetry's HrTime ([seconds, nanoseconds]).
+// OpenTelemetry's HrTime ([seconds, nanoseconds]), for the OpenTelemetry
+// shapes this library takes and gives (the ./otel entry, Deno's built-in
+// OpenTelemetry). The types are OpenTelemetry's, declared here so the core
+// imports nothing.
 
-import type { HrTime, TimeInput } from "@opentelemetry/api";
+import { warnOnce } from "../platform/_warn.ts";
+import { isOtlpTime } from "./_time.ts";
+
+/** OpenTelemetry's `HrTime`: seconds and nanoseconds since the epoch. */
+export type HrTime = [number, number];
+
+/** OpenTelemetry's `TimeInput`: an HrTime, epoch or `performance.now()` ms, or a Date. */
+export type TimeInput = HrTime | number | Date;
 
 /**
  * Epoch milliseconds (fractional) to HrTime, exactly: the integer
@@ -61,4 +71,19 @@ export function timeInputToMs(time: TimeInput | undefined): number | undefined {
 /** Whether a value is a `TimeInput` rather than an attributes object. */
 export function isTimeInput(value: unknown): value is TimeInput {
   return typeof value === "number" || Array.isArray(value) || value instanceof Date;
+}
+
+/**
+ * A span's start or end time as OpenTelemetry gave it, whose API must never
+ * throw: a time OTLP cannot carry (outside [0, 2^64 ns)) becomes
+ * `undefined`, so the span takes the current time, with one warning. (An
+ * event's time goes through as it is: the span drops and counts that event.)
+ */
+export function spanTimeFromOtel(ms: number | undefined): number | undefined {
+  if (ms === undefined || isOtlpTime(ms)) return ms;
+  warnOnce(
+    "otel-span-time",
+    `an OpenTelemetry span time (${ms} ms since the epoch) is outside what OTLP can carry; the current time is used instead`,
+  );
+  return undefined;
 }

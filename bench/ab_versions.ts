@@ -1,0 +1,129 @@
+/**
+ * Before/after, in one process: the "ours" and nested workloads of
+ * `bench/compare.ts`, run alternately in rounds against two copies of this
+ * library, so that load on a shared machine hits both alike. Prints the
+ * median ns per span of each and the median of the per-round ratios.
+ *
+ * Make the "before" copy from a commit (`git archive <rev> | tar -x -C
+ * /tmp/base`, with node_modules linked in; `node scripts/build_npm.mjs` there
+ * for Node), then:
+ *
+ * ```sh
+ * deno run -A bench/ab_versions.ts file:///tmp/base/mod.ts file://$PWD/mod.ts
+ * bun bench/ab_versions.ts /tmp/base/mod.ts $PWD/mod.ts
+ * tsc -p bench/tsconfig.node.json && node .tmp/bench-node/bench/ab_versions.js /tmp/base/npm/mod.js $PWD/npm/mod.js
+ * ```
+ *
+ * @module
+ */
+
+type Library = typeof import("../mod.ts");
+
+const SPANS = 96_000;
+const ROUNDS = 15;
+const WARMUP = 3;
+const YIELD_EVERY = 64;
+
+const g = globalThis as {
+  Deno?: { args: string[]; version: { deno: string } };
+  Bun?: { version: string };
+  process?: { argv: string[]; versions: { node: string } };
+};
+const [beforeUrl, afterUrl] = g.Deno?.args ?? g.process!.argv.slice(2);
+if (beforeUrl === undefined || afterUrl === undefined) {
+  throw new TypeError("Cannot compare: give the before and after mod.ts (or npm/mod.js) paths");
+}
+const before: Library = await import(beforeUrl);
+const after: Library = await import(afterUrl);
+
+type Immediate = (fn: () => void) => unknown;
+const setImmediateFn = (globalThis as { setImmediate?: Immediate }).setImmediate;
+const tick = (): Promise<void> =>
+  new Promise((resolve) =>
+    setImmediateFn === undefined ? setTimeout(resolve, 0) : setImmediateFn(resolve)
+  );
+
+function pipeline(lib: Library) {
+  let exported = 0;
+  const processor = new lib.BatchSpanProcessor({
+    export(spans) {
+      exported += spans.length;
+      return { code: "success" } as const;
+    },
+  }, { maxBatchSize: 100, flushOnExit: false });
+  const tracer = new lib.Tracer({ name: "bench", processors: [processor] });
+  const check = async (from: number) => {
+    await processor.forceFlush();
+    if (exported - from !== SPANS) throw new Error(`Cannot trust the run: lost spans`);
+  };
+  return { tracer, check, exported: () => exported };
+}
+
+function flat(lib: Library): () => Promise<void> {
+  const { tracer, check, exported } = pipeline(lib);
+  return async () => {
+    const from = exported();
+    for (let i = 1; i <= SPANS; i++) {
+      tracer.startSpan("GET /items", {
+        attributes: { "http.request.method": "GET", "http.response.status_code": 200 },
+      }).addEvent("response.sent").end();
+      if (i % YIELD_EVERY === 0) await tick();
+    }
+    await check(from);
+  };
+}
+
+function nested(lib: Library): () => Promise<void> {
+  const { tracer, check, exported } = pipeline(lib);
+  return async () => {
+    const from = exported();
+    for (let i = 1; i <= SPANS / 3; i++) {
+      tracer.span("a", (a) => {
+        a.setAttribute("k", 1);
+        tracer.span("b", () => tracer.span("c", (c) => c.addEvent("e")));
+      });
+      if (i % 21 === 0) await tick();
+    }
+    await check(from);
+  };
+}
+
+const runs: Record<string, () => Promise<void>> = {
+  "flat before": flat(before),
+  "flat after": flat(after),
+  "nested before": nested(before),
+  "nested after": nested(after),
+};
+const keys = Object.keys(runs);
+const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+for (let round = 0; round < WARMUP + ROUNDS; round++) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[(i + round) % keys.length];
+    const start = performance.now();
+    await runs[key]();
+    if (round >= WARMUP) samples[key].push(((performance.now() - start) * 1e6) / SPANS);
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const runtime = g.Deno !== undefined
+  ? `Deno ${g.Deno.version.deno}`
+  : g.Bun !== undefined
+  ? `Bun ${g.Bun.version}`
+  : `Node ${g.process!.versions.node}`;
+const lines = [`${runtime}: ${ROUNDS} rounds of ${SPANS} spans per workload, in one process`];
+for (const workload of ["flat", "nested"]) {
+  const b = samples[`${workload} before`];
+  const a = samples[`${workload} after`];
+  const ratio = median(a.map((value, i) => value / b[i]));
+  lines.push(
+    `${workload}: before ${median(b).toFixed(0)} ns/span, after ${
+      median(a).toFixed(0)
+    } ns/span, after/before (median of per-round ratios) ${ratio.toFixed(3)}`,
+  );
+}
+console.log(lines.join("\n"));

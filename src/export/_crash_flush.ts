@@ -1,0 +1,67 @@
+// Internal: flush what can be flushed before an uncaught exception (or an
+// unhandled rejection, which Node, Bun and Deno all report the same way)
+// ends the process, then let it die as it would have without this library.
+//
+// Without a listener, the runtime prints the error and exits with code 1.
+// With ours, it does neither: ours starts every hook's flush, and when no
+// other listener is there (the application would have died), it removes
+// itself and, once the flushes have settled (each is bounded by its
+// processor's deadline), throws the same error again from a fresh task (or
+// rejects with it, for a rejection). The runtime then reports it in its own
+// format and exits with its own code. While the flush runs (a few seconds at
+// most) the rest of the program goes on, as it does while the runtime
+// prints. When the application listens for "uncaughtException" itself, it
+// decides, and only the flush is started.
+//
+// Not covered: `process.exit()` and `Deno.exit()` called by the application
+// (they end the process at once, with no event a flush could wait in), a
+// fatal error of the runtime itself (out of memory), and SIGKILL.
+
+import { runtimeProcess } from "../platform/_process.ts";
+import { runStopHooks, type StopHook } from "./_stop_hook.ts";
+import { WeakHooks } from "./_weak_hooks.ts";
+
+const EVENT = "uncaughtException";
+const hooks = new WeakHooks<StopHook>();
+let listening = false;
+
+/**
+ * Registers `hook` to flush before an uncaught exception ends the process.
+ *
+ * @param hook The hook; held weakly.
+ * @returns A function that unregisters it (and stops listening when it was
+ *   the last one).
+ */
+export function onCrash(hook: StopHook): () => void {
+  const remove = hooks.add(hook);
+  if (!listening) {
+    const process = runtimeProcess();
+    if (typeof process?.removeListener === "function") {
+      process.on!(EVENT, onUncaught);
+      listening = true;
+    }
+  }
+  return () => {
+    remove();
+    if (hooks.empty) unlisten();
+  };
+}
+
+function unlisten(): void {
+  if (!listening) return;
+  listening = false;
+  runtimeProcess()?.removeListener?.(EVENT, onUncaught);
+}
+
+function onUncaught(error: unknown, origin?: string): void {
+  const flushed = runStopHooks(hooks);
+  const others = (runtimeProcess()?.listenerCount?.(EVENT) ?? 1) > 1;
+  if (others) return;
+  unlisten();
+  flushed.then(() => {
+    setTimeout(() => {
+      if (origin === "unhandledRejection") void Promise.reject(error);
+      else throw error;
+    }, 0);
+  });
+}

@@ -1,0 +1,138 @@
+// Internal: flush before the process is stopped by SIGTERM (how containers,
+// systemd and Kubernetes stop a service) or SIGINT (Ctrl+C), then let it end
+// as it would have without this library.
+//
+// A listener for a signal replaces the runtime's default action (to die of
+// it), so ours must restore it: once every hook's flush has settled (each
+// is bounded by its processor's deadline), it removes its listeners and, if
+// no other listener is left, sends the process the same signal again. The
+// process then dies of that signal, as it would have, with the same wait
+// status for whoever started it. When the application listens too, the
+// application decides when to exit, and nothing more is done. A second
+// signal while flushing stops the wait (pressing Ctrl+C twice).
+//
+// Listening is through `process.on`, which Node, Bun and Deno 2 all have, so
+// the application's own `process.on` listeners are seen on all three. On
+// Deno, a listener added with `Deno.addSignalListener` is not visible: that
+// application receives the signal a second time when it is raised again.
+// Signal listeners keep no process alive on any of the three.
+
+import { runtimeProcess } from "../platform/_process.ts";
+import { runStopHooks, type StopHook } from "./_stop_hook.ts";
+import { WeakHooks } from "./_weak_hooks.ts";
+
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+type StopSignal = typeof SIGNALS[number];
+const SIGNAL_NUMBERS: Record<StopSignal, number> = { SIGTERM: 15, SIGINT: 2 };
+
+interface DenoSignals {
+  pid?: number;
+  addSignalListener?(signal: string, listener: () => void): void;
+  removeSignalListener?(signal: string, listener: () => void): void;
+  kill?(pid: number, signal: string): void;
+  exit?(code?: number): never;
+}
+
+const hooks = new WeakHooks<StopHook>();
+const listeners: Record<StopSignal, () => void> = {
+  SIGTERM: () => onSignal("SIGTERM"),
+  SIGINT: () => onSignal("SIGINT"),
+};
+let listening: "process" | "deno" | undefined;
+const flushing = new Set<StopSignal>();
+
+/**
+ * Registers `hook` to flush when the process receives SIGTERM or SIGINT.
+ *
+ * @param hook The hook; held weakly.
+ * @returns A function that unregisters it (and stops listening when it was
+ *   the last one).
+ */
+export function onStopSignal(hook: StopHook): () => void {
+  const remove = hooks.add(hook);
+  listen();
+  return () => {
+    remove();
+    if (hooks.empty && flushing.size === 0) unlisten();
+  };
+}
+
+function listen(): void {
+  if (listening !== undefined) return;
+  const process = runtimeProcess();
+  const deno = (globalThis as { Deno?: DenoSignals }).Deno;
+  try {
+    if (process !== undefined && typeof process.removeListener === "function") {
+      for (const signal of SIGNALS) process.on!(signal, listeners[signal]);
+      listening = "process";
+    } else if (typeof deno?.addSignalListener === "function") {
+      for (const signal of SIGNALS) deno.addSignalListener(signal, listeners[signal]);
+      listening = "deno";
+    }
+  } catch {
+    // A runtime that cannot listen for these signals (Windows has no
+    // SIGTERM on Deno) keeps its default behaviour.
+    unlisten();
+  }
+}
+
+function unlisten(): void {
+  const how = listening;
+  listening = undefined;
+  for (const signal of SIGNALS) {
+    try {
+      if (how === "process") runtimeProcess()?.removeListener?.(signal, listeners[signal]);
+      else if (how === "deno") {
+        (globalThis as { Deno?: DenoSignals }).Deno?.removeSignalListener?.(
+          signal,
+          listeners[signal],
+        );
+      }
+    } catch {
+      // Nothing more to undo.
+    }
+  }
+}
+
+/** Whether the application listens for `signal` too (then it decides). */
+function othersListen(signal: StopSignal): boolean {
+  if (listening !== "process") return false;
+  const count = runtimeProcess()?.listenerCount?.(signal) ?? 0;
+  return count > 1;
+}
+
+function onSignal(signal: StopSignal): void {
+  if (flushing.has(signal)) {
+    // The same signal again while flushing: stop waiting.
+    if (!othersListen(signal)) raise(signal);
+    return;
+  }
+  flushing.add(signal);
+  runStopHooks(hooks).then(() => {
+    flushing.delete(signal);
+    if (!othersListen(signal)) raise(signal);
+  });
+}
+
+// Ends the process as the signal would have without our listener.
+function raise(signal: StopSignal): void {
+  const how = listening;
+  unlisten();
+  const process = runtimeProcess();
+  const deno = (globalThis as { Deno?: DenoSignals }).Deno;
+  try {
+    if (how === "deno" && typeof deno?.kill === "function" && deno.pid !== undefined) {
+      deno.kill(deno.pid, signal);
+    } else if (typeof process?.kill === "function" && process.pid !== undefined) {
+      process.kill(process.pid, signal);
+    } else {
+      throw new Error("no kill");
+    }
+  } catch {
+    // Not allowed to signal itself: the exit code a shell reports for a
+    // process killed by the signal.
+    const code = 128 + SIGNAL_NUMBERS[signal];
+    if (typeof process?.exit === "function") process.exit(code);
+    else deno?.exit?.(code);
+  }
+}

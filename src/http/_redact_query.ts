@@ -1,0 +1,73 @@
+// Internal: credentials in query strings. The OpenTelemetry HTTP semantic
+// conventions ask instrumentations to replace the values of a few query
+// parameters with REDACTED in `url.full` and `url.query`, keeping the names.
+
+import { describe } from "../platform/_describe.ts";
+
+/** The parameters the semantic conventions name (exact, case-sensitive names). */
+const SENSITIVE: readonly string[] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+const DEFAULT: ReadonlySet<string> = new Set(SENSITIVE);
+
+/** The parameter names whose values are redacted; `undefined` when redaction is off. */
+export type QueryRedaction = ReadonlySet<string> | undefined;
+
+/**
+ * Checks the `redactQuery` option: `true` or absent for the default names, an
+ * array to add names to them, `false` for none.
+ *
+ * @param option The option as given.
+ * @param action What is being set up, for the error message.
+ * @returns The names to redact, or `undefined`.
+ * @throws {TypeError} When the option is anything else.
+ */
+export function queryRedaction(option: unknown, action: string): QueryRedaction {
+  if (option === undefined || option === true) return DEFAULT;
+  if (option === false) return undefined;
+  if (Array.isArray(option) && option.every((name) => typeof name === "string" && name !== "")) {
+    return new Set([...SENSITIVE, ...option]);
+  }
+  throw new TypeError(
+    `Cannot ${action}: redactQuery must be a boolean or an array of parameter names, got ${
+      describe(option)
+    }`,
+  );
+}
+
+/**
+ * Returns `url` with the value of every parameter in `names` replaced by
+ * `REDACTED`; the same object when there is nothing to replace. The rest of
+ * the query is kept byte for byte (nothing is decoded and encoded again).
+ *
+ * @param url The request's URL.
+ * @param names The parameters to redact.
+ * @returns The URL to record.
+ */
+export function redactUrl(url: URL, names: QueryRedaction): URL {
+  if (names === undefined || url.search.length < 2) return url;
+  const parts = url.search.slice(1).split("&");
+  let changed = false;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    const eq = part.indexOf("=");
+    // A parameter without a value has nothing to hide.
+    if (eq < 0 || eq === part.length - 1) continue;
+    if (names.has(decodeName(part.slice(0, eq))) && part.slice(eq + 1) !== "REDACTED") {
+      parts[i] = `${part.slice(0, eq)}=REDACTED`;
+      changed = true;
+    }
+  }
+  if (!changed) return url;
+  const copy = new URL(url.href);
+  copy.search = parts.join("&");
+  return copy;
+}
+
+// A name as the form encoding has it: `+` is a space, `%XX` a byte.
+function decodeName(raw: string): string {
+  if (!raw.includes("%") && !raw.includes("+")) return raw;
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    return raw;
+  }
+}

@@ -1,0 +1,39 @@
+// Internal: the server span for a web-standard Request, as traceHandler and
+// the Hono middleware start it: the URL parsed and its query redacted, then
+// startServerSpan with the request's method, headers and user agent.
+
+import type { Tracer } from "../trace/tracer.ts";
+import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
+import { type ServerSpan, startServerSpan } from "./_server_span.ts";
+
+/**
+ * Starts the server span for `request`, or returns `undefined` when its URL
+ * does not parse (the request then goes on untraced).
+ *
+ * @param tracer The tracer for this request.
+ * @param request The incoming request.
+ * @param redaction The query parameters whose values are redacted.
+ * @param maxRecordedLength The most characters kept of each recorded string.
+ * @returns The span and the context to run the handler in.
+ */
+export function startRequestSpan(
+  tracer: Tracer,
+  request: Request,
+  redaction: QueryRedaction,
+  maxRecordedLength: number,
+): ServerSpan | undefined {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return undefined;
+  }
+  return startServerSpan(
+    tracer,
+    request.method,
+    redactUrl(url, redaction),
+    request.headers,
+    request.headers.get("user-agent"),
+    maxRecordedLength,
+  );
+}

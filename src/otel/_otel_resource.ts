@@ -1,0 +1,55 @@
+// Internal: resources in the shape OpenTelemetry exporters read, made
+// without @opentelemetry/resources, and the `resource` option resolved once
+// per exporter or provider rather than per span.
+
+import type { Attributes, AttributeValue } from "@opentelemetry/api";
+import { defaultOtlpResource } from "../otlp/_default_resource.ts";
+import { Resource } from "../otlp/resource.ts";
+import type { OtelResource } from "./_sdk_types.ts";
+
+/** A resource with known attributes, as `@opentelemetry/resources` would make it. */
+class PlainResource implements OtelResource {
+  readonly attributes: Attributes;
+  readonly asyncAttributesPending = false;
+
+  constructor(attributes: Attributes) {
+    this.attributes = attributes;
+  }
+
+  waitForAsyncAttributes(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  merge(other: OtelResource | null): OtelResource {
+    if (other === null || other === undefined) return this;
+    return new PlainResource({ ...this.attributes, ...other.attributes });
+  }
+
+  getRawAttributes(): [string, AttributeValue | undefined][] {
+    return Object.entries(this.attributes);
+  }
+}
+
+let fallback: OtelResource | undefined;
+
+/**
+ * Resolves a `resource` option: an OpenTelemetry `Resource` as it is, this
+ * library's `Resource` or plain attributes converted (invalid values
+ * dropped). Without one, the resource this library's OTLP exporter uses
+ * (`service.name` from `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, the
+ * SDK and runtime).
+ */
+export function resolveResource(
+  resource: OtelResource | Resource | Readonly<Record<string, unknown>> | undefined,
+): OtelResource {
+  if (resource === undefined || resource === null) {
+    return fallback ??= new PlainResource(defaultOtlpResource().attributes as Attributes);
+  }
+  if (typeof (resource as OtelResource).getRawAttributes === "function") {
+    return resource as OtelResource;
+  }
+  const ours = resource instanceof Resource
+    ? resource
+    : new Resource(resource as Readonly<Record<string, unknown>>);
+  return new PlainResource(ours.attributes as Attributes);
+}

@@ -1,0 +1,72 @@
+// Internal: the OpenTelemetry trace SDK (@opentelemetry/sdk-trace-base),
+// loaded when this entry is and only if it is installed. Everything else in
+// this entry needs @opentelemetry/api alone; the SDK's processors and its
+// provider are what the seed's wrappers and addSpanProcessor build on.
+
+import type {
+  OtelBufferConfig,
+  OtelReadableSpan,
+  OtelSpanExporter,
+  OtelSpanProcessor,
+} from "./_sdk_types.ts";
+
+/** The SDK's processors, as this entry's wrappers subclass them. */
+export interface SdkProcessor extends OtelSpanProcessor {
+  onStart(span: unknown, parentContext?: unknown): void;
+  onEnd(span: OtelReadableSpan): void;
+}
+
+/** A processor class of the SDK. */
+export type SdkProcessorClass<C = never> = new (
+  exporter: OtelSpanExporter,
+  config?: C,
+) => SdkProcessor;
+
+/** The SDK's `BasicTracerProvider`, as addSpanProcessor uses it. */
+export interface SdkTracerProvider {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** The parts of @opentelemetry/sdk-trace-base this entry uses. */
+export interface TraceSdk {
+  SimpleSpanProcessor: SdkProcessorClass;
+  BatchSpanProcessor: SdkProcessorClass<OtelBufferConfig>;
+  BasicTracerProvider: new (config: { spanProcessors: OtelSpanProcessor[] }) => SdkTracerProvider;
+}
+
+/** The package to install for the SDK's processors. */
+export const SDK_PACKAGE = "@opentelemetry/sdk-trace-base";
+
+async function load(): Promise<TraceSdk | undefined> {
+  try {
+    return await import("@opentelemetry/sdk-trace-base") as unknown as TraceSdk;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SDK, or `undefined` when it is not installed. */
+export const sdk: TraceSdk | undefined = await load();
+
+/** The error for using a part of this entry that needs the SDK without it. */
+export function sdkMissing(action: string): TypeError {
+  return new TypeError(`Cannot ${action}: install ${SDK_PACKAGE}`);
+}
+
+/**
+ * The SDK's processor class, or, without the SDK, a class whose
+ * constructor throws {@linkcode sdkMissing}, so the subclasses of this entry
+ * exist (and can be imported) either way.
+ */
+export function sdkProcessorClass<C>(
+  pick: (sdk: TraceSdk) => SdkProcessorClass<C>,
+  name: string,
+): SdkProcessorClass<C> {
+  if (sdk !== undefined) return pick(sdk);
+  return class {
+    constructor() {
+      throw sdkMissing(`create ${name}`);
+    }
+  } as unknown as SdkProcessorClass<C>;
+}

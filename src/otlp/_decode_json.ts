@@ -1,0 +1,364 @@
+// Internal: decodes an OTLP/JSON `ExportTraceServiceRequest` into received
+// spans: the protobuf JSON mapping with OTLP's deviations (ids as hex,
+// lowerCamelCase keys only). 64-bit integers are accepted as decimal strings
+// or numbers, doubles also as "NaN", "Infinity" and "-Infinity", enums as
+// numbers (and, leniently, as their names). Unknown keys are ignored and
+// null reads as absent, as the mapping asks.
+//
+// A body that is not JSON, or a known key holding the wrong type, throws an
+// OtlpDecodeError naming the path. A span whose trace or span id is missing
+// or malformed is left out and counted as rejected; a link with a malformed
+// id is dropped and counted in droppedLinksCount.
+
+import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
+import { MAX_DEPTH } from "./_decode_protobuf.ts";
+import {
+  assignResource,
+  assignScope,
+  type DecodedRequest,
+  isValidHexId,
+  newReceivedLink,
+  newReceivedSpan,
+  type OtlpAttributes,
+  OtlpDecodeError,
+  type OtlpValue,
+  type ReceivedEvent,
+  type ReceivedLink,
+  type ReceivedResource,
+  type ReceivedScope,
+  type ReceivedSpan,
+  setAttribute,
+} from "./_received_span.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+const SPAN_OVERHEAD = 400;
+const KIND_NAMES = [
+  "SPAN_KIND_UNSPECIFIED",
+  "SPAN_KIND_INTERNAL",
+  "SPAN_KIND_SERVER",
+  "SPAN_KIND_CLIENT",
+  "SPAN_KIND_PRODUCER",
+  "SPAN_KIND_CONSUMER",
+];
+const STATUS_NAMES = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
+
+/**
+ * Decodes an OTLP/JSON `ExportTraceServiceRequest`.
+ *
+ * @param text The request body, decompressed, as text.
+ * @returns The valid spans and the count of rejected ones.
+ * @throws {OtlpDecodeError} When `text` is not JSON or not a request.
+ */
+export function decodeOtlpJson(text: string): DecodedRequest {
+  let root: Json;
+  try {
+    root = JSON.parse(text);
+  } catch (error) {
+    throw new OtlpDecodeError(`Cannot decode OTLP/JSON: ${(error as Error).message}`);
+  }
+  return decodeOtlpJsonValue(root);
+}
+
+/**
+ * Decodes an already parsed OTLP/JSON request; see {@linkcode decodeOtlpJson}.
+ *
+ * @param root The parsed body.
+ * @returns The valid spans and the count of rejected ones.
+ * @throws {OtlpDecodeError} When `root` is not a request.
+ */
+export function decodeOtlpJsonValue(root: unknown): DecodedRequest {
+  const out = new JsonDecoder();
+  out.request(root);
+  return { spans: out.spans, sizes: out.sizes, rejected: out.rejected, reason: out.reason };
+}
+
+class JsonDecoder {
+  readonly spans: ReceivedSpan[] = [];
+  readonly sizes: number[] = [];
+  rejected = 0;
+  reason: string | undefined;
+  // Characters of strings seen in the current span, for its size estimate.
+  #chars = 0;
+
+  request(root: unknown): void {
+    const request = object(root, "the request");
+    for (const [rs, i] of list(request.resourceSpans, "resourceSpans")) {
+      this.#resourceSpans(rs, `resourceSpans[${i}]`);
+    }
+  }
+
+  #resourceSpans(value: unknown, path: string): void {
+    const rs = object(value, path);
+    const first = this.spans.length;
+    for (const [ss, i] of list(rs.scopeSpans, `${path}.scopeSpans`)) {
+      this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
+    }
+    assignResource(this.spans, first, this.#resource(rs.resource, `${path}.resource`));
+  }
+
+  #resource(value: unknown, path: string): ReceivedResource {
+    const resource = optionalObject(value, path);
+    return {
+      attributes: this.#attributes(resource.attributes, `${path}.attributes`, 0),
+      droppedAttributesCount: uint32(
+        resource.droppedAttributesCount,
+        `${path}.droppedAttributesCount`,
+      ),
+    };
+  }
+
+  #scopeSpans(value: unknown, path: string): void {
+    const ss = object(value, path);
+    const first = this.spans.length;
+    for (const [span, i] of list(ss.spans, `${path}.spans`)) {
+      this.#span(span, `${path}.spans[${i}]`);
+    }
+    assignScope(this.spans, first, this.#scope(ss.scope, `${path}.scope`));
+  }
+
+  #scope(value: unknown, path: string): ReceivedScope {
+    const scope = optionalObject(value, path);
+    return {
+      name: string(scope.name, `${path}.name`),
+      version: string(scope.version, `${path}.version`),
+      attributes: this.#attributes(scope.attributes, `${path}.attributes`, 0),
+      droppedAttributesCount: uint32(
+        scope.droppedAttributesCount,
+        `${path}.droppedAttributesCount`,
+      ),
+    };
+  }
+
+  #span(value: unknown, path: string): void {
+    const span = object(value, path);
+    this.#chars = 0;
+    const traceId = id(span.traceId, `${path}.traceId`);
+    const spanId = id(span.spanId, `${path}.spanId`);
+    const parent = id(span.parentSpanId, `${path}.parentSpanId`);
+    const name = this.#string(span.name, `${path}.name`);
+    const traceState = this.#string(span.traceState, `${path}.traceState`);
+    const kind = enumNumber(span.kind, KIND_NAMES, `${path}.kind`);
+    const startTime = nanos(span.startTimeUnixNano, `${path}.startTimeUnixNano`);
+    const endTime = nanos(span.endTimeUnixNano, `${path}.endTimeUnixNano`);
+    const attributes = this.#attributes(span.attributes, `${path}.attributes`, 0);
+    const events: ReceivedEvent[] = [];
+    for (const [event, i] of list(span.events, `${path}.events`)) {
+      events.push(this.#event(event, `${path}.events[${i}]`));
+    }
+    const links: ReceivedLink[] = [];
+    let badLinks = 0;
+    for (const [link, i] of list(span.links, `${path}.links`)) {
+      const decoded = this.#link(link, `${path}.links[${i}]`);
+      if (decoded === undefined) badLinks++;
+      else links.push(decoded);
+    }
+    const status = optionalObject(span.status, `${path}.status`);
+    const statusMessage = this.#string(status.message, `${path}.status.message`);
+    const statusCode = enumNumber(status.code, STATUS_NAMES, `${path}.status.code`);
+    const flags = span.flags ?? null;
+    if (flags !== null && !(Number.isInteger(flags) && flags >= 0)) {
+      throw typeError(`${path}.flags`, "an unsigned integer", flags);
+    }
+    const droppedAttributes = uint32(span.droppedAttributesCount, `${path}.droppedAttributesCount`);
+    const droppedEvents = uint32(span.droppedEventsCount, `${path}.droppedEventsCount`);
+    const droppedLinks = uint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
+
+    if (!isValidHexId(traceId, 32)) {
+      return this.#reject(`${path}.traceId is not 32 hex digits, not all zero`);
+    }
+    if (!isValidHexId(spanId, 16)) {
+      return this.#reject(`${path}.spanId is not 16 hex digits, not all zero`);
+    }
+    let parentSpanId: string | null = null;
+    if (parent !== "" && parent !== "0000000000000000") {
+      if (!isValidHexId(parent, 16)) {
+        return this.#reject(`${path}.parentSpanId is not 16 hex digits`);
+      }
+      parentSpanId = parent;
+    }
+    this.spans.push(newReceivedSpan(
+      traceId,
+      spanId,
+      parentSpanId,
+      traceState,
+      flags ?? undefined,
+      name,
+      kind,
+      startTime,
+      endTime,
+      statusCode,
+      statusMessage,
+      attributes,
+      droppedAttributes,
+      events,
+      droppedEvents,
+      links,
+      droppedLinks + badLinks,
+    ));
+    this.sizes.push(SPAN_OVERHEAD + 3 * this.#chars);
+  }
+
+  #event(value: unknown, path: string): ReceivedEvent {
+    const event = object(value, path);
+    return {
+      name: this.#string(event.name, `${path}.name`),
+      time: nanos(event.timeUnixNano, `${path}.timeUnixNano`),
+      attributes: this.#attributes(event.attributes, `${path}.attributes`, 0),
+      droppedAttributesCount: uint32(
+        event.droppedAttributesCount,
+        `${path}.droppedAttributesCount`,
+      ),
+    };
+  }
+
+  #link(value: unknown, path: string): ReceivedLink | undefined {
+    const link = object(value, path);
+    const traceId = id(link.traceId, `${path}.traceId`);
+    const spanId = id(link.spanId, `${path}.spanId`);
+    const traceState = this.#string(link.traceState, `${path}.traceState`);
+    const attributes = this.#attributes(link.attributes, `${path}.attributes`, 0);
+    const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
+    if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
+    return newReceivedLink(traceId, spanId, traceState, attributes, dropped);
+  }
+
+  #attributes(value: unknown, path: string, depth: number): OtlpAttributes {
+    const attributes: OtlpAttributes = {};
+    for (const [kv, i] of list(value, path)) {
+      const pair = object(kv, `${path}[${i}]`);
+      const key = this.#string(pair.key, `${path}[${i}].key`);
+      setAttribute(attributes, key, this.#anyValue(pair.value, `${path}[${i}].value`, depth));
+    }
+    return attributes;
+  }
+
+  // AnyValue: one of stringValue, boolValue, intValue, doubleValue,
+  // arrayValue, kvlistValue, bytesValue; none is an empty value (null).
+  #anyValue(value: unknown, path: string, depth: number): OtlpValue {
+    const any = optionalObject(value, path);
+    if (any.stringValue != null) return this.#string(any.stringValue, `${path}.stringValue`);
+    if (any.boolValue != null) {
+      if (typeof any.boolValue !== "boolean") {
+        throw typeError(`${path}.boolValue`, "a boolean", any.boolValue);
+      }
+      return any.boolValue;
+    }
+    if (any.intValue != null) return int64(any.intValue, `${path}.intValue`);
+    if (any.doubleValue != null) return double(any.doubleValue, `${path}.doubleValue`);
+    if (any.arrayValue != null || any.kvlistValue != null) {
+      if (depth + 1 >= MAX_DEPTH) {
+        throw new OtlpDecodeError(
+          `Cannot decode OTLP/JSON: ${path} nests deeper than ${MAX_DEPTH} levels`,
+        );
+      }
+      if (any.kvlistValue != null) {
+        const kvlist = object(any.kvlistValue, `${path}.kvlistValue`);
+        return this.#attributes(kvlist.values, `${path}.kvlistValue.values`, depth + 1);
+      }
+      const array = object(any.arrayValue, `${path}.arrayValue`);
+      const items: OtlpValue[] = [];
+      for (const [item, i] of list(array.values, `${path}.arrayValue.values`)) {
+        items.push(this.#anyValue(item, `${path}.arrayValue.values[${i}]`, depth + 1));
+      }
+      return items;
+    }
+    if (any.bytesValue != null) return this.#string(any.bytesValue, `${path}.bytesValue`);
+    return null;
+  }
+
+  #string(value: unknown, path: string): string {
+    const text = string(value, path);
+    this.#chars += text.length;
+    return text;
+  }
+
+  #reject(reason: string): void {
+    this.rejected++;
+    this.reason ??= reason;
+  }
+}
+
+function typeError(path: string, expected: string, got: unknown): OtlpDecodeError {
+  const kind = Array.isArray(got) ? "an array" : got === null ? "null" : typeof got;
+  return new OtlpDecodeError(`Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kind}`);
+}
+
+function object(value: unknown, path: string): Record<string, Json> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw typeError(path, "an object", value);
+  }
+  return value as Record<string, Json>;
+}
+
+const EMPTY: Record<string, Json> = Object.freeze({});
+
+function optionalObject(value: unknown, path: string): Record<string, Json> {
+  return value == null ? EMPTY : object(value, path);
+}
+
+// Yields each item with its index; null or absent is an empty list.
+function* list(value: unknown, path: string): Generator<[unknown, number]> {
+  if (value == null) return;
+  if (!Array.isArray(value)) throw typeError(path, "an array", value);
+  for (let i = 0; i < value.length; i++) yield [value[i], i];
+}
+
+function string(value: unknown, path: string): string {
+  if (value == null) return "";
+  if (typeof value !== "string") throw typeError(path, "a string", value);
+  return value;
+}
+
+// A trace or span id: lowercased, "" when absent; validated by the caller.
+function id(value: unknown, path: string): string {
+  return string(value, path).toLowerCase();
+}
+
+function uint32(value: unknown, path: string): number {
+  if (value == null) return 0;
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  throw typeError(path, "an unsigned integer", value);
+}
+
+function enumNumber(value: unknown, names: readonly string[], path: string): number {
+  if (value == null) return 0;
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string" && names.includes(value)) return names.indexOf(value);
+  throw typeError(path, "an enum number", value);
+}
+
+function nanos(value: unknown, path: string): number {
+  if (value == null) return 0;
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
+    return numberNanosToMs(value);
+  }
+  if (typeof value === "string") {
+    const ms = decimalNanosToMs(value);
+    if (ms !== undefined) return ms;
+  }
+  throw typeError(path, "unsigned nanoseconds as a decimal string or a number", value);
+}
+
+const INTEGER = /^-?[0-9]{1,20}$/;
+
+function int64(value: unknown, path: string): number | string {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string" && INTEGER.test(value)) {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : value.replace(/^(-?)0+(?=\d)/, "$1");
+  }
+  throw typeError(path, "an integer or a decimal string", value);
+}
+
+function double(value: unknown, path: string): number {
+  if (typeof value === "number") return value;
+  if (value === "NaN") return NaN;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  throw typeError(path, "a number", value);
+}

@@ -1,0 +1,283 @@
+// Internal: a span as an OTLP receiver decodes it. It has the fields of
+// `Span.toJSON()` (epoch-millisecond times, hex ids, kind and status as
+// names), so a viewer can serve it as it is, plus what OTLP carries around a
+// span: its service, resource and instrumentation scope. Both decoders
+// (protobuf and JSON) build these records through the helpers below, so the
+// two agree field for field.
+
+import { setOwnAttribute } from "../span/_attribute_bag.ts";
+import type { SpanKind, SpanStatus } from "../span/span.ts";
+
+/**
+ * An attribute value as OTLP carries it: wider than this library's
+ * attributes, since other SDKs send nested lists and maps. An int64 beyond
+ * 2^53 is kept as its decimal string, bytes as base64, an empty value as null.
+ */
+export type OtlpValue =
+  | string
+  | number
+  | boolean
+  | null
+  | OtlpValue[]
+  | { [key: string]: OtlpValue };
+
+/** Attributes keyed by name. */
+export type OtlpAttributes = Record<string, OtlpValue>;
+
+/** What produced the spans: one object shared by every span it sent in a request. */
+export interface ReceivedResource {
+  /** The resource's attributes. */
+  readonly attributes: OtlpAttributes;
+  /** Attributes the sender dropped. */
+  readonly droppedAttributesCount: number;
+}
+
+/** The instrumentation scope: one object shared by its spans in a request. */
+export interface ReceivedScope {
+  /** The scope's name ("" when unknown). */
+  readonly name: string;
+  /** The scope's version ("" when unknown). */
+  readonly version: string;
+  /** The scope's attributes. */
+  readonly attributes: OtlpAttributes;
+  /** Attributes the sender dropped. */
+  readonly droppedAttributesCount: number;
+}
+
+/** A timestamped event. */
+export interface ReceivedEvent {
+  /** The event's name. */
+  name: string;
+  /** Epoch milliseconds. */
+  time: number;
+  /** Its attributes. */
+  attributes: OtlpAttributes;
+  /** Attributes the sender dropped. */
+  droppedAttributesCount: number;
+}
+
+/** A link to another span. */
+export interface ReceivedLink {
+  /** The linked trace. */
+  traceId: string;
+  /** The linked span. */
+  spanId: string;
+  /** The linked context's W3C `tracestate`, when it had one. */
+  traceState?: string;
+  /** The link's attributes. */
+  attributes: OtlpAttributes;
+  /** Attributes the sender dropped. */
+  droppedAttributesCount: number;
+}
+
+/** One received span: `Span.toJSON()`'s fields, then service, resource and scope. */
+export interface ReceivedSpan {
+  /** The operation's name. */
+  name: string;
+  /** The span's kind; OTLP's UNSPECIFIED (or an unknown number) reads as internal. */
+  kind: SpanKind;
+  /** 32 lowercase hex characters. */
+  traceId: string;
+  /** 16 lowercase hex characters. */
+  spanId: string;
+  /** The parent's span id; `null` for a root. */
+  parentSpanId: string | null;
+  /** W3C trace flags (the low byte of OTLP's `flags`). */
+  traceFlags: number;
+  /** The W3C `tracestate`; `null` when there is none. */
+  traceState: string | null;
+  /** Epoch milliseconds. */
+  startTime: number;
+  /** Epoch milliseconds. */
+  endTime: number;
+  /** `endTime - startTime`. */
+  durationMs: number;
+  /** The status. */
+  status: SpanStatus;
+  /** The attributes. */
+  attributes: OtlpAttributes;
+  /** The events. */
+  events: ReceivedEvent[];
+  /** The links. */
+  links: ReceivedLink[];
+  /** Attributes the sender dropped. */
+  droppedAttributesCount: number;
+  /** Events the sender dropped. */
+  droppedEventsCount: number;
+  /** Links the sender dropped, and links whose ids were not valid. */
+  droppedLinksCount: number;
+  /** The resource's `service.name`, or `"unknown_service"`. */
+  service: string;
+  /** The resource. */
+  resource: ReceivedResource;
+  /** The instrumentation scope. */
+  scope: ReceivedScope;
+}
+
+/** What a decoder returns for one request. */
+export interface DecodedRequest {
+  /** The valid spans, in the order they came. */
+  readonly spans: ReceivedSpan[];
+  /** An estimate of the memory each span holds, in bytes, by index. */
+  readonly sizes: number[];
+  /** Spans left out because an id was missing or malformed. */
+  readonly rejected: number;
+  /** Why the first rejected span was left out. */
+  readonly reason: string | undefined;
+}
+
+/** A request body that is not OTLP: the receiver answers 400 with `message`. */
+export class OtlpDecodeError extends Error {
+  /** @param message What is wrong, and where. */
+  constructor(message: string) {
+    super(message);
+    this.name = "OtlpDecodeError";
+  }
+}
+
+const KINDS: readonly SpanKind[] = [
+  "internal", // 0: UNSPECIFIED
+  "internal",
+  "server",
+  "client",
+  "producer",
+  "consumer",
+];
+
+/** The kind for OTLP's `Span.SpanKind` number. */
+export function kindName(kind: number): SpanKind {
+  return KINDS[kind] ?? "internal";
+}
+
+const UNSET: SpanStatus = Object.freeze({ code: "unset" });
+const OK: SpanStatus = Object.freeze({ code: "ok" });
+
+/** The status for OTLP's `Status.code` number and message (kept with errors only, as ours). */
+export function statusOf(code: number, message: string): SpanStatus {
+  if (code === 2) return message === "" ? { code: "error" } : { code: "error", message };
+  return code === 1 ? OK : UNSET;
+}
+
+/** The service that a resource's attributes name. */
+export function serviceOf(attributes: OtlpAttributes): string {
+  const name = attributes["service.name"];
+  return typeof name === "string" && name !== "" ? name : "unknown_service";
+}
+
+/** Stores an attribute as an own property, `__proto__` included; the last value of a key wins. */
+export function setAttribute(target: OtlpAttributes, key: string, value: OtlpValue): void {
+  if (key === "__proto__") setOwnAttribute(target, key, value);
+  else target[key] = value;
+}
+
+const ZEROS_32 = "0".repeat(32);
+
+/** Whether a lowercase hex id of the given length is valid: right length, not all zeros. */
+export function isValidHexId(id: string, length: 16 | 32): boolean {
+  return id.length === length && id !== ZEROS_32.slice(0, length) && /^[0-9a-f]*$/.test(id);
+}
+
+/**
+ * Makes a span record from OTLP's fields (`flags` undefined when absent,
+ * kind and status code as numbers). Both decoders call this, so every
+ * record has the same fields in the same order; resource, service and scope
+ * are filled in by {@linkcode assignResource} and {@linkcode assignScope}.
+ */
+export function newReceivedSpan(
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | null,
+  traceState: string,
+  flags: number | undefined,
+  name: string,
+  kind: number,
+  startTime: number,
+  endTime: number,
+  statusCode: number,
+  statusMessage: string,
+  attributes: OtlpAttributes,
+  droppedAttributesCount: number,
+  events: ReceivedEvent[],
+  droppedEventsCount: number,
+  links: ReceivedLink[],
+  droppedLinksCount: number,
+): ReceivedSpan {
+  return {
+    name,
+    kind: kindName(kind),
+    traceId,
+    spanId,
+    parentSpanId,
+    // Producers before OTLP 1.1 send no flags; what they export was sampled.
+    traceFlags: flags === undefined ? 1 : flags & 0xff,
+    traceState: traceState === "" ? null : traceState,
+    startTime,
+    endTime,
+    durationMs: endTime - startTime,
+    status: statusOf(statusCode, statusMessage),
+    attributes,
+    events,
+    links,
+    droppedAttributesCount,
+    droppedEventsCount,
+    droppedLinksCount,
+    service: "unknown_service",
+    resource: PENDING_RESOURCE,
+    scope: PENDING_SCOPE,
+  };
+}
+
+/** Makes a link record; `traceState` is left out when empty, as `toJSON()` does. */
+export function newReceivedLink(
+  traceId: string,
+  spanId: string,
+  traceState: string,
+  attributes: OtlpAttributes,
+  droppedAttributesCount: number,
+): ReceivedLink {
+  return traceState === ""
+    ? { traceId, spanId, attributes, droppedAttributesCount }
+    : { traceId, spanId, traceState, attributes, droppedAttributesCount };
+}
+
+/** Placeholders a decoder fills in once it has read the enclosing message. */
+export const PENDING_RESOURCE: ReceivedResource = Object.freeze({
+  attributes: Object.freeze({}) as OtlpAttributes,
+  droppedAttributesCount: 0,
+});
+/** See {@linkcode PENDING_RESOURCE}. */
+export const PENDING_SCOPE: ReceivedScope = Object.freeze({
+  name: "",
+  version: "",
+  attributes: Object.freeze({}) as OtlpAttributes,
+  droppedAttributesCount: 0,
+});
+
+/**
+ * Gives the spans from index `from` on the resource (and its service) once
+ * the enclosing `ResourceSpans` has been read: the resource may come after
+ * the spans on the wire.
+ */
+export function assignResource(
+  spans: ReceivedSpan[],
+  from: number,
+  resource: ReceivedResource,
+): void {
+  const service = serviceOf(resource.attributes);
+  for (let i = from; i < spans.length; i++) {
+    spans[i].resource = resource;
+    spans[i].service = service;
+  }
+}
+
+/** Gives the spans from index `from` on their scope; see {@linkcode assignResource}. */
+export function assignScope(spans: ReceivedSpan[], from: number, scope: ReceivedScope): void {
+  for (let i = from; i < spans.length; i++) spans[i].scope = scope;
+}
+
+/** The bytes of the base64 alphabet, for `bytes_value`. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+  return btoa(binary);
+}

@@ -1,0 +1,66 @@
+// Internal: checks of the shape of an argument that would otherwise fail
+// deep inside with a raw engine error ("x is not iterable"), each throwing
+// a TypeError that reads "Cannot <action>: <what> must be ..., got ...".
+
+import { describe } from "./_describe.ts";
+
+/**
+ * Checks that `value` is a record: an object that is neither `null` nor an
+ * array. A string is refused at once: spreading or walking the keys of a
+ * long one (its indices) is slow and never what was meant.
+ *
+ * @param value The argument.
+ * @param action What was being done, for the message ("create Resource").
+ * @param what The argument's name and what it should hold ("attributes").
+ * @returns The value, typed as a record.
+ * @throws {TypeError} Otherwise.
+ */
+export function recordArgument(
+  value: unknown,
+  action: string,
+  what: string,
+): Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`Cannot ${action}: ${what} must be a record, got ${describe(value)}`);
+  }
+  return value as Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Checks that `value` is an iterable object (an array, a Map, a generator;
+ * never a string, whose characters are no list of entries).
+ *
+ * @param value The argument.
+ * @param action What was being done, for the message.
+ * @param what The argument's name and what it should hold.
+ * @returns The value, typed as an iterable.
+ * @throws {TypeError} Otherwise.
+ */
+export function iterableArgument(value: unknown, action: string, what: string): Iterable<unknown> {
+  if (
+    typeof value !== "object" || value === null ||
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${action}: ${what} must be an array or another iterable, got ${describe(value)}`,
+    );
+  }
+  return value as Iterable<unknown>;
+}
+
+/**
+ * Checks that one entry of an iterable is a `[key, value]` array.
+ *
+ * @param entry The entry.
+ * @param action What was being done, for the message.
+ * @returns The entry's key and value.
+ * @throws {TypeError} Otherwise.
+ */
+export function pairArgument(entry: unknown, action: string): readonly [unknown, unknown] {
+  if (!Array.isArray(entry)) {
+    throw new TypeError(
+      `Cannot ${action}: each entry must be a [key, value] array, got ${describe(entry)}`,
+    );
+  }
+  return entry as unknown as readonly [unknown, unknown];
+}

@@ -1,0 +1,85 @@
+// Internal: where the library's own messages go. setDiagnostics() (the
+// public face, in diagnostics.ts) configures it; warnOnce() and the
+// functions below report through it. Each cause (a key) is reported once per
+// configuration, so nothing floods the sink, and a sink that throws is
+// ignored: telemetry never breaks the application.
+
+import type { Diagnostic, DiagnosticLevel, DiagnosticSink } from "./diagnostics.ts";
+import { readEnv } from "./_env.ts";
+
+const RANK: Readonly<Record<DiagnosticLevel, number>> = { off: 0, error: 1, warn: 2, debug: 3 };
+// Keys can carry an error's message, so the set is bounded: past this many
+// causes, new ones are no longer reported.
+const MAX_KEYS = 1_000;
+
+/** The default sink: errors to `console.error`, the rest to `console.warn` (stderr). */
+export const consoleSink: DiagnosticSink = (diagnostic: Diagnostic): void => {
+  const text = diagnostic.level === "debug"
+    ? `@codomyrmex/spans (debug): ${diagnostic.message}`
+    : `@codomyrmex/spans: ${diagnostic.message}`;
+  // Looked up on each call, so a console replaced later is used.
+  if (diagnostic.level === "error") console.error(text);
+  else console.warn(text);
+};
+
+/** The level used when none is given: `debug` when SPANS_DEBUG asks for it. */
+export function defaultLevel(): DiagnosticLevel {
+  const value = readEnv("SPANS_DEBUG")?.trim().toLowerCase();
+  return value === undefined || value === "" || value === "0" || value === "false"
+    ? "warn"
+    : "debug";
+}
+
+let level: DiagnosticLevel = defaultLevel();
+let rank = RANK[level];
+let sink: DiagnosticSink = consoleSink;
+let seen = new Set<string>();
+
+/**
+ * Whether debug diagnostics are wanted. Hot paths read this one binding and
+ * do nothing more while it is `false`.
+ */
+export let debugOn: boolean = rank >= RANK.debug;
+
+/** The level and sink in force. */
+export function currentDiagnostics(): { level: DiagnosticLevel; sink: DiagnosticSink } {
+  return { level, sink };
+}
+
+/** Sets the level and sink; every cause may be reported again. */
+export function configureDiagnostics(next: DiagnosticLevel, to: DiagnosticSink): void {
+  level = next;
+  rank = RANK[next];
+  sink = to;
+  seen = new Set();
+  debugOn = rank >= RANK.debug;
+}
+
+/**
+ * Reports `message` at `severity` the first time `key` is seen, when the
+ * level lets it through. Returns whether it was reported.
+ */
+export function diagnose(
+  severity: "error" | "warn" | "debug",
+  key: string,
+  message: string,
+): boolean {
+  if (RANK[severity] > rank || seen.has(key) || seen.size >= MAX_KEYS) return false;
+  seen.add(key);
+  try {
+    sink({ level: severity, key, message });
+  } catch {
+    // A broken sink (or console) must not break the application.
+  }
+  return true;
+}
+
+/** {@linkcode diagnose} at `error`: the library failed at something it does for you. */
+export function errorOnce(key: string, message: string): boolean {
+  return diagnose("error", key, message);
+}
+
+/** {@linkcode diagnose} at `debug`: a likely mistake that is otherwise silent. */
+export function debugOnce(key: string, message: string): boolean {
+  return diagnose("debug", key, message);
+}

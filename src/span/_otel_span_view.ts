@@ -1,0 +1,219 @@
+// Internal: this library's spans in OpenTelemetry's shape and back, with
+// nothing imported. Code that knows OpenTelemetry's Span interface (the
+// ./otel bridge's API tracer, Deno's built-in OpenTelemetry, libraries
+// written against @opentelemetry/api) writes to this library's span through
+// a view; a span of theirs stands in as one of ours, non-recording, with its
+// ids, so it can be a parent.
+
+import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
+import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
+import { createTrustedSpanContext } from "./_trusted_span_context.ts";
+import type { Attributes, AttributeValue } from "./attributes.ts";
+import { Span, type SpanStatusCode } from "./span.ts";
+import type { SpanContext } from "./span_context.ts";
+
+/**
+ * The key OpenTelemetry keeps a context's span under: `trace.setSpan` and
+ * `trace.getSpan` of @opentelemetry/api, and Deno's built-in OpenTelemetry.
+ */
+export const OTEL_SPAN_KEY: symbol = Symbol.for("OpenTelemetry Context Key SPAN");
+
+/** OpenTelemetry's `SpanContext`, as far as this library reads and writes it. */
+export interface OtelSpanContextLike {
+  traceId: string;
+  spanId: string;
+  traceFlags: number;
+  isRemote?: boolean;
+  traceState?: { serialize(): string };
+}
+
+/** OpenTelemetry's `Link`, as far as this library reads it. */
+export interface OtelLinkLike {
+  context: OtelSpanContextLike;
+  attributes?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An OpenTelemetry span context as ours, or `undefined` when its ids are
+ * invalid (OpenTelemetry's own rule for "no parent").
+ */
+export function fromOtelSpanContext(
+  sc: OtelSpanContextLike | undefined,
+  parentSpanId?: string,
+): SpanContext | undefined {
+  if (sc === undefined || sc === null) return undefined;
+  if (!isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return undefined;
+  const flags = Number.isInteger(sc.traceFlags) ? sc.traceFlags & 0xff : 0;
+  let traceState: string | undefined;
+  try {
+    traceState = sc.traceState?.serialize() || undefined;
+  } catch {
+    traceState = undefined;
+  }
+  // A trace state from OpenTelemetry's side is data, not this library's own:
+  // one that is not a valid header (CR/LF, a bad key, too long) is dropped and
+  // counted, never carried into a context that inject would send.
+  if (traceState !== undefined && !isValidTraceState(traceState)) {
+    traceStateDrops.count++;
+    traceState = undefined;
+  }
+  return createTrustedSpanContext(
+    sc.traceId,
+    sc.spanId,
+    isValidSpanId(parentSpanId) ? parentSpanId : undefined,
+    flags,
+    traceState,
+    sc.isRemote === true,
+  );
+}
+
+/** OpenTelemetry's `SpanStatusCode` (0 unset, 1 ok, 2 error) as ours; unknown codes read as unset. */
+export function statusCodeFromOtel(code: unknown): SpanStatusCode {
+  return code === 1 ? "ok" : code === 2 ? "error" : "unset";
+}
+
+/**
+ * One of this library's spans through OpenTelemetry's `Span` interface:
+ * every method writes to `span`, malformed input is dropped and counted
+ * as the span itself does, nothing throws.
+ */
+export class OtelSpanView {
+  /** The span of this library it writes to. */
+  readonly span: Span;
+  #spanContext: OtelSpanContextLike | undefined;
+
+  constructor(span: Span) {
+    this.span = span;
+  }
+
+  spanContext(): OtelSpanContextLike {
+    const ctx = this.span.context;
+    return this.#spanContext ??= {
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      traceFlags: ctx.traceFlags,
+      isRemote: ctx.isRemote,
+    };
+  }
+
+  // OpenTelemetry's attribute types admit undefined and null entries, which
+  // ours refuse: the span drops and counts them at run time, as for any
+  // JavaScript caller, so the values are passed on as they are.
+  setAttribute(key: string, value: unknown): this {
+    this.span.setAttribute(key, value as AttributeValue);
+    return this;
+  }
+
+  setAttributes(attributes: Readonly<Record<string, unknown>>): this {
+    if (attributes !== null && typeof attributes === "object") {
+      this.span.setAttributes(attributes as Attributes);
+    }
+    return this;
+  }
+
+  addEvent(
+    name: string,
+    attributesOrStartTime?: Readonly<Record<string, unknown>> | TimeInput,
+    startTime?: TimeInput,
+  ): this {
+    if (isTimeInput(attributesOrStartTime)) {
+      this.span.addEvent(name, undefined, timeInputToMs(attributesOrStartTime));
+    } else {
+      this.span.addEvent(
+        name,
+        attributesOrStartTime as Attributes | undefined,
+        timeInputToMs(startTime),
+      );
+    }
+    return this;
+  }
+
+  addLink(link: OtelLinkLike): this {
+    // An invalid context goes in as undefined, so the span drops and counts it.
+    this.span.addLink(
+      fromOtelSpanContext(link?.context) as SpanContext,
+      link?.attributes as Attributes | undefined,
+    );
+    return this;
+  }
+
+  addLinks(links: OtelLinkLike[]): this {
+    if (Array.isArray(links)) { for (const link of links) this.addLink(link); }
+    return this;
+  }
+
+  setStatus(status: { code: number; message?: string }): this {
+    this.span.setStatus(statusCodeFromOtel(status?.code), status?.message);
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (typeof name === "string") this.span.updateName(name);
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    this.span.end(spanTimeFromOtel(timeInputToMs(endTime)));
+  }
+
+  isRecording(): boolean {
+    return this.span.isRecording;
+  }
+
+  // As the OpenTelemetry SDK does: an `exception` event, the status untouched.
+  recordException(exception: unknown, time?: TimeInput): void {
+    const attributes: Record<string, string> = {};
+    if (typeof exception === "string") {
+      attributes["exception.message"] = exception;
+    } else if (exception !== null && typeof exception === "object") {
+      const e = exception as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
+      if (e.code !== undefined && e.code !== null) attributes["exception.type"] = String(e.code);
+      else if (typeof e.name === "string") attributes["exception.type"] = e.name;
+      if (typeof e.message === "string") attributes["exception.message"] = e.message;
+      if (typeof e.stack === "string") attributes["exception.stacktrace"] = e.stack;
+    }
+    this.span.addEvent("exception", attributes, timeInputToMs(time));
+  }
+}
+
+const views = new WeakMap<Span, OtelSpanView>();
+const standIns = new WeakMap<object, Span | null>();
+
+/** The OpenTelemetry view of one of this library's spans: the same object every time. */
+export function otelSpanViewOf(span: Span): OtelSpanView {
+  let view = views.get(span);
+  if (view === undefined) {
+    view = new OtelSpanView(span);
+    views.set(span, view);
+  }
+  return view;
+}
+
+/**
+ * The span of this library that stands for an OpenTelemetry span: the one
+ * a view wraps, or, for a span of another implementation (a remote parent
+ * from a propagator, another SDK's span, Deno's), a non-recording stand-in
+ * with its context, the same one every time. `undefined` when it has no
+ * valid context.
+ */
+export function spanOf(value: unknown): Span | undefined {
+  if (value instanceof OtelSpanView) return value.span;
+  if (value === null || typeof value !== "object") return undefined;
+  let standIn = standIns.get(value);
+  if (standIn === undefined) {
+    let context: SpanContext | undefined;
+    try {
+      context = fromOtelSpanContext(
+        (value as { spanContext(): OtelSpanContextLike }).spanContext(),
+      );
+    } catch {
+      context = undefined;
+    }
+    standIn = context === undefined
+      ? null
+      : new Span("", context, "internal", { recording: false });
+    standIns.set(value, standIn);
+  }
+  return standIn ?? undefined;
+}

@@ -1,0 +1,204 @@
+// Internal: what a Tracer does differently while debug diagnostics are on
+// (setDiagnostics({ level: "debug" }) or SPANS_DEBUG=1). Spans it starts then
+// are DebugSpans: each says, once per cause and naming itself, what a call
+// lost (an attribute, event or link dropped as invalid or over a limit), and
+// is tracked until it ends so that a flush or shutdown can name the spans
+// still open. A tracer with no processors says so. Nothing here runs while
+// debug is off: the Tracer reads one boolean per span.
+
+import { debugOnce } from "../platform/_diagnostics.ts";
+import { describe } from "../platform/_describe.ts";
+import {
+  type Attributes,
+  type AttributeValue,
+  type ResolvedSpanLimits,
+  sanitizeAttributeValue,
+} from "../span/attributes.ts";
+import { Span, type SpanInit, type SpanKind } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
+
+// Spans that never end would otherwise be held for ever.
+const MAX_TRACKED = 10_000;
+
+/** A tracer's debug bookkeeping: its open spans, started while debug was on. */
+export class DebugState {
+  readonly #open = new Set<Span>();
+  readonly #tracer: string;
+  readonly #noProcessors: boolean;
+
+  /**
+   * @param tracerName The tracer's name, for messages.
+   * @param noProcessors Whether the tracer has no processors.
+   */
+  constructor(tracerName: string, noProcessors: boolean) {
+    this.#tracer = tracerName === "" ? "(unnamed)" : tracerName;
+    this.#noProcessors = noProcessors;
+  }
+
+  /** Creates a span that reports its losses and is tracked until it ends. */
+  create(
+    name: string,
+    context: SpanContext,
+    kind: SpanKind,
+    init: SpanInit & { readonly limits: ResolvedSpanLimits },
+  ): Span {
+    if (this.#noProcessors) {
+      debugOnce(
+        `no-processors:${this.#tracer}`,
+        `tracer "${this.#tracer}" has no processors, so its spans (span "${name}" first) go ` +
+          "nowhere: pass processors to new Tracer(), or use setupTracing()",
+      );
+    }
+    const span = new DebugSpan(name, context, kind, init, this.#open);
+    if (this.#open.size < MAX_TRACKED) this.#open.add(span);
+    return span;
+  }
+
+  /** Names, once each, the spans that were open when the tracer flushed or shut down. */
+  reportOpen(when: "flushed" | "shut down"): void {
+    for (const span of this.#open) {
+      debugOnce(
+        `open-at-${when}:${span.name}`,
+        `span "${span.name}" (tracer "${this.#tracer}") had not ended when the tracer was ${when}: ` +
+          "no processor has it until it ends, and a span that never ends is lost. End every span " +
+          "(span.end(), `using`, or tracer.span())",
+      );
+    }
+  }
+}
+
+class DebugSpan extends Span {
+  readonly #limits: ResolvedSpanLimits;
+  readonly #open: Set<Span>;
+
+  constructor(
+    name: string,
+    context: SpanContext,
+    kind: SpanKind,
+    init: SpanInit & { readonly limits: ResolvedSpanLimits },
+    open: Set<Span>,
+  ) {
+    super(name, context, kind, init);
+    this.#limits = init.limits;
+    this.#open = open;
+  }
+
+  override setAttribute(key: string, value: AttributeValue): this {
+    const before = this.droppedAttributesCount;
+    super.setAttribute(key, value);
+    if (this.droppedAttributesCount !== before) {
+      this.#dropped(key, value, `span "${this.name}"`, this.#limits.attributeCountLimit);
+    }
+    return this;
+  }
+
+  override setAttributes(attributes: Readonly<Attributes>): this {
+    const before = this.droppedAttributesCount;
+    super.setAttributes(attributes);
+    if (this.droppedAttributesCount !== before) {
+      this.#droppedFrom(
+        attributes,
+        this.attributes,
+        `span "${this.name}"`,
+        this.#limits.attributeCountLimit,
+      );
+    }
+    return this;
+  }
+
+  override addEvent(
+    name: string,
+    attributes?: Readonly<Attributes>,
+    time?: number | Date,
+  ): this {
+    const count = this.events.length;
+    const dropped = this.droppedEventsCount;
+    super.addEvent(name, attributes, time);
+    if (this.droppedEventsCount !== dropped) {
+      const why = typeof name === "string"
+        ? `the span already holds ${this.#limits.eventCountLimit} events (limits.eventCountLimit)`
+        : `its name is ${describe(name)}, not a string`;
+      debugOnce(
+        `event-dropped:${this.name}:${String(name)}`,
+        `span "${this.name}": event ${JSON.stringify(String(name))} was dropped: ${why}`,
+      );
+    } else if (this.events.length > count) {
+      const event = this.events[count];
+      if (event.droppedAttributesCount > 0) {
+        this.#droppedFrom(
+          attributes,
+          event.attributes,
+          `event "${event.name}" of span "${this.name}"`,
+          this.#limits.attributePerEventCountLimit,
+        );
+      }
+    }
+    return this;
+  }
+
+  override addLink(context: SpanContext, attributes?: Readonly<Attributes>): this {
+    const count = this.links.length;
+    const dropped = this.droppedLinksCount;
+    super.addLink(context, attributes);
+    if (this.droppedLinksCount !== dropped) {
+      const why = this.links.length >= this.#limits.linkCountLimit
+        ? `the span already holds ${this.#limits.linkCountLimit} links (limits.linkCountLimit)`
+        : `it was given ${describe(context)}, not a valid SpanContext`;
+      debugOnce(
+        `link-dropped:${this.name}`,
+        `span "${this.name}": a link was dropped: ${why}`,
+      );
+    } else if (this.links.length > count && this.links[count].droppedAttributesCount > 0) {
+      this.#droppedFrom(
+        attributes,
+        this.links[count].attributes,
+        `a link of span "${this.name}"`,
+        this.#limits.attributePerLinkCountLimit,
+      );
+    }
+    return this;
+  }
+
+  override end(endTime?: number | Date): this {
+    super.end(endTime);
+    this.#open.delete(this);
+    return this;
+  }
+
+  // Finds which entries of `given` did not make it into `kept`, and why.
+  #droppedFrom(given: unknown, kept: Readonly<Attributes>, where: string, limit: number): void {
+    if (typeof given !== "object" || given === null || Array.isArray(given)) {
+      debugOnce(
+        `attributes-not-a-record:${where}`,
+        `${where}: attributes were dropped: expected a record of attributes, got ${
+          describe(given)
+        }`,
+      );
+      return;
+    }
+    for (const key in given) {
+      if (!Object.hasOwn(given, key)) continue;
+      const value = (given as Record<string, unknown>)[key];
+      if (key === "" || !Object.hasOwn(kept, key) || sanitizeAttributeValue(value) === undefined) {
+        this.#dropped(key, value, where, limit);
+      }
+    }
+  }
+
+  #dropped(key: unknown, value: unknown, where: string, limit: number): void {
+    let why: string;
+    if (typeof key !== "string" || key === "") {
+      why = `its key is ${describe(key)}, not a non-empty string`;
+    } else if (sanitizeAttributeValue(value) === undefined) {
+      why = `its value is ${
+        Array.isArray(value) ? "an array of mixed or unsupported types" : describe(value)
+      }; a value is a string, number, boolean, or an array of one of those`;
+    } else {
+      why = `${where} already holds ${limit} attributes (the limit)`;
+    }
+    debugOnce(
+      `attribute-dropped:${where}:${String(key)}`,
+      `${where}: attribute ${JSON.stringify(String(key))} was dropped: ${why}`,
+    );
+  }
+}

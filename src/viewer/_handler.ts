@@ -1,0 +1,88 @@
+// Internal: the viewer's one request handler, the same on every runtime's
+// server. It routes, guards the page and API against other sites, and never
+// throws: an unexpected failure answers 500 and the server goes on.
+
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
+import { apiRoute, json, jsonError } from "./_api_routes.ts";
+import { type Accept, preflight, receiveTraces } from "./_otlp_route.ts";
+import type { TraceStore } from "./_trace_store.ts";
+import { PAGE_HTML, PAGE_STYLE } from "./_ui_page.ts";
+import { PAGE_SCRIPT } from "./_ui_script.ts";
+
+/** Handles one request. */
+export type Handler = (request: Request) => Promise<Response>;
+
+// The page loads its script and style from the viewer only, and nothing
+// from a received span can run as code.
+const PAGE_HEADERS = {
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
+    "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; " +
+    "frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  "/": { body: PAGE_HTML, type: "text/html; charset=utf-8" },
+  "/app.js": { body: PAGE_SCRIPT, type: "text/javascript; charset=utf-8" },
+  "/app.css": { body: PAGE_STYLE, type: "text/css; charset=utf-8" },
+};
+
+/**
+ * Makes the handler.
+ *
+ * @param store What the viewer holds; the API reads it.
+ * @param accept Takes the spans of each accepted OTLP request.
+ * @param loopbackOnly When the viewer listens on a loopback address: the
+ *   page and API then answer only requests addressed to a loopback name,
+ *   which keeps a web page from reading the traces through DNS rebinding.
+ */
+export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: boolean): Handler {
+  return async (request) => {
+    try {
+      const url = new URL(request.url);
+      const path = url.pathname;
+      if (path === "/v1/traces") {
+        if (request.method === "POST") return await receiveTraces(request, accept);
+        if (request.method === "OPTIONS") return preflight(request);
+        return methodNotAllowed("POST, OPTIONS");
+      }
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        return methodNotAllowed("GET, HEAD");
+      }
+      if (loopbackOnly && !isLoopbackHost(url.hostname)) {
+        return jsonError(403, `Cannot serve ${path}: the viewer answers only to a loopback host`);
+      }
+      const asset = ASSETS[path];
+      if (asset !== undefined) {
+        return new Response(request.method === "HEAD" ? null : asset.body, {
+          headers: { ...PAGE_HEADERS, "content-type": asset.type },
+        });
+      }
+      if (path.startsWith("/api/")) {
+        const response = apiRoute(request, url, store);
+        if (response !== undefined) return response;
+      }
+      if (path === "/favicon.ico") return new Response(null, { status: 204 });
+      return jsonError(404, `Cannot find ${path}`);
+    } catch (error) {
+      warnOnce(`viewer-handler:${errorMessage(error)}`, `viewer: ${errorMessage(error)}`);
+      return json({ error: `Cannot handle the request: ${errorMessage(error)}` }, 500);
+    }
+  };
+}
+
+function methodNotAllowed(allow: string): Response {
+  return new Response(JSON.stringify({ error: `Cannot handle this method: use ${allow}` }), {
+    status: 405,
+    headers: { allow, "content-type": "application/json; charset=utf-8" },
+  });
+}
+
+/** Whether a URL's hostname names this machine's loopback interface. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

@@ -1,0 +1,155 @@
+// Internal: `POST /v1/traces`, the OTLP/HTTP receiver. Protobuf or JSON by
+// Content-Type, gzip or deflate by Content-Encoding, answered in the
+// request's own format as the OTLP specification asks: 200 with an
+// ExportTraceServiceResponse (a partial success names the rejected spans),
+// 400 for a body that is not OTLP, 413 past the size limit and 415 for a
+// type or encoding it does not speak, each with a google.rpc.Status message.
+// Nothing is stored from a request that fails; what is held stays.
+
+import { decodeOtlpJson } from "../otlp/_decode_json.ts";
+import { decodeOtlpProtobuf } from "../otlp/_decode_protobuf.ts";
+import { type DecodedRequest, OtlpDecodeError } from "../otlp/_received_span.ts";
+import { concatBytes } from "./_concat_bytes.ts";
+import { type BodyProblem, readBody } from "./_read_body.ts";
+
+/** What the receiver hands on: the decoded spans of an accepted request. */
+export type Accept = (decoded: DecodedRequest) => void;
+
+/** Response headers that let a browser app on any origin send spans. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  "access-control-allow-origin": "*",
+};
+
+/** The answer to a CORS preflight for `/v1/traces`. */
+export function preflight(request: Request): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      ...CORS_HEADERS,
+      "access-control-allow-methods": "POST, OPTIONS",
+      "access-control-allow-headers": request.headers.get("access-control-request-headers") ??
+        "content-type, content-encoding",
+      "access-control-max-age": "86400",
+    },
+  });
+}
+
+type Format = "protobuf" | "json";
+
+const textDecoder = new TextDecoder();
+const textEncoder = new TextEncoder();
+
+/**
+ * Receives one OTLP/HTTP export request.
+ *
+ * @param request `POST /v1/traces`.
+ * @param accept Takes the decoded spans of a request that is accepted.
+ * @returns The OTLP response.
+ */
+export async function receiveTraces(request: Request, accept: Accept): Promise<Response> {
+  const format = formatOf(request.headers.get("content-type"));
+  if (format === undefined) {
+    return failure("json", {
+      status: 415,
+      message: `Cannot receive traces: Content-Type "${
+        request.headers.get("content-type") ?? ""
+      }" is not OTLP (send application/x-protobuf or application/json)`,
+    });
+  }
+  const body = await readBody(request);
+  if (!(body instanceof Uint8Array)) return failure(format, body);
+  let decoded: DecodedRequest;
+  try {
+    decoded = format === "json"
+      ? decodeOtlpJson(textDecoder.decode(body))
+      : decodeOtlpProtobuf(body);
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error;
+    return failure(format, { status: 400, message: error.message });
+  }
+  accept(decoded);
+  return success(format, decoded);
+}
+
+function formatOf(contentType: string | null): Format | undefined {
+  const type = contentType?.split(";")[0].trim().toLowerCase();
+  if (type === "application/x-protobuf" || type === "application/protobuf") return "protobuf";
+  if (type === "application/json") return "json";
+  return undefined;
+}
+
+const CONTENT_TYPES: Record<Format, string> = {
+  protobuf: "application/x-protobuf",
+  json: "application/json",
+};
+
+function success(format: Format, decoded: DecodedRequest): Response {
+  const headers = { ...CORS_HEADERS, "content-type": CONTENT_TYPES[format] };
+  if (decoded.rejected === 0) {
+    return new Response(format === "json" ? "{}" : new Uint8Array(0), { status: 200, headers });
+  }
+  const message = `${decoded.rejected} span(s) rejected: ${decoded.reason}`;
+  if (format === "json") {
+    return new Response(
+      JSON.stringify({
+        partialSuccess: { rejectedSpans: String(decoded.rejected), errorMessage: message },
+      }),
+      { status: 200, headers },
+    );
+  }
+  // ExportTraceServiceResponse { partial_success = 1: { rejected_spans = 1, error_message = 2 } }
+  const partial = concatBytes([
+    field(1, varint(decoded.rejected), 0),
+    field(2, bytesOf(textEncoder.encode(message))),
+  ]);
+  return new Response(field(1, bytesOf(partial)), {
+    status: 200,
+    headers,
+  });
+}
+
+// google.rpc.Code numbers for the statuses this receiver answers.
+const RPC_CODES: Record<BodyProblem["status"], number> = {
+  400: 3, // INVALID_ARGUMENT
+  413: 8, // RESOURCE_EXHAUSTED
+  415: 3,
+};
+
+function failure(format: Format, problem: BodyProblem): Response {
+  const headers = { ...CORS_HEADERS, "content-type": CONTENT_TYPES[format] };
+  const code = RPC_CODES[problem.status];
+  if (format === "json") {
+    return new Response(JSON.stringify({ code, message: problem.message }), {
+      status: problem.status,
+      headers,
+    });
+  }
+  // google.rpc.Status { code = 1, message = 2 }
+  const body = concatBytes([
+    field(1, varint(code), 0),
+    field(2, bytesOf(textEncoder.encode(problem.message))),
+  ]);
+  return new Response(body, { status: problem.status, headers });
+}
+
+// ---- the few protobuf bytes the responses need ----
+
+function varint(value: number): Uint8Array {
+  const out: number[] = [];
+  while (value > 0x7f) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return Uint8Array.from(out);
+}
+
+// A length-delimited value: its length, then its bytes.
+function bytesOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return concatBytes([varint(bytes.length), bytes]);
+}
+
+// A field's tag, then its encoded value (`wire` 2 unless given).
+function field(number: number, encoded: Uint8Array, wire = 2): Uint8Array<ArrayBuffer> {
+  return concatBytes([varint(number * 8 + wire), encoded]);
+}

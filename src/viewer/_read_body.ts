@@ -1,0 +1,108 @@
+// Internal: reads a request body within a size limit, decompressing gzip or
+// deflate with the web-standard DecompressionStream. The limit holds for the
+// bytes on the wire and again after decompression, so a small compressed
+// body cannot expand past it.
+
+import { concatBytes } from "./_concat_bytes.ts";
+
+/** The largest request body taken, before and after decompression: OTLP's recommended 20 MiB. */
+export const MAX_BODY_BYTES: number = 20 * 1024 * 1024;
+
+/** Why a body was not read: the HTTP status to answer and a message. */
+export interface BodyProblem {
+  readonly status: 400 | 413 | 415;
+  readonly message: string;
+}
+
+const ENCODINGS = new Set(["gzip", "x-gzip", "deflate"]);
+
+/**
+ * Reads `request`'s body.
+ *
+ * @param request The request.
+ * @param limit The most bytes taken, compressed or not.
+ * @returns The body, or why it was refused.
+ */
+export async function readBody(
+  request: Request,
+  limit: number = MAX_BODY_BYTES,
+): Promise<Uint8Array | BodyProblem> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) return tooLarge(limit);
+  const encoding = (request.headers.get("content-encoding") ?? "").trim().toLowerCase();
+  if (encoding !== "" && encoding !== "identity" && !ENCODINGS.has(encoding)) {
+    return {
+      status: 415,
+      message: `Cannot read the body: Content-Encoding "${encoding}" is not supported ` +
+        "(use gzip, deflate or none)",
+    };
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const identity = encoding === "" || encoding === "identity";
+  // HTTP/1.1 frames a body by its Content-Length, so one within the limit
+  // cannot grow past it: read it whole, without a stream reader.
+  if (identity && request.headers.has("content-length")) {
+    return new Uint8Array(await request.arrayBuffer());
+  }
+  let stream: ReadableStream<Uint8Array> = request.body;
+  if (!identity) {
+    // The compressed bytes count against the limit too, before they expand.
+    const inflate = new DecompressionStream(encoding === "deflate" ? "deflate" : "gzip");
+    stream = stream.pipeThrough(counter(limit)).pipeThrough(
+      inflate as unknown as TransformStream<Uint8Array, Uint8Array>,
+    );
+  }
+  try {
+    return await collect(stream, limit) ?? tooLarge(limit);
+  } catch (error) {
+    if (error instanceof TooLarge) return tooLarge(limit);
+    return {
+      status: 400,
+      message: `Cannot read the body: ${encoding || "it"} could not be decoded (${
+        error instanceof Error ? error.message : String(error)
+      })`,
+    };
+  }
+}
+
+class TooLarge extends Error {}
+
+function tooLarge(limit: number): BodyProblem {
+  return {
+    status: 413,
+    message: `Cannot read the body: it is larger than ${limit} bytes`,
+  };
+}
+
+// Passes chunks through, failing the stream once more than `limit` bytes went by.
+function counter(limit: number): TransformStream<Uint8Array, Uint8Array> {
+  let total = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      total += chunk.byteLength;
+      if (total > limit) controller.error(new TooLarge());
+      else controller.enqueue(chunk);
+    },
+  });
+}
+
+// The stream's bytes, or undefined once they pass `limit` (the rest is not read).
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
+}

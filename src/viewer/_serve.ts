@@ -1,0 +1,155 @@
+// Internal: runs the viewer's handler on the runtime's own HTTP server:
+// Deno.serve on Deno, Bun.serve on Bun, node:http on Node. The runtimes are
+// found at run time; node:http is imported only on Node.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { concatBytes } from "./_concat_bytes.ts";
+import { MAX_BODY_BYTES } from "./_read_body.ts";
+import type { Handler } from "./_handler.ts";
+
+/** A listening server. */
+export interface RunningServer {
+  /** The port it listens on. */
+  readonly port: number;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+interface DenoLike {
+  serve(
+    options: { hostname: string; port: number; onListen(): void },
+    handler: Handler,
+  ): { addr: { port: number }; shutdown(): Promise<void> };
+}
+
+interface BunLike {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch: Handler;
+    maxRequestBodySize: number;
+  }): { port: number; stop(closeActiveConnections?: boolean): Promise<void> | void };
+}
+
+/**
+ * Serves `handler` on `hostname:port` (0 picks a free port).
+ *
+ * @param handler The viewer's handler.
+ * @param hostname The address to listen on.
+ * @param port The port.
+ * @returns The running server.
+ * @throws When the address cannot be listened on (a port in use).
+ */
+export function serve(handler: Handler, hostname: string, port: number): Promise<RunningServer> {
+  const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
+  if (typeof g.Deno?.serve === "function") return serveDeno(g.Deno, handler, hostname, port);
+  if (typeof g.Bun?.serve === "function") return serveBun(g.Bun, handler, hostname, port);
+  return serveNode(handler, hostname, port);
+}
+
+function serveDeno(
+  deno: DenoLike,
+  handler: Handler,
+  hostname: string,
+  port: number,
+): Promise<RunningServer> {
+  const server = deno.serve({ hostname, port, onListen() {} }, handler);
+  let closing: Promise<void> | undefined;
+  return Promise.resolve({
+    port: server.addr.port,
+    close: () => closing ??= server.shutdown(),
+  });
+}
+
+function serveBun(
+  bun: BunLike,
+  handler: Handler,
+  hostname: string,
+  port: number,
+): Promise<RunningServer> {
+  // Bun refuses larger bodies itself (413); the handler enforces the limit
+  // again after decompression.
+  const server = bun.serve({
+    hostname,
+    port,
+    fetch: handler,
+    maxRequestBodySize: MAX_BODY_BYTES + 1,
+  });
+  let closing: Promise<void> | undefined;
+  return Promise.resolve({
+    port: server.port,
+    close: () => closing ??= Promise.resolve(server.stop(true)),
+  });
+}
+
+async function serveNode(handler: Handler, hostname: string, port: number): Promise<RunningServer> {
+  const { createServer } = await import("node:http");
+  const server = createServer((req, res) => {
+    handleNode(handler, hostname, req, res).catch(() => {
+      // handleNode answers every failure itself; a broken socket is all that is left.
+      res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  let closing: Promise<void> | undefined;
+  return {
+    port: typeof address === "object" && address !== null ? address.port : port,
+    close: () =>
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// node:http to the fetch-style handler: the body is read here, within the
+// limit, so a refused body is answered 413 instead of cutting the connection.
+async function handleNode(
+  handler: Handler,
+  hostname: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  let response: Response;
+  if (size > MAX_BODY_BYTES) {
+    response = Response.json(
+      { error: `Cannot read the body: it is larger than ${MAX_BODY_BYTES} bytes` },
+      { status: 413 },
+    );
+  } else {
+    const method = req.method ?? "GET";
+    let request: Request | undefined;
+    try {
+      request = new Request(`http://${req.headers.host ?? hostname}${req.url ?? "/"}`, {
+        method,
+        headers,
+        body: method === "GET" || method === "HEAD" ? undefined : concatBytes(chunks),
+      });
+    } catch {
+      // A Host header or path that makes no URL.
+    }
+    response = request === undefined
+      ? Response.json({ error: "Cannot handle the request: its URL is malformed" }, { status: 400 })
+      : await handler(request);
+  }
+  const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(body);
+}

@@ -1,0 +1,309 @@
+// Internal: the viewer's memory. Received spans grouped by trace, bounded by
+// a span count and an estimate of the bytes they hold. Traces are kept in
+// the order their first span arrived; when a bound is passed the oldest
+// traces go first, whole, and their spans are counted as evicted. Spans of
+// one trace that arrive in several requests, or children before their
+// parent, join one trace; a span that arrives again (a retried export)
+// replaces the copy held.
+
+import type { ReceivedSpan } from "../otlp/_received_span.ts";
+
+/** One trace as the trace list shows it. */
+export interface TraceSummary {
+  /** 32 lowercase hex characters. */
+  readonly traceId: string;
+  /** The root span's name; the earliest span's when the root has not arrived. */
+  readonly name: string;
+  /** The root span's service (or the earliest span's). */
+  readonly service: string;
+  /** The earliest start, epoch milliseconds. */
+  readonly startTime: number;
+  /** From the earliest start to the latest end, milliseconds. */
+  readonly durationMs: number;
+  /** Spans held. */
+  readonly spanCount: number;
+  /** Spans whose status is error. */
+  readonly errorCount: number;
+}
+
+/** Which traces {@linkcode TraceStore.list} returns. */
+export interface TraceFilter {
+  /** Traces with a span from this service. */
+  readonly service?: string;
+  /** Traces with a span whose name contains this, ignoring case. */
+  readonly name?: string;
+  /** Traces at least this long. */
+  readonly minDurationMs?: number;
+  /** Only traces with an error span. */
+  readonly errorsOnly?: boolean;
+  /** The most traces to return. */
+  readonly limit: number;
+}
+
+/** The store's counters. */
+export interface StoreStats {
+  /** Spans held. */
+  spans: number;
+  /** Traces held. */
+  traces: number;
+  /** Spans refused as malformed (counted by the receiver). */
+  rejected: number;
+  /** Spans removed, with their traces, to stay within the bounds. */
+  evicted: number;
+}
+
+interface TraceEntry {
+  readonly traceId: string;
+  readonly spans: ReceivedSpan[];
+  // span id -> index in `spans`, built once a trace is large enough that a
+  // linear search for duplicates would cost more than the map.
+  index: Map<string, number> | undefined;
+  sizes: number[];
+  bytes: number;
+  root: ReceivedSpan | undefined;
+  start: number;
+  end: number;
+  errors: number;
+  services: string[];
+  // The store's version when this trace last changed.
+  version: number;
+  // Whether the trace is still held (evicted entries may linger in `order`).
+  held: boolean;
+  // Lowercased names, filled in by the first name search.
+  lowerNames: string | undefined;
+}
+
+const INDEX_FROM = 16;
+
+/** Spans by trace, within bounds. */
+export class TraceStore {
+  readonly #maxSpans: number;
+  readonly #maxBytes: number;
+  readonly #traces = new Map<string, TraceEntry>();
+  // Traces in arrival order; entries before #head have been evicted.
+  #order: TraceEntry[] = [];
+  #head = 0;
+  #spans = 0;
+  #bytes = 0;
+  #rejected = 0;
+  #evicted = 0;
+  #version = 0;
+  // service -> how many held traces have a span from it
+  readonly #services = new Map<string, number>();
+
+  /**
+   * @param maxSpans The most spans held.
+   * @param maxBytes The most bytes (estimated) the held spans may take.
+   */
+  constructor(maxSpans: number, maxBytes: number) {
+    this.#maxSpans = maxSpans;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Counts spans that a receiver refused. */
+  reject(count: number): void {
+    if (count > 0) {
+      this.#rejected += count;
+      this.#version++;
+    }
+  }
+
+  /**
+   * Adds decoded spans, then evicts the oldest traces until the bounds hold.
+   *
+   * @param spans The spans.
+   * @param sizes Each span's estimated bytes, by index.
+   */
+  add(spans: readonly ReceivedSpan[], sizes: readonly number[]): void {
+    if (spans.length === 0) return;
+    const version = ++this.#version;
+    for (let i = 0; i < spans.length; i++) this.#addOne(spans[i], sizes[i], version);
+    while (
+      (this.#spans > this.#maxSpans || this.#bytes > this.#maxBytes) &&
+      this.#head < this.#order.length
+    ) {
+      this.#evict(this.#order[this.#head++]);
+    }
+    // Drop evicted entries from the front once they are half the array.
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  /** The store's counters. */
+  stats(): StoreStats {
+    return {
+      spans: this.#spans,
+      traces: this.#traces.size,
+      rejected: this.#rejected,
+      evicted: this.#evicted,
+    };
+  }
+
+  /** A number that changes whenever what the store holds or counts changes. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** The spans of a trace, in the order they arrived; undefined when not held. */
+  get(traceId: string): readonly ReceivedSpan[] | undefined {
+    return this.#traces.get(traceId)?.spans;
+  }
+
+  /** The version at which a trace last changed; undefined when not held. */
+  versionOf(traceId: string): number | undefined {
+    return this.#traces.get(traceId)?.version;
+  }
+
+  /** Services with spans held, sorted. */
+  services(): string[] {
+    return [...this.#services.keys()].sort();
+  }
+
+  /** Traces that pass `filter`, newest first (by the arrival of their first span). */
+  list(filter: TraceFilter): TraceSummary[] {
+    const out: TraceSummary[] = [];
+    const { service, minDurationMs, errorsOnly, limit } = filter;
+    const name = filter.name?.toLowerCase();
+    const order = this.#order;
+    for (let i = order.length - 1; i >= this.#head && out.length < limit; i--) {
+      const entry = order[i];
+      if (!entry.held) continue;
+      if (errorsOnly && entry.errors === 0) continue;
+      if (minDurationMs !== undefined && entry.end - entry.start < minDurationMs) continue;
+      if (service !== undefined && !entry.services.includes(service)) continue;
+      if (name !== undefined && !this.#hasName(entry, name)) continue;
+      out.push(summarize(entry));
+    }
+    return out;
+  }
+
+  /** Every span held, trace by trace in arrival order, with its size. */
+  *entries(): Generator<[ReceivedSpan, number]> {
+    for (let i = this.#head; i < this.#order.length; i++) {
+      const entry = this.#order[i];
+      if (!entry.held) continue;
+      for (let j = 0; j < entry.spans.length; j++) yield [entry.spans[j], entry.sizes[j]];
+    }
+  }
+
+  #hasName(entry: TraceEntry, name: string): boolean {
+    // One string of every name, lowercased once per change of the trace.
+    if (entry.lowerNames === undefined) {
+      entry.lowerNames = entry.spans.map((s) => s.name.toLowerCase()).join("\n");
+    }
+    return entry.lowerNames.includes(name);
+  }
+
+  #addOne(span: ReceivedSpan, size: number, version: number): void {
+    let entry = this.#traces.get(span.traceId);
+    if (entry === undefined) {
+      entry = {
+        traceId: span.traceId,
+        spans: [],
+        index: undefined,
+        sizes: [],
+        bytes: 0,
+        root: undefined,
+        start: Infinity,
+        end: -Infinity,
+        errors: 0,
+        services: [],
+        version,
+        held: true,
+        lowerNames: undefined,
+      };
+      this.#traces.set(span.traceId, entry);
+      this.#order.push(entry);
+    }
+    entry.version = version;
+    entry.lowerNames = undefined;
+    const at = this.#indexOf(entry, span.spanId);
+    if (at >= 0) {
+      this.#replace(entry, at, span, size);
+      return;
+    }
+    entry.index?.set(span.spanId, entry.spans.length);
+    entry.spans.push(span);
+    entry.sizes.push(size);
+    if (entry.index === undefined && entry.spans.length >= INDEX_FROM) {
+      entry.index = new Map(entry.spans.map((s, i) => [s.spanId, i]));
+    }
+    entry.bytes += size;
+    this.#bytes += size;
+    this.#spans++;
+    this.#account(entry, span);
+  }
+
+  #indexOf(entry: TraceEntry, spanId: string): number {
+    if (entry.index !== undefined) return entry.index.get(spanId) ?? -1;
+    const spans = entry.spans;
+    for (let i = 0; i < spans.length; i++) if (spans[i].spanId === spanId) return i;
+    return -1;
+  }
+
+  // The root, times, errors and services a span adds to its trace.
+  #account(entry: TraceEntry, span: ReceivedSpan): void {
+    if (span.parentSpanId === null && entry.root === undefined) entry.root = span;
+    if (span.startTime < entry.start) entry.start = span.startTime;
+    if (span.endTime > entry.end) entry.end = span.endTime;
+    if (span.status.code === "error") entry.errors++;
+    if (!entry.services.includes(span.service)) {
+      entry.services.push(span.service);
+      this.#services.set(span.service, (this.#services.get(span.service) ?? 0) + 1);
+    }
+  }
+
+  // A span that arrived again: the new copy wins, and the trace's summary is
+  // recomputed (rare: only retried exports do this).
+  #replace(entry: TraceEntry, at: number, span: ReceivedSpan, size: number): void {
+    this.#bytes += size - entry.sizes[at];
+    entry.bytes += size - entry.sizes[at];
+    entry.spans[at] = span;
+    entry.sizes[at] = size;
+    this.#forgetServices(entry);
+    entry.root = undefined;
+    entry.start = Infinity;
+    entry.end = -Infinity;
+    entry.errors = 0;
+    entry.services = [];
+    for (const s of entry.spans) this.#account(entry, s);
+  }
+
+  #evict(entry: TraceEntry): void {
+    if (!entry.held) return;
+    entry.held = false;
+    this.#traces.delete(entry.traceId);
+    this.#spans -= entry.spans.length;
+    this.#bytes -= entry.bytes;
+    this.#evicted += entry.spans.length;
+    this.#forgetServices(entry);
+  }
+
+  #forgetServices(entry: TraceEntry): void {
+    for (const service of entry.services) {
+      const count = (this.#services.get(service) ?? 1) - 1;
+      if (count === 0) this.#services.delete(service);
+      else this.#services.set(service, count);
+    }
+  }
+}
+
+function summarize(entry: TraceEntry): TraceSummary {
+  // Without a root yet, the earliest span stands in for it.
+  let first = entry.root;
+  if (first === undefined) {
+    first = entry.spans[0];
+    for (const span of entry.spans) if (span.startTime < first.startTime) first = span;
+  }
+  return {
+    traceId: entry.traceId,
+    name: first.name,
+    service: first.service,
+    startTime: entry.start,
+    durationMs: entry.end - entry.start,
+    spanCount: entry.spans.length,
+    errorCount: entry.errors,
+  };
+}

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  AlwaysOffSampler,
+  Baggage,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  formatTraceparent,
+  ROOT_CONTEXT,
+  Span,
+  Tracer,
+  TraceState,
+  withContext,
+} from "../mod.ts";
+import {
+  encodeOtlpJson,
+  encodeOtlpProtobuf,
+  OtlpHttpExporter,
+  readEnv,
+  readOtlpEnv,
+  Resource,
+  setupTracing,
+} from "../otlp.ts";
+import { ManualTime } from "../testing.ts";
+
+// A caller's mistake gets a TypeError or RangeError that reads "Cannot X:
+// detail", at once, instead of an engine error from deep inside ("entries
+// is not iterable", "Cannot read properties of null") or silent acceptance.
+const CANNOT = /^(TypeError|RangeError): Cannot [a-z]+ [^:]+: \S/;
+
+function refused(call: () => unknown, expected: typeof TypeError | typeof RangeError = TypeError) {
+  assert.throws(call, (error: Error) => {
+    assert.ok(error instanceof expected, `${error.name}: ${error.message}`);
+    assert.match(`${error.name}: ${error.message}`, CANNOT);
+    assert.doesNotMatch(error.message, /\.$/, "no full stop");
+    return true;
+  });
+}
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+const span = () => new Span("s").start(1_000).end(1_001);
+
+describe("wrong input gets a clear error, at once", () => {
+  test("new OtlpHttpExporter({ headers: a string }) is a TypeError, even for 100 KB", () => {
+    refused(() => new OtlpHttpExporter({ env: {}, headers: "abc" as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, headers: "x".repeat(100_000) as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, headers: ["a", "b"] as Any }));
+  });
+
+  test("new Resource(a string) is a TypeError, even for 8 MB", () => {
+    refused(() => new Resource("..." as Any));
+    refused(() => new Resource("x".repeat(8 * 1024 * 1024) as Any));
+    refused(() => new Resource(42 as Any));
+    refused(() => Resource.detect({ env: {}, attributes: "x".repeat(100_000) as Any }));
+    refused(() => Resource.detect({ env: {}, serviceName: 5 as Any }));
+  });
+
+  test("new TraceState() with no iterable of [key, value] arrays", () => {
+    refused(() => new TraceState({} as Any));
+    refused(() => new TraceState(5 as Any));
+    refused(() => new TraceState([{}] as Any));
+    refused(() => new TraceState([5] as Any));
+  });
+
+  test("new Baggage() with neither a record nor an iterable of [key, value] arrays", () => {
+    refused(() => new Baggage(5 as Any));
+    refused(() => new Baggage("abc" as Any));
+    refused(() => new Baggage(null as Any));
+    refused(() => new Baggage([{}] as Any));
+  });
+
+  test("startSpan() with links that are no iterable, sampled or not", () => {
+    for (const tracer of [new Tracer(), new Tracer({ sampler: new AlwaysOffSampler() })]) {
+      refused(() => tracer.startSpan("x", { links: {} as Any }));
+      refused(() => tracer.startSpan("x", { links: 5 as Any }));
+    }
+  });
+
+  test("encodeOtlpJson and encodeOtlpProtobuf with something that is no array of spans", () => {
+    for (const encode of [encodeOtlpJson, encodeOtlpProtobuf]) {
+      refused(() => encode([{}] as Any));
+      refused(() => encode([span(), null] as Any));
+      refused(() => encode(null as Any));
+      refused(() => encode("spans" as Any));
+      refused(() => encode([span()], { resource: "r" as Any }));
+      refused(() => encode([span()], { resource: {} as Any }));
+    }
+  });
+
+  test("new ConsoleSpanExporter(null)", () => {
+    refused(() => new ConsoleSpanExporter(null as Any));
+  });
+
+  test("setupTracing({ env: null }) and other options of the wrong type", () => {
+    const base = { flushOnExit: false, setDefault: false } as const;
+    refused(() => setupTracing({ ...base, env: null as Any }));
+    refused(() => setupTracing({ ...base, env: "OTEL_SERVICE_NAME=x" as Any }));
+    refused(() => setupTracing({ ...base, env: {}, disabled: "yes" as Any }));
+    refused(() => setupTracing({ ...base, env: {}, setDefault: 1 as Any }));
+    refused(() => setupTracing({ ...base, env: {}, serviceName: 5 as Any }));
+    refused(() => setupTracing({ ...base, env: {}, resourceAttributes: "a=b" as Any }));
+    refused(() => setupTracing({ ...base, env: {}, headers: "a=b" as Any }));
+  });
+
+  test("readOtlpEnv and readEnv with an env that is no record", () => {
+    refused(() => readOtlpEnv(null as Any));
+    refused(() => readEnv("OTEL_SERVICE_NAME", 5 as Any));
+  });
+
+  test("OtlpHttpExporter options of the wrong shape", () => {
+    refused(() => new OtlpHttpExporter({ env: {}, resource: {} as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, clock: 5 as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, scheduler: {} as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, random: 0.5 as Any }));
+  });
+
+  test("formatTraceparent(null) and withContext() with no context or no function", () => {
+    refused(() => formatTraceparent(null as Any));
+    refused(() => withContext(5 as Any, () => {}));
+    refused(() => withContext(ROOT_CONTEXT, "fn" as Any));
+  });
+
+  test("ManualTime with a start or a tick that is no number", async () => {
+    refused(() => new ManualTime(Symbol("t") as Any), RangeError);
+    await assert.rejects(() => new ManualTime().tick(Symbol("t") as Any), RangeError);
+  });
+
+  test("the processors' own checks still read the same way", () => {
+    refused(() => new BatchSpanProcessor(() => {}, { maxBatchSize: 0 }), RangeError);
+  });
+});

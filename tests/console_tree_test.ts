@@ -1,0 +1,256 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import process from "node:process";
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  type ConsoleSpanExporterOptions,
+  extractContext,
+  SimpleSpanProcessor,
+  Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
+import { ManualTime } from "../testing.ts";
+import { captureWarnings } from "./_helpers.ts";
+import { runFixture } from "./_run_fixture.ts";
+
+function exporter(options: ConsoleSpanExporterOptions = {}) {
+  const out: string[] = [];
+  const time = new ManualTime(1_000_000);
+  const console = new ConsoleSpanExporter({
+    color: false,
+    clock: time,
+    scheduler: time,
+    write: (text) => out.push(text),
+    ...options,
+  });
+  return { out, time, console };
+}
+
+/** The span names of a waterfall, in the order drawn, with their tree prefixes. */
+function rows(text: string): string[] {
+  return text.split("\n").slice(1).map((line) =>
+    line.slice(0, line.lastIndexOf("|", line.length - 2)).trim().replace(/\s+\S+ ms$/, "")
+  );
+}
+
+describe("ConsoleSpanExporter tree: one waterfall per local trace", () => {
+  test("with a SimpleSpanProcessor, children wait for their root and print with it", async () => {
+    const { out, console, time } = exporter();
+    const tracer = new Tracer({ clock: time, processors: [new SimpleSpanProcessor(console)] });
+    await tracer.span("GET /orders", async () => {
+      await tracer.span("load orders", async () => {
+        tracer.startSpan("db.query").end();
+        await time.tick(5);
+      });
+      tracer.startSpan("render").end();
+      assert.equal(out.length, 0, "nothing prints before the root ends");
+    });
+    assert.equal(out.length, 1);
+    assert.match(out[0], /^trace [0-9a-f]{32} {2}5\.0 ms$/m);
+    assert.deepEqual(rows(out[0]), [
+      "GET /orders",
+      "├─ load orders",
+      "│  └─ db.query",
+      "└─ render",
+    ]);
+  });
+
+  test("with a BatchSpanProcessor, a trace cut across batches prints once, whole", async () => {
+    const { out, console, time } = exporter();
+    const batch = new BatchSpanProcessor(console, {
+      maxBatchSize: 2,
+      scheduler: time,
+      clock: time,
+      flushOnExit: false,
+    });
+    const tracer = new Tracer({ clock: time, processors: [batch] });
+    tracer.span("job", () => {
+      for (const step of ["fetch", "parse", "store"]) tracer.startSpan(step).end();
+    });
+    await tracer.forceFlush();
+    assert.equal(out.length, 1, out.join("\n---\n"));
+    assert.deepEqual(rows(out[0]), ["job", "├─ fetch", "├─ parse", "└─ store"]);
+    await tracer.shutdown();
+  });
+
+  test("a child that ends after its root prints as a late addendum, with its own children", () => {
+    const { out, console } = exporter();
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(console)] });
+    const root = tracer.startSpan("POST /upload");
+    const background = tracer.startSpan("scan file", { parent: root });
+    tracer.startSpan("read chunk", { parent: background }).end();
+    tracer.startSpan("respond", { parent: root }).end();
+    root.end();
+    assert.equal(out.length, 1);
+    assert.deepEqual(rows(out[0]), ["POST /upload", "└─ respond"]);
+    background.end();
+    assert.equal(out.length, 2);
+    assert.match(out[1].split("\n")[0], /\(late: ended after "POST \/upload" was printed\)$/);
+    assert.deepEqual(rows(out[1]), ["scan file", "└─ read chunk"]);
+  });
+
+  test("two local roots of one trace (a service calling itself) print apart", () => {
+    const { out, console } = exporter();
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(console)] });
+    const client = tracer.startSpan("GET", { kind: "client" });
+    const headers = { traceparent: `00-${client.context.traceId}-${client.context.spanId}-01` };
+    const server = tracer.startSpan("GET /price", {
+      kind: "server",
+      parent: extractContext(headers),
+    });
+    tracer.startSpan("lookup", { parent: server }).end();
+    server.end();
+    client.end();
+    assert.equal(out.length, 2);
+    assert.deepEqual(rows(out[0]), ["GET /price", "└─ lookup"]);
+    assert.deepEqual(rows(out[1]), ["GET"]);
+  });
+
+  test("a trace whose root never ends prints as unfinished after traceTimeoutMs", async () => {
+    const { out, console, time } = exporter({ traceTimeoutMs: 1_000 });
+    const tracer = new Tracer({ clock: time, processors: [new SimpleSpanProcessor(console)] });
+    const root = tracer.startSpan("stuck");
+    tracer.startSpan("done", { parent: root }).end();
+    await time.tick(999);
+    assert.equal(out.length, 0);
+    await time.tick(1);
+    assert.equal(out.length, 1);
+    assert.match(out[0].split("\n")[0], /\(unfinished: its local root had not ended after 1 s\)$/);
+    assert.deepEqual(rows(out[0]), ["done"]);
+    root.end();
+    assert.equal(out.length, 2, "the root prints when it ends");
+    assert.match(out[1], /\nstuck /);
+  });
+
+  test("past maxPendingSpans the oldest waiting trace prints as unfinished: memory stays bounded", () => {
+    const { out, console } = exporter({ maxPendingSpans: 3 });
+    const orphans = Array.from(
+      { length: 5 },
+      (_, i) => new Span(`orphan ${i}`, SpanContext.newRoot().child()).start(0).end(1),
+    );
+    for (const span of orphans) console.export([span]);
+    assert.equal(out.length, 2);
+    assert.match(out[0], /\(unfinished: more than 3 spans were waiting\)\norphan 0 /);
+    assert.match(out[1], /\norphan 1 /);
+  });
+
+  test("forceFlush prints what waits, as unfinished; after shutdown batches print as they come", async () => {
+    const { out, console } = exporter();
+    const child = new Span("child", SpanContext.newRoot().child()).start(0).end(1);
+    console.export([child]);
+    await console.forceFlush();
+    assert.equal(out.length, 1);
+    assert.match(out[0], /\(unfinished: flushed before its local root ended\)/);
+    await console.shutdown();
+    console.export([new Span("after", SpanContext.newRoot().child()).start(0).end(1)]);
+    assert.equal(out.length, 2);
+    assert.match(out[1], /\nafter /);
+  });
+
+  test("a write that throws outside an export is warned once, not thrown", async () => {
+    const time = new ManualTime();
+    const console = new ConsoleSpanExporter({
+      color: false,
+      clock: time,
+      scheduler: time,
+      traceTimeoutMs: 10,
+      write: () => {
+        throw new Error("stdout closed");
+      },
+    });
+    const warned = await captureWarnings(async () => {
+      console.export([new Span("a", SpanContext.newRoot().child()).start(0).end(1)]);
+      console.export([new Span("b", SpanContext.newRoot().child()).start(0).end(1)]);
+      await time.tick(10);
+    });
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /write threw, so a waterfall was not printed: Error: stdout closed/);
+  });
+
+  test("bad options are a TypeError or RangeError", () => {
+    assert.throws(() => new ConsoleSpanExporter({ color: "yes" as never }), {
+      name: "TypeError",
+      message: /^Cannot create ConsoleSpanExporter: color must be a boolean, got string "yes"$/,
+    });
+    assert.throws(() => new ConsoleSpanExporter({ traceTimeoutMs: 0 }), RangeError);
+    assert.throws(() => new ConsoleSpanExporter({ maxPendingSpans: -1 }), RangeError);
+    assert.throws(() => new ConsoleSpanExporter({ scheduler: {} as never }), TypeError);
+  });
+});
+
+describe("ConsoleSpanExporter tree: colour", () => {
+  const root = SpanContext.newRoot();
+  const spans = [
+    new Span("fail", root.child()).start(10).setStatus("error").end(20),
+    new Span("request", root).start(0).end(40),
+  ];
+  function draw(options: ConsoleSpanExporterOptions): string {
+    const { out, console } = exporter(options);
+    console.export(spans);
+    return out[0];
+  }
+
+  test("color: true draws the trace line bold, the bars cyan, and failed spans red", () => {
+    const text = draw({ color: true });
+    const [header, request, fail] = text.split("\n");
+    const [BOLD, RED, CYAN, RESET] = ["\x1b[1m", "\x1b[31m", "\x1b[36m", "\x1b[0m"];
+    assert.ok(header.startsWith(`${BOLD}trace `) && header.endsWith(RESET), header);
+    assert.ok(
+      request.startsWith("request ") && request.endsWith(`|${CYAN}${"█".repeat(40)}${RESET}|`),
+      request,
+    );
+    assert.ok(fail.startsWith(`${RED}└─ fail ✗`), fail);
+    assert.ok(fail.includes(`|${RED} `), "the failed span's bar is red too");
+    const plain = [BOLD, RED, CYAN, RESET].reduce((t, code) => t.replaceAll(code, ""), text);
+    assert.equal(plain, draw({ color: false }));
+  });
+
+  const withEnv = (env: Record<string, string | undefined>, fn: () => void) => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    const set = (values: Record<string, string | undefined>) => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    };
+    set(env);
+    try {
+      fn();
+    } finally {
+      set(saved);
+    }
+  };
+
+  test("FORCE_COLOR turns colour on, NO_COLOR turns it off and wins, an explicit color wins over both", () => {
+    const colored = (text: string) => text.includes("\x1b[");
+    withEnv({ FORCE_COLOR: "1", NO_COLOR: undefined }, () => {
+      assert.equal(colored(draw({ color: undefined })), true);
+    });
+    withEnv({ FORCE_COLOR: "0", NO_COLOR: undefined }, () => {
+      assert.equal(colored(draw({ color: undefined })), false);
+    });
+    withEnv({ FORCE_COLOR: "1", NO_COLOR: "1" }, () => {
+      assert.equal(colored(draw({ color: undefined })), false);
+      assert.equal(colored(draw({ color: true })), true);
+    });
+    withEnv({ FORCE_COLOR: undefined, NO_COLOR: undefined }, () => {
+      assert.equal(colored(draw({ color: undefined })), false, "a custom write is not a terminal");
+    });
+  });
+});
+
+describe("ConsoleSpanExporter tree: the timeout's timer", () => {
+  test(
+    "a trace waiting for its root does not keep the process alive",
+    { timeout: 120_000 },
+    async () => {
+      // A ref'd 10-minute timer would hold the child until it is killed at
+      // 100 s, and its code would be null.
+      const { code, stdout, stderr } = await runFixture("dx_child", ["tree-timer"]);
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.trim(), "main done");
+    },
+  );
+});

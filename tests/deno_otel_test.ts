@@ -1,0 +1,173 @@
+// Deno's built-in OpenTelemetry (OTEL_DENO=true) and this library in one
+// process: a child `deno` runs two services (tests/fixtures/deno_otel_services.ts),
+// Deno exports its spans to one loopback receiver and this library to
+// another, and both sets of spans must form one trace.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { deferred, isDeno } from "./_helpers.ts";
+import { Receiver } from "./_otlp_receiver.ts";
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes?: { key: string; value: Record<string, unknown> }[];
+  scope: string;
+}
+
+/** Every span in the OTLP/JSON requests a receiver got. */
+function spansOf(receiver: Receiver): OtlpSpan[] {
+  const out: OtlpSpan[] = [];
+  for (const request of receiver.requests) {
+    const body = JSON.parse(new TextDecoder().decode(request.body));
+    for (const rs of body.resourceSpans ?? []) {
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const span of ss.spans ?? []) out.push({ ...span, scope: ss.scope?.name ?? "" });
+      }
+    }
+  }
+  return out;
+}
+
+function attribute(span: OtlpSpan, key: string): unknown {
+  const value = span.attributes?.find((a) => a.key === key)?.value;
+  return value === undefined ? undefined : Object.values(value)[0];
+}
+
+function runFixture(name: string, env: Record<string, string>): Promise<string> {
+  const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno;
+  const fixture = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile(
+      deno.execPath(),
+      ["run", "-A", fixture],
+      { env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", ...env } },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+test(
+  "with OTEL_DENO=true, one traceparent goes on the wire and Deno's spans and this library's form one trace (Deno only: spawns deno with its built-in OpenTelemetry)",
+  { timeout: 120_000, skip: !isDeno },
+  async () => {
+    const denoReceiver = await Receiver.start();
+    const ourReceiver = await Receiver.start();
+    try {
+      const out = await runFixture("deno_otel_services.ts", {
+        OTEL_DENO: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: denoReceiver.url.replace(/\/v1\/traces$/, ""),
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        SPANS_TEST_URL: ourReceiver.url,
+      });
+      const { received, warnings } = JSON.parse(out.trim().split("\n").pop()!);
+      const ours = spansOf(ourReceiver);
+      const deno = spansOf(denoReceiver);
+
+      // B got exactly one traceparent per request.
+      assert.deepEqual(received.map((r: { path: string }) => r.path), ["/instrumented", "/plain"]);
+      for (const { traceparent } of received) {
+        assert.match(traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
+      }
+
+      // One trace: every span of ours and of Deno's.
+      const checkout = ours.find((s) => s.name === "checkout")!;
+      assert.ok(checkout, ours.map((s) => s.name).join());
+      const others = [...ours, ...deno].filter((s) => s.name !== "entered");
+      assert.deepEqual(
+        [...new Set(others.map((s) => s.traceId))],
+        [checkout.traceId],
+        JSON.stringify(others.map((s) => [s.scope, s.name, s.traceId])),
+      );
+      for (const { traceparent } of received) {
+        assert.equal(traceparent.split("-")[1], checkout.traceId);
+      }
+
+      // Parents cross the seam both ways.
+      const all = new Map([...ours, ...deno].map((s) => [s.spanId, s]));
+      const parentOf = (span: OtlpSpan) => all.get(span.parentSpanId ?? "");
+      const denoServe = deno.filter((s) => s.kind === 2); // SPAN_KIND_SERVER
+      assert.equal(denoServe.length, 3, "Deno.serve traced A's request and B's two");
+      const oursServer = ours.filter((s) => s.kind === 2);
+      for (const server of oursServer) {
+        assert.equal(parentOf(server)?.kind, 2, "our server span is a child of Deno's");
+        assert.ok(deno.includes(parentOf(server)!));
+      }
+      const plain = ours.find((s) => s.name === "plain fetch")!;
+      const denoFetch = deno.find((s) => parentOf(s) === plain);
+      assert.equal(denoFetch?.kind, 3, "Deno's fetch span is a child of our span"); // CLIENT
+      const apiSpan = deno.find((s) => s.name === "api span")!;
+      assert.equal(parentOf(apiSpan)?.kind, 2, "the API span is a child of our server span");
+      assert.equal(parentOf(ours.find((s) => s.name === "ours inside api span")!), apiSpan);
+
+      // The exporters' requests are not traced, by Deno or by us.
+      const exports = [...ours, ...deno].filter((s) =>
+        String(attribute(s, "url.full") ?? "").includes("/v1/traces")
+      );
+      assert.deepEqual(exports, []);
+
+      // What cannot work is said.
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /setCurrentSpan\(\) cannot make a span current/);
+    } finally {
+      await Promise.all([denoReceiver.close(), ourReceiver.close()]);
+    }
+  },
+);
+
+test(
+  "with OTEL_DENO=true, the OTLP exporter's socket transport reads chunked answers, retries, and times out (Deno only: spawns deno with its built-in OpenTelemetry)",
+  { timeout: 120_000, skip: !isDeno },
+  async () => {
+    const receiver = await Receiver.start();
+    const hung = deferred();
+    // Node writes a body in chunks when the reply says so.
+    const chunked = { "content-type": "application/json", "transfer-encoding": "chunked" };
+    receiver.respond = async (_request, index) => {
+      if (index === 0) {
+        return { status: 503, headers: { ...chunked, "retry-after": "0" }, body: "{}" };
+      }
+      if (index === 1) {
+        const partial = { partialSuccess: { rejectedSpans: "1", errorMessage: "bad span" } };
+        return { status: 200, headers: chunked, body: JSON.stringify(partial) };
+      }
+      await hung.promise;
+      return { status: 200 };
+    };
+    try {
+      const out = await runFixture("deno_otel_export.ts", {
+        OTEL_DENO: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+        SPANS_TEST_URL: receiver.url,
+        SPANS_TEST_TIMEOUT_MS: "1000",
+      });
+      const [retried, timedOut] = JSON.parse(out.trim().split("\n").pop()!);
+      assert.deepEqual(retried, {
+        code: "success",
+        rejected: 1,
+        error: "OTLP backend rejected 1 of 1 spans: bad span",
+      });
+      assert.equal(timedOut.code, "failure");
+      assert.match(timedOut.error, /timed out after 1000 ms/);
+      assert.equal(receiver.requests.length, 3);
+      const names = receiver.requests.map((r) =>
+        JSON.parse(new TextDecoder().decode(r.body)).resourceSpans[0].scopeSpans[0].spans[0].name
+      );
+      assert.deepEqual(names, [
+        "retried, then partly rejected",
+        "retried, then partly rejected",
+        "timed out",
+      ]);
+      assert.equal(receiver.requests[0].headers["content-type"], "application/json");
+    } finally {
+      hung.resolve();
+      await receiver.close();
+    }
+  },
+);

@@ -1,0 +1,284 @@
+import { afterEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  type Diagnostic,
+  type DiagnosticsOptions,
+  getContextStorage,
+  InMemorySpanProcessor,
+  setContextStorage,
+  setDiagnostics,
+  SimpleSpanProcessor,
+  SpanContext,
+  StackContextStorage,
+  Tracer,
+} from "../mod.ts";
+import { isDeno } from "./_helpers.ts";
+import { runFixture } from "./_run_fixture.ts";
+
+// Every test sets its own diagnostics and the previous ones come back after.
+let restore: Required<DiagnosticsOptions> | undefined;
+afterEach(() => {
+  if (restore !== undefined) setDiagnostics(restore);
+  restore = undefined;
+});
+
+function hear(level: DiagnosticsOptions["level"]): Diagnostic[] {
+  const heard: Diagnostic[] = [];
+  const previous = setDiagnostics({ level, sink: (d) => void heard.push(d) });
+  restore ??= previous;
+  return heard;
+}
+
+const throwingSampler = (message: string) => ({
+  shouldSample(): never {
+    throw new Error(message);
+  },
+});
+
+/** A processor whose queue of one fills up: a warning, once per processor. */
+function overflow(): void {
+  const simple = new SimpleSpanProcessor(() => new Promise<void>(() => {}), { maxQueueSize: 1 });
+  const tracer = new Tracer({ processors: [simple] });
+  for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end();
+}
+
+describe("setDiagnostics: where the library's own messages go", () => {
+  test("by default warnings go to console.warn and errors to console.error, once per cause", () => {
+    const warned: string[] = [];
+    const errors: string[] = [];
+    const { warn, error } = console;
+    console.warn = (...args: unknown[]) => void warned.push(args.join(" "));
+    console.error = (...args: unknown[]) => void errors.push(args.join(" "));
+    try {
+      restore = setDiagnostics();
+      overflow();
+      const tracer = new Tracer({ sampler: throwingSampler("default sink") });
+      tracer.startSpan("a");
+      tracer.startSpan("b");
+    } finally {
+      console.warn = warn;
+      console.error = error;
+    }
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /^@codomyrmex\/spans: a SimpleSpanProcessor's queue is full/);
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.match(errors[0], /^@codomyrmex\/spans: a sampler threw.*default sink/);
+  });
+
+  test("a sink gets each diagnostic as level, key and message", () => {
+    const heard = hear("warn");
+    new Tracer({ sampler: throwingSampler("to the sink") }).startSpan("x");
+    overflow();
+    assert.deepEqual(heard.map((d) => [d.level, d.key]), [
+      ["error", "sampler-threw"],
+      [heard[1].level, heard[1].key],
+    ]);
+    assert.equal(heard[1].level, "warn");
+    assert.match(
+      heard[0].message,
+      /^a sampler threw, so its spans are dropped: Error: to the sink$/,
+    );
+  });
+
+  test("the level filters: error keeps errors only, off keeps nothing", () => {
+    const errorsOnly = hear("error");
+    overflow();
+    new Tracer({ sampler: throwingSampler("filtered") }).startSpan("x");
+    assert.deepEqual(errorsOnly.map((d) => d.level), ["error"]);
+    const nothing = hear("off");
+    overflow();
+    new Tracer({ sampler: throwingSampler("filtered") }).startSpan("x");
+    assert.deepEqual(nothing, []);
+  });
+
+  test("each setDiagnostics call hears every cause afresh, and returns what it replaced", () => {
+    const first = hear("warn");
+    const sampler = throwingSampler("same cause");
+    new Tracer({ sampler }).startSpan("x");
+    new Tracer({ sampler }).startSpan("y");
+    assert.equal(first.length, 1, "once per cause");
+    const second: Diagnostic[] = [];
+    const previous = setDiagnostics({ sink: (d) => void second.push(d) });
+    new Tracer({ sampler }).startSpan("z");
+    assert.equal(second.length, 1, "a new sink hears the cause again");
+    assert.equal(previous.level, "warn");
+    assert.equal(typeof previous.sink, "function");
+  });
+
+  test("a sink that throws does not reach the application", () => {
+    restore = setDiagnostics({
+      sink: () => {
+        throw new Error("broken sink");
+      },
+    });
+    const span = new Tracer({ sampler: throwingSampler("sink throws") }).startSpan("x");
+    assert.equal(span.isRecording, false);
+  });
+
+  test("refuses a level or sink that is not one, with a TypeError", () => {
+    assert.throws(() => setDiagnostics({ level: "loud" as never }), {
+      name: "TypeError",
+      message:
+        /^Cannot set diagnostics: level must be "off", "error", "warn" or "debug", got string "loud"$/,
+    });
+    assert.throws(() => setDiagnostics({ sink: "console" as never }), {
+      name: "TypeError",
+      message: /^Cannot set diagnostics: sink must be a function, got string "console"$/,
+    });
+    assert.throws(() => setDiagnostics(null as never), TypeError);
+  });
+});
+
+describe("debug diagnostics: the mistakes that are otherwise silent", () => {
+  test("an attribute dropped as invalid is named with its span and why, once", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    for (let i = 0; i < 2; i++) {
+      tracer.startSpan("checkout").setAttribute("user", { id: 7 } as never).end();
+    }
+    const messages = heard.map((d) => d.message);
+    assert.deepEqual(messages.length, 1, messages.join("\n"));
+    assert.equal(heard[0].level, "debug");
+    assert.match(
+      messages[0],
+      /^span "checkout": attribute "user" was dropped: its value is object;/,
+    );
+  });
+
+  test("attributes over the limit are named, from setAttributes and startSpan too", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({
+      processors: [new InMemorySpanProcessor()],
+      limits: { attributeCountLimit: 2, attributePerEventCountLimit: 1 },
+    });
+    const span = tracer.startSpan("import", { attributes: { a: 1, b: 2, c: 3 } });
+    span.setAttributes({ d: 4, a: 5, e: null as never });
+    span.addEvent("row", { x: 1, y: 2 });
+    span.end();
+    const messages = heard.map((d) => d.message);
+    assert.deepEqual(messages, [
+      'span "import": attribute "c" was dropped: span "import" already holds 2 attributes (the limit)',
+      'span "import": attribute "d" was dropped: span "import" already holds 2 attributes (the limit)',
+      'span "import": attribute "e" was dropped: its value is null; a value is a string, number, boolean, or an array of one of those',
+      'event "row" of span "import": attribute "y" was dropped: event "row" of span "import" already holds 1 attributes (the limit)',
+    ]);
+  });
+
+  test("an event or link that is dropped is named with its span", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({
+      processors: [new InMemorySpanProcessor()],
+      limits: { eventCountLimit: 1 },
+    });
+    tracer.startSpan("job")
+      .addEvent("one")
+      .addEvent("two")
+      .addLink({ traceId: "nope" } as never)
+      .addLink(SpanContext.newRoot(), { bad: [1, "x"] as never })
+      .end();
+    assert.deepEqual(heard.map((d) => d.message), [
+      'span "job": event "two" was dropped: the span already holds 1 events (limits.eventCountLimit)',
+      'span "job": a link was dropped: it was given object, not a valid SpanContext',
+      'a link of span "job": attribute "bad" was dropped: its value is an array of mixed or unsupported types; a value is a string, number, boolean, or an array of one of those',
+    ]);
+  });
+
+  test("spans not ended when the tracer flushes or shuts down are named", async () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ name: "worker", processors: [new InMemorySpanProcessor()] });
+    tracer.startSpan("ended").end();
+    tracer.startSpan("forgotten");
+    await tracer.forceFlush();
+    await tracer.shutdown();
+    assert.deepEqual(heard.map((d) => d.key), [
+      "open-at-flushed:forgotten",
+      "open-at-shut down:forgotten",
+    ]);
+    assert.match(
+      heard[0].message,
+      /^span "forgotten" \(tracer "worker"\) had not ended when the tracer was flushed/,
+    );
+  });
+
+  test("a tracer with no processors says so once, naming itself and the first span", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ name: "lonely" });
+    tracer.startSpan("first").end();
+    tracer.startSpan("second").end();
+    assert.equal(heard.length, 1);
+    assert.match(
+      heard[0].message,
+      /^tracer "lonely" has no processors, so its spans \(span "first" first\) go nowhere/,
+    );
+  });
+
+  test("a current span lost across await, where there is no async context, is named", async () => {
+    const heard = hear("debug");
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    try {
+      const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+      tracer.span("sync", () => {});
+      await tracer.span("load user", async () => {
+        await Promise.resolve();
+      });
+    } finally {
+      setContextStorage(previous);
+    }
+    // The debug report that names the span, and the warning every level gets
+    // (see the README's Browsers section).
+    assert.deepEqual(heard.map((d) => d.key), [
+      "async-context-lost:load user",
+      "async-without-context",
+    ]);
+    assert.match(
+      heard[0].message,
+      /span "load user" was made current for async work, but this runtime has no AsyncLocalStorage/,
+    );
+  });
+
+  test("at the default level only the one async warning is reported, and spans are plain", async () => {
+    const heard = hear("warn");
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    try {
+      const tracer = new Tracer();
+      const span = tracer.startSpan("x").setAttribute("bad", {} as never);
+      assert.equal(Object.getPrototypeOf(span).constructor.name, "Span");
+      await tracer.span("async", async () => {});
+      await tracer.forceFlush();
+    } finally {
+      setContextStorage(previous);
+    }
+    assert.deepEqual(heard.map((d) => [d.level, d.key]), [["warn", "async-without-context"]]);
+  });
+
+  test(
+    "SPANS_DEBUG=1 turns debug reports on in a fresh process",
+    { timeout: 120_000 },
+    async () => {
+      const on = await runFixture("dx_child", ["debug"], { env: { SPANS_DEBUG: "1" } });
+      assert.equal(on.code, 0, on.stderr);
+      assert.match(on.stderr, /^@codomyrmex\/spans \(debug\): tracer "env" has no processors/m);
+      const off = await runFixture("dx_child", ["debug"], { env: { SPANS_DEBUG: "0" } });
+      assert.equal(off.code, 0, off.stderr);
+      assert.doesNotMatch(off.stderr, /debug/);
+    },
+  );
+
+  test(
+    "on Deno without the env permission SPANS_DEBUG is not read and nothing prompts (Deno only)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const env = { SPANS_DEBUG: "1" };
+      const denied = await runFixture("dx_child", ["debug"], { env, denoFlags: ["--no-prompt"] });
+      assert.equal(denied.code, 0, denied.stderr);
+      assert.doesNotMatch(denied.stderr, /debug|permission|NotCapable/i);
+      const granted = await runFixture("dx_child", ["debug"], {
+        env,
+        denoFlags: ["--no-prompt", "--allow-env=SPANS_DEBUG"],
+      });
+      assert.match(granted.stderr, /\(debug\): tracer "env" has no processors/);
+    },
+  );
+});

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type ChildResult, runFixture } from "./_child_process.ts";
+import { isBun, isDeno } from "./_helpers.ts";
+import { Receiver } from "./_otlp_receiver.ts";
+
+// Each exit path runs tests/fixtures/exit_paths.ts in a child process: a
+// service traced with setupTracing ends 10 spans, then stops. A loopback
+// OTLP receiver counts what arrived. The README's "Reliability" table is
+// this test's output on the three runtimes.
+
+const N = 10;
+const runtime = isDeno ? "Deno" : isBun ? "Bun" : "Node";
+
+/** How each path must end, and how many of the 10 spans it may lose. */
+interface Expected {
+  readonly lost: number;
+  readonly code?: number;
+  readonly signal?: string;
+}
+
+const paths: [string, Expected, string?][] = [
+  ["normal", { lost: 0, code: 0 }],
+  // Both end the process at once, with no event a flush could wait in.
+  ["process.exit", { lost: N, code: 0 }],
+  ["Deno.exit", { lost: N, code: 0 }, isDeno ? undefined : "(Deno only)"],
+  ["uncaught", { lost: 0, code: 1 }],
+  ["SIGTERM", { lost: 0, signal: "SIGTERM" }],
+  ["SIGINT", { lost: 0, signal: "SIGINT" }],
+  ["SIGTERM-handled", { lost: 0, code: 0 }],
+];
+
+function spansIn(receiver: Receiver): number {
+  let count = 0;
+  for (const request of receiver.requests) {
+    const body = JSON.parse(new TextDecoder().decode(request.body));
+    for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) count += ss.spans.length;
+  }
+  return count;
+}
+
+/** Runs one path; a signal path gets its signal, once, when the child says it is ready. */
+function run(receiver: Receiver, path: string): Promise<ChildResult> {
+  let signalled = false;
+  return runFixture("exit_paths", [receiver.url, path], {
+    onStdout(stdout, kill) {
+      if (signalled || !path.startsWith("SIG") || !/^ready$/m.test(stdout)) return;
+      signalled = true;
+      kill(path.startsWith("SIGINT") ? "SIGINT" : "SIGTERM");
+    },
+  });
+}
+
+describe(`exit paths on ${runtime}: spans lost of ${N}, with setupTracing`, () => {
+  const table: string[] = [];
+  after(() => console.log(`exit paths on ${runtime}:\n${table.join("\n")}`));
+
+  for (const [path, expected, skip] of paths) {
+    test(`${path}: ${expected.lost} of ${N} lost ${skip ?? ""}`, {
+      timeout: 120_000,
+      skip: skip !== undefined,
+    }, async () => {
+      const receiver = await Receiver.start();
+      try {
+        const ran = await run(receiver, path);
+        const lost = N - spansIn(receiver);
+        table.push(`${path}: ${lost} of ${N} lost (code ${ran.code}, signal ${ran.signal})`);
+        const output = `${ran.stdout}\n${ran.stderr}`;
+        assert.equal(lost, expected.lost, output);
+        if (expected.signal !== undefined) {
+          assert.equal(ran.signal, expected.signal, `ended by ${expected.signal}: ${output}`);
+        } else {
+          assert.equal(ran.signal, null, output);
+          assert.equal(ran.code, expected.code, output);
+        }
+        if (path === "uncaught") assert.match(ran.stderr, /boom/, "the runtime reported the error");
+        if (path === "SIGTERM-handled") {
+          // Once: the library did not send the signal again over the application's handler.
+          assert.equal(ran.stdout.match(/the application's handler ran/g)?.length, 1, output);
+        }
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
+});
+
+describe("the processors' flushOnSignal option, without setupTracing", () => {
+  const cases: [string, string, number][] = [
+    ["SIGTERM-batch", "BatchSpanProcessor with flushOnSignal exports every queued span", 0],
+    [
+      "SIGTERM-simple",
+      "SimpleSpanProcessor with flushOnSignal waits for the exports queued behind a slow one",
+      0,
+    ],
+    [
+      "SIGTERM-batch-default",
+      "BatchSpanProcessor without it (the default) loses its queue to SIGTERM",
+      N,
+    ],
+  ];
+  for (const [path, name, lost] of cases) {
+    test(name, { timeout: 120_000 }, async () => {
+      const receiver = await Receiver.start();
+      // A collector that takes 50 ms for each request.
+      receiver.respond = () =>
+        new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 50));
+      try {
+        const ran = await run(receiver, path);
+        const output = `${ran.stdout}\n${ran.stderr}`;
+        assert.equal(N - spansIn(receiver), lost, output);
+        assert.equal(ran.signal, "SIGTERM", output);
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
+});
+
+describe("a signal flush has a deadline", () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await Receiver.start();
+    // A collector that never answers.
+    receiver.respond = () => new Promise(() => {});
+  });
+  after(async () => {
+    await receiver.close();
+  });
+
+  test("with a collector that never answers, SIGTERM still ends the process, of SIGTERM", {
+    timeout: 120_000,
+  }, async () => {
+    const ran = await run(receiver, "SIGTERM-hanging");
+    assert.equal(ran.signal, "SIGTERM", `${ran.stdout}\n${ran.stderr}`);
+    assert.equal(receiver.requests.length, 1, "the flush was tried");
+  });
+});

@@ -1,0 +1,333 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import {
+  getCurrentSpan,
+  getDefaultTracer,
+  InMemorySpanProcessor,
+  setDefaultTracer,
+  Tracer,
+} from "../mod.ts";
+import { instrumentFetch } from "../http.ts";
+import { traceMiddleware } from "../hono.ts";
+import { isBun, isDeno } from "./_helpers.ts";
+
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+function setup() {
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({ name: "shop", processors: [memory] });
+  const app = new Hono();
+  app.use(traceMiddleware({ tracer }));
+  return { memory, tracer, app };
+}
+
+describe("traceMiddleware (Hono): the span's end and size", () => {
+  test("a streamed response ends its span after the last chunk is read, not when the handler returns", async () => {
+    const events: string[] = [];
+    const tracer = new Tracer({
+      processors: [{
+        onEnd: (span) => void events.push(`ended ${span.name}`),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }],
+    });
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    app.get("/report", () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          if (sent === 3) {
+            events.push("body done");
+            controller.close();
+            return;
+          }
+          events.push(`chunk ${sent}`);
+          controller.enqueue(new TextEncoder().encode(`part ${sent++}\n`));
+        },
+      });
+      return new Response(body);
+    });
+    const response = await app.request("/report");
+    assert.deepEqual(events.filter((e) => e.startsWith("ended")), [], "not ended before the body");
+    assert.equal(await response.text(), "part 0\npart 1\npart 2\n");
+    assert.equal(events.at(-1), "ended GET /report", events.join(", "));
+    assert.ok(events.indexOf("chunk 2") < events.indexOf("ended GET /report"));
+  });
+
+  test("strings recorded from the request are cut to maxRecordedLength", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.use(
+      traceMiddleware({ tracer: new Tracer({ processors: [memory] }), maxRecordedLength: 16 }),
+    );
+    app.get("/*", (c) => c.text("ok"));
+    await app.request(`/${"p".repeat(5_000)}?${"q".repeat(5_000)}`);
+    const [span] = memory.spans;
+    assert.equal(span.attributes["url.path"], `/${"p".repeat(15)}`);
+    assert.equal(span.attributes["url.query"], "q".repeat(16));
+    assert.throws(() => traceMiddleware({ maxRecordedLength: -1 }), RangeError);
+  });
+});
+
+describe("traceMiddleware (Hono)", () => {
+  test("names the server span METHOD route, sets http.route, and continues the caller's trace", async () => {
+    const { memory, app } = setup();
+    app.get("/products/:sku", (c) => c.json({ sku: c.req.param("sku") }));
+    const api = new Hono();
+    api.post("/orders/:id/items", (c) => c.text("added", 201));
+    app.route("/api/v1", api);
+
+    const response = await app.request("/products/ab-12?expand=price", {
+      headers: { traceparent: TRACEPARENT, "user-agent": "test-agent" },
+    });
+    assert.deepEqual(await response.json(), { sku: "ab-12" });
+    await app.request("/api/v1/orders/9/items", { method: "POST" });
+
+    const [product, order] = memory.spans;
+    assert.equal(product.name, "GET /products/:sku");
+    assert.equal(product.kind, "server");
+    assert.equal(product.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+    assert.equal(product.context.parentSpanId, "b7ad6b7169203331");
+    assert.deepEqual(product.attributes, {
+      "http.request.method": "GET",
+      "url.path": "/products/ab-12",
+      "url.query": "expand=price",
+      "url.scheme": "http",
+      "server.address": "localhost",
+      "server.port": 80,
+      "user_agent.original": "test-agent",
+      "http.route": "/products/:sku",
+      "http.response.status_code": 200,
+    });
+    assert.equal(order.name, "POST /api/v1/orders/:id/items");
+    assert.equal(order.attributes["http.route"], "/api/v1/orders/:id/items");
+    assert.equal(order.attributes["http.response.status_code"], 201);
+    assert.equal(order.context.parentSpanId, undefined, "no traceparent: a new trace");
+  });
+
+  test("other middleware and the handler run inside the span, across await", async () => {
+    const { memory, tracer, app } = setup();
+    const seen: (string | undefined)[] = [];
+    app.use(async (_c, next) => {
+      seen.push(getCurrentSpan()?.name);
+      await next();
+    });
+    app.get("/slow/:n", async (c) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      seen.push(getCurrentSpan()?.name);
+      await tracer.span("db.query", async () => {});
+      return c.text("ok");
+    });
+    await app.request("/slow/3");
+    const [query, server] = memory.spans;
+    assert.deepEqual(seen, ["GET", "GET"], "the route is named once routing is done");
+    assert.equal(query.context.parentSpanId, server.context.spanId);
+    assert.equal(server.name, "GET /slow/:n");
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
+  test("an error Hono's onError turns into a 500 is recorded on the span", async () => {
+    const { memory, app } = setup();
+    app.get("/boom", () => {
+      throw new TypeError("bad input");
+    });
+    // Hono's default onError logs the error with console.error.
+    const logged: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(...args);
+    let response: Response;
+    try {
+      response = await app.request("/boom");
+    } finally {
+      console.error = original;
+    }
+    assert.equal(response.status, 500);
+    assert.equal(logged.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /boom");
+    assert.equal(span.status.code, "error");
+    assert.equal(span.attributes["error.type"], "TypeError");
+    assert.equal(span.attributes["http.response.status_code"], 500);
+    assert.equal(span.events[0].name, "exception");
+    assert.equal(span.events[0].attributes["exception.message"], "bad input");
+  });
+
+  test("an app's own onError answer is what the span records", async () => {
+    const { memory, app } = setup();
+    app.onError((error, c) => c.text(`unavailable: ${error.message}`, 503));
+    app.get("/db", () => {
+      throw new Error("pool exhausted");
+    });
+    await app.request("/db");
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], 503);
+    assert.equal(span.attributes["error.type"], "Error");
+    assert.equal(span.status.code, "error");
+  });
+
+  test("an HTTPException answered with a 4xx leaves the status unset, as semconv asks for servers", async () => {
+    const { memory, app } = setup();
+    app.get("/private", () => {
+      throw new HTTPException(401, { message: "who are you" });
+    });
+    const response = await app.request("/private");
+    assert.equal(response.status, 401);
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], 401);
+    assert.equal(span.status.code, "unset");
+    assert.equal(span.attributes["error.type"], undefined);
+    assert.equal(span.events.length, 0);
+  });
+
+  test("a request no route matches keeps the bare method and no http.route", async () => {
+    const { memory, app } = setup();
+    app.use("*", async (_c, next) => await next());
+    app.get("/known", (c) => c.text("ok"));
+    const response = await app.request("/unknown");
+    assert.equal(response.status, 404);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET");
+    assert.equal(span.attributes["http.route"], undefined);
+    assert.equal(span.attributes["http.response.status_code"], 404);
+  });
+
+  test("a middleware that answers first still names the route; so does an all() handler", async () => {
+    const { memory, app } = setup();
+    app.use("/admin/*", async (c, next) => {
+      if (c.req.header("authorization") === undefined) return c.text("sign in", 401);
+      await next();
+    });
+    app.get("/admin/users/:id", (c) => c.text("user"));
+    app.all("/health", (c) => c.text("ok"));
+    assert.equal((await app.request("/admin/users/3")).status, 401);
+    await app.request("/health", { method: "HEAD" });
+    assert.deepEqual(memory.spans.map((s) => s.name), ["GET /admin/users/:id", "HEAD /health"]);
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], 401);
+  });
+
+  test("a name the handler set itself is kept", async () => {
+    const { memory, app } = setup();
+    app.get("/graphql", (c) => {
+      getCurrentSpan()?.updateName("query GetUser");
+      return c.text("{}");
+    });
+    await app.request("/graphql");
+    assert.equal(memory.spans[0].name, "query GetUser");
+    assert.equal(memory.spans[0].attributes["http.route"], "/graphql");
+  });
+
+  test("without a tracer it uses the default tracer of the moment, per request", async () => {
+    const app = new Hono();
+    app.use(traceMiddleware());
+    app.get("/", (c) => c.text("ok"));
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    setDefaultTracer(tracer);
+    try {
+      assert.equal(getDefaultTracer(), tracer);
+      await app.request("/");
+    } finally {
+      setDefaultTracer(undefined);
+    }
+    assert.deepEqual(memory.spans.map((s) => s.name), ["GET /"]);
+  });
+
+  test("takes traceHandler's options: redactQuery, and refuses a tracer that is not one", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.use(
+      traceMiddleware({ tracer: new Tracer({ processors: [memory] }), redactQuery: ["token"] }),
+    );
+    app.get("/file", (c) => c.text("ok"));
+    await app.request("/file?token=t&sig=s&name=a");
+    assert.equal(memory.spans[0].attributes["url.query"], "token=REDACTED&sig=REDACTED&name=a");
+    assert.throws(() => traceMiddleware({ tracer: {} as never }), {
+      name: "TypeError",
+      message: /^Cannot create trace middleware: tracer must be a Tracer/,
+    });
+  });
+});
+
+interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves `fetch` on a loopback port with the runtime's own server. */
+function serve(fetch: (request: Request) => Response | Promise<Response>): Served {
+  const g = globalThis as unknown as {
+    Deno?: {
+      serve(
+        options: { hostname: string; port: number; onListen(): void },
+        handler: typeof fetch,
+      ): { addr: { port: number }; shutdown(): Promise<void> };
+    };
+    Bun?: {
+      serve(options: { hostname: string; port: number; fetch: typeof fetch }): {
+        port: number;
+        stop(force: boolean): Promise<void> | void;
+      };
+    };
+  };
+  if (g.Deno !== undefined) {
+    const server = g.Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, fetch);
+    return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  }
+  const server = g.Bun!.serve({ hostname: "127.0.0.1", port: 0, fetch });
+  return { url: `http://127.0.0.1:${server.port}`, close: async () => await server.stop(true) };
+}
+
+describe("traceMiddleware over real HTTP", () => {
+  test(
+    "a downstream fetch joins the trace: Hono app → traced fetch → Hono app (Deno and Bun: Node has no built-in fetch server)",
+    { skip: !isDeno && !isBun, timeout: 120_000 },
+    async () => {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ name: "shop", processors: [memory] });
+      const fetch = instrumentFetch(globalThis.fetch, { tracer });
+
+      const prices = new Hono();
+      prices.use(traceMiddleware({ tracer }));
+      prices.get("/price/:sku", (c) => c.json({ sku: c.req.param("sku"), price: 21 }));
+      const pricesServer = serve(prices.fetch);
+
+      const shop = new Hono();
+      shop.use(traceMiddleware({ tracer }));
+      shop.get("/checkout/:sku", async (c) => {
+        const answer = await fetch(`${pricesServer.url}/price/${c.req.param("sku")}`);
+        const { price } = await answer.json();
+        return c.json({ total: price * 2 });
+      });
+      const shopServer = serve(shop.fetch);
+      try {
+        const response = await globalThis.fetch(`${shopServer.url}/checkout/b7`, {
+          headers: { traceparent: TRACEPARENT },
+        });
+        assert.deepEqual(await response.json(), { total: 42 });
+      } finally {
+        await Promise.all([pricesServer.close(), shopServer.close()]);
+      }
+      const byName = Object.fromEntries(memory.spans.map((s) => [s.name, s]));
+      assert.deepEqual(Object.keys(byName).sort(), [
+        "GET",
+        "GET /checkout/:sku",
+        "GET /price/:sku",
+      ]);
+      const checkout = byName["GET /checkout/:sku"];
+      const client = byName["GET"];
+      const price = byName["GET /price/:sku"];
+      for (const span of [checkout, client, price]) {
+        assert.equal(span.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+      }
+      assert.equal(checkout.context.parentSpanId, "b7ad6b7169203331");
+      assert.equal(client.context.parentSpanId, checkout.context.spanId);
+      assert.equal(client.kind, "client");
+      assert.equal(price.context.parentSpanId, client.context.spanId);
+      assert.equal(price.attributes["http.route"], "/price/:sku");
+    },
+  );
+});

@@ -1,0 +1,220 @@
+// TracerProvider.register() installs W3C propagators for @opentelemetry/api,
+// so instrumentations (here Node's fetch through
+// @opentelemetry/instrumentation-undici) carry one trace between services.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  context,
+  propagation,
+  type TextMapPropagator,
+  trace,
+  type TraceState as OtelTraceState,
+} from "@opentelemetry/api";
+import { InMemorySpanProcessor, propagationStats, type Span, Tracer } from "../mod.ts";
+import { traceRequestListener } from "../node.ts";
+import { TracerProvider } from "../otel.ts";
+import { withCleanGlobals } from "./_otel_globals.ts";
+import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
+
+const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+describe("TracerProvider.register() and the global propagator", () => {
+  test("installs W3C trace context and baggage: an API span's headers carry its ids, tracestate and baggage", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider().register();
+      trace.getTracer("client").startActiveSpan("GET", (span) => {
+        const headers: Record<string, string> = {};
+        const withState = trace.setSpanContext(context.active(), {
+          ...span.spanContext(),
+          traceState: { serialize: () => "rojo=00f067aa0ba902b7" } as OtelTraceState,
+        });
+        const withBaggage = propagation.setBaggage(
+          withState,
+          propagation.createBaggage({ user: { value: "ada lovelace" } }),
+        );
+        propagation.inject(withBaggage, headers);
+        const { traceId, spanId, traceFlags } = span.spanContext();
+        const flags = traceFlags.toString(16).padStart(2, "0");
+        assert.equal(headers.traceparent, `00-${traceId}-${spanId}-${flags}`);
+        assert.equal(headers.tracestate, "rojo=00f067aa0ba902b7");
+        assert.equal(headers.baggage, "user=ada%20lovelace");
+        span.end();
+      });
+    });
+  });
+
+  test("an extracted traceparent parents the next API span, and baggage comes along", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const extracted = propagation.extract(context.active(), {
+        traceparent: TRACEPARENT,
+        tracestate: "congo=t61rcWkgMzE",
+        baggage: "tenant=acme;ttl=60",
+      });
+      assert.equal(propagation.getBaggage(extracted)?.getEntry("tenant")?.value, "acme");
+      context.with(extracted, () => trace.getTracer("server").startSpan("handle").end());
+      const [span] = memory.spans;
+      assert.equal(span.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+      assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
+      assert.equal(span.context.traceState, "congo=t61rcWkgMzE");
+    });
+  });
+
+  test("a malformed traceparent is dropped and counted, and nothing is injected while tracing is suppressed", async () => {
+    await withCleanGlobals(async () => {
+      new TracerProvider().register();
+      const before = propagationStats().traceparent;
+      const extracted = propagation.extract(context.active(), { traceparent: "00-zz-zz-01" });
+      assert.equal(trace.getSpanContext(extracted), undefined);
+      assert.equal(propagationStats().traceparent, before + 1);
+      const { suppressTracing } = await import("@opentelemetry/core");
+      const headers: Record<string, string> = {};
+      const span = trace.getTracer("exporter").startSpan("POST");
+      propagation.inject(suppressTracing(trace.setSpan(context.active(), span)), headers);
+      span.end();
+      assert.deepEqual(headers, {});
+    });
+  });
+
+  test("{ propagator: null } installs none, and a given propagator is installed instead", async () => {
+    await withCleanGlobals(() => {
+      assert.equal(new TracerProvider().register({ propagator: null }), true);
+      assert.deepEqual(propagation.fields(), []);
+    });
+    await withCleanGlobals(() => {
+      const mine: TextMapPropagator = {
+        inject: (_ctx, carrier, setter) => setter.set(carrier, "x-mine", "1"),
+        extract: (ctx) => ctx,
+        fields: () => ["x-mine"],
+      };
+      new TracerProvider().register({ propagator: mine });
+      const headers: Record<string, string> = {};
+      propagation.inject(context.active(), headers);
+      assert.deepEqual(headers, { "x-mine": "1" });
+    });
+  });
+
+  test("a propagator another SDK installed is kept, with one warning that names it", async () => {
+    await withCleanGlobals(async () => {
+      const { W3CBaggagePropagator } = await import("@opentelemetry/core");
+      const theirs = new W3CBaggagePropagator();
+      propagation.setGlobalPropagator(theirs);
+      const warnings = await captureWarnings(() => {
+        new TracerProvider().register();
+        trace.disable();
+        new TracerProvider().register();
+      });
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /W3CBaggagePropagator/);
+      assert.match(warnings[0], /propagator: null/);
+      assert.deepEqual(propagation.fields(), theirs.fields());
+    });
+  });
+
+  test("registering twice keeps the one W3C propagator and says nothing", async () => {
+    await withCleanGlobals(async () => {
+      const provider = new TracerProvider();
+      const warnings = await captureWarnings(() => {
+        provider.register();
+        provider.register();
+      });
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(propagation.fields(), ["traceparent", "tracestate", "baggage"]);
+    });
+  });
+
+  test("a propagator that is not one is a TypeError", () => {
+    assert.throws(
+      () => new TracerProvider().register({ propagator: 42 as never }),
+      { name: "TypeError", message: /^Cannot register TracerProvider: propagator/ },
+    );
+  });
+});
+
+interface Service {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function serve(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): Promise<Service> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Waits, a turn at a time, until `done()` holds (servers end spans after the response). */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2_000 && !done(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(done(), what);
+}
+
+test(
+  "one trace across two loopback services, through Node's fetch instrumented by @opentelemetry/instrumentation-undici (Node only: its fetch is undici)",
+  { timeout: 120_000, skip: isDeno || isBun },
+  async () => {
+    const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const undici = new UndiciInstrumentation();
+      undici.enable();
+      const services: Service[] = [];
+      try {
+        const tracer = new Tracer({ name: "services", processors: [memory] });
+        const b = await serve(traceRequestListener((_req, res) => res.end("from b"), { tracer }));
+        services.push(b);
+        // A calls B with the global fetch, which only the instrumentation traces.
+        const a = await serve(traceRequestListener(async (_req, res) => {
+          res.end(await (await fetch(b.url)).text());
+        }, { tracer }));
+        services.push(a);
+
+        assert.equal(await (await fetch(a.url)).text(), "from b");
+        await until(() => memory.spans.length >= 4, "four spans");
+
+        const servers = memory.spans.filter((s) => s.kind === "server");
+        const clients = memory.spans.filter((s) =>
+          s.instrumentationScope?.name === "@opentelemetry/instrumentation-undici"
+        );
+        assert.equal(servers.length, 2);
+        assert.equal(clients.length, 2);
+        const byParent = (parent: Span) =>
+          memory.spans.find((s) => s.context.parentSpanId === parent.context.spanId);
+        const [outer] = clients.filter((c) => c.context.parentSpanId === undefined);
+        const aServer = byParent(outer);
+        const aCall = aServer && byParent(aServer);
+        const bServer = aCall && byParent(aCall);
+        assert.ok(
+          aServer && aCall && bServer,
+          "client → A → A's fetch → B, each the next's parent",
+        );
+        assert.equal(aServer.kind, "server");
+        assert.equal(aCall.instrumentationScope?.name, "@opentelemetry/instrumentation-undici");
+        assert.equal(bServer.kind, "server");
+        assert.deepEqual(
+          new Set(memory.spans.map((s) => s.context.traceId)),
+          new Set([outer.context.traceId]),
+        );
+      } finally {
+        undici.disable();
+        await Promise.all(services.map((s) => s.close()));
+      }
+    });
+  },
+);

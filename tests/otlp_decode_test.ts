@@ -1,0 +1,457 @@
+// The viewer's OTLP decoders (src/otlp/_decode_protobuf.ts, _decode_json.ts):
+// field for field against this library's encoders and the OpenTelemetry
+// SDK's serializers, and what they do with bodies that are not OTLP.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { Span } from "../mod.ts";
+import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
+import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
+import { decodeOtlpProtobuf, MAX_DEPTH } from "../src/otlp/_decode_protobuf.ts";
+import { encodeReceivedAsOtlpJson } from "../src/otlp/_encode_received_json.ts";
+import { OtlpDecodeError, type ReceivedSpan } from "../src/otlp/_received_span.ts";
+import { richSpans, T0, toReadableSpans } from "./_otlp_fixtures.ts";
+import { expectedReceived } from "./_viewer_fixtures.ts";
+
+const resource = new Resource({
+  "service.name": "checkout",
+  "service.version": "2.0.0",
+  "process.pid": 1234,
+});
+
+/** The decoded spans as plain data, by span id. */
+function bySpanId(spans: readonly ReceivedSpan[]): Map<string, unknown> {
+  return new Map(spans.map((s) => [s.spanId, JSON.parse(JSON.stringify(s))]));
+}
+
+function assertSameSpans(decoded: readonly ReceivedSpan[], spans: readonly Span[]): void {
+  assert.equal(decoded.length, spans.length);
+  const got = bySpanId(decoded);
+  for (const span of spans) {
+    assert.deepEqual(
+      got.get(span.context.spanId),
+      expectedReceived(span, resource.attributes),
+      span.name,
+    );
+  }
+}
+
+// ---- a few protobuf bytes by hand, for what no encoder writes ----
+
+function varint(value: number | bigint): number[] {
+  let v = BigInt.asUintN(64, BigInt(value));
+  const out: number[] = [];
+  while (v > 0x7fn) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return out;
+}
+const bytes = (...parts: (number[] | Uint8Array)[]) => parts.flatMap((p) => [...p]);
+const len = (
+  field: number,
+  body: number[],
+) => [...varint(field * 8 + 2), ...varint(body.length), ...body];
+const str = (field: number, text: string) => len(field, [...new TextEncoder().encode(text)]);
+const uint = (field: number, value: number | bigint) => [...varint(field * 8), ...varint(value)];
+const fixed64 = (field: number, value: bigint) => {
+  const out = [...varint(field * 8 + 1)];
+  for (let i = 0n; i < 8n; i++) out.push(Number((value >> (8n * i)) & 0xffn));
+  return out;
+};
+const hex = (id: string) => id.match(/../g)!.map((b) => parseInt(b, 16));
+const TRACE = "5b8efff798038103d269b633813fc60c";
+const SPAN = "eee19b7ec3c1b174";
+
+/** A Span message with valid ids, start and end, plus `extra` fields. */
+function spanMessage(...extra: number[][]): number[] {
+  return bytes(
+    len(1, hex(TRACE)),
+    len(2, hex(SPAN)),
+    str(5, "op"),
+    fixed64(7, 1_700_000_000_000_000_000n),
+    fixed64(8, 1_700_000_000_001_500_000n),
+    ...extra,
+  );
+}
+
+/** A request with one resource (`service`), one scope and these spans. */
+function request(...spans: number[][]): Uint8Array {
+  const resourceBody = len(1, bytes(str(1, "service.name"), len(2, str(1, "svc"))));
+  const scopeSpans = bytes(len(1, str(1, "lib")), ...spans.map((s) => len(2, s)));
+  return Uint8Array.from(len(1, bytes(len(1, resourceBody), len(2, scopeSpans))));
+}
+
+function decodeOne(...extra: number[][]): ReceivedSpan {
+  const { spans } = decodeOtlpProtobuf(request(spanMessage(...extra)));
+  assert.equal(spans.length, 1);
+  return spans[0];
+}
+
+/** An AnyValue attribute "k" on a span. */
+function attribute(value: number[]): unknown {
+  return decodeOne(len(9, bytes(str(1, "k"), len(2, value)))).attributes.k;
+}
+
+describe("OTLP/protobuf decoding", () => {
+  test("decodes this library's encoding to every field of toJSON(), with service, resource and scope", () => {
+    const spans = richSpans();
+    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    assert.equal(decoded.rejected, 0);
+    assertSameSpans(decoded.spans, spans);
+    assert.equal(decoded.sizes.length, spans.length);
+    assert.ok(decoded.sizes.every((n) => n > 0));
+  });
+
+  test("decodes the OpenTelemetry SDK's protobuf serializer to the same spans", () => {
+    const spans = richSpans();
+    const readable = toReadableSpans(spans, resource, new Set([spans[4]]));
+    const body = ProtobufTraceSerializer.serializeRequest(readable)!;
+    const decoded = decodeOtlpProtobuf(body);
+    assertSameSpans(decoded.spans, spans);
+  });
+
+  test("spans share one resource and one scope object per group", () => {
+    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(richSpans(), { resource }));
+    assert.equal(new Set(decoded.spans.map((s) => s.resource)).size, 1);
+    assert.equal(new Set(decoded.spans.map((s) => s.scope)).size, 3);
+  });
+
+  test("the resource and the scope may come after the spans on the wire", () => {
+    const resourceBody = len(1, bytes(str(1, "service.name"), len(2, str(1, "late"))));
+    const scopeSpans = bytes(len(2, spanMessage()), len(1, bytes(str(1, "lib"), str(2, "9"))));
+    const body = Uint8Array.from(len(1, bytes(len(2, scopeSpans), len(1, resourceBody))));
+    const [span] = decodeOtlpProtobuf(body).spans;
+    assert.equal(span.service, "late");
+    assert.deepEqual([span.scope.name, span.scope.version], ["lib", "9"]);
+  });
+
+  test("times are exact: whole milliseconds and the nanoseconds below them", () => {
+    const span = decodeOne();
+    assert.equal(span.startTime, 1_700_000_000_000);
+    assert.equal(span.endTime, 1_700_000_000_001.5);
+    assert.equal(span.durationMs, 1.5);
+  });
+
+  test("a time this library's encoder wrote comes back as the very same float", () => {
+    // Dividing the 64-bit nanoseconds as one double would give ...264.9146 here.
+    const times = [1_700_787_669_264.9143];
+    let seed = 11;
+    for (let i = 0; i < 10_000; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      times.push(1_700_000_000_000 + (seed / 2 ** 31) * 1e9);
+    }
+    const spans = times.map((t) => new Span("t").start(t).end(t + 0.001));
+    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })).spans;
+    assert.deepEqual(decoded.map((s) => s.startTime), times);
+  });
+
+  test("int64 values: negatives, and beyond 2^53 as decimal strings", () => {
+    assert.equal(attribute(uint(3, -1)), -1);
+    assert.equal(attribute(uint(3, -(2 ** 40))), -(2 ** 40));
+    assert.equal(attribute(uint(3, 2n ** 53n + 1n)), "9007199254740993");
+    assert.equal(attribute(uint(3, 2n ** 63n - 1n)), "9223372036854775807");
+    assert.equal(attribute(uint(3, -(2n ** 63n))), "-9223372036854775808");
+  });
+
+  test("kvlist values become objects, bytes base64, an empty value null", () => {
+    const kv = (k: string, v: number[]) => len(1, bytes(str(1, k), len(2, v)));
+    assert.deepEqual(attribute(len(6, bytes(kv("a", str(1, "x")), kv("b", uint(2, 1))))), {
+      a: "x",
+      b: true,
+    });
+    assert.equal(attribute(len(7, [1, 2, 3])), "AQID");
+    assert.equal(attribute([]), null);
+  });
+
+  test("short strings come back as themselves, whatever they share with strings seen before", () => {
+    let seed = 3;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const words: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const length = random(34);
+      let word = "";
+      for (let j = 0; j < length; j++) word += String.fromCharCode(32 + random(95));
+      words.push(i % 7 === 0 ? word + "é" : word);
+    }
+    // Each word as a span name and as an attribute key and value, many times over.
+    const spans = words.map((w) =>
+      spanMessage(str(5, w), len(9, bytes(str(1, w), len(2, str(1, w)))))
+    );
+    const decoded = decodeOtlpProtobuf(request(...spans)).spans;
+    assert.deepEqual(decoded.map((s) => s.name), words);
+    assert.ok(decoded.every((s, i) => s.attributes[words[i]] === words[i]));
+  });
+
+  test("a __proto__ key is kept as an attribute, not as a prototype", () => {
+    const span = decodeOne(len(9, bytes(str(1, "__proto__"), len(2, str(1, "x")))));
+    assert.equal(Object.getPrototypeOf(span.attributes), Object.prototype);
+    assert.deepEqual(Object.entries(span.attributes), [["__proto__", "x"]]);
+  });
+
+  test("a span without flags (OTLP before 1.1) reads as sampled", () => {
+    assert.equal(decodeOne().traceFlags, 1);
+  });
+
+  test("an empty or all-zero parent span id is a root", () => {
+    assert.equal(decodeOne(len(4, [])).parentSpanId, null);
+    assert.equal(decodeOne(len(4, [0, 0, 0, 0, 0, 0, 0, 0])).parentSpanId, null);
+  });
+
+  test("spans with a missing or malformed id are rejected and counted; the others are kept", () => {
+    const noTrace = bytes(len(2, hex(SPAN)), str(5, "a"));
+    const shortSpan = bytes(len(1, hex(TRACE)), len(2, [1, 2, 3]), str(5, "b"));
+    const zeroTrace = bytes(len(1, new Array(16).fill(0)), len(2, hex(SPAN)));
+    const badParent = spanMessage(len(4, [1, 2]));
+    const decoded = decodeOtlpProtobuf(
+      request(noTrace, spanMessage(), shortSpan, zeroTrace, badParent),
+    );
+    assert.equal(decoded.spans.length, 1);
+    assert.equal(decoded.rejected, 4);
+    assert.match(decoded.reason!, /no valid trace id/);
+  });
+
+  test("a link with a malformed id is dropped and counted in droppedLinksCount", () => {
+    const badLink = len(13, bytes(len(1, hex(TRACE)), len(2, [1])));
+    const goodLink = len(13, bytes(len(1, hex(TRACE)), len(2, hex(SPAN)), str(3, "k=v")));
+    const span = decodeOne(badLink, goodLink, uint(14, 2));
+    assert.deepEqual(span.links, [{
+      traceId: TRACE,
+      spanId: SPAN,
+      traceState: "k=v",
+      attributes: {},
+      droppedAttributesCount: 0,
+    }]);
+    assert.equal(span.droppedLinksCount, 3);
+  });
+
+  test("unknown fields of every wire type are skipped", () => {
+    const span = decodeOne(
+      uint(40, 7),
+      fixed64(41, 1n),
+      str(42, "x"),
+      [...varint(43 * 8 + 5), 1, 2, 3, 4],
+    );
+    assert.equal(span.name, "op");
+  });
+
+  test("an unknown span kind or status code reads as internal and unset", () => {
+    const span = decodeOne(uint(6, 9), len(15, uint(3, 7)));
+    assert.equal(span.kind, "internal");
+    assert.deepEqual(span.status, { code: "unset" });
+  });
+
+  for (
+    const [what, body, message] of [
+      ["a truncated message", request(spanMessage()).slice(0, -1), /longer than its message/],
+      [
+        "a known field with the wrong wire type",
+        Uint8Array.from([0x08, 0x01]),
+        /resource_spans has wire type varint, not length-delimited/,
+      ],
+      ["field number 0", Uint8Array.from([0x00, 0x01]), /field number 0/],
+      ["a group (wire type 3)", Uint8Array.from([0x2b]), /field 5 has unsupported wire type 3/],
+      [
+        "a varint longer than 10 bytes",
+        Uint8Array.from([0x28, ...new Array(11).fill(0xff)]),
+        /varint longer than 10 bytes/,
+      ],
+      ["a truncated varint", Uint8Array.from([0x0a, 0x80]), /truncated varint/],
+    ] as const
+  ) {
+    test(`${what} is an OtlpDecodeError that says what and where`, () => {
+      assert.throws(
+        () => decodeOtlpProtobuf(body),
+        (error) => error instanceof OtlpDecodeError && message.test(error.message),
+      );
+    });
+  }
+
+  test(`attribute values nested deeper than ${MAX_DEPTH} levels are an OtlpDecodeError`, () => {
+    let value = str(1, "leaf");
+    for (let i = 0; i < MAX_DEPTH; i++) value = len(5, len(1, value));
+    assert.throws(() => attribute(value), /nest deeper than 32 levels/);
+    let shallow = str(1, "leaf");
+    for (let i = 0; i < MAX_DEPTH - 2; i++) shallow = len(5, len(1, shallow));
+    assert.ok(Array.isArray(attribute(shallow)));
+  });
+
+  test(
+    "any mutation or truncation of a valid body decodes or throws OtlpDecodeError, nothing else",
+    {
+      timeout: 120_000,
+    },
+    () => {
+      const valid = encodeOtlpProtobuf(richSpans(), { resource });
+      let seed = 42;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const tries: Uint8Array[] = [];
+      for (let end = 0; end < valid.length; end += 7) tries.push(valid.slice(0, end));
+      for (let i = 0; i < 3000; i++) {
+        const mutated = valid.slice();
+        for (let j = 0; j < 1 + random() * 4; j++) {
+          mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
+        }
+        tries.push(mutated);
+      }
+      let threw = 0;
+      for (const body of tries) {
+        try {
+          decodeOtlpProtobuf(body);
+        } catch (error) {
+          assert.ok(error instanceof OtlpDecodeError, String(error));
+          threw++;
+        }
+      }
+      assert.ok(threw > 0 && threw < tries.length, `${threw} of ${tries.length} threw`);
+    },
+  );
+});
+
+describe("OTLP/JSON decoding", () => {
+  test("decodes this library's JSON encoding to the same spans as its protobuf encoding", () => {
+    const spans = richSpans();
+    const decoded = decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson(spans, { resource })));
+    assert.equal(decoded.rejected, 0);
+    assertSameSpans(decoded.spans, spans);
+  });
+
+  test("decodes the OpenTelemetry SDK's JSON serializer (integers as numbers) to the same spans", () => {
+    const spans = richSpans();
+    const readable = toReadableSpans(spans, resource, new Set([spans[4]]));
+    const body = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)!);
+    assert.match(body, /"intValue":200/);
+    assertSameSpans(decodeOtlpJson(body).spans, spans);
+  });
+
+  test("kvlist and bytes values from the SDK's serializers read alike in protobuf and JSON", () => {
+    const [span] = richSpans();
+    const [readable] = toReadableSpans([span], resource, new Set());
+    readable.attributes = { map: { a: 1, b: ["x"] }, raw: new Uint8Array([1, 2, 3]) };
+    const fromProto = decodeOtlpProtobuf(ProtobufTraceSerializer.serializeRequest([readable])!);
+    const fromJson = decodeOtlpJson(
+      new TextDecoder().decode(JsonTraceSerializer.serializeRequest([readable])!),
+    );
+    const want = { map: { a: 1, b: ["x"] }, raw: "AQID" };
+    assert.deepEqual(fromProto.spans[0].attributes, want);
+    assert.deepEqual(fromJson.spans[0].attributes, want);
+  });
+
+  test("accepts what the JSON mapping allows: number or string integers, enum names, upper-case hex, null", () => {
+    const body = JSON.stringify({
+      resourceSpans: [{
+        resource: null,
+        unknownField: { anything: true },
+        scopeSpans: [{
+          scope: { name: "lib" },
+          spans: [{
+            traceId: TRACE.toUpperCase(),
+            spanId: SPAN.toUpperCase(),
+            parentSpanId: "",
+            name: "op",
+            kind: "SPAN_KIND_SERVER",
+            startTimeUnixNano: 1_700_000_000_000_000,
+            endTimeUnixNano: "1700000000001500000",
+            attributes: [
+              { key: "i", value: { intValue: "-12" } },
+              { key: "d", value: { doubleValue: "NaN" } },
+              { key: "e", value: {} },
+              { key: "big", value: { intValue: "18446744073709551615" } },
+            ],
+            status: { code: "STATUS_CODE_ERROR", message: "boom" },
+            events: null,
+          }],
+        }],
+      }],
+    });
+    const { spans, rejected } = decodeOtlpJson(body);
+    assert.equal(rejected, 0);
+    const [span] = spans;
+    assert.equal(span.traceId, TRACE);
+    assert.equal(span.spanId, SPAN);
+    assert.equal(span.parentSpanId, null);
+    assert.equal(span.kind, "server");
+    assert.equal(span.startTime, 1_700_000_000);
+    assert.equal(span.endTime, 1_700_000_000_001.5);
+    assert.deepEqual(span.status, { code: "error", message: "boom" });
+    assert.equal(span.service, "unknown_service");
+    assert.deepEqual(span.attributes, { i: -12, d: NaN, e: null, big: "18446744073709551615" });
+  });
+
+  test("a span with an id that is not hex of the right length is rejected and named", () => {
+    const span = (traceId: string) => ({ traceId, spanId: SPAN, name: "x" });
+    const { spans, rejected, reason } = decodeOtlpJson(JSON.stringify({
+      resourceSpans: [{
+        scopeSpans: [{ spans: [span("abc"), span(TRACE), span("0".repeat(32))] }],
+      }],
+    }));
+    assert.equal(spans.length, 1);
+    assert.equal(rejected, 2);
+    assert.equal(
+      reason,
+      "resourceSpans[0].scopeSpans[0].spans[0].traceId is not 32 hex digits, not all zero",
+    );
+  });
+
+  for (
+    const [what, body, message] of [
+      ["text that is not JSON", "{", /^Cannot decode OTLP\/JSON: /],
+      ["a body that is not an object", "[]", /the request must be an object, got an array/],
+      [
+        "resourceSpans that is not a list",
+        '{"resourceSpans":{}}',
+        /resourceSpans must be an array, got object/,
+      ],
+      [
+        "a span name that is a number",
+        '{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":5}]}]}]}',
+        /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.name must be a string, got number/,
+      ],
+      [
+        "a time that is not a decimal",
+        '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}',
+        /startTimeUnixNano must be unsigned nanoseconds/,
+      ],
+      [
+        "a kind that is not an enum",
+        '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"fast"}]}]}]}',
+        /kind must be an enum number, got string/,
+      ],
+      [
+        "an attribute value of the wrong type",
+        '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"boolValue":"yes"}}]}}]}',
+        /resource\.attributes\[0\]\.value\.boolValue must be a boolean, got string/,
+      ],
+    ] as const
+  ) {
+    test(`${what} is an OtlpDecodeError naming the path`, () => {
+      assert.throws(
+        () => decodeOtlpJson(body),
+        (error) => error instanceof OtlpDecodeError && message.test(error.message),
+      );
+    });
+  }
+});
+
+describe("received spans back to OTLP/JSON (the viewer's file format)", () => {
+  test("encodes one line that decodes to the same spans", () => {
+    const spans = richSpans();
+    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })).spans;
+    const line = encodeReceivedAsOtlpJson(decoded);
+    assert.ok(!line.includes("\n"));
+    const again = decodeOtlpJson(line);
+    assert.deepEqual(bySpanId(again.spans), bySpanId(decoded));
+  });
+
+  test("times keep every nanosecond through the round trip", () => {
+    const [span] = decodeOtlpJson(encodeReceivedAsOtlpJson([decodeOne()])).spans;
+    assert.equal(span.startTime, 1_700_000_000_000);
+    assert.equal(span.endTime, 1_700_000_000_001.5);
+    const [fine] = richSpans();
+    const [decoded] = decodeOtlpProtobuf(encodeOtlpProtobuf([fine], { resource })).spans;
+    const [back] = decodeOtlpJson(encodeReceivedAsOtlpJson([decoded])).spans;
+    assert.equal(back.endTime, T0 + 7.123456);
+  });
+});

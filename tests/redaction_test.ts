@@ -1,0 +1,228 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
+import {
+  type AttributeValue,
+  BatchSpanProcessor,
+  extractContext,
+  InMemorySpanExporter,
+  InMemorySpanProcessor,
+  SimpleSpanProcessor,
+  type Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+import { encodeOtlpJson } from "../otlp.ts";
+import { captureWarnings } from "./_helpers.ts";
+
+const SIGNED =
+  "https://bucket.s3.example/report.pdf?AWSAccessKeyId=AKIAEXAMPLE&Expires=1700000000" +
+  "&Signature=c2VjcmV0&sig=azure%2Bsig&X-Goog-Signature=abc123&page=2";
+const REDACTED_QUERY = "AWSAccessKeyId=REDACTED&Expires=1700000000&Signature=REDACTED" +
+  "&sig=REDACTED&X-Goog-Signature=REDACTED&page=2";
+
+function setup() {
+  const memory = new InMemorySpanProcessor();
+  return { memory, tracer: new Tracer({ processors: [memory] }) };
+}
+
+const okFetch = () => Promise.resolve(new Response("ok"));
+
+describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
+  test("instrumentFetch replaces the four sensitive values in url.full, keeping the names", async () => {
+    const { memory, tracer } = setup();
+    const seen: string[] = [];
+    const fetch = instrumentFetch((input) => {
+      seen.push(String(input));
+      return okFetch();
+    }, { tracer });
+    await fetch(SIGNED);
+    assert.equal(
+      memory.spans[0].attributes["url.full"],
+      `https://bucket.s3.example/report.pdf?${REDACTED_QUERY}`,
+    );
+    assert.deepEqual(seen, [SIGNED], "the request itself goes out unchanged");
+  });
+
+  test("credentials in the URL stay redacted too, and a URL without secrets is kept byte for byte", async () => {
+    const { memory, tracer } = setup();
+    const fetch = instrumentFetch(okFetch, { tracer });
+    await fetch("https://user:pass@api.example/items?sig=x#frag");
+    await fetch("https://api.example/search?q=a%20b+c&empty=&flag&sig=");
+    assert.equal(
+      memory.spans[0].attributes["url.full"],
+      "https://REDACTED:REDACTED@api.example/items?sig=REDACTED#frag",
+    );
+    assert.equal(
+      memory.spans[1].attributes["url.full"],
+      "https://api.example/search?q=a%20b+c&empty=&flag&sig=",
+    );
+  });
+
+  test("traceHandler replaces them in url.query", async () => {
+    const { memory, tracer } = setup();
+    await traceHandler(() => new Response(), { tracer })(new Request(SIGNED));
+    assert.equal(memory.spans[0].attributes["url.query"], REDACTED_QUERY);
+  });
+
+  test("traceRequestListener replaces them in url.query", () => {
+    const { memory, tracer } = setup();
+    const res = Object.assign(new EventEmitter(), { statusCode: 200 });
+    traceRequestListener(() => {}, { tracer })(
+      { method: "GET", url: "/download?sig=abc&name=a.txt", headers: { host: "files.local" } },
+      res,
+    );
+    res.emit("finish");
+    assert.equal(memory.spans[0].attributes["url.query"], "sig=REDACTED&name=a.txt");
+  });
+
+  test("an array adds parameter names; encoded names match; redactQuery: false records the query as it is", async () => {
+    const { memory, tracer } = setup();
+    await traceHandler(() => new Response(), { tracer, redactQuery: ["token", "api key"] })(
+      new Request("http://x/?token=t0p&api+key=k&api%20key=k2&sig=s&Token=kept"),
+    );
+    await traceHandler(() => new Response(), { tracer, redactQuery: false })(
+      new Request("http://x/?sig=visible"),
+    );
+    assert.equal(
+      memory.spans[0].attributes["url.query"],
+      "token=REDACTED&api+key=REDACTED&api%20key=REDACTED&sig=REDACTED&Token=kept",
+    );
+    assert.equal(memory.spans[1].attributes["url.query"], "sig=visible");
+  });
+
+  test("a redactQuery that is neither a boolean nor a list of names is a TypeError", () => {
+    assert.throws(() => instrumentFetch(okFetch, { redactQuery: "sig" as never }), {
+      name: "TypeError",
+      message:
+        /^Cannot instrument fetch: redactQuery must be a boolean or an array of parameter names, got string "sig"$/,
+    });
+    assert.throws(
+      () => traceHandler(() => new Response(), { redactQuery: [1] as never }),
+      TypeError,
+    );
+    assert.throws(() => traceRequestListener(() => {}, { redactQuery: {} as never }), TypeError);
+  });
+});
+
+const EMAIL = /[\w.+-]+@[\w-]+\.[\w.]+/g;
+const scrubEmails = (_key: string, value: AttributeValue): AttributeValue | undefined =>
+  typeof value === "string" ? value.replace(EMAIL, "<email>") : value;
+
+/** A span with an e-mail address in its attributes, an event (an exception) and a link. */
+function leakySpan(tracer: Tracer): Span {
+  const span = tracer.startSpan("signup", {
+    attributes: { "user.email": "ada@example.com", "user.id": 7 },
+    links: [{ context: SpanContext.newRoot(), attributes: { from: "bob@example.org" } }],
+  });
+  span.recordException(new Error("no account for ada@example.com"));
+  return span.end();
+}
+
+describe("the processors' redact option", () => {
+  for (
+    const [name, make] of [
+      [
+        "SimpleSpanProcessor",
+        (e: InMemorySpanExporter, redact: typeof scrubEmails) =>
+          new SimpleSpanProcessor(e, { redact }),
+      ],
+      [
+        "BatchSpanProcessor",
+        (e: InMemorySpanExporter, redact: typeof scrubEmails) =>
+          new BatchSpanProcessor(e, { redact, flushOnExit: false }),
+      ],
+    ] as const
+  ) {
+    test(`${name}: a redacted value never reaches the exporter; the application's span keeps it`, async () => {
+      const exporter = new InMemorySpanExporter();
+      const processor = make(exporter, scrubEmails);
+      const tracer = new Tracer({ processors: [processor] });
+      const span = leakySpan(tracer);
+      await tracer.forceFlush();
+      const [exported] = exporter.spans;
+      assert.doesNotMatch(JSON.stringify(exporter.spans), /@example/);
+      assert.doesNotMatch(new TextDecoder().decode(encodeOtlpJson(exporter.spans)), /@example/);
+      assert.equal(exported.attributes["user.email"], "<email>");
+      assert.equal(exported.attributes["user.id"], 7);
+      assert.equal(exported.events[0].attributes["exception.message"], "no account for <email>");
+      assert.equal(exported.links[0].attributes.from, "<email>");
+      assert.equal(span.attributes["user.email"], "ada@example.com", "the original is untouched");
+      assert.deepEqual(processor.stats(), {
+        ended: 1,
+        exported: 1,
+        dropped: 0,
+        failed: 0,
+        queued: 0,
+      });
+      await tracer.shutdown();
+    });
+  }
+
+  test("the copy keeps everything else: ids, times, status, scope, dropped counts, remote parent", () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new Tracer({
+      name: "auth",
+      version: "1.0.0",
+      processors: [new SimpleSpanProcessor(exporter, { redact: (_k, v) => v })],
+      limits: { eventCountLimit: 1 },
+    });
+    const parent = extractContext({
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    })!;
+    const span = tracer.startSpan("login", { kind: "server", parent, startTime: 1_000 })
+      .setAttribute("bad", {} as never)
+      .addEvent("one", {}, 1_001)
+      .addEvent("two")
+      .setStatus("error", "denied")
+      .end(1_250);
+    const [copy] = exporter.spans;
+    assert.notEqual(copy, span);
+    const { attributes: _a, ...json } = span.toJSON();
+    const { attributes: _b, ...copied } = copy.toJSON();
+    assert.deepEqual(copied, json);
+    assert.deepEqual(copy.instrumentationScope, { name: "auth", version: "1.0.0" });
+    assert.equal(copy.droppedAttributesCount, 1);
+    assert.equal(copy.droppedEventsCount, 1);
+    const flags = (s: Span) =>
+      JSON.parse(new TextDecoder().decode(encodeOtlpJson([s]))).resourceSpans[0].scopeSpans[0]
+        .spans[0].flags;
+    assert.equal(flags(copy), flags(span));
+  });
+
+  test("undefined leaves an attribute out; so do an invalid value and a throw, with one warning", async () => {
+    const exporter = new InMemorySpanExporter();
+    const redact = (key: string, value: AttributeValue) => {
+      if (key === "token") return undefined;
+      if (key === "weird") return { not: "valid" } as never;
+      if (key === "boom") throw new Error("redactor broke");
+      return value;
+    };
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter, { redact })] });
+    const warned = await captureWarnings(() => {
+      tracer.startSpan("x", { attributes: { token: "t", weird: "w", boom: "b", kept: 1 } }).end();
+      tracer.startSpan("y", { attributes: { boom: "again" } }).end();
+    });
+    assert.deepEqual(exporter.spans.map((s) => s.attributes), [{ kept: 1 }, {}]);
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /a redact function threw, so the attribute "boom" was left out/);
+  });
+
+  test("without redact the exporter gets the very spans that ended: no copy, no work per span", () => {
+    const exporter = new InMemorySpanExporter();
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });
+    const span = tracer.startSpan("as is").setAttribute("user.email", "ada@example.com").end();
+    assert.equal(exporter.spans[0], span);
+  });
+
+  test("a redact that is not a function is a TypeError", () => {
+    assert.throws(() => new SimpleSpanProcessor(() => {}, { redact: "emails" as never }), {
+      name: "TypeError",
+      message:
+        /^Cannot create SimpleSpanProcessor: redact must be a function, got string "emails"$/,
+    });
+    assert.throws(() => new BatchSpanProcessor(() => {}, { redact: 1 as never }), TypeError);
+  });
+});

@@ -1,0 +1,428 @@
+// Server spans end when the response has been sent (or has failed, or the
+// client has gone), as the HTTP semantic conventions say: on Deno.serve and
+// Bun.serve with traceHandler, and on node:http (all three runtimes) with
+// traceRequestListener, over loopback with streamed bodies. Order is checked
+// by what happened first, never by how long anything took.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
+import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "../mod.ts";
+import { traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+import { ManualTime } from "../testing.ts";
+import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
+
+const native = isDeno || isBun;
+const encoder = new TextEncoder();
+
+/** A tracer whose processor writes "span ended" into `log` and hands over the span. */
+function tracing(log: string[]) {
+  const ended = deferred<Span>();
+  const processor: SpanProcessor = {
+    onEnd(span) {
+      log.push("span ended");
+      ended.resolve(span);
+    },
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  return { tracer: new Tracer({ processors: [processor] }), ended: ended.promise };
+}
+
+interface Served {
+  port: number;
+  close(): Promise<void>;
+}
+
+interface BunServe {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (request: Request) => Promise<Response>;
+  }): { port: number; stop(closeActiveConnections?: boolean): Promise<void> | void };
+}
+
+/** Serves `handler` on 127.0.0.1 with Deno.serve or Bun.serve. */
+function serveNative(handler: (request: Request) => Promise<Response>): Served {
+  const bun = (globalThis as { Bun?: BunServe }).Bun;
+  if (bun !== undefined) {
+    const server = bun.serve({ port: 0, hostname: "127.0.0.1", fetch: handler });
+    return { port: server.port, close: async () => await server.stop(true) };
+  }
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, handler);
+  return { port: server.addr.port, close: () => server.shutdown() };
+}
+
+async function serveNode(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): Promise<Served> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Sends a GET over a raw socket, waits until the response so far contains
+ * `until` (or, with `until` empty, until `ready` settles), then closes the
+ * connection: a client that goes away.
+ */
+async function goAway(port: number, until: string, ready?: Promise<unknown>): Promise<void> {
+  const socket = connect(port, "127.0.0.1");
+  const seen = deferred();
+  let text = "";
+  socket.on("data", (chunk) => {
+    text += String(chunk);
+    if (until !== "" && text.includes(until)) seen.resolve();
+  });
+  socket.on("error", () => {});
+  socket.write("GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  await (ready ?? seen.promise);
+  socket.destroy();
+}
+
+/**
+ * Has a client go away from `server` as {@linkcode goAway} does, closes the
+ * server, and returns the span, checked to be an error of type `aborted`.
+ */
+async function abandoned(
+  server: Served,
+  ended: Promise<Span>,
+  until: string,
+  ready?: Promise<unknown>,
+): Promise<Span> {
+  try {
+    await goAway(server.port, until, ready);
+    const span = await ended;
+    assert.equal(span.status.code, "error");
+    assert.equal(span.attributes["error.type"], "aborted");
+    return span;
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * Serves, through traceHandler, a response whose body is a stream that
+ * starts with the chunk "first-chunk" and then does what `pull` does.
+ */
+function serveStream(
+  tracer: Tracer,
+  pull: (controller: ReadableStreamDefaultController<Uint8Array>) => void | Promise<void>,
+): Served {
+  return serveNative(traceHandler(() =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode("first-chunk"));
+        },
+        pull,
+      }),
+    ), { tracer }));
+}
+
+describe("traceHandler on Deno.serve or Bun.serve", () => {
+  test(
+    "the span ends after the last chunk of a streamed body, not when the headers are ready (Deno or Bun only: uses Deno.serve/Bun.serve)",
+    { timeout: 120_000, skip: !native },
+    async () => {
+      const log: string[] = [];
+      const { tracer, ended } = tracing(log);
+      const gate = deferred();
+      const server = serveStream(tracer, async (controller) => {
+        await gate.promise;
+        log.push("last chunk produced");
+        controller.enqueue(encoder.encode("last"));
+        controller.close();
+      });
+      try {
+        const response = await fetch(`http://127.0.0.1:${server.port}/stream`);
+        log.push("headers received");
+        const reader = response.body!.getReader();
+        await reader.read();
+        log.push("first chunk received");
+        gate.resolve();
+        while (!(await reader.read()).done);
+        const span = await ended;
+        assert.ok(
+          log.indexOf("span ended") > log.indexOf("last chunk produced"),
+          log.join(" → "),
+        );
+        assert.equal(span.status.code, "unset");
+        assert.equal(span.attributes["http.response.status_code"], 200);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  test(
+    "a body that errors mid-stream marks the span as an error with error.type (Deno or Bun only: uses Deno.serve/Bun.serve)",
+    { timeout: 120_000, skip: !native },
+    async () => {
+      const { tracer, ended } = tracing([]);
+      const server = serveStream(tracer, () => {
+        throw new RangeError("disk gone");
+      });
+      try {
+        // The connection breaks mid-body; on Bun before the headers are out.
+        await fetch(`http://127.0.0.1:${server.port}/stream`)
+          .then((response) => response.text())
+          .catch(() => {});
+        const span = await ended;
+        assert.equal(span.status.code, "error");
+        assert.equal(span.attributes["error.type"], "RangeError");
+        assert.equal(span.events[0]?.attributes["exception.message"], "disk gone");
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  test(
+    "a client that goes away mid-body marks the span as aborted (Deno or Bun only: uses Deno.serve/Bun.serve)",
+    { timeout: 120_000, skip: !native },
+    async () => {
+      const { tracer, ended } = tracing([]);
+      // The rest of the body never comes.
+      const server = serveStream(tracer, () => new Promise<void>(() => {}));
+      const span = await abandoned(server, ended, "first-chunk");
+      assert.equal(span.attributes["http.response.status_code"], 200);
+    },
+  );
+});
+
+describe("traceRequestListener on node:http", () => {
+  test("the span ends after the last chunk was written, not at the first write", {
+    timeout: 120_000,
+  }, async () => {
+    const log: string[] = [];
+    const { tracer, ended } = tracing(log);
+    const gate = deferred();
+    const server = await serveNode(traceRequestListener(async (_req, res: ServerResponse) => {
+      res.write("first ");
+      await gate.promise;
+      log.push("last chunk written");
+      res.end("last");
+    }, { tracer }));
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/stream`);
+      const reader = response.body!.getReader();
+      await reader.read();
+      log.push("first chunk received");
+      gate.resolve();
+      while (!(await reader.read()).done);
+      const span = await ended;
+      assert.ok(log.indexOf("span ended") > log.indexOf("last chunk written"), log.join(" → "));
+      assert.equal(span.status.code, "unset");
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a client that goes away before any response is an error, with no status code", {
+    timeout: 120_000,
+  }, async () => {
+    const { tracer, ended } = tracing([]);
+    const arrived = deferred();
+    const server = await serveNode(traceRequestListener(() => {
+      arrived.resolve(); // and never answer
+    }, { tracer }));
+    const span = await abandoned(server, ended, "", arrived.promise);
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+  });
+
+  test("a client that goes away mid-body is an error, with the status code that was sent", {
+    timeout: 120_000,
+  }, async () => {
+    const { tracer, ended } = tracing([]);
+    const server = await serveNode(traceRequestListener((_req, res: ServerResponse) => {
+      res.statusCode = 206;
+      res.write("first-chunk"); // and never end
+    }, { tracer }));
+    const span = await abandoned(server, ended, "first-chunk");
+    assert.equal(span.attributes["http.response.status_code"], 206);
+  });
+
+  test("close without finish on a response-like object: aborted; finish then close: not", () => {
+    const memory = new InMemorySpanProcessor();
+    const listener = traceRequestListener(() => {}, {
+      tracer: new Tracer({ processors: [memory] }),
+    });
+    const events = [["close"], ["finish", "close"]];
+    for (const emitted of events) {
+      const res = Object.assign(new EventEmitter(), { statusCode: 200, headersSent: false });
+      listener({ url: "/", headers: {} }, res);
+      for (const event of emitted) res.emit(event);
+    }
+    assert.deepEqual(
+      memory.spans.map((s) => [s.status.code, s.attributes["error.type"] ?? null]),
+      [["error", "aborted"], ["unset", null]],
+    );
+  });
+});
+
+describe("traceHandler's body bound and pass-through", () => {
+  function setup(options: { bodyIdleTimeoutMs?: number } = {}) {
+    const memory = new InMemorySpanProcessor();
+    const time = new ManualTime();
+    const tracer = new Tracer({ processors: [memory] });
+    return { memory, time, tracer, options: { tracer, scheduler: time, ...options } };
+  }
+
+  /** A streamed body: "a", then "b" once `gate` opens. */
+  function gatedStream(gate: Promise<void>): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode("a"));
+      },
+      async pull(controller) {
+        await gate;
+        controller.enqueue(encoder.encode("b"));
+        controller.close();
+      },
+    });
+  }
+
+  test("a streamed body nobody reads ends the span within twice bodyIdleTimeoutMs, without an error", async () => {
+    const { memory, time, options } = setup({ bodyIdleTimeoutMs: 1_000 });
+    const response = await traceHandler(
+      () => new Response(gatedStream(Promise.resolve())),
+      options,
+    )(new Request("http://x/"));
+    await time.tick(1_000);
+    assert.equal(memory.spans.length, 0, "not before bodyIdleTimeoutMs has passed unread");
+    await time.tick(1_000);
+    assert.equal(memory.spans.length, 1);
+    assert.equal(time.pendingTimers, 0, "the sweep stops when no body is open");
+    assert.equal(memory.spans[0].status.code, "unset");
+    assert.equal(await response.text(), "ab", "the body still passes through");
+    assert.equal(memory.spans.length, 1, "and the span ended once");
+  });
+
+  test("a body that is all there is handed over as bytes; the span ends when the server says it was sent", async () => {
+    const { memory, options } = setup();
+    const handler = traceHandler(
+      (_request: Request, _info: { completed?: Promise<void> }) =>
+        new Response(JSON.stringify({ ok: true }), {
+          headers: { "content-type": "application/json" },
+        }),
+      options,
+    );
+    // Deno.serve passes { completed }, which settles once the response is sent.
+    const sent = deferred();
+    const response = await handler(new Request("http://x/"), { completed: sent.promise });
+    assert.equal(memory.spans.length, 0, "not before the server has sent it");
+    sent.resolve();
+    await nextTurn();
+    assert.equal(memory.spans.length, 1);
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.deepEqual(await response.json(), { ok: true });
+    // Without that signal (Bun, Node adapters) it ends when it is handed over.
+    await handler(new Request("http://x/"), {});
+    assert.equal(memory.spans.length, 2);
+  });
+
+  test("a stream that errors before its first chunk marks the span as an error", async () => {
+    const { memory, options } = setup();
+    const response = await traceHandler(() =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.error(new RangeError("no data"));
+          },
+        }),
+      ), options)(new Request("http://x/"));
+    await assert.rejects(response.text(), /no data/);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "RangeError");
+  });
+
+  test("a stream with several chunks ready is passed through in order, whole", async () => {
+    const { memory, options } = setup();
+    const response = await traceHandler(() =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const part of ["one ", "two ", "three"]) controller.enqueue(encoder.encode(part));
+            controller.close();
+          },
+        }),
+      ), options)(new Request("http://x/"));
+    assert.equal(memory.spans.length, 0);
+    assert.equal(await response.text(), "one two three");
+    assert.equal(memory.spans.length, 1);
+  });
+
+  test("each read restarts the idle wait, and waiting on the handler's own stream does not count", async () => {
+    const { memory, time, options } = setup({ bodyIdleTimeoutMs: 1_000 });
+    const gate = deferred();
+    const response = await traceHandler(() => new Response(gatedStream(gate.promise)), options)(
+      new Request("http://x/"),
+    );
+    const reader = response.body!.getReader();
+    for (let i = 0; i < 3; i++) await time.tick(300); // each wait shorter than the bound
+    await reader.read();
+    for (let i = 0; i < 3; i++) await time.tick(300);
+    const next = reader.read(); // waits on the handler's stream, behind the gate
+    await time.tick(5_000);
+    assert.equal(memory.spans.length, 0, "still open while the handler's stream is slow");
+    gate.resolve();
+    await next;
+    for (let i = 0; i < 3; i++) await time.tick(300);
+    assert.equal(memory.spans.length, 0);
+    assert.equal((await reader.read()).done, true);
+    assert.equal(memory.spans.length, 1);
+  });
+
+  test("a response to HEAD, or without a body, ends the span when it is returned", async () => {
+    const { memory, options } = setup();
+    const handler = traceHandler(
+      (request) => new Response(request.method === "HEAD" ? "ignored" : null, { status: 200 }),
+      options,
+    );
+    await handler(new Request("http://x/", { method: "HEAD" }));
+    await handler(new Request("http://x/"));
+    assert.equal(memory.spans.length, 2);
+  });
+
+  test("the response passed on keeps its status, status text and headers", async () => {
+    const { options } = setup();
+    const headers = new Headers({ "content-type": "text/plain", "x-a": "1" });
+    headers.append("set-cookie", "a=1");
+    headers.append("set-cookie", "b=2");
+    const response = await traceHandler(
+      () => new Response("body", { status: 201, statusText: "Made", headers }),
+      options,
+    )(new Request("http://x/"));
+    assert.equal(response.status, 201);
+    assert.equal(response.statusText, "Made");
+    assert.equal(response.headers.get("x-a"), "1");
+    assert.deepEqual(response.headers.getSetCookie(), ["a=1", "b=2"]);
+    assert.equal(await response.text(), "body");
+  });
+
+  test("a bad bodyIdleTimeoutMs is a RangeError; a scheduler without timers is a TypeError", () => {
+    const handler = () => new Response();
+    for (const bad of [0, -1, 1.5, 2 ** 31, NaN, "5"]) {
+      assert.throws(
+        () => traceHandler(handler, { bodyIdleTimeoutMs: bad as never }),
+        /^RangeError: Cannot trace handler: bodyIdleTimeoutMs must be a positive integer/,
+      );
+    }
+    assert.doesNotThrow(() => traceHandler(handler, { bodyIdleTimeoutMs: Infinity }));
+    assert.throws(
+      () => traceHandler(handler, { scheduler: {} as never }),
+      /^TypeError: Cannot trace handler: scheduler must have setTimeout and clearTimeout/,
+    );
+  });
+});

@@ -1,0 +1,219 @@
+// The trace viewer's page in a real browser: headless Chromium (Debian's,
+// installed when missing) driven over the DevTools protocol against a
+// running viewer. Real mouse clicks and key presses.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type Span, Tracer } from "../mod.ts";
+import { OtlpHttpExporter, Resource } from "../otlp.ts";
+import { startViewer, type Viewer } from "../viewer.ts";
+import { isDeno } from "./_helpers.ts";
+import { type Browser, launchChromium, type Page } from "./_chromium.ts";
+
+// The page is the same on every runtime, and the server tests run on all
+// three: one Chromium run is enough. Deno has a WebSocket for the protocol.
+const SKIP = "(Deno only: one browser run covers the page, which no runtime changes)";
+
+async function send(viewer: Viewer, service: string, spans: Span[]): Promise<void> {
+  const exporter = new OtlpHttpExporter({
+    url: new URL("v1/traces", viewer.url).href,
+    resource: new Resource({ "service.name": service }),
+    env: {},
+  });
+  assert.equal((await exporter.export(spans)).code, "success");
+}
+
+/** The order trace: a root, a failed warehouse call two levels down, and a payment. */
+function orderTrace(): { root: Span; spans: Span[] } {
+  const tracer = new Tracer({ name: "shop", version: "1.0.0" });
+  const t = 1_700_000_000_000;
+  const root = tracer.startSpan("POST /orders", { kind: "server", startTime: t });
+  const stock = tracer.startSpan("check stock", { parent: root, startTime: t + 2 });
+  const reserve = tracer.startSpan("warehouse.reserve", {
+    kind: "client",
+    parent: stock,
+    startTime: t + 3,
+  });
+  const error = new Error("warehouse has no gadget left");
+  reserve.addEvent("exception", {
+    "exception.type": "Error",
+    "exception.message": error.message,
+    "exception.stacktrace": error.stack ?? "",
+  }, t + 12);
+  reserve.setStatus("error", "warehouse has no gadget left").end(t + 13);
+  stock.end(t + 14);
+  const charge = tracer.startSpan("charge card", {
+    kind: "client",
+    parent: root,
+    startTime: t + 15,
+    attributes: { "payment.method": "card", "payment.amount": 42 },
+  }).end(t + 30);
+  root.end(t + 31);
+  return { root, spans: [reserve, stock, charge, root] };
+}
+
+const rowNames = `[...document.querySelectorAll(".tree .row")].map((r) => [
+  r.querySelector(".prefix").textContent + r.querySelector(".name").textContent,
+  r.getAttribute("aria-level"),
+  r.querySelector(".mark") !== null,
+  r.querySelector(".bar").classList.contains("error"),
+])`;
+const detailTitle = `document.querySelector(".detail h2")?.textContent`;
+const ready = (view: string) =>
+  `document.querySelector('main[data-view="${view}"][data-ready="1"]') !== null`;
+
+describe("the trace viewer's page in headless Chromium", () => {
+  test(
+    `lists a known trace, draws its waterfall nested with the error marked, and shows a span's details ${SKIP}`,
+    {
+      skip: !isDeno,
+      timeout: 240_000,
+    },
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const { root, spans } = orderTrace();
+      await send(viewer, "shop", spans);
+      const traceId = root.context.traceId;
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const page: Page = await browser.open(viewer.url);
+
+        // The list shows the trace, linked to its page.
+        await page.waitFor(ready("list"));
+        const listed = await page.evaluate<string[][]>(
+          `[...document.querySelectorAll(".traces tbody tr")].map((tr) =>
+          [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())
+            .concat(tr.querySelector("a").getAttribute("href")))`,
+        );
+        assert.deepEqual(listed, [[
+          "POST /orders \u2717",
+          "shop",
+          listed[0][2],
+          `31.0 ms`,
+          "4",
+          "1",
+          `#/trace/${traceId}`,
+        ]]);
+
+        // A click opens the waterfall: nested as renderTree draws it, the error marked.
+        await page.click(`a[href="#/trace/${traceId}"]`);
+        await page.waitFor(ready("trace"));
+        assert.deepEqual(await page.evaluate(rowNames), [
+          ["POST /orders", "1", false, false],
+          ["\u251c\u2500 check stock", "2", false, false],
+          ["\u2502  \u2514\u2500 warehouse.reserve", "3", true, true],
+          ["\u2514\u2500 charge card", "2", false, false],
+        ]);
+        // Bars share one time axis: charge card starts at 15 of 31 ms.
+        const left = await page.evaluate<string>(
+          `document.querySelectorAll(".tree .bar")[3].style.left`,
+        );
+        assert.equal(Math.round(parseFloat(left)), Math.round((15 / 31) * 100));
+
+        // Clicking a span shows its attributes.
+        await page.click(`.row[data-span="${spans[2].context.spanId}"]`);
+        await page.waitFor(`${detailTitle} === "charge card"`);
+        const attributes = await page.evaluate(
+          `[...document.querySelectorAll(".detail table.kv")[0].rows].map((r) =>
+          [r.cells[0].textContent, r.cells[1].textContent])`,
+        );
+        assert.deepEqual(attributes, [["payment.method", "card"], ["payment.amount", "42"]]);
+        assert.equal(
+          await page.evaluate(`location.hash`),
+          `#/trace/${traceId}?span=${spans[2].context.spanId}`,
+        );
+
+        // The keyboard moves the selection; the failed span shows its exception's stack.
+        await page.press("ArrowUp");
+        await page.waitFor(`${detailTitle} === "warehouse.reserve \u2717"`);
+        assert.match(
+          await page.evaluate<string>(`document.querySelector(".detail pre.stack").textContent`),
+          /^Error: warehouse has no gadget left\n\s+at /,
+        );
+        // The tree keeps the focus and points at the selected row.
+        const active = `document.activeElement.getAttribute("aria-activedescendant")`;
+        assert.equal(
+          await page.evaluate(`document.getElementById(${active}).getAttribute("data-span")`),
+          spans[0].context.spanId,
+        );
+
+        // Escape goes back to the list, which follows new traces as they arrive.
+        await page.press("Escape");
+        await page.waitFor(ready("list"));
+        await send(viewer, "health", [new Tracer().startSpan("GET /health").end()]);
+        await page.waitFor(
+          `[...document.querySelectorAll(".traces a")].some((a) => a.textContent === "GET /health")`,
+        );
+      } finally {
+        await browser?.close();
+      }
+    },
+  );
+
+  test(`a link opens the linked trace when the viewer holds it ${SKIP}`, {
+    skip: !isDeno,
+    timeout: 240_000,
+  }, async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const { root, spans } = orderTrace();
+    const report = new Tracer({ name: "reports" }).startSpan("nightly report", {
+      links: [{ context: root.context, attributes: { "report.section": "orders" } }],
+    }).end();
+    await send(viewer, "shop", [...spans, report]);
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const page = await browser.open(
+        `${viewer.url}#/trace/${report.context.traceId}?span=${report.context.spanId}`,
+      );
+      await page.waitFor(ready("trace"));
+      await page.waitFor(`document.querySelector(".detail .link a") !== null`);
+      await page.click(".detail .link a");
+      await page.waitFor(
+        `${ready("trace")} && location.hash.startsWith("#/trace/${root.context.traceId}")`,
+      );
+      await page.waitFor(`${detailTitle} === "POST /orders"`);
+    } finally {
+      await browser?.close();
+    }
+  });
+
+  test(
+    `a trace of 3,000 spans draws only the rows in sight, and the keyboard reaches the last ${SKIP}`,
+    {
+      skip: !isDeno,
+      timeout: 240_000,
+    },
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const tracer = new Tracer({ name: "batch" });
+      const root = tracer.startSpan("import", { startTime: 0 });
+      const children = [];
+      for (let i = 0; i < 2_999; i++) {
+        children.push(tracer.startSpan(`row ${i}`, { parent: root, startTime: i }).end(i + 1));
+      }
+      await send(viewer, "batch", [...children, root.end(3_000)]);
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const page = await browser.open(`${viewer.url}#/trace/${root.context.traceId}`);
+        await page.waitFor(ready("trace"));
+        assert.equal(await page.evaluate(`document.querySelector("main").dataset.spans`), "3000");
+        const drawn = await page.evaluate<number>(`document.querySelectorAll(".tree .row").length`);
+        assert.ok(drawn > 20 && drawn < 200, `${drawn} rows drawn`);
+        await page.click(".tree .row");
+        await page.press("End");
+        await page.waitFor(`${detailTitle} === "row 2998"`);
+        assert.equal(
+          await page.evaluate(
+            `document.querySelector('.row[aria-selected="true"] .name').textContent`,
+          ),
+          "row 2998",
+        );
+      } finally {
+        await browser?.close();
+      }
+    },
+  );
+});

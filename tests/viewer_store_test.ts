@@ -1,0 +1,158 @@
+// The viewer's memory (src/viewer/_trace_store.ts): traces built from spans
+// that arrive in pieces, the bounds, and the list's filters and order.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Span, SpanContext } from "../mod.ts";
+import { encodeOtlpProtobuf, Resource } from "../otlp.ts";
+import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
+import type { DecodedRequest } from "../src/otlp/_received_span.ts";
+import { TraceStore } from "../src/viewer/_trace_store.ts";
+
+const T = 1_700_000_000_000;
+
+/** Spans as the receiver hands them to the store. */
+function received(spans: Span[], service = "shop"): DecodedRequest {
+  return decodeOtlpProtobuf(
+    encodeOtlpProtobuf(spans, { resource: new Resource({ "service.name": service }) }),
+  );
+}
+
+function add(store: TraceStore, spans: Span[], service?: string): void {
+  const decoded = received(spans, service);
+  store.add(decoded.spans, decoded.sizes);
+}
+
+/** A trace: a root and `children` spans under it, `ms` long; a failed root with `error`. */
+function trace(name: string, children = 0, ms = 10, error = false): Span[] {
+  const root = SpanContext.newRoot();
+  const start = T;
+  const rootSpan = new Span(name, root).start(start);
+  if (error) rootSpan.setStatus("error", "declined");
+  const spans = [rootSpan.end(start + ms)];
+  for (let i = 0; i < children; i++) {
+    spans.push(new Span(`${name} child ${i}`, root.child()).start(start + 1).end(start + 2));
+  }
+  return spans;
+}
+
+const ALL = { limit: 1000 };
+
+describe("TraceStore", () => {
+  test("spans of one trace in several requests, children first, make one trace", () => {
+    const store = new TraceStore(100, 1e9);
+    const [root, a, b] = trace("GET /", 2, 50);
+    add(store, [a]);
+    add(store, [b]);
+    let [summary] = store.list(ALL);
+    // Until the root arrives, the earliest span stands in for it.
+    assert.equal(summary.name, "GET / child 0");
+    add(store, [root]);
+    [summary] = store.list(ALL);
+    assert.deepEqual(summary, {
+      traceId: root.context.traceId,
+      name: "GET /",
+      service: "shop",
+      startTime: T,
+      durationMs: 50,
+      spanCount: 3,
+      errorCount: 0,
+    });
+    assert.deepEqual(store.stats(), { spans: 3, traces: 1, rejected: 0, evicted: 0 });
+    assert.equal(store.get(root.context.traceId)?.length, 3);
+  });
+
+  test("a span that arrives again replaces the copy held instead of counting twice", () => {
+    const store = new TraceStore(100, 1e9);
+    const spans = trace("retry", 20);
+    add(store, spans);
+    const again = new Span("renamed", spans[5].context).start(T).setStatus("error").end(T + 1);
+    add(store, [again]);
+    const [summary] = store.list(ALL);
+    assert.equal(summary.spanCount, 21);
+    assert.equal(summary.errorCount, 1);
+    assert.equal(store.stats().spans, 21);
+    assert.equal(store.get(summary.traceId)!.filter((s) => s.name === "renamed").length, 1);
+  });
+
+  test("past maxSpans the oldest traces go first, whole, counted in evicted", () => {
+    const store = new TraceStore(10, 1e9);
+    const first = trace("first", 3);
+    const second = trace("second", 3);
+    add(store, first);
+    add(store, second);
+    add(store, trace("third", 3));
+    assert.deepEqual(store.stats(), { spans: 8, traces: 2, rejected: 0, evicted: 4 });
+    assert.equal(store.get(first[0].context.traceId), undefined);
+    assert.deepEqual(store.list(ALL).map((t) => t.name), ["third", "second"]);
+    // A late span of an evicted trace starts it again, as a new arrival.
+    add(store, [new Span("late", first[0].context.child()).start(T).end(T + 1)]);
+    assert.deepEqual(store.list(ALL).map((t) => t.name), ["late", "third", "second"]);
+  });
+
+  test("past maxBytes the oldest traces go first too", () => {
+    const decoded = received(trace("probe"));
+    const size = decoded.sizes[0];
+    const store = new TraceStore(1000, size * 5);
+    for (let i = 0; i < 12; i++) add(store, trace(`t${i}`));
+    const { spans, traces, evicted } = store.stats();
+    assert.equal(spans, 5);
+    assert.equal(traces, 5);
+    assert.equal(evicted, 7);
+    assert.deepEqual(store.list(ALL).map((t) => t.name), ["t11", "t10", "t9", "t8", "t7"]);
+  });
+
+  test("a trace larger than the bounds on its own is evicted too: the bounds always hold", () => {
+    const store = new TraceStore(5, 1e9);
+    add(store, trace("small"));
+    add(store, trace("huge", 9));
+    assert.deepEqual(store.stats(), { spans: 0, traces: 0, rejected: 0, evicted: 11 });
+  });
+
+  test("many evictions keep the list and the counts exact", () => {
+    const store = new TraceStore(100, 1e9);
+    for (let i = 0; i < 5000; i++) add(store, trace(`t${i}`, 1));
+    assert.deepEqual(store.stats(), { spans: 100, traces: 50, rejected: 0, evicted: 9900 });
+    const names = store.list(ALL).map((t) => t.name);
+    assert.equal(names.length, 50);
+    assert.equal(names[0], "t4999");
+    assert.equal(names[49], "t4950");
+  });
+
+  test("the list filters by service, span name (any span, any case), duration and errors", () => {
+    const store = new TraceStore(100, 1e9);
+    add(store, trace("GET /cart", 1, 5), "web");
+    add(store, trace("POST /orders", 2, 80), "shop");
+    add(store, trace("POST /pay", 0, 20, true), "pay");
+    const names = (filter: object) => store.list({ limit: 10, ...filter }).map((t) => t.name);
+    assert.deepEqual(names({}), ["POST /pay", "POST /orders", "GET /cart"]);
+    assert.deepEqual(names({ service: "shop" }), ["POST /orders"]);
+    assert.deepEqual(names({ name: "ORDERS CHILD 1" }), ["POST /orders"]);
+    assert.deepEqual(names({ minDurationMs: 20 }), ["POST /pay", "POST /orders"]);
+    assert.deepEqual(names({ errorsOnly: true }), ["POST /pay"]);
+    assert.deepEqual(names({ limit: 1 }), ["POST /pay"]);
+    assert.deepEqual(store.services(), ["pay", "shop", "web"]);
+  });
+
+  test("services of evicted traces leave the service list", () => {
+    const store = new TraceStore(2, 1e9);
+    add(store, trace("a"), "old");
+    add(store, trace("b"), "new");
+    add(store, trace("c"), "new");
+    assert.deepEqual(store.services(), ["new"]);
+  });
+
+  test("the version changes with every change, and each trace keeps its own", () => {
+    const store = new TraceStore(100, 1e9);
+    const one = trace("one");
+    add(store, one);
+    const v1 = store.version;
+    const at = store.versionOf(one[0].context.traceId);
+    add(store, trace("two"));
+    assert.ok(store.version > v1);
+    assert.equal(store.versionOf(one[0].context.traceId), at);
+    store.reject(2);
+    assert.ok(store.version > v1 + 1);
+    assert.equal(store.stats().rejected, 2);
+  });
+});

@@ -1,0 +1,568 @@
+// The trace viewer over HTTP, on each runtime's own server (Deno.serve,
+// Bun.serve, node:http): OTLP in from this library's exporter and from the
+// OpenTelemetry SDK's OTLPTraceExporter, bodies it must refuse, the JSON API,
+// the bounds, the file, and its options.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { type Span, Tracer } from "../mod.ts";
+import {
+  encodeOtlpJson,
+  encodeOtlpProtobuf,
+  OtlpHttpExporter,
+  type OtlpProtocol,
+  Resource,
+} from "../otlp.ts";
+import { startViewer, type Viewer } from "../viewer.ts";
+import {
+  messageField,
+  numberField,
+  readFields,
+  stringField,
+} from "../src/otlp/_protobuf_reader.ts";
+import { captureWarnings } from "./_helpers.ts";
+import { richSpans } from "./_otlp_fixtures.ts";
+import { expectedReceived } from "./_viewer_fixtures.ts";
+
+const RUNTIME = typeof (globalThis as { Deno?: unknown }).Deno === "object"
+  ? "Deno.serve"
+  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
+  ? "Bun.serve"
+  : "node:http";
+
+const resourceAttributes = { "service.name": "checkout", "service.version": "2.0.0" };
+const resource = new Resource(resourceAttributes);
+
+const tracesUrl = (viewer: Viewer) => new URL("v1/traces", viewer.url).href;
+
+async function getJson(viewer: Viewer, path: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(new URL(path, viewer.url));
+  return { status: response.status, body: await response.json() };
+}
+
+function post(
+  viewer: Viewer,
+  body: string | Uint8Array,
+  headers: Record<string, string> = { "content-type": "application/x-protobuf" },
+): Promise<Response> {
+  return fetch(tracesUrl(viewer), {
+    method: "POST",
+    headers,
+    body: body as string | Uint8Array<ArrayBuffer>,
+  });
+}
+
+/** The message of a google.rpc.Status body. */
+async function statusMessage(response: Response): Promise<string | undefined> {
+  return stringField(readFields(new Uint8Array(await response.arrayBuffer())), 2);
+}
+
+async function exportSpans(viewer: Viewer, spans: Span[], protocol?: OtlpProtocol) {
+  const exporter = new OtlpHttpExporter({
+    url: tracesUrl(viewer),
+    resource,
+    protocol,
+    compression: protocol === "http/json" ? "gzip" : "none",
+    env: {},
+  });
+  assert.equal((await exporter.export(spans)).code, "success");
+}
+
+/** Every span of every trace the viewer holds, as the API gives them, by span id. */
+async function heldSpans(viewer: Viewer): Promise<Map<string, Record<string, unknown>>> {
+  const list = (await getJson(viewer, "api/traces?limit=1000")).body as { traceId: string }[];
+  const out = new Map<string, Record<string, unknown>>();
+  for (const { traceId } of list) {
+    const spans = (await getJson(viewer, `api/traces/${traceId}`)).body as {
+      spanId: string;
+    }[];
+    for (const span of spans) out.set(span.spanId, span);
+  }
+  return out;
+}
+
+describe(`the trace viewer on ${RUNTIME}`, () => {
+  for (const protocol of ["http/protobuf", "http/json"] as const) {
+    test(
+      `serves every field of spans sent by this library's exporter (${protocol}${
+        protocol === "http/json" ? ", gzip" : ""
+      })`,
+      { timeout: 120_000 },
+      async () => {
+        await using viewer = await startViewer({ port: 0 });
+        const spans = richSpans();
+        await exportSpans(viewer, spans, protocol);
+        const held = await heldSpans(viewer);
+        assert.equal(held.size, spans.length);
+        for (const span of spans) {
+          assert.deepEqual(
+            held.get(span.context.spanId),
+            expectedReceived(span, resourceAttributes),
+            span.name,
+          );
+        }
+        assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
+      },
+    );
+  }
+
+  for (
+    const [name, Exporter] of [["proto", OTLPProtoExporter], [
+      "http (JSON)",
+      OTLPHttpExporter,
+    ]] as const
+  ) {
+    test(`serves every field of spans sent by OpenTelemetry's OTLPTraceExporter (${name})`, {
+      timeout: 120_000,
+    }, async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const memory = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({
+        resource: resourceFromAttributes({ "service.name": "inventory", "deployment.env": "dev" }),
+        spanProcessors: [
+          new SimpleSpanProcessor(new Exporter({ url: tracesUrl(viewer) })),
+          new SimpleSpanProcessor(memory),
+        ],
+      });
+      try {
+        const tracer = provider.getTracer("inventory-lib", "3.1.0");
+        const other = tracer.startSpan("other");
+        other.end();
+        const root = tracer.startSpan("GET /stock", {
+          kind: SpanKind.SERVER,
+          attributes: { "http.route": "/stock", count: 3, ratio: 0.5, ok: true, tags: ["a", "b"] },
+          links: [{ context: other.spanContext(), attributes: { why: "batch" } }],
+        });
+        root.addEvent("cache.miss", { key: "sku:1" });
+        const child = tracer.startSpan(
+          "db.query",
+          { kind: SpanKind.CLIENT },
+          trace.setSpan(context.active(), root),
+        );
+        child.recordException(new RangeError("no such table"));
+        child.setStatus({ code: SpanStatusCode.ERROR, message: "no such table" });
+        child.end();
+        root.setStatus({ code: SpanStatusCode.OK });
+        root.end();
+        await provider.forceFlush();
+        const held = await heldSpans(viewer);
+        const finished = memory.getFinishedSpans();
+        assert.equal(held.size, 3);
+        for (const span of finished) assertSameAsOtel(held.get(span.spanContext().spanId), span);
+        assert.match(
+          String(
+            (held.get(child.spanContext().spanId)!.events as {
+              attributes: Record<string, string>;
+            }[])[0]
+              .attributes["exception.stacktrace"],
+          ),
+          /RangeError: no such table/,
+        );
+      } finally {
+        await provider.shutdown();
+      }
+    });
+  }
+
+  test("accepts CORS preflights and answers browser apps on any origin", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const preflight = await fetch(tracesUrl(viewer), {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    await preflight.body?.cancel();
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
+    assert.match(preflight.headers.get("access-control-allow-methods")!, /POST/);
+    assert.equal(preflight.headers.get("access-control-allow-headers"), "content-type");
+    const response = await post(viewer, encodeOtlpProtobuf(richSpans(), { resource }), {
+      "content-type": "application/x-protobuf",
+      origin: "http://app.example",
+    });
+    await response.body?.cancel();
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("access-control-allow-origin"), "*");
+  });
+
+  test(
+    "refuses bodies that are not OTLP with 400, 413 or 415 and a message, and keeps what it holds",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      await exportSpans(viewer, richSpans());
+      const before = await heldSpans(viewer);
+
+      let response = await post(viewer, new Uint8Array([0x0a, 0x05, 0x01]));
+      assert.equal(response.status, 400);
+      assert.equal(response.headers.get("content-type"), "application/x-protobuf");
+      assert.match(
+        (await statusMessage(response))!,
+        /Cannot decode OTLP\/protobuf: .* longer than/,
+      );
+
+      response = await post(viewer, '{"resourceSpans":{}}', { "content-type": "application/json" });
+      assert.equal(response.status, 400);
+      assert.deepEqual(await response.json(), {
+        code: 3,
+        message: "Cannot decode OTLP/JSON: resourceSpans must be an array, got object",
+      });
+
+      response = await post(viewer, "x", { "content-type": "text/plain" });
+      assert.equal(response.status, 415);
+      assert.match((await response.json()).message, /Content-Type "text\/plain" is not OTLP/);
+
+      response = await post(viewer, new Uint8Array(4), {
+        "content-type": "application/x-protobuf",
+        "content-encoding": "br",
+      });
+      assert.equal(response.status, 415);
+      assert.match((await statusMessage(response))!, /Content-Encoding "br" is not supported/);
+
+      response = await post(viewer, new Uint8Array([1, 2, 3, 4]), {
+        "content-type": "application/x-protobuf",
+        "content-encoding": "gzip",
+      });
+      assert.equal(response.status, 400);
+      assert.match((await statusMessage(response))!, /gzip could not be decoded/);
+
+      response = await post(viewer, new Uint8Array(20 * 1024 * 1024 + 1));
+      assert.equal(response.status, 413);
+      await response.body?.cancel();
+
+      // 21 MiB of zeros: a small body that grows past the limit once inflated.
+      const bomb = await gzip(new Uint8Array(21 * 1024 * 1024));
+      assert.ok(bomb.length < 100_000);
+      response = await post(viewer, bomb, {
+        "content-type": "application/x-protobuf",
+        "content-encoding": "gzip",
+      });
+      assert.equal(response.status, 413);
+      assert.match((await statusMessage(response))!, /larger than 20971520 bytes/);
+
+      assert.deepEqual(await heldSpans(viewer), before);
+      assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
+    },
+  );
+
+  test("answers a partial success naming the spans it rejected, and counts them", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const good = JSON.parse(
+      new TextDecoder().decode(encodeOtlpJson(richSpans().slice(0, 1), { resource })),
+    );
+    const spans = good.resourceSpans[0].scopeSpans[0].spans;
+    spans.push({ ...spans[0], spanId: "not-an-id" });
+    const response = await post(viewer, JSON.stringify(good), {
+      "content-type": "application/json",
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      partialSuccess: {
+        rejectedSpans: "1",
+        errorMessage:
+          "1 span(s) rejected: resourceSpans[0].scopeSpans[0].spans[1].spanId is not 16 hex digits, not all zero",
+      },
+    });
+    const [charge] = richSpans();
+    const broken = encodeOtlpProtobuf([charge], { resource });
+    // The span's trace id, zeroed: a well-formed body with one invalid span.
+    const id = charge.context.traceId.match(/../g)!.map((b) => parseInt(b, 16));
+    const at = broken.findIndex((_, i) => id.every((b, j) => broken[i + j] === b));
+    broken.fill(0, at, at + 16);
+    const protoResponse = await post(viewer, broken);
+    assert.equal(protoResponse.status, 200);
+    const partial = messageField(readFields(new Uint8Array(await protoResponse.arrayBuffer())), 1)!;
+    assert.equal(numberField(partial, 1), 1);
+    assert.match(stringField(partial, 2)!, /1 span\(s\) rejected/);
+    assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 2, evicted: 0 });
+  });
+
+  test("lists traces newest first with filters, and says what is wrong with a query", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const tracer = new Tracer({ name: "shop" });
+    const slow = tracer.startSpan("slow", { startTime: 1_000 }).end(1_300);
+    const failed = tracer.startSpan("failed", { startTime: 2_000 }).setStatus("error", "no").end(
+      2_010,
+    );
+    await exportSpans(viewer, [slow]);
+    await exportSpans(viewer, [failed]);
+    const names = async (query: string) =>
+      ((await getJson(viewer, `api/traces${query}`)).body as { name: string }[]).map((t) => t.name);
+    assert.deepEqual(await names(""), ["failed", "slow"]);
+    assert.deepEqual(await names("?minDurationMs=100"), ["slow"]);
+    assert.deepEqual(await names("?error=true"), ["failed"]);
+    assert.deepEqual(await names("?name=SLO"), ["slow"]);
+    assert.deepEqual(await names("?service=checkout&limit=1"), ["failed"]);
+    assert.deepEqual(await names("?service=nobody"), []);
+    const [summary] = (await getJson(viewer, "api/traces?error=1")).body as object[];
+    assert.deepEqual(summary, {
+      traceId: failed.context.traceId,
+      name: "failed",
+      service: "checkout",
+      startTime: 2_000,
+      durationMs: 10,
+      spanCount: 1,
+      errorCount: 1,
+    });
+    for (
+      const [query, message] of [
+        ["limit=0", /limit must be an integer from 1 to 1000, got "0"/],
+        ["minDurationMs=fast", /minDurationMs must be a number of milliseconds/],
+        ["error=maybe", /error must be true or false/],
+      ] as const
+    ) {
+      const { status, body } = await getJson(viewer, `api/traces?${query}`);
+      assert.equal(status, 400);
+      assert.match((body as { error: string }).error, message);
+    }
+    assert.deepEqual((await getJson(viewer, "api/services")).body, ["checkout"]);
+    assert.deepEqual((await getJson(viewer, "api/stats")).body, {
+      spans: 2,
+      traces: 2,
+      rejected: 0,
+      evicted: 0,
+      version: 2,
+    });
+  });
+
+  test("serves a trace with an ETag, answers 304 when unchanged, HEAD and 404", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const [span] = richSpans();
+    await exportSpans(viewer, [span]);
+    const url = new URL(`api/traces/${span.context.traceId}`, viewer.url);
+    const first = await fetch(url);
+    const etag = first.headers.get("etag")!;
+    assert.equal((await first.json()).length, 1);
+    const again = await fetch(url, { headers: { "if-none-match": etag } });
+    assert.equal(again.status, 304);
+    await again.body?.cancel();
+    const head = await fetch(url, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+    await exportSpans(viewer, [new Tracer().startSpan("more", { parent: span }).end()]);
+    const changed = await fetch(url, { headers: { "if-none-match": etag } });
+    assert.equal(changed.status, 200);
+    assert.equal((await changed.json()).length, 2);
+    const missing = await getJson(viewer, `api/traces/${"ab".repeat(16)}`);
+    assert.equal(missing.status, 404);
+    assert.match((missing.body as { error: string }).error, /is not held/);
+    assert.equal((await getJson(viewer, "api/traces/xyz")).status, 400);
+  });
+
+  test("serves its page, script and style with a strict content security policy", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    for (
+      const [path, type] of [["", "text/html"], ["app.js", "text/javascript"], [
+        "app.css",
+        "text/css",
+      ]]
+    ) {
+      const response = await fetch(new URL(path, viewer.url));
+      assert.equal(response.status, 200, path);
+      assert.match(response.headers.get("content-type")!, new RegExp(type));
+      assert.match(response.headers.get("content-security-policy")!, /script-src 'self'/);
+      assert.ok((await response.text()).length > 500, path);
+    }
+    const missing = await fetch(new URL("nope", viewer.url));
+    assert.equal(missing.status, 404);
+    await missing.body?.cancel();
+    const wrong = await fetch(new URL("api/traces", viewer.url), { method: "DELETE" });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get("allow"), "GET, HEAD");
+    await wrong.body?.cancel();
+  });
+
+  test("the page and API answer only to a loopback host name, against DNS rebinding", async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const { port } = new URL(viewer.url);
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port, path: "/api/traces", headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    assert.equal(await statusFor(`attacker.example:${port}`), 403);
+    assert.equal(await statusFor(`localhost:${port}`), 200);
+    assert.equal(await statusFor(`127.0.0.1:${port}`), 200);
+  });
+
+  test("holds at most maxSpans, evicting the oldest traces", async () => {
+    await using viewer = await startViewer({ port: 0, maxSpans: 3 });
+    const tracer = new Tracer();
+    for (let i = 0; i < 5; i++) await exportSpans(viewer, [tracer.startSpan(`t${i}`).end()]);
+    assert.deepEqual(viewer.stats(), { spans: 3, traces: 3, rejected: 0, evicted: 2 });
+    const names = ((await getJson(viewer, "api/traces")).body as { name: string }[]).map((t) =>
+      t.name
+    );
+    assert.deepEqual(names, ["t4", "t3", "t2"]);
+  });
+
+  test("appends to its file and loads it again on start, compacting it to what it holds", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+    const file = join(dir, "traces.jsonl");
+    try {
+      const spans = richSpans();
+      {
+        await using viewer = await startViewer({ port: 0, file });
+        await exportSpans(viewer, spans.slice(0, 3));
+        await exportSpans(viewer, spans.slice(3), "http/json");
+      }
+      assert.equal(readFileSync(file, "utf8").trimEnd().split("\n").length, 2);
+      {
+        await using viewer = await startViewer({ port: 0, file });
+        assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
+        const held = await heldSpans(viewer);
+        for (const span of spans) {
+          assert.deepEqual(
+            held.get(span.context.spanId),
+            expectedReceived(span, resourceAttributes),
+          );
+        }
+      }
+      writeFileSync(file, readFileSync(file, "utf8") + "not json\n");
+      const warnings = await captureWarnings(async () => {
+        // The first line's big trace is the oldest when the second line grows it.
+        await using viewer = await startViewer({ port: 0, file, maxSpans: 3 });
+        assert.deepEqual(viewer.stats(), { spans: 2, traces: 2, rejected: 0, evicted: 4 });
+      });
+      assert.match(warnings.join("\n"), /skipped 1 line\(s\) of .* that are not OTLP\/JSON/);
+      // Rewritten with the two spans it could hold: a restart finds just those.
+      const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+      assert.equal(lines.length, 1);
+      await using viewer = await startViewer({ port: 0, file });
+      assert.deepEqual(viewer.stats(), { spans: 2, traces: 2, rejected: 0, evicted: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("says what is wrong with its options", async () => {
+    for (
+      const [options, kind, message] of [
+        [{ port: -1 }, RangeError, /port must be an integer from 0 to 65535, got number -1/],
+        [{ port: 1.5 }, RangeError, /port must be an integer/],
+        [{ maxSpans: 0 }, RangeError, /maxSpans must be a positive integer, got number 0/],
+        [{ maxBytes: Infinity }, RangeError, /maxBytes must be a positive integer/],
+        [{ hostname: "" }, TypeError, /hostname must be a non-empty string/],
+        [{ file: 3 }, TypeError, /file must be a non-empty path, got number 3/],
+      ] as const
+    ) {
+      await assert.rejects(
+        () => startViewer(options as never),
+        (error) =>
+          error instanceof kind && /^Cannot start viewer: /.test(error.message) &&
+          message.test(error.message),
+      );
+    }
+  });
+
+  test("fails to start when its file cannot be read, saying which", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+    try {
+      // A directory where the file should be.
+      await assert.rejects(
+        () => startViewer({ port: 0, file: dir }),
+        (error) =>
+          error instanceof Error &&
+          error.message.startsWith(`Cannot start viewer: cannot read ${dir} (`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("fails to start on a port in use, saying so, and closes once however often asked", async () => {
+    const viewer = await startViewer({ port: 0 });
+    const { port } = new URL(viewer.url);
+    await assert.rejects(
+      () => startViewer({ port: Number(port) }),
+      new RegExp(`^Error: Cannot start viewer: cannot listen on 127\\.0\\.0\\.1:${port} \\(\\w+`),
+    );
+    const closing = viewer.close();
+    assert.equal(viewer.close(), closing);
+    await closing;
+    await assert.rejects(() => fetch(viewer.url));
+  });
+});
+
+/** Asserts that the viewer's copy of an OpenTelemetry SDK span has its every field. */
+function assertSameAsOtel(held: Record<string, unknown> | undefined, span: ReadableSpan): void {
+  assert.ok(held !== undefined, span.name);
+  const ms = ([s, ns]: [number, number]) => s * 1000 + Math.floor(ns / 1e6) + (ns % 1e6) / 1e6;
+  const kinds = ["internal", "server", "client", "producer", "consumer"];
+  const codes = ["unset", "ok", "error"];
+  const context = span.spanContext();
+  assert.deepEqual(held, {
+    name: span.name,
+    kind: kinds[span.kind],
+    traceId: context.traceId,
+    spanId: context.spanId,
+    parentSpanId: span.parentSpanContext?.spanId ?? null,
+    traceFlags: context.traceFlags,
+    traceState: null,
+    startTime: ms(span.startTime),
+    endTime: ms(span.endTime),
+    durationMs: ms(span.endTime) - ms(span.startTime),
+    status: span.status.code === SpanStatusCode.ERROR
+      ? { code: "error", message: span.status.message }
+      : { code: codes[span.status.code] },
+    attributes: span.attributes,
+    events: span.events.map((e) => ({
+      name: e.name,
+      time: ms(e.time),
+      attributes: e.attributes ?? {},
+      droppedAttributesCount: e.droppedAttributesCount ?? 0,
+    })),
+    links: span.links.map((l) => ({
+      traceId: l.context.traceId,
+      spanId: l.context.spanId,
+      attributes: l.attributes ?? {},
+      droppedAttributesCount: l.droppedAttributesCount ?? 0,
+    })),
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+    service: "inventory",
+    resource: { attributes: span.resource.attributes, droppedAttributesCount: 0 },
+    scope: {
+      name: span.instrumentationScope.name,
+      version: span.instrumentationScope.version,
+      attributes: {},
+      droppedAttributesCount: 0,
+    },
+  }, span.name);
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
