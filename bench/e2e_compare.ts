@@ -198,7 +198,7 @@ if (wants("memory")) {
   } else {
     const mine: number[] = [];
     const theirs: number[] = [];
-    for (let round = 0; round < 7; round++) {
+    for (let round = 0; round < 11; round++) {
       const a = await perQueuedSpan(oursQueue, gc);
       const b = await perQueuedSpan(otelQueue, gc);
       // The first round compiles the code and fills the caches: left out.
