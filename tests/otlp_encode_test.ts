@@ -25,6 +25,13 @@ const resource = new Resource({
   "process.pid": 1234,
 });
 
+/** A parent extracted from another process. */
+const remote = new SpanContext({
+  traceId: "0af7651916cd43dd8448eb211c80319c",
+  spanId: "b7ad6b7169203331",
+  isRemote: true,
+});
+
 function serverSpan(spans: Span[]): Span {
   return spans.find((s) => s.name === "GET /checkout")!;
 }
@@ -133,6 +140,18 @@ describe("OTLP protobuf encoding", () => {
     assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
   });
 
+  test("hands out bytes that stay as they are after the next calls, protobuf and JSON alike", () => {
+    const tracer = new Tracer({ name: "kept" });
+    const batch = (n: number, name: string) =>
+      Array.from({ length: n }, (_, i) => tracer.startSpan(`${name} ${i}`).end());
+    for (const encode of [encodeOtlpProtobuf, encodeOtlpJson]) {
+      const first = encode(batch(3, "first"), { resource });
+      const copy = first.slice();
+      for (let i = 0; i < 5; i++) encode(batch(200, `later ${i}`), { resource });
+      assert.deepEqual(first, copy, encode.name);
+    }
+  });
+
   test("keeps spans of two tracers with the same name and version in one scope", () => {
     const a = new Tracer({ name: "same", version: "1" }).startSpan("a").end();
     const b = new Tracer({ name: "same", version: "1" }).startSpan("b").end();
@@ -195,11 +214,6 @@ describe("OTLP protobuf encoding", () => {
 
   test("writes every span's ids as its hex ids say, whatever made its parent", () => {
     const tracer = new Tracer({ name: "ids" });
-    const remote = new SpanContext({
-      traceId: "0af7651916cd43dd8448eb211c80319c",
-      spanId: "b7ad6b7169203331",
-      isRemote: true,
-    });
     const spans: Span[] = [];
     // More ids than one pool of random bytes (4096 bytes) gives.
     for (let i = 0; i < 300; i++) {
@@ -395,11 +409,6 @@ describe("OTLP encoders under churn", () => {
   test("encode a span name or attribute key right when its kind, flags or value type changes", () => {
     const tracer = new Tracer({ name: "switch" });
     const kinds = ["internal", "server", "client", "producer", "consumer"] as const;
-    const remote = new SpanContext({
-      traceId: "0af7651916cd43dd8448eb211c80319c",
-      spanId: "b7ad6b7169203331",
-      isRemote: true,
-    });
     const spans: Span[] = [];
     for (let i = 0; i < 300; i++) {
       // Over 32 distinct values, so the key's values stop being cached.
