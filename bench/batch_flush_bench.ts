@@ -11,10 +11,13 @@
 
 import {
   floor,
+  floorNestedAsync,
   otel,
   otelNested,
+  otelNestedAsync,
   ours,
   oursNested,
+  oursNestedAsync,
   type Workload,
 } from "../tests/fixtures/batch_flush_workloads.ts";
 
@@ -39,3 +42,6 @@ bench("flat span, batch flush", otel());
 bench("flat span, batch flush", floor());
 bench("nested 3 deep, batch flush", oursNested(), true);
 bench("nested 3 deep, batch flush", otelNested());
+bench("nested 3 deep with awaits, batch flush", oursNestedAsync(), true);
+bench("nested 3 deep with awaits, batch flush", otelNestedAsync());
+bench("nested 3 deep with awaits, batch flush", floorNestedAsync());

@@ -102,6 +102,18 @@ describe("attribute values", () => {
     assert.equal(span.droppedAttributesCount, 10);
   });
 
+  test("attributes given at start are each span's own: later spans and the caller's object leave them be", () => {
+    const tracer = new Tracer();
+    const record: Record<string, string | number> = { route: "/a", n: 1 };
+    const first = tracer.startSpan("first", { attributes: record });
+    record.route = "/changed";
+    const second = tracer.startSpan("second", { attributes: { route: "/b", n: 2 } });
+    second.setAttribute("extra", true);
+    assert.deepEqual(first.attributes, { route: "/a", n: 1 });
+    assert.deepEqual(second.attributes, { route: "/b", n: 2, extra: true });
+    assert.notEqual(first.attributes, record);
+  });
+
   test("attributes given all at once are checked like single ones", () => {
     const span = new Span("a").setAttributes({ ok: 1, "": 2, bad: {} as never, arr: [1, 2] });
     assert.deepEqual(span.attributes, { ok: 1, arr: [1, 2] });

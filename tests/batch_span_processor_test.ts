@@ -21,8 +21,8 @@ import { assertBalanced, captureWarnings, type Deferred, deferred, endedSpan } f
 function manual(
   exporter: SpanExporterLike,
   options: BatchSpanProcessorOptions = {},
+  time: ManualTime = new ManualTime(),
 ): { batch: BatchSpanProcessor; time: ManualTime } {
-  const time = new ManualTime();
   const batch = new BatchSpanProcessor(exporter, {
     scheduler: time,
     clock: time,
@@ -104,7 +104,7 @@ describe("BatchSpanProcessor: when a batch goes out", () => {
       gates.push(gate);
       await gate.promise;
       active--;
-    }, { maxBatchSize: 2 });
+    }, { maxBatchSize: 2, maxExportBatchSize: 2 });
     endMany(batch, 6);
     await time.tick(0);
     assert.equal(calls.length, 1);
@@ -132,6 +132,108 @@ describe("BatchSpanProcessor: when a batch goes out", () => {
     assert.deepEqual(calls, [0]);
     await time.tick(1);
     assert.deepEqual(calls, [0, 8_000]);
+  });
+});
+
+describe("BatchSpanProcessor: how much one export carries", () => {
+  /** An exporter that takes `ms` of manual time and records each batch's size. */
+  function slowExporter(time: ManualTime, ms: number) {
+    const sizes: number[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const exporter = (spans: readonly Span[]) => {
+      sizes.push(spans.length);
+      maxActive = Math.max(maxActive, ++active);
+      return new Promise<void>((resolve) =>
+        time.setTimeout(() => {
+          active--;
+          resolve();
+        }, ms)
+      );
+    };
+    return { sizes, exporter, maxActive: () => maxActive };
+  }
+
+  /** A processor on manual time in front of {@linkcode slowExporter}. */
+  function slowBatch(ms: number, options: BatchSpanProcessorOptions = {}) {
+    const time = new ManualTime();
+    const slow = slowExporter(time, ms);
+    const { batch } = manual(slow.exporter, options, time);
+    return { batch, time, sizes: slow.sizes, maxActive: slow.maxActive };
+  }
+
+  test("spans that piled up behind a slow export go out together, up to maxExportBatchSize (1024)", async () => {
+    const { batch, time, ...slow } = slowBatch(10);
+    endMany(batch, 100);
+    await time.tick(0);
+    endMany(batch, 1_200, "behind");
+    await time.tick(10);
+    await time.tick(10);
+    assert.deepEqual(slow.sizes, [100, 1_024, 176]);
+    assert.equal(slow.maxActive(), 1);
+    await time.tick(10);
+    assert.deepEqual(batch.stats(), {
+      ended: 1_300,
+      exported: 1_300,
+      dropped: 0,
+      failed: 0,
+      queued: 0,
+    });
+  });
+
+  test("after an export, fewer than maxBatchSize waiting spans still wait for the interval", async () => {
+    const { batch, time, ...slow } = slowBatch(10);
+    endMany(batch, 100);
+    await time.tick(0);
+    endMany(batch, 99, "behind");
+    await time.tick(10);
+    assert.deepEqual(slow.sizes, [100]);
+    await time.tick(4_989);
+    assert.deepEqual(slow.sizes, [100]);
+    await time.tick(1);
+    assert.deepEqual(slow.sizes, [100, 99]);
+  });
+
+  test(
+    "100,000 spans a second behind an exporter that takes 2 ms: none dropped with the defaults",
+    { timeout: 120_000 },
+    async () => {
+      const { batch, time, ...slow } = slowBatch(2);
+      // Half a second of manual time, 100 spans every millisecond: the queue
+      // (2048) would fill in 40 ms if the exporter fell behind.
+      for (let ms = 0; ms < 500; ms++) {
+        endMany(batch, 100, `ms${ms}-`);
+        await time.tick(1);
+      }
+      await time.tick(10);
+      assert.deepEqual(batch.stats(), {
+        ended: 50_000,
+        exported: 50_000,
+        dropped: 0,
+        failed: 0,
+        queued: 0,
+      });
+      assert.equal(slow.maxActive(), 1);
+      assert.ok(Math.max(...slow.sizes) <= 1_024);
+    },
+  );
+
+  test("maxExportBatchSize defaults to maxBatchSize when that is larger than 1024", async () => {
+    const { batch, time, ...slow } = slowBatch(10, { maxBatchSize: 1_200, maxQueueSize: 4_000 });
+    endMany(batch, 1_200);
+    await time.tick(0);
+    endMany(batch, 2_000, "behind");
+    await time.tick(10);
+    await time.tick(10);
+    assert.deepEqual(slow.sizes, [1_200, 1_200]);
+  });
+
+  test("maxExportBatchSize defaults to maxQueueSize when the queue is smaller than 1024", async () => {
+    const rec = recorder();
+    const { batch, time } = manual(rec.export, { maxQueueSize: 300 });
+    endMany(batch, 300);
+    await time.tick(0);
+    assert.deepEqual(rec.calls.map((c) => c.length), [300]);
   });
 });
 
@@ -286,7 +388,7 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
           if (calls === 1) return fault(spans, signal);
         },
       };
-      const { batch, time } = manual(exporter, { maxBatchSize: 2 });
+      const { batch, time } = manual(exporter, { maxBatchSize: 2, maxExportBatchSize: 2 });
       const tracer = new Tracer({ processors: [batch] });
       await captureWarnings(async () => {
         for (let i = 0; i < 4; i++) assert.doesNotThrow(() => tracer.startSpan(`s${i}`).end());
@@ -303,7 +405,7 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     const { batch, time } = manual((_spans, signal) => {
       signals.push(signal!);
       return signals.length === 1 ? new Promise<void>(() => {}) : undefined;
-    }, { maxBatchSize: 1 });
+    }, { maxBatchSize: 1, maxExportBatchSize: 1 });
     endMany(batch, 2);
     await time.tick(29_999);
     assert.equal(signals.length, 1);
@@ -323,7 +425,7 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
       calls++;
       signalGiven = arguments[1];
       return calls === 1 ? new Promise<void>(() => {}) : undefined;
-    }, { maxBatchSize: 1, exportTimeoutMs: 100 });
+    }, { maxBatchSize: 1, maxExportBatchSize: 1, exportTimeoutMs: 100 });
     endMany(batch, 2);
     await time.tick(99);
     assert.equal(calls, 1);
@@ -495,7 +597,7 @@ describe("BatchSpanProcessor: order", () => {
             resolve({ code: "success" });
           }, 1)
         ),
-    }, { maxBatchSize: 7, maxQueueSize: 300, flushIntervalMs: 3 });
+    }, { maxBatchSize: 7, maxExportBatchSize: 7, maxQueueSize: 300, flushIntervalMs: 3 });
     let seed = 7;
     const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     let next = 0;
@@ -540,6 +642,24 @@ describe("BatchSpanProcessor: options", () => {
     );
     // The default maxQueueSize (2048) bounds a large maxBatchSize too.
     assert.throws(() => new BatchSpanProcessor(ok, { maxBatchSize: 4096 }), RangeError);
+  });
+
+  test("maxExportBatchSize that is not a positive integer, below maxBatchSize or above maxQueueSize is a RangeError", () => {
+    for (const bad of [0, -1, 2.5, Number.NaN, "512"]) {
+      assert.throws(
+        () => new BatchSpanProcessor(ok, { maxExportBatchSize: bad as number, flushOnExit: false }),
+        /^RangeError: Cannot create BatchSpanProcessor: maxExportBatchSize must be a positive integer/,
+        String(bad),
+      );
+    }
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { maxBatchSize: 200, maxExportBatchSize: 100 }),
+      /^RangeError: Cannot create BatchSpanProcessor: maxExportBatchSize \(100\) must be from maxBatchSize \(200\) to maxQueueSize \(2048\)$/,
+    );
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { maxExportBatchSize: 4096 }),
+      /maxExportBatchSize \(4096\) must be from maxBatchSize \(100\) to maxQueueSize \(2048\)$/,
+    );
   });
 
   test("times that are negative, zero or not finite are RangeErrors", () => {

@@ -7,8 +7,10 @@ import {
   check,
   otel,
   otelNested,
+  otelNestedAsync,
   ours,
   oursNested,
+  oursNestedAsync,
   releaseOtelContext,
 } from "./fixtures/batch_flush_workloads.ts";
 
@@ -53,11 +55,24 @@ describe("batch-flush benchmark workloads", () => {
     }
   });
 
-  test("the nested workloads really nest: inner is the child of middle, middle of outer, on both libraries", async () => {
+  const nestings = [
+    ["nested", oursNested, otelNested],
+    ["async nested", oursNestedAsync, otelNestedAsync],
+  ] as const;
+  for (const [what, mineOf, theirsOf] of nestings) {
+    test(`the ${what} workloads really nest: inner is the child of middle, middle of outer, on both libraries`, async () => {
+      await checkNesting(mineOf, theirsOf);
+    });
+  }
+
+  async function checkNesting(
+    mineOf: (keep: unknown[]) => { run(n: number): Promise<void> },
+    theirsOf: (keep: unknown[]) => { run(n: number): Promise<void> },
+  ): Promise<void> {
     const mine: Span[] = [];
     const theirs: ReadableSpan[] = [];
-    await oursNested(mine as unknown[]).run(3);
-    await otelNested(theirs as unknown[]).run(3);
+    await mineOf(mine as unknown[]).run(3);
+    await theirsOf(theirs as unknown[]).run(3);
     const mineBy = new Map(mine.map((s) => [s.name, s.context]));
     assert.equal(mineBy.get("inner")?.parentSpanId, mineBy.get("middle")?.spanId);
     assert.equal(mineBy.get("middle")?.parentSpanId, mineBy.get("outer")?.spanId);
@@ -67,5 +82,5 @@ describe("batch-flush benchmark workloads", () => {
     assert.equal(theirsBy.get("inner")?.parentSpanContext?.spanId, id("middle"));
     assert.equal(theirsBy.get("middle")?.parentSpanContext?.spanId, id("outer"));
     assert.equal(theirsBy.get("outer")?.parentSpanContext, undefined);
-  });
+  }
 });

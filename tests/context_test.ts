@@ -198,6 +198,27 @@ describe("context storage", () => {
     }
   });
 
+  test("tracer.span reads the current context once and enters one context per span, async or not", async () => {
+    const previous = getContextStorage();
+    const counts = { getStore: 0, run: 0, enterWith: 0 };
+    setContextStorage({
+      getStore: () => (counts.getStore++, previous.getStore()),
+      run: (store, fn) => (counts.run++, previous.run(store, fn)),
+      enterWith: (store) => (counts.enterWith++, previous.enterWith(store)),
+    });
+    try {
+      const tracer = new Tracer();
+      tracer.span("sync", () => {});
+      assert.deepEqual(counts, { getStore: 1, run: 1, enterWith: 0 });
+      await tracer.span("async", async () => {
+        await nextTurn();
+      });
+      assert.deepEqual(counts, { getStore: 2, run: 2, enterWith: 0 });
+    } finally {
+      setContextStorage(previous);
+    }
+  });
+
   test("setContextStorage rejects an object without the storage methods", () => {
     assert.throws(
       () => setContextStorage({ getStore() {} } as never),

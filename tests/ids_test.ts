@@ -2,6 +2,28 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
 
+/**
+ * Runs `fn` with `crypto.getRandomValues` filling with zeros the calls
+ * `zeroes(call)` picks (counted from 0); returns how many calls there were.
+ */
+function withZeroRefills(zeroes: (call: number) => boolean, fn: () => void): number {
+  const original = crypto.getRandomValues;
+  let calls = 0;
+  crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+    if (zeroes(calls++)) {
+      (array as unknown as Uint8Array).fill(0);
+      return array;
+    }
+    return original.call(crypto, array as never) as T;
+  }) as typeof crypto.getRandomValues;
+  try {
+    fn();
+  } finally {
+    crypto.getRandomValues = original;
+  }
+  return calls;
+}
+
 describe("RandomIdGenerator", () => {
   test("traceId() returns 32 lowercase hex characters", () => {
     const ids = new RandomIdGenerator();
@@ -22,26 +44,30 @@ describe("RandomIdGenerator", () => {
   });
 
   test("ids are never all zeros, even when the random source returns zeros", () => {
-    const original = crypto.getRandomValues;
-    let calls = 0;
     // The first refill is all zeros; later ones are real random bytes.
-    crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
-      calls++;
-      if (calls === 1) {
-        (array as unknown as Uint8Array).fill(0);
-        return array;
-      }
-      return original.call(crypto, array as never) as T;
-    }) as typeof crypto.getRandomValues;
-    try {
+    const calls = withZeroRefills((call) => call === 0, () => {
       const ids = new RandomIdGenerator();
       for (let i = 0; i < 600; i++) {
         assert.notEqual(ids.spanId(), "0000000000000000");
       }
-      assert.ok(calls >= 2, "the zero pool forced at least one more refill");
-    } finally {
-      crypto.getRandomValues = original;
-    }
+    });
+    assert.ok(calls >= 2, "the zero pool forced at least one more refill");
+  });
+
+  test("a Tracer's ids are never all zeros either, when the random source returns zeros", () => {
+    const calls = withZeroRefills((call) => call % 2 === 0, () => {
+      const tracer = new Tracer();
+      // 400 roots of 24 bytes and 400 children of 8 cross several 4 KiB refills.
+      for (let i = 0; i < 400; i++) {
+        const root = tracer.startSpan("root");
+        const child = tracer.startSpan("child", { parent: root });
+        for (const { context } of [root, child]) {
+          assert.ok(isValidTraceId(context.traceId), context.traceId);
+          assert.ok(isValidSpanId(context.spanId), context.spanId);
+        }
+      }
+    });
+    assert.ok(calls >= 2, "at least one refill was all zeros");
   });
 
   test("bits are spread: every hex digit appears in every position of 2,000 trace ids", () => {

@@ -79,7 +79,7 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
   });
 
   test("a trace state from the API that is no valid header is dropped and counted, never sent", async () => {
-    await withCleanGlobals(async () => {
+    await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();
       new TracerProvider({ processors: [memory] }).register();
       const before = propagationStats().tracestate;

@@ -25,6 +25,13 @@ const resource = new Resource({
   "process.pid": 1234,
 });
 
+/** A parent extracted from another process. */
+const remote = new SpanContext({
+  traceId: "0af7651916cd43dd8448eb211c80319c",
+  spanId: "b7ad6b7169203331",
+  isRemote: true,
+});
+
 function serverSpan(spans: Span[]): Span {
   return spans.find((s) => s.name === "GET /checkout")!;
 }
@@ -133,6 +140,18 @@ describe("OTLP protobuf encoding", () => {
     assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
   });
 
+  test("hands out bytes that stay as they are after the next calls, protobuf and JSON alike", () => {
+    const tracer = new Tracer({ name: "kept" });
+    const batch = (n: number, name: string) =>
+      Array.from({ length: n }, (_, i) => tracer.startSpan(`${name} ${i}`).end());
+    for (const encode of [encodeOtlpProtobuf, encodeOtlpJson]) {
+      const first = encode(batch(3, "first"), { resource });
+      const copy = first.slice();
+      for (let i = 0; i < 5; i++) encode(batch(200, `later ${i}`), { resource });
+      assert.deepEqual(first, copy, encode.name);
+    }
+  });
+
   test("keeps spans of two tracers with the same name and version in one scope", () => {
     const a = new Tracer({ name: "same", version: "1" }).startSpan("a").end();
     const b = new Tracer({ name: "same", version: "1" }).startSpan("b").end();
@@ -154,6 +173,130 @@ describe("OTLP protobuf encoding", () => {
     // The shared buffer is reused: a small batch afterwards is still right.
     const small = decodeProtobuf(encodeOtlpProtobuf([spans[3]], { resource }));
     assert.equal(small.resourceSpans[0].scopeSpans[0].spans[0].name, "s3");
+  });
+
+  test("keeps every trace id right when the spans of several traces interleave in one batch", () => {
+    const tracer = new Tracer({ name: "interleaved" });
+    const roots = Array.from({ length: 5 }, (_, i) => tracer.startSpan(`root ${i}`));
+    const spans: Span[] = [];
+    // Runs of two spans of one trace, then the next trace: the encoder keeps
+    // the last trace id decoded, and must change it at every switch.
+    for (let round = 0; round < 4; round++) {
+      for (const root of roots) {
+        for (let k = 0; k < 2; k++) spans.push(tracer.startSpan("child", { parent: root }).end());
+      }
+    }
+    for (const root of roots) spans.push(root.end());
+    const decoded = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.equal(out.length, spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      assert.equal(out[i].traceId, hexToBase64(spans[i].context.traceId), `span ${i}`);
+      assert.equal(out[i].spanId, hexToBase64(spans[i].context.spanId), `span ${i}`);
+    }
+  });
+
+  test("a root span written before its children leaves them the right trace id", () => {
+    const tracer = new Tracer({ name: "order" });
+    const spans: Span[] = [];
+    for (let i = 0; i < 3; i++) {
+      const root = tracer.startSpan(`root ${i}`).end();
+      spans.push(root);
+      for (let k = 0; k < 2; k++) spans.push(tracer.startSpan("child", { parent: root }).end());
+    }
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    for (let i = 0; i < spans.length; i++) {
+      assert.equal(out[i].traceId, hexToBase64(spans[i].context.traceId), `span ${i}`);
+    }
+  });
+
+  test("writes every span's ids as its hex ids say, whatever made its parent", () => {
+    const tracer = new Tracer({ name: "ids" });
+    const spans: Span[] = [];
+    // More ids than one pool of random bytes (4096 bytes) gives.
+    for (let i = 0; i < 300; i++) {
+      const root = tracer.startSpan(`root ${i}`);
+      const child = tracer.startSpan("child", { parent: root });
+      spans.push(tracer.startSpan("grandchild", { parent: child }).end(), child.end(), root.end());
+    }
+    spans.push(tracer.startSpan("under a remote parent", { parent: remote }).end());
+    spans.push(tracer.startSpan("under a hand-made root", { parent: SpanContext.newRoot() }).end());
+    let n = 0;
+    const sequential = new Tracer({
+      idGenerator: {
+        traceId: () => "ab".repeat(16),
+        spanId: () => (++n).toString(16).padStart(16, "0"),
+      },
+    });
+    spans.push(sequential.startSpan("custom ids", { parent: spans[0] }).end());
+    const out = decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans
+      .flatMap((scope: { spans: unknown[] }) => scope.spans);
+    assert.equal(out.length, spans.length);
+    const bySpanId = new Map(out.map((d: { spanId: string }) => [d.spanId, d]));
+    for (let i = 0; i < spans.length; i++) {
+      const context = spans[i].context;
+      const decoded = bySpanId.get(hexToBase64(context.spanId)) as Record<string, string>;
+      assert.ok(decoded, `span ${i} (${spans[i].name}) is in the request`);
+      assert.equal(decoded.traceId, hexToBase64(context.traceId), `span ${i}`);
+      const parent = context.parentSpanId;
+      assert.equal(
+        decoded.parentSpanId,
+        parent === undefined ? "" : hexToBase64(parent),
+        `span ${i}`,
+      );
+    }
+  });
+
+  test("writes exact times whether they share a millisecond, cross one, go back or jump years", () => {
+    const times = [
+      T0,
+      T0 + 0.000001,
+      T0 + 0.5,
+      T0 + 0.999999,
+      T0 + 1,
+      T0 - 1.25,
+      T0 + 0.25,
+      T0 + 86_400_000 * 400,
+      1,
+      0.000001,
+      T0,
+    ];
+    const spans = times.map((t, i) => new Span(`t${i}`).start(t).addEvent("e", {}, t).end(t));
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    for (let i = 0; i < times.length; i++) {
+      const nanos = exactNanos(times[i]).toString();
+      assert.equal(out[i].startTimeUnixNano, nanos, `start ${i}`);
+      assert.equal(out[i].endTimeUnixNano, nanos, `end ${i}`);
+      assert.equal(out[i].events[0].timeUnixNano, nanos, `event ${i}`);
+    }
+  });
+
+  test("writes span and event names right as they repeat, change, grow long or leave ASCII", () => {
+    const names = [
+      "GET /a",
+      "GET /a",
+      "POST /b",
+      "GET /a",
+      "é ü 世界 🙂",
+      "x".repeat(300),
+      "GET /a",
+    ];
+    const tracer = new Tracer({ name: "names" });
+    const spans = names.map((name, i) =>
+      tracer.startSpan(name).addEvent(names[names.length - 1 - i]).end()
+    );
+    const out =
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource })).resourceSpans[0].scopeSpans[0]
+        .spans;
+    assert.deepEqual(out.map((s: { name: string }) => s.name), names);
+    assert.deepEqual(
+      out.map((s: { events: { name: string }[] }) => s.events[0].name),
+      [...names].reverse(),
+    );
   });
 
   test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
@@ -266,11 +409,6 @@ describe("OTLP encoders under churn", () => {
   test("encode a span name or attribute key right when its kind, flags or value type changes", () => {
     const tracer = new Tracer({ name: "switch" });
     const kinds = ["internal", "server", "client", "producer", "consumer"] as const;
-    const remote = new SpanContext({
-      traceId: "0af7651916cd43dd8448eb211c80319c",
-      spanId: "b7ad6b7169203331",
-      isRemote: true,
-    });
     const spans: Span[] = [];
     for (let i = 0; i < 300; i++) {
       // Over 32 distinct values, so the key's values stop being cached.

@@ -338,6 +338,21 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     };
   }
 
+  test("a body a fetch keeps is never changed by the exports after it", async () => {
+    const calls: RequestInit[] = [];
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      fetch: fake([new Response(null, { status: 200 })], calls),
+    });
+    await e.export(spans(3));
+    const first = calls[0].body as Uint8Array;
+    const copy = first.slice();
+    for (let i = 0; i < 5; i++) await e.export(spans(50));
+    assert.deepEqual(first, copy);
+    assert.equal(decodeProtobuf(first).resourceSpans[0].scopeSpans[0].spans.length, 3);
+  });
+
   test("honours a Retry-After HTTP date", async () => {
     const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
     const calls: RequestInit[] = [];

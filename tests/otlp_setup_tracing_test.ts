@@ -111,6 +111,16 @@ describe("setupTracing", () => {
     assert.equal(setup.tracer.startSpan("x").isRecording, false);
   });
 
+  test("an explicit maxExportBatchSize below the env batch size lowers the batch instead of throwing", async () => {
+    const setup = setupTracing({
+      env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "300" },
+      maxExportBatchSize: 200,
+      flushOnExit: false,
+    });
+    assert.ok(setup.processor);
+    await setup.shutdown();
+  });
+
   test("clamps an env batch size larger than the queue, with a warning, instead of throwing", async () => {
     let setup!: ReturnType<typeof setupTracing>;
     const warned = await captureWarnings(() => {

@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
+  AlwaysOffSampler,
   getCurrentSpan,
   InMemorySpanProcessor,
   Span,
@@ -165,6 +166,43 @@ describe("Tracer.startSpan()", () => {
       });
     });
   }
+});
+
+describe("a Tracer's span contexts", () => {
+  test("are handed out frozen, the same object every time, however the span is reached", () => {
+    const tracer = new Tracer();
+    const parent = tracer.startSpan("parent");
+    const child = tracer.startSpan("child", { parent });
+    const silent = new Tracer({ sampler: new AlwaysOffSampler() }).startSpan("sampled out");
+    tracer.span("current", () => {
+      for (const span of [parent, child, silent, getCurrentSpan()!]) {
+        const context = span.context;
+        assert.equal(Object.isFrozen(context), true, span.name);
+        assert.equal(span.context, context, span.name);
+        assert.throws(() => {
+          (context as { traceId: string }).traceId = "x";
+        }, TypeError);
+      }
+    });
+  });
+
+  test("reach a sampler frozen, the parent's included", () => {
+    const seen: unknown[] = [];
+    const tracer = new Tracer({
+      sampler: {
+        shouldSample: ({ parent }) => {
+          seen.push(parent);
+          return { decision: "recordAndSample" };
+        },
+      },
+    });
+    const root = tracer.startSpan("root");
+    tracer.startSpan("child", { parent: root });
+    tracer.span("current", () => tracer.startSpan("grandchild"));
+    const parents = seen.filter((p) => p !== undefined);
+    assert.equal(parents.length, 2);
+    for (const parent of parents) assert.equal(Object.isFrozen(parent), true);
+  });
 });
 
 describe("new Tracer()", () => {

@@ -10,6 +10,7 @@ import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
+import { contextOf } from "../span/_context_of.ts";
 import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
@@ -146,7 +147,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   onEnd(span: Span): void {
-    if (!span.context.isSampled) return;
+    if (!contextOf(span).isSampled) return;
     if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
   }
 

@@ -15,15 +15,37 @@ const MAX_ENTRIES = 4096;
 const MAX_KEYS = 1024;
 const MAX_STRING_LENGTH = 256;
 
+// What is kept for one key: its encodings by value (null once the key showed
+// too many values), and the value looked up last with its encoding, since
+// most spans repeat their neighbours' values: one map look-up instead of two.
+interface KeyEntry {
+  values: Map<AttributeValue, Uint8Array> | null;
+  lastValue: AttributeValue | undefined;
+  lastBytes: Uint8Array | undefined;
+}
+
+const HIGH_CARDINALITY: KeyEntry = Object.freeze({
+  values: null,
+  lastValue: undefined,
+  lastBytes: undefined,
+});
+
 /** Encoded attribute bytes by key, then by value. */
 export class EncodedAttributeCache {
-  #byKey = new Map<string, Map<AttributeValue, Uint8Array> | null>();
+  #byKey = new Map<string, KeyEntry>();
   #entries = 0;
 
   /** The cached encoding of `key` = `value`, if any. */
   get(key: string, value: AttributeValue): Uint8Array | undefined {
-    const values = this.#byKey.get(key);
-    return values ? values.get(value) : undefined;
+    const entry = this.#byKey.get(key);
+    if (entry === undefined || entry.values === null) return undefined;
+    if (entry.lastValue === value) return entry.lastBytes;
+    const bytes = entry.values.get(value);
+    if (bytes !== undefined) {
+      entry.lastValue = value;
+      entry.lastBytes = bytes;
+    }
+    return bytes;
   }
 
   /**
@@ -36,7 +58,7 @@ export class EncodedAttributeCache {
     } else if (typeof value !== "number" && typeof value !== "boolean") {
       return false;
     }
-    return this.#byKey.get(key) !== null && key.length <= MAX_STRING_LENGTH;
+    return this.#byKey.get(key) !== HIGH_CARDINALITY && key.length <= MAX_STRING_LENGTH;
   }
 
   /** Keeps the encoding of `key` = `value`. */
@@ -45,17 +67,19 @@ export class EncodedAttributeCache {
       this.#byKey.clear();
       this.#entries = 0;
     }
-    let values = this.#byKey.get(key);
-    if (values === null) return;
-    if (values === undefined) {
-      values = new Map();
-      this.#byKey.set(key, values);
-    } else if (values.size >= MAX_VALUES_PER_KEY) {
-      this.#entries -= values.size;
-      this.#byKey.set(key, null);
+    let entry = this.#byKey.get(key);
+    if (entry === HIGH_CARDINALITY) return;
+    if (entry === undefined) {
+      entry = { values: new Map(), lastValue: undefined, lastBytes: undefined };
+      this.#byKey.set(key, entry);
+    } else if (entry.values!.size >= MAX_VALUES_PER_KEY) {
+      this.#entries -= entry.values!.size;
+      this.#byKey.set(key, HIGH_CARDINALITY);
       return;
     }
-    values.set(value, bytes);
+    entry.values!.set(value, bytes);
+    entry.lastValue = value;
+    entry.lastBytes = bytes;
     this.#entries++;
   }
 }

@@ -2,6 +2,7 @@
 // numbers, flags, and the grouping by instrumentation scope.
 
 import { describe } from "../platform/_describe.ts";
+import { contextOf } from "../span/_context_of.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { InstrumentationScope, Span, SpanKind, SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
@@ -40,7 +41,7 @@ const IS_REMOTE = 0x200;
 
 /** The OTLP `flags` of a span: its trace flags and whether its parent is remote. */
 export function spanFlags(span: Span): number {
-  return (span.context.traceFlags & 0xff) | HAS_IS_REMOTE |
+  return (contextOf(span).traceFlags & 0xff) | HAS_IS_REMOTE |
     (hasRemoteParent(span) ? IS_REMOTE : 0);
 }
 
@@ -56,7 +57,7 @@ export interface ScopeGroup {
   /** The scope's version, if any. */
   readonly version: string | undefined;
   /** Its spans. */
-  readonly spans: Span[];
+  readonly spans: readonly Span[];
 }
 
 const NO_SCOPE: InstrumentationScope = { name: "" };
@@ -67,6 +68,18 @@ const NO_SCOPE: InstrumentationScope = { name: "" };
  * objects with the same name and version still end up in one group.
  */
 export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
+  // The common case, every span from one tracer: one group of the spans as
+  // they came, without a map or a copy.
+  const first = spans[0]?.instrumentationScope;
+  if (first !== undefined) {
+    let i = 1;
+    while (i < spans.length && spans[i].instrumentationScope === first) i++;
+    if (i === spans.length) {
+      const name = typeof first.name === "string" ? first.name : "";
+      const version = typeof first.version === "string" ? first.version : undefined;
+      return [{ name, version, spans }];
+    }
+  }
   const byObject = new Map<InstrumentationScope, Span[]>();
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i];
@@ -76,7 +89,7 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
     else list.push(span);
   }
   const groups: ScopeGroup[] = [];
-  const byKey = new Map<string, ScopeGroup>();
+  const byKey = new Map<string, { name: string; version: string | undefined; spans: Span[] }>();
   for (const [scope, list] of byObject) {
     const name = typeof scope.name === "string" ? scope.name : "";
     const version = typeof scope.version === "string" ? scope.version : undefined;

@@ -54,17 +54,27 @@ export let nanosHi: number = 0;
 export function unixNanosParts(ms: number): void {
   const frac = splitMs(ms);
   const whole = wholeMs;
-  // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
-  // halves that each stay exact: whole = a * 2^24 + b. (No `%` on doubles:
-  // V8 calls out to fmod for it.)
-  const a = Math.floor(whole / TWO_24);
-  const b = whole - a * TWO_24;
-  const high = a * 1e6; // < 2^49
-  // value = high * 2^24 + b * 1e6 + frac
-  //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6 + frac
-  const highDiv = Math.floor(high / 256);
-  const mid = (high - highDiv * 256) * TWO_24 + b * 1e6 + frac; // < 2^32 + 2^45
+  if (whole !== lastWhole) {
+    // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
+    // halves that each stay exact: whole = a * 2^24 + b. (No `%` on doubles:
+    // V8 calls out to fmod for it.)
+    const a = Math.floor(whole / TWO_24);
+    const b = whole - a * TWO_24;
+    const high = a * 1e6; // < 2^49
+    // value = high * 2^24 + b * 1e6 + frac
+    //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6 + frac
+    lastHighDiv = Math.floor(high / 256);
+    lastMidBase = (high - lastHighDiv * 256) * TWO_24 + b * 1e6;
+    lastWhole = whole;
+  }
+  const mid = lastMidBase + frac; // < 2^32 + 2^45
   const carry = Math.floor(mid / TWO_32);
   nanosLo = mid - carry * TWO_32;
-  nanosHi = highDiv + carry;
+  nanosHi = lastHighDiv + carry;
 }
+
+// The times of one batch mostly share their whole millisecond with the time
+// before: the part of the sum that depends on it alone is kept.
+let lastWhole = -1;
+let lastHighDiv = 0;
+let lastMidBase = 0;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { contextOf } from "../span/_context_of.ts";
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
@@ -124,7 +125,7 @@ const CODE = utf8(',"code":');
 const STATUS_END = [0, 1, 2].map((code) => utf8(`,"status":{"code":${code}}}`));
 
 function writeSpan(w: JsonWriter, span: Span): void {
-  const ctx = span.context;
+  const ctx = contextOf(span);
   const startTime = span.startTime ?? 0;
   w.raw(TRACE_ID);
   w.id(ctx.traceId);

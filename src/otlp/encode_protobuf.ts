@@ -7,8 +7,10 @@
 
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
+import { contextOf } from "../span/_context_of.ts";
+import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
-import { ProtobufWriter } from "./_protobuf_writer.ts";
+import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
 import {
   encoderArguments,
   groupByScope,
@@ -17,7 +19,6 @@ import {
   spanFlags,
   statusNumber,
 } from "./_span_fields.ts";
-import { nanosHi, nanosLo, unixNanosParts } from "./_unix_nanos.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
@@ -29,6 +30,9 @@ const LEN = 2;
 const tag = (field: number, wire: number): number => (field << 3) | wire;
 
 const writer = new ProtobufWriter();
+// The last span name and event name written, with their encodings.
+const spanName = new StringSlot();
+const eventName = new StringSlot();
 const resourceBytes = new WeakMap<Resource, Uint8Array>();
 /**
  * Encodes `spans` as one OTLP/protobuf `ExportTraceServiceRequest`: one
@@ -115,16 +119,28 @@ function encodedResource(resource: Resource): Uint8Array {
 }
 
 function writeSpan(w: ProtobufWriter, span: Span): void {
-  const ctx = span.context;
+  const ctx = contextOf(span);
   // Span: trace_id = 1, span_id = 2, trace_state = 3, parent_span_id = 4,
   // name = 5, kind = 6, start_time_unix_nano = 7, end_time_unix_nano = 8,
   // attributes = 9, dropped_attributes_count = 10, events = 11,
   // dropped_events_count = 12, links = 13, dropped_links_count = 14,
   // status = 15, flags = 16.
+  // A context the Tracer made keeps the bytes its ids were drawn from
+  // (_id_bytes.ts): a root's trace id ends where its span id starts.
+  const idBytes = idBytesOf(ctx);
+  const idAt = idBytes === undefined ? 0 : idBytesAt(ctx);
   w.byte(tag(1, LEN));
-  w.hexBytes(ctx.traceId);
-  w.byte(tag(2, LEN));
-  w.hexBytes(ctx.spanId);
+  if (idBytes !== undefined && ctx.parentSpanId === undefined) {
+    w.traceIdBytes(ctx.traceId, idBytes, idAt - 16);
+  } else {
+    w.hexBytes(ctx.traceId);
+  }
+  if (idBytes === undefined) {
+    w.byte(tag(2, LEN));
+    w.hexBytes(ctx.spanId);
+  } else {
+    w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+  }
   if (ctx.traceState) {
     w.byte(tag(3, LEN));
     w.string(ctx.traceState);
@@ -133,17 +149,11 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(4, LEN));
     w.hexBytes(ctx.parentSpanId);
   }
-  w.byte(tag(5, LEN));
-  w.string(span.name);
-  w.byte(tag(6, 0));
-  w.byte(kindNumber(span.kind));
+  w.cachedString(tag(5, LEN), spanName, span.name);
+  w.byte2(tag(6, 0), kindNumber(span.kind));
   const startTime = span.startTime ?? 0;
-  unixNanosParts(startTime);
-  w.byte(tag(7, 1));
-  w.fixed64(nanosLo, nanosHi);
-  unixNanosParts(span.endTime ?? startTime);
-  w.byte(tag(8, 1));
-  w.fixed64(nanosLo, nanosHi);
+  w.timeField(tag(7, 1), startTime);
+  w.timeField(tag(8, 1), span.endTime ?? startTime);
   writeAttributes(w, 9, span.attributes);
   const droppedAttributes = span.droppedAttributesCount;
   if (droppedAttributes > 0) {
@@ -156,11 +166,8 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
     w.byte(tag(11, LEN));
     const start = w.fork();
     // Event { time_unix_nano = 1, name = 2, attributes = 3, dropped_attributes_count = 4 }
-    unixNanosParts(event.time);
-    w.byte(tag(1, 1));
-    w.fixed64(nanosLo, nanosHi);
-    w.byte(tag(2, LEN));
-    w.string(event.name);
+    w.timeField(tag(1, 1), event.time);
+    w.cachedString(tag(2, LEN), eventName, event.name);
     writeAttributes(w, 3, event.attributes);
     if (event.droppedAttributesCount > 0) {
       w.byte(tag(4, 0));
@@ -205,21 +212,24 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   }
   // Status { message = 2, code = 3 }
   const status = span.status;
-  w.byte(tag(15, LEN));
-  const statusStart = w.fork();
-  if (status.message) {
-    w.byte(tag(2, LEN));
-    w.string(status.message);
-  }
   const code = statusNumber(status.code);
-  if (code !== 0) {
-    w.byte(tag(3, 0));
-    w.byte(code);
+  if (code === 0 && !status.message) {
+    w.byte2(tag(15, LEN), 0); // the empty Status of most spans
+  } else {
+    w.byte(tag(15, LEN));
+    const statusStart = w.fork();
+    if (status.message) {
+      w.byte(tag(2, LEN));
+      w.string(status.message);
+    }
+    if (code !== 0) {
+      w.byte(tag(3, 0));
+      w.byte(code);
+    }
+    w.ldelim(statusStart);
   }
-  w.ldelim(statusStart);
   // flags = 16, fixed32: the tag (133) takes two varint bytes.
-  w.byte(0x85);
-  w.byte(0x01);
+  w.byte2(0x85, 0x01);
   w.fixed32(spanFlags(span));
 }
 

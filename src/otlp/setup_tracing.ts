@@ -48,8 +48,17 @@ export interface SetupTracingOptions {
   timeoutMs?: number;
   /** Who decides which spans are recorded (`OTEL_TRACES_SAMPLER`). Default parent-based always-on. */
   sampler?: Sampler;
-  /** Spans per export (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`). Default 100. */
+  /**
+   * How many waiting spans make a batch that goes out at once
+   * (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, which sets `maxExportBatchSize` too).
+   * Default 100.
+   */
   maxBatchSize?: number;
+  /**
+   * The most spans one export carries (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
+   * Default 1024, or `maxBatchSize` when larger.
+   */
+  maxExportBatchSize?: number;
   /** The longest a span waits for its batch, ms (`OTEL_BSP_SCHEDULE_DELAY`). Default 5000. */
   flushIntervalMs?: number;
   /** The most spans held (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 2048. */
@@ -204,7 +213,13 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     fetch: options.fetch,
   });
   const maxQueueSize = options.maxQueueSize ?? env.maxQueueSize;
-  let maxBatchSize = options.maxBatchSize ?? env.maxExportBatchSize;
+  // OpenTelemetry's export batch size is both what triggers an export and
+  // the most one carries: from the environment it sets both.
+  const envBatch = options.maxBatchSize === undefined ? env.maxExportBatchSize : undefined;
+  let maxBatchSize = options.maxBatchSize ?? envBatch;
+  let maxExportBatchSize = options.maxExportBatchSize ?? envBatch;
+  // An environment value never makes an explicit option throw.
+  if (envBatch !== undefined && maxExportBatchSize! < envBatch) maxBatchSize = maxExportBatchSize;
   const fromEnv = options.maxBatchSize === undefined || options.maxQueueSize === undefined;
   // The defaults (a batch of 100, a queue of 2048) count too: a queue of 50
   // from the environment alone must not meet the default batch and throw.
@@ -216,9 +231,11 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
       `the export batch size (${batch}) exceeds the queue size (${queue}); using the queue size`,
     );
     maxBatchSize = queue;
+    if (options.maxExportBatchSize === undefined) maxExportBatchSize = queue;
   }
   const processor = new BatchSpanProcessor(exporter, {
     maxBatchSize,
+    maxExportBatchSize,
     maxQueueSize,
     flushIntervalMs: options.flushIntervalMs ?? env.scheduleDelayMs,
     exportTimeoutMs: options.exportTimeoutMs ?? env.exportTimeoutMs,

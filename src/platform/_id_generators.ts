@@ -1,10 +1,20 @@
 // Internal: the shared default id generator, and the check every other
 // generator goes through.
 
-import { type IdGenerator, isValidSpanId, isValidTraceId, RandomIdGenerator } from "./ids.ts";
+import { IdPool } from "./_id_pool.ts";
+import { type IdGenerator, isValidSpanId, isValidTraceId } from "./ids.ts";
+
+/**
+ * The pool behind {@linkcode defaultIdGenerator}. A Tracer with the default
+ * generator takes its ids from it directly, and keeps their bytes.
+ */
+export const defaultIdPool: IdPool = new IdPool();
 
 /** The generator {@linkcode SpanContext.newRoot} uses when none is given. */
-export const defaultIdGenerator: IdGenerator = new RandomIdGenerator();
+export const defaultIdGenerator: IdGenerator = Object.freeze({
+  traceId: () => defaultIdPool.take(16),
+  spanId: () => defaultIdPool.take(8),
+});
 
 /**
  * Returns `generator` ready for use. The default generator is

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { IdPool } from "./_id_pool.ts";
+
 /**
  * Produces the ids of new traces and spans. Ids are lowercase hex: 32
  * characters for a trace id, 16 for a span id, and never all zeros.
@@ -29,26 +31,6 @@ export interface IdGenerator {
   spanId(): string;
 }
 
-// Random bytes are drawn RANDOM_BYTES at a time and turned into one flat hex
-// string; an id is then a slice of it, which V8 and JSC make without copying.
-// On Node 20 one getRandomValues call costs about 2 µs, and building ids a byte
-// at a time cost 60 ns per span id on Deno, so both are done in bulk. A slice
-// keeps its 8 KiB parent string alive, so the pool stays small: an id kept
-// long after its neighbours costs at most that.
-const RANDOM_BYTES = 4096;
-// Two ASCII hex digits per random byte, packed in the byte order of this
-// platform, so the refill writes one 16-bit word per byte.
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const HEX_PAIRS = new Uint16Array(256);
-for (let i = 0; i < 256; i++) {
-  const hex = i.toString(16).padStart(2, "0");
-  const first = hex.charCodeAt(0);
-  const second = hex.charCodeAt(1);
-  HEX_PAIRS[i] = LITTLE_ENDIAN ? first | (second << 8) : (first << 8) | second;
-}
-const ZERO_SPAN = "0".repeat(16);
-const ZERO_TRACE = "0".repeat(32);
-
 /**
  * The default {@linkcode IdGenerator}: random ids drawn from a pooled
  * buffer that `crypto.getRandomValues` refills in bulk, so an id costs a
@@ -65,11 +47,7 @@ const ZERO_TRACE = "0".repeat(32);
  * ```
  */
 export class RandomIdGenerator implements IdGenerator {
-  #random = new Uint8Array(RANDOM_BYTES);
-  #pairs = new Uint16Array(RANDOM_BYTES);
-  #decoder = new TextDecoder("latin1");
-  #hex = "";
-  #offset = RANDOM_BYTES * 2;
+  readonly #pool = new IdPool();
 
   /**
    * Returns 32 random lowercase hex characters, never all zeros.
@@ -85,12 +63,7 @@ export class RandomIdGenerator implements IdGenerator {
    * ```
    */
   traceId(): string {
-    for (;;) {
-      const id = this.#take(32);
-      // All zeros is the W3C "invalid" id; the odds are 2^-128, but the rule
-      // is absolute, so draw again.
-      if (id !== ZERO_TRACE) return id;
-    }
+    return this.#pool.take(16);
   }
 
   /**
@@ -107,28 +80,7 @@ export class RandomIdGenerator implements IdGenerator {
    * ```
    */
   spanId(): string {
-    for (;;) {
-      const id = this.#take(16);
-      if (id !== ZERO_SPAN) return id;
-    }
-  }
-
-  #take(chars: number): string {
-    let offset = this.#offset;
-    if (offset + chars > RANDOM_BYTES * 2) {
-      this.#refill();
-      offset = 0;
-    }
-    this.#offset = offset + chars;
-    return this.#hex.slice(offset, offset + chars);
-  }
-
-  #refill(): void {
-    const random = this.#random;
-    const pairs = this.#pairs;
-    crypto.getRandomValues(random);
-    for (let i = 0; i < RANDOM_BYTES; i++) pairs[i] = HEX_PAIRS[random[i]];
-    this.#hex = this.#decoder.decode(pairs);
+    return this.#pool.take(8);
   }
 }
 

@@ -30,6 +30,10 @@ export function setOwnAttribute(
   }
 }
 
+const NOTHING: Attributes = Object.freeze({});
+// The bag AttributeBag.wholeCopy copies with; see there.
+let scratch: AttributeBag | undefined;
+
 /**
  * A bounded attribute record and the count of what it dropped. Used for the
  * attributes of spans, events and links alike.
@@ -185,6 +189,53 @@ export class AttributeBag {
       }
       this.set(key, value);
     }
+  }
+
+  /**
+   * The record a bag would hold after `setAll(record)` when the record can
+   * be taken whole (the common case: attributes given at start), or
+   * `undefined`. A span keeps that record alone, without a bag, until it is
+   * changed: a bag per queued span cost 72 bytes on V8.
+   *
+   * @param record The attributes.
+   * @param countLimit The most attributes kept.
+   * @param lengthLimit The longest string value kept.
+   */
+  static wholeCopy(
+    record: Readonly<Record<string, unknown>>,
+    countLimit: number,
+    lengthLimit: number,
+  ): Attributes | undefined {
+    if (typeof record !== "object" || record === null) return undefined;
+    // One bag does the copying for every span with the same limits.
+    let bag = scratch;
+    if (bag === undefined || bag.#countLimit !== countLimit || bag.#lengthLimit !== lengthLimit) {
+      scratch = bag = new AttributeBag(countLimit, lengthLimit);
+    }
+    try {
+      if (Array.isArray(record) || !bag.#copyWhole(record)) return undefined;
+    } catch {
+      // A getter or Proxy trap threw: setAll reads what it can.
+      return undefined;
+    }
+    const whole = bag.values;
+    bag.values = NOTHING;
+    return whole;
+  }
+
+  /**
+   * A bag holding `values`, as {@linkcode AttributeBag.wholeCopy} returned
+   * them, for the span's next change.
+   *
+   * @param values The record, adopted as it is.
+   * @param countLimit The most attributes kept.
+   * @param lengthLimit The longest string value kept.
+   */
+  static adopt(values: Attributes, countLimit: number, lengthLimit: number): AttributeBag {
+    const bag = new AttributeBag(countLimit, lengthLimit);
+    bag.values = values;
+    bag.#stores = Object.keys(values).length;
+    return bag;
   }
 
   // The common case, attributes given at start to an empty bag: copy the

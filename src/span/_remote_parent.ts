@@ -1,18 +1,28 @@
-// Internal: which spans started under a remote parent (a context extracted
-// from another process). OTLP reports it in the span's `flags`; keeping it
-// out of Span spares every local span a field, and a WeakSet lets spans be
-// collected as usual.
+// Internal: whether a span started under a remote parent (a context
+// extracted from another process). OTLP reports it in the span's \`flags\`. It
+// is a bit of the span's state, so it costs no field and no look-up; span.ts
+// installs the two accessors when it loads.
 
 import type { Span } from "./span.ts";
 
-const remoteParented = new WeakSet<Span>();
+let mark: (span: Span) => void = () => {};
+let has: (span: Span) => boolean = () => false;
 
-/** Records that `span`'s parent context came from another process. */
-export function markRemoteParent(span: Span): void {
-  remoteParented.add(span);
+/** Called once by span.ts with the accessors of its private state. */
+export function installRemoteParentAccess(
+  markSpan: (span: Span) => void,
+  hasSpan: (span: Span) => boolean,
+): void {
+  mark = markSpan;
+  has = hasSpan;
 }
 
-/** Whether `span`'s parent context came from another process. */
+/** Records that \`span\`'s parent context came from another process. */
+export function markRemoteParent(span: Span): void {
+  mark(span);
+}
+
+/** Whether \`span\`'s parent context came from another process. */
 export function hasRemoteParent(span: Span): boolean {
-  return remoteParented.has(span);
+  return has(span);
 }

@@ -7,7 +7,14 @@
 import { describe } from "../platform/_describe.ts";
 import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
 import { type IdGenerator, isValidSpanId, isValidTraceId } from "../platform/ids.ts";
-import { createTrustedSpanContext, trusted, TRUSTED_INIT } from "./_trusted_span_context.ts";
+import { installIdBytesAccess } from "./_id_bytes.ts";
+import {
+  createTrustedSpanContext,
+  trusted,
+  TRUSTED_INIT,
+  trustedFreeze,
+  trustedIdBytes,
+} from "./_trusted_span_context.ts";
 import { isValidTraceState } from "./_tracestate_grammar.ts";
 
 /**
@@ -80,6 +87,13 @@ export class SpanContext {
   readonly traceState: string | undefined;
   /** `true` when this context was extracted from another process. */
   readonly isRemote: boolean;
+  // The bytes the ids were drawn from, for the OTLP encoder: see _id_bytes.ts.
+  readonly #idBytes: Uint8Array | undefined;
+  readonly #idAt: number;
+
+  static {
+    installIdBytesAccess((context) => context.#idBytes, (context) => context.#idAt);
+  }
 
   /**
    * Creates a context from known fields, checking each one.
@@ -115,6 +129,10 @@ export class SpanContext {
       this.traceFlags = trusted.traceFlags;
       this.traceState = trusted.traceState;
       this.isRemote = trusted.isRemote;
+      this.#idBytes = trustedIdBytes.bytes;
+      this.#idAt = trustedIdBytes.at;
+      // Left unfrozen only for a Span, which freezes it before handing it out.
+      if (!trustedFreeze.freeze) return;
     } else {
       validate(init);
       this.traceId = init.traceId;
@@ -123,6 +141,8 @@ export class SpanContext {
       this.traceFlags = init.traceFlags ?? TraceFlags.SAMPLED;
       this.traceState = init.traceState;
       this.isRemote = init.isRemote ?? false;
+      this.#idBytes = undefined;
+      this.#idAt = 0;
     }
     Object.freeze(this);
   }

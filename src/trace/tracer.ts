@@ -14,14 +14,22 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
-import { SPAN_KEY, withSpan } from "../context/current_span.ts";
+import { SPAN_KEY } from "../context/current_span.ts";
+import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
+import { type Context, ROOT_CONTEXT } from "../context/context.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
-import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
+import {
+  checkedIdGenerator,
+  defaultIdGenerator,
+  defaultIdPool,
+} from "../platform/_id_generators.ts";
+import type { IdPool } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { checkedTime } from "../span/_time.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
+import { contextOf } from "../span/_context_of.ts";
 import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
@@ -99,6 +107,9 @@ export class Tracer {
   readonly #processors: readonly SpanProcessor[];
   readonly #fanOut: ProcessorFanOut<Span>;
   readonly #ids: IdGenerator;
+  // The default generator's pool, taken from directly so that a context
+  // keeps the bytes of its ids; undefined with any other generator.
+  readonly #pool: IdPool | undefined;
   readonly #rootFlags: number;
   readonly #sampler: Sampler | undefined;
   readonly #recordingInit: SpanInit & { readonly limits: ResolvedSpanLimits };
@@ -161,6 +172,7 @@ export class Tracer {
     }
     this.#processors = Object.freeze([...processors]);
     this.#ids = ids;
+    this.#pool = ids === defaultIdGenerator ? defaultIdPool : undefined;
     // W3C Level 2: the random flag promises a random trace id, which only
     // the default generator guarantees.
     this.#rootFlags = ids === defaultIdGenerator ? TraceFlags.RANDOM : TraceFlags.NONE;
@@ -258,6 +270,12 @@ export class Tracer {
    * ```
    */
   startSpan(name: string, options?: StartSpanOptions): Span {
+    return this.#start(name, options, getContextStorage().getStore());
+  }
+
+  // Starts a span under `store`, the current context, which `span()` reads
+  // once for both the parent and the context it enters.
+  #start(name: string, options: StartSpanOptions | undefined, store: Context | undefined): Span {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
@@ -267,13 +285,35 @@ export class Tracer {
     const links = options?.links;
     if (links !== undefined) iterableArgument(links, "start span", "links");
     const kind = options?.kind ?? "internal";
-    const store = getContextStorage().getStore();
     const explicit = options?.parent;
-    const parent = explicit === undefined
-      ? (store?.getValue(SPAN_KEY) as Span | undefined)?.context
-      : resolveParent(explicit);
-    const ids = this.#ids;
-    const traceId = parent === undefined ? ids.traceId() : parent.traceId;
+    // The parent span's context as it is: read here, never handed out.
+    let parentSpan: Span | undefined;
+    let parent: SpanContext | undefined;
+    if (explicit === undefined) {
+      parentSpan = store?.getValue(SPAN_KEY) as Span | undefined;
+      if (parentSpan !== undefined) parent = contextOf(parentSpan);
+    } else if (explicit instanceof Span) {
+      parentSpan = explicit;
+      parent = contextOf(explicit);
+    } else {
+      parent = resolveParent(explicit);
+    }
+    const pool = this.#pool;
+    let traceId: string;
+    // A new trace takes its trace and span ids together from the pool.
+    let spanId: string | undefined;
+    let idBytes: Uint8Array | undefined;
+    let idAt = 0;
+    if (parent !== undefined) {
+      traceId = parent.traceId;
+    } else if (pool !== undefined) {
+      spanId = pool.root();
+      traceId = pool.traceId;
+      idBytes = pool.bytes;
+      idAt = pool.at;
+    } else {
+      traceId = this.#ids.traceId();
+    }
     const attributes = options?.attributes;
     const sampler = this.#sampler;
     let result: SamplingResult;
@@ -287,7 +327,9 @@ export class Tracer {
         : DROP_RESULT;
     } else {
       try {
-        result = sampler.shouldSample({ parent, traceId, name, kind, attributes });
+        // A sampler is code outside this library: it gets the frozen context.
+        const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
+        result = sampler.shouldSample({ parent: frozenParent, traceId, name, kind, attributes });
         // Read once, here: a result whose getter throws counts as a throw.
         result = {
           decision: result.decision,
@@ -306,6 +348,15 @@ export class Tracer {
     const flags = parent === undefined
       ? this.#rootFlags | (sampled ? TraceFlags.SAMPLED : 0)
       : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
+    if (spanId === undefined) {
+      if (pool === undefined) {
+        spanId = this.#ids.spanId();
+      } else {
+        spanId = pool.take(8);
+        idBytes = pool.bytes;
+        idAt = pool.at;
+      }
+    }
     let traceState = parent?.traceState;
     if (result.traceState !== undefined) {
       if (isValidTraceState(result.traceState)) traceState = result.traceState;
@@ -313,10 +364,14 @@ export class Tracer {
     }
     const context = createTrustedSpanContext(
       traceId,
-      ids.spanId(),
+      spanId,
       parent?.spanId,
       flags,
       traceState,
+      false,
+      idBytes,
+      idAt,
+      // Frozen by the span when it first hands it out: see span.ts.
       false,
     );
     if (result.decision === "drop") {
@@ -394,8 +449,16 @@ export class Tracer {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot run span: fn must be a function, got ${describe(fn)}`);
     }
-    const span = this.startSpan(name, options);
-    return withSpan(span, () => runInSpan(span, fn));
+    const storage = getContextStorage();
+    const store = storage.getStore();
+    const span = this.#start(name, options, store);
+    // One enter per span: the context current now, with the span set.
+    const result = storage.run(
+      (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span),
+      () => runInSpan(span, fn),
+    );
+    warnIfAsyncOnStack(fn, result);
+    return result;
   }
 
   /**
@@ -486,9 +549,8 @@ export class Tracer {
   }
 }
 
-function resolveParent(parent: Span | SpanContext | null): SpanContext | undefined {
-  if (parent === null) return undefined;
-  if (parent instanceof Span) return parent.context;
+function resolveParent(parent: SpanContext | null | undefined): SpanContext | undefined {
+  if (parent === null || parent === undefined) return undefined;
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
     `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
