@@ -129,6 +129,33 @@ describe("Tracer.startSpan()", () => {
     );
   });
 
+  test("links that cannot be read are dropped and counted, never thrown into the application", () => {
+    const tracer = new Tracer();
+    const good = SpanContext.newRoot();
+    const throwing = {
+      get context(): SpanContext {
+        throw new Error("getter broke");
+      },
+    };
+    const span = tracer.startSpan("a", { links: [throwing, { context: good }] as never });
+    assert.deepEqual(span.links.map((l) => l.context), [good]);
+    assert.equal(span.droppedLinksCount, 1);
+
+    const unreadable = new Proxy([], {
+      get() {
+        throw new Error("trap broke");
+      },
+    });
+    const other = tracer.startSpan("b", { links: unreadable as never });
+    assert.equal(other.links.length, 0);
+    assert.equal(other.droppedLinksCount, 1);
+    assert.throws(
+      () => tracer.startSpan("c", { links: {} as never }),
+      TypeError,
+      "a mistake still throws",
+    );
+  });
+
   test("a flush error and a later shutdown error are each reported, once", async () => {
     // Unique messages: warnings are once per cause for the whole process.
     const id = crypto.randomUUID();

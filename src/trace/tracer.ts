@@ -283,7 +283,7 @@ export class Tracer {
     const startTime = options?.startTime;
     const start = startTime === undefined ? undefined : checkedTime(startTime, "start span");
     const links = options?.links;
-    if (links !== undefined) iterableArgument(links, "start span", "links");
+    if (links !== undefined) checkLinks(links);
     const kind = options?.kind ?? "internal";
     const explicit = options?.parent;
     // The parent span's context as it is: read here, never handed out.
@@ -384,9 +384,7 @@ export class Tracer {
     if (parent?.isRemote === true) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
-    if (links !== undefined) {
-      for (const link of links) span.addLink(link?.context, link?.attributes);
-    }
+    if (links !== undefined) addLinks(span, links);
     return span.start(start);
   }
 
@@ -593,4 +591,37 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   }
   span.end();
   return result;
+}
+
+// `links: {}` is the caller's mistake, and throws; a links array whose
+// Proxy traps throw is unreadable data, left for addLinks to count.
+function checkLinks(links: unknown): void {
+  let readable = true;
+  try {
+    void (links as { [Symbol.iterator]?: unknown })?.[Symbol.iterator];
+  } catch {
+    readable = false;
+  }
+  if (readable) iterableArgument(links, "start span", "links");
+}
+
+// Links are data the caller hands over: one whose getters throw is dropped
+// and counted, and a list that cannot be read counts as one dropped link;
+// nothing is thrown into the application.
+function addLinks(span: Span, links: StartSpanOptions["links"] & object): void {
+  try {
+    for (const link of links) {
+      let context: SpanContext | undefined;
+      let attributes: Readonly<Attributes> | undefined;
+      try {
+        context = link?.context;
+        attributes = link?.attributes;
+      } catch {
+        context = undefined;
+      }
+      span.addLink(context as SpanContext, attributes);
+    }
+  } catch {
+    span.addLink(undefined as unknown as SpanContext);
+  }
 }
