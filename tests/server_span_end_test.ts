@@ -5,6 +5,7 @@
 // by what happened first, never by how long anything took.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { connect } from "node:net";
 import type { ServerResponse } from "node:http";
 import { EventEmitter } from "node:events";
@@ -310,6 +311,41 @@ describe("traceHandler's body bound and pass-through", () => {
     assert.equal(memory.spans[0].status.code, "error");
     assert.equal(memory.spans[0].attributes["error.type"], "RangeError");
   });
+
+  test(
+    "a stream that errors after two ready chunks, before the server reads on, leaves no unhandled rejection",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        const { memory, options } = setup();
+        let fail!: (error: Error) => void;
+        const response = await traceHandler(() =>
+          new Response(
+            new ReadableStream<Uint8Array>({
+              start(controller) {
+                controller.enqueue(encoder.encode("a"));
+                controller.enqueue(encoder.encode("b"));
+                fail = (error) => controller.error(error);
+              },
+            }),
+          ), options)(new Request("http://x/"));
+        // The upstream resets while the server has not asked for more yet.
+        fail(new Error("upstream reset"));
+        for (let i = 0; i < 5; i++) await nextTurn();
+        await assert.rejects(response.text(), /upstream reset/);
+        for (let i = 0; i < 5; i++) await nextTurn();
+        assert.deepEqual(unhandled.map(String), []);
+        assert.equal(memory.spans[0].status.code, "error");
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+      }
+    },
+  );
 
   test("a stream with several chunks ready is passed through in order, whole", async () => {
     const { memory, options } = setup();

@@ -148,6 +148,10 @@ export class ResponseEnds {
       // Not bytes: the server is the one to refuse it, as it would have.
       if (!(result.value instanceof Uint8Array) || prefix.length === PEEK_CHUNKS) break;
     }
+    // The read ahead may fail before the server asks for it (the upstream
+    // resets): handled here, so that is no unhandled rejection; the
+    // pass-through still awaits it and records the error on the span.
+    next.catch(() => {});
     return new Response(this.#passThrough(reader, prefix, next, span), init);
   }
 
