@@ -1,5 +1,6 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { ManualTime } from "../testing.ts";
 import {
   type Diagnostic,
   type DiagnosticsOptions,
@@ -37,7 +38,11 @@ const throwingSampler = (message: string) => ({
 
 /** A processor whose queue of one fills up: a warning, once per processor. */
 function overflow(): void {
-  const simple = new SimpleSpanProcessor(() => new Promise<void>(() => {}), { maxQueueSize: 1 });
+  // On manual time: the hung export's deadline must not hold the process.
+  const simple = new SimpleSpanProcessor(() => new Promise<void>(() => {}), {
+    maxQueueSize: 1,
+    scheduler: new ManualTime(),
+  });
   const tracer = new Tracer({ processors: [simple] });
   for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end();
 }
@@ -130,6 +135,57 @@ describe("setDiagnostics: where the library's own messages go", () => {
 });
 
 describe("debug diagnostics: the mistakes that are otherwise silent", () => {
+  test("a flood of debug causes never silences a later error", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    // 1,100 distinct debug causes: one dropped attribute per span name.
+    for (let i = 0; i < 1_100; i++) {
+      tracer.startSpan(`span ${i}`).setAttribute("bad", {} as never).end();
+    }
+    const failing = new Tracer({
+      processors: [{
+        onEnd() {
+          throw new Error("processor broke after the flood");
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }],
+    });
+    failing.startSpan("x").end();
+    assert.ok(heard.filter((d) => d.level === "debug").length >= 1_000);
+    assert.ok(
+      heard.some((d) => d.level === "error" && /processor broke after the flood/.test(d.message)),
+      "the error is still reported",
+    );
+  });
+
+  test("debug reporting never throws into the application, whatever the data does", () => {
+    hear("debug");
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    const span = tracer.startSpan("x");
+    const hostile = {
+      ok: 1,
+      get bad(): never {
+        throw new Error("getter broke");
+      },
+    };
+    assert.doesNotThrow(() => span.setAttributes(hostile as never));
+    const name = {
+      toString(): never {
+        throw new Error("toString broke");
+      },
+    };
+    assert.doesNotThrow(() => span.addEvent(name as never));
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    assert.doesNotThrow(() => span.addLink(revoked.proxy as never));
+    span.end();
+    assert.equal(span.attributes.ok, 1);
+    assert.equal(span.droppedAttributesCount, 1);
+    assert.equal(span.droppedEventsCount, 1);
+    assert.equal(span.droppedLinksCount, 1);
+  });
+
   test("an attribute dropped as invalid is named with its span and why, once", () => {
     const heard = hear("debug");
     const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });

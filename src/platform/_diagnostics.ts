@@ -8,8 +8,9 @@ import type { Diagnostic, DiagnosticLevel, DiagnosticSink } from "./diagnostics.
 import { readEnv } from "./_env.ts";
 
 const RANK: Readonly<Record<DiagnosticLevel, number>> = { off: 0, error: 1, warn: 2, debug: 3 };
-// Keys can carry an error's message, so the set is bounded: past this many
-// causes, new ones are no longer reported.
+// Keys can carry variable text (a span's name, an error's message), so the
+// causes kept are bounded, for each severity apart: a flood of debug reports
+// or warnings never silences a later error.
 const MAX_KEYS = 1_000;
 
 /** The default sink: errors to `console.error`, the rest to `console.warn` (stderr). */
@@ -33,7 +34,11 @@ export function defaultLevel(): DiagnosticLevel {
 let level: DiagnosticLevel = defaultLevel();
 let rank = RANK[level];
 let sink: DiagnosticSink = consoleSink;
-let seen = new Set<string>();
+let seen = newSeen();
+
+function newSeen(): Record<"error" | "warn" | "debug", Set<string>> {
+  return { error: new Set(), warn: new Set(), debug: new Set() };
+}
 
 /**
  * Whether debug diagnostics are wanted. Hot paths read this one binding and
@@ -51,7 +56,7 @@ export function configureDiagnostics(next: DiagnosticLevel, to: DiagnosticSink):
   level = next;
   rank = RANK[next];
   sink = to;
-  seen = new Set();
+  seen = newSeen();
   debugOn = rank >= RANK.debug;
 }
 
@@ -64,8 +69,9 @@ export function diagnose(
   key: string,
   message: string,
 ): boolean {
-  if (RANK[severity] > rank || seen.has(key) || seen.size >= MAX_KEYS) return false;
-  seen.add(key);
+  const causes = seen[severity];
+  if (RANK[severity] > rank || causes.has(key) || causes.size >= MAX_KEYS) return false;
+  causes.add(key);
   try {
     sink({ level: severity, key, message });
   } catch {

@@ -87,7 +87,9 @@ class DebugSpan extends Span {
     const before = this.droppedAttributesCount;
     super.setAttribute(key, value);
     if (this.droppedAttributesCount !== before) {
-      this.#dropped(key, value, `span "${this.name}"`, this.#limits.attributeCountLimit);
+      reportSafely(() =>
+        this.#dropped(key, value, `span "${this.name}"`, this.#limits.attributeCountLimit)
+      );
     }
     return this;
   }
@@ -96,11 +98,13 @@ class DebugSpan extends Span {
     const before = this.droppedAttributesCount;
     super.setAttributes(attributes);
     if (this.droppedAttributesCount !== before) {
-      this.#droppedFrom(
-        attributes,
-        this.attributes,
-        `span "${this.name}"`,
-        this.#limits.attributeCountLimit,
+      reportSafely(() =>
+        this.#droppedFrom(
+          attributes,
+          this.attributes,
+          `span "${this.name}"`,
+          this.#limits.attributeCountLimit,
+        )
       );
     }
     return this;
@@ -114,25 +118,27 @@ class DebugSpan extends Span {
     const count = this.events.length;
     const dropped = this.droppedEventsCount;
     super.addEvent(name, attributes, time);
-    if (this.droppedEventsCount !== dropped) {
-      const why = typeof name === "string"
-        ? `the span already holds ${this.#limits.eventCountLimit} events (limits.eventCountLimit)`
-        : `its name is ${describe(name)}, not a string`;
-      debugOnce(
-        `event-dropped:${this.name}:${String(name)}`,
-        `span "${this.name}": event ${JSON.stringify(String(name))} was dropped: ${why}`,
-      );
-    } else if (this.events.length > count) {
-      const event = this.events[count];
-      if (event.droppedAttributesCount > 0) {
-        this.#droppedFrom(
-          attributes,
-          event.attributes,
-          `event "${event.name}" of span "${this.name}"`,
-          this.#limits.attributePerEventCountLimit,
+    reportSafely(() => {
+      if (this.droppedEventsCount !== dropped) {
+        const why = typeof name === "string"
+          ? `the span already holds ${this.#limits.eventCountLimit} events (limits.eventCountLimit)`
+          : `its name is ${describe(name)}, not a string`;
+        debugOnce(
+          `event-dropped:${this.name}:${String(name)}`,
+          `span "${this.name}": event ${JSON.stringify(String(name))} was dropped: ${why}`,
         );
+      } else if (this.events.length > count) {
+        const event = this.events[count];
+        if (event.droppedAttributesCount > 0) {
+          this.#droppedFrom(
+            attributes,
+            event.attributes,
+            `event "${event.name}" of span "${this.name}"`,
+            this.#limits.attributePerEventCountLimit,
+          );
+        }
       }
-    }
+    });
     return this;
   }
 
@@ -140,22 +146,24 @@ class DebugSpan extends Span {
     const count = this.links.length;
     const dropped = this.droppedLinksCount;
     super.addLink(context, attributes);
-    if (this.droppedLinksCount !== dropped) {
-      const why = this.links.length >= this.#limits.linkCountLimit
-        ? `the span already holds ${this.#limits.linkCountLimit} links (limits.linkCountLimit)`
-        : `it was given ${describe(context)}, not a valid SpanContext`;
-      debugOnce(
-        `link-dropped:${this.name}`,
-        `span "${this.name}": a link was dropped: ${why}`,
-      );
-    } else if (this.links.length > count && this.links[count].droppedAttributesCount > 0) {
-      this.#droppedFrom(
-        attributes,
-        this.links[count].attributes,
-        `a link of span "${this.name}"`,
-        this.#limits.attributePerLinkCountLimit,
-      );
-    }
+    reportSafely(() => {
+      if (this.droppedLinksCount !== dropped) {
+        const why = this.links.length >= this.#limits.linkCountLimit
+          ? `the span already holds ${this.#limits.linkCountLimit} links (limits.linkCountLimit)`
+          : `it was given ${describe(context)}, not a valid SpanContext`;
+        debugOnce(
+          `link-dropped:${this.name}`,
+          `span "${this.name}": a link was dropped: ${why}`,
+        );
+      } else if (this.links.length > count && this.links[count].droppedAttributesCount > 0) {
+        this.#droppedFrom(
+          attributes,
+          this.links[count].attributes,
+          `a link of span "${this.name}"`,
+          this.#limits.attributePerLinkCountLimit,
+        );
+      }
+    });
     return this;
   }
 
@@ -200,5 +208,17 @@ class DebugSpan extends Span {
       `attribute-dropped:${where}:${String(key)}`,
       `${where}: attribute ${JSON.stringify(String(key))} was dropped: ${why}`,
     );
+  }
+}
+
+// Debug reports read the caller's data again to say what was dropped and
+// why; that data may throw (a getter, a Proxy trap, a name whose toString
+// throws). Turning debug on must never make telemetry throw into the
+// application, so a report that cannot be made is left out.
+function reportSafely(report: () => void): void {
+  try {
+    report();
+  } catch {
+    // Nothing to report with: the drop itself is already counted.
   }
 }
