@@ -1,6 +1,12 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { getDefaultTracer, InMemorySpanProcessor, setDefaultTracer, Tracer } from "../mod.ts";
+import {
+  AlwaysOffSampler,
+  getDefaultTracer,
+  InMemorySpanProcessor,
+  setDefaultTracer,
+  Tracer,
+} from "../mod.ts";
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { setupTracing } from "../otlp.ts";
@@ -55,6 +61,32 @@ describe("the default tracer", () => {
     setDefaultTracer(new Tracer({ processors: [memory] }));
     early.span("work", () => {});
     assert.deepEqual(memory.spans.map((s) => s.name), ["work"]);
+  });
+
+  test("a tracer taken before there is a default starts its spans with the default's sampler, limits and scope", () => {
+    const early = getDefaultTracer();
+    const memory = new InMemorySpanProcessor();
+    setDefaultTracer(
+      new Tracer({
+        name: "svc",
+        processors: [memory],
+        sampler: new AlwaysOffSampler(),
+        limits: { attributeCountLimit: 1 },
+      }),
+    );
+    const dropped = early.startSpan("sampled out").setAttribute("a", 1).end();
+    assert.equal(dropped.isRecording, false);
+    assert.equal(memory.spans.length, 0, "the default's sampler said no");
+    setDefaultTracer(
+      new Tracer({ name: "svc", processors: [memory], limits: { attributeCountLimit: 1 } }),
+    );
+    early.span("kept", (span) => span.setAttributes({ a: 1, b: 2 }));
+    assert.deepEqual(
+      memory.spans.map((s) => [s.name, s.attributes, s.instrumentationScope?.name]),
+      [
+        ["kept", { a: 1 }, "svc"],
+      ],
+    );
   });
 
   test("with no default set, the first span says so in one warning, and propagation still works", async () => {

@@ -10,7 +10,7 @@ import { warnOnce } from "../platform/_warn.ts";
 import type { Span } from "../span/span.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import type { SpanProcessor } from "./span_processor.ts";
-import { Tracer } from "./tracer.ts";
+import { type StartSpanOptions, Tracer } from "./tracer.ts";
 
 let current: Tracer | undefined;
 
@@ -41,13 +41,41 @@ const forwarder: SpanProcessor = {
   },
 };
 
-const standIn = new Tracer({ name: "@codomyrmex/spans", processors: [forwarder] });
+// Once there is a default, the stand-in starts its spans through it, so the
+// default's sampler, limits, clock, ids and scope apply; until then it
+// starts them itself and the forwarder hands them on when they end.
+// (wrap goes through span.)
+class StandInTracer extends Tracer {
+  override startSpan(name: string, options?: StartSpanOptions): Span {
+    return current === undefined
+      ? super.startSpan(name, options)
+      : current.startSpan(name, options);
+  }
+
+  override span<R>(
+    name: string,
+    optionsOrFn: StartSpanOptions | ((span: Span) => R),
+    maybeFn?: (span: Span) => R,
+  ): R {
+    const run = (current === undefined ? super.span : current.span) as (
+      name: string,
+      optionsOrFn: StartSpanOptions | ((span: Span) => R),
+      maybeFn?: (span: Span) => R,
+    ) => R;
+    return run.call(current ?? this, name, optionsOrFn, maybeFn);
+  }
+}
+
+const standIn = new StandInTracer({ name: "@codomyrmex/spans", processors: [forwarder] });
 
 /**
  * Returns the default tracer: the one given to {@linkcode setDefaultTracer}
- * (`setupTracing()` sets it), or else a stand-in whose spans go to whatever
- * default is set by the time they end. While there is none, the first span
- * that ends says so once with a warning.
+ * (`setupTracing()` sets it), or else a stand-in. A tracer taken early, at
+ * import time, before `setupTracing()` runs, keeps working: once a default
+ * is set the stand-in starts its spans through it (its sampler, limits and
+ * scope apply), and a span started before then goes to whatever default is
+ * set by the time it ends. While there is none, the first span that ends
+ * says so once with a warning.
  *
  * @returns The default tracer.
  *
