@@ -78,6 +78,26 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("recordException through the API never throws, whatever the exception's getters do", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const hostile = {
+        get code(): never {
+          throw new Error("code getter broke");
+        },
+        message: "disk full",
+      };
+      const apiSpan = trace.getTracer("lib").startSpan("write");
+      assert.doesNotThrow(() => apiSpan.recordException(hostile as never));
+      apiSpan.recordException({ code: "ENOSPC", name: "Error", message: "no space" });
+      apiSpan.end();
+      const [first, second] = memory.spans[0].events;
+      assert.equal(first.attributes["exception.message"], "disk full");
+      assert.equal(second.attributes["exception.type"], "ENOSPC", "code first, as the SDK does");
+    });
+  });
+
   test("a trace state from the API that is no valid header is dropped and counted, never sent", async () => {
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();

@@ -8,6 +8,7 @@
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
 import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
+import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
@@ -161,18 +162,15 @@ export class OtelSpanView {
     return this.span.isRecording;
   }
 
-  // As the OpenTelemetry SDK does: an `exception` event, the status untouched.
+  // As the OpenTelemetry SDK does: an `exception` event (an error's `code`
+  // is its type), the status untouched. OpenTelemetry's API never throws, so
+  // an exception whose getters throw gives what can be read.
   recordException(exception: unknown, time?: TimeInput): void {
+    const { type, message, stacktrace } = describeException(exception, true);
     const attributes: Record<string, string> = {};
-    if (typeof exception === "string") {
-      attributes["exception.message"] = exception;
-    } else if (exception !== null && typeof exception === "object") {
-      const e = exception as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
-      if (e.code !== undefined && e.code !== null) attributes["exception.type"] = String(e.code);
-      else if (typeof e.name === "string") attributes["exception.type"] = e.name;
-      if (typeof e.message === "string") attributes["exception.message"] = e.message;
-      if (typeof e.stack === "string") attributes["exception.stacktrace"] = e.stack;
-    }
+    if (type !== undefined) attributes["exception.type"] = type;
+    if (message !== undefined) attributes["exception.message"] = message;
+    if (stacktrace !== undefined) attributes["exception.stacktrace"] = stacktrace;
     this.span.addEvent("exception", attributes, timeInputToMs(time));
   }
 }

@@ -7,6 +7,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
+import { describeException } from "./_exception.ts";
 import { installContextAccess } from "./_context_of.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
 import { unfrozenContext } from "./_trusted_span_context.ts";
@@ -951,50 +952,5 @@ function isLinkable(context: unknown): context is SpanContext {
   } catch {
     // A getter or Proxy trap threw: not a context, so the link is dropped.
     return false;
-  }
-}
-
-interface ExceptionFields {
-  type?: string;
-  message?: string;
-  stacktrace?: string;
-}
-
-function describeException(error: unknown): ExceptionFields {
-  if (typeof error === "string") return { message: error };
-  if (typeof error !== "object" && typeof error !== "function" || error === null) {
-    return { type: error === null ? "null" : typeof error, message: safeString(error) };
-  }
-  const e = error as Record<string, unknown>;
-  const name = safeGet(e, "name");
-  const ctor = safeGet(e, "constructor") as { name?: unknown } | undefined;
-  const ctorName = typeof ctor === "function" ? safeGet(ctor, "name") : undefined;
-  const type = typeof name === "string" && name !== ""
-    ? name
-    : typeof ctorName === "string" && ctorName !== ""
-    ? ctorName
-    : "Object";
-  const message = safeGet(e, "message");
-  const stack = safeGet(e, "stack");
-  return {
-    type,
-    message: typeof message === "string" ? message : undefined,
-    stacktrace: typeof stack === "string" ? stack : undefined,
-  };
-}
-
-function safeGet(target: object, key: string): unknown {
-  try {
-    return (target as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return typeof value;
   }
 }
