@@ -277,4 +277,13 @@ describe("instrumentFetch maxRecordedLength", () => {
       );
     }
   });
+  test("a fetch-like function that resolves to no Response still ends its span and resolves", async () => {
+    const memory = new InMemorySpanProcessor();
+    const fetch = instrumentFetch(() => Promise.resolve(undefined as unknown as Response), {
+      tracer: new Tracer({ processors: [memory] }),
+    });
+    assert.equal(await fetch("http://a.test/"), undefined);
+    assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], undefined);
+  });
 });

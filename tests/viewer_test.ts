@@ -389,6 +389,16 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.equal(wrong.status, 405);
     assert.equal(wrong.headers.get("allow"), "GET, HEAD");
     await wrong.body?.cancel();
+    // An SDK pointed at this port for every signal: metrics and logs are not found here.
+    for (const signal of ["metrics", "logs"]) {
+      const other = await fetch(new URL(`v1/${signal}`, viewer.url), {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf" },
+        body: new Uint8Array(0),
+      });
+      assert.equal(other.status, 404, signal);
+      assert.match(await other.text(), /takes traces only/);
+    }
   });
 
   test("the page and API answer only to a loopback host name, against DNS rebinding", async () => {

@@ -153,7 +153,11 @@ export function instrumentFetch(
       const pending = withContext(context, () => target!(input, { ...init, headers }));
       return Promise.resolve(pending).then(
         (response) => {
-          recordStatus(started, response.status, "client");
+          try {
+            recordStatus(started, response.status, "client");
+          } catch {
+            // Not a Response (a stub, a wrapper): the caller gets it as it is.
+          }
           started.end();
           return response;
         },

@@ -49,6 +49,13 @@ export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: b
         return methodNotAllowed("POST, OPTIONS");
       }
       if (request.method !== "GET" && request.method !== "HEAD") {
+        // An SDK exporting metrics or logs to this port: nothing here takes them.
+        if (path.startsWith("/v1/")) {
+          return jsonError(
+            404,
+            `Cannot receive ${path}: the viewer takes traces only (/v1/traces)`,
+          );
+        }
         return methodNotAllowed("GET, HEAD");
       }
       if (loopbackOnly && !isLoopbackHost(url.hostname)) {
