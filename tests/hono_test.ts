@@ -11,7 +11,7 @@ import {
 } from "../mod.ts";
 import { instrumentFetch } from "../http.ts";
 import { traceMiddleware } from "../hono.ts";
-import { isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
 import { serveNative } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -57,6 +57,20 @@ describe("traceMiddleware (Hono): the span's end and size", () => {
     assert.equal(await response.text(), "part 0\npart 1\npart 2\n");
     assert.equal(events.at(-1), "ended GET /report", events.join(", "));
     assert.ok(events.indexOf("chunk 2") < events.indexOf("ended GET /report"));
+  });
+
+  test("under Deno.serve a whole body's span ends when Deno says it was sent (its info is c.env)", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+    app.get("/json", (c) => c.json({ ok: true }));
+    const sent = deferred();
+    const response = await app.request("/json", undefined, { completed: sent.promise });
+    assert.deepEqual(await response.json(), { ok: true });
+    assert.equal(memory.spans.length, 0, "not before the server has sent it");
+    sent.resolve();
+    await nextTurn();
+    assert.deepEqual(memory.spans.map((s) => s.name), ["GET /json"]);
   });
 
   test("strings recorded from the request are cut to maxRecordedLength", async () => {

@@ -11,7 +11,7 @@ import { recordError, recordStatus } from "../http/_semconv.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
-import { type ResponseEnds, responseEndsFor } from "../http/_response_body.ts";
+import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { resolveTracer } from "../http/_tracer.ts";
 import type { Span } from "../span/span.ts";
 
@@ -45,6 +45,8 @@ export interface HonoContextLike {
   readonly res: Response;
   /** What a handler threw, once Hono's `onError` has turned it into a response. */
   readonly error?: unknown;
+  /** The server's extra argument: under `Deno.serve`, its `info` (with `completed`). */
+  readonly env?: unknown;
 }
 
 /** A Hono middleware, in the shape `app.use()` takes. */
@@ -149,7 +151,13 @@ async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): 
     span.end();
     return;
   }
-  const wrapped = await ends.endWithBody(response, span, undefined);
+  let completed: PromiseLike<unknown> | undefined;
+  try {
+    completed = serverCompletion(c.env);
+  } catch {
+    // An env that throws on access gives no signal.
+  }
+  const wrapped = await ends.endWithBody(response, span, completed);
   if (wrapped === response) return;
   try {
     const writable = c as unknown as { res: Response | undefined };

@@ -244,3 +244,19 @@ async function settlesSoon(promise: Promise<unknown>): Promise<boolean> {
   for (let i = 0; i < PEEK_TICKS && !settled; i++) await undefined;
   return settled;
 }
+
+/**
+ * Deno.serve's `info.completed` (the handler's second argument; Hono keeps
+ * it as `c.env`): settles once the response has been sent. `undefined`
+ * where the server gives no such signal.
+ */
+export function serverCompletion(info: unknown): PromiseLike<unknown> | undefined {
+  try {
+    const completed = (info as { completed?: unknown } | null | undefined)?.completed;
+    return typeof (completed as PromiseLike<unknown> | undefined)?.then === "function"
+      ? completed as PromiseLike<unknown>
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -14,7 +14,7 @@ import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
-import { responseEndsFor } from "./_response_body.ts";
+import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 
 const WHO = "trace handler";
 // setTimeout's longest delay; a longer one would fire at once.
@@ -154,16 +154,4 @@ export function traceHandler<A extends unknown[]>(
     }
     return ends.endWithBody(response, span, serverCompletion(args[0]));
   };
-}
-
-// Deno.serve's `info.completed`: settles once the response has been sent.
-function serverCompletion(info: unknown): PromiseLike<unknown> | undefined {
-  try {
-    const completed = (info as { completed?: unknown } | null | undefined)?.completed;
-    return typeof (completed as PromiseLike<unknown> | undefined)?.then === "function"
-      ? completed as PromiseLike<unknown>
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
