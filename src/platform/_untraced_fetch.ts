@@ -6,22 +6,23 @@
 // Everywhere else, and when a proxy is configured (which `fetch` honours
 // and a plain socket cannot), it is the global `fetch`, looked up per call.
 
+import { readEnv } from "./_env.ts";
 import type { FetchFunction } from "./fetch_function.ts";
 import { concatBytes } from "./_concat_bytes.ts";
 import { denoTelemetry } from "./_deno_telemetry.ts";
 import { warnOnce } from "./_warn.ts";
 
-interface Conn {
+/** The parts of a Deno connection the plain-socket fetch uses. */
+export interface Conn {
   read(buffer: Uint8Array): Promise<number | null>;
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
 }
 
-interface DenoNet {
+/** The parts of `Deno` the plain-socket fetch uses. */
+export interface DenoNet {
   connect(options: { hostname: string; port: number }): Promise<Conn>;
   connectTls(options: { hostname: string; port: number }): Promise<Conn>;
-  env?: { get(name: string): string | undefined };
-  permissions?: { querySync?(d: { name: string; variable?: string }): { state: string } };
 }
 
 /** The most response bytes kept: an exporter reads a short status body. */
@@ -43,7 +44,7 @@ function choose(): FetchFunction {
   const deno = (globalThis as { Deno?: DenoNet }).Deno;
   const global: FetchFunction = (input, init) => fetch(input, init);
   if (denoTelemetry === undefined || typeof deno?.connect !== "function") return global;
-  const proxy = PROXY_VARIABLES.find((name) => readGranted(deno, name) !== undefined);
+  const proxy = PROXY_VARIABLES.find((name) => (readEnv(name) || undefined) !== undefined);
   if (proxy !== undefined) {
     warnOnce(
       "deno-otel-proxy",
@@ -55,18 +56,8 @@ function choose(): FetchFunction {
   return (input, init) => socketFetch(deno, input, init);
 }
 
-// Read only when the permission is already granted, so it never prompts.
-function readGranted(deno: DenoNet, name: string): string | undefined {
-  try {
-    const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
-    if (state !== undefined && state !== "granted") return undefined;
-    return deno.env?.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function socketFetch(
+/** Sends one HTTP/1.1 request over a plain socket; exported for its tests. */
+export async function socketFetch(
   deno: DenoNet,
   input: string | URL | Request,
   init: RequestInit = {},
@@ -100,6 +91,12 @@ async function socketFetch(
       // Already closed.
     }
   };
+  // The deadline may have passed while connecting: a listener added now
+  // would never fire, and the request would still go out.
+  if (signal?.aborted) {
+    close();
+    throw signal.reason;
+  }
   signal?.addEventListener("abort", close, { once: true });
   try {
     for (let sent = 0; sent < request.length;) {
