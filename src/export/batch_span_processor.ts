@@ -420,8 +420,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     const delay = this.#dueAt === undefined
       ? this.#flushIntervalMs
       : this.#dueAt - this.#clock.now();
-    // The only background timer: nothing awaits the interval, so it must
-    // not keep the process alive (an export's deadline does).
+    // A background timer: nothing awaits the interval, so it must not keep
+    // the process alive (an export's deadline does).
     this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0, BACKGROUND);
   }
 }

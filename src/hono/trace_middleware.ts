@@ -76,9 +76,12 @@ export type TraceMiddlewareOptions = TraceHandlerOptions;
  * Register it first, so that it sees every request and every other
  * middleware runs inside its span: `app.use(traceMiddleware())`.
  *
- * @param options The tracer, and which query parameters to redact.
+ * @param options The tracer, which query parameters to redact, the recorded length, and the
+ *   body's idle bound and its scheduler.
  * @returns The middleware.
- * @throws {TypeError} When `tracer` is not a Tracer or `redactQuery` is malformed.
+ * @throws {TypeError} When `tracer` is not a Tracer, `redactQuery` is malformed or
+ *   `scheduler` has no timers.
+ * @throws {RangeError} When `maxRecordedLength` or `bodyIdleTimeoutMs` is out of range.
  *
  * @example
  * ```ts
