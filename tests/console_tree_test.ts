@@ -136,6 +136,32 @@ describe("ConsoleSpanExporter tree: one waterfall per local trace", () => {
     assert.match(out[1], /\norphan 1 /);
   });
 
+  test("a write that throws mid-export still leaves the waiting traces' timeout armed", async () => {
+    let broken = true;
+    const out: string[] = [];
+    const { console, time } = exporter({
+      traceTimeoutMs: 1_000,
+      write: (text) => {
+        if (broken) {
+          broken = false;
+          throw new Error("stdout closed");
+        }
+        out.push(text);
+      },
+    });
+    const root = new Span("root").start(0).end(1);
+    const orphan = new Span("orphan", SpanContext.newRoot().child()).start(0).end(1);
+    try {
+      console.export([root, orphan]);
+    } catch {
+      // How a throwing write fails the export is another test's subject.
+    }
+    assert.equal(time.pendingTimers, 1, "the orphan's timeout is armed");
+    await time.tick(1_000);
+    assert.equal(out.length, 1);
+    assert.match(out[0], /unfinished[^\n]*\norphan /);
+  });
+
   test("forceFlush prints what waits, as unfinished; after shutdown batches print as they come", async () => {
     const { out, console } = exporter();
     const child = new Span("child", SpanContext.newRoot().child()).start(0).end(1);

@@ -79,7 +79,7 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
   });
 
   test("recordException through the API never throws, whatever the exception's getters do", async () => {
-    await withCleanGlobals(async () => {
+    await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();
       new TracerProvider({ processors: [memory] }).register();
       const hostile = {

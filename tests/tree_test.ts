@@ -67,6 +67,11 @@ describe("renderTree()", () => {
   test("an empty input renders nothing; a bad bar width is a RangeError", () => {
     assert.equal(renderTree([]), "");
     assert.throws(() => renderTree([], { barWidth: 0 }), /^RangeError: Cannot render tree/);
+    assert.throws(
+      () => renderTree([], { nameWidth: 1e10 }),
+      /^RangeError: Cannot render tree: nameWidth must be an integer from 1 to 1000, got number 10000000000/,
+    );
+    assert.throws(() => renderTree([], { nameWidth: -3 }), RangeError);
   });
 });
 

@@ -15,6 +15,7 @@
 // headers into an exporter's requests, and neither into a request whose
 // headers this library already wrote (HEADERS_WRITTEN_KEY).
 
+import { SUPPRESS_TRACING_KEY } from "./_suppress_key.ts";
 import type { Span } from "../span/span.ts";
 import { OTEL_SPAN_KEY, OtelSpanView, otelSpanViewOf, spanOf } from "../span/_otel_span_view.ts";
 import { SpanContext } from "../span/span_context.ts";
@@ -25,7 +26,6 @@ import type { ContextStorage } from "./storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 
 /** OpenTelemetry's suppression key (the one suppressTracing sets), which Deno's propagators read. */
-const SUPPRESS_TRACING_KEY = Symbol.for("OpenTelemetry SDK Context Key SUPPRESS_TRACING");
 
 /** The host's span this context was entered under, or stands for. */
 const HOST_SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.host-span");

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { SUPPRESS_TRACING_KEY } from "./_suppress_key.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 
 /**
@@ -13,9 +14,7 @@ import { getContextStorage, getCurrentContext } from "./storage.ts";
  * libraries share a context (see the `./otel` entry), suppression set by
  * either one is honoured by both.
  */
-export const SUPPRESS_TRACING_KEY: symbol = Symbol.for(
-  "OpenTelemetry SDK Context Key SUPPRESS_TRACING",
-);
+export { SUPPRESS_TRACING_KEY };
 
 /**
  * Runs `fn` (sync or async) with tracing suppressed: every span started

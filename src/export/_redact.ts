@@ -12,7 +12,7 @@ import {
   type AttributeValue,
   sanitizeAttributeValue,
 } from "../span/attributes.ts";
-import { Span, type SpanEvent, type SpanJSON, type SpanLink } from "../span/span.ts";
+import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { toSpanExporter } from "./_exporter_like.ts";
 import type { SpanExporter, SpanExporterLike } from "./exporter.ts";
 
@@ -109,14 +109,6 @@ class RedactedSpan extends Span {
 
   override get droppedLinksCount(): number {
     return this.#source.droppedLinksCount;
-  }
-
-  override toJSON(): SpanJSON {
-    return {
-      ...super.toJSON(),
-      droppedEventsCount: this.#source.droppedEventsCount,
-      droppedLinksCount: this.#source.droppedLinksCount,
-    };
   }
 }
 

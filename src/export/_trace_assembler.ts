@@ -69,11 +69,6 @@ export class TraceAssembler {
     this.#sink = sink;
   }
 
-  /** Spans held, waiting for their local root. */
-  get pending(): number {
-    return this.#waitingCount;
-  }
-
   /**
    * Takes a batch of ended spans and hands over every group it completes:
    * first the local roots in it, then the late spans.
@@ -92,23 +87,31 @@ export class TraceAssembler {
       waiting.spans.set(span.context.spanId, span);
       fresh.push(span);
     }
-    for (const span of fresh) {
-      if (span.context.parentSpanId === undefined || hasRemoteParent(span)) {
-        this.#handOver(span, undefined);
+    // The sink writes (to the console, or a caller's function) and may
+    // throw; the bound and the timer must hold whatever it does.
+    try {
+      for (const span of fresh) {
+        if (span.context.parentSpanId === undefined || hasRemoteParent(span)) {
+          this.#handOver(span, undefined);
+        }
+      }
+      for (const span of fresh) {
+        const parentId = span.context.parentSpanId;
+        if (parentId === undefined) continue;
+        const parentName = this.#printed.get(span.context.traceId)?.get(parentId);
+        if (parentName !== undefined) {
+          this.#handOver(span, `late: ended after "${parentName}" was printed`);
+        }
+      }
+    } finally {
+      try {
+        while (this.#waitingCount > this.#maxPending) {
+          this.#expireOldest(`unfinished: more than ${this.#maxPending} spans were waiting`);
+        }
+      } finally {
+        this.#arm();
       }
     }
-    for (const span of fresh) {
-      const parentId = span.context.parentSpanId;
-      if (parentId === undefined) continue;
-      const parentName = this.#printed.get(span.context.traceId)?.get(parentId);
-      if (parentName !== undefined) {
-        this.#handOver(span, `late: ended after "${parentName}" was printed`);
-      }
-    }
-    while (this.#waitingCount > this.#maxPending) {
-      this.#expireOldest(`unfinished: more than ${this.#maxPending} spans were waiting`);
-    }
-    this.#arm();
   }
 
   /** Hands over every trace still waiting, with `note`, and stops the timer. */

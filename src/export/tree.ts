@@ -10,9 +10,9 @@ import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
 export interface RenderTreeOptions {
-  /** Characters in the bar column. Default 40. */
+  /** Characters in the bar column, 1 to 1,000. Default 40. */
   barWidth?: number;
-  /** Characters in the name column. Default: the longest label, at most 120. */
+  /** Characters in the name column, 1 to 1,000. Default: the longest label, at most 120. */
   nameWidth?: number;
 }
 
@@ -88,11 +88,8 @@ export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {
     );
   }
   const barWidth = options.barWidth ?? 40;
-  if (!Number.isInteger(barWidth) || barWidth < 1) {
-    throw new RangeError(
-      `Cannot render tree: barWidth must be a positive integer, got ${barWidth}`,
-    );
-  }
+  checkWidth("barWidth", barWidth);
+  if (options.nameWidth !== undefined) checkWidth("nameWidth", options.nameWidth);
   if (typeof (spans as Iterable<Span> | null)?.[Symbol.iterator] !== "function") {
     throw new TypeError("Cannot render tree: spans must be an iterable of spans");
   }
@@ -237,4 +234,14 @@ function fit(label: string, width: number): string {
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+// A width is a layout choice: a programming error when it is not a whole
+// number of columns, and bounded so a typo cannot ask for gigabytes.
+function checkWidth(name: string, width: unknown): void {
+  if (!Number.isInteger(width) || (width as number) < 1 || (width as number) > 1_000) {
+    throw new RangeError(
+      `Cannot render tree: ${name} must be an integer from 1 to 1000, got ${describe(width)}`,
+    );
+  }
 }
