@@ -2,6 +2,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { createRequire } from "node:module";
 import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -26,6 +27,7 @@ import {
   toReadableSpan,
 } from "../otel.ts";
 import { Receiver } from "./_otlp_receiver.ts";
+import { captureWarnings } from "./_helpers.ts";
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
@@ -455,5 +457,26 @@ describe("this library's exporters behind the ./otel processors", () => {
     await processor.forceFlush();
     assert.equal(bodies.length, 1, "the OTLP exporter was called once, as this library's exporter");
     assert.ok(bodies[0].length > 0);
+  });
+  test("the ./otel BatchSpanProcessor checks OTEL_BSP_* as setupTracing does: a bad value warns and falls back", async () => {
+    const env = process.env;
+    const saved = env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE;
+    env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = "-5";
+    try {
+      const got: string[] = [];
+      let processor!: InstanceType<typeof BatchSpanProcessor>;
+      const warned = await captureWarnings(() => {
+        processor = new BatchSpanProcessor((spans) => void got.push(...spans.map((s) => s.name)));
+      });
+      assert.equal(warned.filter((w) => /OTEL_BSP_MAX_EXPORT_BATCH_SIZE/.test(w)).length, 1);
+      const tracer = new Tracer({ processors: [processor] });
+      for (let i = 0; i < 3; i++) tracer.startSpan(`s${i}`).end();
+      await processor.forceFlush();
+      assert.deepEqual(got, ["s0", "s1", "s2"], "a batch size of -5 would export nothing");
+      await processor.shutdown();
+    } finally {
+      if (saved === undefined) delete env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE;
+      else env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = saved;
+    }
   });
 });

@@ -7,7 +7,7 @@
  */
 
 import type { SpanExporterLike } from "../export/exporter.ts";
-import { readEnv } from "../otlp/env.ts";
+import { readEnv, readOtlpEnv } from "../otlp/env.ts";
 import { Span } from "../span/span.ts";
 import { resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
@@ -99,12 +99,13 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
     options: BatchSpanProcessorOptions = {},
   ) {
     const { resource, ...config } = options;
+    const env = batchEnv();
     super(asOtelExporter(exporter, "BatchSpanProcessor"), {
       ...config,
-      maxExportBatchSize: config.maxExportBatchSize ??
-        readEnvNumber("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? DEFAULT_BATCH_SIZE,
-      scheduledDelayMillis: config.scheduledDelayMillis ??
-        readEnvNumber("OTEL_BSP_SCHEDULE_DELAY") ?? DEFAULT_DELAY_MS,
+      maxExportBatchSize: config.maxExportBatchSize ?? env.maxExportBatchSize ??
+        DEFAULT_BATCH_SIZE,
+      scheduledDelayMillis: config.scheduledDelayMillis ?? env.scheduleDelayMs ??
+        DEFAULT_DELAY_MS,
     });
     this.#resource = resolveResource(resource);
   }
@@ -153,7 +154,13 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
 }
 
 // As the SDK reads them: a number, else unset. Without Deno's env permission, unset.
-function readEnvNumber(name: string): number | undefined {
-  const value = Number(readEnv(name) ?? NaN);
-  return Number.isNaN(value) ? undefined : value;
+// The two OTEL_BSP_* variables this processor takes, checked as
+// setupTracing checks them (a positive integer, else one warning naming the
+// variable and the default); only these two are read, so no other variable
+// is warned about here.
+function batchEnv(): { maxExportBatchSize?: number; scheduleDelayMs?: number } {
+  return readOtlpEnv({
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: readEnv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
+    OTEL_BSP_SCHEDULE_DELAY: readEnv("OTEL_BSP_SCHEDULE_DELAY"),
+  });
 }
