@@ -394,12 +394,13 @@ async function smokeViewerBin() {
       exited.then((code) => reject(new Error(`spans-viewer exited (${code}):\n${output}`)));
     });
     const stats = await (await fetch(new URL("api/stats", url))).json();
-    if (stats.spans !== 0) fail(`spans-viewer: unexpected stats ${JSON.stringify(stats)}`);
+    // Throw, never fail() (process.exit) in here: the catch must kill the child.
+    if (stats.spans !== 0) throw new Error(`unexpected stats ${JSON.stringify(stats)}`);
     const page = await fetch(url);
-    if (!(await page.text()).includes("spans viewer")) fail("spans-viewer: no page at its URL");
+    if (!(await page.text()).includes("spans viewer")) throw new Error("no page at its URL");
     child.kill("SIGTERM");
     const code = await exited;
-    if (code !== 0) fail(`spans-viewer exited with ${code} on SIGTERM`);
+    if (code !== 0) throw new Error(`exited with ${code} on SIGTERM`);
     console.log(
       `npx spans-viewer --port 0: listened at ${url}, served its page, stopped on SIGTERM`,
     );

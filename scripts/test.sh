@@ -20,9 +20,10 @@ step "deno publish --dry-run"; deno publish --dry-run --allow-dirty 2>&1 | tail 
 # Every public symbol documented. The ./otel entry is left out: its signatures
 # name OpenTelemetry's own types, which doc lint counts as undocumented.
 step "deno doc --lint";        deno doc --lint mod.ts testing.ts http.ts hono.ts node.ts otlp.ts viewer.ts
-# tests/browser_test.ts drives headless Chromium: install Debian's package
-# first when it is missing (CI starts from a clean machine), so the install
-# does not count against the test's own timeout.
+# The browser tests drive headless Chromium: install Debian's package first
+# when it is missing (CI starts from a clean machine), so the install does not
+# count against a test's own timeout. Where it cannot be installed, the script
+# says why and the browser tests skip, unless CI is set.
 step "chromium for the browser test"; bash scripts/ensure_chromium.sh
 step "tests on Deno $(deno --version | head -1 | cut -d' ' -f2)"
 # Bun and Node get an explicit per-test timeout (Bun's own default is 5 s);

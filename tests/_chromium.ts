@@ -1,28 +1,60 @@
 // Headless Chromium for the tests and benchmarks that need a real browser
 // (tests/browser_test.ts, tests/viewer_browser_test.ts, the viewer's bench and
 // screenshot), driven over the DevTools protocol with the runtime's own
-// WebSocket (Deno and Bun have one; Node 20 does not). Debian's chromium is installed by
-// scripts/ensure_chromium.sh when it is missing, as on a clean CI machine.
-// Not a test file itself.
+// WebSocket (Deno and Bun have one; Node 20 does not). Debian's chromium is
+// installed by scripts/ensure_chromium.sh when it is missing, as on a clean
+// CI machine; where it cannot be (macOS, Ubuntu), the browser tests skip,
+// naming why, unless CI is set. Not a test file itself.
 
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 /** Whether this runtime can drive Chromium (it needs a global WebSocket). */
 export const canDriveChromium: boolean = typeof globalThis.WebSocket === "function";
 
-/** The Chromium binary: CHROMIUM_PATH, else Debian's, installed when missing. */
-export function chromiumPath(): string {
+/** Whether this is CI (`CI` set, as CI services do), which must run the browser tests. */
+const inCi = !["", "0", "false"].includes(process.env.CI ?? "");
+
+/**
+ * Chromium as found on this machine, without installing it: CHROMIUM_PATH,
+ * else Debian's /usr/bin/chromium, else `chromium` on the PATH.
+ */
+export function findChromium(): string | undefined {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) return configured;
-  if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
-  const script = fileURLToPath(new URL("../scripts/ensure_chromium.sh", import.meta.url));
-  return execFileSync("bash", [script], { encoding: "utf8" }).trim();
+  for (const dir of ["/usr/bin", ...(process.env.PATH ?? "").split(delimiter)]) {
+    if (dir !== "" && existsSync(join(dir, "chromium"))) return join(dir, "chromium");
+  }
+  return undefined;
 }
+
+/**
+ * Why the browser tests skip here, for their names, or `undefined` when
+ * Chromium is found. With CI set a missing Chromium is no reason to skip:
+ * the tests run, and fail.
+ */
+export const noChromium: string | undefined = findChromium() === undefined && !inCi
+  ? "(skipped: no Chromium found; install Debian's chromium or set CHROMIUM_PATH)"
+  : undefined;
+
+/** The Chromium binary: found, else installed by scripts/ensure_chromium.sh. */
+export function chromiumPath(): string {
+  const found = findChromium();
+  if (found !== undefined) return found;
+  const script = fileURLToPath(new URL("../scripts/ensure_chromium.sh", import.meta.url));
+  const installed = execFileSync("bash", [script], { encoding: "utf8" }).trim();
+  if (installed === "") {
+    throw new Error("Cannot launch Chromium: none is found, and none could be installed");
+  }
+  return installed;
+}
+
+/** The longest Chromium may take to start and say where DevTools listen. */
+const START_TIMEOUT_MS = 60_000;
 
 /** Flags that work in containers and on shared CI machines (a 1280x800 window). */
 export const CHROMIUM_FLAGS: readonly string[] = [
@@ -75,7 +107,12 @@ const KEY_CODES: Record<string, number> = {
   End: 35,
 };
 
-/** Starts headless Chromium with a fresh profile. */
+/**
+ * Starts headless Chromium with a fresh profile. If it cannot be driven
+ * (it does not start, does not say where DevTools listen within a minute, or
+ * refuses the connection), its process group is killed and its profile
+ * removed before the error is thrown.
+ */
 export async function launchChromium(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "spans-chromium-"));
   const child = spawn(
@@ -84,18 +121,20 @@ export async function launchChromium(): Promise<Browser> {
     // Its own process group, so that closing it ends its helper processes too.
     { stdio: ["ignore", "ignore", "pipe"], detached: true },
   );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let text = "";
-    child.stderr!.on("data", (chunk: Uint8Array) => {
-      text += new TextDecoder().decode(chunk);
-      const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`chromium exited (${code}): ${text}`)));
+  // A binary that cannot be started emits "error", and maybe no "exit".
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.once("error", () => resolve());
   });
-  child.stderr!.resume();
-  const cdp = await Cdp.connect(endpoint);
+  let cdp: Cdp;
+  try {
+    cdp = await Cdp.connect(await devToolsEndpoint(child));
+  } catch (error) {
+    killGroup(child);
+    await exited;
+    await removeProfile(profile);
+    throw error;
+  }
   return {
     async open(url) {
       const { targetId } = await cdp.send<{ targetId: string }>("Target.createTarget", {
@@ -122,24 +161,59 @@ export async function launchChromium(): Promise<Browser> {
         new Promise((resolve) => setTimeout(resolve, 5_000)),
       ]);
       cdp.close();
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killGroup(child);
       await exited;
-      // A helper may still be writing its last file: removing the profile is
-      // best effort, retried, and never fails a test.
-      for (let attempt = 0; attempt < 10; attempt++) {
-        try {
-          rmSync(profile, { recursive: true, force: true });
-          break;
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
+      await removeProfile(profile);
     },
   };
+}
+
+/** Where Chromium's DevTools listen, as it prints on start; fails after START_TIMEOUT_MS. */
+function devToolsEndpoint(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => {
+      reject(new Error(`chromium printed no DevTools endpoint in ${START_TIMEOUT_MS} ms: ${text}`));
+    }, START_TIMEOUT_MS);
+    const settle = (error: Error | undefined, endpoint?: string) => {
+      clearTimeout(timer);
+      child.stderr!.resume();
+      if (error === undefined) resolve(endpoint!);
+      else reject(error);
+    };
+    child.stderr!.on("data", (chunk: Uint8Array) => {
+      text += new TextDecoder().decode(chunk);
+      const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+      if (match) settle(undefined, match[1]);
+    });
+    child.once("error", (error) => settle(new Error(`chromium did not start: ${error.message}`)));
+    child.once("exit", (code) => settle(new Error(`chromium exited (${code}): ${text}`)));
+  });
+}
+
+/** Kills Chromium's process group, helpers included. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Removes a profile. A helper may still be writing its last file: this is
+ * best effort, retried, and never fails a test.
+ */
+async function removeProfile(profile: string): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      rmSync(profile, { recursive: true, force: true });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 class Cdp {

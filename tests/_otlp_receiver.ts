@@ -134,12 +134,13 @@ export class Receiver {
   }
 }
 
-/** A free loopback URL that nothing listens on: a receiver that is down. */
-export async function deadUrl(): Promise<string> {
-  const receiver = await Receiver.start();
-  await receiver.close();
-  return receiver.url;
-}
+/**
+ * A loopback URL that nothing listens on, so connecting is refused: a
+ * receiver that is down. Port 9 (discard) is reserved and unused on a test
+ * machine, unlike the free port of a closed receiver, which another process
+ * may take meanwhile.
+ */
+export const DEAD_URL = "http://127.0.0.1:9/v1/traces";
 
 /** Gunzips with the web-standard DecompressionStream. */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {

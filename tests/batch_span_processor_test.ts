@@ -15,7 +15,15 @@ import {
   Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
-import { assertBalanced, captureWarnings, type Deferred, deferred, endedSpan } from "./_helpers.ts";
+import {
+  assertBalanced,
+  captureWarnings,
+  type Deferred,
+  deferred,
+  endedSpan,
+  nextTurn,
+  waitUntil,
+} from "./_helpers.ts";
 
 /** A processor on manual time that never hooks process exit. */
 function manual(
@@ -710,22 +718,48 @@ describe("BatchSpanProcessor and SimpleSpanProcessor: flushOnSignal and flushOnC
       }
     });
 
-    test(`${Processor.name}: off by default; on, it listens until shutdown, then leaves the process as it was`, async () => {
+    test(`${Processor.name}: off by default; on, its SIGTERM listener flushes it until shutdown, which leaves the process as it was`, async () => {
       const before = counts();
       const quiet = new Processor(ok, { flushOnExit: false });
       assert.deepEqual(counts(), before, "nothing is listened for by default");
       await quiet.shutdown();
-      const processor = new Processor(ok, {
+      const exported: string[] = [];
+      let flushes = 0;
+      const exporter: SpanExporter = {
+        export: (spans) => void exported.push(...spans.map((s) => s.name)),
+        forceFlush: () => {
+          flushes++;
+          return Promise.resolve();
+        },
+      };
+      // Manual time that never moves: no batch timer flushes, only the signal.
+      const processor = new Processor(exporter, {
         flushOnSignal: true,
         flushOnCrash: true,
         flushOnExit: false,
+        scheduler: new ManualTime(),
       });
       const during = counts();
       for (let i = 0; i < events.length; i++) {
         // One listener for all processors: more only if none was there yet.
         assert.ok(during[i] === before[i] || during[i] === before[i] + 1, events[i]);
       }
-      if (before[0] === 0) assert.equal(during[0], 1, "SIGTERM is listened for");
+      processor.onEnd(endedSpan("queued"));
+      // The application's own listener, a stand-in: with one there, the
+      // library flushes and leaves the exit to the application instead of
+      // raising the signal again, which would end this test's process.
+      const application = () => {};
+      process.on("SIGTERM", application);
+      try {
+        const registered = process.listeners("SIGTERM").filter((l) => l !== application);
+        assert.equal(registered.length, 1, "one SIGTERM listener, whatever listened before");
+        registered[0]("SIGTERM");
+        await waitUntil(() => flushes > 0, "the flush on SIGTERM");
+        await nextTurn();
+      } finally {
+        process.removeListener("SIGTERM", application);
+      }
+      assert.deepEqual(exported, ["queued"]);
       await processor.shutdown();
       assert.deepEqual(counts(), before, "every listener removed at shutdown");
     });

@@ -73,6 +73,11 @@ describe("batch-flush benchmark workloads", () => {
     const theirs: ReadableSpan[] = [];
     await mineOf(mine as unknown[]).run(3);
     await theirsOf(theirs as unknown[]).run(3);
+    // One tree of three on each side, or the parent checks below would
+    // compare undefined with undefined.
+    const names = ["inner", "middle", "outer"];
+    assert.deepEqual(mine.map((s) => s.name).sort(), names);
+    assert.deepEqual(theirs.map((s) => s.name).sort(), names);
     const mineBy = new Map(mine.map((s) => [s.name, s.context]));
     assert.equal(mineBy.get("inner")?.parentSpanId, mineBy.get("middle")?.spanId);
     assert.equal(mineBy.get("middle")?.parentSpanId, mineBy.get("outer")?.spanId);

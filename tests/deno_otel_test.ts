@@ -113,6 +113,7 @@ test(
         OTEL_DENO: "true",
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
         SPANS_TEST_URL: receiver.url,
+        // Only the export meant to time out: the retried one has 60 s.
         SPANS_TEST_TIMEOUT_MS: "1000",
       });
       const [retried, timedOut] = JSON.parse(out.trim().split("\n").pop()!);

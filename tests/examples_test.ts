@@ -11,30 +11,40 @@ import { decodeProtobuf } from "./_otlp_fixtures.ts";
 const canRunTypeScript = isDeno || isBun;
 const SKIP = "(Deno and Bun only: Node 20 cannot run the .ts examples)";
 
-/** Runs `examples/<name>` with `env` and returns what it printed; fails unless it exits 0. */
-async function runExample(name: string, env: Record<string, string> = {}): Promise<string> {
+/**
+ * Runs `examples/<name>` and returns what it printed; fails unless it exits 0.
+ * On Deno, `denoFlags` are what its npm script grants (`-A` unless told).
+ */
+async function runExample(
+  name: string,
+  options: { env?: Record<string, string>; denoFlags?: readonly string[] } = {},
+): Promise<string> {
   const { code, stdout, stderr } = await runFile(
     new URL(`../examples/${name}`, import.meta.url),
     [],
-    {
-      env,
-    },
+    options,
   );
   assert.equal(code, 0, stderr);
   return stdout;
 }
 
 describe("examples", () => {
-  test(`demo.ts prints the waterfall with the failed warehouse call ${SKIP}`, {
-    timeout: 120_000,
-    skip: !canRunTypeScript,
-  }, async () => {
-    const out = await runExample("demo.ts");
-    assert.match(out, /^trace [0-9a-f]{32} /m);
-    assert.match(out, /^POST \/orders +\d+\.\d ms \|█/m);
-    assert.match(out, /└─ warehouse\.reserve ✗/);
-    assert.match(out, /10 spans, 1 failed: warehouse\.reserve \(warehouse has no gadget left\)/);
-  });
+  test(
+    `demo.ts prints the waterfall with the failed warehouse call, granted no permission ${SKIP}`,
+    {
+      timeout: 120_000,
+      skip: !canRunTypeScript,
+    },
+    async () => {
+      // As `npm run demo` runs it on Deno: no permission, and none asked for,
+      // so a demo that needs one fails here.
+      const out = await runExample("demo.ts", { denoFlags: ["--no-prompt"] });
+      assert.match(out, /^trace [0-9a-f]{32} /m);
+      assert.match(out, /^POST \/orders +\d+\.\d ms \|█/m);
+      assert.match(out, /└─ warehouse\.reserve ✗/);
+      assert.match(out, /10 spans, 1 failed: warehouse\.reserve \(warehouse has no gadget left\)/);
+    },
+  );
 
   test(`otlp.ts sends its spans where OTEL_EXPORTER_OTLP_ENDPOINT points ${SKIP}`, {
     timeout: 120_000,
@@ -43,7 +53,7 @@ describe("examples", () => {
     const receiver = await Receiver.start();
     try {
       const endpoint = receiver.url.replace(/\/v1\/traces$/, "");
-      await runExample("otlp.ts", { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      await runExample("otlp.ts", { env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } });
       assert.equal(receiver.requests.length, 1);
       const [request] = receiver.requests;
       assert.equal(request.path, "/v1/traces");

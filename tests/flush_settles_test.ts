@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { runFixture } from "./_child_process.ts";
-import { deadUrl, Receiver } from "./_otlp_receiver.ts";
+import { DEAD_URL, Receiver } from "./_otlp_receiver.ts";
 
 // Each case runs tests/fixtures/flush_settles.ts in a child process where
 // nothing but the flush keeps the event loop alive. Before the export
@@ -18,11 +18,9 @@ function settledStats(stdout: string): unknown {
 
 describe("an awaited flush or shutdown always settles by its deadline", () => {
   let unavailable: Receiver;
-  let refused: string;
   before(async () => {
     unavailable = await Receiver.start();
     unavailable.respond = () => ({ status: 503 });
-    refused = await deadUrl();
   });
   after(async () => {
     await unavailable.close();
@@ -35,11 +33,16 @@ describe("an awaited flush or shutdown always settles by its deadline", () => {
     ["an exporter that never settles", () => "hang", "then", "shutdown"],
     [
       "OtlpHttpExporter with the collector refusing connections",
-      () => refused,
+      () => DEAD_URL,
       "await",
       "forceFlush",
     ],
-    ["OtlpHttpExporter with the collector refusing connections", () => refused, "then", "shutdown"],
+    [
+      "OtlpHttpExporter with the collector refusing connections",
+      () => DEAD_URL,
+      "then",
+      "shutdown",
+    ],
     [
       "OtlpHttpExporter with the collector answering 503",
       () => unavailable.url,

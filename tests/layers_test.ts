@@ -61,12 +61,12 @@ describe("layers", () => {
     }
   });
 
-  test("every layer in DESIGN.md's map is a folder that holds code", () => {
+  test("DESIGN.md's map lists every layer, highest first, in this test's order, each a folder that holds code", () => {
     const design = readFileSync(join(root, "DESIGN.md"), "utf8");
     const mapped = [...design.matchAll(/^([a-z]+)\/ {2,}/gm)].map((m) => m[1]);
     const present = new Set([...files.keys()].map(layerOf));
     assert.deepEqual(mapped.filter((l) => !present.has(l)), []);
-    assert.deepEqual(new Set(mapped), new Set(LAYERS));
+    assert.deepEqual(mapped, [...LAYERS].reverse(), "the map, top to bottom, is LAYERS reversed");
   });
 
   test("imports only point down the layers, and never into an entry", () => {

@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { withCleanGlobals } from "./_otel_globals.ts";
-import { captureWarnings, nextTurn } from "./_helpers.ts";
+import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import {
   context,
@@ -37,8 +37,6 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "../otel.ts";
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 // A "library" that knows nothing but @opentelemetry/api.
 async function instrumentedQuery(sql: string): Promise<string> {

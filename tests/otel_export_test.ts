@@ -198,25 +198,33 @@ function checkEveryField(decoded: ReturnType<typeof normalise>, span: Span): voi
   }]);
 }
 
-describe("OTLP export through OpenTelemetry's own exporters", () => {
-  test("OTLP/HTTP JSON carries every field of this library's span to the receiver", async () => {
-    const receiver = await startReceiver();
-    const exporter = fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), {
-      resource: RESOURCE,
-    });
-    try {
-      const spans = makeSpans();
-      assert.deepEqual(await exporter.export(spans), { code: "success" });
-      assert.equal(receiver.requests.length, 1);
-      assert.match(String(receiver.requests[0].headers["content-type"]), /application\/json/);
-      checkEveryField(decodeJson(receiver.requests[0].body), spans[0]);
-    } finally {
-      await exporter.shutdown?.();
-      await receiver.close();
-    }
-  });
+// Loopback receivers and the SDK loaded at run time: a timeout of their own,
+// not the runner's default.
+const IO = { timeout: 120_000 };
 
-  test("OTLP/HTTP protobuf carries every field, decoded with the official schema", async () => {
+describe("OTLP export through OpenTelemetry's own exporters", () => {
+  test(
+    "OTLP/HTTP JSON carries every field of this library's span to the receiver",
+    IO,
+    async () => {
+      const receiver = await startReceiver();
+      const exporter = fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), {
+        resource: RESOURCE,
+      });
+      try {
+        const spans = makeSpans();
+        assert.deepEqual(await exporter.export(spans), { code: "success" });
+        assert.equal(receiver.requests.length, 1);
+        assert.match(String(receiver.requests[0].headers["content-type"]), /application\/json/);
+        checkEveryField(decodeJson(receiver.requests[0].body), spans[0]);
+      } finally {
+        await exporter.shutdown?.();
+        await receiver.close();
+      }
+    },
+  );
+
+  test("OTLP/HTTP protobuf carries every field, decoded with the official schema", IO, async () => {
     const receiver = await startReceiver();
     const exporter = fromOtelExporter(new OTLPProtoExporter({ url: receiver.url }), {
       resource: RESOURCE,
@@ -233,61 +241,69 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
     }
   });
 
-  test("this entry's BatchSpanProcessor in a Tracer sends spans through OTLPTraceExporter", async () => {
-    const receiver = await startReceiver();
-    const processor = new BatchSpanProcessor(new OTLPProtoExporter({ url: receiver.url }), {
-      resource: RESOURCE,
-    });
-    try {
-      const tracer = new Tracer({ name: "shop", processors: [processor] });
-      await tracer.span("parent", async () => {
-        await Promise.resolve();
-        tracer.startSpan("child").end();
+  test(
+    "this entry's BatchSpanProcessor in a Tracer sends spans through OTLPTraceExporter",
+    IO,
+    async () => {
+      const receiver = await startReceiver();
+      const processor = new BatchSpanProcessor(new OTLPProtoExporter({ url: receiver.url }), {
+        resource: RESOURCE,
       });
-      await processor.forceFlush();
-      const [rs] = decodeProto(receiver.requests[0].body);
-      const [child, parent] = rs.scopes[0].spans;
-      assert.deepEqual([child.name, parent.name], ["child", "parent"]);
-      assert.equal(child.parentSpanId, parent.spanId);
-      assert.equal(rs.resource["service.name"], "shop");
-    } finally {
-      await processor.shutdown();
-      await receiver.close();
-    }
-  });
+      try {
+        const tracer = new Tracer({ name: "shop", processors: [processor] });
+        await tracer.span("parent", async () => {
+          await Promise.resolve();
+          tracer.startSpan("child").end();
+        });
+        await processor.forceFlush();
+        const [rs] = decodeProto(receiver.requests[0].body);
+        const [child, parent] = rs.scopes[0].spans;
+        assert.deepEqual([child.name, parent.name], ["child", "parent"]);
+        assert.equal(child.parentSpanId, parent.spanId);
+        assert.equal(rs.resource["service.name"], "shop");
+      } finally {
+        await processor.shutdown();
+        await receiver.close();
+      }
+    },
+  );
 
-  test("this library's own BatchSpanProcessor exports through OTLPTraceExporter on its interval", async () => {
-    const receiver = await startReceiver();
-    const time = new ManualTime();
-    const processor = new OurBatchSpanProcessor(
-      fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), { resource: RESOURCE }),
-      { scheduler: time, clock: time, flushOnExit: false },
-    );
-    try {
-      const tracer = new Tracer({ name: "shop", processors: [processor], clock: time });
-      tracer.span("parent", () => tracer.startSpan("child").end());
-      assert.equal(receiver.requests.length, 0);
-      await time.tick(5000);
-      await processor.forceFlush();
-      assert.equal(receiver.requests.length, 1);
-      const [rs] = decodeJson(receiver.requests[0].body);
-      assert.deepEqual(rs.scopes[0].spans.map((s: { name: string }) => s.name), [
-        "child",
-        "parent",
-      ]);
-      assert.equal(rs.resource["service.name"], "shop");
-      assert.deepEqual(processor.stats(), {
-        ended: 2,
-        exported: 2,
-        dropped: 0,
-        failed: 0,
-        queued: 0,
-      });
-    } finally {
-      await processor.shutdown();
-      await receiver.close();
-    }
-  });
+  test(
+    "this library's own BatchSpanProcessor exports through OTLPTraceExporter on its interval",
+    IO,
+    async () => {
+      const receiver = await startReceiver();
+      const time = new ManualTime();
+      const processor = new OurBatchSpanProcessor(
+        fromOtelExporter(new OTLPHttpExporter({ url: receiver.url }), { resource: RESOURCE }),
+        { scheduler: time, clock: time, flushOnExit: false },
+      );
+      try {
+        const tracer = new Tracer({ name: "shop", processors: [processor], clock: time });
+        tracer.span("parent", () => tracer.startSpan("child").end());
+        assert.equal(receiver.requests.length, 0);
+        await time.tick(5000);
+        await processor.forceFlush();
+        assert.equal(receiver.requests.length, 1);
+        const [rs] = decodeJson(receiver.requests[0].body);
+        assert.deepEqual(rs.scopes[0].spans.map((s: { name: string }) => s.name), [
+          "child",
+          "parent",
+        ]);
+        assert.equal(rs.resource["service.name"], "shop");
+        assert.deepEqual(processor.stats(), {
+          ended: 2,
+          exported: 2,
+          dropped: 0,
+          failed: 0,
+          queued: 0,
+        });
+      } finally {
+        await processor.shutdown();
+        await receiver.close();
+      }
+    },
+  );
 
   test("a failing OpenTelemetry exporter reports failure, not a throw", async () => {
     const broken: OtelSpanExporter = {
@@ -440,24 +456,32 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
 });
 
 describe("this library's exporters behind the ./otel processors", () => {
-  test("an OtlpHttpExporter (export(spans, signal) and shutdown, like an OpenTelemetry exporter) is still adapted as ours", async () => {
-    const { OtlpHttpExporter } = await import("../otlp.ts");
-    const bodies: Uint8Array[] = [];
-    const exporter = new OtlpHttpExporter({
-      url: "http://127.0.0.1:9/v1/traces",
-      env: {},
-      fetch: (_url: string | URL | Request, init?: RequestInit) => {
-        bodies.push(init?.body as Uint8Array);
-        return Promise.resolve(new Response(null, { status: 200 }));
-      },
-    });
-    const processor = new SimpleSpanProcessor(exporter);
-    const tracer = new Tracer({ processors: [processor] });
-    tracer.startSpan("through the SDK processor").end();
-    await processor.forceFlush();
-    assert.equal(bodies.length, 1, "the OTLP exporter was called once, as this library's exporter");
-    assert.ok(bodies[0].length > 0);
-  });
+  test(
+    "an OtlpHttpExporter (export(spans, signal) and shutdown, like an OpenTelemetry exporter) is still adapted as ours",
+    IO,
+    async () => {
+      const { OtlpHttpExporter } = await import("../otlp.ts");
+      const bodies: Uint8Array[] = [];
+      const exporter = new OtlpHttpExporter({
+        url: "http://127.0.0.1:9/v1/traces",
+        env: {},
+        fetch: (_url: string | URL | Request, init?: RequestInit) => {
+          bodies.push(init?.body as Uint8Array);
+          return Promise.resolve(new Response(null, { status: 200 }));
+        },
+      });
+      const processor = new SimpleSpanProcessor(exporter);
+      const tracer = new Tracer({ processors: [processor] });
+      tracer.startSpan("through the SDK processor").end();
+      await processor.forceFlush();
+      assert.equal(
+        bodies.length,
+        1,
+        "the OTLP exporter was called once, as this library's exporter",
+      );
+      assert.ok(bodies[0].length > 0);
+    },
+  );
   test("the ./otel BatchSpanProcessor checks OTEL_BSP_* as setupTracing does: a bad value warns and falls back", async () => {
     const env = process.env;
     const saved = env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE;

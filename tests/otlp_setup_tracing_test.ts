@@ -1,10 +1,20 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
+import { setDefaultTracer } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { setupTracing } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
 import { decodeProtobuf } from "./_otlp_fixtures.ts";
 import { Receiver } from "./_otlp_receiver.ts";
+
+// Each test shuts its setup down, which removes the processor's signal and
+// crash listeners, and leaves the default tracer unset: Bun runs every test
+// file in one process. setupTracing's default is default_tracer_test.ts's
+// subject, so here every setup passes setDefault: false.
+afterEach(() => setDefaultTracer(undefined));
+
+// Real loopback I/O: a timeout of its own, not the runner's default.
+const IO = { timeout: 120_000 };
 
 describe("setupTracing", () => {
   let receiver: Receiver;
@@ -15,15 +25,17 @@ describe("setupTracing", () => {
     await receiver.close();
   });
 
-  test("sends spans to the endpoint named by OTEL_EXPORTER_OTLP_ENDPOINT alone", async () => {
+  test("sends spans to the endpoint named by OTEL_EXPORTER_OTLP_ENDPOINT alone", IO, async () => {
     receiver.requests.length = 0;
-    const { tracer, shutdown, processor } = setupTracing({
+    await using setup = setupTracing({
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace("/v1/traces", ""),
         OTEL_SERVICE_NAME: "checkout",
       },
       flushOnExit: false,
+      setDefault: false,
     });
+    const { tracer, shutdown, processor } = setup;
     await tracer.span("handle order", async (span) => {
       span.setAttribute("order.items", 3);
       await tracer.span("charge card", () => {});
@@ -48,9 +60,9 @@ describe("setupTracing", () => {
     });
   });
 
-  test("lets options win over the environment", async () => {
+  test("lets options win over the environment", IO, async () => {
     receiver.requests.length = 0;
-    const setup = setupTracing({
+    await using setup = setupTracing({
       serviceName: "from-options",
       url: receiver.url,
       protocol: "http/json",
@@ -60,6 +72,7 @@ describe("setupTracing", () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
       },
       flushOnExit: false,
+      setDefault: false,
     });
     setup.tracer.startSpan("x").end();
     await setup.shutdown();
@@ -67,15 +80,16 @@ describe("setupTracing", () => {
     assert.equal(receiver.requests[0].headers["content-type"], "application/json");
   });
 
-  test("batches by OTEL_BSP_* settings", async () => {
+  test("batches by OTEL_BSP_* settings", IO, async () => {
     receiver.requests.length = 0;
     const time = new ManualTime(0);
-    const setup = setupTracing({
+    await using setup = setupTracing({
       url: receiver.url,
       env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "2", OTEL_BSP_SCHEDULE_DELAY: "1000" },
       clock: time,
       scheduler: time,
       flushOnExit: false,
+      setDefault: false,
     });
     for (let i = 0; i < 5; i++) setup.tracer.startSpan(`s${i}`).end();
     await setup.shutdown();
@@ -88,12 +102,13 @@ describe("setupTracing", () => {
     assertBalanced(setup.processor!.stats());
   });
 
-  test("with OTEL_SDK_DISABLED=true records nothing and sends nothing", async () => {
+  test("with OTEL_SDK_DISABLED=true records nothing and sends nothing", IO, async () => {
     receiver.requests.length = 0;
-    const setup = setupTracing({
+    await using setup = setupTracing({
       url: receiver.url,
       env: { OTEL_SDK_DISABLED: "true" },
       flushOnExit: false,
+      setDefault: false,
     });
     const span = setup.tracer.startSpan("x");
     assert.equal(span.isRecording, false);
@@ -103,22 +118,23 @@ describe("setupTracing", () => {
     assert.equal(receiver.requests.length, 0);
   });
 
-  test("applies OTEL_TRACES_SAMPLER", () => {
-    const setup = setupTracing({
+  test("applies OTEL_TRACES_SAMPLER", async () => {
+    await using setup = setupTracing({
       env: { OTEL_TRACES_SAMPLER: "always_off" },
       flushOnExit: false,
+      setDefault: false,
     });
     assert.equal(setup.tracer.startSpan("x").isRecording, false);
   });
 
   test("an explicit maxExportBatchSize below the env batch size lowers the batch instead of throwing", async () => {
-    const setup = setupTracing({
+    await using setup = setupTracing({
       env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "300" },
       maxExportBatchSize: 200,
       flushOnExit: false,
+      setDefault: false,
     });
     assert.ok(setup.processor);
-    await setup.shutdown();
   });
 
   test("clamps an env batch size larger than the queue, with a warning, instead of throwing", async () => {
@@ -127,18 +143,24 @@ describe("setupTracing", () => {
       setup = setupTracing({
         env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "4096", OTEL_BSP_MAX_QUEUE_SIZE: "64" },
         flushOnExit: false,
+        setDefault: false,
       });
     });
+    await using _ = setup;
     assert.ok(setup.processor);
     assert.equal(warned.length, 1);
     assert.match(warned[0], /batch size \(4096\) exceeds the queue size \(64\)/);
-    await setup.shutdown();
   });
 
-  test("shuts down with await using", async () => {
+  test("shuts down with await using", IO, async () => {
     receiver.requests.length = 0;
     {
-      await using setup = setupTracing({ url: receiver.url, env: {}, flushOnExit: false });
+      await using setup = setupTracing({
+        url: receiver.url,
+        env: {},
+        flushOnExit: false,
+        setDefault: false,
+      });
       setup.tracer.startSpan("disposed").end();
     }
     assert.equal(receiver.requests.length, 1);
@@ -158,13 +180,15 @@ describe("setupTracing with awkward environment values", () => {
         setup = setupTracing({
           env,
           flushOnExit: false,
+          setDefault: false,
           fetch: () => Promise.resolve(new Response()),
         });
       });
       assert.ok(setup, "setupTracing returned");
-      setup!.tracer.startSpan("x").end();
-      await setup!.shutdown();
-      assert.equal(setup!.processor!.stats().exported, 1);
+      await using _ = setup;
+      setup.tracer.startSpan("x").end();
+      await setup.shutdown();
+      assert.equal(setup.processor!.stats().exported, 1);
     });
   }
 });

@@ -1,6 +1,7 @@
 // The trace viewer's page in a real browser: headless Chromium (Debian's,
-// installed when missing) driven over the DevTools protocol against a
-// running viewer. Real mouse clicks and key presses.
+// installed when missing where apt-get can; skipped, naming why, where not,
+// unless CI is set) driven over the DevTools protocol against a running
+// viewer. Real mouse clicks and key presses.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -8,11 +9,13 @@ import { type Span, Tracer } from "../mod.ts";
 import { OtlpHttpExporter, Resource } from "../otlp.ts";
 import { startViewer, type Viewer } from "../viewer.ts";
 import { isDeno } from "./_helpers.ts";
-import { type Browser, launchChromium, type Page } from "./_chromium.ts";
+import { type Browser, launchChromium, noChromium, type Page } from "./_chromium.ts";
 
 // The page is the same on every runtime, and the server tests run on all
 // three: one Chromium run is enough. Deno has a WebSocket for the protocol.
-const SKIP = "(Deno only: one browser run covers the page, which no runtime changes)";
+const SKIP = ["(Deno only: one browser run covers the page, which no runtime changes)", noChromium]
+  .filter((reason) => reason !== undefined).join(" ");
+const skip = !isDeno || noChromium !== undefined;
 
 async function send(viewer: Viewer, service: string, spans: Span[]): Promise<void> {
   const exporter = new OtlpHttpExporter({
@@ -66,7 +69,7 @@ describe("the trace viewer's page in headless Chromium", () => {
   test(
     `lists a known trace, draws its waterfall nested with the error marked, and shows a span's details ${SKIP}`,
     {
-      skip: !isDeno,
+      skip,
       timeout: 240_000,
     },
     async () => {
@@ -152,7 +155,7 @@ describe("the trace viewer's page in headless Chromium", () => {
   );
 
   test(`a link opens the linked trace when the viewer holds it ${SKIP}`, {
-    skip: !isDeno,
+    skip,
     timeout: 240_000,
   }, async () => {
     await using viewer = await startViewer({ port: 0 });
@@ -182,7 +185,7 @@ describe("the trace viewer's page in headless Chromium", () => {
   test(
     `a trace of 3,000 spans draws only the rows in sight, and the keyboard reaches the last ${SKIP}`,
     {
-      skip: !isDeno,
+      skip,
       timeout: 240_000,
     },
     async () => {

@@ -34,15 +34,15 @@ import {
   readFields,
   stringField,
 } from "../src/otlp/_protobuf_reader.ts";
-import { captureWarnings } from "./_helpers.ts";
+import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
 import { richSpans } from "./_otlp_fixtures.ts";
 import { expectedReceived } from "./_viewer_fixtures.ts";
 
-const RUNTIME = typeof (globalThis as { Deno?: unknown }).Deno === "object"
-  ? "Deno.serve"
-  : typeof (globalThis as { Bun?: unknown }).Bun === "object"
-  ? "Bun.serve"
-  : "node:http";
+const RUNTIME = isDeno ? "Deno.serve" : isBun ? "Bun.serve" : "node:http";
+
+// Each test starts a viewer, a real server: a timeout of its own, not the
+// runner's default.
+const IO = { timeout: 120_000 };
 
 const resourceAttributes = { "service.name": "checkout", "service.version": "2.0.0" };
 const resource = new Resource(resourceAttributes);
@@ -178,7 +178,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     });
   }
 
-  test("accepts CORS preflights and answers browser apps on any origin", async () => {
+  test("accepts CORS preflights and answers browser apps on any origin", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     const preflight = await fetch(tracesUrl(viewer), {
       method: "OPTIONS",
@@ -264,7 +264,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     },
   );
 
-  test("answers a partial success naming the spans it rejected, and counts them", async () => {
+  test("answers a partial success naming the spans it rejected, and counts them", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     const good = JSON.parse(
       new TextDecoder().decode(encodeOtlpJson(richSpans().slice(0, 1), { resource })),
@@ -296,55 +296,61 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 2, evicted: 0 });
   });
 
-  test("lists traces newest first with filters, and says what is wrong with a query", async () => {
-    await using viewer = await startViewer({ port: 0 });
-    const tracer = new Tracer({ name: "shop" });
-    const slow = tracer.startSpan("slow", { startTime: 1_000 }).end(1_300);
-    const failed = tracer.startSpan("failed", { startTime: 2_000 }).setStatus("error", "no").end(
-      2_010,
-    );
-    await exportSpans(viewer, [slow]);
-    await exportSpans(viewer, [failed]);
-    const names = async (query: string) =>
-      ((await getJson(viewer, `api/traces${query}`)).body as { name: string }[]).map((t) => t.name);
-    assert.deepEqual(await names(""), ["failed", "slow"]);
-    assert.deepEqual(await names("?minDurationMs=100"), ["slow"]);
-    assert.deepEqual(await names("?error=true"), ["failed"]);
-    assert.deepEqual(await names("?name=SLO"), ["slow"]);
-    assert.deepEqual(await names("?service=checkout&limit=1"), ["failed"]);
-    assert.deepEqual(await names("?service=nobody"), []);
-    const [summary] = (await getJson(viewer, "api/traces?error=1")).body as object[];
-    assert.deepEqual(summary, {
-      traceId: failed.context.traceId,
-      name: "failed",
-      service: "checkout",
-      startTime: 2_000,
-      durationMs: 10,
-      spanCount: 1,
-      errorCount: 1,
-    });
-    for (
-      const [query, message] of [
-        ["limit=0", /limit must be an integer from 1 to 1000, got "0"/],
-        ["minDurationMs=fast", /minDurationMs must be a number of milliseconds/],
-        ["error=maybe", /error must be true or false/],
-      ] as const
-    ) {
-      const { status, body } = await getJson(viewer, `api/traces?${query}`);
-      assert.equal(status, 400);
-      assert.match((body as { error: string }).error, message);
-    }
-    assert.deepEqual((await getJson(viewer, "api/services")).body, ["checkout"]);
-    assert.deepEqual((await getJson(viewer, "api/stats")).body, {
-      spans: 2,
-      traces: 2,
-      rejected: 0,
-      evicted: 0,
-      version: 2,
-    });
-  });
+  test(
+    "lists traces newest first with filters, and says what is wrong with a query",
+    IO,
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const tracer = new Tracer({ name: "shop" });
+      const slow = tracer.startSpan("slow", { startTime: 1_000 }).end(1_300);
+      const failed = tracer.startSpan("failed", { startTime: 2_000 }).setStatus("error", "no").end(
+        2_010,
+      );
+      await exportSpans(viewer, [slow]);
+      await exportSpans(viewer, [failed]);
+      const names = async (query: string) =>
+        ((await getJson(viewer, `api/traces${query}`)).body as { name: string }[]).map((t) =>
+          t.name
+        );
+      assert.deepEqual(await names(""), ["failed", "slow"]);
+      assert.deepEqual(await names("?minDurationMs=100"), ["slow"]);
+      assert.deepEqual(await names("?error=true"), ["failed"]);
+      assert.deepEqual(await names("?name=SLO"), ["slow"]);
+      assert.deepEqual(await names("?service=checkout&limit=1"), ["failed"]);
+      assert.deepEqual(await names("?service=nobody"), []);
+      const [summary] = (await getJson(viewer, "api/traces?error=1")).body as object[];
+      assert.deepEqual(summary, {
+        traceId: failed.context.traceId,
+        name: "failed",
+        service: "checkout",
+        startTime: 2_000,
+        durationMs: 10,
+        spanCount: 1,
+        errorCount: 1,
+      });
+      for (
+        const [query, message] of [
+          ["limit=0", /limit must be an integer from 1 to 1000, got "0"/],
+          ["minDurationMs=fast", /minDurationMs must be a number of milliseconds/],
+          ["error=maybe", /error must be true or false/],
+        ] as const
+      ) {
+        const { status, body } = await getJson(viewer, `api/traces?${query}`);
+        assert.equal(status, 400);
+        assert.match((body as { error: string }).error, message);
+      }
+      assert.deepEqual((await getJson(viewer, "api/services")).body, ["checkout"]);
+      assert.deepEqual((await getJson(viewer, "api/stats")).body, {
+        spans: 2,
+        traces: 2,
+        rejected: 0,
+        evicted: 0,
+        version: 2,
+      });
+    },
+  );
 
-  test("serves a trace with an ETag, answers 304 when unchanged, HEAD and 404", async () => {
+  test("serves a trace with an ETag, answers 304 when unchanged, HEAD and 404", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     const [span] = richSpans();
     await exportSpans(viewer, [span]);
@@ -368,7 +374,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.equal((await getJson(viewer, "api/traces/xyz")).status, 400);
   });
 
-  test("serves its page, script and style with a strict content security policy", async () => {
+  test("serves its page, script and style with a strict content security policy", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     for (
       const [path, type] of [["", "text/html"], ["app.js", "text/javascript"], [
@@ -401,27 +407,31 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     }
   });
 
-  test("the page and API answer only to a loopback host name, against DNS rebinding", async () => {
-    await using viewer = await startViewer({ port: 0 });
-    const { port } = new URL(viewer.url);
-    const statusFor = (host: string) =>
-      new Promise<number>((resolve, reject) => {
-        const req = httpRequest(
-          { host: "127.0.0.1", port, path: "/api/traces", headers: { host } },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode!);
-          },
-        );
-        req.on("error", reject);
-        req.end();
-      });
-    assert.equal(await statusFor(`attacker.example:${port}`), 403);
-    assert.equal(await statusFor(`localhost:${port}`), 200);
-    assert.equal(await statusFor(`127.0.0.1:${port}`), 200);
-  });
+  test(
+    "the page and API answer only to a loopback host name, against DNS rebinding",
+    IO,
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const { port } = new URL(viewer.url);
+      const statusFor = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpRequest(
+            { host: "127.0.0.1", port, path: "/api/traces", headers: { host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            },
+          );
+          req.on("error", reject);
+          req.end();
+        });
+      assert.equal(await statusFor(`attacker.example:${port}`), 403);
+      assert.equal(await statusFor(`localhost:${port}`), 200);
+      assert.equal(await statusFor(`127.0.0.1:${port}`), 200);
+    },
+  );
 
-  test("holds at most maxSpans, evicting the oldest traces", async () => {
+  test("holds at most maxSpans, evicting the oldest traces", IO, async () => {
     await using viewer = await startViewer({ port: 0, maxSpans: 3 });
     const tracer = new Tracer();
     for (let i = 0; i < 5; i++) await exportSpans(viewer, [tracer.startSpan(`t${i}`).end()]);
@@ -432,21 +442,25 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.deepEqual(names, ["t4", "t3", "t2"]);
   });
 
-  test("holds at most maxBytes, by the size each span took on the wire, evicting the oldest", async () => {
-    // Each span carries a 200 KB value, so one span is estimated at over
-    // 600 KB and a 1 MiB store holds one of them at a time.
-    await using viewer = await startViewer({ port: 0, maxBytes: 1024 * 1024 });
-    const tracer = new Tracer();
-    const big = "x".repeat(200_000);
-    for (let i = 0; i < 3; i++) {
-      await exportSpans(viewer, [tracer.startSpan(`big${i}`).setAttribute("blob", big).end()]);
-    }
-    assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 0, evicted: 2 });
-    const names = ((await getJson(viewer, "api/traces")).body as { name: string }[]).map((t) =>
-      t.name
-    );
-    assert.deepEqual(names, ["big2"]);
-  });
+  test(
+    "holds at most maxBytes, by the size each span took on the wire, evicting the oldest",
+    IO,
+    async () => {
+      // Each span carries a 200 KB value, so one span is estimated at over
+      // 600 KB and a 1 MiB store holds one of them at a time.
+      await using viewer = await startViewer({ port: 0, maxBytes: 1024 * 1024 });
+      const tracer = new Tracer();
+      const big = "x".repeat(200_000);
+      for (let i = 0; i < 3; i++) {
+        await exportSpans(viewer, [tracer.startSpan(`big${i}`).setAttribute("blob", big).end()]);
+      }
+      assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 0, evicted: 2 });
+      const names = ((await getJson(viewer, "api/traces")).body as { name: string }[]).map((t) =>
+        t.name
+      );
+      assert.deepEqual(names, ["big2"]);
+    },
+  );
 
   test("appends to its file and loads it again on start, compacting it to what it holds", {
     timeout: 120_000,
@@ -509,7 +523,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     }
   });
 
-  test("fails to start when its file cannot be read, saying which", async () => {
+  test("fails to start when its file cannot be read, saying which", IO, async () => {
     const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
     try {
       // A directory where the file should be.
@@ -524,18 +538,22 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     }
   });
 
-  test("fails to start on a port in use, saying so, and closes once however often asked", async () => {
-    const viewer = await startViewer({ port: 0 });
-    const { port } = new URL(viewer.url);
-    await assert.rejects(
-      () => startViewer({ port: Number(port) }),
-      new RegExp(`^Error: Cannot start viewer: cannot listen on 127\\.0\\.0\\.1:${port} \\(\\w+`),
-    );
-    const closing = viewer.close();
-    assert.equal(viewer.close(), closing);
-    await closing;
-    await assert.rejects(() => fetch(viewer.url));
-  });
+  test(
+    "fails to start on a port in use, saying so, and closes once however often asked",
+    IO,
+    async () => {
+      const viewer = await startViewer({ port: 0 });
+      const { port } = new URL(viewer.url);
+      await assert.rejects(
+        () => startViewer({ port: Number(port) }),
+        new RegExp(`^Error: Cannot start viewer: cannot listen on 127\\.0\\.0\\.1:${port} \\(\\w+`),
+      );
+      const closing = viewer.close();
+      assert.equal(viewer.close(), closing);
+      await closing;
+      await assert.rejects(() => fetch(viewer.url));
+    },
+  );
 });
 
 /** Asserts that the viewer's copy of an OpenTelemetry SDK span has its every field. */

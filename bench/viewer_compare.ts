@@ -5,10 +5,13 @@
 // 10,000-span trace rendered in headless Chromium (Deno only: it drives
 // Chromium over the DevTools protocol with the runtime's WebSocket).
 //
-// Run: `npm run bench:viewer` (Deno), `bun bench/viewer_bench.ts`, or on
-// Node against the npm build: `tsc -p bench/tsconfig.node.json && node
-// .tmp/bench-node/bench/viewer_bench.js`. Timings on a shared machine are
-// noisy: the median of several rounds is printed, with the runtime.
+// Run: `npm run bench:viewer` (Deno), `bun bench/viewer_compare.ts`, or on
+// Node, compiled with tsc: `tsc -p bench/tsconfig.viewer.json && node
+// .tmp/bench-node/bench/viewer_compare.js`. A plain script, not a
+// `*_bench.ts` file, so `deno bench bench/` leaves it out: it starts a child
+// viewer, sends it 61,440 spans over HTTP and drives Chromium. Timings on a
+// shared machine are noisy: the median of several rounds is printed, with
+// the runtime.
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
