@@ -13,10 +13,10 @@ import { bytesToHex } from "./_hex.ts";
 
 const POOL_BYTES = 4096;
 
+// Stops at the first byte that is not zero: almost always the first.
 function allZero(bytes: Uint8Array, at: number, n: number): boolean {
-  let or = 0;
-  for (let i = 0; i < n; i++) or |= bytes[at + i];
-  return or === 0;
+  for (let i = 0; i < n; i++) if (bytes[at + i] !== 0) return false;
+  return true;
 }
 
 /** A pool of random bytes handed out as hex ids. */
