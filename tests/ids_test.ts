@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
+import { runFixture } from "./_child_process.ts";
 
 /**
  * Runs `fn` with `crypto.getRandomValues` filling with zeros the calls
@@ -79,6 +80,24 @@ describe("RandomIdGenerator", () => {
     }
     for (const digits of seen) assert.equal(digits.size, 16);
   });
+});
+
+describe("ids where the runtime has no native hex encoding", () => {
+  test(
+    "without Uint8Array#toHex and Buffer, ids are lowercase hex of the very bytes the OTLP encoder writes",
+    { timeout: 120_000 },
+    async () => {
+      const ran = await runFixture("portable_hex");
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.deepEqual(JSON.parse(ran.stdout), {
+        toHex: false,
+        buffer: false,
+        lowercaseHex: true,
+        written: 4000,
+        spans: 4000,
+      });
+    },
+  );
 });
 
 describe("id validation", () => {
