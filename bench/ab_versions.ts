@@ -1,6 +1,6 @@
 /**
- * Before/after, in one process: the "ours" and nested workloads of
- * `bench/compare.ts` and the end-to-end one of `bench/e2e_compare.ts` (to
+ * Before/after, in one process: the "ours", nested and nested-with-awaits
+ * ("async") workloads of `bench/compare.ts` and the end-to-end one of `bench/e2e_compare.ts` (to
  * OTLP protobuf, batches of 512), run alternately in rounds against two
  * copies of this library, so that load on a shared machine hits both alike.
  * Prints the median ns per span of each and the median of the per-round
@@ -32,7 +32,7 @@ const g = globalThis as {
   Bun?: { version: string };
   process?: { argv: string[]; versions: { node: string } };
 };
-// A third argument picks workloads: "flat,e2e" (default: all three).
+// A third argument picks workloads: "flat,e2e" (default: all four).
 const [beforeUrl, afterUrl, pick] = g.Deno?.args ?? g.process!.argv.slice(2);
 if (beforeUrl === undefined || afterUrl === undefined) {
   throw new TypeError("Cannot compare: give the before and after mod.ts (or npm/mod.js) paths");
@@ -95,6 +95,31 @@ function nested(lib: Library): () => Promise<void> {
   };
 }
 
+// bench/compare.ts's nested workload with awaits: an await before each
+// child and inside the innermost.
+function nestedAsync(lib: Library): () => Promise<void> {
+  const { tracer, check, exported } = pipeline(lib);
+  const pause = () => Promise.resolve();
+  return async () => {
+    const from = exported();
+    for (let i = 1; i <= SPANS / 3; i++) {
+      await tracer.span("a", async (a) => {
+        a.setAttribute("k", 1);
+        await pause();
+        await tracer.span("b", async () => {
+          await pause();
+          await tracer.span("c", async (c) => {
+            await pause();
+            c.addEvent("e");
+          });
+        });
+      });
+      if (i % 21 === 0) await tick();
+    }
+    await check(from);
+  };
+}
+
 // bench/e2e_compare.ts's span: four attributes (one of them unique) and an
 // event, batches of 512, encoded to protobuf whose length is read.
 function e2e(lib: Library, otlp: Otlp): () => Promise<void> {
@@ -135,10 +160,12 @@ const runs: Record<string, () => Promise<void>> = {
   "flat after": flat(after),
   "nested before": nested(before),
   "nested after": nested(after),
+  "async before": nestedAsync(before),
+  "async after": nestedAsync(after),
   "e2e before": e2e(before, beforeOtlp),
   "e2e after": e2e(after, afterOtlp),
 };
-const picked = pick?.split(",") ?? ["flat", "nested", "e2e"];
+const picked = pick?.split(",") ?? ["flat", "nested", "async", "e2e"];
 const keys = Object.keys(runs).filter((key) => picked.includes(key.split(" ")[0]));
 const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
 for (let round = 0; round < WARMUP + ROUNDS; round++) {
