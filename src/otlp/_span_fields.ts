@@ -4,7 +4,12 @@
 import { describe } from "../platform/_describe.ts";
 import { contextOf } from "../span/_context_of.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
-import { type InstrumentationScope, Span, type SpanKind, type SpanStatusCode } from "../span/span.ts";
+import {
+  type InstrumentationScope,
+  Span,
+  type SpanKind,
+  type SpanStatusCode,
+} from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
