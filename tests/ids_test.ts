@@ -71,6 +71,25 @@ describe("RandomIdGenerator", () => {
     assert.ok(calls >= 2, "at least one refill was all zeros");
   });
 
+  test("an id whose only non-zero byte is its last is valid, and is used", () => {
+    const original = crypto.getRandomValues;
+    let calls = 0;
+    // The first draw: every byte zero but the last of each 8; then random.
+    crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+      if (calls++ > 0) return original.call(crypto, array as never) as T;
+      const bytes = array as unknown as Uint8Array;
+      for (let i = 0; i < bytes.length; i++) bytes[i] = i % 8 === 7 ? 1 : 0;
+      return array;
+    }) as typeof crypto.getRandomValues;
+    try {
+      const ids = new RandomIdGenerator();
+      assert.equal(ids.spanId(), "0000000000000001");
+      assert.equal(ids.traceId(), "00000000000000010000000000000001");
+    } finally {
+      crypto.getRandomValues = original;
+    }
+  });
+
   test("bits are spread: every hex digit appears in every position of 2,000 trace ids", () => {
     const ids = new RandomIdGenerator();
     const seen = Array.from({ length: 32 }, () => new Set<string>());
