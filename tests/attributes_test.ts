@@ -124,6 +124,15 @@ describe("attribute values", () => {
     assert.equal(limited.droppedAttributesCount, 1);
   });
 
+  test("an empty key among valid attributes given at start is dropped and counted, the rest kept", () => {
+    const started = new Tracer().startSpan("a", { attributes: { ok: 1, "": 2, route: "/a" } });
+    assert.deepEqual(started.attributes, { ok: 1, route: "/a" });
+    assert.equal(started.droppedAttributesCount, 1);
+    const set = new Span("b").setAttributes({ "": "x", n: 3 });
+    assert.deepEqual(set.attributes, { n: 3 });
+    assert.equal(set.droppedAttributesCount, 1);
+  });
+
   test("arrays are copied, so the caller changing its array later does not change the span", () => {
     const tags = ["a"];
     const span = new Span("a").setAttribute("tags", tags);

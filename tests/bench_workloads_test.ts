@@ -5,6 +5,7 @@ import type { Span } from "../mod.ts";
 import {
   allWorkloads,
   check,
+  floor,
   otel,
   otelNested,
   otelNestedAsync,
@@ -53,6 +54,21 @@ describe("batch-flush benchmark workloads", () => {
       assert.equal(mine[i].context.parentSpanId, undefined);
       assert.equal(theirs[i].parentSpanContext, undefined);
     }
+  });
+
+  test("the floor makes the same span as plain data, with fresh lowercase hex ids across several random draws", async () => {
+    const made: { traceId: string; spanId: string; attributes: object; events: unknown[] }[] = [];
+    // 24 bytes of ids per span: 2,000 spans take three draws of 16 KiB.
+    await floor(made as unknown[]).run(2_000);
+    assert.equal(made.length, 2_000);
+    for (const span of made) {
+      assert.match(span.traceId, /^[0-9a-f]{32}$/);
+      assert.match(span.spanId, /^[0-9a-f]{16}$/);
+      assert.equal(Object.keys(span.attributes).length, 2);
+      assert.equal(span.events.length, 1);
+    }
+    assert.equal(new Set(made.map((s) => s.traceId)).size, 2_000);
+    assert.equal(new Set(made.map((s) => s.spanId)).size, 2_000);
   });
 
   const nestings = [

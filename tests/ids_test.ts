@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
+import { runFixture } from "./_child_process.ts";
 
 /**
  * Runs `fn` with `crypto.getRandomValues` filling with zeros the calls
@@ -70,6 +71,25 @@ describe("RandomIdGenerator", () => {
     assert.ok(calls >= 2, "at least one refill was all zeros");
   });
 
+  test("an id whose only non-zero byte is its last is valid, and is used", () => {
+    const original = crypto.getRandomValues;
+    let calls = 0;
+    // The first draw: every byte zero but the last of each 8; then random.
+    crypto.getRandomValues = (<T extends ArrayBufferView | null>(array: T): T => {
+      if (calls++ > 0) return original.call(crypto, array as never) as T;
+      const bytes = array as unknown as Uint8Array;
+      for (let i = 0; i < bytes.length; i++) bytes[i] = i % 8 === 7 ? 1 : 0;
+      return array;
+    }) as typeof crypto.getRandomValues;
+    try {
+      const ids = new RandomIdGenerator();
+      assert.equal(ids.spanId(), "0000000000000001");
+      assert.equal(ids.traceId(), "00000000000000010000000000000001");
+    } finally {
+      crypto.getRandomValues = original;
+    }
+  });
+
   test("bits are spread: every hex digit appears in every position of 2,000 trace ids", () => {
     const ids = new RandomIdGenerator();
     const seen = Array.from({ length: 32 }, () => new Set<string>());
@@ -79,6 +99,24 @@ describe("RandomIdGenerator", () => {
     }
     for (const digits of seen) assert.equal(digits.size, 16);
   });
+});
+
+describe("ids where the runtime has no native hex encoding", () => {
+  test(
+    "without Uint8Array#toHex and Buffer, ids are lowercase hex of the very bytes the OTLP encoder writes",
+    { timeout: 120_000 },
+    async () => {
+      const ran = await runFixture("portable_hex");
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.deepEqual(JSON.parse(ran.stdout), {
+        toHex: false,
+        buffer: false,
+        lowercaseHex: true,
+        written: 4000,
+        spans: 4000,
+      });
+    },
+  );
 });
 
 describe("id validation", () => {

@@ -18,26 +18,26 @@ const MAX_STRING_LENGTH = 256;
 // What is kept for one key: its encodings by value (null once the key showed
 // too many values), and the value looked up last with its encoding, since
 // most spans repeat their neighbours' values: one map look-up instead of two.
+// A key with too many values keeps the encoding of the key alone instead
+// (`prefix`), for an encoder that can write the value after it.
 interface KeyEntry {
   values: Map<AttributeValue, Uint8Array> | null;
   lastValue: AttributeValue | undefined;
   lastBytes: Uint8Array | undefined;
+  prefix: Uint8Array | undefined;
 }
-
-const HIGH_CARDINALITY: KeyEntry = Object.freeze({
-  values: null,
-  lastValue: undefined,
-  lastBytes: undefined,
-});
 
 /** Encoded attribute bytes by key, then by value. */
 export class EncodedAttributeCache {
   #byKey = new Map<string, KeyEntry>();
   #entries = 0;
+  // The entry the last `get` found, for the calls about its miss.
+  #last: KeyEntry | undefined;
 
   /** The cached encoding of `key` = `value`, if any. */
   get(key: string, value: AttributeValue): Uint8Array | undefined {
     const entry = this.#byKey.get(key);
+    this.#last = entry;
     if (entry === undefined || entry.values === null) return undefined;
     if (entry.lastValue === value) return entry.lastBytes;
     const bytes = entry.values.get(value);
@@ -58,7 +58,42 @@ export class EncodedAttributeCache {
     } else if (typeof value !== "number" && typeof value !== "boolean") {
       return false;
     }
-    return this.#byKey.get(key) !== HIGH_CARDINALITY && key.length <= MAX_STRING_LENGTH;
+    return this.#byKey.get(key)?.values !== null && key.length <= MAX_STRING_LENGTH;
+  }
+
+  /**
+   * After a `get` that missed: whether {@linkcode EncodedAttributeCache.wants}
+   * holds for the same key and value, without looking the key up again.
+   */
+  wantsMissed(key: string, value: AttributeValue): boolean {
+    if (typeof value === "string") {
+      if (value.length > MAX_STRING_LENGTH) return false;
+    } else if (typeof value !== "number" && typeof value !== "boolean") {
+      return false;
+    }
+    return this.#last?.values !== null && key.length <= MAX_STRING_LENGTH;
+  }
+
+  /**
+   * After a `get` that missed: the encoding of the key alone, kept by
+   * {@linkcode EncodedAttributeCache.keepPrefix}, when the key has shown too
+   * many values to cache them.
+   */
+  missedPrefix(): Uint8Array | undefined {
+    return this.#last?.prefix;
+  }
+
+  /**
+   * After a `get` that missed: whether the key has shown too many values to
+   * cache them, so its encoding alone is worth keeping.
+   */
+  missedHighCardinality(): boolean {
+    return this.#last !== undefined && this.#last.values === null;
+  }
+
+  /** After a `get` that missed on a high-cardinality key: keeps the key's encoding. */
+  keepPrefix(bytes: Uint8Array): void {
+    if (this.#last !== undefined && this.#last.values === null) this.#last.prefix = bytes;
   }
 
   /** Keeps the encoding of `key` = `value`. */
@@ -68,16 +103,20 @@ export class EncodedAttributeCache {
       this.#entries = 0;
     }
     let entry = this.#byKey.get(key);
-    if (entry === HIGH_CARDINALITY) return;
     if (entry === undefined) {
-      entry = { values: new Map(), lastValue: undefined, lastBytes: undefined };
+      entry = { values: new Map(), lastValue: undefined, lastBytes: undefined, prefix: undefined };
       this.#byKey.set(key, entry);
-    } else if (entry.values!.size >= MAX_VALUES_PER_KEY) {
-      this.#entries -= entry.values!.size;
-      this.#byKey.set(key, HIGH_CARDINALITY);
+    }
+    const values = entry.values;
+    if (values === null) return;
+    if (values.size >= MAX_VALUES_PER_KEY) {
+      this.#entries -= values.size;
+      entry.values = null;
+      entry.lastValue = undefined;
+      entry.lastBytes = undefined;
       return;
     }
-    entry.values!.set(value, bytes);
+    values.set(value, bytes);
     entry.lastValue = value;
     entry.lastBytes = bytes;
     this.#entries++;

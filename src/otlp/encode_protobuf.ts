@@ -248,14 +248,30 @@ function writeAttributes(w: ProtobufWriter, field: number, attributes: Readonly<
     }
     // KeyValue { key = 1, value = 2 }
     const start = w.fork();
+    // A key with too many values to cache them (an id): its own encoding,
+    // up to the value's length, is kept.
+    const prefix = attributeCache.missedPrefix();
+    if (prefix !== undefined) {
+      w.raw(prefix);
+      const valueStart = w.fork();
+      writeAnyValue(w, value);
+      w.ldelim(valueStart);
+      w.ldelim(start);
+      continue;
+    }
     w.byte(tag(1, LEN));
     w.string(key);
     w.byte(tag(2, LEN));
     const valueStart = w.fork();
+    if (attributeCache.missedHighCardinality()) {
+      attributeCache.keepPrefix(w.buf.slice(start + 1, valueStart));
+    }
     writeAnyValue(w, value);
     w.ldelim(valueStart);
     w.ldelim(start);
-    if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
+    if (attributeCache.wantsMissed(key, value)) {
+      attributeCache.set(key, value, w.buf.slice(start, w.pos));
+    }
   }
 }
 

@@ -3,10 +3,18 @@
 type ToHex = (this: Uint8Array) => string;
 
 // Uint8Array.prototype.toHex is native on Deno and Bun. Where it is missing
-// (Node 20), two ASCII digits per byte are written as one 16-bit word and
-// decoded as UTF-8, whose ASCII fast path is twice as fast as latin1
-// decoding on Deno and Node (4096 bytes: 12 µs against 21-27 µs).
+// but Node's Buffer is there (Node 20), Buffer's native hex encoding is used:
+// 4096 bytes in 7 µs against 14 µs for the portable way below, ~40 ns per
+// root span. Elsewhere (browsers), two ASCII digits per byte are written as
+// one 16-bit word and decoded as UTF-8, whose ASCII fast path is twice as
+// fast as latin1 decoding on Deno and Node (4096 bytes: 12 µs against 21-27
+// µs).
 const nativeToHex = (Uint8Array.prototype as { toHex?: ToHex }).toHex;
+type NodeBuffer = { toString(encoding: "hex"): string };
+const NodeBuffer = (globalThis as {
+  Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): NodeBuffer };
+}).Buffer;
+const bufferFrom = typeof NodeBuffer?.from === "function" ? NodeBuffer : undefined;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const HEX_PAIRS = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
@@ -24,6 +32,10 @@ let pairs = new Uint16Array(0);
  */
 export function bytesToHex(bytes: Uint8Array): string {
   if (nativeToHex !== undefined) return nativeToHex.call(bytes);
+  // A view of the same memory, not a copy.
+  if (bufferFrom !== undefined) {
+    return bufferFrom.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
+  }
   const n = bytes.length;
   if (pairs.length < n) pairs = new Uint16Array(n);
   for (let i = 0; i < n; i++) pairs[i] = HEX_PAIRS[bytes[i]];

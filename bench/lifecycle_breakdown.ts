@@ -1,0 +1,118 @@
+/**
+ * Where a span's cost goes, against the floor of `bench/compare.ts`: the
+ * lifecycle workload and the floor each with the system clock and with a
+ * clock that costs nothing (a counter), and this library's workload with the
+ * free clock less one part at a time (no processor, no attributes, no event);
+ * also three clock readings alone. Run on any runtime:
+ * `deno run -A bench/lifecycle_breakdown.ts`, `bun bench/lifecycle_breakdown.ts`,
+ * or on Node `tsc -p bench/tsconfig.node.json && node
+ * .tmp/bench-node/bench/lifecycle_breakdown.js`.
+ *
+ * Only these workloads run, so the library's code is not shared with the
+ * nested ones as it is in `bench/compare.ts`: the figures are lower than
+ * there, and meant for comparing the parts with each other.
+ *
+ * @module
+ */
+
+import { BatchSpanProcessor, Tracer } from "../mod.ts";
+import { floor, YIELD_EVERY, yieldToEventLoop } from "../tests/fixtures/batch_flush_workloads.ts";
+
+const SPANS = 96_000;
+const WARMUP_ROUNDS = 2;
+const ROUNDS = 11;
+
+const origin = performance.timeOrigin;
+const systemNow = () => origin + performance.now();
+// Advances a microsecond per reading, from a time OTLP can carry.
+let fakeTime = 1.7e12;
+const freeNow = () => (fakeTime += 0.001);
+
+type Part = "all" | "no processor" | "no attributes" | "no event";
+
+// bench/compare.ts's "ours" workload, with `now` as the clock, less `part`.
+function ours(now: () => number, part: Part): () => Promise<void> {
+  let exported = 0;
+  const processor = new BatchSpanProcessor({
+    export(spans) {
+      exported += spans.length;
+      return { code: "success" } as const;
+    },
+  }, { maxBatchSize: 100, flushOnExit: false });
+  const processors = part === "no processor" ? [] : [processor];
+  const tracer = new Tracer({ name: "bench", processors, clock: { now } });
+  return async () => {
+    for (let i = 1; i <= SPANS; i++) {
+      const attributes = part === "no attributes"
+        ? undefined
+        : { "http.request.method": "GET", "http.response.status_code": 200 };
+      const span = tracer.startSpan("GET /items", { attributes });
+      if (part !== "no event") span.addEvent("response.sent");
+      span.end();
+      if (i % YIELD_EVERY === 0) await yieldToEventLoop();
+    }
+    await processor.forceFlush();
+  };
+}
+
+function floorOf(now: () => number): () => Promise<void> {
+  const workload = floor(undefined, now);
+  return () => workload.run(SPANS);
+}
+
+function clockOnly(): Promise<void> {
+  let sum = 0;
+  for (let i = 0; i < 3 * SPANS; i++) sum += systemNow();
+  if (!(sum > 0)) throw new Error("Cannot trust the clock");
+  return Promise.resolve();
+}
+
+const runs: Record<string, () => Promise<void>> = {
+  "ours, system clock": ours(systemNow, "all"),
+  "floor, system clock": floorOf(systemNow),
+  "ours, free clock": ours(freeNow, "all"),
+  "floor, free clock": floorOf(freeNow),
+  "ours, free clock, no processor": ours(freeNow, "no processor"),
+  "ours, free clock, no attributes": ours(freeNow, "no attributes"),
+  "ours, free clock, no event": ours(freeNow, "no event"),
+  "three clock readings alone": clockOnly,
+};
+const keys = Object.keys(runs);
+const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[(i + round) % keys.length];
+    const start = performance.now();
+    await runs[key]();
+    if (round >= WARMUP_ROUNDS) samples[key].push(((performance.now() - start) * 1e6) / SPANS);
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const ratio = (a: string, b: string): string =>
+  median(samples[a].map((value, i) => value / samples[b][i])).toFixed(2);
+const g = globalThis as {
+  Deno?: { version: { deno: string } };
+  Bun?: { version: string };
+  process?: { versions: { node: string } };
+};
+const runtime = g.Deno !== undefined
+  ? `Deno ${g.Deno.version.deno}`
+  : g.Bun !== undefined
+  ? `Bun ${g.Bun.version}`
+  : `Node ${g.process!.versions.node}`;
+const lines = [
+  `${runtime}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} ` +
+  `interleaved rounds of ${SPANS} spans, median ns per span`,
+];
+for (const key of keys) lines.push(`${key}: ${median(samples[key]).toFixed(0)}`);
+lines.push(
+  `ours / floor (median of per-round ratios): system clock ${
+    ratio("ours, system clock", "floor, system clock")
+  }x, free clock ${ratio("ours, free clock", "floor, free clock")}x`,
+);
+console.log(lines.join("\n"));
