@@ -123,7 +123,7 @@ const pkg = {
   description: readmeSummary(),
   license: deno.license,
   repository: { type: "git", url: "git+https://github.com/codomyrmex/spans.git" },
-  engines: { node: ">=20.16.0" },
+  engines: { node: "^20.16.0 || >=22.3.0" },
   type: "module",
   sideEffects: false,
   // `npx spans-viewer`: a small launcher, written below, that runs the

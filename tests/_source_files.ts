@@ -54,7 +54,7 @@ export function importsOf(path: string, text: string = code(path)): string[] {
 }
 
 const DECLARED =
-  /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z0-9_$]+)/gm;
+  /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\s*\*?|class|interface|type|enum|namespace|module)\s*([A-Za-z0-9_$]+)/gm;
 const LOCAL_LIST = /^export\s+(?:type\s+)?\{([^}]*)\}\s*;/gm;
 const FROM_LIST = /^export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm;
 
@@ -63,10 +63,45 @@ function names(list: string): string[] {
     .filter((n) => n !== "");
 }
 
+// The names declared by the declarators of one `export const|let|var`
+// statement: a name at depth 0, first or after a top-level comma.
+function declaredVariables(text: string, from: number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let expectName = true;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(" || c === "[" || c === "{" || c === "<") depth++;
+    else if (c === ">" && text[i - 1] === "=") continue; // an arrow, not a bracket
+    else if (c === ")" || c === "]" || c === "}" || c === ">") depth--;
+    else if (c === '"' || c === "'" || c === "`") {
+      const end = text.indexOf(c, i + 1);
+      i = end < 0 ? text.length : end;
+    } else if (depth === 0 && c === ";") break;
+    else if (
+      depth === 0 && c === "\n" &&
+      /^\n(?:export|import|function|class|const|let|var)\b/.test(text.slice(i, i + 10))
+    ) break;
+    else if (depth === 0 && c === ",") expectName = true;
+    else if (expectName && /[A-Za-z_$]/.test(c)) {
+      const name = /^[A-Za-z0-9_$]+/.exec(text.slice(i))![0];
+      out.push(name);
+      i += name.length - 1;
+      expectName = false;
+    }
+  }
+  return out;
+}
+
+const VARIABLE_START = /^export\s+(?:declare\s+)?(?:const|let|var)\s+/gm;
+
 /** The names a module exports: declared, listed, or passed on from another module. */
 export function exportedNames(text: string): string[] {
   return [
     ...[...text.matchAll(DECLARED)].map((m) => m[1]),
+    ...[...text.matchAll(VARIABLE_START)].flatMap((m) =>
+      declaredVariables(text, m.index! + m[0].length)
+    ),
     ...[...text.matchAll(LOCAL_LIST)].flatMap((m) => names(m[1])),
     ...[...text.matchAll(FROM_LIST)].flatMap((m) => names(m[1])),
   ];

@@ -51,6 +51,40 @@ describe("public and internal files", () => {
     }
   });
 
+  test("every way to declare an exported name is read", () => {
+    const text = [
+      "export const a = 1, b = { c: [1, 2] }, d = (x: number, y = 2) => x + y;",
+      "export let e: Map<string, number> = new Map(), f = `x, y`;",
+      "export function* g() {}",
+      "export async function h() {}",
+      "export abstract class I {}",
+      "export interface J {}",
+      "export type K = { l: string, m: number };",
+      "export enum N { O, P }",
+      "export namespace Q {}",
+      "export declare const R: number;",
+      "const s = 1, t = 2;",
+      "export { s, t as u };",
+    ].join("\n");
+    assert.deepEqual(exportedNames(text).sort(), [
+      "I",
+      "J",
+      "K",
+      "N",
+      "Q",
+      "R",
+      "a",
+      "b",
+      "d",
+      "e",
+      "f",
+      "g",
+      "h",
+      "s",
+      "u",
+    ]);
+  });
+
   test("the check reports an internal name in a public file, and an entry that re-exports a _ file", () => {
     const found = leaks(
       new Map([

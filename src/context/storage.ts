@@ -90,7 +90,7 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
   }
 }
 
-// Node before 20.16 has no process.getBuiltinModule, and the core may not
+// Node before 20.16, and 21.x to 22.2, have no process.getBuiltinModule, and the core may not
 // import node:async_hooks statically. Without it the current span would be
 // lost after the first await, with nothing to say so: say it, loudly.
 function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined): void {
@@ -102,7 +102,7 @@ function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined)
     console.error(
       `@codomyrmex/spans: Node ${versions.node} has no process.getBuiltinModule, so the ` +
         "current span cannot follow await and child spans after an await lose their parent. " +
-        "Use Node 20.16 or later, or call setContextStorage(new AsyncLocalStorage()) from " +
+        "Use Node 20.16 or later on 20.x, or 22.3 or later, or call setContextStorage(new AsyncLocalStorage()) from " +
         "node:async_hooks before starting any span.",
     );
   } catch {
@@ -236,7 +236,7 @@ function fallBackToStack(): ContextStorage {
 /**
  * Returns the storage the current context lives in.
  *
- * @returns The active {@linkcode ContextStorage}.
+ * @returns The {@linkcode ContextStorage} in use.
  *
  * @example
  * ```ts
@@ -284,7 +284,7 @@ export function setContextStorage(next: ContextStorage): void {
 /**
  * Returns the context current at this point of execution.
  *
- * @returns The active context, {@linkcode ROOT_CONTEXT} when none is set.
+ * @returns The current context, {@linkcode ROOT_CONTEXT} when none is set.
  *
  * @example
  * ```ts

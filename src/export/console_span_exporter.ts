@@ -90,7 +90,7 @@ export class ConsoleSpanExporter implements SpanExporter {
   readonly #write: (text: string) => void;
   readonly #color: boolean;
   readonly #assembler: TraceAssembler | undefined;
-  #shutDown = false;
+  #stopped = false;
   // Inside export() a write that throws propagates; anywhere else (the
   // timeout, a flush) it is reported once and the rest goes on.
   #printing = false;
@@ -184,7 +184,7 @@ export class ConsoleSpanExporter implements SpanExporter {
     if (spans.length === 0) return SUCCESS;
     if (this.#assembler === undefined) {
       for (let i = 0; i < spans.length; i++) this.#write(JSON.stringify(spans[i]));
-    } else if (this.#shutDown) {
+    } else if (this.#stopped) {
       this.#print([...spans], undefined);
     } else {
       this.#printing = true;
@@ -242,7 +242,7 @@ export class ConsoleSpanExporter implements SpanExporter {
    * ```
    */
   shutdown(): Promise<void> {
-    this.#shutDown = true;
+    this.#stopped = true;
     this.#flush("unfinished: flushed before its local root ended");
     return Promise.resolve();
   }

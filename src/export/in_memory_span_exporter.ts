@@ -32,7 +32,7 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
  */
 export class InMemorySpanExporter implements SpanExporter {
   #spans: Span[] = [];
-  #shutdown = false;
+  #stopped = false;
 
   /**
    * A copy of the exported spans, in export order.
@@ -65,7 +65,7 @@ export class InMemorySpanExporter implements SpanExporter {
    * ```
    */
   get isShutdown(): boolean {
-    return this.#shutdown;
+    return this.#stopped;
   }
 
   /**
@@ -86,7 +86,7 @@ export class InMemorySpanExporter implements SpanExporter {
    * ```
    */
   export(spans: readonly Span[]): ExportResult {
-    if (this.#shutdown) {
+    if (this.#stopped) {
       return { code: "failure", error: new Error("InMemorySpanExporter is shut down") };
     }
     for (let i = 0; i < spans.length; i++) this.#spans.push(spans[i]);
@@ -143,7 +143,7 @@ export class InMemorySpanExporter implements SpanExporter {
    * ```
    */
   shutdown(): Promise<void> {
-    this.#shutdown = true;
+    this.#stopped = true;
     return Promise.resolve();
   }
 }

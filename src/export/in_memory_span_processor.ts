@@ -29,7 +29,7 @@ export class InMemorySpanProcessor implements SpanProcessor {
   #ended = 0;
   #dropped = 0;
   #cleared = 0;
-  #shutdown = false;
+  #stopped = false;
 
   /**
    * A copy of the collected spans, in the order they ended.
@@ -63,7 +63,7 @@ export class InMemorySpanProcessor implements SpanProcessor {
    */
   onEnd(span: Span): void {
     this.#ended++;
-    if (this.#shutdown) {
+    if (this.#stopped) {
       this.#dropped++;
       return;
     }
@@ -124,7 +124,7 @@ export class InMemorySpanProcessor implements SpanProcessor {
    * ```
    */
   shutdown(): Promise<void> {
-    this.#shutdown = true;
+    this.#stopped = true;
     return Promise.resolve();
   }
 

@@ -152,7 +152,7 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #shownUrl: string;
   readonly #secrets: readonly string[];
   #warnedRedirect = false;
-  #shutdown = false;
+  #stopped = false;
 
   /**
    * Creates the exporter. Options win over the `OTEL_EXPORTER_OTLP_*`
@@ -311,7 +311,7 @@ export class OtlpHttpExporter implements SpanExporter {
    * ```
    */
   export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult> {
-    if (this.#shutdown) {
+    if (this.#stopped) {
       return Promise.resolve(failure("OTLP export refused: exporter is shut down"));
     }
     if (!Array.isArray(spans) || spans.length === 0) return Promise.resolve(SUCCESS);
@@ -361,7 +361,7 @@ export class OtlpHttpExporter implements SpanExporter {
    * ```
    */
   async shutdown(): Promise<void> {
-    this.#shutdown = true;
+    this.#stopped = true;
     await this.forceFlush();
   }
 
