@@ -25,6 +25,7 @@ const paths: [string, Expected, string?][] = [
   ["process.exit", { lost: N, code: 0 }],
   ["Deno.exit", { lost: N, code: 0 }, isDeno ? undefined : "(Deno only)"],
   ["uncaught", { lost: 0, code: 1 }],
+  ["unhandled-rejection", { lost: 0, code: 1 }],
   ["SIGTERM", { lost: 0, signal: "SIGTERM" }],
   ["SIGINT", { lost: 0, signal: "SIGINT" }],
   ["SIGTERM-handled", { lost: 0, code: 0 }],
@@ -64,7 +65,11 @@ describe(`exit paths on ${runtime}: spans lost of ${N}, with setupTracing`, () =
           assert.equal(ran.signal, null, output);
           assert.equal(ran.code, expected.code, output);
         }
-        if (path === "uncaught") assert.match(ran.stderr, /boom/, "the runtime reported the error");
+        if (path === "uncaught" || path === "unhandled-rejection") {
+          assert.match(ran.stderr, /boom/, "the runtime reported the error");
+          // With the stack the error was made with: the application's line.
+          assert.match(ran.stderr, /exit_paths\.[jt]s:\d+/, ran.stderr);
+        }
         if (path === "SIGTERM-handled") {
           // Once: the library did not send the signal again over the application's handler.
           assert.equal(ran.stdout.match(/the application's handler ran/g)?.length, 1, output);

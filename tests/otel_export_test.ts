@@ -423,6 +423,39 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.equal(got[0], span);
   });
 
+  test("toOtelExporter turns an ExportResult whose getters throw into a failure, returned or resolved", async () => {
+    const broken = () =>
+      new Proxy({}, {
+        get() {
+          throw new Error("getter boom");
+        },
+      }) as never;
+    const span = toReadableSpan(new Tracer().startSpan("x").end());
+    const results: { code: number; error?: Error }[] = [];
+    const reported = await captureWarnings(async () => {
+      for (const exporter of [{ export: broken }, { export: () => Promise.resolve(broken()) }]) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const result = await new Promise<{ code: number; error?: Error }>((resolve, reject) => {
+          // A throw here would reach the application (returned) or go
+          // unhandled (resolved): either fails the test.
+          timer = setTimeout(() => reject(new Error("resultCallback was never called")), 10_000);
+          try {
+            toOtelExporter(exporter).export([span], resolve);
+          } catch (error) {
+            reject(error);
+          }
+        }).finally(() => clearTimeout(timer));
+        results.push(result);
+      }
+    });
+    assert.deepEqual(results.map((r) => r.code), [1, 1]); // ExportResultCode.FAILED
+    assert.match(results[0].error!.message, /unreadable ExportResult/);
+    // Resolving a promise with it reads its `then`, which throws: the
+    // promise rejects with the getter's error, a failure like any other.
+    assert.match(results[1].error!.message, /getter boom/);
+    assert.equal(reported.length, 1, reported.join("\n"));
+  });
+
   test("an OpenTelemetry exporter wrapped by fromOtelExporter is unwrapped, not double-wrapped", () => {
     const otel = new InMemorySpanExporter();
     assert.equal(toOtelExporter(fromOtelExporter(otel)), otel);

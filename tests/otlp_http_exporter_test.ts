@@ -753,6 +753,36 @@ describe("OtlpHttpExporter: no secret in any message, no redirect followed", () 
     },
   );
 
+  test("a long error body cut inside a header value shows no part of it", IO, async () => {
+    const e = exporter();
+    for (const at of [480, 490, 495]) {
+      collector.respond = () => ({
+        status: 400,
+        headers: { "content-type": "text/plain" },
+        // The quote starts just before the 500-character cut.
+        body: `${"x".repeat(at)}${SECRET} and more`,
+      });
+      const message = (await e.export(spans(1))).error!.message;
+      assert.match(message, /HTTP 400/);
+      assert.ok(
+        !message.includes(SECRET.slice(0, Math.min(SECRET.length, 500 - at))),
+        message.slice(-60),
+      );
+    }
+  });
+
+  test("a redirect's Location is shown cut, with no part of a header value", IO, async () => {
+    const e = exporter();
+    collector.respond = () => ({
+      status: 307,
+      headers: { location: `http://127.0.0.1:9/${"p".repeat(170)}?k=${SECRET}` },
+      body: "",
+    });
+    const reported = await captureWarnings(() => e.export(spans(1)));
+    assert.ok(reported.length > 0);
+    for (const line of reported) assert.ok(!line.includes(SECRET.slice(0, 5)), line);
+  });
+
   test("a partial success that quotes a header value is reported redacted", IO, async () => {
     const e = exporter({ protocol: "http/json" });
     collector.respond = () => ({

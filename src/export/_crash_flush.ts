@@ -1,6 +1,8 @@
 // Internal: flush what can be flushed before an uncaught exception (or an
-// unhandled rejection, which Node, Bun and Deno all report the same way)
-// ends the process, then let it die as it would have without this library.
+// unhandled rejection) ends the process, then let it die as it would have
+// without this library. Node and Deno report an unhandled rejection as an
+// "uncaughtException" (origin "unhandledRejection"); Bun does not, so there
+// "unhandledRejection" is listened for too.
 //
 // Without a listener, the runtime prints the error and exits with code 1.
 // With ours, it does neither: ours starts every hook's flush, and when no
@@ -22,8 +24,11 @@ import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
 const EVENT = "uncaughtException";
+const REJECTION = "unhandledRejection";
 const hooks = new WeakHooks<StopHook>();
 let listening = false;
+let listeningForRejections = false;
+const isBun = runtimeProcess()?.versions?.bun !== undefined;
 
 /**
  * Registers `hook` to flush before an uncaught exception ends the process.
@@ -39,6 +44,10 @@ export function onCrash(hook: StopHook): () => void {
     if (typeof process?.removeListener === "function") {
       process.on!(EVENT, onUncaught);
       listening = true;
+      if (isBun) {
+        process.on!(REJECTION, onUnhandledRejection);
+        listeningForRejections = true;
+      }
     }
   }
   return () => {
@@ -51,16 +60,27 @@ function unlisten(): void {
   if (!listening) return;
   listening = false;
   runtimeProcess()?.removeListener?.(EVENT, onUncaught);
+  if (listeningForRejections) {
+    listeningForRejections = false;
+    runtimeProcess()?.removeListener?.(REJECTION, onUnhandledRejection);
+  }
 }
 
-function onUncaught(error: unknown, origin?: string): void {
+function onUnhandledRejection(reason: unknown): void {
+  onUncaught(reason, REJECTION, REJECTION);
+}
+
+function onUncaught(error: unknown, origin?: string, event: string = EVENT): void {
   const flushed = runStopHooks(hooks);
-  const others = (runtimeProcess()?.listenerCount?.(EVENT) ?? 1) > 1;
+  const others = (runtimeProcess()?.listenerCount?.(event) ?? 1) > 1;
   if (others) return;
   unlisten();
   flushed.then(() => {
     setTimeout(() => {
-      if (origin === "unhandledRejection") void Promise.reject(error);
+      // Bun reports an error thrown again at the new throw, losing the
+      // application's stack; a rejection it reports with the stack the
+      // error was made with, and exits 1 all the same.
+      if (origin === REJECTION || isBun) void Promise.reject(error);
       else throw error;
     }, 0);
   });

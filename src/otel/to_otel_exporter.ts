@@ -5,6 +5,7 @@
  */
 
 import { toSpanExporter } from "../export/_exporter_like.ts";
+import { errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
@@ -70,7 +71,7 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
         resultCallback(failure(error));
         return;
       }
-      if (result !== null && typeof (result as Promise<unknown>)?.then === "function") {
+      if (isThenable(result)) {
         (result as Promise<ExportResult | void>).then(
           (value) => resultCallback(fromOurResult(value)),
           (error) => resultCallback(failure(error)),
@@ -88,12 +89,29 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
   };
 }
 
+// A Proxy whose traps throw is no promise: fromOurResult fails it.
+function isThenable(result: unknown): result is Promise<ExportResult | void> {
+  try {
+    return result !== null && typeof (result as Promise<unknown>)?.then === "function";
+  } catch {
+    return false;
+  }
+}
+
+// Reading a result runs the exporter's code (getters, Proxy traps): a throw
+// there fails the batch, as in this library's own processors, and never
+// reaches the SDK's processor (where a resolved result would reject unhandled).
 function fromOurResult(result: ExportResult | void): OtelExportResult {
-  if (result === undefined || result === null || result.code === "success") return OTEL_SUCCESS;
-  return {
-    code: EXPORT_FAILED,
-    error: result.error ?? new Error("the exporter reported a failure"),
-  };
+  try {
+    if (result === undefined || result === null || result.code === "success") return OTEL_SUCCESS;
+    const error = result.error;
+    return failure(error ?? new Error("the exporter reported a failure"));
+  } catch {
+    const message = "an exporter returned an unreadable ExportResult (a getter threw); " +
+      "its spans are counted as failed";
+    errorOnce("export-result-unreadable", message);
+    return { code: EXPORT_FAILED, error: new Error(message) };
+  }
 }
 
 function failure(error: unknown): OtelExportResult {

@@ -92,12 +92,13 @@ export function readPartialSuccess(
 /**
  * The error a failed response carries, for the caller's message: the
  * `message` of a `google.rpc.Status` (protobuf or JSON), else the start of
- * a text body.
+ * a text body, with `redact` applied before any cut.
  */
 export function describeErrorBody(
   response: Response,
   bytes: Uint8Array,
   sentJson: boolean,
+  redact: (text: string) => string,
 ): string | undefined {
   if (bytes.length === 0) return undefined;
   const type = response.headers.get("content-type") ?? "";
@@ -105,13 +106,15 @@ export function describeErrorBody(
     if (isJson(response, sentJson) && !type.startsWith("text/")) {
       const body = parseJson(bytes);
       const message = body?.message ?? (body?.error as Record<string, unknown>)?.message;
-      if (typeof message === "string" && message !== "") return message;
+      if (typeof message === "string" && message !== "") return redact(message);
     } else if (!type.startsWith("text/")) {
       // google.rpc.Status { code = 1, message = 2, details = 3 }
       const message = stringField(readFields(bytes), 2);
-      if (message) return message;
+      if (message) return redact(message);
     }
-    const text = textDecoder.decode(bytes).trim();
+    // Redacted before it is cut: a cut through a secret would leave a
+    // piece that no longer matches it.
+    const text = redact(textDecoder.decode(bytes).trim());
     return text === "" ? undefined : text.length > 500 ? `${text.slice(0, 500)}…` : text;
   } catch (error) {
     return `unreadable body (${errorMessage(error)})`;

@@ -462,7 +462,7 @@ export class OtlpHttpExporter implements SpanExporter {
           retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#clock.now()),
         };
       }
-      const reason = describeErrorBody(response, bytes, json);
+      const reason = describeErrorBody(response, bytes, json, (text) => this.#redact(text));
       const text = response.statusText ? ` ${response.statusText}` : "";
       return {
         done: failure(
@@ -513,7 +513,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const location = response.headers.get("location");
     const where = location === null
       ? "without a Location"
-      : `to ${JSON.stringify(this.#redact(location.slice(0, 200)))}`;
+      : `to ${JSON.stringify(this.#redact(location).slice(0, 200))}`;
     const message =
       `OTLP export failed: HTTP ${status} from ${this.#shownUrl} redirects ${where}, and OTLP exports never follow redirects`;
     if (!this.#warnedRedirect) {

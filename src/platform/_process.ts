@@ -5,6 +5,7 @@
 /** The part of `process` the exit paths use; every member may be missing. */
 export interface ProcessLike {
   readonly pid?: number;
+  readonly versions?: { readonly bun?: string };
   on?(event: string, listener: (...args: never[]) => void): unknown;
   removeListener?(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount?(event: string): number;
