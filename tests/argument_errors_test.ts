@@ -46,12 +46,25 @@ describe("wrong input gets a clear error, at once", () => {
     refused(() => new OtlpHttpExporter({ env: {}, headers: "abc" as Any }));
     refused(() => new OtlpHttpExporter({ env: {}, headers: "x".repeat(100_000) as Any }));
     refused(() => new OtlpHttpExporter({ env: {}, headers: ["a", "b"] as Any }));
+    // Neither is a record: a boxed string would send its characters as
+    // headers "0", "1", …, and a Map would send nothing.
+    refused(() => new OtlpHttpExporter({ env: {}, headers: new String("abc") as Any }));
+    refused(() => new OtlpHttpExporter({ env: {}, headers: new Map([["x-key", "v"]]) as Any }));
+    // A record, a null-prototype record and Headers are taken.
+    new OtlpHttpExporter({ env: {}, headers: { "x-key": "v" } });
+    new OtlpHttpExporter({
+      env: {},
+      headers: Object.assign(Object.create(null), { "x-key": "v" }),
+    });
+    new OtlpHttpExporter({ env: {}, headers: new Headers({ "x-key": "v" }) as Any });
   });
 
   test("new Resource(a string) is a TypeError, even for 8 MB", () => {
     refused(() => new Resource("..." as Any));
     refused(() => new Resource("x".repeat(8 * 1024 * 1024) as Any));
     refused(() => new Resource(42 as Any));
+    refused(() => new Resource(new String("service.name") as Any));
+    refused(() => new Resource(new Map([["service.name", "x"]]) as Any));
     refused(() => Resource.detect({ env: {}, attributes: "x".repeat(100_000) as Any }));
     refused(() => Resource.detect({ env: {}, serviceName: 5 as Any }));
   });

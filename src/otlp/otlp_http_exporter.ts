@@ -6,6 +6,7 @@
  * @module
  */
 
+import { isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import { untracedFetch } from "../platform/_untraced_fetch.ts";
@@ -568,7 +569,8 @@ brandExporterClass(OtlpHttpExporter);
 function headersOption(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Headers) return Object.fromEntries(value);
-  if (typeof value !== "object" || Array.isArray(value)) {
+  // A Map would send nothing, a boxed String its characters as headers.
+  if (!isRecord(value)) {
     throw create(`headers must be a record of header names to values, got ${describe(value)}`);
   }
   const record = value as Record<string, string>;

@@ -5,9 +5,24 @@
 import { describe } from "./_describe.ts";
 
 /**
- * Checks that `value` is a record: an object that is neither `null` nor an
- * array. A string is refused at once: spreading or walking the keys of a
- * long one (its indices) is slow and never what was meant.
+ * Whether `value` is an object that can be read as a record of keys to
+ * values: not `null`, an array, a boxed primitive (`new String("abc")`,
+ * whose keys are its indices) or a `Map` or `Set` (whose entries are no
+ * keys: walking one finds nothing).
+ *
+ * @param value The value.
+ * @returns Whether it is a record.
+ */
+export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) &&
+    !(value instanceof String || value instanceof Number || value instanceof Boolean) &&
+    !(value instanceof Map || value instanceof Set);
+}
+
+/**
+ * Checks that `value` is a record ({@linkcode isRecord}). A string is
+ * refused at once: spreading or walking the keys of a long one (its
+ * indices) is slow and never what was meant.
  *
  * @param value The argument.
  * @param action What was being done, for the message ("create Resource").
@@ -20,7 +35,7 @@ export function recordArgument(
   action: string,
   what: string,
 ): Readonly<Record<string, unknown>> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new TypeError(`Cannot ${action}: ${what} must be a record, got ${describe(value)}`);
   }
   return value as Readonly<Record<string, unknown>>;
