@@ -26,13 +26,15 @@ const MB = 1024 * 1024;
 
 describe("memory under hostile input, for a full default queue of 2,048 spans", () => {
   test(
-    "1 MB string values cut to attributeValueLengthLimit 1024 hold under 64 MB, not 2 GB",
+    "1 MB string values cut to attributeValueLengthLimit 1024 hold under 16 MB, not 2 GB",
     { timeout: 120_000 },
     async () => {
       const { spans, heapBytes, longest } = await measure("attributes");
       assert.equal(spans, 2048);
       assert.equal(longest, 1024);
-      assert.ok(heapBytes < 64 * MB, `the heap grew by ${(heapBytes / MB).toFixed(1)} MB`);
+      // 2,048 copies of 1,024 characters (about 2 MB) and their spans: 3.2-3.4
+      // MB measured on the three runtimes. One uncut value alone is 1 MB.
+      assert.ok(heapBytes < 16 * MB, `the heap grew by ${(heapBytes / MB).toFixed(1)} MB`);
     },
   );
 
