@@ -267,6 +267,17 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
       });
       assert.equal(warned.length, 1, warned.join("\n"));
       assert.match(warned[0], /neither AsyncLocalStorage nor AsyncContext.*\{ parent: span \}/);
+      // Each of them warns on its own (every capture hears a cause afresh).
+      const each: [string, () => Promise<unknown>][] = [
+        ["tracer.span", () => tracer.span("async", async () => {})],
+        ["withSpan", () => withSpan(new Span("w").start(), async () => {})],
+        ["tracer.wrap", () => tracer.wrap(async function load() {})()],
+        ["withSpan(undefined)", () => withSpan(undefined, () => Promise.resolve())],
+      ];
+      for (const [name, run] of each) {
+        const heard = await captureWarnings(run);
+        assert.equal(heard.length, 1, `${name}: ${heard.join("\n")}`);
+      }
     } finally {
       setContextStorage(previous);
     }
