@@ -60,6 +60,31 @@ describe("setupTracing", () => {
     });
   });
 
+  test("redact scrubs attributes before they leave, as on the batch processor", IO, async () => {
+    receiver.requests.length = 0;
+    await using setup = setupTracing({
+      url: receiver.url,
+      env: {},
+      flushOnExit: false,
+      setDefault: false,
+      redact: (key, value) => key === "user.email" ? "<email>" : value,
+    });
+    setup.tracer.startSpan("signup", {
+      attributes: { "user.email": "ada@example.com", plan: "pro" },
+    }).end();
+    await setup.shutdown();
+    const body = receiver.requests[0].body;
+    assert.ok(!new TextDecoder().decode(body).includes("ada@example.com"));
+    const span = decodeProtobuf(body).resourceSpans[0].scopeSpans[0].spans[0];
+    assert.deepEqual(
+      span.attributes.map((a: { key: string; value: { stringValue: string } }) => [
+        a.key,
+        a.value.stringValue,
+      ]),
+      [["user.email", "<email>"], ["plan", "pro"]],
+    );
+  });
+
   test("lets options win over the environment", IO, async () => {
     receiver.requests.length = 0;
     await using setup = setupTracing({

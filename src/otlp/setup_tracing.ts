@@ -9,7 +9,10 @@
 
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
-import { BatchSpanProcessor } from "../export/batch_span_processor.ts";
+import {
+  BatchSpanProcessor,
+  type BatchSpanProcessorOptions,
+} from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AlwaysOffSampler, type Sampler } from "../trace/sampler.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
@@ -81,6 +84,11 @@ export interface SetupTracingOptions {
   flushOnCrash?: boolean;
   /** The longest a flush on a signal or a crash keeps the process alive, in ms. Default 5000. */
   signalFlushTimeoutMs?: number;
+  /**
+   * Scrubs attributes before export: the batch processor's `redact` (see
+   * {@linkcode BatchSpanProcessorOptions.redact}). Default: none, at no cost.
+   */
+  redact?: BatchSpanProcessorOptions["redact"];
   /** `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`). Default `false`. */
   disabled?: boolean;
   /**
@@ -243,6 +251,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     flushOnSignal: options.flushOnSignal ?? true,
     flushOnCrash: options.flushOnCrash ?? true,
     signalFlushTimeoutMs: options.signalFlushTimeoutMs,
+    redact: options.redact,
     scheduler: options.scheduler,
     clock: options.clock,
   });
