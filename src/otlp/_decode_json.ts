@@ -71,7 +71,8 @@ export function decodeOtlpJsonValue(root: unknown): DecodedRequest {
 
 class JsonDecoder {
   readonly #batch = new ReceivedBatch();
-  // Characters of strings seen in the current span, for its size estimate.
+  // Characters of strings seen, for the size estimates of spans, resources
+  // and scopes (each is measured as the difference it makes).
   #chars = 0;
 
   request(root: unknown): DecodedRequest {
@@ -88,7 +89,9 @@ class JsonDecoder {
     for (const [ss, i] of list(rs.scopeSpans, `${path}.scopeSpans`)) {
       this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
     }
-    this.#batch.assignResource(first, this.#resource(rs.resource, `${path}.resource`));
+    const before = this.#chars;
+    const resource = this.#resource(rs.resource, `${path}.resource`);
+    this.#batch.assignResource(first, resource, this.#chars - before);
   }
 
   #resource(value: unknown, path: string): ReceivedResource {
@@ -108,14 +111,16 @@ class JsonDecoder {
     for (const [span, i] of list(ss.spans, `${path}.spans`)) {
       this.#span(span, `${path}.spans[${i}]`);
     }
-    this.#batch.assignScope(first, this.#scope(ss.scope, `${path}.scope`));
+    const before = this.#chars;
+    const scope = this.#scope(ss.scope, `${path}.scope`);
+    this.#batch.assignScope(first, scope, this.#chars - before);
   }
 
   #scope(value: unknown, path: string): ReceivedScope {
     const scope = optionalObject(value, path);
     return {
-      name: string(scope.name, `${path}.name`),
-      version: string(scope.version, `${path}.version`),
+      name: this.#string(scope.name, `${path}.name`),
+      version: this.#string(scope.version, `${path}.version`),
       attributes: this.#attributes(scope.attributes, `${path}.attributes`, 0),
       droppedAttributesCount: uint32(
         scope.droppedAttributesCount,

@@ -80,12 +80,16 @@ class Decoder {
   #resourceSpans(end: number): void {
     const first = this.#batch.next;
     let resource: ReceivedResource | undefined;
+    let size = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
-        case 1:
-          resource = this.#resource(this.#len(tag, "ResourceSpans.resource", end));
+        case 1: {
+          const resourceEnd = this.#len(tag, "ResourceSpans.resource", end);
+          size += resourceEnd - this.#pos;
+          resource = this.#resource(resourceEnd);
           break;
+        }
         case 2:
           this.#scopeSpans(this.#len(tag, "ResourceSpans.scope_spans", end));
           break;
@@ -93,7 +97,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    this.#batch.assignResource(first, resource ?? PENDING_RESOURCE);
+    this.#batch.assignResource(first, resource ?? PENDING_RESOURCE, size);
   }
 
   // Resource { attributes = 1, dropped_attributes_count = 2, entity_refs = 3 }
@@ -120,12 +124,16 @@ class Decoder {
   #scopeSpans(end: number): void {
     const first = this.#batch.next;
     let scope: ReceivedScope | undefined;
+    let size = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
-        case 1:
-          scope = this.#scope(this.#len(tag, "ScopeSpans.scope", end));
+        case 1: {
+          const scopeEnd = this.#len(tag, "ScopeSpans.scope", end);
+          size += scopeEnd - this.#pos;
+          scope = this.#scope(scopeEnd);
           break;
+        }
         case 2:
           this.#span(this.#len(tag, "ScopeSpans.spans", end));
           break;
@@ -133,7 +141,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    this.#batch.assignScope(first, scope ?? PENDING_SCOPE);
+    this.#batch.assignScope(first, scope ?? PENDING_SCOPE, size);
   }
 
   // InstrumentationScope { name = 1, version = 2, attributes = 3, dropped_attributes_count = 4 }
