@@ -132,21 +132,42 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       await using viewer = await startViewer({ port: 0 });
       const memory = new InMemorySpanExporter();
       const provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ "service.name": "inventory", "deployment.env": "dev" }),
+        resource: resourceFromAttributes(
+          { "service.name": "inventory", "deployment.env": "dev" },
+          { schemaUrl: "https://opentelemetry.io/schemas/1.26.0" },
+        ),
         spanProcessors: [
           new SimpleSpanProcessor(new Exporter({ url: tracesUrl(viewer) })),
           new SimpleSpanProcessor(memory),
         ],
       });
       try {
-        const tracer = provider.getTracer("inventory-lib", "3.1.0");
+        const tracer = provider.getTracer("inventory-lib", "3.1.0", {
+          schemaUrl: "https://opentelemetry.io/schemas/1.24.0",
+        });
         const other = tracer.startSpan("other");
         other.end();
+        // A parent from another process, and a link to an unsampled one.
+        const remote = trace.setSpanContext(context.active(), {
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: "b7ad6b7169203331",
+          traceFlags: 1,
+          isRemote: true,
+        });
+        const unsampled = {
+          traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+          spanId: "00f067aa0ba902b7",
+          traceFlags: 0,
+          isRemote: true,
+        };
         const root = tracer.startSpan("GET /stock", {
           kind: SpanKind.SERVER,
           attributes: { "http.route": "/stock", count: 3, ratio: 0.5, ok: true, tags: ["a", "b"] },
-          links: [{ context: other.spanContext(), attributes: { why: "batch" } }],
-        });
+          links: [
+            { context: other.spanContext(), attributes: { why: "batch" } },
+            { context: unsampled },
+          ],
+        }, remote);
         root.addEvent("cache.miss", { key: "sku:1" });
         const child = tracer.startSpan(
           "db.query",
@@ -571,6 +592,7 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     parentSpanId: span.parentSpanContext?.spanId ?? null,
     traceFlags: context.traceFlags,
     traceState: null,
+    parentIsRemote: span.parentSpanContext?.isRemote ?? false,
     startTime: ms(span.startTime),
     endTime: ms(span.endTime),
     durationMs: ms(span.endTime) - ms(span.startTime),
@@ -587,6 +609,8 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     links: span.links.map((l) => ({
       traceId: l.context.traceId,
       spanId: l.context.spanId,
+      traceFlags: l.context.traceFlags,
+      isRemote: l.context.isRemote ?? false,
       attributes: l.attributes ?? {},
       droppedAttributesCount: l.droppedAttributesCount ?? 0,
     })),
@@ -594,12 +618,17 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     droppedEventsCount: span.droppedEventsCount,
     droppedLinksCount: span.droppedLinksCount,
     service: "inventory",
-    resource: { attributes: span.resource.attributes, droppedAttributesCount: 0 },
+    resource: {
+      attributes: span.resource.attributes,
+      droppedAttributesCount: 0,
+      schemaUrl: span.resource.schemaUrl,
+    },
     scope: {
       name: span.instrumentationScope.name,
       version: span.instrumentationScope.version,
       attributes: {},
       droppedAttributesCount: 0,
+      schemaUrl: span.instrumentationScope.schemaUrl,
     },
   }, span.name);
 }

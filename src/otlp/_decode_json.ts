@@ -90,11 +90,13 @@ class JsonDecoder {
       this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
     }
     const before = this.#chars;
-    const resource = this.#resource(rs.resource, `${path}.resource`);
+    const resource = this.#resource(rs.resource, rs.schemaUrl, path);
     this.#batch.assignResource(first, resource, this.#chars - before);
   }
 
-  #resource(value: unknown, path: string): ReceivedResource {
+  // The resource of the ResourceSpans at `parent`, with that message's schema URL.
+  #resource(value: unknown, schemaUrl: unknown, parent: string): ReceivedResource {
+    const path = `${parent}.resource`;
     const resource = optionalObject(value, path);
     return {
       attributes: this.#attributes(resource.attributes, `${path}.attributes`, 0),
@@ -102,6 +104,7 @@ class JsonDecoder {
         resource.droppedAttributesCount,
         `${path}.droppedAttributesCount`,
       ),
+      schemaUrl: this.#string(schemaUrl, `${parent}.schemaUrl`),
     };
   }
 
@@ -112,11 +115,13 @@ class JsonDecoder {
       this.#span(span, `${path}.spans[${i}]`);
     }
     const before = this.#chars;
-    const scope = this.#scope(ss.scope, `${path}.scope`);
+    const scope = this.#scope(ss.scope, ss.schemaUrl, path);
     this.#batch.assignScope(first, scope, this.#chars - before);
   }
 
-  #scope(value: unknown, path: string): ReceivedScope {
+  // The scope of the ScopeSpans at `parent`, with that message's schema URL.
+  #scope(value: unknown, schemaUrl: unknown, parent: string): ReceivedScope {
+    const path = `${parent}.scope`;
     const scope = optionalObject(value, path);
     return {
       name: this.#string(scope.name, `${path}.name`),
@@ -126,6 +131,7 @@ class JsonDecoder {
         scope.droppedAttributesCount,
         `${path}.droppedAttributesCount`,
       ),
+      schemaUrl: this.#string(schemaUrl, `${parent}.schemaUrl`),
     };
   }
 
@@ -218,8 +224,9 @@ class JsonDecoder {
     const traceState = this.#string(link.traceState, `${path}.traceState`);
     const attributes = this.#attributes(link.attributes, `${path}.attributes`, 0);
     const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
+    const flags = uint32(link.flags, `${path}.flags`);
     if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
-    return newReceivedLink(traceId, spanId, traceState, attributes, dropped);
+    return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }
 
   #attributes(value: unknown, path: string, depth: number): OtlpAttributes {
