@@ -436,6 +436,41 @@ describe("OTLP/JSON decoding", () => {
     assert.deepEqual(span.attributes, { i: -12, d: NaN, e: null, big: "18446744073709551615" });
   });
 
+  test("uint32 and fixed32 fields may be decimal strings, as the JSON mapping allows", () => {
+    const counts = { droppedAttributesCount: "1" };
+    const body = JSON.stringify({
+      resourceSpans: [{
+        resource: { ...counts, attributes: [] },
+        scopeSpans: [{
+          scope: { name: "lib", droppedAttributesCount: "2" },
+          spans: [{
+            traceId: TRACE,
+            spanId: SPAN,
+            name: "op",
+            flags: "769",
+            droppedAttributesCount: "3",
+            droppedEventsCount: "4",
+            droppedLinksCount: "5",
+            events: [{ name: "e", ...counts }],
+            links: [{ traceId: TRACE, spanId: SPAN, flags: "257", ...counts }],
+          }],
+        }],
+      }],
+    });
+    const [span] = decodeOtlpJson(body).spans;
+    assert.equal(span.resource.droppedAttributesCount, 1);
+    assert.equal(span.scope.droppedAttributesCount, 2);
+    assert.deepEqual(
+      [span.traceFlags, span.parentIsRemote, span.droppedAttributesCount],
+      [1, true, 3],
+    );
+    assert.deepEqual([span.droppedEventsCount, span.droppedLinksCount], [4, 5]);
+    assert.equal(span.events[0].droppedAttributesCount, 1);
+    const [link] = span.links;
+    assert.deepEqual([link.traceFlags, link.isRemote, link.droppedAttributesCount], [1, false, 1]);
+    assert.equal(decodeOtlpJson(body.replace('"769"', '"4294967295"')).spans[0].traceFlags, 255);
+  });
+
   test("a span with an id that is not hex of the right length is rejected and named", () => {
     const span = (traceId: string) => ({ traceId, spanId: SPAN, name: "x" });
     const { spans, rejected, reason } = decodeOtlpJson(JSON.stringify({
@@ -475,6 +510,28 @@ describe("OTLP/JSON decoding", () => {
         '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"fast"}]}]}]}',
         /kind must be an enum number, got string/,
       ],
+      ...[
+        ['"1.5"', "not integral"],
+        ["1.5", "not integral"],
+        ['"-1"', "negative"],
+        ["-1", "negative"],
+        ['"4294967296"', "past 32 bits"],
+        ["4294967296", "past 32 bits"],
+        ['"0x10"', "not decimal"],
+        ['""', "empty"],
+        ["true", "a boolean"],
+      ].flatMap(([value, why]) => [
+        [
+          `a dropped count that is ${why} (${value})`,
+          `{"resourceSpans":[{"scopeSpans":[{"spans":[{"droppedEventsCount":${value}}]}]}]}`,
+          /spans\[0\]\.droppedEventsCount must be an unsigned 32-bit integer/,
+        ] as const,
+        [
+          `span flags that are ${why} (${value})`,
+          `{"resourceSpans":[{"scopeSpans":[{"spans":[{"flags":${value}}]}]}]}`,
+          /spans\[0\]\.flags must be an unsigned 32-bit integer/,
+        ] as const,
+      ]),
       [
         "an attribute value of the wrong type",
         '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"boolValue":"yes"}}]}}]}',

@@ -161,10 +161,7 @@ class JsonDecoder {
     const status = optionalObject(span.status, `${path}.status`);
     const statusMessage = this.#string(status.message, `${path}.status.message`);
     const statusCode = enumNumber(status.code, STATUS_NAMES, `${path}.status.code`);
-    const flags = span.flags ?? null;
-    if (flags !== null && !(Number.isInteger(flags) && flags >= 0)) {
-      throw typeError(`${path}.flags`, "an unsigned integer", flags);
-    }
+    const flags = span.flags == null ? undefined : uint32(span.flags, `${path}.flags`);
     const droppedAttributes = uint32(span.droppedAttributesCount, `${path}.droppedAttributesCount`);
     const droppedEvents = uint32(span.droppedEventsCount, `${path}.droppedEventsCount`);
     const droppedLinks = uint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
@@ -187,7 +184,7 @@ class JsonDecoder {
       spanId,
       parentSpanId,
       traceState,
-      flags ?? undefined,
+      flags,
       name,
       kind,
       startTime,
@@ -281,8 +278,18 @@ class JsonDecoder {
 }
 
 function typeError(path: string, expected: string, got: unknown): OtlpDecodeError {
-  const kind = Array.isArray(got) ? "an array" : got === null ? "null" : typeof got;
-  return new OtlpDecodeError(`Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kind}`);
+  return new OtlpDecodeError(
+    `Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kindOf(got)}`,
+  );
+}
+
+function kindOf(value: unknown): string {
+  return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+}
+
+// A number as itself, anything else as its kind.
+function describeJson(value: unknown): string {
+  return typeof value === "number" ? `number ${value}` : kindOf(value);
 }
 
 function object(value: unknown, path: string): Record<string, Json> {
@@ -316,10 +323,24 @@ function id(value: unknown, path: string): string {
   return string(value, path).toLowerCase();
 }
 
+const UINT32_MAX = 0xffffffff;
+const DECIMAL = /^[0-9]{1,10}$/;
+
+// A uint32 or fixed32: a number, or a decimal string as the JSON mapping
+// allows; not a fraction, a negative or anything past 32 bits.
 function uint32(value: unknown, path: string): number {
   if (value == null) return 0;
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
-  throw typeError(path, "an unsigned integer", value);
+  const number = typeof value === "string" && DECIMAL.test(value) ? Number(value) : value;
+  if (
+    typeof number === "number" && Number.isInteger(number) && number >= 0 && number <= UINT32_MAX
+  ) {
+    return number;
+  }
+  throw new OtlpDecodeError(
+    `Cannot decode OTLP/JSON: ${path} must be an unsigned 32-bit integer (a number or a decimal string), got ${
+      typeof value === "string" ? JSON.stringify(value) : describeJson(value)
+    }`,
+  );
 }
 
 function enumNumber(value: unknown, names: readonly string[], path: string): number {
