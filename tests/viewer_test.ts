@@ -266,9 +266,38 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       assert.equal(response.status, 400);
       assert.match((await statusMessage(response))!, /gzip could not be decoded/);
 
-      response = await post(viewer, new Uint8Array(20 * 1024 * 1024 + 1));
+      // Past the limit by one byte and by far, with a length or streamed:
+      // the receiver's own answer, in the request's format, with CORS.
+      const limit = 20 * 1024 * 1024;
+      for (const size of [limit + 1, 25 * 1024 * 1024]) {
+        for (const streamed of [false, true]) {
+          const what = `${size} bytes${streamed ? ", streamed" : ""}`;
+          const body = new Uint8Array(size);
+          response = await fetch(tracesUrl(viewer), {
+            method: "POST",
+            headers: { "content-type": "application/x-protobuf", origin: "http://app.example" },
+            body: streamed ? new Blob([body]).stream() : body,
+            ...(streamed ? { duplex: "half" } : {}),
+          } as RequestInit);
+          assert.equal(response.status, 413, what);
+          assert.equal(response.headers.get("access-control-allow-origin"), "*", what);
+          assert.equal(response.headers.get("content-type"), "application/x-protobuf", what);
+          assert.equal(
+            await statusMessage(response),
+            `Cannot read the body: it is larger than ${limit} bytes`,
+            what,
+          );
+        }
+      }
+      response = await post(viewer, new Uint8Array(25 * 1024 * 1024), {
+        "content-type": "application/json",
+      });
       assert.equal(response.status, 413);
-      await response.body?.cancel();
+      assert.equal(response.headers.get("access-control-allow-origin"), "*");
+      assert.deepEqual(await response.json(), {
+        code: 8,
+        message: `Cannot read the body: it is larger than ${limit} bytes`,
+      });
 
       // 21 MiB of zeros: a small body that grows past the limit once inflated.
       const bomb = await gzip(new Uint8Array(21 * 1024 * 1024));
