@@ -26,6 +26,7 @@ import {
   OtlpHttpExporter,
   type OtlpProtocol,
   Resource,
+  setupTracing,
 } from "../otlp.ts";
 import { startViewer, type Viewer } from "../viewer.ts";
 import {
@@ -550,6 +551,48 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       assert.deepEqual(viewer.stats(), { spans: 2, traces: 2, rejected: 0, evicted: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(
+    "setupTracing() sending to http://localhost:<port> reaches a viewer on its default hostname",
+    IO,
+    async () => {
+      // The default exporter URL names localhost, which may resolve to ::1
+      // first, while the viewer listens on 127.0.0.1 by default.
+      await using viewer = await startViewer({ port: 0 });
+      assert.match(viewer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const { port } = new URL(viewer.url);
+      const { tracer, shutdown } = setupTracing({
+        serviceName: "local",
+        url: `http://localhost:${port}/v1/traces`,
+        setDefault: false,
+        env: {},
+      });
+      await tracer.span("via localhost", async () => {});
+      await shutdown();
+      assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 0, evicted: 0 });
+      const [trace] = (await getJson(viewer, "api/traces")).body as { service: string }[];
+      assert.equal(trace.service, "local");
+    },
+  );
+
+  test("listens on port 4318 by default, or says 4318 is in use", IO, async () => {
+    const inUse = /^Error: Cannot start viewer: cannot listen on 127\.0\.0\.1:4318 \(/;
+    let viewer: Viewer;
+    try {
+      viewer = await startViewer();
+    } catch (error) {
+      // Someone else holds 4318 (another viewer, a collector): the error names it.
+      assert.match(String(error), inUse);
+      return;
+    }
+    try {
+      assert.equal(viewer.url, "http://127.0.0.1:4318/");
+      // Now this test holds 4318, and a second default viewer is refused.
+      await assert.rejects(() => startViewer(), inUse);
+    } finally {
+      await viewer.close();
     }
   });
 
