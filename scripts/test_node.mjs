@@ -4,7 +4,8 @@
 // `node --test` runs the explicit list of files.
 //
 // Run after `npm run build`: `node scripts/test_node.mjs` (or `npm run test:node`,
-// which builds first). Extra arguments go to `node --test`.
+// which builds first). Arguments naming test files (`tests/viewer_test.ts`)
+// run just those; other arguments go to `node --test`.
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
@@ -85,11 +86,19 @@ for (const path of listFiles("tests", () => true)) {
   writeFileSync(out.replace(/\.([mc]?)ts$/, ".$1js"), outputText);
 }
 
-const files = tests.map((t) => relative(root, join(npmTestDir, t.replace(/\.ts$/, ".js"))));
+// Every test is compiled (they import each other's helpers); the named ones run.
+const named = process.argv.slice(2).filter((arg) => arg.endsWith("_test.ts"));
+const nodeArgs = process.argv.slice(2).filter((arg) => !arg.endsWith("_test.ts"));
+const selected = named.length === 0 ? tests : named.map((arg) => {
+  const path = relative(root, resolve(arg));
+  if (!tests.includes(path)) fail(`${arg} is not one of the tests/**/*_test.ts files`);
+  return path;
+});
+const files = selected.map((t) => relative(root, join(npmTestDir, t.replace(/\.ts$/, ".js"))));
 console.log(`Node ${process.version}: ${files.length} test file(s) against npm/`);
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", ...process.argv.slice(2), ...files],
+  ["--test", "--test-reporter=spec", ...nodeArgs, ...files],
   { cwd: root, stdio: "inherit" },
 );
 process.exit(result.status ?? 1);

@@ -189,21 +189,27 @@ function otelContext(ctx: SpanContext): Any {
 /**
  * The same spans as OpenTelemetry SDK `ReadableSpan`s, built by hand field
  * by field, for the official serializers. `remoteParents` lists the spans
- * whose parent context was remote.
+ * whose parent context was remote; `schemaUrls` go on the resource and on
+ * every scope.
  */
 export function toReadableSpans(
   spans: readonly Span[],
   resource: Resource,
   remoteParents: ReadonlySet<Span>,
+  schemaUrls: { resource?: string; scope?: string } = {},
 ): Any[] {
-  const otelResource = { attributes: resource.attributes };
+  const otelResource = { attributes: resource.attributes, schemaUrl: schemaUrls.resource };
   const scopes = new Map<unknown, Any>();
   return spans.map((span) => {
     const ctx = span.context;
     const scopeKey = span.instrumentationScope;
     let scope = scopes.get(scopeKey);
     if (scope === undefined) {
-      scope = { name: scopeKey?.name ?? "", version: scopeKey?.version };
+      scope = {
+        name: scopeKey?.name ?? "",
+        version: scopeKey?.version,
+        schemaUrl: schemaUrls.scope,
+      };
       scopes.set(scopeKey, scope);
     }
     return {

@@ -12,7 +12,7 @@ import { decodeOtlpProtobuf, MAX_DEPTH } from "../src/otlp/_decode_protobuf.ts";
 import { encodeReceivedAsOtlpJson } from "../src/otlp/_encode_received_json.ts";
 import { OtlpDecodeError, type ReceivedSpan } from "../src/otlp/_received_span.ts";
 import { richSpans, T0, toReadableSpans } from "./_otlp_fixtures.ts";
-import { expectedReceived } from "./_viewer_fixtures.ts";
+import { expectedReceived, type SchemaUrls } from "./_viewer_fixtures.ts";
 
 const resource = new Resource({
   "service.name": "checkout",
@@ -25,17 +25,27 @@ function bySpanId(spans: readonly ReceivedSpan[]): Map<string, unknown> {
   return new Map(spans.map((s) => [s.spanId, JSON.parse(JSON.stringify(s))]));
 }
 
-function assertSameSpans(decoded: readonly ReceivedSpan[], spans: readonly Span[]): void {
+function assertSameSpans(
+  decoded: readonly ReceivedSpan[],
+  spans: readonly Span[],
+  schemaUrls?: SchemaUrls,
+): void {
   assert.equal(decoded.length, spans.length);
   const got = bySpanId(decoded);
   for (const span of spans) {
     assert.deepEqual(
       got.get(span.context.spanId),
-      expectedReceived(span, resource.attributes),
+      expectedReceived(span, resource.attributes, schemaUrls),
       span.name,
     );
   }
 }
+
+// Schema URLs the SDK's serializers are given, so the decoders must keep them.
+const SCHEMA_URLS = {
+  resource: "https://opentelemetry.io/schemas/1.26.0",
+  scope: "https://opentelemetry.io/schemas/1.24.0",
+};
 
 // ---- a few protobuf bytes by hand, for what no encoder writes ----
 
@@ -59,6 +69,11 @@ const uint = (field: number, value: number | bigint) => [...varint(field * 8), .
 const fixed64 = (field: number, value: bigint) => {
   const out = [...varint(field * 8 + 1)];
   for (let i = 0n; i < 8n; i++) out.push(Number((value >> (8n * i)) & 0xffn));
+  return out;
+};
+const fixed32 = (field: number, value: number) => {
+  const out = [...varint(field * 8 + 5)];
+  for (let i = 0; i < 4; i++) out.push((value >>> (8 * i)) & 0xff);
   return out;
 };
 const hex = (id: string) => id.match(/../g)!.map((b) => parseInt(b, 16));
@@ -107,10 +122,10 @@ describe("OTLP/protobuf decoding", () => {
 
   test("decodes the OpenTelemetry SDK's protobuf serializer to the same spans", () => {
     const spans = richSpans();
-    const readable = toReadableSpans(spans, resource, new Set([spans[4]]));
+    const readable = toReadableSpans(spans, resource, new Set([spans[4]]), SCHEMA_URLS);
     const body = ProtobufTraceSerializer.serializeRequest(readable)!;
     const decoded = decodeOtlpProtobuf(body);
-    assertSameSpans(decoded.spans, spans);
+    assertSameSpans(decoded.spans, spans, SCHEMA_URLS);
   });
 
   test("spans share one resource and one scope object per group", () => {
@@ -221,10 +236,51 @@ describe("OTLP/protobuf decoding", () => {
       traceId: TRACE,
       spanId: SPAN,
       traceState: "k=v",
+      traceFlags: 0,
       attributes: {},
       droppedAttributesCount: 0,
     }]);
     assert.equal(span.droppedLinksCount, 3);
+  });
+
+  test("the is-remote bits of Span.flags and Link.flags are kept; without them, remote-ness is unknown", () => {
+    const remoteness = (flags?: number) => {
+      const link = len(
+        13,
+        bytes(
+          len(1, hex(TRACE)),
+          len(2, hex(SPAN)),
+          ...(flags === undefined ? [] : [fixed32(6, flags)]),
+        ),
+      );
+      const span = decodeOne(link, ...(flags === undefined ? [] : [fixed32(16, flags)]));
+      const [{ traceFlags, isRemote }] = span.links;
+      return [span.traceFlags, span.parentIsRemote, traceFlags, isRemote];
+    };
+    // SpanFlags: trace flags in bits 0-7, has-is-remote bit 8, is-remote bit 9.
+    assert.deepEqual(remoteness(0x301), [1, true, 1, true]);
+    assert.deepEqual(remoteness(0x101), [1, false, 1, false]);
+    assert.deepEqual(remoteness(0x100), [0, false, 0, false]);
+    assert.deepEqual(remoteness(0x201), [1, null, 1, undefined]);
+    assert.deepEqual(remoteness(), [1, null, 0, undefined]);
+    assert.ok(
+      !("isRemote" in decodeOne(len(13, bytes(len(1, hex(TRACE)), len(2, hex(SPAN))))).links[0]),
+    );
+  });
+
+  test("the schema URLs of ResourceSpans and ScopeSpans are kept on the resource and the scope", () => {
+    const scopeSpans = bytes(
+      len(1, str(1, "lib")),
+      len(2, spanMessage()),
+      str(3, "https://s/scope"),
+    );
+    const body = Uint8Array.from(len(1, bytes(str(3, "https://s/resource"), len(2, scopeSpans))));
+    const [span] = decodeOtlpProtobuf(body).spans;
+    assert.equal(span.resource.schemaUrl, "https://s/resource");
+    assert.equal(span.scope.schemaUrl, "https://s/scope");
+    assert.equal(span.scope.name, "lib");
+    const [plain] = decodeOtlpProtobuf(request(spanMessage())).spans;
+    assert.deepEqual([plain.resource.schemaUrl, plain.scope.schemaUrl], ["", ""]);
   });
 
   test("unknown fields of every wire type are skipped", () => {
@@ -320,10 +376,10 @@ describe("OTLP/JSON decoding", () => {
 
   test("decodes the OpenTelemetry SDK's JSON serializer (integers as numbers) to the same spans", () => {
     const spans = richSpans();
-    const readable = toReadableSpans(spans, resource, new Set([spans[4]]));
+    const readable = toReadableSpans(spans, resource, new Set([spans[4]]), SCHEMA_URLS);
     const body = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)!);
     assert.match(body, /"intValue":200/);
-    assertSameSpans(decodeOtlpJson(body).spans, spans);
+    assertSameSpans(decodeOtlpJson(body).spans, spans, SCHEMA_URLS);
   });
 
   test("kvlist and bytes values from the SDK's serializers read alike in protobuf and JSON", () => {
@@ -380,6 +436,41 @@ describe("OTLP/JSON decoding", () => {
     assert.deepEqual(span.attributes, { i: -12, d: NaN, e: null, big: "18446744073709551615" });
   });
 
+  test("uint32 and fixed32 fields may be decimal strings, as the JSON mapping allows", () => {
+    const counts = { droppedAttributesCount: "1" };
+    const body = JSON.stringify({
+      resourceSpans: [{
+        resource: { ...counts, attributes: [] },
+        scopeSpans: [{
+          scope: { name: "lib", droppedAttributesCount: "2" },
+          spans: [{
+            traceId: TRACE,
+            spanId: SPAN,
+            name: "op",
+            flags: "769",
+            droppedAttributesCount: "3",
+            droppedEventsCount: "4",
+            droppedLinksCount: "5",
+            events: [{ name: "e", ...counts }],
+            links: [{ traceId: TRACE, spanId: SPAN, flags: "257", ...counts }],
+          }],
+        }],
+      }],
+    });
+    const [span] = decodeOtlpJson(body).spans;
+    assert.equal(span.resource.droppedAttributesCount, 1);
+    assert.equal(span.scope.droppedAttributesCount, 2);
+    assert.deepEqual(
+      [span.traceFlags, span.parentIsRemote, span.droppedAttributesCount],
+      [1, true, 3],
+    );
+    assert.deepEqual([span.droppedEventsCount, span.droppedLinksCount], [4, 5]);
+    assert.equal(span.events[0].droppedAttributesCount, 1);
+    const [link] = span.links;
+    assert.deepEqual([link.traceFlags, link.isRemote, link.droppedAttributesCount], [1, false, 1]);
+    assert.equal(decodeOtlpJson(body.replace('"769"', '"4294967295"')).spans[0].traceFlags, 255);
+  });
+
   test("a span with an id that is not hex of the right length is rejected and named", () => {
     const span = (traceId: string) => ({ traceId, spanId: SPAN, name: "x" });
     const { spans, rejected, reason } = decodeOtlpJson(JSON.stringify({
@@ -419,6 +510,28 @@ describe("OTLP/JSON decoding", () => {
         '{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"fast"}]}]}]}',
         /kind must be an enum number, got string/,
       ],
+      ...[
+        ['"1.5"', "not integral"],
+        ["1.5", "not integral"],
+        ['"-1"', "negative"],
+        ["-1", "negative"],
+        ['"4294967296"', "past 32 bits"],
+        ["4294967296", "past 32 bits"],
+        ['"0x10"', "not decimal"],
+        ['""', "empty"],
+        ["true", "a boolean"],
+      ].flatMap(([value, why]) => [
+        [
+          `a dropped count that is ${why} (${value})`,
+          `{"resourceSpans":[{"scopeSpans":[{"spans":[{"droppedEventsCount":${value}}]}]}]}`,
+          /spans\[0\]\.droppedEventsCount must be an unsigned 32-bit integer/,
+        ] as const,
+        [
+          `span flags that are ${why} (${value})`,
+          `{"resourceSpans":[{"scopeSpans":[{"spans":[{"flags":${value}}]}]}]}`,
+          /spans\[0\]\.flags must be an unsigned 32-bit integer/,
+        ] as const,
+      ]),
       [
         "an attribute value of the wrong type",
         '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"boolValue":"yes"}}]}}]}',
@@ -436,13 +549,23 @@ describe("OTLP/JSON decoding", () => {
 });
 
 describe("received spans back to OTLP/JSON (the viewer's file format)", () => {
-  test("encodes one line that decodes to the same spans", () => {
+  test("encodes one line that decodes to the same spans, schema URLs and remote bits included", () => {
     const spans = richSpans();
-    const decoded = decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })).spans;
-    const line = encodeReceivedAsOtlpJson(decoded);
-    assert.ok(!line.includes("\n"));
-    const again = decodeOtlpJson(line);
-    assert.deepEqual(bySpanId(again.spans), bySpanId(decoded));
+    const readable = toReadableSpans(spans, resource, new Set([spans[4]]), SCHEMA_URLS);
+    for (
+      const decoded of [
+        decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })).spans,
+        decodeOtlpProtobuf(ProtobufTraceSerializer.serializeRequest(readable)!).spans,
+      ]
+    ) {
+      const line = encodeReceivedAsOtlpJson(decoded);
+      assert.ok(!line.includes("\n"));
+      const again = decodeOtlpJson(line);
+      assert.deepEqual(bySpanId(again.spans), bySpanId(decoded));
+    }
+    // Spans of OTLP before 1.1 say nothing of remote-ness, and the file keeps that.
+    const [old] = decodeOtlpJson(encodeReceivedAsOtlpJson([decodeOne()])).spans;
+    assert.equal(old.parentIsRemote, null);
   });
 
   test("times keep every nanosecond through the round trip", () => {

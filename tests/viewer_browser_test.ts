@@ -219,4 +219,48 @@ describe("the trace viewer's page in headless Chromium", () => {
       }
     },
   );
+  test(
+    `a trace 5,000 spans deep draws its rows, indented no further than renderTree's ${SKIP}`,
+    {
+      skip,
+      timeout: 240_000,
+    },
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const tracer = new Tracer({ name: "deep" });
+      const chain: Span[] = [tracer.startSpan("level 0", { startTime: 0 })];
+      for (let i = 1; i < 5_000; i++) {
+        chain.push(tracer.startSpan(`level ${i}`, { parent: chain[i - 1], startTime: i }));
+      }
+      for (let i = chain.length - 1; i >= 0; i--) chain[i].end(10_000 - i);
+      await send(viewer, "deep", chain);
+      let browser: Browser | undefined;
+      try {
+        browser = await launchChromium();
+        const page = await browser.open(`${viewer.url}#/trace/${chain[0].context.traceId}`);
+        await page.waitFor(ready("trace"), 60_000);
+        assert.equal(await page.evaluate(`document.querySelector("main").dataset.spans`), "5000");
+        const rows = await page.evaluate<string[][]>(rowNames);
+        assert.deepEqual(rows.slice(0, 3).map((r) => r.slice(0, 2)), [
+          ["level 0", "1"],
+          ["\u2514\u2500 level 1", "2"],
+          ["   \u2514\u2500 level 2", "3"],
+        ]);
+        // The keyboard reaches the deepest span; its guides stop growing and
+        // its real depth is written in, as renderTree draws it.
+        await page.click(".tree .row");
+        await page.press("End");
+        await page.waitFor(`${detailTitle} === "level 4999"`, 60_000);
+        const deepest = await page.evaluate<[string, string]>(
+          `(() => { const r = document.querySelector('.row[aria-selected="true"]');
+            return [r.querySelector(".prefix").textContent, r.getAttribute("aria-level")]; })()`,
+        );
+        assert.equal(deepest[1], "5000");
+        assert.match(deepest[0], /\u22ef4999 \u2514\u2500 $/);
+        assert.ok(deepest[0].length < 100, `a prefix of ${deepest[0].length} characters`);
+      } finally {
+        await browser?.close();
+      }
+    },
+  );
 });

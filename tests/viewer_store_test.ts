@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Span, SpanContext } from "../mod.ts";
-import { encodeOtlpProtobuf, Resource } from "../otlp.ts";
+import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
+import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
 import type { DecodedRequest } from "../src/otlp/_received_span.ts";
 import { TraceStore } from "../src/viewer/_trace_store.ts";
@@ -37,6 +38,14 @@ function trace(name: string, children = 0, ms = 10, error = false): Span[] {
 }
 
 const ALL = { limit: 1000 };
+
+/** The same spans again, made by a tracer whose instrumentation scope is named `scope`. */
+function scoped(spans: Span[], scope: string): Span[] {
+  const init = { instrumentationScope: { name: scope } };
+  return spans.map((s) =>
+    new Span(s.name, s.context, s.kind, init).start(s.startTime!).end(s.endTime!)
+  );
+}
 
 describe("TraceStore", () => {
   test("spans of one trace in several requests, children first, make one trace", () => {
@@ -101,6 +110,54 @@ describe("TraceStore", () => {
     assert.equal(evicted, 7);
     assert.deepEqual(store.list(ALL).map((t) => t.name), ["t11", "t10", "t9", "t8", "t7"]);
   });
+
+  const MiB = 1024 * 1024;
+  const decoders = {
+    protobuf: (spans: Span[], resource: Resource) =>
+      decodeOtlpProtobuf(encodeOtlpProtobuf(spans, { resource })),
+    JSON: (spans: Span[], resource: Resource) =>
+      decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson(spans, { resource }))),
+  };
+  for (const [format, decode] of Object.entries(decoders)) {
+    test(`maxBytes counts the resource each span keeps (${format}): a 2 MiB resource per request stays bounded`, () => {
+      const maxBytes = 8 * MiB;
+      const store = new TraceStore(1000, maxBytes);
+      const resource = new Resource({ "service.name": "shop", blob: "x".repeat(2 * MiB) });
+      for (let i = 0; i < 20; i++) {
+        const decoded = decode(trace(`t${i}`), resource);
+        store.add(decoded.spans, decoded.sizes);
+      }
+      let held = 0;
+      for (const [, size] of store.entries()) held += size;
+      assert.ok(held <= maxBytes, `${held} bytes held`);
+      const { spans, evicted } = store.stats();
+      assert.equal(spans + evicted, 20);
+      // Each span keeps 2 MiB of resource: at most 4 fit in 8 MiB.
+      assert.ok(spans <= 4, `${spans} spans held`);
+      assert.ok(evicted >= 16, `${evicted} evicted`);
+    });
+
+    test(`the spans of one resource, or one scope, share its size: it counts once (${format})`, () => {
+      const big = "y".repeat(MiB);
+      const groups: [string, (spans: Span[]) => Span[], Resource][] = [
+        ["resource", (spans) => spans, new Resource({ "service.name": "shop", blob: big })],
+        ["scope", (spans) => scoped(spans, big), new Resource({ "service.name": "shop" })],
+      ];
+      for (const [what, withBig, resource] of groups) {
+        // What the big value adds to the sizes of one span, then of four.
+        const extra = (spans: Span[]) => {
+          const plain = decode(spans, new Resource({ "service.name": "shop" })).sizes;
+          return decode(withBig(spans), resource).sizes.map((size, i) => size - plain[i]);
+        };
+        const [alone] = extra(trace("alone"));
+        const shares = extra(trace("shared", 3));
+        assert.ok(alone >= MiB, `${what}: ${alone}`);
+        for (const share of shares) {
+          assert.ok(Math.abs(share - alone / 4) < 64, `${what}: ${shares}`);
+        }
+      }
+    });
+  }
 
   test("a trace larger than the bounds on its own is evicted too: the bounds always hold", () => {
     const store = new TraceStore(5, 1e9);

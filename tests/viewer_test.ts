@@ -26,6 +26,7 @@ import {
   OtlpHttpExporter,
   type OtlpProtocol,
   Resource,
+  setupTracing,
 } from "../otlp.ts";
 import { startViewer, type Viewer } from "../viewer.ts";
 import {
@@ -132,21 +133,42 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       await using viewer = await startViewer({ port: 0 });
       const memory = new InMemorySpanExporter();
       const provider = new BasicTracerProvider({
-        resource: resourceFromAttributes({ "service.name": "inventory", "deployment.env": "dev" }),
+        resource: resourceFromAttributes(
+          { "service.name": "inventory", "deployment.env": "dev" },
+          { schemaUrl: "https://opentelemetry.io/schemas/1.26.0" },
+        ),
         spanProcessors: [
           new SimpleSpanProcessor(new Exporter({ url: tracesUrl(viewer) })),
           new SimpleSpanProcessor(memory),
         ],
       });
       try {
-        const tracer = provider.getTracer("inventory-lib", "3.1.0");
+        const tracer = provider.getTracer("inventory-lib", "3.1.0", {
+          schemaUrl: "https://opentelemetry.io/schemas/1.24.0",
+        });
         const other = tracer.startSpan("other");
         other.end();
+        // A parent from another process, and a link to an unsampled one.
+        const remote = trace.setSpanContext(context.active(), {
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: "b7ad6b7169203331",
+          traceFlags: 1,
+          isRemote: true,
+        });
+        const unsampled = {
+          traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+          spanId: "00f067aa0ba902b7",
+          traceFlags: 0,
+          isRemote: true,
+        };
         const root = tracer.startSpan("GET /stock", {
           kind: SpanKind.SERVER,
           attributes: { "http.route": "/stock", count: 3, ratio: 0.5, ok: true, tags: ["a", "b"] },
-          links: [{ context: other.spanContext(), attributes: { why: "batch" } }],
-        });
+          links: [
+            { context: other.spanContext(), attributes: { why: "batch" } },
+            { context: unsampled },
+          ],
+        }, remote);
         root.addEvent("cache.miss", { key: "sku:1" });
         const child = tracer.startSpan(
           "db.query",
@@ -245,9 +267,38 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       assert.equal(response.status, 400);
       assert.match((await statusMessage(response))!, /gzip could not be decoded/);
 
-      response = await post(viewer, new Uint8Array(20 * 1024 * 1024 + 1));
+      // Past the limit by one byte and by far, with a length or streamed:
+      // the receiver's own answer, in the request's format, with CORS.
+      const limit = 20 * 1024 * 1024;
+      for (const size of [limit + 1, 25 * 1024 * 1024]) {
+        for (const streamed of [false, true]) {
+          const what = `${size} bytes${streamed ? ", streamed" : ""}`;
+          const body = new Uint8Array(size);
+          response = await fetch(tracesUrl(viewer), {
+            method: "POST",
+            headers: { "content-type": "application/x-protobuf", origin: "http://app.example" },
+            body: streamed ? new Blob([body]).stream() : body,
+            ...(streamed ? { duplex: "half" } : {}),
+          } as RequestInit);
+          assert.equal(response.status, 413, what);
+          assert.equal(response.headers.get("access-control-allow-origin"), "*", what);
+          assert.equal(response.headers.get("content-type"), "application/x-protobuf", what);
+          assert.equal(
+            await statusMessage(response),
+            `Cannot read the body: it is larger than ${limit} bytes`,
+            what,
+          );
+        }
+      }
+      response = await post(viewer, new Uint8Array(25 * 1024 * 1024), {
+        "content-type": "application/json",
+      });
       assert.equal(response.status, 413);
-      await response.body?.cancel();
+      assert.equal(response.headers.get("access-control-allow-origin"), "*");
+      assert.deepEqual(await response.json(), {
+        code: 8,
+        message: `Cannot read the body: it is larger than ${limit} bytes`,
+      });
 
       // 21 MiB of zeros: a small body that grows past the limit once inflated.
       const bomb = await gzip(new Uint8Array(21 * 1024 * 1024));
@@ -503,6 +554,48 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     }
   });
 
+  test(
+    "setupTracing() sending to http://localhost:<port> reaches a viewer on its default hostname",
+    IO,
+    async () => {
+      // The default exporter URL names localhost, which may resolve to ::1
+      // first, while the viewer listens on 127.0.0.1 by default.
+      await using viewer = await startViewer({ port: 0 });
+      assert.match(viewer.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const { port } = new URL(viewer.url);
+      const { tracer, shutdown } = setupTracing({
+        serviceName: "local",
+        url: `http://localhost:${port}/v1/traces`,
+        setDefault: false,
+        env: {},
+      });
+      await tracer.span("via localhost", async () => {});
+      await shutdown();
+      assert.deepEqual(viewer.stats(), { spans: 1, traces: 1, rejected: 0, evicted: 0 });
+      const [trace] = (await getJson(viewer, "api/traces")).body as { service: string }[];
+      assert.equal(trace.service, "local");
+    },
+  );
+
+  test("listens on port 4318 by default, or says 4318 is in use", IO, async () => {
+    const inUse = /^Error: Cannot start viewer: cannot listen on 127\.0\.0\.1:4318 \(/;
+    let viewer: Viewer;
+    try {
+      viewer = await startViewer();
+    } catch (error) {
+      // Someone else holds 4318 (another viewer, a collector): the error names it.
+      assert.match(String(error), inUse);
+      return;
+    }
+    try {
+      assert.equal(viewer.url, "http://127.0.0.1:4318/");
+      // Now this test holds 4318, and a second default viewer is refused.
+      await assert.rejects(() => startViewer(), inUse);
+    } finally {
+      await viewer.close();
+    }
+  });
+
   test("says what is wrong with its options", async () => {
     for (
       const [options, kind, message] of [
@@ -571,6 +664,7 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     parentSpanId: span.parentSpanContext?.spanId ?? null,
     traceFlags: context.traceFlags,
     traceState: null,
+    parentIsRemote: span.parentSpanContext?.isRemote ?? false,
     startTime: ms(span.startTime),
     endTime: ms(span.endTime),
     durationMs: ms(span.endTime) - ms(span.startTime),
@@ -587,6 +681,8 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     links: span.links.map((l) => ({
       traceId: l.context.traceId,
       spanId: l.context.spanId,
+      traceFlags: l.context.traceFlags,
+      isRemote: l.context.isRemote ?? false,
       attributes: l.attributes ?? {},
       droppedAttributesCount: l.droppedAttributesCount ?? 0,
     })),
@@ -594,12 +690,17 @@ function assertSameAsOtel(held: Record<string, unknown> | undefined, span: Reada
     droppedEventsCount: span.droppedEventsCount,
     droppedLinksCount: span.droppedLinksCount,
     service: "inventory",
-    resource: { attributes: span.resource.attributes, droppedAttributesCount: 0 },
+    resource: {
+      attributes: span.resource.attributes,
+      droppedAttributesCount: 0,
+      schemaUrl: span.resource.schemaUrl,
+    },
     scope: {
       name: span.instrumentationScope.name,
       version: span.instrumentationScope.version,
       attributes: {},
       droppedAttributesCount: 0,
+      schemaUrl: span.instrumentationScope.schemaUrl,
     },
   }, span.name);
 }

@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { MAX_GUIDES } from "./_max_guides.ts";
 import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
@@ -29,10 +30,6 @@ interface Frame {
   readonly last: boolean;
 }
 
-// Levels of tree guides drawn before indentation stops growing; a span
-// deeper than this is drawn at this indentation with its real depth written
-// in, so a 20,000-deep chain gives lines of the same width as a 30-deep one.
-const MAX_GUIDES = 24;
 // The widest name column chosen by default, so one very long span name does
 // not pad every line of the drawing to its length.
 const MAX_DEFAULT_NAME_WIDTH = 120;

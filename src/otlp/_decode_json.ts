@@ -71,7 +71,8 @@ export function decodeOtlpJsonValue(root: unknown): DecodedRequest {
 
 class JsonDecoder {
   readonly #batch = new ReceivedBatch();
-  // Characters of strings seen in the current span, for its size estimate.
+  // Characters of strings seen, for the size estimates of spans, resources
+  // and scopes (each is measured as the difference it makes).
   #chars = 0;
 
   request(root: unknown): DecodedRequest {
@@ -88,10 +89,14 @@ class JsonDecoder {
     for (const [ss, i] of list(rs.scopeSpans, `${path}.scopeSpans`)) {
       this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
     }
-    this.#batch.assignResource(first, this.#resource(rs.resource, `${path}.resource`));
+    const before = this.#chars;
+    const resource = this.#resource(rs.resource, rs.schemaUrl, path);
+    this.#batch.assignResource(first, resource, this.#chars - before);
   }
 
-  #resource(value: unknown, path: string): ReceivedResource {
+  // The resource of the ResourceSpans at `parent`, with that message's schema URL.
+  #resource(value: unknown, schemaUrl: unknown, parent: string): ReceivedResource {
+    const path = `${parent}.resource`;
     const resource = optionalObject(value, path);
     return {
       attributes: this.#attributes(resource.attributes, `${path}.attributes`, 0),
@@ -99,6 +104,7 @@ class JsonDecoder {
         resource.droppedAttributesCount,
         `${path}.droppedAttributesCount`,
       ),
+      schemaUrl: this.#string(schemaUrl, `${parent}.schemaUrl`),
     };
   }
 
@@ -108,19 +114,24 @@ class JsonDecoder {
     for (const [span, i] of list(ss.spans, `${path}.spans`)) {
       this.#span(span, `${path}.spans[${i}]`);
     }
-    this.#batch.assignScope(first, this.#scope(ss.scope, `${path}.scope`));
+    const before = this.#chars;
+    const scope = this.#scope(ss.scope, ss.schemaUrl, path);
+    this.#batch.assignScope(first, scope, this.#chars - before);
   }
 
-  #scope(value: unknown, path: string): ReceivedScope {
+  // The scope of the ScopeSpans at `parent`, with that message's schema URL.
+  #scope(value: unknown, schemaUrl: unknown, parent: string): ReceivedScope {
+    const path = `${parent}.scope`;
     const scope = optionalObject(value, path);
     return {
-      name: string(scope.name, `${path}.name`),
-      version: string(scope.version, `${path}.version`),
+      name: this.#string(scope.name, `${path}.name`),
+      version: this.#string(scope.version, `${path}.version`),
       attributes: this.#attributes(scope.attributes, `${path}.attributes`, 0),
       droppedAttributesCount: uint32(
         scope.droppedAttributesCount,
         `${path}.droppedAttributesCount`,
       ),
+      schemaUrl: this.#string(schemaUrl, `${parent}.schemaUrl`),
     };
   }
 
@@ -150,10 +161,7 @@ class JsonDecoder {
     const status = optionalObject(span.status, `${path}.status`);
     const statusMessage = this.#string(status.message, `${path}.status.message`);
     const statusCode = enumNumber(status.code, STATUS_NAMES, `${path}.status.code`);
-    const flags = span.flags ?? null;
-    if (flags !== null && !(Number.isInteger(flags) && flags >= 0)) {
-      throw typeError(`${path}.flags`, "an unsigned integer", flags);
-    }
+    const flags = span.flags == null ? undefined : uint32(span.flags, `${path}.flags`);
     const droppedAttributes = uint32(span.droppedAttributesCount, `${path}.droppedAttributesCount`);
     const droppedEvents = uint32(span.droppedEventsCount, `${path}.droppedEventsCount`);
     const droppedLinks = uint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
@@ -176,7 +184,7 @@ class JsonDecoder {
       spanId,
       parentSpanId,
       traceState,
-      flags ?? undefined,
+      flags,
       name,
       kind,
       startTime,
@@ -213,8 +221,9 @@ class JsonDecoder {
     const traceState = this.#string(link.traceState, `${path}.traceState`);
     const attributes = this.#attributes(link.attributes, `${path}.attributes`, 0);
     const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
+    const flags = uint32(link.flags, `${path}.flags`);
     if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
-    return newReceivedLink(traceId, spanId, traceState, attributes, dropped);
+    return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }
 
   #attributes(value: unknown, path: string, depth: number): OtlpAttributes {
@@ -269,8 +278,18 @@ class JsonDecoder {
 }
 
 function typeError(path: string, expected: string, got: unknown): OtlpDecodeError {
-  const kind = Array.isArray(got) ? "an array" : got === null ? "null" : typeof got;
-  return new OtlpDecodeError(`Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kind}`);
+  return new OtlpDecodeError(
+    `Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kindOf(got)}`,
+  );
+}
+
+function kindOf(value: unknown): string {
+  return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+}
+
+// A number as itself, anything else as its kind.
+function describeJson(value: unknown): string {
+  return typeof value === "number" ? `number ${value}` : kindOf(value);
 }
 
 function object(value: unknown, path: string): Record<string, Json> {
@@ -304,10 +323,24 @@ function id(value: unknown, path: string): string {
   return string(value, path).toLowerCase();
 }
 
+const UINT32_MAX = 0xffffffff;
+const DECIMAL = /^[0-9]{1,10}$/;
+
+// A uint32 or fixed32: a number, or a decimal string as the JSON mapping
+// allows; not a fraction, a negative or anything past 32 bits.
 function uint32(value: unknown, path: string): number {
   if (value == null) return 0;
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
-  throw typeError(path, "an unsigned integer", value);
+  const number = typeof value === "string" && DECIMAL.test(value) ? Number(value) : value;
+  if (
+    typeof number === "number" && Number.isInteger(number) && number >= 0 && number <= UINT32_MAX
+  ) {
+    return number;
+  }
+  throw new OtlpDecodeError(
+    `Cannot decode OTLP/JSON: ${path} must be an unsigned 32-bit integer (a number or a decimal string), got ${
+      typeof value === "string" ? JSON.stringify(value) : describeJson(value)
+    }`,
+  );
 }
 
 function enumNumber(value: unknown, names: readonly string[], path: string): number {

@@ -80,20 +80,33 @@ class Decoder {
   #resourceSpans(end: number): void {
     const first = this.#batch.next;
     let resource: ReceivedResource | undefined;
+    let schemaUrl = "";
+    let size = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
-        case 1:
-          resource = this.#resource(this.#len(tag, "ResourceSpans.resource", end));
+        case 1: {
+          const resourceEnd = this.#len(tag, "ResourceSpans.resource", end);
+          size += resourceEnd - this.#pos;
+          resource = this.#resource(resourceEnd);
           break;
+        }
         case 2:
           this.#scopeSpans(this.#len(tag, "ResourceSpans.scope_spans", end));
           break;
+        case 3: {
+          const start = this.#pos;
+          schemaUrl = this.#string(tag, "ResourceSpans.schema_url", end);
+          size += this.#pos - start;
+          break;
+        }
         default:
           this.#skip(tag, end);
       }
     }
-    this.#batch.assignResource(first, resource ?? PENDING_RESOURCE);
+    resource ??= PENDING_RESOURCE;
+    if (schemaUrl !== "") resource = { ...resource, schemaUrl };
+    this.#batch.assignResource(first, resource, size);
   }
 
   // Resource { attributes = 1, dropped_attributes_count = 2, entity_refs = 3 }
@@ -113,27 +126,40 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    return { attributes, droppedAttributesCount: dropped };
+    return { attributes, droppedAttributesCount: dropped, schemaUrl: "" };
   }
 
   // ScopeSpans { scope = 1, spans = 2, schema_url = 3 }
   #scopeSpans(end: number): void {
     const first = this.#batch.next;
     let scope: ReceivedScope | undefined;
+    let schemaUrl = "";
+    let size = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
-        case 1:
-          scope = this.#scope(this.#len(tag, "ScopeSpans.scope", end));
+        case 1: {
+          const scopeEnd = this.#len(tag, "ScopeSpans.scope", end);
+          size += scopeEnd - this.#pos;
+          scope = this.#scope(scopeEnd);
           break;
+        }
         case 2:
           this.#span(this.#len(tag, "ScopeSpans.spans", end));
           break;
+        case 3: {
+          const start = this.#pos;
+          schemaUrl = this.#string(tag, "ScopeSpans.schema_url", end);
+          size += this.#pos - start;
+          break;
+        }
         default:
           this.#skip(tag, end);
       }
     }
-    this.#batch.assignScope(first, scope ?? PENDING_SCOPE);
+    scope ??= PENDING_SCOPE;
+    if (schemaUrl !== "") scope = { ...scope, schemaUrl };
+    this.#batch.assignScope(first, scope, size);
   }
 
   // InstrumentationScope { name = 1, version = 2, attributes = 3, dropped_attributes_count = 4 }
@@ -161,7 +187,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    return { name, version, attributes, droppedAttributesCount: dropped };
+    return { name, version, attributes, droppedAttributesCount: dropped, schemaUrl: "" };
   }
 
   // Span: trace_id = 1, span_id = 2, trace_state = 3, parent_span_id = 4,
@@ -323,6 +349,7 @@ class Decoder {
     let traceState = "";
     const attributes: OtlpAttributes = {};
     let dropped = 0;
+    let flags = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
@@ -341,12 +368,15 @@ class Decoder {
         case 5:
           dropped = this.#uint32(tag, "Link.dropped_attributes_count", end);
           break;
+        case 6:
+          flags = this.#fixed32(tag, "Link.flags", end);
+          break;
         default:
           this.#skip(tag, end);
       }
     }
     if (traceId === undefined || spanId === undefined) return undefined;
-    return newReceivedLink(traceId, spanId, traceState, attributes, dropped);
+    return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }
 
   // KeyValue { key = 1, value = 2 }, stored into `target`.

@@ -5,12 +5,13 @@
 // by their resource and scope objects, as the decoders shared them.
 
 import { splitMs, wholeMs } from "./_unix_nanos.ts";
-import type {
-  OtlpAttributes,
-  OtlpValue,
-  ReceivedResource,
-  ReceivedScope,
-  ReceivedSpan,
+import {
+  flagsOf,
+  type OtlpAttributes,
+  type OtlpValue,
+  type ReceivedResource,
+  type ReceivedScope,
+  type ReceivedSpan,
 } from "./_received_span.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -52,6 +53,7 @@ export function encodeReceivedAsOtlpJson(spans: readonly ReceivedSpan[]): string
           droppedAttributesCount: scope.droppedAttributesCount,
         },
         spans: list.map(spanJson),
+        schemaUrl: scope.schemaUrl || undefined,
       });
     }
     resourceSpans.push({
@@ -60,6 +62,7 @@ export function encodeReceivedAsOtlpJson(spans: readonly ReceivedSpan[]): string
         droppedAttributesCount: resource.droppedAttributesCount,
       },
       scopeSpans,
+      schemaUrl: resource.schemaUrl || undefined,
     });
   }
   // JSON.stringify escapes line breaks inside strings, so this is one line.
@@ -72,7 +75,7 @@ function spanJson(span: ReceivedSpan): Json {
     spanId: span.spanId,
     traceState: span.traceState ?? undefined,
     parentSpanId: span.parentSpanId ?? undefined,
-    flags: span.traceFlags,
+    flags: flagsOf(span.traceFlags, span.parentIsRemote),
     name: span.name,
     kind: KIND_NUMBERS[span.kind] ?? 0,
     startTimeUnixNano: nanos(span.startTime),
@@ -90,6 +93,7 @@ function spanJson(span: ReceivedSpan): Json {
       traceId: link.traceId,
       spanId: link.spanId,
       traceState: link.traceState,
+      flags: flagsOf(link.traceFlags, link.isRemote),
       attributes: keyValues(link.attributes),
       droppedAttributesCount: link.droppedAttributesCount,
     })),

@@ -2,7 +2,10 @@
 // encoding: the spans in the order they came with their memory estimates,
 // the count of spans left out and why the first was, and each span's
 // resource and scope, given once the enclosing message has been read (on
-// the wire a resource may come after its spans).
+// the wire a resource may come after its spans). A resource or a scope is one
+// object its spans share, so its size is spread over them in equal shares:
+// together they count it once, and a span's estimate still covers what it
+// keeps alive.
 
 import {
   type DecodedRequest,
@@ -44,20 +47,33 @@ export class ReceivedBatch {
     this.#reason ??= reason;
   }
 
-  /** Gives the spans from index `from` on their resource, and the service it names. */
-  assignResource(from: number, resource: ReceivedResource): void {
+  /**
+   * Gives the spans from index `from` on their resource, and the service it
+   * names, and a share each of the `wireSize` it took (measured as in
+   * {@linkcode ReceivedBatch.add}).
+   */
+  assignResource(from: number, resource: ReceivedResource, wireSize: number): void {
     const spans = this.#spans;
     const service = serviceOf(resource.attributes);
     for (let i = from; i < spans.length; i++) {
       spans[i].resource = resource;
       spans[i].service = service;
     }
+    this.#share(from, wireSize);
   }
 
-  /** Gives the spans from index `from` on their instrumentation scope. */
-  assignScope(from: number, scope: ReceivedScope): void {
+  /** Gives the spans from index `from` on their instrumentation scope, and a share each of its `wireSize`. */
+  assignScope(from: number, scope: ReceivedScope, wireSize: number): void {
     const spans = this.#spans;
     for (let i = from; i < spans.length; i++) spans[i].scope = scope;
+    this.#share(from, wireSize);
+  }
+
+  #share(from: number, wireSize: number): void {
+    const sizes = this.#sizes;
+    if (from >= sizes.length) return;
+    const share = WIRE_FACTOR * wireSize / (sizes.length - from);
+    for (let i = from; i < sizes.length; i++) sizes[i] += share;
   }
 
   /** What was decoded. */

@@ -31,6 +31,8 @@ export interface ReceivedResource {
   readonly attributes: OtlpAttributes;
   /** Attributes the sender dropped. */
   readonly droppedAttributesCount: number;
+  /** The schema URL of the resource's `ResourceSpans` ("" when none). */
+  readonly schemaUrl: string;
 }
 
 /** The instrumentation scope: one object shared by its spans in a request. */
@@ -43,6 +45,8 @@ export interface ReceivedScope {
   readonly attributes: OtlpAttributes;
   /** Attributes the sender dropped. */
   readonly droppedAttributesCount: number;
+  /** The schema URL of the scope's `ScopeSpans` ("" when none). */
+  readonly schemaUrl: string;
 }
 
 /** A timestamped event. */
@@ -65,6 +69,10 @@ export interface ReceivedLink {
   spanId: string;
   /** The linked context's W3C `tracestate`, when it had one. */
   traceState?: string;
+  /** The linked context's W3C trace flags: the low byte of the link's OTLP `flags` (0 when absent). */
+  traceFlags: number;
+  /** Whether the linked context came from another process, when the sender said. */
+  isRemote?: boolean;
   /** The link's attributes. */
   attributes: OtlpAttributes;
   /** Attributes the sender dropped. */
@@ -75,14 +83,17 @@ export interface ReceivedLink {
  * One received span: `Span.toJSON()`'s fields, then service, resource and
  * scope. An ended span's times are numbers; attributes, events and links
  * are OTLP's wider kinds. The kind is `"internal"` for OTLP's UNSPECIFIED (or
- * an unknown number); `traceFlags` is the low byte of OTLP's `flags`; and
- * `droppedLinksCount` also counts links whose ids were not valid.
+ * an unknown number); `traceFlags` is the low byte of OTLP's `flags`, and
+ * `parentIsRemote` its is-remote bits (null when the sender did not say);
+ * and `droppedLinksCount` also counts links whose ids were not valid.
  */
 export interface ReceivedSpan extends
   Omit<
     SpanJSON,
     "startTime" | "endTime" | "durationMs" | "attributes" | "events" | "links"
   > {
+  /** Whether the parent context came from another process; null when the sender did not say. */
+  parentIsRemote: boolean | null;
   /** Epoch milliseconds. */
   startTime: number;
   /** Epoch milliseconds. */
@@ -161,6 +172,23 @@ export function setAttribute(target: OtlpAttributes, key: string, value: OtlpVal
 
 const ZEROS_32 = "0".repeat(32);
 
+// SpanFlags in trace.proto: the W3C trace flags in the low byte, then
+// whether the (parent or linked) context's remote-ness is known, and whether
+// it is remote.
+const HAS_IS_REMOTE = 0x100;
+const IS_REMOTE = 0x200;
+
+/** Whether OTLP `flags` say their context is remote: null when they do not say. */
+export function isRemoteOf(flags: number): boolean | null {
+  return (flags & HAS_IS_REMOTE) === 0 ? null : (flags & IS_REMOTE) !== 0;
+}
+
+/** OTLP `flags` for trace flags and a remote-ness (null: not known). */
+export function flagsOf(traceFlags: number, isRemote: boolean | null | undefined): number {
+  return (traceFlags & 0xff) |
+    (isRemote === null || isRemote === undefined ? 0 : HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0));
+}
+
 /** Whether a lowercase hex id of the given length is valid: right length, not all zeros. */
 export function isValidHexId(id: string, length: 16 | 32): boolean {
   return id.length === length && id !== ZEROS_32.slice(0, length) && /^[0-9a-f]*$/.test(id);
@@ -201,6 +229,7 @@ export function newReceivedSpan(
     // Producers before OTLP 1.1 send no flags; what they export was sampled.
     traceFlags: flags === undefined ? 1 : flags & 0xff,
     traceState: traceState === "" ? null : traceState,
+    parentIsRemote: flags === undefined ? null : isRemoteOf(flags),
     startTime,
     endTime,
     durationMs: endTime - startTime,
@@ -217,23 +246,37 @@ export function newReceivedSpan(
   };
 }
 
-/** Makes a link record; `traceState` is left out when empty, as `toJSON()` does. */
+/**
+ * Makes a link record from OTLP's fields (`flags` 0 when absent);
+ * `traceState` is left out when empty, as `toJSON()` does, and `isRemote`
+ * when the flags do not say.
+ */
 export function newReceivedLink(
   traceId: string,
   spanId: string,
   traceState: string,
+  flags: number,
   attributes: OtlpAttributes,
   droppedAttributesCount: number,
 ): ReceivedLink {
-  return traceState === ""
-    ? { traceId, spanId, attributes, droppedAttributesCount }
-    : { traceId, spanId, traceState, attributes, droppedAttributesCount };
+  const link: ReceivedLink = {
+    traceId,
+    spanId,
+    traceFlags: flags & 0xff,
+    attributes,
+    droppedAttributesCount,
+  };
+  if (traceState !== "") link.traceState = traceState;
+  const isRemote = isRemoteOf(flags);
+  if (isRemote !== null) link.isRemote = isRemote;
+  return link;
 }
 
 /** Placeholders a decoder fills in once it has read the enclosing message. */
 export const PENDING_RESOURCE: ReceivedResource = Object.freeze({
   attributes: Object.freeze({}) as OtlpAttributes,
   droppedAttributesCount: 0,
+  schemaUrl: "",
 });
 /** See {@linkcode PENDING_RESOURCE}. */
 export const PENDING_SCOPE: ReceivedScope = Object.freeze({
@@ -241,6 +284,7 @@ export const PENDING_SCOPE: ReceivedScope = Object.freeze({
   version: "",
   attributes: Object.freeze({}) as OtlpAttributes,
   droppedAttributesCount: 0,
+  schemaUrl: "",
 });
 
 /** The bytes of the base64 alphabet, for `bytes_value`. */

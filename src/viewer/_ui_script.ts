@@ -6,11 +6,15 @@
 // put on the page as text, never as markup.
 //
 // Kept as a raw string: it must not contain a backtick or a dollar sign
-// followed by a brace.
+// followed by a brace, but for the one substitution, renderTree's MAX_GUIDES.
+
+import { MAX_GUIDES } from "../export/_max_guides.ts";
 
 /** `GET /app.js`. */
 export const PAGE_SCRIPT: string = String.raw`"use strict";
 (function () {
+  // renderTree's depth of tree guides (src/export/_max_guides.ts).
+  var MAX_GUIDES = ${MAX_GUIDES};
   var main = document.getElementById("main");
   var statsNode = document.getElementById("stats");
   var liveButton = document.getElementById("live");
@@ -369,31 +373,52 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
     return roots;
   }
 
+  // The rows in drawing order, depth first, with an explicit stack: a chain
+  // thousands of spans deep must not exhaust the call stack. Guides stop
+  // growing after MAX_GUIDES levels, as renderTree's do, and a deeper row
+  // shows its real depth.
   function flatten(v) {
     var rows = [];
     var visited = new Set();
-    function walk(node, prefix, last, top, depth) {
-      if (visited.has(node)) return;
+    var stack = [];
+    for (var r = v.roots.length - 1; r >= 0; r--) {
+      stack.push({ node: v.roots[r], prefix: "", last: true, depth: 0, parentRow: -1 });
+    }
+    while (stack.length) {
+      var frame = stack.pop();
+      var node = frame.node;
+      if (visited.has(node)) continue;
       visited.add(node);
+      var depth = frame.depth;
+      var connector = frame.last ? "└─ " : "├─ ";
       var row = {
         span: node.span,
         depth: depth,
-        prefix: top ? "" : prefix + (last ? "\u2514\u2500 " : "\u251c\u2500 "),
+        prefix: depth === 0
+          ? ""
+          : depth - 1 > MAX_GUIDES
+          ? frame.prefix + "⋯" + depth + " " + connector
+          : frame.prefix + connector,
         hasChildren: node.children.length > 0,
         collapsed: v.collapsed[node.span.spanId] === true,
-        parentRow: -1,
+        parentRow: frame.parentRow,
       };
       rows.push(row);
-      var index = rows.length - 1;
-      if (row.collapsed) return;
-      var childPrefix = top ? "" : prefix + (last ? "   " : "\u2502  ");
-      node.children.forEach(function (child, i) {
-        var at = rows.length;
-        walk(child, childPrefix, i === node.children.length - 1, false, depth + 1);
-        if (rows[at]) rows[at].parentRow = index;
-      });
+      if (row.collapsed) continue;
+      var childPrefix = depth === 0 || depth > MAX_GUIDES
+        ? frame.prefix
+        : frame.prefix + (frame.last ? "   " : "│  ");
+      var children = node.children;
+      for (var i = children.length - 1; i >= 0; i--) {
+        stack.push({
+          node: children[i],
+          prefix: childPrefix,
+          last: i === children.length - 1,
+          depth: depth + 1,
+          parentRow: rows.length - 1,
+        });
+      }
     }
-    v.roots.forEach(function (root) { walk(root, "", true, true, 0); });
     return rows;
   }
 
