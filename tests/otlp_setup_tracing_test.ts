@@ -24,6 +24,9 @@ describe("setupTracing", () => {
   after(async () => {
     await receiver.close();
   });
+  // A setup that sends to the receiver, whatever the environment says.
+  const toReceiver = (more: Parameters<typeof setupTracing>[0] = {}) =>
+    setupTracing({ url: receiver.url, env: {}, flushOnExit: false, setDefault: false, ...more });
 
   test("sends spans to the endpoint named by OTEL_EXPORTER_OTLP_ENDPOINT alone", IO, async () => {
     receiver.requests.length = 0;
@@ -62,11 +65,7 @@ describe("setupTracing", () => {
 
   test("redact scrubs attributes before they leave, as on the batch processor", IO, async () => {
     receiver.requests.length = 0;
-    await using setup = setupTracing({
-      url: receiver.url,
-      env: {},
-      flushOnExit: false,
-      setDefault: false,
+    await using setup = toReceiver({
       redact: (key, value) => key === "user.email" ? "<email>" : value,
     });
     setup.tracer.startSpan("signup", {
@@ -180,12 +179,7 @@ describe("setupTracing", () => {
   test("shuts down with await using", IO, async () => {
     receiver.requests.length = 0;
     {
-      await using setup = setupTracing({
-        url: receiver.url,
-        env: {},
-        flushOnExit: false,
-        setDefault: false,
-      });
+      await using setup = toReceiver();
       setup.tracer.startSpan("disposed").end();
     }
     assert.equal(receiver.requests.length, 1);
