@@ -36,3 +36,63 @@ test("a deadline that passes while connecting sends nothing and rejects with its
   assert.deepEqual(written, [], "no request went out after the deadline");
   assert.equal(closed, true, "the connection was closed");
 });
+
+// A connection that answers every request with one canned response.
+function answering(response: string): Conn {
+  let bytes: Uint8Array | undefined = new TextEncoder().encode(response);
+  return {
+    read: (buffer) => {
+      if (bytes === undefined) return Promise.resolve(null);
+      buffer.set(bytes);
+      const n = bytes.length;
+      bytes = undefined;
+      return Promise.resolve(n);
+    },
+    write: (sent) => Promise.resolve(sent.length),
+    close: () => {},
+  };
+}
+
+test("localhost is tried at 127.0.0.1 and ::1 when the first address refuses, as fetch does", async () => {
+  // Deno.connect takes the first address a name resolves to: here ::1,
+  // while the collector listens on 127.0.0.1 only.
+  for (const listening of ["127.0.0.1", "::1"]) {
+    const tried: string[] = [];
+    const deno: DenoNet = {
+      connect: ({ hostname }) => {
+        tried.push(hostname);
+        return hostname === listening
+          ? Promise.resolve(answering("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"))
+          : Promise.reject(new Error(`connection refused (${hostname})`));
+      },
+      connectTls: () => Promise.reject(new Error("not used")),
+    };
+    const response = await socketFetch(deno, "http://localhost:4318/v1/traces", { method: "POST" });
+    assert.equal(response.status, 200);
+    assert.deepEqual(tried, [
+      "localhost",
+      ...(listening === "::1" ? ["127.0.0.1"] : []),
+      listening,
+    ]);
+  }
+});
+
+test("another host that refuses is not tried again, and the first error is the one thrown", async () => {
+  const tried: string[] = [];
+  const deno: DenoNet = {
+    connect: ({ hostname }) => {
+      tried.push(hostname);
+      return Promise.reject(new Error(`connection refused (${hostname})`));
+    },
+    connectTls: () => Promise.reject(new Error("not used")),
+  };
+  await assert.rejects(socketFetch(deno, "http://collector.test:4318/v1/traces"), {
+    message: "connection refused (collector.test)",
+  });
+  assert.deepEqual(tried, ["collector.test"]);
+  tried.length = 0;
+  await assert.rejects(socketFetch(deno, "http://localhost:4318/v1/traces"), {
+    message: "connection refused (localhost)",
+  });
+  assert.deepEqual(tried, ["localhost", "127.0.0.1", "::1"]);
+});

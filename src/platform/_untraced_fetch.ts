@@ -25,6 +25,29 @@ export interface DenoNet {
   connectTls(options: { hostname: string; port: number }): Promise<Conn>;
 }
 
+// Deno.connect takes only the first address a name resolves to. For
+// "localhost" that may be ::1 while a collector (or the viewer, on
+// 127.0.0.1 by default) listens on IPv4 only, or the reverse; fetch tries
+// both, and so does this.
+async function connectPlain(
+  deno: DenoNet,
+  target: { hostname: string; port: number },
+): Promise<Conn> {
+  if (target.hostname !== "localhost") return deno.connect(target);
+  try {
+    return await deno.connect(target);
+  } catch (error) {
+    for (const hostname of ["127.0.0.1", "::1"]) {
+      try {
+        return await deno.connect({ hostname, port: target.port });
+      } catch {
+        // The next address.
+      }
+    }
+    throw error;
+  }
+}
+
 /** The most response bytes kept: an exporter reads a short status body. */
 const MAX_RESPONSE_BYTES = 1 << 20;
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"];
@@ -83,7 +106,7 @@ export async function socketFetch(
 
   const target = { hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) };
   if (!target.port) target.port = tls ? 443 : 80;
-  const conn = await (tls ? deno.connectTls(target) : deno.connect(target));
+  const conn = await (tls ? deno.connectTls(target) : connectPlain(deno, target));
   const close = () => {
     try {
       conn.close();
