@@ -11,7 +11,7 @@ import {
   trace,
   type TraceState as OtelTraceState,
 } from "@opentelemetry/api";
-import { InMemorySpanProcessor, propagationStats, type Span, Tracer } from "../mod.ts";
+import { InMemorySpanProcessor, propagationStats, type Span, Tracer, withSpan } from "../mod.ts";
 import { traceRequestListener } from "../node.ts";
 import { TracerProvider } from "../otel.ts";
 import { withCleanGlobals } from "./_otel_globals.ts";
@@ -111,6 +111,27 @@ describe("TracerProvider.register() and the global propagator", () => {
       assert.match(warnings[0], /W3CBaggagePropagator/);
       assert.match(warnings[0], /propagator: null/);
       assert.deepEqual(propagation.fields(), theirs.fields());
+    });
+  });
+
+  test("with another provider global, register() still installs the propagator and context manager, as the SDK's does", async () => {
+    await withCleanGlobals(async () => {
+      const { BasicTracerProvider } = await import("@opentelemetry/sdk-trace-base");
+      trace.setGlobalTracerProvider(new BasicTracerProvider());
+      let registered: boolean | undefined;
+      const warnings = await captureWarnings(() => {
+        registered = new TracerProvider().register();
+      });
+      assert.equal(registered, false);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /BasicTracerProvider/);
+      assert.deepEqual(propagation.fields(), ["traceparent", "tracestate", "baggage"]);
+      // The bridge: a span current in this library is current for the API.
+      const span = new Tracer().startSpan("ours");
+      withSpan(span, () => {
+        assert.equal(trace.getActiveSpan()?.spanContext().spanId, span.context.spanId);
+      });
+      span.end();
     });
   });
 

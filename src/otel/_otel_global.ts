@@ -58,9 +58,14 @@ export function registerPropagator(propagator: TextMapPropagator | undefined): v
   );
 }
 
+/** Whether Deno's built-in OpenTelemetry owns `@opentelemetry/api`'s globals. */
+export function denoOwnsApiGlobals(): boolean {
+  return apiSlotReplaced() || denoTelemetry !== undefined;
+}
+
 /** Warns once that spans from `trace.getTracer()` will not reach `what`. */
 export function warnGlobalTaken(what: string, owner: string | undefined): void {
-  if (apiSlotReplaced() || denoTelemetry !== undefined) {
+  if (denoOwnsApiGlobals()) {
     warnOnce(
       "otel-deno",
       `Deno's built-in OpenTelemetry (OTEL_DENO=true) owns the global @opentelemetry/api ` +

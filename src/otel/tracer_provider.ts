@@ -21,6 +21,7 @@ import type { SpanProcessor } from "../trace/span_processor.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ApiTracer } from "./_api_tracer.ts";
 import {
+  denoOwnsApiGlobals,
   ownerName,
   registerContextManager,
   registerPropagator,
@@ -267,13 +268,16 @@ export class TracerProvider implements OtelTracerProvider {
     }
     const global = trace.getTracerProvider() as { getDelegate?(): unknown };
     const ok = global.getDelegate?.() === this || trace.setGlobalTracerProvider(this);
-    if (!ok) {
-      warnGlobalTaken("this TracerProvider", ownerName(global.getDelegate?.()));
-      return false;
+    if (!ok) warnGlobalTaken("this TracerProvider", ownerName(global.getDelegate?.()));
+    // As the SDK's register() does, the context manager and the propagator
+    // are set each on its own, whoever holds the provider slot; but not
+    // where Deno's built-in OpenTelemetry owns them (its context is bridged
+    // already, and it writes its own headers).
+    if (ok || !denoOwnsApiGlobals()) {
+      registerContextManager();
+      if (propagator !== null) registerPropagator(propagator);
     }
-    registerContextManager();
-    if (propagator !== null) registerPropagator(propagator);
-    return true;
+    return ok;
   }
 
   /**
