@@ -191,6 +191,20 @@ describe("TraceStore", () => {
     assert.deepEqual(store.services(), ["pay", "shop", "web"]);
   });
 
+  test("a name search sees spans that arrive after a search, and a span sent again renamed", () => {
+    const store = new TraceStore(100, 1e9);
+    const [root, child] = trace("GET /cart", 1);
+    add(store, [root]);
+    const names = (name: string) => store.list({ limit: 10, name }).map((t) => t.name);
+    assert.deepEqual(names("child"), []);
+    add(store, [child]);
+    assert.deepEqual(names("CHILD"), ["GET /cart"]);
+    // The same span id again, under another name: the old name is gone.
+    add(store, [new Span("Load Items", child.context).start(T + 1).end(T + 3)]);
+    assert.deepEqual(names("child"), []);
+    assert.deepEqual(names("load items"), ["GET /cart"]);
+  });
+
   test("services of evicted traces leave the service list", () => {
     const store = new TraceStore(2, 1e9);
     add(store, trace("a"), "old");
