@@ -226,10 +226,14 @@ export class ProtobufWriter extends ByteBuffer {
   }
 
   // The spans of one trace share one trace id string: the last one is kept
-  // decoded, in one scratch array that every new trace id overwrites (a
-  // fresh array per trace id cost ~480 ns on Deno).
+  // decoded, as where its 16 bytes are: the bytes a root's ids were drawn
+  // from (never overwritten: _id_pool.ts), or one scratch array that every
+  // new trace id parsed from hex overwrites (a fresh array per trace id cost
+  // ~480 ns on Deno).
   #lastHex = "";
-  readonly #lastBytes: Uint8Array = new Uint8Array(17);
+  #lastFrom: Uint8Array = new Uint8Array(16);
+  #lastAt = 0;
+  readonly #scratch: Uint8Array = new Uint8Array(16);
 
   /** Writes a length-prefixed byte string from lowercase or uppercase hex. */
   hexBytes(hex: string): void {
@@ -238,35 +242,46 @@ export class ProtobufWriter extends ByteBuffer {
     const buf = this.buf;
     let pos = this.pos;
     if (hex === this.#lastHex) {
-      const bytes = this.#lastBytes;
-      for (let i = 0; i < 17; i++) buf[pos++] = bytes[i];
+      const from = this.#lastFrom;
+      const at = this.#lastAt;
+      buf[pos++] = 16;
+      for (let i = 0; i < 16; i++) buf[pos++] = from[at + i];
       this.pos = pos;
       return;
     }
-    const start = pos;
+    const start = pos + 1;
     buf[pos++] = n; // ids are 8 or 16 bytes: a one-byte length
     this.pos = pos = writeHexBytes(hex, buf, pos);
     if (n === 16) {
-      const bytes = this.#lastBytes;
-      for (let i = 0; i < 17; i++) bytes[i] = buf[start + i];
+      const bytes = this.#scratch;
+      for (let i = 0; i < 16; i++) bytes[i] = buf[start + i];
       this.#lastHex = hex;
+      this.#lastFrom = bytes;
+      this.#lastAt = 0;
     }
   }
 
   /**
-   * Writes the trace id `hex` from its 16 bytes in `from` at `at`, and keeps
-   * them as the last trace id for {@linkcode ProtobufWriter.hexBytes}.
+   * Writes a root span's ids, tags included (trace_id = 1, span_id = 2):
+   * the trace id `hex` from its 16 bytes in `from` before `at`, and the span
+   * id from the 8 at `at`; and keeps the trace id as the last one for
+   * {@linkcode ProtobufWriter.hexBytes}.
    */
-  traceIdBytes(hex: string, from: Uint8Array, at: number): void {
-    this.ensure(17);
+  rootIds(hex: string, from: Uint8Array, at: number): void {
+    this.ensure(28);
     const buf = this.buf;
-    const last = this.#lastBytes;
     let pos = this.pos;
+    buf[pos++] = 0x0a;
     buf[pos++] = 16;
-    for (let i = 0; i < 16; i++) buf[pos++] = last[i + 1] = from[at + i];
+    const traceAt = at - 16;
+    for (let i = 0; i < 16; i++) buf[pos++] = from[traceAt + i];
+    buf[pos++] = 0x12;
+    buf[pos++] = 8;
+    for (let i = 0; i < 8; i++) buf[pos++] = from[at + i];
     this.pos = pos;
-    last[0] = 16;
     this.#lastHex = hex;
+    this.#lastFrom = from;
+    this.#lastAt = traceAt;
   }
 
   /** Writes a one-byte tag and the 8 bytes of `from` at `at`, length-prefixed: a span id. */

@@ -130,17 +130,17 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   // (_id_bytes.ts): a root's trace id ends where its span id starts.
   const idBytes = idBytesOf(ctx);
   const idAt = idBytes === undefined ? 0 : idBytesAt(ctx);
-  w.byte(tag(1, LEN));
   if (idBytes !== undefined && ctx.parentSpanId === undefined) {
-    w.traceIdBytes(ctx.traceId, idBytes, idAt - 16);
+    w.rootIds(ctx.traceId, idBytes, idAt);
   } else {
+    w.byte(tag(1, LEN));
     w.hexBytes(ctx.traceId);
-  }
-  if (idBytes === undefined) {
-    w.byte(tag(2, LEN));
-    w.hexBytes(ctx.spanId);
-  } else {
-    w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+    if (idBytes === undefined) {
+      w.byte(tag(2, LEN));
+      w.hexBytes(ctx.spanId);
+    } else {
+      w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+    }
   }
   if (ctx.traceState) {
     w.byte(tag(3, LEN));
