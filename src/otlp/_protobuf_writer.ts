@@ -149,6 +149,21 @@ export class ProtobufWriter extends ByteBuffer {
     return frac;
   }
 
+  /**
+   * Writes bytes kept with three zero bytes after them: `from`, less those
+   * three. Copied four bytes at a time (on Node 20 a byte loop took ~2 ns a
+   * byte), so up to three of the zeros land past the position, where nothing
+   * was written yet.
+   */
+  padded(from: DataView): void {
+    const n = from.byteLength - 3;
+    this.ensure(n + 3);
+    const out = this.view;
+    const pos = this.pos;
+    for (let i = 0; i < n; i += 4) out.setUint32(pos + i, from.getUint32(i, true), true);
+    this.pos = pos + n;
+  }
+
   /** Writes two bytes: a tag and a value under 128. */
   byte2(a: number, b: number): void {
     this.ensure(2);

@@ -322,7 +322,7 @@ function writeUncachedAttribute(
   // up to the value's length, is kept.
   const prefix = attributeCache.missedPrefix();
   if (prefix !== undefined) {
-    w.raw(prefix);
+    w.padded(prefix);
     const valueStart = w.fork();
     writeAnyValue(w, value);
     w.ldelim(valueStart);
