@@ -406,6 +406,52 @@ describe("OTLP encoders under churn", () => {
     assert.deepEqual(flatten(json.value.resourceSpans[0].scopeSpans[0].spans), expected);
   });
 
+  test("encode leading attributes right as they repeat, alternate, grow, shrink and change", () => {
+    // The protobuf encoder copies the attributes a span begins with when the
+    // span before began with the same ones: every way of differing from
+    // that span must still write each span's own attributes.
+    const tracer = new Tracer({ name: "runs" });
+    const spans: Span[] = [];
+    const shapes = [
+      (i: number) => ({ "http.request.method": "GET", "http.route": "/a", status: 200, id: i }),
+      (i: number) => ({ "http.request.method": i % 2 === 0 ? "GET" : "POST", "http.route": "/a" }),
+      () => ({ "http.request.method": "GET", "http.route": "/a", status: 200, more: "m" }),
+      () => ({ "http.request.method": "GET" }),
+      (i: number) => ({ "http.request.method": "GET", "http.route": `/r${i % 40}`, status: 200 }),
+      (i: number) => ({ "http.request.method": "GET", list: ["x", String(i % 3)], status: i % 4 }),
+      () => ({}),
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const shape = shapes[(i >> (i % 3 === 0 ? 2 : 4)) % shapes.length];
+      spans.push(
+        tracer.startSpan("s", { attributes: shape(i) })
+          .addEvent("e", shapes[(i >> 3) % shapes.length](i)).end(),
+      );
+    }
+    const value = (v: Record<string, unknown>): unknown =>
+      v.value === "intValue"
+        ? Number(v.intValue)
+        : v.value === "arrayValue"
+        ? (v.arrayValue as { values: Record<string, unknown>[] }).values.map(value)
+        : v[v.value as string];
+    const flatten = (attributes: { key: string; value: unknown }[]) =>
+      Object.fromEntries(
+        attributes.map((kv) => [kv.key, value(kv.value as Record<string, unknown>)]),
+      );
+    const decoded = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.deepEqual(
+      out.map((s: { attributes: { key: string; value: unknown }[] }) => flatten(s.attributes)),
+      spans.map((s) => ({ ...s.attributes })),
+    );
+    assert.deepEqual(
+      out.map((s: { events: { attributes: { key: string; value: unknown }[] }[] }) =>
+        flatten(s.events[0].attributes)
+      ),
+      spans.map((s) => ({ ...s.events[0].attributes })),
+    );
+  });
+
   test("encode a span name or attribute key right when its kind, flags or value type changes", () => {
     const tracer = new Tracer({ name: "switch" });
     const kinds = ["internal", "server", "client", "producer", "consumer"] as const;

@@ -19,12 +19,13 @@ const MAX_STRING_LENGTH = 256;
 // too many values), and the value looked up last with its encoding, since
 // most spans repeat their neighbours' values: one map look-up instead of two.
 // A key with too many values keeps the encoding of the key alone instead
-// (`prefix`), for an encoder that can write the value after it.
+// (`prefix`), for an encoder that can write the value after it: a view of
+// it followed by three zero bytes, so it can be copied four bytes at a time.
 interface KeyEntry {
   values: Map<AttributeValue, Uint8Array> | null;
   lastValue: AttributeValue | undefined;
   lastBytes: Uint8Array | undefined;
-  prefix: Uint8Array | undefined;
+  prefix: DataView | undefined;
 }
 
 /** Encoded attribute bytes by key, then by value. */
@@ -79,7 +80,7 @@ export class EncodedAttributeCache {
    * {@linkcode EncodedAttributeCache.keepPrefix}, when the key has shown too
    * many values to cache them.
    */
-  missedPrefix(): Uint8Array | undefined {
+  missedPrefix(): DataView | undefined {
     return this.#last?.prefix;
   }
 
@@ -91,9 +92,16 @@ export class EncodedAttributeCache {
     return this.#last !== undefined && this.#last.values === null;
   }
 
-  /** After a `get` that missed on a high-cardinality key: keeps the key's encoding. */
+  /**
+   * After a `get` that missed on a high-cardinality key: keeps the key's
+   * encoding, `bytes`, as a view of them and three zero bytes.
+   */
   keepPrefix(bytes: Uint8Array): void {
-    if (this.#last !== undefined && this.#last.values === null) this.#last.prefix = bytes;
+    if (this.#last !== undefined && this.#last.values === null) {
+      const padded = new Uint8Array(bytes.length + 3);
+      padded.set(bytes);
+      this.#last.prefix = new DataView(padded.buffer);
+    }
   }
 
   /** Keeps the encoding of `key` = `value`. */

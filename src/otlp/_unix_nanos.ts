@@ -6,7 +6,8 @@
 import { END_OF_OTLP_TIME_MS } from "../span/_time.ts";
 
 // 2^64 - 1 ns = 18446744073709 ms + 551615 ns.
-const MAX_WHOLE_MS = 18446744073709;
+/** The whole milliseconds of 2^64 - 1 ns, the latest time OTLP holds. */
+export const MAX_WHOLE_MS = 18446744073709;
 const MAX_NANOS_BELOW_MS = 551615;
 const TWO_24 = 16777216;
 const TWO_32 = 4294967296;
@@ -42,39 +43,28 @@ export function splitMs(ms: number): number {
 /** The whole milliseconds of the last {@linkcode splitMs} call. */
 export let wholeMs: number = 0;
 
-/** Low 32 bits of the last {@linkcode unixNanosParts} call. */
+/** Low 32 bits of the last {@linkcode wholeMsNanos} call. */
 export let nanosLo: number = 0;
-/** High 32 bits of the last {@linkcode unixNanosParts} call. */
+/** High 32 bits of the last {@linkcode wholeMsNanos} call. */
 export let nanosHi: number = 0;
 
 /**
- * Splits the unix-nanosecond value of `ms` into 32-bit halves, left in
- * {@linkcode nanosLo} and {@linkcode nanosHi} (no allocation on the hot path).
+ * Splits the unix nanoseconds of `whole` milliseconds (an integer from 0 to
+ * the {@linkcode wholeMs} of 2^64 - 1 ns) into 32-bit halves, left in
+ * {@linkcode nanosLo} and {@linkcode nanosHi}.
  */
-export function unixNanosParts(ms: number): void {
-  const frac = splitMs(ms);
-  const whole = wholeMs;
-  if (whole !== lastWhole) {
-    // whole * 1e6 + frac overflows 2^53, so multiply in two 24-bit-split
-    // halves that each stay exact: whole = a * 2^24 + b. (No `%` on doubles:
-    // V8 calls out to fmod for it.)
-    const a = Math.floor(whole / TWO_24);
-    const b = whole - a * TWO_24;
-    const high = a * 1e6; // < 2^49
-    // value = high * 2^24 + b * 1e6 + frac
-    //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6 + frac
-    lastHighDiv = Math.floor(high / 256);
-    lastMidBase = (high - lastHighDiv * 256) * TWO_24 + b * 1e6;
-    lastWhole = whole;
-  }
-  const mid = lastMidBase + frac; // < 2^32 + 2^45
+export function wholeMsNanos(whole: number): void {
+  // whole * 1e6 overflows 2^53, so multiply in two 24-bit-split halves that
+  // each stay exact: whole = a * 2^24 + b. (No `%` on doubles: V8 calls out
+  // to fmod for it.)
+  const a = Math.floor(whole / TWO_24);
+  const b = whole - a * TWO_24;
+  const high = a * 1e6; // < 2^49
+  // value = high * 2^24 + b * 1e6
+  //       = floor(high / 256) * 2^32 + (high mod 256) * 2^24 + b * 1e6
+  const highDiv = Math.floor(high / 256);
+  const mid = (high - highDiv * 256) * TWO_24 + b * 1e6; // < 2^32 + 2^45
   const carry = Math.floor(mid / TWO_32);
   nanosLo = mid - carry * TWO_32;
-  nanosHi = lastHighDiv + carry;
+  nanosHi = highDiv + carry;
 }
-
-// The times of one batch mostly share their whole millisecond with the time
-// before: the part of the sum that depends on it alone is kept.
-let lastWhole = -1;
-let lastHighDiv = 0;
-let lastMidBase = 0;

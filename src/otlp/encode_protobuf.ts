@@ -9,6 +9,7 @@ import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import { contextOf } from "../span/_context_of.ts";
 import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
+import { type AttributeRun, AttributeRuns, MAX_RUN_LENGTH } from "./_attribute_runs.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
 import {
@@ -129,17 +130,17 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   // (_id_bytes.ts): a root's trace id ends where its span id starts.
   const idBytes = idBytesOf(ctx);
   const idAt = idBytes === undefined ? 0 : idBytesAt(ctx);
-  w.byte(tag(1, LEN));
   if (idBytes !== undefined && ctx.parentSpanId === undefined) {
-    w.traceIdBytes(ctx.traceId, idBytes, idAt - 16);
+    w.rootIds(ctx.traceId, idBytes, idAt);
   } else {
+    w.byte(tag(1, LEN));
     w.hexBytes(ctx.traceId);
-  }
-  if (idBytes === undefined) {
-    w.byte(tag(2, LEN));
-    w.hexBytes(ctx.spanId);
-  } else {
-    w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+    if (idBytes === undefined) {
+      w.byte(tag(2, LEN));
+      w.hexBytes(ctx.spanId);
+    } else {
+      w.spanIdBytes(tag(2, LEN), idBytes, idAt);
+    }
   }
   if (ctx.traceState) {
     w.byte(tag(3, LEN));
@@ -235,43 +236,111 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
 
 // KeyValue messages (length prefix and body) by key and value.
 const attributeCache = new EncodedAttributeCache();
+// The encoded leading attributes of spans (events, links), by field and
+// first key; and the attributes a run that missed is rebuilt from.
+const attributeRuns: AttributeRuns[] = [];
+const addedKeys: string[] = [];
+const addedValues: AttributeValue[] = [];
+const addedEncodings: Uint8Array[] = [];
 
 function writeAttributes(w: ProtobufWriter, field: number, attributes: Readonly<Attributes>): void {
   const fieldTag = tag(field, LEN);
+  // The run for the first key; how many attributes matched it (not yet
+  // written; -1 once past it); and, when it is being rebuilt, how many of
+  // its attributes it keeps (-1 when it is not) and how many follow.
+  let run: AttributeRun | undefined;
+  let matched = 0;
+  let keep = -1;
+  let added = 0;
   for (const key in attributes) {
     const value = attributes[key];
-    w.byte(fieldTag);
-    const cached = attributeCache.get(key, value);
+    let cached: Uint8Array | undefined;
+    if (matched >= 0) {
+      if (run === undefined) run = (attributeRuns[field] ??= new AttributeRuns()).of(key);
+      if (matched < run.count && run.keys[matched] === key && run.values[matched] === value) {
+        matched++;
+        continue;
+      }
+      writeRunStart(w, run, matched);
+      cached = attributeCache.get(key, value);
+      // The run ends here. It missed when this span differs within it, or
+      // goes on with an attribute it could hold.
+      if (matched < run.count || (cached !== undefined && matched < MAX_RUN_LENGTH)) {
+        if (++run.misses >= 2) keep = matched;
+      } else {
+        run.misses = 0;
+      }
+      matched = -1;
+    } else {
+      cached = attributeCache.get(key, value);
+    }
     if (cached !== undefined) {
+      w.byte(fieldTag);
       w.raw(cached);
+      if (keep >= 0 && keep + added < MAX_RUN_LENGTH) {
+        addedKeys[added] = key;
+        addedValues[added] = value;
+        addedEncodings[added++] = cached;
+      }
       continue;
     }
-    // KeyValue { key = 1, value = 2 }
-    const start = w.fork();
-    // A key with too many values to cache them (an id): its own encoding,
-    // up to the value's length, is kept.
-    const prefix = attributeCache.missedPrefix();
-    if (prefix !== undefined) {
-      w.raw(prefix);
-      const valueStart = w.fork();
-      writeAnyValue(w, value);
-      w.ldelim(valueStart);
-      w.ldelim(start);
-      continue;
+    if (keep >= 0) {
+      run!.replace(keep, fieldTag, addedKeys, addedValues, addedEncodings, added);
+      keep = -1;
     }
-    w.byte(tag(1, LEN));
-    w.string(key);
-    w.byte(tag(2, LEN));
+    writeUncachedAttribute(w, fieldTag, key, value);
+  }
+  if (matched > 0) {
+    // Every attribute matched the run: all of it, or the start of it.
+    writeRunStart(w, run!, matched);
+    if (matched === run!.count) run!.misses = 0;
+    else if (++run!.misses >= 2) keep = matched;
+  }
+  if (keep >= 0) run!.replace(keep, fieldTag, addedKeys, addedValues, addedEncodings, added);
+}
+
+// Writes the first `n` attributes of `run`.
+function writeRunStart(w: ProtobufWriter, run: AttributeRun, n: number): void {
+  if (n === run.count) {
+    if (n > 0) w.raw(run.bytes);
+  } else if (n > 0) {
+    w.raw(run.bytes.subarray(0, run.ends[n - 1]));
+  }
+}
+
+// Writes an attribute that the cache had not (a `get` for it just missed).
+function writeUncachedAttribute(
+  w: ProtobufWriter,
+  fieldTag: number,
+  key: string,
+  value: AttributeValue,
+): void {
+  w.byte(fieldTag);
+  // KeyValue { key = 1, value = 2 }
+  const start = w.fork();
+  // A key with too many values to cache them (an id): its own encoding,
+  // up to the value's length, is kept.
+  const prefix = attributeCache.missedPrefix();
+  if (prefix !== undefined) {
+    w.padded(prefix);
     const valueStart = w.fork();
-    if (attributeCache.missedHighCardinality()) {
-      attributeCache.keepPrefix(w.buf.slice(start + 1, valueStart));
-    }
     writeAnyValue(w, value);
     w.ldelim(valueStart);
     w.ldelim(start);
-    if (attributeCache.wantsMissed(key, value)) {
-      attributeCache.set(key, value, w.buf.slice(start, w.pos));
-    }
+    return;
+  }
+  w.byte(tag(1, LEN));
+  w.string(key);
+  w.byte(tag(2, LEN));
+  const valueStart = w.fork();
+  if (attributeCache.missedHighCardinality()) {
+    attributeCache.keepPrefix(w.buf.slice(start + 1, valueStart));
+  }
+  writeAnyValue(w, value);
+  w.ldelim(valueStart);
+  w.ldelim(start);
+  if (attributeCache.wantsMissed(key, value)) {
+    attributeCache.set(key, value, w.buf.slice(start, w.pos));
   }
 }
 
