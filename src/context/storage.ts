@@ -14,6 +14,7 @@ import { findAsyncContext } from "./_async_context_storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
+import { nativeStorage } from "./_native_storage.ts";
 
 /**
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
@@ -84,7 +85,11 @@ function findAsyncLocalStorage(): ContextStorage | undefined {
     const mod = proc?.getBuiltinModule?.("node:async_hooks") as
       | AsyncLocalStorageModule
       | undefined;
-    return mod?.AsyncLocalStorage ? new mod.AsyncLocalStorage() : undefined;
+    if (!mod?.AsyncLocalStorage) return undefined;
+    const found = new mod.AsyncLocalStorage();
+    // Its run passes arguments on to fn: see _native_storage.ts.
+    nativeStorage.storage = found;
+    return found;
   } catch {
     return undefined;
   }

@@ -8,13 +8,7 @@ import { describe } from "../platform/_describe.ts";
 import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
 import { type IdGenerator, isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { installIdBytesAccess } from "./_id_bytes.ts";
-import {
-  createTrustedSpanContext,
-  trusted,
-  TRUSTED_INIT,
-  trustedFreeze,
-  trustedIdBytes,
-} from "./_trusted_span_context.ts";
+import { createTrustedSpanContext, TRUSTED_INIT } from "./_trusted_span_context.ts";
 import { isValidTraceState } from "./_tracestate_grammar.ts";
 
 /**
@@ -121,18 +115,32 @@ export class SpanContext {
    * );
    * ```
    */
-  constructor(init: SpanContextInit) {
+  constructor(init: SpanContextInit);
+  // Internal: with TRUSTED_INIT, the fields follow as arguments, taken as they
+  // are (see _trusted_span_context.ts). The default keeps `length` at 1.
+  constructor(
+    init: SpanContextInit,
+    traceId: string = "",
+    spanId?: string,
+    parentSpanId?: string,
+    traceFlags?: number,
+    traceState?: string,
+    isRemote?: boolean,
+    idBytes?: Uint8Array,
+    idAt?: number,
+    frozen?: boolean,
+  ) {
     if (init === TRUSTED_INIT) {
-      this.traceId = trusted.traceId;
-      this.spanId = trusted.spanId;
-      this.parentSpanId = trusted.parentSpanId;
-      this.traceFlags = trusted.traceFlags;
-      this.traceState = trusted.traceState;
-      this.isRemote = trusted.isRemote;
-      this.#idBytes = trustedIdBytes.bytes;
-      this.#idAt = trustedIdBytes.at;
+      this.traceId = traceId;
+      this.spanId = spanId!;
+      this.parentSpanId = parentSpanId;
+      this.traceFlags = traceFlags!;
+      this.traceState = traceState;
+      this.isRemote = isRemote!;
+      this.#idBytes = idBytes;
+      this.#idAt = idAt!;
       // Left unfrozen only for a Span, which freezes it before handing it out.
-      if (!trustedFreeze.freeze) return;
+      if (frozen === false) return;
     } else {
       validate(init);
       this.traceId = init.traceId;

@@ -14,6 +14,7 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
+import { type NativeStorage, nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
 import { type Context, ROOT_CONTEXT } from "../context/context.ts";
@@ -451,10 +452,10 @@ export class Tracer {
     const store = storage.getStore();
     const span = this.#start(name, options, store);
     // One enter per span: the context current now, with the span set.
-    const result = storage.run(
-      (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span),
-      () => runInSpan(span, fn),
-    );
+    const next = (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span);
+    const result = storage === nativeStorage.storage
+      ? (storage as unknown as NativeStorage).run(next, runInSpan<R>, span, fn)
+      : storage.run(next, () => runInSpan(span, fn));
     warnIfAsyncOnStack(fn, result);
     return result;
   }
