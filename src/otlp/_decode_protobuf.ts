@@ -54,6 +54,17 @@ export function decodeOtlpProtobuf(bytes: Uint8Array): DecodedRequest {
   return new Decoder(bytes).request();
 }
 
+const RESOURCE_SPANS_FIELDS = [
+  "ResourceSpans.resource",
+  "ResourceSpans.scope_spans",
+  "ResourceSpans.schema_url",
+] as const;
+const SCOPE_SPANS_FIELDS = [
+  "ScopeSpans.scope",
+  "ScopeSpans.spans",
+  "ScopeSpans.schema_url",
+] as const;
+
 class Decoder {
   readonly #buf: Uint8Array;
   readonly #view: DataView;
@@ -79,24 +90,44 @@ class Decoder {
   // ResourceSpans { resource = 1, scope_spans = 2, schema_url = 3 }
   #resourceSpans(end: number): void {
     const first = this.#batch.next;
-    let resource: ReceivedResource | undefined;
+    const [resource, size] = this.#group(
+      end,
+      RESOURCE_SPANS_FIELDS,
+      (at) => this.#resource(at),
+      (at) => this.#scopeSpans(at),
+      PENDING_RESOURCE,
+    );
+    this.#batch.assignResource(first, resource, size);
+  }
+
+  // ResourceSpans and ScopeSpans share one shape: a head (resource = 1 or
+  // scope = 1), the messages it groups (= 2), and schema_url = 3. Returns the
+  // head, with its schema URL, and the bytes the two took on the wire.
+  #group<T extends { schemaUrl: string }>(
+    end: number,
+    fields: readonly [head: string, children: string, schemaUrl: string],
+    head: (end: number) => T,
+    child: (end: number) => void,
+    pending: T,
+  ): [T, number] {
+    let found: T | undefined;
     let schemaUrl = "";
     let size = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
         case 1: {
-          const resourceEnd = this.#len(tag, "ResourceSpans.resource", end);
-          size += resourceEnd - this.#pos;
-          resource = this.#resource(resourceEnd);
+          const headEnd = this.#len(tag, fields[0], end);
+          size += headEnd - this.#pos;
+          found = head(headEnd);
           break;
         }
         case 2:
-          this.#scopeSpans(this.#len(tag, "ResourceSpans.scope_spans", end));
+          child(this.#len(tag, fields[1], end));
           break;
         case 3: {
           const start = this.#pos;
-          schemaUrl = this.#string(tag, "ResourceSpans.schema_url", end);
+          schemaUrl = this.#string(tag, fields[2], end);
           size += this.#pos - start;
           break;
         }
@@ -104,9 +135,8 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
-    resource ??= PENDING_RESOURCE;
-    if (schemaUrl !== "") resource = { ...resource, schemaUrl };
-    this.#batch.assignResource(first, resource, size);
+    found ??= pending;
+    return [schemaUrl === "" ? found : { ...found, schemaUrl }, size];
   }
 
   // Resource { attributes = 1, dropped_attributes_count = 2, entity_refs = 3 }
@@ -132,33 +162,13 @@ class Decoder {
   // ScopeSpans { scope = 1, spans = 2, schema_url = 3 }
   #scopeSpans(end: number): void {
     const first = this.#batch.next;
-    let scope: ReceivedScope | undefined;
-    let schemaUrl = "";
-    let size = 0;
-    while (this.#pos < end) {
-      const tag = this.#varint(end);
-      switch (tag >>> 3) {
-        case 1: {
-          const scopeEnd = this.#len(tag, "ScopeSpans.scope", end);
-          size += scopeEnd - this.#pos;
-          scope = this.#scope(scopeEnd);
-          break;
-        }
-        case 2:
-          this.#span(this.#len(tag, "ScopeSpans.spans", end));
-          break;
-        case 3: {
-          const start = this.#pos;
-          schemaUrl = this.#string(tag, "ScopeSpans.schema_url", end);
-          size += this.#pos - start;
-          break;
-        }
-        default:
-          this.#skip(tag, end);
-      }
-    }
-    scope ??= PENDING_SCOPE;
-    if (schemaUrl !== "") scope = { ...scope, schemaUrl };
+    const [scope, size] = this.#group(
+      end,
+      SCOPE_SPANS_FIELDS,
+      (at) => this.#scope(at),
+      (at) => this.#span(at),
+      PENDING_SCOPE,
+    );
     this.#batch.assignScope(first, scope, size);
   }
 
