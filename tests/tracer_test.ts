@@ -11,6 +11,7 @@ import {
   TraceFlags,
   Tracer,
 } from "../mod.ts";
+import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
 
 function setup() {
   const memory = new InMemorySpanProcessor();
@@ -211,6 +212,39 @@ describe("a Tracer's span contexts", () => {
         }, TypeError);
       }
     });
+  });
+
+  test("carry the span's ids whenever first read, and encode alike read or not", () => {
+    const tracer = new Tracer();
+    const make = () => {
+      const root = tracer.startSpan("root");
+      const child = tracer.startSpan("child", { parent: root });
+      const silent = tracer.startSpan("silent", {
+        parent: new SpanContext({ ...root.context, traceFlags: 0, traceState: "k=v" }),
+      });
+      tracer.span("current", () => {});
+      for (const span of [silent, child, root]) span.end();
+      return [root, child, silent];
+    };
+    const spans = make();
+    const [root, child, silent] = spans;
+    const before = [encodeOtlpProtobuf(spans), encodeOtlpJson(spans)];
+    for (const span of spans) {
+      const json = span.toJSON();
+      const context = span.context;
+      assert.deepEqual(
+        [context.traceId, context.spanId, context.parentSpanId ?? null, context.traceFlags],
+        [json.traceId, json.spanId, json.parentSpanId, json.traceFlags],
+      );
+      assert.equal(context.traceState ?? null, json.traceState);
+      assert.equal(context.isRemote, false);
+      assert.equal(span.context, context);
+    }
+    assert.equal(child.context.traceId, root.context.traceId);
+    assert.equal(child.context.parentSpanId, root.context.spanId);
+    assert.equal(silent.context.traceState, "k=v");
+    assert.equal(silent.context.isSampled, false);
+    assert.deepEqual([encodeOtlpProtobuf(spans), encodeOtlpJson(spans)], before);
   });
 
   test("reach a sampler frozen, the parent's included", () => {

@@ -26,7 +26,8 @@ import {
   type TimerOptions,
 } from "../platform/scheduler.ts";
 import type { AttributeValue } from "../span/attributes.ts";
-import { contextOf } from "../span/_context_of.ts";
+import { traceFlagsOf } from "../span/_span_ids.ts";
+import { TraceFlags } from "../span/span_context.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -273,7 +274,8 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   onEnd(span: Span): void {
-    if (!contextOf(span).isSampled) return;
+    // Read off the span, whose context may never have been made (_span_ids.ts).
+    if ((traceFlagsOf(span) & TraceFlags.SAMPLED) === 0) return;
     const queue = this.#queue;
     if (!queue.offer(span)) return;
     if (this.#dueAt === undefined) {

@@ -10,7 +10,8 @@ import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
-import { contextOf } from "../span/_context_of.ts";
+import { traceFlagsOf } from "../span/_span_ids.ts";
+import { TraceFlags } from "../span/span_context.ts";
 import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
@@ -147,7 +148,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   onEnd(span: Span): void {
-    if (!contextOf(span).isSampled) return;
+    // Read off the span, whose context may never have been made (_span_ids.ts).
+    if ((traceFlagsOf(span) & TraceFlags.SAMPLED) === 0) return;
     if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
   }
 

@@ -2,7 +2,7 @@
 // numbers, flags, and the grouping by instrumentation scope.
 
 import { describe } from "../platform/_describe.ts";
-import { contextOf } from "../span/_context_of.ts";
+import { traceFlagsOf } from "../span/_span_ids.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import {
   type InstrumentationScope,
@@ -46,7 +46,7 @@ const IS_REMOTE = 0x200;
 
 /** The OTLP `flags` of a span: its trace flags and whether its parent is remote. */
 export function spanFlags(span: Span): number {
-  return (contextOf(span).traceFlags & 0xff) | HAS_IS_REMOTE |
+  return (traceFlagsOf(span) & 0xff) | HAS_IS_REMOTE |
     (hasRemoteParent(span) ? IS_REMOTE : 0);
 }
 
@@ -131,9 +131,9 @@ export function encoderArguments(
   }
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i] as Span | null;
-    // A Span passes without reading `span.context`, which would freeze the
-    // context a Tracer left unfrozen (see span.ts): a call into the runtime
-    // per span, for nothing the encoder needs.
+    // A Span passes without reading `span.context`, which would make the
+    // context a Tracer's span has not made yet (see span.ts), for nothing
+    // the encoder needs.
     if (span instanceof Span) continue;
     const other = span as { context?: unknown } | null;
     if (typeof other !== "object" || other === null || typeof other.context !== "object") {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { contextOf } from "../span/_context_of.ts";
+import { parentSpanIdOf, spanIdOf, traceIdOf, traceStateOf } from "../span/_span_ids.ts";
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
@@ -125,19 +125,21 @@ const CODE = utf8(',"code":');
 const STATUS_END = [0, 1, 2].map((code) => utf8(`,"status":{"code":${code}}}`));
 
 function writeSpan(w: JsonWriter, span: Span): void {
-  const ctx = contextOf(span);
+  // Read off the span, whose context may never have been made (_span_ids.ts).
   const startTime = span.startTime ?? 0;
   w.raw(TRACE_ID);
-  w.id(ctx.traceId);
+  w.id(traceIdOf(span));
   w.raw(SPAN_ID);
-  w.id(ctx.spanId);
-  if (ctx.traceState) {
+  w.id(spanIdOf(span));
+  const traceState = traceStateOf(span);
+  if (traceState) {
     w.raw(TRACE_STATE);
-    w.string(ctx.traceState);
+    w.string(traceState);
   }
-  if (ctx.parentSpanId !== undefined) {
+  const parentSpanId = parentSpanIdOf(span);
+  if (parentSpanId !== undefined) {
     w.raw(PARENT_SPAN_ID);
-    w.id(ctx.parentSpanId);
+    w.id(parentSpanId);
   }
   writeHeader(w, span);
   w.nanos(startTime);

@@ -7,8 +7,14 @@
 
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
-import { contextOf } from "../span/_context_of.ts";
-import { idBytesAt, idBytesOf } from "../span/_id_bytes.ts";
+import {
+  parentSpanIdOf,
+  spanIdAtOf,
+  spanIdBytesOf,
+  spanIdOf,
+  traceIdOf,
+  traceStateOf,
+} from "../span/_span_ids.ts";
 import { type AttributeRun, AttributeRuns, MAX_RUN_LENGTH } from "./_attribute_runs.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
@@ -120,35 +126,38 @@ function encodedResource(resource: Resource): Uint8Array {
 }
 
 function writeSpan(w: ProtobufWriter, span: Span): void {
-  const ctx = contextOf(span);
   // Span: trace_id = 1, span_id = 2, trace_state = 3, parent_span_id = 4,
   // name = 5, kind = 6, start_time_unix_nano = 7, end_time_unix_nano = 8,
   // attributes = 9, dropped_attributes_count = 10, events = 11,
   // dropped_events_count = 12, links = 13, dropped_links_count = 14,
   // status = 15, flags = 16.
-  // A context the Tracer made keeps the bytes its ids were drawn from
+  // The ids are read off the span, whose context may never have been made
+  // (_span_ids.ts). A Tracer's span keeps the bytes its ids were drawn from
   // (_id_bytes.ts): a root's trace id ends where its span id starts.
-  const idBytes = idBytesOf(ctx);
-  const idAt = idBytes === undefined ? 0 : idBytesAt(ctx);
-  if (idBytes !== undefined && ctx.parentSpanId === undefined) {
-    w.rootIds(ctx.traceId, idBytes, idAt);
+  const traceId = traceIdOf(span);
+  const parentSpanId = parentSpanIdOf(span);
+  const idBytes = spanIdBytesOf(span);
+  const idAt = idBytes === undefined ? 0 : spanIdAtOf(span);
+  if (idBytes !== undefined && parentSpanId === undefined) {
+    w.rootIds(traceId, idBytes, idAt);
   } else {
     w.byte(tag(1, LEN));
-    w.hexBytes(ctx.traceId);
+    w.hexBytes(traceId);
     if (idBytes === undefined) {
       w.byte(tag(2, LEN));
-      w.hexBytes(ctx.spanId);
+      w.hexBytes(spanIdOf(span));
     } else {
       w.spanIdBytes(tag(2, LEN), idBytes, idAt);
     }
   }
-  if (ctx.traceState) {
+  const traceState = traceStateOf(span);
+  if (traceState) {
     w.byte(tag(3, LEN));
-    w.string(ctx.traceState);
+    w.string(traceState);
   }
-  if (ctx.parentSpanId !== undefined) {
+  if (parentSpanId !== undefined) {
     w.byte(tag(4, LEN));
-    w.hexBytes(ctx.parentSpanId);
+    w.hexBytes(parentSpanId);
   }
   w.cachedString(tag(5, LEN), spanName, span.name);
   w.byte2(tag(6, 0), kindNumber(span.kind));

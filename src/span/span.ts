@@ -8,9 +8,10 @@
 import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
 import { describeException } from "./_exception.ts";
-import { installContextAccess } from "./_context_of.ts";
+import { idBytesAt, idBytesOf } from "./_id_bytes.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
-import { unfrozenContext } from "./_trusted_span_context.ts";
+import { IDS_FOLLOW, installSpanIdAccess } from "./_span_ids.ts";
+import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import { resolveSpanLimits } from "./_span_limits.ts";
 import {
   type Attributes,
@@ -143,8 +144,7 @@ const DEFAULT_INIT: SpanInit = Object.freeze({});
 // A span's state is one small integer, so a queued span carries one field
 // for what would otherwise be five: the lifecycle (bits 0-1), whether it
 // records (bit 2 set: sampled out), whether its parent is remote (bit 3),
-// its kind (bits 4-6, an index into KINDS) and whether its context is frozen
-// (bit 7).
+// and its kind (bits 4-6, an index into KINDS).
 const CREATED = 0;
 const STARTED = 1;
 const ENDED = 2;
@@ -153,10 +153,6 @@ const SILENT = 4;
 const REMOTE_PARENT = 8;
 const KIND_SHIFT = 4;
 const KIND_MASK = 7;
-// Set once the context is frozen (bit 7): a Tracer hands a span its context
-// unfrozen, and the span freezes it the first time anyone outside this
-// library asks for it; the library's own readers use contextOf().
-const CONTEXT_FROZEN = 128;
 // Set when a mutation must be ignored: ended, or not recording.
 const IGNORES = ENDED | SILENT;
 
@@ -190,7 +186,18 @@ interface Rare {
  */
 export class Span {
   #name: string;
-  readonly #context: SpanContext;
+  // A Tracer's span keeps its ids itself and makes its context the first
+  // time `context` is read; the library's own readers use _span_ids.ts. A
+  // span given a context keeps it, and copies of its ids.
+  #context: SpanContext | undefined;
+  readonly #traceId: string;
+  readonly #spanId: string;
+  readonly #parentSpanId: string | undefined;
+  readonly #traceFlags: number;
+  readonly #traceState: string | undefined;
+  // The bytes the ids were drawn from, for the OTLP encoder: see _id_bytes.ts.
+  readonly #idBytes: Uint8Array | undefined;
+  readonly #idAt: number;
   // Its limits are resolved: see the constructor.
   readonly #init: SpanInit;
   #state: number;
@@ -208,7 +215,16 @@ export class Span {
       (span) => void (span.#state |= REMOTE_PARENT),
       (span) => (span.#state & REMOTE_PARENT) !== 0,
     );
-    installContextAccess((span) => span.#context);
+    installSpanIdAccess({
+      traceId: (span) => span.#traceId,
+      spanId: (span) => span.#spanId,
+      parentSpanId: (span) => span.#parentSpanId,
+      traceFlags: (span) => span.#traceFlags,
+      traceState: (span) => span.#traceState,
+      isRemote: (span) => span.#context?.isRemote === true,
+      idBytes: (span) => span.#idBytes,
+      idAt: (span) => span.#idAt,
+    });
   }
 
   /**
@@ -232,11 +248,22 @@ export class Span {
    * assert.equal(span.startTime, undefined);
    * ```
    */
+  constructor(name: string, context?: SpanContext, kind?: SpanKind, init?: SpanInit);
+  // Internal: with IDS_FOLLOW as the context, the ids follow as arguments,
+  // taken as they are, and the context is made when first read (see
+  // _span_ids.ts). The defaults keep `length` at 2.
   constructor(
     name: string,
     context?: SpanContext,
     kind: SpanKind = "internal",
     init: SpanInit = DEFAULT_INIT,
+    traceId: string = "",
+    spanId: string = "",
+    parentSpanId?: string,
+    traceFlags: number = 0,
+    traceState?: string,
+    idBytes?: Uint8Array,
+    idAt: number = 0,
   ) {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
@@ -247,13 +274,33 @@ export class Span {
         `Cannot create span: kind must be one of ${KINDS.join(", ")}, got ${describe(kind)}`,
       );
     }
-    if (context !== undefined && !(context instanceof SpanContext)) {
-      throw new TypeError(
-        `Cannot create span: context must be a SpanContext, got ${describe(context)}`,
-      );
+    if (context === IDS_FOLLOW) {
+      this.#context = undefined;
+      this.#traceId = traceId;
+      this.#spanId = spanId;
+      this.#parentSpanId = parentSpanId;
+      this.#traceFlags = traceFlags;
+      this.#traceState = traceState;
+      this.#idBytes = idBytes;
+      this.#idAt = idAt;
+    } else {
+      if (context !== undefined && !(context instanceof SpanContext)) {
+        throw new TypeError(
+          `Cannot create span: context must be a SpanContext, got ${describe(context)}`,
+        );
+      }
+      const given = context ?? SpanContext.newRoot();
+      this.#context = given;
+      this.#traceId = given.traceId;
+      this.#spanId = given.spanId;
+      this.#parentSpanId = given.parentSpanId;
+      this.#traceFlags = given.traceFlags;
+      this.#traceState = given.traceState;
+      const bytes = idBytesOf(given);
+      this.#idBytes = bytes;
+      this.#idAt = bytes === undefined ? 0 : idBytesAt(given);
     }
     this.#name = name;
-    this.#context = context ?? SpanContext.newRoot();
     // Partial limits fill in the defaults, once per init object: a Tracer's
     // shared init is resolved already, so nothing is allocated per span.
     const limits = init.limits;
@@ -262,8 +309,7 @@ export class Span {
       if (resolved !== limits) init = { ...init, limits: resolved };
     }
     this.#init = init;
-    this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0) |
-      (context === unfrozenContext && context !== undefined ? 0 : CONTEXT_FROZEN);
+    this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0);
   }
 
   /**
@@ -294,11 +340,16 @@ export class Span {
    * ```
    */
   get context(): SpanContext {
-    if ((this.#state & CONTEXT_FROZEN) === 0) {
-      Object.freeze(this.#context);
-      this.#state |= CONTEXT_FROZEN;
-    }
-    return this.#context;
+    return this.#context ??= createTrustedSpanContext(
+      this.#traceId,
+      this.#spanId,
+      this.#parentSpanId,
+      this.#traceFlags,
+      this.#traceState,
+      false,
+      this.#idBytes,
+      this.#idAt,
+    );
   }
 
   /**
@@ -855,15 +906,14 @@ export class Span {
    * ```
    */
   toJSON(): SpanJSON {
-    const ctx = this.#context;
     return {
       name: this.#name,
       kind: this.kind,
-      traceId: ctx.traceId,
-      spanId: ctx.spanId,
-      parentSpanId: ctx.parentSpanId ?? null,
-      traceFlags: ctx.traceFlags,
-      traceState: ctx.traceState ?? null,
+      traceId: this.#traceId,
+      spanId: this.#spanId,
+      parentSpanId: this.#parentSpanId ?? null,
+      traceFlags: this.#traceFlags,
+      traceState: this.#traceState ?? null,
       startTime: this.#startTime ?? null,
       endTime: this.#endTime ?? null,
       durationMs: this.durationMs ?? null,

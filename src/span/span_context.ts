@@ -128,7 +128,6 @@ export class SpanContext {
     isRemote?: boolean,
     idBytes?: Uint8Array,
     idAt?: number,
-    frozen?: boolean,
   ) {
     if (init === TRUSTED_INIT) {
       this.traceId = traceId;
@@ -139,8 +138,6 @@ export class SpanContext {
       this.isRemote = isRemote!;
       this.#idBytes = idBytes;
       this.#idAt = idAt!;
-      // Left unfrozen only for a Span, which freezes it before handing it out.
-      if (frozen === false) return;
     } else {
       validate(init);
       this.traceId = init.traceId;

@@ -30,7 +30,14 @@ import type { Sampler, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { checkedTime } from "../span/_time.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
-import { contextOf } from "../span/_context_of.ts";
+import {
+  IDS_FOLLOW,
+  isRemoteOf,
+  spanIdOf,
+  traceFlagsOf,
+  traceIdOf,
+  traceStateOf,
+} from "../span/_span_ids.ts";
 import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
@@ -287,26 +294,40 @@ export class Tracer {
     if (links !== undefined) checkLinks(links);
     const kind = options?.kind ?? "internal";
     const explicit = options?.parent;
-    // The parent span's context as it is: read here, never handed out.
+    // A parent span's ids are read from it (_span_ids.ts): its context is
+    // made only for a sampler, which is handed it.
     let parentSpan: Span | undefined;
     let parent: SpanContext | undefined;
     if (explicit === undefined) {
       parentSpan = store?.getValue(SPAN_KEY) as Span | undefined;
-      if (parentSpan !== undefined) parent = contextOf(parentSpan);
     } else if (explicit instanceof Span) {
       parentSpan = explicit;
-      parent = contextOf(explicit);
     } else {
       parent = resolveParent(explicit);
     }
+    const hasParent = parentSpan !== undefined || parent !== undefined;
+    let parentId: string | undefined;
+    let parentFlags = 0;
+    let parentState: string | undefined;
+    let parentRemote = false;
     const pool = this.#pool;
     let traceId: string;
     // A new trace takes its trace and span ids together from the pool.
     let spanId: string | undefined;
     let idBytes: Uint8Array | undefined;
     let idAt = 0;
-    if (parent !== undefined) {
+    if (parentSpan !== undefined) {
+      traceId = traceIdOf(parentSpan);
+      parentId = spanIdOf(parentSpan);
+      parentFlags = traceFlagsOf(parentSpan);
+      parentState = traceStateOf(parentSpan);
+      parentRemote = isRemoteOf(parentSpan);
+    } else if (parent !== undefined) {
       traceId = parent.traceId;
+      parentId = parent.spanId;
+      parentFlags = parent.traceFlags;
+      parentState = parent.traceState;
+      parentRemote = parent.isRemote;
     } else if (pool !== undefined) {
       spanId = pool.root();
       traceId = pool.traceId;
@@ -323,9 +344,7 @@ export class Tracer {
     } else if (sampler === undefined) {
       // The default, parent-based always-on, decided inline: no parameters
       // object to allocate for every span.
-      result = parent === undefined || (parent.traceFlags & TraceFlags.SAMPLED) !== 0
-        ? SAMPLE_RESULT
-        : DROP_RESULT;
+      result = !hasParent || (parentFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLE_RESULT : DROP_RESULT;
     } else {
       try {
         // A sampler is code outside this library: it gets the frozen context.
@@ -346,9 +365,9 @@ export class Tracer {
       }
     }
     const sampled = result.decision === "recordAndSample";
-    const flags = parent === undefined
+    const flags = !hasParent
       ? this.#rootFlags | (sampled ? TraceFlags.SAMPLED : 0)
-      : (parent.traceFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
+      : (parentFlags & ~TraceFlags.SAMPLED) | (sampled ? TraceFlags.SAMPLED : 0);
     if (spanId === undefined) {
       if (pool === undefined) {
         spanId = this.#ids.spanId();
@@ -358,31 +377,59 @@ export class Tracer {
         idAt = pool.at;
       }
     }
-    let traceState = parent?.traceState;
+    let traceState = parentState;
     if (result.traceState !== undefined) {
       if (isValidTraceState(result.traceState)) traceState = result.traceState;
       else refuseSampledTraceState(result.traceState);
     }
-    const context = createTrustedSpanContext(
-      traceId,
-      spanId,
-      parent?.spanId,
-      flags,
-      traceState,
-      false,
-      idBytes,
-      idAt,
-      // Frozen by the span when it first hands it out: see span.ts.
-      false,
-    );
+    // The span keeps its ids and makes its context when first asked (see
+    // span.ts); a debug span, off the hot path, is given its context.
     if (result.decision === "drop") {
-      return new Span(name, context, kind, this.#silentInit).start();
+      return new (Span as SpanWithIds)(
+        name,
+        IDS_FOLLOW,
+        kind,
+        this.#silentInit,
+        traceId,
+        spanId,
+        parentId,
+        flags,
+        traceState,
+        idBytes,
+        idAt,
+      ).start();
     }
     const span = debugOn
       ? (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
-        .create(name, context, kind, this.#recordingInit)
-      : new Span(name, context, kind, this.#recordingInit);
-    if (parent?.isRemote === true) markRemoteParent(span);
+        .create(
+          name,
+          createTrustedSpanContext(
+            traceId,
+            spanId,
+            parentId,
+            flags,
+            traceState,
+            false,
+            idBytes,
+            idAt,
+          ),
+          kind,
+          this.#recordingInit,
+        )
+      : new (Span as SpanWithIds)(
+        name,
+        IDS_FOLLOW,
+        kind,
+        this.#recordingInit,
+        traceId,
+        spanId,
+        parentId,
+        flags,
+        traceState,
+        idBytes,
+        idAt,
+      );
+    if (parentRemote) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     if (links !== undefined) addLinks(span, links);
@@ -547,6 +594,22 @@ export class Tracer {
     await this.#fanOut.shutdown();
   }
 }
+
+// Span's constructor's hidden form: with IDS_FOLLOW as the context, the ids
+// follow as arguments (see span.ts and _span_ids.ts).
+type SpanWithIds = new (
+  name: string,
+  context: SpanContext,
+  kind: SpanKind,
+  init: SpanInit,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  traceFlags: number,
+  traceState: string | undefined,
+  idBytes: Uint8Array | undefined,
+  idAt: number,
+) => Span;
 
 function resolveParent(parent: SpanContext | null | undefined): SpanContext | undefined {
   if (parent === null || parent === undefined) return undefined;
