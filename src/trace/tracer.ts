@@ -384,22 +384,8 @@ export class Tracer {
     }
     // The span keeps its ids and makes its context when first asked (see
     // span.ts); a debug span, off the hot path, is given its context.
-    if (result.decision === "drop") {
-      return new (Span as SpanWithIds)(
-        name,
-        IDS_FOLLOW,
-        kind,
-        this.#silentInit,
-        traceId,
-        spanId,
-        parentId,
-        flags,
-        traceState,
-        idBytes,
-        idAt,
-      ).start();
-    }
-    const span = debugOn
+    const dropped = result.decision === "drop";
+    const span = debugOn && !dropped
       ? (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
         .create(
           name,
@@ -420,7 +406,7 @@ export class Tracer {
         name,
         IDS_FOLLOW,
         kind,
-        this.#recordingInit,
+        dropped ? this.#silentInit : this.#recordingInit,
         traceId,
         spanId,
         parentId,
@@ -429,6 +415,7 @@ export class Tracer {
         idBytes,
         idAt,
       );
+    if (dropped) return span.start();
     if (parentRemote) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
