@@ -65,7 +65,7 @@ export function decodeOtlpJson(text: string): DecodedRequest {
  * @returns The valid spans and the count of rejected ones.
  * @throws {OtlpDecodeError} When `root` is not a request.
  */
-export function decodeOtlpJsonValue(root: unknown): DecodedRequest {
+function decodeOtlpJsonValue(root: unknown): DecodedRequest {
   return new JsonDecoder().request(root);
 }
 

@@ -145,7 +145,7 @@ const KINDS: readonly SpanKind[] = [
 ];
 
 /** The kind for OTLP's `Span.SpanKind` number. */
-export function kindName(kind: number): SpanKind {
+function kindName(kind: number): SpanKind {
   return KINDS[kind] ?? "internal";
 }
 
@@ -153,7 +153,7 @@ const UNSET: SpanStatus = Object.freeze({ code: "unset" });
 const OK: SpanStatus = Object.freeze({ code: "ok" });
 
 /** The status for OTLP's `Status.code` number and message (kept with errors only, as ours). */
-export function statusOf(code: number, message: string): SpanStatus {
+function statusOf(code: number, message: string): SpanStatus {
   if (code === 2) return message === "" ? { code: "error" } : { code: "error", message };
   return code === 1 ? OK : UNSET;
 }
@@ -179,7 +179,7 @@ const HAS_IS_REMOTE = 0x100;
 const IS_REMOTE = 0x200;
 
 /** Whether OTLP `flags` say their context is remote: null when they do not say. */
-export function isRemoteOf(flags: number): boolean | null {
+function remoteFromFlags(flags: number): boolean | null {
   return (flags & HAS_IS_REMOTE) === 0 ? null : (flags & IS_REMOTE) !== 0;
 }
 
@@ -229,7 +229,7 @@ export function newReceivedSpan(
     // Producers before OTLP 1.1 send no flags; what they export was sampled.
     traceFlags: flags === undefined ? 1 : flags & 0xff,
     traceState: traceState === "" ? null : traceState,
-    parentIsRemote: flags === undefined ? null : isRemoteOf(flags),
+    parentIsRemote: flags === undefined ? null : remoteFromFlags(flags),
     startTime,
     endTime,
     durationMs: endTime - startTime,
@@ -267,7 +267,7 @@ export function newReceivedLink(
     droppedAttributesCount,
   };
   if (traceState !== "") link.traceState = traceState;
-  const isRemote = isRemoteOf(flags);
+  const isRemote = remoteFromFlags(flags);
   if (isRemote !== null) link.isRemote = isRemote;
   return link;
 }
