@@ -16,6 +16,7 @@ import {
   YIELD_EVERY,
   yieldToEventLoop,
 } from "../tests/fixtures/batch_flush_workloads.ts";
+import { engineName, median, runtimeName } from "./_runtime.ts";
 
 /**
  * Spans per run: divisible by 3 (nested trees) and 64 (the yield interval),
@@ -43,21 +44,7 @@ function cores(): number | string {
     g.process?.getBuiltinModule?.("node:os")?.availableParallelism?.() ?? "?";
 }
 
-function runtime(): string {
-  const g = globalThis as RuntimeGlobals;
-  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
-  if (g.Bun !== undefined) return `Bun ${g.Bun.version} (JavaScriptCore)`;
-  if (g.process !== undefined) {
-    return `Node ${g.process.versions.node} (V8 ${g.process.versions.v8})`;
-  }
-  return "unknown runtime";
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+const runtime = (): string => `${runtimeName()} (${engineName()})`;
 
 async function measure(workload: Workload): Promise<number> {
   const start = performance.now();

@@ -39,6 +39,7 @@ import {
   oursQueue,
   type QueueHolder,
 } from "../tests/fixtures/e2e_workloads.ts";
+import { engineName, median, runtimeName } from "./_runtime.ts";
 
 interface RuntimeGlobals {
   Deno?: {
@@ -59,18 +60,8 @@ interface RuntimeGlobals {
 
 const g = globalThis as RuntimeGlobals;
 
-function runtime(): string {
-  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
-  if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
-  if (g.process !== undefined) return `Node ${g.process.versions.node}`;
-  return "unknown runtime";
-}
-
-function engine(): string {
-  if (g.Deno !== undefined) return `V8 ${g.Deno.version.v8}`;
-  if (g.Bun !== undefined) return "JavaScriptCore";
-  return `V8 ${g.process?.versions.v8}`;
-}
+const runtime = runtimeName;
+const engine = engineName;
 
 type Os = { loadavg(): number[]; availableParallelism?(): number };
 const os = g.process?.getBuiltinModule?.("node:os") as Os | undefined;
@@ -84,12 +75,6 @@ function load(): string {
 const args = g.Deno?.args ?? g.process?.argv.slice(2) ?? [];
 const only = new Set(args.filter((a) => !a.startsWith("-")));
 const wants = (part: string) => only.size === 0 || only.has(part);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const fmt = (value: number, digits = 0): string =>
   value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -8,6 +8,7 @@
 import { context, type Tracer as ApiTracer } from "@opentelemetry/api";
 import { BasicTracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { BridgeContextManager, TracerProvider } from "../otel.ts";
+import { median, runtimeName } from "./_runtime.ts";
 
 /** Counts ended spans and does nothing else, for either library. */
 export const counted = { ours: 0, sdk: 0 };
@@ -53,20 +54,6 @@ function nsPerSpan(fn: () => void, spans: number): number {
   const start = performance.now();
   fn();
   return ((performance.now() - start) * 1e6) / spans;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function runtimeName(): string {
-  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-  if (g.Bun !== undefined) return `Bun ${g.Bun.version}`;
-  if (g.Deno !== undefined) return `Deno ${g.Deno.version.deno}`;
-  const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
-    ?.node;
-  return node === undefined ? "unknown runtime" : `Node ${node}`;
 }
 
 // `import.meta.main` exists on Deno and Bun; Node 20 runs this compiled, as the entry script.

@@ -11,6 +11,7 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
 import { BATCH, otelSpans, ourSpans, resource } from "./_otlp_spans.ts";
+import { median, runtimeName } from "./_runtime.ts";
 
 const ours = ourSpans();
 const theirs = otelSpans();
@@ -46,21 +47,7 @@ function round(fn: () => void, roundMs: number): number {
   return (elapsed * 1e6) / (n * BATCH);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-const g = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-  process?: { version: string };
-};
-const runtime = g.Deno
-  ? `Deno ${g.Deno.version.deno}`
-  : g.Bun
-  ? `Bun ${g.Bun.version}`
-  : `Node ${g.process?.version}`;
+const runtime = runtimeName();
 
 // Warm up every encoder so each is compiled before it is timed, then
 // interleave the rounds so a busy moment on the machine hits all alike.

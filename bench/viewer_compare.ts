@@ -25,6 +25,7 @@ import { startViewer, type Viewer } from "../viewer.ts";
 import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
 import { TraceStore } from "../src/viewer/_trace_store.ts";
 import { BATCH, ourSpans, resource } from "./_otlp_spans.ts";
+import { median, runtimeName } from "./_runtime.ts";
 import { canDriveChromium, launchChromium } from "../tests/_chromium.ts";
 
 const require = createRequire(import.meta.url);
@@ -35,21 +36,8 @@ const otlpRoot: any = require("otlp-transformer-0216/build/esm/generated/root.js
 const ExportTraceServiceRequest =
   otlpRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-const g = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-  process?: { version: string };
-};
-const runtime = g.Deno
-  ? `Deno ${g.Deno.version.deno}`
-  : g.Bun
-  ? `Bun ${g.Bun.version}`
-  : `Node ${g.process?.version}`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+const runtime = runtimeName();
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
