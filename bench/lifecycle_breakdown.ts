@@ -3,7 +3,9 @@
  * lifecycle workload and the floor each with the system clock and with a
  * clock that costs nothing (a counter), and this library's workload with the
  * free clock less one part at a time (no processor, no attributes, no event);
- * also three clock readings alone. Run on any runtime:
+ * also three clock readings alone; and the floor with what a tracer must do
+ * beyond it, at its cheapest (read the current context, copy the caller's
+ * attributes and keep the valid ones). Run on any runtime:
  * `deno run -A bench/lifecycle_breakdown.ts`, `bun bench/lifecycle_breakdown.ts`,
  * or on Node `tsc -p bench/tsconfig.node.json && node
  * .tmp/bench-node/bench/lifecycle_breakdown.js`.
@@ -15,8 +17,13 @@
  * @module
  */
 
-import { BatchSpanProcessor, Tracer } from "../mod.ts";
-import { floor, YIELD_EVERY, yieldToEventLoop } from "../tests/fixtures/batch_flush_workloads.ts";
+import { BatchSpanProcessor, getContextStorage, Tracer } from "../mod.ts";
+import {
+  floor,
+  type FloorAttributes,
+  YIELD_EVERY,
+  yieldToEventLoop,
+} from "../tests/fixtures/batch_flush_workloads.ts";
 
 const SPANS = 96_000;
 const WARMUP_ROUNDS = 2;
@@ -55,10 +62,25 @@ function ours(now: () => number, part: Part): () => Promise<void> {
   };
 }
 
-function floorOf(now: () => number): () => Promise<void> {
-  const workload = floor(undefined, now);
+function floorOf(now: () => number, attributesOf?: FloorAttributes): () => Promise<void> {
+  const workload = floor(undefined, now, attributesOf);
   return () => workload.run(SPANS);
 }
+
+// What a tracer must do beyond the floor, at its cheapest: read the current
+// context (its span is the parent) and copy the caller's attributes, since
+// the caller may change its object after, keeping only valid values.
+const storage = getContextStorage();
+let parents = 0;
+const obligations: FloorAttributes = (attributes) => {
+  if (storage.getStore() !== undefined) parents++;
+  const copy = { ...attributes };
+  for (const key in copy) {
+    const type = typeof copy[key];
+    if (type !== "string" && type !== "number" && type !== "boolean") delete copy[key];
+  }
+  return copy;
+};
 
 function clockOnly(): Promise<void> {
   let sum = 0;
@@ -70,6 +92,7 @@ function clockOnly(): Promise<void> {
 const runs: Record<string, () => Promise<void>> = {
   "ours, system clock": ours(systemNow, "all"),
   "floor, system clock": floorOf(systemNow),
+  "floor + context read + attribute copy, system clock": floorOf(systemNow, obligations),
   "ours, free clock": ours(freeNow, "all"),
   "floor, free clock": floorOf(freeNow),
   "ours, free clock, no processor": ours(freeNow, "no processor"),
@@ -114,5 +137,11 @@ lines.push(
   `ours / floor (median of per-round ratios): system clock ${
     ratio("ours, system clock", "floor, system clock")
   }x, free clock ${ratio("ours, free clock", "floor, free clock")}x`,
+  `floor + context read + attribute copy / floor, system clock: ${
+    ratio("floor + context read + attribute copy, system clock", "floor, system clock")
+  }x; ours / that: ${
+    ratio("ours, system clock", "floor + context read + attribute copy, system clock")
+  }x`,
 );
+if (parents !== 0) throw new Error("Cannot trust the floor: a context was current");
 console.log(lines.join("\n"));
