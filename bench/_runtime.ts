@@ -1,5 +1,5 @@
-// What every bench/*_compare.ts prints with: the runtime and engine it ran
-// on, and the median of its rounds.
+// What the comparison benchmarks share: the runtime and engine they ran on,
+// their interleaved rounds, and the median of those rounds.
 
 interface RuntimeGlobals {
   Deno?: { version: { deno: string; v8: string } };
@@ -29,4 +29,30 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs every workload once per round, rotating their order each round so no
+ * workload always follows the same one, and returns each one's samples
+ * after the warm-up rounds: `perRun(ms)` turns a run's milliseconds into the
+ * figure kept (ns per span, say). Rounds interleave so that the load of a
+ * shared machine falls on every workload alike.
+ */
+export async function interleavedRounds(
+  runs: Readonly<Record<string, () => Promise<void>>>,
+  warmup: number,
+  rounds: number,
+  perRun: (ms: number) => number,
+): Promise<Record<string, number[]>> {
+  const keys = Object.keys(runs);
+  const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let round = 0; round < warmup + rounds; round++) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[(i + round) % keys.length];
+      const start = performance.now();
+      await runs[key]();
+      if (round >= warmup) samples[key].push(perRun(performance.now() - start));
+    }
+  }
+  return samples;
 }

@@ -19,6 +19,8 @@
  * @module
  */
 
+import { interleavedRounds, median, runtimeName } from "./_runtime.ts";
+
 type Library = typeof import("../mod.ts");
 type Otlp = typeof import("../otlp.ts");
 
@@ -28,9 +30,8 @@ const WARMUP = 3;
 const YIELD_EVERY = 64;
 
 const g = globalThis as {
-  Deno?: { args: string[]; version: { deno: string } };
-  Bun?: { version: string };
-  process?: { argv: string[]; versions: { node: string } };
+  Deno?: { args: string[] };
+  process?: { argv: string[] };
 };
 // A third argument picks workloads: "flat,e2e" (default: all four).
 const [beforeUrl, afterUrl, pick] = g.Deno?.args ?? g.process!.argv.slice(2);
@@ -166,28 +167,11 @@ const runs: Record<string, () => Promise<void>> = {
   "e2e after": e2e(after, afterOtlp),
 };
 const picked = pick?.split(",") ?? ["flat", "nested", "async", "e2e"];
-const keys = Object.keys(runs).filter((key) => picked.includes(key.split(" ")[0]));
-const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-for (let round = 0; round < WARMUP + ROUNDS; round++) {
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[(i + round) % keys.length];
-    const start = performance.now();
-    await runs[key]();
-    if (round >= WARMUP) samples[key].push(((performance.now() - start) * 1e6) / SPANS);
-  }
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const runtime = g.Deno !== undefined
-  ? `Deno ${g.Deno.version.deno}`
-  : g.Bun !== undefined
-  ? `Bun ${g.Bun.version}`
-  : `Node ${g.process!.versions.node}`;
-const lines = [`${runtime}: ${ROUNDS} rounds of ${SPANS} spans per workload, in one process`];
+const chosen = Object.fromEntries(
+  Object.entries(runs).filter(([key]) => picked.includes(key.split(" ")[0])),
+);
+const samples = await interleavedRounds(chosen, WARMUP, ROUNDS, (ms) => (ms * 1e6) / SPANS);
+const lines = [`${runtimeName()}: ${ROUNDS} rounds of ${SPANS} spans per workload, in one process`];
 for (const workload of picked) {
   const b = samples[`${workload} before`];
   const a = samples[`${workload} after`];

@@ -24,6 +24,7 @@ import {
   YIELD_EVERY,
   yieldToEventLoop,
 } from "../tests/fixtures/batch_flush_workloads.ts";
+import { interleavedRounds, median, runtimeName } from "./_runtime.ts";
 
 const SPANS = 96_000;
 const WARMUP_ROUNDS = 2;
@@ -100,36 +101,12 @@ const runs: Record<string, () => Promise<void>> = {
   "ours, free clock, no event": ours(freeNow, "no event"),
   "three clock readings alone": clockOnly,
 };
+const samples = await interleavedRounds(runs, WARMUP_ROUNDS, ROUNDS, (ms) => (ms * 1e6) / SPANS);
 const keys = Object.keys(runs);
-const samples: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[(i + round) % keys.length];
-    const start = performance.now();
-    await runs[key]();
-    if (round >= WARMUP_ROUNDS) samples[key].push(((performance.now() - start) * 1e6) / SPANS);
-  }
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const ratio = (a: string, b: string): string =>
   median(samples[a].map((value, i) => value / samples[b][i])).toFixed(2);
-const g = globalThis as {
-  Deno?: { version: { deno: string } };
-  Bun?: { version: string };
-  process?: { versions: { node: string } };
-};
-const runtime = g.Deno !== undefined
-  ? `Deno ${g.Deno.version.deno}`
-  : g.Bun !== undefined
-  ? `Bun ${g.Bun.version}`
-  : `Node ${g.process!.versions.node}`;
 const lines = [
-  `${runtime}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} ` +
+  `${runtimeName()}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: ${ROUNDS} ` +
   `interleaved rounds of ${SPANS} spans, median ns per span`,
 ];
 for (const key of keys) lines.push(`${key}: ${median(samples[key]).toFixed(0)}`);
