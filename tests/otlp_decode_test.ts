@@ -533,6 +533,12 @@ describe("OTLP/JSON decoding", () => {
         ] as const,
       ]),
       [
+        "span flags that are a very long string",
+        `{"resourceSpans":[{"scopeSpans":[{"spans":[{"flags":"${"9".repeat(100_000)}"}]}]}]}`,
+        // Cut short in the message, which an error log or a 400 body carries.
+        /spans\[0\]\.flags must be an unsigned 32-bit integer .*, got string "9{40}…"$/,
+      ],
+      [
         "an attribute value of the wrong type",
         '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"boolValue":"yes"}}]}}]}',
         /resource\.attributes\[0\]\.value\.boolValue must be a boolean, got string/,

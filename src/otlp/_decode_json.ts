@@ -10,6 +10,7 @@
 // or malformed is left out and counted as rejected; a link with a malformed
 // id is dropped and counted in droppedLinksCount.
 
+import { describe } from "../platform/_describe.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
 import { ReceivedBatch } from "./_received_batch.ts";
@@ -287,9 +288,10 @@ function kindOf(value: unknown): string {
   return Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
 }
 
-// A number as itself, anything else as its kind.
+// A number or a string as itself (a long string cut short), anything else
+// as its kind.
 function describeJson(value: unknown): string {
-  return typeof value === "number" ? `number ${value}` : kindOf(value);
+  return typeof value === "number" || typeof value === "string" ? describe(value) : kindOf(value);
 }
 
 function object(value: unknown, path: string): Record<string, Json> {
@@ -338,7 +340,7 @@ function uint32(value: unknown, path: string): number {
   }
   throw new OtlpDecodeError(
     `Cannot decode OTLP/JSON: ${path} must be an unsigned 32-bit integer (a number or a decimal string), got ${
-      typeof value === "string" ? JSON.stringify(value) : describeJson(value)
+      describeJson(value)
     }`,
   );
 }

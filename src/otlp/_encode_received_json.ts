@@ -5,13 +5,13 @@
 // by their resource and scope objects, as the decoders shared them.
 
 import { splitMs, wholeMs } from "./_unix_nanos.ts";
-import {
-  flagsOf,
-  type OtlpAttributes,
-  type OtlpValue,
-  type ReceivedResource,
-  type ReceivedScope,
-  type ReceivedSpan,
+import { otlpFlags } from "./_span_flags.ts";
+import type {
+  OtlpAttributes,
+  OtlpValue,
+  ReceivedResource,
+  ReceivedScope,
+  ReceivedSpan,
 } from "./_received_span.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -75,7 +75,7 @@ function spanJson(span: ReceivedSpan): Json {
     spanId: span.spanId,
     traceState: span.traceState ?? undefined,
     parentSpanId: span.parentSpanId ?? undefined,
-    flags: flagsOf(span.traceFlags, span.parentIsRemote),
+    flags: otlpFlags(span.traceFlags, span.parentIsRemote),
     name: span.name,
     kind: KIND_NUMBERS[span.kind] ?? 0,
     startTimeUnixNano: nanos(span.startTime),
@@ -93,7 +93,7 @@ function spanJson(span: ReceivedSpan): Json {
       traceId: link.traceId,
       spanId: link.spanId,
       traceState: link.traceState,
-      flags: flagsOf(link.traceFlags, link.isRemote),
+      flags: otlpFlags(link.traceFlags, link.isRemote),
       attributes: keyValues(link.attributes),
       droppedAttributesCount: link.droppedAttributesCount,
     })),

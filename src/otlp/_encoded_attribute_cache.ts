@@ -50,21 +50,9 @@ export class EncodedAttributeCache {
   }
 
   /**
-   * Whether an encoding of `key` = `value` would be kept: a primitive, not
-   * too long, under a key that is not high-cardinality.
-   */
-  wants(key: string, value: AttributeValue): boolean {
-    if (typeof value === "string") {
-      if (value.length > MAX_STRING_LENGTH) return false;
-    } else if (typeof value !== "number" && typeof value !== "boolean") {
-      return false;
-    }
-    return this.#byKey.get(key)?.values !== null && key.length <= MAX_STRING_LENGTH;
-  }
-
-  /**
-   * After a `get` that missed: whether {@linkcode EncodedAttributeCache.wants}
-   * holds for the same key and value, without looking the key up again.
+   * After a `get` that missed: whether an encoding of the same `key` =
+   * `value` would be kept (a primitive, not too long, under a key that is not
+   * high-cardinality), without looking the key up again.
    */
   wantsMissed(key: string, value: AttributeValue): boolean {
     if (typeof value === "string") {
@@ -93,15 +81,14 @@ export class EncodedAttributeCache {
   }
 
   /**
-   * After a `get` that missed on a high-cardinality key: keeps the key's
+   * After a `get` that missed on a high-cardinality key (see
+   * {@linkcode EncodedAttributeCache.missedHighCardinality}): keeps the key's
    * encoding, `bytes`, as a view of them and three zero bytes.
    */
   keepPrefix(bytes: Uint8Array): void {
-    if (this.#last !== undefined && this.#last.values === null) {
-      const padded = new Uint8Array(bytes.length + 3);
-      padded.set(bytes);
-      this.#last.prefix = new DataView(padded.buffer);
-    }
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes);
+    this.#last!.prefix = new DataView(padded.buffer);
   }
 
   /** Keeps the encoding of `key` = `value`. */

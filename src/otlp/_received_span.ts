@@ -8,6 +8,7 @@
 
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
 import type { SpanJSON, SpanKind, SpanStatus } from "../span/span.ts";
+import { remoteFromFlags } from "./_span_flags.ts";
 
 /**
  * An attribute value as OTLP carries it: wider than this library's
@@ -171,23 +172,6 @@ export function setAttribute(target: OtlpAttributes, key: string, value: OtlpVal
 }
 
 const ZEROS_32 = "0".repeat(32);
-
-// SpanFlags in trace.proto: the W3C trace flags in the low byte, then
-// whether the (parent or linked) context's remote-ness is known, and whether
-// it is remote.
-const HAS_IS_REMOTE = 0x100;
-const IS_REMOTE = 0x200;
-
-/** Whether OTLP `flags` say their context is remote: null when they do not say. */
-function remoteFromFlags(flags: number): boolean | null {
-  return (flags & HAS_IS_REMOTE) === 0 ? null : (flags & IS_REMOTE) !== 0;
-}
-
-/** OTLP `flags` for trace flags and a remote-ness (null: not known). */
-export function flagsOf(traceFlags: number, isRemote: boolean | null | undefined): number {
-  return (traceFlags & 0xff) |
-    (isRemote === null || isRemote === undefined ? 0 : HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0));
-}
 
 /** Whether a lowercase hex id of the given length is valid: right length, not all zeros. */
 export function isValidHexId(id: string, length: 16 | 32): boolean {

@@ -14,6 +14,7 @@ import type { SpanContext } from "../span/span_context.ts";
 import type { OtlpEncodeOptions } from "./encode_options.ts";
 import type { Resource } from "./resource.ts";
 import { resourceArgument } from "./_resource_argument.ts";
+import { otlpFlags } from "./_span_flags.ts";
 
 /** The `Span.SpanKind` number from trace.proto (0 is UNSPECIFIED). */
 export function kindNumber(kind: SpanKind): number {
@@ -38,21 +39,14 @@ export function statusNumber(code: SpanStatusCode): number {
   return code === "error" ? 2 : code === "ok" ? 1 : 0;
 }
 
-// SpanFlags in trace.proto: the W3C trace flags in the low byte, then
-// whether the remote-ness of the (parent or linked) context is known, and
-// whether it is remote.
-const HAS_IS_REMOTE = 0x100;
-const IS_REMOTE = 0x200;
-
 /** The OTLP `flags` of a span: its trace flags and whether its parent is remote. */
 export function spanFlags(span: Span): number {
-  return (traceFlagsOf(span) & 0xff) | HAS_IS_REMOTE |
-    (hasRemoteParent(span) ? IS_REMOTE : 0);
+  return otlpFlags(traceFlagsOf(span), hasRemoteParent(span));
 }
 
 /** The OTLP `flags` of a link: the linked context's trace flags and remote-ness. */
 export function linkFlags(context: SpanContext): number {
-  return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (context.isRemote ? IS_REMOTE : 0);
+  return otlpFlags(context.traceFlags, context.isRemote);
 }
 
 /** Spans of one instrumentation scope, in the order they came. */

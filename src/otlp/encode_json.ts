@@ -258,7 +258,9 @@ function writeAttributes(w: JsonWriter, attrs: Readonly<Attributes>, comma = fal
     if (type === OTHER) writeAnyValue(w, value);
     else writeScalar(w, type, value);
     w.char(0x7d); // }
-    if (attributeCache.wants(key, value)) attributeCache.set(key, value, w.buf.slice(start, w.pos));
+    if (attributeCache.wantsMissed(key, value)) {
+      attributeCache.set(key, value, w.buf.slice(start, w.pos));
+    }
   }
   if (open < 0) return false;
   w.buf[open] = 0x5b; // [
