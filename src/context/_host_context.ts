@@ -25,8 +25,6 @@ import { type Context, ROOT_CONTEXT } from "./context.ts";
 import type { ContextStorage } from "./storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 
-/** OpenTelemetry's suppression key (the one suppressTracing sets), which Deno's propagators read. */
-
 /** The host's span this context was entered under, or stands for. */
 const HOST_SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.host-span");
 

@@ -27,7 +27,6 @@ const EVENT = "uncaughtException";
 const REJECTION = "unhandledRejection";
 const hooks = new WeakHooks<StopHook>();
 let listening = false;
-let listeningForRejections = false;
 const isBun = runtimeProcess()?.versions?.bun !== undefined;
 
 /**
@@ -44,10 +43,7 @@ export function onCrash(hook: StopHook): () => void {
     if (typeof process?.removeListener === "function") {
       process.on!(EVENT, onUncaught);
       listening = true;
-      if (isBun) {
-        process.on!(REJECTION, onUnhandledRejection);
-        listeningForRejections = true;
-      }
+      if (isBun) process.on!(REJECTION, onUnhandledRejection);
     }
   }
   return () => {
@@ -60,10 +56,7 @@ function unlisten(): void {
   if (!listening) return;
   listening = false;
   runtimeProcess()?.removeListener?.(EVENT, onUncaught);
-  if (listeningForRejections) {
-    listeningForRejections = false;
-    runtimeProcess()?.removeListener?.(REJECTION, onUnhandledRejection);
-  }
+  if (isBun) runtimeProcess()?.removeListener?.(REJECTION, onUnhandledRejection);
 }
 
 function onUnhandledRejection(reason: unknown): void {

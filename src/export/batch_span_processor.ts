@@ -26,8 +26,7 @@ import {
   type TimerOptions,
 } from "../platform/scheduler.ts";
 import type { AttributeValue } from "../span/attributes.ts";
-import { traceFlagsOf } from "../span/_span_ids.ts";
-import { TraceFlags } from "../span/span_context.ts";
+import { isSampledOf } from "../span/_span_ids.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
@@ -275,7 +274,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    */
   onEnd(span: Span): void {
     // Read off the span, whose context may never have been made (_span_ids.ts).
-    if ((traceFlagsOf(span) & TraceFlags.SAMPLED) === 0) return;
+    if (!isSampledOf(span)) return;
     const queue = this.#queue;
     if (!queue.offer(span)) return;
     if (this.#dueAt === undefined) {

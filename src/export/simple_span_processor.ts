@@ -10,8 +10,7 @@ import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
-import { traceFlagsOf } from "../span/_span_ids.ts";
-import { TraceFlags } from "../span/span_context.ts";
+import { isSampledOf } from "../span/_span_ids.ts";
 import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
@@ -149,7 +148,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    */
   onEnd(span: Span): void {
     // Read off the span, whose context may never have been made (_span_ids.ts).
-    if ((traceFlagsOf(span) & TraceFlags.SAMPLED) === 0) return;
+    if (!isSampledOf(span)) return;
     if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
   }
 

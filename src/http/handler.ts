@@ -17,7 +17,6 @@ import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 
 const WHO = "trace handler";
-// setTimeout's longest delay; a longer one would fire at once.
 
 /** How {@linkcode traceHandler} traces requests. */
 export interface TraceHandlerOptions {

@@ -11,6 +11,7 @@ import { readEnv, readOtlpEnv } from "../otlp/env.ts";
 import { Span } from "../span/span.ts";
 import { resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
+import { isSampledOf } from "../span/_span_ids.ts";
 import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
 import type {
   OtelBufferConfig,
@@ -149,11 +150,10 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
   override onEnd(span: OtelReadableSpan | Span): void {
     if (!(span instanceof Span)) return super.onEnd(span);
     // The SDK processor drops unsampled spans itself: skip converting them.
-    if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));
+    if (isSampledOf(span)) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }
 
-// As the SDK reads them: a number, else unset. Without Deno's env permission, unset.
 // The two OTEL_BSP_* variables this processor takes, checked as
 // setupTracing checks them (a positive integer, else one warning naming the
 // variable and the default); only these two are read, so no other variable

@@ -9,6 +9,7 @@ import type { SpanExporterLike } from "../export/exporter.ts";
 import { Span } from "../span/span.ts";
 import { resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
+import { isSampledOf } from "../span/_span_ids.ts";
 import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
 import type { OtelReadableSpan, OtelResource, OtelSpanExporter } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
@@ -122,6 +123,6 @@ export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
   override onEnd(span: OtelReadableSpan | Span): void {
     if (!(span instanceof Span)) return super.onEnd(span);
     // The SDK processor drops unsampled spans itself: skip converting them.
-    if (span.context.isSampled) super.onEnd(readableSpanOf(span, this.#resource));
+    if (isSampledOf(span)) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }

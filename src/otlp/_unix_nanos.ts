@@ -50,7 +50,7 @@ export let nanosHi: number = 0;
 
 /**
  * Splits the unix nanoseconds of `whole` milliseconds (an integer from 0 to
- * the {@linkcode wholeMs} of 2^64 - 1 ns) into 32-bit halves, left in
+ * {@linkcode MAX_WHOLE_MS}, the whole milliseconds of 2^64 - 1 ns) into 32-bit halves, left in
  * {@linkcode nanosLo} and {@linkcode nanosHi}.
  */
 export function wholeMsNanos(whole: number): void {

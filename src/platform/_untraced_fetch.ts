@@ -67,7 +67,7 @@ function choose(): FetchFunction {
   const deno = (globalThis as { Deno?: DenoNet }).Deno;
   const global: FetchFunction = (input, init) => fetch(input, init);
   if (denoTelemetry === undefined || typeof deno?.connect !== "function") return global;
-  const proxy = PROXY_VARIABLES.find((name) => (readEnv(name) || undefined) !== undefined);
+  const proxy = PROXY_VARIABLES.find((name) => (readEnv(name) ?? "") !== "");
   if (proxy !== undefined) {
     warnOnce(
       "deno-otel-proxy",

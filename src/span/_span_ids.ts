@@ -3,10 +3,10 @@
 // SpanContext only when `span.context` is first read (most never are: the
 // processors, the encoders and the Tracer finding a parent read the ids
 // here). span.ts installs the accessors of its private fields as it loads;
-// this file imports nothing at run time.
+// this file reads span_context.ts only inside functions.
 
 import type { Span } from "./span.ts";
-import type { SpanContext } from "./span_context.ts";
+import { type SpanContext, TraceFlags } from "./span_context.ts";
 
 /**
  * Given as a Span's context, tells its constructor to take the ids that
@@ -52,6 +52,11 @@ export function parentSpanIdOf(span: Span): string | undefined {
 /** `span`'s W3C trace flags. */
 export function traceFlagsOf(span: Span): number {
   return access.traceFlags(span);
+}
+
+/** Whether `span` is sampled (its trace flags' sampled bit), which exporting processors ask. */
+export function isSampledOf(span: Span): boolean {
+  return (access.traceFlags(span) & TraceFlags.SAMPLED) !== 0;
 }
 
 /** `span`'s trace state. */
