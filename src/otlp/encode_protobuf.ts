@@ -310,11 +310,7 @@ function writeAttributes(w: ProtobufWriter, field: number, attributes: Readonly<
 
 // Writes the first `n` attributes of `run`.
 function writeRunStart(w: ProtobufWriter, run: AttributeRun, n: number): void {
-  if (n === run.count) {
-    if (n > 0) w.raw(run.bytes);
-  } else if (n > 0) {
-    w.raw(run.bytes.subarray(0, run.ends[n - 1]));
-  }
+  if (n > 0) w.raw(n === run.count ? run.bytes : run.bytes.subarray(0, run.ends[n - 1]));
 }
 
 // Writes an attribute that the cache had not (a `get` for it just missed).
