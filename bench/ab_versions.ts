@@ -1,8 +1,11 @@
 /**
- * Before/after, in one process: the "ours", nested and nested-with-awaits
- * ("async") workloads of `bench/compare.ts` and the end-to-end one of `bench/e2e_compare.ts` (to
- * OTLP protobuf, batches of 512), run alternately in rounds against two
- * copies of this library, so that load on a shared machine hits both alike.
+ * Before/after, in one process: the lifecycle workload of `bench/compare.ts`
+ * ("flat"), lighter trees three spans deep than its nested ones (one
+ * attribute on the outer span, one event on the inner: "nested", and with
+ * awaits, "async"), and the end-to-end workload of `bench/e2e_compare.ts`
+ * (to OTLP protobuf, batches of 512; "e2e"), run alternately in rounds
+ * against two copies of this library, so that load on a shared machine hits
+ * both alike.
  * Prints the median ns per span of each and the median of the per-round
  * ratios. Each copy's OTLP entry is found next to the mod file given.
  *
@@ -166,7 +169,14 @@ const runs: Record<string, () => Promise<void>> = {
   "e2e before": e2e(before, beforeOtlp),
   "e2e after": e2e(after, afterOtlp),
 };
-const picked = pick?.split(",") ?? ["flat", "nested", "async", "e2e"];
+const names = ["flat", "nested", "async", "e2e"];
+const picked = pick?.split(",") ?? names;
+const unknown = picked.filter((name) => !names.includes(name));
+if (unknown.length > 0) {
+  throw new TypeError(
+    `Cannot compare: no workload named ${unknown.join(", ")}; pick from ${names.join(", ")}`,
+  );
+}
 const chosen = Object.fromEntries(
   Object.entries(runs).filter(([key]) => picked.includes(key.split(" ")[0])),
 );

@@ -11,12 +11,11 @@
 
 import {
   allWorkloads,
-  type Workload,
   type WorkloadKey,
   YIELD_EVERY,
   yieldToEventLoop,
 } from "../tests/fixtures/batch_flush_workloads.ts";
-import { engineName, median, runtimeName } from "./_runtime.ts";
+import { engineName, interleavedRounds, median, runtimeName } from "./_runtime.ts";
 
 /**
  * Spans per run: divisible by 3 (nested trees) and 64 (the yield interval),
@@ -28,10 +27,7 @@ const WARMUP_ROUNDS = 2;
 const ROUNDS = 11;
 
 interface RuntimeGlobals {
-  Deno?: { version: { deno: string; v8: string } };
-  Bun?: { version: string };
   process?: {
-    versions: { node: string; v8: string };
     getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined;
   };
   navigator?: { hardwareConcurrency?: number };
@@ -46,37 +42,23 @@ function cores(): number | string {
 
 const runtime = (): string => `${runtimeName()} (${engineName()})`;
 
-async function measure(workload: Workload): Promise<number> {
-  const start = performance.now();
-  await workload.run(SPANS);
-  return ((performance.now() - start) * 1e6) / SPANS;
-}
-
 // What every row pays besides its spans: the loop and its yields.
-async function harness(): Promise<number> {
-  const start = performance.now();
+async function harness(): Promise<void> {
   for (let i = 1; i <= SPANS; i++) {
     if (i % YIELD_EVERY === 0) await yieldToEventLoop();
   }
-  return ((performance.now() - start) * 1e6) / SPANS;
 }
 
+const HARNESS = "harness";
 const workloads = allWorkloads();
-const harnessSamples: number[] = [];
-const samples = new Map<WorkloadKey, number[]>(workloads.map((w) => [w.key, []]));
+const runs: Record<string, () => Promise<void>> = Object.fromEntries(
+  workloads.map((w) => [w.key, () => w.run(SPANS)]),
+);
+runs[HARNESS] = harness;
+const samples = await interleavedRounds(runs, WARMUP_ROUNDS, ROUNDS, (ms) => (ms * 1e6) / SPANS);
+const harnessSamples = samples[HARNESS];
 
-for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
-  // Rotate the order each round so no workload always runs after the same one.
-  for (let i = 0; i < workloads.length; i++) {
-    const workload = workloads[(i + round) % workloads.length];
-    const nsPerSpan = await measure(workload);
-    if (round >= WARMUP_ROUNDS) samples.get(workload.key)!.push(nsPerSpan);
-  }
-  const loopOnly = await harness();
-  if (round >= WARMUP_ROUNDS) harnessSamples.push(loopOnly);
-}
-
-const ns = (key: WorkloadKey): number => median(samples.get(key)!);
+const ns = (key: WorkloadKey): number => median(samples[key]);
 const fmt = (value: number, digits = 0): string =>
   value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -89,7 +71,7 @@ lines.push(
   "|---|---:|---:|---:|",
 );
 for (const workload of workloads) {
-  const values = samples.get(workload.key)!;
+  const values = samples[workload.key];
   lines.push(
     `| ${workload.label} | ${fmt(ns(workload.key))} | ${fmt(Math.min(...values))} | ${
       fmt(1e9 / ns(workload.key))
@@ -100,8 +82,8 @@ for (const workload of workloads) {
 // then the median over rounds: on a shared machine the load changes between
 // rounds far more than within one.
 const ratio = (slow: WorkloadKey, fast: WorkloadKey): number => {
-  const a = samples.get(slow)!;
-  const b = samples.get(fast)!;
+  const a = samples[slow];
+  const b = samples[fast];
   return median(a.map((value, i) => value / b[i]));
 };
 lines.push(

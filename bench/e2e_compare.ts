@@ -43,13 +43,11 @@ import { engineName, median, runtimeName } from "./_runtime.ts";
 
 interface RuntimeGlobals {
   Deno?: {
-    version: { deno: string; v8: string };
     memoryUsage(): { heapUsed: number };
     args: string[];
   };
-  Bun?: { version: string; gc(force: boolean): void };
+  Bun?: { gc(force: boolean): void };
   process?: {
-    versions: { node: string; v8: string };
     argv: string[];
     memoryUsage(): { heapUsed: number };
     getBuiltinModule?: (id: string) => unknown;
@@ -59,9 +57,6 @@ interface RuntimeGlobals {
 }
 
 const g = globalThis as RuntimeGlobals;
-
-const runtime = runtimeName;
-const engine = engineName;
 
 type Os = { loadavg(): number[]; availableParallelism?(): number };
 const os = g.process?.getBuiltinModule?.("node:os") as Os | undefined;
@@ -82,7 +77,7 @@ const fmt = (value: number, digits = 0): string =>
 const when = new Date().toISOString().slice(0, 16).replace("T", " ");
 const cores = g.navigator?.hardwareConcurrency ?? os?.availableParallelism?.() ?? "?";
 console.log(
-  `${runtime()} (${engine()}), ${when} UTC, ${cores} cores, load average ${load()} at start\n`,
+  `${runtimeName()} (${engineName()}), ${when} UTC, ${cores} cores, load average ${load()} at start\n`,
 );
 
 // 1. Throughput -------------------------------------------------------------
@@ -134,7 +129,7 @@ if (wants("throughput")) {
   console.log("|---|---:|---:|---:|---|");
   const ratio = median(ratios);
   console.log(
-    `| ${runtime()} | ${fmt(median(mine))} | ${fmt(median(theirs))} | ${ratio.toFixed(2)}x | ` +
+    `| ${runtimeName()} | ${fmt(median(mine))} | ${fmt(median(theirs))} | ${ratio.toFixed(2)}x | ` +
       `≥ 5x: ${ratio >= 5 ? "met" : "missed"} |\n`,
   );
 }
@@ -201,7 +196,7 @@ if (wants("memory")) {
     console.log("|---|---:|---:|---|");
     const ours = median(mine);
     console.log(
-      `| ${runtime()} | ${fmt(ours)} | ${fmt(median(theirs))} | ≤ 600: ${
+      `| ${runtimeName()} | ${fmt(ours)} | ${fmt(median(theirs))} | ≤ 600: ${
         ours <= 600 ? "met" : "missed"
       } |\n`,
     );
@@ -271,7 +266,7 @@ if (wants("load")) {
       ? ""
       : "(above the goal here)";
     rows.push(
-      `| ${runtime()} | ${fmt(rate)}/s | ${fmt(dropped(mine))} of ${fmt(made(mine))} (${
+      `| ${runtimeName()} | ${fmt(rate)}/s | ${fmt(dropped(mine))} of ${fmt(made(mine))} (${
         pct(mine)
       }%) | ${fmt(dropped(theirs))} of ${fmt(made(theirs))} (${pct(theirs)}%) | ${goal} |`,
     );
