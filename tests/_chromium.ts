@@ -20,16 +20,37 @@ export const canDriveChromium: boolean = typeof globalThis.WebSocket === "functi
 const inCi = !["", "0", "false"].includes(process.env.CI ?? "");
 
 /**
- * Chromium as found on this machine, without installing it: CHROMIUM_PATH,
- * else Debian's /usr/bin/chromium, else `chromium` on the PATH.
+ * Chromium as found on this machine, without installing it: CHROMIUM_PATH
+ * (taken as it is: one that does not run is a mistake to fix, not a reason
+ * to skip), else Debian's /usr/bin/chromium, else `chromium` on the PATH,
+ * when it runs (a snap shim without snapd does not), as
+ * scripts/ensure_chromium.sh decides.
  */
 export function findChromium(): string | undefined {
   const configured = process.env.CHROMIUM_PATH;
   if (configured) return configured;
   for (const dir of ["/usr/bin", ...(process.env.PATH ?? "").split(delimiter)]) {
-    if (dir !== "" && existsSync(join(dir, "chromium"))) return join(dir, "chromium");
+    const path = join(dir, "chromium");
+    if (dir !== "" && existsSync(path)) return runs(path) ? path : undefined;
   }
   return undefined;
+}
+
+const answered = new Map<string, boolean>();
+
+// Whether a binary answers --version, asked once per path.
+function runs(path: string): boolean {
+  let ok = answered.get(path);
+  if (ok === undefined) {
+    try {
+      execFileSync(path, ["--version"], { stdio: "ignore", timeout: 60_000 });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    answered.set(path, ok);
+  }
+  return ok;
 }
 
 /**
@@ -38,7 +59,7 @@ export function findChromium(): string | undefined {
  * the tests run, and fail.
  */
 export const noChromium: string | undefined = findChromium() === undefined && !inCi
-  ? "(skipped: no Chromium found; install Debian's chromium or set CHROMIUM_PATH)"
+  ? "(skipped: no Chromium that runs found; install Debian's chromium or set CHROMIUM_PATH)"
   : undefined;
 
 /** The Chromium binary: found, else installed by scripts/ensure_chromium.sh. */

@@ -64,12 +64,14 @@ export function nextTurn(): Promise<void> {
 
 /**
  * Waits, a few milliseconds at a time, until `done()` holds; fails naming
- * `what` if it still does not after `timeoutMs`.
+ * `what` if it still does not after `timeoutMs`. The default, 30 s, is half
+ * the per-test limit the runners are given (scripts/test.sh), so a wait that
+ * never ends fails with its own message rather than a runner's timeout.
  */
 export async function waitUntil(
   done: () => boolean,
   what: string,
-  timeoutMs = 60_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {

@@ -136,6 +136,7 @@ test(
       await waitUntil(
         () => receiver.jsonSpans().filter((s) => s.name.startsWith("before unload")).length === 3,
         "the pagehide export",
+        60_000,
       );
       await page.waitFor(`location.pathname === "/after.html" && localStorage.getItem("sends")`);
       const sends = await page.evaluate<[boolean, number][]>(

@@ -152,13 +152,24 @@ describe("setupTracing", () => {
   });
 
   test("an explicit maxExportBatchSize below the env batch size lowers the batch instead of throwing", async () => {
+    const sizes: number[] = [];
     await using setup = setupTracing({
+      url: "http://collector.test/v1/traces",
+      protocol: "http/json",
       env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "300" },
       maxExportBatchSize: 200,
       flushOnExit: false,
       setDefault: false,
+      fetch: (_input, init) => {
+        const body = JSON.parse(new TextDecoder().decode(init?.body as Uint8Array));
+        sizes.push(body.resourceSpans[0].scopeSpans[0].spans.length);
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
     });
-    assert.ok(setup.processor);
+    for (let i = 0; i < 450; i++) setup.tracer.startSpan(`s${i}`).end();
+    await setup.forceFlush();
+    assert.equal(sizes.reduce((sum, n) => sum + n, 0), 450);
+    assert.ok(Math.max(...sizes) <= 200, `requests of ${sizes.join(", ")} spans`);
   });
 
   test("clamps an env batch size larger than the queue, with a warning, instead of throwing", async () => {
