@@ -119,6 +119,9 @@ describe("wrong input gets a clear error, at once", () => {
   test("readOtlpEnv and readEnv with an env that is no record", () => {
     refused(() => readOtlpEnv(null as Any));
     refused(() => readEnv("OTEL_SERVICE_NAME", 5 as Any));
+    // A Map holds its entries where a record's keys are not: it would read nothing.
+    refused(() => readOtlpEnv(new Map([["OTEL_SERVICE_NAME", "shop"]]) as Any));
+    refused(() => readEnv("OTEL_SERVICE_NAME", new String("x") as Any));
   });
 
   test("OtlpHttpExporter options of the wrong shape", () => {

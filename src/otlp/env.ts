@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { readEnv as readProcessEnv } from "../platform/_env.ts";
 import { warnOnce } from "../platform/_warn.ts";
@@ -74,7 +75,7 @@ const processEnv: Getter = (name) => readProcessEnv(name, warnNoEnvPermission);
 
 function getter(env: EnvSource | undefined): Getter {
   if (env === undefined) return processEnv;
-  if (typeof env !== "object" || env === null || Array.isArray(env)) {
+  if (!isRecord(env)) {
     throw new TypeError(
       `Cannot read OTEL_* variables: env must be a record of variable names to values, got ${
         describe(env)
