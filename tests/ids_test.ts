@@ -39,7 +39,8 @@ describe("RandomIdGenerator", () => {
   test("ids do not repeat across several pool refills", () => {
     const ids = new RandomIdGenerator();
     const seen = new Set<string>();
-    // 4096 random bytes per refill / 8 bytes per span id: 20,000 ids cross ~40 refills.
+    // 8 bytes per span id from 16 KiB draws, made hex 4 KiB at a time: 20,000
+    // ids cross ~10 draws and ~40 hex refills.
     for (let i = 0; i < 20_000; i++) seen.add(ids.spanId());
     assert.equal(seen.size, 20_000);
   });
@@ -58,8 +59,11 @@ describe("RandomIdGenerator", () => {
   test("a Tracer's ids are never all zeros either, when the random source returns zeros", () => {
     const calls = withZeroRefills((call) => call % 2 === 0, () => {
       const tracer = new Tracer();
-      // 400 roots of 24 bytes and 400 children of 8 cross several 4 KiB refills.
-      for (let i = 0; i < 400; i++) {
+      // The Tracer draws from the process's shared pool, wherever earlier
+      // tests left it (up to a whole 16 KiB draw unused): 1,500 roots of 24
+      // bytes and 1,500 children of 8 (48,000 bytes) need two more draws at
+      // least, so at least one of them is all zeros.
+      for (let i = 0; i < 1_500; i++) {
         const root = tracer.startSpan("root");
         const child = tracer.startSpan("child", { parent: root });
         for (const { context } of [root, child]) {
