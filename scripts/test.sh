@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole check: lint, format, types, JSR publish dry run, the test suite
 # (doc examples of every entry and of the README included) on Deno and Bun,
-# then the npm package: built, checked, tested on Node, packed and installed.
+# then the npm package: built, checked, tested on Node (the machine's and the
+# pinned LTS), packed and installed.
 # `npm test` runs this; CI runs it through `npm install-ci-test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,13 +37,21 @@ step "npm package: build npm/";           node scripts/build_npm.mjs
 step "npm package: exports match deno.json"; node scripts/check_exports.mjs
 step "tests on Node $(node --version) against npm/"
 timeout 1200 node scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
+# Again on the current Node LTS, pinned and fetched by the script (skipped,
+# naming why, where it cannot be had, unless CI is set): its AsyncLocalStorage
+# is another implementation than Node 20's.
+step "Node LTS for a second Node run"; node_lts=$(bash scripts/ensure_node_lts.sh)
+if [ -n "$node_lts" ]; then
+  step "tests on Node $("$node_lts" --version) against npm/"
+  timeout 1200 "$node_lts" scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
+fi
 step "publint (packed)";                  publint run --strict npm
 step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
 step "npm smoke: install the tarball in a fresh project"
 node scripts/smoke_npm.mjs
 
-# One closing line for all three runtimes: Deno counts test steps, Bun and Node
-# count tests.
+# One closing line for every run: Deno counts test steps, Bun and Node count
+# tests.
 passed=$(sed -nE 's/^ok \| [0-9]+ passed \(([0-9]+) steps\).*/\1/p; s/^ *([0-9]+) pass$/\1/p; s/^ℹ pass ([0-9]+)$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p; s/^ *([0-9]+) fail$/\1/p; s/^ℹ fail ([0-9]+)$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 printf '\ntotal: %s passed, %s failed\n' "$passed" "$failed"

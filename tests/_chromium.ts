@@ -1,7 +1,7 @@
 // Headless Chromium for the tests and benchmarks that need a real browser
 // (tests/browser_test.ts, tests/viewer_browser_test.ts, the viewer's bench and
 // screenshot), driven over the DevTools protocol with the runtime's own
-// WebSocket (Deno and Bun have one; Node 20 does not). Debian's chromium is
+// WebSocket (Deno, Bun and Node 22 and later have one; Node 20 does not). Debian's chromium is
 // installed by scripts/ensure_chromium.sh when it is missing, as on a clean
 // CI machine; where it cannot be (macOS, Ubuntu), the browser tests skip,
 // naming why, unless CI is set. Not a test file itself.

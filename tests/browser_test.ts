@@ -11,7 +11,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InMemorySpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
-import { waitUntil } from "./_helpers.ts";
+import { isBun, isDeno, waitUntil } from "./_helpers.ts";
 import { type Browser, canDriveChromium, launchChromium, noChromium } from "./_chromium.ts";
 import { serveNative } from "./_loopback_server.ts";
 import { Receiver } from "./_otlp_receiver.ts";
@@ -42,10 +42,10 @@ async function bundlePage(): Promise<string> {
 }
 
 test(
-  `in headless Chromium: explicit parents, one trace to the server, OTLP on hide and on pagehide with keepalive (Deno and Bun: Node 20 has no WebSocket to drive Chromium with)${
+  `in headless Chromium: explicit parents, one trace to the server, OTLP on hide and on pagehide with keepalive (Deno and Bun only: the page is served with Deno.serve or Bun.serve)${
     noChromium === undefined ? "" : ` ${noChromium}`
   }`,
-  { timeout: 120_000, skip: !canDriveChromium || noChromium !== undefined },
+  { timeout: 120_000, skip: !(isDeno || isBun) || !canDriveChromium || noChromium !== undefined },
   async () => {
     const script = await bundlePage();
     const memory = new InMemorySpanProcessor();

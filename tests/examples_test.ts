@@ -9,7 +9,7 @@ import { Receiver } from "./_otlp_receiver.ts";
 import { decodeProtobuf } from "./_otlp_fixtures.ts";
 
 const canRunTypeScript = isDeno || isBun;
-const SKIP = "(Deno and Bun only: Node 20 cannot run the .ts examples)";
+const SKIP = "(Deno and Bun only: on Node the suite runs the built package, not the .ts sources)";
 
 /**
  * Runs `examples/<name>` and returns what it printed; fails unless it exits 0.

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Makes a pinned Node.js LTS available for a second run of the Node tests, and
+# prints the path of its binary. The machine's own `node` runs the rest of the
+# check (Node 20 here); this one is the current LTS, whose AsyncLocalStorage
+# is built on AsyncContextFrame rather than on promise hooks, so the suite's
+# async-context tests meet both implementations.
+#
+# It comes from the npm registry as the package node-<platform>-<arch> at the
+# pinned version (npm checks the tarball's integrity), unpacked into
+# .tmp/node-<version>/ once. It is not a devDependency: that package's binary
+# is named `node`, and npm would link it over the machine's own in
+# node_modules/.bin.
+#
+# Where it cannot be had (no package for this platform, no registry) it says
+# why on stderr, prints no path and exits 0, and the second Node run is
+# skipped; with CI set it exits 1 instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VERSION=24.22.3
+
+cannot() {
+  echo "No Node.js $VERSION for the second Node run: $*." >&2
+  if [ -n "${CI:-}" ]; then
+    echo "CI is set, and CI runs the tests on it: failing." >&2
+    exit 1
+  fi
+  echo "That run will be skipped." >&2
+  exit 0
+}
+
+dir=".tmp/node-$VERSION"
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  *) cannot "no package for $(uname -s)" ;;
+esac
+case "$(uname -m)" in
+  x86_64 | amd64) arch=x64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  *) cannot "no package for $(uname -m)" ;;
+esac
+binary="$dir/bin/node"
+if [ ! -x "$binary" ]; then
+  rm -rf "$dir" && mkdir -p "$dir"
+  tarball=$(npm pack "node-$os-$arch@$VERSION" --pack-destination "$dir" --silent 2>/dev/null) ||
+    cannot "npm pack node-$os-$arch@$VERSION failed"
+  tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1 ||
+    cannot "could not unpack $tarball"
+  rm -f "$dir/$tarball"
+fi
+"$binary" --version >/dev/null 2>&1 || cannot "$binary does not run"
+echo "$PWD/$binary"
