@@ -5,6 +5,7 @@
 // (store, fn), so callers compare getContextStorage() with this first.
 
 import type { Context } from "./context.ts";
+import type { ContextStorage } from "./storage.ts";
 
 /** An AsyncLocalStorage's run, with its arguments. */
 export interface NativeStorage {
@@ -12,4 +13,6 @@ export interface NativeStorage {
 }
 
 /** The AsyncLocalStorage storage.ts made, if any; set once as it loads. */
-export const nativeStorage: { storage: object | undefined } = { storage: undefined };
+export const nativeStorage: { storage: (ContextStorage & NativeStorage) | undefined } = {
+  storage: undefined,
+};

@@ -14,7 +14,7 @@ import { findAsyncContext } from "./_async_context_storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
-import { nativeStorage } from "./_native_storage.ts";
+import { type NativeStorage, nativeStorage } from "./_native_storage.ts";
 
 /**
  * Where the current context lives. `AsyncLocalStorage` fits this shape; so
@@ -72,7 +72,7 @@ export interface ContextStorage {
 }
 
 interface AsyncLocalStorageModule {
-  AsyncLocalStorage: new () => ContextStorage;
+  AsyncLocalStorage: new () => ContextStorage & NativeStorage;
 }
 
 function findAsyncLocalStorage(): ContextStorage | undefined {

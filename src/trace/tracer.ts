@@ -14,7 +14,7 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
-import { type NativeStorage, nativeStorage } from "../context/_native_storage.ts";
+import { nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
 import { type Context, ROOT_CONTEXT } from "../context/context.ts";
@@ -487,8 +487,9 @@ export class Tracer {
     const span = this.#start(name, options, store);
     // One enter per span: the context current now, with the span set.
     const next = (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span);
-    const result = storage === nativeStorage.storage
-      ? (storage as unknown as NativeStorage).run(next, runInSpan<R>, span, fn)
+    const native = nativeStorage.storage;
+    const result = storage === native
+      ? native.run(next, runInSpan<R>, span, fn)
       : storage.run(next, () => runInSpan(span, fn));
     warnIfAsyncOnStack(fn, result);
     return result;
