@@ -5,6 +5,11 @@
  * @module
  */
 
+import {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_QUEUE_SIZE,
+} from "./_batch_defaults.ts";
 import { onNormalExit } from "./_exit_flush.ts";
 import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
@@ -200,8 +205,18 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(`Cannot create ${WHO}: options must be an object`);
     }
-    const maxBatchSize = positiveInteger(options.maxBatchSize, 100, WHO, "maxBatchSize");
-    const maxQueueSize = positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize");
+    const maxBatchSize = positiveInteger(
+      options.maxBatchSize,
+      DEFAULT_MAX_BATCH_SIZE,
+      WHO,
+      "maxBatchSize",
+    );
+    const maxQueueSize = positiveInteger(
+      options.maxQueueSize,
+      DEFAULT_MAX_QUEUE_SIZE,
+      WHO,
+      "maxQueueSize",
+    );
     if (maxBatchSize > maxQueueSize) {
       throw new RangeError(
         `Cannot create ${WHO}: maxBatchSize (${maxBatchSize}) must not exceed maxQueueSize (${maxQueueSize})`,
@@ -225,7 +240,12 @@ export class BatchSpanProcessor implements SpanProcessor {
     const exportTimeoutMs = milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs");
     this.#maxBatchSize = maxBatchSize;
     this.#maxExportBatchSize = maxExportBatchSize;
-    this.#flushIntervalMs = milliseconds(options.flushIntervalMs, 5000, WHO, "flushIntervalMs");
+    this.#flushIntervalMs = milliseconds(
+      options.flushIntervalMs,
+      DEFAULT_FLUSH_INTERVAL_MS,
+      WHO,
+      "flushIntervalMs",
+    );
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#clock = clockOption(options.clock, systemClock, WHO);
     const flushOnExit = booleanOption(options.flushOnExit, true, WHO, "flushOnExit");

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BATCH_SIZE } from "../export/_batch_defaults.ts";
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { readEnv, readOtlpEnv } from "../otlp/env.ts";
 import { Span } from "../span/span.ts";
@@ -35,11 +36,6 @@ const SdkBatchSpanProcessor: SdkProcessorClass<OtelBufferConfig> = sdkProcessorC
  * default.
  */
 export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableSpanOptions {}
-
-/** This library's batch size, where the SDK's is 512. */
-const DEFAULT_BATCH_SIZE = 100;
-/** This library's flush interval, 5 s, the same as the SDK's. */
-const DEFAULT_DELAY_MS = 5000;
 
 /**
  * The OpenTelemetry SDK's `BatchSpanProcessor` (it subclasses it and keeps
@@ -104,9 +100,9 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
     super(asOtelExporter(exporter, "BatchSpanProcessor"), {
       ...config,
       maxExportBatchSize: config.maxExportBatchSize ?? env.maxExportBatchSize ??
-        DEFAULT_BATCH_SIZE,
+        DEFAULT_MAX_BATCH_SIZE,
       scheduledDelayMillis: config.scheduledDelayMillis ?? env.scheduleDelayMs ??
-        DEFAULT_DELAY_MS,
+        DEFAULT_FLUSH_INTERVAL_MS,
     });
     this.#resource = resolveResource(resource);
   }

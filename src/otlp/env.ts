@@ -5,6 +5,11 @@
  * @module
  */
 
+import {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_QUEUE_SIZE,
+} from "../export/_batch_defaults.ts";
 import { isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { readEnv as readProcessEnv } from "../platform/_env.ts";
@@ -330,13 +335,13 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   const chosen = sampler(get);
   if (chosen !== undefined) config.sampler = chosen;
   // Zero is refused: the batch processor needs a positive interval.
-  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", 5000);
+  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_FLUSH_INTERVAL_MS);
   if (delay !== undefined) config.scheduleDelayMs = delay;
   const exportTimeout = positiveInteger(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
   if (exportTimeout !== undefined) config.exportTimeoutMs = exportTimeout;
-  const queue = positiveInteger(get, "OTEL_BSP_MAX_QUEUE_SIZE", 2048);
+  const queue = positiveInteger(get, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE_SIZE);
   if (queue !== undefined) config.maxQueueSize = queue;
-  const batch = positiveInteger(get, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 100);
+  const batch = positiveInteger(get, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE);
   if (batch !== undefined) config.maxExportBatchSize = batch;
   return config;
 }

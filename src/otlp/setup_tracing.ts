@@ -7,6 +7,7 @@
  * @module
  */
 
+import { DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_QUEUE_SIZE } from "../export/_batch_defaults.ts";
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import {
@@ -231,8 +232,8 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   const fromEnv = options.maxBatchSize === undefined || options.maxQueueSize === undefined;
   // The defaults (a batch of 100, a queue of 2048) count too: a queue of 50
   // from the environment alone must not meet the default batch and throw.
-  const batch = maxBatchSize ?? 100;
-  const queue = maxQueueSize ?? 2048;
+  const batch = maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  const queue = maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
   if (fromEnv && batch > queue) {
     warnOnce(
       `bsp-batch-over-queue:${batch}`,
