@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes a pinned Node.js LTS available for a second run of the Node tests, and
 # prints the path of its binary. The machine's own `node` runs the rest of the
-# check (Node 20 here); this one is the current LTS, whose AsyncLocalStorage
+# check (Node 20 here); this one is Node 24 LTS, whose AsyncLocalStorage
 # is built on AsyncContextFrame rather than on promise hooks, so the suite's
 # async-context tests meet both implementations.
 #

@@ -37,7 +37,7 @@ step "npm package: build npm/";           node scripts/build_npm.mjs
 step "npm package: exports match deno.json"; node scripts/check_exports.mjs
 step "tests on Node $(node --version) against npm/"
 timeout 1200 node scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
-# Again on the current Node LTS, pinned and fetched by the script (skipped,
+# Again on Node 24 LTS, pinned and fetched by the script (skipped,
 # naming why, where it cannot be had, unless CI is set): its AsyncLocalStorage
 # is another implementation than Node 20's.
 step "Node LTS for a second Node run"; node_lts=$(bash scripts/ensure_node_lts.sh)
