@@ -2,6 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { HonoRequest } from "hono/request";
+import { matchedRoutes } from "hono/route";
 import {
   getCurrentSpan,
   getDefaultTracer,
@@ -263,6 +265,35 @@ describe("traceMiddleware (Hono)", () => {
     assert.throws(() => traceMiddleware({ tracer: {} as never }), {
       name: "TypeError",
       message: /^Cannot create trace middleware: tracer must be a Tracer/,
+    });
+  });
+
+  test("with Hono's matchedRoutes helper, spans are named by route where c.req has no matchedRoutes", async () => {
+    // A Hono without the deprecated getter: it answers undefined here.
+    const getter = Object.getOwnPropertyDescriptor(HonoRequest.prototype, "matchedRoutes");
+    assert.ok(getter?.get, "this Hono still has the getter to take away");
+    Object.defineProperty(HonoRequest.prototype, "matchedRoutes", {
+      get: () => undefined,
+      configurable: true,
+    });
+    try {
+      const names: string[] = [];
+      for (const options of [{}, { matchedRoutes }]) {
+        const memory = new InMemorySpanProcessor();
+        const app = new Hono();
+        app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), ...options }));
+        app.get("/products/:sku", (c) => c.text("ok"));
+        await app.request("/products/42");
+        names.push(memory.spans[0].name);
+      }
+      assert.deepEqual(names, ["GET", "GET /products/:sku"]);
+    } finally {
+      Object.defineProperty(HonoRequest.prototype, "matchedRoutes", getter);
+    }
+    assert.throws(() => traceMiddleware({ matchedRoutes: "yes" as never }), {
+      name: "TypeError",
+      message:
+        /^Cannot create trace middleware: matchedRoutes must be a function, such as Hono's from "hono\/route", got string "yes"/,
     });
   });
 });

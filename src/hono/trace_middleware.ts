@@ -13,6 +13,7 @@ import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { resolveTracer } from "../http/_tracer.ts";
+import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 
 const WHO = "create trace middleware";
@@ -56,9 +57,18 @@ export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => 
  * How {@linkcode traceMiddleware} traces requests: the options
  * `traceHandler` takes: `tracer` (default: the default tracer, looked up per
  * request), `redactQuery`, `maxRecordedLength`, and `bodyIdleTimeoutMs` with
- * its `scheduler` (the span ends when the response body has been sent).
+ * its `scheduler` (the span ends when the response body has been sent);
+ * and `matchedRoutes`.
  */
-export type TraceMiddlewareOptions = TraceHandlerOptions;
+export interface TraceMiddlewareOptions extends TraceHandlerOptions {
+  /**
+   * Lists the routes Hono matched for a request: pass Hono's own helper,
+   * `matchedRoutes` from `hono/route`. Hono has deprecated the
+   * `c.req.matchedRoutes` getter that is read when this is not given, so a
+   * Hono without the getter still gets its spans named by route.
+   */
+  matchedRoutes?: (c: never) => readonly HonoRouteLike[];
+}
 
 /**
  * Returns a Hono middleware that runs each request in a `server` span, as
@@ -108,6 +118,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
+  const routesOf = matchedRoutesOption(options?.matchedRoutes);
   return async function tracingMiddleware(c, next) {
     const started = startRequestSpan(tracerFor(), c.req.raw, redaction, maxRecordedLength);
     if (started === undefined) return next();
@@ -118,12 +129,12 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       await withContext(context, next);
     } catch (error) {
       // Hono rethrows what onError does not take (a thrown non-Error).
-      nameByRoute(span, c, ownIndex, methodName);
+      nameByRoute(span, c, ownIndex, methodName, routesOf);
       recordError(span, error);
       span.end();
       throw error;
     }
-    nameByRoute(span, c, ownIndex, methodName);
+    nameByRoute(span, c, ownIndex, methodName, routesOf);
     let status: number | undefined;
     try {
       status = c.res.status;
@@ -178,9 +189,13 @@ async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): 
 // middleware answered, or passed the request on to notFound: the route is
 // then the first route after this middleware registered for a method, and
 // without one no route matched (a 404), so there is none to name.
-function routeOf(c: HonoContextLike, ownIndex: number | undefined): string | undefined {
+function routeOf(
+  c: HonoContextLike,
+  ownIndex: number | undefined,
+  routesOf: RoutesOf,
+): string | undefined {
   const index = c.req.routeIndex;
-  const routes = c.req.matchedRoutes;
+  const routes = routesOf(c);
   if (typeof index !== "number" || typeof ownIndex !== "number" || routes === undefined) {
     return undefined;
   }
@@ -194,15 +209,33 @@ function routeOf(c: HonoContextLike, ownIndex: number | undefined): string | und
   return undefined;
 }
 
+type RoutesOf = (c: HonoContextLike) => readonly HonoRouteLike[] | undefined;
+
+const fromRequest: RoutesOf = (c) => c.req.matchedRoutes;
+
+// The caller's helper, or the deprecated getter when none is given.
+function matchedRoutesOption(given: unknown): RoutesOf {
+  if (given === undefined) return fromRequest;
+  if (typeof given !== "function") {
+    throw new TypeError(
+      `Cannot ${WHO}: matchedRoutes must be a function, such as Hono's from "hono/route", got ${
+        describe(given)
+      }`,
+    );
+  }
+  return given as RoutesOf;
+}
+
 function nameByRoute(
   span: Span,
   c: HonoContextLike,
   ownIndex: number | undefined,
   methodName: string,
+  routesOf: RoutesOf,
 ): void {
   let route: string | undefined;
   try {
-    route = routeOf(c, ownIndex);
+    route = routeOf(c, ownIndex, routesOf);
   } catch {
     // A request object that throws on access just leaves the span unnamed.
   }
