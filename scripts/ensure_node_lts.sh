@@ -5,7 +5,7 @@
 # is built on AsyncContextFrame rather than on promise hooks, so the suite's
 # async-context tests meet both implementations.
 #
-# It comes from the npm registry as the package node-<platform>-<arch> at the
+# It comes from the npm registry as the package node-linux-<arch> at the
 # pinned version (npm checks the tarball's integrity), unpacked into
 # .tmp/node-<version>/ once. It is not a devDependency: that package's binary
 # is named `node`, and npm would link it over the machine's own in
@@ -30,11 +30,10 @@ cannot() {
 }
 
 dir=".tmp/node-$VERSION"
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  *) cannot "no package for $(uname -s)" ;;
-esac
+# The registry has this version for Linux only (its macOS packages stop at
+# older versions).
+[ "$(uname -s)" = Linux ] || cannot "the registry has no package of it for $(uname -s)"
+os=linux
 case "$(uname -m)" in
   x86_64 | amd64) arch=x64 ;;
   aarch64 | arm64) arch=arm64 ;;
