@@ -20,6 +20,7 @@ export class ExportQueue {
   readonly #who: string;
   readonly #exporter: SpanExporter;
   readonly #maxQueueSize: number;
+  readonly #inFlightCounts: boolean;
   readonly #timeoutMs: number;
   readonly #scheduler: Scheduler;
   readonly #onAsyncSettle: () => void;
@@ -41,7 +42,10 @@ export class ExportQueue {
   /**
    * @param who The processor's class name, for messages.
    * @param exporter Where batches go.
-   * @param maxQueueSize The most spans held, the batch in flight included.
+   * @param maxQueueSize The most spans waiting, and with `inFlightCounts`
+   *   the most held, the batch in flight included.
+   * @param inFlightCounts Whether the batch in flight counts against
+   *   `maxQueueSize` (Simple) or not (Batch, as the OpenTelemetry SDK's).
    * @param timeoutMs The deadline of each exporter call.
    * @param scheduler Where deadlines run.
    * @param onAsyncSettle Called after an asynchronous export settles, so the
@@ -51,6 +55,7 @@ export class ExportQueue {
     who: string,
     exporter: SpanExporterLike,
     maxQueueSize: number,
+    inFlightCounts: boolean,
     timeoutMs: number,
     scheduler: Scheduler,
     onAsyncSettle: () => void,
@@ -58,6 +63,7 @@ export class ExportQueue {
     this.#who = who;
     this.#exporter = toSpanExporter(exporter, who);
     this.#maxQueueSize = maxQueueSize;
+    this.#inFlightCounts = inFlightCounts;
     this.#timeoutMs = timeoutMs;
     this.#scheduler = scheduler;
     this.#onAsyncSettle = onAsyncSettle;
@@ -96,7 +102,8 @@ export class ExportQueue {
       this.#dropped++;
       return false;
     }
-    if (this.#queue.length + this.#inFlight >= this.#maxQueueSize) {
+    const held = this.#inFlightCounts ? this.#queue.length + this.#inFlight : this.#queue.length;
+    if (held >= this.#maxQueueSize) {
       this.#dropped++;
       if (!this.#warnedFull) this.#warnFull();
       return false;

@@ -45,17 +45,18 @@ export interface BatchSpanProcessorOptions {
   /**
    * The most spans one export carries. An export takes every span waiting
    * when it starts, up to this many, so a busy process is not held to one
-   * batch of `maxBatchSize` per export. Default 1024 (half the default queue:
-   * the other half takes the spans that end while it is in flight), or
-   * `maxBatchSize` when that is larger, but at most `maxQueueSize`. Set it to
-   * `maxBatchSize` for exports of exactly one batch.
+   * batch of `maxBatchSize` per export. Default 1024, or `maxBatchSize` when
+   * that is larger, but at most `maxQueueSize`. Set it to `maxBatchSize` for
+   * exports of exactly one batch.
    */
   maxExportBatchSize?: number;
   /** The longest a span waits for a batch to fill, in ms. Default 5000. */
   flushIntervalMs?: number;
   /**
-   * The most spans held, waiting or being exported; a span that finds the
-   * queue full is dropped and counted. Default 2048.
+   * The most spans waiting for export; a span that finds the queue full is
+   * dropped and counted. As in the OpenTelemetry SDK, the batch being
+   * exported has left the queue, so at most `maxQueueSize +
+   * maxExportBatchSize` spans are held (3072 by default). Default 2048.
    */
   maxQueueSize?: number;
   /** How long one export may take before it is aborted, in ms. Default 30000. */
@@ -259,6 +260,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       WHO,
       withRedaction(exporter, options.redact, WHO),
       maxQueueSize,
+      false,
       exportTimeoutMs,
       this.#scheduler,
       this.#pump,
@@ -361,7 +363,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * The processor's counts. At every moment
    * `ended === exported + dropped + failed + queued`, and `queued` (spans
-   * waiting plus the batch being exported) never exceeds `maxQueueSize`.
+   * waiting plus the batch being exported) never exceeds `maxQueueSize +
+   * maxExportBatchSize`.
    *
    * @returns A fresh snapshot of the counts.
    *

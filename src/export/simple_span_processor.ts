@@ -13,6 +13,7 @@ import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { isSampledOf } from "../span/_span_ids.ts";
 import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
+import { DEFAULT_MAX_QUEUE_SIZE } from "./_batch_defaults.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
 /** How a {@linkcode SimpleSpanProcessor} bounds its work. Every field is optional. */
@@ -123,7 +124,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
     this.#queue = new ExportQueue(
       WHO,
       withRedaction(exporter, options.redact, WHO),
-      positiveInteger(options.maxQueueSize, 2048, WHO, "maxQueueSize"),
+      positiveInteger(options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE, WHO, "maxQueueSize"),
+      true,
       milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
       scheduler,
       () => this.#run(),
