@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
@@ -217,6 +218,38 @@ describe("context storage", () => {
     } finally {
       setContextStorage(previous);
     }
+  });
+
+  test("tracer.span leaves another AsyncLocalStorage alone: its store inside, across awaits and after, and an enterWith inside lasts as it does after run()", async () => {
+    const other = new AsyncLocalStorage<string>();
+    const probe = new AsyncLocalStorage<string>();
+    // What this runtime's own run() does with an enterWith made inside it.
+    const baseline = other.run("outer", () => {
+      probe.run("probe", () => other.enterWith("entered inside"));
+      return other.getStore();
+    });
+    const tracer = new Tracer();
+    const seen: (string | undefined)[] = [];
+    await other.run("outer", async () => {
+      await tracer.span("a", async (a) => {
+        seen.push(other.getStore());
+        await other.run("inner", async () => {
+          await tracer.span("b", async (b) => {
+            await nextTurn();
+            seen.push(other.getStore());
+            assert.equal(getCurrentSpan(), b);
+          });
+          seen.push(other.getStore());
+          assert.equal(getCurrentSpan(), a);
+        });
+        seen.push(other.getStore());
+      });
+      seen.push(other.getStore());
+      assert.equal(getCurrentSpan(), undefined);
+      tracer.span("c", () => other.enterWith("entered inside"));
+      seen.push(other.getStore());
+    });
+    assert.deepEqual(seen, ["outer", "inner", "inner", "outer", "outer", baseline]);
   });
 
   test("setContextStorage rejects an object without the storage methods", () => {
