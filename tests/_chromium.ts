@@ -1,10 +1,10 @@
 // Headless Chromium for the tests and benchmarks that need a real browser
 // (tests/browser_test.ts, tests/viewer_browser_test.ts, the viewer's bench and
 // screenshot), driven over the DevTools protocol with the runtime's own
-// WebSocket (Deno, Bun and Node 22 and later have one; Node 20 does not). Debian's chromium is
-// installed by scripts/ensure_chromium.sh when it is missing, as on a clean
-// CI machine; where it cannot be (macOS, Ubuntu), the browser tests skip,
-// naming why, unless CI is set. Not a test file itself.
+// WebSocket (Deno, Bun and Node 22 and later have one; Node 20 does not).
+// Debian's chromium is installed by scripts/ensure_chromium.sh when it is
+// missing, as on a clean CI machine; where it cannot be (macOS, Ubuntu), the
+// browser tests skip, naming why, unless CI is set. Not a test file itself.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
