@@ -134,6 +134,6 @@ export interface OtelBufferConfig {
   scheduledDelayMillis?: number;
   /** How long an export may run, in ms. Default: 30000. */
   exportTimeoutMillis?: number;
-  /** Spans held before new ones are dropped. Default: 2048. */
+  /** Spans waiting for export before new ones are dropped. Default: 2048. */
   maxQueueSize?: number;
 }

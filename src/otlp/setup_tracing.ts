@@ -65,7 +65,7 @@ export interface SetupTracingOptions {
   maxExportBatchSize?: number;
   /** The longest a span waits for its batch, ms (`OTEL_BSP_SCHEDULE_DELAY`). Default 5000. */
   flushIntervalMs?: number;
-  /** The most spans held (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 2048. */
+  /** The most spans waiting for export (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 2048. */
   maxQueueSize?: number;
   /** How long the processor lets one export run, ms (`OTEL_BSP_EXPORT_TIMEOUT`). Default 30000. */
   exportTimeoutMs?: number;
