@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Makes a pinned Node.js LTS available for a second run of the Node tests, and
-# prints the path of its binary. The machine's own `node` runs the rest of the
-# check (Node 20 here); this one is Node 24 LTS, whose AsyncLocalStorage
-# is built on AsyncContextFrame rather than on promise hooks, so the suite's
-# async-context tests meet both implementations.
+# Makes a pinned Node.js LTS available for another run of the Node tests, and
+# prints the path of its binary: `ensure_node_lts.sh [version]`, Node 24 LTS
+# (24.22.3) by default. The machine's own `node` runs the rest of the check
+# (Node 20 here); Node 24's AsyncLocalStorage is built on AsyncContextFrame
+# rather than on promise hooks, so the suite's async-context tests meet both
+# implementations, and Node 22 is the other line package.json's engines name.
 #
 # It comes from the npm registry as the package node-linux-<arch> at the
 # pinned version (npm checks the tarball's integrity), unpacked into
@@ -12,15 +13,15 @@
 # node_modules/.bin.
 #
 # Where it cannot be had (no package for this platform, no registry) it says
-# why on stderr, prints no path and exits 0, and the second Node run is
-# skipped; with CI set it exits 1 instead.
+# why on stderr, prints no path and exits 0, and that Node run is skipped;
+# with CI set it exits 1 instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION=24.22.3
+VERSION="${1:-24.22.3}"
 
 cannot() {
-  echo "No Node.js $VERSION for the second Node run: $*." >&2
+  echo "No Node.js $VERSION for its Node run: $*." >&2
   if [ -n "${CI:-}" ]; then
     echo "CI is set, and CI runs the tests on it: failing." >&2
     exit 1

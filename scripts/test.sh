@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole check: lint, format, types, JSR publish dry run, the test suite
 # (doc examples of every entry and of the README included) on Deno and Bun,
-# then the npm package: built, checked, tested on Node (the machine's and the
-# pinned LTS), packed and installed.
+# then the npm package: built, checked, tested on Node (the machine's, and
+# pinned Node 24 and 22), packed and installed.
 # `npm test` runs this; CI runs it through `npm install-ci-test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,14 +37,16 @@ step "npm package: build npm/";           node scripts/build_npm.mjs
 step "npm package: exports match deno.json"; node scripts/check_exports.mjs
 step "tests on Node $(node --version) against npm/"
 timeout 1200 node scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
-# Again on Node 24 LTS, pinned and fetched by the script (skipped,
-# naming why, where it cannot be had, unless CI is set): its AsyncLocalStorage
-# is another implementation than Node 20's.
-step "Node LTS for a second Node run"; node_lts=$(bash scripts/ensure_node_lts.sh)
-if [ -n "$node_lts" ]; then
-  step "tests on Node $("$node_lts" --version) against npm/"
-  timeout 1200 "$node_lts" scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
-fi
+# Again on the other LTS lines engines names, pinned and fetched by the
+# script (skipped, naming why, where they cannot be had, unless CI is set):
+# Node 24's AsyncLocalStorage is another implementation than Node 20's.
+for version in 24.22.3 22.23.5; do
+  step "Node $version for another Node run"; node_lts=$(bash scripts/ensure_node_lts.sh "$version")
+  if [ -n "$node_lts" ]; then
+    step "tests on Node $("$node_lts" --version) against npm/"
+    timeout 1200 "$node_lts" scripts/test_node.mjs --test-timeout=60000 2>&1 | tee -a "$log"
+  fi
+done
 step "publint (packed)";                  publint run --strict npm
 step "attw (packed, profile esm-only)";   attw --pack npm --profile esm-only --format table-flipped --no-color
 step "npm smoke: install the tarball in a fresh project"
