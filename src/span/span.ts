@@ -251,7 +251,8 @@ export class Span {
   constructor(name: string, context?: SpanContext, kind?: SpanKind, init?: SpanInit);
   // Internal: with IDS_FOLLOW as the context, the ids follow as arguments,
   // taken as they are, and the context is made when first read (see
-  // _span_ids.ts). The defaults keep `length` at 2.
+  // _span_ids.ts); `init`'s limits must be resolved already. The defaults
+  // keep `length` at 2.
   constructor(
     name: string,
     context?: SpanContext,
@@ -299,15 +300,15 @@ export class Span {
       const bytes = idBytesOf(given);
       this.#idBytes = bytes;
       this.#idAt = bytes === undefined ? 0 : idBytesAt(given);
+      // Partial limits fill in the defaults. A Tracer's spans take the path
+      // above, with its shared init, whose limits it resolved once.
+      const limits = init.limits;
+      if (limits !== undefined) {
+        const resolved = resolveSpanLimits(limits);
+        if (resolved !== limits) init = { ...init, limits: resolved };
+      }
     }
     this.#name = name;
-    // Partial limits fill in the defaults, once per init object: a Tracer's
-    // shared init is resolved already, so nothing is allocated per span.
-    const limits = init.limits;
-    if (limits !== undefined) {
-      const resolved = resolveSpanLimits(limits);
-      if (resolved !== limits) init = { ...init, limits: resolved };
-    }
     this.#init = init;
     this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0);
   }
