@@ -266,15 +266,8 @@ export class Span {
     idBytes?: Uint8Array,
     idAt: number = 0,
   ) {
-    if (typeof name !== "string") {
-      throw new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
-    }
-    const kindIndex = kind === "internal" ? 0 : KINDS.indexOf(kind);
-    if (kindIndex < 0) {
-      throw new TypeError(
-        `Cannot create span: kind must be one of ${KINDS.join(", ")}, got ${describe(kind)}`,
-      );
-    }
+    if (typeof name !== "string") throw nameError(name);
+    const kindIndex = kind === "internal" ? 0 : kindIndexOf(kind);
     if (context === IDS_FOLLOW) {
       this.#context = undefined;
       this.#traceId = traceId;
@@ -285,12 +278,7 @@ export class Span {
       this.#idBytes = idBytes;
       this.#idAt = idAt;
     } else {
-      if (context !== undefined && !(context instanceof SpanContext)) {
-        throw new TypeError(
-          `Cannot create span: context must be a SpanContext, got ${describe(context)}`,
-        );
-      }
-      const given = context ?? SpanContext.newRoot();
+      const given = givenContext(context);
       this.#context = given;
       this.#traceId = given.traceId;
       this.#spanId = given.spanId;
@@ -990,6 +978,33 @@ export class Span {
 
 // A copy with the string keys only: attributes are keyed by strings, and a
 // symbol-keyed property that came along with a record is not one of them.
+// The constructor's checks, out of its body: a Tracer calls it for every
+// span, and a smaller constructor is inlined into the Tracer's start where
+// JavaScriptCore would not inline a larger one.
+function nameError(name: unknown): TypeError {
+  return new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
+}
+
+function kindIndexOf(kind: SpanKind): number {
+  const index = KINDS.indexOf(kind);
+  if (index < 0) {
+    throw new TypeError(
+      `Cannot create span: kind must be one of ${KINDS.join(", ")}, got ${describe(kind)}`,
+    );
+  }
+  return index;
+}
+
+function givenContext(context: SpanContext | undefined): SpanContext {
+  if (context === undefined) return SpanContext.newRoot();
+  if (!(context instanceof SpanContext)) {
+    throw new TypeError(
+      `Cannot create span: context must be a SpanContext, got ${describe(context)}`,
+    );
+  }
+  return context;
+}
+
 function plainAttributes(attributes: Readonly<Attributes>): Attributes {
   return Object.fromEntries(Object.entries(attributes));
 }
