@@ -26,7 +26,7 @@ import {
 } from "../platform/_id_generators.ts";
 import type { IdPool } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
-import type { Sampler, SamplingResult } from "./sampler.ts";
+import type { Sampler, SamplingParameters, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import { checkedTime } from "../span/_time.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
@@ -346,23 +346,9 @@ export class Tracer {
       // object to allocate for every span.
       result = !hasParent || (parentFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLE_RESULT : DROP_RESULT;
     } else {
-      try {
-        // A sampler is code outside this library: it gets the frozen context.
-        const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
-        result = sampler.shouldSample({ parent: frozenParent, traceId, name, kind, attributes });
-        // Read once, here: a result whose getter throws counts as a throw.
-        result = {
-          decision: result.decision,
-          traceState: result.traceState,
-          attributes: result.attributes,
-        };
-      } catch (error) {
-        errorOnce(
-          "sampler-threw",
-          `a sampler threw, so its spans are dropped: ${errorMessage(error)}`,
-        );
-        result = DROP_RESULT;
-      }
+      // A sampler is code outside this library: it gets the frozen context.
+      const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
+      result = askSampler(sampler, { parent: frozenParent, traceId, name, kind, attributes });
     }
     const sampled = result.decision === "recordAndSample";
     const flags = !hasParent
@@ -386,22 +372,7 @@ export class Tracer {
     // span.ts); a debug span, off the hot path, is given its context.
     const dropped = result.decision === "drop";
     const span = debugOn && !dropped
-      ? (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
-        .create(
-          name,
-          createTrustedSpanContext(
-            traceId,
-            spanId,
-            parentId,
-            flags,
-            traceState,
-            false,
-            idBytes,
-            idAt,
-          ),
-          kind,
-          this.#recordingInit,
-        )
+      ? this.#debugSpan(name, kind, traceId, spanId, parentId, flags, traceState, idBytes, idAt)
       : new (Span as SpanWithIds)(
         name,
         IDS_FOLLOW,
@@ -421,6 +392,32 @@ export class Tracer {
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     if (links !== undefined) addLinks(span, links);
     return span.start(start);
+  }
+
+  // A span the debug mode tracks (off the hot path): given its context.
+  #debugSpan(
+    name: string,
+    kind: SpanKind,
+    traceId: string,
+    spanId: string,
+    parentId: string | undefined,
+    flags: number,
+    traceState: string | undefined,
+    idBytes: Uint8Array | undefined,
+    idAt: number,
+  ): Span {
+    const context = createTrustedSpanContext(
+      traceId,
+      spanId,
+      parentId,
+      flags,
+      traceState,
+      false,
+      idBytes,
+      idAt,
+    );
+    return (this.#debug ??= new DebugState(this.#scope.name, this.#processors.length === 0))
+      .create(name, context, kind, this.#recordingInit);
   }
 
   /**
@@ -643,6 +640,22 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   }
   span.end();
   return result;
+}
+
+// Asks a sampler, out of #start's body. Its answer is read once, here: a
+// result whose getter throws counts as a throw, and a throw drops the span.
+function askSampler(sampler: Sampler, parameters: SamplingParameters): SamplingResult {
+  try {
+    const result = sampler.shouldSample(parameters);
+    return {
+      decision: result.decision,
+      traceState: result.traceState,
+      attributes: result.attributes,
+    };
+  } catch (error) {
+    errorOnce("sampler-threw", `a sampler threw, so its spans are dropped: ${errorMessage(error)}`);
+    return DROP_RESULT;
+  }
 }
 
 // `links: {}` is the caller's mistake, and throws; a links array whose
