@@ -211,3 +211,15 @@ describe("readOtlpEnv", () => {
     },
   );
 });
+
+describe("readOtlpEnv: header names and zero timeouts", () => {
+  test("a TRACES_ header overrides the generic one whatever the case of its name", () => {
+    const config = readOtlpEnv({
+      OTEL_EXPORTER_OTLP_HEADERS: "X-Api-Key=generic,x-team=a",
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-api-key=traces",
+    });
+    // One header, not two that fetch would join as "generic, traces".
+    assert.equal(new Headers(config.headers).get("x-api-key"), "traces");
+    assert.equal(new Headers(config.headers).get("x-team"), "a");
+  });
+});

@@ -821,3 +821,29 @@ describe("OtlpHttpExporter: no secret in any message, no redirect followed", () 
     );
   });
 });
+
+describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
+  const ok = () => Promise.resolve(new Response(null, { status: 200 }));
+
+  test("a header given in another case replaces the env's, never joins it", async () => {
+    const sent: Headers[] = [];
+    const e = new OtlpHttpExporter({
+      resource,
+      env: {
+        OTEL_EXPORTER_OTLP_HEADERS: "X-Api-Key=generic,X-Team=a",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-team=b",
+      },
+      headers: { "x-api-key": "option", "Content-Type": "text/plain" },
+      fetch: (_url, init) => {
+        sent.push(new Headers(init!.headers));
+        return ok();
+      },
+    });
+    assert.equal((await e.export(spans(1))).code, "success");
+    // HTTP field names are case-insensitive (RFC 9110, 5.1): two spellings
+    // of one name are one header, and the option wins over the env.
+    assert.equal(sent[0].get("x-api-key"), "option");
+    assert.equal(sent[0].get("x-team"), "b");
+    assert.equal(sent[0].get("content-type"), "application/x-protobuf");
+  });
+});

@@ -68,3 +68,33 @@ export function parseKeyValueList(value: string): KeyValueList {
   }
   return { entries, problems };
 }
+
+/**
+ * Merges header records, later ones winning. Header names are
+ * case-insensitive (RFC 9110, 5.1): `X-Api-Key` and `x-api-key` are one
+ * header, so a later spelling replaces an earlier one instead of being sent
+ * beside it (which `fetch` would join as `"a, b"`). The winner keeps its
+ * spelling.
+ */
+export function mergeHeaders(
+  ...records: (Readonly<Record<string, string>> | undefined)[]
+): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const spelling = new Map<string, string>();
+  for (const record of records) {
+    if (record === undefined) continue;
+    for (const key of Object.keys(record)) {
+      const lower = key.toLowerCase();
+      const earlier = spelling.get(lower);
+      if (earlier !== undefined) delete merged[earlier];
+      spelling.set(lower, key);
+      Object.defineProperty(merged, key, {
+        value: record[key],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  return merged;
+}

@@ -21,7 +21,7 @@ import {
   type Sampler,
   TraceIdRatioSampler,
 } from "../trace/sampler.ts";
-import { parseKeyValueList, quotedKey } from "./_key_value_list.ts";
+import { mergeHeaders, parseKeyValueList, quotedKey } from "./_key_value_list.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 
 /**
@@ -316,7 +316,8 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (traceUrl !== undefined) config.url = traceUrl;
   const generic = httpHeaders(get, "OTEL_EXPORTER_OTLP_HEADERS");
   const traces = httpHeaders(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
-  if (generic !== undefined || traces !== undefined) config.headers = { ...generic, ...traces };
+  // By name whatever its case, so a TRACES_ header replaces the generic one.
+  if (generic !== undefined || traces !== undefined) config.headers = mergeHeaders(generic, traces);
   const timeout = positiveInteger(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
     positiveInteger(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
   if (timeout !== undefined) config.timeoutMs = timeout;

@@ -24,7 +24,7 @@ import {
   readCapped,
   readPartialSuccess,
 } from "./_response.ts";
-import { quotedKey } from "./_key_value_list.ts";
+import { mergeHeaders, quotedKey } from "./_key_value_list.ts";
 import { resourceArgument } from "./_resource_argument.ts";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./_retry.ts";
 import { encodeOtlpJson } from "./encode_json.ts";
@@ -207,13 +207,16 @@ export class OtlpHttpExporter implements SpanExporter {
         }`,
       );
     }
-    const userHeaders = { ...env.headers, ...headersOption(options.headers) };
-    const headers: Record<string, string> = { ...userHeaders };
-    headers["content-type"] = protocol === "http/json"
-      ? "application/json"
-      : "application/x-protobuf";
-    headers["user-agent"] = `${SDK_NAME}/${VERSION}`;
-    if (compression === "gzip") headers["content-encoding"] = "gzip";
+    // Header names are case-insensitive: an option replaces the env's
+    // header of the same name in any case, and the body's own headers
+    // replace the user's, instead of being joined with them.
+    const userHeaders = mergeHeaders(env.headers, headersOption(options.headers));
+    const own: Record<string, string> = {
+      "content-type": protocol === "http/json" ? "application/json" : "application/x-protobuf",
+      "user-agent": `${SDK_NAME}/${VERSION}`,
+    };
+    if (compression === "gzip") own["content-encoding"] = "gzip";
+    const headers = mergeHeaders(userHeaders, own);
     if (options.fetch !== undefined && typeof options.fetch !== "function") {
       throw create(`fetch must be a function, got ${describe(options.fetch)}`);
     }
