@@ -846,4 +846,70 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
     assert.equal(sent[0].get("x-team"), "b");
     assert.equal(sent[0].get("content-type"), "application/x-protobuf");
   });
+
+  test("a Retry-After that is neither delay-seconds nor an HTTP date is ignored: the backoff applies", async () => {
+    for (const header of ["1.5", "-1", "2, 3"]) {
+      const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
+      const at: number[] = [];
+      const replies = [429, 200];
+      const e = new OtlpHttpExporter({
+        env: {},
+        resource,
+        clock: time,
+        scheduler: time,
+        random: () => 0,
+        fetch: () => {
+          at.push(time.now());
+          const status = replies.shift()!;
+          return Promise.resolve(
+            new Response(null, {
+              status,
+              headers: status === 429 ? { "retry-after": header } : {},
+            }),
+          );
+        },
+      });
+      const run = settled(e.export(spans(1)));
+      await tickUntil(time, () => run.done, 50);
+      const result = await run.promise;
+      assert.equal(result.code, "success", `Retry-After: ${header}: ${result.error}`);
+      // Not read as a date in 2001 (Date.parse is lenient), which is past, so
+      // an immediate retry: the first backoff, 500 ms with random() = 0.
+      assert.deepEqual(at.map((t) => t - at[0]), [0, 500], `Retry-After: ${header}`);
+    }
+  });
+
+  test("honours every HTTP-date form of Retry-After, asctime as GMT", async () => {
+    for (
+      const header of [
+        "Tue, 01 Jan 2030 00:00:04 GMT",
+        "Tuesday, 01-Jan-30 00:00:04 GMT",
+        "Tue Jan  1 00:00:04 2030",
+      ]
+    ) {
+      const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
+      const at: number[] = [];
+      const replies = [503, 200];
+      const e = new OtlpHttpExporter({
+        env: {},
+        resource,
+        clock: time,
+        scheduler: time,
+        fetch: () => {
+          at.push(time.now());
+          const status = replies.shift()!;
+          return Promise.resolve(
+            new Response(null, {
+              status,
+              headers: status === 503 ? { "retry-after": header } : {},
+            }),
+          );
+        },
+      });
+      const run = settled(e.export(spans(1)));
+      await tickUntil(time, () => run.done, 50);
+      assert.equal((await run.promise).code, "success", header);
+      assert.deepEqual(at.map((t) => t - at[0]), [0, 4000], `Retry-After: ${header}`);
+    }
+  });
 });
