@@ -912,4 +912,26 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
       assert.deepEqual(at.map((t) => t - at[0]), [0, 4000], `Retry-After: ${header}`);
     }
   });
+
+  test("a timeout past 2^31 - 1 ms does not fire at once (setTimeout's 32-bit limit)", async () => {
+    const e = new OtlpHttpExporter({
+      env: { OTEL_EXPORTER_OTLP_TIMEOUT: "3000000000" },
+      resource,
+      fetch: (_url, init) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(new Response(null, { status: 200 })), 30);
+          init!.signal!.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new Error("aborted"));
+          });
+        }),
+    });
+    const result = await e.export(spans(1));
+    assert.equal(result.code, "success", String(result.error));
+    // The processor's deadline too.
+    const batch = new BatchSpanProcessor(e, { exportTimeoutMs: 3_000_000_000, flushOnExit: false });
+    for (const span of spans(2)) batch.onEnd(span);
+    await batch.shutdown();
+    assert.deepEqual(batch.stats(), { ended: 2, exported: 2, dropped: 0, failed: 0, queued: 0 });
+  });
 });

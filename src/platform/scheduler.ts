@@ -78,6 +78,9 @@ export function unrefTimer(handle: TimerHandle): TimerHandle {
   return handle;
 }
 
+// The longest delay setTimeout honours: 2^31 - 1 ms, about 24.8 days.
+const MAX_TIMER_MS = 2147483647;
+
 /**
  * The default {@linkcode Scheduler}: the platform's `setTimeout`. A
  * background timer is unref'd, so the batch interval never keeps a process
@@ -99,7 +102,11 @@ export function unrefTimer(handle: TimerHandle): TimerHandle {
  * ```
  */
 export const systemScheduler: Scheduler = {
-  setTimeout: (fn, ms, options) =>
-    options?.background === true ? unrefTimer(setTimeout(fn, ms)) : setTimeout(fn, ms),
+  setTimeout: (fn, ms, options) => {
+    // Every runtime stores the delay as a signed 32-bit integer: a longer
+    // one (a timeout of 25 days or more, or "no limit") would fire at once.
+    const delay = ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms;
+    return options?.background === true ? unrefTimer(setTimeout(fn, delay)) : setTimeout(fn, delay);
+  },
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
