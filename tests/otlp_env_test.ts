@@ -222,4 +222,20 @@ describe("readOtlpEnv: header names and zero timeouts", () => {
     assert.equal(new Headers(config.headers).get("x-api-key"), "traces");
     assert.equal(new Headers(config.headers).get("x-team"), "a");
   });
+
+  test("a timeout of 0 means no limit, without a warning", async () => {
+    let config!: ReturnType<typeof readOtlpEnv>;
+    const warned = await captureWarnings(() => {
+      config = readOtlpEnv({ OTEL_EXPORTER_OTLP_TIMEOUT: "0", OTEL_BSP_EXPORT_TIMEOUT: "0" });
+    });
+    assert.deepEqual(warned, []);
+    // The spec's stand-in for "no limit": the largest 32-bit millisecond count.
+    assert.equal(config.timeoutMs, 2 ** 31 - 1);
+    assert.equal(config.exportTimeoutMs, 2 ** 31 - 1);
+    assert.equal(
+      readOtlpEnv({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "0", OTEL_EXPORTER_OTLP_TIMEOUT: "5" })
+        .timeoutMs,
+      2 ** 31 - 1,
+    );
+  });
 });

@@ -41,7 +41,7 @@ export interface OtlpEnvConfig {
   readonly url?: string;
   /** `OTEL_EXPORTER_OTLP_HEADERS` merged with (and overridden by) `..._TRACES_HEADERS`. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** `OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`, milliseconds. */
+  /** `OTEL_EXPORTER_OTLP_(TRACES_)TIMEOUT`, milliseconds; 0 (no limit) reads as 2^31 - 1. */
   readonly timeoutMs?: number;
   /** `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`. */
   readonly protocol?: OtlpProtocol;
@@ -55,7 +55,7 @@ export interface OtlpEnvConfig {
   readonly sampler?: Sampler;
   /** `OTEL_BSP_SCHEDULE_DELAY`, milliseconds. */
   readonly scheduleDelayMs?: number;
-  /** `OTEL_BSP_EXPORT_TIMEOUT`, milliseconds. */
+  /** `OTEL_BSP_EXPORT_TIMEOUT`, milliseconds; 0 (no limit) reads as 2^31 - 1. */
   readonly exportTimeoutMs?: number;
   /** `OTEL_BSP_MAX_QUEUE_SIZE`. */
   readonly maxQueueSize?: number;
@@ -193,6 +193,17 @@ function positiveInteger(
   return undefined;
 }
 
+// What a timeout of 0, "no limit", becomes: the longest delay a timer can
+// wait, 2^31 - 1 ms (about 24.8 days), as the specification allows.
+const NO_LIMIT_MS = 2147483647;
+
+// A Timeout variable (configuration/common.md): a non-negative integer of
+// milliseconds, where 0 means no limit.
+function timeout(get: Getter, name: string, fallback: number): number | undefined {
+  const value = positiveInteger(get, name, fallback, true);
+  return value === 0 ? NO_LIMIT_MS : value;
+}
+
 function oneOf<T extends string>(
   get: Getter,
   name: string,
@@ -318,9 +329,9 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   const traces = httpHeaders(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
   // By name whatever its case, so a TRACES_ header replaces the generic one.
   if (generic !== undefined || traces !== undefined) config.headers = mergeHeaders(generic, traces);
-  const timeout = positiveInteger(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
-    positiveInteger(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
-  if (timeout !== undefined) config.timeoutMs = timeout;
+  const timeoutMs = timeout(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
+    timeout(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
+  if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
   const protocols = ["http/protobuf", "http/json"] as const;
   const protocol = oneOf(get, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocols, "http/protobuf") ??
     oneOf(get, "OTEL_EXPORTER_OTLP_PROTOCOL", protocols, "http/protobuf");
@@ -338,7 +349,7 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   // Zero is refused: the batch processor needs a positive interval.
   const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_FLUSH_INTERVAL_MS);
   if (delay !== undefined) config.scheduleDelayMs = delay;
-  const exportTimeout = positiveInteger(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
+  const exportTimeout = timeout(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
   if (exportTimeout !== undefined) config.exportTimeoutMs = exportTimeout;
   const queue = positiveInteger(get, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE_SIZE);
   if (queue !== undefined) config.maxQueueSize = queue;
