@@ -222,3 +222,25 @@ describe("setupTracing with awkward environment values", () => {
     });
   }
 });
+
+describe("setupTracing: an env queue size never makes an explicit option throw", () => {
+  test("an explicit maxExportBatchSize above OTEL_BSP_MAX_QUEUE_SIZE is lowered to it, with a warning", async () => {
+    let setup: ReturnType<typeof setupTracing> | undefined;
+    const warned = await captureWarnings(() => {
+      setup = setupTracing({
+        env: { OTEL_BSP_MAX_QUEUE_SIZE: "1000" },
+        maxExportBatchSize: 1500,
+        flushOnExit: false,
+        setDefault: false,
+        fetch: () => Promise.resolve(new Response()),
+      });
+    });
+    assert.ok(setup, "setupTracing returned");
+    await using _ = setup;
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /\(1500\) exceeds the queue size \(1000\)/);
+    setup.tracer.startSpan("x").end();
+    await setup.shutdown();
+    assert.equal(setup.processor!.stats().exported, 1);
+  });
+});

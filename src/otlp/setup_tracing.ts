@@ -242,6 +242,18 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     maxBatchSize = queue;
     if (options.maxExportBatchSize === undefined) maxExportBatchSize = queue;
   }
+  // Nor may a queue size from the environment make an explicit
+  // maxExportBatchSize throw: the export batch is lowered to the queue.
+  if (
+    options.maxQueueSize === undefined && env.maxQueueSize !== undefined &&
+    maxExportBatchSize !== undefined && maxExportBatchSize > queue
+  ) {
+    warnOnce(
+      `bsp-export-batch-over-queue:${maxExportBatchSize}:${queue}`,
+      `the export batch size (${maxExportBatchSize}) exceeds the queue size (${queue}); using the queue size`,
+    );
+    maxExportBatchSize = queue;
+  }
   const processor = new BatchSpanProcessor(exporter, {
     maxBatchSize,
     maxExportBatchSize,
