@@ -934,4 +934,36 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
     await batch.shutdown();
     assert.deepEqual(batch.stats(), { ended: 2, exported: 2, dropped: 0, failed: 0, queued: 0 });
   });
+
+  test("a response body over the limit is a non-retryable error, whatever the status", async () => {
+    for (const status of [503, 200]) {
+      const time = new ManualTime(0);
+      let calls = 0;
+      const e = new OtlpHttpExporter({
+        env: {},
+        resource,
+        clock: time,
+        scheduler: time,
+        fetch: () => {
+          calls++;
+          return Promise.resolve(new Response(new Uint8Array(100 * 1024).fill(0x61), { status }));
+        },
+      });
+      const run = settled(e.export(spans(1)));
+      await tickUntil(time, () => run.done, 100);
+      const result = await run.promise;
+      assert.equal(calls, 1, `HTTP ${status}: not retried`);
+      assert.equal(result.code, "failure", `HTTP ${status}`);
+      assert.match(result.error!.message, /response body .*over 65536 bytes/);
+    }
+  });
+
+  test("a response body of exactly the limit is read as usual", async () => {
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      fetch: () => Promise.resolve(new Response(new Uint8Array(64 * 1024), { status: 200 })),
+    });
+    assert.deepEqual(await e.export(spans(1)), { code: "success" });
+  });
 });

@@ -8,21 +8,32 @@ import { messageField, numberField, readFields, stringField } from "./_protobuf_
 /** Response bodies past this many bytes are cut: a backend cannot grow our memory. */
 export const MAX_RESPONSE_BYTES: number = 64 * 1024;
 
+/** What {@linkcode readCapped} read. */
+export interface CappedBody {
+  /** The body, at most `limit` bytes of it. */
+  readonly bytes: Uint8Array;
+  /** Whether the body went on past `limit` (and was cut there). */
+  readonly over: boolean;
+}
+
 /** Reads at most `limit` bytes of a response body, then cancels the rest. */
-export async function readCapped(response: Response, limit: number): Promise<Uint8Array> {
+export async function readCapped(response: Response, limit: number): Promise<CappedBody> {
   const body = response.body;
-  if (body === null) return new Uint8Array(0);
+  if (body === null) return { bytes: new Uint8Array(0), over: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let over = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       const room = limit - total;
-      if (value.length >= room) {
+      if (value.length > room) {
+        // A byte past the limit: the body is over it, however it ends.
         chunks.push(value.subarray(0, room));
         total = limit;
+        over = true;
         await reader.cancel().catch(() => {});
         break;
       }
@@ -32,7 +43,7 @@ export async function readCapped(response: Response, limit: number): Promise<Uin
   } catch {
     // A body that breaks off is read as far as it went.
   }
-  return concatBytes(chunks);
+  return { bytes: concatBytes(chunks), over };
 }
 
 /** What a successful response said about rejected spans. */

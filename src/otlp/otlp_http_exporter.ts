@@ -104,7 +104,8 @@ let instances = 0;
  * and jitter, honouring `Retry-After`, never past `timeoutMs`; reports any
  * other failure, and a partial success's rejected spans, in the
  * {@linkcode ExportResult}. Nothing a backend does throws into the
- * application, and response bodies are read up to 64 KiB.
+ * application, and response bodies are read up to 64 KiB: a longer one
+ * fails the export, without a retry, as the OTLP specification asks.
  *
  * In a browser page that is hidden or being left (see the
  * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
@@ -457,7 +458,16 @@ export class OtlpHttpExporter implements SpanExporter {
         await response.body?.cancel().catch(() => {});
         return { done: this.#redirected(response) };
       }
-      const bytes = await readCapped(response, MAX_RESPONSE_BYTES);
+      const { bytes, over } = await readCapped(response, MAX_RESPONSE_BYTES);
+      if (over) {
+        // "If the limit is exceeded, the client MUST treat the response as
+        // a non-retryable error" (OTLP/HTTP Response), whatever its status.
+        return {
+          done: failure(this.#redact(
+            `OTLP export failed: HTTP ${status} from ${this.#shownUrl} with a response body over ${MAX_RESPONSE_BYTES} bytes, which is not read; not retrying`,
+          )),
+        };
+      }
       const json = this.#protocol === "http/json";
       if (status >= 200 && status < 300) return { done: this.#success(response, bytes, count) };
       if (isRetryableStatus(status)) {
