@@ -557,7 +557,7 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     assert.match(result.error!.message, /aborted/);
   });
 
-  test("reads at most 64 KiB of a huge error body", async () => {
+  test("reads at most maxResponseBytes (4 MiB by default) of a huge error body", async () => {
     let pulled = 0;
     const endless = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -575,7 +575,8 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     });
     const result = await e.export(spans(1));
     assert.equal(result.code, "failure");
-    assert.ok(pulled <= 128 * 1024, `pulled ${pulled} bytes`);
+    assert.ok(pulled <= 4 * 1024 * 1024 + 64 * 1024, `pulled ${pulled} bytes`);
+    assert.match(result.error!.message, /over 4194304 bytes/);
     assert.ok(result.error!.message.length < 1000);
   });
 
@@ -944,6 +945,7 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
         resource,
         clock: time,
         scheduler: time,
+        maxResponseBytes: 64 * 1024,
         fetch: () => {
           calls++;
           return Promise.resolve(new Response(new Uint8Array(100 * 1024).fill(0x61), { status }));
@@ -962,8 +964,34 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
     const e = new OtlpHttpExporter({
       env: {},
       resource,
+      maxResponseBytes: 64 * 1024,
       fetch: () => Promise.resolve(new Response(new Uint8Array(64 * 1024), { status: 200 })),
     });
     assert.deepEqual(await e.export(spans(1)), { code: "success" });
+  });
+
+  test("the default limit is the 4 MiB the specification recommends", async () => {
+    const answer = (size: number) => () =>
+      Promise.resolve(new Response(new Uint8Array(size), { status: 200 }));
+    const under = new OtlpHttpExporter({ env: {}, resource, fetch: answer(4 * 1024 * 1024) });
+    assert.deepEqual(await under.export(spans(1)), { code: "success" });
+    const over = new OtlpHttpExporter({ env: {}, resource, fetch: answer(4 * 1024 * 1024 + 1) });
+    const result = await over.export(spans(1));
+    assert.equal(result.code, "failure");
+    assert.match(result.error!.message, /over 4194304 bytes \(maxResponseBytes\)/);
+  });
+
+  test("maxResponseBytes must be a positive integer", () => {
+    for (const bad of [0, -1, 1.5, NaN, Infinity, "1024"]) {
+      assert.throws(
+        () => new OtlpHttpExporter({ env: {}, maxResponseBytes: bad as number }),
+        (error: unknown) =>
+          error instanceof RangeError &&
+          /^Cannot create OtlpHttpExporter: maxResponseBytes must be a positive integer/.test(
+            error.message,
+          ),
+        String(bad),
+      );
+    }
   });
 });

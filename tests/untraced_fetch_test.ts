@@ -96,3 +96,47 @@ test("another host that refuses is not tried again, and the first error is the o
   });
   assert.deepEqual(tried, ["localhost", "127.0.0.1", "::1"]);
 });
+
+// A connection that hands out `response` in reads of at most `piece` bytes.
+function trickling(response: Uint8Array, piece: number): Conn {
+  let at = 0;
+  return {
+    read: (buffer) => {
+      if (at >= response.length) return Promise.resolve(null);
+      const n = Math.min(piece, buffer.length, response.length - at);
+      buffer.set(response.subarray(at, at + n));
+      at += n;
+      return Promise.resolve(n);
+    },
+    write: (sent) => Promise.resolve(sent.length),
+    close: () => {},
+  };
+}
+
+function httpResponse(body: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(
+    `HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`,
+  );
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+test("a body read in many small pieces arrives whole, up to past the exporter's 4 MiB limit", async () => {
+  // One byte past the OTLP exporter's default limit must reach it, so that
+  // the exporter sees the body is over the limit.
+  const size = 4 * 1024 * 1024 + 1;
+  const body = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4093) body[i] = i % 251;
+  const deno: DenoNet = {
+    connect: () => Promise.resolve(trickling(httpResponse(body), 1000)),
+    connectTls: () => Promise.reject(new Error("not used")),
+  };
+  const response = await socketFetch(deno, "http://collector.test:4318/v1/traces", {
+    method: "POST",
+  });
+  const received = new Uint8Array(await response.arrayBuffer());
+  assert.equal(received.length, size);
+  assert.deepEqual(received, body);
+});

@@ -5,8 +5,12 @@ import { concatBytes } from "../platform/_concat_bytes.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import { messageField, numberField, readFields, stringField } from "./_protobuf_reader.ts";
 
-/** Response bodies past this many bytes are cut: a backend cannot grow our memory. */
-export const MAX_RESPONSE_BYTES: number = 64 * 1024;
+/**
+ * How much of a response body is read by default: 4 MiB, the limit the OTLP
+ * specification recommends. A longer body fails the export, so a backend
+ * cannot grow our memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES: number = 4 * 1024 * 1024;
 
 /** What {@linkcode readCapped} read. */
 export interface CappedBody {

@@ -19,8 +19,8 @@ import { VERSION } from "../platform/_version.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { gzip } from "./_gzip.ts";
 import {
+  DEFAULT_MAX_RESPONSE_BYTES,
   describeErrorBody,
-  MAX_RESPONSE_BYTES,
   readCapped,
   readPartialSuccess,
 } from "./_response.ts";
@@ -63,6 +63,13 @@ export interface OtlpHttpExporterOptions {
   resource?: Resource;
   /** The most exports in flight at once; more fail at once and say so. Default 4. */
   concurrency?: number;
+  /**
+   * The most bytes of a response body read. A longer body fails the export
+   * without a retry, as the OTLP specification asks. Default 4 MiB, the
+   * limit it recommends. (With Deno's built-in OpenTelemetry on, exports go
+   * over plain HTTP/1.1, which reads at most 4 MiB and 64 KiB of a response.)
+   */
+  maxResponseBytes?: number;
   /** Where `OTEL_*` variables are read; the process environment when omitted. */
   env?: EnvSource;
   /** Where times come from, for `Retry-After` dates and the deadline. */
@@ -104,8 +111,9 @@ let instances = 0;
  * and jitter, honouring `Retry-After`, never past `timeoutMs`; reports any
  * other failure, and a partial success's rejected spans, in the
  * {@linkcode ExportResult}. Nothing a backend does throws into the
- * application, and response bodies are read up to 64 KiB: a longer one
- * fails the export, without a retry, as the OTLP specification asks.
+ * application, and response bodies are read up to `maxResponseBytes` (4
+ * MiB): a longer one fails the export, without a retry, as the OTLP
+ * specification asks.
  *
  * In a browser page that is hidden or being left (see the
  * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
@@ -144,6 +152,7 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #timeoutMs: number;
   readonly #resource: Resource | undefined;
   readonly #concurrency: number;
+  readonly #maxResponseBytes: number;
   readonly #clock: Clock;
   readonly #scheduler: Scheduler;
   readonly #fetch: FetchFunction | undefined;
@@ -162,7 +171,8 @@ export class OtlpHttpExporter implements SpanExporter {
    *
    * @param options Where and how to send; see {@linkcode OtlpHttpExporterOptions}.
    * @throws {TypeError} When an option has the wrong type or value.
-   * @throws {RangeError} When `timeoutMs` or `concurrency` is not positive.
+   * @throws {RangeError} When `timeoutMs`, `concurrency` or `maxResponseBytes`
+   *   is not positive.
    *
    * @example
    * ```ts
@@ -208,6 +218,14 @@ export class OtlpHttpExporter implements SpanExporter {
         }`,
       );
     }
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+      throw new RangeError(
+        `Cannot create OtlpHttpExporter: maxResponseBytes must be a positive integer, got ${
+          describe(maxResponseBytes)
+        }`,
+      );
+    }
     // Header names are case-insensitive: an option replaces the env's
     // header of the same name in any case, and the body's own headers
     // replace the user's, instead of being joined with them.
@@ -234,6 +252,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#timeoutMs = timeoutMs;
     this.#resource = resource;
     this.#concurrency = concurrency;
+    this.#maxResponseBytes = maxResponseBytes;
     this.#clock = clockOption(options.clock, systemClock, WHO);
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#fetch = options.fetch;
@@ -458,13 +477,14 @@ export class OtlpHttpExporter implements SpanExporter {
         await response.body?.cancel().catch(() => {});
         return { done: this.#redirected(response) };
       }
-      const { bytes, over } = await readCapped(response, MAX_RESPONSE_BYTES);
+      const limit = this.#maxResponseBytes;
+      const { bytes, over } = await readCapped(response, limit);
       if (over) {
         // "If the limit is exceeded, the client MUST treat the response as
         // a non-retryable error" (OTLP/HTTP Response), whatever its status.
         return {
           done: failure(this.#redact(
-            `OTLP export failed: HTTP ${status} from ${this.#shownUrl} with a response body over ${MAX_RESPONSE_BYTES} bytes, which is not read; not retrying`,
+            `OTLP export failed: HTTP ${status} from ${this.#shownUrl} with a response body over ${limit} bytes (maxResponseBytes), which is not read; not retrying`,
           )),
         };
       }

@@ -48,8 +48,11 @@ async function connectPlain(
   }
 }
 
-/** The most response bytes kept: an exporter reads a short status body. */
-const MAX_RESPONSE_BYTES = 1 << 20;
+/**
+ * The most response bytes kept: the OTLP exporter's default body limit (4
+ * MiB) and room for the head, so that a body over that limit is seen to be.
+ */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024 + 64 * 1024;
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"];
 
 let chosen: FetchFunction | undefined;
@@ -137,17 +140,25 @@ export async function socketFetch(
 
 /** Reads one HTTP/1.1 response: until its body is complete, or the peer closes. */
 async function readResponse(conn: Conn): Promise<Response> {
-  let received: Uint8Array = new Uint8Array(0);
+  // Grown by doubling, so a long body is not copied once per read.
+  let storage = new Uint8Array(16 * 1024);
+  let length = 0;
   const buffer = new Uint8Array(16 * 1024);
   for (;;) {
-    const parsed = parseResponse(received, false);
+    const parsed = parseResponse(storage.subarray(0, length), false);
     if (parsed !== undefined) return parsed;
     const n = await conn.read(buffer);
     if (n === null) break;
-    received = concatBytes([received, buffer.subarray(0, n)]);
-    if (received.length > MAX_RESPONSE_BYTES) break;
+    if (length + n > storage.length) {
+      const grown = new Uint8Array(Math.max(2 * storage.length, length + n));
+      grown.set(storage.subarray(0, length));
+      storage = grown;
+    }
+    storage.set(buffer.subarray(0, n), length);
+    length += n;
+    if (length > MAX_RESPONSE_BYTES) break;
   }
-  const parsed = parseResponse(received, true);
+  const parsed = parseResponse(storage.subarray(0, length), true);
   if (parsed === undefined) throw new TypeError("Cannot read response: it ended early");
   return parsed;
 }
