@@ -155,7 +155,8 @@ describe("readOtlpEnv", () => {
     assert.equal(config.url, undefined);
     assert.equal(config.maxQueueSize, undefined);
     assert.equal(config.sdkDisabled, false);
-    assert.deepEqual(config.resourceAttributes, { ok: "1" });
+    // One bad entry discards the whole variable (specification/resource/sdk.md).
+    assert.equal(config.resourceAttributes, undefined);
     assert.equal(String(config.sampler), "TraceIdRatioSampler{1}");
     assert.equal(warned.length, 7, warned.join("\n"));
     const expect: [string, RegExp][] = [
@@ -165,13 +166,35 @@ describe("readOtlpEnv", () => {
       ["OTEL_TRACES_SAMPLER_ARG", /default \(1\)/],
       ["OTEL_BSP_MAX_QUEUE_SIZE", /default \(2048\)/],
       ["OTEL_SDK_DISABLED", /default \(false\)/],
-      ["OTEL_RESOURCE_ATTRIBUTES", /skipping the bad entries/],
+      ["OTEL_RESOURCE_ATTRIBUTES", /entry 1 is not key=value.*discarding all of it/],
     ];
     for (const [name, pattern] of expect) {
       const line = warned.find((w) => w.includes(name + "="));
       assert.ok(line, `no warning for ${name}`);
       assert.match(line, pattern);
     }
+  });
+
+  test("OTEL_RESOURCE_ATTRIBUTES with any malformed entry is discarded whole, with one warning", async () => {
+    for (
+      const value of [
+        "team=core,region",
+        "team=core,=eu",
+        "team=core,region=%E0%A4%A",
+        "team=core,%ZZ=eu",
+      ]
+    ) {
+      let config!: ReturnType<typeof readOtlpEnv>;
+      const warned = await captureWarnings(() => {
+        config = readOtlpEnv({ OTEL_RESOURCE_ATTRIBUTES: value });
+      });
+      assert.equal(config.resourceAttributes, undefined, value);
+      assert.equal(warned.length, 1, value);
+      assert.match(warned[0], /OTEL_RESOURCE_ATTRIBUTES=.*discarding all of it/);
+    }
+    // Empty entries are no error: a trailing comma keeps the rest.
+    const config = readOtlpEnv({ OTEL_RESOURCE_ATTRIBUTES: "team=core,,region=eu," });
+    assert.deepEqual(config.resourceAttributes, { team: "core", region: "eu" });
   });
 
   test("reads the process environment when no source is given", () => {

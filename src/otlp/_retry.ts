@@ -9,9 +9,9 @@ const INITIAL_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
 
 /**
- * Exponential backoff with "full jitter": a random delay between half the
+ * Exponential backoff with "equal jitter": a random delay between half the
  * exponential step and the step, so clients that failed together do not
- * retry together.
+ * retry together, and none retries at once.
  *
  * @param attempt 0 for the delay after the first failure.
  * @param random A number in [0, 1).

@@ -49,7 +49,7 @@ export interface OtlpEnvConfig {
   readonly compression?: OtlpCompression;
   /** `OTEL_SERVICE_NAME`. */
   readonly serviceName?: string;
-  /** `OTEL_RESOURCE_ATTRIBUTES`, percent-decoded. */
+  /** `OTEL_RESOURCE_ATTRIBUTES`, percent-decoded; absent when any entry is malformed. */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
   /** `OTEL_TRACES_SAMPLER` with `OTEL_TRACES_SAMPLER_ARG`. */
   readonly sampler?: Sampler;
@@ -130,33 +130,46 @@ function malformed(
   warnOnce(`env:${name}=${value}`, `ignoring ${name}=${shown}: expected ${expected}; ${instead}`);
 }
 
-function keyValues(
-  get: Getter,
-  name: string,
-  secret = false,
-): Record<string, string> | undefined {
+// A headers variable: malformed entries are skipped, and named by position
+// or key only, since header values are credentials.
+function keyValues(get: Getter, name: string): Record<string, string> | undefined {
   const value = clean(get(name));
   if (value === undefined) return undefined;
   const parsed = parseKeyValueList(value);
   if (parsed.problems.length > 0) {
-    if (secret) {
-      // Header values are credentials: say which entries, never what they hold.
-      const problems = parsed.problems.join("; ");
-      warnOnce(
-        `env:${name}:${problems}`,
-        `ignoring malformed entries of ${name} (${problems}): expected comma-separated key=value pairs; skipping the bad entries`,
-      );
-    } else {
-      malformed(name, value, "comma-separated key=value pairs", "", "skipping the bad entries");
-    }
+    const problems = parsed.problems.join("; ");
+    warnOnce(
+      `env:${name}:${problems}`,
+      `ignoring malformed entries of ${name} (${problems}): expected comma-separated key=value pairs; skipping the bad entries`,
+    );
   }
   return parsed.entries;
+}
+
+// OTEL_RESOURCE_ATTRIBUTES: "In case of any error, e.g. failure during the
+// decoding process, the entire environment variable value SHOULD be
+// discarded" (specification/resource/sdk.md), so a typo in one entry does
+// not leave a resource with half its attributes.
+function resourceAttributes(get: Getter): Record<string, string> | undefined {
+  const name = "OTEL_RESOURCE_ATTRIBUTES";
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const parsed = parseKeyValueList(value);
+  if (parsed.problems.length === 0) return parsed.entries;
+  malformed(
+    name,
+    value,
+    `comma-separated key=value pairs, percent-encoded (${parsed.problems.join("; ")})`,
+    "",
+    "discarding all of it, as the OpenTelemetry specification asks",
+  );
+  return undefined;
 }
 
 // Key-value pairs that must also be valid HTTP headers: an entry `fetch`
 // would refuse is skipped with a warning naming its key, never thrown later.
 function httpHeaders(get: Getter, name: string): Record<string, string> | undefined {
-  const entries = keyValues(get, name, true);
+  const entries = keyValues(get, name);
   if (entries === undefined) return undefined;
   const valid: Record<string, string> = {};
   for (const [key, value] of Object.entries(entries)) {
@@ -342,7 +355,7 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (compression !== undefined) config.compression = compression;
   const serviceName = clean(get("OTEL_SERVICE_NAME"));
   if (serviceName !== undefined) config.serviceName = serviceName;
-  const attributes = keyValues(get, "OTEL_RESOURCE_ATTRIBUTES");
+  const attributes = resourceAttributes(get);
   if (attributes !== undefined) config.resourceAttributes = attributes;
   const chosen = sampler(get);
   if (chosen !== undefined) config.sampler = chosen;
