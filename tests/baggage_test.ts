@@ -35,6 +35,23 @@ describe("baggage parsing (W3C Baggage, Definition)", () => {
     assert.equal(baggage.get("name")?.value, "Jürgen");
   });
 
+  test("percent-encoded bytes that are not UTF-8 MUST become U+FFFD, not drop the member", () => {
+    // W3C Baggage, value: "When decoding the value, percent-encoded octet
+    // sequences that do not match the UTF-8 encoding scheme MUST be replaced
+    // with the replacement code point (U+FFFD)."
+    const before = propagationStats().baggage;
+    const baggage = Baggage.parse("a=%FF,b=caf%C3,c=x%E2%82y,d=ok");
+    assert.equal(baggage.get("a")?.value, "\uFFFD");
+    assert.equal(baggage.get("b")?.value, "caf\uFFFD");
+    assert.equal(baggage.get("c")?.value, "x\uFFFDy");
+    assert.equal(baggage.get("d")?.value, "ok");
+    assert.equal(propagationStats().baggage, before, "nothing was malformed");
+    // A "%" that starts no percent-encoded octet is still malformed: dropped, counted.
+    const bad = Baggage.parse("e=50%,f=%zz,g=1");
+    assert.deepEqual(bad.entries(), [["g", { value: "1" }]]);
+    assert.equal(propagationStats().baggage, before + 2);
+  });
+
   test("OWS around keys, values and properties MUST be trimmed", () => {
     const baggage = Baggage.parse("userId =   alice ;  p = 1  ");
     assert.deepEqual(baggage.get("userId"), { value: "alice", metadata: "p=1" });

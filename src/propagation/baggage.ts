@@ -65,6 +65,36 @@ function trimOws(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+const LENIENT_UTF8 = new TextDecoder();
+
+/**
+ * Percent-decodes a value as UTF-8. Octets that are not UTF-8 become U+FFFD,
+ * as W3C Baggage requires; a `%` that starts no `%XX` is malformed
+ * (`undefined`).
+ */
+function decodeValue(encoded: string): string | undefined {
+  if (!encoded.includes("%")) return encoded;
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    // A stray "%", or octets that are not UTF-8: told apart below.
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    const c = encoded.charCodeAt(i);
+    if (c !== 0x25) {
+      bytes.push(c); // a baggage-octet: ASCII, one byte
+      continue;
+    }
+    const pair = encoded.slice(i + 1, i + 3);
+    if (!HEX_PAIR.test(pair)) return undefined;
+    bytes.push(parseInt(pair, 16));
+    i += 2;
+  }
+  return LENIENT_UTF8.decode(new Uint8Array(bytes));
+}
+
 /** Normalises `;`-separated properties, or returns `undefined` when one is malformed. */
 function parseProperties(parts: readonly string[], from: number): string | undefined {
   let out = "";
@@ -158,7 +188,8 @@ export class Baggage {
 
   /**
    * Parses one or more `baggage` header values (repeated headers are
-   * combined in order). Values are percent-decoded and whitespace around keys,
+   * combined in order). Values are percent-decoded as UTF-8 (octets that are
+   * not UTF-8 become U+FFFD) and whitespace around keys,
    * values and properties is trimmed. A malformed member is dropped and the
    * rest kept; members past 64, or past 8,192 bytes, are dropped. A repeated
    * key keeps its last value. Never throws.
@@ -216,14 +247,7 @@ export class Baggage {
       }
       const key = trimOws(first.slice(0, eq));
       const encoded = trimOws(first.slice(eq + 1));
-      let decoded: string | undefined;
-      if (isToken(key) && isBaggageOctets(encoded)) {
-        try {
-          decoded = decodeURIComponent(encoded);
-        } catch {
-          decoded = undefined;
-        }
-      }
+      const decoded = isToken(key) && isBaggageOctets(encoded) ? decodeValue(encoded) : undefined;
       const metadata = decoded === undefined ? undefined : parseProperties(parts, 1);
       if (decoded === undefined || metadata === undefined) {
         dropped++;
