@@ -152,6 +152,58 @@ describe("instrumentFetch", () => {
     assert.equal(span.ended, true);
   });
 
+  test("a request the caller aborts is not an error: status unset, no error.type", async () => {
+    // OpenTelemetry HTTP semantic conventions, Status: "If the HTTP client
+    // instrumentation can detect that the request was cancelled intentionally
+    // by the caller (e.g., via context cancellation or an abort signal), the
+    // cancellation SHOULD NOT be treated as an error: the span status SHOULD
+    // be left unset and `error.type` SHOULD NOT be set."
+    const fake: FetchFunction = (input, init) => {
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+      return new Promise((_resolve, reject) => {
+        signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      });
+    };
+    const memory = new InMemorySpanProcessor();
+    const fetch = instrumentFetch(fake, { tracer: new Tracer({ processors: [memory] }) });
+    const byInit = new AbortController();
+    const first = fetch("http://example.com/a", { signal: byInit.signal });
+    byInit.abort();
+    await assert.rejects(first, { name: "AbortError" });
+    const byRequest = new AbortController();
+    const second = fetch(new Request("http://example.com/b", { signal: byRequest.signal }));
+    byRequest.abort(new Error("user left the page"));
+    await assert.rejects(second, /user left the page/);
+    assert.equal(memory.spans.length, 2);
+    for (const span of memory.spans) {
+      assert.equal(span.status.code, "unset");
+      assert.equal(span.attributes["error.type"], undefined);
+      assert.equal(span.ended, true);
+    }
+    // A timeout is not the caller giving up: it stays an error.
+    const timeout = fetch("http://example.com/c", { signal: AbortSignal.timeout(1) });
+    await assert.rejects(timeout, { name: "TimeoutError" });
+    assert.equal(memory.spans[2].status.code, "error");
+    assert.equal(memory.spans[2].attributes["error.type"], "TimeoutError");
+  });
+
+  test("an init object's inherited members (a Request given as init) reach fetch", async () => {
+    // fetch reads RequestInit as a WebIDL dictionary, through [[Get]], so
+    // inherited members and getters count: fetch(url, request) sends the
+    // request's method and body.
+    const { memory, calls, fetch } = setup();
+    const init = new Request("http://example.com/", { method: "POST", body: "hello" });
+    await fetch("http://example.com/upload", init);
+    assert.equal(memory.spans[0].attributes["http.request.method"], "POST");
+    const sent = new Request(calls[0].input, calls[0].init);
+    assert.equal(sent.method, "POST", "the request that went out is the one the span says");
+    assert.equal(await sent.text(), "hello");
+    assert.ok(calls[0].headers.has("traceparent"));
+    const proto = Object.create({ method: "PUT" }) as RequestInit;
+    await fetch("http://example.com/upload", proto);
+    assert.equal(new Request(calls[1].input, calls[1].init).method, "PUT");
+  });
+
   test("an input fetch would refuse is passed through untraced", async () => {
     const { memory, calls, fetch } = setup();
     await fetch("not a url at all");

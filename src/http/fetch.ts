@@ -50,7 +50,10 @@ export interface InstrumentFetchOptions {
  * The `traceparent`, `tracestate` and `baggage` headers are written into a
  * copy of the headers, so the caller's `Request` and `Headers` are left as
  * they were. A network error, or a status of 400 or more, marks the span as
- * an error; a network error is rethrown. The span ends when the response
+ * an error; a network error is rethrown. A request the caller aborts through
+ * its `signal` is not an error, as the semantic conventions ask (the span
+ * ends with its status unset and no `error.type`); a timeout
+ * (`AbortSignal.timeout`) is one. The span ends when the response
  * headers arrive, or when the request fails. Like `fetch`, it never throws:
  * what fetch would refuse comes back as a rejected promise. Each string
  * recorded is cut to `maxRecordedLength` (default 2,048), so a span's size
@@ -111,6 +114,8 @@ export function instrumentFetch(
       let url: URL;
       let method: unknown;
       let headers: Headers;
+      let signal: AbortSignal | null | undefined;
+      let tracedInit: RequestInit;
       try {
         const isRequest = typeof Request !== "undefined" && input instanceof Request;
         url = new URL(
@@ -119,6 +124,8 @@ export function instrumentFetch(
         );
         method = init?.method ?? (isRequest ? input.method : "GET");
         headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+        signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
+        tracedInit = withHeaders(init, headers);
       } catch {
         // Input fetch itself would refuse: let it say so, untraced.
         return Promise.resolve(target(input, init));
@@ -150,7 +157,7 @@ export function instrumentFetch(
         HEADERS_WRITTEN_KEY,
         true,
       );
-      const pending = withContext(context, () => target!(input, { ...init, headers }));
+      const pending = withContext(context, () => target!(input, tracedInit));
       return Promise.resolve(pending).then(
         (response) => {
           try {
@@ -162,7 +169,9 @@ export function instrumentFetch(
           return response;
         },
         (error) => {
-          recordError(started, error);
+          // A request the caller cancelled is not an error, as semconv says;
+          // a timeout (AbortSignal.timeout) still is.
+          if (!cancelledByCaller(signal, error)) recordError(started, error);
           started.end();
           throw error;
         },
@@ -177,4 +186,58 @@ export function instrumentFetch(
       return Promise.reject(error);
     }
   };
+}
+
+// The RequestInit members fetch reads. It reads them as a WebIDL dictionary,
+// through [[Get]], so inherited ones count too (fetch(url, request) sends
+// the request's method and body), and a spread, which copies own properties
+// only, would lose them.
+const REQUEST_INIT_MEMBERS = [
+  "body",
+  "cache",
+  "credentials",
+  "duplex",
+  "integrity",
+  "keepalive",
+  "method",
+  "mode",
+  "priority",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "signal",
+  "window",
+] as const;
+
+/** A copy of `init`, with `headers` instead of its own, as fetch would read it. */
+function withHeaders(init: RequestInit | undefined, headers: Headers): RequestInit {
+  if (typeof init !== "object" || init === null) return { headers };
+  const copy: Record<string, unknown> = { ...init };
+  for (const member of REQUEST_INIT_MEMBERS) {
+    if (!Object.hasOwn(init, member) && member in init) {
+      copy[member] = (init as Record<string, unknown>)[member];
+    }
+  }
+  copy.headers = headers;
+  return copy as RequestInit;
+}
+
+function nameOf(value: unknown): unknown {
+  try {
+    return (value as { name?: unknown } | null | undefined)?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `error` is the caller aborting the request through its signal. */
+function cancelledByCaller(signal: AbortSignal | null | undefined, error: unknown): boolean {
+  try {
+    if (signal === null || signal === undefined || signal.aborted !== true) return false;
+    const reason = signal.reason;
+    return nameOf(reason) !== "TimeoutError" &&
+      (error === reason || nameOf(error) === "AbortError");
+  } catch {
+    return false;
+  }
 }
