@@ -297,6 +297,28 @@ describe("traceHandler's body bound and pass-through", () => {
     assert.equal(memory.spans.length, 2);
   });
 
+  test("a whole body the server could not send (info.completed rejects) is an error: aborted", async () => {
+    // Deno.serve's info.completed "rejects with a Deno.errors.Interrupted
+    // error if the response could not be sent successfully — for example
+    // when the client disconnects before the response body has been fully
+    // written". Semconv: when an error prevents "the client or server from
+    // sending/receiving the request/response fully", instrumentation "SHOULD
+    // set span status to Error and SHOULD set the error.type attribute".
+    const { memory, options } = setup();
+    const handler = traceHandler(
+      (_request: Request, _info: { completed?: Promise<void> }) => new Response("whole"),
+      options,
+    );
+    const sent = deferred();
+    await handler(new Request("http://x/"), { completed: sent.promise });
+    sent.reject(new Error("connection closed before message completed"));
+    await nextTurn();
+    assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].status.code, "error");
+    assert.equal(memory.spans[0].attributes["error.type"], "aborted");
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], 200);
+  });
+
   test("a stream that errors before its first chunk marks the span as an error", async () => {
     const { memory, options } = setup();
     const response = await traceHandler(() =>

@@ -95,7 +95,9 @@ export class ResponseEnds {
    * has been sent. A body that is already all there when the handler
    * returns it (a string, bytes, JSON) is handed to the server whole, as
    * bytes, so the server keeps its fast path for it; the span ends when
-   * `completed` settles (Deno's `info.completed`), else at once. Any other
+   * `completed` settles (Deno's `info.completed`), else at once; when it
+   * rejects (the response could not be sent: the client went away), with an
+   * error status and `error.type` `aborted`. Any other
    * body is passed through a stream that ends the span when the server has
    * read it to its end, when it errors (an error status, `error.type` and
    * the exception are recorded), or when the server cancels it (the client
@@ -140,7 +142,13 @@ export class ResponseEnds {
         if (prefix.length > 1) break;
         const end = () => span.end();
         if (completed === undefined) end();
-        else completed.then(end, end);
+        else {
+          // A rejection: the server could not send it (the client went away).
+          completed.then(end, () => {
+            recordAborted(span);
+            end();
+          });
+        }
         return new Response((prefix[0] ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, init);
       }
       prefix.push(result.value);

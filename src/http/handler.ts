@@ -83,7 +83,8 @@ export interface TraceHandlerOptions {
  * that). A body that is all there when
  * the handler returns it (a string, bytes, JSON) is handed to the server
  * whole, as bytes, so the server sends it the fast way; its span ends when
- * Deno's `info.completed` settles, and elsewhere (no such signal) at once.
+ * Deno's `info.completed` settles (a rejection, the client gone before it was
+ * sent, is `error.type` `aborted`), and elsewhere (no such signal) at once.
  * A response with no body, or to a `HEAD` request, ends the span when it is
  * returned. The response returned is a new `Response` with the same status
  * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
