@@ -61,6 +61,22 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
     );
   });
 
+  test("the AWS Signature Version 4 parameters are redacted by default too", async () => {
+    // Semconv, url.full and url.query: "Query string values for the following
+    // keys SHOULD be redacted by default and replaced by the value REDACTED:
+    // X-Amz-Signature, X-Amz-Credential, X-Amz-Security-Token,
+    // AWSAccessKeyId, Signature, sig, X-Goog-Signature".
+    const { memory, tracer } = setup();
+    const presigned = "https://bucket.s3.example/k?X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+      "&X-Amz-Credential=AKIA%2F20260101&X-Amz-Security-Token=tok&X-Amz-Signature=f00d";
+    const redacted = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=REDACTED" +
+      "&X-Amz-Security-Token=REDACTED&X-Amz-Signature=REDACTED";
+    await instrumentFetch(okFetch, { tracer })(presigned);
+    await traceHandler(() => new Response(), { tracer })(new Request(presigned));
+    assert.equal(memory.spans[0].attributes["url.full"], `https://bucket.s3.example/k?${redacted}`);
+    assert.equal(memory.spans[1].attributes["url.query"], redacted);
+  });
+
   test("traceHandler replaces them in url.query", async () => {
     const { memory, tracer } = setup();
     await traceHandler(() => new Response(), { tracer })(new Request(SIGNED));

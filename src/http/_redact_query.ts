@@ -5,7 +5,15 @@
 import { describe } from "../platform/_describe.ts";
 
 /** The parameters the semantic conventions name (exact, case-sensitive names). */
-const SENSITIVE: readonly string[] = ["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"];
+const SENSITIVE: readonly string[] = [
+  "X-Amz-Signature",
+  "X-Amz-Credential",
+  "X-Amz-Security-Token",
+  "AWSAccessKeyId",
+  "Signature",
+  "sig",
+  "X-Goog-Signature",
+];
 const DEFAULT: ReadonlySet<string> = new Set(SENSITIVE);
 
 /** The parameter names whose values are redacted; `undefined` when redaction is off. */

@@ -49,7 +49,8 @@ export interface TraceRequestListenerOptions {
   /**
    * Query parameters whose values are replaced by `REDACTED` in `url.query`,
    * as the OpenTelemetry HTTP semantic conventions ask: `true` (the default)
-   * for `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
+   * for `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`,
+   * `AWSAccessKeyId`, `Signature`, `sig` and `X-Goog-Signature` (exact
    * names), an array to add names of your own to those, `false` to record
    * the query as it is.
    */
