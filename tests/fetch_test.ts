@@ -11,7 +11,8 @@ import {
   withBaggage,
 } from "../mod.ts";
 import { captureWarnings } from "./_helpers.ts";
-import { type FetchFunction, instrumentFetch } from "../http.ts";
+import process from "node:process";
+import { type FetchFunction, instrumentFetch, traceHandler } from "../http.ts";
 
 interface Call {
   input: string | URL | Request;
@@ -63,6 +64,50 @@ describe("instrumentFetch", () => {
     assert.equal(span.name, "HTTP");
     assert.equal(span.attributes["http.request.method"], "_OTHER");
     assert.equal(span.attributes["http.request.method_original"], "PURGE");
+  });
+
+  test("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS overrides the known methods, in full", async () => {
+    // Semconv, http.request.method: "If the HTTP instrumentation could end up
+    // converting valid HTTP request methods to _OTHER, then it MUST provide a
+    // way to override the list of known HTTP methods. If this override is
+    // done via environment variable, then the environment variable MUST be
+    // named OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS [...] this list MUST be a
+    // full override of the default known methods".
+    const name = "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS";
+    process.env[name] = "GET, PURGE,REPORT";
+    let instrumented: { memory: InMemorySpanProcessor; fetch: FetchFunction };
+    let handled: InMemorySpanProcessor;
+    let handler: (request: Request) => Promise<Response>;
+    try {
+      instrumented = setup();
+      handled = new InMemorySpanProcessor();
+      handler = traceHandler(() => new Response(), {
+        tracer: new Tracer({ processors: [handled] }),
+      });
+    } finally {
+      delete process.env[name];
+    }
+    await instrumented.fetch("http://example.com/", { method: "PURGE" });
+    await instrumented.fetch("http://example.com/", { method: "POST" });
+    await instrumented.fetch("http://example.com/", { method: "get" });
+    const [purge, post, get] = instrumented.memory.spans;
+    assert.equal(purge.name, "PURGE");
+    assert.equal(purge.attributes["http.request.method"], "PURGE");
+    assert.equal(purge.attributes["http.request.method_original"], undefined);
+    assert.equal(post.name, "HTTP", "a full override: POST is no longer known");
+    assert.equal(post.attributes["http.request.method"], "_OTHER");
+    assert.equal(post.attributes["http.request.method_original"], "POST");
+    assert.equal(get.attributes["http.request.method"], "GET");
+    await handler(new Request("http://example.com/", { method: "REPORT" }));
+    assert.equal(handled.spans[0].attributes["http.request.method"], "REPORT");
+    // Read when the instrumentation is made: without the variable, the defaults.
+    const { memory, fetch } = setup();
+    await fetch("http://example.com/", { method: "PURGE" });
+    await fetch("http://example.com/", { method: "POST" });
+    assert.deepEqual(memory.spans.map((s) => s.attributes["http.request.method"]), [
+      "_OTHER",
+      "POST",
+    ]);
   });
 
   test("injects traceparent, tracestate and baggage for the client span", async () => {

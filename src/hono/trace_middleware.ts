@@ -7,7 +7,7 @@
 
 import { withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
-import { recordError, recordStatus } from "../http/_semconv.ts";
+import { knownMethods, recordError, recordStatus } from "../http/_semconv.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
@@ -119,8 +119,15 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
   const routesOf = matchedRoutesOption(options?.matchedRoutes);
+  const known = knownMethods();
   return async function tracingMiddleware(c, next) {
-    const started = startRequestSpan(tracerFor(), c.req.raw, redaction, maxRecordedLength);
+    const started = startRequestSpan(
+      tracerFor(),
+      c.req.raw,
+      redaction,
+      maxRecordedLength,
+      known,
+    );
     if (started === undefined) return next();
     const { span, context } = started;
     const methodName = span.name;

@@ -5,6 +5,7 @@
 import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
+import type { KnownMethods } from "./_semconv.ts";
 
 /**
  * Starts the server span for `request`, or returns `undefined` when its URL
@@ -14,6 +15,7 @@ import { type ServerSpan, startServerSpan } from "./_server_span.ts";
  * @param request The incoming request.
  * @param redaction The query parameters whose values are redacted.
  * @param maxRecordedLength The most characters kept of each recorded string.
+ * @param known The known methods (`knownMethods()`).
  * @returns The span and the context to run the handler in.
  */
 export function startRequestSpan(
@@ -21,6 +23,7 @@ export function startRequestSpan(
   request: Request,
   redaction: QueryRedaction,
   maxRecordedLength: number,
+  known?: KnownMethods,
 ): ServerSpan | undefined {
   let url: URL;
   try {
@@ -35,5 +38,6 @@ export function startRequestSpan(
     request.headers,
     request.headers.get("user-agent"),
     maxRecordedLength,
+    known,
   );
 }

@@ -1,9 +1,13 @@
 // Internal: OpenTelemetry HTTP semantic conventions (stable, v1.2x) shared
 // by the fetch, web-standard handler and node:http instrumentation.
 
+import { readEnv } from "../platform/_env.ts";
 import type { Span } from "../span/span.ts";
 
-const KNOWN_METHODS = new Set([
+/** The methods an instrumentation records as they are; any other is `_OTHER`. */
+export type KnownMethods = ReadonlySet<string>;
+
+const KNOWN_METHODS: KnownMethods = new Set([
   "CONNECT",
   "DELETE",
   "GET",
@@ -29,12 +33,25 @@ export interface MethodInfo {
   readonly spanName: string;
 }
 
+/**
+ * The known methods, as semconv asks an instrumentation to let them be
+ * overridden: `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, a comma-separated
+ * list of case-sensitive methods that replaces the default list in full, or,
+ * when it is unset, empty or not readable, the methods of RFC 9110, `PATCH`
+ * and `QUERY`. Read when an instrumentation is made.
+ */
+export function knownMethods(): KnownMethods {
+  const value = readEnv("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS");
+  if (value === undefined || value.trim() === "") return KNOWN_METHODS;
+  return new Set(value.split(",").map((method) => method.trim()).filter((m) => m !== ""));
+}
+
 /** Maps a raw method to its semconv attribute and span name. */
-export function methodInfo(raw: unknown): MethodInfo {
+export function methodInfo(raw: unknown, known: KnownMethods = KNOWN_METHODS): MethodInfo {
   let method = typeof raw === "string" && raw !== "" ? raw : "GET";
   const upper = method.toUpperCase();
   if (NORMALISED.has(upper)) method = upper;
-  if (KNOWN_METHODS.has(method)) return { method, spanName: method };
+  if (known.has(method)) return { method, spanName: method };
   return { method: "_OTHER", original: method, spanName: "HTTP" };
 }
 

@@ -11,7 +11,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
-import { methodInfo, serverAttributes } from "./_semconv.ts";
+import { type KnownMethods, methodInfo, serverAttributes } from "./_semconv.ts";
 import { capRecorded } from "./_recorded_length.ts";
 
 /** A started server span and the context to run the handler in. */
@@ -23,7 +23,8 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the remote parent, or a
  * new trace when there is none (never a child of whatever is current in the
- * server's own code). Recorded strings are cut to `maxRecordedLength`.
+ * server's own code). Recorded strings are cut to `maxRecordedLength`; a
+ * method not in `known` (default: semconv's list) is `_OTHER`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -32,8 +33,9 @@ export function startServerSpan(
   headers: HeaderCarrier,
   userAgent: string | null | undefined,
   maxRecordedLength: number,
+  known?: KnownMethods,
 ): ServerSpan {
-  const info = methodInfo(method);
+  const info = methodInfo(method, known);
   const current = getCurrentContext();
   const span = tracer.startSpan(info.spanName, {
     kind: "server",

@@ -14,7 +14,13 @@ import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
-import { clientAttributes, methodInfo, recordError, recordStatus } from "./_semconv.ts";
+import {
+  clientAttributes,
+  knownMethods,
+  methodInfo,
+  recordError,
+  recordStatus,
+} from "./_semconv.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
@@ -58,7 +64,8 @@ export interface InstrumentFetchOptions {
  * headers arrive, or when the request fails. Like `fetch`, it never throws:
  * what fetch would refuse comes back as a rejected promise. Each string
  * recorded is cut to `maxRecordedLength` (default 2,048), so a span's size
- * does not follow the URL's.
+ * does not follow the URL's. A method outside semconv's list is `_OTHER`;
+ * `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, read here, replaces the list.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
  * @param options The tracer, which query parameters to redact, and the recorded length.
@@ -99,6 +106,7 @@ export function instrumentFetch(
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
   const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
   const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");
+  const known = knownMethods();
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
   // fetch it replaced is used instead of calling itself.
@@ -132,7 +140,7 @@ export function instrumentFetch(
         return Promise.resolve(target(input, init));
       }
       try {
-        const info = methodInfo(method);
+        const info = methodInfo(method, known);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
           attributes: capRecorded(

@@ -9,7 +9,7 @@ import { describe } from "../platform/_describe.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { recordError, recordStatus } from "./_semconv.ts";
+import { knownMethods, recordError, recordStatus } from "./_semconv.ts";
 import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
 import { resolveTracer } from "./_tracer.ts";
@@ -132,8 +132,9 @@ export function traceHandler<A extends unknown[]>(
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
+  const known = knownMethods();
   return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
-    const started = startRequestSpan(tracerFor(), request, redaction, maxRecordedLength);
+    const started = startRequestSpan(tracerFor(), request, redaction, maxRecordedLength, known);
     if (started === undefined) return handler(request, ...args);
     const { span, context } = started;
     let response: Response;

@@ -8,7 +8,7 @@
 import { describe } from "../platform/_describe.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { recordAborted, recordError, recordStatus } from "./_semconv.ts";
+import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
@@ -121,6 +121,7 @@ export function traceRequestListener<
     options?.maxRecordedLength,
     "trace request listener",
   );
+  const known = knownMethods();
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
     let url: URL;
     try {
@@ -138,6 +139,7 @@ export function traceRequestListener<
       req.headers,
       firstValue(req.headers["user-agent"]),
       maxRecordedLength,
+      known,
     );
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection
