@@ -848,35 +848,41 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
     assert.equal(sent[0].get("content-type"), "application/x-protobuf");
   });
 
+  // Answers `status` with `Retry-After: header`, then 200; resolves with the
+  // times of the two attempts, relative to the first, and the result.
+  async function retryAfter(status: number, header: string) {
+    const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
+    const at: number[] = [];
+    const replies = [status, 200];
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      clock: time,
+      scheduler: time,
+      random: () => 0,
+      fetch: () => {
+        at.push(time.now());
+        const reply = replies.shift()!;
+        return Promise.resolve(
+          new Response(null, {
+            status: reply,
+            headers: reply === status ? { "retry-after": header } : {},
+          }),
+        );
+      },
+    });
+    const run = settled(e.export(spans(1)));
+    await tickUntil(time, () => run.done, 50);
+    return { result: await run.promise, gaps: at.map((t) => t - at[0]) };
+  }
+
   test("a Retry-After that is neither delay-seconds nor an HTTP date is ignored: the backoff applies", async () => {
     for (const header of ["1.5", "-1", "2, 3"]) {
-      const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
-      const at: number[] = [];
-      const replies = [429, 200];
-      const e = new OtlpHttpExporter({
-        env: {},
-        resource,
-        clock: time,
-        scheduler: time,
-        random: () => 0,
-        fetch: () => {
-          at.push(time.now());
-          const status = replies.shift()!;
-          return Promise.resolve(
-            new Response(null, {
-              status,
-              headers: status === 429 ? { "retry-after": header } : {},
-            }),
-          );
-        },
-      });
-      const run = settled(e.export(spans(1)));
-      await tickUntil(time, () => run.done, 50);
-      const result = await run.promise;
+      const { result, gaps } = await retryAfter(429, header);
       assert.equal(result.code, "success", `Retry-After: ${header}: ${result.error}`);
       // Not read as a date in 2001 (Date.parse is lenient), which is past, so
       // an immediate retry: the first backoff, 500 ms with random() = 0.
-      assert.deepEqual(at.map((t) => t - at[0]), [0, 500], `Retry-After: ${header}`);
+      assert.deepEqual(gaps, [0, 500], `Retry-After: ${header}`);
     }
   });
 
@@ -888,29 +894,9 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
         "Tue Jan  1 00:00:04 2030",
       ]
     ) {
-      const time = new ManualTime(Date.parse("2030-01-01T00:00:00Z"));
-      const at: number[] = [];
-      const replies = [503, 200];
-      const e = new OtlpHttpExporter({
-        env: {},
-        resource,
-        clock: time,
-        scheduler: time,
-        fetch: () => {
-          at.push(time.now());
-          const status = replies.shift()!;
-          return Promise.resolve(
-            new Response(null, {
-              status,
-              headers: status === 503 ? { "retry-after": header } : {},
-            }),
-          );
-        },
-      });
-      const run = settled(e.export(spans(1)));
-      await tickUntil(time, () => run.done, 50);
-      assert.equal((await run.promise).code, "success", header);
-      assert.deepEqual(at.map((t) => t - at[0]), [0, 4000], `Retry-After: ${header}`);
+      const { result, gaps } = await retryAfter(503, header);
+      assert.equal(result.code, "success", header);
+      assert.deepEqual(gaps, [0, 4000], `Retry-After: ${header}`);
     }
   });
 
