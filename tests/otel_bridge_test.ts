@@ -222,7 +222,7 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       const memory = new InMemorySpanProcessor();
       const provider = new TracerProvider({ processors: [memory] });
       const other = new Tracer().startSpan("other").end();
-      // Numbers below performance.timeOrigin are performance.now() readings, as in the SDK.
+      // Numbers up to performance.now() are performance.now() readings, as in the SDK.
       const now = Date.now();
       const span: ApiSpan = provider.getTracer("lib").startSpan("op", {
         kind: SpanKind.PRODUCER,
@@ -269,6 +269,36 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       assert.deepEqual(ours.links[0].attributes, { why: "batch" });
       assert.equal(ours.droppedLinksCount, 1);
       assert.deepEqual(ours.status, { code: "error", message: "failed" });
+    });
+  });
+
+  test("an epoch-milliseconds number from before the process started is read as the SDK's span reads it", async () => {
+    await withCleanGlobals(async () => {
+      // A message enqueued a minute before this process started: its epoch
+      // time is below performance.timeOrigin, yet far above any
+      // performance.now() reading, which is what the SDK's span checks.
+      const enqueued = Math.floor(performance.timeOrigin) - 60_000;
+      const run = (tracer: ReturnType<typeof trace.getTracer>) => {
+        const span = tracer.startSpan("process message", { startTime: enqueued });
+        span.addEvent("dequeued", enqueued + 10);
+        span.end(enqueued + 20);
+      };
+      const memory = new InMemorySpanProcessor();
+      run(new TracerProvider({ processors: [memory] }).getTracer("queue"));
+      const sdkExporter = new InMemorySpanExporter();
+      const sdkProvider = new BasicTracerProvider({
+        spanProcessors: [new SimpleSpanProcessor(sdkExporter)],
+      });
+      run(sdkProvider.getTracer("queue"));
+      const [sdkSpan] = sdkExporter.getFinishedSpans();
+      const [ours] = memory.spans;
+      const ms = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6;
+      assert.equal(ms(sdkSpan.startTime), enqueued);
+      assert.equal(ours.startTime, enqueued);
+      assert.equal(ours.events[0].time, ms(sdkSpan.events[0].time));
+      assert.equal(ours.endTime, enqueued + 20);
+      assert.equal(ours.durationMs, 20);
+      await sdkProvider.shutdown();
     });
   });
 

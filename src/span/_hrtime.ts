@@ -47,14 +47,18 @@ let timeOrigin: number | undefined;
 
 /**
  * An OpenTelemetry `TimeInput` to epoch milliseconds, as the OpenTelemetry
- * SDK reads it: a number below `performance.timeOrigin` is a
- * `performance.now()` reading. Anything else gives `undefined` (now).
+ * SDK's span reads it: a number no greater than `performance.now()` is a
+ * `performance.now()` reading, any other is epoch milliseconds. (Not "below
+ * `performance.timeOrigin`": an epoch time from before the process started,
+ * such as a message's enqueue time, is below it too, and would land decades
+ * ahead.) Anything else gives `undefined` (now).
  */
 export function timeInputToMs(time: TimeInput | undefined): number | undefined {
   if (typeof time === "number") {
     if (!Number.isFinite(time)) return undefined;
+    if (time > performance.now()) return time;
     timeOrigin ??= performance.timeOrigin;
-    return time < timeOrigin ? time + timeOrigin : time;
+    return time + timeOrigin;
   }
   if (Array.isArray(time)) {
     return typeof time[0] === "number" && typeof time[1] === "number"
