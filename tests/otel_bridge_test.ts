@@ -302,6 +302,17 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("addEvent(name, time, time): the third argument is the time, as the API documents", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const span = new TracerProvider({ processors: [memory] }).getTracer("lib").startSpan("op");
+      const now = Date.now();
+      span.addEvent("both times", new Date(now - 5_000), new Date(now - 1_000));
+      span.end();
+      assert.equal(memory.spans[0].events[0].time, now - 1_000);
+    });
+  });
+
   test("a span the sampler drops is a valid, non-recording API span that no processor sees", async () => {
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();

@@ -119,7 +119,13 @@ export class OtelSpanView {
     startTime?: TimeInput,
   ): this {
     if (isTimeInput(attributesOrStartTime)) {
-      this.span.addEvent(name, undefined, timeInputToMs(attributesOrStartTime));
+      // As the API documents and the SDK does: the second argument is the
+      // time only when no third is given.
+      this.span.addEvent(
+        name,
+        undefined,
+        timeInputToMs(isTimeInput(startTime) ? startTime : attributesOrStartTime),
+      );
     } else {
       this.span.addEvent(
         name,
