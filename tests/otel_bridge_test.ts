@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
+import { EventEmitter } from "node:events";
 import {
   context,
   propagation,
@@ -463,6 +464,33 @@ describe("BridgeContextManager", () => {
       assert.match(apiSeen ?? "", /^[0-9a-f]{16}$/);
       assert.equal(apiSeen, oursSeen);
       assert.equal(getCurrentSpan(), undefined);
+    });
+  });
+  test("bind() binds an EventEmitter: its listeners run in the context, as the SDK's managers do", async () => {
+    await withCleanGlobals(async () => {
+      context.setGlobalContextManager(new BridgeContextManager());
+      const memory = new InMemorySpanProcessor();
+      const api = new TracerProvider({ processors: [memory] }).getTracer("http");
+      const request = new EventEmitter();
+      const seen: (string | undefined)[] = [];
+      let requestSpanId: string | undefined;
+      api.startActiveSpan("request", (span) => {
+        requestSpanId = span.spanContext().spanId;
+        assert.equal(context.bind(context.active(), request), request);
+        span.end();
+      });
+      const onData = () => seen.push(getCurrentSpan()?.context.spanId);
+      const onEnd = () => seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      request.on("data", onData);
+      request.once("end", onEnd);
+      await nextTurn();
+      request.emit("data");
+      request.emit("end");
+      request.emit("end");
+      assert.deepEqual(seen, [requestSpanId, requestSpanId]);
+      // The listener given is the one that comes off.
+      request.removeListener("data", onData);
+      assert.equal(request.listenerCount("data"), 0);
     });
   });
 });

@@ -116,13 +116,16 @@ export class BridgeContextManager implements ContextManager {
   }
 
   /**
-   * Binds a function to `context`: whenever it runs, `context` is current.
-   * Anything else is returned as it is.
+   * Binds a function or an event emitter to `context`: whenever the
+   * function runs, or a listener added to the emitter afterwards runs,
+   * `context` is current (the emitter itself is returned, patched as the
+   * OpenTelemetry SDK's context managers patch it). Anything else is
+   * returned as it is.
    *
    * @typeParam T The target's type.
    * @param context The context.
-   * @param target The function.
-   * @returns The bound function.
+   * @param target The function or event emitter.
+   * @returns The bound function, or the emitter.
    *
    * @example
    * ```ts
@@ -137,6 +140,10 @@ export class BridgeContextManager implements ContextManager {
    * ```
    */
   bind<T>(context: OtelContext, target: T): T {
+    if (isEventEmitter(target)) {
+      bindEmitter(this, context, target);
+      return target;
+    }
     if (typeof target !== "function") return target;
     // deno-lint-ignore no-this-alias
     const manager = this;
@@ -195,4 +202,78 @@ function toSharedContext(context: OtelContext): Context {
   const target = spanOf(api);
   if (target === span) return ctx;
   return target === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, target);
+}
+
+// Node's EventEmitter, by its methods: the core imports no node: module.
+interface Emitter {
+  on(event: unknown, listener: unknown): unknown;
+  removeListener(event: unknown, listener: unknown): unknown;
+  emit(event: unknown, ...args: unknown[]): unknown;
+  [method: string]: unknown;
+}
+
+function isEventEmitter(target: unknown): target is Emitter {
+  try {
+    const t = target as Partial<Emitter> | null;
+    return typeof t === "object" && t !== null && typeof t.on === "function" &&
+      typeof t.addListener === "function" && typeof t.removeListener === "function" &&
+      typeof t.emit === "function";
+  } catch {
+    return false;
+  }
+}
+
+const ADD_LISTENER = ["addListener", "on", "once", "prependListener", "prependOnceListener"];
+const REMOVE_LISTENER = ["removeListener", "off"];
+
+// Per bound emitter: event name to (listener given, listener added).
+const patched = new WeakMap<object, Map<unknown, WeakMap<object, unknown>>>();
+// Set while a patched add method runs: Node's `once` adds its own wrapper
+// through `on`, which must not be wrapped again (its removal looks for it).
+let adding = false;
+
+// As the SDK's AbstractAsyncHooksContextManager does: listeners added from
+// now on run in `context`, and removing one removes what was added for it.
+// An emitter is patched once; the first context bound to it stays.
+function bindEmitter(manager: BridgeContextManager, context: OtelContext, ee: Emitter): void {
+  if (patched.has(ee)) return;
+  const map = new Map<unknown, WeakMap<object, unknown>>();
+  patched.set(ee, map);
+  for (const name of ADD_LISTENER) {
+    const original = ee[name];
+    if (typeof original !== "function") continue;
+    ee[name] = function (this: unknown, event: unknown, listener: unknown, ...rest: unknown[]) {
+      if (adding || typeof listener !== "function") {
+        return original.call(this, event, listener, ...rest);
+      }
+      let listeners = map.get(event);
+      if (listeners === undefined) map.set(event, listeners = new WeakMap());
+      const bound = manager.bind(context, listener);
+      listeners.set(listener, bound);
+      adding = true;
+      try {
+        return original.call(this, event, bound, ...rest);
+      } finally {
+        adding = false;
+      }
+    };
+  }
+  for (const name of REMOVE_LISTENER) {
+    const original = ee[name];
+    if (typeof original !== "function") continue;
+    ee[name] = function (this: unknown, event: unknown, listener: unknown, ...rest: unknown[]) {
+      const bound = typeof listener === "function"
+        ? map.get(event)?.get(listener) ?? listener
+        : listener;
+      return original.call(this, event, bound, ...rest);
+    };
+  }
+  const removeAll = ee.removeAllListeners;
+  if (typeof removeAll === "function") {
+    ee.removeAllListeners = function (this: unknown, ...args: unknown[]) {
+      if (args.length === 0) map.clear();
+      else map.delete(args[0]);
+      return removeAll.apply(this, args);
+    };
+  }
 }
