@@ -314,6 +314,23 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("startSpan and startActiveSpan given null options or a non-context never throw", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const api = new TracerProvider({ processors: [memory] }).getTracer("lib");
+      api.startSpan("null options", null as never).end();
+      api.startSpan("no context", {}, {} as never).end();
+      api.startActiveSpan("active, null options", null as never, (s) => s.end());
+      api.startActiveSpan("active, no context", {}, {} as never, (s) => s.end());
+      assert.deepEqual(memory.spans.map((s) => s.name), [
+        "null options",
+        "no context",
+        "active, null options",
+        "active, no context",
+      ]);
+    });
+  });
+
   test("a span the sampler drops is a valid, non-recording API span that no processor sees", async () => {
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();

@@ -3,6 +3,7 @@
 import {
   type Context as OtelContext,
   context as contextApi,
+  ROOT_CONTEXT,
   type Span as OtelSpan,
   type SpanOptions,
   type Tracer as OtelTracer,
@@ -33,10 +34,11 @@ export class ApiTracer implements OtelTracer {
   startSpan(name: string, options?: SpanOptions, context?: OtelContext): OtelSpan {
     let parent: Span | null = null;
     if (options?.root !== true) {
-      const value = (context ?? contextApi.active()).getValue(OTEL_SPAN_KEY);
+      const value = asContext(context ?? contextApi.active()).getValue(OTEL_SPAN_KEY);
       if (value !== undefined) parent = spanOf(value) ?? null;
     }
-    const start: StartSpanOptions = options === undefined
+    // OpenTelemetry's API never throws: null options are no options.
+    const start: StartSpanOptions = options === undefined || options === null
       ? (parent === null ? NO_PARENT : { parent })
       : {
         parent,
@@ -88,10 +90,16 @@ export class ApiTracer implements OtelTracer {
       fn = c as Fn<F>;
     }
     if (typeof fn !== "function") return undefined;
-    const ctx = parentContext ?? contextApi.active();
+    const ctx = asContext(parentContext ?? contextApi.active());
     const span = this.startSpan(name, options, ctx) as ApiSpan;
     // Both keys at once, so the context manager has nothing to reconcile.
     const next = ctx.setValue(OTEL_SPAN_KEY, span).setValue(SPAN_KEY, span.span);
     return contextApi.with(next, fn as (span: OtelSpan) => ReturnType<F>, undefined, span);
   }
+}
+
+// A parent context that is no context (from JavaScript, where nothing checks
+// the types) is none, as BridgeContextManager.with takes it.
+function asContext(context: OtelContext): OtelContext {
+  return typeof context?.getValue === "function" ? context : ROOT_CONTEXT;
 }
