@@ -105,7 +105,7 @@ export const systemScheduler: Scheduler = {
   setTimeout: (fn, ms, options) => {
     // Every runtime stores the delay as a signed 32-bit integer: a longer
     // one (a timeout of 25 days or more, or "no limit") would fire at once.
-    const delay = ms > MAX_TIMER_MS ? MAX_TIMER_MS : ms;
+    const delay = Math.min(ms, MAX_TIMER_MS);
     return options?.background === true ? unrefTimer(setTimeout(fn, delay)) : setTimeout(fn, delay);
   },
   clearTimeout: (handle) => clearTimeout(handle as number),
