@@ -64,7 +64,7 @@ describe("readOtlpEnv", () => {
       readOtlpEnv({ OTEL_TRACES_SAMPLER: name, OTEL_TRACES_SAMPLER_ARG: arg }).sampler;
     assert.ok(sampler("always_on") instanceof AlwaysOnSampler);
     assert.ok(sampler("always_off") instanceof AlwaysOffSampler);
-    assert.equal(String(sampler("traceidratio", "0.25")), "TraceIdRatioSampler{0.25}");
+    assert.equal(String(sampler("traceidratio", "0.25")), "TraceIdRatioBased{0.25}");
     assert.ok(sampler("traceidratio", "0.25") instanceof TraceIdRatioSampler);
     for (const name of ["parentbased_always_on", "parentbased_always_off"]) {
       assert.ok(sampler(name) instanceof ParentBasedSampler);
@@ -157,7 +157,7 @@ describe("readOtlpEnv", () => {
     assert.equal(config.sdkDisabled, false);
     // One bad entry discards the whole variable (specification/resource/sdk.md).
     assert.equal(config.resourceAttributes, undefined);
-    assert.equal(String(config.sampler), "TraceIdRatioSampler{1}");
+    assert.equal(String(config.sampler), "TraceIdRatioBased{1}");
     assert.equal(warned.length, 7, warned.join("\n"));
     const expect: [string, RegExp][] = [
       ["OTEL_EXPORTER_OTLP_TIMEOUT", /default \(10000\)/],

@@ -148,6 +148,19 @@ describe("TraceIdRatioSampler", () => {
     assert.equal(at("c0000000000000").decision, "recordAndSample");
     assert.equal(at("bfffffffffffff").decision, "drop");
   });
+
+  test("its description is TraceIdRatioBased{RATIO}, as the specification requires", () => {
+    // OpenTelemetry trace SDK, TraceIdRatioBased: "Description MUST return a
+    // string of the form "TraceIdRatioBased{RATIO}"".
+    assert.equal(String(new TraceIdRatioSampler(0.25)), "TraceIdRatioBased{0.25}");
+    assert.equal(new TraceIdRatioSampler(0.0001).toString(), "TraceIdRatioBased{0.0001}");
+    assert.equal(
+      String(new ParentBasedSampler({ root: new TraceIdRatioSampler(1) })),
+      "ParentBased{root=TraceIdRatioBased{1}, remoteParentSampled=AlwaysOnSampler, " +
+        "remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, " +
+        "localParentNotSampled=AlwaysOffSampler}",
+    );
+  });
 });
 
 describe("ParentBasedSampler", () => {

@@ -65,7 +65,7 @@ export interface SamplingParameters {
 export interface Sampler {
   /** Decides for one span, as it starts. Must not throw; must be cheap. */
   shouldSample(parameters: SamplingParameters): SamplingResult;
-  /** A short description, such as `TraceIdRatioSampler{0.25}`. */
+  /** A short description, such as `TraceIdRatioBased{0.25}`. */
   toString(): string;
 }
 
@@ -298,18 +298,19 @@ export class TraceIdRatioSampler implements Sampler {
   /**
    * Describes the sampler.
    *
-   * @returns For example `TraceIdRatioSampler{0.25}`.
+   * @returns For example `TraceIdRatioBased{0.25}`, the form the OpenTelemetry
+   *   specification requires of this sampler's description.
    *
    * @example
    * ```ts
    * import { TraceIdRatioSampler } from "@codomyrmex/spans";
    * import assert from "node:assert/strict";
    *
-   * assert.equal(String(new TraceIdRatioSampler(0.25)), "TraceIdRatioSampler{0.25}");
+   * assert.equal(String(new TraceIdRatioSampler(0.25)), "TraceIdRatioBased{0.25}");
    * ```
    */
   toString(): string {
-    return `TraceIdRatioSampler{${this.#ratio}}`;
+    return `TraceIdRatioBased{${this.#ratio}}`;
   }
 }
 
