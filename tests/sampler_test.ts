@@ -295,6 +295,39 @@ describe("the Tracer's sampling", () => {
   });
 });
 
+describe("what a sampler is given", () => {
+  test("the links the span starts with, as the specification's ShouldSample requires", () => {
+    let given: SamplingParameters | undefined;
+    const tracer = new Tracer({
+      sampler: {
+        shouldSample: (p) => {
+          given = p;
+          return { decision: "recordAndSample" };
+        },
+      },
+    });
+    const producer = SpanContext.newRoot();
+    const links = [{ context: producer, attributes: { "messaging.batch": true } }];
+    tracer.startSpan("consume", { links }).end();
+    assert.deepEqual(given?.links, links);
+    tracer.startSpan("plain").end();
+    assert.equal(given?.links, undefined);
+  });
+
+  test("a ParentBasedSampler hands its delegate the same parameters, links included", () => {
+    const root = new Recording("root", "recordAndSample");
+    let links: SamplingParameters["links"];
+    root.shouldSample = (p) => {
+      links = p.links;
+      return { decision: "recordAndSample" };
+    };
+    const producer = SpanContext.newRoot();
+    new Tracer({ sampler: new ParentBasedSampler({ root }) })
+      .startSpan("consume", { links: [{ context: producer }] }).end();
+    assert.equal(links?.[0].context, producer);
+  });
+});
+
 describe("a sampler's trace state", () => {
   const remote = new SpanContext({
     traceId: "4bf92f3577b34da6a3ce929d0e0e4736",

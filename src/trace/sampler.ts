@@ -44,6 +44,13 @@ export interface SamplingParameters {
   readonly kind: SpanKind;
   /** The attributes given at start. */
   readonly attributes: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The links given at start (`StartSpanOptions.links`), as they were given;
+   * `undefined` when there are none.
+   */
+  readonly links?:
+    | readonly { readonly context: SpanContext; readonly attributes?: Readonly<Attributes> }[]
+    | undefined;
 }
 
 /**

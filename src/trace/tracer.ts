@@ -348,7 +348,14 @@ export class Tracer {
     } else {
       // A sampler is code outside this library: it gets the frozen context.
       const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
-      result = askSampler(sampler, { parent: frozenParent, traceId, name, kind, attributes });
+      result = askSampler(sampler, {
+        parent: frozenParent,
+        traceId,
+        name,
+        kind,
+        attributes,
+        links,
+      });
     }
     const sampled = result.decision === "recordAndSample";
     const flags = !hasParent
