@@ -23,7 +23,7 @@ describe("attribute types", () => {
     assert.equal(span.droppedAttributesCount, 3);
   });
 
-  test("setAttributes, addEvent and addLink refuse an object value", () => {
+  test("setAttributes, addEvent, addLink and recordException refuse an object value", () => {
     const span = new Span("a").start();
     // @ts-expect-error an object is not an attribute value
     span.setAttributes({ user });
@@ -31,9 +31,12 @@ describe("attribute types", () => {
     span.addEvent("login", { user });
     // @ts-expect-error an object is not an attribute value
     span.addLink(SpanContext.newRoot(), { user });
+    // @ts-expect-error an object is not an attribute value
+    span.recordException(new Error("x"), { user });
     assert.equal(span.droppedAttributesCount, 1);
     assert.equal(span.events[0].droppedAttributesCount, 1);
     assert.equal(span.links[0].droppedAttributesCount, 1);
+    assert.equal(span.events[1].droppedAttributesCount, 1);
   });
 
   test("startSpan, its links and wrap refuse an object value", () => {

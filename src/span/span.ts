@@ -800,6 +800,10 @@ export class Span {
    * throws, whatever it is given, and it does not rethrow.
    *
    * @param error What was thrown.
+   * @param attributes More attributes for the event, with the same rules as
+   *   {@linkcode Span.addEvent}'s; where a key is one of the three above, it
+   *   replaces the value read from `error`, as the OpenTelemetry
+   *   specification asks.
    * @returns This span.
    *
    * @example
@@ -810,16 +814,20 @@ export class Span {
    * const span = new Span("a").recordException(new RangeError("too big"));
    * assert.equal(span.events[0].attributes["exception.type"], "RangeError");
    * assert.deepEqual(span.status, { code: "error", message: "too big" });
+   *
+   * span.recordException(new Error("retrying"), { "exception.escaped": false });
+   * assert.equal(span.events[1].attributes["exception.escaped"], false);
    * ```
    */
-  recordException(error: unknown): this {
+  recordException(error: unknown, attributes?: Readonly<Attributes>): this {
     if ((this.#state & IGNORES) !== 0) return this;
     const { type, message, stacktrace } = describeException(error);
-    const attributes: Record<string, string> = {};
-    if (type !== undefined) attributes["exception.type"] = type;
-    if (message !== undefined) attributes["exception.message"] = message;
-    if (stacktrace !== undefined) attributes["exception.stacktrace"] = stacktrace;
-    this.addEvent("exception", attributes);
+    const generated: Record<string, string> = {};
+    if (type !== undefined) generated["exception.type"] = type;
+    if (message !== undefined) generated["exception.message"] = message;
+    if (stacktrace !== undefined) generated["exception.stacktrace"] = stacktrace;
+    if (attributes === undefined) this.addEvent("exception", generated);
+    else this.#addExceptionEvent(generated, attributes);
     return this.setStatus("error", message ?? type);
   }
 
@@ -941,6 +949,28 @@ export class Span {
    */
   [Symbol.dispose](): void {
     this.end();
+  }
+
+  // recordException's event when it is given attributes of its own: the
+  // generated ones first, then the caller's, which replace them key by key.
+  // addEvent's checks, off its path.
+  #addExceptionEvent(generated: Attributes, attributes: unknown): void {
+    const events = this.#events;
+    const limits = this.#limits();
+    if ((events === undefined ? 0 : events.length) >= limits.eventCountLimit) {
+      this.#rareFields().droppedEvents++;
+      return;
+    }
+    const bag = this.#bagOf(generated, limits.attributePerEventCountLimit)!;
+    bag.setAll(attributes);
+    const event: SpanEvent = {
+      name: "exception",
+      time: (this.#init.clock ?? systemClock).now(),
+      attributes: bag.values,
+      droppedAttributesCount: bag.dropped,
+    };
+    if (events === undefined) this.#events = [event];
+    else events.push(event);
   }
 
   #limits(): ResolvedSpanLimits {
