@@ -356,6 +356,31 @@ describe("BatchSpanProcessor: shutdown", () => {
     assert.equal(time.pendingTimers, 0);
   });
 
+  test("forceFlush during or after shutdown waits for it and never calls the shut-down exporter", async () => {
+    // Trace SDK, span processor Shutdown: "After the call to Shutdown,
+    // subsequent calls to OnStart, OnEnd, or ForceFlush are not allowed.
+    // SDKs SHOULD ignore these calls gracefully".
+    for (const Processor of [BatchSpanProcessor, SimpleSpanProcessor]) {
+      const order: string[] = [];
+      const exporter: SpanExporter = {
+        export: (spans) => void order.push(`export ${spans.length}`),
+        forceFlush: () => Promise.resolve(void order.push("forceFlush")),
+        shutdown: () => Promise.resolve(void order.push("shutdown")),
+      };
+      const processor = new Processor(
+        exporter,
+        { flushOnExit: false } as BatchSpanProcessorOptions,
+      );
+      processor.onEnd(endedSpan("before"));
+      const shutdown = processor.shutdown();
+      const during = processor.forceFlush();
+      await Promise.all([shutdown, during]);
+      await processor.forceFlush();
+      await new Tracer({ processors: [processor] }).forceFlush();
+      assert.deepEqual(order, ["export 1", "shutdown"], Processor.name);
+    }
+  });
+
   test("spans that end after shutdown is called are dropped and counted", async () => {
     const exporter = new InMemorySpanExporter();
     const { batch } = manual(exporter);

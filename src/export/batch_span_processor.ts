@@ -314,7 +314,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * Exports everything queued now, and resolves once every span that ended
    * before the call has been exported or has failed (then asks the exporter
-   * to flush too). Never rejects.
+   * to flush too). Never rejects. Once {@linkcode BatchSpanProcessor.shutdown}
+   * has been called, it waits for the shutdown and leaves the exporter alone.
    *
    * @returns A promise that resolves when those spans are settled.
    *
@@ -331,6 +332,9 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
+    // After shutdown (or during it) there is nothing left to flush, and the
+    // exporter must not be called again: wait for the shutdown instead.
+    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
     await this.#drain();
     await this.#queue.callExporter("forceFlush");
   }

@@ -156,7 +156,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   /**
    * Resolves once every span that ended before the call has been exported
-   * or has failed, then asks the exporter to flush. Never rejects.
+   * or has failed, then asks the exporter to flush. Never rejects. Once
+   * {@linkcode SimpleSpanProcessor.shutdown} has been called, it waits for
+   * the shutdown and leaves the exporter alone.
    *
    * @returns A promise that resolves then.
    *
@@ -177,6 +179,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
+    // After shutdown (or during it) there is nothing left to flush, and the
+    // exporter must not be called again: wait for the shutdown instead.
+    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
     await this.#queue.settled();
     await this.#queue.callExporter("forceFlush");
   }
