@@ -193,4 +193,22 @@ describe("the W3C random trace-id flag", () => {
     assert.equal(new Tracer({ idGenerator: sequential() }).startSpan("x").context.traceFlags, 0x01);
     assert.equal(SpanContext.newRoot(sequential()).traceFlags, 0x01);
   });
+
+  test("is set on new traces whose ids come from a RandomIdGenerator", () => {
+    // W3C Trace Context Level 2: "When at least the right-most 7 bytes of
+    // the trace-id are randomly (or pseudo-randomly) generated, the
+    // random-trace-id flag SHOULD be set to 1." RandomIdGenerator draws its
+    // ids from Web Crypto, as the default generator does.
+    const ids = new RandomIdGenerator();
+    assert.equal(new Tracer({ idGenerator: ids }).startSpan("x").context.traceFlags, 0x03);
+    assert.equal(SpanContext.newRoot(ids).traceFlags, 0x03);
+    // A subclass that replaces traceId promises nothing.
+    class Fixed extends RandomIdGenerator {
+      override traceId(): string {
+        return "0af7651916cd43dd8448eb211c80319c";
+      }
+    }
+    assert.equal(new Tracer({ idGenerator: new Fixed() }).startSpan("x").context.traceFlags, 0x01);
+    assert.equal(SpanContext.newRoot(new Fixed()).traceFlags, 0x01);
+  });
 });

@@ -2,7 +2,7 @@
 // generator goes through.
 
 import { IdPool } from "./_id_pool.ts";
-import { type IdGenerator, isValidSpanId, isValidTraceId } from "./ids.ts";
+import { type IdGenerator, isValidSpanId, isValidTraceId, RandomIdGenerator } from "./ids.ts";
 
 /**
  * The pool behind {@linkcode defaultIdGenerator}. A Tracer with the default
@@ -15,6 +15,19 @@ export const defaultIdGenerator: IdGenerator = Object.freeze({
   traceId: () => defaultIdPool.take(16),
   spanId: () => defaultIdPool.take(8),
 });
+
+/**
+ * Whether `generator`'s trace ids are known to be random, so that a new
+ * trace may carry the W3C Level 2 random flag: the default generator, and a
+ * {@linkcode RandomIdGenerator} whose `traceId` is its own (a subclass that
+ * replaces it promises nothing). Call it after {@linkcode checkedIdGenerator}
+ * has accepted `generator`.
+ */
+export function hasRandomTraceIds(generator: unknown): boolean {
+  return generator === defaultIdGenerator ||
+    (generator instanceof RandomIdGenerator &&
+      generator.traceId === RandomIdGenerator.prototype.traceId);
+}
 
 /**
  * Returns `generator` ready for use. The default generator is

@@ -5,7 +5,11 @@
  */
 
 import { describe } from "../platform/_describe.ts";
-import { checkedIdGenerator, defaultIdGenerator } from "../platform/_id_generators.ts";
+import {
+  checkedIdGenerator,
+  defaultIdGenerator,
+  hasRandomTraceIds,
+} from "../platform/_id_generators.ts";
 import { type IdGenerator, isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { installIdBytesAccess } from "./_id_bytes.ts";
 import { createTrustedSpanContext, TRUSTED_INIT } from "./_trusted_span_context.ts";
@@ -154,8 +158,8 @@ export class SpanContext {
 
   /**
    * Creates the context of a new trace: fresh trace and span ids, sampled,
-   * with the W3C random flag set when the ids come from the default (random)
-   * generator.
+   * with the W3C random flag set when the ids come from the default
+   * generator or a `RandomIdGenerator`.
    *
    * @param idGenerator Where the ids come from; random by default.
    * @returns A root context.
@@ -171,15 +175,14 @@ export class SpanContext {
    * ```
    */
   static newRoot(idGenerator: IdGenerator = defaultIdGenerator): SpanContext {
-    const random = idGenerator === defaultIdGenerator;
-    idGenerator = checkedIdGenerator(idGenerator, "create root SpanContext");
+    const ids = checkedIdGenerator(idGenerator, "create root SpanContext");
     return createTrustedSpanContext(
-      idGenerator.traceId(),
-      idGenerator.spanId(),
+      ids.traceId(),
+      ids.spanId(),
       undefined,
-      // The random flag promises a random trace id: only the default
-      // generator is known to give one.
-      random ? TraceFlags.SAMPLED | TraceFlags.RANDOM : TraceFlags.SAMPLED,
+      // The random flag promises a random trace id: only the library's own
+      // random generators are known to give one.
+      hasRandomTraceIds(idGenerator) ? TraceFlags.SAMPLED | TraceFlags.RANDOM : TraceFlags.SAMPLED,
       undefined,
       false,
     );

@@ -23,6 +23,7 @@ import {
   checkedIdGenerator,
   defaultIdGenerator,
   defaultIdPool,
+  hasRandomTraceIds,
 } from "../platform/_id_generators.ts";
 import type { IdPool } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
@@ -162,7 +163,8 @@ export class Tracer {
         );
       }
     });
-    const ids = checkedIdGenerator(options.idGenerator ?? defaultIdGenerator, "create Tracer");
+    const givenIds = options.idGenerator ?? defaultIdGenerator;
+    const ids = checkedIdGenerator(givenIds, "create Tracer");
     const clock = options.clock ?? systemClock;
     if (typeof clock?.now !== "function") {
       throw new TypeError("Cannot create Tracer: clock must have a now method");
@@ -182,8 +184,8 @@ export class Tracer {
     this.#ids = ids;
     this.#pool = ids === defaultIdGenerator ? defaultIdPool : undefined;
     // W3C Level 2: the random flag promises a random trace id, which only
-    // the default generator guarantees.
-    this.#rootFlags = ids === defaultIdGenerator ? TraceFlags.RANDOM : TraceFlags.NONE;
+    // the library's own random generators guarantee.
+    this.#rootFlags = hasRandomTraceIds(givenIds) ? TraceFlags.RANDOM : TraceFlags.NONE;
     this.#sampler = sampler;
     this.#scope = Object.freeze(
       options.version === undefined
