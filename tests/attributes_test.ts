@@ -41,7 +41,10 @@ describe("attribute values", () => {
     ["a mixed array", [1, "1"]],
     ["a nested array", [[1]]],
     ["an array of objects", [{}]],
-    ["an array with null", [null]],
+    ["a mixed array with null", ["a", null, 1]],
+    ["an array of null and an object", [null, {}]],
+    ["an array of null and an array", [null, [1]]],
+    ["an array of undefined and a function", [undefined, () => 1]],
     ["a function", () => 1],
     ["a symbol", Symbol("s")],
     ["a bigint", 10n],
@@ -189,6 +192,104 @@ describe("attribute values", () => {
     assert.deepEqual(sanitizeAttributeValue([true, false]), [true, false]);
     assert.equal(sanitizeAttributeValue([true, 1]), undefined);
     assert.equal(sanitizeAttributeValue(NaN), NaN);
+  });
+});
+
+// The OpenTelemetry specification (common/README.md, AnyValue): where null
+// cannot be refused at compile time, null values within arrays MUST be kept,
+// for keys and values held in two arrays in sync. The JS SDK keeps them too.
+describe("arrays with null elements", () => {
+  const headerKeys = ["accept", null, "host"];
+  const withUndefined = [1, undefined, 3] as unknown as (number | null)[];
+
+  test("setAttribute keeps null elements and stores undefined ones as null", () => {
+    const span = new Span("a")
+      .setAttribute("header_keys", headerKeys)
+      .setAttribute("counts", withUndefined)
+      .setAttribute("flags", [null, true, false]);
+    assert.deepEqual(span.attributes, {
+      header_keys: ["accept", null, "host"],
+      counts: [1, null, 3],
+      flags: [null, true, false],
+    });
+    assert.equal(span.droppedAttributesCount, 0);
+  });
+
+  test("an array of only null or undefined elements is kept, as nulls", () => {
+    const span = new Span("a")
+      .setAttribute("nulls", [null, null])
+      .setAttribute("undefineds", [undefined] as unknown as null[]);
+    assert.deepEqual(span.attributes, { nulls: [null, null], undefineds: [null] });
+    assert.equal(span.droppedAttributesCount, 0);
+  });
+
+  test("a hole in a sparse array is stored as null", () => {
+    // deno-lint-ignore no-sparse-arrays
+    const sparse = ["a", , "c"] as unknown as string[];
+    const span = new Span("a").setAttribute("k", sparse);
+    assert.deepEqual(span.attributes.k, ["a", null, "c"]);
+    assert.equal(Object.hasOwn(span.attributes.k as string[], 1), true);
+  });
+
+  test("setAttributes and attributes given at start keep them, in a copy of the caller's array", () => {
+    const given = ["a", undefined, "b"] as unknown as (string | null)[];
+    const set = new Span("a").setAttributes({ n: 1, k: given });
+    const started = new Tracer().startSpan("b", { attributes: { n: 1, k: given } });
+    for (const span of [set, started]) {
+      assert.deepEqual(span.attributes, { n: 1, k: ["a", null, "b"] });
+      assert.equal(span.droppedAttributesCount, 0);
+      assert.notEqual(span.attributes.k, given);
+    }
+    given[1] = "changed";
+    assert.deepEqual(set.attributes.k, ["a", null, "b"]);
+  });
+
+  test("event and link attributes keep them, from addEvent, addLink and startSpan's links", () => {
+    const tracer = new Tracer();
+    const linked = SpanContext.newRoot();
+    const span = tracer.startSpan("a", {
+      links: [{ context: linked, attributes: { ids: [null, 2] } }],
+    });
+    span.addEvent("e", { header_values: ["text/html", null, "example.test"] });
+    span.addLink(linked, { flags: [true, undefined] as unknown as (boolean | null)[] });
+    assert.deepEqual(span.events[0].attributes, {
+      header_values: ["text/html", null, "example.test"],
+    });
+    assert.equal(span.events[0].droppedAttributesCount, 0);
+    assert.deepEqual(span.links.map((l) => l.attributes), [{ ids: [null, 2] }, {
+      flags: [true, null],
+    }]);
+    assert.deepEqual(span.links.map((l) => l.droppedAttributesCount), [0, 0]);
+  });
+
+  test("strings next to null elements are still cut to attributeValueLengthLimit", () => {
+    const span = new Tracer({ limits: { attributeValueLengthLimit: 3 } }).startSpan("a");
+    span.setAttribute("k", [null, "abcdef", undefined, "xy"] as unknown as (string | null)[]);
+    assert.deepEqual(span.attributes.k, [null, "abc", null, "xy"]);
+  });
+
+  test("a mixed array is still dropped and counted when it also holds null", () => {
+    const span = new Span("a")
+      .setAttribute("mixed", [null, "a", 1] as never)
+      .setAttribute("nested", [null, ["a"]] as never);
+    assert.deepEqual(span.attributes, {});
+    assert.equal(span.droppedAttributesCount, 2);
+  });
+
+  test("toJSON and JSON.stringify carry the null elements", () => {
+    const span = new Span("a").setAttribute("k", ["a", null]).start(0).end(1);
+    assert.deepEqual(span.toJSON().attributes, { k: ["a", null] });
+    assert.deepEqual(JSON.parse(JSON.stringify(span)).attributes, { k: ["a", null] });
+  });
+
+  test("sanitizeAttributeValue returns a copy with undefined as null, or undefined when mixed", () => {
+    const given = [undefined, 1];
+    const clean = sanitizeAttributeValue(given);
+    assert.deepEqual(clean, [null, 1]);
+    assert.notEqual(clean, given);
+    assert.deepEqual(sanitizeAttributeValue([null]), [null]);
+    assert.deepEqual(sanitizeAttributeValue(["abc", null], 1), ["a", null]);
+    assert.equal(sanitizeAttributeValue([null, true, "x"]), undefined);
   });
 });
 

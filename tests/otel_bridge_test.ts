@@ -273,6 +273,43 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("arrays with null or undefined elements are kept, with null, as the SDK's span keeps them", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({ processors: [memory] });
+      const other = new Tracer().startSpan("other").end();
+      const span: ApiSpan = provider.getTracer("lib").startSpan("op", {
+        attributes: { header_keys: ["accept", null, "host"], n: 1 },
+        links: [{
+          context: { traceId: other.context.traceId, spanId: other.context.spanId, traceFlags: 1 },
+          attributes: { ids: [undefined, 2] },
+        }],
+      });
+      span.setAttribute("header_values", ["text/html", undefined, "shop.test"]);
+      span.setAttributes({ flags: [null, true], nulls: [null, undefined] });
+      span.setAttribute("mixed", [null, "a", 1] as never);
+      span.addEvent("e", { v: [null, 1.5] });
+      span.addLink({
+        context: { traceId: other.context.traceId, spanId: other.context.spanId, traceFlags: 1 },
+        attributes: { w: ["x", null] },
+      });
+      span.end();
+      const [ours] = memory.spans;
+      assert.deepEqual(ours.attributes, {
+        header_keys: ["accept", null, "host"],
+        n: 1,
+        header_values: ["text/html", null, "shop.test"],
+        flags: [null, true],
+        nulls: [null, null],
+      });
+      assert.equal(ours.droppedAttributesCount, 1, "the mixed array");
+      assert.deepEqual(ours.events[0].attributes, { v: [null, 1.5] });
+      assert.deepEqual(ours.links.map((l) => l.attributes), [{ ids: [null, 2] }, {
+        w: ["x", null],
+      }]);
+    });
+  });
+
   test("an epoch-milliseconds number from before the process started is read as the SDK's span reads it", async () => {
     await withCleanGlobals(async () => {
       // A message enqueued a minute before this process started: its epoch

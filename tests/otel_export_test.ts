@@ -358,6 +358,17 @@ describe("toReadableSpan", () => {
     assert.equal(toReadableSpan(local.end()).parentSpanContext?.isRemote, false);
   });
 
+  test("keeps null array elements in the span's, its events' and its links' attributes", () => {
+    const span = new Tracer().startSpan("t", { attributes: { k: ["a", null] } })
+      .addEvent("e", { v: [null, 1] })
+      .addLink(SpanContext.newRoot(), { w: [null, true] })
+      .end();
+    const readable = toReadableSpan(span);
+    assert.deepEqual(readable.attributes, { k: ["a", null] });
+    assert.deepEqual(readable.events[0].attributes, { v: [null, 1] });
+    assert.deepEqual(readable.links[0].attributes, { w: [null, true] });
+  });
+
   test("uses the OpenTelemetry default resource when none is given", () => {
     const readable = toReadableSpan(new Tracer().startSpan("t").end());
     assert.match(String(readable.resource.attributes["service.name"]), /^unknown_service/);
@@ -389,6 +400,21 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.deepEqual(c.status, { code: "ok" });
     assert.deepEqual(c.instrumentationScope, { name: "sdk-lib", version: "0.1.0" });
     assert.ok(c.durationMs! >= 0);
+    await provider.shutdown();
+  });
+
+  test("an SDK span's arrays with null elements reach this library's exporter with them", async () => {
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+    });
+    provider.getTracer("sdk-lib").startSpan("s", { attributes: { k: ["a", null, "b"] } })
+      .addEvent("e", { v: [undefined, 2] })
+      .end();
+    await provider.forceFlush();
+    assert.deepEqual(got[0].attributes, { k: ["a", null, "b"] });
+    assert.deepEqual(got[0].events[0].attributes, { v: [null, 2] });
+    assert.equal(got[0].droppedAttributesCount, 0);
     await provider.shutdown();
   });
 

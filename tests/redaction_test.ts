@@ -226,6 +226,28 @@ describe("the processors' redact option", () => {
     assert.match(warned[0], /a redact function threw, so the attribute "boom" was left out/);
   });
 
+  test("redact sees arrays with their null elements and may return such an array; a mixed one is left out", () => {
+    const exporter = new InMemorySpanExporter();
+    const seen: [string, AttributeValue][] = [];
+    const redact = (key: string, value: AttributeValue) => {
+      seen.push([key, value]);
+      if (key === "mixed") return [null, "a", 1] as never;
+      if (key === "values") {
+        return (value as readonly (string | null)[]).map((v) => v === null ? v : "<redacted>");
+      }
+      return [...(value as readonly (number | null)[]), undefined] as never;
+    };
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter, { redact })] });
+    tracer.startSpan("x", {
+      attributes: { keys: [1, null], values: ["secret", null], mixed: ["m"] },
+    }).end();
+    assert.deepEqual(seen, [["keys", [1, null]], ["values", ["secret", null]], ["mixed", ["m"]]]);
+    assert.deepEqual(exporter.spans[0].attributes, {
+      keys: [1, null, null],
+      values: ["<redacted>", null],
+    });
+  });
+
   test("without redact the exporter gets the very spans that ended: no copy, no work per span", () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });

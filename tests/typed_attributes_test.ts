@@ -1,7 +1,8 @@
 // Attribute values are typed: an object, null or a mixed array does not
-// compile where an attribute goes. `deno check` checks this file (and the npm
-// smoke test type-checks the same refusal against the published .d.ts with
-// tsc): each `@ts-expect-error` line fails the check if the value compiles.
+// compile where an attribute goes (null elements inside an array do).
+// `deno check` checks this file (and the npm smoke test type-checks the same
+// refusal against the published .d.ts with tsc): each `@ts-expect-error` line
+// fails the check if the value compiles.
 // At run time the same values, from JavaScript, are dropped and counted.
 
 import { describe, test } from "node:test";
@@ -19,8 +20,10 @@ describe("attribute types", () => {
     span.setAttribute("nothing", null);
     // @ts-expect-error an array must hold one type
     span.setAttribute("mixed", [1, "2"]);
+    // @ts-expect-error an array must hold one type, null elements aside
+    span.setAttribute("mixed", [null, 1, "2"]);
     assert.deepEqual(span.attributes, {});
-    assert.equal(span.droppedAttributesCount, 3);
+    assert.equal(span.droppedAttributesCount, 4);
   });
 
   test("setAttributes, addEvent, addLink and recordException refuse an object value", () => {
@@ -60,6 +63,11 @@ describe("attribute types", () => {
       ns: [1, 2],
       bs: [false],
       empty: [],
+      // Null elements, as OpenTelemetry's AnyValue arrays keep them.
+      nss: ["a", null],
+      nns: [null, 2],
+      nbs: [true, null],
+      nulls: [null],
     };
     const readonlyList: readonly string[] = ["r"];
     const tracer = new Tracer();

@@ -11,13 +11,15 @@ export type AttributePrimitive = string | number | boolean;
 
 /**
  * A value an attribute may hold: a string, number or boolean, or a
- * homogeneous array of one of those.
+ * homogeneous array of one of those. An array may also hold `null`
+ * elements, which are kept (OpenTelemetry asks for it: two arrays kept in
+ * sync, such as header keys and values, must keep their indexes).
  */
 export type AttributeValue =
   | AttributePrimitive
-  | readonly string[]
-  | readonly number[]
-  | readonly boolean[];
+  | readonly (string | null)[]
+  | readonly (number | null)[]
+  | readonly (boolean | null)[];
 
 /** A set of attributes, keyed by name. */
 export type Attributes = Record<string, AttributeValue>;
@@ -83,6 +85,10 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
  * `undefined`, functions, symbols, bigints, mixed or nested arrays, and
  * arrays that throw when read, such as a revoked `Proxy`). It never throws.
  * A truncated string is a copy, so it does not keep the long original alive.
+ * An array is a copy too, valid when its elements other than `null` and
+ * `undefined` are all strings, all numbers or all booleans; `null` and
+ * `undefined` elements are kept as `null`, as the OpenTelemetry SDK keeps
+ * them.
  *
  * @param value The candidate value.
  * @param maxLength The longest string to keep.
@@ -95,6 +101,7 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
  *
  * assert.equal(sanitizeAttributeValue("abcdef", 3), "abc");
  * assert.deepEqual(sanitizeAttributeValue([1, 2]), [1, 2]);
+ * assert.deepEqual(sanitizeAttributeValue(["a", null, undefined]), ["a", null, null]);
  * assert.equal(sanitizeAttributeValue([1, "2"]), undefined);
  * assert.equal(sanitizeAttributeValue({ a: 1 }), undefined);
  * ```
@@ -126,15 +133,22 @@ function sanitizeArray(
   values: readonly unknown[],
   maxLength: number,
 ): AttributeValue | undefined {
-  if (values.length === 0) return [];
-  const kind = typeof values[0];
-  if (kind !== "string" && kind !== "number" && kind !== "boolean") return undefined;
   // Copy, so the caller mutating its array later cannot change the span.
   const out = new Array(values.length);
+  // The type of the elements that are not null or undefined, once one is met.
+  let kind: string | undefined;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
+    if (v === null || v === undefined) {
+      out[i] = null;
+      continue;
+    }
     const vKind: string = typeof v;
-    if (vKind !== kind) return undefined;
+    if (vKind !== kind) {
+      if (kind !== undefined) return undefined;
+      if (vKind !== "string" && vKind !== "number" && vKind !== "boolean") return undefined;
+      kind = vKind;
+    }
     out[i] = kind === "string" && (v as string).length > maxLength
       ? truncateString(v as string, maxLength)
       : v;
