@@ -99,10 +99,10 @@ export const T0 = 1764099203123.4567;
 
 /**
  * Spans that between them use every field OTLP carries: two scopes and a
- * scope-less span, all five kinds, attributes of every type (arrays,
- * negative and large integers, non-ASCII and long strings), events, links
- * with attributes and trace state, a remote parent, statuses, and dropped
- * counts.
+ * scope-less span, all five kinds, attributes of every type (arrays, arrays
+ * with null elements, negative and large integers, non-ASCII and long
+ * strings), events, links with attributes and trace state, a remote parent,
+ * statuses, and dropped counts.
  */
 export function richSpans(): Span[] {
   const tracer = new Tracer({
@@ -139,10 +139,21 @@ export function richSpans(): Span[] {
   });
   server.setAttribute("long", "x".repeat(300));
   server.setAttribute("over.the.limit", 1);
-  server.addEvent("cache.miss", { key: "user:1", attempt: 2 }, T0 + 1.000001);
+  server.addEvent("cache.miss", {
+    key: "user:1",
+    attempt: 2,
+    // Null elements, as a map kept in two arrays in sync holds them.
+    header_keys: ["accept", null, "host"],
+    header_values: ["text/html", null, "shop.test"],
+  }, T0 + 1.000001);
   server.addEvent("retry", undefined, T0 + 2.5);
   server.addEvent("dropped.by.limit");
-  server.addLink(remote, { "link.kind": "follows" });
+  server.addLink(remote, {
+    "link.kind": "follows",
+    "ids": [null, 7, -1],
+    "flags": [true, null],
+    "nulls": [null, null],
+  });
   server.addLink(SpanContext.newRoot());
   server.addLink(SpanContext.newRoot());
   server.setStatus("error", "payment declined");

@@ -395,6 +395,31 @@ describe("OTLP/JSON decoding", () => {
     assert.deepEqual(fromJson.spans[0].attributes, want);
   });
 
+  test("null array elements from this library's encoders and the SDK's serializers come back as null", () => {
+    const span = new Span("nulls").setAttributes({
+      k: ["a", null, "b"],
+      ints: [null, 2],
+      bools: [true, null],
+      nulls: [null, null],
+    }).addEvent("e", { v: [null, "x"] }, T0 + 1).start(T0).end(T0 + 2);
+    const want = { k: ["a", null, "b"], ints: [null, 2], bools: [true, null], nulls: [null, null] };
+    const [readable] = toReadableSpans([span], resource, new Set());
+    const bodies = [
+      decodeOtlpProtobuf(encodeOtlpProtobuf([span], { resource })),
+      decodeOtlpProtobuf(ProtobufTraceSerializer.serializeRequest([readable])!),
+      decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson([span], { resource }))),
+      decodeOtlpJson(new TextDecoder().decode(JsonTraceSerializer.serializeRequest([readable])!)),
+    ];
+    for (const [i, decoded] of bodies.entries()) {
+      assert.deepEqual(decoded.spans[0].attributes, want, `body ${i}`);
+      assert.deepEqual(decoded.spans[0].events[0].attributes, { v: [null, "x"] }, `body ${i}`);
+    }
+    // And back to OTLP/JSON (the viewer's file format): still {} in the array.
+    const line = encodeReceivedAsOtlpJson(bodies[0].spans);
+    assert.match(line, /"values":\[\{"stringValue":"a"\},\{\},\{"stringValue":"b"\}\]/);
+    assert.deepEqual(decodeOtlpJson(line).spans[0].attributes, want);
+  });
+
   test("accepts what the JSON mapping allows: number or string integers, enum names, upper-case hex, null", () => {
     const body = JSON.stringify({
       resourceSpans: [{

@@ -32,6 +32,49 @@ const remote = new SpanContext({
   isRemote: true,
 });
 
+/** The items of a decoded ArrayValue: each one's value, or null when none is set. */
+// deno-lint-ignore no-explicit-any
+function arrayItems(value: any): unknown[] {
+  // deno-lint-ignore no-explicit-any
+  return value.arrayValue.values.map((item: any) =>
+    item.value === undefined ? null : item[item.value]
+  );
+}
+
+/** A span with arrays holding null elements, and its SDK serializations. */
+function nullArraySpans(): { spans: Span[]; protobuf: Uint8Array; json: string } {
+  const tracer = new Tracer({ name: "nulls" });
+  const spans = [0, 1, 2].map((i) =>
+    tracer.startSpan(`s${i}`, {
+      startTime: T0,
+      attributes: { k: ["a", null, "b"], n: 1 },
+    })
+      .setAttributes({
+        ints: [null, 2, 3],
+        doubles: [1.5, null],
+        bools: [null, false],
+        nulls: [null],
+        undefineds: [1, undefined] as unknown as (number | null)[],
+      })
+      .addEvent("e", { k: [null, "x"] }, T0 + 1)
+      .end(T0 + 2)
+  );
+  const readable = toReadableSpans(spans, resource, new Set());
+  return {
+    spans,
+    protobuf: ProtobufTraceSerializer.serializeRequest(readable)!,
+    json: new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)!),
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// KeyValue { key: "k", value: { array_value: { values: ["a", {}, "b"] } } }:
+// the empty AnyValue is tag 0x0a, length 0.
+const NULL_ARRAY_KEY_VALUE = "0a016b120e2a0c0a030a01610a000a030a0162";
+
 function serverSpan(spans: Span[]): Span {
   return spans.find((s) => s.name === "GET /checkout")!;
 }
@@ -105,12 +148,29 @@ describe("OTLP protobuf encoding", () => {
     assert.equal(server.events[0].name, "cache.miss");
     assert.equal(server.events[0].timeUnixNano, exactNanos(T0 + 1.000001).toString());
     assert.equal(server.events[0].attributes[1].value.intValue, "2");
+    // A null element is an AnyValue with no value set.
+    const eventAttrs = Object.fromEntries(
+      server.events[0].attributes.map((kv: { key: string; value: unknown }) => [kv.key, kv.value]),
+    );
+    assert.deepEqual(eventAttrs.header_keys.arrayValue.values, [
+      { stringValue: "accept", value: "stringValue" },
+      {},
+      { stringValue: "host", value: "stringValue" },
+    ]);
+    assert.deepEqual(arrayItems(eventAttrs.header_values), ["text/html", null, "shop.test"]);
     assert.equal(server.links.length, 2);
     assert.equal(server.links[0].traceId, hexToBase64("0af7651916cd43dd8448eb211c80319c"));
     assert.equal(server.links[0].spanId, hexToBase64("b7ad6b7169203331"));
     assert.equal(server.links[0].traceState, "vendor=abc,other=1");
     assert.equal(server.links[0].flags, 0x301);
     assert.equal(server.links[0].attributes[0].value.stringValue, "follows");
+    assert.deepEqual(
+      server.links[0].attributes.slice(1).map((kv: { key: string; value: unknown }) => [
+        kv.key,
+        arrayItems(kv.value),
+      ]),
+      [["ids", [null, "7", "-1"]], ["flags", [true, null]], ["nulls", [null, null]]],
+    );
     assert.equal(server.links[1].flags, 0x103);
     const client = shop[0];
     assert.equal(client.kind, 3);
@@ -138,6 +198,35 @@ describe("OTLP protobuf encoding", () => {
 
   test("encodes an empty batch as an empty request", () => {
     assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
+  });
+
+  test("writes a null array element as an empty AnyValue, as the SDK's serializer does", () => {
+    const { spans, protobuf } = nullArraySpans();
+    const ours = encodeOtlpProtobuf(spans, { resource });
+    assert.ok(hex(protobuf).includes(NULL_ARRAY_KEY_VALUE), "the SDK writes 0a 00");
+    assert.ok(hex(ours).includes(NULL_ARRAY_KEY_VALUE));
+    const decoded = decodeProtobuf(ours);
+    assert.deepEqual(decoded, decodeProtobuf(protobuf));
+    const out = decoded.resourceSpans[0].scopeSpans[0].spans;
+    assert.equal(out.length, 3);
+    for (const span of out) {
+      assert.deepEqual(
+        span.attributes.map((kv: { key: string; value: { value: string } }) => [
+          kv.key,
+          kv.value.value === "arrayValue" ? arrayItems(kv.value) : kv.value.value,
+        ]),
+        [
+          ["k", ["a", null, "b"]],
+          ["n", "intValue"],
+          ["ints", [null, "2", "3"]],
+          ["doubles", [1.5, null]],
+          ["bools", [null, false]],
+          ["nulls", [null]],
+          ["undefineds", ["1", null]],
+        ],
+      );
+      assert.deepEqual(arrayItems(span.events[0].attributes[0].value), [null, "x"]);
+    }
   });
 
   test("hands out bytes that stay as they are after the next calls, protobuf and JSON alike", () => {
@@ -352,6 +441,25 @@ describe("OTLP JSON encoding", () => {
     const b = decodeOtlpJson(theirs);
     assert.equal(b.error, null);
     assert.deepEqual(a.value, b.value);
+  });
+
+  test("writes a null array element as {}, as the SDK's serializer does", () => {
+    const { spans, json } = nullArraySpans();
+    const ours = jsonText(spans, { resource });
+    const pair =
+      '{"key":"k","value":{"arrayValue":{"values":[{"stringValue":"a"},{},{"stringValue":"b"}]}}}';
+    assert.ok(json.includes(pair), "the SDK writes {}");
+    assert.ok(ours.includes(pair));
+    const a = decodeOtlpJson(ours);
+    const b = decodeOtlpJson(json);
+    assert.equal(a.error, null);
+    assert.deepEqual(a.value, b.value);
+    assert.deepEqual(a.value, decodeProtobuf(encodeOtlpProtobuf(spans, { resource })));
+    const span = JSON.parse(ours).resourceSpans[0].scopeSpans[0].spans[0];
+    assert.deepEqual(span.attributes[2].value, {
+      arrayValue: { values: [{}, { intValue: "2" }, { intValue: "3" }] },
+    });
+    assert.deepEqual(span.attributes[5].value, { arrayValue: { values: [{}] } });
   });
 
   test("escapes strings that need it and spells non-finite doubles as strings", () => {

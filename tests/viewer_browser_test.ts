@@ -49,7 +49,11 @@ function orderTrace(): { root: Span; spans: Span[] } {
     kind: "client",
     parent: root,
     startTime: t + 15,
-    attributes: { "payment.method": "card", "payment.amount": 42 },
+    attributes: {
+      "payment.method": "card",
+      "payment.amount": 42,
+      "payment.tags": ["gift", null, "eu"],
+    },
   }).end(t + 30);
   root.end(t + 31);
   return { root, spans: [reserve, stock, charge, root] };
@@ -121,7 +125,11 @@ describe("the trace viewer's page in headless Chromium", () => {
           `[...document.querySelectorAll(".detail table.kv")[0].rows].map((r) =>
           [r.cells[0].textContent, r.cells[1].textContent])`,
         );
-        assert.deepEqual(attributes, [["payment.method", "card"], ["payment.amount", "42"]]);
+        assert.deepEqual(attributes, [
+          ["payment.method", "card"],
+          ["payment.amount", "42"],
+          ["payment.tags", '["gift",null,"eu"]'],
+        ]);
         assert.equal(
           await page.evaluate(`location.hash`),
           `#/trace/${traceId}?span=${spans[2].context.spanId}`,

@@ -289,7 +289,7 @@ const DOUBLE = 2;
 const OTHER = 3;
 const OPENERS = ['{"stringValue":', '{"intValue":"', '{"doubleValue":', ""];
 
-function scalarType(value: AttributeValue): number {
+function scalarType(value: AttributeValue | null): number {
   // `typeof x === "…"` chains compile to type checks; a switch on typeof
   // does not, in V8.
   if (typeof value === "string") return STRING;
@@ -298,7 +298,7 @@ function scalarType(value: AttributeValue): number {
 }
 
 // Writes a STRING, INT or DOUBLE value after its opener, and closes it.
-function writeScalar(w: JsonWriter, type: number, value: AttributeValue): void {
+function writeScalar(w: JsonWriter, type: number, value: AttributeValue | null): void {
   if (type === STRING) {
     w.string(value as string);
     w.char(0x7d); // }
@@ -311,7 +311,9 @@ function writeScalar(w: JsonWriter, type: number, value: AttributeValue): void {
   }
 }
 
-function writeAnyValue(w: JsonWriter, value: AttributeValue): void {
+// A null array element is an empty AnyValue, {}, as the OpenTelemetry SDK's
+// serializer writes it.
+function writeAnyValue(w: JsonWriter, value: AttributeValue | null): void {
   const type = scalarType(value);
   if (type !== OTHER) {
     w.ascii(OPENERS[type]);

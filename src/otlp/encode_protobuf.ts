@@ -350,8 +350,10 @@ function writeUncachedAttribute(
 }
 
 // AnyValue { string_value = 1, bool_value = 2, int_value = 3,
-// double_value = 4, array_value = 5 }; ArrayValue { values = 1 }.
-function writeAnyValue(w: ProtobufWriter, value: AttributeValue): void {
+// double_value = 4, array_value = 5 }; ArrayValue { values = 1 }. A null
+// array element writes no field: an empty AnyValue (0a 00 in the array), as
+// the OpenTelemetry SDK's serializer writes it.
+function writeAnyValue(w: ProtobufWriter, value: AttributeValue | null): void {
   // `typeof x === "…"` chains compile to type checks; a switch on typeof
   // does not, in V8.
   if (typeof value === "string") {
