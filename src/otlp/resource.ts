@@ -59,7 +59,8 @@ export class Resource {
   /**
    * Creates a resource from exactly these attributes.
    *
-   * @param attributes Strings, numbers, booleans or homogeneous arrays; others are dropped.
+   * @param attributes Strings, numbers, booleans or homogeneous arrays (`null`
+   *   elements kept); others are dropped.
    * @throws {TypeError} When `attributes` is not a record (a string, say).
    *
    * @example

@@ -645,7 +645,8 @@ export class Span {
    * `undefined`, mixed arrays, functions, symbols) is dropped and counted.
    *
    * @param key The attribute's name.
-   * @param value A string, number, boolean, or a homogeneous array of one.
+   * @param value A string, number, boolean, or a homogeneous array of one
+   *   (`null` elements kept).
    * @returns This span.
    *
    * @example
