@@ -155,6 +155,25 @@ describe("traceRequestListener (node:http)", () => {
     assert.equal(memory.spans[0].attributes["http.response.status_code"], undefined);
   });
 
+  test("records a request target that starts with // or /\\ as a path on the Host, not as a host", () => {
+    const { memory, tracer } = setup();
+    for (const url of ["//evil.example/x?q=1", "/\\evil.example/x?q=1"]) {
+      const res = fakeRes();
+      traceRequestListener(() => {}, { tracer })({
+        method: "GET",
+        url,
+        headers: { host: "shop.example:8080" },
+      }, res);
+      res.emit("finish");
+    }
+    for (const span of memory.spans) {
+      assert.equal(span.attributes["url.path"], "//evil.example/x");
+      assert.equal(span.attributes["url.query"], "q=1");
+      assert.equal(span.attributes["server.address"], "shop.example");
+      assert.equal(span.attributes["server.port"], 8080);
+    }
+  });
+
   test("makes the span and baggage current for the listener", () => {
     const { tracer } = setup();
     let seen: unknown[] = [];

@@ -128,7 +128,12 @@ export function traceRequestListener<
       const scheme = req.socket?.encrypted ? "https" : "http";
       const host = firstValue(req.headers[":authority"]) ?? firstValue(req.headers.host) ??
         `localhost${req.socket?.localPort ? `:${req.socket.localPort}` : ""}`;
-      url = new URL(req.url ?? "/", `${scheme}://${host}`);
+      const origin = new URL(`${scheme}://${host}`).origin;
+      const target = req.url ?? "/";
+      // An origin-form target is a path on the Host: `//x/y` (or `/\\x/y`,
+      // which URL parsing reads alike) is a path, so it is appended to the
+      // origin, not resolved against it as a reference to host `x`.
+      url = target.startsWith("/") ? new URL(origin + target) : new URL(target, origin);
     } catch {
       return listener.call(this, req, res);
     }
