@@ -3,14 +3,28 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { Span, SpanContext } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
 import type { DecodedRequest } from "../src/otlp/_received_span.ts";
 import { TraceStore } from "../src/viewer/_trace_store.ts";
+import { isBun } from "./_helpers.ts";
 
 const T = 1_700_000_000_000;
+
+/** A full garbage collection, after the current job (so WeakRefs made in it may clear). */
+async function collectGarbage(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (isBun) {
+    (globalThis as unknown as { Bun: { gc(force: boolean): void } }).Bun.gc(true);
+  } else {
+    v8.setFlagsFromString("--expose-gc");
+    (vm.runInNewContext("gc") as () => void)();
+  }
+}
 
 /** Spans as the receiver hands them to the store. */
 function received(spans: Span[], service = "shop"): DecodedRequest {
@@ -158,6 +172,25 @@ describe("TraceStore", () => {
       }
     });
   }
+
+  test("the spans of evicted traces are let go, not kept until the store compacts", async () => {
+    const store = new TraceStore(10, 1e9);
+    // WeakRefs to the spans of 100 traces, each evicted by the ones after it.
+    const refs = (() => {
+      const out: WeakRef<object>[] = [];
+      for (let i = 0; i < 110; i++) {
+        const decoded = received(trace(`t${i}`));
+        if (i < 100) out.push(new WeakRef(decoded.spans[0]));
+        store.add(decoded.spans, decoded.sizes);
+      }
+      return out;
+    })();
+    assert.deepEqual(store.stats(), { spans: 10, traces: 10, rejected: 0, evicted: 100 });
+    await collectGarbage();
+    const kept = refs.filter((ref) => ref.deref() !== undefined).length;
+    // A few may survive a conservative stack scan (Bun), not all of them.
+    assert.ok(kept <= 10, `${kept} of 100 evicted spans are still held`);
+  });
 
   test("a trace larger than the bounds on its own is evicted too: the bounds always hold", () => {
     const store = new TraceStore(5, 1e9);

@@ -54,7 +54,7 @@ export interface StoreStats {
 
 interface TraceEntry {
   readonly traceId: string;
-  readonly spans: ReceivedSpan[];
+  spans: ReceivedSpan[];
   // span id -> index in `spans`, built once a trace is large enough that a
   // linear search for duplicates would cost more than the map.
   index: Map<string, number> | undefined;
@@ -67,7 +67,8 @@ interface TraceEntry {
   services: string[];
   // The store's version when this trace last changed.
   version: number;
-  // Whether the trace is still held (evicted entries may linger in `order`).
+  // Whether the trace is still held (evicted entries may linger in `order`,
+  // emptied: what they held is let go when they are evicted).
   held: boolean;
   // Each span's name lowercased, in `spans`' order, as spans arrive: a name
   // search over a full store then only compares (lowercasing every name at
@@ -280,6 +281,14 @@ export class TraceStore {
     this.#bytes -= entry.bytes;
     this.#evicted += entry.spans.length;
     this.#forgetServices(entry);
+    // The entry stays in #order until it compacts (up to as many entries as
+    // are held): it must not keep the spans it no longer counts alive.
+    entry.spans = [];
+    entry.sizes = [];
+    entry.lowerNames = [];
+    entry.index = undefined;
+    entry.root = undefined;
+    entry.services = [];
   }
 
   #forgetServices(entry: TraceEntry): void {
