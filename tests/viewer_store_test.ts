@@ -173,6 +173,78 @@ describe("TraceStore", () => {
     });
   }
 
+  test("maxBytes counts every event, link, attribute and list item a span holds, however few bytes each took", () => {
+    // An empty event is 2 bytes of protobuf or `{}` in JSON, and an empty
+    // list item or key 4 to 12, yet each is an object or a property on the
+    // heap (an empty event measured about 120 bytes on Deno). 20 MiB of
+    // empty events held about 1.2 GB while the estimate said 63 MB (protobuf)
+    // or 400 bytes (JSON), so a few requests took the viewer past its heap.
+    const count = 20_000;
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const spanId = "b7ad6b7169203331";
+    const hex = (id: string) => id.match(/../g)!.map((b) => parseInt(b, 16));
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n > 0x7f; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+      return [...out, n];
+    };
+    const len = (field: number, body: number[]) => [
+      ...varint(field * 8 + 2),
+      ...varint(body.length),
+      ...body,
+    ];
+    const protobuf = (...fields: number[][]) =>
+      decodeOtlpProtobuf(
+        Uint8Array.from(
+          len(
+            1,
+            len(2, len(2, [...len(1, hex(traceId)), ...len(2, hex(spanId)), ...fields.flat()])),
+          ),
+        ),
+      );
+    const json = (fields: string) =>
+      decodeOtlpJson(
+        `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${traceId}","spanId":"${spanId}",${fields}}]}]}]}`,
+      );
+    const keys = Array.from({ length: count }, (_, i) => i.toString(36));
+    const emptyItems = Array(count).fill(len(1, [])).flat();
+    const cases: [string, DecodedRequest][] = [
+      ["protobuf events", protobuf(Array(count).fill(len(11, [])).flat())],
+      ["JSON events", json(`"events":[${Array(count).fill("{}").join(",")}]`)],
+      [
+        "protobuf links",
+        protobuf(
+          Array(count).fill(len(13, [...len(1, hex(traceId)), ...len(2, hex(spanId))])).flat(),
+        ),
+      ],
+      [
+        "JSON links",
+        json(`"links":[${Array(count).fill(`{"traceId":"${traceId}","spanId":"${spanId}"}`)}]`),
+      ],
+      [
+        "protobuf attributes",
+        protobuf(keys.flatMap((k) => len(9, len(1, [...k].map((c) => c.charCodeAt(0)))))),
+      ],
+      ["JSON attributes", json(`"attributes":[${keys.map((k) => `{"key":"${k}"}`).join(",")}]`)],
+      ["protobuf list items", protobuf(len(9, [...len(1, [107]), ...len(2, len(5, emptyItems))]))],
+      [
+        "JSON list items",
+        json(
+          `"attributes":[{"key":"k","value":{"arrayValue":{"values":[${
+            Array(count).fill("{}")
+          }]}}}]`,
+        ),
+      ],
+    ];
+    for (const [what, decoded] of cases) {
+      assert.equal(decoded.spans.length, 1, what);
+      assert.ok(decoded.sizes[0] >= count * 40, `${what}: ${decoded.sizes[0]} bytes`);
+      const store = new TraceStore(1000, count * 20);
+      store.add(decoded.spans, decoded.sizes);
+      assert.deepEqual(store.stats(), { spans: 0, traces: 0, rejected: 0, evicted: 1 }, what);
+    }
+  });
+
   test("the spans of evicted traces are let go, not kept until the store compacts", async () => {
     const store = new TraceStore(10, 1e9);
     // WeakRefs to the spans of 100 traces, each evicted by the ones after it.

@@ -13,7 +13,7 @@
 import { describe } from "../platform/_describe.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
-import { ReceivedBatch } from "./_received_batch.ts";
+import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
 import {
   type DecodedRequest,
   isValidHexId,
@@ -72,9 +72,12 @@ function decodeOtlpJsonValue(root: unknown): DecodedRequest {
 
 class JsonDecoder {
   readonly #batch = new ReceivedBatch();
-  // Characters of strings seen, for the size estimates of spans, resources
-  // and scopes (each is measured as the difference it makes).
+  // Characters of strings seen, and the heap taken by the events, links,
+  // attributes and values decoded (RECORD_BYTES and VALUE_BYTES each), for
+  // the size estimates of spans, resources and scopes (each is measured as
+  // the difference it makes).
   #chars = 0;
+  #heap = 0;
 
   request(root: unknown): DecodedRequest {
     const request = object(root, "the request");
@@ -91,8 +94,9 @@ class JsonDecoder {
       this.#scopeSpans(ss, `${path}.scopeSpans[${i}]`);
     }
     const before = this.#chars;
+    const heapBefore = this.#heap;
     const resource = this.#resource(rs.resource, rs.schemaUrl, path);
-    this.#batch.assignResource(first, resource, this.#chars - before);
+    this.#batch.assignResource(first, resource, this.#chars - before, this.#heap - heapBefore);
   }
 
   // The resource of the ResourceSpans at `parent`, with that message's schema URL.
@@ -116,8 +120,9 @@ class JsonDecoder {
       this.#span(span, `${path}.spans[${i}]`);
     }
     const before = this.#chars;
+    const heapBefore = this.#heap;
     const scope = this.#scope(ss.scope, ss.schemaUrl, path);
-    this.#batch.assignScope(first, scope, this.#chars - before);
+    this.#batch.assignScope(first, scope, this.#chars - before, this.#heap - heapBefore);
   }
 
   // The scope of the ScopeSpans at `parent`, with that message's schema URL.
@@ -139,6 +144,7 @@ class JsonDecoder {
   #span(value: unknown, path: string): void {
     const span = object(value, path);
     this.#chars = 0;
+    this.#heap = 0;
     const traceId = id(span.traceId, `${path}.traceId`);
     const spanId = id(span.spanId, `${path}.spanId`);
     const parent = id(span.parentSpanId, `${path}.parentSpanId`);
@@ -199,11 +205,12 @@ class JsonDecoder {
       links,
       droppedLinks + badLinks,
     );
-    this.#batch.add(received, this.#chars);
+    this.#batch.add(received, this.#chars, this.#heap);
   }
 
   #event(value: unknown, path: string): ReceivedEvent {
     const event = object(value, path);
+    this.#heap += RECORD_BYTES;
     return {
       name: this.#string(event.name, `${path}.name`),
       time: nanos(event.timeUnixNano, `${path}.timeUnixNano`),
@@ -224,6 +231,7 @@ class JsonDecoder {
     const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
     const flags = uint32(link.flags, `${path}.flags`);
     if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
+    this.#heap += RECORD_BYTES;
     return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }
 
@@ -232,6 +240,7 @@ class JsonDecoder {
     for (const [kv, i] of list(value, path)) {
       const pair = object(kv, `${path}[${i}]`);
       const key = this.#string(pair.key, `${path}[${i}].key`);
+      this.#heap += VALUE_BYTES;
       setAttribute(attributes, key, this.#anyValue(pair.value, `${path}[${i}].value`, depth));
     }
     return attributes;
@@ -263,6 +272,7 @@ class JsonDecoder {
       const array = object(any.arrayValue, `${path}.arrayValue`);
       const items: OtlpValue[] = [];
       for (const [item, i] of list(array.values, `${path}.arrayValue.values`)) {
+        this.#heap += VALUE_BYTES;
         items.push(this.#anyValue(item, `${path}.arrayValue.values[${i}]`, depth + 1));
       }
       return items;

@@ -12,7 +12,7 @@
 
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
-import { ReceivedBatch } from "./_received_batch.ts";
+import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
 import {
   type DecodedRequest,
   newReceivedLink,
@@ -70,6 +70,10 @@ class Decoder {
   readonly #view: DataView;
   #pos = 0;
   readonly #batch = new ReceivedBatch();
+  // The heap taken by the events, links, attributes and values decoded so
+  // far (RECORD_BYTES and VALUE_BYTES each), for the size estimates: each
+  // span, resource and scope is measured as the difference it makes.
+  #heap = 0;
 
   constructor(bytes: Uint8Array) {
     this.#buf = bytes;
@@ -90,36 +94,40 @@ class Decoder {
   // ResourceSpans { resource = 1, scope_spans = 2, schema_url = 3 }
   #resourceSpans(end: number): void {
     const first = this.#batch.next;
-    const [resource, size] = this.#group(
+    const [resource, size, heap] = this.#group(
       end,
       RESOURCE_SPANS_FIELDS,
       (at) => this.#resource(at),
       (at) => this.#scopeSpans(at),
       PENDING_RESOURCE,
     );
-    this.#batch.assignResource(first, resource, size);
+    this.#batch.assignResource(first, resource, size, heap);
   }
 
   // ResourceSpans and ScopeSpans share one shape: a head (resource = 1 or
   // scope = 1), the messages it groups (= 2), and schema_url = 3. Returns the
-  // head, with its schema URL, and the bytes the two took on the wire.
+  // head, with its schema URL, the bytes the two took on the wire, and the
+  // heap the head's attributes take.
   #group<T extends { schemaUrl: string }>(
     end: number,
     fields: readonly [head: string, children: string, schemaUrl: string],
     head: (end: number) => T,
     child: (end: number) => void,
     pending: T,
-  ): [T, number] {
+  ): [T, number, number] {
     let found: T | undefined;
     let schemaUrl = "";
     let size = 0;
+    let heap = 0;
     while (this.#pos < end) {
       const tag = this.#varint(end);
       switch (tag >>> 3) {
         case 1: {
           const headEnd = this.#len(tag, fields[0], end);
           size += headEnd - this.#pos;
+          const heapBefore = this.#heap;
           found = head(headEnd);
+          heap += this.#heap - heapBefore;
           break;
         }
         case 2:
@@ -136,7 +144,7 @@ class Decoder {
       }
     }
     found ??= pending;
-    return [schemaUrl === "" ? found : { ...found, schemaUrl }, size];
+    return [schemaUrl === "" ? found : { ...found, schemaUrl }, size, heap];
   }
 
   // Resource { attributes = 1, dropped_attributes_count = 2, entity_refs = 3 }
@@ -162,14 +170,14 @@ class Decoder {
   // ScopeSpans { scope = 1, spans = 2, schema_url = 3 }
   #scopeSpans(end: number): void {
     const first = this.#batch.next;
-    const [scope, size] = this.#group(
+    const [scope, size, heap] = this.#group(
       end,
       SCOPE_SPANS_FIELDS,
       (at) => this.#scope(at),
       (at) => this.#span(at),
       PENDING_SCOPE,
     );
-    this.#batch.assignScope(first, scope, size);
+    this.#batch.assignScope(first, scope, size, heap);
   }
 
   // InstrumentationScope { name = 1, version = 2, attributes = 3, dropped_attributes_count = 4 }
@@ -207,6 +215,7 @@ class Decoder {
   // status = 15, flags = 16.
   #span(end: number): void {
     const start = this.#pos;
+    const heapBefore = this.#heap;
     let traceId: string | undefined;
     let spanId: string | undefined;
     let parentSpanId: string | null | undefined = null;
@@ -320,11 +329,12 @@ class Decoder {
       links,
       droppedLinks,
     );
-    this.#batch.add(span, end - start);
+    this.#batch.add(span, end - start, this.#heap - heapBefore);
   }
 
   // Event { time_unix_nano = 1, name = 2, attributes = 3, dropped_attributes_count = 4 }
   #event(end: number): ReceivedEvent {
+    this.#heap += RECORD_BYTES;
     let time = 0;
     let name = "";
     const attributes: OtlpAttributes = {};
@@ -386,11 +396,13 @@ class Decoder {
       }
     }
     if (traceId === undefined || spanId === undefined) return undefined;
+    this.#heap += RECORD_BYTES;
     return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }
 
   // KeyValue { key = 1, value = 2 }, stored into `target`.
   #keyValue(end: number, target: OtlpAttributes, depth: number): void {
+    this.#heap += VALUE_BYTES;
     let key = "";
     let value: OtlpValue = null;
     while (this.#pos < end) {
@@ -442,6 +454,7 @@ class Decoder {
           while (this.#pos < listEnd) {
             const t = this.#varint(listEnd);
             if (t >>> 3 === 1) {
+              this.#heap += VALUE_BYTES;
               items.push(this.#anyValue(this.#len(t, "ArrayValue.values", listEnd), depth + 1));
             } else this.#skip(t, listEnd);
           }

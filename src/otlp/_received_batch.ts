@@ -15,10 +15,26 @@ import {
   serviceOf,
 } from "./_received_span.ts";
 
-// A span's estimated memory: what it took on the wire, scaled, plus the
-// record itself.
+// A span's estimated memory: the record itself, plus what it took on the
+// wire, scaled, or what its parts take on the heap, whichever is more.
 const SPAN_OVERHEAD = 400;
 const WIRE_FACTOR = 3;
+
+/**
+ * What an event or a link takes on the heap, its attributes object
+ * included, however few bytes it took on the wire (an empty event is 2 bytes
+ * of protobuf and measured about 120 on Deno).
+ */
+export const RECORD_BYTES = 160;
+/** What an attribute, or an item of a list or map value, takes on the heap at least. */
+export const VALUE_BYTES = 64;
+
+// The bytes to count for something that took `wireSize` on the wire and
+// whose parts take `heapSize` on the heap: a body of many tiny parts (empty
+// events, keys, list items) takes far more memory than its bytes say.
+function estimate(wireSize: number, heapSize: number): number {
+  return Math.max(WIRE_FACTOR * wireSize, heapSize);
+}
 
 /** One request's spans, collected by a decoder; {@linkcode ReceivedBatch.result} hands them over. */
 export class ReceivedBatch {
@@ -33,12 +49,14 @@ export class ReceivedBatch {
   }
 
   /**
-   * Adds a span that took `wireSize` on the wire: bytes of protobuf, or
-   * characters of the strings of JSON.
+   * Adds a span that took `wireSize` on the wire (bytes of protobuf, or
+   * characters of the strings of JSON) and whose events, links, attributes
+   * and values take at least `heapSize` (counted with
+   * {@linkcode RECORD_BYTES} and {@linkcode VALUE_BYTES}).
    */
-  add(span: ReceivedSpan, wireSize: number): void {
+  add(span: ReceivedSpan, wireSize: number, heapSize: number): void {
     this.#spans.push(span);
-    this.#sizes.push(SPAN_OVERHEAD + WIRE_FACTOR * wireSize);
+    this.#sizes.push(SPAN_OVERHEAD + estimate(wireSize, heapSize));
   }
 
   /** Counts a span left out; the first reason is the one kept. */
@@ -49,30 +67,35 @@ export class ReceivedBatch {
 
   /**
    * Gives the spans from index `from` on their resource, and the service it
-   * names, and a share each of the `wireSize` it took (measured as in
-   * {@linkcode ReceivedBatch.add}).
+   * names, and a share each of its size (`wireSize` and `heapSize` measured
+   * as in {@linkcode ReceivedBatch.add}).
    */
-  assignResource(from: number, resource: ReceivedResource, wireSize: number): void {
+  assignResource(
+    from: number,
+    resource: ReceivedResource,
+    wireSize: number,
+    heapSize: number,
+  ): void {
     const spans = this.#spans;
     const service = serviceOf(resource.attributes);
     for (let i = from; i < spans.length; i++) {
       spans[i].resource = resource;
       spans[i].service = service;
     }
-    this.#share(from, wireSize);
+    this.#share(from, estimate(wireSize, heapSize));
   }
 
-  /** Gives the spans from index `from` on their instrumentation scope, and a share each of its `wireSize`. */
-  assignScope(from: number, scope: ReceivedScope, wireSize: number): void {
+  /** Gives the spans from index `from` on their instrumentation scope, and a share each of its size. */
+  assignScope(from: number, scope: ReceivedScope, wireSize: number, heapSize: number): void {
     const spans = this.#spans;
     for (let i = from; i < spans.length; i++) spans[i].scope = scope;
-    this.#share(from, wireSize);
+    this.#share(from, estimate(wireSize, heapSize));
   }
 
-  #share(from: number, wireSize: number): void {
+  #share(from: number, bytes: number): void {
     const sizes = this.#sizes;
     if (from >= sizes.length) return;
-    const share = WIRE_FACTOR * wireSize / (sizes.length - from);
+    const share = bytes / (sizes.length - from);
     for (let i = from; i < sizes.length; i++) sizes[i] += share;
   }
 
