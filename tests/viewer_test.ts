@@ -459,6 +459,38 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
   });
 
   test(
+    "answers metrics and logs with 404 and a google.rpc.Status in the request's format",
+    IO,
+    async () => {
+      // OTLP/HTTP: "The response body for all HTTP 4xx and HTTP 5xx responses
+      // MUST be a Protobuf-encoded Status message", in the request's
+      // Content-Type.
+      await using viewer = await startViewer({ port: 0 });
+      for (const signal of ["metrics", "logs"]) {
+        const url = new URL(`v1/${signal}`, viewer.url);
+        const proto = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/x-protobuf" },
+          body: new Uint8Array(0),
+        });
+        assert.equal(proto.status, 404, signal);
+        assert.equal(proto.headers.get("content-type"), "application/x-protobuf", signal);
+        assert.match((await statusMessage(proto))!, /takes traces only/, signal);
+        const json = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        });
+        assert.equal(json.status, 404, signal);
+        assert.equal(json.headers.get("content-type"), "application/json", signal);
+        const body = await json.json();
+        assert.equal(typeof body.code, "number", signal);
+        assert.match(body.message, /takes traces only/, signal);
+      }
+    },
+  );
+
+  test(
     "the page and API answer only to a loopback host name, against DNS rebinding",
     IO,
     async () => {

@@ -4,7 +4,7 @@
 
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { apiRoute, json, jsonError } from "./_api_routes.ts";
-import { type Accept, preflight, receiveTraces } from "./_otlp_route.ts";
+import { type Accept, otlpFailure, preflight, receiveTraces } from "./_otlp_route.ts";
 import type { TraceStore } from "./_trace_store.ts";
 import { PAGE_HTML, PAGE_STYLE } from "./_ui_page.ts";
 import { PAGE_SCRIPT } from "./_ui_script.ts";
@@ -40,9 +40,10 @@ const ASSETS: Record<string, { body: string; type: string }> = {
  */
 export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: boolean): Handler {
   return async (request) => {
+    let path = "";
     try {
       const url = new URL(request.url);
-      const path = url.pathname;
+      path = url.pathname;
       if (path === "/v1/traces") {
         if (request.method === "POST") return await receiveTraces(request, accept);
         if (request.method === "OPTIONS") return preflight(request);
@@ -51,7 +52,8 @@ export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: b
       if (request.method !== "GET" && request.method !== "HEAD") {
         // An SDK exporting metrics or logs to this port: nothing here takes them.
         if (path.startsWith("/v1/")) {
-          return jsonError(
+          return otlpFailure(
+            request,
             404,
             `Cannot receive ${path}: the viewer takes traces only (/v1/traces)`,
           );
@@ -75,7 +77,12 @@ export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: b
       return jsonError(404, `Cannot find ${path}`);
     } catch (error) {
       warnOnce(`viewer-handler:${errorMessage(error)}`, `viewer: ${errorMessage(error)}`);
-      return json({ error: `Cannot handle the request: ${errorMessage(error)}` }, 500);
+      const message = `Cannot handle the request: ${errorMessage(error)}`;
+      // An OTLP export is answered as OTLP asks, the page and API in their JSON.
+      if (path === "/v1/traces" && request.method === "POST") {
+        return otlpFailure(request, 500, message);
+      }
+      return json({ error: message }, 500);
     }
   };
 }

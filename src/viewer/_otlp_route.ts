@@ -108,14 +108,28 @@ function success(format: Format, decoded: DecodedRequest): Response {
   });
 }
 
+/** An OTLP failure: what {@linkcode BodyProblem} covers, a signal not taken here, or a fault. */
+type Problem = BodyProblem | { readonly status: 404 | 500; readonly message: string };
+
 // google.rpc.Code numbers for the statuses this receiver answers.
-const RPC_CODES: Record<BodyProblem["status"], number> = {
+const RPC_CODES: Record<Problem["status"], number> = {
   400: 3, // INVALID_ARGUMENT
+  404: 5, // NOT_FOUND
   413: 8, // RESOURCE_EXHAUSTED
   415: 3,
+  500: 13, // INTERNAL
 };
 
-function failure(format: Format, problem: BodyProblem): Response {
+/**
+ * An OTLP/HTTP failure answer to `request`: `status` with a google.rpc.Status
+ * holding `message`, in the request's format (JSON when its Content-Type is
+ * neither), with the CORS header, as OTLP asks of every 4xx and 5xx answer.
+ */
+export function otlpFailure(request: Request, status: 404 | 500, message: string): Response {
+  return failure(formatOf(request.headers.get("content-type")) ?? "json", { status, message });
+}
+
+function failure(format: Format, problem: Problem): Response {
   const headers = { ...CORS_HEADERS, "content-type": CONTENT_TYPES[format] };
   const code = RPC_CODES[problem.status];
   if (format === "json") {
