@@ -174,6 +174,21 @@ describe("traceRequestListener (node:http)", () => {
     }
   });
 
+  test("traces a request whose Host header is empty, on the socket's local port", () => {
+    const { memory, tracer } = setup();
+    const res = fakeRes();
+    traceRequestListener(() => {}, { tracer })({
+      method: "GET",
+      url: "/health",
+      headers: { host: "" },
+      socket: { localPort: 9000 },
+    }, res);
+    res.emit("finish");
+    assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].attributes["url.path"], "/health");
+    assert.equal(memory.spans[0].attributes["server.port"], 9000);
+  });
+
   test("makes the span and baggage current for the listener", () => {
     const { tracer } = setup();
     let seen: unknown[] = [];

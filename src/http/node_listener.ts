@@ -126,7 +126,9 @@ export function traceRequestListener<
     let url: URL;
     try {
       const scheme = req.socket?.encrypted ? "https" : "http";
-      const host = firstValue(req.headers[":authority"]) ?? firstValue(req.headers.host) ??
+      // An empty Host is what HTTP/1.1 clients send when the target has no
+      // authority: it is absent, not a host.
+      const host = firstValue(req.headers[":authority"]) || firstValue(req.headers.host) ||
         `localhost${req.socket?.localPort ? `:${req.socket.localPort}` : ""}`;
       const origin = new URL(`${scheme}://${host}`).origin;
       const target = req.url ?? "/";
