@@ -5,7 +5,11 @@
 
 import { concatBytes } from "../platform/_concat_bytes.ts";
 
-/** The largest request body taken, before and after decompression: OTLP's recommended 20 MiB. */
+/**
+ * The largest request body taken, before and after decompression: 20 MiB.
+ * (OTLP recommends 64 MiB for a collector; the viewer holds everything it
+ * takes in memory, for a person to read.)
+ */
 export const MAX_BODY_BYTES: number = 20 * 1024 * 1024;
 
 /** Why a body was not read: the HTTP status to answer and a message. */
