@@ -225,8 +225,12 @@ describe("instrumentFetch", () => {
       assert.equal(span.attributes["error.type"], undefined);
       assert.equal(span.ended, true);
     }
-    // A timeout is not the caller giving up: it stays an error.
-    const timeout = fetch("http://example.com/c", { signal: AbortSignal.timeout(1) });
+    // A timeout is not the caller giving up: it stays an error. (A signal
+    // aborted as AbortSignal.timeout aborts one: on Node that signal's timer
+    // is unref'd, and would not keep this test's process alive.)
+    const deadline = new AbortController();
+    const timeout = fetch("http://example.com/c", { signal: deadline.signal });
+    deadline.abort(new DOMException("The operation timed out.", "TimeoutError"));
     await assert.rejects(timeout, { name: "TimeoutError" });
     assert.equal(memory.spans[2].status.code, "error");
     assert.equal(memory.spans[2].attributes["error.type"], "TimeoutError");
