@@ -5,7 +5,7 @@ import {
   BatchSpanProcessor,
   type ExportResult,
   type Scheduler,
-  type Span,
+  Span,
   type TimerHandle,
   Tracer,
 } from "../mod.ts";
@@ -967,17 +967,46 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
     assert.match(result.error!.message, /over 4194304 bytes \(maxResponseBytes\)/);
   });
 
-  test("maxResponseBytes must be a positive integer", () => {
-    for (const bad of [0, -1, 1.5, NaN, Infinity, "1024"]) {
-      assert.throws(
-        () => new OtlpHttpExporter({ env: {}, maxResponseBytes: bad as number }),
-        (error: unknown) =>
-          error instanceof RangeError &&
-          /^Cannot create OtlpHttpExporter: maxResponseBytes must be a positive integer/.test(
-            error.message,
-          ),
-        String(bad),
+  test("maxResponseBytes and maxRequestBytes must be positive integers", () => {
+    for (const name of ["maxResponseBytes", "maxRequestBytes"]) {
+      for (const bad of [0, -1, 1.5, NaN, Infinity, "1024"]) {
+        assert.throws(
+          () => new OtlpHttpExporter({ env: {}, [name]: bad as number }),
+          (error: unknown) =>
+            error instanceof RangeError &&
+            error.message.startsWith(
+              `Cannot create OtlpHttpExporter: ${name} must be a positive integer`,
+            ),
+          `${name}: ${String(bad)}`,
+        );
+      }
+    }
+  });
+
+  test("a batch over maxRequestBytes before compression is not sent, and fails", async () => {
+    for (const compression of ["none", "gzip"] as const) {
+      let sent = 0;
+      const big = [new Span("a").setAttribute("payload", "x".repeat(10_000)).start().end()];
+      const e = new OtlpHttpExporter({
+        env: {},
+        resource,
+        compression,
+        maxRequestBytes: 5_000,
+        fetch: () => {
+          sent++;
+          return Promise.resolve(new Response(null, { status: 200 }));
+        },
+      });
+      const result = await e.export(big);
+      assert.equal(sent, 0, `${compression}: no request`);
+      assert.equal(result.code, "failure");
+      assert.match(
+        result.error!.message,
+        /^OTLP export not sent: 1 spans encode to \d+ bytes, over maxRequestBytes \(5000\)/,
       );
+      // Within the limit, the same exporter sends.
+      assert.deepEqual(await e.export(spans(1)), { code: "success" }, compression);
+      assert.equal(sent, 1, compression);
     }
   });
 });

@@ -70,6 +70,14 @@ export interface OtlpHttpExporterOptions {
    * over plain HTTP/1.1, which reads at most 4 MiB and 64 KiB of a response.)
    */
   maxResponseBytes?: number;
+  /**
+   * The largest request body sent, before compression. A batch that encodes
+   * to more is not sent: its spans are counted as failed, with an error
+   * that says so (set `attributeValueLengthLimit` on the Tracer to keep
+   * spans small). Default 64 MiB, the limit the OTLP specification
+   * recommends.
+   */
+  maxRequestBytes?: number;
   /** Where `OTEL_*` variables are read; the process environment when omitted. */
   env?: EnvSource;
   /** Where times come from, for `Retry-After` dates and the deadline. */
@@ -153,6 +161,7 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #resource: Resource | undefined;
   readonly #concurrency: number;
   readonly #maxResponseBytes: number;
+  readonly #maxRequestBytes: number;
   readonly #clock: Clock;
   readonly #scheduler: Scheduler;
   readonly #fetch: FetchFunction | undefined;
@@ -171,8 +180,8 @@ export class OtlpHttpExporter implements SpanExporter {
    *
    * @param options Where and how to send; see {@linkcode OtlpHttpExporterOptions}.
    * @throws {TypeError} When an option has the wrong type or value.
-   * @throws {RangeError} When `timeoutMs`, `concurrency` or `maxResponseBytes`
-   *   is not positive.
+   * @throws {RangeError} When `timeoutMs`, `concurrency`, `maxResponseBytes` or
+   *   `maxRequestBytes` is not positive.
    *
    * @example
    * ```ts
@@ -218,14 +227,16 @@ export class OtlpHttpExporter implements SpanExporter {
         }`,
       );
     }
-    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
-      throw new RangeError(
-        `Cannot create OtlpHttpExporter: maxResponseBytes must be a positive integer, got ${
-          describe(maxResponseBytes)
-        }`,
-      );
-    }
+    const maxResponseBytes = byteLimit(
+      options.maxResponseBytes,
+      DEFAULT_MAX_RESPONSE_BYTES,
+      "maxResponseBytes",
+    );
+    const maxRequestBytes = byteLimit(
+      options.maxRequestBytes,
+      DEFAULT_MAX_REQUEST_BYTES,
+      "maxRequestBytes",
+    );
     // Header names are case-insensitive: an option replaces the env's
     // header of the same name in any case, and the body's own headers
     // replace the user's, instead of being joined with them.
@@ -253,6 +264,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#resource = resource;
     this.#concurrency = concurrency;
     this.#maxResponseBytes = maxResponseBytes;
+    this.#maxRequestBytes = maxRequestBytes;
     this.#clock = clockOption(options.clock, systemClock, WHO);
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#fetch = options.fetch;
@@ -389,8 +401,16 @@ export class OtlpHttpExporter implements SpanExporter {
     await this.forceFlush();
   }
 
-  async #encode(spans: readonly Span[]): Promise<Uint8Array> {
+  // The request body, or why it is not sent: "The client SHOULD limit the
+  // size of the request body, including before compression … If the limit
+  // is exceeded, the client MUST NOT make the request" (OTLP/HTTP Request).
+  async #encode(spans: readonly Span[]): Promise<Uint8Array | ExportResult> {
     const bytes = this.#encodeRaw(spans);
+    if (bytes.length > this.#maxRequestBytes) {
+      return failure(
+        `OTLP export not sent: ${spans.length} spans encode to ${bytes.length} bytes, over maxRequestBytes (${this.#maxRequestBytes}); set attributeValueLengthLimit to keep spans smaller`,
+      );
+    }
     return this.#compression === "gzip" ? await gzip(bytes) : bytes;
   }
 
@@ -415,6 +435,7 @@ export class OtlpHttpExporter implements SpanExporter {
     }
     const deadline = this.#clock.now() + this.#timeoutMs;
     const body = keepalive?.body ?? await this.#encode(spans);
+    if (!(body instanceof Uint8Array)) return body;
     for (let attempt = 0;; attempt++) {
       if (signal?.aborted) return failure("OTLP export aborted");
       const remaining = deadline - this.#clock.now();
@@ -646,4 +667,18 @@ function secretsOf(headers: Readonly<Record<string, string>>): string[] {
 function shownUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+
+// What OTLP recommends a client's request bodies stay within (OTLP/HTTP
+// Request): 64 MiB.
+const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
+
+function byteLimit(given: number | undefined, fallback: number, name: string): number {
+  const limit = given ?? fallback;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(
+      `Cannot create OtlpHttpExporter: ${name} must be a positive integer, got ${describe(limit)}`,
+    );
+  }
+  return limit;
 }
