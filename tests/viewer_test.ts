@@ -315,6 +315,24 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     },
   );
 
+  test("answers in the Content-Type it received: application/protobuf too", IO, async () => {
+    // OTLP/HTTP Response: "The server MUST use the same "Content-Type" in
+    // the response as it received in the request."
+    await using viewer = await startViewer({ port: 0 });
+    const type = { "content-type": "application/protobuf" };
+    const ok = await post(viewer, encodeOtlpProtobuf(richSpans(), { resource }), type);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get("content-type"), "application/protobuf");
+    await ok.body?.cancel();
+    const bad = await post(viewer, new Uint8Array([0x0a, 0x05, 0x01]), type);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.headers.get("content-type"), "application/protobuf");
+    assert.match((await statusMessage(bad))!, /Cannot decode OTLP\/protobuf/);
+    const xType = await post(viewer, encodeOtlpProtobuf(richSpans(), { resource }));
+    assert.equal(xType.headers.get("content-type"), "application/x-protobuf");
+    await xType.body?.cancel();
+  });
+
   test("answers a partial success naming the spans it rejected, and counts them", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     const good = JSON.parse(

@@ -47,9 +47,10 @@ const textEncoder = new TextEncoder();
  * @returns The OTLP response.
  */
 export async function receiveTraces(request: Request, accept: Accept): Promise<Response> {
-  const format = formatOf(request.headers.get("content-type"));
+  const contentType = request.headers.get("content-type");
+  const format = formatOf(contentType);
   if (format === undefined) {
-    return failure("json", {
+    return failure("json", contentType, {
       status: 415,
       message: `Cannot receive traces: Content-Type "${
         request.headers.get("content-type") ?? ""
@@ -57,7 +58,7 @@ export async function receiveTraces(request: Request, accept: Accept): Promise<R
     });
   }
   const body = await readBody(request);
-  if (!(body instanceof Uint8Array)) return failure(format, body);
+  if (!(body instanceof Uint8Array)) return failure(format, contentType, body);
   let decoded: DecodedRequest;
   try {
     decoded = format === "json"
@@ -65,26 +66,35 @@ export async function receiveTraces(request: Request, accept: Accept): Promise<R
       : decodeOtlpProtobuf(body);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
-    return failure(format, { status: 400, message: error.message });
+    return failure(format, contentType, { status: 400, message: error.message });
   }
   accept(decoded);
-  return success(format, decoded);
+  return success(format, decoded, contentType);
 }
 
 function formatOf(contentType: string | null): Format | undefined {
-  const type = contentType?.split(";")[0].trim().toLowerCase();
+  const type = mediaType(contentType);
   if (type === "application/x-protobuf" || type === "application/protobuf") return "protobuf";
   if (type === "application/json") return "json";
   return undefined;
 }
 
-const CONTENT_TYPES: Record<Format, string> = {
-  protobuf: "application/x-protobuf",
-  json: "application/json",
-};
+function mediaType(contentType: string | null): string | undefined {
+  return contentType?.split(";")[0].trim().toLowerCase();
+}
 
-function success(format: Format, decoded: DecodedRequest): Response {
-  const headers = { ...CORS_HEADERS, "content-type": CONTENT_TYPES[format] };
+// "The server MUST use the same "Content-Type" in the response as it
+// received in the request" (OTLP/HTTP Response): a protobuf request sent as
+// application/protobuf is answered as application/protobuf.
+function responseType(format: Format, contentType: string | null): string {
+  if (format === "json") return "application/json";
+  return mediaType(contentType) === "application/protobuf"
+    ? "application/protobuf"
+    : "application/x-protobuf";
+}
+
+function success(format: Format, decoded: DecodedRequest, contentType: string | null): Response {
+  const headers = { ...CORS_HEADERS, "content-type": responseType(format, contentType) };
   if (decoded.rejected === 0) {
     return new Response(format === "json" ? "{}" : new Uint8Array(0), { status: 200, headers });
   }
@@ -126,11 +136,12 @@ const RPC_CODES: Record<Problem["status"], number> = {
  * neither), with the CORS header, as OTLP asks of every 4xx and 5xx answer.
  */
 export function otlpFailure(request: Request, status: 404 | 500, message: string): Response {
-  return failure(formatOf(request.headers.get("content-type")) ?? "json", { status, message });
+  const contentType = request.headers.get("content-type");
+  return failure(formatOf(contentType) ?? "json", contentType, { status, message });
 }
 
-function failure(format: Format, problem: Problem): Response {
-  const headers = { ...CORS_HEADERS, "content-type": CONTENT_TYPES[format] };
+function failure(format: Format, contentType: string | null, problem: Problem): Response {
+  const headers = { ...CORS_HEADERS, "content-type": responseType(format, contentType) };
   const code = RPC_CODES[problem.status];
   if (format === "json") {
     return new Response(JSON.stringify({ code, message: problem.message }), {
