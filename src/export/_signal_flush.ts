@@ -7,9 +7,11 @@
 // is bounded by its processor's deadline), it removes its listeners and, if
 // no other listener is left, sends the process the same signal again. The
 // process then dies of that signal, as it would have, with the same wait
-// status for whoever started it. When the application listens too, the
-// application decides when to exit, and nothing more is done. A second
-// signal while flushing stops the wait (pressing Ctrl+C twice).
+// status for whoever started it. When the application listens too (when
+// the signal comes: a `process.once` handler is gone by the end of the
+// flush), the application decides when to exit, and nothing more is done.
+// A second signal while flushing, of either kind, stops the wait (pressing
+// Ctrl+C twice, or after SIGTERM).
 //
 // Listening is through `process.on`, which Node, Bun and Deno 2 all have, so
 // the application's own `process.on` listeners are seen on all three. On
@@ -63,7 +65,13 @@ function listen(): void {
   const deno = (globalThis as { Deno?: DenoSignals }).Deno;
   try {
     if (process !== undefined && typeof process.removeListener === "function") {
-      for (const signal of SIGNALS) process.on!(signal, listeners[signal]);
+      // First in line, so that when a signal comes every listener the
+      // application added, `once` ones included, is still there to be seen.
+      for (const signal of SIGNALS) {
+        if (typeof process.prependListener === "function") {
+          process.prependListener(signal, listeners[signal]);
+        } else process.on!(signal, listeners[signal]);
+      }
       listening = "process";
     } else if (typeof deno?.addSignalListener === "function") {
       for (const signal of SIGNALS) deno.addSignalListener(signal, listeners[signal]);
@@ -102,15 +110,20 @@ function othersListen(signal: StopSignal): boolean {
 }
 
 function onSignal(signal: StopSignal): void {
-  if (flushing.has(signal)) {
-    // The same signal again while flushing: stop waiting.
-    if (!othersListen(signal)) raise(signal);
+  // Read when the signal comes: a handler the application added with
+  // `process.once` is gone by the time the flush ends, and the application
+  // still decides.
+  const others = othersListen(signal);
+  if (flushing.size > 0) {
+    // A second signal while flushing, the same (Ctrl+C twice) or another
+    // (Ctrl+C after SIGTERM): stop waiting.
+    if (!others) raise(signal);
     return;
   }
   flushing.add(signal);
   runStopHooks(hooks).then(() => {
     flushing.delete(signal);
-    if (!othersListen(signal)) raise(signal);
+    if (!others && !othersListen(signal)) raise(signal);
   });
 }
 

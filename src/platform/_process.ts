@@ -7,6 +7,7 @@ export interface ProcessLike {
   readonly pid?: number;
   readonly versions?: { readonly bun?: string };
   on?(event: string, listener: (...args: never[]) => void): unknown;
+  prependListener?(event: string, listener: (...args: never[]) => void): unknown;
   removeListener?(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount?(event: string): number;
   kill?(pid: number, signal: string): unknown;
