@@ -37,16 +37,23 @@ export function withDeadline<T>(
       controller?.abort(reason);
       reject(reason);
     }, ms);
-    result.then(
-      (value) => {
-        scheduler.clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        scheduler.clearTimeout(timer);
-        reject(error);
-      },
-    );
+    try {
+      result.then(
+        (value) => {
+          scheduler.clearTimeout(timer);
+          resolve(value);
+        },
+        (error) => {
+          scheduler.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    } catch (error) {
+      // A thenable whose `then` throws: failed now, so its timer must not
+      // keep the process alive until the deadline.
+      scheduler.clearTimeout(timer);
+      reject(error);
+    }
   });
 }
 
