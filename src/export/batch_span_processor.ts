@@ -340,7 +340,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Exports everything queued, then shuts the exporter down. Runs once: a
+   * Exports everything queued, then flushes the exporter and shuts it down
+   * (each exporter call bounded by `exportTimeoutMs`). Runs once: a
    * second call returns the first call's promise. Spans that end after the
    * call are dropped and counted. Never rejects.
    *
@@ -403,6 +404,9 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#scheduler.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    // "Shutdown MUST include the effects of ForceFlush", which for the
+    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
+    await this.#queue.callExporter("forceFlush");
     await this.#queue.callExporter("shutdown");
   }
 

@@ -187,7 +187,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Waits for the exports in flight, then shuts the exporter down. Runs
+   * Waits for the exports in flight, then flushes the exporter and shuts it
+   * down. Runs
    * once; spans that end after the call are dropped and counted.
    *
    * @returns A promise that resolves once the exporter has shut down.
@@ -233,6 +234,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
     this.#queue.close();
     this.#stopFlush.unregister();
     await this.#queue.settled();
+    // "Shutdown MUST include the effects of ForceFlush", which for the
+    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
+    await this.#queue.callExporter("forceFlush");
     await this.#queue.callExporter("shutdown");
   }
 

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { BatchSpanProcessor, SimpleSpanProcessor, type Span, type SpanExporter } from "../mod.ts";
+import { ManualTime } from "../testing.ts";
+import { assertBalanced, captureWarnings, endedSpan } from "./_helpers.ts";
+
+// Processor lifecycle against the OpenTelemetry trace SDK specification:
+// "Shutdown MUST include the effects of ForceFlush", whose built-in
+// processors "MUST" call the exporter's Export, "and then invoke ForceFlush
+// on it".
+
+/** An exporter that buffers what it is given until its forceFlush. */
+function bufferingExporter(calls: string[]): SpanExporter & { delivered: string[] } {
+  const buffered: string[] = [];
+  const delivered: string[] = [];
+  return {
+    delivered,
+    export(spans: readonly Span[]) {
+      calls.push("export");
+      buffered.push(...spans.map((s) => s.name));
+    },
+    forceFlush() {
+      calls.push("forceFlush");
+      delivered.push(...buffered.splice(0));
+      return Promise.resolve();
+    },
+    shutdown() {
+      calls.push("shutdown");
+      return Promise.resolve();
+    },
+  };
+}
+
+describe("shutdown includes the effects of forceFlush", () => {
+  for (const kind of ["Batch", "Simple"] as const) {
+    test(`${kind}SpanProcessor: shutdown() flushes the exporter before shutting it down`, async () => {
+      const calls: string[] = [];
+      const exporter = bufferingExporter(calls);
+      const processor = kind === "Batch"
+        ? new BatchSpanProcessor(exporter, { flushOnExit: false })
+        : new SimpleSpanProcessor(exporter);
+      processor.onEnd(endedSpan("a"));
+      await processor.shutdown();
+      assert.deepEqual(calls, ["export", "forceFlush", "shutdown"]);
+      assert.deepEqual(exporter.delivered, ["a"]);
+    });
+  }
+});
+
+describe("an exporter whose result is a thenable that throws", () => {
+  test("fails its batch and leaves no deadline timer behind", async () => {
+    const time = new ManualTime();
+    const batch = new BatchSpanProcessor(
+      {
+        export: () =>
+          ({
+            then: () => {
+              throw new Error("broken thenable");
+            },
+          }) as never,
+      },
+      { flushOnExit: false, scheduler: time, clock: time, maxBatchSize: 1 },
+    );
+    await captureWarnings(async () => {
+      batch.onEnd(endedSpan("a"));
+      await batch.forceFlush();
+    });
+    assert.deepEqual(batch.stats(), { ended: 1, exported: 0, dropped: 0, failed: 1, queued: 0 });
+    assertBalanced(batch.stats());
+    // The interval's timer may wait (it is a background one); the export's
+    // deadline must not, or it keeps the process alive for exportTimeoutMs.
+    await batch.shutdown();
+    assert.equal(time.pendingTimers, 0);
+  });
+});
