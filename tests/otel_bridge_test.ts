@@ -456,6 +456,30 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
     });
   });
 
+  test("this entry's processors added to its registered TracerProvider see the provider's resource", async () => {
+    await withCleanGlobals(async () => {
+      const provider = new TracerProvider({ resource: { "service.name": "shop" } });
+      provider.register();
+      const simple = new InMemorySpanExporter();
+      const batch = new InMemorySpanExporter();
+      const own = new InMemorySpanExporter();
+      assert.equal(addSpanProcessor(new SimpleSpanProcessor(simple)), true);
+      assert.equal(addSpanProcessor(new BatchSpanProcessor(batch)), true);
+      // A resource given to the processor itself is kept.
+      addSpanProcessor(new SimpleSpanProcessor(own, { resource: { "service.name": "own" } }));
+      trace.getTracer("app").startSpan("through ours").end();
+      await provider.forceFlush();
+      for (const exporter of [simple, batch]) {
+        const [span] = exporter.getFinishedSpans();
+        assert.equal(span.name, "through ours");
+        assert.equal(span.instrumentationScope.name, "app");
+        assert.equal(span.resource.attributes["service.name"], "shop");
+      }
+      assert.equal(own.getFinishedSpans()[0].resource.attributes["service.name"], "own");
+      await provider.shutdown();
+    });
+  });
+
   test("when another SDK owns the global provider it warns once and returns false", async () => {
     await withCleanGlobals(async () => {
       trace.setGlobalTracerProvider(new BasicTracerProvider());

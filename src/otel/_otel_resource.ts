@@ -33,6 +33,12 @@ class PlainResource implements OtelResource {
 let fallback: OtelResource | undefined;
 
 /**
+ * This entry's processors that were given a `resource` option: added to a
+ * registered TracerProvider, they keep it; the others take the provider's.
+ */
+export const givenResource: WeakSet<object> = new WeakSet();
+
+/**
  * Resolves a `resource` option: an OpenTelemetry `Resource` as it is, this
  * library's `Resource` or plain attributes converted (invalid values
  * dropped). Without one, the resource this library's OTLP exporter uses

@@ -13,6 +13,7 @@ import { warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { BatchSpanProcessor } from "./batch_span_processor.ts";
 import { readableSpanOf } from "./_readable_span.ts";
+import { givenResource } from "./_otel_resource.ts";
 import { sdk, SDK_PACKAGE, type SdkTracerProvider } from "./_sdk.ts";
 import type { OtelReadableSpan, OtelSpanProcessor } from "./_sdk_types.ts";
 import { SimpleSpanProcessor } from "./simple_span_processor.ts";
@@ -114,9 +115,15 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
   return false;
 }
 
-// This entry's processors take this library's spans as they are.
+// This entry's processors given their own resource take this library's
+// spans as they are; every other processor sees the provider's resource, as
+// documented (this entry's processors would otherwise convert with the
+// default resource, not the provider's).
 function asOurProcessor(processor: OtelSpanProcessor, provider: TracerProvider): SpanProcessor {
-  if (processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor) {
+  if (
+    (processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor) &&
+    givenResource.has(processor)
+  ) {
     return processor;
   }
   const resource = provider.resource;

@@ -10,7 +10,7 @@ import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BATCH_SIZE } from "../export/_ba
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { readEnv, readOtlpEnv } from "../otlp/env.ts";
 import { Span } from "../span/span.ts";
-import { resolveResource } from "./_otel_resource.ts";
+import { givenResource, resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
 import { isSampledOf } from "../span/_span_ids.ts";
 import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
@@ -105,6 +105,7 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
         DEFAULT_FLUSH_INTERVAL_MS,
     });
     this.#resource = resolveResource(resource);
+    if (resource !== undefined && resource !== null) givenResource.add(this);
   }
 
   /**

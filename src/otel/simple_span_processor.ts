@@ -7,7 +7,7 @@
 
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { Span } from "../span/span.ts";
-import { resolveResource } from "./_otel_resource.ts";
+import { givenResource, resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
 import { isSampledOf } from "../span/_span_ids.ts";
 import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
@@ -84,6 +84,7 @@ export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
   ) {
     super(asOtelExporter(exporter, "SimpleSpanProcessor"));
     this.#resource = resolveResource(options?.resource);
+    if (options?.resource !== undefined && options.resource !== null) givenResource.add(this);
   }
 
   /**
