@@ -226,6 +226,23 @@ describe("traceMiddleware (Hono)", () => {
     assert.equal(memory.spans[0].attributes["http.response.status_code"], 401);
   });
 
+  test("an all() handler of a sub-app with its own onError names the route too", async () => {
+    const { memory, app } = setup();
+    const api = new Hono();
+    api.onError((_error, c) => c.text("api error", 500));
+    api.all("/health", (c) => c.text("ok"));
+    api.use("/admin/*", (c, _next) => Promise.resolve(c.text("sign in", 401)));
+    api.get("/admin/users/:id", (c) => c.text("user"));
+    app.route("/api", api);
+    assert.equal((await app.request("/api/health")).status, 200);
+    assert.equal((await app.request("/api/admin/users/3")).status, 401);
+    assert.deepEqual(memory.spans.map((s) => s.name), [
+      "GET /api/health",
+      "GET /api/admin/users/:id",
+    ]);
+    assert.equal(memory.spans[0].attributes["http.route"], "/api/health");
+  });
+
   test("a name the handler set itself is kept", async () => {
     const { memory, app } = setup();
     app.get("/graphql", (c) => {

@@ -207,13 +207,29 @@ function routeOf(
     return undefined;
   }
   const last = index > ownIndex ? routes[index] : undefined;
-  if (last !== undefined && (last.method !== "ALL" || (last.handler?.length ?? 0) < 2)) {
+  if (last !== undefined && (last.method !== "ALL" || arityOf(last.handler) < 2)) {
     return last.path;
   }
   for (let i = ownIndex + 1; i < routes.length; i++) {
     if (routes[i].method !== undefined && routes[i].method !== "ALL") return routes[i].path;
   }
   return undefined;
+}
+
+// Hono's app.route() wraps the handlers of a sub-app that has its own
+// onError in a (c, next) function, and keeps the original on this key: the
+// original's arity tells an all() handler from a middleware.
+const COMPOSED_HANDLER = "__COMPOSED_HANDLER";
+
+function arityOf(handler: unknown): number {
+  let h = handler;
+  // Bounded: each nested sub-app with an onError adds one wrapper.
+  for (let i = 0; i < 64 && typeof h === "function"; i++) {
+    const original = (h as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER];
+    if (typeof original !== "function") break;
+    h = original;
+  }
+  return typeof h === "function" ? h.length : 0;
 }
 
 type RoutesOf = (c: HonoContextLike) => readonly HonoRouteLike[] | undefined;
