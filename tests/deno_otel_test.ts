@@ -90,6 +90,37 @@ test(
 );
 
 test(
+  "with OTEL_DENO=true, traceRequestListener's server span is a child of Deno's node:http server span (Deno only: spawns deno with its built-in OpenTelemetry)",
+  { timeout: 120_000, skip: !isDeno },
+  async () => {
+    const denoReceiver = await Receiver.start();
+    const ourReceiver = await Receiver.start();
+    try {
+      await run("deno_otel_node_http", {
+        OTEL_DENO: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: denoReceiver.url.replace(/\/v1\/traces$/, ""),
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        SPANS_TEST_URL: ourReceiver.url,
+      });
+      const ours = ourReceiver.jsonSpans();
+      const deno = denoReceiver.jsonSpans();
+      const denoServer = deno.filter((s) => s.kind === 2); // SPAN_KIND_SERVER
+      assert.equal(denoServer.length, 1, JSON.stringify(deno.map((s) => [s.name, s.kind])));
+      const ourServer = ours.filter((s) => s.kind === 2);
+      assert.equal(ourServer.length, 1, JSON.stringify(ours.map((s) => [s.name, s.kind])));
+      assert.equal(ourServer[0].traceId, denoServer[0].traceId);
+      assert.equal(
+        ourServer[0].parentSpanId,
+        denoServer[0].spanId,
+        "our server span is a child of Deno's for the same request",
+      );
+    } finally {
+      await Promise.all([denoReceiver.close(), ourReceiver.close()]);
+    }
+  },
+);
+
+test(
   "with OTEL_DENO=true, the OTLP exporter's socket transport reads chunked answers, retries, and times out (Deno only: spawns deno with its built-in OpenTelemetry)",
   { timeout: 120_000, skip: !isDeno },
   async () => {

@@ -128,21 +128,27 @@ export class HostContextStorage implements ContextStorage {
 
 /**
  * The parent for a server span in `context`, given the remote parent the
- * request's headers carry: when the current span stands for the host's own
- * server span (Deno.serve, Deno's node:http), that span, so the two are one
- * trace; it keeps the caller's flags and trace state when the host
- * continued the caller's trace. Otherwise the remote parent, or none.
+ * request's headers carry: the host's own server span for the request,
+ * when there is one (`hostServerSpan`, Deno's node:http span, which Deno
+ * never makes current; or the current span when it stands for the host's
+ * span, as Deno.serve's does), so the two are one trace; it keeps the
+ * caller's flags and trace state when the host continued the caller's
+ * trace. Otherwise the remote parent, or none.
  */
 export function serverParent(
   context: Context,
   remote: SpanContext | undefined,
+  hostServerSpan?: unknown,
 ): SpanContext | undefined {
-  const hostSpan = context.getValue(HOST_SPAN_KEY);
-  const current = context.getValue(SPAN_KEY) as Span | undefined;
-  if (hostSpan === undefined || current === undefined || spanOf(hostSpan) !== current) {
-    return remote;
+  let host = hostServerSpan === undefined ? undefined : spanOf(hostServerSpan)?.context;
+  if (host === undefined) {
+    const hostSpan = context.getValue(HOST_SPAN_KEY);
+    const current = context.getValue(SPAN_KEY) as Span | undefined;
+    if (hostSpan === undefined || current === undefined || spanOf(hostSpan) !== current) {
+      return remote;
+    }
+    host = current.context;
   }
-  const host = current.context;
   if (remote === undefined) return host;
   if (remote.traceId !== host.traceId) {
     warnOnce(

@@ -21,10 +21,12 @@ export interface ServerSpan {
 }
 
 /**
- * Starts the server span for a request: a child of the remote parent, or a
- * new trace when there is none (never a child of whatever is current in the
- * server's own code). Recorded strings are cut to `maxRecordedLength`; a
- * method not in `known` (default: semconv's list) is `_OTHER`.
+ * Starts the server span for a request: a child of the host's own server
+ * span for the request when there is one (`hostServerSpan`, see
+ * serverParent), else of the remote parent, or a new trace when there is
+ * none (never a child of whatever is current in the server's own code).
+ * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
+ * (default: semconv's list) is `_OTHER`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -34,12 +36,13 @@ export function startServerSpan(
   userAgent: string | null | undefined,
   maxRecordedLength: number,
   known?: KnownMethods,
+  hostServerSpan?: unknown,
 ): ServerSpan {
   const info = methodInfo(method, known);
   const current = getCurrentContext();
   const span = tracer.startSpan(info.spanName, {
     kind: "server",
-    parent: serverParent(current, extractContext(headers)) ?? null,
+    parent: serverParent(current, extractContext(headers), hostServerSpan) ?? null,
     attributes: capRecorded(
       serverAttributes(info, url, userAgent),
       maxRecordedLength,

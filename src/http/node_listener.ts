@@ -10,6 +10,7 @@ import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
+import { denoNodeServerSpan } from "../platform/_deno_telemetry.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
@@ -147,6 +148,8 @@ export function traceRequestListener<
       firstValue(req.headers["user-agent"]),
       maxRecordedLength,
       known,
+      // Deno's node:http server span (OTEL_DENO=true), which Deno does not make current.
+      denoNodeServerSpan(res),
     );
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection

@@ -67,3 +67,28 @@ function detect(): DenoTelemetry | undefined {
  * change @opentelemetry/api's globals).
  */
 export const denoTelemetry: DenoTelemetry | undefined = detect();
+
+// The key Deno's node:http server keeps its server span under on the
+// response (a module-private Symbol("kOtelSpan")), once found.
+let nodeSpanKey: symbol | undefined;
+
+/**
+ * The server span Deno's node:http server started for the request `res`
+ * answers, with Deno's tracing on, else `undefined`. Deno starts that span
+ * without entering it (the request listener does not run in it), and keeps
+ * it only on the response object, so it is looked for there.
+ */
+export function denoNodeServerSpan(res: unknown): unknown {
+  if (denoTelemetry === undefined || res === null || typeof res !== "object") return undefined;
+  try {
+    if (nodeSpanKey === undefined) {
+      nodeSpanKey = Object.getOwnPropertySymbols(res).find((key) =>
+        key.description === "kOtelSpan"
+      );
+      if (nodeSpanKey === undefined) return undefined;
+    }
+    return (res as Record<symbol, unknown>)[nodeSpanKey] ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
