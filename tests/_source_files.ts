@@ -68,12 +68,26 @@ function names(list: string): string[] {
 function declaredVariables(text: string, from: number): string[] {
   const out: string[] = [];
   let depth = 0;
+  // Open type-argument brackets: `<` right after a name and right before
+  // one, as in `Map<string, number>`. A comparison (`a < b`, `ms > 9`, as
+  // formatted, with spaces) is no bracket.
+  let angles = 0;
   let expectName = true;
   for (let i = from; i < text.length; i++) {
     const c = text[i];
-    if (c === "(" || c === "[" || c === "{" || c === "<") depth++;
-    else if (c === ">" && text[i - 1] === "=") continue; // an arrow, not a bracket
-    else if (c === ")" || c === "]" || c === "}" || c === ">") depth--;
+    if (c === "<") {
+      if (/[A-Za-z0-9_$]/.test(text[i - 1] ?? "") && /[A-Za-z_${[(]/.test(text[i + 1] ?? "")) {
+        angles++;
+        depth++;
+      }
+    } else if (c === ">") {
+      // An arrow, or a comparison, is not a bracket.
+      if (text[i - 1] !== "=" && angles > 0) {
+        angles--;
+        depth--;
+      }
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
     else if (c === '"' || c === "'" || c === "`") {
       const end = text.indexOf(c, i + 1);
       i = end < 0 ? text.length : end;

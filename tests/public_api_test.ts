@@ -63,6 +63,7 @@ describe("public and internal files", () => {
       "export enum N { O, P }",
       "export namespace Q {}",
       "export declare const R: number;",
+      "export const v = { f: (ms: number) => ms > 9 ? 9 : ms, g: (a: number) => a < 1 }, w = 1;",
       "const s = 1, t = 2;",
       "export { s, t as u };",
     ].join("\n");
@@ -82,6 +83,8 @@ describe("public and internal files", () => {
       "h",
       "s",
       "u",
+      "v",
+      "w",
     ]);
   });
 
