@@ -388,19 +388,74 @@ describe("OTLP protobuf encoding", () => {
     );
   });
 
-  test("encodes integers beyond 2^53 and non-finite numbers as doubles", () => {
+  test("encodes integers beyond int64 and non-finite numbers as doubles", () => {
     const span = new Span("n").setAttributes({
-      huge: 2 ** 60,
+      huge: 2 ** 64,
       inf: Infinity,
       nan: NaN,
       min: Number.MIN_SAFE_INTEGER,
     }).start(T0).end(T0);
     const decoded = decodeProtobuf(encodeOtlpProtobuf([span], { resource }));
     const attrs = decoded.resourceSpans[0].scopeSpans[0].spans[0].attributes;
-    assert.equal(attrs[0].value.doubleValue, 2 ** 60);
+    assert.equal(attrs[0].value.doubleValue, 2 ** 64);
     assert.equal(attrs[1].value.doubleValue, Infinity);
     assert.ok(Number.isNaN(attrs[2].value.doubleValue));
     assert.equal(attrs[3].value.intValue, String(Number.MIN_SAFE_INTEGER));
+  });
+});
+
+describe("OTLP integer attributes beyond 2^53", () => {
+  // Integers that int64 holds but a double cannot count to one by one: the
+  // SDK's serializers write them as intValue, as they do every integer in
+  // [-2^63, 2^63); 2^63 itself and beyond stay doubles.
+  const values = {
+    p53: 2 ** 53,
+    p60: 2 ** 60,
+    n60: -(2 ** 60),
+    min: -(2 ** 63),
+    max: 2 ** 63 - 1024,
+    arr: [2 ** 62, -(2 ** 55), 1.5],
+    over: 2 ** 63,
+    e20: -1e20,
+  };
+  const spans = () => [new Span("n").setAttributes(values).start(T0).end(T0)];
+
+  test("are intValues in protobuf, as in the SDK's ProtobufTraceSerializer", () => {
+    const list = spans();
+    const ours = decodeProtobuf(encodeOtlpProtobuf(list, { resource }));
+    const theirs = decodeProtobuf(
+      ProtobufTraceSerializer.serializeRequest(toReadableSpans(list, resource, new Set()))!,
+    );
+    assert.deepEqual(ours, theirs);
+    const attrs = ours.resourceSpans[0].scopeSpans[0].spans[0].attributes;
+    assert.deepEqual(attrs.map((kv: { value: { value: string } }) => kv.value.value), [
+      "intValue",
+      "intValue",
+      "intValue",
+      "intValue",
+      "intValue",
+      "arrayValue",
+      "doubleValue",
+      "doubleValue",
+    ]);
+    assert.equal(attrs[3].value.intValue, "-9223372036854775808");
+    assert.equal(attrs[4].value.intValue, "9223372036854774784");
+  });
+
+  test("are exact decimal intValues in JSON, equal to the protobuf encoding", () => {
+    const list = spans();
+    const text = jsonText(list, { resource });
+    const attrs = JSON.parse(text).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+    assert.deepEqual(attrs[1].value, { intValue: "1152921504606846976" });
+    assert.deepEqual(attrs[3].value, { intValue: "-9223372036854775808" });
+    assert.deepEqual(attrs[5].value.arrayValue.values, [
+      { intValue: "4611686018427387904" },
+      { intValue: "-36028797018963968" },
+      { doubleValue: 1.5 },
+    ]);
+    const { error, value } = decodeOtlpJson(text);
+    assert.equal(error, null);
+    assert.deepEqual(value, decodeProtobuf(encodeOtlpProtobuf(list, { resource })));
   });
 });
 

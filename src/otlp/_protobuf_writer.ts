@@ -41,7 +41,7 @@ export class ProtobufWriter extends ByteBuffer {
     this.buf[this.pos++] = v;
   }
 
-  /** Writes an unsigned varint of up to 2^53. */
+  /** Writes an unsigned varint of an integer below 2^64. */
   varint(v: number): void {
     this.ensure(10);
     const buf = this.buf;
@@ -62,7 +62,7 @@ export class ProtobufWriter extends ByteBuffer {
     this.pos = pos;
   }
 
-  /** Writes a signed int64 varint from a safe integer (negatives take 10 bytes). */
+  /** Writes a signed int64 varint from an integer in [-2^63, 2^63) (negatives take 10 bytes). */
   int64(v: number): void {
     if (v >= 0) {
       this.varint(v);

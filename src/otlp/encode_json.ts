@@ -11,6 +11,7 @@ import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
+import { isLargeInt64 } from "./_int64.ts";
 import { JsonWriter } from "./_json_writer.ts";
 import { TaggedBytesCache } from "./_tagged_bytes_cache.ts";
 import {
@@ -293,7 +294,9 @@ function scalarType(value: AttributeValue | null): number {
   // `typeof x === "…"` chains compile to type checks; a switch on typeof
   // does not, in V8.
   if (typeof value === "string") return STRING;
-  if (typeof value === "number") return Number.isSafeInteger(value) ? INT : DOUBLE;
+  if (typeof value === "number") {
+    return Number.isSafeInteger(value) || isLargeInt64(value) ? INT : DOUBLE;
+  }
   return OTHER;
 }
 
@@ -303,7 +306,13 @@ function writeScalar(w: JsonWriter, type: number, value: AttributeValue | null):
     w.string(value as string);
     w.char(0x7d); // }
   } else if (type === INT) {
-    w.ascii(String(value === 0 ? 0 : value));
+    // String() spells an integer beyond 2^53 in its shortest round-trip
+    // digits (2^60 as 1152921504606847000); BigInt spells it exactly.
+    w.ascii(
+      Number.isSafeInteger(value)
+        ? String(value === 0 ? 0 : value)
+        : BigInt(value as number).toString(),
+    );
     w.ascii('"}');
   } else {
     w.number(value as number);

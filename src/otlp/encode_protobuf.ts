@@ -18,6 +18,7 @@ import {
 import { type AttributeRun, AttributeRuns, MAX_RUN_LENGTH } from "./_attribute_runs.ts";
 import { EncodedAttributeCache } from "./_encoded_attribute_cache.ts";
 import { ProtobufWriter, StringSlot } from "./_protobuf_writer.ts";
+import { isLargeInt64 } from "./_int64.ts";
 import {
   encoderArguments,
   groupByScope,
@@ -360,7 +361,7 @@ function writeAnyValue(w: ProtobufWriter, value: AttributeValue | null): void {
     w.byte(tag(1, LEN));
     w.string(value);
   } else if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) {
+    if (Number.isSafeInteger(value) || isLargeInt64(value)) {
       w.byte(tag(3, 0));
       w.int64(value);
     } else {
