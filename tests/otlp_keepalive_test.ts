@@ -117,6 +117,29 @@ describe("OtlpHttpExporter in a hidden page", () => {
     assertBalanced(stats);
   });
 
+  test("maxRequestBytes holds in a hidden page too: no request is larger, a span over it is not sent", async () => {
+    const sizes: number[] = [];
+    const exporter = new OtlpHttpExporter({
+      url: "http://127.0.0.1:9/v1/traces",
+      protocol: "http/json",
+      compression: "none",
+      maxRequestBytes: 20_000,
+      env: {},
+      fetch: (_url, init) => {
+        sizes.push((init!.body as Uint8Array).byteLength);
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
+    });
+    const [huge] = bigSpans(1, 50_000);
+    const result = await whileHidden(() => exporter.export([huge]));
+    assert.equal(result.code, "failure");
+    assert.match(String(result.error), /over maxRequestBytes \(20000\)/);
+    assert.deepEqual(sizes, [], "the span over maxRequestBytes was sent");
+    const small = bigSpans(10, 5_000);
+    assert.deepEqual(await whileHidden(() => exporter.export(small)), { code: "success" });
+    assert.ok(sizes.length > 1 && sizes.every((n) => n <= 20_000), `request sizes ${sizes}`);
+  });
+
   test("in a visible page, or outside any page, one request without keepalive", async () => {
     const { exporter, sent } = recording();
     await exporter.export(bigSpans(300, 1000));

@@ -37,6 +37,7 @@ import { brandExporterClass } from "../export/_exporter_brand.ts";
 import { clockOption, schedulerOption } from "../export/_options.ts";
 import { pageIsHiding, watchPageLifecycle } from "../export/_page_hide_flush.ts";
 import {
+  KEEPALIVE_MAX_BYTES,
   type KeepaliveChunk,
   plainHeaders,
   sendInChunks,
@@ -407,11 +408,15 @@ export class OtlpHttpExporter implements SpanExporter {
   async #encode(spans: readonly Span[]): Promise<Uint8Array | ExportResult> {
     const bytes = this.#encodeRaw(spans);
     if (bytes.length > this.#maxRequestBytes) {
-      return failure(
-        `OTLP export not sent: ${spans.length} spans encode to ${bytes.length} bytes, over maxRequestBytes (${this.#maxRequestBytes}); set attributeValueLengthLimit to keep spans smaller`,
-      );
+      return this.#overMaxRequestBytes(spans.length, bytes.length);
     }
     return this.#compression === "gzip" ? await gzip(bytes) : bytes;
+  }
+
+  #overMaxRequestBytes(count: number, bytes: number): ExportResult {
+    return failure(
+      `OTLP export not sent: ${count} spans encode to ${bytes} bytes, over maxRequestBytes (${this.#maxRequestBytes}); set attributeValueLengthLimit to keep spans smaller`,
+    );
   }
 
   #encodeRaw(spans: readonly Span[]): Uint8Array {
@@ -430,10 +435,19 @@ export class OtlpHttpExporter implements SpanExporter {
       // The page may be going: requests that outlive it, each within the
       // 64 KiB keepalive limit, one at a time, and uncompressed, so nothing
       // asynchronous stands between the page's last event and the request.
-      const chunks = splitForKeepalive(spans, (part) => this.#encodeRaw(part));
+      // No chunk is cut larger than maxRequestBytes; a single span over it
+      // fails below, as it would outside a hidden page.
+      const chunks = splitForKeepalive(
+        spans,
+        (part) => this.#encodeRaw(part),
+        Math.min(KEEPALIVE_MAX_BYTES, this.#maxRequestBytes),
+      );
       return await sendInChunks(chunks, (chunk) => this.#send(chunk.spans, signal, chunk));
     }
     const deadline = this.#clock.now() + this.#timeoutMs;
+    if (keepalive !== undefined && keepalive.body.length > this.#maxRequestBytes) {
+      return this.#overMaxRequestBytes(spans.length, keepalive.body.length);
+    }
     const body = keepalive?.body ?? await this.#encode(spans);
     if (!(body instanceof Uint8Array)) return body;
     for (let attempt = 0;; attempt++) {
