@@ -140,6 +140,43 @@ describe("OtlpHttpExporter in a hidden page", () => {
     assert.ok(sizes.length > 1 && sizes.every((n) => n <= 20_000), `request sizes ${sizes}`);
   });
 
+  test("the page's 64 KiB of keepalive bytes in flight hold across concurrent exports and exporters", async () => {
+    let inFlight = 0;
+    let most = 0;
+    let keepalives = 0;
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      const bytes = (init!.body as Uint8Array).byteLength;
+      if (init!.keepalive) {
+        keepalives++;
+        inFlight += bytes;
+      }
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (init!.keepalive) inFlight -= bytes;
+      return new Response(null, { status: 200 });
+    };
+    const make = () =>
+      new OtlpHttpExporter({
+        url: "http://127.0.0.1:9/v1/traces",
+        protocol: "http/json",
+        compression: "none",
+        env: {},
+        fetch,
+      });
+    const one = make();
+    const two = make();
+    const results = await whileHidden(() =>
+      Promise.all([
+        one.export(bigSpans(40, 1000)),
+        one.export(bigSpans(40, 1000)),
+        two.export(bigSpans(40, 1000)),
+      ])
+    );
+    assert.deepEqual(results, [{ code: "success" }, { code: "success" }, { code: "success" }]);
+    assert.ok(most <= 65536, `${most} keepalive bytes were in flight at once`);
+    assert.ok(keepalives >= 1);
+  });
+
   test("in a visible page, or outside any page, one request without keepalive", async () => {
     const { exporter, sent } = recording();
     await exporter.export(bigSpans(300, 1000));

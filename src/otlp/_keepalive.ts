@@ -12,6 +12,27 @@ import type { Span } from "../span/span.ts";
 /** The most body bytes in flight with `keepalive`, per page. */
 export const KEEPALIVE_MAX_BYTES = 65536;
 
+// The keepalive body bytes this realm's exporters have in flight: the limit
+// is the page's, not one exporter's or one export's, so two exports (two
+// processors, or one exporter's concurrent exports) share it.
+let inFlightBytes = 0;
+
+/**
+ * Takes `bytes` of the page's keepalive budget, at once or not at all, so
+ * nothing asynchronous stands before the request. Returns whether it did;
+ * a taker calls {@linkcode releaseKeepalive} when its request has settled.
+ */
+export function reserveKeepalive(bytes: number): boolean {
+  if (inFlightBytes + bytes > KEEPALIVE_MAX_BYTES) return false;
+  inFlightBytes += bytes;
+  return true;
+}
+
+/** Gives back what {@linkcode reserveKeepalive} took. */
+export function releaseKeepalive(bytes: number): void {
+  inFlightBytes = Math.max(0, inFlightBytes - bytes);
+}
+
 /** Part of a batch, encoded, and whether it may go with `keepalive`. */
 export interface KeepaliveChunk {
   readonly spans: readonly Span[];

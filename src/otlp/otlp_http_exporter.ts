@@ -40,6 +40,8 @@ import {
   KEEPALIVE_MAX_BYTES,
   type KeepaliveChunk,
   plainHeaders,
+  releaseKeepalive,
+  reserveKeepalive,
   sendInChunks,
   splitForKeepalive,
 } from "./_keepalive.ts";
@@ -486,6 +488,10 @@ export class OtlpHttpExporter implements SpanExporter {
     }, remaining);
     const onAbort = () => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
+    // The page's keepalive budget is shared with every other export in
+    // flight: a request that finds it taken goes without keepalive, as a
+    // span too large for it does, instead of being refused by the browser.
+    const reserved = keepalive?.fits === true && reserveKeepalive(body.length);
     try {
       let response: Response;
       try {
@@ -494,7 +500,7 @@ export class OtlpHttpExporter implements SpanExporter {
           headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
           body: body as BodyInit,
           signal: controller.signal,
-          ...(keepalive?.fits ? { keepalive: true } : {}),
+          ...(reserved ? { keepalive: true } : {}),
           // A redirect would repeat the POST, in a loop when it points back,
           // and carry the headers (an API key) to wherever it points.
           redirect: "manual",
@@ -543,6 +549,7 @@ export class OtlpHttpExporter implements SpanExporter {
         ),
       };
     } finally {
+      if (reserved) releaseKeepalive(body.length);
       this.#scheduler.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
