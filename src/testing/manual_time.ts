@@ -36,6 +36,10 @@ export class ManualTime implements Clock, Scheduler {
   #now: number;
   #nextId = 1;
   #timers: Timer[] = [];
+  // The last tick asked for: each tick starts when the one before it has
+  // finished, so ticks not awaited in between add up and the time never goes
+  // back.
+  #ticking: Promise<void> = Promise.resolve();
 
   /**
    * Creates a clock that reads `start` until it is advanced.
@@ -98,6 +102,9 @@ export class ManualTime implements Clock, Scheduler {
    * ```
    */
   setTimeout(fn: () => void, ms: number): TimerHandle {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot set timeout: fn must be a function, got ${describe(fn)}`);
+    }
     const id = this.#nextId++;
     this.#timers.push({ id, at: this.#now + Math.max(0, ms || 0), fn });
     return id;
@@ -131,12 +138,18 @@ export class ManualTime implements Clock, Scheduler {
   }
 
   /**
-   * Advances the time by `ms`, firing due timers in order. Between timers and
-   * at the end it lets pending promise callbacks run, so async work started
-   * by a timer makes progress as it would with real time.
+   * Advances the time by `ms`, firing due timers in order (timers due at the
+   * same time in the order they were set). Between timers and at the end it
+   * lets pending promise callbacks run, so async work started by a timer
+   * makes progress as it would with real time. A tick called while another
+   * is under way starts when that one has finished, so the two add up. A
+   * timer that throws does not stop the others: the time still reaches its
+   * target, and then the promise rejects with the first error.
    *
    * @param ms How far to move, in milliseconds.
    * @returns A promise that resolves once the time has moved.
+   * @throws {RangeError} (as a rejection) When `ms` is negative, NaN or no
+   * number, or would take the time past the largest finite number.
    *
    * @example
    * ```ts
@@ -151,11 +164,28 @@ export class ManualTime implements Clock, Scheduler {
    * assert.deepEqual(order, ["a", "b"]);
    * ```
    */
-  async tick(ms: number): Promise<void> {
-    if (typeof ms !== "number" || !(ms >= 0)) {
-      throw new RangeError(`Cannot tick: ms must be a non-negative number, got ${describe(ms)}`);
+  tick(ms: number): Promise<void> {
+    if (typeof ms !== "number" || !(ms >= 0) || ms === Infinity) {
+      return Promise.reject(
+        new RangeError(
+          `Cannot tick: ms must be a finite non-negative number, got ${describe(ms)}`,
+        ),
+      );
     }
+    const run = this.#ticking.then(() => this.#advance(ms));
+    this.#ticking = run.then(() => {}, () => {});
+    return run;
+  }
+
+  async #advance(ms: number): Promise<void> {
     const target = this.#now + ms;
+    if (!Number.isFinite(target)) {
+      throw new RangeError(
+        `Cannot tick: the time would pass the largest number, at ${this.#now} + ${ms}`,
+      );
+    }
+    let failed = false;
+    let firstError: unknown;
     await flushMicrotasks();
     for (;;) {
       let next: Timer | undefined;
@@ -165,11 +195,19 @@ export class ManualTime implements Clock, Scheduler {
       if (next === undefined) break;
       this.#timers = this.#timers.filter((t) => t !== next);
       this.#now = Math.max(this.#now, next.at);
-      next.fn();
+      try {
+        next.fn();
+      } catch (error) {
+        if (!failed) {
+          failed = true;
+          firstError = error;
+        }
+      }
       await flushMicrotasks();
     }
     this.#now = target;
     await flushMicrotasks();
+    if (failed) throw firstError;
   }
 }
 
