@@ -88,6 +88,25 @@ describe("the current span", () => {
     );
   });
 
+  test("withSpan and setCurrentSpan with something that is no span are TypeErrors, at once", async () => {
+    const tracer = new Tracer();
+    for (const notASpan of [{}, null, "span", 5, { context: {} }]) {
+      assert.throws(
+        () => withSpan(notASpan as never, () => tracer.startSpan("inside").end()),
+        /^TypeError: Cannot run withSpan: span must be a Span or undefined, got /,
+      );
+      await withContext(ROOT_CONTEXT, () => {
+        assert.throws(
+          () => setCurrentSpan(notASpan as never),
+          /^TypeError: Cannot set current span: span must be a Span or undefined, got /,
+        );
+        // Nothing was made current, so spans still start.
+        assert.equal(getCurrentSpan(), undefined);
+        tracer.startSpan("after").end();
+      });
+    }
+  });
+
   test("setCurrentSpan sets and clears the current span for the rest of the task", async () => {
     await withContext(ROOT_CONTEXT, async () => {
       const span = new Span("manual").start();

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Span } from "../span/span.ts";
+import { describe } from "../platform/_describe.ts";
+import { Span } from "../span/span.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 import { warnIfAsyncOnStack } from "./_async_work_warning.ts";
@@ -41,6 +42,7 @@ export function getCurrentSpan(): Span | undefined {
  * the previous span by itself.
  *
  * @param span The span to make current.
+ * @throws {TypeError} When `span` is neither a Span nor `undefined`.
  *
  * @example
  * ```ts
@@ -55,6 +57,7 @@ export function getCurrentSpan(): Span | undefined {
  * ```
  */
 export function setCurrentSpan(span: Span | undefined): void {
+  checkSpan(span, "set current span");
   const ctx = getCurrentContext();
   getContextStorage().enterWith(
     span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
@@ -72,7 +75,8 @@ export function setCurrentSpan(span: Span | undefined): void {
  * @param span The span to make current; `undefined` runs `fn` with none.
  * @param fn The function to run.
  * @returns What `fn` returns.
- * @throws {TypeError} When `fn` is not a function.
+ * @throws {TypeError} When `fn` is not a function, or `span` is neither a
+ * Span nor `undefined`.
  *
  * @example
  * ```ts
@@ -89,6 +93,7 @@ export function withSpan<R>(span: Span | undefined, fn: () => R): R {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot run withSpan: fn must be a function, got ${typeof fn}`);
   }
+  checkSpan(span, "run withSpan");
   const ctx = getCurrentContext();
   const result = getContextStorage().run(
     span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
@@ -96,4 +101,14 @@ export function withSpan<R>(span: Span | undefined, fn: () => R): R {
   );
   warnIfAsyncOnStack(fn, result);
   return result;
+}
+
+// Only a Span (or undefined) may be current: anything else would make every
+// span started under it throw an engine error from deep inside.
+function checkSpan(span: unknown, what: string): void {
+  if (span !== undefined && !(span instanceof Span)) {
+    throw new TypeError(
+      `Cannot ${what}: span must be a Span or undefined, got ${describe(span)}`,
+    );
+  }
 }
