@@ -426,6 +426,29 @@ describe("Tracer.wrap()", () => {
     assert.equal(innerSpan.context.parentSpanId, outerSpan.context.spanId);
   });
 
+  test("new on a wrapped constructor builds what new on the constructor builds, in a span", () => {
+    const { tracer, memory } = setup();
+    function Point(this: { x: number }, x: number) {
+      this.x = x;
+    }
+    const TracedPoint = tracer.wrap(Point) as unknown as new (x: number) => { x: number };
+    const point = new TracedPoint(3);
+    assert.equal(point.x, 3);
+    assert.ok(point instanceof Point);
+    assert.ok(point instanceof TracedPoint);
+    class Cart {
+      constructor(readonly items: number) {}
+    }
+    const TracedCart = tracer.wrap(Cart as never) as unknown as typeof Cart;
+    const cart = new TracedCart(2);
+    assert.ok(cart instanceof Cart);
+    assert.equal(cart.items, 2);
+    assert.deepEqual(memory.spans.map((s) => [s.name, s.status.code]), [
+      ["Point", "unset"],
+      ["Cart", "unset"],
+    ]);
+  });
+
   test("wrapping a non-function or with a non-string name is a TypeError", () => {
     const { tracer } = setup();
     assert.throws(() => tracer.wrap(5 as never), /^TypeError: Cannot wrap: fn/);

@@ -541,10 +541,18 @@ export class Tracer {
       fn: () => unknown,
     ) => unknown;
     const wrapped = function (this: unknown, ...args: Parameters<F>): unknown {
+      // `new wrapped()` constructs `fn` (its prototype, a class's body), as
+      // `new fn()` would; a subclass of `wrapped` stays the new target.
+      if (new.target !== undefined) {
+        const target = new.target === wrapped ? fn : new.target;
+        return span(name, spanOptions, () => Reflect.construct(fn, args, target));
+      }
       return span(name, spanOptions, () => fn.apply(this, args));
     };
     Object.defineProperty(wrapped, "name", { value: fn.name, configurable: true });
     Object.defineProperty(wrapped, "length", { value: fn.length, configurable: true });
+    // So that what `new wrapped()` built is `instanceof wrapped` as well.
+    if (fn.prototype !== undefined) wrapped.prototype = fn.prototype;
     return wrapped as unknown as F;
   }
 
