@@ -504,7 +504,9 @@ export class Tracer {
   /**
    * Returns a function that runs `fn` inside a new span on every call, with
    * the same arguments, `this` and return value: a decorator in function
-   * form.
+   * form. For a generator function that call only makes the generator: the
+   * span ends before its body runs, and the body runs outside it. Trace the
+   * code that iterates it instead, or start a span inside the body.
    *
    * @typeParam F The function's type.
    * @param fn The function to trace.
