@@ -222,20 +222,13 @@ export class OtlpHttpExporter implements SpanExporter {
         }`,
       );
     }
-    const concurrency = options.concurrency ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(
-        `Cannot create OtlpHttpExporter: concurrency must be a positive integer, got ${
-          describe(concurrency)
-        }`,
-      );
-    }
-    const maxResponseBytes = byteLimit(
+    const concurrency = positiveInteger(options.concurrency, 4, "concurrency");
+    const maxResponseBytes = positiveInteger(
       options.maxResponseBytes,
       DEFAULT_MAX_RESPONSE_BYTES,
       "maxResponseBytes",
     );
-    const maxRequestBytes = byteLimit(
+    const maxRequestBytes = positiveInteger(
       options.maxRequestBytes,
       DEFAULT_MAX_REQUEST_BYTES,
       "maxRequestBytes",
@@ -694,12 +687,13 @@ function shownUrl(url: string): string {
 // Request): 64 MiB.
 const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
-function byteLimit(given: number | undefined, fallback: number, name: string): number {
-  const limit = given ?? fallback;
-  if (!Number.isSafeInteger(limit) || limit < 1) {
+// An option that must be a positive integer: concurrency and the byte limits.
+function positiveInteger(given: number | undefined, fallback: number, name: string): number {
+  const value = given ?? fallback;
+  if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(
-      `Cannot create OtlpHttpExporter: ${name} must be a positive integer, got ${describe(limit)}`,
+      `Cannot create OtlpHttpExporter: ${name} must be a positive integer, got ${describe(value)}`,
     );
   }
-  return limit;
+  return value;
 }
