@@ -12,6 +12,7 @@ import {
   ours,
   oursNested,
   oursNestedAsync,
+  oursNestedAsyncHandEnded,
   releaseOtelContext,
 } from "./fixtures/batch_flush_workloads.ts";
 
@@ -74,6 +75,7 @@ describe("batch-flush benchmark workloads", () => {
   const nestings = [
     ["nested", oursNested, otelNested],
     ["async nested", oursNestedAsync, otelNestedAsync],
+    ["async nested, hand-ended", oursNestedAsyncHandEnded, otelNestedAsync],
   ] as const;
   for (const [what, mineOf, theirsOf] of nestings) {
     test(`the ${what} workloads really nest: inner is the child of middle, middle of outer, on both libraries`, async () => {
