@@ -315,6 +315,17 @@ describe("OTLP/protobuf decoding", () => {
         /varint longer than 10 bytes/,
       ],
       ["a truncated varint", Uint8Array.from([0x0a, 0x80]), /truncated varint/],
+      [
+        // Its low 32 bits read as resource_spans: a tag is a uint32.
+        "a tag beyond 32 bits",
+        Uint8Array.from([...varint(2 ** 32 + 0x0a), ...request(spanMessage()).slice(1)]),
+        /tag beyond 32 bits/,
+      ],
+      [
+        "a tag beyond 32 bits in a nested message",
+        request(spanMessage([...varint(2 ** 35 + 5 * 8 + 2), 1, 0x78])),
+        /tag beyond 32 bits/,
+      ],
     ] as const
   ) {
     test(`${what} is an OtlpDecodeError that says what and where`, () => {

@@ -83,7 +83,7 @@ class Decoder {
   request(): DecodedRequest {
     const end = this.#buf.length;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       // ExportTraceServiceRequest.resource_spans = 1
       if (tag >>> 3 === 1) this.#resourceSpans(this.#len(tag, "resource_spans", end));
       else this.#skip(tag, end);
@@ -120,7 +120,7 @@ class Decoder {
     let size = 0;
     let heap = 0;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1: {
           const headEnd = this.#len(tag, fields[0], end);
@@ -152,7 +152,7 @@ class Decoder {
     const attributes: OtlpAttributes = {};
     let dropped = 0;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           this.#keyValue(this.#len(tag, "Resource.attributes", end), attributes, 0);
@@ -187,7 +187,7 @@ class Decoder {
     const attributes: OtlpAttributes = {};
     let dropped = 0;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           name = this.#string(tag, "InstrumentationScope.name", end);
@@ -234,7 +234,7 @@ class Decoder {
     let statusMessage = "";
     let flags: number | undefined;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           traceId = this.#id(tag, "Span.trace_id", end, 16);
@@ -286,7 +286,7 @@ class Decoder {
           const statusEnd = this.#len(tag, "Span.status", end);
           // Status { message = 2, code = 3 }
           while (this.#pos < statusEnd) {
-            const t = this.#varint(statusEnd);
+            const t = this.#tag(statusEnd);
             if (t >>> 3 === 2) statusMessage = this.#string(t, "Status.message", statusEnd);
             else if (t >>> 3 === 3) statusCode = this.#uint32(t, "Status.code", statusEnd);
             else this.#skip(t, statusEnd);
@@ -340,7 +340,7 @@ class Decoder {
     const attributes: OtlpAttributes = {};
     let dropped = 0;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           time = this.#fixed64Time(tag, "Event.time_unix_nano", end);
@@ -371,7 +371,7 @@ class Decoder {
     let dropped = 0;
     let flags = 0;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           traceId = this.#id(tag, "Link.trace_id", end, 16);
@@ -406,7 +406,7 @@ class Decoder {
     let key = "";
     let value: OtlpValue = null;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           key = this.#string(tag, "KeyValue.key", end);
@@ -428,7 +428,7 @@ class Decoder {
   #anyValue(end: number, depth: number): OtlpValue {
     let value: OtlpValue = null;
     while (this.#pos < end) {
-      const tag = this.#varint(end);
+      const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           value = this.#string(tag, "AnyValue.string_value", end);
@@ -452,7 +452,7 @@ class Decoder {
           this.#deeper(depth);
           const items: OtlpValue[] = [];
           while (this.#pos < listEnd) {
-            const t = this.#varint(listEnd);
+            const t = this.#tag(listEnd);
             if (t >>> 3 === 1) {
               this.#heap += VALUE_BYTES;
               items.push(this.#anyValue(this.#len(t, "ArrayValue.values", listEnd), depth + 1));
@@ -466,7 +466,7 @@ class Decoder {
           this.#deeper(depth);
           const map: OtlpAttributes = {};
           while (this.#pos < listEnd) {
-            const t = this.#varint(listEnd);
+            const t = this.#tag(listEnd);
             if (t >>> 3 === 1) {
               this.#keyValue(this.#len(t, "KeyValueList.values", listEnd), map, depth + 1);
             } else this.#skip(t, listEnd);
@@ -536,6 +536,14 @@ class Decoder {
       scale *= 128;
     }
     this.#fail("varint longer than 10 bytes");
+  }
+
+  // A field's tag: a uint32 (field numbers end at 2^29 - 1). A longer
+  // varint is malformed, not a tag whose low 32 bits name a known field.
+  #tag(end: number): number {
+    const tag = this.#varint(end);
+    if (tag >= TWO_32) this.#fail("tag beyond 32 bits");
+    return tag;
   }
 
   // A uint32 or enum field: proto3 keeps the low 32 bits of a longer varint.
