@@ -239,6 +239,18 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     ]);
   });
 
+  test("a link with all-zero ids and nothing on it is dropped, and the message says so", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16) };
+    const kept = tracer.startSpan("kept").addLink(zeros as never, { k: 1 }).end();
+    tracer.startSpan("consume").addLink(zeros as never, {}).end();
+    assert.equal(kept.links.length, 1);
+    assert.deepEqual(heard.map((d) => d.message), [
+      'span "consume": a link was dropped: its ids are all zeros, and it has neither attributes nor a trace state',
+    ]);
+  });
+
   test("spans not ended when the tracer flushes or shuts down are named", async () => {
     const heard = hear("debug");
     const tracer = new Tracer({ name: "worker", processors: [new InMemorySpanProcessor()] });

@@ -82,6 +82,18 @@ describe("ConsoleSpanExporter", () => {
     assert.match(out[0], /parent[\s\S]*└─ child/);
   });
 
+  test("writes a span with a link of all-zero ids in both formats", () => {
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceState: "v=1" };
+    const span = new Span("consume").start(1_000).addLink(zeros as never, { k: 1 }).end(1_010);
+    const json: string[] = [];
+    const tree: string[] = [];
+    new ConsoleSpanExporter({ format: "json", write: (l) => json.push(l) }).export([span]);
+    new ConsoleSpanExporter({ format: "tree", write: (t) => tree.push(t) }).export([span]);
+    assert.deepEqual(JSON.parse(json[0]).links, [{ ...zeros, attributes: { k: 1 } }]);
+    assert.equal(tree[0] + "\n", renderTree([span]));
+    assert.match(tree[0], /consume/);
+  });
+
   test("an empty batch writes nothing", () => {
     const out: string[] = [];
     new ConsoleSpanExporter({ write: (t) => out.push(t) }).export([]);

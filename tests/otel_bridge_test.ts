@@ -9,6 +9,8 @@ import { runFixture } from "./_child_process.ts";
 import { EventEmitter } from "node:events";
 import {
   context,
+  createTraceState,
+  INVALID_SPAN_CONTEXT,
   propagation,
   type ProxyTracerProvider,
   type Span as ApiSpan,
@@ -29,6 +31,7 @@ import {
   InMemorySpanProcessor,
   propagationStats,
   type Span,
+  SpanContext,
   Tracer,
 } from "../mod.ts";
 import {
@@ -270,6 +273,58 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       assert.deepEqual(ours.links[0].attributes, { why: "batch" });
       assert.equal(ours.droppedLinksCount, 1);
       assert.deepEqual(ours.status, { code: "error", message: "failed" });
+    });
+  });
+
+  test("an API link whose context has all-zero ids is kept when it has attributes or a trace state", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({ processors: [memory] });
+      const traceId = "0af7651916cd43dd8448eb211c80319c";
+      const zeroSpan = { traceId, spanId: "0".repeat(16), traceFlags: 1, isRemote: true };
+      const state = { ...INVALID_SPAN_CONTEXT, traceState: createTraceState("vendor=1") };
+      const span: ApiSpan = provider.getTracer("lib").startSpan("consume", {
+        links: [
+          { context: INVALID_SPAN_CONTEXT, attributes: { "messaging.x": 1 } },
+          { context: INVALID_SPAN_CONTEXT },
+          { context: state },
+        ],
+      });
+      span.addLink({ context: INVALID_SPAN_CONTEXT, attributes: { a: "b" } });
+      span.addLink({ context: INVALID_SPAN_CONTEXT, attributes: {} });
+      span.addLinks([{ context: zeroSpan, attributes: { c: true } }, {
+        context: { ...INVALID_SPAN_CONTEXT, traceState: createTraceState("") },
+      }]);
+      // Malformed ids stay dropped, whatever the link carries.
+      span.addLink({ context: { traceId: "0", spanId: "0", traceFlags: 0 }, attributes: { d: 1 } });
+      const throwing = {
+        get context(): never {
+          throw new Error("getter broke");
+        },
+      };
+      assert.doesNotThrow(() => span.addLink(throwing));
+      span.end();
+      const [ours] = memory.spans;
+      const zeros = {
+        traceId: INVALID_SPAN_CONTEXT.traceId,
+        spanId: INVALID_SPAN_CONTEXT.spanId,
+        traceFlags: 0,
+        isRemote: false,
+      };
+      assert.deepEqual(ours.links.map((l) => ({ ...l.context })), [
+        zeros,
+        { ...zeros, traceState: "vendor=1" },
+        zeros,
+        zeroSpan,
+      ]);
+      assert.deepEqual(ours.links.map((l) => l.attributes), [
+        { "messaging.x": 1 },
+        {},
+        { a: "b" },
+        { c: true },
+      ]);
+      assert.ok(ours.links.every((l) => !(l.context instanceof SpanContext)));
+      assert.equal(ours.droppedLinksCount, 5);
     });
   });
 

@@ -369,6 +369,18 @@ describe("toReadableSpan", () => {
     assert.deepEqual(readable.links[0].attributes, { w: [null, true] });
   });
 
+  test("carries a link with all-zero ids, its trace state and attributes", () => {
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceFlags: 0 };
+    const span = new Tracer().startSpan("consume")
+      .addLink({ ...zeros, traceState: "vendor=1" } as never, { k: 1 })
+      .end();
+    const [link] = toReadableSpan(span).links;
+    assert.equal(link.context.traceId, zeros.traceId);
+    assert.equal(link.context.spanId, zeros.spanId);
+    assert.equal(link.context.traceState?.serialize(), "vendor=1");
+    assert.deepEqual(link.attributes, { k: 1 });
+  });
+
   test("uses the OpenTelemetry default resource when none is given", () => {
     const readable = toReadableSpan(new Tracer().startSpan("t").end());
     assert.match(String(readable.resource.attributes["service.name"]), /^unknown_service/);
@@ -438,6 +450,41 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.equal(served.context.parentSpanId, "b7ad6b7169203331");
     assert.equal(toReadableSpan(served).parentSpanContext?.isRemote, true);
     assert.equal(toReadableSpan(local).parentSpanContext, undefined);
+    await provider.shutdown();
+  });
+
+  test("an SDK span's link with all-zero ids is kept when it has attributes, its drops counted once", async () => {
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+      spanLimits: { linkCountLimit: 3, attributePerLinkCountLimit: 1 },
+    });
+    const { INVALID_SPAN_CONTEXT } = await import("@opentelemetry/api");
+    const valid = SpanContext.newRoot();
+    const validOtel = { traceId: valid.traceId, spanId: valid.spanId, traceFlags: 1 };
+    provider.getTracer("sdk-lib").startSpan("consume", {
+      links: [
+        { context: validOtel }, // the oldest, dropped by the SDK's link limit
+        { context: INVALID_SPAN_CONTEXT }, // no attributes: dropped here
+        { context: INVALID_SPAN_CONTEXT, attributes: { a: 1, b: 2 } }, // one dropped by the SDK
+        { context: validOtel, attributes: { c: 3 } },
+      ],
+    }).end();
+    await provider.forceFlush();
+    const [span] = got;
+    assert.deepEqual(
+      span.links.map((l) => [l.context.traceId, l.context.spanId, l.droppedAttributesCount]),
+      [
+        ["0".repeat(32), "0".repeat(16), 1],
+        [valid.traceId, valid.spanId, 0],
+      ],
+    );
+    assert.deepEqual(span.links.map((l) => l.attributes), [{ a: 1 }, { c: 3 }]);
+    assert.equal(span.droppedLinksCount, 2, "one by the SDK's limit, one here");
+    const readable = toReadableSpan(span);
+    assert.equal(readable.links[0].context.traceId, "0".repeat(32));
+    assert.equal(readable.links[0].droppedAttributesCount, 1);
+    assert.equal(readable.droppedLinksCount, 2);
     await provider.shutdown();
   });
 

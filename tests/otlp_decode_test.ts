@@ -79,6 +79,38 @@ const fixed32 = (field: number, value: number) => {
 const hex = (id: string) => id.match(/../g)!.map((b) => parseInt(b, 16));
 const TRACE = "5b8efff798038103d269b633813fc60c";
 const SPAN = "eee19b7ec3c1b174";
+const ZERO_TRACE = "0".repeat(32);
+const ZERO_SPAN = "0".repeat(16);
+
+/**
+ * What both decoders keep of the links with all-zero ids that their tests
+ * send: those with an attribute `messaging.x` of 1, or a trace state.
+ */
+const ZERO_ID_LINKS = [
+  {
+    traceId: ZERO_TRACE,
+    spanId: ZERO_SPAN,
+    traceFlags: 0,
+    attributes: { "messaging.x": 1 },
+    droppedAttributesCount: 0,
+  },
+  {
+    traceId: ZERO_TRACE,
+    spanId: SPAN,
+    traceState: "vendor=1",
+    traceFlags: 1,
+    attributes: {},
+    droppedAttributesCount: 0,
+    isRemote: true,
+  },
+  {
+    traceId: TRACE,
+    spanId: ZERO_SPAN,
+    traceFlags: 0,
+    attributes: { "messaging.x": 1 },
+    droppedAttributesCount: 0,
+  },
+];
 
 /** A Span message with valid ids, start and end, plus `extra` fields. */
 function spanMessage(...extra: number[][]): number[] {
@@ -241,6 +273,26 @@ describe("OTLP/protobuf decoding", () => {
       droppedAttributesCount: 0,
     }]);
     assert.equal(span.droppedLinksCount, 3);
+  });
+
+  test("a link with all-zero ids is kept when it has attributes or a trace state, else dropped and counted", () => {
+    const zeroTrace = len(1, new Array(16).fill(0));
+    const zeroSpan = len(2, new Array(8).fill(0));
+    const attribute = len(4, bytes(str(1, "messaging.x"), len(2, uint(3, 1))));
+    const span = decodeOne(
+      len(13, bytes(zeroTrace, zeroSpan, attribute)),
+      len(13, bytes(zeroTrace, len(2, hex(SPAN)), str(3, "vendor=1"), fixed32(6, 0x301))),
+      len(13, bytes(len(1, hex(TRACE)), zeroSpan, attribute)),
+      // Dropped: nothing but zero ids, an empty trace state, or a wrong length.
+      len(13, bytes(zeroTrace, zeroSpan)),
+      len(13, bytes(zeroTrace, zeroSpan, str(3, ""))),
+      len(13, bytes(len(1, new Array(15).fill(0)), zeroSpan, attribute)),
+      len(13, bytes(zeroTrace, len(2, []), attribute)),
+      len(13, bytes(zeroTrace, attribute)),
+      uint(14, 1),
+    );
+    assert.deepEqual(span.links, ZERO_ID_LINKS);
+    assert.equal(span.droppedLinksCount, 6);
   });
 
   test("the is-remote bits of Span.flags and Link.flags are kept; without them, remote-ness is unknown", () => {
@@ -505,6 +557,29 @@ describe("OTLP/JSON decoding", () => {
     const [link] = span.links;
     assert.deepEqual([link.traceFlags, link.isRemote, link.droppedAttributesCount], [1, false, 1]);
     assert.equal(decodeOtlpJson(body.replace('"769"', '"4294967295"')).spans[0].traceFlags, 255);
+  });
+
+  test("a link with all-zero ids is kept when it has attributes or a trace state, else dropped and counted", () => {
+    const attributes = [{ key: "messaging.x", value: { intValue: "1" } }];
+    const links = [
+      { traceId: ZERO_TRACE, spanId: ZERO_SPAN, attributes },
+      { traceId: ZERO_TRACE, spanId: SPAN.toUpperCase(), traceState: "vendor=1", flags: 769 },
+      { traceId: TRACE, spanId: ZERO_SPAN, attributes },
+      // Dropped: nothing but zero ids, an empty trace state, or a wrong length.
+      { traceId: ZERO_TRACE, spanId: ZERO_SPAN },
+      { traceId: ZERO_TRACE, spanId: ZERO_SPAN, traceState: "", attributes: [] },
+      { traceId: "0".repeat(30), spanId: ZERO_SPAN, attributes },
+      { traceId: ZERO_TRACE, spanId: "", attributes },
+      { traceId: ZERO_TRACE, attributes },
+    ];
+    const body = JSON.stringify({
+      resourceSpans: [{
+        scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: "x", links }] }],
+      }],
+    });
+    const [span] = decodeOtlpJson(body).spans;
+    assert.deepEqual(span.links, ZERO_ID_LINKS);
+    assert.equal(span.droppedLinksCount, 5);
   });
 
   test("a span with an id that is not hex of the right length is rejected and named", () => {

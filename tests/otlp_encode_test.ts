@@ -724,3 +724,72 @@ describe("OTLP span flags", () => {
     assert.equal(l.links[0].flags, 0x300);
   });
 });
+
+describe("OTLP links with all-zero ids", () => {
+  const ZERO_TRACE = "0".repeat(32);
+  const ZERO_SPAN = "0".repeat(16);
+  const local = { traceFlags: 0, isRemote: false };
+
+  /** A span with links whose ids are all zeros, kept for their attributes or trace state. */
+  function zeroLinkSpan(): Span {
+    const links = [
+      { context: { ...local, traceId: ZERO_TRACE, spanId: ZERO_SPAN }, attributes: { n: 1 } },
+      {
+        context: {
+          traceId: ZERO_TRACE,
+          spanId: "b7ad6b7169203331",
+          traceFlags: 1,
+          isRemote: true,
+          traceState: "vendor=1",
+        },
+      },
+      {
+        context: { ...local, traceId: "0af7651916cd43dd8448eb211c80319c", spanId: ZERO_SPAN },
+        attributes: { k: "v" },
+      },
+    ];
+    return new Tracer({ name: "queue" }).startSpan("consume", {
+      startTime: T0,
+      links: links as never,
+    }).end(T0 + 1);
+  }
+
+  test("are written as zero bytes in protobuf, as the SDK's ProtobufTraceSerializer writes them", () => {
+    const span = zeroLinkSpan();
+    assert.equal(span.links.length, 3);
+    const ours = decodeProtobuf(encodeOtlpProtobuf([span], { resource }));
+    const theirs = decodeProtobuf(
+      ProtobufTraceSerializer.serializeRequest(toReadableSpans([span], resource, new Set()))!,
+    );
+    assert.deepEqual(ours, theirs);
+    const links = ours.resourceSpans[0].scopeSpans[0].spans[0].links;
+    assert.deepEqual(
+      links.map((l: { traceId: string; spanId: string }) => [l.traceId, l.spanId]),
+      [
+        [hexToBase64(ZERO_TRACE), hexToBase64(ZERO_SPAN)],
+        [hexToBase64(ZERO_TRACE), hexToBase64("b7ad6b7169203331")],
+        [hexToBase64("0af7651916cd43dd8448eb211c80319c"), hexToBase64(ZERO_SPAN)],
+      ],
+    );
+    assert.equal(links[1].traceState, "vendor=1");
+    assert.equal(links[1].flags, 0x301);
+  });
+
+  test("are written as zero hex in JSON, which the schema verifies, as the SDK's JsonTraceSerializer writes them", () => {
+    const span = zeroLinkSpan();
+    const ours = jsonText([span], { resource });
+    const links = JSON.parse(ours).resourceSpans[0].scopeSpans[0].spans[0].links;
+    assert.deepEqual(links.map((l: { traceId: string; spanId: string }) => [l.traceId, l.spanId]), [
+      [ZERO_TRACE, ZERO_SPAN],
+      [ZERO_TRACE, "b7ad6b7169203331"],
+      ["0af7651916cd43dd8448eb211c80319c", ZERO_SPAN],
+    ]);
+    const theirs = new TextDecoder().decode(
+      JsonTraceSerializer.serializeRequest(toReadableSpans([span], resource, new Set()))!,
+    );
+    const a = decodeOtlpJson(ours);
+    assert.equal(a.error, null);
+    assert.deepEqual(a.value, decodeOtlpJson(theirs).value);
+    assert.deepEqual(a.value, decodeProtobuf(encodeOtlpProtobuf([span], { resource })));
+  });
+});

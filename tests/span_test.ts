@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { InMemorySpanProcessor, Span, SpanContext, Tracer } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 
+const ZERO_TRACE = "0".repeat(32);
+const ZERO_SPAN = "0".repeat(16);
+
 describe("new Span()", () => {
   test("defaults to a new root context and kind internal", () => {
     const span = new Span("work");
@@ -190,6 +193,91 @@ describe("Span mutators", () => {
       .addLink(undefined as never)
       .addLink({ traceId: "nope", spanId: "nope" } as never);
     assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 2);
+  });
+
+  test("addLink keeps a link whose ids are all zeros when it has attributes or a trace state", () => {
+    // OpenTelemetry's trace API, "Link": such links SHOULD be recorded "as
+    // long as either the attribute set or TraceState is non-empty".
+    const zeros = { traceId: ZERO_TRACE, spanId: ZERO_SPAN, traceFlags: 0, isRemote: false };
+    const withState = { ...zeros, traceState: "vendor=1" };
+    const zeroTrace = { traceId: ZERO_TRACE, spanId: "b7ad6b7169203331", traceFlags: 1 };
+    const zeroSpan = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: ZERO_SPAN };
+    const span = new Span("consume")
+      .addLink(zeros as never, { "messaging.x": 1 })
+      .addLink(withState as never)
+      .addLink(zeroTrace as never, { a: "b" })
+      .addLink(zeroSpan as never, { c: true });
+    assert.deepEqual(span.links.map((l) => l.context), [zeros, withState, zeroTrace, zeroSpan]);
+    assert.deepEqual(span.links.map((l) => l.attributes), [{ "messaging.x": 1 }, {}, { a: "b" }, {
+      c: true,
+    }]);
+    assert.equal(span.droppedLinksCount, 0);
+  });
+
+  test("addLink drops and counts a link with all-zero ids and no attributes or trace state", () => {
+    const zeros = { traceId: ZERO_TRACE, spanId: ZERO_SPAN };
+    const span = new Span("x", undefined, "internal", { limits: { attributePerLinkCountLimit: 0 } })
+      .addLink(zeros as never)
+      .addLink(zeros as never, {})
+      .addLink({ ...zeros, traceState: "" } as never, {})
+      .addLink({ ...zeros, traceState: 5 } as never)
+      // Attributes none of which is kept leave the link's attribute set empty.
+      .addLink(zeros as never, { a: 1 });
+    const invalid = new Span("y").addLink(zeros as never, { bad: {} as never, "": 1 });
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 5);
+    assert.equal(invalid.links.length, 0);
+    assert.equal(invalid.droppedLinksCount, 1);
+  });
+
+  test("addLink still drops malformed ids, even with attributes and a trace state", () => {
+    const malformed = [
+      { traceId: "0".repeat(31), spanId: ZERO_SPAN },
+      { traceId: ZERO_TRACE, spanId: "0".repeat(17) },
+      { traceId: "0".repeat(32).toUpperCase(), spanId: "B7AD6B7169203331" },
+      { traceId: "0af7651916cd43dd8448eb211c80319C", spanId: ZERO_SPAN },
+      { traceId: ZERO_TRACE, spanId: "000000000000000g" },
+      { traceId: ZERO_TRACE },
+      { spanId: ZERO_SPAN },
+      { traceId: 0, spanId: 0 },
+    ];
+    const span = new Span("x");
+    for (const ids of malformed) span.addLink({ ...ids, traceState: "a=b" } as never, { k: 1 });
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, malformed.length);
+  });
+
+  test("addLink drops and counts a zero-id link whose getters throw, without throwing", () => {
+    const throwingState = {
+      traceId: ZERO_TRACE,
+      spanId: ZERO_SPAN,
+      get traceState(): string {
+        throw new Error("getter broke");
+      },
+    };
+    const trap = new Proxy({ traceId: ZERO_TRACE, spanId: ZERO_SPAN, traceState: "a=b" }, {
+      get(target, key) {
+        if (key === "traceState") throw new Error("trap broke");
+        return Reflect.get(target, key);
+      },
+    });
+    const span = new Span("x");
+    assert.doesNotThrow(() => span.addLink(throwingState as never, { k: 1 }));
+    assert.doesNotThrow(() => span.addLink(trap as never, { k: 1 }));
+    assert.equal(span.links.length, 0);
+    assert.equal(span.droppedLinksCount, 2);
+  });
+
+  test("a zero-id link counts against linkCountLimit as any link does", () => {
+    const zeros = { traceId: ZERO_TRACE, spanId: ZERO_SPAN };
+    const valid = SpanContext.newRoot();
+    const span = new Span("x", undefined, "internal", { limits: { linkCountLimit: 2 } })
+      .addLink(zeros as never, { n: 1 })
+      .addLink(valid)
+      .addLink(zeros as never, { n: 2 })
+      .addLink(valid);
+    assert.deepEqual(span.links.map((l) => l.context), [zeros, valid]);
     assert.equal(span.droppedLinksCount, 2);
   });
 
@@ -391,6 +479,13 @@ describe("Span.toJSON()", () => {
       droppedEventsCount: 0,
       droppedLinksCount: 0,
     });
+  });
+
+  test("serializes a link whose ids are all zeros with those ids", () => {
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceState: "v=1" };
+    const json = JSON.parse(JSON.stringify(new Span("x").addLink(zeros as never, { k: 1 })));
+    assert.deepEqual(json.links, [{ ...zeros, attributes: { k: 1 } }]);
+    assert.equal(json.droppedLinksCount, 0);
   });
 
   test("a root span has parentSpanId null; an unended span has null times", () => {

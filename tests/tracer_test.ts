@@ -83,6 +83,25 @@ describe("Tracer.startSpan()", () => {
     assert.equal(span.startTime, 1234);
   });
 
+  test("keeps a link option whose ids are all zeros only when it has attributes or a trace state", () => {
+    const { tracer } = setup();
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16) } as unknown as SpanContext;
+    const withState = { ...zeros, traceState: "vendor=1" } as SpanContext;
+    const span = tracer.startSpan("consume", {
+      links: [
+        { context: zeros, attributes: { "messaging.x": 1 } },
+        { context: zeros },
+        { context: withState },
+        { context: zeros, attributes: {} },
+      ],
+    });
+    assert.deepEqual(span.links.map((l) => [l.context, l.attributes]), [
+      [zeros, { "messaging.x": 1 }],
+      [withState, {}],
+    ]);
+    assert.equal(span.droppedLinksCount, 2);
+  });
+
   test("records the tracer's name and version as the instrumentation scope", () => {
     const { tracer } = setup();
     assert.deepEqual(tracer.startSpan("x").instrumentationScope, {

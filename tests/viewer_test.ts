@@ -443,6 +443,56 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     assert.equal((await getJson(viewer, "api/traces/xyz")).status, 400);
   });
 
+  test(
+    "keeps a link with all-zero ids that has attributes or a trace state, through its file too",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+      const file = join(dir, "traces.jsonl");
+      try {
+        const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceFlags: 0 };
+        const consume = (name: string) =>
+          new Tracer({ name: "queue" }).startSpan(name, {
+            links: [
+              { context: { ...zeros, isRemote: true } as never, attributes: { "messaging.x": 1 } },
+              { context: { ...zeros, isRemote: false, traceState: "vendor=1" } as never },
+            ],
+          }).addLink(zeros as never).end();
+        const spans = [consume("consume (protobuf)"), consume("consume (json)")];
+        assert.deepEqual(spans.map((s) => [s.links.length, s.droppedLinksCount]), [[2, 1], [2, 1]]);
+        {
+          await using viewer = await startViewer({ port: 0, file });
+          await exportSpans(viewer, [spans[0]], "http/protobuf");
+          await exportSpans(viewer, [spans[1]], "http/json");
+          const held = await heldSpans(viewer);
+          for (const span of spans) {
+            assert.deepEqual(
+              held.get(span.context.spanId),
+              expectedReceived(span, resourceAttributes),
+            );
+          }
+          // A zero link resolves to no trace the viewer holds.
+          const zeroTrace = await fetch(new URL(`api/traces/${zeros.traceId}`, viewer.url), {
+            method: "HEAD",
+          });
+          assert.equal(zeroTrace.status, 404);
+        }
+        await using viewer = await startViewer({ port: 0, file });
+        const held = await heldSpans(viewer);
+        for (const span of spans) {
+          assert.deepEqual(
+            held.get(span.context.spanId),
+            expectedReceived(span, resourceAttributes),
+          );
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   test("serves its page, script and style with a strict content security policy", IO, async () => {
     await using viewer = await startViewer({ port: 0 });
     for (

@@ -11,9 +11,8 @@ import {
 import { SPAN_KEY } from "../context/current_span.ts";
 import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
-import type { SpanContext } from "../span/span_context.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
-import { fromOtelSpanContext, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
+import { linkFromOtel, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
 import { ApiSpan } from "./_api_span.ts";
 import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
 import { KIND_NAMES } from "./_mapping.ts";
@@ -46,11 +45,9 @@ export class ApiTracer implements OtelTracer {
         // Undefined and null entries are dropped and counted by the span.
         attributes: options.attributes as Attributes | undefined,
         // OpenTelemetry's API never throws: links that are no array are ignored.
-        links: !Array.isArray(options.links) ? undefined : options.links.map((l) => ({
-          // An invalid context goes in as undefined, so the span drops and counts it.
-          context: fromOtelSpanContext(l?.context) as SpanContext,
-          attributes: l?.attributes as Attributes | undefined,
-        })),
+        links: !Array.isArray(options.links)
+          ? undefined
+          : options.links.map((l) => linkFromOtel(l)),
         startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };
     return new ApiSpan(

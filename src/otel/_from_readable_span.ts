@@ -4,11 +4,13 @@
 import type { Attributes, ResolvedSpanLimits } from "../span/attributes.ts";
 import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
-import { fromOtelSpanContext, statusCodeFromOtel } from "../span/_otel_span_view.ts";
+import { fromOtelSpanContext, linkFromOtel, statusCodeFromOtel } from "../span/_otel_span_view.ts";
 import { KIND_NAMES } from "./_mapping.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { ORIGINAL_SPAN } from "./_readable_span.ts";
 import type { OtelReadableSpan } from "./_sdk_types.ts";
+
+type OtelLink = OtelReadableSpan["links"][number];
 
 // The SDK already applied its limits; these keep everything it kept.
 const NO_LIMITS: ResolvedSpanLimits = Object.freeze({
@@ -47,6 +49,16 @@ class ImportedSpan extends Span {
       drops[i] ? { ...l, droppedAttributesCount: l.droppedAttributesCount + drops[i] } : l
     );
   }
+
+  // Adds a link the SDK kept, with the attributes it dropped from it. One
+  // that addLink drops (invalid ids, or all-zero ids with nothing on it) it
+  // counts itself, so droppedBySdk holds only what the SDK dropped.
+  importLink(link: OtelLink): void {
+    const { context, attributes } = linkFromOtel(link);
+    const kept = super.links.length;
+    this.addLink(context, attributes);
+    if (super.links.length > kept) this.linkDrops.push(link.droppedAttributesCount ?? 0);
+  }
 }
 
 /**
@@ -75,18 +87,13 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
     span.addEvent(e.name, e.attributes as Attributes | undefined, hrTimeToMs(e.time));
     span.eventDrops.push(e.droppedAttributesCount ?? 0);
   }
-  for (const l of readable.links ?? []) {
-    const linked = fromOtelSpanContext(l.context);
-    if (linked === undefined) continue;
-    span.addLink(linked, l.attributes as Attributes | undefined);
-    span.linkDrops.push(l.droppedAttributesCount ?? 0);
-  }
+  for (const l of readable.links ?? []) span.importLink(l);
   const status = readable.status;
   span.setStatus(statusCodeFromOtel(status?.code), status?.message);
   span.droppedBySdk = [
     readable.droppedAttributesCount ?? 0,
     readable.droppedEventsCount ?? 0,
-    (readable.droppedLinksCount ?? 0) + (readable.links?.length ?? 0) - span.linkDrops.length,
+    readable.droppedLinksCount ?? 0,
   ];
   span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));
   return span;

@@ -8,9 +8,11 @@
 // A body that is not JSON, or a known key holding the wrong type, throws an
 // OtlpDecodeError naming the path. A span whose trace or span id is missing
 // or malformed is left out and counted as rejected; a link with a malformed
-// id is dropped and counted in droppedLinksCount.
+// id, or with all-zero ids and neither attributes nor a trace state, is
+// dropped and counted in droppedLinksCount.
 
 import { describe } from "../platform/_describe.ts";
+import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_zero_id_link.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
@@ -230,7 +232,12 @@ class JsonDecoder {
     const attributes = this.#attributes(link.attributes, `${path}.attributes`, 0);
     const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
     const flags = uint32(link.flags, `${path}.flags`);
-    if (!isValidHexId(traceId, 32) || !isValidHexId(spanId, 16)) return undefined;
+    if (
+      !(isValidHexId(traceId, 32) && isValidHexId(spanId, 16)) &&
+      !(hasZeroLinkIds(traceId, spanId) && keepsZeroIdLink(traceState, attributes))
+    ) {
+      return undefined;
+    }
     this.#heap += RECORD_BYTES;
     return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }

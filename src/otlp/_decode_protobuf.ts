@@ -8,8 +8,10 @@
 // the wrong wire type, nesting deeper than MAX_DEPTH) throws an
 // OtlpDecodeError and nothing of it is kept. A well-formed span whose trace
 // or span id is missing or malformed is left out and counted as rejected; a
-// link with a malformed id is dropped and counted in droppedLinksCount.
+// link with a malformed id, or with all-zero ids and neither attributes nor a
+// trace state, is dropped and counted in droppedLinksCount.
 
+import { keepsZeroIdLink, ZERO_SPAN_ID, ZERO_TRACE_ID } from "../span/_zero_id_link.ts";
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
@@ -362,7 +364,8 @@ class Decoder {
   }
 
   // Link { trace_id = 1, span_id = 2, trace_state = 3, attributes = 4,
-  // dropped_attributes_count = 5, flags = 6 }. Undefined when an id is bad.
+  // dropped_attributes_count = 5, flags = 6 }. Undefined when an id is bad,
+  // or all zeros on a link with neither attributes nor a trace state.
   #link(end: number): ReceivedLink | undefined {
     let traceId: string | undefined;
     let spanId: string | undefined;
@@ -374,10 +377,10 @@ class Decoder {
       const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
-          traceId = this.#id(tag, "Link.trace_id", end, 16);
+          traceId = this.#hex(tag, "Link.trace_id", end, 16);
           break;
         case 2:
-          spanId = this.#id(tag, "Link.span_id", end, 8);
+          spanId = this.#hex(tag, "Link.span_id", end, 8);
           break;
         case 3:
           traceState = this.#string(tag, "Link.trace_state", end);
@@ -396,6 +399,13 @@ class Decoder {
       }
     }
     if (traceId === undefined || spanId === undefined) return undefined;
+    // All-zero ids (read as "") are kept only with attributes or a trace
+    // state, as OpenTelemetry's trace API asks (see _zero_id_link.ts).
+    if (traceId === "" || spanId === "") {
+      if (!keepsZeroIdLink(traceState, attributes)) return undefined;
+      traceId ||= ZERO_TRACE_ID;
+      spanId ||= ZERO_SPAN_ID;
+    }
     this.#heap += RECORD_BYTES;
     return newReceivedLink(traceId, spanId, traceState, flags, attributes, dropped);
   }

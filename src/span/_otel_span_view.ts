@@ -10,6 +10,7 @@ import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./
 import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
 import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
+import { hasZeroLinkIds } from "./_zero_id_link.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
 import type { SpanContext } from "./span_context.ts";
@@ -45,28 +46,72 @@ export function fromOtelSpanContext(
 ): SpanContext | undefined {
   if (sc === undefined || sc === null) return undefined;
   if (!isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return undefined;
-  const flags = Number.isInteger(sc.traceFlags) ? sc.traceFlags & 0xff : 0;
+  return createTrustedSpanContext(
+    sc.traceId,
+    sc.spanId,
+    isValidSpanId(parentSpanId) ? parentSpanId : undefined,
+    flagsOf(sc),
+    traceStateOf(sc),
+    sc.isRemote === true,
+  );
+}
+
+/**
+ * An OpenTelemetry link as the arguments of our span's `addLink`. Its
+ * context is the SpanContext of {@linkcode fromOtelSpanContext}; or, when an
+ * id is all zeros (as in OpenTelemetry's `INVALID_SPAN_CONTEXT`), a plain
+ * frozen context, which a SpanContext cannot be, for `addLink` to keep or
+ * drop by the rule for such links (see _zero_id_link.ts); or `undefined`,
+ * for the span to drop and count, when it is neither or cannot be read.
+ */
+export function linkFromOtel(link: OtelLinkLike | undefined): {
+  context: SpanContext;
+  attributes: Attributes | undefined;
+} {
+  try {
+    return {
+      context: linkContextFromOtel(link?.context) as SpanContext,
+      attributes: link?.attributes as Attributes | undefined,
+    };
+  } catch {
+    // A getter or Proxy trap threw: OpenTelemetry's API never throws.
+    return { context: undefined as unknown as SpanContext, attributes: undefined };
+  }
+}
+
+function linkContextFromOtel(sc: OtelSpanContextLike | undefined): SpanContext | undefined {
+  const context = fromOtelSpanContext(sc);
+  if (context !== undefined || !hasZeroLinkIds(sc?.traceId, sc?.spanId)) return context;
+  const { traceId, spanId } = sc!;
+  const traceFlags = flagsOf(sc!);
+  const traceState = traceStateOf(sc!);
+  const isRemote = sc!.isRemote === true;
+  return Object.freeze(
+    traceState === undefined
+      ? { traceId, spanId, traceFlags, isRemote }
+      : { traceId, spanId, traceFlags, traceState, isRemote },
+  ) as unknown as SpanContext;
+}
+
+function flagsOf(sc: OtelSpanContextLike): number {
+  return Number.isInteger(sc.traceFlags) ? sc.traceFlags & 0xff : 0;
+}
+
+// A trace state from OpenTelemetry's side is data, not this library's own:
+// one that is not a valid header (CR/LF, a bad key, too long) is dropped and
+// counted, never carried into a context that inject would send.
+function traceStateOf(sc: OtelSpanContextLike): string | undefined {
   let traceState: string | undefined;
   try {
     traceState = sc.traceState?.serialize() || undefined;
   } catch {
     traceState = undefined;
   }
-  // A trace state from OpenTelemetry's side is data, not this library's own:
-  // one that is not a valid header (CR/LF, a bad key, too long) is dropped and
-  // counted, never carried into a context that inject would send.
   if (traceState !== undefined && !isValidTraceState(traceState)) {
     traceStateDrops.count++;
     traceState = undefined;
   }
-  return createTrustedSpanContext(
-    sc.traceId,
-    sc.spanId,
-    isValidSpanId(parentSpanId) ? parentSpanId : undefined,
-    flags,
-    traceState,
-    sc.isRemote === true,
-  );
+  return traceState;
 }
 
 /** OpenTelemetry's `SpanStatusCode` (0 unset, 1 ok, 2 error) as ours; unknown codes read as unset. */
@@ -137,11 +182,8 @@ export class OtelSpanView {
   }
 
   addLink(link: OtelLinkLike): this {
-    // An invalid context goes in as undefined, so the span drops and counts it.
-    this.span.addLink(
-      fromOtelSpanContext(link?.context) as SpanContext,
-      link?.attributes as Attributes | undefined,
-    );
+    const { context, attributes } = linkFromOtel(link);
+    this.span.addLink(context, attributes);
     return this;
   }
 

@@ -22,6 +22,7 @@ import {
 } from "./attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import { keepsZeroIdLink, zeroIdTraceState } from "./_zero_id_link.ts";
 import { SpanContext } from "./span_context.ts";
 import { checkedTime, otlpTime } from "./_time.ts";
 
@@ -560,7 +561,8 @@ export class Span {
 
   /**
    * Links refused: over the limit, or to something that is not a valid
-   * span context.
+   * span context (all-zero ids with neither attributes nor a trace state
+   * included; see {@linkcode Span.addLink}).
    *
    * @example
    * ```ts
@@ -756,8 +758,13 @@ export class Span {
 
   /**
    * Links this span to another span's context, such as the producer of a
-   * message it consumes. Anything that is not a valid span context, or a
-   * link past the limit, is dropped and counted.
+   * message it consumes. A context object whose trace id or span id is all
+   * zeros (32 or 16 `0`s; the other id valid or all zeros too) is kept only
+   * when the link's attributes (those kept under the limits) or the
+   * context's `traceState` are not empty, as the OpenTelemetry trace API
+   * asks; messaging systems carry attributes on such links. Anything else
+   * that is not a valid span context, or a link past the limit, is dropped
+   * and counted.
    *
    * @param context The linked span's context.
    * @param attributes The link's attributes.
@@ -772,6 +779,19 @@ export class Span {
    * const span = new Span("consume").addLink(producer, { "messaging.batch": true });
    * assert.equal(span.links[0].context.traceId, producer.traceId);
    * ```
+   *
+   * @example A link with all-zero ids
+   * ```ts
+   * import { Span, type SpanContext } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const none = { traceId: "0".repeat(32), spanId: "0".repeat(16) } as SpanContext;
+   * const span = new Span("consume")
+   *   .addLink(none, { "messaging.message.id": "m-1" }) // kept: it has attributes
+   *   .addLink(none); // dropped and counted: nothing on it
+   * assert.equal(span.links.length, 1);
+   * assert.equal(span.droppedLinksCount, 1);
+   * ```
    */
   addLink(
     context: SpanContext,
@@ -781,11 +801,15 @@ export class Span {
     const rare = this.#rareFields();
     const links = rare.links ??= [];
     const limits = this.#limits();
-    if (!isLinkable(context) || links.length >= limits.linkCountLimit) {
+    const bag = links.length >= limits.linkCountLimit
+      ? null
+      : isLinkable(context)
+      ? this.#bagOf(attributes, limits.attributePerLinkCountLimit)
+      : this.#zeroIdLinkBag(context, attributes);
+    if (bag === null) {
       rare.droppedLinks++;
       return this;
     }
-    const bag = this.#bagOf(attributes, limits.attributePerLinkCountLimit);
     links.push({
       context,
       attributes: bag?.values ?? EMPTY_ATTRIBUTES,
@@ -972,6 +996,18 @@ export class Span {
     };
     if (events === undefined) this.#events = [event];
     else events.push(event);
+  }
+
+  // addLink's slow path, for a context whose ids are not both valid. A
+  // link whose ids are each valid or all zeros is kept when its kept
+  // attributes or its trace state are not empty (OpenTelemetry's trace API,
+  // "Link"): its bag, or undefined for no attributes. Anything else is null,
+  // to be dropped and counted.
+  #zeroIdLinkBag(context: unknown, attributes: unknown): AttributeBag | undefined | null {
+    const traceState = zeroIdTraceState(context);
+    if (traceState === undefined) return null;
+    const bag = this.#bagOf(attributes, this.#limits().attributePerLinkCountLimit);
+    return keepsZeroIdLink(traceState, bag?.values) ? bag : null;
   }
 
   #limits(): ResolvedSpanLimits {

@@ -70,7 +70,12 @@ export interface StartSpanOptions {
   kind?: SpanKind;
   /** Attributes known at start; samplers see them. */
   attributes?: Readonly<Attributes>;
-  /** Links to other spans' contexts. */
+  /**
+   * Links to other spans' contexts, each added as {@linkcode Span.addLink}
+   * adds it: a context whose ids are all zeros is kept only when the link
+   * has attributes or the context a trace state; an invalid one is dropped
+   * and counted.
+   */
   links?: readonly { context: SpanContext; attributes?: Readonly<Attributes> }[];
   /** Epoch milliseconds or a `Date`. Default: now. */
   startTime?: number | Date;
