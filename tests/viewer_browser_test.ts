@@ -69,6 +69,14 @@ const detailTitle = `document.querySelector(".detail h2")?.textContent`;
 const ready = (view: string) =>
   `document.querySelector('main[data-view="${view}"][data-ready="1"]') !== null`;
 
+/** The page of a span's trace with the span selected, once the trace is drawn. */
+async function openSpan(browser: Browser, viewer: Viewer, span: Span): Promise<Page> {
+  const { traceId, spanId } = span.context;
+  const page = await browser.open(`${viewer.url}#/trace/${traceId}?span=${spanId}`);
+  await page.waitFor(ready("trace"));
+  return page;
+}
+
 describe("the trace viewer's page in headless Chromium", () => {
   test(
     `lists a known trace, draws its waterfall nested with the error marked, and shows a span's details ${SKIP}`,
@@ -175,16 +183,47 @@ describe("the trace viewer's page in headless Chromium", () => {
     let browser: Browser | undefined;
     try {
       browser = await launchChromium();
-      const page = await browser.open(
-        `${viewer.url}#/trace/${report.context.traceId}?span=${report.context.spanId}`,
-      );
-      await page.waitFor(ready("trace"));
+      const page = await openSpan(browser, viewer, report);
       await page.waitFor(`document.querySelector(".detail .link a") !== null`);
       await page.click(".detail .link a");
       await page.waitFor(
         `${ready("trace")} && location.hash.startsWith("#/trace/${root.context.traceId}")`,
       );
       await page.waitFor(`${detailTitle} === "POST /orders"`);
+    } finally {
+      await browser?.close();
+    }
+  });
+
+  test(`a link with an all-zero id names no span, so it offers none to open ${SKIP}`, {
+    skip,
+    timeout: 240_000,
+  }, async () => {
+    await using viewer = await startViewer({ port: 0 });
+    const tracer = new Tracer({ name: "queue" });
+    const consume = tracer.startSpan("consume", { parent: null });
+    const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceFlags: 0 };
+    consume.addLink(zeros as never, { "messaging.x": 1 });
+    // Its own trace, which the viewer holds, but no span.
+    consume.addLink({ ...zeros, traceId: consume.context.traceId } as never, { "messaging.y": 2 });
+    consume.end();
+    await send(viewer, "queue", [consume]);
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const page = await openSpan(browser, viewer, consume);
+      await page.waitFor(`${detailTitle} === "consume"`);
+      assert.deepEqual(
+        await page.evaluate(`[...document.querySelectorAll(".detail .link")].map((box) => [
+          box.querySelector("code").textContent,
+          box.querySelector("a") !== null,
+          box.querySelector("div").textContent.endsWith("The link names no span: an id is all zeros."),
+        ])`),
+        [
+          [`${zeros.traceId} / ${zeros.spanId}`, false, true],
+          [`${consume.context.traceId} / ${zeros.spanId}`, false, true],
+        ],
+      );
     } finally {
       await browser?.close();
     }

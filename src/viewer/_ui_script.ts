@@ -15,6 +15,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
 (function () {
   // renderTree's depth of tree guides (src/export/_max_guides.ts).
   var MAX_GUIDES = ${MAX_GUIDES};
+  var ZERO_ID = /^0+$/;
   var main = document.getElementById("main");
   var statsNode = document.getElementById("stats");
   var liveButton = document.getElementById("live");
@@ -761,6 +762,11 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
       box.appendChild(target);
       box.appendChild(kvTable(link.attributes));
       parts.push(box);
+      // A link kept for its attributes or trace state may have all-zero ids.
+      if (ZERO_ID.test(link.traceId) || ZERO_ID.test(link.spanId)) {
+        status.textContent = "The link names no span: an id is all zeros.";
+        return;
+      }
       isHeld(v, link.traceId).then(function (held) {
         if (held) {
           var a = el("a", "", "Open the linked span in " + where);
