@@ -345,6 +345,16 @@ describe("toReadableSpan", () => {
     assert.equal(readable.parentSpanContext, undefined);
   });
 
+  test("a link given a plain context with a trace state that is no string converts without throwing", () => {
+    const span = new Tracer().startSpan("t");
+    const ids = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
+    span.addLink({ ...ids, traceState: 5 } as never, { a: 1 }).end();
+    const [link] = toReadableSpan(span).links;
+    assert.equal(link.context.traceId, ids.traceId);
+    assert.equal(link.context.traceState, undefined);
+    assert.deepEqual(link.attributes, { a: 1 });
+  });
+
   test("says whether the parent context came from another process", () => {
     const tracer = new Tracer();
     const remote = new SpanContext({

@@ -1,10 +1,17 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { InMemorySpanProcessor, Span, SpanContext, Tracer } from "../mod.ts";
+import { InMemorySpanProcessor, propagationStats, Span, SpanContext, Tracer } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
+// What a link keeps of a context it was given: a context that is no
+// SpanContext is kept as a copy, not as the object itself.
+const idsOf = (c: { traceId: string; spanId: string; traceState?: string }) => ({
+  traceId: c.traceId,
+  spanId: c.spanId,
+  traceState: c.traceState,
+});
 
 describe("new Span()", () => {
   test("defaults to a new root context and kind internal", () => {
@@ -208,7 +215,10 @@ describe("Span mutators", () => {
       .addLink(withState as never)
       .addLink(zeroTrace as never, { a: "b" })
       .addLink(zeroSpan as never, { c: true });
-    assert.deepEqual(span.links.map((l) => l.context), [zeros, withState, zeroTrace, zeroSpan]);
+    assert.deepEqual(
+      span.links.map((l) => idsOf(l.context)),
+      [zeros, withState, zeroTrace, zeroSpan].map(idsOf),
+    );
     assert.deepEqual(span.links.map((l) => l.attributes), [{ "messaging.x": 1 }, {}, { a: "b" }, {
       c: true,
     }]);
@@ -269,6 +279,52 @@ describe("Span mutators", () => {
     assert.equal(span.droppedLinksCount, 2);
   });
 
+  test("addLink keeps a copy of a context that is no SpanContext: later changes and throwing getters are not seen", () => {
+    const TRACE = "0af7651916cd43dd8448eb211c80319c";
+    const given = { traceId: TRACE, spanId: "b7ad6b7169203331", traceFlags: 1, traceState: "a=b" };
+    let reads = 0;
+    const once = {
+      traceId: TRACE,
+      spanId: "00f067aa0ba902b7",
+      // Read as the link is added; a second read throws.
+      get traceState(): string {
+        if (reads++ > 0) throw new Error("read twice");
+        return "k=v";
+      },
+    };
+    const span = new Span("x").addLink(given as never, { n: 1 }).addLink(once as never);
+    given.traceId = "not an id";
+    given.traceState = "changed=1";
+    assert.equal(span.links.length, 2);
+    const [first, second] = span.links.map((l) => l.context);
+    assert.ok(first instanceof SpanContext);
+    assert.deepEqual(
+      [first.traceId, first.spanId, first.traceFlags, first.traceState, first.isRemote],
+      [TRACE, "b7ad6b7169203331", 1, "a=b", false],
+    );
+    assert.equal(second.traceState, "k=v");
+    // What exporters read of the links: before, toJSON read the getter again.
+    assert.deepEqual(span.toJSON().links.map((l) => l.traceState), ["a=b", "k=v"]);
+    assert.equal(reads, 1);
+  });
+
+  test("addLink keeps a context's trace flags as a byte and its trace state only when valid, counting a dropped one", () => {
+    const ids = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+    const before = propagationStats().tracestate;
+    const span = new Span("x")
+      .addLink({ ...ids, traceFlags: "x", traceState: 5 } as never)
+      .addLink({ ...ids, traceFlags: 0x101, traceState: "a=1\r\nX: y" } as never)
+      .addLink({ ...ids, traceState: { serialize: () => "vendor=1" } } as never)
+      .addLink({ ...ids, traceState: "" } as never);
+    assert.deepEqual(
+      span.links.map((l) => [l.context.traceFlags, l.context.traceState]),
+      [[0, undefined], [1, undefined], [0, "vendor=1"], [0, undefined]],
+    );
+    assert.equal(span.droppedLinksCount, 0);
+    // 5 and the header with a line break are dropped trace states.
+    assert.equal(propagationStats().tracestate - before, 2);
+  });
+
   test("a zero-id link counts against linkCountLimit as any link does", () => {
     const zeros = { traceId: ZERO_TRACE, spanId: ZERO_SPAN };
     const valid = SpanContext.newRoot();
@@ -277,7 +333,7 @@ describe("Span mutators", () => {
       .addLink(valid)
       .addLink(zeros as never, { n: 2 })
       .addLink(valid);
-    assert.deepEqual(span.links.map((l) => l.context), [zeros, valid]);
+    assert.deepEqual(span.links.map((l) => idsOf(l.context)), [zeros, valid].map(idsOf));
     assert.equal(span.droppedLinksCount, 2);
   });
 

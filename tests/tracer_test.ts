@@ -95,10 +95,16 @@ describe("Tracer.startSpan()", () => {
         { context: zeros, attributes: {} },
       ],
     });
-    assert.deepEqual(span.links.map((l) => [l.context, l.attributes]), [
-      [zeros, { "messaging.x": 1 }],
-      [withState, {}],
-    ]);
+    // Kept as copies of the contexts given.
+    assert.deepEqual(
+      span.links.map((
+        l,
+      ) => [l.context.traceId, l.context.spanId, l.context.traceState, l.attributes]),
+      [
+        [zeros.traceId, zeros.spanId, undefined, { "messaging.x": 1 }],
+        [zeros.traceId, zeros.spanId, "vendor=1", {}],
+      ],
+    );
     assert.equal(span.droppedLinksCount, 2);
   });
 

@@ -12,7 +12,7 @@
 // dropped and counted in droppedLinksCount.
 
 import { describe } from "../platform/_describe.ts";
-import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_zero_id_link.ts";
+import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_link_context.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";

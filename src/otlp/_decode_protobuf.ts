@@ -11,7 +11,7 @@
 // link with a malformed id, or with all-zero ids and neither attributes nor a
 // trace state, is dropped and counted in droppedLinksCount.
 
-import { keepsZeroIdLink, ZERO_SPAN_ID, ZERO_TRACE_ID } from "../span/_zero_id_link.ts";
+import { keepsZeroIdLink, ZERO_SPAN_ID, ZERO_TRACE_ID } from "../span/_link_context.ts";
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
@@ -400,7 +400,7 @@ class Decoder {
     }
     if (traceId === undefined || spanId === undefined) return undefined;
     // All-zero ids (read as "") are kept only with attributes or a trace
-    // state, as OpenTelemetry's trace API asks (see _zero_id_link.ts).
+    // state, as OpenTelemetry's trace API asks (see _link_context.ts).
     if (traceId === "" || spanId === "") {
       if (!keepsZeroIdLink(traceState, attributes)) return undefined;
       traceId ||= ZERO_TRACE_ID;

@@ -10,7 +10,7 @@ import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./
 import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
 import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
-import { hasZeroLinkIds } from "./_zero_id_link.ts";
+import { hasZeroLinkIds } from "./_link_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
 import type { SpanContext } from "./span_context.ts";
@@ -61,7 +61,7 @@ export function fromOtelSpanContext(
  * context is the SpanContext of {@linkcode fromOtelSpanContext}; or, when an
  * id is all zeros (as in OpenTelemetry's `INVALID_SPAN_CONTEXT`), a plain
  * frozen context, which a SpanContext cannot be, for `addLink` to keep or
- * drop by the rule for such links (see _zero_id_link.ts); or `undefined`,
+ * drop by the rule for such links (see _link_context.ts); or `undefined`,
  * for the span to drop and count, when it is neither or cannot be read.
  */
 export function linkFromOtel(link: OtelLinkLike | undefined): {

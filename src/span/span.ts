@@ -21,8 +21,7 @@ import {
   type SpanLimits,
 } from "./attributes.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
-import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
-import { keepsZeroIdLink, zeroIdTraceState } from "./_zero_id_link.ts";
+import { hasZeroId, keepsZeroIdLink, linkContextOf } from "./_link_context.ts";
 import { SpanContext } from "./span_context.ts";
 import { checkedTime, otlpTime } from "./_time.ts";
 
@@ -764,7 +763,10 @@ export class Span {
    * context's `traceState` are not empty, as the OpenTelemetry trace API
    * asks; messaging systems carry attributes on such links. Anything else
    * that is not a valid span context, or a link past the limit, is dropped
-   * and counted.
+   * and counted. A context that is no {@linkcode SpanContext} is read once,
+   * here, and kept as a copy: its trace flags as a byte, its trace state
+   * only when it is a valid one (an invalid one is dropped and counted, as
+   * the propagators count it).
    *
    * @param context The linked span's context.
    * @param attributes The link's attributes.
@@ -801,17 +803,19 @@ export class Span {
     const rare = this.#rareFields();
     const links = rare.links ??= [];
     const limits = this.#limits();
-    const bag = links.length >= limits.linkCountLimit
-      ? null
-      : isLinkable(context)
-      ? this.#bagOf(attributes, limits.attributePerLinkCountLimit)
-      : this.#zeroIdLinkBag(context, attributes);
-    if (bag === null) {
+    const linked = links.length >= limits.linkCountLimit ? undefined : linkContextOf(context);
+    const bag = linked === undefined
+      ? undefined
+      : this.#bagOf(attributes, limits.attributePerLinkCountLimit);
+    if (
+      linked === undefined ||
+      (linked !== context && hasZeroId(linked) && !keepsZeroIdLink(linked.traceState, bag?.values))
+    ) {
       rare.droppedLinks++;
       return this;
     }
     links.push({
-      context,
+      context: linked,
       attributes: bag?.values ?? EMPTY_ATTRIBUTES,
       droppedAttributesCount: bag?.dropped ?? 0,
     });
@@ -998,18 +1002,6 @@ export class Span {
     else events.push(event);
   }
 
-  // addLink's slow path, for a context whose ids are not both valid. A
-  // link whose ids are each valid or all zeros is kept when its kept
-  // attributes or its trace state are not empty (OpenTelemetry's trace API,
-  // "Link"): its bag, or undefined for no attributes. Anything else is null,
-  // to be dropped and counted.
-  #zeroIdLinkBag(context: unknown, attributes: unknown): AttributeBag | undefined | null {
-    const traceState = zeroIdTraceState(context);
-    if (traceState === undefined) return null;
-    const bag = this.#bagOf(attributes, this.#limits().attributePerLinkCountLimit);
-    return keepsZeroIdLink(traceState, bag?.values) ? bag : null;
-  }
-
   #limits(): ResolvedSpanLimits {
     return (this.#init.limits as ResolvedSpanLimits | undefined) ?? DEFAULT_SPAN_LIMITS;
   }
@@ -1074,16 +1066,4 @@ function givenContext(context: SpanContext | undefined): SpanContext {
 
 function plainAttributes(attributes: Readonly<Attributes>): Attributes {
   return Object.fromEntries(Object.entries(attributes));
-}
-
-function isLinkable(context: unknown): context is SpanContext {
-  try {
-    if (context instanceof SpanContext) return true;
-    const c = context as SpanContext | null | undefined;
-    return typeof c === "object" && c !== null && isValidTraceId(c.traceId) &&
-      isValidSpanId(c.spanId);
-  } catch {
-    // A getter or Proxy trap threw: not a context, so the link is dropped.
-    return false;
-  }
 }

@@ -16,7 +16,7 @@ import {
 } from "../span/attributes.ts";
 import { Span, type SpanInit, type SpanKind } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
-import { zeroIdTraceState } from "../span/_zero_id_link.ts";
+import { isZeroIdContext } from "../span/_link_context.ts";
 
 // Spans that never end would otherwise be held for ever.
 const MAX_TRACKED = 10_000;
@@ -151,7 +151,7 @@ class DebugSpan extends Span {
       if (this.droppedLinksCount !== dropped) {
         const why = this.links.length >= this.#limits.linkCountLimit
           ? `the span already holds ${this.#limits.linkCountLimit} links (limits.linkCountLimit)`
-          : zeroIdTraceState(context) !== undefined
+          : isZeroIdContext(context)
           ? "its ids are all zeros, and it has neither attributes nor a trace state"
           : `it was given ${describe(context)}, not a valid SpanContext`;
         debugOnce(
