@@ -315,14 +315,23 @@ describe("Span mutators", () => {
       .addLink({ ...ids, traceFlags: "x", traceState: 5 } as never)
       .addLink({ ...ids, traceFlags: 0x101, traceState: "a=1\r\nX: y" } as never)
       .addLink({ ...ids, traceState: { serialize: () => "vendor=1" } } as never)
-      .addLink({ ...ids, traceState: "" } as never);
+      .addLink({ ...ids, traceState: "" } as never)
+      .addLink({
+        ...ids,
+        traceState: {
+          serialize: () => {
+            throw new Error("broken");
+          },
+        },
+      } as never);
     assert.deepEqual(
       span.links.map((l) => [l.context.traceFlags, l.context.traceState]),
-      [[0, undefined], [1, undefined], [0, "vendor=1"], [0, undefined]],
+      [[0, undefined], [1, undefined], [0, "vendor=1"], [0, undefined], [0, undefined]],
     );
     assert.equal(span.droppedLinksCount, 0);
-    // 5 and the header with a line break are dropped trace states.
-    assert.equal(propagationStats().tracestate - before, 2);
+    // 5, the header with a line break and the one that cannot be read are
+    // dropped trace states.
+    assert.equal(propagationStats().tracestate - before, 3);
   });
 
   test("a zero-id link counts against linkCountLimit as any link does", () => {

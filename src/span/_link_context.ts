@@ -103,13 +103,20 @@ export function isZeroIdContext(context: unknown): boolean {
 }
 
 // A header string, or an OpenTelemetry TraceState (its serialize()); an
-// invalid one is dropped and counted, as the propagators do.
+// invalid one, or one whose serialize() throws, is dropped and counted, as
+// the propagators do.
 function traceStateOf(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  const text = typeof value === "object" &&
-      typeof (value as { serialize?: unknown }).serialize === "function"
-    ? (value as { serialize(): unknown }).serialize()
-    : value;
+  let text: unknown = value;
+  if (
+    typeof value === "object" && typeof (value as { serialize?: unknown }).serialize === "function"
+  ) {
+    try {
+      text = (value as { serialize(): unknown }).serialize();
+    } catch {
+      text = undefined;
+    }
+  }
   if (text === "") return undefined;
   if (isValidTraceState(text)) return text;
   traceStateDrops.count++;

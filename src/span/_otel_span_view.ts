@@ -10,7 +10,6 @@ import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./
 import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
 import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
-import { hasZeroLinkIds } from "./_link_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
 import type { SpanContext } from "./span_context.ts";
@@ -60,9 +59,9 @@ export function fromOtelSpanContext(
  * An OpenTelemetry link as the arguments of our span's `addLink`. Its
  * context is the SpanContext of {@linkcode fromOtelSpanContext}; or, when an
  * id is all zeros (as in OpenTelemetry's `INVALID_SPAN_CONTEXT`), a plain
- * frozen context, which a SpanContext cannot be, for `addLink` to keep or
- * drop by the rule for such links (see _link_context.ts); or `undefined`,
- * for the span to drop and count, when it is neither or cannot be read.
+ * context as it is, which `addLink` copies and keeps or drops by the rule
+ * for such links (see _link_context.ts); `undefined` when it cannot be
+ * read, for the span to drop and count.
  */
 export function linkFromOtel(link: OtelLinkLike | undefined): {
   context: SpanContext;
@@ -79,18 +78,11 @@ export function linkFromOtel(link: OtelLinkLike | undefined): {
   }
 }
 
-function linkContextFromOtel(sc: OtelSpanContextLike | undefined): SpanContext | undefined {
-  const context = fromOtelSpanContext(sc);
-  if (context !== undefined || !hasZeroLinkIds(sc?.traceId, sc?.spanId)) return context;
-  const { traceId, spanId } = sc!;
-  const traceFlags = flagsOf(sc!);
-  const traceState = traceStateOf(sc!);
-  const isRemote = sc!.isRemote === true;
-  return Object.freeze(
-    traceState === undefined
-      ? { traceId, spanId, traceFlags, isRemote }
-      : { traceId, spanId, traceFlags, traceState, isRemote },
-  ) as unknown as SpanContext;
+// Ours for valid ids; any other context (all-zero ids, as in
+// OpenTelemetry's INVALID_SPAN_CONTEXT) as it is, for addLink to copy and to
+// keep or drop by the rule for such links (see _link_context.ts).
+function linkContextFromOtel(sc: OtelSpanContextLike | undefined): unknown {
+  return fromOtelSpanContext(sc) ?? sc;
 }
 
 function flagsOf(sc: OtelSpanContextLike): number {
