@@ -105,6 +105,43 @@ describe("baggage limits (W3C Baggage, Limits)", () => {
     for (const [, entry] of baggage.entries()) assert.equal(entry.value.length, 200);
   });
 
+  // W3C Baggage, Limits: "A platform MUST propagate all list-members ...
+  // whenever ... The resulting baggage-string is of size 8192 bytes or less",
+  // and "all limits apply to the combination of all baggage headers".
+  const exactly8192 = () => {
+    const member = (i: number, n = 200) => `k${String(i).padStart(2, "0")}=${"v".repeat(n)}`;
+    const first = Array.from({ length: 20 }, (_, i) => member(i)).join(",");
+    const rest = Array.from({ length: 19 }, (_, i) => member(i + 20)).join(",");
+    const last = member(39, 8192 - first.length - rest.length - 2 - 4);
+    return [first, `${rest},${last}`];
+  };
+
+  test("two headers of 8,192 bytes combined keep every member, though Headers joins them with ', '", () => {
+    const [first, second] = exactly8192();
+    assert.equal(`${first},${second}`.length, 8192);
+    const headers = new Headers();
+    headers.append("baggage", first);
+    headers.append("baggage", second);
+    const before = propagationStats().baggage;
+    const baggage = extractBaggage(headers);
+    assert.equal(baggage.size, 40);
+    assert.ok(baggage.serialize() === `${first},${second}`, "the members, in order");
+    assert.equal(propagationStats().baggage, before, "nothing was dropped");
+  });
+
+  test("optional whitespace and needless escapes do not count against the 8,192 bytes", () => {
+    const [first, second] = exactly8192();
+    const wire = `${first},${second}`;
+    const spaced = wire.replaceAll(",", " , ").replaceAll("=", " = ");
+    const escaped = wire.replace("k00=vvvv", "k00=%76%76%76%76");
+    for (const header of [spaced, escaped]) {
+      assert.ok(header.length > 8192);
+      const baggage = Baggage.parse(header);
+      assert.equal(baggage.size, 40);
+      assert.ok(baggage.serialize() === wire, "the same members, written without whitespace");
+    }
+  });
+
   test("a 1 MB header is cut at the limit before it is split", () => {
     const baggage = Baggage.parse(`a=1,${"b".repeat(1_000_000)}`);
     assert.deepEqual(baggage.entries(), [["a", { value: "1" }]]);

@@ -9,15 +9,25 @@ import { pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { countDrop } from "./_drop_counts.ts";
 
-/** At most this many list members are read and written. */
+/** At most this many list members are kept and written, as W3C Baggage's limits say. */
 const MAX_BAGGAGE_MEMBERS = 64;
 
 /**
- * At most this many bytes of `baggage` header are read and written. A
- * longer incoming value is cut at the last member boundary within the limit
- * before it is split, so a 1 MB header costs no more than an 8 KB one.
+ * At most this many bytes of baggage-string are kept and written, as W3C
+ * Baggage's limits say: measured as {@linkcode Baggage.serialize} writes it,
+ * without optional whitespace.
  */
 const MAX_BAGGAGE_BYTES = 8192;
+
+/**
+ * At most this many characters of combined `baggage` header are read. A
+ * header within the limits may be longer than 8,192 bytes as received
+ * (optional whitespace, needless escapes, the ", " that `Headers` joins
+ * repeated headers with), so more is read; a longer value is cut at the last
+ * member boundary within this before it is split, so a 1 MB header costs no
+ * more than a 32 KB one.
+ */
+const MAX_BAGGAGE_INPUT_LENGTH = 32768;
 
 /** One baggage entry: its value, and the member's properties if any. */
 export interface BaggageEntry {
@@ -191,8 +201,12 @@ export class Baggage {
    * combined in order). Values are percent-decoded as UTF-8 (octets that are
    * not UTF-8 become U+FFFD) and whitespace around keys,
    * values and properties is trimmed. A malformed member is dropped and the
-   * rest kept; members past 64, or past 8,192 bytes, are dropped. A repeated
-   * key keeps its last value. Never throws.
+   * rest kept. Members are kept in order while the baggage stays within 64
+   * members and 8,192 bytes as {@linkcode Baggage.serialize} writes it
+   * (optional whitespace and needless escapes do not count); a member that
+   * would pass either limit is dropped. A combined header over 32,768
+   * characters is cut at a member boundary before it is read. A repeated key
+   * keeps its last value. Never throws.
    *
    * @param header The header value, or its repeated values.
    * @returns The baggage; empty when nothing valid was found.
@@ -218,26 +232,25 @@ export class Baggage {
         if (typeof part !== "string") continue;
         length += part.length + 1;
         parts.push(part);
-        if (length > MAX_BAGGAGE_BYTES + 1) break;
+        if (length > MAX_BAGGAGE_INPUT_LENGTH + 1) break;
       }
       value = parts.join(",");
     } else return EMPTY;
-    if (value.length > MAX_BAGGAGE_BYTES) {
-      // Keep the members that end within the limit; the rest is dropped
-      // unread. (Characters ≥ 0x80 are invalid here, so chars are bytes.)
-      const cut = value.lastIndexOf(",", MAX_BAGGAGE_BYTES);
+    if (value.length > MAX_BAGGAGE_INPUT_LENGTH) {
+      // Keep the members that end within the limit; the rest is dropped unread.
+      const cut = value.lastIndexOf(",", MAX_BAGGAGE_INPUT_LENGTH);
       value = cut === -1 ? "" : value.slice(0, cut);
       countDrop("baggage");
     }
     const map = new Map<string, BaggageEntry>();
-    let members = 0;
+    // The length of each kept member as serialize writes it, and their sum:
+    // the limits are those of the baggage-string propagated, not of the
+    // header as received.
+    const lengths = new Map<string, number>();
+    let bytes = 0;
     let dropped = 0;
     for (const raw of value.split(",")) {
       if (trimOws(raw) === "") continue;
-      if (++members > MAX_BAGGAGE_MEMBERS) {
-        dropped++;
-        continue;
-      }
       const parts = raw.split(";");
       const first = parts[0];
       const eq = first.indexOf("=");
@@ -253,11 +266,24 @@ export class Baggage {
         dropped++;
         continue;
       }
-      map.delete(key);
-      map.set(
-        key,
-        Object.freeze(metadata === "" ? { value: decoded } : { value: decoded, metadata }),
+      const entry = Object.freeze(
+        metadata === "" ? { value: decoded } : { value: decoded, metadata },
       );
+      const length = formatMember(key, entry)?.length;
+      const replaced = lengths.get(key);
+      const members = map.size + (replaced === undefined ? 1 : 0);
+      const total = bytes - (replaced ?? 0) + (length ?? 0);
+      if (
+        length === undefined || members > MAX_BAGGAGE_MEMBERS ||
+        total + members - 1 > MAX_BAGGAGE_BYTES
+      ) {
+        dropped++;
+        continue;
+      }
+      map.delete(key);
+      map.set(key, entry);
+      lengths.set(key, length);
+      bytes = total;
     }
     if (dropped > 0) countDrop("baggage", dropped);
     return map.size === 0 ? EMPTY : make(map);
@@ -383,15 +409,11 @@ export class Baggage {
     let members = 0;
     let dropped = 0;
     for (const [key, entry] of this.#entries) {
-      let member: string;
-      try {
-        member = `${key}=${encodeURIComponent(entry.value)}`;
-      } catch {
-        // A lone surrogate cannot be encoded as UTF-8.
+      const member = formatMember(key, entry);
+      if (member === undefined) {
         dropped++;
         continue;
       }
-      if (entry.metadata !== undefined && entry.metadata !== "") member += `;${entry.metadata}`;
       const length = out.length + (out === "" ? 0 : 1) + member.length;
       if (members === MAX_BAGGAGE_MEMBERS || length > MAX_BAGGAGE_BYTES) {
         dropped++;
@@ -420,6 +442,23 @@ export class Baggage {
   toString(): string {
     return this.serialize();
   }
+}
+
+/**
+ * The list member {@linkcode Baggage.serialize} writes for an entry, or
+ * `undefined` when its value cannot be encoded (a lone surrogate is no
+ * UTF-8).
+ */
+function formatMember(key: string, entry: BaggageEntry): string | undefined {
+  let member: string;
+  try {
+    member = `${key}=${encodeURIComponent(entry.value)}`;
+  } catch {
+    return undefined;
+  }
+  return entry.metadata !== undefined && entry.metadata !== ""
+    ? `${member};${entry.metadata}`
+    : member;
 }
 
 function make(map: Map<string, BaggageEntry>): Baggage {
