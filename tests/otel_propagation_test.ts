@@ -63,6 +63,43 @@ describe("TracerProvider.register() and the global propagator", () => {
     });
   });
 
+  // W3C Trace Context Level 2: "Vendors receiving a tracestate request header
+  // MUST send it to outgoing requests"; its keys may start with a digit and
+  // hold "@" anywhere after the first character; a list of 32 members may be
+  // far longer than 512 characters, and is then truncated by whole entries.
+  test("a tracestate goes through extract and inject whole: over 512 characters, with Level 2 keys", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider().register();
+      const state = [
+        "foo@=1",
+        "a@b@c=2",
+        "1vendor=3",
+        ...Array.from({ length: 8 }, (_, i) => `k${i}=${"x".repeat(100)}`),
+      ].join(",");
+      assert.ok(state.length > 512);
+      const extracted = propagation.extract(context.active(), {
+        traceparent: TRACEPARENT,
+        tracestate: state,
+      });
+      assert.equal(trace.getSpanContext(extracted)?.traceState?.serialize(), state);
+      const passedOn: Record<string, string> = {};
+      propagation.inject(extracted, passedOn);
+      assert.equal(passedOn.tracestate, state);
+      // An API span under it carries it too, in its spanContext() and headers.
+      const span = trace.getTracer("server").startSpan("handle", {}, extracted);
+      const child = span.spanContext().traceState;
+      assert.equal(child?.serialize(), state);
+      const sent: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), span), sent);
+      assert.equal(sent.tracestate, state);
+      // Its mutations are the specification's: a set key moves to the front.
+      assert.equal(child?.set("k7", "y").serialize().slice(0, 14), "k7=y,foo@=1,a@");
+      assert.equal(child?.get("a@b@c"), "2");
+      assert.equal(child?.unset("foo@").get("foo@"), undefined);
+      span.end();
+    });
+  });
+
   test("a malformed traceparent is dropped and counted, and nothing is injected while tracing is suppressed", async () => {
     await withCleanGlobals(async () => {
       new TracerProvider().register();

@@ -9,7 +9,6 @@ import {
   type BaggageEntry as OtelBaggageEntry,
   baggageEntryMetadataFromString,
   type Context as OtelContext,
-  createTraceState,
   propagation,
   type TextMapGetter,
   type TextMapPropagator,
@@ -22,6 +21,7 @@ import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
 import { formatTraceparent } from "../propagation/traceparent.ts";
 import { fromOtelSpanContext } from "../span/_otel_span_view.ts";
+import { toOtelTraceState } from "./_mapping.ts";
 
 const FIELDS = ["traceparent", "tracestate", "baggage"] as const;
 
@@ -55,7 +55,7 @@ export class W3CPropagator implements TextMapPropagator {
         spanId: remote.spanId,
         traceFlags: remote.traceFlags,
         isRemote: true,
-        ...(remote.traceState ? { traceState: createTraceState(remote.traceState) } : {}),
+        ...(remote.traceState ? { traceState: toOtelTraceState(remote.traceState) } : {}),
       });
     }
     const baggage = extractBaggage(headers as HeaderCarrier);
