@@ -345,6 +345,17 @@ describe("a sampler's trace state", () => {
     assert.equal(span.context.traceState, "congo=1,rojo=00f067aa0ba902b7");
   });
 
+  test("a span the sampler drops still carries the trace state it returned, to propagate", () => {
+    // ShouldSample: the Tracestate "will be associated with the Span through
+    // the new SpanContext", whatever the decision.
+    const tracer = new Tracer({
+      sampler: { shouldSample: () => ({ decision: "drop", traceState: "ot=rv:7479cfb506891d" }) },
+    });
+    const span = tracer.startSpan("s", { parent: remote });
+    assert.equal(span.isRecording, false);
+    assert.equal(span.context.traceState, "ot=rv:7479cfb506891d");
+  });
+
   test("an invalid one (CR/LF, a bad key, not a string) is dropped, counted and warned once; the parent's is kept", async () => {
     const before = propagationStats().tracestate;
     const warned = await captureWarnings(() => {
@@ -357,5 +368,46 @@ describe("a sampler's trace state", () => {
     });
     assert.equal(propagationStats().tracestate, before + 3);
     assert.equal(warned.length, 1, warned.join("\n"));
+  });
+});
+
+describe("a sampler's malformed result", () => {
+  test("a decision that is none of the three (the SDK's enum, a promise, nothing) drops the span, reported once", async () => {
+    // OpenTelemetry trace SDK, ShouldSample: the Decision is "One of the
+    // following enum values": DROP, RECORD_ONLY, RECORD_AND_SAMPLE.
+    // Anything else is malformed telemetry: dropped, never recorded.
+    const memory = new InMemorySpanProcessor();
+    const bad: unknown[] = [
+      { decision: "RECORD_AND_SAMPLE" },
+      { decision: 2 },
+      { decision: "Drop" },
+      {},
+      42,
+      Promise.resolve({ decision: "recordAndSample" }),
+    ];
+    const warned = await captureWarnings(() => {
+      for (const result of bad) {
+        const tracer = new Tracer({
+          sampler: { shouldSample: () => result as never },
+          processors: [memory],
+        });
+        const span = tracer.startSpan("s", { attributes: { a: 1 } });
+        assert.equal(span.isRecording, false, JSON.stringify(result));
+        assert.equal(span.context.isSampled, false, JSON.stringify(result));
+        assert.ok(isValidTraceId(span.context.traceId), "the trace still propagates");
+        span.end();
+      }
+    });
+    assert.equal(memory.spans.length, 0);
+    assert.equal(warned.length, 1, warned.join("\n"));
+    assert.match(warned[0], /a sampler returned no valid decision.*RECORD_AND_SAMPLE/);
+  });
+
+  test("the three decisions stand as they are", () => {
+    for (const decision of ["drop", "record", "recordAndSample"] as const) {
+      const span = new Tracer({ sampler: { shouldSample: () => ({ decision }) } }).startSpan("s");
+      assert.equal(span.isRecording, decision !== "drop", decision);
+      assert.equal(span.context.isSampled, decision === "recordAndSample", decision);
+    }
   });
 });

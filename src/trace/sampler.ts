@@ -70,7 +70,11 @@ export interface SamplingParameters {
  * ```
  */
 export interface Sampler {
-  /** Decides for one span, as it starts. Must not throw; must be cheap. */
+  /**
+   * Decides for one span, as it starts. Must not throw; must be cheap. A
+   * sampler that throws, or returns no valid `decision` (a number, a promise,
+   * nothing), has its span dropped, and is reported once as an error.
+   */
   shouldSample(parameters: SamplingParameters): SamplingResult;
   /** A short description, such as `TraceIdRatioBased{0.25}`. */
   toString(): string;

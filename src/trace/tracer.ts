@@ -668,11 +668,24 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
 
 // Asks a sampler, out of #start's body. Its answer is read once, here: a
 // result whose getter throws counts as a throw, and a throw drops the span.
+// A sampler's result is data: a decision that is none of the three (the
+// SDK's numeric enum, a promise from an async sampler, nothing) drops the
+// span, reported once; it never becomes a recorded span.
 function askSampler(sampler: Sampler, parameters: SamplingParameters): SamplingResult {
   try {
     const result = sampler.shouldSample(parameters);
+    const decision: unknown = result?.decision;
+    if (decision !== "recordAndSample" && decision !== "record" && decision !== "drop") {
+      errorOnce(
+        "sampler-decision",
+        `a sampler returned no valid decision, so its spans are dropped: got ${
+          describe(decision)
+        }; a decision is "drop", "record" or "recordAndSample"`,
+      );
+      return DROP_RESULT;
+    }
     return {
-      decision: result.decision,
+      decision,
       traceState: result.traceState,
       attributes: result.attributes,
     };
