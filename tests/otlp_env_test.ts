@@ -175,6 +175,68 @@ describe("readOtlpEnv", () => {
     }
   });
 
+  test("reads the span limits, a span-specific variable over the general one", () => {
+    // SDK environment variables, Attribute Limits and Span Limits; common
+    // attribute limits: "the SDK MUST first attempt to use the model-specific
+    // limit, if it isn't set, then the SDK MUST attempt to use the general
+    // limit".
+    assert.equal(readOtlpEnv({}).limits, undefined);
+    assert.deepEqual(
+      readOtlpEnv({
+        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "100",
+        OTEL_ATTRIBUTE_COUNT_LIMIT: "20",
+        OTEL_SPAN_EVENT_COUNT_LIMIT: "5",
+        OTEL_SPAN_LINK_COUNT_LIMIT: "0",
+      }).limits,
+      {
+        attributeCountLimit: 20,
+        attributeValueLengthLimit: 100,
+        eventCountLimit: 5,
+        linkCountLimit: 0,
+        attributePerEventCountLimit: 20,
+        attributePerLinkCountLimit: 20,
+      },
+    );
+    assert.deepEqual(
+      readOtlpEnv({
+        OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "100",
+        OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "50",
+        OTEL_ATTRIBUTE_COUNT_LIMIT: "20",
+        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "10",
+        OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: "3",
+        OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: "4",
+      }).limits,
+      {
+        attributeCountLimit: 10,
+        attributeValueLengthLimit: 50,
+        attributePerEventCountLimit: 3,
+        attributePerLinkCountLimit: 4,
+      },
+    );
+  });
+
+  test("a malformed limit is ignored with one warning; the general one or the default applies", async () => {
+    let config!: ReturnType<typeof readOtlpEnv>;
+    const warned = await captureWarnings(() => {
+      config = readOtlpEnv({
+        OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "-1",
+        OTEL_ATTRIBUTE_COUNT_LIMIT: "7",
+        OTEL_SPAN_EVENT_COUNT_LIMIT: "lots",
+      });
+    });
+    assert.deepEqual(config.limits, {
+      attributeCountLimit: 7,
+      attributePerEventCountLimit: 7,
+      attributePerLinkCountLimit: 7,
+    });
+    assert.equal(warned.length, 2, warned.join("\n"));
+    assert.match(
+      warned[0],
+      /OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="-1": expected a non-negative integer/,
+    );
+    assert.match(warned[1], /OTEL_SPAN_EVENT_COUNT_LIMIT="lots".*default \(128\)/);
+  });
+
   test("OTEL_RESOURCE_ATTRIBUTES with any malformed entry is discarded whole, with one warning", async () => {
     for (
       const value of [

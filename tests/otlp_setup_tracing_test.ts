@@ -151,6 +151,32 @@ describe("setupTracing", () => {
     assert.equal(setup.tracer.startSpan("x").isRecording, false);
   });
 
+  test("applies the OTEL_* span limits, and a limits option wins over them", async () => {
+    const env = {
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "2",
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "3",
+      OTEL_SPAN_EVENT_COUNT_LIMIT: "1",
+    };
+    {
+      await using setup = setupTracing({ env, flushOnExit: false, setDefault: false });
+      const span = setup.tracer.startSpan("x").setAttributes({ a: "long", b: 1, c: 2 });
+      span.addEvent("one").addEvent("two");
+      assert.deepEqual(span.attributes, { a: "lon", b: 1 });
+      assert.equal(span.droppedAttributesCount, 1);
+      assert.equal(span.events.length, 1);
+    }
+    {
+      await using setup = setupTracing({
+        env,
+        limits: { attributeCountLimit: 3 },
+        flushOnExit: false,
+        setDefault: false,
+      });
+      const span = setup.tracer.startSpan("x").setAttributes({ a: "long", b: 1, c: 2 });
+      assert.deepEqual(span.attributes, { a: "lon", b: 1, c: 2 });
+    }
+  });
+
   test("an explicit maxExportBatchSize below the env batch size lowers the batch instead of throwing", async () => {
     const sizes: number[] = [];
     await using setup = setupTracing({

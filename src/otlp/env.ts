@@ -1,6 +1,7 @@
 /**
  * The OpenTelemetry environment variables (`OTEL_*`) that configure OTLP
- * export, the resource, the sampler and the batch processor.
+ * export, the resource, the sampler, the span limits and the batch
+ * processor.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import {
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_QUEUE_SIZE,
 } from "../export/_batch_defaults.ts";
+import type { SpanLimits } from "../span/attributes.ts";
 import { isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { readEnv as readProcessEnv } from "../platform/_env.ts";
@@ -61,6 +63,15 @@ export interface OtlpEnvConfig {
   readonly maxQueueSize?: number;
   /** `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`. */
   readonly maxExportBatchSize?: number;
+  /**
+   * The span limits: `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (else
+   * `OTEL_ATTRIBUTE_COUNT_LIMIT`), `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`
+   * (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`), `OTEL_SPAN_EVENT_COUNT_LIMIT`,
+   * `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` and
+   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` (each else `OTEL_ATTRIBUTE_COUNT_LIMIT`);
+   * only those set, absent when none is.
+   */
+  readonly limits?: Readonly<SpanLimits>;
   /** `OTEL_SDK_DISABLED=true`. */
   readonly sdkDisabled: boolean;
 }
@@ -190,7 +201,7 @@ function httpHeaders(get: Getter, name: string): Record<string, string> | undefi
 function positiveInteger(
   get: Getter,
   name: string,
-  fallback: number,
+  fallback: number | string,
   allowZero = false,
 ): number | undefined {
   const value = clean(get(name));
@@ -294,6 +305,33 @@ function sampler(get: Getter): Sampler | undefined {
   }
 }
 
+// Attribute and span limits: non-negative integers. A span-specific
+// variable wins over the general one ("the SDK MUST first attempt to use the
+// model-specific limit, if it isn't set, then [...] the general limit",
+// specification/common/README.md); a malformed one counts as unset.
+function spanLimits(get: Getter): SpanLimits | undefined {
+  const limit = (name: string, fallback: string) => positiveInteger(get, name, fallback, true);
+  const count = limit("OTEL_ATTRIBUTE_COUNT_LIMIT", "128");
+  const general = count === undefined ? "128" : `${count}, from OTEL_ATTRIBUTE_COUNT_LIMIT`;
+  const length = limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "no limit");
+  const read: SpanLimits = {
+    attributeCountLimit: limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", general) ?? count,
+    attributeValueLengthLimit: limit(
+      "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+      length === undefined ? "no limit" : `${length}, from OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`,
+    ) ?? length,
+    eventCountLimit: limit("OTEL_SPAN_EVENT_COUNT_LIMIT", "128"),
+    linkCountLimit: limit("OTEL_SPAN_LINK_COUNT_LIMIT", "128"),
+    attributePerEventCountLimit: limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general) ?? count,
+    attributePerLinkCountLimit: limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general) ?? count,
+  };
+  const limits: SpanLimits = {};
+  for (const key of Object.keys(read) as (keyof SpanLimits)[]) {
+    if (read[key] !== undefined) limits[key] = read[key];
+  }
+  return Object.keys(limits).length === 0 ? undefined : limits;
+}
+
 function sdkDisabled(get: Getter): boolean {
   const value = clean(get("OTEL_SDK_DISABLED"));
   if (value === undefined) return false;
@@ -322,11 +360,13 @@ function sdkDisabled(get: Getter): boolean {
  *   OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=abc%20123",
  *   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
  *   OTEL_SERVICE_NAME: "checkout",
+ *   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "64",
  * });
  * assert.equal(config.url, "http://collector:4318/v1/traces");
  * assert.deepEqual(config.headers, { "x-api-key": "abc 123" });
  * assert.equal(config.protocol, "http/json");
  * assert.equal(config.serviceName, "checkout");
+ * assert.deepEqual(config.limits, { attributeCountLimit: 64 });
  * assert.equal(config.sdkDisabled, false);
  * ```
  */
@@ -368,5 +408,7 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (queue !== undefined) config.maxQueueSize = queue;
   const batch = positiveInteger(get, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE);
   if (batch !== undefined) config.maxExportBatchSize = batch;
+  const limits = spanLimits(get);
+  if (limits !== undefined) config.limits = limits;
   return config;
 }

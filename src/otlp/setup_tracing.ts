@@ -15,6 +15,7 @@ import {
   type BatchSpanProcessorOptions,
 } from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
+import type { SpanLimits } from "../span/attributes.ts";
 import { AlwaysOffSampler, type Sampler } from "../trace/sampler.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import { setDefaultTracer } from "../trace/default_tracer.ts";
@@ -52,6 +53,14 @@ export interface SetupTracingOptions {
   timeoutMs?: number;
   /** Who decides which spans are recorded (`OTEL_TRACES_SAMPLER`). Default parent-based always-on. */
   sampler?: Sampler;
+  /**
+   * Bounds on attributes, events and links per span, as the Tracer's
+   * `limits`; each one given wins over its variable (`OTEL_SPAN_*_LIMIT`,
+   * `OTEL_ATTRIBUTE_*_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
+   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`; see `OtlpEnvConfig.limits`).
+   * Default 128 of each, values of any length.
+   */
+  limits?: SpanLimits;
   /**
    * How many waiting spans make a batch that goes out at once
    * (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, which sets `maxExportBatchSize` too).
@@ -272,6 +281,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     ...scope,
     processors: [processor],
     sampler: options.sampler ?? env.sampler,
+    limits: spanLimits(options.limits, env.limits),
     clock: options.clock,
   });
   if (options.setDefault ?? true) setDefaultTracer(tracer);
@@ -285,4 +295,19 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
+}
+
+// Each limit the caller gave wins over its variable; anything that is not an
+// object is left for the Tracer to refuse.
+function spanLimits(
+  given: SpanLimits | undefined,
+  fromEnv: Readonly<SpanLimits> | undefined,
+): SpanLimits | undefined {
+  if (fromEnv === undefined || given === undefined) return given ?? fromEnv;
+  if (typeof given !== "object" || given === null) return given;
+  const limits: SpanLimits = { ...fromEnv };
+  for (const key of Object.keys(given) as (keyof SpanLimits)[]) {
+    if (given[key] !== undefined) limits[key] = given[key];
+  }
+  return limits;
 }
