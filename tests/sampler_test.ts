@@ -149,6 +149,22 @@ describe("TraceIdRatioSampler", () => {
     assert.equal(at("bfffffffffffff").decision, "drop");
   });
 
+  test("its description writes a small ratio as a decimal number, not in exponent form", () => {
+    // TraceIdRatioBased: "RATIO replaced with the Sampler instance's trace
+    // sampling ratio represented as a decimal number", precise enough "to
+    // identify when Samplers have different ratios".
+    assert.equal(String(new TraceIdRatioSampler(1e-7)), "TraceIdRatioBased{0.0000001}");
+    assert.equal(String(new TraceIdRatioSampler(1.5e-10)), "TraceIdRatioBased{0.00000000015}");
+    assert.equal(String(new TraceIdRatioSampler(0.000001)), "TraceIdRatioBased{0.000001}");
+    for (const ratio of [1e-7, 1.5e-10, 2 ** -56, 5e-324]) {
+      const described = /^TraceIdRatioBased\{(0\.\d+)\}$/.exec(
+        String(new TraceIdRatioSampler(ratio)),
+      );
+      assert.ok(described, String(ratio));
+      assert.equal(Number(described[1]), ratio, "it names the ratio exactly");
+    }
+  });
+
   test("its description is TraceIdRatioBased{RATIO}, as the specification requires", () => {
     // OpenTelemetry trace SDK, TraceIdRatioBased: "Description MUST return a
     // string of the form "TraceIdRatioBased{RATIO}"".

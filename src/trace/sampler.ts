@@ -310,7 +310,8 @@ export class TraceIdRatioSampler implements Sampler {
    * Describes the sampler.
    *
    * @returns For example `TraceIdRatioBased{0.25}`, the form the OpenTelemetry
-   *   specification requires of this sampler's description.
+   *   specification requires of this sampler's description: the ratio as a
+   *   decimal number, never in exponent form (`TraceIdRatioBased{0.0000001}`).
    *
    * @example
    * ```ts
@@ -318,11 +319,23 @@ export class TraceIdRatioSampler implements Sampler {
    * import assert from "node:assert/strict";
    *
    * assert.equal(String(new TraceIdRatioSampler(0.25)), "TraceIdRatioBased{0.25}");
+   * assert.equal(String(new TraceIdRatioSampler(1e-7)), "TraceIdRatioBased{0.0000001}");
    * ```
    */
   toString(): string {
-    return `TraceIdRatioBased{${this.#ratio}}`;
+    return `TraceIdRatioBased{${decimal(this.#ratio)}}`;
   }
+}
+
+// A ratio as a decimal number, as the description must give it: the
+// shortest digits that name it exactly, with no exponent (1e-7 reads
+// 0.0000001). A ratio is at most 1, so only a negative exponent occurs.
+function decimal(ratio: number): string {
+  const text = String(ratio);
+  const e = text.indexOf("e-");
+  if (e < 0) return text;
+  const digits = text.slice(0, e).replace(".", "");
+  return `0.${"0".repeat(Number(text.slice(e + 2)) - 1)}${digits}`;
 }
 
 /** The delegates of a {@linkcode ParentBasedSampler}. */
