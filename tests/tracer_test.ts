@@ -391,6 +391,46 @@ describe("Tracer.span()", () => {
     assert.equal(memory.spans[0].ended, true);
   });
 
+  test("follows a thenable that is no promise as await does: its value, its rejection, a then that throws", async () => {
+    const { tracer, memory } = setup();
+    // A minimal thenable: its then returns nothing, and calls back later.
+    const later = (settle: (f: (v: unknown) => void, r: (e: unknown) => void) => void) =>
+      ({
+        then(onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) {
+          setTimeout(() => settle(onFulfilled, onRejected), 0);
+        },
+      }) as unknown as PromiseLike<unknown>;
+    const thrownIntoThenable: unknown[] = [];
+    const rejecting = {
+      then(_: unknown, onRejected: (e: unknown) => void): void {
+        setTimeout(() => {
+          try {
+            onRejected(new Error("no rows"));
+          } catch (error) {
+            // Without this catch, the application would crash here.
+            thrownIntoThenable.push(error);
+          }
+        }, 0);
+      },
+    } as unknown as PromiseLike<never>;
+    const throwing = {
+      then() {
+        throw new Error("then threw");
+      },
+    } as unknown as PromiseLike<never>;
+    assert.equal(await tracer.span("value", () => later((ok) => ok(42))), 42);
+    await assert.rejects(async () => await tracer.span("rejects", () => rejecting), /no rows/);
+    await assert.rejects(async () => await tracer.span("throws", () => throwing), /then threw/);
+    await nextTurn();
+    assert.deepEqual(thrownIntoThenable, []);
+    const spans = Object.fromEntries(memory.spans.map((s) => [s.name, s]));
+    assert.deepEqual(Object.keys(spans).sort(), ["rejects", "throws", "value"]);
+    assert.equal(spans.value.status.code, "unset");
+    assert.deepEqual(spans.rejects.status, { code: "error", message: "no rows" });
+    assert.deepEqual(spans.throws.status, { code: "error", message: "then threw" });
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
   test("takes options between the name and fn", () => {
     const { tracer } = setup();
     const kind = tracer.span("x", { kind: "consumer", attributes: { q: "jobs" } }, (s) => {

@@ -437,7 +437,9 @@ export class Tracer {
   /**
    * Runs `fn` inside a new span: starts it, makes it current, and ends it
    * when `fn` returns or its promise settles. A throw or rejection is
-   * recorded on the span and rethrown. Where the runtime has no async
+   * recorded on the span and rethrown. A thenable that is no native promise
+   * is followed as `await` follows it, and a promise of its outcome is
+   * returned (its `then` may return nothing or throw). Where the runtime has no async
    * context (a browser today) the span is current only until the first
    * `await`, and the first async `fn` gets one warning: give spans started
    * after an `await` their parent explicitly (`{ parent: span }`).
@@ -651,7 +653,13 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
     result !== null && typeof result === "object" &&
     typeof (result as { then?: unknown }).then === "function"
   ) {
-    return (result as unknown as PromiseLike<unknown>).then(
+    // Another thenable is followed as `await` follows it, in a promise of
+    // ours: its `then` may return nothing, throw, or call back in its own
+    // code, where a rethrown rejection would crash the application.
+    const promise = result instanceof Promise ? result : new Promise((resolve, reject) => {
+      (result as unknown as PromiseLike<unknown>).then(resolve, reject);
+    });
+    return promise.then(
       (value) => {
         span.end();
         return value;
