@@ -30,9 +30,12 @@ import {
   injectContext,
   InMemorySpanProcessor,
   propagationStats,
+  setCurrentSpan,
   type Span,
   SpanContext,
   Tracer,
+  withContext,
+  withSpan,
 } from "../mod.ts";
 import {
   addSpanProcessor,
@@ -577,6 +580,39 @@ describe("BridgeContextManager", () => {
     tracer.span("outer", () => {
       const seen = manager.with(undefined as never, () => getCurrentSpan());
       assert.equal(seen, undefined);
+    });
+  });
+
+  test("withSpan(undefined) and setCurrentSpan(undefined) inside an API span leave no span current on either side", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const api = trace.getTracer("lib");
+      const tracer = new Tracer({ processors: [memory] });
+      const seen: [string, boolean, boolean][] = [];
+      const look = (where: string) => {
+        seen.push([where, getCurrentSpan() === undefined, trace.getActiveSpan() === undefined]);
+        api.startSpan(`api ${where}`).end();
+        tracer.startSpan(`ours ${where}`).end();
+      };
+      await api.startActiveSpan("outer", async (outer) => {
+        withSpan(undefined, () => look("withSpan"));
+        await withContext(context.active() as never, async () => {
+          await nextTurn();
+          setCurrentSpan(undefined);
+          look("setCurrentSpan");
+        });
+        outer.end();
+      });
+      assert.deepEqual(seen, [["withSpan", true, true], ["setCurrentSpan", true, true]]);
+      const parents = memory.spans.filter((s) => s.name !== "outer")
+        .map((s) => [s.name, s.context.parentSpanId]);
+      assert.deepEqual(parents, [
+        ["api withSpan", undefined],
+        ["ours withSpan", undefined],
+        ["api setCurrentSpan", undefined],
+        ["ours setCurrentSpan", undefined],
+      ]);
     });
   });
 

@@ -7,7 +7,9 @@
 
 import { describe } from "../platform/_describe.ts";
 import { Span } from "../span/span.ts";
+import { OTEL_SPAN_KEY } from "../span/_otel_span_view.ts";
 import { SPAN_KEY } from "./_span_key.ts";
+import type { Context } from "./context.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 import { warnIfAsyncOnStack } from "./_async_work_warning.ts";
 
@@ -38,8 +40,9 @@ export function getCurrentSpan(): Span | undefined {
 
 /**
  * Makes `span` current for the rest of the current execution and what it
- * awaits; `undefined` clears it. Prefer {@linkcode withSpan}, which restores
- * the previous span by itself.
+ * awaits; `undefined` clears it (for `@opentelemetry/api` code too, when the
+ * `./otel` bridge shares the context). Prefer {@linkcode withSpan}, which
+ * restores the previous span by itself.
  *
  * @param span The span to make current.
  * @throws {TypeError} When `span` is neither a Span nor `undefined`.
@@ -60,7 +63,7 @@ export function setCurrentSpan(span: Span | undefined): void {
   checkSpan(span, "set current span");
   const ctx = getCurrentContext();
   getContextStorage().enterWith(
-    span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
+    span === undefined ? withoutSpan(ctx) : ctx.setValue(SPAN_KEY, span),
   );
 }
 
@@ -72,7 +75,8 @@ export function setCurrentSpan(span: Span | undefined): void {
  * after an `await` should name their parent (`{ parent }`).
  *
  * @typeParam R What `fn` returns.
- * @param span The span to make current; `undefined` runs `fn` with none.
+ * @param span The span to make current; `undefined` runs `fn` with none
+ * (none for `@opentelemetry/api` code either, under the `./otel` bridge).
  * @param fn The function to run.
  * @returns What `fn` returns.
  * @throws {TypeError} When `fn` is not a function, or `span` is neither a
@@ -96,11 +100,21 @@ export function withSpan<R>(span: Span | undefined, fn: () => R): R {
   checkSpan(span, "run withSpan");
   const ctx = getCurrentContext();
   const result = getContextStorage().run(
-    span === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, span),
+    span === undefined ? withoutSpan(ctx) : ctx.setValue(SPAN_KEY, span),
     fn,
   );
   warnIfAsyncOnStack(fn, result);
   return result;
+}
+
+// No span current, on either side: a context entered from OpenTelemetry's
+// (the ./otel bridge, `startActiveSpan`) holds its span under OpenTelemetry's
+// key too, which would otherwise stay the active span there.
+function withoutSpan(ctx: Context): Context {
+  const cleared = ctx.deleteValue(SPAN_KEY);
+  return cleared.getValue(OTEL_SPAN_KEY) === undefined
+    ? cleared
+    : cleared.deleteValue(OTEL_SPAN_KEY);
 }
 
 // Only a Span (or undefined) may be current: anything else would make every
