@@ -665,12 +665,25 @@ describe("BridgeContextManager", () => {
 });
 
 describe("tracing suppression across the bridge", () => {
-  test("OpenTelemetry's suppressTracing is honoured by this library's tracer, and ours by API tracers", async () => {
+  // Runs `fn` with this entry's TracerProvider registered, its spans in `memory`.
+  async function withProvider(
+    fn: (
+      memory: InMemorySpanProcessor,
+      otelSuppressTracing: typeof import("@opentelemetry/core").suppressTracing,
+      ourSuppressTracing: typeof import("../mod.ts").suppressTracing,
+    ) => void,
+  ): Promise<void> {
     const { suppressTracing: otelSuppressTracing } = await import("@opentelemetry/core");
     const { suppressTracing: ourSuppressTracing } = await import("../mod.ts");
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();
       new TracerProvider({ processors: [memory] }).register();
+      fn(memory, otelSuppressTracing, ourSuppressTracing);
+    });
+  }
+
+  test("OpenTelemetry's suppressTracing is honoured by this library's tracer, and ours by API tracers", async () => {
+    await withProvider((memory, otelSuppressTracing, ourSuppressTracing) => {
       const tracer = new Tracer({ processors: [memory] });
       const ours = context.with(
         otelSuppressTracing(context.active()),
@@ -683,6 +696,34 @@ describe("tracing suppression across the bridge", () => {
       api.end();
       tracer.startSpan("ours, not suppressed").end();
       assert.deepEqual(memory.spans.map((s) => s.name), ["ours, not suppressed"]);
+    });
+  });
+
+  test("an API tracer given a context reads suppression from that context, as the SDK's tracer does", async () => {
+    await withProvider((memory, otelSuppressTracing, ourSuppressTracing) => {
+      const api = trace.getTracer("lib");
+      const quiet = otelSuppressTracing(context.active());
+      const loud = context.active();
+      const recording: Record<string, boolean> = {};
+      const start = (name: string, ctx: typeof loud) => {
+        const span = api.startSpan(name, {}, ctx);
+        recording[name] = span.isRecording();
+        span.end();
+      };
+      start("suppressed context given, none active", quiet);
+      ourSuppressTracing(() => start("unsuppressed context given, suppression active", loud));
+      api.startActiveSpan("active, suppressed context given", {}, quiet, (span) => {
+        recording["active, suppressed context given"] = span.isRecording();
+        span.end();
+      });
+      assert.deepEqual(recording, {
+        "suppressed context given, none active": false,
+        "unsuppressed context given, suppression active": true,
+        "active, suppressed context given": false,
+      });
+      assert.deepEqual(memory.spans.map((s) => s.name), [
+        "unsuppressed context given, suppression active",
+      ]);
     });
   });
 });

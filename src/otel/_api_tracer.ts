@@ -9,6 +9,8 @@ import {
   type Tracer as OtelTracer,
 } from "@opentelemetry/api";
 import { SPAN_KEY } from "../context/current_span.ts";
+import { getContextStorage, getCurrentContext } from "../context/storage.ts";
+import { isTracingSuppressed, SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
 import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
@@ -31,9 +33,23 @@ export class ApiTracer implements OtelTracer {
   }
 
   startSpan(name: string, options?: SpanOptions, context?: OtelContext): OtelSpan {
+    // A null context is none given, as before: the active one.
+    return context === undefined || context === null
+      ? this.#startSpan(name, options, contextApi.active(), false)
+      : this.#startSpan(name, options, asContext(context), true);
+  }
+
+  // `given`: the caller named `ctx`, which may be suppressed where the
+  // current context is not, or the other way round.
+  #startSpan(
+    name: string,
+    options: SpanOptions | undefined,
+    ctx: OtelContext,
+    given: boolean,
+  ): OtelSpan {
     let parent: Span | null = null;
     if (options?.root !== true) {
-      const value = asContext(context ?? contextApi.active()).getValue(OTEL_SPAN_KEY);
+      const value = ctx.getValue(OTEL_SPAN_KEY);
       if (value !== undefined) parent = spanOf(value) ?? null;
     }
     // OpenTelemetry's API never throws: null options are no options.
@@ -50,9 +66,16 @@ export class ApiTracer implements OtelTracer {
           : options.links.map((l) => linkFromOtel(l)),
         startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };
-    return new ApiSpan(
-      this.#tracer.startSpan(typeof name === "string" ? name : String(name), start),
-    );
+    const spanName = typeof name === "string" ? name : String(name);
+    const tracer = this.#tracer;
+    if (given) {
+      // As the SDK's tracer does, suppression is read from the context given.
+      const suppressed = ctx.getValue(SUPPRESS_TRACING_KEY) === true;
+      if (suppressed !== isTracingSuppressed()) {
+        return new ApiSpan(withSuppression(suppressed, () => tracer.startSpan(spanName, start)));
+      }
+    }
+    return new ApiSpan(tracer.startSpan(spanName, start));
   }
 
   startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, fn: F): ReturnType<F>;
@@ -87,12 +110,24 @@ export class ApiTracer implements OtelTracer {
       fn = c as Fn<F>;
     }
     if (typeof fn !== "function") return undefined;
-    const ctx = asContext(parentContext ?? contextApi.active());
-    const span = this.startSpan(name, options, ctx) as ApiSpan;
+    const given = parentContext !== undefined && parentContext !== null;
+    const ctx = given ? asContext(parentContext!) : contextApi.active();
+    const span = this.#startSpan(name, options, ctx, given) as ApiSpan;
     // Both keys at once, so the context manager has nothing to reconcile.
     const next = ctx.setValue(OTEL_SPAN_KEY, span).setValue(SPAN_KEY, span.span);
     return contextApi.with(next, fn as (span: OtelSpan) => ReturnType<F>, undefined, span);
   }
+}
+
+// Runs `fn` in the current context with tracing suppressed, or not.
+function withSuppression<R>(suppressed: boolean, fn: () => R): R {
+  const current = getCurrentContext();
+  return getContextStorage().run(
+    suppressed
+      ? current.setValue(SUPPRESS_TRACING_KEY, true)
+      : current.deleteValue(SUPPRESS_TRACING_KEY),
+    fn,
+  );
 }
 
 // A parent context that is no context (from JavaScript, where nothing checks
