@@ -616,6 +616,21 @@ describe("BridgeContextManager", () => {
     });
   });
 
+  test("bind() keeps a function's length, as the SDK's managers do (an Express error handler takes 4)", () => {
+    const manager = new BridgeContextManager();
+    const key = Symbol("k");
+    const ctx = context.active().setValue(key, "v");
+    const handler = manager.bind(
+      ctx,
+      function (this: unknown, _err: unknown, _req: unknown, _res: unknown, _next: unknown) {
+        return [this, manager.active().getValue(key)];
+      },
+    );
+    assert.equal(handler.length, 4);
+    const self = {};
+    assert.deepEqual(handler.call(self, 1, 2, 3, 4), [self, "v"]);
+  });
+
   test("bind() carries a span made current on our side to a later callback on both sides", async () => {
     await withCleanGlobals(async () => {
       const manager = new BridgeContextManager();

@@ -119,8 +119,9 @@ export class BridgeContextManager implements ContextManager {
    * Binds a function or an event emitter to `context`: whenever the
    * function runs, or a listener added to the emitter afterwards runs,
    * `context` is current (the emitter itself is returned, patched as the
-   * OpenTelemetry SDK's context managers patch it). Anything else is
-   * returned as it is.
+   * OpenTelemetry SDK's context managers patch it). A bound function passes
+   * `this` and its arguments on and keeps the function's `length`. Anything
+   * else is returned as it is.
    *
    * @typeParam T The target's type.
    * @param context The context.
@@ -135,8 +136,11 @@ export class BridgeContextManager implements ContextManager {
    *
    * const manager = new BridgeContextManager();
    * const key = Symbol("k");
-   * const read = manager.bind(ROOT_CONTEXT.setValue(key, "v"), () => manager.active().getValue(key));
-   * assert.equal(read(), "v");
+   * const read = manager.bind(ROOT_CONTEXT.setValue(key, "v"), (_a: number, _b: number) => {
+   *   return manager.active().getValue(key);
+   * });
+   * assert.equal(read(1, 2), "v");
+   * assert.equal(read.length, 2);
    * ```
    */
   bind<T>(context: OtelContext, target: T): T {
@@ -148,9 +152,17 @@ export class BridgeContextManager implements ContextManager {
     // deno-lint-ignore no-this-alias
     const manager = this;
     const fn = target as unknown as (...args: unknown[]) => unknown;
-    return function (this: unknown, ...args: unknown[]) {
+    const bound = function (this: unknown, ...args: unknown[]) {
       return manager.with(context, () => fn.apply(this, args));
-    } as unknown as T;
+    };
+    // Its length stays, as the SDK's managers keep it: Express and connect
+    // tell an error handler by its 4 parameters.
+    try {
+      Object.defineProperty(bound, "length", { value: fn.length, configurable: true });
+    } catch {
+      // A length that cannot be read (a Proxy) leaves the bound one's.
+    }
+    return bound as unknown as T;
   }
 
   /**
