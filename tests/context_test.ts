@@ -118,6 +118,35 @@ describe("the current span", () => {
     });
   });
 
+  test("setCurrentSpan lasts as documented: before an async function's first await it reaches the caller, after it not", async () => {
+    const span = new Span("manual").start();
+    const seen: (string | undefined)[] = [];
+    await withContext(ROOT_CONTEXT, async () => {
+      const before = async () => {
+        setCurrentSpan(span);
+        await nextTurn();
+      };
+      await before();
+      seen.push(getCurrentSpan()?.name);
+    });
+    await withContext(ROOT_CONTEXT, async () => {
+      const after = async () => {
+        await nextTurn();
+        setCurrentSpan(span);
+        seen.push(getCurrentSpan()?.name);
+      };
+      await after();
+      seen.push(getCurrentSpan()?.name);
+      // Inside withSpan (or tracer.span), it ends with the callback.
+      await withSpan(undefined, async () => {
+        setCurrentSpan(span);
+        await nextTurn();
+      });
+      seen.push(getCurrentSpan()?.name);
+    });
+    assert.deepEqual(seen, ["manual", "manual", undefined, undefined]);
+  });
+
   test("setCurrentSpan inside one task does not leak into another", async () => {
     const leaked: unknown[] = [];
     await Promise.all([

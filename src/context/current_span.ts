@@ -41,8 +41,12 @@ export function getCurrentSpan(): Span | undefined {
 /**
  * Makes `span` current for the rest of the current execution and what it
  * awaits; `undefined` clears it (for `@opentelemetry/api` code too, when the
- * `./otel` bridge shares the context). Prefer {@linkcode withSpan}, which
- * restores the previous span by itself.
+ * `./otel` bridge shares the context). Like `AsyncLocalStorage`'s
+ * `enterWith`, it lasts until the enclosing {@linkcode withSpan},
+ * {@linkcode withContext} or `tracer.span` callback ends: called in an async
+ * function before its first `await`, it is still current in the caller after
+ * the call. Prefer {@linkcode withSpan}, which restores the previous span by
+ * itself.
  *
  * @param span The span to make current.
  * @throws {TypeError} When `span` is neither a Span nor `undefined`.
