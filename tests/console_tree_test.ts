@@ -280,3 +280,20 @@ describe("ConsoleSpanExporter tree: the timeout's timer", () => {
     },
   );
 });
+
+describe("ConsoleSpanExporter tree: untrusted spans", () => {
+  const traceId = "0af7651916cd43dd8448eb211c80319c";
+  const ctx = (spanId: string, parentSpanId?: string) =>
+    new SpanContext({ traceId, spanId, parentSpanId, traceFlags: 1 });
+
+  test("a late addendum names its parent with the parent's control characters escaped", () => {
+    const { out, console } = exporter();
+    console.export([new Span("GET\u001b[2J\n/x", ctx("00000000000000aa")).start(0).end(2)]);
+    console.export([new Span("late", ctx("00000000000000bb", "00000000000000aa")).start(0).end(3)]);
+    assert.equal(out.length, 2);
+    assert.ok(!out[1].includes("\u001b"), JSON.stringify(out[1]));
+    const lines = out[1].split("\n");
+    assert.equal(lines.length, 2, JSON.stringify(out[1]));
+    assert.match(lines[0], /\(late: ended after "GET\\x1b\[2J\\n\/x" was printed\)$/);
+  });
+});

@@ -153,3 +153,74 @@ describe("renderTree() on any trace", () => {
     assert.ok(line.length < 200);
   });
 });
+
+describe("renderTree() on untrusted names", () => {
+  // C0 and C1 controls, DEL, line and paragraph separators, bidirectional
+  // controls and lone surrogates: what can move the cursor, clear or recolour
+  // a terminal, forge a line, or reorder what follows on the line.
+  const UNSAFE =
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udfff]/u;
+
+  test("control characters, escape sequences, bidi controls and lone surrogates are escaped", () => {
+    const names = [
+      "clear\u001b[2J\u001b[H",
+      "two\nlines\r\n",
+      "tab\there",
+      "nel\u0085csi\u009b31m del\u007f",
+      "rlo\u202egnp.exe lri\u2066 lrm\u200e ls\u2028ps\u2029",
+      "lone \ud800 and \udc00",
+    ];
+    const root = SpanContext.newRoot();
+    const spans = names.map((name) => new Span(name, root.child()).start(0).end(1));
+    spans.push(new Span("root", root).start(0).end(1));
+    const text = renderTree(spans, { nameWidth: 200 });
+    const lines = text.trimEnd().split("\n");
+    assert.equal(lines.length, 1 + 1 + names.length, "one line per span, none forged");
+    for (const line of lines) assert.doesNotMatch(line, UNSAFE);
+    assert.ok(text.includes("clear\\x1b[2J\\x1b[H"), text);
+    assert.ok(text.includes("two\\nlines\\r\\n"), text);
+    assert.ok(text.includes("tab\\there"), text);
+    assert.ok(text.includes("nel\\x85csi\\x9b31m del\\x7f"), text);
+    assert.ok(text.includes("rlo\\u202egnp.exe lri\\u2066 lrm\\u200e ls\\u2028ps\\u2029"), text);
+    assert.ok(text.includes("lone \\ud800 and \\udc00"), text);
+    assert.ok(lines[1].startsWith("root "), text);
+  });
+
+  test("a printable name, a backslash included, is drawn as it is", () => {
+    const name = "GET /a\\b 漢字 👩‍💻 e\u0301 ✓";
+    const text = renderTree([new Span(name).start(0).end(1)]);
+    assert.ok(text.split("\n")[1].startsWith(name + " "), text);
+  });
+
+  // The rest of a row (duration and bar) is the same for every span here, so
+  // the names line up when what follows each name starts at the same column.
+  function tails(names: string[], nameWidth?: number): string[] {
+    const root = SpanContext.newRoot();
+    const spans = names.map((name) => new Span(name, root).start(0).end(1));
+    const lines = renderTree(spans, { nameWidth }).split("\n").slice(1, -1);
+    return lines.map((line, i) => {
+      const name = names.find((n) => line.startsWith(n))!;
+      assert.ok(name !== undefined, `${JSON.stringify(line)} starts with ${names[i]}`);
+      return line.slice(name.length);
+    });
+  }
+
+  test("wide (CJK, emoji) and zero-width (combining, joined) characters keep the columns aligned", () => {
+    // Each name here is 4 columns wide on a terminal.
+    const names = ["abcd", "漢字", "👩‍💻ab", "e\u0301e\u0301e\u0301e\u0301", "ｦｦｦｦ", "✅✅"];
+    const all = tails(names);
+    for (const [i, tail] of all.entries()) assert.equal(tail, all[0], names[i]);
+  });
+
+  test("a name cut to nameWidth is cut by columns, keeping combining marks with their letter", () => {
+    const line = (name: string, nameWidth: number) =>
+      renderTree([new Span(name).start(0).end(1)], { nameWidth }).split("\n")[1];
+    const plain = line("abcdef", 5);
+    assert.ok(plain.startsWith("abcd… "), plain);
+    const tail = plain.slice("abcd…".length); // what follows the name column
+    assert.equal(line("漢字漢字", 5), "漢字…" + tail);
+    assert.equal(line("漢字漢字", 4), "漢… " + tail);
+    assert.equal(line("e\u0301e\u0301e\u0301", 2), "e\u0301…" + tail);
+  });
+});

@@ -13,6 +13,7 @@
 import type { Clock } from "../platform/clock.ts";
 import type { Scheduler, TimerHandle, TimerOptions } from "../platform/scheduler.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
+import { printable } from "./_terminal_text.ts";
 
 import type { Span } from "../span/span.ts";
 
@@ -100,7 +101,7 @@ export class TraceAssembler {
         if (parentId === undefined) continue;
         const parentName = this.#printed.get(span.context.traceId)?.get(parentId);
         if (parentName !== undefined) {
-          this.#handOver(span, `late: ended after "${parentName}" was printed`);
+          this.#handOver(span, `late: ended after "${printable(parentName)}" was printed`);
         }
       }
     } finally {

@@ -7,13 +7,14 @@
 
 import { describe } from "../platform/_describe.ts";
 import { MAX_GUIDES } from "./_max_guides.ts";
+import { columns, fitColumns, printable } from "./_terminal_text.ts";
 import type { Span } from "../span/span.ts";
 
 /** How {@linkcode renderTree} draws. */
 export interface RenderTreeOptions {
   /** Characters in the bar column, 1 to 1,000. Default 40. */
   barWidth?: number;
-  /** Characters in the name column, 1 to 1,000. Default: the longest label, at most 120. */
+  /** Terminal columns in the name column, 1 to 1,000. Default: the widest label, at most 120. */
   nameWidth?: number;
 }
 
@@ -42,7 +43,11 @@ const MAX_DEFAULT_NAME_WIDTH = 120;
  * trace renders, however deep or large: the drawing is built without
  * recursion, indentation stops growing after 24 levels (a deeper span shows
  * its depth as `⋯depth`), and spans whose parents form a cycle are drawn as
- * roots.
+ * roots. Names are drawn safely, whoever made the spans: a character that
+ * could act on a terminal (a control character such as ESC or a newline, a
+ * bidirectional control, a lone surrogate) is written as an escape (`\x1b`,
+ * `\n`, `\u202e`), and columns are counted as a terminal draws them, so
+ * CJK, emoji and combining marks keep the bars aligned.
  *
  * @param spans Ended spans, in any order.
  * @param options Column widths.
@@ -77,6 +82,17 @@ const MAX_DEFAULT_NAME_WIDTH = 120;
  * assert.match(lines.at(-1)!, /⋯1000 └─ level-1000 /);
  * assert.ok(lines.at(-1)!.length < 250);
  * ```
+ *
+ * @example A name cannot clear the terminal or forge a line
+ * ```ts
+ * import { renderTree, Span } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const text = renderTree([new Span("GET /\u001b[2J\nforged").start(0).end(1)]);
+ * assert.equal(text.split("\n")[1].split(" ")[0], "GET");
+ * assert.ok(text.includes("GET /\\x1b[2J\\nforged "));
+ * assert.ok(!text.includes("\u001b"));
+ * ```
  */
 export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {}): string {
   if (typeof options !== "object" || options === null) {
@@ -109,13 +125,13 @@ export function renderTree(spans: Iterable<Span>, options: RenderTreeOptions = {
     let nameWidth = options.nameWidth;
     if (nameWidth === undefined) {
       nameWidth = 0;
-      for (const line of lines) nameWidth = Math.max(nameWidth, codePoints(line.label));
+      for (const line of lines) nameWidth = Math.max(nameWidth, columns(line.label));
       nameWidth = Math.min(nameWidth, MAX_DEFAULT_NAME_WIDTH);
     }
     const total = end - start;
     out.push(`trace ${traceId}  ${formatMs(total)}\n`);
     for (const { label, span } of lines) {
-      const name = fit(label, nameWidth);
+      const name = fitColumns(label, nameWidth);
       const duration = formatMs(span.durationMs!).padStart(10);
       out.push(`${name} ${duration} |${bar(span, start, total, barWidth)}|\n`);
     }
@@ -187,11 +203,12 @@ function drawForest(roots: Node[]): { label: string; span: Span }[] {
     node.visited = true;
     const marker = node.span.status.code === "error" ? " ✗" : "";
     const connector = last ? "└─ " : "├─ ";
+    const name = printable(node.span.name);
     const label = depth === 0
-      ? node.span.name
+      ? name
       : depth - 1 > MAX_GUIDES
-      ? `${prefix}⋯${depth} ${connector}${node.span.name}`
-      : prefix + connector + node.span.name;
+      ? `${prefix}⋯${depth} ${connector}${name}`
+      : prefix + connector + name;
     lines.push({ label: label + marker, span: node.span });
     const childPrefix = depth === 0 || depth > MAX_GUIDES
       ? prefix
@@ -209,24 +226,12 @@ function drawForest(roots: Node[]): { label: string; span: Span }[] {
   return lines;
 }
 
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
 function bar(span: Span, start: number, total: number, width: number): string {
   if (total <= 0) return "█".repeat(width);
   const from = Math.min(width - 1, Math.floor(((span.startTime! - start) / total) * width));
   const to = Math.max(from + 1, Math.round(((span.endTime! - start) / total) * width));
   return " ".repeat(from) + "█".repeat(Math.min(width, to) - from) +
     " ".repeat(width - Math.min(width, to));
-}
-
-function fit(label: string, width: number): string {
-  const chars = [...label];
-  if (chars.length > width) return chars.slice(0, Math.max(0, width - 1)).join("") + "…";
-  return label + " ".repeat(width - chars.length);
 }
 
 function formatMs(ms: number): string {
