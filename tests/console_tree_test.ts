@@ -296,4 +296,39 @@ describe("ConsoleSpanExporter tree: untrusted spans", () => {
     assert.equal(lines.length, 2, JSON.stringify(out[1]));
     assert.match(lines[0], /\(late: ended after "GET\\x1b\[2J\\n\/x" was printed\)$/);
   });
+
+  test("two spans with one span id both print, neither replaces the other", () => {
+    const { out, console } = exporter();
+    const root = "00000000000000aa";
+    console.export([new Span("first", ctx("00000000000000bb", root)).start(0).end(1)]);
+    console.export([new Span("second", ctx("00000000000000bb", root)).start(1).end(2)]);
+    console.export([new Span("root", ctx(root)).start(0).end(3)]);
+    assert.equal(out.length, 1);
+    assert.deepEqual(rows(out[0]), ["root", "├─ first", "└─ second"]);
+  });
+
+  test("the names kept to recognise late spans stay bounded within one trace", {
+    timeout: 120_000,
+  }, async () => {
+    // A client that sends one traceparent with every request makes every
+    // request's server span a local root of the same trace. The exporter
+    // remembers the names of printed spans, to label late ones, for at most
+    // 10,000 spans: so many requests later, the first is forgotten, and a
+    // child of it that ends now is held (and printed when flushed) instead.
+    const { out, console } = exporter();
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(console)] });
+    const remote = extractContext({ traceparent: `00-${traceId}-00000000000000aa-01` });
+    const first = tracer.startSpan("first", { parent: remote, kind: "server" });
+    const child = tracer.startSpan("child", { parent: first });
+    first.end();
+    for (let i = 0; i < 10_000; i++) {
+      tracer.startSpan("request", { parent: remote, kind: "server" }).end();
+    }
+    assert.equal(out.length, 10_001);
+    child.end();
+    assert.equal(out.length, 10_001, "the first request's name was forgotten");
+    await console.forceFlush();
+    assert.equal(out.length, 10_002);
+    assert.match(out[10_001], /\(unfinished: flushed before its local root ended\)\nchild /);
+  });
 });

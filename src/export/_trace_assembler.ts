@@ -27,7 +27,10 @@ export type GroupSink = (spans: Span[], note: string | undefined) => void;
 
 interface Waiting {
   readonly since: number;
-  readonly spans: Map<string, Span>;
+  /** Every held span, in arrival order: two spans with one id are both kept. */
+  readonly spans: Set<Span>;
+  /** The first held span of each span id, for finding parents. */
+  byId: Map<string, Span>;
 }
 
 /** See the file comment. */
@@ -82,10 +85,12 @@ export class TraceAssembler {
       const traceId = span.context.traceId;
       let waiting = this.#waiting.get(traceId);
       if (waiting === undefined) {
-        this.#waiting.set(traceId, waiting = { since: now, spans: new Map() });
+        this.#waiting.set(traceId, waiting = { since: now, spans: new Set(), byId: new Map() });
       }
-      if (!waiting.spans.has(span.context.spanId)) this.#waitingCount++;
-      waiting.spans.set(span.context.spanId, span);
+      if (waiting.spans.has(span)) continue;
+      waiting.spans.add(span);
+      this.#waitingCount++;
+      if (!waiting.byId.has(span.context.spanId)) waiting.byId.set(span.context.spanId, span);
       fresh.push(span);
     }
     // The sink writes (to the console, or a caller's function) and may
@@ -128,31 +133,47 @@ export class TraceAssembler {
   #handOver(top: Span, note: string | undefined): void {
     const traceId = top.context.traceId;
     const waiting = this.#waiting.get(traceId);
-    if (waiting === undefined || !waiting.spans.has(top.context.spanId)) return;
-    const held = waiting.spans;
-    const under = new Map<string, boolean>([[top.context.spanId, true]]);
+    if (waiting === undefined || !waiting.spans.has(top)) return;
+    const { spans: held, byId } = waiting;
+    const topId = top.context.spanId;
+    // By span id: whether a span whose parent has this id is under `top`.
+    const under = new Map<string, boolean>([[topId, true]]);
     const group: Span[] = [];
-    for (const span of held.values()) {
+    for (const span of held) {
       // Walk up through held spans until a known answer or a missing parent.
       const path: string[] = [];
-      let current: Span | undefined = span;
-      let answer: boolean | undefined;
+      let parentId = span.context.parentSpanId;
+      let answer: boolean | undefined = span === top ? true : undefined;
       while (answer === undefined) {
-        const id: string = current!.context.spanId;
-        answer = under.get(id);
+        if (parentId === undefined) {
+          answer = false;
+          break;
+        }
+        answer = under.get(parentId);
         if (answer !== undefined) break;
-        path.push(id);
-        const parentId: string | undefined = current!.context.parentSpanId;
-        current = parentId === undefined ? undefined : held.get(parentId);
+        path.push(parentId);
+        const parent = byId.get(parentId);
         // No parent here, or a cycle of malformed parent ids.
-        if (current === undefined || path.length > held.size) answer = false;
+        if (parent === undefined || path.length > byId.size) answer = false;
+        else parentId = parent.context.parentSpanId;
       }
       for (const id of path) under.set(id, answer);
       if (answer) group.push(span);
     }
-    for (const span of group) held.delete(span.context.spanId);
+    for (const span of group) {
+      held.delete(span);
+      const id = span.context.spanId;
+      if (byId.get(id) === span) byId.delete(id);
+    }
     this.#waitingCount -= group.length;
     if (held.size === 0) this.#waiting.delete(traceId);
+    else if (byId.size < held.size) {
+      // Spans sharing an id: the first one left now stands for that id.
+      waiting.byId = new Map();
+      for (const span of held) {
+        if (!waiting.byId.has(span.context.spanId)) waiting.byId.set(span.context.spanId, span);
+      }
+    }
     this.#remember(traceId, group);
     this.#sink(group, note);
   }
@@ -170,13 +191,20 @@ export class TraceAssembler {
       this.#printed.delete(id);
       this.#printedCount -= oldest.size;
     }
+    // One trace can print without end (every request of a client that
+    // resends one traceparent is a local root of it): forget its oldest.
+    for (const id of names.keys()) {
+      if (this.#printedCount <= MAX_REMEMBERED) break;
+      names.delete(id);
+      this.#printedCount--;
+    }
   }
 
   #expireOldest(note: string): void {
     const [traceId, waiting] = this.#waiting.entries().next().value!;
     this.#waiting.delete(traceId);
     this.#waitingCount -= waiting.spans.size;
-    const spans = [...waiting.spans.values()];
+    const spans = [...waiting.spans];
     this.#remember(traceId, spans);
     this.#sink(spans, note);
   }
