@@ -332,3 +332,31 @@ describe("ConsoleSpanExporter tree: untrusted spans", () => {
     assert.match(out[10_001], /\(unfinished: flushed before its local root ended\)\nchild /);
   });
 });
+
+describe("ConsoleSpanExporter: a write that returns a rejected promise", () => {
+  for (const format of ["tree", "json"] as const) {
+    test(`${format}: is warned about once, never an unhandled rejection`, async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+      process.on("unhandledRejection", onUnhandled);
+      let warned: string[];
+      try {
+        warned = await captureWarnings(async () => {
+          const console = new ConsoleSpanExporter({
+            format,
+            color: false,
+            write: (() => Promise.reject(new Error("pipe closed"))) as never,
+          });
+          assert.equal(console.export([new Span("a").start(0).end(1)]).code, "success");
+          assert.equal(console.export([new Span("b").start(0).end(1)]).code, "success");
+          for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+        });
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+      }
+      assert.deepEqual(unhandled, []);
+      assert.equal(warned.length, 1, warned.join("\n"));
+      assert.match(warned[0], /write returned a promise that rejected.*: Error: pipe closed/);
+    });
+  }
+});

@@ -28,7 +28,8 @@ export interface ConsoleSpanExporterOptions {
   /**
    * Receives the text, one waterfall or one JSON line per call, without a
    * trailing newline. Default `console.log`. A write that throws during an
-   * export fails that export (the processor counts it).
+   * export fails that export (the processor counts it). A promise it returns
+   * is not awaited; if it rejects, that is warned about once.
    */
   write?: (text: string) => void;
   /**
@@ -183,7 +184,7 @@ export class ConsoleSpanExporter implements SpanExporter {
   export(spans: readonly Span[]): ExportResult {
     if (spans.length === 0) return SUCCESS;
     if (this.#assembler === undefined) {
-      for (let i = 0; i < spans.length; i++) this.#write(JSON.stringify(spans[i]));
+      for (let i = 0; i < spans.length; i++) watchWrite(this.#write(JSON.stringify(spans[i])));
     } else if (this.#stopped) {
       this.#print([...spans], undefined);
     } else {
@@ -261,15 +262,28 @@ export class ConsoleSpanExporter implements SpanExporter {
     if (note !== undefined) text = text.replace(/^[^\n]*/, (line) => `${line}  (${note})`);
     if (this.#color) text = colorTree(text);
     if (this.#printing) {
-      this.#write(text);
+      watchWrite(this.#write(text));
       return;
     }
     try {
-      this.#write(text);
+      watchWrite(this.#write(text));
     } catch (error) {
       warnWriteFailed(error);
     }
   }
+}
+
+// A write may be async (a stream's write, a logger's): its rejection would
+// be unhandled, which ends a Deno or Node process.
+function watchWrite(result: unknown): void {
+  if (result === null || (typeof result !== "object" && typeof result !== "function")) return;
+  Promise.resolve(result).then(undefined, (error: unknown) => {
+    warnOnce(
+      "console-write-rejected",
+      "a ConsoleSpanExporter's write returned a promise that rejected, so what it was given " +
+        `may not have been printed: ${errorMessage(error)}`,
+    );
+  });
 }
 
 function warnWriteFailed(error: unknown): void {
