@@ -12,8 +12,8 @@ import {
   Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
-import { captureWarnings } from "./_helpers.ts";
-import { runFixture } from "./_child_process.ts";
+import { captureWarnings, isDeno } from "./_helpers.ts";
+import { runFixture, runSnippet } from "./_child_process.ts";
 
 function exporter(options: ConsoleSpanExporterOptions = {}) {
   const out: string[] = [];
@@ -265,6 +265,29 @@ describe("ConsoleSpanExporter tree: colour", () => {
       assert.equal(colored(draw({ color: undefined })), false, "a custom write is not a terminal");
     });
   });
+});
+
+describe("ConsoleSpanExporter tree: colour on Deno without --allow-env", () => {
+  test(
+    "NO_COLOR still turns colour off on a terminal, read from Deno.noColor",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+      const result = await runSnippet(
+        `
+        // Standard output stands for a terminal here.
+        Object.defineProperty(Deno.stdout, "isTerminal", { value: () => true });
+        console.log("terminal:", Deno.stdout.isTerminal(), "noColor:", Deno.noColor);
+        const { ConsoleSpanExporter, Span } = await import(${mod});
+        new ConsoleSpanExporter().export([new Span("x").start(0).end(1)]);
+      `,
+        { denoFlags: ["--allow-read"], env: { NO_COLOR: "1" } },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^terminal: true noColor: true\ntrace /);
+      assert.ok(!result.stdout.includes("\x1b"), JSON.stringify(result.stdout));
+    },
+  );
 });
 
 describe("ConsoleSpanExporter tree: the timeout's timer", () => {

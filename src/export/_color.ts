@@ -2,7 +2,8 @@
 // the common conventions: NO_COLOR (set and not empty) turns it off,
 // FORCE_COLOR turns it on (unless it is "0" or "false"), and otherwise there
 // is colour only when the text goes to standard output and that is a
-// terminal.
+// terminal. Deno reads NO_COLOR at startup into `Deno.noColor`, which needs
+// no permission: without --allow-env that is how NO_COLOR is seen.
 
 import { readEnv } from "../platform/_env.ts";
 
@@ -18,11 +19,20 @@ const RESET = "\x1b[0m";
  * @returns Whether to use ANSI colours.
  */
 export function useColor(toStdout: boolean): boolean {
-  const no = readEnv("NO_COLOR");
-  if (no !== undefined && no !== "") return false;
+  let denied = false;
+  const no = readEnv("NO_COLOR", () => denied = true);
+  if (no !== undefined && no !== "" || denied && denoNoColor()) return false;
   const force = readEnv("FORCE_COLOR")?.trim().toLowerCase();
   if (force !== undefined) return force !== "0" && force !== "false";
   return toStdout && stdoutIsTerminal();
+}
+
+function denoNoColor(): boolean {
+  try {
+    return (globalThis as { Deno?: { noColor?: boolean } }).Deno?.noColor === true;
+  } catch {
+    return false;
+  }
 }
 
 function stdoutIsTerminal(): boolean {
