@@ -62,4 +62,18 @@ describe("BatchSpanProcessor flushOnExit", () => {
       assert.deepEqual(ran.lines, Array.from({ length: 20 }, (_, i) => `span-${i}`));
     },
   );
+
+  test(
+    "a beforeExit listener that ends a span each time does not keep the process running forever",
+    { timeout: 120_000 },
+    async () => {
+      const ran = await runExitFlush("loop");
+      assert.equal(ran.code, 0, ran.stderr);
+      // Every span of the program went out, and the first spans the listener ended.
+      assert.deepEqual(ran.lines.filter((l) => l !== "exiting").sort(), expected);
+      assert.ok(ran.lines.includes("exiting"), ran.lines.join(","));
+      // The ones it went on ending are reported, not lost without a word.
+      assert.match(ran.stderr, /exit flush stopped after \d+ rounds/, ran.stderr);
+    },
+  );
 });

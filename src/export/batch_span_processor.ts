@@ -10,7 +10,7 @@ import {
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_MAX_QUEUE_SIZE,
 } from "./_batch_defaults.ts";
-import { onNormalExit } from "./_exit_flush.ts";
+import { type ExitHook, onNormalExit } from "./_exit_flush.ts";
 import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
 import { ExportQueue } from "./_export_queue.ts";
 import { withRedaction } from "./_redact.ts";
@@ -61,7 +61,12 @@ export interface BatchSpanProcessorOptions {
   maxQueueSize?: number;
   /** How long one export may take before it is aborted, in ms. Default 30000. */
   exportTimeoutMs?: number;
-  /** Export what is queued when the process ends normally. Default `true`. */
+  /**
+   * Export what is queued when the process ends normally. Default `true`.
+   * Spans that end while the process is ending (in a `beforeExit` listener)
+   * are exported too, for at most 5 flushes in a row: past that, they are
+   * left queued with one warning, so the process still ends.
+   */
   flushOnExit?: boolean;
   /**
    * Export what is queued when a browser page is hidden (`visibilitychange`
@@ -134,7 +139,10 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
  * With `flushOnExit` (the default) a process that ends normally, on Deno,
  * Bun or Node, exports what is queued before it exits. It hooks the
  * runtime's "beforeExit", which `process.exit()`, `Deno.exit()` and signals
- * skip: call {@linkcode BatchSpanProcessor.shutdown} before those. In a
+ * skip: call {@linkcode BatchSpanProcessor.shutdown} before those. Each
+ * exit flush may let the process run on and "beforeExit" come again; when
+ * every one of 5 in a row finds more spans to export, the next spans are
+ * left queued, with one warning, so that the process ends. In a
  * browser page, `flushOnPageHide` (on there by default) exports what is
  * queued when the page is hidden or left.
  *
@@ -166,7 +174,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#run();
   };
   // Held here and weakly by the exit registry: see _exit_flush.ts.
-  #exitHook: { onExit(): void } | undefined;
+  #exitHook: ExitHook | undefined;
   #unregisterExit: (() => void) | undefined;
   // Held here and weakly by the page-hide registry: see _page_hide_flush.ts.
   #pageHideHook: { onPageHide(): void } | undefined;
@@ -266,7 +274,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#pump,
     );
     if (flushOnExit) {
-      this.#exitHook = { onExit: () => this.#flushAll() };
+      this.#exitHook = { waiting: () => this.#queue.waiting, onExit: () => this.#flushAll() };
       this.#unregisterExit = onNormalExit(this.#exitHook);
     }
     if (flushOnPageHide) {
