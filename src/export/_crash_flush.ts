@@ -12,8 +12,12 @@
 // rejects with it, for a rejection). The runtime then reports it in its own
 // format and exits with its own code. While the flush runs (a few seconds at
 // most) the rest of the program goes on, as it does while the runtime
-// prints. When the application listens for "uncaughtException" itself, it
-// decides, and only the flush is started.
+// prints. Another error in that time (the same bug hit again by the next
+// request, or what the first left broken) is one the runtime would never
+// have reached: ours stays listening until the first is thrown again, and
+// takes it, so it neither ends the flush nor takes the first one's place in
+// the report. When the application listens for "uncaughtException" itself,
+// it decides, and only the flush is started.
 //
 // Not covered: `process.exit()` and `Deno.exit()` called by the application
 // (they end the process at once, with no event a flush could wait in), a
@@ -63,13 +67,22 @@ function onUnhandledRejection(reason: unknown): void {
   onUncaught(reason, REJECTION, REJECTION);
 }
 
+// Whether an error is being flushed for, to be thrown again.
+let crashing = false;
+
 function onUncaught(error: unknown, origin?: string, event: string = EVENT): void {
+  // A later error while the first one's flush runs: see the top of the file.
+  if (crashing) return;
   const flushed = runStopHooks(hooks);
   const others = (runtimeProcess()?.listenerCount?.(event) ?? 1) > 1;
   if (others) return;
-  unlisten();
+  crashing = true;
   flushed.then(() => {
     setTimeout(() => {
+      crashing = false;
+      // Gone before the error is thrown again, so the runtime sees no
+      // listener and reports it.
+      unlisten();
       // Bun reports an error thrown again at the new throw, losing the
       // application's stack; a rejection it reports with the stack the
       // error was made with, and exits 1 all the same.

@@ -85,8 +85,10 @@ export interface BatchSpanProcessorOptions {
   /**
    * Export what is queued before an uncaught exception or unhandled
    * rejection ends the process, within `signalFlushTimeoutMs`; the runtime
-   * then reports the error and exits as it would have. Default `false`
-   * (`setupTracing` turns it on).
+   * then reports the error and exits as it would have. A further error
+   * while the flush runs is one the runtime would never have reached: it
+   * is not reported, and neither ends the flush nor replaces the first
+   * error. Default `false` (`setupTracing` turns it on).
    */
   flushOnCrash?: boolean;
   /**

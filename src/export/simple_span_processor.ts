@@ -37,8 +37,9 @@ export interface SimpleSpanProcessorOptions {
   flushOnSignal?: boolean;
   /**
    * The same before an uncaught exception or unhandled rejection ends the
-   * process; the runtime then reports the error and exits as it would have.
-   * Default `false`.
+   * process; the runtime then reports the error and exits as it would have
+   * (a further error while the flush runs is not reported, as the runtime
+   * would never have reached it). Default `false`.
    */
   flushOnCrash?: boolean;
   /**
