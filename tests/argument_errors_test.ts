@@ -146,3 +146,75 @@ describe("wrong input gets a clear error, at once", () => {
     refused(() => new BatchSpanProcessor(() => {}, { maxBatchSize: 0 }), RangeError);
   });
 });
+
+describe("the value an error message describes is never called into, and never shown whole", () => {
+  const revoked = () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const hostile = {
+    toString() {
+      throw new Error("toString called");
+    },
+    [Symbol.toPrimitive]() {
+      throw new Error("toPrimitive called");
+    },
+  };
+
+  test("a revoked Proxy, an object that throws on conversion, a trap that throws", () => {
+    const throwingTrap = new Proxy({}, {
+      getPrototypeOf() {
+        throw new Error("trap called");
+      },
+    });
+    for (const value of [revoked(), revoked, hostile, Object.create(null), throwingTrap]) {
+      refused(() => new Tracer({ name: value as Any }));
+    }
+    // Neither a revoked Proxy nor one whose getPrototypeOf trap throws is a record.
+    for (const value of [revoked(), throwingTrap]) refused(() => new Resource(value as Any));
+  });
+
+  test("a huge string or bigint is cut, and a secret is not shown whole", () => {
+    for (const value of ["x".repeat(10_000_000), 10n ** 100_000n]) {
+      assert.throws(
+        () => new OtlpHttpExporter({ env: {}, headers: value as Any }),
+        (error: Error) => {
+          assert.ok(error.message.length < 200, `${error.message.length} characters`);
+          return true;
+        },
+      );
+    }
+    const secret = "x-api-key=8f14e45fceea167a5a36dedd4bea2543";
+    assert.throws(
+      () => new OtlpHttpExporter({ env: {}, headers: secret as Any }),
+      (error: Error) => {
+        assert.doesNotMatch(error.message, /8f14e45fce/, error.message);
+        assert.match(error.message, /got string "x-api-ke…" \(42 characters\)$/, error.message);
+        return true;
+      },
+    );
+    // Short values, such as a level or a word, are still shown whole.
+    assert.throws(() => new Tracer({ name: 12 as Any }), /got number 12$/);
+    assert.throws(
+      () => new OtlpHttpExporter({ env: {}, headers: "abc" as Any }),
+      /got string "abc"$/,
+    );
+  });
+
+  test("a custom IdGenerator's malformed id is described, whatever it is", () => {
+    for (const id of [Object.create(null), hostile, revoked(), Symbol("id"), 10n ** 100_000n]) {
+      const tracer = new Tracer({
+        idGenerator: { traceId: () => id as Any, spanId: () => id as Any },
+      });
+      assert.throws(() => tracer.startSpan("x"), (error: Error) => {
+        assert.match(
+          `${error.name}: ${error.message}`,
+          /^TypeError: Cannot create Tracer: idGenerator\.traceId\(\) must return 32 lowercase hex characters, not all zeros, got \S/,
+        );
+        assert.ok(error.message.length < 200, `${error.message.length} characters`);
+        return true;
+      });
+    }
+  });
+});

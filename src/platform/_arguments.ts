@@ -8,15 +8,22 @@ import { describe } from "./_describe.ts";
  * Whether `value` is an object that can be read as a record of keys to
  * values: not `null`, an array, a boxed primitive (`new String("abc")`,
  * whose keys are its indices) or a `Map` or `Set` (whose entries are no
- * keys: walking one finds nothing).
+ * keys: walking one finds nothing). Never throws: a revoked Proxy, or one
+ * whose `getPrototypeOf` trap throws, is no record.
  *
  * @param value The value.
  * @returns Whether it is a record.
  */
 export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) &&
-    !(value instanceof String || value instanceof Number || value instanceof Boolean) &&
-    !(value instanceof Map || value instanceof Set);
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return !Array.isArray(value) &&
+      !(value instanceof String || value instanceof Number || value instanceof Boolean) &&
+      !(value instanceof Map || value instanceof Set);
+  } catch {
+    // A revoked Proxy, or one whose getPrototypeOf trap throws: no record.
+    return false;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Internal: the shared default id generator, and the check every other
 // generator goes through.
 
+import { describe } from "./_describe.ts";
 import { IdPool } from "./_id_pool.ts";
 import { type IdGenerator, isValidSpanId, isValidTraceId, RandomIdGenerator } from "./ids.ts";
 
@@ -50,7 +51,7 @@ export function checkedIdGenerator(generator: unknown, action: string): IdGenera
       if (!valid(id)) {
         throw new TypeError(
           `Cannot ${action}: idGenerator.${method}() must return ${hex} lowercase hex characters, not all zeros, got ${
-            JSON.stringify(String(id)).slice(0, 60)
+            describe(id)
           }`,
         );
       }

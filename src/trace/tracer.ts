@@ -56,7 +56,13 @@ export interface TracerOptions {
   processors?: readonly SpanProcessor[];
   /** Bounds on attributes, events and links per span. */
   limits?: SpanLimits;
-  /** Where trace and span ids come from. Default: random, pooled. */
+  /**
+   * Where trace and span ids come from. Default: random, pooled. Each id it
+   * returns is checked: one that is not lowercase hex of the right length,
+   * or is all zeros, makes `startSpan` throw a `TypeError` naming the method
+   * (a broken generator is a programming error, and a malformed id would
+   * corrupt every trace it reaches).
+   */
   idGenerator?: IdGenerator;
   /** Where times come from. Default {@linkcode systemClock}. */
   clock?: Clock;
