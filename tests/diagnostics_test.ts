@@ -120,6 +120,38 @@ describe("setDiagnostics: where the library's own messages go", () => {
     assert.equal(span.isRecording, false);
   });
 
+  test("a sink that is an async function and rejects does not reach the application either", {
+    timeout: 120_000,
+  }, async () => {
+    const ran = await runFixture("async_sink");
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /^survived$/m, ran.stderr);
+  });
+
+  test("a cause's key stays short, however long the text it is made of", () => {
+    const heard = hear("error");
+    const long = "x".repeat(1_000_000);
+    for (const tail of ["a", "b"]) {
+      new Tracer({ sampler: throwingSampler(long + tail) }).startSpan("x").end();
+    }
+    // The sampler's key is fixed; a processor's error is keyed by its message.
+    for (const tail of ["a", "b"]) {
+      new Tracer({
+        processors: [{
+          onEnd() {
+            throw new Error(long + tail);
+          },
+          forceFlush: () => Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+        }],
+      }).startSpan("x").end();
+    }
+    const processorErrors = heard.filter((d) => /a span processor threw/.test(d.message));
+    // Two causes that differ only past the cut are still two.
+    assert.equal(processorErrors.length, 2);
+    for (const d of heard) assert.ok(d.key.length <= 256, `a key of ${d.key.length} characters`);
+  });
+
   test("refuses a level or sink that is not one, with a TypeError", () => {
     assert.throws(() => setDiagnostics({ level: "loud" as never }), {
       name: "TypeError",

@@ -4,7 +4,7 @@
 // attacker makes it.
 
 import { describe } from "../platform/_describe.ts";
-import { truncateString } from "../span/_truncate.ts";
+import { truncateString } from "../platform/_truncate.ts";
 
 /**
  * Characters kept of each string the HTTP instrumentation records, unless

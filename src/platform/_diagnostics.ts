@@ -5,13 +5,20 @@
 // ignored: telemetry never breaks the application.
 
 import type { Diagnostic, DiagnosticLevel, DiagnosticSink } from "./diagnostics.ts";
+import { isThenable } from "./_deadline.ts";
 import { readEnv } from "./_env.ts";
+import { truncateString } from "./_truncate.ts";
 
 const RANK: Readonly<Record<DiagnosticLevel, number>> = { off: 0, error: 1, warn: 2, debug: 3 };
 // Keys can carry variable text (a span's name, an error's message), so the
 // causes kept are bounded, for each severity apart: a flood of debug reports
 // or warnings never silences a later error.
 const MAX_KEYS = 1_000;
+// And each key kept is short: a longer one is kept as its first part, its
+// length and a hash of the whole, so two causes that differ only past the
+// cut stay two, and a 1 MB error message costs no megabyte of memory.
+const MAX_KEY_LENGTH = 256;
+const KEY_PREFIX = 200;
 
 /** The default sink: errors to `console.error`, the rest to `console.warn` (stderr). */
 export const consoleSink: DiagnosticSink = (diagnostic: Diagnostic): void => {
@@ -69,15 +76,33 @@ export function diagnose(
   key: string,
   message: string,
 ): boolean {
+  if (RANK[severity] > rank) return false;
+  if (key.length > MAX_KEY_LENGTH) key = shortKey(key);
   const causes = seen[severity];
-  if (RANK[severity] > rank || causes.has(key) || causes.size >= MAX_KEYS) return false;
+  if (causes.has(key) || causes.size >= MAX_KEYS) return false;
   causes.add(key);
   try {
-    sink({ level: severity, key, message });
+    const result: unknown = sink({ level: severity, key, message });
+    // An async sink (a logger whose write fails) must not leave an
+    // unhandled rejection, which would end the process.
+    if (isThenable(result)) Promise.resolve(result).catch(ignore);
   } catch {
     // A broken sink (or console) must not break the application.
   }
   return true;
+}
+
+function ignore(): void {}
+
+// A key of its own (not a slice, which would keep the long one alive).
+function shortKey(key: string): string {
+  // FNV-1a over the UTF-16 code units.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  }
+  const tail = `…${key.length}:${(hash >>> 0).toString(16)}`;
+  return truncateString(key, KEY_PREFIX) + tail;
 }
 
 /** {@linkcode diagnose} at `error`: the library failed at something it does for you. */

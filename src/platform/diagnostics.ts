@@ -27,13 +27,20 @@ export type DiagnosticLevel = "off" | "error" | "warn" | "debug";
 export interface Diagnostic {
   /** How serious it is. */
   readonly level: "error" | "warn" | "debug";
-  /** What it is about, stable across occurrences: each key is reported once. */
+  /**
+   * What it is about, stable across occurrences: each key is reported once.
+   * A key of more than 256 characters is shortened to its first 200, its
+   * length and a hash of the whole.
+   */
   readonly key: string;
   /** The message, in one line, without a prefix. */
   readonly message: string;
 }
 
-/** Receives diagnostics. A sink that throws is ignored. */
+/**
+ * Receives diagnostics. A sink that throws, or returns a promise that
+ * rejects (an async logger whose write fails), is ignored.
+ */
 export type DiagnosticSink = (diagnostic: Diagnostic) => void;
 
 /** Where diagnostics go and how many. Every field is optional. */

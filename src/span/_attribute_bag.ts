@@ -1,7 +1,7 @@
 // Internal: the bounded attribute record shared by spans, events and links.
 
 import { type Attributes, type AttributeValue, sanitizeAttributeValue } from "./attributes.ts";
-import { truncateString } from "./_truncate.ts";
+import { truncateString } from "../platform/_truncate.ts";
 
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 

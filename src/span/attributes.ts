@@ -4,7 +4,7 @@
  * @module
  */
 
-import { truncateString } from "./_truncate.ts";
+import { truncateString } from "../platform/_truncate.ts";
 
 /** A single attribute value. */
 export type AttributePrimitive = string | number | boolean;
