@@ -90,6 +90,27 @@ describe("wrong input gets a clear error, at once", () => {
     }
   });
 
+  test("startSpan(), span() and wrap() with options that are no object, sampled or not", () => {
+    // startSpan("x", "server") or startSpan("x", fn) (span()'s form) used to
+    // start a plain internal span, the kind or the function silently lost.
+    for (const tracer of [new Tracer(), new Tracer({ sampler: new AlwaysOffSampler() })]) {
+      refused(() => tracer.startSpan("x", "server" as Any));
+      let ran = false;
+      refused(() => tracer.startSpan("x", (() => (ran = true)) as Any));
+      assert.equal(ran, false);
+      refused(() => tracer.span("x", "server" as Any, () => {}));
+      assert.throws(
+        () => tracer.wrap(() => {}, "name" as Any),
+        /^TypeError: Cannot wrap: options must be an object .*, got string "name"$/,
+      );
+      // No options, and undefined, are still no options.
+      tracer.startSpan("x").end();
+      tracer.startSpan("x", undefined).end();
+      tracer.span("x", () => {});
+      tracer.wrap(() => {}, undefined)();
+    }
+  });
+
   test("encodeOtlpJson and encodeOtlpProtobuf with something that is no array of spans", () => {
     for (const encode of [encodeOtlpJson, encodeOtlpProtobuf]) {
       refused(() => encode([{}] as Any));

@@ -300,6 +300,17 @@ export class Tracer {
     if (typeof name !== "string") {
       throw new TypeError(`Cannot start span: name must be a string, got ${describe(name)}`);
     }
+    // A kind given as a string, or span()'s function given to startSpan(),
+    // would otherwise start a plain span and lose it without a word.
+    if (typeof options !== "object" && options !== undefined) {
+      throw new TypeError(
+        `Cannot start span: options must be an object such as { kind: "server" }, got ${
+          describe(options)
+        }${
+          typeof options === "function" ? " (to run a function in a span, use tracer.span())" : ""
+        }`,
+      );
+    }
     // Programming errors are refused whether or not the span is sampled.
     const startTime = options?.startTime;
     const start = startTime === undefined ? undefined : checkedTime(startTime, "start span");
@@ -525,7 +536,7 @@ export class Tracer {
    * @param fn The function to trace.
    * @param options Span name (default: `fn.name`), kind and attributes.
    * @returns The traced function.
-   * @throws {TypeError} When `fn` is not a function.
+   * @throws {TypeError} When `fn` is not a function, or `options` not an object.
    *
    * @example
    * ```ts
@@ -544,6 +555,13 @@ export class Tracer {
   wrap<F extends (...args: never[]) => unknown>(fn: F, options?: WrapOptions): F {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot wrap: fn must be a function, got ${describe(fn)}`);
+    }
+    if (typeof options !== "object" && options !== undefined) {
+      throw new TypeError(
+        `Cannot wrap: options must be an object such as { name: "load user" }, got ${
+          describe(options)
+        }`,
+      );
     }
     if (options?.name !== undefined && typeof options.name !== "string") {
       throw new TypeError(`Cannot wrap: name must be a string, got ${describe(options.name)}`);
