@@ -8,6 +8,7 @@ import {
   formatTraceparent,
   ROOT_CONTEXT,
   Span,
+  TraceIdRatioSampler,
   Tracer,
   TraceState,
   withContext,
@@ -27,6 +28,7 @@ import { ManualTime } from "../testing.ts";
 // detail", at once, instead of an engine error from deep inside ("entries
 // is not iterable", "Cannot read properties of null") or silent acceptance.
 const CANNOT = /^(TypeError|RangeError): Cannot [a-z]+ [^:]+: \S/;
+const CANNOT_MESSAGE = /^Cannot [a-z]+ [^:]+: \S/;
 
 function refused(call: () => unknown, expected: typeof TypeError | typeof RangeError = TypeError) {
   assert.throws(call, (error: Error) => {
@@ -109,6 +111,20 @@ describe("wrong input gets a clear error, at once", () => {
       tracer.span("x", () => {});
       tracer.wrap(() => {}, undefined)();
     }
+  });
+
+  test("new TraceIdRatioSampler() with a ratio that is no number says what it got", () => {
+    // "got 0.5" for the string "0.5" read as if 0.5 had been refused.
+    assert.throws(
+      () => new TraceIdRatioSampler("0.5" as Any),
+      (error: Error) => {
+        assert.ok(error instanceof RangeError);
+        assert.match(error.message, CANNOT_MESSAGE);
+        assert.match(error.message, /got string "0\.5"$/);
+        return true;
+      },
+    );
+    refused(() => new TraceIdRatioSampler(2), RangeError);
   });
 
   test("encodeOtlpJson and encodeOtlpProtobuf with something that is no array of spans", () => {

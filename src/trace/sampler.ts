@@ -7,6 +7,7 @@
 import type { Attributes } from "../span/attributes.ts";
 import type { SpanKind } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
+import { describe } from "../platform/_describe.ts";
 
 /**
  * What a sampler decided:
@@ -249,7 +250,7 @@ export class TraceIdRatioSampler implements Sampler {
     if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) {
       throw new RangeError(
         `Cannot create TraceIdRatioSampler: ratio must be a number from 0 to 1, got ${
-          String(ratio)
+          typeof ratio === "number" ? String(ratio) : describe(ratio)
         }`,
       );
     }
