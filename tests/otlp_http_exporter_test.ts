@@ -521,6 +521,39 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     assert.deepEqual(gaps, [500, 1000, 2000, 2500]);
   });
 
+  test("a network error names the URL and the error's cause, with no credentials", async () => {
+    // Node's fetch rejects with "fetch failed" and keeps the reason in
+    // `cause`; Deno's cause names the whole URL, query included. The
+    // message read "network error: TypeError: fetch failed", which said
+    // neither where the spans went nor why they did not get there.
+    const url = "http://user:pass@127.0.0.1:4318/v1/traces?token=t0ps3cret";
+    const causes = [
+      new Error("connect ECONNREFUSED 127.0.0.1:4318"),
+      new Error(`error sending request for url (${new URL(url).href}): Connection refused`),
+    ];
+    for (const cause of causes) {
+      const time = new ManualTime(0);
+      const e = new OtlpHttpExporter({
+        env: {},
+        url,
+        resource,
+        clock: time,
+        scheduler: time,
+        timeoutMs: 60_000,
+        random: () => 0,
+        fetch: fake([new TypeError("fetch failed", { cause })]),
+      });
+      const run = settled(e.export(spans(1)));
+      await tickUntil(time, () => run.done, 50);
+      const { message } = (await run.promise).error!;
+      assert.match(message, /network error/);
+      assert.ok(message.includes("http://127.0.0.1:4318/v1/traces"), message);
+      assert.match(message, /TypeError: fetch failed/);
+      assert.match(message, /Connection refused|ECONNREFUSED/);
+      assert.doesNotMatch(message, /t0ps3cret|user|pass@/);
+    }
+  });
+
   test("fails fast when concurrency exports are already in flight", async () => {
     let release!: (r: Response) => void;
     const e = new OtlpHttpExporter({

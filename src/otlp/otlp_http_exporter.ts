@@ -501,10 +501,7 @@ export class OtlpHttpExporter implements SpanExporter {
       } catch (error) {
         if (timedOut) return { done: failure(`OTLP export timed out after ${this.#timeoutMs} ms`) };
         if (signal?.aborted) return { done: failure("OTLP export aborted") };
-        return {
-          retry: `network error: ${this.#redact(errorMessage(error))}`,
-          retryAfterMs: undefined,
-        };
+        return { retry: this.#networkError(error), retryAfterMs: undefined };
       }
       const status = response.status;
       if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
@@ -593,6 +590,25 @@ export class OtlpHttpExporter implements SpanExporter {
       );
     }
     return failure(message);
+  }
+
+  // Where the spans were going, and why they did not get there: Node's
+  // fetch says only "fetch failed" and keeps the reason (ECONNREFUSED, a DNS
+  // failure) in `cause`, as Deno does. A cause may quote the whole URL,
+  // which can carry credentials: it is shown as the exporter shows it.
+  #networkError(error: unknown): string {
+    let text = errorMessage(error);
+    let cause: unknown;
+    try {
+      cause = error instanceof Error ? error.cause : undefined;
+    } catch {
+      cause = undefined;
+    }
+    if (cause !== undefined && cause !== null) text += ` (cause: ${errorMessage(cause)})`;
+    for (const url of new Set([this.#url, new URL(this.#url).href])) {
+      if (url !== this.#shownUrl) text = text.split(url).join(this.#shownUrl);
+    }
+    return `network error sending to ${this.#shownUrl}: ${this.#redact(text)}`;
   }
 
   // Backends quote requests back (an echoed header in an error body), and
