@@ -16,5 +16,7 @@ await tracer.span("handle order", async (span) => {
   });
 });
 
-// Flushes the batch; without it, the process would exit before the export.
+// Exports what is still batched, now, and stops the processor. Without it the
+// batch would still go out as the process ends (flushOnExit), but not from
+// code that calls process.exit() or Deno.exit(), which skip every flush.
 await shutdown();
