@@ -76,7 +76,11 @@ export interface TraceRequestListenerOptions {
  * none was sent) marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
- * @typeParam Res The response type (Node's `ServerResponse`).
+ * @typeParam Res The response type (Node's `ServerResponse`). Inside
+ *   `createServer(traceRequestListener((req, res) => …))` TypeScript cannot
+ *   infer it (`createServer`'s overloads leave nothing to infer it from),
+ *   so `res` would have only the members of {@linkcode ServerResponseLike}:
+ *   write `res: ServerResponse`.
  * @param listener The request listener.
  * @param options The tracer, which query parameters to redact, and the recorded length.
  * @returns The traced listener.
