@@ -302,15 +302,7 @@ export class Tracer {
     }
     // A kind given as a string, or span()'s function given to startSpan(),
     // would otherwise start a plain span and lose it without a word.
-    if (typeof options !== "object" && options !== undefined) {
-      throw new TypeError(
-        `Cannot start span: options must be an object such as { kind: "server" }, got ${
-          describe(options)
-        }${
-          typeof options === "function" ? " (to run a function in a span, use tracer.span())" : ""
-        }`,
-      );
-    }
+    if (typeof options !== "object" && options !== undefined) throw optionsError(options);
     // Programming errors are refused whether or not the span is sampled.
     const startTime = options?.startTime;
     const start = startTime === undefined ? undefined : checkedTime(startTime, "start span");
@@ -651,6 +643,15 @@ function resolveParent(parent: SpanContext | null | undefined): SpanContext | un
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
     `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
+  );
+}
+
+// #start's options check, out of its body (see span.ts's constructor).
+function optionsError(options: unknown): TypeError {
+  return new TypeError(
+    `Cannot start span: options must be an object such as { kind: "server" }, got ${
+      describe(options)
+    }${typeof options === "function" ? " (to run a function in a span, use tracer.span())" : ""}`,
   );
 }
 
