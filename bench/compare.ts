@@ -104,7 +104,7 @@ lines.push(
   `| ours vs SDK: throughput (SDK ns / ours ns) | ${fmt(vsSdk, 2)}x | ≥ 5x: ${
     verdict(vsSdk >= 5)
   } |`,
-  `| ours vs floor: cost (ours ns / floor ns) | ${fmt(vsFloor, 2)}x | ≤ 1.25x: ${
+  `| ours vs floor: cost (ours ns / floor ns) | ${fmt(vsFloor, 3)}x | ≤ 1.25x: ${
     verdict(vsFloor <= 1.25)
   } |`,
   `| nested 3 deep, ours vs SDK: throughput | ${fmt(nestedVsSdk, 2)}x | |`,
