@@ -2,7 +2,10 @@
 // one line of OTLP/JSON (the format an OpenTelemetry Collector's file
 // exporter writes, so such a file loads too). On start the file is read back
 // into the store; when the store could not hold all of it, the file is
-// rewritten with what it holds, so it does not grow without end. Writes are
+// rewritten with what it holds. While the viewer runs, once a store's worth
+// of spans (by count or by bytes) has been appended since the file last held
+// just what the store holds, it is rewritten the same way: anyone can send
+// the viewer spans, and the file must not grow without end. Writes are
 // queued one after another; a failing write warns once and the viewer goes on.
 
 import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
@@ -12,28 +15,48 @@ import type { ReceivedSpan } from "../otlp/_received_span.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { TraceStore } from "./_trace_store.ts";
 
+// Spans carry what an application saw (queries, headers, user data): the
+// file is created readable and writable by its owner only.
+const FILE_OPTIONS = { encoding: "utf8", mode: 0o600 } as const;
+
 // Spans per line when the file is rewritten.
 const SPANS_PER_LINE = 512;
 
 /** Appends to, and loads from, a JSON-lines file of OTLP/JSON requests. */
 export class FileLog {
   readonly #path: string;
+  readonly #store: TraceStore;
+  readonly #maxSpans: number;
+  readonly #maxBytes: number;
   #writing: Promise<void> = Promise.resolve();
+  // Spans, and their estimated bytes, appended since the file last held
+  // just what the store holds.
+  #appendedSpans = 0;
+  #appendedBytes = 0;
 
-  /** @param path The file. */
-  constructor(path: string) {
+  /**
+   * @param path The file.
+   * @param store The viewer's store: what a rewrite writes.
+   * @param maxSpans The store's span bound.
+   * @param maxBytes The store's byte bound.
+   */
+  constructor(path: string, store: TraceStore, maxSpans: number, maxBytes: number) {
     this.#path = path;
+    this.#store = store;
+    this.#maxSpans = maxSpans;
+    this.#maxBytes = maxBytes;
   }
 
   /**
-   * Reads the file into `store`; a missing file is an empty one. Lines that
-   * are not OTLP/JSON are skipped with one warning. When the store evicted
-   * some of what it read, the file is rewritten with what the store holds.
+   * Reads the file into the store; a missing file is an empty one. Lines
+   * that are not OTLP/JSON are skipped with one warning. When the store
+   * evicted some of what it read, the file is rewritten with what the store
+   * holds.
    *
-   * @param store The viewer's store.
    * @throws When the file exists but cannot be read.
    */
-  async load(store: TraceStore): Promise<void> {
+  async load(): Promise<void> {
+    const store = this.#store;
     let text: string;
     try {
       text = await readFile(this.#path, "utf8");
@@ -58,14 +81,28 @@ export class FileLog {
         `viewer: skipped ${bad} line(s) of ${this.#path} that are not OTLP/JSON`,
       );
     }
-    if (store.stats().evicted > 0) await this.#rewrite(store);
+    if (store.stats().evicted > 0) this.#rewrite();
+    await this.#writing;
   }
 
-  /** Queues one line for the spans of an accepted request. */
-  append(spans: readonly ReceivedSpan[]): void {
+  /**
+   * Queues one line for the spans of an accepted request, which the store
+   * has taken already; or, once a store's worth has been appended, a
+   * rewrite with what the store holds (these spans included).
+   *
+   * @param spans The request's spans.
+   * @param sizes Each span's estimated bytes, by index.
+   */
+  append(spans: readonly ReceivedSpan[], sizes: readonly number[]): void {
     if (spans.length === 0) return;
+    this.#appendedSpans += spans.length;
+    for (let i = 0; i < sizes.length; i++) this.#appendedBytes += sizes[i];
+    if (this.#appendedSpans > this.#maxSpans || this.#appendedBytes > this.#maxBytes) {
+      this.#rewrite();
+      return;
+    }
     const line = encodeReceivedAsOtlpJson(spans) + "\n";
-    this.#queue(() => appendFile(this.#path, line, "utf8"));
+    this.#queue(() => appendFile(this.#path, line, FILE_OPTIONS));
   }
 
   /** Resolves once every queued write has finished. */
@@ -73,10 +110,13 @@ export class FileLog {
     return this.#writing;
   }
 
-  async #rewrite(store: TraceStore): Promise<void> {
+  // Queues writing what the store holds now to a new file that replaces this one.
+  #rewrite(): void {
+    this.#appendedSpans = 0;
+    this.#appendedBytes = 0;
     const lines: string[] = [];
     let batch: ReceivedSpan[] = [];
-    for (const [span] of store.entries()) {
+    for (const [span] of this.#store.entries()) {
       batch.push(span);
       if (batch.length === SPANS_PER_LINE) {
         lines.push(encodeReceivedAsOtlpJson(batch));
@@ -84,12 +124,16 @@ export class FileLog {
       }
     }
     if (batch.length > 0) lines.push(encodeReceivedAsOtlpJson(batch));
-    const temporary = `${this.#path}.${Date.now()}.tmp`;
+    const temporary = `${this.#path}.${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`;
     this.#queue(async () => {
-      await writeFile(temporary, lines.map((l) => l + "\n").join(""), "utf8");
+      // A new file ("wx": never one that is there already, such as a link
+      // someone else left at the name), private from the start.
+      await writeFile(temporary, lines.map((l) => l + "\n").join(""), {
+        ...FILE_OPTIONS,
+        flag: "wx",
+      });
       await rename(temporary, this.#path);
     });
-    await this.#writing;
   }
 
   #queue(write: () => Promise<void>): void {

@@ -123,10 +123,12 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
   }
 
   const store = new TraceStore(maxSpans, maxBytes);
-  const file = options.file === undefined ? undefined : new FileLog(options.file);
+  const file = options.file === undefined
+    ? undefined
+    : new FileLog(options.file, store, maxSpans, maxBytes);
   if (file !== undefined) {
     try {
-      await file.load(store);
+      await file.load();
     } catch (error) {
       throw new Error(`Cannot start viewer: cannot read ${options.file} (${errorMessage(error)})`, {
         cause: error,
@@ -136,7 +138,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
   const accept = (decoded: DecodedRequest) => {
     store.add(decoded.spans, decoded.sizes);
     store.reject(decoded.rejected);
-    file?.append(decoded.spans);
+    file?.append(decoded.spans, decoded.sizes);
   };
   const handler = createHandler(store, accept, isLoopbackAddress(hostname));
   let server: RunningServer;
