@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -312,6 +313,53 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
 
       assert.deepEqual(await heldSpans(viewer), before);
       assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
+    },
+  );
+
+  test(
+    "refuses a body past the limit as soon as it is declared or has arrived, not when it ends",
+    IO,
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const { port } = new URL(viewer.url);
+      // The status line of the answer to a request that is never finished:
+      // `head`, then `body` and no more, on a connection left open.
+      const statusLine = (head: string, body: Uint8Array) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1");
+          let answer = "";
+          socket.on("data", (data) => {
+            answer += data;
+            if (answer.includes("\r\n")) {
+              socket.destroy();
+              resolve(answer.slice(0, answer.indexOf("\r\n")));
+            }
+          });
+          socket.on("error", reject);
+          socket.on("close", () => reject(new Error(`closed without an answer: ${answer}`)));
+          socket.write(
+            `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+              `Content-Type: application/x-protobuf\r\n${head}\r\n`,
+          );
+          socket.write(body);
+        });
+      const limit = 20 * 1024 * 1024;
+      // Declared past the limit: refused before the body comes.
+      assert.match(
+        await statusLine(`Content-Length: ${limit + 1}\r\n`, new Uint8Array(3)),
+        /^HTTP\/1\.1 413/,
+      );
+      // Chunked, with no length: refused once the limit is passed, though
+      // more would come.
+      const size = limit + 1024;
+      const chunkHead = new TextEncoder().encode(`${size.toString(16)}\r\n`);
+      const framed = new Uint8Array(chunkHead.length + size + 2);
+      framed.set(chunkHead);
+      framed.set([13, 10], chunkHead.length + size);
+      assert.match(
+        await statusLine("Transfer-Encoding: chunked\r\n", framed),
+        /^HTTP\/1\.1 413/,
+      );
     },
   );
 

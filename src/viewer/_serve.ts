@@ -111,36 +111,36 @@ async function serveNode(handler: Handler, hostname: string, port: number): Prom
   };
 }
 
-// node:http to the fetch-style handler. The body is read here whole, so a
-// refused body is answered instead of cutting the connection; past the limit
-// only its first MAX_BODY_BYTES + 1 bytes are kept, enough for the handler's
-// body reader to refuse it as on the other runtimes (413, in the request's
-// format, with CORS).
+// node:http to the fetch-style handler. The body is read here, so a refused
+// body is answered instead of cutting the connection. A body declared
+// larger than MAX_BODY_BYTES is not read at all, and one that grows past it
+// is read no further than its first MAX_BODY_BYTES + 1 bytes: either way
+// the handler's body reader refuses it as on the other runtimes (413, in
+// the request's format, with CORS), at once, and the connection is closed
+// after the answer instead of taking in the rest.
 async function handleNode(
   handler: Handler,
   hostname: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Uint8Array>) {
-    const room = MAX_BODY_BYTES + 1 - size;
-    if (room <= 0) continue;
-    chunks.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
-    size += Math.min(chunk.byteLength, room);
-  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const declared = Number(req.headers["content-length"] ?? 0);
+  const body = !hasBody || declared > MAX_BODY_BYTES
+    ? new Uint8Array(0)
+    : await readAtMost(req, MAX_BODY_BYTES + 1);
+  const unread = hasBody && (declared > MAX_BODY_BYTES || body.byteLength > MAX_BODY_BYTES);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   }
-  const method = req.method ?? "GET";
   let request: Request | undefined;
   try {
     request = new Request(`http://${req.headers.host ?? hostname}${req.url ?? "/"}`, {
       method,
       headers,
-      body: method === "GET" || method === "HEAD" ? undefined : concatBytes(chunks),
+      body: hasBody ? body : undefined,
     });
   } catch {
     // A Host header or path that makes no URL.
@@ -148,7 +148,33 @@ async function handleNode(
   const response = request === undefined
     ? Response.json({ error: "Cannot handle the request: its URL is malformed" }, { status: 400 })
     : await handler(request);
-  const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(body);
+  const answer = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  const out = Object.fromEntries(response.headers);
+  if (unread) out.connection = "close";
+  res.writeHead(response.status, out);
+  res.end(answer);
+}
+
+// The first `limit` bytes of the request's body (all of it when shorter);
+// past them the request is paused and the rest is not read.
+function readAtMost(req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = (error?: unknown) => {
+      req.off("data", onData).off("end", done).off("error", done);
+      if (error !== undefined) reject(error);
+      else resolve(concatBytes(chunks));
+    };
+    const onData = (chunk: Uint8Array) => {
+      const room = limit - size;
+      chunks.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
+      size += Math.min(chunk.byteLength, room);
+      if (size >= limit) {
+        req.pause();
+        done();
+      }
+    };
+    req.on("data", onData).on("end", done).on("error", done);
+  });
 }
