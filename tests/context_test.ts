@@ -33,14 +33,22 @@ describe("the current span", () => {
 
   test("withSpan restores the previous span when the function throws", () => {
     const outer = new Span("outer").start();
-    withSpan(outer, () => {
-      assert.throws(() =>
-        withSpan(new Span("inner").start(), () => {
-          throw new Error("x");
-        })
+    const inner = new Span("inner").start();
+    const thrown = new Error("x");
+    let seenInside: Span | undefined;
+    const after = withSpan(outer, () => {
+      assert.throws(
+        () =>
+          withSpan(inner, () => {
+            seenInside = getCurrentSpan();
+            throw thrown;
+          }),
+        (error) => error === thrown,
       );
-      assert.equal(getCurrentSpan(), outer);
+      return getCurrentSpan();
     });
+    assert.equal(seenInside, inner);
+    assert.equal(after, outer);
   });
 
   test("the current span follows await inside an async function", async () => {
@@ -76,9 +84,13 @@ describe("the current span", () => {
   });
 
   test("withSpan(undefined, fn) runs fn with no current span", () => {
-    withSpan(new Span("a").start(), () => {
-      assert.equal(withSpan(undefined, () => getCurrentSpan()), undefined);
+    const span = new Span("a").start();
+    const [outside, inside] = withSpan(span, () => {
+      const ran = withSpan(undefined, () => ({ current: getCurrentSpan() }));
+      return [getCurrentSpan(), ran] as const;
     });
+    assert.equal(outside, span, "the span is current around the call");
+    assert.deepEqual(inside, { current: undefined }, "fn ran, with no span current");
   });
 
   test("withSpan with a non-function is a TypeError", () => {

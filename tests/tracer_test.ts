@@ -227,16 +227,21 @@ describe("a Tracer's span contexts", () => {
     const parent = tracer.startSpan("parent");
     const child = tracer.startSpan("child", { parent });
     const silent = new Tracer({ sampler: new AlwaysOffSampler() }).startSpan("sampled out");
-    tracer.span("current", () => {
-      for (const span of [parent, child, silent, getCurrentSpan()!]) {
-        const context = span.context;
-        assert.equal(Object.isFrozen(context), true, span.name);
-        assert.equal(span.context, context, span.name);
-        assert.throws(() => {
-          (context as { traceId: string }).traceId = "x";
-        }, TypeError);
-      }
-    });
+    const reached = tracer.span("current", () => [parent, child, silent, getCurrentSpan()!]);
+    assert.deepEqual(reached.map((span) => span.name), [
+      "parent",
+      "child",
+      "sampled out",
+      "current",
+    ]);
+    for (const span of reached) {
+      const context = span.context;
+      assert.equal(Object.isFrozen(context), true, span.name);
+      assert.equal(span.context, context, span.name);
+      assert.throws(() => {
+        (context as { traceId: string }).traceId = "x";
+      }, TypeError);
+    }
   });
 
   test("carry the span's ids whenever first read, and encode alike read or not", () => {
@@ -359,8 +364,13 @@ describe("Tracer.span()", () => {
   });
 
   test("passes the span to fn", () => {
-    const { tracer } = setup();
-    tracer.span("x", (span) => assert.ok(span instanceof Span && span.name === "x"));
+    const { tracer, memory } = setup();
+    const given: unknown[] = [];
+    tracer.span("x", (span) => void given.push(span));
+    assert.equal(given.length, 1, "fn ran once");
+    assert.ok(given[0] instanceof Span);
+    assert.equal(given[0], memory.spans[0], "the very span the tracer recorded");
+    assert.equal(memory.spans[0].name, "x");
   });
 
   test("records a thrown error, rethrows it and ends the span", () => {
