@@ -166,6 +166,7 @@ describe("traceRequestListener (node:http)", () => {
       }, res);
       res.emit("finish");
     }
+    assert.equal(memory.spans.length, 2, "one span per request");
     for (const span of memory.spans) {
       assert.equal(span.attributes["url.path"], "//evil.example/x");
       assert.equal(span.attributes["url.query"], "q=1");

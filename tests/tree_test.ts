@@ -210,6 +210,7 @@ describe("renderTree() on untrusted names", () => {
     // Each name here is 4 columns wide on a terminal.
     const names = ["abcd", "漢字", "👩‍💻ab", "e\u0301e\u0301e\u0301e\u0301", "ｦｦｦｦ", "✅✅"];
     const all = tails(names);
+    assert.equal(all.length, names.length, "one row per span");
     for (const [i, tail] of all.entries()) assert.equal(tail, all[0], names[i]);
   });
 
