@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ChildResult, runFixture } from "./_child_process.ts";
-import { isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno } from "./_helpers.ts";
 import { Receiver } from "./_otlp_receiver.ts";
 
 // Each exit path runs tests/fixtures/exit_paths.ts in a child process: a
@@ -32,14 +32,18 @@ const paths: [string, Expected, string?][] = [
   ["SIGINT-handled", { lost: 0, code: 0 }],
 ];
 
-/** Runs one path; a signal path gets its signal, once, when the child says it is ready. */
-function run(receiver: Receiver, path: string): Promise<ChildResult> {
+/**
+ * Runs one path; a signal path gets its signal, once, when the child says it
+ * is ready, and then `onSignalled` is called.
+ */
+function run(receiver: Receiver, path: string, onSignalled = () => {}): Promise<ChildResult> {
   let signalled = false;
   return runFixture("exit_paths", [receiver.url, path], {
     onStdout(stdout, kill) {
       if (signalled || !path.startsWith("SIG") || !/^ready$/m.test(stdout)) return;
       signalled = true;
       kill(path.startsWith("SIGINT") ? "SIGINT" : "SIGTERM");
+      onSignalled();
     },
   });
 }
@@ -99,11 +103,13 @@ describe("the processors' flushOnSignal option, without setupTracing", () => {
   for (const [path, name, lost] of cases) {
     test(name, { timeout: 120_000 }, async () => {
       const receiver = await Receiver.start();
-      // A collector that takes 50 ms for each request.
-      receiver.respond = () =>
-        new Promise((resolve) => setTimeout(() => resolve({ status: 200 }), 50));
+      // A collector that answers nothing until the signal has been sent, so
+      // every export the child started before it is still in flight or
+      // queued when the signal comes, however slowly the machine runs.
+      const signalled = deferred();
+      receiver.respond = () => signalled.promise.then(() => ({ status: 200 }));
       try {
-        const ran = await run(receiver, path);
+        const ran = await run(receiver, path, signalled.resolve);
         const output = `${ran.stdout}\n${ran.stderr}`;
         assert.equal(N - receiver.jsonSpans().length, lost, output);
         assert.equal(ran.signal, "SIGTERM", output);
