@@ -617,13 +617,17 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     const e = new OtlpHttpExporter({
       env: {},
       resource,
-      timeoutMs: 1,
+      // Shorter than the first retry's backoff (at least 500 ms), so no retry
+      // is waited for, and far longer than a synchronous throw takes: the
+      // failure is the throw's, not a timeout's.
+      timeoutMs: 450,
       fetch: () => {
         throw new TypeError("boom");
       },
     });
     const result = await e.export(spans(1));
     assert.equal(result.code, "failure");
+    assert.match(String(result.error), /network error .*TypeError: boom/);
   });
 
   test("warns once about a partial success that rejected nothing but said something", async () => {
