@@ -539,6 +539,34 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.equal(reported.length, 1, reported.join("\n"));
   });
 
+  test("toOtelExporter drops a ReadableSpan it cannot read, reports it, and exports the rest", async () => {
+    const sdkSpans = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(sdkSpans)],
+    });
+    provider.getTracer("sdk").startSpan("good").end();
+    await provider.forceFlush();
+    const [good] = sdkSpans.getFinishedSpans();
+    // From another SpanExporter's caller: no start time, a null event.
+    const noStart = { ...good, name: "no start", spanContext: () => good.spanContext() };
+    Object.defineProperty(noStart, "startTime", { value: undefined });
+    const nullEvent = { ...good, spanContext: () => good.spanContext(), events: [null] };
+    const got: string[] = [];
+    const exporter = toOtelExporter((spans) => void got.push(...spans.map((s) => s.name)));
+    const results: number[] = [];
+    const reported = await captureWarnings(() => {
+      for (const malformed of [noStart, nullEvent]) {
+        // A throw here would reach the SDK's processor, with the batch lost.
+        exporter.export([good, malformed as never], (result) => void results.push(result.code));
+      }
+    });
+    assert.deepEqual(results, [0, 0]); // ExportResultCode.SUCCESS, once per export
+    assert.deepEqual(got, ["good", "good"]);
+    assert.equal(reported.length, 1, reported.join("\n"));
+    assert.match(reported[0], /could not be read/);
+    await provider.shutdown();
+  });
+
   test("an OpenTelemetry exporter wrapped by fromOtelExporter is unwrapped, not double-wrapped", () => {
     const otel = new InMemorySpanExporter();
     assert.equal(toOtelExporter(fromOtelExporter(otel)), otel);

@@ -61,7 +61,16 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
     export(spans: OtelReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
       const ours: Span[] = [];
       for (const readable of spans) {
-        const span = fromReadableSpan(readable);
+        let span: Span | undefined;
+        try {
+          span = fromReadableSpan(readable);
+        } catch (error) {
+          // Malformed data from another SDK's caller is dropped, not the
+          // batch: a throw here would reach the SDK's processor with every
+          // span of the batch lost.
+          unreadableSpan(error);
+          continue;
+        }
         if (span !== undefined) ours.push(span);
       }
       let result: ReturnType<SpanExporter["export"]>;
@@ -112,6 +121,15 @@ function fromOurResult(result: ExportResult | void): OtelExportResult {
     errorOnce("export-result-unreadable", message);
     return { code: EXPORT_FAILED, error: new Error(message) };
   }
+}
+
+function unreadableSpan(error: unknown): void {
+  errorOnce(
+    "otel-readable-span-unreadable",
+    `an OpenTelemetry ReadableSpan given to toOtelExporter could not be read (${
+      errorMessage(error)
+    }); it is left out of the export, and the rest of its batch is exported`,
+  );
 }
 
 function failure(error: unknown): OtelExportResult {
