@@ -426,6 +426,37 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("getTracer and startSpan never throw for a name or version with no string form", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({ processors: [memory] });
+      const noString = {
+        toString(): never {
+          throw new Error("no string form");
+        },
+      };
+      const tracer = provider.getTracer(Symbol("lib") as never, Symbol("1.0") as never);
+      tracer.startSpan(noString as never).end();
+      provider.getTracer("lib").startSpan(Symbol("op") as never).end();
+      assert.deepEqual(memory.spans.map((s) => s.instrumentationScope), [{ name: "" }, {
+        name: "lib",
+      }]);
+      assert.equal(typeof memory.spans[0].name, "string");
+    });
+  });
+
+  test("getTracer keeps apart scopes whose name and version only join alike", () => {
+    const provider = new TracerProvider();
+    const memory = new InMemorySpanProcessor();
+    provider.addProcessor(memory);
+    provider.getTracer("a@b").startSpan("one").end();
+    provider.getTracer("a", "b@").startSpan("two").end();
+    assert.deepEqual(memory.spans.map((s) => s.instrumentationScope), [
+      { name: "a@b" },
+      { name: "a", version: "b@" },
+    ]);
+  });
+
   test("a span the sampler drops is a valid, non-recording API span that no processor sees", async () => {
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();
@@ -512,6 +543,31 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
       assert.equal(seen[0].name, "through ours");
       assert.equal(seen[0].resource.attributes["service.name"], "shop");
     });
+  });
+
+  test("the same processor added twice sees each span once, on this entry's provider as on the SDK's", async () => {
+    for (const ours of [true, false]) {
+      await withCleanGlobals(() => {
+        if (ours) new TracerProvider().register();
+        const seen: string[] = [];
+        const plain: OtelSpanProcessor = {
+          onStart: () => {},
+          onEnd: (span) => void seen.push(span.name),
+          forceFlush: () => Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+        };
+        const simple = new InMemorySpanExporter();
+        const processor = new SimpleSpanProcessor(simple);
+        for (let i = 0; i < 2; i++) {
+          assert.equal(addSpanProcessor(plain), true);
+          assert.equal(addSpanProcessor(processor), true);
+        }
+        trace.getTracer("app").startSpan("once").end();
+        const where = ours ? "this entry's TracerProvider" : "the SDK's provider";
+        assert.deepEqual(seen, ["once"], where);
+        assert.deepEqual(simple.getFinishedSpans().map((s) => s.name), ["once"], where);
+      });
+    }
   });
 
   test("this entry's processors added to its registered TracerProvider see the provider's resource", async () => {

@@ -66,7 +66,7 @@ export class ApiTracer implements OtelTracer {
           : options.links.map((l) => linkFromOtel(l)),
         startTime: spanTimeFromOtel(timeInputToMs(options.startTime)),
       };
-    const spanName = typeof name === "string" ? name : String(name);
+    const spanName = typeof name === "string" ? name : nameOf(name);
     const tracer = this.#tracer;
     if (given) {
       // As the SDK's tracer does, suppression is read from the context given.
@@ -116,6 +116,17 @@ export class ApiTracer implements OtelTracer {
     // Both keys at once, so the context manager has nothing to reconcile.
     const next = ctx.setValue(OTEL_SPAN_KEY, span).setValue(SPAN_KEY, span.span);
     return contextApi.with(next, fn as (span: OtelSpan) => ReturnType<F>, undefined, span);
+  }
+}
+
+// A span name given as something else (from JavaScript, where nothing checks
+// the types) as a string; one with no string form (its toString throws) is
+// the empty name: OpenTelemetry's API never throws.
+function nameOf(name: unknown): string {
+  try {
+    return String(name);
+  } catch {
+    return "";
   }
 }
 

@@ -115,6 +115,11 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
   return false;
 }
 
+// The adapter made for each processor added to each TracerProvider: the
+// same one every time, so a processor added twice is in the provider's list
+// once, as the SDK's provider path (and the processors' own list) keeps it.
+const adapters = new WeakMap<TracerProvider, WeakMap<OtelSpanProcessor, SpanProcessor>>();
+
 // This entry's processors given their own resource take this library's
 // spans as they are; every other processor sees the provider's resource, as
 // documented (this entry's processors would otherwise convert with the
@@ -126,10 +131,17 @@ function asOurProcessor(processor: OtelSpanProcessor, provider: TracerProvider):
   ) {
     return processor;
   }
-  const resource = provider.resource;
-  return {
-    onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
-    forceFlush: () => processor.forceFlush(),
-    shutdown: () => processor.shutdown(),
-  };
+  let forProvider = adapters.get(provider);
+  if (forProvider === undefined) adapters.set(provider, forProvider = new WeakMap());
+  let adapter = forProvider.get(processor);
+  if (adapter === undefined) {
+    const resource = provider.resource;
+    adapter = {
+      onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
+      forceFlush: () => processor.forceFlush(),
+      shutdown: () => processor.shutdown(),
+    };
+    forProvider.set(processor, adapter);
+  }
+  return adapter;
 }

@@ -164,14 +164,19 @@ export class TracerProvider implements OtelTracerProvider {
    * ```
    */
   getTracer(name: string, version?: string): OtelTracer {
-    const key = `${name}@${version ?? ""}`;
+    // OpenTelemetry's API never throws: a name or version that is no string
+    // (a Symbol cannot even be joined into a key) is none.
+    const scopeName = typeof name === "string" ? name : "";
+    const scopeVersion = typeof version === "string" ? version : undefined;
+    // The name's length first, so "a@b" and ("a", "b@") are two scopes.
+    const key = `${scopeName.length}:${scopeName}@${scopeVersion ?? ""}`;
     let tracer = this.#tracers.get(key);
     if (tracer === undefined) {
       const o = this.#options;
       tracer = new ApiTracer(
         new Tracer({
-          name: typeof name === "string" ? name : "",
-          version: typeof version === "string" ? version : undefined,
+          name: scopeName,
+          version: scopeVersion,
           processors: [this.#processors],
           limits: o.limits,
           idGenerator: o.idGenerator,
