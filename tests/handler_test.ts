@@ -105,6 +105,19 @@ describe("traceHandler", () => {
     );
   });
 
+  test("calls the handler with the server's this (Bun.serve calls fetch with this = server)", async () => {
+    const { memory, tracer } = setup();
+    const server = { upgrade: () => false };
+    let seen: unknown;
+    const handler = traceHandler(function (this: unknown) {
+      seen = this;
+      return new Response("ok");
+    }, { tracer });
+    await (await handler.call(server, new Request("http://x/"))).text();
+    assert.equal(seen, server);
+    assert.equal(memory.spans.length, 1);
+  });
+
   test("refuses a handler that is not a function", () => {
     assert.throws(() => traceHandler("nope" as never), TypeError);
   });

@@ -71,7 +71,7 @@ export interface TraceHandlerOptions {
  * `http.response.status_code`), each string cut to `maxRecordedLength`. The
  * span and the request's baggage are current while the handler runs, so
  * spans and traced fetches it makes join the trace. Extra arguments (Deno's
- * `info`, Bun's `server`) are passed through.
+ * `info`, Bun's `server`) and `this` (Bun's `server` again) are passed through.
  *
  * The span ends when the response has been sent, as the HTTP semantic
  * conventions ask, not when the handler returns it. A streamed body is
@@ -133,13 +133,17 @@ export function traceHandler<A extends unknown[]>(
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
   const known = knownMethods();
-  return async function tracedHandler(request: Request, ...args: A): Promise<Response> {
+  return async function tracedHandler(
+    this: unknown,
+    request: Request,
+    ...args: A
+  ): Promise<Response> {
     const started = startRequestSpan(tracerFor(), request, redaction, maxRecordedLength, known);
-    if (started === undefined) return handler(request, ...args);
+    if (started === undefined) return handler.call(this, request, ...args);
     const { span, context } = started;
     let response: Response;
     try {
-      response = await withContext(context, () => handler(request, ...args));
+      response = await withContext(context, () => handler.call(this, request, ...args));
     } catch (error) {
       recordError(span, error);
       span.end();
