@@ -203,6 +203,29 @@ describe("traceRequestListener (node:http)", () => {
     assert.equal(memory.spans[0].attributes["server.port"], 9000);
   });
 
+  test("traces a request whose Host header does not parse, continuing its trace on the socket's port", () => {
+    const { memory, tracer } = setup();
+    for (const host of ["a b", "shop.example:99999", "[::1"]) {
+      const res = fakeRes();
+      traceRequestListener(() => {}, { tracer })({
+        method: "GET",
+        url: "/health?deep=1",
+        headers: { host, traceparent: TRACEPARENT },
+        socket: { localPort: 9000 },
+      }, res);
+      res.emit("finish");
+    }
+    assert.equal(memory.spans.length, 3, "one span per request");
+    for (const span of memory.spans) {
+      assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
+      assert.equal(span.attributes["url.path"], "/health");
+      assert.equal(span.attributes["url.query"], "deep=1");
+      assert.equal(span.attributes["server.address"], "localhost");
+      assert.equal(span.attributes["server.port"], 9000);
+      assert.equal(span.attributes["http.response.status_code"], 200);
+    }
+  });
+
   test("makes the span and baggage current for the listener", () => {
     const { tracer } = setup();
     let seen: unknown[] = [];

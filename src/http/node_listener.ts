@@ -132,10 +132,13 @@ export function traceRequestListener<
     try {
       const scheme = req.socket?.encrypted ? "https" : "http";
       // An empty Host is what HTTP/1.1 clients send when the target has no
-      // authority: it is absent, not a host.
-      const host = firstValue(req.headers[":authority"]) || firstValue(req.headers.host) ||
-        `localhost${req.socket?.localPort ? `:${req.socket.localPort}` : ""}`;
-      const origin = new URL(`${scheme}://${host}`).origin;
+      // authority: it is absent, not a host; so is one that does not parse
+      // (the request is still traced, on the socket's port).
+      const local = `${scheme}://localhost${
+        req.socket?.localPort ? `:${req.socket.localPort}` : ""
+      }`;
+      const host = firstValue(req.headers[":authority"]) || firstValue(req.headers.host);
+      const origin = host ? originOf(`${scheme}://${host}`) ?? local : local;
       const target = req.url ?? "/";
       // An origin-form target is a path on the Host: `//x/y` (or `/\\x/y`,
       // which URL parsing reads alike) is a path, so it is appended to the
@@ -190,6 +193,14 @@ export function traceRequestListener<
     }
     return result;
   };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {
