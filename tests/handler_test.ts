@@ -4,6 +4,9 @@ import { EventEmitter } from "node:events";
 import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
+import type { ServerResponse } from "node:http";
+import { isBun, isDeno } from "./_helpers.ts";
+import { serveNative, serveNode } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -306,5 +309,136 @@ describe("maxRecordedLength on the server wrappers", () => {
         /^RangeError: Cannot trace request listener: maxRecordedLength must be/,
       );
     }
+  });
+});
+
+describe("server.address, url.scheme and client.address behind proxies, and from the connection", () => {
+  // The semantic conventions: server.address and server.port from
+  // "Forwarded#host, X-Forwarded-Host, or a similar header", then
+  // :authority, then Host; url.scheme from Forwarded#proto or
+  // X-Forwarded-Proto; client.address from Forwarded#for or
+  // X-Forwarded-For, "otherwise, the immediate client peer address".
+  async function traced(headers: Record<string, string>, ...args: unknown[]) {
+    const { memory, tracer } = setup();
+    const handler = traceHandler((_request: Request, ..._rest: unknown[]) => new Response("ok"), {
+      tracer,
+    });
+    await (await handler(new Request("http://10.0.0.5:8080/orders", { headers }), ...args)).text();
+    return memory.spans[0].attributes;
+  }
+
+  /** server.address, server.port, url.scheme and client.address, in that order. */
+  function original(attributes: Readonly<Record<string, unknown>>): unknown[] {
+    return ["server.address", "server.port", "url.scheme", "client.address"].map((key) =>
+      attributes[key]
+    );
+  }
+
+  test("Forwarded's first host, proto and for describe the original request", async () => {
+    const attributes = await traced({
+      forwarded: 'for="[2001:db8:cafe::17]:4711";Host=Shop.Example;proto=https, for=10.0.0.2',
+      "x-forwarded-host": "other.example",
+      "x-forwarded-for": "198.51.100.7",
+    });
+    assert.deepEqual(original(attributes), ["shop.example", 443, "https", "2001:db8:cafe::17"]);
+  });
+
+  test("X-Forwarded-Host, X-Forwarded-Proto and X-Forwarded-For, when there is no Forwarded", async () => {
+    const attributes = await traced({
+      "x-forwarded-host": "shop.example:8443, proxy.internal",
+      "x-forwarded-proto": "https",
+      "x-forwarded-for": " 203.0.113.9 , 10.0.0.2",
+    });
+    assert.deepEqual(original(attributes), ["shop.example", 8443, "https", "203.0.113.9"]);
+  });
+
+  test("a forwarded host without a port or proto records no port", async () => {
+    const attributes = await traced({ "x-forwarded-host": "shop.example" });
+    assert.equal(attributes["server.address"], "shop.example");
+    assert.equal(attributes["server.port"], undefined);
+    assert.equal(attributes["url.scheme"], "http");
+  });
+
+  test("malformed forwarding headers are ignored, never thrown: the Host and the connection count", async () => {
+    const attributes = await traced({
+      forwarded: 'host="a b";proto="ht tp";for=unknown, for=_hidden, ;;=,"',
+      "x-forwarded-host": "[::1",
+      "x-forwarded-proto": "1http",
+      "x-forwarded-for": "",
+    }, { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 50000 } });
+    assert.deepEqual(original(attributes), ["10.0.0.5", 8080, "http", "127.0.0.1"]);
+  });
+
+  test("client.address is the peer from Deno.serve's info or Bun.serve's server", async () => {
+    assert.equal(
+      (await traced({}, { remoteAddr: { transport: "tcp", hostname: "::1", port: 1 } }))[
+        "client.address"
+      ],
+      "::1",
+    );
+    const server = { requestIP: () => ({ address: "192.0.2.1", port: 1, family: "IPv4" }) };
+    assert.equal((await traced({}, server))["client.address"], "192.0.2.1");
+    assert.equal((await traced({}))["client.address"], undefined, "unknown: not recorded");
+    const hostile = {
+      get remoteAddr(): never {
+        throw new Error("no");
+      },
+    };
+    assert.equal((await traced({}, hostile))["client.address"], undefined);
+  });
+
+  test("traceRequestListener: the socket's peer, the proxies' headers and the HTTP version", () => {
+    const { memory, tracer } = setup();
+    const listener = traceRequestListener(() => {}, { tracer });
+    const requests = [
+      { httpVersion: "1.1", headers: { host: "10.0.0.5:8080" } },
+      {
+        httpVersion: "2.0",
+        headers: {
+          ":authority": "10.0.0.5:8080",
+          "x-forwarded-host": ["shop.example"],
+          "x-forwarded-proto": "https",
+          "x-forwarded-for": ["203.0.113.9", "10.0.0.2"],
+        },
+      },
+    ];
+    for (const request of requests) {
+      const res = fakeRes();
+      listener(
+        { method: "GET", url: "/", socket: { remoteAddress: "192.0.2.1" }, ...request },
+        res,
+      );
+      res.emit("finish");
+    }
+    const [direct, proxied] = memory.spans.map((span) => span.attributes);
+    assert.equal(direct["client.address"], "192.0.2.1");
+    assert.equal(direct["network.protocol.version"], "1.1");
+    assert.equal(direct["server.address"], "10.0.0.5");
+    assert.equal(proxied["client.address"], "203.0.113.9");
+    assert.equal(proxied["network.protocol.version"], "2");
+    assert.equal(proxied["server.address"], "shop.example");
+    assert.equal(proxied["server.port"], 443);
+    assert.equal(proxied["url.scheme"], "https");
+  });
+
+  test("over loopback, client.address is 127.0.0.1 (Deno.serve or Bun.serve, and node:http)", {
+    timeout: 120_000,
+  }, async () => {
+    const { memory, tracer } = setup();
+    const servers = [
+      await serveNode(traceRequestListener((_req, res: ServerResponse) => res.end("ok"), {
+        tracer,
+      })),
+    ];
+    if (isDeno || isBun) {
+      servers.push(serveNative(traceHandler(() => new Response("ok"), { tracer })));
+    }
+    try {
+      for (const server of servers) await (await fetch(server.url)).text();
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+    }
+    assert.equal(memory.spans.length, servers.length);
+    for (const span of memory.spans) assert.equal(span.attributes["client.address"], "127.0.0.1");
   });
 });

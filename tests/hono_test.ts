@@ -270,6 +270,21 @@ describe("traceMiddleware (Hono)", () => {
     assert.deepEqual(memory.spans.map((s) => s.name), ["GET /"]);
   });
 
+  test("client.address is the forwarded client, else the peer in c.env (Deno's info, Bun's server)", async () => {
+    const { memory, app } = setup();
+    app.get("/", (c) => c.text("ok"));
+    const info = { remoteAddr: { transport: "tcp", hostname: "192.0.2.1", port: 1 } };
+    await app.request("/", {}, info);
+    await app.request("/", { headers: { "x-forwarded-for": "203.0.113.9" } }, info);
+    const server = { requestIP: () => ({ address: "::1", port: 1, family: "IPv6" }) };
+    await app.request("/", {}, server);
+    assert.deepEqual(memory.spans.map((s) => s.attributes["client.address"]), [
+      "192.0.2.1",
+      "203.0.113.9",
+      "::1",
+    ]);
+  });
+
   test("takes traceHandler's options: redactQuery, and refuses a tracer that is not one", async () => {
     const memory = new InMemorySpanProcessor();
     const app = new Hono();

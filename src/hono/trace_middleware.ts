@@ -127,6 +127,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       redaction,
       maxRecordedLength,
       known,
+      envOf(c),
     );
     if (started === undefined) return next();
     const { span, context } = started;
@@ -172,12 +173,7 @@ async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): 
     span.end();
     return;
   }
-  let completed: PromiseLike<unknown> | undefined;
-  try {
-    completed = serverCompletion(c.env);
-  } catch {
-    // An env that throws on access gives no signal.
-  }
+  const completed = serverCompletion(envOf(c));
   const wrapped = await ends.endWithBody(response, span, completed);
   if (wrapped === response) return;
   try {
@@ -187,6 +183,16 @@ async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): 
   } catch {
     // A context that refuses a new response keeps its own; the span ends now.
     span.end();
+  }
+}
+
+// The server's extra argument, as Hono keeps it: Deno.serve's info, Bun's server.
+function envOf(c: HonoContextLike): unknown {
+  try {
+    return c.env;
+  } catch {
+    // An env that throws on access gives nothing.
+    return undefined;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import type { KnownMethods } from "./_semconv.ts";
+import { peerAddress } from "./_forwarded.ts";
 
 /**
  * Starts the server span for `request`, or returns `undefined` when its URL
@@ -16,6 +17,7 @@ import type { KnownMethods } from "./_semconv.ts";
  * @param redaction The query parameters whose values are redacted.
  * @param maxRecordedLength The most characters kept of each recorded string.
  * @param known The known methods (`knownMethods()`).
+ * @param server The server's extra argument (Deno's `info`, Bun's server), for the peer's address.
  * @returns The span and the context to run the handler in.
  */
 export function startRequestSpan(
@@ -24,6 +26,7 @@ export function startRequestSpan(
   redaction: QueryRedaction,
   maxRecordedLength: number,
   known?: KnownMethods,
+  server?: unknown,
 ): ServerSpan | undefined {
   let url: URL;
   try {
@@ -39,5 +42,7 @@ export function startRequestSpan(
     request.headers.get("user-agent"),
     maxRecordedLength,
     known,
+    undefined,
+    { peer: peerAddress(server, request) },
   );
 }

@@ -3,6 +3,7 @@
 
 import { readEnv } from "../platform/_env.ts";
 import type { Span } from "../span/span.ts";
+import { defaultPort, type Forwarding } from "./_forwarded.ts";
 
 /** The methods an instrumentation records as they are; any other is `_OTHER`. */
 export type KnownMethods = ReadonlySet<string>;
@@ -55,14 +56,6 @@ export function methodInfo(raw: unknown, known: KnownMethods = KNOWN_METHODS): M
   return { method: "_OTHER", original: method, spanName: "HTTP" };
 }
 
-function defaultPort(protocol: string): number | undefined {
-  return protocol === "https:" || protocol === "wss:"
-    ? 443
-    : protocol === "http:" || protocol === "ws:"
-    ? 80
-    : undefined;
-}
-
 function hostOf(url: URL): string {
   const host = url.hostname;
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
@@ -97,24 +90,50 @@ export function clientAttributes(info: MethodInfo, url: URL): Record<string, str
   return attributes;
 }
 
-/** Attributes of a server span, known when the request arrives. */
+/** What a server knows of a request besides its method, URL and user agent. */
+export interface ServerRequestInfo {
+  /** What the proxies say about the original request (`readForwarding`). */
+  readonly forwarding?: Forwarding;
+  /** The connection's peer address. */
+  readonly peer?: string;
+  /** The HTTP version, as node:http gives it (`1.1`, `2.0`). */
+  readonly httpVersion?: unknown;
+}
+
+/**
+ * Attributes of a server span, known when the request arrives. A host,
+ * scheme or client the proxies forwarded comes before the request's own, as
+ * semconv asks; `client.address` is otherwise the peer.
+ */
 export function serverAttributes(
   info: MethodInfo,
   url: URL,
   userAgent: string | null | undefined,
+  request?: ServerRequestInfo,
 ): Record<string, string | number> {
   const attributes: Record<string, string | number> = {};
   setMethod(attributes, info);
+  const forwarding = request?.forwarding;
   attributes["url.path"] = url.pathname;
   if (url.search.length > 1) attributes["url.query"] = url.search.slice(1);
-  attributes["url.scheme"] = url.protocol.slice(0, -1);
-  attributes["server.address"] = hostOf(url);
-  const port = portOf(url);
+  attributes["url.scheme"] = forwarding?.scheme ?? url.protocol.slice(0, -1);
+  const port = forwarding?.address !== undefined ? forwarding.port : portOf(url);
+  attributes["server.address"] = forwarding?.address ?? hostOf(url);
   if (port !== undefined) attributes["server.port"] = port;
+  const client = forwarding?.client ?? request?.peer;
+  if (client !== undefined) attributes["client.address"] = client;
+  const version = protocolVersion(request?.httpVersion);
+  if (version !== undefined) attributes["network.protocol.version"] = version;
   if (typeof userAgent === "string" && userAgent !== "") {
     attributes["user_agent.original"] = userAgent;
   }
   return attributes;
+}
+
+// node:http's `1.0`, `1.1`, `2.0` as semconv writes them: `1.0`, `1.1`, `2`.
+function protocolVersion(value: unknown): string | undefined {
+  if (typeof value !== "string" || !/^\d\.\d$/.test(value)) return undefined;
+  return value.endsWith(".0") && value !== "1.0" ? value.slice(0, -2) : value;
 }
 
 /**

@@ -11,8 +11,14 @@ import type { Tracer } from "../trace/tracer.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
-import { type KnownMethods, methodInfo, serverAttributes } from "./_semconv.ts";
+import {
+  type KnownMethods,
+  methodInfo,
+  serverAttributes,
+  type ServerRequestInfo,
+} from "./_semconv.ts";
 import { capRecorded } from "./_recorded_length.ts";
+import { readForwarding } from "./_forwarded.ts";
 
 /** A started server span and the context to run the handler in. */
 export interface ServerSpan {
@@ -26,7 +32,9 @@ export interface ServerSpan {
  * serverParent), else of the remote parent, or a new trace when there is
  * none (never a child of whatever is current in the server's own code).
  * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
- * (default: semconv's list) is `_OTHER`.
+ * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
+ * `X-Forwarded-*` headers come before the URL's host and scheme, and before
+ * `connection.peer` for `client.address`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -37,16 +45,18 @@ export function startServerSpan(
   maxRecordedLength: number,
   known?: KnownMethods,
   hostServerSpan?: unknown,
+  connection?: Omit<ServerRequestInfo, "forwarding">,
 ): ServerSpan {
   const info = methodInfo(method, known);
   const current = getCurrentContext();
+  const forwarding = readForwarding(headers, maxRecordedLength);
   const span = tracer.startSpan(info.spanName, {
     kind: "server",
     parent: serverParent(current, extractContext(headers), hostServerSpan) ?? null,
     attributes: capRecorded(
-      serverAttributes(info, url, userAgent),
+      serverAttributes(info, url, userAgent, { ...connection, forwarding }),
       maxRecordedLength,
-      url.href.length > maxRecordedLength,
+      url.href.length > maxRecordedLength || forwarding.fromLongSource,
     ),
   });
   const context = current
