@@ -660,12 +660,38 @@ describe("OTLP encoders under churn", () => {
     assert.equal(out[1].attributes[0].value.stringValue.length, 20_000);
   });
 
-  test("writes lone surrogates in JSON as escapes, as JSON.stringify does", () => {
-    const name = "a\ud800b\udc00c🙂";
-    const span = new Span(name).start(T0).end(T0);
-    const text = jsonText([span], { resource });
-    assert.ok(text.includes(JSON.stringify(name)));
-    assert.equal(JSON.parse(text).resourceSpans[0].scopeSpans[0].spans[0].name, name);
+  test("writes lone surrogates as U+FFFD in JSON, as in protobuf, and keeps surrogate pairs", () => {
+    // A proto string is valid UTF-8: "\ud800" in JSON names no character,
+    // and a strict OTLP/JSON parser refuses the whole request for it.
+    const odd = "a\ud800b\udc00c🙂\udbff";
+    const span = new Tracer({ name: `scope${odd}` }).startSpan(odd, {
+      startTime: T0,
+      attributes: { [`key${odd}`]: odd, list: [odd, "\udfff"] },
+    }).addEvent(odd, { [odd]: 1 }, T0).addLink(remote, { [odd]: odd })
+      .setStatus("error", odd).end(T0);
+    const bytes = encodeOtlpJson([span], { resource });
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    assert.doesNotMatch(text, /\\u[dD][89a-fA-F]/, "no surrogate escape");
+    const fixed = "a\ufffdb\ufffdc🙂\ufffd";
+    const out = JSON.parse(text).resourceSpans[0].scopeSpans[0];
+    assert.equal(out.scope.name, `scope${fixed}`);
+    const encoded = out.spans[0];
+    assert.equal(encoded.name, fixed);
+    assert.deepEqual(encoded.attributes, [
+      { key: `key${fixed}`, value: { stringValue: fixed } },
+      {
+        key: "list",
+        value: { arrayValue: { values: [{ stringValue: fixed }, { stringValue: "\ufffd" }] } },
+      },
+    ]);
+    assert.equal(encoded.events[0].name, fixed);
+    assert.equal(encoded.events[0].attributes[0].key, fixed);
+    assert.deepEqual(encoded.links[0].attributes[0], { key: fixed, value: { stringValue: fixed } });
+    assert.equal(encoded.status.message, fixed);
+    // The same request as the protobuf encoding, whose UTF-8 has U+FFFD.
+    const { error, value } = decodeOtlpJson(text);
+    assert.equal(error, null);
+    assert.deepEqual(value, decodeProtobuf(encodeOtlpProtobuf([span], { resource })));
   });
 });
 

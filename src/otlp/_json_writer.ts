@@ -92,8 +92,8 @@ export class JsonWriter extends ByteBuffer {
   }
 
   /**
-   * Writes `"…"`: the string quoted, escaped as JSON.stringify escapes
-   * (lone surrogates as `\uXXXX`), and UTF-8 encoded.
+   * Writes `"…"`: the string quoted, escaped as JSON.stringify escapes,
+   * and UTF-8 encoded, lone surrogates as U+FFFD (as TextEncoder does).
    */
   string(s: string): void {
     const n = s.length;
@@ -146,8 +146,13 @@ export class JsonWriter extends ByteBuffer {
           buf[pos++] = 0x80 | ((c >> 6) & 0x3f);
           buf[pos++] = 0x80 | (c & 0x3f);
         } else {
-          buf[pos++] = 0x5c;
-          pos = unicodeEscape(buf, pos, c);
+          // A lone surrogate is no character: U+FFFD, as TextEncoder (and
+          // so the protobuf encoder) writes it. JSON.stringify's "\ud800"
+          // would name none, which a proto string cannot hold: a strict
+          // OTLP/JSON parser refuses the whole request.
+          buf[pos++] = 0xef;
+          buf[pos++] = 0xbf;
+          buf[pos++] = 0xbd;
         }
       } else {
         buf[pos++] = 0xe0 | (c >> 12);
