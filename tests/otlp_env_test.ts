@@ -22,6 +22,23 @@ describe("readOtlpEnv", () => {
     );
   });
 
+  test("appends v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT's path, not to its query or fragment", () => {
+    // "signals are sent to these paths relative to that [base URL]"
+    // (protocol/exporter.md): v1/traces goes after the path, and the query
+    // stays a query.
+    const cases: [string, string][] = [
+      ["http://c:4318/otlp?tenant=a", "http://c:4318/otlp/v1/traces?tenant=a"],
+      ["http://c:4318/otlp/?tenant=a&b=c", "http://c:4318/otlp/v1/traces?tenant=a&b=c"],
+      ["http://c:4318?tenant=a", "http://c:4318/v1/traces?tenant=a"],
+      ["https://c/base#frag", "https://c/base/v1/traces#frag"],
+    ];
+    for (const [endpoint, expected] of cases) {
+      const url = readOtlpEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }).url!;
+      assert.equal(url, expected, endpoint);
+      assert.match(new URL(url).pathname, /\/v1\/traces$/, endpoint);
+    }
+  });
+
   test("uses OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, over the generic endpoint", () => {
     const config = readOtlpEnv({
       OTEL_EXPORTER_OTLP_ENDPOINT: "http://generic:4318",

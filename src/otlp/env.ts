@@ -251,7 +251,13 @@ function url(get: Getter, name: string, suffix: string): string | undefined {
     return undefined;
   }
   if (suffix === "") return value;
-  return value.endsWith("/") ? value + suffix : `${value}/${suffix}`;
+  // "signals are sent to these paths relative to that [base URL]"
+  // (protocol/exporter.md): the suffix goes after the path, before any
+  // query or fragment, which the URL keeps as they were.
+  const end = value.search(/[?#]/);
+  const base = end < 0 ? value : value.slice(0, end);
+  const rest = end < 0 ? "" : value.slice(end);
+  return (base.endsWith("/") ? base + suffix : `${base}/${suffix}`) + rest;
 }
 
 /**
