@@ -69,6 +69,10 @@ describe("wrong input gets a clear error, at once", () => {
     refused(() => new Resource(new Map([["service.name", "x"]]) as Any));
     refused(() => Resource.detect({ env: {}, attributes: "x".repeat(100_000) as Any }));
     refused(() => Resource.detect({ env: {}, serviceName: 5 as Any }));
+    // service.version is a string (resource semantic conventions), as the
+    // option's type says: a number or an object was taken or dropped silently.
+    refused(() => Resource.detect({ env: {}, serviceVersion: 2 as Any }));
+    refused(() => Resource.detect({ env: {}, serviceVersion: { major: 2 } as Any }));
   });
 
   test("new TraceState() with no iterable of [key, value] arrays", () => {
@@ -149,6 +153,7 @@ describe("wrong input gets a clear error, at once", () => {
     refused(() => setupTracing({ ...base, env: {}, disabled: "yes" as Any }));
     refused(() => setupTracing({ ...base, env: {}, setDefault: 1 as Any }));
     refused(() => setupTracing({ ...base, env: {}, serviceName: 5 as Any }));
+    refused(() => setupTracing({ ...base, env: {}, serviceVersion: 5 as Any }));
     refused(() => setupTracing({ ...base, env: {}, resourceAttributes: "a=b" as Any }));
     refused(() => setupTracing({ ...base, env: {}, headers: "a=b" as Any }));
   });

@@ -145,8 +145,8 @@ export class Resource {
    *
    * @param options Service name and version, more attributes, the env source.
    * @returns The resource.
-   * @throws {TypeError} When `serviceName` is not a string, or `attributes`
-   *   or `env` not a record.
+   * @throws {TypeError} When `serviceName` or `serviceVersion` is not a
+   *   string, or `attributes` or `env` not a record.
    *
    * @example
    * ```ts
@@ -165,6 +165,7 @@ export class Resource {
     const action = "detect Resource";
     recordArgument(options, action, "options");
     optionalString(options.serviceName, action, "serviceName");
+    optionalString(options.serviceVersion, action, "serviceVersion");
     const env = readOtlpEnv(options.env);
     const runtime = detectRuntime();
     const fromEnv = env.resourceAttributes ?? {};
