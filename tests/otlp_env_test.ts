@@ -10,6 +10,18 @@ import { readEnv, readOtlpEnv } from "../otlp.ts";
 import { captureWarnings, isDeno } from "./_helpers.ts";
 import { runSnippet } from "./_child_process.ts";
 
+/** Reads `env` `times` times: the config, and the warnings all the reads gave. */
+async function readWarned(
+  env: Record<string, string>,
+  times = 1,
+): Promise<{ config: ReturnType<typeof readOtlpEnv>; warned: string[] }> {
+  let config!: ReturnType<typeof readOtlpEnv>;
+  const warned = await captureWarnings(() => {
+    for (let i = 0; i < times; i++) config = readOtlpEnv(env);
+  });
+  return { config, warned };
+}
+
 describe("readOtlpEnv", () => {
   test("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT, with or without a trailing slash", () => {
     assert.equal(
@@ -152,7 +164,7 @@ describe("readOtlpEnv", () => {
   });
 
   test("warns once per malformed value, naming the variable and the default used", async () => {
-    const env = {
+    const { config, warned } = await readWarned({
       OTEL_EXPORTER_OTLP_TIMEOUT: "ten seconds",
       OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
       OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
@@ -161,12 +173,7 @@ describe("readOtlpEnv", () => {
       OTEL_BSP_MAX_QUEUE_SIZE: "-1",
       OTEL_SDK_DISABLED: "yes",
       OTEL_RESOURCE_ATTRIBUTES: "=novalue,ok=1,bad=%E0%A4%A",
-    };
-    let config!: ReturnType<typeof readOtlpEnv>;
-    const warned = await captureWarnings(() => {
-      config = readOtlpEnv(env);
-      readOtlpEnv(env);
-    });
+    }, 2);
     assert.equal(config.timeoutMs, undefined);
     assert.equal(config.protocol, undefined);
     assert.equal(config.url, undefined);
@@ -190,6 +197,41 @@ describe("readOtlpEnv", () => {
       assert.ok(line, `no warning for ${name}`);
       assert.match(line, pattern);
     }
+  });
+
+  test("a malformed TRACES_ variable's warning names the generic one when that is what is used", async () => {
+    const { config, warned } = await readWarned({
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "5s",
+      OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "zstd",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "collector:4318/v1/traces",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://generic:4318",
+    });
+    // Each TRACES_ value is ignored, and the generic one applies.
+    const { timeoutMs, protocol, compression, url } = config;
+    assert.deepEqual({ timeoutMs, protocol, compression, url }, {
+      timeoutMs: 2000,
+      protocol: "http/json",
+      compression: "gzip",
+      url: "http://generic:4318/v1/traces",
+    });
+    assert.equal(warned.length, 4, warned.join("\n"));
+    for (const variable of ["TIMEOUT", "PROTOCOL", "COMPRESSION", "ENDPOINT"]) {
+      const line = warned.find((w) => w.includes(`OTEL_EXPORTER_OTLP_TRACES_${variable}=`));
+      assert.ok(line, `no warning for OTEL_EXPORTER_OTLP_TRACES_${variable}`);
+      assert.match(line, new RegExp(`using OTEL_EXPORTER_OTLP_${variable} instead$`));
+      assert.doesNotMatch(line, /default/);
+    }
+    // Without a valid generic variable, the default is what is used, and said.
+    const alone = (await readWarned({
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "6s",
+      OTEL_EXPORTER_OTLP_TIMEOUT: "7s",
+    })).warned;
+    assert.equal(alone.length, 2, alone.join("\n"));
+    for (const line of alone) assert.match(line, /using the default \(10000\)$/);
   });
 
   test("reads the span limits, a span-specific variable over the general one", () => {

@@ -130,12 +130,18 @@ function clean(value: unknown): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
+/**
+ * What a malformed variable gives way to, for its warning: the default
+ * value, or a function that says what is used instead ("using …").
+ */
+type Fallback = number | string | (() => string);
+
 function malformed(
   name: string,
   value: string,
   expected: string,
-  fallback: string,
-  instead = `using the default (${fallback})`,
+  fallback: Fallback,
+  instead = typeof fallback === "function" ? fallback() : `using the default (${fallback})`,
 ): void {
   const shown = JSON.stringify(value);
   warnOnce(`env:${name}=${value}`, `ignoring ${name}=${shown}: expected ${expected}; ${instead}`);
@@ -201,7 +207,7 @@ function httpHeaders(get: Getter, name: string): Record<string, string> | undefi
 function positiveInteger(
   get: Getter,
   name: string,
-  fallback: number | string,
+  fallback: Fallback,
   allowZero = false,
 ): number | undefined {
   const value = clean(get(name));
@@ -212,7 +218,7 @@ function positiveInteger(
     name,
     value,
     allowZero ? "a non-negative integer" : "a positive integer",
-    String(fallback),
+    fallback,
   );
   return undefined;
 }
@@ -223,7 +229,7 @@ const NO_LIMIT_MS = 2147483647;
 
 // A Timeout variable (configuration/common.md): a non-negative integer of
 // milliseconds, where 0 means no limit.
-function timeout(get: Getter, name: string, fallback: number): number | undefined {
+function timeout(get: Getter, name: string, fallback: Fallback): number | undefined {
   const value = positiveInteger(get, name, fallback, true);
   return value === 0 ? NO_LIMIT_MS : value;
 }
@@ -232,7 +238,7 @@ function oneOf<T extends string>(
   get: Getter,
   name: string,
   allowed: readonly T[],
-  fallback: T,
+  fallback: Fallback,
 ): T | undefined {
   const value = clean(get(name));
   if (value === undefined) return undefined;
@@ -242,12 +248,12 @@ function oneOf<T extends string>(
   return undefined;
 }
 
-function url(get: Getter, name: string, suffix: string): string | undefined {
+function url(get: Getter, name: string, suffix: string, fallback: Fallback): string | undefined {
   const value = clean(get(name));
   if (value === undefined) return undefined;
   const protocol = URL.canParse(value) ? new URL(value).protocol : "";
   if (protocol !== "http:" && protocol !== "https:") {
-    malformed(name, value, "an http or https URL", DEFAULT_TRACES_URL);
+    malformed(name, value, "an http or https URL", fallback);
     return undefined;
   }
   if (suffix === "") return value;
@@ -258,6 +264,28 @@ function url(get: Getter, name: string, suffix: string): string | undefined {
   const base = end < 0 ? value : value.slice(0, end);
   const rest = end < 0 ? "" : value.slice(end);
   return (base.endsWith("/") ? base + suffix : `${base}/${suffix}`) + rest;
+}
+
+/**
+ * Reads `OTEL_EXPORTER_OTLP_TRACES_<variable>`, else the generic
+ * `OTEL_EXPORTER_OTLP_<variable>` ("Each configuration option MUST be
+ * overridable by a signal specific option", protocol/exporter.md). A
+ * malformed TRACES_ value is ignored, and its warning names what is used
+ * instead: the generic variable when it holds a valid value, else the
+ * default.
+ */
+function tracesOr<T>(
+  variable: string,
+  fallback: number | string,
+  read: (name: string, fallback: Fallback) => T | undefined,
+): T | undefined {
+  const generic = `OTEL_EXPORTER_OTLP_${variable}`;
+  let fromGeneric: { value: T | undefined } | undefined;
+  const readGeneric = (): T | undefined =>
+    (fromGeneric ??= { value: read(generic, fallback) }).value;
+  const instead = () =>
+    readGeneric() === undefined ? `using the default (${fallback})` : `using ${generic} instead`;
+  return read(`OTEL_EXPORTER_OTLP_TRACES_${variable}`, instead) ?? readGeneric();
 }
 
 /**
@@ -381,23 +409,32 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   const config: {
     -readonly [K in keyof OtlpEnvConfig]: OtlpEnvConfig[K];
   } = { sdkDisabled: sdkDisabled(get) };
-  const traceUrl = url(get, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "") ??
-    url(get, "OTEL_EXPORTER_OTLP_ENDPOINT", "v1/traces");
+  // The TRACES_ endpoint as is, the generic one as a base (protocol/exporter.md).
+  const traceUrl = tracesOr(
+    "ENDPOINT",
+    DEFAULT_TRACES_URL,
+    (name, fallback) => url(get, name, name.includes("_TRACES_") ? "" : "v1/traces", fallback),
+  );
   if (traceUrl !== undefined) config.url = traceUrl;
   const generic = httpHeaders(get, "OTEL_EXPORTER_OTLP_HEADERS");
   const traces = httpHeaders(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
   // By name whatever its case, so a TRACES_ header replaces the generic one.
   if (generic !== undefined || traces !== undefined) config.headers = mergeHeaders(generic, traces);
-  const timeoutMs = timeout(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", 10000) ??
-    timeout(get, "OTEL_EXPORTER_OTLP_TIMEOUT", 10000);
+  const timeoutMs = tracesOr("TIMEOUT", 10000, (name, fallback) => timeout(get, name, fallback));
   if (timeoutMs !== undefined) config.timeoutMs = timeoutMs;
   const protocols = ["http/protobuf", "http/json"] as const;
-  const protocol = oneOf(get, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", protocols, "http/protobuf") ??
-    oneOf(get, "OTEL_EXPORTER_OTLP_PROTOCOL", protocols, "http/protobuf");
+  const protocol = tracesOr(
+    "PROTOCOL",
+    "http/protobuf",
+    (name, fallback) => oneOf(get, name, protocols, fallback),
+  );
   if (protocol !== undefined) config.protocol = protocol;
   const compressions = ["gzip", "none"] as const;
-  const compression = oneOf(get, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", compressions, "none") ??
-    oneOf(get, "OTEL_EXPORTER_OTLP_COMPRESSION", compressions, "none");
+  const compression = tracesOr(
+    "COMPRESSION",
+    "none",
+    (name, fallback) => oneOf(get, name, compressions, fallback),
+  );
   if (compression !== undefined) config.compression = compression;
   const serviceName = clean(get("OTEL_SERVICE_NAME"));
   if (serviceName !== undefined) config.serviceName = serviceName;
