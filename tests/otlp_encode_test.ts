@@ -196,6 +196,51 @@ describe("OTLP protobuf encoding", () => {
     assert.deepEqual(ours, theirs);
   });
 
+  test("matches the SDK's serializers for unusual values, in protobuf and JSON", () => {
+    const tracer = new Tracer({ name: "odd", version: "" });
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 128; i++) many[`k${i}`] = i % 2 === 0 ? i : i + 0.5;
+    const full = tracer.startSpan("full", { startTime: T0, attributes: many });
+    for (let i = 0; i < 128; i++) {
+      full.addEvent(`e${i}`, many, T0 + i).addLink(SpanContext.newRoot(), { i });
+    }
+    const kinds = ["internal", "server", "client", "producer", "consumer"] as const;
+    const spans = [
+      full.end(T0 + 200),
+      tracer.startSpan("", {
+        startTime: T0,
+        attributes: { e: "", a: [], z: -0, tiny: 5e-324, neg: -1e-300, l: "é".repeat(70_000) },
+      }).setStatus("ok").end(T0),
+      ...kinds.map((kind, i) =>
+        tracer.startSpan(kind, { kind, parent: i % 2 === 0 ? remote : null, startTime: T0 })
+          .setStatus(i < 2 ? "error" : "unset", i === 0 ? "why" : undefined).end(T0 + i)
+      ),
+      // Past 2262, where int64 nanoseconds end and OTLP's fixed64 goes on.
+      new Span("late").start(9_460_800_000_000.5).end(9_460_800_000_001),
+      new Span("epoch").start(0).end(0),
+    ];
+    const readable = toReadableSpans(spans, resource, new Set([spans[2], spans[4], spans[6]]));
+    const ours = decodeProtobuf(encodeOtlpProtobuf(spans, { resource }));
+    assert.deepEqual(ours, decodeProtobuf(ProtobufTraceSerializer.serializeRequest(readable)!));
+    const json = decodeOtlpJson(jsonText(spans, { resource }));
+    assert.equal(json.error, null);
+    const theirs = decodeOtlpJson(
+      new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)!),
+    );
+    // The schema's fromObject reads a decimal fixed64 past 2^63 as signed:
+    // the late span's times are compared as text instead.
+    const late = (value: { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] }) =>
+      value.resourceSpans[0].scopeSpans[1].spans.splice(0, 1);
+    late(json.value);
+    late(theirs.value);
+    assert.deepEqual(json.value, theirs.value);
+    const text = JSON.parse(jsonText(spans, { resource })).resourceSpans[0].scopeSpans[1].spans[0];
+    assert.equal(text.startTimeUnixNano, "9460800000000500000");
+    assert.equal(text.endTimeUnixNano, "9460800000001000000");
+    late(ours);
+    assert.deepEqual(json.value, ours);
+  });
+
   test("encodes an empty batch as an empty request", () => {
     assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
   });
