@@ -164,16 +164,48 @@ describe("attribute values", () => {
   });
 
   test("a truncated string is exactly the prefix, whatever characters it holds", () => {
+    // Eight characters: a lone surrogate counts as one, the emoji (two code
+    // units) as one, so the cut falls after the first "x", at code unit 9.
     const tricky = '"\\\n\u0000\ud800é😀' + "x".repeat(20);
     const span = new Tracer({ limits: { attributeValueLengthLimit: 8 } }).startSpan("a");
     span.setAttribute("s", tricky).setAttribute("a", [tricky]);
-    assert.equal(span.attributes.s, tricky.slice(0, 8));
-    assert.deepEqual(span.attributes.a, [tricky.slice(0, 8)]);
+    assert.equal(span.attributes.s, tricky.slice(0, 9));
+    assert.deepEqual(span.attributes.a, [tricky.slice(0, 9)]);
     assert.equal(
-      sanitizeAttributeValue(tricky, 7),
-      tricky.slice(0, 7),
+      sanitizeAttributeValue(tricky, 5),
+      tricky.slice(0, 5),
       "a lone surrogate survives",
     );
+  });
+
+  // common/README.md, Attribute Limits: a string longer than the limit
+  // "(counting any character in it as 1)" is truncated "so that its length is
+  // at most equal to the limit"; for an array of strings, each string is.
+  // A character is a code point: a cut between the two halves of a surrogate
+  // pair leaves a lone surrogate, which no UTF-8 encoding can carry.
+  test("attributeValueLengthLimit counts characters, and never splits one", () => {
+    const limits = { attributeValueLengthLimit: 3, attributePerEventCountLimit: 8 };
+    const span = new Tracer({ limits }).startSpan("a")
+      .setAttribute("cut", "ab😀cd")
+      .setAttribute("fits", "😀😀😀")
+      .setAttribute("list", ["a😀bc", "😀😀😀😀", "xy"])
+      .setAttributes({ whole: "𝒜𝒝𝒞𝒟" })
+      .addEvent("e", { cut: "ab😀cd" })
+      .addLink(SpanContext.newRoot(), { fits: "é😀x" });
+    assert.deepEqual(span.attributes, {
+      cut: "ab😀",
+      fits: "😀😀😀",
+      list: ["a😀b", "😀😀😀", "xy"],
+      whole: "𝒜𝒝𝒞",
+    });
+    assert.deepEqual(span.events[0].attributes, { cut: "ab😀" });
+    assert.deepEqual(span.links[0].attributes, { fits: "é😀x" });
+    assert.equal(span.droppedAttributesCount, 0);
+    const started = new Tracer({ limits }).startSpan("b", { attributes: { s: "😀😀😀😀" } });
+    assert.deepEqual(started.attributes, { s: "😀😀😀" });
+    assert.equal(sanitizeAttributeValue("😀😀", 1), "😀");
+    assert.deepEqual(sanitizeAttributeValue(["😀😀", null], 1), ["😀", null]);
+    assert.equal(sanitizeAttributeValue("😀", 0), "");
   });
 
   test("values have no length limit by default", () => {

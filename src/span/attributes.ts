@@ -42,7 +42,11 @@ export type Attributes = Record<string, AttributeValue>;
 export interface SpanLimits {
   /** Attributes per span. Default 128. */
   attributeCountLimit?: number;
-  /** Characters per string value (also inside arrays). Default unlimited. */
+  /**
+   * Characters per string value (also inside arrays), each character (code
+   * point) counted as one, so an emoji counts once and is never cut in two.
+   * Default unlimited.
+   */
   attributeValueLengthLimit?: number;
   /** Events per span. Default 128. */
   eventCountLimit?: number;
@@ -81,7 +85,8 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
 
 /**
  * Returns `value` as a valid attribute value, truncating strings to
- * `maxLength`, or `undefined` when it is not one (objects, `null`,
+ * `maxLength` characters (code points: a surrogate pair counts as one and is
+ * never split), or `undefined` when it is not one (objects, `null`,
  * `undefined`, functions, symbols, bigints, mixed or nested arrays, and
  * arrays that throw when read, such as a revoked `Proxy`). It never throws.
  * A truncated string is a copy, so it does not keep the long original alive.
@@ -100,6 +105,7 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
  * import assert from "node:assert/strict";
  *
  * assert.equal(sanitizeAttributeValue("abcdef", 3), "abc");
+ * assert.equal(sanitizeAttributeValue("a😀bc", 2), "a😀");
  * assert.deepEqual(sanitizeAttributeValue([1, 2]), [1, 2]);
  * assert.deepEqual(sanitizeAttributeValue(["a", null, undefined]), ["a", null, null]);
  * assert.equal(sanitizeAttributeValue([1, "2"]), undefined);
