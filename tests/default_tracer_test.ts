@@ -139,6 +139,33 @@ describe("the default tracer", () => {
     await on.shutdown();
   });
 
+  // Saving the default and putting it back (around a test, a request, a
+  // plugin) hands setDefaultTracer the stand-in when none was set. The
+  // stand-in starts its spans through the default, which was then itself:
+  // every span start recursed until the stack overflowed.
+  test("setDefaultTracer(getDefaultTracer()) with no default set leaves none set", async () => {
+    const saved = getDefaultTracer();
+    const memory = new InMemorySpanProcessor();
+    setDefaultTracer(new Tracer({ processors: [memory] }));
+    setDefaultTracer(saved);
+    assert.equal(getDefaultTracer(), saved);
+    let ran = false;
+    const warned = await captureWarnings(async () => {
+      const span = getDefaultTracer().startSpan("restored");
+      getDefaultTracer().span("inside", () => void (ran = true));
+      span.end();
+      assert.equal(span.ended, true);
+      await getDefaultTracer().forceFlush();
+    });
+    assert.equal(ran, true);
+    assert.deepEqual(warned.filter((w) => !/no default tracer is set/.test(w)), []);
+    assert.equal(memory.spans.length, 0, "spans go to no tracer but the default");
+    // The stand-in forwards to a default set afterwards, as before.
+    setDefaultTracer(new Tracer({ processors: [memory] }));
+    saved.startSpan("later").end();
+    assert.deepEqual(memory.spans.map((s) => s.name), ["later"]);
+  });
+
   test("setDefaultTracer refuses what is not a Tracer", () => {
     assert.throws(() => setDefaultTracer({} as Tracer), {
       name: "TypeError",

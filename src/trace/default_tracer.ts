@@ -99,7 +99,8 @@ export function getDefaultTracer(): Tracer {
 /**
  * Sets the default tracer that instrumentation uses when it is given none
  * (`instrumentFetch`, `traceHandler`, `traceRequestListener`); `undefined`
- * clears it.
+ * clears it, and so does the stand-in {@linkcode getDefaultTracer} returns
+ * while none is set, so a default saved and put back is none again.
  *
  * @param tracer The new default.
  * @throws {TypeError} When `tracer` is neither a Tracer nor `undefined`.
@@ -115,6 +116,11 @@ export function getDefaultTracer(): Tracer {
  * setDefaultTracer(undefined);
  * assert.notEqual(getDefaultTracer(), tracer);
  * assert.throws(() => setDefaultTracer({} as Tracer), TypeError);
+ *
+ * const saved = getDefaultTracer(); // the stand-in: no default is set
+ * setDefaultTracer(tracer);
+ * setDefaultTracer(saved); // none again
+ * assert.equal(getDefaultTracer(), saved);
  * ```
  */
 export function setDefaultTracer(tracer: Tracer | undefined): void {
@@ -123,5 +129,7 @@ export function setDefaultTracer(tracer: Tracer | undefined): void {
       `Cannot set default tracer: expected a Tracer or undefined, got ${describe(tracer)}`,
     );
   }
-  current = tracer;
+  // The stand-in starts its spans through the default: as the default it
+  // would start them through itself, for ever.
+  current = tracer === standIn ? undefined : tracer;
 }
