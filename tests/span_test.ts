@@ -41,6 +41,40 @@ describe("new Span()", () => {
     assert.throws(() => new Span("x", {} as never), /Cannot create span: context/);
   });
 
+  // The README's rule: a wrong argument is a TypeError that reads "Cannot X:
+  // detail", at once. A clock or listener of the wrong shape used to be taken,
+  // and the span threw an engine error ("now is not a function") later, at
+  // start or end; `null` threw one at once.
+  test("throws a TypeError for an init that is no object, or a clock or listener of the wrong shape", () => {
+    const cases: [string, unknown][] = [
+      ["null", null],
+      ["a string", "clock"],
+      ["a clock with no now method", { clock: {} }],
+      ["a listener that is null", { listener: null }],
+      ["a listener with no spanEnded method", { listener: { spanStarted() {} } }],
+      ["a listener that is a function", { listener: () => {} }],
+      ["recording that is no boolean", { recording: "no" }],
+    ];
+    for (const [what, init] of cases) {
+      assert.throws(
+        () => new Span("x", undefined, "internal", init as never),
+        { name: "TypeError", message: /^Cannot create span: init/ },
+        what,
+      );
+    }
+    const ended: Span[] = [];
+    const listener = { spanStarted() {}, spanEnded: (span: Span) => void ended.push(span) };
+    const span = new Span("x", undefined, "internal", {
+      clock: { now: () => 7 },
+      listener,
+      recording: true,
+    }).start().end();
+    assert.equal(span.startTime, 7);
+    assert.deepEqual(ended, [span]);
+    const defaultClock = new Span("x", undefined, "internal", { clock: null } as never).start();
+    assert.equal(typeof defaultClock.startTime, "number", "a null clock is the default");
+  });
+
   test("is not started until start() is called", () => {
     const span = new Span("x");
     assert.equal(span.startTime, undefined);

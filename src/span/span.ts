@@ -235,8 +235,11 @@ export class Span {
    * @param context Its identity; a new root context when omitted.
    * @param kind What kind of operation it is.
    * @param init Clock, limits, scope and listener; see {@linkcode SpanInit}.
-   * @throws {TypeError} When `name` is not a string, `kind` is unknown, or
-   *   `context` is not a {@linkcode SpanContext}.
+   * @throws {TypeError} When `name` is not a string, `kind` is unknown,
+   *   `context` is not a {@linkcode SpanContext}, or `init` is no object or
+   *   holds a `clock` with no `now` method, a `listener` without
+   *   `spanStarted` and `spanEnded`, or a `recording` that is no boolean.
+   * @throws {RangeError} When a limit in `init` is out of range.
    *
    * @example
    * ```ts
@@ -288,13 +291,9 @@ export class Span {
       const bytes = idBytesOf(given);
       this.#idBytes = bytes;
       this.#idAt = bytes === undefined ? 0 : idBytesAt(given);
-      // Partial limits fill in the defaults. A Tracer's spans take the path
-      // above, with its shared init, whose limits it resolved once.
-      const limits = init.limits;
-      if (limits !== undefined) {
-        const resolved = resolveSpanLimits(limits);
-        if (resolved !== limits) init = { ...init, limits: resolved };
-      }
+      // A Tracer's spans take the path above, with its shared init, checked
+      // and with its limits resolved once.
+      if (init !== DEFAULT_INIT) init = checkedInit(init);
     }
     this.#name = name;
     this.#init = init;
@@ -1052,6 +1051,40 @@ function kindIndexOf(kind: SpanKind): number {
     );
   }
   return index;
+}
+
+// The init of a span made with `new Span`, checked (a wrong clock or listener
+// would otherwise throw an engine error at start or end), with partial limits
+// filled in with the defaults.
+function checkedInit(init: SpanInit): SpanInit {
+  if (typeof init !== "object" || init === null) {
+    throw initError("an object", init);
+  }
+  const { clock, listener, recording, limits } = init;
+  // A null clock is the default, as a Tracer takes it.
+  if (clock !== undefined && clock !== null && typeof clock.now !== "function") {
+    throw initError("a clock with a now method", clock, "clock");
+  }
+  if (
+    listener !== undefined &&
+    (typeof listener?.spanStarted !== "function" || typeof listener.spanEnded !== "function")
+  ) {
+    throw initError("a listener with spanStarted and spanEnded methods", listener, "listener");
+  }
+  if (recording !== undefined && typeof recording !== "boolean") {
+    throw initError("a boolean", recording, "recording");
+  }
+  if (limits === undefined) return init;
+  const resolved = resolveSpanLimits(limits);
+  return resolved === limits ? init : { ...init, limits: resolved };
+}
+
+function initError(expected: string, got: unknown, field?: string): TypeError {
+  return new TypeError(
+    `Cannot create span: init${field === undefined ? "" : `.${field}`} must be ${expected}, got ${
+      describe(got)
+    }`,
+  );
 }
 
 function givenContext(context: SpanContext | undefined): SpanContext {
