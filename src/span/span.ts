@@ -843,8 +843,8 @@ export class Span {
    * assert.equal(span.events[0].attributes["exception.type"], "RangeError");
    * assert.deepEqual(span.status, { code: "error", message: "too big" });
    *
-   * span.recordException(new Error("retrying"), { "exception.escaped": false });
-   * assert.equal(span.events[1].attributes["exception.escaped"], false);
+   * span.recordException(new Error("retrying"), { "exception.type": "RetryableError" });
+   * assert.equal(span.events[1].attributes["exception.type"], "RetryableError");
    * ```
    */
   recordException(error: unknown, attributes?: Readonly<Attributes>): this {
