@@ -73,3 +73,37 @@ describe("an exporter whose result is a thenable that throws", () => {
     assert.equal(time.pendingTimers, 0);
   });
 });
+
+describe("an exporter whose forceFlush or shutdown cannot even be read", () => {
+  for (const kind of ["Batch", "Simple", "redacting Simple"] as const) {
+    test(`${kind}SpanProcessor: forceFlush() and shutdown() resolve, and shutdown still reaches the exporter`, async () => {
+      const calls: string[] = [];
+      // A Proxy whose trap throws, as a broken wrapper or a revoked Proxy does.
+      const exporter = new Proxy({
+        export: () => void calls.push("export"),
+        shutdown: () => {
+          calls.push("shutdown");
+          return Promise.resolve();
+        },
+      }, {
+        get(target, key) {
+          if (key === "forceFlush") throw new Error("forceFlush trap broke");
+          return target[key as keyof typeof target];
+        },
+      }) as SpanExporter;
+      const processor = kind === "Batch"
+        ? new BatchSpanProcessor(exporter, { flushOnExit: false })
+        : new SimpleSpanProcessor(exporter, kind === "Simple" ? {} : { redact: (_k, v) => v });
+      processor.onEnd(endedSpan("a"));
+      const warned = await captureWarnings(async () => {
+        await processor.forceFlush();
+        await processor.shutdown();
+      });
+      assert.deepEqual(calls, ["export", "shutdown"]);
+      assert.ok(warned.some((w) => /forceFlush trap broke/.test(w)), warned.join("\n"));
+      const { ended, exported } = processor.stats();
+      assert.deepEqual([ended, exported], [1, 1]);
+      assertBalanced(processor.stats());
+    });
+  }
+});

@@ -70,10 +70,13 @@ export async function callExporterHook(
   timeoutMs: number,
   scheduler: Scheduler,
 ): Promise<void> {
-  if (typeof exporter[method] !== "function") return;
   try {
+    // Read inside the try: a getter or Proxy trap that throws is the
+    // exporter's fault, reported like a throw from the method itself.
+    const hook = exporter[method];
+    if (typeof hook !== "function") return;
     await suppressTracing(() =>
-      withDeadline(() => exporter[method]!(), timeoutMs, scheduler, false)
+      withDeadline(() => hook.call(exporter), timeoutMs, scheduler, false)
     );
   } catch (error) {
     errorOnce(

@@ -46,9 +46,16 @@ export function withRedaction(
       ? (spans) => inner.export(copy(spans))
       : (spans, signal) => inner.export(copy(spans), signal),
   };
-  if (typeof inner.forceFlush === "function") wrapped.forceFlush = () => inner.forceFlush!();
-  if (typeof inner.shutdown === "function") wrapped.shutdown = () => inner.shutdown!();
+  // Read when called, as an exporter's own hooks are (_export_call.ts): a
+  // getter or Proxy trap that throws is then reported there, not thrown here.
+  wrapped.forceFlush = () => callHook(inner, "forceFlush");
+  wrapped.shutdown = () => callHook(inner, "shutdown");
   return wrapped;
+}
+
+function callHook(exporter: SpanExporter, method: "forceFlush" | "shutdown"): Promise<void> {
+  const hook = exporter[method];
+  return typeof hook === "function" ? hook.call(exporter) : Promise.resolve();
 }
 
 const STATUS_MESSAGE = "otel.status_description";
