@@ -248,6 +248,26 @@ describe("the processors' redact option", () => {
     });
   });
 
+  test("a redact that masks an array in place changes only the export, never the application's span", () => {
+    const exporter = new InMemorySpanExporter();
+    const memory = new InMemorySpanProcessor();
+    const redact = (_key: string, value: AttributeValue) => {
+      if (Array.isArray(value)) value.fill("<redacted>");
+      return value;
+    };
+    const tracer = new Tracer({
+      processors: [new SimpleSpanProcessor(exporter, { redact }), memory],
+    });
+    const span = tracer.startSpan("x", { attributes: { emails: ["ada@example.com"] } })
+      .addEvent("sent", { to: ["bob@example.com"] })
+      .end();
+    assert.deepEqual(exporter.spans[0].attributes.emails, ["<redacted>"]);
+    assert.deepEqual(exporter.spans[0].events[0].attributes.to, ["<redacted>"]);
+    assert.deepEqual(span.attributes.emails, ["ada@example.com"]);
+    assert.deepEqual(span.events[0].attributes.to, ["bob@example.com"]);
+    assert.deepEqual(memory.spans[0].attributes.emails, ["ada@example.com"]);
+  });
+
   test("without redact the exporter gets the very spans that ended: no copy, no work per span", () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });

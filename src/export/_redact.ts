@@ -125,8 +125,10 @@ function redactAll(attributes: Readonly<Attributes>, redact: Redact): Readonly<A
   const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
     let value: AttributeValue | undefined;
+    const original = attributes[key];
     try {
-      const redacted = redact(key, attributes[key]);
+      // A copy of an array, so a redact that masks it in place changes only the export.
+      const redacted = redact(key, Array.isArray(original) ? original.slice() : original);
       value = redacted === undefined ? undefined : sanitizeAttributeValue(redacted);
     } catch (error) {
       warnOnce(
