@@ -7,5 +7,5 @@
 export const DEFAULT_MAX_BATCH_SIZE = 100;
 /** The longest a span waits for its batch, in ms: 5 s, as the SDK's. */
 export const DEFAULT_FLUSH_INTERVAL_MS = 5000;
-/** Spans held at most, waiting or in flight: 2048, as the SDK's. */
+/** Spans waiting at most (the batch in flight aside): 2048, as the SDK's. */
 export const DEFAULT_MAX_QUEUE_SIZE = 2048;

@@ -129,9 +129,10 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
  * Nothing here can reach the application: an exporter that throws, rejects,
  * returns a failure or does not answer within `exportTimeoutMs` (its signal
  * is then aborted) has its batch counted as failed, and the next batch goes
- * on. The queue holds at most `maxQueueSize` spans, the batch being exported
- * included, so memory stays bounded when the exporter cannot keep up; a span
- * that finds it full is dropped and counted, with one warning per process.
+ * on. At most `maxQueueSize` spans wait, besides the batch being exported (at
+ * most `maxExportBatchSize`), so memory stays bounded when the exporter cannot
+ * keep up; a span that finds the queue full is dropped and counted, with one
+ * warning per process.
  *
  * Only sampled spans (`span.context.isSampled`) are exported. Spans a
  * sampler chose to record but not sample are ignored and not counted in
