@@ -143,6 +143,23 @@ describe("attribute values", () => {
     assert.deepEqual(span.attributes.tags, ["a"]);
   });
 
+  test(
+    "an array of more than 1,048,576 elements is dropped and counted, so a sparse one cannot hang",
+    {
+      timeout: 60_000,
+    },
+    () => {
+      // new Array(2 ** 32 - 1) holds nothing, yet walking it takes billions of steps.
+      const span = new Span("a")
+        .setAttribute("huge", new Array(2 ** 32 - 1))
+        .setAttribute("over", new Array(1_048_577).fill(1))
+        .setAttribute("at", new Array(1_048_576).fill(1));
+      assert.deepEqual(Object.keys(span.attributes), ["at"]);
+      assert.equal(span.droppedAttributesCount, 2);
+      assert.equal(sanitizeAttributeValue(new Array(2 ** 32 - 1)), undefined);
+    },
+  );
+
   test("setting an existing key replaces it, even at the count limit", () => {
     const span = new Tracer({ limits: { attributeCountLimit: 1 } }).startSpan("a");
     span.setAttribute("k", 1).setAttribute("k", 2).setAttribute("other", 3);

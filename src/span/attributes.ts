@@ -93,7 +93,8 @@ export const DEFAULT_SPAN_LIMITS: ResolvedSpanLimits = Object.freeze({
  * An array is a copy too, valid when its elements other than `null` and
  * `undefined` are all strings, all numbers or all booleans; `null` and
  * `undefined` elements are kept as `null`, as the OpenTelemetry SDK keeps
- * them.
+ * them. An array of more than 1,048,576 elements is dropped, so that a
+ * sparse one (`new Array(2 ** 32 - 1)`) cannot hang the application.
  *
  * @param value The candidate value.
  * @param maxLength The longest string to keep.
@@ -135,10 +136,16 @@ export function sanitizeAttributeValue(
   }
 }
 
+// The most elements an array value may have. Far more than any exporter
+// would carry, and a bound on the walk below: `new Array(2 ** 32 - 1)`
+// holds nothing, yet walking it would take billions of steps.
+const MAX_ARRAY_LENGTH = 1_048_576;
+
 function sanitizeArray(
   values: readonly unknown[],
   maxLength: number,
 ): AttributeValue | undefined {
+  if (values.length > MAX_ARRAY_LENGTH) return undefined;
   // Copy, so the caller mutating its array later cannot change the span.
   const out = new Array(values.length);
   // The type of the elements that are not null or undefined, once one is met.
