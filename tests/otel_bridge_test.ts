@@ -132,6 +132,30 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     });
   });
 
+  test("a trace state from the API whose serialize() throws is dropped and counted, as a link's is", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const before = propagationStats().tracestate;
+      const remote = trace.setSpanContext(context.active(), {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: 1,
+        isRemote: true,
+        traceState: {
+          serialize: () => {
+            throw new Error("broken");
+          },
+        } as never,
+      });
+      trace.getTracer("lib").startSpan("child", {}, remote).end();
+      const [span] = memory.spans;
+      assert.equal(span.context.parentSpanId, "b7ad6b7169203331", "the trace goes on");
+      assert.equal(span.context.traceState, undefined);
+      assert.equal(propagationStats().tracestate, before + 1);
+    });
+  });
+
   test("this library's spans started inside startActiveSpan are children of the API span", async () => {
     await withCleanGlobals(async () => {
       const memory = new InMemorySpanProcessor();

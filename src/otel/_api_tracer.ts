@@ -9,8 +9,12 @@ import {
   type Tracer as OtelTracer,
 } from "@opentelemetry/api";
 import { SPAN_KEY } from "../context/current_span.ts";
-import { getContextStorage, getCurrentContext } from "../context/storage.ts";
-import { isTracingSuppressed, SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
+import {
+  isTracingSuppressed,
+  SUPPRESS_TRACING_KEY,
+  suppressTracing,
+} from "../context/suppression.ts";
 import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
@@ -132,13 +136,9 @@ function nameOf(name: unknown): string {
 
 // Runs `fn` in the current context with tracing suppressed, or not.
 function withSuppression<R>(suppressed: boolean, fn: () => R): R {
-  const current = getCurrentContext();
-  return getContextStorage().run(
-    suppressed
-      ? current.setValue(SUPPRESS_TRACING_KEY, true)
-      : current.deleteValue(SUPPRESS_TRACING_KEY),
-    fn,
-  );
+  return suppressed
+    ? suppressTracing(fn)
+    : withContext(getCurrentContext().deleteValue(SUPPRESS_TRACING_KEY), fn);
 }
 
 // A parent context that is no context (from JavaScript, where nothing checks

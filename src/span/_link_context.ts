@@ -69,7 +69,7 @@ export function linkContextOf(context: unknown): SpanContext | undefined {
     if (!valid && !hasZeroLinkIds(traceId, spanId)) return undefined;
     const flags = c.traceFlags;
     const traceFlags = Number.isInteger(flags) ? (flags as number) & 0xff : 0;
-    const traceState = traceStateOf(c.traceState);
+    const traceState = traceStateFrom(c.traceState);
     const isRemote = c.isRemote === true;
     if (valid) {
       return createTrustedSpanContext(
@@ -102,10 +102,13 @@ export function isZeroIdContext(context: unknown): boolean {
   }
 }
 
-// A header string, or an OpenTelemetry TraceState (its serialize()); an
-// invalid one, or one whose serialize() throws, is dropped and counted, as
-// the propagators do.
-function traceStateOf(value: unknown): string | undefined {
+/**
+ * A trace state given as data: a header string, or an OpenTelemetry
+ * TraceState (its `serialize()`). An empty one is none; an invalid one, or
+ * one whose `serialize()` throws, is dropped and counted, as the propagators
+ * count one, never carried into a context that inject would send.
+ */
+export function traceStateFrom(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   let text: unknown = value;
   if (

@@ -7,7 +7,7 @@
 
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
-import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
+import { traceStateFrom } from "./_link_context.ts";
 import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
@@ -50,7 +50,7 @@ export function fromOtelSpanContext(
     sc.spanId,
     isValidSpanId(parentSpanId) ? parentSpanId : undefined,
     flagsOf(sc),
-    traceStateOf(sc),
+    traceStateFrom(sc.traceState),
     sc.isRemote === true,
   );
 }
@@ -87,23 +87,6 @@ function linkContextFromOtel(sc: OtelSpanContextLike | undefined): unknown {
 
 function flagsOf(sc: OtelSpanContextLike): number {
   return Number.isInteger(sc.traceFlags) ? sc.traceFlags & 0xff : 0;
-}
-
-// A trace state from OpenTelemetry's side is data, not this library's own:
-// one that is not a valid header (CR/LF, a bad key, too long) is dropped and
-// counted, never carried into a context that inject would send.
-function traceStateOf(sc: OtelSpanContextLike): string | undefined {
-  let traceState: string | undefined;
-  try {
-    traceState = sc.traceState?.serialize() || undefined;
-  } catch {
-    traceState = undefined;
-  }
-  if (traceState !== undefined && !isValidTraceState(traceState)) {
-    traceStateDrops.count++;
-    traceState = undefined;
-  }
-  return traceState;
 }
 
 /** OpenTelemetry's `SpanStatusCode` (0 unset, 1 ok, 2 error) as ours; unknown codes read as unset. */
