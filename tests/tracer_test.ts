@@ -305,6 +305,7 @@ describe("new Tracer()", () => {
     ["a clock without now", { clock: {} }],
     ["a sampler without shouldSample", { sampler: {} }],
     ["a numeric name", { name: 5 }],
+    ["a numeric schemaUrl", { schemaUrl: 5 }],
   ];
   for (const [what, options] of badOptions) {
     test(`rejects ${what} with a TypeError`, () => {
@@ -314,6 +315,22 @@ describe("new Tracer()", () => {
       );
     });
   }
+
+  test("says what a schemaUrl that is no string was", () => {
+    assert.throws(() => new Tracer({ schemaUrl: 5 } as never), {
+      name: "TypeError",
+      message: "Cannot create Tracer: schemaUrl must be a string, got number 5",
+    });
+  });
+
+  test("puts its schemaUrl in the instrumentation scope of its spans, and none when not given", () => {
+    const url = "https://opentelemetry.io/schemas/1.26.0";
+    const span = new Tracer({ name: "shop", version: "1.0.0", schemaUrl: url }).startSpan("a");
+    assert.deepEqual(span.instrumentationScope, { name: "shop", version: "1.0.0", schemaUrl: url });
+    const plain = new Tracer({ name: "shop", version: "1.0.0" }).startSpan("b");
+    assert.deepEqual(plain.instrumentationScope, { name: "shop", version: "1.0.0" });
+    assert.ok(Object.isFrozen(span.instrumentationScope));
+  });
 
   test("uses the injected id generator and clock", () => {
     let n = 0;

@@ -67,6 +67,12 @@ export interface InstrumentationScope {
   readonly name: string;
   /** The scope's version. */
   readonly version?: string;
+  /**
+   * The schema URL of the semantic conventions its telemetry follows: OTLP's
+   * `ScopeSpans.schema_url`. Scopes alike in name and version but not in
+   * schema URL are two scopes.
+   */
+  readonly schemaUrl?: string;
 }
 
 /** Receives a span's start and end; the Tracer's processors sit behind it. */

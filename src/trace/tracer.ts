@@ -52,6 +52,24 @@ export interface TracerOptions {
   name?: string;
   /** The instrumentation scope's version. */
   version?: string;
+  /**
+   * The schema URL of the semantic conventions the tracer's spans follow,
+   * such as `"https://opentelemetry.io/schemas/1.26.0"`: part of the
+   * instrumentation scope, sent as OTLP's `ScopeSpans.schema_url`. Tracers
+   * alike in name and version but not in schema URL are two scopes.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const schemaUrl = "https://opentelemetry.io/schemas/1.26.0";
+   * new Tracer({ name: "shop", schemaUrl, processors: [memory] }).startSpan("checkout").end();
+   * assert.equal(memory.spans[0].instrumentationScope?.schemaUrl, schemaUrl);
+   * ```
+   */
+  schemaUrl?: string;
   /** Where ended spans go, in order. */
   processors?: readonly SpanProcessor[];
   /** Bounds on attributes, events and links per span. */
@@ -141,7 +159,7 @@ export class Tracer {
   /**
    * Creates a tracer.
    *
-   * @param options Name, processors, limits, ids, clock and sampler.
+   * @param options Name, version, schema URL, processors, limits, ids, clock and sampler.
    * @throws {TypeError} When an option has the wrong shape.
    * @throws {RangeError} When a limit is out of range.
    *
@@ -184,7 +202,7 @@ export class Tracer {
     if (sampler !== undefined && typeof sampler?.shouldSample !== "function") {
       throw new TypeError("Cannot create Tracer: sampler must have a shouldSample method");
     }
-    for (const key of ["name", "version"] as const) {
+    for (const key of ["name", "version", "schemaUrl"] as const) {
       if (options[key] !== undefined && typeof options[key] !== "string") {
         throw new TypeError(
           `Cannot create Tracer: ${key} must be a string, got ${describe(options[key])}`,
@@ -198,11 +216,12 @@ export class Tracer {
     // the library's own random generators guarantee.
     this.#rootFlags = hasRandomTraceIds(givenIds) ? TraceFlags.RANDOM : TraceFlags.NONE;
     this.#sampler = sampler;
-    this.#scope = Object.freeze(
-      options.version === undefined
-        ? { name: options.name ?? "" }
-        : { name: options.name ?? "", version: options.version },
-    );
+    const scope: { name: string; version?: string; schemaUrl?: string } = {
+      name: options.name ?? "",
+    };
+    if (options.version !== undefined) scope.version = options.version;
+    if (options.schemaUrl !== undefined) scope.schemaUrl = options.schemaUrl;
+    this.#scope = Object.freeze(scope);
     this.#fanOut = new ProcessorFanOut(this.#processors);
     fanOutOf.set(this, this.#fanOut);
     const listener = this.#processors.length === 0 ? undefined : this.#fanOut;
