@@ -61,6 +61,42 @@ describe("Resource.detect", () => {
   });
 });
 
+describe("Resource schema URLs", () => {
+  const A = "https://opentelemetry.io/schemas/1.24.0";
+  const B = "https://opentelemetry.io/schemas/1.26.0";
+
+  test("are given with the attributes, and none is undefined", () => {
+    assert.equal(new Resource({ a: 1 }, { schemaUrl: A }).schemaUrl, A);
+    assert.equal(new Resource({ a: 1 }).schemaUrl, undefined);
+    assert.equal(new Resource({ a: 1 }, {}).schemaUrl, undefined);
+    assert.equal(new Resource({ a: 1 }, { schemaUrl: "" }).schemaUrl, undefined);
+  });
+
+  test("one that is no string, or options that are no object, are a TypeError", () => {
+    assert.throws(() => new Resource({}, { schemaUrl: 5 } as never), {
+      name: "TypeError",
+      message: "Cannot create Resource: schemaUrl must be a string, got number 5",
+    });
+    assert.throws(
+      () => new Resource({}, "https://x" as never),
+      (e: unknown) => e instanceof TypeError && /^Cannot create Resource: /.test(e.message),
+    );
+  });
+
+  test("merge: an empty one takes the other's; two that differ keep the updating one's", () => {
+    const none = new Resource({ a: 1 });
+    const a = new Resource({ b: 1 }, { schemaUrl: A });
+    const b = new Resource({ c: 1 }, { schemaUrl: B });
+    assert.equal(none.merge(a).schemaUrl, A);
+    assert.equal(a.merge(none).schemaUrl, A);
+    assert.equal(a.merge(a).schemaUrl, A);
+    assert.equal(a.merge(b).schemaUrl, B);
+    assert.equal(b.merge(a).schemaUrl, A);
+    assert.equal(none.merge(none).schemaUrl, undefined);
+    assert.deepEqual(a.merge(b).attributes, { b: 1, c: 1 });
+  });
+});
+
 test("the SDK version constant equals the version in deno.json", () => {
   const config = JSON.parse(readFileSync(new URL("../deno.json", import.meta.url), "utf8"));
   assert.equal(VERSION, config.version);

@@ -55,13 +55,17 @@ export const SDK_NAME: string = "@codomyrmex/spans";
 export class Resource {
   readonly #attributes: Readonly<Attributes>;
   readonly #dropped: number;
+  readonly #schemaUrl: string | undefined;
 
   /**
    * Creates a resource from exactly these attributes.
    *
    * @param attributes Strings, numbers, booleans or homogeneous arrays (`null`
    *   elements kept); others are dropped.
-   * @throws {TypeError} When `attributes` is not a record (a string, say).
+   * @param options `schemaUrl`: the schema URL of the semantic conventions
+   *   the attributes follow, sent as OTLP's `ResourceSpans.schema_url`.
+   * @throws {TypeError} When `attributes` is not a record (a string, say),
+   *   `options` not an object, or `schemaUrl` not a string.
    *
    * @example
    * ```ts
@@ -72,11 +76,29 @@ export class Resource {
    * assert.deepEqual(resource.attributes, { "service.name": "api" });
    * assert.equal(resource.droppedAttributesCount, 1);
    * ```
+   *
+   * @example With a schema URL
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * const schemaUrl = "https://opentelemetry.io/schemas/1.26.0";
+   * const resource = new Resource({ "service.name": "api" }, { schemaUrl });
+   * assert.equal(resource.schemaUrl, schemaUrl);
+   * ```
    */
-  constructor(attributes: Readonly<Record<string, unknown>> = {}) {
+  constructor(
+    attributes: Readonly<Record<string, unknown>> = {},
+    options: { readonly schemaUrl?: string } = {},
+  ) {
     const given = attributes === null
       ? {}
       : recordArgument(attributes, "create Resource", "attributes");
+    const schemaUrl = options === null
+      ? undefined
+      : recordArgument(options, "create Resource", "options").schemaUrl;
+    optionalString(schemaUrl, "create Resource", "schemaUrl");
+    this.#schemaUrl = (schemaUrl as string | undefined) || undefined;
     const clean: Attributes = {};
     let dropped = 0;
     for (const key of Object.keys(given)) {
@@ -119,7 +141,28 @@ export class Resource {
   }
 
   /**
-   * Returns a resource with this one's attributes and `other`'s on top.
+   * The schema URL of the semantic conventions the attributes follow;
+   * `undefined` when none was given.
+   *
+   * @example
+   * ```ts
+   * import { Resource } from "@codomyrmex/spans/otlp";
+   * import assert from "node:assert/strict";
+   *
+   * const schemaUrl = "https://opentelemetry.io/schemas/1.26.0";
+   * assert.equal(new Resource({}, { schemaUrl }).schemaUrl, schemaUrl);
+   * assert.equal(new Resource({}).schemaUrl, undefined);
+   * ```
+   */
+  get schemaUrl(): string | undefined {
+    return this.#schemaUrl;
+  }
+
+  /**
+   * Returns a resource with this one's attributes and `other`'s on top. Its
+   * schema URL follows OpenTelemetry's merge rule: when one of the two has
+   * none, the other's; when both have one and they differ (the result is
+   * left to implementations there), `other`'s.
    *
    * @param other The resource whose attributes win.
    * @returns The merged resource.
@@ -134,7 +177,9 @@ export class Resource {
    * ```
    */
   merge(other: Resource): Resource {
-    return new Resource({ ...this.#attributes, ...other.attributes });
+    return new Resource({ ...this.#attributes, ...other.attributes }, {
+      schemaUrl: mergedSchemaUrl(this.#schemaUrl, other),
+    });
   }
 
   /**
@@ -199,6 +244,13 @@ function optionalString(value: unknown, action: string, name: string): void {
   if (value !== undefined && typeof value !== "string") {
     throw new TypeError(`Cannot ${action}: ${name} must be a string, got ${describe(value)}`);
   }
+}
+
+// The updating resource's schema URL when it has one (a resource from an
+// older copy of this library has none), else the old one's.
+function mergedSchemaUrl(old: string | undefined, updating: Resource): string | undefined {
+  const url: unknown = updating.schemaUrl;
+  return typeof url === "string" && url !== "" ? url : old;
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
