@@ -201,7 +201,7 @@ function otelContext(ctx: SpanContext): Any {
  * The same spans as OpenTelemetry SDK `ReadableSpan`s, built by hand field
  * by field, for the official serializers. `remoteParents` lists the spans
  * whose parent context was remote; `schemaUrls` go on the resource and on
- * every scope.
+ * every scope, where the resource or the span's scope has none of its own.
  */
 export function toReadableSpans(
   spans: readonly Span[],
@@ -209,7 +209,10 @@ export function toReadableSpans(
   remoteParents: ReadonlySet<Span>,
   schemaUrls: { resource?: string; scope?: string } = {},
 ): Any[] {
-  const otelResource = { attributes: resource.attributes, schemaUrl: schemaUrls.resource };
+  const otelResource = {
+    attributes: resource.attributes,
+    schemaUrl: schemaUrls.resource ?? resource.schemaUrl,
+  };
   const scopes = new Map<unknown, Any>();
   return spans.map((span) => {
     const ctx = span.context;
@@ -219,7 +222,7 @@ export function toReadableSpans(
       scope = {
         name: scopeKey?.name ?? "",
         version: scopeKey?.version,
-        schemaUrl: schemaUrls.scope,
+        schemaUrl: scopeKey?.schemaUrl ?? schemaUrls.scope,
       };
       scopes.set(scopeKey, scope);
     }

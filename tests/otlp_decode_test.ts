@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { Span } from "../mod.ts";
+import { Span, Tracer } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf, MAX_DEPTH } from "../src/otlp/_decode_protobuf.ts";
@@ -663,6 +663,32 @@ describe("OTLP/JSON decoding", () => {
       );
     });
   }
+});
+
+describe("schema URLs through this library's encoders and decoders", () => {
+  test("a span from a tracer with a schema URL keeps both schema URLs, in protobuf and JSON", () => {
+    const withSchema = new Resource(resource.attributes, { schemaUrl: SCHEMA_URLS.resource });
+    const tracer = new Tracer({ name: "shop", version: "1.0.0", schemaUrl: SCHEMA_URLS.scope });
+    const spans = [
+      tracer.startSpan("with", { startTime: T0 }).end(T0 + 1),
+      new Tracer({ name: "shop", version: "1.0.0" }).startSpan("without").end(),
+    ];
+    const options = { resource: withSchema };
+    for (
+      const decoded of [
+        decodeOtlpProtobuf(encodeOtlpProtobuf(spans, options)),
+        decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson(spans, options))),
+      ]
+    ) {
+      const [withUrl, without] = decoded.spans;
+      assert.equal(withUrl.name, "with");
+      assert.equal(withUrl.resource.schemaUrl, SCHEMA_URLS.resource);
+      assert.equal(withUrl.scope.schemaUrl, SCHEMA_URLS.scope);
+      assert.deepEqual([withUrl.scope.name, withUrl.scope.version], ["shop", "1.0.0"]);
+      assert.equal(without.resource.schemaUrl, SCHEMA_URLS.resource);
+      assert.equal(without.scope.schemaUrl, "");
+    }
+  });
 });
 
 describe("received spans back to OTLP/JSON (the viewer's file format)", () => {

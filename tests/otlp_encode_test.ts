@@ -581,6 +581,134 @@ describe("OTLP JSON encoding", () => {
   });
 });
 
+describe("OTLP schema URLs", () => {
+  const RESOURCE_URL = "https://opentelemetry.io/schemas/1.26.0";
+  const A = "https://opentelemetry.io/schemas/1.24.0";
+  const B = "https://example.com/schemas/2";
+  const withSchema = new Resource(resource.attributes, { schemaUrl: RESOURCE_URL });
+
+  /** Spans of three scopes that differ only in their schema URL (B, none, A). */
+  function schemaSpans(): Span[] {
+    const tracers = [B, undefined, A].map((schemaUrl) =>
+      new Tracer({ name: "shop", version: "1.0.0", schemaUrl })
+    );
+    return tracers.flatMap((tracer, i) => [
+      tracer.startSpan(`s${i}`, { startTime: T0 }).end(T0 + 1),
+      tracer.startSpan(`t${i}`, { startTime: T0 }).end(T0 + 2),
+    ]);
+  }
+
+  /** One protobuf message's fields in the order written: each one's number and body. */
+  function fields(bytes: Uint8Array): { field: number; body: Uint8Array }[] {
+    const out: { field: number; body: Uint8Array }[] = [];
+    let at = 0;
+    const varint = (): number => {
+      let value = 0;
+      for (let shift = 0;; shift += 7) {
+        const b = bytes[at++];
+        value += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80) return value;
+      }
+    };
+    while (at < bytes.length) {
+      const tag = varint();
+      const wire = tag & 7;
+      const from = at;
+      if (wire === 0) varint();
+      else if (wire === 1) at += 8;
+      else if (wire === 5) at += 4;
+      else {
+        const length = varint();
+        at += length;
+        out.push({ field: tag >>> 3, body: bytes.subarray(at - length, at) });
+        continue;
+      }
+      out.push({ field: tag >>> 3, body: bytes.subarray(from, at) });
+    }
+    return out;
+  }
+
+  const fieldNumbers = (bytes: Uint8Array) => fields(bytes).map((f) => f.field);
+  const firstField = (bytes: Uint8Array, field: number) =>
+    fields(bytes).find((f) => f.field === field)!.body;
+
+  test("protobuf: ResourceSpans and ScopeSpans carry them, as the SDK's ProtobufTraceSerializer writes them", () => {
+    const spans = schemaSpans();
+    const readable = toReadableSpans(spans, withSchema, new Set());
+    const bytes = encodeOtlpProtobuf(spans, { resource: withSchema });
+    const ours = decodeProtobuf(bytes);
+    assert.deepEqual(ours, decodeProtobuf(ProtobufTraceSerializer.serializeRequest(readable)!));
+    const rs = ours.resourceSpans[0];
+    assert.equal(rs.schemaUrl, RESOURCE_URL);
+    assert.deepEqual(rs.scopeSpans.map((ss: { schemaUrl: string }) => ss.schemaUrl), [B, "", A]);
+    assert.deepEqual(
+      rs.scopeSpans.map((ss: { spans: { name: string }[] }) => ss.spans.map((s) => s.name)),
+      [["s0", "t0"], ["s1", "t1"], ["s2", "t2"]],
+    );
+    // schema_url (3) after the messages it describes, as the SDK writes it.
+    const resourceSpans = firstField(bytes, 1);
+    assert.deepEqual(fieldNumbers(resourceSpans), [1, 2, 2, 2, 3]);
+    assert.deepEqual(fieldNumbers(firstField(resourceSpans, 2)), [1, 2, 2, 3]);
+  });
+
+  test("protobuf: none is written where none is set", () => {
+    const spans = [new Tracer({ name: "shop", schemaUrl: "" }).startSpan("x").end()];
+    const resourceSpans = firstField(encodeOtlpProtobuf(spans, { resource }), 1);
+    assert.deepEqual(fieldNumbers(resourceSpans), [1, 2]);
+    assert.deepEqual(fieldNumbers(firstField(resourceSpans, 2)), [1, 2]);
+  });
+
+  test("JSON: ResourceSpans and ScopeSpans carry them, as the SDK's JsonTraceSerializer writes them", () => {
+    const spans = schemaSpans();
+    const readable = toReadableSpans(spans, withSchema, new Set());
+    const text = jsonText(spans, { resource: withSchema });
+    const theirs = new TextDecoder().decode(JsonTraceSerializer.serializeRequest(readable)!);
+    const ours = decodeOtlpJson(text);
+    assert.equal(ours.error, null);
+    assert.deepEqual(ours.value, decodeOtlpJson(theirs).value);
+    assert.deepEqual(
+      ours.value,
+      decodeProtobuf(encodeOtlpProtobuf(spans, { resource: withSchema })),
+    );
+    const rs = JSON.parse(text).resourceSpans[0];
+    const sdk = JSON.parse(theirs).resourceSpans[0];
+    assert.deepEqual(Object.keys(rs), ["resource", "scopeSpans", "schemaUrl"]);
+    assert.deepEqual(Object.keys(rs), Object.keys(sdk));
+    assert.equal(rs.schemaUrl, RESOURCE_URL);
+    assert.deepEqual(rs.scopeSpans.map((ss: object) => Object.keys(ss)), [
+      ["scope", "spans", "schemaUrl"],
+      ["scope", "spans"],
+      ["scope", "spans", "schemaUrl"],
+    ]);
+    assert.deepEqual(
+      rs.scopeSpans.map((ss: object) => Object.keys(ss)),
+      sdk.scopeSpans.map((ss: object) => Object.keys(ss)),
+    );
+    assert.deepEqual(rs.scopeSpans.map((ss: { schemaUrl?: string }) => ss.schemaUrl), [
+      B,
+      undefined,
+      A,
+    ]);
+  });
+
+  test("tracers alike in name, version and schema URL share one ScopeSpans; any difference is another", () => {
+    const make = (version: string, schemaUrl?: string) =>
+      new Tracer({ name: "shop", version, schemaUrl }).startSpan("x").end();
+    const spans = [make("1", A), make("1", B), make("1", A), make("1"), make("2", A)];
+    for (
+      const body of [
+        decodeProtobuf(encodeOtlpProtobuf(spans, { resource })),
+        decodeOtlpJson(jsonText(spans, { resource })).value,
+      ]
+    ) {
+      const scopes = body.resourceSpans[0].scopeSpans.map((
+        ss: { scope: { version: string }; schemaUrl: string; spans: unknown[] },
+      ) => [ss.scope.version, ss.schemaUrl, ss.spans.length]);
+      assert.deepEqual(scopes, [["1", A, 2], ["1", B, 1], ["1", "", 1], ["2", A, 1]]);
+    }
+  });
+});
+
 describe("OTLP encoders under churn", () => {
   test("encode every attribute right while the attribute cache fills, overflows and resets", () => {
     const tracer = new Tracer({ name: "churn" });

@@ -55,6 +55,8 @@ export interface ScopeGroup {
   readonly name: string;
   /** The scope's version, if any. */
   readonly version: string | undefined;
+  /** The scope's schema URL ("" when none). */
+  readonly schemaUrl: string;
   /** Its spans. */
   readonly spans: readonly Span[];
 }
@@ -62,9 +64,18 @@ export interface ScopeGroup {
 const NO_SCOPE: InstrumentationScope = { name: "" };
 
 /**
+ * The schema URL of a scope or a resource: "" when it has none, or one that
+ * is no string (a resource from an older copy of this library has none).
+ */
+export function schemaUrlOf(owner: { readonly schemaUrl?: unknown }): string {
+  return typeof owner.schemaUrl === "string" ? owner.schemaUrl : "";
+}
+
+/**
  * Groups spans by instrumentation scope. Spans of one tracer share one scope
  * object, so the common case is one identity lookup per span; distinct
- * objects with the same name and version still end up in one group.
+ * objects with the same name, version and schema URL still end up in one
+ * group.
  */
 export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
   // The common case, every span from one tracer: one group of the spans as
@@ -76,7 +87,7 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
     if (i === spans.length) {
       const name = typeof first.name === "string" ? first.name : "";
       const version = typeof first.version === "string" ? first.version : undefined;
-      return [{ name, version, spans }];
+      return [{ name, version, schemaUrl: schemaUrlOf(first), spans }];
     }
   }
   const byObject = new Map<InstrumentationScope, Span[]>();
@@ -88,14 +99,18 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
     else list.push(span);
   }
   const groups: ScopeGroup[] = [];
-  const byKey = new Map<string, { name: string; version: string | undefined; spans: Span[] }>();
+  const byKey = new Map<string, ScopeGroup & { spans: Span[] }>();
   for (const [scope, list] of byObject) {
     const name = typeof scope.name === "string" ? scope.name : "";
     const version = typeof scope.version === "string" ? scope.version : undefined;
-    const key = `${name}\u0000${version ?? ""}`;
+    const schemaUrl = schemaUrlOf(scope);
+    // Lengths first, so that no name, version and schema URL join alike
+    // with others.
+    const v = version ?? "";
+    const key = `${name.length}:${name}${v.length}:${v}${schemaUrl}`;
     const existing = byKey.get(key);
     if (existing === undefined) {
-      const group = { name, version, spans: list };
+      const group = { name, version, schemaUrl, spans: list };
       byKey.set(key, group);
       groups.push(group);
     } else {

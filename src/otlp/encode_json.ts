@@ -19,6 +19,7 @@ import {
   groupByScope,
   kindNumber,
   linkFlags,
+  schemaUrlOf,
   spanFlags,
   statusNumber,
 } from "./_span_fields.ts";
@@ -30,7 +31,8 @@ const resourceJson = new WeakMap<Resource, Uint8Array>();
 
 /**
  * Encodes `spans` as one OTLP/JSON `ExportTraceServiceRequest`, grouped by
- * resource and instrumentation scope, with every field of every span.
+ * resource and instrumentation scope (a tracer's name, version and schema
+ * URL), with every field of every span and the schema URLs that are set.
  * Fields at their default value (zero counts, empty lists) are left out,
  * as the protobuf JSON mapping allows.
  *
@@ -82,9 +84,20 @@ export function encodeOtlpJson(spans: readonly Span[], options?: OtlpEncodeOptio
       if (i > 0) w.char(0x2c); // ,
       writeSpan(w, list[i]);
     }
-    w.ascii("]}");
+    w.ascii("]");
+    if (group.schemaUrl !== "") {
+      w.ascii(',"schemaUrl":');
+      w.string(group.schemaUrl);
+    }
+    w.char(0x7d); // }
   }
-  w.ascii("]}]}");
+  w.ascii("]");
+  const schemaUrl = schemaUrlOf(resource);
+  if (schemaUrl !== "") {
+    w.ascii(',"schemaUrl":');
+    w.string(schemaUrl);
+  }
+  w.ascii("}]}");
   return w.finish(spans.length);
 }
 

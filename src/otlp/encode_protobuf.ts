@@ -24,6 +24,7 @@ import {
   groupByScope,
   kindNumber,
   linkFlags,
+  schemaUrlOf,
   spanFlags,
   statusNumber,
 } from "./_span_fields.ts";
@@ -45,7 +46,9 @@ const resourceBytes = new WeakMap<Resource, Uint8Array>();
 /**
  * Encodes `spans` as one OTLP/protobuf `ExportTraceServiceRequest`: one
  * `ResourceSpans` for the resource, one `ScopeSpans` per instrumentation
- * scope (a tracer's name and version), and every field of every span.
+ * scope (a tracer's name, version and schema URL), and every field of
+ * every span. The resource's and the scopes' schema URLs, when set, are
+ * written as `schema_url`.
  *
  * @param spans Ended spans.
  * @param options The resource.
@@ -101,7 +104,18 @@ export function encodeOtlpProtobuf(
       writeSpan(w, list[i]);
       w.ldelim2(start);
     }
+    // ScopeSpans.schema_url = 3, after the spans, as the SDK writes it
+    if (group.schemaUrl !== "") {
+      w.byte(tag(3, LEN));
+      w.string(group.schemaUrl);
+    }
     w.ldelim(scopeSpans);
+  }
+  // ResourceSpans.schema_url = 3
+  const schemaUrl = schemaUrlOf(resource);
+  if (schemaUrl !== "") {
+    w.byte(tag(3, LEN));
+    w.string(schemaUrl);
   }
   w.ldelim(resourceSpans);
   return w.finish(spans.length);
