@@ -481,6 +481,26 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
     ]);
   });
 
+  test("getTracer passes the schema URL through, and tells scopes apart by it", () => {
+    const url = "https://opentelemetry.io/schemas/1.26.0";
+    const memory = new InMemorySpanProcessor();
+    const provider = new TracerProvider({ processors: [memory] });
+    const withUrl = provider.getTracer("lib", "1.0.0", { schemaUrl: url });
+    assert.equal(provider.getTracer("lib", "1.0.0", { schemaUrl: url }), withUrl);
+    assert.notEqual(provider.getTracer("lib", "1.0.0"), withUrl);
+    withUrl.startSpan("one").end();
+    provider.getTracer("lib", "1.0.0").startSpan("two").end();
+    // OpenTelemetry's API never throws: a schema URL that is no string is none.
+    provider.getTracer("lib", "1.0.0", { schemaUrl: 5 } as never).startSpan("three").end();
+    provider.getTracer("lib", "1.0.0", null as never).startSpan("four").end();
+    assert.deepEqual(memory.spans.map((s) => s.instrumentationScope), [
+      { name: "lib", version: "1.0.0", schemaUrl: url },
+      { name: "lib", version: "1.0.0" },
+      { name: "lib", version: "1.0.0" },
+      { name: "lib", version: "1.0.0" },
+    ]);
+  });
+
   test("a span the sampler drops is a valid, non-recording API span that no processor sees", async () => {
     await withCleanGlobals(() => {
       const memory = new InMemorySpanProcessor();

@@ -27,6 +27,7 @@ import {
   toReadableSpan,
 } from "../otel.ts";
 import { Receiver } from "./_otlp_receiver.ts";
+import { Resource } from "../otlp.ts";
 import { captureWarnings } from "./_helpers.ts";
 
 const require = createRequire(import.meta.url);
@@ -391,6 +392,29 @@ describe("toReadableSpan", () => {
     assert.deepEqual(link.attributes, { k: 1 });
   });
 
+  test("carries the scope's and the resource's schema URLs", () => {
+    const scopeUrl = "https://opentelemetry.io/schemas/1.24.0";
+    const resourceUrl = "https://opentelemetry.io/schemas/1.26.0";
+    const span = new Tracer({ name: "shop", version: "1.0.0", schemaUrl: scopeUrl })
+      .startSpan("t").end();
+    const resource = new Resource({ "service.name": "shop" }, { schemaUrl: resourceUrl });
+    const readable = toReadableSpan(span, { resource });
+    assert.deepEqual(readable.instrumentationScope, {
+      name: "shop",
+      version: "1.0.0",
+      schemaUrl: scopeUrl,
+    });
+    assert.equal(readable.resource.schemaUrl, resourceUrl);
+    assert.equal(readable.resource.attributes["service.name"], "shop");
+    const other = new Resource({ a: 1 }, { schemaUrl: scopeUrl });
+    assert.equal(
+      readable.resource.merge(toReadableSpan(span, { resource: other }).resource)
+        .schemaUrl,
+      scopeUrl,
+    );
+    assert.equal(toReadableSpan(span, { resource: { a: 1 } }).resource.schemaUrl, undefined);
+  });
+
   test("uses the OpenTelemetry default resource when none is given", () => {
     const readable = toReadableSpan(new Tracer().startSpan("t").end());
     assert.match(String(readable.resource.attributes["service.name"]), /^unknown_service/);
@@ -422,6 +446,22 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.deepEqual(c.status, { code: "ok" });
     assert.deepEqual(c.instrumentationScope, { name: "sdk-lib", version: "0.1.0" });
     assert.ok(c.durationMs! >= 0);
+    await provider.shutdown();
+  });
+
+  test("an SDK span keeps its scope's schema URL", async () => {
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+    });
+    const url = "https://opentelemetry.io/schemas/1.26.0";
+    provider.getTracer("sdk-lib", "0.1.0", { schemaUrl: url }).startSpan("with").end();
+    provider.getTracer("sdk-lib", "0.1.0").startSpan("without").end();
+    await provider.forceFlush();
+    assert.deepEqual(got.map((s) => s.instrumentationScope), [
+      { name: "sdk-lib", version: "0.1.0", schemaUrl: url },
+      { name: "sdk-lib", version: "0.1.0" },
+    ]);
     await provider.shutdown();
   });
 

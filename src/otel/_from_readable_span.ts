@@ -2,7 +2,7 @@
 // so this library's exporters can sit behind OpenTelemetry's processors.
 
 import type { Attributes, ResolvedSpanLimits } from "../span/attributes.ts";
-import { Span, type SpanEvent, type SpanLink } from "../span/span.ts";
+import { type InstrumentationScope, Span, type SpanEvent, type SpanLink } from "../span/span.ts";
 import { hrTimeToMs, spanTimeFromOtel } from "../span/_hrtime.ts";
 import { fromOtelSpanContext, linkFromOtel, statusCodeFromOtel } from "../span/_otel_span_view.ts";
 import { KIND_NAMES } from "./_mapping.ts";
@@ -75,9 +75,7 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   const remoteParent = readable.parentSpanContext?.isRemote === true;
   const span = new ImportedSpan(readable.name, context, KIND_NAMES[readable.kind] ?? "internal", {
     limits: NO_LIMITS,
-    instrumentationScope: scope?.version === undefined
-      ? { name: scope?.name ?? "" }
-      : { name: scope.name, version: scope.version },
+    instrumentationScope: scopeOf(scope),
   });
   // OTLP's flags say whether the parent was remote; keep what the SDK knew.
   if (remoteParent) markRemoteParent(span);
@@ -97,4 +95,19 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   ];
   span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));
   return span;
+}
+
+// The SDK's scope as this library's: its name, and its version and schema
+// URL when it has them (the SDK's tracer sets both keys, undefined or not).
+function scopeOf(
+  scope: OtelReadableSpan["instrumentationScope"] | undefined,
+): InstrumentationScope {
+  const result: { name: string; version?: string; schemaUrl?: string } = {
+    name: scope?.name ?? "",
+  };
+  if (scope?.version !== undefined) result.version = scope.version;
+  if (typeof scope?.schemaUrl === "string" && scope.schemaUrl !== "") {
+    result.schemaUrl = scope.schemaUrl;
+  }
+  return result;
 }

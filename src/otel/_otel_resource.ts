@@ -7,13 +7,18 @@ import { defaultOtlpResource } from "../otlp/_default_resource.ts";
 import { Resource } from "../otlp/resource.ts";
 import type { OtelResource } from "./_sdk_types.ts";
 
-/** A resource with known attributes, as `@opentelemetry/resources` would make it. */
+/**
+ * A resource with known attributes (and a schema URL, if any), as
+ * `@opentelemetry/resources` would make it.
+ */
 class PlainResource implements OtelResource {
   readonly attributes: Attributes;
   readonly asyncAttributesPending = false;
+  readonly schemaUrl: string | undefined;
 
-  constructor(attributes: Attributes) {
+  constructor(attributes: Attributes, schemaUrl?: string) {
     this.attributes = attributes;
+    this.schemaUrl = schemaUrl;
   }
 
   waitForAsyncAttributes(): Promise<void> {
@@ -22,7 +27,13 @@ class PlainResource implements OtelResource {
 
   merge(other: OtelResource | null): OtelResource {
     if (other === null || other === undefined) return this;
-    return new PlainResource({ ...this.attributes, ...other.attributes });
+    // The schema URL as the SDK merges it, but for two that differ: the
+    // updating one's, as this library's Resource.merge keeps it.
+    const url: unknown = other.schemaUrl;
+    return new PlainResource(
+      { ...this.attributes, ...other.attributes },
+      typeof url === "string" && url !== "" ? url : this.schemaUrl,
+    );
   }
 
   getRawAttributes(): [string, AttributeValue | undefined][] {
@@ -57,5 +68,5 @@ export function resolveResource(
   const ours = resource instanceof Resource
     ? resource
     : new Resource(resource as Readonly<Record<string, unknown>>);
-  return new PlainResource(ours.attributes as Attributes);
+  return new PlainResource(ours.attributes as Attributes, ours.schemaUrl);
 }

@@ -9,6 +9,7 @@ import {
   type TextMapPropagator,
   trace,
   type Tracer as OtelTracer,
+  type TracerOptions,
   type TracerProvider as OtelTracerProvider,
 } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
@@ -144,10 +145,12 @@ export class TracerProvider implements OtelTracerProvider {
 
   /**
    * Returns the `@opentelemetry/api` tracer for an instrumentation scope;
-   * the same object for the same name and version.
+   * the same object for the same name, version and schema URL.
    *
    * @param name The instrumentation scope's name.
    * @param version Its version.
+   * @param options `schemaUrl`: the schema URL of the semantic conventions
+   *   its spans follow (see `TracerOptions.schemaUrl`).
    * @returns The tracer.
    *
    * @example
@@ -162,14 +165,30 @@ export class TracerProvider implements OtelTracerProvider {
    * assert.deepEqual(memory.spans[0].instrumentationScope, { name: "lib", version: "1.0.0" });
    * assert.equal(provider.getTracer("lib", "1.0.0"), provider.getTracer("lib", "1.0.0"));
    * ```
+   *
+   * @example With a schema URL
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const schemaUrl = "https://opentelemetry.io/schemas/1.26.0";
+   * new TracerProvider({ processors: [memory] }).getTracer("lib", "1.0.0", { schemaUrl })
+   *   .startSpan("work").end();
+   * assert.equal(memory.spans[0].instrumentationScope?.schemaUrl, schemaUrl);
+   * ```
    */
-  getTracer(name: string, version?: string): OtelTracer {
-    // OpenTelemetry's API never throws: a name or version that is no string
-    // (a Symbol cannot even be joined into a key) is none.
+  getTracer(name: string, version?: string, options?: TracerOptions): OtelTracer {
+    // OpenTelemetry's API never throws: a name, version or schema URL that
+    // is no string (a Symbol cannot even be joined into a key) is none.
     const scopeName = typeof name === "string" ? name : "";
     const scopeVersion = typeof version === "string" ? version : undefined;
-    // The name's length first, so "a@b" and ("a", "b@") are two scopes.
-    const key = `${scopeName.length}:${scopeName}@${scopeVersion ?? ""}`;
+    const given: unknown = options?.schemaUrl;
+    const schemaUrl = typeof given === "string" && given !== "" ? given : undefined;
+    // Lengths first, so "a@b" and ("a", "b@") are two scopes.
+    const v = scopeVersion ?? "";
+    const key = `${scopeName.length}:${scopeName}@${v.length}:${v}@${schemaUrl ?? ""}`;
     let tracer = this.#tracers.get(key);
     if (tracer === undefined) {
       const o = this.#options;
@@ -177,6 +196,7 @@ export class TracerProvider implements OtelTracerProvider {
         new Tracer({
           name: scopeName,
           version: scopeVersion,
+          schemaUrl,
           processors: [this.#processors],
           limits: o.limits,
           idGenerator: o.idGenerator,
