@@ -4,7 +4,7 @@ import { EventEmitter } from "node:events";
 import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
-import type { ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { isBun, isDeno } from "./_helpers.ts";
 import { serveNative, serveNode } from "./_loopback_server.ts";
 
@@ -387,6 +387,67 @@ describe("server.address, url.scheme and client.address behind proxies, and from
     assert.equal((await traced({}, hostile))["client.address"], undefined);
   });
 
+  test("network.peer.address and network.peer.port are the connection's peer, also behind a proxy", async () => {
+    const peer = (attributes: Readonly<Record<string, unknown>>) => [
+      attributes["client.address"],
+      attributes["network.peer.address"],
+      attributes["network.peer.port"],
+    ];
+    const deno = { remoteAddr: { transport: "tcp", hostname: "::1", port: 50000 } };
+    assert.deepEqual(peer(await traced({}, deno)), ["::1", "::1", 50000]);
+    const bun = { requestIP: () => ({ address: "192.0.2.1", port: 61000, family: "IPv4" }) };
+    assert.deepEqual(peer(await traced({}, bun)), ["192.0.2.1", "192.0.2.1", 61000]);
+    // A forwarded client is client.address; the peer is still the proxy.
+    assert.deepEqual(
+      peer(await traced({ "x-forwarded-for": "203.0.113.9" }, deno)),
+      ["203.0.113.9", "::1", 50000],
+    );
+    assert.deepEqual(
+      peer(await traced({ forwarded: "for=198.51.100.7" }, bun)),
+      ["198.51.100.7", "192.0.2.1", 61000],
+    );
+    assert.deepEqual(peer(await traced({ "x-forwarded-for": "203.0.113.9" })), [
+      "203.0.113.9",
+      undefined,
+      undefined,
+    ], "no peer known: neither recorded");
+  });
+
+  test("a peer port that is not an integer 0..65535, or cannot be read, is left out; so is one without an address", async () => {
+    const deno = (port: unknown, hostname: unknown = "192.0.2.1") => ({
+      remoteAddr: { transport: "tcp", hostname, port },
+    });
+    const bun = (port: unknown) => ({ requestIP: () => ({ address: "192.0.2.1", port }) });
+    for (const port of [-1, 65536, 1.5, NaN, Infinity, "80", null, undefined, 2n]) {
+      for (const server of [deno(port), bun(port)]) {
+        const attributes = await traced({}, server);
+        assert.equal(attributes["network.peer.address"], "192.0.2.1", String(port));
+        assert.equal(attributes["network.peer.port"], undefined, String(port));
+      }
+    }
+    assert.equal((await traced({}, deno(0)))["network.peer.port"], 0);
+    assert.equal((await traced({}, deno(65535)))["network.peer.port"], 65535);
+    const hostilePort = {
+      remoteAddr: {
+        transport: "tcp",
+        hostname: "192.0.2.1",
+        get port(): never {
+          throw new Error("no");
+        },
+      },
+    };
+    const hostile = await traced({}, hostilePort);
+    assert.equal(hostile["network.peer.address"], "192.0.2.1");
+    assert.equal(hostile["network.peer.port"], undefined);
+    for (const server of [deno(443, "not an address!"), deno(443, 7), { requestIP: () => null }]) {
+      const attributes = await traced({}, server);
+      assert.equal(attributes["network.peer.address"], undefined);
+      assert.equal(attributes["network.peer.port"], undefined, "no address: no port");
+    }
+    const unix = { remoteAddr: { transport: "unix", path: "/tmp/s" } };
+    assert.equal((await traced({}, unix))["network.peer.address"], undefined);
+  });
+
   test("traceRequestListener: the socket's peer, the proxies' headers and the HTTP version", () => {
     const { memory, tracer } = setup();
     const listener = traceRequestListener(() => {}, { tracer });
@@ -405,40 +466,99 @@ describe("server.address, url.scheme and client.address behind proxies, and from
     for (const request of requests) {
       const res = fakeRes();
       listener(
-        { method: "GET", url: "/", socket: { remoteAddress: "192.0.2.1" }, ...request },
+        {
+          method: "GET",
+          url: "/",
+          socket: { remoteAddress: "192.0.2.1", remotePort: 50123 },
+          ...request,
+        },
         res,
       );
       res.emit("finish");
     }
     const [direct, proxied] = memory.spans.map((span) => span.attributes);
     assert.equal(direct["client.address"], "192.0.2.1");
+    assert.equal(direct["network.peer.address"], "192.0.2.1");
+    assert.equal(direct["network.peer.port"], 50123);
     assert.equal(direct["network.protocol.version"], "1.1");
     assert.equal(direct["server.address"], "10.0.0.5");
     assert.equal(proxied["client.address"], "203.0.113.9");
+    assert.equal(
+      proxied["network.peer.address"],
+      "192.0.2.1",
+      "the peer, not the forwarded client",
+    );
+    assert.equal(proxied["network.peer.port"], 50123);
     assert.equal(proxied["network.protocol.version"], "2");
     assert.equal(proxied["server.address"], "shop.example");
     assert.equal(proxied["server.port"], 443);
     assert.equal(proxied["url.scheme"], "https");
   });
 
-  test("over loopback, client.address is 127.0.0.1 (Deno.serve or Bun.serve, and node:http)", {
-    timeout: 120_000,
-  }, async () => {
+  test("traceRequestListener: a remotePort that is not an integer 0..65535 is left out, as is one without an address", () => {
     const { memory, tracer } = setup();
-    const servers = [
-      await serveNode(traceRequestListener((_req, res: ServerResponse) => res.end("ok"), {
-        tracer,
-      })),
+    const listener = traceRequestListener(() => {}, { tracer });
+    const sockets = [
+      { remoteAddress: "192.0.2.1", remotePort: 70000 },
+      { remoteAddress: "192.0.2.1" },
+      { remotePort: 50123 },
+      null,
     ];
-    if (isDeno || isBun) {
-      servers.push(serveNative(traceHandler(() => new Response("ok"), { tracer })));
+    for (const socket of sockets) {
+      const res = fakeRes();
+      listener({ method: "GET", url: "/", headers: { host: "x" }, socket }, res);
+      res.emit("finish");
     }
-    try {
-      for (const server of servers) await (await fetch(server.url)).text();
-    } finally {
-      await Promise.all(servers.map((server) => server.close()));
-    }
-    assert.equal(memory.spans.length, servers.length);
-    for (const span of memory.spans) assert.equal(span.attributes["client.address"], "127.0.0.1");
+    assert.deepEqual(
+      memory.spans.map((
+        s,
+      ) => [s.attributes["network.peer.address"], s.attributes["network.peer.port"]]),
+      [["192.0.2.1", undefined], ["192.0.2.1", undefined], [undefined, undefined], [
+        undefined,
+        undefined,
+      ]],
+    );
   });
+
+  test(
+    "over loopback, client.address and network.peer.address are 127.0.0.1, and network.peer.port the client's port (Deno.serve or Bun.serve, and node:http)",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { memory, tracer } = setup();
+      // The peer port each server gave the application, read from the server itself.
+      const seen: unknown[] = [];
+      const servers = [
+        await serveNode(traceRequestListener((req: IncomingMessage, res: ServerResponse) => {
+          seen.push(req.socket.remotePort);
+          res.end("ok");
+        }, { tracer })),
+      ];
+      if (isDeno || isBun) {
+        servers.push(serveNative(
+          traceHandler((request: Request, server?: unknown) => {
+            const s = server as {
+              remoteAddr?: { port: number };
+              requestIP?: (r: Request) => { port: number } | null;
+            };
+            seen.push(s.remoteAddr?.port ?? s.requestIP?.(request)?.port);
+            return new Response("ok");
+          }, { tracer }) as (request: Request) => Promise<Response>,
+        ));
+      }
+      try {
+        for (const server of servers) await (await fetch(server.url)).text();
+      } finally {
+        await Promise.all(servers.map((server) => server.close()));
+      }
+      assert.equal(memory.spans.length, servers.length);
+      for (const [i, span] of memory.spans.entries()) {
+        assert.equal(span.attributes["client.address"], "127.0.0.1");
+        assert.equal(span.attributes["network.peer.address"], "127.0.0.1");
+        assert.equal(typeof seen[i], "number");
+        assert.equal(span.attributes["network.peer.port"], seen[i]);
+      }
+    },
+  );
 });

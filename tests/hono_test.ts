@@ -285,6 +285,30 @@ describe("traceMiddleware (Hono)", () => {
     ]);
   });
 
+  test("network.peer.address and network.peer.port are the peer in c.env, even when a client was forwarded", async () => {
+    const { memory, app } = setup();
+    app.get("/", (c) => c.text("ok"));
+    const info = { remoteAddr: { transport: "tcp", hostname: "192.0.2.1", port: 50000 } };
+    await app.request("/", {}, info);
+    await app.request("/", { headers: { "x-forwarded-for": "203.0.113.9" } }, info);
+    const server = { requestIP: () => ({ address: "::1", port: 61000, family: "IPv6" }) };
+    await app.request("/", {}, server);
+    await app.request("/", {}, { requestIP: () => ({ address: "::1", port: -1 }) });
+    await app.request("/");
+    assert.deepEqual(
+      memory.spans.map((
+        s,
+      ) => [s.attributes["network.peer.address"], s.attributes["network.peer.port"]]),
+      [
+        ["192.0.2.1", 50000],
+        ["192.0.2.1", 50000],
+        ["::1", 61000],
+        ["::1", undefined],
+        [undefined, undefined],
+      ],
+    );
+  });
+
   test("takes traceHandler's options: redactQuery, and refuses a tracer that is not one", async () => {
     const memory = new InMemorySpanProcessor();
     const app = new Hono();

@@ -3,7 +3,8 @@
 // and `server.port` from "Forwarded#host, X-Forwarded-Host, or a similar
 // header" before `:authority` and `Host`, `url.scheme` from Forwarded#proto
 // or X-Forwarded-Proto, and `client.address` from Forwarded#for or
-// X-Forwarded-For, "otherwise, the immediate client peer address". Anything
+// X-Forwarded-For, "otherwise, the immediate client peer address"; the peer
+// itself is `network.peer.address` and `network.peer.port`. Anything
 // malformed is passed over for the next source, never thrown.
 
 import type { HeaderCarrier } from "../propagation/carrier.ts";
@@ -82,34 +83,69 @@ export function defaultPort(protocol: string): number | undefined {
     : undefined;
 }
 
+/** The connection's peer: its address, and its port when that is known too. */
+export interface Peer {
+  /** The peer's IP address. */
+  readonly address?: string;
+  /** Its port, an integer 0..65535, only with an address. */
+  readonly port?: number;
+}
+
+const NO_PEER: Peer = {};
+
 /**
- * The peer's address as the server gives it: Deno.serve's `info.remoteAddr`
- * (TCP), Bun.serve's `server.requestIP(request)`, or node:http's
- * `socket.remoteAddress`. `undefined` when there is none or it cannot be read.
+ * The connection's peer as the server gives it: Deno.serve's
+ * `info.remoteAddr` (TCP: `hostname`, `port`), Bun.serve's
+ * `server.requestIP(request)` (`address`, `port`), or node:http's socket
+ * (`remoteAddress`, `remotePort`). No address when there is none or it
+ * cannot be read; no port without an address, nor when it cannot be read or
+ * is not an integer 0..65535.
  */
-export function peerAddress(source: unknown, request?: Request): string | undefined {
+export function peerOf(source: unknown, request?: Request): Peer {
+  let address: unknown;
+  // The object that holds the port, and the port's name on it.
+  let holder: Record<string, unknown> | undefined;
+  let portKey = "port";
   try {
     const s = source as
       | {
-        remoteAddr?: { transport?: unknown; hostname?: unknown };
+        remoteAddr?: { transport?: unknown; hostname?: unknown } | null;
         requestIP?: (request: Request) => { address?: unknown } | null;
         remoteAddress?: unknown;
       }
       | null
       | undefined;
-    if (typeof s !== "object" || s === null) return undefined;
-    let address: unknown;
-    if (typeof s.remoteAddress === "string") address = s.remoteAddress;
-    else if (s.remoteAddr !== undefined && s.remoteAddr !== null) {
-      if (s.remoteAddr.transport === "tcp") address = s.remoteAddr.hostname;
+    if (typeof s !== "object" || s === null) return NO_PEER;
+    if (typeof s.remoteAddress === "string") {
+      address = s.remoteAddress;
+      holder = s as Record<string, unknown>;
+      portKey = "remotePort";
+    } else if (s.remoteAddr !== undefined && s.remoteAddr !== null) {
+      if (s.remoteAddr.transport === "tcp") {
+        address = s.remoteAddr.hostname;
+        holder = s.remoteAddr as Record<string, unknown>;
+      }
     } else if (request !== undefined && typeof s.requestIP === "function") {
-      address = s.requestIP(request)?.address;
+      const ip = s.requestIP(request);
+      if (typeof ip === "object" && ip !== null) {
+        address = ip.address;
+        holder = ip as Record<string, unknown>;
+      }
     }
-    return typeof address === "string" && ADDRESS.test(address) ? address : undefined;
   } catch {
-    // A server object that throws on access gives no address.
-    return undefined;
+    // A server object that throws on access gives no peer.
+    return NO_PEER;
   }
+  if (typeof address !== "string" || !ADDRESS.test(address)) return NO_PEER;
+  let port: unknown;
+  try {
+    port = holder?.[portKey];
+  } catch {
+    // A port that cannot be read is left out; the address stands.
+  }
+  return Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535
+    ? { address, port: port as number }
+    : { address };
 }
 
 function firstOf(value: string | undefined): string | undefined {

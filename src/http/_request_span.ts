@@ -6,7 +6,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import type { KnownMethods } from "./_semconv.ts";
-import { peerAddress } from "./_forwarded.ts";
+import { peerOf } from "./_forwarded.ts";
 
 /**
  * Starts the server span for `request`, or returns `undefined` when its URL
@@ -17,7 +17,7 @@ import { peerAddress } from "./_forwarded.ts";
  * @param redaction The query parameters whose values are redacted.
  * @param maxRecordedLength The most characters kept of each recorded string.
  * @param known The known methods (`knownMethods()`).
- * @param server The server's extra argument (Deno's `info`, Bun's server), for the peer's address.
+ * @param server The server's extra argument (Deno's `info`, Bun's server), for the connection's peer.
  * @returns The span and the context to run the handler in.
  */
 export function startRequestSpan(
@@ -43,6 +43,6 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer: peerAddress(server, request) },
+    { peer: peerOf(server, request) },
   );
 }

@@ -3,7 +3,7 @@
 
 import { readEnv } from "../platform/_env.ts";
 import type { Span } from "../span/span.ts";
-import { defaultPort, type Forwarding } from "./_forwarded.ts";
+import { defaultPort, type Forwarding, type Peer } from "./_forwarded.ts";
 
 /** The methods an instrumentation records as they are; any other is `_OTHER`. */
 export type KnownMethods = ReadonlySet<string>;
@@ -94,8 +94,8 @@ export function clientAttributes(info: MethodInfo, url: URL): Record<string, str
 export interface ServerRequestInfo {
   /** What the proxies say about the original request (`readForwarding`). */
   readonly forwarding?: Forwarding;
-  /** The connection's peer address. */
-  readonly peer?: string;
+  /** The connection's peer (`peerOf`). */
+  readonly peer?: Peer;
   /** The HTTP version, as node:http gives it (`1.1`, `2.0`). */
   readonly httpVersion?: unknown;
 }
@@ -103,7 +103,8 @@ export interface ServerRequestInfo {
 /**
  * Attributes of a server span, known when the request arrives. A host,
  * scheme or client the proxies forwarded comes before the request's own, as
- * semconv asks; `client.address` is otherwise the peer.
+ * semconv asks; `client.address` is otherwise the peer. The peer itself,
+ * forwarded or not, is `network.peer.address` and `network.peer.port`.
  */
 export function serverAttributes(
   info: MethodInfo,
@@ -120,8 +121,13 @@ export function serverAttributes(
   const port = forwarding?.address !== undefined ? forwarding.port : portOf(url);
   attributes["server.address"] = forwarding?.address ?? hostOf(url);
   if (port !== undefined) attributes["server.port"] = port;
-  const client = forwarding?.client ?? request?.peer;
+  const peer = request?.peer;
+  const client = forwarding?.client ?? peer?.address;
   if (client !== undefined) attributes["client.address"] = client;
+  if (peer?.address !== undefined) {
+    attributes["network.peer.address"] = peer.address;
+    if (peer.port !== undefined) attributes["network.peer.port"] = peer.port;
+  }
   const version = protocolVersion(request?.httpVersion);
   if (version !== undefined) attributes["network.protocol.version"] = version;
   if (typeof userAgent === "string" && userAgent !== "") {

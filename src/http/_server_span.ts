@@ -34,7 +34,8 @@ export interface ServerSpan {
  * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
  * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
  * `X-Forwarded-*` headers come before the URL's host and scheme, and before
- * `connection.peer` for `client.address`.
+ * `connection.peer` for `client.address`; `connection.peer` is always
+ * `network.peer.address` and `network.peer.port`.
  */
 export function startServerSpan(
   tracer: Tracer,

@@ -67,14 +67,15 @@ export interface TraceHandlerOptions {
  * and `tracestate` (a new trace when they are absent or invalid), its name is
  * the HTTP method, and it carries OpenTelemetry's HTTP semantic-convention
  * attributes (`http.request.method`, `url.path`, `url.query`, `url.scheme`,
- * `server.address`, `server.port`, `client.address`, `user_agent.original`,
- * `http.response.status_code`), each string cut to `maxRecordedLength`.
- * Behind a proxy, the host, port and scheme are the original request's, from
- * `Forwarded` or `X-Forwarded-Host` and `X-Forwarded-Proto`, and
- * `client.address` the original client's, from `Forwarded` or
- * `X-Forwarded-For`, else the peer (Deno's `info.remoteAddr`, Bun's
- * `server.requestIP()`). The
- * span and the request's baggage are current while the handler runs, so
+ * `server.address`, `server.port`, `client.address`, `network.peer.address`,
+ * `network.peer.port`, `user_agent.original`, `http.response.status_code`),
+ * each string cut to `maxRecordedLength`. Behind a proxy, the host, port and
+ * scheme are the original request's, from `Forwarded` or `X-Forwarded-Host`
+ * and `X-Forwarded-Proto`, and `client.address` the original client's, from
+ * `Forwarded` or `X-Forwarded-For`, else the peer. `network.peer.address`
+ * and `network.peer.port` are always the connection's peer (Deno's
+ * `info.remoteAddr`, Bun's `server.requestIP()`): the proxy, when there is
+ * one; the port only with the address. The span and the request's baggage are current while the handler runs, so
  * spans and traced fetches it makes join the trace. Extra arguments (Deno's
  * `info`, Bun's `server`) and `this` (Bun's `server` again) are passed through.
  *

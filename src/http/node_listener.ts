@@ -14,7 +14,7 @@ import { denoNodeServerSpan } from "../platform/_deno_telemetry.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
-import { peerAddress } from "./_forwarded.ts";
+import { peerOf } from "./_forwarded.ts";
 
 /** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
 export interface IncomingMessageLike {
@@ -27,7 +27,9 @@ export interface IncomingMessageLike {
   /** The HTTP version: `1.0`, `1.1`, or `2.0` (node:http2's compatibility API). */
   httpVersion?: string;
   /** The connection; `encrypted` is set on TLS sockets. */
-  socket?: { encrypted?: boolean; localPort?: number; remoteAddress?: string } | null;
+  socket?:
+    | { encrypted?: boolean; localPort?: number; remoteAddress?: string; remotePort?: number }
+    | null;
 }
 
 /** The parts of Node's `http.ServerResponse` the instrumentation uses. */
@@ -73,8 +75,9 @@ export interface TraceRequestListenerOptions {
  * runs in a `server` span, with the same parent, name, attributes (each
  * string cut to `maxRecordedLength`) and current baggage as
  * {@linkcode traceHandler} gives (`client.address` the socket's
- * `remoteAddress` when no proxy forwarded one), and
- * `network.protocol.version`. The span ends when the response emits
+ * `remoteAddress` when no proxy forwarded one; `network.peer.address` and
+ * `network.peer.port` the socket's `remoteAddress` and `remotePort` always),
+ * and `network.protocol.version`. The span ends when the response emits
  * `finish` (it has been sent) or `close`. A 5xx status, a throw or rejection
  * from the listener (passed on unchanged), or a `close` before `finish` (the
  * client went away first: `error.type` `aborted`, and no status code when
@@ -162,7 +165,7 @@ export function traceRequestListener<
       known,
       // Deno's node:http server span (OTEL_DENO=true), which Deno does not make current.
       denoNodeServerSpan(res),
-      { peer: peerAddress(req.socket), httpVersion: req.httpVersion },
+      { peer: peerOf(req.socket), httpVersion: req.httpVersion },
     );
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection
