@@ -109,6 +109,13 @@ test(
       };
       assert.equal(spans.filter((s) => s.name.startsWith("hidden ")).length, 300);
       assert.ok(receiver.requests.some((r) => r.method === "OPTIONS"), "a CORS preflight");
+      // The resource a browser detects: the semantic conventions' webjs.
+      const post = receiver.requests.find((r) => r.method === "POST")!;
+      const resource: { key: string; value: { stringValue?: string } }[] =
+        JSON.parse(new TextDecoder().decode(post.body)).resourceSpans[0].resource.attributes;
+      const attribute = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
+      assert.equal(attribute("telemetry.sdk.language"), "webjs");
+      assert.equal(attribute("process.runtime.name"), "browser");
 
       const root = byName("page load");
       const child = byName("explicit child");

@@ -21,7 +21,7 @@ function jsonText(spans: Span[], options: { resource: Resource }): string {
 const resource = new Resource({
   "service.name": "checkout",
   "service.version": "2.0.0",
-  "telemetry.sdk.language": "js",
+  "telemetry.sdk.language": "nodejs",
   "process.pid": 1234,
 });
 

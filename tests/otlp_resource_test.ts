@@ -29,7 +29,9 @@ describe("Resource.detect", () => {
     assert.equal(a["service.version"], "9.9.9");
     assert.equal(a["telemetry.sdk.name"], "@codomyrmex/spans");
     assert.equal(a["telemetry.sdk.name"], SDK_NAME);
-    assert.equal(a["telemetry.sdk.language"], "js");
+    // The semantic conventions' value for JavaScript with a process (Node,
+    // and Deno and Bun, which load the OpenTelemetry SDK's Node build).
+    assert.equal(a["telemetry.sdk.language"], "nodejs");
     assert.equal(a["telemetry.sdk.version"], VERSION);
     assert.equal(a["process.runtime.name"], isDeno ? "deno" : isBun ? "bun" : "nodejs");
     const g = globalThis as {
@@ -42,6 +44,28 @@ describe("Resource.detect", () => {
       ? g.process!.versions.bun
       : g.process!.versions.node;
     assert.equal(a["process.runtime.version"], expected);
+  });
+
+  test("reports telemetry.sdk.language webjs where there is no process (a browser, a web worker)", () => {
+    // The runtime's globals hidden for one synchronous call, then put back.
+    const names = ["Deno", "process"] as const;
+    const saved = names.map((name) => Object.getOwnPropertyDescriptor(globalThis, name));
+    let a: Readonly<Record<string, unknown>>;
+    try {
+      for (const name of names) {
+        Object.defineProperty(globalThis, name, { value: undefined, configurable: true });
+      }
+      a = Resource.detect({ env: {} }).attributes;
+    } finally {
+      names.forEach((name, i) => {
+        if (saved[i] === undefined) delete (globalThis as Record<string, unknown>)[name];
+        else Object.defineProperty(globalThis, name, saved[i]!);
+      });
+    }
+    assert.equal(typeof (globalThis as { process?: unknown }).process, "object", "put back");
+    assert.equal(a["telemetry.sdk.language"], "webjs");
+    assert.equal(a["process.runtime.name"], "browser");
+    assert.equal(a["service.name"], "unknown_service:browser");
   });
 
   test("lets given attributes win over OTEL_RESOURCE_ATTRIBUTES", () => {

@@ -6,10 +6,16 @@ interface RuntimeGlobals {
   process?: { versions?: { node?: string; bun?: string } };
 }
 
-/** A runtime's semantic-convention name, executable name and version. */
+/** A runtime's semantic-convention name and language, executable name and version. */
 export interface RuntimeInfo {
   /** `process.runtime.name`: "deno", "bun", "nodejs" or "browser". */
   readonly name: string;
+  /**
+   * `telemetry.sdk.language`: "nodejs" where there is a process (Node, and
+   * Deno and Bun, which load the OpenTelemetry JS SDK's Node build), else
+   * "webjs" (a browser, a web worker), as that SDK reports them.
+   */
+  readonly language: "nodejs" | "webjs";
   /** The executable's name, for `unknown_service:<executable>`. */
   readonly executable: string;
   /** `process.runtime.version`, when known. */
@@ -20,13 +26,15 @@ export interface RuntimeInfo {
 export function detectRuntime(): RuntimeInfo {
   const g = globalThis as RuntimeGlobals;
   const deno = g.Deno?.version?.deno;
-  if (typeof deno === "string") return { name: "deno", executable: "deno", version: deno };
+  if (typeof deno === "string") {
+    return { name: "deno", language: "nodejs", executable: "deno", version: deno };
+  }
   const versions = g.process?.versions;
   if (typeof versions?.bun === "string") {
-    return { name: "bun", executable: "bun", version: versions.bun };
+    return { name: "bun", language: "nodejs", executable: "bun", version: versions.bun };
   }
   if (typeof versions?.node === "string") {
-    return { name: "nodejs", executable: "node", version: versions.node };
+    return { name: "nodejs", language: "nodejs", executable: "node", version: versions.node };
   }
-  return { name: "browser", executable: "browser", version: undefined };
+  return { name: "browser", language: "webjs", executable: "browser", version: undefined };
 }

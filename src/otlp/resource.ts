@@ -49,7 +49,7 @@ export const SDK_NAME: string = "@codomyrmex/spans";
  *
  * const resource = Resource.detect({ serviceName: "checkout", env: {} });
  * assert.equal(resource.attributes["service.name"], "checkout");
- * assert.equal(resource.attributes["telemetry.sdk.language"], "js");
+ * assert.equal(resource.attributes["telemetry.sdk.language"], "nodejs"); // "webjs" in a browser
  * ```
  */
 export class Resource {
@@ -186,7 +186,10 @@ export class Resource {
    * Builds the resource for this process: `service.name` from the options,
    * then `OTEL_SERVICE_NAME`, then `OTEL_RESOURCE_ATTRIBUTES`, else
    * `unknown_service:<runtime>`; `service.version`; the SDK's name,
-   * language and version; and the runtime's name and version.
+   * language and version; and the runtime's name and version. The language
+   * is the semantic conventions' `nodejs` where there is a process (Node,
+   * Deno, Bun), else `webjs` (a browser, a web worker); `process.runtime.name`
+   * tells the runtimes apart.
    *
    * @param options Service name and version, more attributes, the env source.
    * @returns The resource.
@@ -224,7 +227,7 @@ export class Resource {
     const serviceVersion = options.serviceVersion ?? given["service.version"] ??
       fromEnv["service.version"];
     if (serviceVersion !== undefined) attributes["service.version"] = serviceVersion;
-    attributes["telemetry.sdk.language"] = "js";
+    attributes["telemetry.sdk.language"] = runtime.language;
     attributes["telemetry.sdk.name"] = SDK_NAME;
     attributes["telemetry.sdk.version"] = VERSION;
     attributes["process.runtime.name"] = runtime.name;
