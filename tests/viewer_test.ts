@@ -39,6 +39,7 @@ import {
 import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
 import { richSpans } from "./_otlp_fixtures.ts";
 import { expectedReceived } from "./_viewer_fixtures.ts";
+import { createHandler } from "../src/viewer/_handler.ts";
 
 const RUNTIME = isDeno ? "Deno.serve" : isBun ? "Bun.serve" : "node:http";
 
@@ -572,6 +573,94 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       assert.equal(other.status, 404, signal);
       assert.match(await other.text(), /takes traces only/);
     }
+  });
+
+  test(
+    "answers every JSON and OTLP response, as its page, with nosniff and no-store",
+    IO,
+    async () => {
+      await using viewer = await startViewer({ port: 0 });
+      const [span] = richSpans();
+      await exportSpans(viewer, [span]);
+      const trace = `api/traces/${span.context.traceId}`;
+      const at = (path: string, init?: RequestInit) => fetch(new URL(path, viewer.url), init);
+      const etag = (await (await at(trace)).arrayBuffer(), (await at(trace)).headers.get("etag")!);
+      const otlp = (type: string, body: string | Uint8Array, path = "v1/traces") =>
+        at(path, {
+          method: "POST",
+          headers: { "content-type": type },
+          body: body as string | Uint8Array<ArrayBuffer>,
+        });
+      const partial = JSON.stringify({
+        resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: "00", spanId: "00", name: "x" }] }] }],
+      });
+      const responses: [string, Response][] = [
+        ["page", await at("")],
+        ["list", await at("api/traces")],
+        ["services", await at("api/services")],
+        ["stats", await at("api/stats")],
+        ["trace", await at(trace)],
+        ["trace HEAD", await at(trace, { method: "HEAD" })],
+        ["trace 304", await at(trace, { headers: { "if-none-match": etag } })],
+        ["trace 404", await at(`api/traces/${"ab".repeat(16)}`)],
+        ["trace 400", await at("api/traces/xyz")],
+        ["list 400", await at("api/traces?limit=-1")],
+        ["not found", await at("nope")],
+        ["405", await at("api/traces", { method: "DELETE" })],
+        [
+          "OTLP protobuf",
+          await otlp("application/x-protobuf", encodeOtlpProtobuf([span], { resource })),
+        ],
+        ["OTLP JSON", await otlp("application/json", "{}")],
+        ["OTLP partial", await otlp("application/json", partial)],
+        ["OTLP 400", await otlp("application/json", "not json")],
+        ["OTLP 415", await otlp("text/plain", "x")],
+        ["OTLP 404", await otlp("application/x-protobuf", new Uint8Array(0), "v1/metrics")],
+      ];
+      for (const [name, response] of responses) {
+        await response.body?.cancel();
+        assert.equal(response.headers.get("x-content-type-options"), "nosniff", name);
+        assert.equal(response.headers.get("cache-control"), "no-store", name);
+      }
+      assert.deepEqual(
+        responses.map(([, response]) => response.status),
+        [200, 200, 200, 200, 200, 200, 304, 404, 400, 400, 404, 405, 200, 200, 200, 400, 415, 404],
+      );
+      // The Host check's 403, which a fetch cannot provoke (it sets Host itself).
+      const { port } = new URL(viewer.url);
+      const refused = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = httpRequest(
+          { host: "127.0.0.1", port, path: "/api/stats", headers: { host: "attacker.example" } },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode, ...res.headers });
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(refused.status, 403);
+      assert.equal(refused["x-content-type-options"], "nosniff");
+      assert.equal(refused["cache-control"], "no-store");
+    },
+  );
+
+  test("answers a failure of its own with 500, nosniff and no-store", async () => {
+    const store = {
+      stats(): never {
+        throw new Error("store broke");
+      },
+    };
+    const handler = createHandler(store as never, () => {}, true);
+    let response: Response | undefined;
+    const warnings = await captureWarnings(async () => {
+      response = await handler(new Request("http://127.0.0.1/api/stats"));
+    });
+    assert.equal(response!.status, 500);
+    assert.match((await response!.json()).error, /store broke/);
+    assert.equal(response!.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(response!.headers.get("cache-control"), "no-store");
+    assert.match(warnings.join("\n"), /store broke/);
   });
 
   test(

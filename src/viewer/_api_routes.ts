@@ -9,6 +9,7 @@
 //   GET /api/services   the services with spans held, sorted
 //   GET /api/stats      { spans, traces, rejected, evicted, version }
 
+import { SAFE_HEADERS } from "./_response_headers.ts";
 import type { TraceFilter, TraceStore } from "./_trace_store.ts";
 
 /** The most traces one list request returns. */
@@ -16,8 +17,8 @@ export const MAX_LIST_LIMIT = 1000;
 const DEFAULT_LIST_LIMIT = 100;
 
 const JSON_HEADERS = {
+  ...SAFE_HEADERS,
   "content-type": "application/json; charset=utf-8",
-  "cache-control": "no-store",
 };
 
 /** A JSON response. */
@@ -65,7 +66,7 @@ export function apiRoute(request: Request, url: URL, store: TraceStore): Respons
     }
     const etag = `"${version}"`;
     if (request.headers.get("if-none-match") === etag) {
-      return new Response(null, { status: 304, headers: { etag, "cache-control": "no-store" } });
+      return new Response(null, { status: 304, headers: { ...SAFE_HEADERS, etag } });
     }
     if (request.method === "HEAD") {
       return new Response(null, { status: 200, headers: { ...JSON_HEADERS, etag } });

@@ -5,6 +5,7 @@
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { apiRoute, json, jsonError } from "./_api_routes.ts";
 import { type Accept, otlpFailure, preflight, receiveTraces } from "./_otlp_route.ts";
+import { SAFE_HEADERS } from "./_response_headers.ts";
 import type { TraceStore } from "./_trace_store.ts";
 import { PAGE_HTML, PAGE_STYLE } from "./_ui_page.ts";
 import { PAGE_SCRIPT } from "./_ui_script.ts";
@@ -15,11 +16,10 @@ export type Handler = (request: Request) => Promise<Response>;
 // The page loads its script and style from the viewer only, and nothing
 // from a received span can run as code.
 const PAGE_HEADERS = {
-  "cache-control": "no-store",
+  ...SAFE_HEADERS,
   "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; " +
     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; " +
     "frame-ancestors 'none'",
-  "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
 };
 
@@ -90,7 +90,7 @@ export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: b
 function methodNotAllowed(allow: string): Response {
   return new Response(JSON.stringify({ error: `Cannot handle this method: use ${allow}` }), {
     status: 405,
-    headers: { allow, "content-type": "application/json; charset=utf-8" },
+    headers: { ...SAFE_HEADERS, allow, "content-type": "application/json; charset=utf-8" },
   });
 }
 

@@ -11,6 +11,7 @@ import { decodeOtlpProtobuf } from "../otlp/_decode_protobuf.ts";
 import { type DecodedRequest, OtlpDecodeError } from "../otlp/_received_span.ts";
 import { concatBytes } from "../platform/_concat_bytes.ts";
 import { type BodyProblem, readBody } from "./_read_body.ts";
+import { SAFE_HEADERS } from "./_response_headers.ts";
 
 /** What the receiver hands on: the decoded spans of an accepted request. */
 export type Accept = (decoded: DecodedRequest) => void;
@@ -94,7 +95,11 @@ function responseType(format: Format, contentType: string | null): string {
 }
 
 function success(format: Format, decoded: DecodedRequest, contentType: string | null): Response {
-  const headers = { ...CORS_HEADERS, "content-type": responseType(format, contentType) };
+  const headers = {
+    ...CORS_HEADERS,
+    ...SAFE_HEADERS,
+    "content-type": responseType(format, contentType),
+  };
   if (decoded.rejected === 0) {
     return new Response(format === "json" ? "{}" : new Uint8Array(0), { status: 200, headers });
   }
@@ -141,7 +146,11 @@ export function otlpFailure(request: Request, status: 404 | 500, message: string
 }
 
 function failure(format: Format, contentType: string | null, problem: Problem): Response {
-  const headers = { ...CORS_HEADERS, "content-type": responseType(format, contentType) };
+  const headers = {
+    ...CORS_HEADERS,
+    ...SAFE_HEADERS,
+    "content-type": responseType(format, contentType),
+  };
   const code = RPC_CODES[problem.status];
   if (format === "json") {
     return new Response(JSON.stringify({ code, message: problem.message }), {
