@@ -20,7 +20,7 @@ export const BATCH = 512;
 const RESOURCE_ATTRIBUTES = {
   "service.name": "checkout",
   "service.version": "1.4.2",
-  "telemetry.sdk.language": "js",
+  "telemetry.sdk.language": "nodejs",
   "telemetry.sdk.name": "bench",
   "telemetry.sdk.version": "1.0.0",
   "process.runtime.name": "bench",
