@@ -8,11 +8,13 @@ import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import { EventEmitter } from "node:events";
 import {
+  type Context,
   context,
   createTraceState,
   INVALID_SPAN_CONTEXT,
   propagation,
   type ProxyTracerProvider,
+  ROOT_CONTEXT,
   type Span as ApiSpan,
   SpanKind,
   SpanStatusCode,
@@ -22,6 +24,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
+  SimpleSpanProcessor as SdkSimpleSpanProcessor,
   type SpanProcessor as OtelSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import {
@@ -654,6 +657,216 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
 
   test("a processor without onEnd is a TypeError", () => {
     assert.throws(() => addSpanProcessor({} as never), TypeError);
+  });
+});
+
+// What the SDK's span gives a processor in onStart: the span (read and
+// write) and the context it was started in.
+interface StartedSpan {
+  name: string;
+  ended: boolean;
+  attributes: Record<string, unknown>;
+  spanContext(): { spanId: string };
+  parentSpanContext?: { spanId: string };
+  instrumentationScope: { name: string };
+  resource: { attributes: Record<string, unknown> };
+  isRecording(): boolean;
+  setAttribute(key: string, value: unknown): unknown;
+  setAttributes(attributes: Record<string, unknown>): unknown;
+  addEvent(name: string): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  updateName(name: string): unknown;
+}
+
+// An OpenTelemetry processor that copies the `user.id` baggage entry onto
+// every span as it starts, the use the spec names for onStart.
+function baggageCopier(log: unknown[] = []): OtelSpanProcessor {
+  return {
+    onStart(span: StartedSpan, parentContext: Context) {
+      log.push({ span, parentContext });
+      const entry = propagation.getBaggage(parentContext)?.getEntry("user.id");
+      if (entry !== undefined) span.setAttribute("user.id", entry.value);
+    },
+    onEnd: (span: ReadableSpan) => void log.push({ ended: span }),
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  } as unknown as OtelSpanProcessor;
+}
+
+function withUser(ctx: Context, id: string): Context {
+  return propagation.setBaggage(ctx, propagation.createBaggage({ "user.id": { value: id } }));
+}
+
+describe("OpenTelemetry processors' onStart on this entry's TracerProvider", () => {
+  test("onStart copies baggage from the parent context into an attribute the exported span carries", async () => {
+    await withCleanGlobals(() => {
+      const exporter = new InMemorySpanExporter();
+      const log: { span?: StartedSpan; parentContext?: Context }[] = [];
+      const provider = new TracerProvider({
+        spanProcessors: [baggageCopier(log), new SdkSimpleSpanProcessor(exporter)],
+      });
+      const ctx = withUser(ROOT_CONTEXT, "42");
+      provider.getTracer("app").startSpan("checkout", {}, ctx).end();
+      assert.equal(log[0].parentContext, ctx, "the context the span was started in");
+      const [exported] = exporter.getFinishedSpans();
+      assert.equal(exported.name, "checkout");
+      assert.equal(exported.attributes["user.id"], "42");
+      // The SDK's processor, whose onStart does nothing, is left off the
+      // start path: it gets a plain ReadableSpan, no live view.
+      assert.equal("setAttribute" in exported, false);
+    });
+  });
+
+  test("through addSpanProcessor, onStart gets the active context: its baggage, and its span as the parent", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const provider = new TracerProvider({ processors: [memory] });
+      provider.register();
+      const log: { span?: StartedSpan; parentContext?: Context }[] = [];
+      assert.equal(addSpanProcessor(baggageCopier(log)), true);
+      const tracer = trace.getTracer("app");
+      context.with(withUser(context.active(), "7"), () => {
+        tracer.startActiveSpan("parent", (parent) => {
+          tracer.startSpan("child").end();
+          // root: true starts a new trace: its parent context has no span,
+          // as the SDK's tracer deletes it; the baggage stays.
+          tracer.startSpan("root", { root: true }).end();
+          parent.end();
+          const [, child, root] = log.filter((e) => e.span !== undefined);
+          assert.equal(
+            trace.getSpan(child.parentContext!)?.spanContext().spanId,
+            parent.spanContext().spanId,
+          );
+          assert.equal(trace.getSpan(root.parentContext!), undefined);
+          assert.equal(
+            propagation.getBaggage(root.parentContext!)?.getEntry("user.id")?.value,
+            "7",
+          );
+        });
+      });
+      const spans = byName(memory.spans);
+      for (const name of ["parent", "child", "root"]) {
+        assert.equal(spans[name].attributes["user.id"], "7", name);
+      }
+      // Outside any: the active context, as the SDK's tracer gives it.
+      tracer.startSpan("alone").end();
+      assert.equal(log.filter((e) => e.span !== undefined)[3].parentContext, context.active());
+    });
+  });
+
+  test("onStart's span reads as a ReadableSpan, writes through, and is the object onEnd gets", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const exporter = new InMemorySpanExporter();
+      const log: { span?: StartedSpan; ended?: unknown }[] = [];
+      const writer: OtelSpanProcessor = {
+        onStart(span: StartedSpan) {
+          log.push({ span });
+          assert.equal(span.name, "draft");
+          assert.equal(span.ended, false);
+          assert.equal(span.isRecording(), true);
+          assert.deepEqual(span.attributes, { given: 1 });
+          assert.equal(span.instrumentationScope.name, "lib");
+          assert.equal(span.resource.attributes["service.name"], "shop");
+          span.setAttributes({ a: 1, b: "two" });
+          span.addEvent("started");
+          span.setStatus({ code: SpanStatusCode.ERROR, message: "on purpose" });
+          span.updateName("final");
+        },
+        onEnd: (span: ReadableSpan) => void log.push({ ended: span }),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      } as unknown as OtelSpanProcessor;
+      const provider = new TracerProvider({
+        resource: { "service.name": "shop" },
+        processors: [memory],
+        spanProcessors: [writer, new SdkSimpleSpanProcessor(exporter)],
+      });
+      const tracer = provider.getTracer("lib");
+      const parent = tracer.startSpan("parent");
+      const api = tracer.startSpan(
+        "draft",
+        { attributes: { given: 1 } },
+        trace.setSpan(ROOT_CONTEXT, parent),
+      );
+      const started = log[1].span!;
+      assert.equal(started.spanContext().spanId, api.spanContext().spanId);
+      assert.equal(started.parentSpanContext?.spanId, parent.spanContext().spanId);
+      api.end();
+      assert.equal(log[2].ended, started, "onEnd gets the object onStart got");
+      assert.equal(started.ended, true);
+      assert.equal(started.isRecording(), false);
+      parent.end();
+      const ours = memory.spans[0];
+      assert.equal(ours.name, "final");
+      assert.deepEqual(ours.attributes, { given: 1, a: 1, b: "two" });
+      assert.equal(ours.events[0].name, "started");
+      assert.deepEqual(ours.status, { code: "error", message: "on purpose" });
+      const [exported] = exporter.getFinishedSpans();
+      assert.equal(exported.name, "final");
+      assert.equal(exported.attributes.b, "two");
+      assert.deepEqual(exported.status, { code: SpanStatusCode.ERROR, message: "on purpose" });
+      assert.equal(exported.events[0].name, "started");
+      assert.equal(exported.resource.attributes["service.name"], "shop");
+    });
+  });
+
+  test("an onStart that throws is reported once; the span, the app and the other processors go on", async () => {
+    await withCleanGlobals(async () => {
+      const exporter = new InMemorySpanExporter();
+      const broken: OtelSpanProcessor = {
+        onStart() {
+          throw new Error("onStart broke");
+        },
+        onEnd: () => {},
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      };
+      const provider = new TracerProvider({
+        spanProcessors: [broken, baggageCopier(), new SdkSimpleSpanProcessor(exporter)],
+      });
+      const tracer = provider.getTracer("app");
+      const warnings = await captureWarnings(() => {
+        for (const name of ["first", "second"]) {
+          const span = tracer.startSpan(name, {}, withUser(ROOT_CONTEXT, name));
+          assert.equal(span.isRecording(), true);
+          span.setAttribute("after", true);
+          span.end();
+        }
+      });
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0], /onStart broke/);
+      const exported = exporter.getFinishedSpans();
+      assert.deepEqual(exported.map((s) => s.name), ["first", "second"]);
+      assert.deepEqual(exported.map((s) => s.attributes), [
+        { "user.id": "first", after: true },
+        { "user.id": "second", after: true },
+      ]);
+    });
+  });
+
+  test("this entry's processors in `processors`: a subclass's onStart gets the span and the parent context", async () => {
+    await withCleanGlobals(() => {
+      const exporter = new InMemorySpanExporter();
+      class Tagging extends SimpleSpanProcessor {
+        override onStart(span: unknown, parentContext?: unknown): void {
+          const entry = propagation.getBaggage(parentContext as Context)?.getEntry("user.id");
+          (span as StartedSpan).setAttribute("user.id", entry?.value);
+        }
+      }
+      const provider = new TracerProvider({ processors: [new Tagging(exporter)] });
+      provider.getTracer("app").startSpan("tagged", {}, withUser(ROOT_CONTEXT, "9")).end();
+      assert.equal(exporter.getFinishedSpans()[0].attributes["user.id"], "9");
+    });
+  });
+
+  test("spanProcessors that are no array, or hold a processor without onEnd, are a TypeError", () => {
+    assert.throws(() => new TracerProvider({ spanProcessors: {} as never }), TypeError);
+    assert.throws(
+      () =>
+        new TracerProvider({ spanProcessors: [{ forceFlush: () => Promise.resolve() }] as never }),
+      /spanProcessors\[0\] must have onEnd and forceFlush methods/,
+    );
   });
 });
 

@@ -22,6 +22,7 @@ import { linkFromOtel, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts"
 import { ApiSpan } from "./_api_span.ts";
 import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
 import { KIND_NAMES } from "./_mapping.ts";
+import { enterStart, leaveStart } from "./_start_context.ts";
 
 // Shared for the common call without options: nothing allocated for them.
 const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });
@@ -52,7 +53,8 @@ export class ApiTracer implements OtelTracer {
     given: boolean,
   ): OtelSpan {
     let parent: Span | null = null;
-    if (options?.root !== true) {
+    const root = options?.root === true;
+    if (!root) {
       const value = ctx.getValue(OTEL_SPAN_KEY);
       if (value !== undefined) parent = spanOf(value) ?? null;
     }
@@ -72,14 +74,20 @@ export class ApiTracer implements OtelTracer {
       };
     const spanName = typeof name === "string" ? name : nameOf(name);
     const tracer = this.#tracer;
-    if (given) {
+    // OpenTelemetry processors' onStart is given the context the span
+    // starts in, as the SDK's span gives it (see _start_context.ts).
+    const previous = enterStart(ctx, root);
+    let span: Span;
+    try {
       // As the SDK's tracer does, suppression is read from the context given.
-      const suppressed = ctx.getValue(SUPPRESS_TRACING_KEY) === true;
-      if (suppressed !== isTracingSuppressed()) {
-        return new ApiSpan(withSuppression(suppressed, () => tracer.startSpan(spanName, start)));
-      }
+      const suppressed = given && ctx.getValue(SUPPRESS_TRACING_KEY) === true;
+      span = given && suppressed !== isTracingSuppressed()
+        ? withSuppression(suppressed, () => tracer.startSpan(spanName, start))
+        : tracer.startSpan(spanName, start);
+    } finally {
+      leaveStart(previous);
     }
-    return new ApiSpan(tracer.startSpan(spanName, start));
+    return new ApiSpan(span);
   }
 
   startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, fn: F): ReturnType<F>;

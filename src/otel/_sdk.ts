@@ -33,6 +33,8 @@ export interface TraceSdk {
   SimpleSpanProcessor: SdkProcessorClass;
   BatchSpanProcessor: SdkProcessorClass<OtelBufferConfig>;
   BasicTracerProvider: new (config: { spanProcessors: OtelSpanProcessor[] }) => SdkTracerProvider;
+  /** The processor that does nothing; only its (empty) onStart is read. */
+  NoopSpanProcessor?: new () => OtelSpanProcessor;
 }
 
 /** The package to install for the SDK's processors. */

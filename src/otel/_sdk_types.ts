@@ -118,7 +118,11 @@ export interface OtelSpanExporter {
 export interface OtelSpanProcessor {
   /** Sends what it holds. */
   forceFlush(): Promise<void>;
-  /** Called as a span starts (with the SDK's own span). */
+  /**
+   * Called as a span starts, with the SDK's own span (on this entry's
+   * TracerProvider, one of this library's spans that reads and writes as
+   * the SDK's does) and the context it was started in.
+   */
   onStart(span: never, parentContext: Context): void;
   /** Called as a span ends. */
   onEnd(span: OtelReadableSpan): void;

@@ -7,16 +7,11 @@
 
 import { trace } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
-import type { Span } from "../span/span.ts";
-import type { SpanProcessor } from "../trace/span_processor.ts";
 import { warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
-import { BatchSpanProcessor } from "./batch_span_processor.ts";
-import { readableSpanOf } from "./_readable_span.ts";
-import { givenResource } from "./_otel_resource.ts";
+import { asOurProcessor } from "./_otel_processor_adapter.ts";
 import { sdk, SDK_PACKAGE, type SdkTracerProvider } from "./_sdk.ts";
 import type { OtelReadableSpan, OtelSpanProcessor } from "./_sdk_types.ts";
-import { SimpleSpanProcessor } from "./simple_span_processor.ts";
 import { globalProviderSet, ownerName, registerContextManager } from "./_otel_global.ts";
 import { TracerProvider } from "./tracer_provider.ts";
 
@@ -37,9 +32,14 @@ let registered:
  *   {@linkcode BridgeContextManager} if no context manager is registered;
  *   later calls add to that same provider.
  * - When this entry's {@linkcode TracerProvider} is the global one, the
- *   processor is added to it (it sees `ReadableSpan`s made with
- *   {@linkcode toReadableSpan} and the provider's resource; `onStart` is not
- *   called, as there is no SDK span to give it).
+ *   processor is added to it, as to that provider's `spanProcessors`: as
+ *   in the SDK, its `onStart(span, parentContext)` is called as each
+ *   recording span starts, with a span that reads as a `ReadableSpan` and
+ *   writes through to this library's span (`setAttribute`, `addEvent`,
+ *   `setStatus`, `updateName`, ...) and the `@opentelemetry/api` context
+ *   the span was started in; its `onEnd` gets a `ReadableSpan` with the
+ *   provider's resource (the same object `onStart` got, when it has an
+ *   `onStart`).
  * - When another SDK already owns the global provider (a `NodeTracerProvider`
  *   someone registered, or Deno's built-in OpenTelemetry with
  *   `OTEL_DENO=true`), nothing can be added to it after construction: it
@@ -113,35 +113,4 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
   }
   warnGlobalTaken("processors added with addSpanProcessor()", ownerName(delegate));
   return false;
-}
-
-// The adapter made for each processor added to each TracerProvider: the
-// same one every time, so a processor added twice is in the provider's list
-// once, as the SDK's provider path (and the processors' own list) keeps it.
-const adapters = new WeakMap<TracerProvider, WeakMap<OtelSpanProcessor, SpanProcessor>>();
-
-// This entry's processors given their own resource take this library's
-// spans as they are; every other processor sees the provider's resource, as
-// documented (this entry's processors would otherwise convert with the
-// default resource, not the provider's).
-function asOurProcessor(processor: OtelSpanProcessor, provider: TracerProvider): SpanProcessor {
-  if (
-    (processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor) &&
-    givenResource.has(processor)
-  ) {
-    return processor;
-  }
-  let forProvider = adapters.get(provider);
-  if (forProvider === undefined) adapters.set(provider, forProvider = new WeakMap());
-  let adapter = forProvider.get(processor);
-  if (adapter === undefined) {
-    const resource = provider.resource;
-    adapter = {
-      onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
-      forceFlush: () => processor.forceFlush(),
-      shutdown: () => processor.shutdown(),
-    };
-    forProvider.set(processor, adapter);
-  }
-  return adapter;
 }

@@ -30,13 +30,29 @@ import {
 } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { resolveResource } from "./_otel_resource.ts";
-import type { OtelResource } from "./_sdk_types.ts";
+import { asOurProcessor, isEntryProcessor, withOtelStart } from "./_otel_processor_adapter.ts";
+import type { OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */
 export interface TracerProviderOptions extends ToReadableSpanOptions {
-  /** This library's processors every span goes to, in order. */
+  /**
+   * This library's processors every span goes to, in order. This entry's
+   * {@linkcode SimpleSpanProcessor} and {@linkcode BatchSpanProcessor} may
+   * be among them: they take this library's spans, converted with their own
+   * resource.
+   */
   processors?: readonly SpanProcessor[];
+  /**
+   * OpenTelemetry span processors (the SDK's option of that name), after
+   * `processors`: each gets what an SDK provider gives it, `onStart(span,
+   * parentContext)` as a recording span starts, with a span that reads as a
+   * `ReadableSpan` and writes through to this library's span (a processor
+   * may copy baggage from `parentContext` into attributes), and `onEnd`
+   * with a `ReadableSpan` carrying this provider's resource. Processors
+   * {@linkcode addSpanProcessor} adds join these.
+   */
+  spanProcessors?: readonly OtelSpanProcessor[];
   /** Bounds on attributes, events and links per span. */
   limits?: SpanLimits;
   /** Where trace and span ids come from. */
@@ -122,13 +138,33 @@ export class TracerProvider implements OtelTracerProvider {
     this.#options = options;
     // Tracer checks the rest of the options as it would its own.
     new Tracer({ ...options, processors: options.processors });
-    for (const p of options.processors ?? []) this.#processors.add(p);
-    this.#resource = resolveResource(options.resource);
+    const spanProcessors = options.spanProcessors ?? [];
+    if (!Array.isArray(spanProcessors)) {
+      throw new TypeError(
+        `Cannot create TracerProvider: spanProcessors must be an array, got ${
+          describe(spanProcessors)
+        }`,
+      );
+    }
+    spanProcessors.forEach((p, i) => {
+      if (typeof p?.onEnd !== "function" || typeof p.forceFlush !== "function") {
+        throw new TypeError(
+          `Cannot create TracerProvider: spanProcessors[${i}] must have onEnd and forceFlush methods, got ${
+            describe(p)
+          }`,
+        );
+      }
+    });
+    const resource = this.#resource = resolveResource(options.resource);
+    for (const p of options.processors ?? []) {
+      this.#processors.add(isEntryProcessor(p) ? withOtelStart(p, resource) : p);
+    }
+    for (const p of spanProcessors) this.#processors.add(asOurProcessor(p, this));
   }
 
   /**
-   * The resource OpenTelemetry processors added with
-   * {@linkcode addSpanProcessor} see on this provider's spans.
+   * The resource OpenTelemetry processors (in `spanProcessors`, or added
+   * with {@linkcode addSpanProcessor}) see on this provider's spans.
    *
    * @example
    * ```ts
@@ -211,7 +247,7 @@ export class TracerProvider implements OtelTracerProvider {
 
   /**
    * Adds one of this library's processors; spans that start afterwards
-   * reach it. (OpenTelemetry processors go through
+   * reach it. (OpenTelemetry processors go in `spanProcessors`, or through
    * {@linkcode addSpanProcessor}.)
    *
    * @param processor The processor.

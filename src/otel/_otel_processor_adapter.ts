@@ -1,0 +1,105 @@
+// Internal: OpenTelemetry span processors as processors of this entry's
+// TracerProvider. Each gets what the SDK's provider would give it: onStart
+// with the live span (read and write, see _processor_span.ts) and the
+// context it started in, onEnd with a ReadableSpan of the provider's
+// resource.
+
+import type { Span } from "../span/span.ts";
+import type { SpanProcessor } from "../trace/span_processor.ts";
+import { BatchSpanProcessor } from "./batch_span_processor.ts";
+import { givenResource } from "./_otel_resource.ts";
+import { processorSpanOf } from "./_processor_span.ts";
+import { readableSpanOf } from "./_readable_span.ts";
+import { sdk } from "./_sdk.ts";
+import type { OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
+import { SimpleSpanProcessor } from "./simple_span_processor.ts";
+import { startContext } from "./_start_context.ts";
+
+// The onStart methods known to do nothing: the SDK's processors', and this
+// entry's. A processor with one of these is left out of the start loop, so
+// its spans cost no view; one that overrides it is called.
+const NOOP_STARTS: ReadonlySet<unknown> = new Set<unknown>([
+  SimpleSpanProcessor.prototype.onStart,
+  BatchSpanProcessor.prototype.onStart,
+  sdk?.SimpleSpanProcessor.prototype.onStart,
+  sdk?.BatchSpanProcessor.prototype.onStart,
+  sdk?.NoopSpanProcessor?.prototype.onStart,
+]);
+
+/** Whether `processor` has an onStart that does something. */
+function startsSpans(processor: OtelSpanProcessor): boolean {
+  const onStart = processor.onStart;
+  return typeof onStart === "function" && !NOOP_STARTS.has(onStart);
+}
+
+/** Whether `processor` is this entry's SimpleSpanProcessor or BatchSpanProcessor. */
+export function isEntryProcessor(processor: unknown): processor is OtelSpanProcessor {
+  return processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor;
+}
+
+/**
+ * One of this entry's processors as given in a TracerProvider's
+ * `processors`: it takes this library's spans as they are and converts them
+ * with its own resource; an onStart of its own (a subclass's) is given the
+ * SDK-shaped span and the parent context, as in an SDK provider.
+ */
+export function withOtelStart(
+  processor: OtelSpanProcessor & SpanProcessor,
+  resource: OtelResource,
+): SpanProcessor {
+  if (!startsSpans(processor)) return processor;
+  return {
+    onStart: (span: Span) =>
+      processor.onStart(processorSpanOf(span, resource) as never, startContext()),
+    onEnd: (span: Span) => processor.onEnd(span as never),
+    forceFlush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+}
+
+// The adapter made for each processor added to each provider: the same one
+// every time, so a processor added twice is in the provider's list once, as
+// the SDK's provider path (and the processors' own list) keeps it.
+const adapters = new WeakMap<object, WeakMap<OtelSpanProcessor, SpanProcessor>>();
+
+/**
+ * An OpenTelemetry processor added to `provider` (through its
+ * `spanProcessors` or addSpanProcessor). This entry's processors given their
+ * own resource take this library's spans as they are; every other processor
+ * sees the provider's resource, as documented (this entry's processors would
+ * otherwise convert with the default resource, not the provider's).
+ */
+export function asOurProcessor(
+  processor: OtelSpanProcessor,
+  provider: { readonly resource: OtelResource },
+): SpanProcessor {
+  const ownResource = isEntryProcessor(processor) && givenResource.has(processor);
+  const starts = startsSpans(processor);
+  if (ownResource && !starts) return processor as OtelSpanProcessor & SpanProcessor;
+  let forProvider = adapters.get(provider);
+  if (forProvider === undefined) adapters.set(provider, forProvider = new WeakMap());
+  let adapter = forProvider.get(processor);
+  if (adapter === undefined) {
+    const resource = provider.resource;
+    if (ownResource) {
+      adapter = withOtelStart(processor as OtelSpanProcessor & SpanProcessor, resource);
+    } else if (starts) {
+      adapter = {
+        onStart: (span: Span) =>
+          processor.onStart(processorSpanOf(span, resource) as never, startContext()),
+        // The same object as onStart's, as the SDK gives it.
+        onEnd: (span: Span) => processor.onEnd(processorSpanOf(span, resource)),
+        forceFlush: () => processor.forceFlush(),
+        shutdown: () => processor.shutdown(),
+      };
+    } else {
+      adapter = {
+        onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
+        forceFlush: () => processor.forceFlush(),
+        shutdown: () => processor.shutdown(),
+      };
+    }
+    forProvider.set(processor, adapter);
+  }
+  return adapter;
+}
