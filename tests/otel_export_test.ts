@@ -14,6 +14,7 @@ import {
 import {
   BatchSpanProcessor as OurBatchSpanProcessor,
   InMemorySpanProcessor,
+  SimpleSpanProcessor as OurSimpleSpanProcessor,
   type Span,
   SpanContext,
   Tracer,
@@ -593,18 +594,101 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     const nullEvent = { ...good, spanContext: () => good.spanContext(), events: [null] };
     const got: string[] = [];
     const exporter = toOtelExporter((spans) => void got.push(...spans.map((s) => s.name)));
-    const results: number[] = [];
+    const results: { code: number; rejected?: number }[] = [];
     const reported = await captureWarnings(() => {
       for (const malformed of [noStart, nullEvent]) {
         // A throw here would reach the SDK's processor, with the batch lost.
-        exporter.export([good, malformed as never], (result) => void results.push(result.code));
+        exporter.export([good, malformed as never], (result) => void results.push(result));
       }
     });
-    assert.deepEqual(results, [0, 0]); // ExportResultCode.SUCCESS, once per export
+    // ExportResultCode.SUCCESS, once per export, the span left out counted.
+    assert.deepEqual(results, [{ code: 0, rejected: 1 }, { code: 0, rejected: 1 }]);
     assert.deepEqual(got, ["good", "good"]);
     assert.equal(reported.length, 1, reported.join("\n"));
     assert.match(reported[0], /could not be read/);
     await provider.shutdown();
+  });
+
+  test("a span toOtelExporter leaves out is counted in stats().failed of this library's processor in front", async () => {
+    // This library's processor -> fromOtelExporter -> an OpenTelemetry
+    // exporter of someone else's that rebuilds the spans (one of them
+    // malformed) -> toOtelExporter -> this library's exporter.
+    const got: string[] = [];
+    const ours = toOtelExporter((spans) => void got.push(...spans.map((s) => s.name)));
+    const rebuilding: OtelSpanExporter = {
+      export(spans, resultCallback) {
+        const rebuilt = spans.map((span) => {
+          // String keys only: a plain copy, no longer this library's span.
+          const copy = Object.fromEntries(Object.entries(span));
+          return span.name === "broken" ? { ...copy, events: [null] } : copy;
+        });
+        ours.export(rebuilt as never, resultCallback);
+      },
+      shutdown: () => ours.shutdown(),
+    };
+    const processor = new OurSimpleSpanProcessor(fromOtelExporter(rebuilding));
+    const tracer = new Tracer({ processors: [processor] });
+    const reported = await captureWarnings(async () => {
+      // One span a batch: the broken one alone fails its export.
+      tracer.startSpan("good").end();
+      tracer.startSpan("broken").end();
+      await processor.forceFlush();
+      // Both in one batch: one is exported, one left out.
+      const batch = new OurBatchSpanProcessor(fromOtelExporter(rebuilding));
+      const batched = new Tracer({ processors: [batch] });
+      batched.startSpan("good").end();
+      batched.startSpan("broken").end();
+      await batch.forceFlush();
+      assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+      await batch.shutdown();
+    });
+    assert.deepEqual(processor.stats(), {
+      ended: 2,
+      exported: 1,
+      dropped: 0,
+      failed: 1,
+      queued: 0,
+    });
+    assert.deepEqual(got, ["good", "good"]);
+    assert.match(reported.join("\n"), /could not be read/);
+  });
+
+  test("toOtelExporter fails a batch none of whose spans it can read, and passes a partial success on", async () => {
+    const calls: number[] = [];
+    const exporter = toOtelExporter({
+      export(spans: readonly Span[]) {
+        calls.push(spans.length);
+        return { code: "success", rejected: 1 } as const;
+      },
+    });
+    const readable = toReadableSpan(new Tracer().startSpan("x").end());
+    const malformed = { ...Object.fromEntries(Object.entries(readable)), events: [null] };
+    const results: { code: number; rejected?: number; error?: Error }[] = [];
+    await captureWarnings(() => {
+      exporter.export([malformed as never], (r) => void results.push(r));
+      exporter.export([malformed as never, malformed as never], (r) => void results.push(r));
+      // The backend's partial success, and a span left out here: both counted.
+      exporter.export([readable, readable, malformed as never], (r) => void results.push(r));
+    });
+    assert.deepEqual(calls, [2], "an empty batch is not exported");
+    assert.deepEqual(results.map((r) => [r.code, r.rejected]), [
+      [1, undefined],
+      [1, undefined],
+      [0, 2],
+    ]);
+    assert.match(results[1].error!.message, /none of the 2 spans could be read/);
+    // And through fromOtelExporter: this library's processor counts them.
+    const processor = new OurSimpleSpanProcessor(fromOtelExporter(exporter));
+    const tracer = new Tracer({ processors: [processor] });
+    tracer.startSpan("a").end();
+    await processor.forceFlush();
+    assert.deepEqual(processor.stats(), {
+      ended: 1,
+      exported: 0,
+      dropped: 0,
+      failed: 1,
+      queued: 0,
+    });
   });
 
   test("an OpenTelemetry exporter wrapped by fromOtelExporter is unwrapped, not double-wrapped", () => {

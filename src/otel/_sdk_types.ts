@@ -97,6 +97,12 @@ export interface OtelExportResult {
   code: number;
   /** Why it failed. */
   error?: Error;
+  /**
+   * Not OpenTelemetry's: of a successful export, how many spans were not
+   * exported (left out as unreadable by `toOtelExporter`, or rejected by the
+   * backend). `fromOtelExporter` counts them as failed; the SDK ignores it.
+   */
+  rejected?: number;
 }
 
 /** `ExportResultCode.SUCCESS` of `@opentelemetry/core`. */

@@ -39,7 +39,9 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
  * their spans through it (it needs only `@opentelemetry/api`). Each span becomes a `ReadableSpan` (see
  * {@linkcode toReadableSpan}) with the given resource. An abort of the
  * processor's signal resolves the export as failed; the OpenTelemetry
- * exporter keeps its own timeout.
+ * exporter keeps its own timeout. A success that says some spans were not
+ * exported (the `rejected` of {@linkcode toOtelExporter}'s results) keeps
+ * that `rejected`, so the processor counts them as failed.
  *
  * @param exporter The OpenTelemetry exporter.
  * @param options The resource to attach to every span.
@@ -91,7 +93,7 @@ export function fromOtelExporter(
           const readable = spans.map((span) => readableSpanOf(span, resource));
           exporter.export(readable, (result) => {
             finish(
-              result?.code === EXPORT_SUCCESS ? SUCCESS : {
+              result?.code === EXPORT_SUCCESS ? successOf(result.rejected) : {
                 code: "failure",
                 error: result?.error ?? new Error("the OpenTelemetry exporter reported a failure"),
               },
@@ -109,6 +111,12 @@ export function fromOtelExporter(
       return exporter.shutdown?.() ?? Promise.resolve();
     },
   } as OtelBackedExporter;
+}
+
+// A success that left spans out (toOtelExporter's `rejected`) keeps the
+// count, for the processor to count them as failed.
+function successOf(rejected: unknown): ExportResult {
+  return typeof rejected === "number" && rejected > 0 ? { code: "success", rejected } : SUCCESS;
 }
 
 function abortError(signal: AbortSignal): Error {

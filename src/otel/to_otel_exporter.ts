@@ -27,8 +27,14 @@ const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: EXPORT_SUCCESS });
  * resultCallback)`, so OpenTelemetry's processors can feed it (it needs only
  * `@opentelemetry/api`). Spans that
  * came from this library are handed over as they are; others are rebuilt
- * as this library's spans, dropped counts included. An OTLP partial success
- * (`rejected`) reports success, as OpenTelemetry has no partial result.
+ * as this library's spans, dropped counts included. A span it cannot read
+ * (malformed, or with invalid ids) is left out, reported once, and the rest
+ * of the batch is exported. OpenTelemetry has no partial result: such spans,
+ * and those an OTLP partial success rejected, are counted in the success's
+ * `rejected`, which the SDK's processors ignore and
+ * {@linkcode fromOtelExporter} hands on, so a processor of this library
+ * behind it counts them in `stats().failed`. A batch none of whose spans can
+ * be read fails.
  *
  * @param exporter This library's exporter.
  * @returns An OpenTelemetry exporter.
@@ -60,6 +66,9 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
   return {
     export(spans: OtelReadableSpan[], resultCallback: (result: OtelExportResult) => void): void {
       const ours: Span[] = [];
+      // Spans left out: counted in the result, as this library's processors
+      // count every span they were given.
+      let skipped = 0;
       for (const readable of spans) {
         let span: Span | undefined;
         try {
@@ -69,9 +78,19 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
           // batch: a throw here would reach the SDK's processor with every
           // span of the batch lost.
           unreadableSpan(error);
+          skipped++;
           continue;
         }
-        if (span !== undefined) ours.push(span);
+        if (span !== undefined) {
+          ours.push(span);
+        } else {
+          invalidSpan();
+          skipped++;
+        }
+      }
+      if (skipped > 0 && ours.length === 0) {
+        resultCallback(failure(new Error(`none of the ${skipped} spans could be read`)));
+        return;
       }
       let result: ReturnType<SpanExporter["export"]>;
       try {
@@ -82,11 +101,11 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
       }
       if (isThenable(result)) {
         (result as Promise<ExportResult | void>).then(
-          (value) => resultCallback(fromOurResult(value)),
+          (value) => resultCallback(fromOurResult(value, skipped, spans.length)),
           (error) => resultCallback(failure(error)),
         );
       } else {
-        resultCallback(fromOurResult(result as ExportResult | void));
+        resultCallback(fromOurResult(result as ExportResult | void, skipped, spans.length));
       }
     },
     forceFlush(): Promise<void> {
@@ -110,9 +129,22 @@ function isThenable(result: unknown): result is Promise<ExportResult | void> {
 // Reading a result runs the exporter's code (getters, Proxy traps): a throw
 // there fails the batch, as in this library's own processors, and never
 // reaches the SDK's processor (where a resolved result would reject unhandled).
-function fromOurResult(result: ExportResult | void): OtelExportResult {
+// A success carries the spans left out here and those the exporter rejected
+// (an OTLP partial success) as `rejected`, at most the batch.
+function fromOurResult(
+  result: ExportResult | void,
+  skipped: number,
+  total: number,
+): OtelExportResult {
   try {
-    if (result === undefined || result === null || result.code === "success") return OTEL_SUCCESS;
+    if (result === undefined || result === null || result.code === "success") {
+      const theirs = result?.rejected;
+      const rejected = Math.min(
+        total,
+        skipped + (typeof theirs === "number" && theirs > 0 ? Math.ceil(theirs) : 0),
+      );
+      return rejected === 0 ? OTEL_SUCCESS : { code: EXPORT_SUCCESS, rejected };
+    }
     const error = result.error;
     return failure(error ?? new Error("the exporter reported a failure"));
   } catch {
@@ -128,7 +160,15 @@ function unreadableSpan(error: unknown): void {
     "otel-readable-span-unreadable",
     `an OpenTelemetry ReadableSpan given to toOtelExporter could not be read (${
       errorMessage(error)
-    }); it is left out of the export, and the rest of its batch is exported`,
+    }); it is left out of the export and counted in the result's rejected, and the rest of its batch is exported`,
+  );
+}
+
+function invalidSpan(): void {
+  errorOnce(
+    "otel-readable-span-invalid",
+    "an OpenTelemetry ReadableSpan given to toOtelExporter has an invalid trace or span id; " +
+      "it is left out of the export and counted in the result's rejected, and the rest of its batch is exported",
   );
 }
 
