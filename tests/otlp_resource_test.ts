@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { Resource, SDK_NAME } from "../otlp.ts";
+import { encodeOtlpJson, Resource, SDK_NAME } from "../otlp.ts";
+import { Tracer } from "../mod.ts";
 import { VERSION } from "../src/platform/_version.ts";
 import { isBun, isDeno } from "./_helpers.ts";
 
@@ -118,6 +119,32 @@ describe("Resource schema URLs", () => {
     assert.equal(b.merge(a).schemaUrl, A);
     assert.equal(none.merge(none).schemaUrl, undefined);
     assert.deepEqual(a.merge(b).attributes, { b: 1, c: 1 });
+  });
+});
+
+describe("Resource.merge", () => {
+  test("keeps the attributes both resources dropped counted, and sends the sum", () => {
+    const base = new Resource({ "service.name": "shop", bad: {} });
+    const extra = new Resource({ "service.version": "2", nul: null, mixed: [1, "a"] });
+    const merged = base.merge(extra);
+    assert.deepEqual(merged.attributes, { "service.name": "shop", "service.version": "2" });
+    assert.equal(merged.droppedAttributesCount, 3);
+    assert.equal(extra.merge(base).droppedAttributesCount, 3);
+    // Merged again, and with a resource that dropped nothing.
+    assert.equal(merged.merge(new Resource({ a: 1 })).droppedAttributesCount, 3);
+    assert.equal(new Resource().merge(new Resource()).droppedAttributesCount, 0);
+    // What an OTLP request carries.
+    const span = new Tracer().startSpan("x").end();
+    const body = JSON.parse(new TextDecoder().decode(encodeOtlpJson([span], { resource: merged })));
+    assert.equal(body.resourceSpans[0].resource.droppedAttributesCount, 3);
+  });
+
+  test("a plain object given as the other resource has its invalid attributes dropped and counted", () => {
+    const merged = new Resource({ a: 1, bad: {} }).merge(
+      { attributes: { b: 2, nul: null } } as never,
+    );
+    assert.deepEqual(merged.attributes, { a: 1, b: 2 });
+    assert.equal(merged.droppedAttributesCount, 2);
   });
 });
 

@@ -54,7 +54,8 @@ export const SDK_NAME: string = "@codomyrmex/spans";
  */
 export class Resource {
   readonly #attributes: Readonly<Attributes>;
-  readonly #dropped: number;
+  // Not readonly: merge() adds the counts of the resources it merged.
+  #dropped: number;
   readonly #schemaUrl: string | undefined;
 
   /**
@@ -162,7 +163,8 @@ export class Resource {
    * Returns a resource with this one's attributes and `other`'s on top. Its
    * schema URL follows OpenTelemetry's merge rule: when one of the two has
    * none, the other's; when both have one and they differ (the result is
-   * left to implementations there), `other`'s.
+   * left to implementations there), `other`'s. The attributes either one
+   * dropped stay counted: its `droppedAttributesCount` is the sum of both.
    *
    * @param other The resource whose attributes win.
    * @returns The merged resource.
@@ -172,14 +174,20 @@ export class Resource {
    * import { Resource } from "@codomyrmex/spans/otlp";
    * import assert from "node:assert/strict";
    *
-   * const merged = new Resource({ a: 1, b: 1 }).merge(new Resource({ b: 2 }));
+   * const merged = new Resource({ a: 1, b: 1 }).merge(new Resource({ b: 2, c: null }));
    * assert.deepEqual(merged.attributes, { a: 1, b: 2 });
+   * assert.equal(merged.droppedAttributesCount, 1);
    * ```
    */
   merge(other: Resource): Resource {
-    return new Resource({ ...this.#attributes, ...other.attributes }, {
+    const merged = new Resource({ ...this.#attributes, ...other.attributes }, {
       schemaUrl: mergedSchemaUrl(this.#schemaUrl, other),
     });
+    // A plain object standing in for a resource (from JavaScript, where
+    // nothing checks the types) has dropped nothing yet: the merged resource
+    // drops and counts its invalid attributes itself.
+    merged.#dropped += this.#dropped + (other instanceof Resource ? other.#dropped : 0);
+    return merged;
   }
 
   /**
