@@ -150,7 +150,10 @@ describe("OtlpHttpExporter against a loopback receiver", () => {
     assert.equal(request.method, "POST");
     assert.equal(request.path, "/v1/traces");
     assert.equal(request.headers["content-type"], "application/x-protobuf");
-    assert.match(String(request.headers["user-agent"]), /^@codomyrmex\/spans\/\d/);
+    assert.match(
+      String(request.headers["user-agent"]),
+      /^codomyrmex-spans-OTLP-Exporter-JavaScript\/\d/,
+    );
     const decoded = decodeProtobuf(request.body);
     const names = decoded.resourceSpans[0].scopeSpans.flatMap((s: { spans: { name: string }[] }) =>
       s.spans.map((x) => x.name)
@@ -691,6 +694,29 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     assert.equal(headers["x-team"], "b");
     assert.equal(headers["content-encoding"], "gzip");
     assert.equal(urls[0], "http://collector:4318/v1/traces");
+  });
+
+  test("sends a User-Agent of RFC 9110 product tokens naming the exporter, its language and version", async () => {
+    // The exporter specification: a User-Agent that identifies "the
+    // exporter, the language of its implementation, and the version", whose
+    // format "SHOULD follow RFC 7231" (product = token ["/" version]). It
+    // was "@codomyrmex/spans/0.1.0": "@" and the inner "/" are no token
+    // characters, and no language was named.
+    const calls: RequestInit[] = [];
+    const e = new OtlpHttpExporter({
+      env: {},
+      resource,
+      fetch: fake([new Response(null, { status: 200 })], calls),
+    });
+    await e.export(spans(1));
+    const agent = (calls[0].headers as Record<string, string>)["user-agent"];
+    const tchar = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]";
+    const product = `${tchar}+(?:/${tchar}+)?`;
+    assert.match(agent, new RegExp(`^${product}(?: (?:${product}|\\([^()]*\\)))*$`));
+    const version = String(Resource.detect({ env: {} }).attributes["telemetry.sdk.version"]);
+    assert.ok(agent.includes(`/${version}`), agent);
+    assert.match(agent, /JavaScript/);
+    assert.match(agent, /codomyrmex-spans/);
   });
 });
 

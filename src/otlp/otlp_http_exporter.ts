@@ -32,7 +32,6 @@ import { encodeOtlpProtobuf } from "./encode_protobuf.ts";
 import { DEFAULT_TRACES_URL, type EnvSource, readOtlpEnv } from "./env.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import type { Resource } from "./resource.ts";
-import { SDK_NAME } from "./resource.ts";
 import { brandExporterClass } from "../export/_exporter_brand.ts";
 import { clockOption, schedulerOption } from "../export/_options.ts";
 import { pageIsHiding, watchPageLifecycle } from "../export/_page_hide_flush.ts";
@@ -98,6 +97,14 @@ export interface OtlpHttpExporterOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+
+// "OpenTelemetry protocol exporters SHOULD emit a User-Agent header to at a
+// minimum identify the exporter, the language of its implementation, and the
+// version of the exporter", in RFC 7231's product = token ["/" version]
+// (protocol/exporter.md), after the specification's example
+// "OTel-OTLP-Exporter-Python/1.2.3": the package name has characters ("@",
+// "/") no token may hold.
+const USER_AGENT = `codomyrmex-spans-OTLP-Exporter-JavaScript/${VERSION}`;
 const SUCCESS: ExportResult = Object.freeze({ code: "success" });
 
 type Attempt =
@@ -239,7 +246,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const userHeaders = mergeHeaders(env.headers, headersOption(options.headers));
     const own: Record<string, string> = {
       "content-type": protocol === "http/json" ? "application/json" : "application/x-protobuf",
-      "user-agent": `${SDK_NAME}/${VERSION}`,
+      "user-agent": USER_AGENT,
     };
     if (compression === "gzip") own["content-encoding"] = "gzip";
     const headers = mergeHeaders(userHeaders, own);
