@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BatchSpanProcessor, type Span, Tracer } from "../mod.ts";
 import { OtlpHttpExporter } from "../otlp.ts";
+import { ManualTime } from "../testing.ts";
 import { assertBalanced } from "./_helpers.ts";
 
 interface Sent {
@@ -175,6 +176,37 @@ describe("OtlpHttpExporter in a hidden page", () => {
     assert.deepEqual(results, [{ code: "success" }, { code: "success" }, { code: "success" }]);
     assert.ok(most <= 65536, `${most} keepalive bytes were in flight at once`);
     assert.ok(keepalives >= 1);
+  });
+
+  test("timeoutMs bounds the whole export, not each of its keepalive requests", async () => {
+    // "The most one export may take, retries included": each request of a
+    // hidden page's export had a timeoutMs of its own, so five requests
+    // could take five times it (and its retries as long again).
+    const time = new ManualTime(0);
+    const started: number[] = [];
+    const exporter = new OtlpHttpExporter({
+      url: "http://127.0.0.1:9/v1/traces",
+      protocol: "http/json",
+      compression: "none",
+      timeoutMs: 1000,
+      env: {},
+      clock: time,
+      scheduler: time,
+      // Each request takes 400 ms of manual time, then honours its signal.
+      fetch: async (_url, init) => {
+        started.push(time.now());
+        await time.tick(400);
+        init!.signal?.throwIfAborted();
+        return new Response(null, { status: 200 });
+      },
+    });
+    const spans = bigSpans(300, 1000);
+    const result = await whileHidden(() => exporter.export(spans));
+    assert.ok(started.length >= 2, `${started.length} requests`);
+    assert.ok(started.every((at) => at < 1000), `requests started at ${started} ms`);
+    assert.equal(result.code, "success");
+    assert.ok(result.rejected! > 0 && result.rejected! < spans.length, `${result.rejected}`);
+    assert.match(String(result.error), /timed out after 1000 ms/);
   });
 
   test("in a visible page, or outside any page, one request without keepalive", async () => {

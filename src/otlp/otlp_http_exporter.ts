@@ -432,6 +432,8 @@ export class OtlpHttpExporter implements SpanExporter {
     spans: readonly Span[],
     signal: AbortSignal | undefined,
     keepalive?: KeepaliveChunk,
+    // One deadline for the whole export: a hidden page's requests share it.
+    deadline: number = this.#clock.now() + this.#timeoutMs,
   ): Promise<ExportResult> {
     if (keepalive === undefined && pageIsHiding()) {
       // The page may be going: requests that outlive it, each within the
@@ -444,9 +446,11 @@ export class OtlpHttpExporter implements SpanExporter {
         (part) => this.#encodeRaw(part),
         Math.min(KEEPALIVE_MAX_BYTES, this.#maxRequestBytes),
       );
-      return await sendInChunks(chunks, (chunk) => this.#send(chunk.spans, signal, chunk));
+      return await sendInChunks(
+        chunks,
+        (chunk) => this.#send(chunk.spans, signal, chunk, deadline),
+      );
     }
-    const deadline = this.#clock.now() + this.#timeoutMs;
     if (keepalive !== undefined && keepalive.body.length > this.#maxRequestBytes) {
       return this.#overMaxRequestBytes(spans.length, keepalive.body.length);
     }
