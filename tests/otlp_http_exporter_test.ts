@@ -696,6 +696,57 @@ describe("OtlpHttpExporter with an injected fetch", () => {
     assert.equal(urls[0], "http://collector:4318/v1/traces");
   });
 
+  test("an error body that is no readable Status is described, never dumped as raw bytes", async () => {
+    // A 4xx body MUST be a google.rpc.Status; one without a message, or one
+    // that does not decode, was shown as its bytes read as text ("HTTP 400
+    // ...: \b\u0003"), and a text body's control characters (ESC, which
+    // starts the sequences that act on a terminal) went as they were into
+    // the message the processor prints.
+    const failure = async (body: Uint8Array | string, type: string) => {
+      const e = new OtlpHttpExporter({
+        env: {},
+        resource,
+        fetch: fake([
+          new Response(body as BodyInit, { status: 400, headers: { "content-type": type } }),
+        ]),
+      });
+      const result = await e.export(spans(1));
+      assert.equal(result.code, "failure");
+      const message = result.error!.message;
+      // deno-lint-ignore no-control-regex
+      assert.doesNotMatch(message, /[\u0000-\u001f\u007f-\u009f\ufffd]/, JSON.stringify(message));
+      return message;
+    };
+    const protobufType = "application/x-protobuf";
+    assert.match(
+      await failure(new Uint8Array([0x08, 0x03]), protobufType),
+      /HTTP 400 from \S+: a google\.rpc\.Status with code 3 and no message$/,
+    );
+    assert.match(
+      await failure(new Uint8Array([0xff, 0x00, 0x01]), protobufType),
+      /HTTP 400 from \S+: a body of 3 bytes that is not a google\.rpc\.Status$/,
+    );
+    assert.match(
+      await failure("bad\u001b[2J\r\nrequest", "text/plain"),
+      /HTTP 400 from \S+: bad\\x1b\[2J\\r\\nrequest$/,
+    );
+    assert.match(
+      await failure(rpcStatus(3, "bad\u001b[31m span"), protobufType),
+      /HTTP 400 from \S+: bad\\x1b\[31m span$/,
+    );
+    // A partial success's message is the backend's text too.
+    const partial = await new OtlpHttpExporter({
+      env: {},
+      resource,
+      protocol: "http/json",
+      fetch: fake([
+        Response.json({ partialSuccess: { rejectedSpans: 1, errorMessage: "no\u001b]0;x\u0007" } }),
+      ]),
+    }).export(spans(2));
+    assert.equal(partial.rejected, 1);
+    assert.match(partial.error!.message, /rejected 1 of 2 spans: no\\x1b\]0;x\\x07$/);
+  });
+
   test("sends a User-Agent of RFC 9110 product tokens naming the exporter, its language and version", async () => {
     // The exporter specification: a User-Agent that identifies "the
     // exporter, the language of its implementation, and the version", whose

@@ -3,6 +3,7 @@
 
 import { concatBytes } from "../platform/_concat_bytes.ts";
 import { errorMessage } from "../platform/_warn.ts";
+import { printable } from "../export/_terminal_text.ts";
 import { messageField, numberField, readFields, stringField } from "./_protobuf_reader.ts";
 
 /**
@@ -78,7 +79,8 @@ function parseJson(bytes: Uint8Array): Record<string, unknown> | undefined {
 
 /**
  * Reads the `partial_success` of an `ExportTraceServiceResponse`, in the
- * encoding the response declares (else the one that was sent).
+ * encoding the response declares (else the one that was sent), its message
+ * with control characters escaped.
  */
 export function readPartialSuccess(
   response: Response,
@@ -93,7 +95,7 @@ export function readPartialSuccess(
     const message = partial.errorMessage;
     return {
       rejected: Number.isFinite(rejected) ? rejected : 0,
-      message: typeof message === "string" && message !== "" ? message : undefined,
+      message: typeof message === "string" && message !== "" ? printable(message) : undefined,
     };
   }
   // ExportTraceServiceResponse { partial_success = 1 }
@@ -101,13 +103,19 @@ export function readPartialSuccess(
   const partial = messageField(readFields(bytes), 1);
   if (partial === undefined) return undefined;
   const message = stringField(partial, 2);
-  return { rejected: numberField(partial, 1) ?? 0, message: message || undefined };
+  return {
+    rejected: numberField(partial, 1) ?? 0,
+    message: message ? printable(message) : undefined,
+  };
 }
 
 /**
  * The error a failed response carries, for the caller's message: the
  * `message` of a `google.rpc.Status` (protobuf or JSON), else the start of
- * a text body, with `redact` applied before any cut.
+ * a text body, with `redact` applied before any cut. A body declared
+ * protobuf is never shown as text: one with no message is described. The
+ * backend's text has its control characters escaped, as it goes to a
+ * terminal.
  */
 export function describeErrorBody(
   response: Response,
@@ -121,16 +129,23 @@ export function describeErrorBody(
     if (isJson(response, sentJson) && !type.startsWith("text/")) {
       const body = parseJson(bytes);
       const message = body?.message ?? (body?.error as Record<string, unknown>)?.message;
-      if (typeof message === "string" && message !== "") return redact(message);
+      if (typeof message === "string" && message !== "") return printable(redact(message));
     } else if (!type.startsWith("text/")) {
       // google.rpc.Status { code = 1, message = 2, details = 3 }
-      const message = stringField(readFields(bytes), 2);
-      if (message) return redact(message);
+      const fields = readFields(bytes);
+      const message = stringField(fields, 2);
+      if (message) return printable(redact(message));
+      if (type.includes("protobuf")) {
+        const code = numberField(fields, 1);
+        return code === undefined
+          ? `a body of ${bytes.length} bytes that is not a google.rpc.Status`
+          : `a google.rpc.Status with code ${code} and no message`;
+      }
     }
     // Redacted before it is cut: a cut through a secret would leave a
     // piece that no longer matches it.
     const text = redact(textDecoder.decode(bytes).trim());
-    return text === "" ? undefined : text.length > 500 ? `${text.slice(0, 500)}…` : text;
+    return text === "" ? undefined : printable(text.length > 500 ? `${text.slice(0, 500)}…` : text);
   } catch (error) {
     return `unreadable body (${errorMessage(error)})`;
   }
