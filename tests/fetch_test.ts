@@ -163,6 +163,26 @@ describe("instrumentFetch", () => {
     assert.ok(calls[0].headers.has("traceparent"));
   });
 
+  test("a Request given alone keeps its referrer and referrerPolicy", async () => {
+    // fetch(request, init) with a non-empty init resets the request's
+    // referrer to "client" and its policy to "" (Fetch, new Request step
+    // 13): the init that carries the trace headers must carry these back.
+    const { calls, fetch } = setup();
+    const request = new Request("http://example.com/x", {
+      referrer: "",
+      referrerPolicy: "no-referrer",
+    });
+    await fetch(request);
+    const sent = new Request(calls[0].input, calls[0].init);
+    assert.equal(sent.referrerPolicy, request.referrerPolicy);
+    assert.equal(sent.referrer, request.referrer);
+    assert.ok(calls[0].headers.has("traceparent"));
+    // An init of the caller's own resets them without tracing too: untouched.
+    await fetch(request.clone(), { cache: "no-store" });
+    assert.equal(calls[1].init?.referrerPolicy, undefined);
+    assert.equal(calls[1].init?.referrer, undefined);
+  });
+
   test("reads method and URL from a Request input", async () => {
     const { memory, fetch } = setup();
     await fetch(new Request("http://example.com/r", { method: "DELETE" }));

@@ -134,7 +134,7 @@ export function instrumentFetch(
         method = init?.method ?? (isRequest ? input.method : "GET");
         headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
         signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
-        tracedInit = withHeaders(init, headers);
+        tracedInit = withHeaders(init, headers, isRequest ? input : undefined);
       } catch {
         // Input fetch itself would refuse: let it say so, untraced.
         return Promise.resolve(target(input, init));
@@ -218,14 +218,33 @@ const REQUEST_INIT_MEMBERS = [
   "window",
 ] as const;
 
-/** A copy of `init`, with `headers` instead of its own, as fetch would read it. */
-function withHeaders(init: RequestInit | undefined, headers: Headers): RequestInit {
-  if (typeof init !== "object" || init === null) return { headers };
-  const copy: Record<string, unknown> = { ...init };
-  for (const member of REQUEST_INIT_MEMBERS) {
-    if (!Object.hasOwn(init, member) && member in init) {
-      copy[member] = (init as Record<string, unknown>)[member];
+/**
+ * A copy of `init`, with `headers` instead of its own, as fetch would read
+ * it. A non-empty init makes fetch reset a `Request`'s referrer to "client"
+ * and its referrer policy to "" (Fetch, the Request constructor), so when
+ * the caller's init was empty and `request` is the input, the copy carries
+ * the request's own back.
+ */
+function withHeaders(
+  init: RequestInit | undefined,
+  headers: Headers,
+  request: Request | undefined,
+): RequestInit {
+  const isObject = typeof init === "object" && init !== null;
+  const copy: Record<string, unknown> = isObject ? { ...init } : {};
+  let empty = true;
+  if (isObject) {
+    empty = init.headers === undefined;
+    for (const member of REQUEST_INIT_MEMBERS) {
+      if (!Object.hasOwn(init, member) && member in init) {
+        copy[member] = (init as Record<string, unknown>)[member];
+      }
+      if (copy[member] !== undefined) empty = false;
     }
+  }
+  if (empty && request !== undefined) {
+    copy.referrer = request.referrer;
+    copy.referrerPolicy = request.referrerPolicy;
   }
   copy.headers = headers;
   return copy as RequestInit;
