@@ -205,6 +205,21 @@ describe("instrumentFetch", () => {
     assert.equal(memory.spans[0].attributes["error.type"], "404");
   });
 
+  test("an opaque response (status 0) records no status code and is no error", async () => {
+    // A no-cors or manual-redirect fetch in a browser resolves with an
+    // opaque response whose status the client cannot see: 0. Semconv
+    // records http.response.status_code "if and only if one was received".
+    for (const type of ["opaque", "opaqueredirect"] as const) {
+      const opaque = { type, status: 0, ok: false, headers: new Headers() };
+      const { memory, fetch } = setup(() => opaque as unknown as Response);
+      assert.equal(await fetch("http://example.com/", { mode: "no-cors" }), opaque);
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], undefined, type);
+      assert.equal(span.attributes["error.type"], undefined, type);
+      assert.equal(span.status.code, "unset", type);
+    }
+  });
+
   test("a network error is recorded and rethrown", async () => {
     const { memory, fetch } = setup(() => {
       throw new TypeError("connection refused");

@@ -57,7 +57,9 @@ export interface InstrumentFetchOptions {
  * The `traceparent`, `tracestate` and `baggage` headers are written into a
  * copy of the headers, so the caller's `Request` and `Headers` are left as
  * they were. A network error, or a status of 400 or more, marks the span as
- * an error; a network error is rethrown. A request the caller aborts through
+ * an error; a network error is rethrown. An opaque response (status 0: a
+ * `no-cors` request or a manual redirect, in a browser) records no status
+ * code. A request the caller aborts through
  * its `signal` is not an error, as the semantic conventions ask (the span
  * ends with its status unset and no `error.type`); a timeout
  * (`AbortSignal.timeout`) is one. The span ends when the response
@@ -170,7 +172,10 @@ export function instrumentFetch(
       return Promise.resolve(pending).then(
         (response) => {
           try {
-            recordStatus(started, response.status, "client");
+            // An opaque response (no-cors, or a manual redirect, in a
+            // browser) hides its status as 0: no status code was received.
+            const status = response.status;
+            if (status !== 0) recordStatus(started, status, "client");
           } catch {
             // Not a Response (a stub, a wrapper): the caller gets it as it is.
           }
