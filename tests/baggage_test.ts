@@ -235,6 +235,19 @@ describe("the current baggage", () => {
     });
   });
 
+  test("injectContext refuses a baggage option that is not a Baggage or null", () => {
+    // A programming error, loud: it was ignored, so the request went out
+    // without the baggage the caller meant to send.
+    for (const bad of ["user=ada", { user: "ada" }, 0]) {
+      const headers: Record<string, string> = {};
+      assert.throws(
+        () => injectContext(headers, undefined, { baggage: bad as unknown as Baggage }),
+        /^TypeError: Cannot inject context: baggage must be a Baggage or null, got /,
+      );
+      assert.deepEqual(headers, {});
+    }
+  });
+
   test("withBaggage and setBaggage refuse what is not a Baggage", () => {
     assert.throws(() => withBaggage({} as Baggage, () => 1), TypeError);
     assert.throws(() => setBaggage("a=1" as unknown as Baggage), TypeError);

@@ -108,8 +108,9 @@ export interface InjectOptions {
  * @param headers A `Headers` object or a plain record, changed in place.
  * @param spanOrContext The span or context to propagate. Default: the current span.
  * @param options The baggage to write.
- * @throws {TypeError} When `headers` is not an object, or `spanOrContext`
- *   is neither a `Span` nor a `SpanContext`.
+ * @throws {TypeError} When `headers` is not an object, `spanOrContext`
+ *   is neither a `Span` nor a `SpanContext`, or `options.baggage` is neither
+ *   a `Baggage` nor `null`.
  *
  * @example
  * ```ts
@@ -142,6 +143,12 @@ export function injectContext(
       }`,
     );
   }
+  const given = options?.baggage;
+  if (given !== undefined && given !== null && !(given instanceof Baggage)) {
+    throw new TypeError(
+      `Cannot inject context: baggage must be a Baggage or null, got ${describe(given)}`,
+    );
+  }
   // As OpenTelemetry's propagators do: a request made with tracing
   // suppressed (an exporter's own) carries no trace and no baggage.
   if (isTracingSuppressed()) return;
@@ -167,7 +174,7 @@ export function injectContext(
     // A tracestate left over from another trace must not ride along.
     writeHeader(headers, "tracestate", traceState);
   }
-  const baggage = options?.baggage === undefined ? getBaggage() : options.baggage;
+  const baggage = given === undefined ? getBaggage() : given;
   if (baggage !== null && baggage.size > 0) {
     const value = baggage.serialize();
     if (value !== "") writeHeader(headers, "baggage", value);
