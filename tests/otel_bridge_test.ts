@@ -990,6 +990,30 @@ describe("BridgeContextManager", () => {
       assert.equal(request.listenerCount("data"), 0);
     });
   });
+  test("bind() on an EventEmitter: a listener added twice comes off with two removeListener calls, as Node's contract says", () => {
+    const manager = new BridgeContextManager();
+    const key = Symbol("k");
+    const emitter = new EventEmitter();
+    manager.bind(ROOT_CONTEXT.setValue(key, "bound"), emitter);
+    const seen: unknown[] = [];
+    const listener = () => seen.push(manager.active().getValue(key));
+    emitter.on("data", listener);
+    emitter.on("data", listener);
+    emitter.emit("data");
+    assert.deepEqual(seen, ["bound", "bound"]);
+    emitter.removeListener("data", listener);
+    assert.equal(emitter.listenerCount("data"), 1);
+    emitter.off("data", listener);
+    assert.equal(emitter.listenerCount("data"), 0);
+    // Added before bind() and after: both come off with the listener given.
+    const late = new EventEmitter();
+    late.on("data", listener);
+    manager.bind(ROOT_CONTEXT, late);
+    late.on("data", listener);
+    late.removeListener("data", listener);
+    late.removeListener("data", listener);
+    assert.equal(late.listenerCount("data"), 0);
+  });
 });
 
 describe("tracing suppression across the bridge", () => {

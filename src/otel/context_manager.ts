@@ -235,6 +235,12 @@ function isEventEmitter(target: unknown): target is Emitter {
   }
 }
 
+// How many listeners `event` has, where the emitter can say.
+function listenerCount(ee: Emitter, event: unknown): number | undefined {
+  const count = typeof ee.listenerCount === "function" ? ee.listenerCount(event) : undefined;
+  return typeof count === "number" ? count : undefined;
+}
+
 const ADD_LISTENER = ["addListener", "on", "once", "prependListener", "prependOnceListener"];
 const REMOVE_LISTENER = ["removeListener", "off"];
 
@@ -260,8 +266,10 @@ function bindEmitter(manager: BridgeContextManager, context: OtelContext, ee: Em
       }
       let listeners = map.get(event);
       if (listeners === undefined) map.set(event, listeners = new WeakMap());
-      const bound = manager.bind(context, listener);
-      listeners.set(listener, bound);
+      // One wrapper per listener: added twice, it is there twice, and each
+      // removeListener takes one off, as Node's contract says.
+      let bound = listeners.get(listener);
+      if (bound === undefined) listeners.set(listener, bound = manager.bind(context, listener));
       adding = true;
       try {
         return original.call(this, event, bound, ...rest);
@@ -273,11 +281,15 @@ function bindEmitter(manager: BridgeContextManager, context: OtelContext, ee: Em
   for (const name of REMOVE_LISTENER) {
     const original = ee[name];
     if (typeof original !== "function") continue;
-    ee[name] = function (this: unknown, event: unknown, listener: unknown, ...rest: unknown[]) {
-      const bound = typeof listener === "function"
-        ? map.get(event)?.get(listener) ?? listener
-        : listener;
-      return original.call(this, event, bound, ...rest);
+    ee[name] = function (this: Emitter, event: unknown, listener: unknown, ...rest: unknown[]) {
+      const bound = typeof listener === "function" ? map.get(event)?.get(listener) : undefined;
+      if (bound === undefined) return original.call(this, event, listener, ...rest);
+      // The listener may also be there as given, added before bind(): when
+      // no wrapper came off, it does.
+      const count = listenerCount(this, event);
+      const result = original.call(this, event, bound, ...rest);
+      if (count === undefined || listenerCount(this, event) !== count) return result;
+      return original.call(this, event, listener, ...rest);
     };
   }
   const removeAll = ee.removeAllListeners;
