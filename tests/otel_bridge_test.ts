@@ -990,6 +990,35 @@ describe("BridgeContextManager", () => {
       assert.equal(request.listenerCount("data"), 0);
     });
   });
+  test("bind() on an EventEmitter: a listener added while another is being added (a newListener handler) is bound too", () => {
+    const manager = new BridgeContextManager();
+    const key = Symbol("k");
+    const outer = new EventEmitter();
+    const inner = new EventEmitter();
+    manager.bind(ROOT_CONTEXT.setValue(key, "outer"), outer);
+    manager.bind(ROOT_CONTEXT.setValue(key, "inner"), inner);
+    const seen: unknown[] = [];
+    const read = () => seen.push(manager.active().getValue(key));
+    outer.on("newListener", (event: string) => {
+      if (event === "data") inner.on("data", read);
+      if (event === "end") inner.once("end", read);
+    });
+    outer.on("data", read);
+    outer.once("end", read);
+    inner.emit("data");
+    inner.emit("end");
+    outer.emit("data");
+    outer.emit("end");
+    assert.deepEqual(seen, ["inner", "inner", "outer", "outer"]);
+    inner.removeListener("data", read);
+    assert.equal(inner.listenerCount("data"), 0);
+    // once()'s own wrapper is not wrapped again: the listener given comes off.
+    outer.once("close", read);
+    outer.prependOnceListener("close", read);
+    outer.removeListener("close", read);
+    outer.removeListener("close", read);
+    assert.equal(outer.listenerCount("close"), 0);
+  });
   test("bind() on an EventEmitter: a listener added twice comes off with two removeListener calls, as Node's contract says", () => {
     const manager = new BridgeContextManager();
     const key = Symbol("k");

@@ -246,9 +246,12 @@ const REMOVE_LISTENER = ["removeListener", "off"];
 
 // Per bound emitter: event name to (listener given, listener added).
 const patched = new WeakMap<object, Map<unknown, WeakMap<object, unknown>>>();
-// Set while a patched add method runs: Node's `once` adds its own wrapper
-// through `on`, which must not be wrapped again (its removal looks for it).
-let adding = false;
+const ADD_ONCE = ["once", "prependOnceListener"];
+// The emitter whose patched `once` runs, until its first add: Node's `once`
+// adds its own wrapper through `on`, which must not be wrapped again (its
+// removal looks for it). Any other add meanwhile (a newListener handler's)
+// is wrapped as usual.
+let addingOnce: unknown;
 
 // As the SDK's AbstractAsyncHooksContextManager does: listeners added from
 // now on run in `context`, and removing one removes what was added for it.
@@ -260,21 +263,26 @@ function bindEmitter(manager: BridgeContextManager, context: OtelContext, ee: Em
   for (const name of ADD_LISTENER) {
     const original = ee[name];
     if (typeof original !== "function") continue;
+    const once = ADD_ONCE.includes(name);
     ee[name] = function (this: unknown, event: unknown, listener: unknown, ...rest: unknown[]) {
-      if (adding || typeof listener !== "function") {
+      if (addingOnce === this) {
+        addingOnce = undefined;
         return original.call(this, event, listener, ...rest);
       }
+      if (typeof listener !== "function") return original.call(this, event, listener, ...rest);
       let listeners = map.get(event);
       if (listeners === undefined) map.set(event, listeners = new WeakMap());
       // One wrapper per listener: added twice, it is there twice, and each
       // removeListener takes one off, as Node's contract says.
       let bound = listeners.get(listener);
       if (bound === undefined) listeners.set(listener, bound = manager.bind(context, listener));
-      adding = true;
+      if (!once) return original.call(this, event, bound, ...rest);
+      const outer = addingOnce;
+      addingOnce = this;
       try {
         return original.call(this, event, bound, ...rest);
       } finally {
-        adding = false;
+        addingOnce = outer;
       }
     };
   }
