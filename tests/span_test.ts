@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { InMemorySpanProcessor, propagationStats, Span, SpanContext, Tracer } from "../mod.ts";
+import {
+  AlwaysOffSampler,
+  InMemorySpanProcessor,
+  propagationStats,
+  Span,
+  SpanContext,
+  Tracer,
+} from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 
 const ZERO_TRACE = "0".repeat(32);
@@ -427,6 +434,22 @@ describe("Span.setStatus()", () => {
 
   test("an unknown code is a TypeError", () => {
     assert.throws(() => new Span("x").setStatus("OK" as never), /^TypeError: Cannot set status/);
+  });
+
+  test("a sampled-out span refuses an unknown code and a non-string name too", () => {
+    // Programming errors are loud whether or not the span is sampled: a
+    // mistake must not throw only in the configurations that record.
+    const spans = [
+      new Tracer({ sampler: new AlwaysOffSampler() }).startSpan("x"),
+      new Span("x", undefined, "internal", { recording: false }).start(),
+    ];
+    for (const span of spans) {
+      assert.equal(span.isRecording, false);
+      assert.throws(() => span.setStatus(2 as never), /^TypeError: Cannot set status/);
+      assert.throws(() => span.updateName(5 as never), /^TypeError: Cannot update span name/);
+      assert.equal(span.setStatus("error", "fine").updateName("y").name, "x");
+      assert.deepEqual(span.status, { code: "unset" });
+    }
   });
 });
 

@@ -873,7 +873,9 @@ export class Span {
    * @param code `"unset"`, `"ok"` or `"error"`.
    * @param message What went wrong, for `"error"`.
    * @returns This span.
-   * @throws {TypeError} When `code` is not one of the three codes.
+   * @throws {TypeError} When `code` is not one of the three codes, on a
+   *   span that records or was sampled out (after `end()` the call is
+   *   ignored).
    *
    * @example
    * ```ts
@@ -885,12 +887,13 @@ export class Span {
    * ```
    */
   setStatus(code: SpanStatusCode, message?: string): this {
-    if ((this.#state & IGNORES) !== 0) return this;
-    if (code !== "unset" && code !== "ok" && code !== "error") {
-      throw new TypeError(
-        `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}`,
-      );
+    if ((this.#state & IGNORES) !== 0) {
+      // Ignored once ended; a span that does not record still refuses a
+      // wrong code, so the mistake is loud whether or not it is sampled.
+      if (!this.ended && !isStatusCode(code)) throw statusCodeError(code);
+      return this;
     }
+    if (!isStatusCode(code)) throw statusCodeError(code);
     if (code === "unset" || this.#status.code === "ok") return this;
     this.#status = code === "ok" ? OK : typeof message === "string" ? { code, message } : { code };
     return this;
@@ -902,7 +905,8 @@ export class Span {
    *
    * @param name The new name.
    * @returns This span.
-   * @throws {TypeError} When `name` is not a string.
+   * @throws {TypeError} When `name` is not a string, on a span that
+   *   records or was sampled out (after `end()` the call is ignored).
    *
    * @example
    * ```ts
@@ -913,10 +917,13 @@ export class Span {
    * ```
    */
   updateName(name: string): this {
-    if ((this.#state & IGNORES) !== 0) return this;
-    if (typeof name !== "string") {
-      throw new TypeError(`Cannot update span name: name must be a string, got ${describe(name)}`);
+    if ((this.#state & IGNORES) !== 0) {
+      // As setStatus: ignored once ended, a mistake still on a span that
+      // does not record.
+      if (!this.ended && typeof name !== "string") throw updateNameError(name);
+      return this;
     }
+    if (typeof name !== "string") throw updateNameError(name);
     this.#name = name;
     return this;
   }
@@ -1047,6 +1054,20 @@ export class Span {
 // JavaScriptCore would not inline a larger one.
 function nameError(name: unknown): TypeError {
   return new TypeError(`Cannot create span: name must be a string, got ${describe(name)}`);
+}
+
+function isStatusCode(code: unknown): boolean {
+  return code === "unset" || code === "ok" || code === "error";
+}
+
+function statusCodeError(code: unknown): TypeError {
+  return new TypeError(
+    `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}`,
+  );
+}
+
+function updateNameError(name: unknown): TypeError {
+  return new TypeError(`Cannot update span name: name must be a string, got ${describe(name)}`);
 }
 
 function kindIndexOf(kind: SpanKind): number {
