@@ -126,6 +126,21 @@ describe("Span.start() and end()", () => {
     assert.equal(span.isRecording, false);
   });
 
+  test("a span ended by its listener while end() starts it is handed over once, with that end", () => {
+    // end() on a span never started starts it first; a listener that ends
+    // the span from spanStarted has ended it by the time start() returns.
+    const ended: number[] = [];
+    const span = new Span("x", undefined, "internal", {
+      listener: {
+        spanStarted: (s) => void s.end(20),
+        spanEnded: (s) => void ended.push(s.endTime!),
+      },
+    });
+    span.end(10);
+    assert.deepEqual(ended, [20]);
+    assert.equal(span.endTime, 20);
+  });
+
   test("the default clock gives epoch milliseconds close to Date.now()", () => {
     const span = new Span("x").start().end();
     assert.ok(Math.abs(span.startTime! - Date.now()) < 60_000);

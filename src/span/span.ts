@@ -634,7 +634,11 @@ export class Span {
   end(endTime?: number | Date): this {
     if ((this.#state & LIFECYCLE) === ENDED) return this;
     const time = endTime === undefined ? undefined : checkedTime(endTime, "end span");
-    if ((this.#state & LIFECYCLE) === CREATED) this.start(time);
+    if ((this.#state & LIFECYCLE) === CREATED) {
+      this.start(time);
+      // A listener may have ended the span from spanStarted: it ends once.
+      if ((this.#state & LIFECYCLE) === ENDED) return this;
+    }
     const state = (this.#state & ~LIFECYCLE) | ENDED;
     this.#state = state;
     if ((state & SILENT) !== 0) return this;
