@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { runInNewContext } from "node:vm";
 import { AlwaysOffSampler, type Clock, InMemorySpanProcessor, Span, Tracer } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { TracerProvider } from "../otel.ts";
@@ -57,6 +58,34 @@ describe("times a caller passes are refused with a RangeError when OTLP cannot c
     assert.equal(span.startTime, 0);
     assert.equal(span.endTime, largest);
     assert.equal(new Span("y").start(new Date(0)).startTime, 0);
+  });
+});
+
+describe("a Date from another realm is a Date", () => {
+  // A Date made in another realm (node:vm, an iframe) fails `instanceof
+  // Date` here, yet it is one: its time is taken as any Date's.
+  const foreign = () => runInNewContext("new Date(1000)") as Date;
+
+  test("span.start(), span.end() and addEvent() take it", () => {
+    assert.equal(foreign() instanceof Date, false);
+    const span = new Span("x").start(foreign()).addEvent("e", {}, foreign()).end(foreign());
+    assert.equal(span.startTime, 1_000);
+    assert.equal(span.endTime, 1_000);
+    assert.deepEqual(span.events.map((e) => e.time), [1_000]);
+    assert.equal(span.droppedEventsCount, 0);
+    assert.equal(new Tracer().startSpan("y", { startTime: foreign() }).startTime, 1_000);
+  });
+
+  test("an OpenTelemetry API span takes it as a time, not as attributes", () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new TracerProvider({ processors: [memory] }).getTracer("realms");
+    const span = tracer.startSpan("otel", { startTime: foreign() });
+    span.addEvent("e", foreign());
+    span.end(foreign());
+    const [ours] = memory.spans;
+    assert.equal(ours.startTime, 1_000);
+    assert.equal(ours.endTime, 1_000);
+    assert.deepEqual(ours.events.map((e) => e.time), [1_000]);
   });
 });
 

@@ -5,7 +5,7 @@
 // imports nothing.
 
 import { warnOnce } from "../platform/_warn.ts";
-import { isOtlpTime } from "./_time.ts";
+import { dateTime, isOtlpTime } from "./_time.ts";
 
 /** OpenTelemetry's `HrTime`: seconds and nanoseconds since the epoch. */
 export type HrTime = [number, number];
@@ -65,16 +65,14 @@ export function timeInputToMs(time: TimeInput | undefined): number | undefined {
       ? hrTimeToMs(time as HrTime)
       : undefined;
   }
-  if (time instanceof Date) {
-    const ms = time.getTime();
-    return Number.isFinite(ms) ? ms : undefined;
-  }
-  return undefined;
+  // A Date, from this realm or another.
+  const ms = dateTime(time);
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
 }
 
 /** Whether a value is a `TimeInput` rather than an attributes object. */
 export function isTimeInput(value: unknown): value is TimeInput {
-  return typeof value === "number" || Array.isArray(value) || value instanceof Date;
+  return typeof value === "number" || Array.isArray(value) || dateTime(value) !== undefined;
 }
 
 /**

@@ -18,12 +18,33 @@ export function isOtlpTime(ms: number): boolean {
   return ms >= 0 && ms < END_OF_OTLP_TIME_MS;
 }
 
+const getTime = Date.prototype.getTime;
+const toStringTag = Object.prototype.toString;
+
+/**
+ * The time of a `Date`, epoch milliseconds (NaN for an invalid one), or
+ * `undefined` for anything that is no Date. A Date from another realm (an
+ * iframe, `node:vm`) fails `instanceof Date`, yet is one: it is read through
+ * `Date.prototype.getTime`, which only a real Date answers. It never throws.
+ */
+export function dateTime(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value !== "object" || value === null) return undefined;
+  try {
+    // The tag first, so that an object that is no Date costs no exception.
+    return toStringTag.call(value) === "[object Date]" ? getTime.call(value) : undefined;
+  } catch {
+    // A Proxy's trap threw, or a tag said Date of something that is none.
+    return undefined;
+  }
+}
+
 /**
  * A time given as epoch milliseconds or a `Date`, when OTLP can carry it;
  * `undefined` for anything else.
  */
 export function otlpTime(time: unknown): number | undefined {
-  const ms = typeof time === "number" ? time : time instanceof Date ? time.getTime() : NaN;
+  const ms = typeof time === "number" ? time : dateTime(time) ?? NaN;
   return isOtlpTime(ms) ? ms : undefined;
 }
 
@@ -40,12 +61,13 @@ export function otlpTime(time: unknown): number | undefined {
 export function checkedTime(time: number | Date, action: string): number {
   const ms = otlpTime(time);
   if (ms !== undefined) return ms;
-  if (typeof time !== "number" && !(time instanceof Date)) {
+  const date = typeof time === "number" ? undefined : dateTime(time);
+  if (typeof time !== "number" && date === undefined) {
     throw new TypeError(
       `Cannot ${action}: time must be epoch milliseconds or a Date, got ${describe(time)}`,
     );
   }
-  const shown = typeof time === "number" ? String(time) : `Date ${String(time.getTime())}`;
+  const shown = typeof time === "number" ? String(time) : `Date ${String(date)}`;
   throw new RangeError(
     `Cannot ${action}: time must be epoch milliseconds from 0 to ${END_OF_OTLP_TIME_MS} (what OTLP's 64-bit nanoseconds hold), got ${shown}`,
   );
