@@ -29,6 +29,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import {
   AlwaysOffSampler,
+  getCurrentContext,
   getCurrentSpan,
   injectContext,
   InMemorySpanProcessor,
@@ -887,6 +888,46 @@ describe("Deno's built-in OpenTelemetry", () => {
 });
 
 describe("BridgeContextManager", () => {
+  test("with() given this library's current context keeps its span on both sides, even over an older API span", async () => {
+    await withCleanGlobals(() => {
+      const manager = new BridgeContextManager();
+      context.setGlobalContextManager(manager);
+      const tracer = new Tracer();
+      const remote = trace.wrapSpanContext({
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: 1,
+        isRemote: true,
+      });
+      const seen: [string | undefined, string | undefined][] = [];
+      const look = () =>
+        seen.push([getCurrentSpan()?.name, trace.getActiveSpan()?.spanContext().spanId]);
+      let ids: string[] = [];
+      tracer.span("plain", (plain) => {
+        // A context our API made: our key only.
+        context.with(getCurrentContext() as never, look);
+        ids.push(plain.context.spanId);
+      });
+      context.with(trace.setSpan(context.active(), remote), () => {
+        tracer.span("over api", (over) => {
+          // Our key set after the API's: ours is the newer, and current.
+          context.with(getCurrentContext() as never, look);
+          ids.push(over.context.spanId);
+        });
+        // The API's own deletion still wins over our older key.
+        tracer.span("deleted", () => {
+          context.with(trace.deleteSpan(context.active()), look);
+        });
+      });
+      assert.deepEqual(seen, [
+        ["plain", ids[0]],
+        ["over api", ids[1]],
+        [undefined, undefined],
+      ]);
+      ids = [];
+    });
+  });
+
   test("with() given something that is not a context runs the function with none", () => {
     const manager = new BridgeContextManager();
     const tracer = new Tracer();

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { installNewestKey } from "./_newest_key.ts";
+
 const EMPTY: unique symbol = Symbol("empty");
 
 /**
@@ -28,6 +30,15 @@ export class Context {
   readonly #key: symbol | undefined;
   readonly #value: unknown;
   readonly #parent: Context | undefined;
+
+  static {
+    installNewestKey((context, a, b) => {
+      for (let c: Context | undefined = context; c !== undefined; c = c.#parent) {
+        if (c.#key === a || c.#key === b) return c.#key;
+      }
+      return undefined;
+    });
+  }
 
   /**
    * Creates an empty context. Most code starts from {@linkcode ROOT_CONTEXT}.

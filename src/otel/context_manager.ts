@@ -6,7 +6,8 @@
  */
 
 import type { Context as OtelContext, ContextManager } from "@opentelemetry/api";
-import { type Context, ROOT_CONTEXT } from "../context/context.ts";
+import { Context, ROOT_CONTEXT } from "../context/context.ts";
+import { newestKeyOf } from "../context/_newest_key.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
@@ -208,6 +209,12 @@ function toSharedContext(context: OtelContext): Context {
   // Not a context at all: run with none rather than throw into the caller.
   if (typeof context?.getValue !== "function") return ROOT_CONTEXT;
   const ctx = context as Context;
+  // One of ours says which side set its span last: when it was this
+  // library (getCurrentContext() handed to context.with, say), its span
+  // stands, and active() brings the API's key in step.
+  if (ctx instanceof Context && newestKeyOf(ctx, SPAN_KEY, OTEL_SPAN_KEY) !== OTEL_SPAN_KEY) {
+    return ctx;
+  }
   const api = ctx.getValue(OTEL_SPAN_KEY);
   const span = ctx.getValue(SPAN_KEY);
   if (api === undefined) return span === undefined ? ctx : ctx.deleteValue(SPAN_KEY);
