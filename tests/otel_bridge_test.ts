@@ -902,7 +902,7 @@ describe("BridgeContextManager", () => {
       const seen: [string | undefined, string | undefined][] = [];
       const look = () =>
         seen.push([getCurrentSpan()?.name, trace.getActiveSpan()?.spanContext().spanId]);
-      let ids: string[] = [];
+      const ids: string[] = [];
       tracer.span("plain", (plain) => {
         // A context our API made: our key only.
         context.with(getCurrentContext() as never, look);
@@ -924,7 +924,6 @@ describe("BridgeContextManager", () => {
         ["over api", ids[1]],
         [undefined, undefined],
       ]);
-      ids = [];
     });
   });
 
