@@ -246,7 +246,7 @@ describe("BatchSpanProcessor: how much one export carries", () => {
 });
 
 describe("BatchSpanProcessor: which timers keep the process alive", () => {
-  test("the interval is a background timer; an export's deadline is not", async () => {
+  test("the interval is a background timer; an export's deadline is not, nor the wait for a late one", async () => {
     const time = new ManualTime();
     const timers: { ms: number; background: boolean }[] = [];
     const scheduler: Scheduler = {
@@ -264,7 +264,13 @@ describe("BatchSpanProcessor: which timers keep the process alive", () => {
     });
     batch.onEnd(endedSpan());
     await captureWarnings(() => time.tick(5_300));
-    assert.deepEqual(timers, [{ ms: 5_000, background: true }, { ms: 300, background: false }]);
+    // The interval, the export's deadline, and the wait for the export that
+    // missed it (a flush behind it awaits that).
+    assert.deepEqual(timers, [
+      { ms: 5_000, background: true },
+      { ms: 300, background: false },
+      { ms: 300, background: false },
+    ]);
     assert.equal(batch.stats().failed, 1);
   });
 });
@@ -437,7 +443,7 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     });
   }
 
-  test("an export that hangs is aborted at exportTimeoutMs (default 30000), and the next batch goes on", async () => {
+  test("an export that hangs is aborted at exportTimeoutMs (default 30000), and the next batch goes on one deadline later", async () => {
     const signals: AbortSignal[] = [];
     const { batch, time } = manual((_spans, signal) => {
       signals.push(signal!);
@@ -447,11 +453,55 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     await time.tick(29_999);
     assert.equal(signals.length, 1);
     assert.equal(signals[0].aborted, false);
-    await captureWarnings(() => time.tick(1));
-    assert.equal(signals[0].aborted, true);
-    assert.equal((signals[0].reason as DOMException).name, "TimeoutError");
+    const warnings = await captureWarnings(async () => {
+      await time.tick(1);
+      assert.equal(signals[0].aborted, true);
+      assert.equal((signals[0].reason as DOMException).name, "TimeoutError");
+      assert.deepEqual(batch.stats(), { ended: 2, exported: 0, dropped: 0, failed: 1, queued: 1 });
+      // The hung export may still be running: the next waits one more
+      // deadline for it to settle, then goes on.
+      await time.tick(29_999);
+      assert.equal(signals.length, 1);
+      await time.tick(1);
+    });
     assert.equal(signals.length, 2);
     assert.equal(signals[1].aborted, false);
+    assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+    assert.ok(
+      warnings.some((w) => /did not settle within 30000 ms after its deadline/.test(w)),
+      warnings.join("\n"),
+    );
+  });
+
+  test("export is never called while an earlier export still runs, even past its deadline", async () => {
+    let calls = 0;
+    let active = 0;
+    let maxActive = 0;
+    const gates = [deferred(), deferred()];
+    const { batch, time } = manual(async () => {
+      const gate = gates[calls++];
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        await gate.promise;
+      } finally {
+        active--;
+      }
+    }, { maxBatchSize: 1, maxExportBatchSize: 1, exportTimeoutMs: 100 });
+    await captureWarnings(async () => {
+      endMany(batch, 2);
+      await time.tick(100);
+      // The first export is failed at its deadline, and still runs: the
+      // second waits for it.
+      assert.deepEqual(batch.stats(), { ended: 2, exported: 0, dropped: 0, failed: 1, queued: 1 });
+      assert.equal(calls, 1);
+      gates[0].resolve();
+      await nextTurn();
+      assert.equal(calls, 2);
+      gates[1].resolve();
+      await batch.forceFlush();
+    });
+    assert.equal(maxActive, 1);
     assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
   });
 
@@ -466,7 +516,11 @@ describe("BatchSpanProcessor: exporter faults stay inside", () => {
     endMany(batch, 2);
     await time.tick(99);
     assert.equal(calls, 1);
-    await captureWarnings(() => time.tick(1));
+    await captureWarnings(async () => {
+      await time.tick(1);
+      assert.equal(batch.stats().failed, 1);
+      await time.tick(100);
+    });
     assert.equal(signalGiven, undefined, "a one-parameter exporter is not handed a signal");
     assert.equal(calls, 2);
     assert.deepEqual(batch.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });

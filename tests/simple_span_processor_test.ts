@@ -103,10 +103,48 @@ describe("SimpleSpanProcessor", () => {
     await time.tick(999);
     assert.equal(signals[0].aborted, false);
     assert.equal(calls, 1);
-    await time.tick(1);
-    assert.equal(signals[0].aborted, true);
-    assert.equal((signals[0].reason as DOMException).name, "TimeoutError");
+    await captureWarnings(async () => {
+      await time.tick(1);
+      assert.equal(signals[0].aborted, true);
+      assert.equal((signals[0].reason as DOMException).name, "TimeoutError");
+      // Never two calls at once: the next waits one more deadline for the
+      // hung one to settle, then goes on.
+      assert.equal(calls, 1);
+      await time.tick(999);
+      assert.equal(calls, 1);
+      await time.tick(1);
+    });
     assert.equal(calls, 2);
+    assert.deepEqual(simple.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
+  });
+
+  test("export is never called while an earlier export still runs, even past its deadline", async () => {
+    const time = new ManualTime();
+    const gate = deferred();
+    let calls = 0;
+    let active = 0;
+    let maxActive = 0;
+    const simple = new SimpleSpanProcessor(async () => {
+      calls++;
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        if (calls === 1) await gate.promise;
+      } finally {
+        active--;
+      }
+    }, { exportTimeoutMs: 100, scheduler: time });
+    await captureWarnings(async () => {
+      simple.onEnd(endedSpan("late"));
+      simple.onEnd(endedSpan("next"));
+      await time.tick(100);
+      assert.deepEqual(simple.stats(), { ended: 2, exported: 0, dropped: 0, failed: 1, queued: 1 });
+      assert.equal(calls, 1);
+      gate.resolve();
+      await simple.forceFlush();
+    });
+    assert.equal(calls, 2);
+    assert.equal(maxActive, 1);
     assert.deepEqual(simple.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
   });
 

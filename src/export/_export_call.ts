@@ -21,6 +21,8 @@ import type { Span } from "../span/span.ts";
  * @param spans The batch.
  * @param timeoutMs The deadline.
  * @param scheduler Where the deadline's timer runs.
+ * @param onLate Called at the deadline with the export's own promise, when
+ *   the exporter has not answered by then (it may still be running).
  * @returns How many of `spans` were exported (the rest failed).
  */
 export function callExport(
@@ -28,6 +30,7 @@ export function callExport(
   spans: readonly Span[],
   timeoutMs: number,
   scheduler: Scheduler,
+  onLate?: (work: PromiseLike<unknown>) => void,
 ): number | Promise<number> {
   let result: ExportResult | void | Promise<ExportResult | void>;
   try {
@@ -40,6 +43,7 @@ export function callExport(
         timeoutMs,
         scheduler,
         exporter.export.length !== 1,
+        onLate,
       )
     );
   } catch (error) {

@@ -38,6 +38,10 @@ export class ExportQueue {
   #settled = 0;
   #warnedFull = false;
   #closed = false;
+  // An export that missed its deadline and has not settled yet: failed and
+  // counted, but the exporter is still in it, so the next export waits.
+  #late = false;
+  readonly #onLate = (work: PromiseLike<unknown>) => this.#holdFor(work);
 
   /**
    * @param who The processor's class name, for messages.
@@ -75,9 +79,12 @@ export class ExportQueue {
     return this.#queue.length;
   }
 
-  /** Whether an export is in flight. */
+  /**
+   * Whether an export is in flight, or one that missed its deadline still
+   * runs: `export` is never called while an earlier call runs.
+   */
   get busy(): boolean {
-    return this.#inFlight !== 0;
+    return this.#inFlight !== 0 || this.#late;
   }
 
   /** Spans accepted since creation. */
@@ -125,7 +132,13 @@ export class ExportQueue {
     const count = batch.length;
     this.#inFlight = count;
     this.#taken += count;
-    const result = callExport(this.#exporter, batch, this.#timeoutMs, this.#scheduler);
+    const result = callExport(
+      this.#exporter,
+      batch,
+      this.#timeoutMs,
+      this.#scheduler,
+      this.#onLate,
+    );
     if (typeof result === "number") {
       this.#settle(count, result);
       return true;
@@ -173,6 +186,36 @@ export class ExportQueue {
     this.#failed += count - exported;
     this.#settled += count;
     this.#waiters.settle(this.#settled);
+  }
+
+  // The export missed its deadline (its signal is aborted, its spans are
+  // failed), but the exporter has not answered: the specification has
+  // `export` never called while an earlier call runs, so the next export
+  // waits until this one settles, or for one more deadline at most, after
+  // which exports go on (with one warning) rather than stop for good.
+  #holdFor(work: PromiseLike<unknown>): void {
+    this.#late = true;
+    let timer: ReturnType<Scheduler["setTimeout"]> | undefined;
+    const release = () => {
+      if (!this.#late) return;
+      this.#late = false;
+      if (timer !== undefined) this.#scheduler.clearTimeout(timer);
+      this.#onAsyncSettle();
+    };
+    // Not a background timer: a flush waiting behind this export awaits it.
+    timer = this.#scheduler.setTimeout(() => {
+      timer = undefined;
+      warnOnce(
+        "export-never-settled",
+        `a span exporter's export did not settle within ${this.#timeoutMs} ms after its deadline aborted it; the ${this.#who} exports again, and that call may overlap with it`,
+      );
+      release();
+    }, this.#timeoutMs);
+    try {
+      work.then(release, release);
+    } catch {
+      // A thenable whose `then` throws never settles: the timer releases.
+    }
   }
 
   #warnFull(): void {

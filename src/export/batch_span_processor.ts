@@ -59,7 +59,12 @@ export interface BatchSpanProcessorOptions {
    * maxExportBatchSize` spans are held (3072 by default). Default 2048.
    */
   maxQueueSize?: number;
-  /** How long one export may take before it is aborted, in ms. Default 30000. */
+  /**
+   * How long one export may take before it is aborted and failed, in ms.
+   * Default 30000. `export` is never called while an earlier call runs: the
+   * next export waits for one that ignored its aborted signal to settle, for
+   * one more `exportTimeoutMs` at most.
+   */
   exportTimeoutMs?: number;
   /**
    * Export what is queued when the process ends normally. Default `true`.
@@ -129,7 +134,8 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
  * Nothing here can reach the application: an exporter that throws, rejects,
  * returns a failure or does not answer within `exportTimeoutMs` (its signal
  * is then aborted) has its batch counted as failed, and the next batch goes
- * on. At most `maxQueueSize` spans wait, besides the batch being exported (at
+ * on (after an export that hung has settled, as `export` is never called
+ * while an earlier call runs, or one more `exportTimeoutMs` at most). At most `maxQueueSize` spans wait, besides the batch being exported (at
  * most `maxExportBatchSize`), so memory stays bounded when the exporter cannot
  * keep up; a span that finds the queue full is dropped and counted, with one
  * warning per process.

@@ -24,7 +24,12 @@ export interface SimpleSpanProcessorOptions {
    * Default 2048.
    */
   maxQueueSize?: number;
-  /** How long one export may take before it is aborted, in ms. Default 30000. */
+  /**
+   * How long one export may take before it is aborted and failed, in ms.
+   * Default 30000. `export` is never called while an earlier call runs: the
+   * next export waits for one that ignored its aborted signal to settle, for
+   * one more `exportTimeoutMs` at most.
+   */
   exportTimeoutMs?: number;
   /** Where the export deadline's timer runs. Default {@linkcode systemScheduler}. */
   scheduler?: Scheduler;

@@ -15,6 +15,8 @@ import type { Scheduler } from "./scheduler.ts";
  * @param scheduler Where the deadline's timer runs.
  * @param needsSignal Whether `work` takes the signal; without one it is only
  *   timed out, not aborted.
+ * @param onLate Called at the deadline, before the returned promise
+ *   rejects, with the work's own promise, which may settle later still.
  * @returns What `work` returned, or a promise bounded by the deadline.
  */
 export function withDeadline<T>(
@@ -22,6 +24,7 @@ export function withDeadline<T>(
   ms: number,
   scheduler: Scheduler,
   needsSignal = true,
+  onLate?: (work: PromiseLike<T>) => void,
 ): T | Promise<T> {
   // An AbortController costs about 1.7 µs on Node 20: work that cannot take
   // a signal (an exporter declared with one parameter) goes without.
@@ -35,6 +38,7 @@ export function withDeadline<T>(
     const timer = scheduler.setTimeout(() => {
       const reason = new DOMException(`timed out after ${ms} ms`, "TimeoutError");
       controller?.abort(reason);
+      onLate?.(result);
       reject(reason);
     }, ms);
     try {
