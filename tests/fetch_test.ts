@@ -402,6 +402,24 @@ describe("instrumentFetch maxRecordedLength", () => {
     );
   });
 
+  test("a short maxRecordedLength cuts the request's method, never http.request.method", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const traced = instrumentFetch(() => Promise.resolve(new Response("ok")), {
+      tracer,
+      maxRecordedLength: 2,
+    });
+    await traced("https://api.example.com/", { method: "FOOBAR" });
+    await traced("https://api.example.com/");
+    assert.deepEqual(
+      memory.spans.map((s) => [
+        s.attributes["http.request.method"],
+        s.attributes["http.request.method_original"],
+      ]),
+      [["_OTHER", "FO"], ["GET", undefined]],
+    );
+  });
+
   test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
     for (const bad of [-1, 1.5, NaN, "10"]) {
       assert.throws(

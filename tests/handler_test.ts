@@ -298,6 +298,27 @@ describe("maxRecordedLength on the server wrappers", () => {
     ]);
   });
 
+  test("a short maxRecordedLength cuts the request's method, never http.request.method", async () => {
+    const { memory, tracer } = setup();
+    const options = { tracer, maxRecordedLength: 2 };
+    // Bun's Request turns a method it does not know into GET: the unknown
+    // one goes through traceRequestListener only.
+    await traceHandler(() => new Response(null), options)(
+      new Request("http://h/", { method: "PATCH" }),
+    );
+    await traceHandler(() => new Response(null), options)(new Request("http://h/"));
+    const res = fakeRes();
+    traceRequestListener(() => {}, options)({ method: "FOOBAR", url: "/", headers: {} }, res);
+    res.emit("finish");
+    assert.deepEqual(
+      memory.spans.map((s) => [
+        s.attributes["http.request.method"],
+        s.attributes["http.request.method_original"],
+      ]),
+      [["PATCH", undefined], ["GET", undefined], ["_OTHER", "FO"]],
+    );
+  });
+
   test("a maxRecordedLength that is not a non-negative integer or Infinity is a RangeError", () => {
     for (const bad of [-1, 2.5, NaN, "10", null]) {
       assert.throws(

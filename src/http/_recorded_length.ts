@@ -17,6 +17,8 @@ export const DEFAULT_MAX_RECORDED_LENGTH = 2048;
 // a value this short holds nothing worth copying.
 const MIN_SHARED_LENGTH = 13;
 
+const METHOD = "http.request.method";
+
 /**
  * Checks a `maxRecordedLength` option.
  *
@@ -41,7 +43,8 @@ export function resolveMaxRecordedLength(value: unknown, action: string): number
 }
 
 /**
- * Cuts every string value of `attributes` longer than `maxLength`, in place,
+ * Cuts every string value of `attributes` longer than `maxLength`, except
+ * `http.request.method` (a method of the known list, or `_OTHER`), in place,
  * to an independent copy, so the request's own strings are not kept alive.
  * A short value can still be a view into a long string it was cut from (V8
  * and JavaScriptCore return `url.pathname` as a slice of `url.href`), so
@@ -60,7 +63,9 @@ export function capRecorded<T extends Record<string, string | number>>(
 ): T {
   for (const key in attributes) {
     const value = attributes[key];
-    if (typeof value !== "string") continue;
+    // The method is one of the known list or `_OTHER` (an unknown one is in
+    // `http.request.method_original`, which is cut): cut, it is no method.
+    if (typeof value !== "string" || key === METHOD) continue;
     if (value.length > maxLength || (fromLongSource && value.length >= MIN_SHARED_LENGTH)) {
       (attributes as Record<string, string | number>)[key] = truncateString(value, maxLength);
     }
