@@ -8,7 +8,7 @@
  *   {@linkcode toReadableSpan} is the conversion underneath.
  * - In: {@linkcode TracerProvider} routes every `@opentelemetry/api` span
  *   into this library's processors, and {@linkcode BridgeContextManager}
- *   shares the current span both ways.
+ *   shares the current span and the current baggage both ways.
  * - The SDK's processors, taking this library's spans and exporters too:
  *   {@linkcode SimpleSpanProcessor} and {@linkcode BatchSpanProcessor}
  *   subclass the SDK's, and

@@ -29,6 +29,8 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import {
   AlwaysOffSampler,
+  Baggage,
+  getBaggage,
   getCurrentContext,
   getCurrentSpan,
   injectContext,
@@ -38,6 +40,7 @@ import {
   type Span,
   SpanContext,
   Tracer,
+  withBaggage,
   withContext,
   withSpan,
 } from "../mod.ts";
@@ -1082,6 +1085,67 @@ describe("BridgeContextManager", () => {
     late.removeListener("data", listener);
     late.removeListener("data", listener);
     assert.equal(late.listenerCount("data"), 0);
+  });
+});
+
+describe("baggage across the bridge: one current baggage for both libraries", () => {
+  const entry = (ctx: Context, key: string) => propagation.getBaggage(ctx)?.getEntry(key)?.value;
+
+  test("this library's baggage is the API's: an instrumented client's headers carry it", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider({ processors: [] }).register();
+      const headers: Record<string, string> = {};
+      withBaggage(new Baggage({ "user.id": "42" }), () => {
+        assert.equal(entry(context.active(), "user.id"), "42");
+        propagation.inject(context.active(), headers);
+      });
+      assert.equal(headers.baggage, "user.id=42");
+      assert.equal(propagation.getBaggage(context.active()), undefined);
+    });
+  });
+
+  test("the API's baggage is this library's: set with setBaggage, or extracted by an instrumented server", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider({ processors: [] }).register();
+      const set = propagation.setBaggage(
+        context.active(),
+        propagation.createBaggage({ tenant: { value: "acme" } }),
+      );
+      const seen: (string | undefined)[] = [];
+      context.with(set, () => seen.push(getBaggage().get("tenant")?.value));
+      const extracted = propagation.extract(ROOT_CONTEXT, { baggage: "tenant=initech;ttl=60" });
+      context.with(extracted, () => {
+        seen.push(getBaggage().get("tenant")?.value, getBaggage().get("tenant")?.metadata);
+      });
+      assert.deepEqual(seen, ["acme", "initech", "ttl=60"]);
+      // An entry W3C baggage cannot carry is left out and counted, never thrown.
+      const before = propagationStats().baggage;
+      const odd = propagation.createBaggage({ "no spaces": { value: "x" }, ok: { value: "y" } });
+      context.with(propagation.setBaggage(context.active(), odd), () => {
+        assert.deepEqual(getBaggage().entries().map(([key]) => key), ["ok"]);
+      });
+      assert.equal(propagationStats().baggage, before + 1);
+    });
+  });
+
+  test("whichever side set the baggage last wins, and a deletion counts", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider({ processors: [] }).register();
+      const theirs = propagation.createBaggage({ k: { value: "api" } });
+      const seen: unknown[] = [];
+      context.with(propagation.setBaggage(context.active(), theirs), () => {
+        withBaggage(new Baggage({ k: "ours" }), () => {
+          seen.push(entry(context.active(), "k"));
+          context.with(propagation.deleteBaggage(context.active()), () => {
+            seen.push(getBaggage().size, propagation.getBaggage(context.active()));
+          });
+          // A context of ours handed back through the API keeps its baggage.
+          context.with(getCurrentContext() as never, () => seen.push(getBaggage().get("k")?.value));
+        });
+        seen.push(getBaggage().get("k")?.value);
+      });
+      assert.deepEqual(seen, ["ours", 0, undefined, "ours", "api"]);
+    });
   });
 });
 

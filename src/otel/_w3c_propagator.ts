@@ -6,8 +6,6 @@
 // API alone installed.
 
 import {
-  type BaggageEntry as OtelBaggageEntry,
-  baggageEntryMetadataFromString,
   type Context as OtelContext,
   propagation,
   type TextMapGetter,
@@ -16,11 +14,11 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
-import { Baggage } from "../propagation/baggage.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
 import { extractBaggage, extractContext } from "../propagation/propagation.ts";
 import { formatTraceparent } from "../propagation/traceparent.ts";
 import { fromOtelSpanContext } from "../span/_otel_span_view.ts";
+import { toOtelBaggage, toOurBaggage } from "./_baggage_bridge.ts";
 import { toOtelTraceState } from "./_mapping.ts";
 
 const FIELDS = ["traceparent", "tracestate", "baggage"] as const;
@@ -35,9 +33,9 @@ export class W3CPropagator implements TextMapPropagator {
       setter.set(carrier, "traceparent", formatTraceparent(spanContext));
       if (spanContext.traceState) setter.set(carrier, "tracestate", spanContext.traceState);
     }
-    const entries = propagation.getBaggage(context)?.getAllEntries();
-    if (entries === undefined || entries.length === 0) return;
-    const value = toOurBaggage(entries).serialize();
+    const baggage = propagation.getBaggage(context);
+    if (baggage === undefined) return;
+    const value = toOurBaggage(baggage).serialize();
     if (value !== "") setter.set(carrier, "baggage", value);
   }
 
@@ -59,34 +57,11 @@ export class W3CPropagator implements TextMapPropagator {
       });
     }
     const baggage = extractBaggage(headers as HeaderCarrier);
-    if (baggage.size > 0) {
-      const entries: Record<string, OtelBaggageEntry> = {};
-      for (const [key, entry] of baggage.entries()) {
-        entries[key] = entry.metadata === undefined
-          ? { value: entry.value }
-          : { value: entry.value, metadata: baggageEntryMetadataFromString(entry.metadata) };
-      }
-      next = propagation.setBaggage(next, propagation.createBaggage(entries));
-    }
+    if (baggage.size > 0) next = propagation.setBaggage(next, toOtelBaggage(baggage));
     return next;
   }
 
   fields(): string[] {
     return [...FIELDS];
   }
-}
-
-// OpenTelemetry's baggage takes any key and value; W3C's does not. An entry
-// that cannot be written is left out rather than thrown into the request.
-function toOurBaggage(entries: [string, OtelBaggageEntry][]): Baggage {
-  let baggage = new Baggage();
-  for (const [key, entry] of entries) {
-    try {
-      const metadata = entry.metadata?.toString();
-      baggage = baggage.set(key, String(entry.value), metadata === "" ? undefined : metadata);
-    } catch {
-      // Not a W3C baggage key or value: skipped.
-    }
-  }
-  return baggage;
 }

@@ -13,14 +13,21 @@ import { SPAN_KEY } from "../context/current_span.ts";
 import { OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
 import { apiSpanFor } from "./_api_span.ts";
 import type { Span } from "../span/span.ts";
+import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
+import { Baggage } from "../propagation/baggage.ts";
+import { OTEL_BAGGAGE_KEY, sameBaggage, toOtelBaggage, toOurBaggage } from "./_baggage_bridge.ts";
 
 /**
  * An OpenTelemetry `ContextManager` that keeps the current context in this
  * library's storage (`AsyncLocalStorage` on Deno, Bun and Node), so both
- * libraries see one current span. A span made current on either side is
- * the parent of spans started on the other: `trace.getSpan(context.active())`
- * inside `tracer.span(...)` is that span, and `getCurrentSpan()` inside
- * `context.with(trace.setSpan(ctx, apiSpan), ...)` stands for `apiSpan`.
+ * libraries see one current span and one current baggage. A span made
+ * current on either side is the parent of spans started on the other:
+ * `trace.getSpan(context.active())` inside `tracer.span(...)` is that span,
+ * and `getCurrentSpan()` inside `context.with(trace.setSpan(ctx, apiSpan),
+ * ...)` stands for `apiSpan`. Likewise `propagation.getBaggage(context.active())`
+ * inside `withBaggage(...)` holds that baggage (so an instrumented client
+ * sends it), and `getBaggage()` inside `context.with(ctx, ...)` is `ctx`'s
+ * baggage (an instrumented server's, extracted from its request).
  * {@linkcode TracerProvider.register} and {@linkcode addSpanProcessor}
  * register one; register it yourself with `context.setGlobalContextManager`
  * to share context with another OpenTelemetry SDK.
@@ -69,7 +76,10 @@ export class BridgeContextManager implements ContextManager {
    * ```
    */
   active(): OtelContext {
-    const ctx = getContextStorage().getStore() ?? ROOT_CONTEXT;
+    let ctx = getContextStorage().getStore() ?? ROOT_CONTEXT;
+    // This library sets only its own baggage key too: the API's follows it.
+    const baggage = ctx.getValue(BAGGAGE_KEY);
+    if (baggage instanceof Baggage) ctx = otelBaggageInStep(ctx, baggage);
     const span = ctx.getValue(SPAN_KEY) as Span | undefined;
     if (span === undefined) return ctx;
     // This library sets only its own key; the OpenTelemetry key follows it.
@@ -203,12 +213,39 @@ export class BridgeContextManager implements ContextManager {
   }
 }
 
-// A context entered from the OpenTelemetry side: its OpenTelemetry span
-// wins, and this library's key is made to agree.
+// The API's baggage key made to agree with this library's `baggage`; an
+// empty baggage is none.
+function otelBaggageInStep(ctx: Context, baggage: Baggage): Context {
+  const otel = ctx.getValue(OTEL_BAGGAGE_KEY);
+  if (baggage.size === 0) return otel === undefined ? ctx : ctx.deleteValue(OTEL_BAGGAGE_KEY);
+  return sameBaggage(otel, baggage) ? ctx : ctx.setValue(OTEL_BAGGAGE_KEY, toOtelBaggage(baggage));
+}
+
+// A context entered from the OpenTelemetry side: its OpenTelemetry span and
+// baggage win, and this library's keys are made to agree.
 function toSharedContext(context: OtelContext): Context {
   // Not a context at all: run with none rather than throw into the caller.
   if (typeof context?.getValue !== "function") return ROOT_CONTEXT;
-  const ctx = context as Context;
+  return spanToShared(baggageToShared(context as Context));
+}
+
+// This library's baggage key made to agree with the API's, unless ours is
+// the newer of the two (then active() brings the API's in step).
+function baggageToShared(ctx: Context): Context {
+  const otel = ctx.getValue(OTEL_BAGGAGE_KEY);
+  const baggage = ctx.getValue(BAGGAGE_KEY);
+  if (otel === undefined && baggage === undefined) return ctx;
+  if (
+    ctx instanceof Context && newestKeyOf(ctx, BAGGAGE_KEY, OTEL_BAGGAGE_KEY) !== OTEL_BAGGAGE_KEY
+  ) {
+    return ctx;
+  }
+  if (otel === undefined) return ctx.deleteValue(BAGGAGE_KEY);
+  if (baggage instanceof Baggage && sameBaggage(otel, baggage)) return ctx;
+  return ctx.setValue(BAGGAGE_KEY, toOurBaggage(otel as Parameters<typeof toOurBaggage>[0]));
+}
+
+function spanToShared(ctx: Context): Context {
   // One of ours says which side set its span last: when it was this
   // library (getCurrentContext() handed to context.with, say), its span
   // stands, and active() brings the API's key in step.
