@@ -1128,6 +1128,22 @@ describe("baggage across the bridge: one current baggage for both libraries", ()
     });
   });
 
+  test("something that is no baggage under the API's baggage key is none, and nothing is thrown", async () => {
+    await withCleanGlobals(() => {
+      new TracerProvider({ processors: [] }).register();
+      const key = Symbol.for("OpenTelemetry Baggage Key");
+      const seen: number[] = [];
+      for (
+        const odd of ["tenant=acme", 42, { getAllEntries: () => 7 }, { getAllEntries: () => [5] }]
+      ) {
+        assert.doesNotThrow(() =>
+          context.with(context.active().setValue(key, odd), () => seen.push(getBaggage().size))
+        );
+      }
+      assert.deepEqual(seen, [0, 0, 0, 0]);
+    });
+  });
+
   test("whichever side set the baggage last wins, and a deletion counts", async () => {
     await withCleanGlobals(() => {
       new TracerProvider({ processors: [] }).register();

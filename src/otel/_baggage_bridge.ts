@@ -57,17 +57,21 @@ export function toOtelBaggage(baggage: Baggage): OtelBaggage {
  * cannot be read at all is empty. Nothing is thrown.
  */
 export function toOurBaggage(otel: OtelBaggage): Baggage {
+  // Data under the API's key: anything that is no object is no baggage.
+  if (typeof otel !== "object" || otel === null) return new Baggage();
   const known = ours.get(otel);
   if (known !== undefined) return known;
   let baggage = new Baggage();
   let entries: [string, OtelBaggageEntry][];
   try {
     entries = otel.getAllEntries();
+    if (!Array.isArray(entries)) entries = [];
   } catch {
     entries = [];
   }
-  for (const [key, entry] of entries) {
+  for (const pair of entries) {
     try {
+      const [key, entry] = pair;
       const metadata = entry.metadata?.toString();
       baggage = baggage.set(key, String(entry.value), metadata === "" ? undefined : metadata);
     } catch {
