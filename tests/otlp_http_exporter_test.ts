@@ -318,8 +318,10 @@ describe("OtlpHttpExporter against a loopback receiver", () => {
       });
       const result = await settleOnManualTime(time, timers, 10_000, e.export(spans(1)));
       assert.equal(result.code, "failure");
-      assert.match(result.error!.message, /network error/);
-      assert.ok(time.now() <= 10_000 + 100, `gave up at ${time.now()} ms`);
+      // Five attempts, with random() = 0.5 waiting three quarters of each
+      // step between them: 750 + 1500 + 3000 + 3750 ms (the step capped at 5 s).
+      assert.match(result.error!.message, /after 5 attempts: network error/);
+      assert.equal(time.now(), 750 + 1_500 + 3_000 + 3_750, `gave up at ${time.now()} ms`);
     },
   );
 });
