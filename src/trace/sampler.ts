@@ -209,9 +209,10 @@ const TWO_POW_28 = 268435456;
  * service using this library that sees the same trace id with the same ratio
  * decides the same way (another SDK's `TraceIdRatioBased` may not: its
  * algorithm was never specified, so use this as the `root` of a
- * {@linkcode ParentBasedSampler}). As the OpenTelemetry specification's consistent probability sampling
- * does, it reads the rightmost 56 bits of the trace id as a random number
- * and samples when it is at least `(1 - ratio) × 2^56`.
+ * {@linkcode ParentBasedSampler}). As the OpenTelemetry specification's
+ * consistent probability sampling does, it reads the rightmost 56 bits of
+ * the trace id as a random number and samples when it is at least
+ * `(1 - ratio) × 2^56`.
  *
  * @example
  * ```ts
