@@ -10,7 +10,7 @@ import { setOwnAttribute } from "../span/_attribute_bag.ts";
 import { recordArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { VERSION } from "../platform/_version.ts";
-import { detectRuntime } from "./_runtime.ts";
+import { detectRuntime } from "../platform/_runtime.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
 
 /** How {@linkcode Resource.detect} builds a resource. Every field is optional. */

@@ -1,5 +1,6 @@
 // Internal: which JavaScript runtime this is, found at run time (no `node:`
-// import), for the resource and for `unknown_service:<runtime>`.
+// import), for the resource, for `unknown_service:<runtime>`, and for where
+// traced fetch writes its headers by default (CORS applies in a browser).
 
 interface RuntimeGlobals {
   Deno?: { version?: { deno?: string } };
