@@ -441,3 +441,185 @@ describe("instrumentFetch maxRecordedLength", () => {
     assert.equal(memory.spans[0].attributes["http.response.status_code"], undefined);
   });
 });
+
+/**
+ * Runs `fn` (synchronous) where the globals look like a browser page's at
+ * `origin`: no Deno, no process, a `location`. Everything is put back.
+ */
+function asBrowser<T>(origin: string, fn: () => T): T {
+  const names = ["Deno", "process", "location"] as const;
+  const saved = names.map((name) => Object.getOwnPropertyDescriptor(globalThis, name));
+  try {
+    for (const name of names) {
+      const value = name === "location" ? { origin, href: `${origin}/app/` } : undefined;
+      Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+    }
+    return fn();
+  } finally {
+    names.forEach((name, i) => {
+      if (saved[i] === undefined) delete (globalThis as Record<string, unknown>)[name];
+      else Object.defineProperty(globalThis, name, saved[i]!);
+    });
+    assert.equal(typeof (globalThis as { process?: unknown }).process, "object", "put back");
+  }
+}
+
+describe("instrumentFetch propagateTo", () => {
+  function traced(propagateTo?: unknown, browserOrigin?: string) {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const calls: Call[] = [];
+    const fake: FetchFunction = (input, init) => {
+      calls.push({ input, init, headers: new Headers(init?.headers) });
+      return Promise.resolve(new Response("ok"));
+    };
+    const options = { tracer, propagateTo: propagateTo as never };
+    const fetch = browserOrigin === undefined
+      ? instrumentFetch(fake, options)
+      : asBrowser(browserOrigin, () => instrumentFetch(fake, options));
+    return { memory, calls, fetch };
+  }
+
+  // Which of the calls carried traceparent, by URL.
+  function withHeaders(calls: Call[]): string[] {
+    return calls.filter((c) => c.headers.has("traceparent")).map((c) =>
+      String(c.input instanceof Request ? c.input.url : c.input)
+    );
+  }
+
+  test("a list: origins (strings) and RegExps (tested on the full URL) pick the requests with headers", async () => {
+    const { memory, calls, fetch } = traced([
+      "https://api.example.com/ignored/path",
+      /^https:\/\/cdn\.example\.net\/traced\//,
+    ]);
+    const urls = [
+      "https://api.example.com/v1/items",
+      "https://api.example.com:8443/v1/items",
+      "http://api.example.com/v1/items",
+      "https://cdn.example.net/traced/a.js",
+      "https://cdn.example.net/other/a.js",
+      "https://third-party.test/collect",
+    ];
+    for (const url of urls) await fetch(url);
+    assert.deepEqual(withHeaders(calls), [
+      "https://api.example.com/v1/items",
+      "https://cdn.example.net/traced/a.js",
+    ]);
+    // Every request is still traced.
+    assert.deepEqual(memory.spans.map((s) => s.attributes["url.full"]), urls);
+  });
+
+  test("a request that gets no headers is passed on as the caller gave it", async () => {
+    const { memory, calls, fetch } = traced(["https://api.example.com"]);
+    const init = { method: "POST", headers: { accept: "text/plain" }, body: "x" };
+    await fetch("https://elsewhere.test/", init);
+    const request = new Request("https://elsewhere.test/r", { headers: { a: "1" } });
+    await fetch(request);
+    assert.equal(calls[0].init, init);
+    assert.deepEqual(init.headers, { accept: "text/plain" });
+    assert.equal(calls[1].input, request);
+    assert.equal(calls[1].init, undefined);
+    assert.deepEqual([...request.headers], [["a", "1"]]);
+    assert.equal(memory.spans.length, 2);
+    assert.equal(memory.spans[0].name, "POST");
+  });
+
+  test("a function decides from the request's URL", async () => {
+    const seen: unknown[] = [];
+    const { memory, calls, fetch } = traced((url: URL) => {
+      seen.push(url);
+      return url.hostname.endsWith(".internal");
+    });
+    await fetch("http://orders.internal/x");
+    await fetch(new Request("https://public.test/y"));
+    assert.deepEqual(withHeaders(calls), ["http://orders.internal/x"]);
+    assert.ok(seen.every((url) => url instanceof URL));
+    assert.deepEqual(seen.map(String), ["http://orders.internal/x", "https://public.test/y"]);
+    assert.equal(memory.spans.length, 2);
+  });
+
+  test("a function that throws means no headers: the request goes out traced, and it is reported once", async () => {
+    let memory!: InMemorySpanProcessor;
+    let calls!: Call[];
+    const warned = await captureWarnings(async () => {
+      const t = traced(() => {
+        throw new Error("bad rule");
+      });
+      ({ memory, calls } = t);
+      assert.equal(await (await t.fetch("https://a.test/")).text(), "ok");
+      await t.fetch("https://b.test/");
+    });
+    assert.deepEqual(withHeaders(calls), []);
+    assert.equal(memory.spans.length, 2);
+    assert.equal(warned.filter((w) => /propagateTo/.test(w)).length, 1, warned.join("\n"));
+    assert.match(warned.join("\n"), /Error: bad rule/);
+  });
+
+  test("a RegExp with the g flag matches every time; a function's non-boolean answer means no headers", async () => {
+    const listed = traced([/internal/g]);
+    await listed.fetch("https://a.internal/");
+    await listed.fetch("https://b.internal/");
+    assert.equal(withHeaders(listed.calls).length, 2);
+    const warned = await captureWarnings(async () => {
+      const promised = traced(() => Promise.resolve(true));
+      await promised.fetch("https://a.test/");
+      assert.deepEqual(withHeaders(promised.calls), []);
+    });
+    assert.match(warned.join("\n"), /propagateTo returned object, not a boolean/);
+  });
+
+  test("without propagateTo, every request gets the headers where there is no CORS (servers)", async () => {
+    const { calls, fetch } = traced();
+    await fetch("https://a.test/");
+    await fetch("https://b.test/");
+    assert.equal(withHeaders(calls).length, 2);
+  });
+
+  test("in a browser, by default only requests to the page's own origin get the headers", async () => {
+    const { memory, calls, fetch } = traced(undefined, "https://app.example.com");
+    await fetch("https://app.example.com/api/items");
+    await fetch("https://cdn.example.net/lib.js");
+    await fetch("https://api.example.com/v1");
+    assert.deepEqual(withHeaders(calls), ["https://app.example.com/api/items"]);
+    assert.deepEqual(memory.spans.map((s) => s.attributes["url.full"]), [
+      "https://app.example.com/api/items",
+      "https://cdn.example.net/lib.js",
+      "https://api.example.com/v1",
+    ]);
+    assert.equal(calls[1].init, undefined);
+  });
+
+  test("in a browser, propagateTo adds origins to the page's own", async () => {
+    const { calls, fetch } = traced(["https://api.example.com"], "https://app.example.com");
+    await fetch("https://app.example.com/api/items");
+    await fetch("https://cdn.example.net/lib.js");
+    await fetch("https://api.example.com/v1");
+    assert.deepEqual(withHeaders(calls), [
+      "https://app.example.com/api/items",
+      "https://api.example.com/v1",
+    ]);
+  });
+
+  test("an entry that is no origin, or a propagateTo of another type, is a TypeError", () => {
+    for (
+      const bad of [
+        ["api.example.com"],
+        ["localhost:8080"],
+        [""],
+        [42],
+        [null],
+        "https://a.test",
+        7,
+        {},
+        null,
+      ]
+    ) {
+      assert.throws(
+        () => instrumentFetch(() => Promise.resolve(new Response()), { propagateTo: bad as never }),
+        (e: unknown) =>
+          e instanceof TypeError && /^Cannot instrument fetch: propagateTo /.test(e.message),
+        JSON.stringify(bad),
+      );
+    }
+  });
+});

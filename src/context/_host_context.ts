@@ -30,8 +30,9 @@ const HOST_SPAN_KEY: unique symbol = Symbol("@codomyrmex/spans.host-span");
 
 /**
  * Set by instrumentFetch for the request it traces: the trace context
- * headers are written, so Deno's fetch instrumentation must not add a
- * second `traceparent` (it appends one to the request's headers).
+ * headers are written (or left out on purpose: `propagateTo`), so Deno's
+ * fetch instrumentation must not add a second `traceparent` (it appends one
+ * to the request's headers).
  */
 export const HEADERS_WRITTEN_KEY: unique symbol = Symbol("@codomyrmex/spans.headers-written");
 

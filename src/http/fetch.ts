@@ -24,6 +24,7 @@ import {
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
+import { propagationFilter } from "./_propagate_to.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -47,6 +48,48 @@ export interface InstrumentFetchOptions {
    * integer or `Infinity`. Default 2,048.
    */
   maxRecordedLength?: number;
+  /**
+   * Which requests get the `traceparent`, `tracestate` and `baggage`
+   * headers; every request is traced either way. An array of origins
+   * (strings such as `"https://api.example.com"`; a path in one is ignored)
+   * and RegExps (tested against the request's full URL), or a function that
+   * is given the request's `URL` and returns `true` for the headers (one
+   * that throws, or returns no boolean, means no headers, reported once
+   * through `setDiagnostics`).
+   *
+   * Default: in a browser page or a web worker, where CORS applies, only
+   * requests to the page's own origin (`location.origin`), which always get
+   * them, also when this option is given: a cross-origin request with these
+   * headers needs a preflight and fails unless the server's CORS answer
+   * allows them, so list only origins whose answer does. Elsewhere (Deno,
+   * Node, Bun: no CORS), every request; given this option, only the
+   * requests it picks.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import { instrumentFetch } from "@codomyrmex/spans/http";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const sent: boolean[] = [];
+   * const fakeFetch = async (input: string | URL | Request, init?: RequestInit) => {
+   *   sent.push(new Headers(init?.headers).has("traceparent"));
+   *   return new Response("ok");
+   * };
+   * const fetch = instrumentFetch(fakeFetch, {
+   *   tracer: new Tracer({ processors: [memory] }),
+   *   propagateTo: ["https://api.example.com", /^https:\/\/[a-z]+\.internal\.example\//],
+   * });
+   *
+   * await fetch("https://api.example.com/items");
+   * await fetch("https://orders.internal.example/42");
+   * await fetch("https://cdn.example.net/lib.js");
+   * assert.deepEqual(sent, [true, true, false]);
+   * assert.equal(memory.spans.length, 3); // every request is traced
+   * ```
+   */
+  propagateTo?: readonly (string | RegExp)[] | ((url: URL) => boolean);
 }
 
 /**
@@ -56,7 +99,12 @@ export interface InstrumentFetchOptions {
  * `http.response.status_code`, `error.type`), a child of the current span.
  * The `traceparent`, `tracestate` and `baggage` headers are written into a
  * copy of the headers, so the caller's `Request` and `Headers` are left as
- * they were. A network error, or a status of 400 or more, marks the span as
+ * they were; in a browser page or a web worker, only into requests to the
+ * page's own origin and those `propagateTo` lists (CORS would refuse the
+ * others unless the server allows these headers), elsewhere into every
+ * request, or those `propagateTo` picks. This is decided when
+ * `instrumentFetch` is called. A request that gets no headers is traced
+ * all the same, and goes to fetch as the caller gave it. A network error, or a status of 400 or more, marks the span as
  * an error; a network error is rethrown. An opaque response (status 0: a
  * `no-cors` request or a manual redirect, in a browser) records no status
  * code. A request the caller aborts through
@@ -70,9 +118,11 @@ export interface InstrumentFetchOptions {
  * `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, read here, replaces the list.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
- * @param options The tracer, which query parameters to redact, and the recorded length.
+ * @param options The tracer, which query parameters to redact, the recorded
+ *   length, and which requests get the headers.
  * @returns A fetch-compatible function.
- * @throws {TypeError} When `fetchFn` is given and is not a function.
+ * @throws {TypeError} When `fetchFn` is given and is not a function, or
+ *   `propagateTo` is not an array of origins and RegExps or a function.
  * @throws {RangeError} When `maxRecordedLength` is not a non-negative integer or `Infinity`.
  *
  * @example
@@ -108,6 +158,7 @@ export function instrumentFetch(
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
   const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
   const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");
+  const propagates = propagationFilter(options?.propagateTo, "instrument fetch");
   const known = knownMethods();
   // Without fetchFn the global fetch is looked up per call, so later stubs
   // are seen; but once this function is installed as the global fetch, the
@@ -124,9 +175,11 @@ export function instrumentFetch(
       target = fetchFn ?? (current === tracedFetch ? initial! : current);
       let url: URL;
       let method: unknown;
-      let headers: Headers;
+      // Undefined when this request gets no trace context headers: the
+      // caller's input and init then go to fetch as they are.
+      let headers: Headers | undefined;
       let signal: AbortSignal | null | undefined;
-      let tracedInit: RequestInit;
+      let tracedInit: RequestInit | undefined;
       try {
         const isRequest = typeof Request !== "undefined" && input instanceof Request;
         url = new URL(
@@ -134,9 +187,11 @@ export function instrumentFetch(
           (globalThis as { location?: { href?: string } }).location?.href,
         );
         method = init?.method ?? (isRequest ? input.method : "GET");
-        headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
         signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
-        tracedInit = withHeaders(init, headers, isRequest ? input : undefined);
+        if (propagates === undefined || propagates(url)) {
+          headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
+          tracedInit = withHeaders(init, headers, isRequest ? input : undefined);
+        }
       } catch {
         // Input fetch itself would refuse: let it say so, untraced.
         return Promise.resolve(target(input, init));
@@ -151,7 +206,7 @@ export function instrumentFetch(
             url.href.length > maxLength,
           ),
         });
-        injectContext(headers, span);
+        if (headers !== undefined) injectContext(headers, span);
       } catch (error) {
         warnOnce(
           "fetch-tracing-failed",
@@ -163,12 +218,16 @@ export function instrumentFetch(
       }
       const started = span;
       // Marked as written, so a runtime's own fetch instrumentation (Deno's,
-      // with OTEL_DENO=true) parents its span here and adds no traceparent.
+      // with OTEL_DENO=true) parents its span here and adds no traceparent,
+      // whether or not this request gets one.
       const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
         HEADERS_WRITTEN_KEY,
         true,
       );
-      const pending = withContext(context, () => target!(input, tracedInit));
+      const pending = withContext(
+        context,
+        () => tracedInit === undefined ? target!(input, init) : target!(input, tracedInit),
+      );
       return Promise.resolve(pending).then(
         (response) => {
           try {
