@@ -4,7 +4,8 @@
 // bundled by esbuild, from a loopback server, and is driven over the
 // DevTools protocol. Chromium has no AsyncLocalStorage and no AsyncContext,
 // so the page shows the warning and the explicit-parent way round it; its
-// spans cross to a traced API on the same origin in one trace, and leave
+// spans cross to a traced API on the same origin in one trace, a traced call
+// to another origin that allows no trace headers succeeds, and they leave
 // over OTLP to a receiver on another origin (CORS) when the page is hidden
 // and when it is left (pagehide), with keepalive requests of at most 64 KiB.
 import { test } from "node:test";
@@ -14,7 +15,7 @@ import { traceHandler } from "../http.ts";
 import { isBun, isDeno, waitUntil } from "./_helpers.ts";
 import { type Browser, canDriveChromium, launchChromium, noChromium } from "./_chromium.ts";
 import { serveNative } from "./_loopback_server.ts";
-import { Receiver } from "./_otlp_receiver.ts";
+import { type JsonSpan, Receiver } from "./_otlp_receiver.ts";
 
 const CORS = {
   "access-control-allow-origin": "*",
@@ -83,11 +84,18 @@ test(
         storage: string;
         asyncContext: string;
         warnings: string[];
+        crossOrigin: unknown;
       }>("window.__result");
       assert.equal(loaded.asyncContext, "undefined", "Chromium has no AsyncContext");
       assert.equal(loaded.storage, "stack");
       assert.equal(loaded.warnings.length, 1, loaded.warnings.join("\n"));
       assert.match(loaded.warnings[0], /neither AsyncLocalStorage nor AsyncContext/);
+      // A traced call to another origin that allows only content-type in
+      // CORS: sent without trace headers (no preflight), so it succeeds.
+      assert.deepEqual(loaded.crossOrigin, { status: 200 });
+      const check = receiver.requests.filter((r) => r.path === "/cors-check");
+      assert.deepEqual(check.map((r) => r.method), ["GET"]);
+      assert.equal(check[0].headers.traceparent, undefined);
 
       // 2. Hidden (a tab switch): every queued span leaves, in keepalive
       //    requests of at most 64 KiB, to another origin.
@@ -120,7 +128,14 @@ test(
       const root = byName("page load");
       const child = byName("explicit child");
       const grandchild = byName("explicit grandchild");
-      const call = byName("GET");
+      const url = (span: JsonSpan) =>
+        String(span.attributes?.find((a) => a.key === "url.full")?.value.stringValue);
+      const call = spans.find((s) => s.name === "GET" && url(s).endsWith("/api"))!;
+      assert.ok(call, "the call to the API reached the receiver");
+      assert.ok(
+        spans.some((s) => s.name === "GET" && url(s).endsWith("/cors-check")),
+        "the cross-origin call is traced",
+      );
       assert.equal(root.parentSpanId ?? "", "");
       assert.equal(child.parentSpanId, root.spanId);
       assert.equal(grandchild.parentSpanId, child.spanId);
