@@ -169,3 +169,34 @@ test(
     }
   },
 );
+
+test(
+  "with Deno's built-in OpenTelemetry metrics on and its tracing off, register() and addSpanProcessor() say once why @opentelemetry/api cannot take them, naming no owner that is not there (Deno only: spawns deno with its built-in OpenTelemetry)",
+  { timeout: 120_000, skip: !isDeno },
+  async () => {
+    const receiver = await Receiver.start();
+    try {
+      for (
+        const env of [
+          { OTEL_DENO: "true", OTEL_DENO_TRACING: "false" },
+          { OTEL_DENO_METRICS: "true" },
+        ] as Record<string, string>[]
+      ) {
+        const out = await run("deno_otel_metrics_only", {
+          ...env,
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace(/\/v1\/traces$/, ""),
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        });
+        const { registered, added, warnings } = JSON.parse(out.trim().split("\n").pop()!);
+        assert.equal(registered, false, JSON.stringify(env));
+        assert.equal(added, false, JSON.stringify(env));
+        assert.equal(warnings.length, 1, `${JSON.stringify(env)}\n${warnings.join("\n")}`);
+        assert.match(warnings[0], /Deno's built-in OpenTelemetry/);
+        assert.match(warnings[0], /OTEL_DENO_TRACING=true/);
+        assert.doesNotMatch(warnings[0], /NoopTracerProvider|already the global one/);
+      }
+    } finally {
+      await receiver.close();
+    }
+  },
+);

@@ -58,13 +58,45 @@ export function registerPropagator(propagator: TextMapPropagator | undefined): v
   );
 }
 
-/** Whether Deno's built-in OpenTelemetry owns `@opentelemetry/api`'s globals. */
+/**
+ * Whether Deno's built-in OpenTelemetry wrote @opentelemetry/api's globals
+ * with its tracing off (`OTEL_DENO_METRICS=true`, or `OTEL_DENO=true` with
+ * `OTEL_DENO_TRACING=false`): it marks them as version 1.999.999, so that
+ * any @opentelemetry/api can read them, and then no @opentelemetry/api can
+ * register anything there (its versions must match), though the tracer
+ * provider's slot is empty.
+ */
+function denoLocksApiGlobals(): boolean {
+  const globals = apiGlobals() as { version?: unknown; trace?: unknown } | undefined;
+  return globals !== undefined && globals.trace === undefined &&
+    globals.version === DENO_API_VERSION &&
+    (globalThis as { Deno?: { telemetry?: unknown } }).Deno?.telemetry !== undefined;
+}
+
+/** The version Deno gives @opentelemetry/api's globals it writes. */
+const DENO_API_VERSION = "1.999.999";
+
+/**
+ * Whether Deno's built-in OpenTelemetry owns `@opentelemetry/api`'s globals,
+ * or holds them so that nothing can be registered there.
+ */
 export function denoOwnsApiGlobals(): boolean {
-  return apiSlotReplaced() || denoTelemetry !== undefined;
+  return apiSlotReplaced() || denoTelemetry !== undefined || denoLocksApiGlobals();
 }
 
 /** Warns once that spans from `trace.getTracer()` will not reach `what`. */
 export function warnGlobalTaken(what: string, owner: string | undefined): void {
+  if (denoLocksApiGlobals()) {
+    warnOnce(
+      "otel-deno-locked",
+      `Deno's built-in OpenTelemetry, with its metrics on and its tracing off, has taken ` +
+        `@opentelemetry/api's globals so that nothing can be registered there, so spans from ` +
+        `trace.getTracer() are dropped and do not reach ${what}. Turn Deno's tracing on ` +
+        `(OTEL_DENO_TRACING=true) to have them go to Deno's exporter, in the same traces as ` +
+        `this library's spans, or turn its metrics off to route them here.`,
+    );
+    return;
+  }
   if (denoOwnsApiGlobals()) {
     warnOnce(
       "otel-deno",

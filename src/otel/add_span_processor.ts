@@ -7,7 +7,7 @@
 
 import { trace } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
-import { warnGlobalTaken } from "./_otel_global.ts";
+import { denoOwnsApiGlobals, warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { asOurProcessor } from "./_otel_processor_adapter.ts";
 import { sdk, SDK_PACKAGE, type SdkTracerProvider } from "./_sdk.ts";
@@ -93,7 +93,7 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
     registered.list.add(processor);
     return true;
   }
-  if (sdk === undefined && !globalProviderSet()) {
+  if (sdk === undefined && !globalProviderSet() && !denoOwnsApiGlobals()) {
     throw new TypeError(
       `Cannot add span processor: install ${SDK_PACKAGE}, which registering a provider for it needs, or register this entry's TracerProvider first`,
     );
