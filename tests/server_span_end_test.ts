@@ -218,6 +218,45 @@ describe("traceRequestListener on node:http", () => {
     assert.equal(span.attributes["http.response.status_code"], 206);
   });
 
+  test("records the status code that was sent, not a statusCode set after the headers went out", {
+    timeout: 120_000,
+  }, async () => {
+    const spans: Span[] = [];
+    const both = deferred();
+    const tracer = new Tracer({
+      processors: [{
+        onEnd: (span) => void (spans.push(span) === 2 && both.resolve()),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }],
+    });
+    const server = await serveNode(traceRequestListener((req, res: ServerResponse) => {
+      if (req.url === "/explicit") res.writeHead(201);
+      else {
+        res.statusCode = 202;
+        res.write("implicit "); // write sends the headers, with 202
+      }
+      res.statusCode = 500; // too late: not sent
+      res.end("done");
+    }, { tracer }));
+    try {
+      const sent: number[] = [];
+      for (const path of ["explicit", "implicit"]) {
+        const response = await fetch(new URL(path, server.url));
+        await response.text();
+        sent.push(response.status);
+      }
+      assert.deepEqual(sent, [201, 202]);
+      await both.promise;
+      assert.deepEqual(
+        spans.map((s) => [s.attributes["http.response.status_code"], s.status.code]),
+        [[201, "unset"], [202, "unset"]],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   test("close without finish on a response-like object: aborted; finish then close: not", () => {
     const memory = new InMemorySpanProcessor();
     const listener = traceRequestListener(() => {}, {

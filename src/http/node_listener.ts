@@ -40,6 +40,12 @@ export interface ServerResponseLike {
   readonly headersSent?: boolean;
   /** Whether the whole response has been handed to the system (`finish` has been emitted). */
   readonly writableFinished?: boolean;
+  /**
+   * Sends the status line and headers. Where there is one, it is wrapped on
+   * this response to note the status code that went out (`write` and `end`
+   * call it too when the headers have not been sent).
+   */
+  writeHead?: (...args: never[]) => unknown;
   /** Subscribes to `finish` and `close`. */
   once(event: "finish" | "close", listener: () => void): unknown;
 }
@@ -78,7 +84,9 @@ export interface TraceRequestListenerOptions {
  * `remoteAddress` when no proxy forwarded one; `network.peer.address` and
  * `network.peer.port` the socket's `remoteAddress` and `remotePort` always),
  * and `network.protocol.version`. The span ends when the response emits
- * `finish` (it has been sent) or `close`. A 5xx status, a throw or rejection
+ * `finish` (it has been sent) or `close`. The status code recorded is the
+ * one sent with the headers (`res.writeHead` is wrapped on each response to
+ * see it), not a `statusCode` set after them. A 5xx status, a throw or rejection
  * from the listener (passed on unchanged), or a `close` before `finish` (the
  * client went away first: `error.type` `aborted`, and no status code when
  * none was sent) marks it as an error.
@@ -167,6 +175,22 @@ export function traceRequestListener<
       denoNodeServerSpan(res),
       { peer: peerOf(req.socket), httpVersion: req.httpVersion },
     );
+    // The status code that went out: the one writeHead sent, on every
+    // runtime's node:http also when write or end sent the headers. A
+    // statusCode set afterwards is not sent, so it is not recorded.
+    let sentStatus: number | undefined;
+    const writeHead = res.writeHead;
+    if (typeof writeHead === "function") {
+      res.writeHead = function (this: Res, ...args: never[]): unknown {
+        const result = writeHead.apply(this, args);
+        try {
+          if (sentStatus === undefined && this.headersSent === true) sentStatus = this.statusCode;
+        } catch {
+          // Unreadable: the status code is read when the response ends.
+        }
+        return result;
+      };
+    }
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection
     // went before it was sent), or the listener threw.
@@ -176,7 +200,9 @@ export function traceRequestListener<
       try {
         const sent = how === "finish" || res.writableFinished === true;
         // A status code is recorded only when one went out.
-        if (sent || res.headersSent === true) recordStatus(span, res.statusCode, "server");
+        if (sent || res.headersSent === true) {
+          recordStatus(span, sentStatus ?? res.statusCode, "server");
+        }
         if (!sent && how === "close") recordAborted(span);
       } catch {
         // A response without a readable status still ends its span.
