@@ -5,7 +5,7 @@ import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mo
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno } from "./_helpers.ts";
 import { serveNative, serveNode } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -237,6 +237,63 @@ describe("traceRequestListener (node:http)", () => {
     }, { tracer })({ url: "/", headers: { baggage: "k=v" } }, fakeRes());
     assert.deepEqual(seen, ["server", "v"]);
   });
+
+  test(
+    "over loopback, listeners the app adds to req and res run in the span and baggage, and can be removed",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { tracer } = setup();
+      const seen: Record<string, unknown> = {};
+      const current = () => [getCurrentSpan(), getBaggage().get("k")?.value];
+      let span: unknown;
+      const closed = deferred();
+      const server = await serveNode(
+        traceRequestListener((req: IncomingMessage, res: ServerResponse) => {
+          span = getCurrentSpan();
+          const never = () => assert.fail("a removed listener ran");
+          req.on("data", never);
+          req.off("data", never);
+          res.once("finish", never);
+          res.removeListener("finish", never);
+          req.on("data", () => void (seen.data ??= current()));
+          req.once("end", () => {
+            seen.end = current();
+            setTimeout(() => {
+              seen.timer = current();
+              res.end("ok");
+            }, 0);
+          });
+          res.on("finish", () => void (seen.finish = current()));
+          res.on("close", () => {
+            seen.close = current();
+            closed.resolve();
+          });
+        }, { tracer }),
+      );
+      try {
+        const response = await fetch(server.url, {
+          method: "POST",
+          headers: { baggage: "k=v" },
+          body: "x".repeat(100_000),
+        });
+        await response.text();
+        await closed.promise;
+      } finally {
+        await server.close();
+      }
+      assert.ok(span !== undefined);
+      const inSpan = [span, "v"];
+      assert.deepEqual(seen, {
+        data: inSpan,
+        end: inSpan,
+        timer: inSpan,
+        finish: inSpan,
+        close: inSpan,
+      });
+    },
+  );
 
   test("a throw or rejection is recorded and passed on", async () => {
     const { memory, tracer } = setup();

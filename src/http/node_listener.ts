@@ -7,6 +7,8 @@
 
 import { describe } from "../platform/_describe.ts";
 import { withContext } from "../context/storage.ts";
+import type { Context } from "../context/context.ts";
+import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
@@ -84,7 +86,11 @@ export interface TraceRequestListenerOptions {
  * `remoteAddress` when no proxy forwarded one; `network.peer.address` and
  * `network.peer.port` the socket's `remoteAddress` and `remotePort` always),
  * and `network.protocol.version`. The span ends when the response emits
- * `finish` (it has been sent) or `close`. The status code recorded is the
+ * `finish` (it has been sent) or `close`. The span and baggage are current
+ * in the listener, after its `await`s, and in the listeners it adds to
+ * `req` and `res` (`data`, `end`, `finish`, `close`: `on`, `once` and the
+ * rest are wrapped on each request and response, and `removeListener` still
+ * removes them). The status code recorded is the
  * one sent with the headers (`res.writeHead` is wrapped on each response to
  * see it), not a `statusCode` set after them. A 5xx status, a throw or rejection
  * from the listener (passed on unchanged), or a `close` before `finish` (the
@@ -211,6 +217,11 @@ export function traceRequestListener<
     };
     res.once("finish", () => end("finish"));
     res.once("close", () => end("close"));
+    // node:http emits `data`, `end`, `finish` and `close` from the
+    // connection's context (Node, Bun): the app's listeners are bound to
+    // the request's, as OpenTelemetry's instrumentation binds them.
+    bindListeners(req, context);
+    bindListeners(res, context);
     let result: unknown;
     try {
       result = withContext(context, () => listener.call(this, req, res));
@@ -228,6 +239,19 @@ export function traceRequestListener<
     }
     return result;
   };
+}
+
+/** Has the listeners added to `emitter` from now on run in `context`. */
+function bindListeners(emitter: unknown, context: Context): void {
+  try {
+    if (!isEventEmitter(emitter)) return;
+    bindEmitter(emitter, (listener) =>
+      function (this: unknown, ...args: unknown[]): unknown {
+        return withContext(context, () => listener.apply(this, args));
+      });
+  } catch {
+    // An emitter that cannot be patched keeps its listeners as they are.
+  }
 }
 
 function originOf(url: string): string | undefined {

@@ -8,6 +8,7 @@
 import type { Context as OtelContext, ContextManager } from "@opentelemetry/api";
 import { Context, ROOT_CONTEXT } from "../context/context.ts";
 import { newestKeyOf } from "../context/_newest_key.ts";
+import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
@@ -156,7 +157,7 @@ export class BridgeContextManager implements ContextManager {
    */
   bind<T>(context: OtelContext, target: T): T {
     if (isEventEmitter(target)) {
-      bindEmitter(this, context, target);
+      bindEmitter(target, (listener) => this.bind(context, listener));
       return target;
     }
     if (typeof target !== "function") return target;
@@ -258,98 +259,4 @@ function spanToShared(ctx: Context): Context {
   const target = spanOf(api);
   if (target === span) return ctx;
   return target === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, target);
-}
-
-// Node's EventEmitter, by its methods: the core imports no node: module.
-interface Emitter {
-  on(event: unknown, listener: unknown): unknown;
-  removeListener(event: unknown, listener: unknown): unknown;
-  emit(event: unknown, ...args: unknown[]): unknown;
-  [method: string]: unknown;
-}
-
-function isEventEmitter(target: unknown): target is Emitter {
-  try {
-    const t = target as Partial<Emitter> | null;
-    return typeof t === "object" && t !== null && typeof t.on === "function" &&
-      typeof t.addListener === "function" && typeof t.removeListener === "function" &&
-      typeof t.emit === "function";
-  } catch {
-    return false;
-  }
-}
-
-// How many listeners `event` has, where the emitter can say.
-function listenerCount(ee: Emitter, event: unknown): number | undefined {
-  const count = typeof ee.listenerCount === "function" ? ee.listenerCount(event) : undefined;
-  return typeof count === "number" ? count : undefined;
-}
-
-const ADD_LISTENER = ["addListener", "on", "once", "prependListener", "prependOnceListener"];
-const REMOVE_LISTENER = ["removeListener", "off"];
-
-// Per bound emitter: event name to (listener given, listener added).
-const patched = new WeakMap<object, Map<unknown, WeakMap<object, unknown>>>();
-const ADD_ONCE = ["once", "prependOnceListener"];
-// The emitter whose patched `once` runs, until its first add: Node's `once`
-// adds its own wrapper through `on`, which must not be wrapped again (its
-// removal looks for it). Any other add meanwhile (a newListener handler's)
-// is wrapped as usual.
-let addingOnce: unknown;
-
-// As the SDK's AbstractAsyncHooksContextManager does: listeners added from
-// now on run in `context`, and removing one removes what was added for it.
-// An emitter is patched once; the first context bound to it stays.
-function bindEmitter(manager: BridgeContextManager, context: OtelContext, ee: Emitter): void {
-  if (patched.has(ee)) return;
-  const map = new Map<unknown, WeakMap<object, unknown>>();
-  patched.set(ee, map);
-  for (const name of ADD_LISTENER) {
-    const original = ee[name];
-    if (typeof original !== "function") continue;
-    const once = ADD_ONCE.includes(name);
-    ee[name] = function (this: unknown, event: unknown, listener: unknown, ...rest: unknown[]) {
-      if (addingOnce === this) {
-        addingOnce = undefined;
-        return original.call(this, event, listener, ...rest);
-      }
-      if (typeof listener !== "function") return original.call(this, event, listener, ...rest);
-      let listeners = map.get(event);
-      if (listeners === undefined) map.set(event, listeners = new WeakMap());
-      // One wrapper per listener: added twice, it is there twice, and each
-      // removeListener takes one off, as Node's contract says.
-      let bound = listeners.get(listener);
-      if (bound === undefined) listeners.set(listener, bound = manager.bind(context, listener));
-      if (!once) return original.call(this, event, bound, ...rest);
-      const outer = addingOnce;
-      addingOnce = this;
-      try {
-        return original.call(this, event, bound, ...rest);
-      } finally {
-        addingOnce = outer;
-      }
-    };
-  }
-  for (const name of REMOVE_LISTENER) {
-    const original = ee[name];
-    if (typeof original !== "function") continue;
-    ee[name] = function (this: Emitter, event: unknown, listener: unknown, ...rest: unknown[]) {
-      const bound = typeof listener === "function" ? map.get(event)?.get(listener) : undefined;
-      if (bound === undefined) return original.call(this, event, listener, ...rest);
-      // The listener may also be there as given, added before bind(): when
-      // no wrapper came off, it does.
-      const count = listenerCount(this, event);
-      const result = original.call(this, event, bound, ...rest);
-      if (count === undefined || listenerCount(this, event) !== count) return result;
-      return original.call(this, event, listener, ...rest);
-    };
-  }
-  const removeAll = ee.removeAllListeners;
-  if (typeof removeAll === "function") {
-    ee.removeAllListeners = function (this: unknown, ...args: unknown[]) {
-      if (args.length === 0) map.clear();
-      else map.delete(args[0]);
-      return removeAll.apply(this, args);
-    };
-  }
 }
