@@ -308,6 +308,21 @@ describe("traceRequestListener (node:http)", () => {
     );
     assert.deepEqual(memory.spans.map((s) => s.status.code), ["error", "error"]);
   });
+  test("a listener's return value with a then that is no function is returned as it is, never thrown on", () => {
+    const { memory, tracer } = setup();
+    const odd = [{ then: 1 }, {
+      get then() {
+        throw new Error("hostile getter");
+      },
+    }];
+    for (const value of odd) {
+      const res = fakeRes();
+      const listener = traceRequestListener(() => value, { tracer });
+      assert.equal(listener({ url: "/", headers: {} }, res), value);
+      res.emit("finish");
+    }
+    assert.deepEqual(memory.spans.map((s) => s.status.code), ["unset", "unset"]);
+  });
 });
 
 describe("maxRecordedLength on the server wrappers", () => {

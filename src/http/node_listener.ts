@@ -230,15 +230,29 @@ export function traceRequestListener<
       end("threw");
       throw error;
     }
-    if (result !== null && typeof result === "object" && "then" in result) {
-      return (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-        recordError(span, error);
-        end("threw");
-        throw error;
-      });
-    }
-    return result;
+    // A promise's rejection is recorded; any other value (node:http ignores
+    // it) is returned as it is, even one whose `then` is no function.
+    const then = thenOf(result);
+    if (then === undefined) return result;
+    return then.call(result, undefined, (error: unknown) => {
+      recordError(span, error);
+      end("threw");
+      throw error;
+    });
   };
+}
+
+/** `value`'s `then` method, read once, or `undefined` when it has none or it cannot be read. */
+function thenOf(value: unknown): PromiseLike<unknown>["then"] | undefined {
+  try {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+      return undefined;
+    }
+    const then = (value as { then?: unknown }).then;
+    return typeof then === "function" ? then as PromiseLike<unknown>["then"] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Has the listeners added to `emitter` from now on run in `context`. */
