@@ -148,6 +148,44 @@ describe("SimpleSpanProcessor", () => {
     assert.deepEqual(simple.stats(), { ended: 2, exported: 1, dropped: 0, failed: 1, queued: 0 });
   });
 
+  test("a hung export that settles late does not end the wait for a later hung one", async () => {
+    // Two exports that both ignore their aborted signal: the first settles
+    // only after the second has missed its deadline too. Its settling must
+    // not let a third export start while the second still runs.
+    const time = new ManualTime();
+    const gates = [deferred(), deferred(), deferred()];
+    let calls = 0;
+    let active = 0;
+    // How many exports ran as each one started.
+    const running: number[] = [];
+    const simple = new SimpleSpanProcessor(async () => {
+      const gate = gates[calls++];
+      running.push(active++);
+      try {
+        await gate.promise;
+      } finally {
+        active--;
+      }
+    }, { exportTimeoutMs: 100, scheduler: time });
+    await captureWarnings(async () => {
+      for (const name of ["a", "b", "c"]) simple.onEnd(endedSpan(name));
+      await time.tick(100); // the first misses its deadline
+      await time.tick(100); // the wait for it ends: the second starts
+      assert.equal(calls, 2);
+      await time.tick(100); // the second misses its deadline
+      gates[0].resolve(); // the first settles at last
+      await time.tick(50);
+      assert.equal(calls, 2, "the third export waits for the second");
+      gates[1].resolve();
+      gates[2].resolve();
+      await simple.forceFlush();
+    });
+    // The second overlaps the first, with a warning, once the wait is over;
+    // the third never overlaps the second.
+    assert.deepEqual(running, [0, 1, 0]);
+    assert.deepEqual(simple.stats(), { ended: 3, exported: 1, dropped: 0, failed: 2, queued: 0 });
+  });
+
   test("an exporter that throws or rejects never reaches the application", async () => {
     let n = 0;
     const simple = new SimpleSpanProcessor(() => {

@@ -39,8 +39,9 @@ export class ExportQueue {
   #warnedFull = false;
   #closed = false;
   // An export that missed its deadline and has not settled yet: failed and
-  // counted, but the exporter is still in it, so the next export waits.
-  #late = false;
+  // counted, but the exporter is still in it, so the next export waits. The
+  // hold's own token: an older hung export that settles later ends nothing.
+  #late: object | undefined;
   readonly #onLate = (work: PromiseLike<unknown>) => this.#holdFor(work);
 
   /**
@@ -84,7 +85,7 @@ export class ExportQueue {
    * runs: `export` is never called while an earlier call runs.
    */
   get busy(): boolean {
-    return this.#inFlight !== 0 || this.#late;
+    return this.#inFlight !== 0 || this.#late !== undefined;
   }
 
   /** Spans accepted since creation. */
@@ -194,11 +195,12 @@ export class ExportQueue {
   // waits until this one settles, or for one more deadline at most, after
   // which exports go on (with one warning) rather than stop for good.
   #holdFor(work: PromiseLike<unknown>): void {
-    this.#late = true;
+    const hold = {};
+    this.#late = hold;
     let timer: ReturnType<Scheduler["setTimeout"]> | undefined;
     const release = () => {
-      if (!this.#late) return;
-      this.#late = false;
+      if (this.#late !== hold) return;
+      this.#late = undefined;
       if (timer !== undefined) this.#scheduler.clearTimeout(timer);
       this.#onAsyncSettle();
     };
