@@ -622,4 +622,22 @@ describe("instrumentFetch propagateTo", () => {
       );
     }
   });
+
+  test("in a browser, a relative URL is resolved as fetch resolves it: against the document's base URL", async () => {
+    // A <base href> on another origin sends fetch("items") there: no trace
+    // headers by default, and url.full says where the request went.
+    const { memory, calls, fetch } = traced(undefined, "https://app.example.com");
+    const document = { baseURI: "https://api.other.example/v1/" };
+    const pending = asBrowser("https://app.example.com", () => {
+      Object.defineProperty(globalThis, "document", { value: document, configurable: true });
+      try {
+        return fetch("items");
+      } finally {
+        delete (globalThis as { document?: unknown }).document;
+      }
+    });
+    await pending;
+    assert.deepEqual(withHeaders(calls), []);
+    assert.equal(memory.spans[0].attributes["url.full"], "https://api.other.example/v1/items");
+  });
 });

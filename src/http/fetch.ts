@@ -182,10 +182,7 @@ export function instrumentFetch(
       let tracedInit: RequestInit | undefined;
       try {
         const isRequest = typeof Request !== "undefined" && input instanceof Request;
-        url = new URL(
-          isRequest ? input.url : String(input),
-          (globalThis as { location?: { href?: string } }).location?.href,
-        );
+        url = new URL(isRequest ? input.url : String(input), baseUrl());
         method = init?.method ?? (isRequest ? input.method : "GET");
         signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
         if (propagates === undefined || propagates(url)) {
@@ -259,6 +256,19 @@ export function instrumentFetch(
       return Promise.reject(error);
     }
   };
+}
+
+/**
+ * The URL fetch resolves a relative one against: in a page, the document's
+ * base URL, which a `<base href>` can move to another origin; in a worker
+ * (or Deno with `--location`), its location.
+ */
+function baseUrl(): string | undefined {
+  const g = globalThis as { document?: { baseURI?: unknown }; location?: { href?: unknown } };
+  const base = g.document?.baseURI;
+  if (typeof base === "string") return base;
+  const href = g.location?.href;
+  return typeof href === "string" ? href : undefined;
 }
 
 // The RequestInit members fetch reads. It reads them as a WebIDL dictionary,
