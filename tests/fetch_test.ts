@@ -640,4 +640,17 @@ describe("instrumentFetch propagateTo", () => {
     assert.deepEqual(withHeaders(calls), []);
     assert.equal(memory.spans[0].attributes["url.full"], "https://api.other.example/v1/items");
   });
+
+  test("a RegExp with the y flag stays anchored at the start of the URL, on every request", async () => {
+    // Sticky: it matches only where it starts, 0; without the flag it would
+    // match a URL that merely contains the origin, and send it the headers.
+    const { calls, fetch } = traced([/https:\/\/api\.example\.com\//y]);
+    await fetch("https://api.example.com/a");
+    await fetch("https://elsewhere.test/?next=https://api.example.com/");
+    await fetch("https://api.example.com/b");
+    assert.deepEqual(withHeaders(calls), [
+      "https://api.example.com/a",
+      "https://api.example.com/b",
+    ]);
+  });
 });

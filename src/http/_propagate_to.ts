@@ -65,8 +65,9 @@ function listedFilter(option: unknown, action: string): PropagationFilter {
     if (typeof entry === "string") {
       origins.add(originOf(entry, action));
     } else if (entry instanceof RegExp) {
-      // Without the g and y flags, test() keeps no lastIndex between requests.
-      patterns.push(new RegExp(entry.source, entry.flags.replace(/[gy]/g, "")));
+      // A copy with the same flags (y keeps it anchored where it starts);
+      // its lastIndex, which g and y make test() keep, is reset per request.
+      patterns.push(new RegExp(entry.source, entry.flags));
     } else {
       throw new TypeError(
         `Cannot ${action}: propagateTo entries must be origins (strings) or RegExps, got ${
@@ -78,7 +79,10 @@ function listedFilter(option: unknown, action: string): PropagationFilter {
   return (url) => {
     if (origins.has(url.origin)) return true;
     const href = url.href;
-    for (const pattern of patterns) if (pattern.test(href)) return true;
+    for (const pattern of patterns) {
+      pattern.lastIndex = 0;
+      if (pattern.test(href)) return true;
+    }
     return false;
   };
 }
