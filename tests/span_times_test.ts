@@ -89,6 +89,24 @@ describe("a Date from another realm is a Date", () => {
   });
 });
 
+describe("an object that only inherits from Date.prototype is no Date", () => {
+  // It passes `instanceof Date` but has no time: reading one must not throw
+  // the engine's "this is not a Date object" into the application.
+  const fake = () => Object.create(Date.prototype) as Date;
+
+  test("start() and end() refuse it with a TypeError that says what it was", () => {
+    const message = /^Cannot (start|end) span: time must be epoch milliseconds or a Date, got /;
+    assert.throws(() => new Span("x").start(fake()), { name: "TypeError", message });
+    assert.throws(() => new Span("x").start().end(fake()), { name: "TypeError", message });
+  });
+
+  test("addEvent() drops the event and counts it, as for any time that is no Date", () => {
+    const span = new Span("x").start().addEvent("e", {}, fake());
+    assert.equal(span.events.length, 0);
+    assert.equal(span.droppedEventsCount, 1);
+  });
+});
+
 describe("times that come from data are dropped or replaced, and counted", () => {
   for (const [what, time] of outOfRange) {
     test(`an event at ${what} is dropped and counted in droppedEventsCount`, () => {

@@ -28,13 +28,14 @@ const toStringTag = Object.prototype.toString;
  * `Date.prototype.getTime`, which only a real Date answers. It never throws.
  */
 export function dateTime(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
   if (typeof value !== "object" || value === null) return undefined;
   try {
+    if (value instanceof Date) return value.getTime();
     // The tag first, so that an object that is no Date costs no exception.
     return toStringTag.call(value) === "[object Date]" ? getTime.call(value) : undefined;
   } catch {
-    // A Proxy's trap threw, or a tag said Date of something that is none.
+    // A Proxy's trap threw, a tag said Date of something that is none, or
+    // an object only inherits from Date.prototype (it has no time).
     return undefined;
   }
 }
