@@ -308,6 +308,24 @@ describe("traceRequestListener (node:http)", () => {
     );
     assert.deepEqual(memory.spans.map((s) => s.status.code), ["error", "error"]);
   });
+  test("a response whose writeHead cannot be replaced still runs the listener, and its span ends", () => {
+    // A frozen response, or a Proxy that refuses the set: the wrapper must
+    // not throw into node:http for want of its status-code note.
+    const { memory, tracer } = setup();
+    const events = new EventEmitter();
+    const res = Object.freeze({
+      statusCode: 201,
+      headersSent: true,
+      writeHead: () => undefined,
+      once: (event: "finish" | "close", fn: () => void) => void events.once(event, fn),
+    });
+    let ran = false;
+    traceRequestListener(() => void (ran = true), { tracer })({ url: "/", headers: {} }, res);
+    events.emit("finish");
+    assert.equal(ran, true);
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], 201);
+  });
+
   test("a listener's return value with a then that is no function is returned as it is, never thrown on", () => {
     const { memory, tracer } = setup();
     const odd = [{ then: 1 }, {

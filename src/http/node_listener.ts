@@ -187,15 +187,20 @@ export function traceRequestListener<
     let sentStatus: number | undefined;
     const writeHead = res.writeHead;
     if (typeof writeHead === "function") {
-      res.writeHead = function (this: Res, ...args: never[]): unknown {
-        const result = writeHead.apply(this, args);
-        try {
-          if (sentStatus === undefined && this.headersSent === true) sentStatus = this.statusCode;
-        } catch {
-          // Unreadable: the status code is read when the response ends.
-        }
-        return result;
-      };
+      try {
+        res.writeHead = function (this: Res, ...args: never[]): unknown {
+          const result = writeHead.apply(this, args);
+          try {
+            if (sentStatus === undefined && this.headersSent === true) sentStatus = this.statusCode;
+          } catch {
+            // Unreadable: the status code is read when the response ends.
+          }
+          return result;
+        };
+      } catch {
+        // A response that refuses it (frozen, a Proxy): its statusCode is
+        // read when it ends, as before.
+      }
     }
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection
