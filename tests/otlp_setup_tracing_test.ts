@@ -270,3 +270,59 @@ describe("setupTracing: an env queue size never makes an explicit option throw",
     assert.equal(setup.processor!.stats().exported, 1);
   });
 });
+
+describe("setupTracing: a bad size is refused by its own name", () => {
+  for (const maxQueueSize of [-1, 0, 1.5, "50"]) {
+    test(`maxQueueSize ${JSON.stringify(maxQueueSize)} throws a RangeError naming maxQueueSize, with no warning`, async () => {
+      const warned = await captureWarnings(() => {
+        assert.throws(
+          () =>
+            setupTracing({
+              env: {},
+              maxQueueSize: maxQueueSize as number,
+              flushOnExit: false,
+              setDefault: false,
+            }),
+          (error: unknown) =>
+            error instanceof RangeError &&
+            /^Cannot create BatchSpanProcessor: maxQueueSize must be a positive integer/.test(
+              error.message,
+            ),
+        );
+      });
+      assert.deepEqual(warned, []);
+    });
+  }
+
+  test("an env batch size with a bad maxQueueSize option names maxQueueSize too", async () => {
+    const warned = await captureWarnings(() => {
+      assert.throws(
+        () =>
+          setupTracing({
+            env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "200" },
+            maxQueueSize: -5,
+            flushOnExit: false,
+            setDefault: false,
+          }),
+        /maxQueueSize must be a positive integer, got number -5/,
+      );
+    });
+    assert.deepEqual(warned, []);
+  });
+
+  test("a bad maxBatchSize is refused, not clamped to an env queue size", async () => {
+    const warned = await captureWarnings(() => {
+      assert.throws(
+        () =>
+          setupTracing({
+            env: { OTEL_BSP_MAX_QUEUE_SIZE: "64" },
+            maxBatchSize: "5000" as unknown as number,
+            flushOnExit: false,
+            setDefault: false,
+          }),
+        /^RangeError: Cannot create BatchSpanProcessor: maxBatchSize must be a positive integer, got string "5000"$/,
+      );
+    });
+    assert.deepEqual(warned, []);
+  });
+});

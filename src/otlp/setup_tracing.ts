@@ -243,7 +243,10 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   // from the environment alone must not meet the default batch and throw.
   const batch = maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const queue = maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
-  if (fromEnv && batch > queue) {
+  // Only sizes that are sizes are reconciled: a bad option is left for the
+  // processor to refuse by its own name (not as the batch it was clamped into).
+  const sizes = isSize(batch) && isSize(queue);
+  if (sizes && fromEnv && batch > queue) {
     warnOnce(
       `bsp-batch-over-queue:${batch}`,
       `the export batch size (${batch}) exceeds the queue size (${queue}); using the queue size`,
@@ -255,7 +258,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   // maxExportBatchSize throw: the export batch is lowered to the queue.
   if (
     options.maxQueueSize === undefined && env.maxQueueSize !== undefined &&
-    maxExportBatchSize !== undefined && maxExportBatchSize > queue
+    isSize(maxExportBatchSize) && maxExportBatchSize > queue
   ) {
     warnOnce(
       `bsp-export-batch-over-queue:${maxExportBatchSize}:${queue}`,
@@ -295,6 +298,11 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
+}
+
+// What the processor takes as a size: a positive safe integer.
+function isSize(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
 
 // Each limit the caller gave wins over its variable; anything that is not an
