@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isInvalidSpanContext } from "../span/_invalid_span_context.ts";
 import { getCurrentSpan } from "./current_span.ts";
 
 /**
@@ -57,6 +58,9 @@ export function traceFields(): TraceFields | undefined {
   const span = getCurrentSpan();
   if (span === undefined) return undefined;
   const context = span.context;
+  // A pass-through span with no parent (a disabled setupTracing's) has the
+  // invalid, all-zero context: no trace to correlate with.
+  if (isInvalidSpanContext(context)) return undefined;
   const flags = context.traceFlags & 0xff;
   return {
     trace_id: context.traceId,

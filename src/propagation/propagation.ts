@@ -12,6 +12,7 @@ import { Span } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { SpanContext } from "../span/span_context.ts";
 import { isValidTraceState } from "../span/_tracestate_grammar.ts";
+import { isInvalidSpanContext } from "../span/_invalid_span_context.ts";
 import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
 import type { HeaderCarrier } from "./carrier.ts";
@@ -161,7 +162,10 @@ export function injectContext(
       `Cannot inject context: expected a Span or a SpanContext, got ${describe(spanOrContext)}`,
     );
   }
-  if (context !== undefined) {
+  // The invalid, all-zero context (a pass-through span's with no parent: a
+  // disabled setupTracing's) carries no trace: as OpenTelemetry's
+  // propagators, nothing is written for it, and downstream starts its own.
+  if (context !== undefined && !isInvalidSpanContext(context)) {
     writeHeader(headers, "traceparent", formatTraceparent(context));
     let traceState = context.traceState || undefined;
     // Checked where it is set, but a context built elsewhere (a bridge from
