@@ -222,6 +222,23 @@ describe("Tracer.startSpan()", () => {
 });
 
 describe("a Tracer's span contexts", () => {
+  // Only a disabled setupTracing's tracer passes its parent's context on
+  // (otlp_setup_tracing_test.ts): a sampler's drop is OpenTelemetry's SDK's.
+  test("a span a sampler drops under a parent has a new span id, its sampled flag clear", () => {
+    const parent = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceState: "congo=t61rcWkgMzE",
+      isRemote: true,
+    });
+    const span = new Tracer({ sampler: new AlwaysOffSampler() }).startSpan("x", { parent });
+    assert.equal(span.isRecording, false);
+    assert.equal(span.context.traceId, parent.traceId);
+    assert.notEqual(span.context.spanId, parent.spanId);
+    assert.equal(span.context.traceFlags & TraceFlags.SAMPLED, 0);
+    assert.equal(span.context.traceState, parent.traceState);
+  });
+
   test("are handed out frozen, the same object every time, however the span is reached", () => {
     const tracer = new Tracer();
     const parent = tracer.startSpan("parent");

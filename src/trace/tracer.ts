@@ -45,6 +45,7 @@ import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import { ProcessorFanOut } from "./_processor_fan_out.ts";
 import { DebugState } from "./_debug_span.ts";
+import { PASS_THROUGH_SAMPLER, passThroughSpan } from "./_pass_through.ts";
 
 /** How a {@linkcode Tracer} is set up. Every field is optional. */
 export interface TracerOptions {
@@ -428,7 +429,12 @@ export class Tracer {
         idBytes,
         idAt,
       );
-    if (dropped) return span.start();
+    if (dropped) {
+      // A pass-through tracer's (a disabled setupTracing's): see _pass_through.ts.
+      return sampler === PASS_THROUGH_SAMPLER
+        ? passThroughSpan(name, kind, this.#silentInit, parentSpan, parent)
+        : span.start();
+    }
     if (parentRemote) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
