@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
-import { setDefaultTracer } from "../mod.ts";
+import {
+  Baggage,
+  extractContext,
+  getCurrentSpan,
+  setDefaultTracer,
+  traceFields,
+  withBaggage,
+} from "../mod.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
 import { ManualTime } from "../testing.ts";
 import { setupTracing } from "../otlp.ts";
 import { assertBalanced, captureWarnings } from "./_helpers.ts";
@@ -140,6 +148,112 @@ describe("setupTracing", () => {
     await setup.shutdown();
     assert.equal(setup.exporter, undefined);
     assert.equal(receiver.requests.length, 0);
+  });
+
+  // OpenTelemetry's no-op API, what a disabled SDK leaves behind, passes the
+  // incoming trace on: a disabled service in the middle of a call chain must
+  // not break the trace for the services downstream.
+  describe("disabled, passes the incoming trace on unchanged", () => {
+    const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const TRACESTATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    // A disabled setup made the default tracer, as a service's would be,
+    // with a fetch that would export (it must never be called).
+    const disabledSetup = (exports: unknown[]) =>
+      setupTracing({
+        disabled: true,
+        env: {},
+        flushOnExit: false,
+        fetch: (url) => {
+          exports.push(url);
+          return Promise.resolve(new Response(null, { status: 200 }));
+        },
+      });
+    // A fetch that records the headers each request carried.
+    const recordingFetch = (sent: Headers[]) =>
+      instrumentFetch((_input: RequestInfo | URL, init?: RequestInit) => {
+        sent.push(new Headers(init?.headers));
+        return Promise.resolve(new Response("ok"));
+      });
+
+    test("a traced handler's fetch sends on the traceparent and tracestate it received", async () => {
+      const exports: unknown[] = [];
+      await using setup = disabledSetup(exports);
+      const sent: Headers[] = [];
+      const tracedFetch = recordingFetch(sent);
+      const handler = traceHandler(async () => {
+        await tracedFetch("http://downstream.test/charge");
+        return new Response("done");
+      });
+      const response = await handler(
+        new Request("http://service.test/order", {
+          headers: { traceparent: TRACEPARENT, tracestate: TRACESTATE },
+        }),
+      );
+      assert.equal(await response.text(), "done");
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].get("traceparent"), TRACEPARENT);
+      assert.equal(sent[0].get("tracestate"), TRACESTATE);
+      await setup.shutdown();
+      assert.deepEqual(exports, []);
+    });
+
+    test("so does a span given an extracted parent, sampled or not", async () => {
+      await using setup = disabledSetup([]);
+      const sent: Headers[] = [];
+      const tracedFetch = recordingFetch(sent);
+      const unsampled = TRACEPARENT.replace(/01$/, "00");
+      for (const traceparent of [TRACEPARENT, unsampled]) {
+        const parent = extractContext({ traceparent, tracestate: TRACESTATE });
+        await setup.tracer.span("consume", { parent }, async () => {
+          await tracedFetch("http://downstream.test/a");
+        });
+      }
+      assert.deepEqual(sent.map((h) => h.get("traceparent")), [TRACEPARENT, unsampled]);
+      assert.deepEqual(sent.map((h) => h.get("tracestate")), [TRACESTATE, TRACESTATE]);
+    });
+
+    test("with no incoming trace, a fetch sends no traceparent, but baggage as usual", async () => {
+      await using _setup = disabledSetup([]);
+      const sent: Headers[] = [];
+      const tracedFetch = recordingFetch(sent);
+      await tracedFetch("http://downstream.test/a");
+      await withBaggage(
+        new Baggage({ user: "ada" }),
+        () => tracedFetch("http://downstream.test/b"),
+      );
+      assert.deepEqual(sent.map((h) => h.get("traceparent")), [null, null]);
+      assert.deepEqual(sent.map((h) => h.get("tracestate")), [null, null]);
+      assert.deepEqual(sent.map((h) => h.get("baggage")), [null, "user=ada"]);
+    });
+
+    test("tracer.span runs the function in the pass-through span, and nothing is exported", async () => {
+      const exports: unknown[] = [];
+      const setup = disabledSetup(exports);
+      const { tracer } = setup;
+      assert.deepEqual(tracer.processors, []);
+      const parent = extractContext({ traceparent: TRACEPARENT, tracestate: TRACESTATE })!;
+      const value = tracer.span("work", { parent }, (span) => {
+        assert.equal(getCurrentSpan(), span);
+        assert.equal(span.isRecording, false);
+        assert.equal(span.context.traceId, parent.traceId);
+        assert.equal(span.context.spanId, parent.spanId);
+        assert.equal(span.context.traceFlags, parent.traceFlags);
+        assert.equal(span.context.traceState, parent.traceState);
+        const child = tracer.startSpan("child");
+        assert.equal(child.context.spanId, parent.spanId);
+        child.end();
+        return 42;
+      });
+      assert.equal(value, 42);
+      assert.equal(await tracer.span("async", () => Promise.resolve("yes")), "yes");
+      const wrapped = tracer.wrap((a: number) => getCurrentSpan()?.isRecording === false && a);
+      assert.equal(wrapped(7), 7);
+      // A span with no parent carries no trace, not even in log fields.
+      tracer.span("root", () => assert.equal(traceFields(), undefined));
+      await setup.shutdown();
+      assert.equal(setup.processor, undefined);
+      assert.deepEqual(exports, []);
+    });
   });
 
   test("applies OTEL_TRACES_SAMPLER", async () => {

@@ -16,9 +16,10 @@ import {
 } from "../export/batch_span_processor.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { SpanLimits } from "../span/attributes.ts";
-import { AlwaysOffSampler, type Sampler } from "../trace/sampler.ts";
+import type { Sampler } from "../trace/sampler.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import { setDefaultTracer } from "../trace/default_tracer.ts";
+import { passThroughTracer } from "../trace/_pass_through_tracer.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
@@ -99,7 +100,11 @@ export interface SetupTracingOptions {
    * {@linkcode BatchSpanProcessorOptions.redact}). Default: none, at no cost.
    */
   redact?: BatchSpanProcessorOptions["redact"];
-  /** `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`). Default `false`. */
+  /**
+   * `true` makes a tracer that records nothing (`OTEL_SDK_DISABLED`) and
+   * passes the incoming trace on unchanged, as OpenTelemetry's no-op API
+   * does. Default `false`.
+   */
   disabled?: boolean;
   /**
    * Make the tracer the default tracer (see `setDefaultTracer`), which
@@ -141,7 +146,14 @@ export interface TracingSetup {
  * the `OTEL_*` environment variables, which win over the defaults, so the
  * same code sends to a local Collector in development and to a vendor in
  * production with only `OTEL_EXPORTER_OTLP_ENDPOINT` changed. With
- * `OTEL_SDK_DISABLED=true` (or `disabled: true`) the tracer records nothing.
+ * `OTEL_SDK_DISABLED=true` (or `disabled: true`) the tracer records and
+ * exports nothing, and passes the incoming trace on unchanged, as
+ * OpenTelemetry's no-op API does: a span started under a parent (a
+ * request's `traceparent`, the current span) carries the parent's own
+ * context, so what `instrumentFetch` and `injectContext` send downstream is
+ * the `traceparent` and `tracestate` that came in, and the trace stays
+ * connected through a disabled service; a span with no parent carries no
+ * trace, and no `traceparent` is sent.
  * The tracer becomes the default tracer, so `instrumentFetch` and
  * `traceHandler` given no tracer use it; `setDefault: false` leaves the
  * default alone.
@@ -205,7 +217,8 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
       : undefined);
   const scope = { name: options.name ?? serviceName, version };
   if (options.disabled ?? env.sdkDisabled) {
-    const tracer = new Tracer({ ...scope, sampler: new AlwaysOffSampler(), clock: options.clock });
+    // As OpenTelemetry's no-op API: the incoming trace passes on unchanged.
+    const tracer = passThroughTracer({ ...scope, clock: options.clock });
     if (options.setDefault ?? true) setDefaultTracer(tracer);
     const idle = () => Promise.resolve();
     return {
