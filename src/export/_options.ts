@@ -4,6 +4,11 @@ import { describe } from "../platform/_describe.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 
+/** Whether `value` is what processors take as a size: a positive safe integer. */
+export function isPositiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+}
+
 /**
  * Checks that `value` is a positive safe integer, or takes the default.
  *
@@ -17,7 +22,7 @@ export function positiveInteger(
   name: string,
 ): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+  if (!isPositiveInteger(value)) {
     throw new RangeError(
       `Cannot create ${who}: ${name} must be a positive integer, got ${describe(value)}`,
     );

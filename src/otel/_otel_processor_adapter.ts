@@ -48,13 +48,28 @@ export function withOtelStart(
   resource: OtelResource,
 ): SpanProcessor {
   if (!startsSpans(processor)) return processor;
-  return {
-    onStart: (span: Span) =>
-      processor.onStart(processorSpanOf(span, resource) as never, startContext()),
-    onEnd: (span: Span) => processor.onEnd(span as never),
+  return adapt(processor, resource, true, (span) => span);
+}
+
+// A processor of this library that hands `processor` each ended span as
+// `ended` makes it, and, when it `starts` spans, the SDK-shaped span and the
+// parent context at start.
+function adapt(
+  processor: OtelSpanProcessor,
+  resource: OtelResource,
+  starts: boolean,
+  ended: (span: Span) => unknown,
+): SpanProcessor {
+  const adapter: SpanProcessor = {
+    onEnd: (span: Span) => processor.onEnd(ended(span) as never),
     forceFlush: () => processor.forceFlush(),
     shutdown: () => processor.shutdown(),
   };
+  if (starts) {
+    adapter.onStart = (span: Span) =>
+      processor.onStart(processorSpanOf(span, resource) as never, startContext());
+  }
+  return adapter;
 }
 
 // The adapter made for each processor added to each provider: the same one
@@ -81,24 +96,18 @@ export function asOurProcessor(
   let adapter = forProvider.get(processor);
   if (adapter === undefined) {
     const resource = provider.resource;
-    if (ownResource) {
-      adapter = withOtelStart(processor as OtelSpanProcessor & SpanProcessor, resource);
-    } else if (starts) {
-      adapter = {
-        onStart: (span: Span) =>
-          processor.onStart(processorSpanOf(span, resource) as never, startContext()),
-        // The same object as onStart's, as the SDK gives it.
-        onEnd: (span: Span) => processor.onEnd(processorSpanOf(span, resource)),
-        forceFlush: () => processor.forceFlush(),
-        shutdown: () => processor.shutdown(),
-      };
-    } else {
-      adapter = {
-        onEnd: (span: Span) => processor.onEnd(readableSpanOf(span, resource)),
-        forceFlush: () => processor.forceFlush(),
-        shutdown: () => processor.shutdown(),
-      };
-    }
+    adapter = ownResource
+      ? withOtelStart(processor as OtelSpanProcessor & SpanProcessor, resource)
+      // Processors that start spans get the same object at the end, as the
+      // SDK gives it; the others a ReadableSpan of the provider's resource.
+      : adapt(
+        processor,
+        resource,
+        starts,
+        starts
+          ? (span) => processorSpanOf(span, resource)
+          : (span) => readableSpanOf(span, resource),
+      );
     forProvider.set(processor, adapter);
   }
   return adapter;

@@ -8,6 +8,7 @@
  */
 
 import { DEFAULT_MAX_BATCH_SIZE, DEFAULT_MAX_QUEUE_SIZE } from "../export/_batch_defaults.ts";
+import { isPositiveInteger } from "../export/_options.ts";
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import {
@@ -258,7 +259,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   const queue = maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
   // Only sizes that are sizes are reconciled: a bad option is left for the
   // processor to refuse by its own name (not as the batch it was clamped into).
-  const sizes = isSize(batch) && isSize(queue);
+  const sizes = isPositiveInteger(batch) && isPositiveInteger(queue);
   if (sizes && fromEnv && batch > queue) {
     warnOnce(
       `bsp-batch-over-queue:${batch}`,
@@ -271,7 +272,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   // maxExportBatchSize throw: the export batch is lowered to the queue.
   if (
     options.maxQueueSize === undefined && env.maxQueueSize !== undefined &&
-    isSize(maxExportBatchSize) && maxExportBatchSize > queue
+    isPositiveInteger(maxExportBatchSize) && maxExportBatchSize > queue
   ) {
     warnOnce(
       `bsp-export-batch-over-queue:${maxExportBatchSize}:${queue}`,
@@ -311,11 +312,6 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
-}
-
-// What the processor takes as a size: a positive safe integer.
-function isSize(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
 }
 
 // Each limit the caller gave wins over its variable; anything that is not an
