@@ -245,6 +245,48 @@ describe("OTLP protobuf encoding", () => {
     assert.deepEqual(decodeProtobuf(encodeOtlpProtobuf([], { resource })).resourceSpans, []);
   });
 
+  test("refuses an object that only looks like a span with a 'Cannot encode' TypeError, in both encodings", () => {
+    // The encoders read a span's ids from its private fields: an object
+    // with a span's public shape (a span-like record, or a Span of another
+    // copy of the library) has none, and must be refused as the caller's
+    // mistake ("Cannot X: detail"), not fail deep inside with an engine
+    // error about a private member.
+    const real = new Span("real").start(T0).end(T0 + 1);
+    const lookalike = {
+      name: "lookalike",
+      kind: "internal",
+      context: real.context,
+      attributes: {},
+      events: [],
+      links: [],
+      status: { code: "unset" },
+      startTime: T0,
+      endTime: T0 + 1,
+      droppedAttributesCount: 0,
+      droppedEventsCount: 0,
+      droppedLinksCount: 0,
+    } as unknown as Span;
+    for (
+      const [encode, action] of [
+        [encodeOtlpProtobuf, "encode OTLP/protobuf"],
+        [encodeOtlpJson, "encode OTLP/JSON"],
+      ] as const
+    ) {
+      assert.throws(
+        () => encode([real, lookalike], { resource }),
+        (error) =>
+          error instanceof TypeError &&
+          error.message.startsWith(`Cannot ${action}: spans[1] is not a Span`),
+        action,
+      );
+      // The encoder is left usable.
+      assert.equal(
+        decodeProtobuf(encodeOtlpProtobuf([real], { resource })).resourceSpans[0].scopeSpans[0]
+          .spans[0].name,
+        "real",
+      );
+    }
+  });
   test("writes a null array element as an empty AnyValue, as the SDK's serializer does", () => {
     const { spans, protobuf } = nullArraySpans();
     const ours = encodeOtlpProtobuf(spans, { resource });

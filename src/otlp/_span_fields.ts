@@ -123,7 +123,8 @@ export function groupByScope(spans: readonly Span[]): ScopeGroup[] {
 /**
  * Checks what an encoder was given, so a mistake reads "Cannot encode
  * OTLP: ..." instead of an engine error from deep inside: `spans` must be
- * an array of spans, and `options.resource`, when given, a resource.
+ * an array of this copy's `Span`s, and `options.resource`, when given, a
+ * resource.
  *
  * @returns The resource given, if any.
  * @throws {TypeError} Otherwise.
@@ -139,15 +140,18 @@ export function encoderArguments(
     );
   }
   for (let i = 0; i < spans.length; i++) {
-    const span = spans[i] as Span | null;
-    // A Span passes without reading `span.context`, which would make the
-    // context a Tracer's span has not made yet (see span.ts), for nothing
-    // the encoder needs.
-    if (span instanceof Span) continue;
-    const other = span as { context?: unknown } | null;
-    if (typeof other !== "object" || other === null || typeof other.context !== "object") {
-      throw new TypeError(`Cannot ${action}: spans[${i}] is not a span, got ${describe(span)}`);
-    }
+    // Only a Span: the encoders read its ids from its private fields
+    // (_span_ids.ts), which an object of a span's shape (a record, a Span
+    // of another copy of this library) has not. Passed here, it failed
+    // deep inside with an engine error about a private member. Checked
+    // without reading `span.context`, which would make the context a
+    // Tracer's span has not made yet (see span.ts).
+    if (spans[i] instanceof Span) continue;
+    throw new TypeError(
+      `Cannot ${action}: spans[${i}] is not a Span of this copy of @codomyrmex/spans, got ${
+        describe(spans[i])
+      }`,
+    );
   }
   if (options === undefined || options === null) return undefined;
   if (typeof options !== "object") {
