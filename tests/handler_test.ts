@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
+import { connect } from "node:net";
 import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
@@ -123,6 +124,54 @@ describe("traceHandler", () => {
 
   test("refuses a handler that is not a function", () => {
     assert.throws(() => traceHandler("nope" as never), TypeError);
+  });
+
+  test("a server records a method in the case it came in: a lowercase get is _OTHER, not GET", {
+    timeout: 120_000,
+  }, async () => {
+    // Semconv, http.request.method: "HTTP method names are case-sensitive
+    // and http.request.method attribute value MUST match a known HTTP method
+    // name exactly"; an instrumentation that maps one to a canonical
+    // equivalent "MUST also set http.request.method_original". Deno.serve
+    // hands the handler a request line's `get` as it is (only fetch's
+    // Request constructor upper-cases it), and the application sees `get`.
+    const { memory, tracer } = setup();
+    const handler = traceHandler((request: Request) => new Response(request.method), { tracer });
+    const request = new Request("http://shop.example/");
+    Object.defineProperty(request, "method", { value: "get" });
+    assert.equal(await (await handler(request)).text(), "get");
+    const res = fakeRes();
+    traceRequestListener(() => {}, { tracer })({ method: "delete", url: "/", headers: {} }, res);
+    res.emit("finish");
+    if (isDeno) {
+      // The real thing: a request line with `get`, over loopback.
+      const server = serveNative(handler);
+      try {
+        const socket = connect(server.port, "127.0.0.1");
+        const closed = deferred();
+        let text = "";
+        socket.on("data", (chunk) => text += String(chunk));
+        socket.on("close", () => closed.resolve());
+        socket.on("error", () => {});
+        socket.write("get / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        await closed.promise;
+        assert.match(text, /\r\n\r\nget$/);
+      } finally {
+        await server.close();
+      }
+    }
+    assert.deepEqual(
+      memory.spans.map((s) => [
+        s.name,
+        s.attributes["http.request.method"],
+        s.attributes["http.request.method_original"],
+      ]),
+      [
+        ["HTTP", "_OTHER", "get"],
+        ["HTTP", "_OTHER", "delete"],
+        ...(isDeno ? [["HTTP", "_OTHER", "get"]] : []),
+      ],
+    );
   });
 });
 

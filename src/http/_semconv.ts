@@ -21,7 +21,7 @@ const KNOWN_METHODS: KnownMethods = new Set([
   "QUERY",
 ]);
 
-// The methods fetch and Node upper-case for the caller.
+// The methods fetch upper-cases before it sends them ("normalize a method").
 const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
 /** A request's method as semconv records it, and the span name it gives. */
@@ -47,11 +47,23 @@ export function knownMethods(): KnownMethods {
   return new Set(value.split(",").map((method) => method.trim()).filter((m) => m !== ""));
 }
 
-/** Maps a raw method to its semconv attribute and span name. */
-export function methodInfo(raw: unknown, known: KnownMethods = KNOWN_METHODS): MethodInfo {
+/**
+ * Maps a raw method to its semconv attribute and span name. Methods are
+ * case-sensitive: `sentByFetch` says `raw` is what a caller gave fetch,
+ * which upper-cases `delete`, `get`, `head`, `options`, `post` and `put`
+ * before it sends them; a server records the method as it came in (Deno.serve
+ * passes a request line's `get` on as it is: `_OTHER`).
+ */
+export function methodInfo(
+  raw: unknown,
+  known: KnownMethods = KNOWN_METHODS,
+  sentByFetch = false,
+): MethodInfo {
   let method = typeof raw === "string" && raw !== "" ? raw : "GET";
-  const upper = method.toUpperCase();
-  if (NORMALISED.has(upper)) method = upper;
+  if (sentByFetch) {
+    const upper = method.toUpperCase();
+    if (NORMALISED.has(upper)) method = upper;
+  }
   if (known.has(method)) return { method, spanName: method };
   return { method: "_OTHER", original: method, spanName: "HTTP" };
 }

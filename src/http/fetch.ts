@@ -194,7 +194,7 @@ export function instrumentFetch(
         return Promise.resolve(target(input, init));
       }
       try {
-        const info = methodInfo(method, known);
+        const info = methodInfo(method, known, true);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
           attributes: capRecorded(
