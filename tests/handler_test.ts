@@ -519,6 +519,40 @@ describe("server.address, url.scheme and client.address behind proxies, and from
     assert.equal(attributes["url.scheme"], "http");
   });
 
+  test("a forwarded proto gives a Host without a port its default port, not the proxy's scheme's", async () => {
+    // The usual TLS-terminating proxy keeps the client's Host (no port) and
+    // adds X-Forwarded-Proto: the client asked for https://shop.example,
+    // port 443. Semconv: server.port is "the port component of the Host
+    // header"; server.address and server.port "are intended, whenever
+    // possible, to be the same on the client and server sides".
+    const { memory, tracer } = setup();
+    const handler = traceHandler(() => new Response("ok"), { tracer });
+    const proxies: Record<string, string>[] = [
+      { "x-forwarded-proto": "https" },
+      { forwarded: "proto=https" },
+    ];
+    for (const headers of proxies) {
+      await (await handler(new Request("http://shop.example/orders", { headers }))).text();
+    }
+    await (await handler(
+      new Request("http://shop.example:8080/orders", { headers: { "x-forwarded-proto": "https" } }),
+    )).text();
+    const res = fakeRes();
+    traceRequestListener(() => {}, { tracer })({
+      method: "GET",
+      url: "/orders",
+      headers: { host: "shop.example", "x-forwarded-proto": "https" },
+      socket: { localPort: 3000 },
+    }, res);
+    res.emit("finish");
+    assert.deepEqual(memory.spans.map((span) => original(span.attributes)), [
+      ["shop.example", 443, "https", undefined],
+      ["shop.example", 443, "https", undefined],
+      ["shop.example", 8080, "https", undefined],
+      ["shop.example", 443, "https", undefined],
+    ]);
+  });
+
   test("malformed forwarding headers are ignored, never thrown: the Host and the connection count", async () => {
     const attributes = await traced({
       forwarded: 'host="a b";proto="ht tp";for=unknown, for=_hidden, ;;=,"',

@@ -115,7 +115,7 @@ export interface ServerRequestInfo {
 /**
  * Attributes of a server span, known when the request arrives. A host,
  * scheme or client the proxies forwarded comes before the request's own, as
- * semconv asks; `client.address` is otherwise the peer. The peer itself,
+ * semconv asks (a Host without a port is on the forwarded scheme's default); `client.address` is otherwise the peer. The peer itself,
  * forwarded or not, is `network.peer.address` and `network.peer.port`.
  */
 export function serverAttributes(
@@ -129,8 +129,15 @@ export function serverAttributes(
   const forwarding = request?.forwarding;
   attributes["url.path"] = url.pathname;
   if (url.search.length > 1) attributes["url.query"] = url.search.slice(1);
-  attributes["url.scheme"] = forwarding?.scheme ?? url.protocol.slice(0, -1);
-  const port = forwarding?.address !== undefined ? forwarding.port : portOf(url);
+  const scheme = forwarding?.scheme ?? url.protocol.slice(0, -1);
+  attributes["url.scheme"] = scheme;
+  // A Host without a port means the default port of the scheme the client
+  // used, which a proxy that ended TLS forwards as its proto.
+  const port = forwarding?.address !== undefined
+    ? forwarding.port
+    : url.port === ""
+    ? defaultPort(`${scheme}:`)
+    : Number(url.port);
   attributes["server.address"] = forwarding?.address ?? hostOf(url);
   if (port !== undefined) attributes["server.port"] = port;
   const peer = request?.peer;
