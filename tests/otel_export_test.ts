@@ -6,6 +6,8 @@ import process from "node:process";
 import { createRequire } from "node:module";
 import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -322,6 +324,39 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       shutdown: () => Promise.resolve(),
     };
     assert.equal((await fromOtelExporter(throwing).export(makeSpans())).code, "failure");
+  });
+
+  // @opentelemetry/resources 2.x: a resource's attributes leave out every
+  // async one until waitForAsyncAttributes() has run, which the SDK's span
+  // processors call before they export; an exporter reads them at once.
+  test("a resource with async attributes is exported with them, settled first, as the SDK's processors do", async () => {
+    let settle!: (value: string) => void;
+    const resource = resourceFromAttributes({
+      "service.name": "shop",
+      "host.id": new Promise<string>((resolve) => (settle = resolve)),
+    });
+    const sent: Record<string, unknown>[] = [];
+    const capturing: OtelSpanExporter = {
+      // As OTLPTraceExporter does: the request is serialized as export is called.
+      export: (spans, done) => {
+        const body = JsonTraceSerializer.serializeRequest(spans)!;
+        sent.push(
+          attrs(JSON.parse(new TextDecoder().decode(body)).resourceSpans[0].resource.attributes),
+        );
+        done({ code: 0 });
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const exporter = fromOtelExporter(capturing, { resource });
+    // Aborted while waiting: failed, and nothing half-resolved is sent.
+    const controller = new AbortController();
+    const aborted = exporter.export(makeSpans(), controller.signal);
+    controller.abort(new Error("export timeout"));
+    assert.equal((await aborted).code, "failure");
+    const pending = exporter.export(makeSpans());
+    settle("machine-1");
+    assert.deepEqual(await pending, { code: "success" });
+    assert.deepEqual(sent, [{ "service.name": "shop", "host.id": "machine-1" }]);
   });
 
   test("an aborted signal resolves the export as failed", async () => {

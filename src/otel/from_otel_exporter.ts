@@ -11,7 +11,7 @@ import type { ExportResult, SpanExporter } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
 import { resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
-import { EXPORT_SUCCESS, type OtelSpanExporter } from "./_sdk_types.ts";
+import { EXPORT_SUCCESS, type OtelResource, type OtelSpanExporter } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 /** How {@linkcode fromOtelExporter} describes the spans it hands over. */
@@ -37,7 +37,9 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
  * protobuf or gRPC, `ZipkinExporter`, `ConsoleSpanExporter`, ...) as this
  * library's {@linkcode SpanExporter}, so this library's processors send
  * their spans through it (it needs only `@opentelemetry/api`). Each span becomes a `ReadableSpan` (see
- * {@linkcode toReadableSpan}) with the given resource. An abort of the
+ * {@linkcode toReadableSpan}) with the given resource; a resource whose
+ * async attributes are pending (`@opentelemetry/resources`' detectors) is
+ * waited for first, as the SDK's processors wait for it. An abort of the
  * processor's signal resolves the export as failed; the OpenTelemetry
  * exporter keeps its own timeout. A success that says some spans were not
  * exported (the `rejected` of {@linkcode toOtelExporter}'s results) keeps
@@ -89,19 +91,27 @@ export function fromOtelExporter(
           signal?.removeEventListener("abort", onAbort);
           resolve(result);
         };
-        try {
-          const readable = spans.map((span) => readableSpanOf(span, resource));
-          exporter.export(readable, (result) => {
-            finish(
-              result?.code === EXPORT_SUCCESS ? successOf(result.rejected) : {
-                code: "failure",
-                error: result?.error ?? new Error("the OpenTelemetry exporter reported a failure"),
-              },
-            );
-          });
-        } catch (error) {
-          finish({ code: "failure", error: asError(error) });
-        }
+        const send = () => {
+          // Aborted while the resource settled: already resolved as failed.
+          if (signal?.aborted) return;
+          try {
+            const readable = spans.map((span) => readableSpanOf(span, resource));
+            exporter.export(readable, (result) => {
+              finish(
+                result?.code === EXPORT_SUCCESS ? successOf(result.rejected) : {
+                  code: "failure",
+                  error: result?.error ??
+                    new Error("the OpenTelemetry exporter reported a failure"),
+                },
+              );
+            });
+          } catch (error) {
+            finish({ code: "failure", error: asError(error) });
+          }
+        };
+        const settling = asyncAttributesSettled(resource);
+        if (settling === undefined) send();
+        else settling.then(send);
       });
     },
     forceFlush(): Promise<void> {
@@ -118,6 +128,22 @@ export function fromOtelExporter(
 function successOf(rejected: unknown): ExportResult {
   return typeof rejected === "number" && rejected > 0 ? { code: "success", rejected } : SUCCESS;
 }
+
+// As the SDK's span processors do before they export: a resource from
+// @opentelemetry/resources leaves its async attributes (a detector's
+// `host.id`, say) out of `attributes` until waitForAsyncAttributes() has run,
+// and an exporter reads them at once. `undefined` when none are pending; a
+// wait that fails exports what the resource has.
+function asyncAttributesSettled(resource: OtelResource): Promise<void> | undefined {
+  try {
+    if (resource.asyncAttributesPending !== true) return undefined;
+    return Promise.resolve(resource.waitForAsyncAttributes?.()).then(ignore, ignore);
+  } catch {
+    return undefined;
+  }
+}
+
+function ignore(): void {}
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error("export aborted");
