@@ -184,6 +184,54 @@ describe("TracerProvider.register() and the global propagator", () => {
     });
   });
 
+  // OpenTelemetry's error handling: "API methods MUST NOT throw unhandled
+  // exceptions when used incorrectly by end users". The SDK's registered
+  // propagator (a CompositePropagator) catches what each part throws.
+  test("propagation.inject and extract never throw into the caller; what can be carried still is", async () => {
+    await withCleanGlobals(async () => {
+      new TracerProvider().register();
+      const withSpan = trace.setSpanContext(context.active(), {
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        spanId: "b7ad6b7169203331",
+        traceFlags: 1,
+      });
+      const withBoth = propagation.setBaggage(
+        withSpan,
+        propagation.createBaggage({ tenant: { value: "acme" } }),
+      );
+      const warnings = await captureWarnings(() => {
+        // No context, or something that is no span under the span key.
+        propagation.inject(null as never, {});
+        const notASpan = context.active().setValue(
+          Symbol.for("OpenTelemetry Context Key SPAN"),
+          {},
+        );
+        propagation.inject(notASpan, {});
+        // A setter that refuses the trace headers still lets baggage through.
+        const headers: Record<string, string> = {};
+        propagation.inject(withBoth, headers, {
+          set(carrier: Record<string, string>, key: string, value: string) {
+            if (key !== "baggage") throw new Error("read-only header");
+            carrier[key] = value;
+          },
+        });
+        assert.deepEqual(headers, { baggage: "tenant=acme" });
+        // A getter that throws for baggage still gives the trace context.
+        const extracted = propagation.extract(context.active(), {}, {
+          get(_carrier: unknown, key: string) {
+            if (key === "baggage") throw new Error("unreadable header");
+            return key === "traceparent" ? TRACEPARENT : undefined;
+          },
+          keys: () => [],
+        });
+        assert.equal(trace.getSpanContext(extracted)?.spanId, "b7ad6b7169203331");
+        assert.equal(propagation.extract(null as never, { traceparent: TRACEPARENT }), null);
+      });
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /propagat/);
+    });
+  });
+
   test("a propagator that is not one is a TypeError", () => {
     assert.throws(
       () => new TracerProvider().register({ propagator: 42 as never }),
