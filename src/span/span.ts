@@ -998,7 +998,9 @@ export class Span {
 
   // recordException's event when it is given attributes of its own: the
   // generated ones first, then the caller's, which replace them key by key.
-  // addEvent's checks, off its path.
+  // The per-event limit applies to the merged record, so a key both
+  // generated and given is one attribute, kept or dropped (and counted)
+  // once. addEvent's checks, off its path.
   #addExceptionEvent(generated: Attributes, attributes: unknown): void {
     const events = this.#events;
     const limits = this.#limits();
@@ -1006,13 +1008,17 @@ export class Span {
       this.#rareFields().droppedEvents++;
       return;
     }
-    const bag = this.#bagOf(generated, limits.attributePerEventCountLimit)!;
-    bag.setAll(attributes);
+    // Unbounded, so that no key is refused before the caller's replace it;
+    // invalid values (and getters that throw) are still dropped and counted.
+    const merged = new AttributeBag(Infinity, limits.attributeValueLengthLimit);
+    merged.setAll(generated);
+    merged.setAll(attributes);
+    const bag = this.#bagOf(merged.values, limits.attributePerEventCountLimit)!;
     const event: SpanEvent = {
       name: "exception",
       time: (this.#init.clock ?? systemClock).now(),
       attributes: bag.values,
-      droppedAttributesCount: bag.dropped,
+      droppedAttributesCount: bag.dropped + merged.dropped,
     };
     if (events === undefined) this.#events = [event];
     else events.push(event);
