@@ -842,6 +842,10 @@ export class Span {
    *   {@linkcode Span.addEvent}'s; where a key is one of the three above, it
    *   replaces the value read from `error`, as the OpenTelemetry
    *   specification asks.
+   * @param time When the exception happened, epoch milliseconds or a
+   *   `Date`; now when omitted. As with {@linkcode Span.addEvent}, a time
+   *   that OTLP cannot carry drops the event, counted (the status is still
+   *   set).
    * @returns This span.
    *
    * @example
@@ -855,17 +859,25 @@ export class Span {
    *
    * span.recordException(new Error("retrying"), { "exception.type": "RetryableError" });
    * assert.equal(span.events[1].attributes["exception.type"], "RetryableError");
+   *
+   * const failedAt = new Date(Date.now() - 1_000); // a failure seen earlier
+   * span.recordException(new Error("first attempt"), undefined, failedAt);
+   * assert.equal(span.events[2].time, failedAt.getTime());
    * ```
    */
-  recordException(error: unknown, attributes?: Readonly<Attributes>): this {
+  recordException(
+    error: unknown,
+    attributes?: Readonly<Attributes>,
+    time?: number | Date,
+  ): this {
     if ((this.#state & IGNORES) !== 0) return this;
     const { type, message, stacktrace } = describeException(error);
     const generated: Record<string, string> = {};
     if (type !== undefined) generated["exception.type"] = type;
     if (message !== undefined) generated["exception.message"] = message;
     if (stacktrace !== undefined) generated["exception.stacktrace"] = stacktrace;
-    if (attributes === undefined) this.addEvent("exception", generated);
-    else this.#addExceptionEvent(generated, attributes);
+    if (attributes === undefined) this.addEvent("exception", generated, time);
+    else this.#addExceptionEvent(generated, attributes, time);
     return this.setStatus("error", message ?? type);
   }
 
@@ -1001,10 +1013,11 @@ export class Span {
   // The per-event limit applies to the merged record, so a key both
   // generated and given is one attribute, kept or dropped (and counted)
   // once. addEvent's checks, off its path.
-  #addExceptionEvent(generated: Attributes, attributes: unknown): void {
+  #addExceptionEvent(generated: Attributes, attributes: unknown, time: unknown): void {
     const events = this.#events;
     const limits = this.#limits();
-    if ((events === undefined ? 0 : events.length) >= limits.eventCountLimit) {
+    const at = time === undefined ? (this.#init.clock ?? systemClock).now() : otlpTime(time);
+    if ((events === undefined ? 0 : events.length) >= limits.eventCountLimit || at === undefined) {
       this.#rareFields().droppedEvents++;
       return;
     }
@@ -1016,7 +1029,7 @@ export class Span {
     const bag = this.#bagOf(merged.values, limits.attributePerEventCountLimit)!;
     const event: SpanEvent = {
       name: "exception",
-      time: (this.#init.clock ?? systemClock).now(),
+      time: at,
       attributes: bag.values,
       droppedAttributesCount: bag.dropped + merged.dropped,
     };
