@@ -603,6 +603,15 @@ describe("Span.recordException()", () => {
     });
   }
 
+  test("an error with an empty message describes the error status by its type, as one with none does", () => {
+    // Trace API, Set Status: "An empty Description is equivalent with a not
+    // present one." An error whose message cannot be read gives its type as
+    // the description; one whose message is "" gave none.
+    const span = new Span("x").recordException(new TypeError());
+    assert.equal(span.events[0].attributes["exception.message"], "", "the event keeps it as it is");
+    assert.deepEqual(span.status, { code: "error", message: "TypeError" });
+  });
+
   test("handles an error whose message getter throws", () => {
     const error = new Error("hidden");
     Object.defineProperty(error, "message", {

@@ -878,7 +878,9 @@ export class Span {
     if (stacktrace !== undefined) generated["exception.stacktrace"] = stacktrace;
     if (attributes === undefined) this.addEvent("exception", generated, time);
     else this.#addExceptionEvent(generated, attributes, time);
-    return this.setStatus("error", message ?? type);
+    // An empty message is none (Set Status: "An empty Description is
+    // equivalent with a not present one"): the type describes the error.
+    return this.setStatus("error", message || type);
   }
 
   /**
