@@ -15,6 +15,7 @@ import {
 } from "../mod.ts";
 import { isDeno } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
+import { VERSION } from "../src/platform/_version.ts";
 
 // Every test sets its own diagnostics and the previous ones come back after.
 let restore: Required<DiagnosticsOptions> | undefined;
@@ -363,6 +364,32 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       const off = await runFixture("dx_child", ["debug"], { env: { SPANS_DEBUG: "0" } });
       assert.equal(off.code, 0, off.stderr);
       assert.doesNotMatch(off.stderr, /debug/);
+    },
+  );
+
+  test(
+    "a second copy of the library in one program says so once, naming both versions",
+    { timeout: 120_000 },
+    async () => {
+      // This copy listed itself as it loaded, once.
+      const listed = (globalThis as { [key: symbol]: unknown })[
+        Symbol.for("@codomyrmex/spans.copies")
+      ];
+      assert.ok(Array.isArray(listed));
+      assert.equal(listed.filter((version) => version === VERSION).length, 1);
+      const second = await runFixture("dx_child", ["second-copy"]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, /loaded/);
+      const warnings = second.stderr.match(/is loaded 2 times in this program/g) ?? [];
+      assert.equal(warnings.length, 1, second.stderr);
+      assert.match(
+        second.stderr,
+        new RegExp(`versions 0\\.0\\.9, ${VERSION.replace(/\./g, "\\.")}\\)`),
+      );
+      const one = await runFixture("dx_child", ["one-copy"]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.match(one.stdout, /loaded/);
+      assert.doesNotMatch(one.stderr, /loaded \d+ times/);
     },
   );
 

@@ -8,6 +8,7 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { registerCopy } from "../platform/_copies.ts";
 import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { debugOn, debugOnce } from "../platform/_diagnostics.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
@@ -216,6 +217,9 @@ function reportLostAcrossAwait(store: Context, result: unknown): void {
       "started there get no parent. Give the library an async-aware store with setContextStorage().",
   );
 }
+
+// A second copy of the library has a storage of its own: say so (_copies.ts).
+registerCopy();
 
 let storage: ContextStorage = withHost(
   findAsyncLocalStorage() ?? findAsyncContext() ?? fallBackToStack(),
