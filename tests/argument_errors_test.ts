@@ -6,6 +6,7 @@ import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   formatTraceparent,
+  InMemorySpanExporter,
   ROOT_CONTEXT,
   Span,
   TraceIdRatioSampler,
@@ -22,6 +23,7 @@ import {
   Resource,
   setupTracing,
 } from "../otlp.ts";
+import { fromOtelExporter } from "../otel.ts";
 import { ManualTime } from "../testing.ts";
 
 // A caller's mistake gets a TypeError or RangeError that reads "Cannot X:
@@ -139,6 +141,28 @@ describe("wrong input gets a clear error, at once", () => {
       refused(() => encode("spans" as Any));
       refused(() => encode([span()], { resource: "r" as Any }));
       refused(() => encode([span()], { resource: {} as Any }));
+    }
+  });
+
+  test("an exporter's export() with something that is no array of spans, called by hand", () => {
+    // Processors always pass an array; a caller passing anything else made a
+    // mistake that was answered with a success for nothing exported.
+    const exporters = [
+      new InMemorySpanExporter(),
+      new ConsoleSpanExporter({ write: () => {} }),
+      new OtlpHttpExporter({ env: {}, fetch: () => Promise.reject(new Error("not called")) }),
+      fromOtelExporter(
+        {
+          export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
+          shutdown: () => Promise.resolve(),
+        } as Any,
+      ),
+    ];
+    for (const exporter of exporters) {
+      refused(() => exporter.export(undefined as Any));
+      refused(() => exporter.export(span() as Any));
+      refused(() => exporter.export({ length: 1, 0: span() } as Any));
+      refused(() => exporter.export("spans" as Any));
     }
   });
 

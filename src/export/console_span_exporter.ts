@@ -5,6 +5,7 @@
  * @module
  */
 
+import { arrayArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
@@ -169,6 +170,7 @@ export class ConsoleSpanExporter implements SpanExporter {
    *
    * @param spans The batch.
    * @returns Success.
+   * @throws {TypeError} When `spans` is not an array (a processor always passes one).
    *
    * @example
    * ```ts
@@ -182,7 +184,7 @@ export class ConsoleSpanExporter implements SpanExporter {
    * ```
    */
   export(spans: readonly Span[]): ExportResult {
-    if (spans.length === 0) return SUCCESS;
+    if (arrayArgument(spans, "export spans", "spans").length === 0) return SUCCESS;
     if (this.#assembler === undefined) {
       for (let i = 0; i < spans.length; i++) watchWrite(this.#write(JSON.stringify(spans[i])));
     } else if (this.#stopped) {

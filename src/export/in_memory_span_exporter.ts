@@ -4,6 +4,7 @@
  * @module
  */
 
+import { arrayArgument } from "../platform/_arguments.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import type { Span } from "../span/span.ts";
 import { brandExporterClass } from "./_exporter_brand.ts";
@@ -73,6 +74,7 @@ export class InMemorySpanExporter implements SpanExporter {
    *
    * @param spans The batch.
    * @returns Success, or a failure after shutdown.
+   * @throws {TypeError} When `spans` is not an array (a processor always passes one).
    *
    * @example
    * ```ts
@@ -86,6 +88,7 @@ export class InMemorySpanExporter implements SpanExporter {
    * ```
    */
   export(spans: readonly Span[]): ExportResult {
+    arrayArgument(spans, "export spans", "spans");
     if (this.#stopped) {
       return { code: "failure", error: new Error("InMemorySpanExporter is shut down") };
     }

@@ -7,6 +7,7 @@
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import { describe } from "../platform/_describe.ts";
+import { arrayArgument } from "../platform/_arguments.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
 import { resolveResource } from "./_otel_resource.ts";
@@ -80,6 +81,7 @@ export function fromOtelExporter(
   return {
     [WRAPPED_OTEL_EXPORTER]: exporter,
     export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult> {
+      arrayArgument(spans, "export spans", "spans");
       return new Promise((resolve) => {
         if (signal?.aborted) {
           resolve({ code: "failure", error: abortError(signal) });

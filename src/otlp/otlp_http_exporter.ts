@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isRecord } from "../platform/_arguments.ts";
+import { arrayArgument, isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import { untracedFetch } from "../platform/_untraced_fetch.ts";
@@ -333,6 +333,7 @@ export class OtlpHttpExporter implements SpanExporter {
    * @param spans The batch.
    * @param signal Aborts the export (processors abort at their export timeout).
    * @returns The outcome.
+   * @throws {TypeError} When `spans` is not an array (a processor always passes one).
    *
    * @example
    * ```ts
@@ -353,7 +354,7 @@ export class OtlpHttpExporter implements SpanExporter {
     if (this.#stopped) {
       return Promise.resolve(failure("OTLP export refused: exporter is shut down"));
     }
-    if (!Array.isArray(spans) || spans.length === 0) return Promise.resolve(SUCCESS);
+    if (arrayArgument(spans, "export spans", "spans").length === 0) return Promise.resolve(SUCCESS);
     if (this.#inFlight.size >= this.#concurrency) {
       return Promise.resolve(failure(
         `OTLP export refused: ${this.#inFlight.size} exports already in flight (concurrency ${this.#concurrency})`,

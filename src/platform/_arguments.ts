@@ -78,6 +78,17 @@ export function iterableArgument(value: unknown, action: string, what: string): 
  * @returns The entry's key and value.
  * @throws {TypeError} Otherwise.
  */
+export function arrayArgument<T>(
+  value: readonly T[],
+  action: string,
+  what: string,
+): readonly T[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Cannot ${action}: ${what} must be an array, got ${describe(value)}`);
+  }
+  return value;
+}
+
 export function pairArgument(entry: unknown, action: string): readonly [unknown, unknown] {
   if (!Array.isArray(entry)) {
     throw new TypeError(
