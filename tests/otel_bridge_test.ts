@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
@@ -29,6 +30,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import {
   AlwaysOffSampler,
+  AlwaysOnSampler,
   Baggage,
   getBaggage,
   getCurrentContext,
@@ -535,6 +537,53 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
       assert.match(warnings[0], /BasicTracerProvider/);
       assert.match(warnings[0], /trace\.disable\(\)/);
     });
+  });
+});
+
+describe("TracerProvider and the SDK's environment variables", () => {
+  // As the SDK's provider reads them: setupTracing's tracer and the API's
+  // spans then sample and limit alike, with one OTEL_* configuration.
+  const withEnv = async (env: Record<string, string>, fn: () => void | Promise<void>) => {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      await fn();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+
+  test("OTEL_TRACES_SAMPLER and the span limits apply to API spans, as in the SDK's provider", async () => {
+    await withEnv(
+      { OTEL_TRACES_SAMPLER: "always_off", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "1" },
+      () =>
+        withCleanGlobals(() => {
+          const sdk = new InMemorySpanExporter();
+          new BasicTracerProvider({ spanProcessors: [new SdkSimpleSpanProcessor(sdk)] })
+            .getTracer("lib").startSpan("root").end();
+          assert.equal(sdk.getFinishedSpans().length, 0, "the SDK's provider samples the root out");
+
+          const memory = new InMemorySpanProcessor();
+          new TracerProvider({ processors: [memory] }).getTracer("lib").startSpan("root").end();
+          assert.equal(memory.spans.length, 0, "so does this entry's provider");
+
+          // An option wins over its variable; the limit still comes from the environment.
+          new TracerProvider({ processors: [memory], sampler: new AlwaysOnSampler() })
+            .getTracer("lib").startSpan("kept").setAttributes({ a: 1, b: 2 }).end();
+          assert.equal(memory.spans.length, 1);
+          assert.deepEqual(memory.spans[0].attributes, { a: 1 });
+          assert.equal(memory.spans[0].droppedAttributesCount, 1);
+          new TracerProvider({
+            processors: [memory],
+            sampler: new AlwaysOnSampler(),
+            limits: { attributeCountLimit: 5 },
+          }).getTracer("lib").startSpan("given limits").setAttributes({ a: 1, b: 2 }).end();
+          assert.deepEqual(memory.spans[1].attributes, { a: 1, b: 2 });
+        }),
+    );
   });
 });
 

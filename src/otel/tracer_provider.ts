@@ -30,6 +30,8 @@ import {
 } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { resolveResource } from "./_otel_resource.ts";
+import { mergeSpanLimits } from "../otlp/_merge_limits.ts";
+import { readOtlpEnv } from "../otlp/env.ts";
 import { asOurProcessor, isEntryProcessor, withOtelStart } from "./_otel_processor_adapter.ts";
 import type { OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
@@ -53,13 +55,21 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
    * {@linkcode addSpanProcessor} adds join these.
    */
   spanProcessors?: readonly OtelSpanProcessor[];
-  /** Bounds on attributes, events and links per span. */
+  /**
+   * Bounds on attributes, events and links per span; each one given wins
+   * over its `OTEL_SPAN_*_LIMIT` / `OTEL_ATTRIBUTE_*_LIMIT` variable, as in
+   * the SDK's provider. Default 128 of each, values of any length.
+   */
   limits?: SpanLimits;
   /** Where trace and span ids come from. */
   idGenerator?: IdGenerator;
   /** Where times come from. */
   clock?: Clock;
-  /** Decides which spans are recorded. Default: parent-based, always on. */
+  /**
+   * Decides which spans are recorded. Default: `OTEL_TRACES_SAMPLER` (with
+   * `OTEL_TRACES_SAMPLER_ARG`), as the SDK's provider reads it, else
+   * parent-based, always on.
+   */
   sampler?: Sampler;
 }
 
@@ -114,6 +124,8 @@ export class TracerProvider implements OtelTracerProvider {
   readonly #processors = new ProcessorFanOut<Span>();
   readonly #tracers = new Map<string, OtelTracer>();
   readonly #resource: OtelResource;
+  readonly #sampler: Sampler | undefined;
+  readonly #limits: SpanLimits | undefined;
 
   /**
    * Creates the provider.
@@ -155,6 +167,13 @@ export class TracerProvider implements OtelTracerProvider {
         );
       }
     });
+    // The SDK's provider reads these variables too, so the spans of
+    // @opentelemetry/api are sampled and limited as setupTracing's are.
+    const env = options.sampler === undefined || options.limits === undefined
+      ? readOtlpEnv()
+      : undefined;
+    this.#sampler = options.sampler ?? env?.sampler;
+    this.#limits = mergeSpanLimits(options.limits, env?.limits);
     const resource = this.#resource = resolveResource(options.resource);
     for (const p of options.processors ?? []) {
       this.#processors.add(isEntryProcessor(p) ? withOtelStart(p, resource) : p);
@@ -234,10 +253,10 @@ export class TracerProvider implements OtelTracerProvider {
           version: scopeVersion,
           schemaUrl,
           processors: [this.#processors],
-          limits: o.limits,
+          limits: this.#limits,
           idGenerator: o.idGenerator,
           clock: o.clock,
-          sampler: o.sampler,
+          sampler: this.#sampler,
         }),
       );
       this.#tracers.set(key, tracer);

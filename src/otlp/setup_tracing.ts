@@ -24,6 +24,7 @@ import { passThroughTracer } from "../trace/_pass_through_tracer.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
+import { mergeSpanLimits } from "./_merge_limits.ts";
 import { OtlpHttpExporter } from "./otlp_http_exporter.ts";
 import type { OtlpCompression, OtlpProtocol } from "./protocol.ts";
 import { Resource } from "./resource.ts";
@@ -298,7 +299,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     ...scope,
     processors: [processor],
     sampler: options.sampler ?? env.sampler,
-    limits: spanLimits(options.limits, env.limits),
+    limits: mergeSpanLimits(options.limits, env.limits),
     clock: options.clock,
   });
   if (options.setDefault ?? true) setDefaultTracer(tracer);
@@ -312,19 +313,4 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
-}
-
-// Each limit the caller gave wins over its variable; anything that is not an
-// object is left for the Tracer to refuse.
-function spanLimits(
-  given: SpanLimits | undefined,
-  fromEnv: Readonly<SpanLimits> | undefined,
-): SpanLimits | undefined {
-  if (fromEnv === undefined || given === undefined) return given ?? fromEnv;
-  if (typeof given !== "object" || given === null) return given;
-  const limits: SpanLimits = { ...fromEnv };
-  for (const key of Object.keys(given) as (keyof SpanLimits)[]) {
-    if (given[key] !== undefined) limits[key] = given[key];
-  }
-  return limits;
 }
