@@ -23,14 +23,22 @@ describe("flushOnCrash leaves the report to the runtime, as it would have been",
     );
   }
 
-  test("with the application's own uncaughtException listener, the application decides", {
-    timeout: 120_000,
-  }, async () => {
-    const ran = await runFixture("crash_flush", ["handled"]);
-    const output = `${ran.stdout}\n${ran.stderr}`;
-    assert.equal(ran.code, 0, output);
-    assert.match(ran.stdout, /the application handled Error: FIRST root cause/, output);
-    assert.match(ran.stdout, /^exported 1$/m, output);
-    assert.doesNotMatch(ran.stderr, /FIRST root cause/, output);
-  });
+  // `process.once` listeners added before ours are removed before ours is
+  // called, unless ours is called first: the application still decides.
+  for (const mode of ["handled", "handled-once-before"]) {
+    test(
+      `${mode}: with the application's own uncaughtException listener, the application decides`,
+      {
+        timeout: 120_000,
+      },
+      async () => {
+        const ran = await runFixture("crash_flush", [mode]);
+        const output = `${ran.stdout}\n${ran.stderr}`;
+        assert.equal(ran.code, 0, output);
+        assert.match(ran.stdout, /the application handled Error: FIRST root cause/, output);
+        assert.match(ran.stdout, /^exported 1$/m, output);
+        assert.doesNotMatch(ran.stderr, /FIRST root cause/, output);
+      },
+    );
+  }
 });

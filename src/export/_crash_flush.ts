@@ -23,7 +23,7 @@
 // (they end the process at once, with no event a flush could wait in), a
 // fatal error of the runtime itself (out of memory), and SIGKILL.
 
-import { runtimeProcess } from "../platform/_process.ts";
+import { listenFirst, runtimeProcess } from "../platform/_process.ts";
 import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
@@ -45,9 +45,13 @@ export function onCrash(hook: StopHook): () => void {
   if (!listening) {
     const process = runtimeProcess();
     if (typeof process?.removeListener === "function") {
-      process.on!(EVENT, onUncaught);
+      // First in line, as for signals: a `process.once` listener the
+      // application added earlier is removed before later listeners are
+      // called, so ours, called after it, would see no other listener and
+      // throw again an error the application has handled.
+      listenFirst(process, EVENT, onUncaught);
       listening = true;
-      if (isBun) process.on!(REJECTION, onUnhandledRejection);
+      if (isBun) listenFirst(process, REJECTION, onUnhandledRejection);
     }
   }
   return () => {

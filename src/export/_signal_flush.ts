@@ -19,7 +19,7 @@
 // application receives the signal a second time when it is raised again.
 // Signal listeners keep no process alive on any of the three.
 
-import { runtimeProcess } from "../platform/_process.ts";
+import { listenFirst, runtimeProcess } from "../platform/_process.ts";
 import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
@@ -67,11 +67,7 @@ function listen(): void {
     if (process !== undefined && typeof process.removeListener === "function") {
       // First in line, so that when a signal comes every listener the
       // application added, `once` ones included, is still there to be seen.
-      for (const signal of SIGNALS) {
-        if (typeof process.prependListener === "function") {
-          process.prependListener(signal, listeners[signal]);
-        } else process.on!(signal, listeners[signal]);
-      }
+      for (const signal of SIGNALS) listenFirst(process, signal, listeners[signal]);
       listening = "process";
     } else if (typeof deno?.addSignalListener === "function") {
       for (const signal of SIGNALS) deno.addSignalListener(signal, listeners[signal]);

@@ -19,3 +19,18 @@ export function runtimeProcess(): ProcessLike | undefined {
   const process = (globalThis as unknown as { process?: ProcessLike }).process;
   return typeof process?.on === "function" ? process : undefined;
 }
+
+/**
+ * Adds `listener` for `event` before the listeners already there, so that
+ * when the event comes every listener the application added, `once` ones
+ * included, is still there to be counted; at the end where `process` has no
+ * `prependListener`.
+ */
+export function listenFirst(
+  process: ProcessLike,
+  event: string,
+  listener: (...args: never[]) => void,
+): void {
+  if (typeof process.prependListener === "function") process.prependListener(event, listener);
+  else process.on!(event, listener);
+}
