@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BatchSpanProcessor, SimpleSpanProcessor, type Span, type SpanExporter } from "../mod.ts";
+import {
+  BatchSpanProcessor,
+  type Scheduler,
+  SimpleSpanProcessor,
+  type Span,
+  type SpanExporter,
+} from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { assertBalanced, captureWarnings, endedSpan } from "./_helpers.ts";
 
@@ -104,6 +110,59 @@ describe("an exporter whose forceFlush or shutdown cannot even be read", () => {
       const { ended, exported } = processor.stats();
       assert.deepEqual([ended, exported], [1, 1]);
       assertBalanced(processor.stats());
+    });
+  }
+});
+
+describe("after shutdown, an export that never settled keeps nothing waiting", () => {
+  // Scheduler rule: only a timer an awaited promise waits on keeps the
+  // process alive. Once shutdown has settled no export follows, so the wait
+  // for a hung export to settle (which keeps the next export from
+  // overlapping it) has nothing left to guard: it must not hold the process
+  // open for one more exportTimeoutMs, nor warn that exports go on.
+  for (const kind of ["Batch", "Simple"] as const) {
+    test(`${kind}SpanProcessor: no timer that keeps the process alive is left, and no warning of another export`, async () => {
+      const time = new ManualTime();
+      const keepAlive = new Set<unknown>();
+      const scheduler: Scheduler = {
+        setTimeout(fn, ms, options) {
+          const handle = time.setTimeout(() => {
+            keepAlive.delete(handle);
+            fn();
+          }, ms);
+          if (options?.background !== true) keepAlive.add(handle);
+          return handle;
+        },
+        clearTimeout(handle) {
+          keepAlive.delete(handle);
+          time.clearTimeout(handle);
+        },
+      };
+      let calls = 0;
+      const exporter: SpanExporter = {
+        export: () => {
+          calls++;
+          return new Promise(() => {});
+        },
+      };
+      const options = { scheduler, exportTimeoutMs: 100 };
+      const processor = kind === "Batch"
+        ? new BatchSpanProcessor(exporter, { ...options, clock: time, flushOnExit: false })
+        : new SimpleSpanProcessor(exporter, options);
+      const warned = await captureWarnings(async () => {
+        processor.onEnd(endedSpan("a"));
+        const done = processor.shutdown();
+        await time.tick(100);
+        await done;
+        assert.equal(keepAlive.size, 0, "a timer left that keeps the process alive");
+        // Past the old wait for the hung export: nothing is said of it.
+        await time.tick(1_000);
+      });
+      assert.equal(calls, 1);
+      const { ended, failed, queued } = processor.stats();
+      assert.deepEqual({ ended, failed, queued }, { ended: 1, failed: 1, queued: 0 });
+      assertBalanced(processor.stats());
+      assert.ok(!warned.some((w) => /exports again/.test(w)), warned.join("\n"));
     });
   }
 });

@@ -9,7 +9,7 @@ import { FlushWaiters } from "./_flush_waiters.ts";
 import { RingBuffer } from "./_ring_buffer.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import type { SpanExporter, SpanExporterLike } from "./exporter.ts";
-import type { Scheduler } from "../platform/scheduler.ts";
+import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats } from "../trace/span_processor.ts";
 
@@ -42,6 +42,7 @@ export class ExportQueue {
   // counted, but the exporter is still in it, so the next export waits. The
   // hold's own token: an older hung export that settles later ends nothing.
   #late: object | undefined;
+  #lateTimer: TimerHandle | undefined;
   readonly #onLate = (work: PromiseLike<unknown>) => this.#holdFor(work);
 
   /**
@@ -170,6 +171,20 @@ export class ExportQueue {
     return callExporterHook(this.#exporter, method, this.#timeoutMs, this.#scheduler);
   }
 
+  /**
+   * Flushes the exporter and shuts it down. Call once, after `close()`,
+   * when every span has settled: no export follows, so the wait for one
+   * that missed its deadline ends here, and its timer, which nothing awaits
+   * any more, no longer keeps the process alive.
+   */
+  async shutDownExporter(): Promise<void> {
+    this.#endHold();
+    // "Shutdown MUST include the effects of ForceFlush", which for the
+    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
+    await this.callExporter("forceFlush");
+    await this.callExporter("shutdown");
+  }
+
   /** A fresh snapshot of the counts. */
   stats(): ProcessorStats {
     return {
@@ -197,16 +212,14 @@ export class ExportQueue {
   #holdFor(work: PromiseLike<unknown>): void {
     const hold = {};
     this.#late = hold;
-    let timer: ReturnType<Scheduler["setTimeout"]> | undefined;
     const release = () => {
       if (this.#late !== hold) return;
-      this.#late = undefined;
-      if (timer !== undefined) this.#scheduler.clearTimeout(timer);
+      this.#endHold();
       this.#onAsyncSettle();
     };
     // Not a background timer: a flush waiting behind this export awaits it.
-    timer = this.#scheduler.setTimeout(() => {
-      timer = undefined;
+    this.#lateTimer = this.#scheduler.setTimeout(() => {
+      this.#lateTimer = undefined;
       warnOnce(
         "export-never-settled",
         `a span exporter's export did not settle within ${this.#timeoutMs} ms after its deadline aborted it; the ${this.#who} exports again, and that call may overlap with it`,
@@ -218,6 +231,14 @@ export class ExportQueue {
     } catch {
       // A thenable whose `then` throws never settles: the timer releases.
     }
+  }
+
+  #endHold(): void {
+    this.#late = undefined;
+    const timer = this.#lateTimer;
+    if (timer === undefined) return;
+    this.#lateTimer = undefined;
+    this.#scheduler.clearTimeout(timer);
   }
 
   #warnFull(): void {

@@ -421,10 +421,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#scheduler.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    // "Shutdown MUST include the effects of ForceFlush", which for the
-    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
-    await this.#queue.callExporter("forceFlush");
-    await this.#queue.callExporter("shutdown");
+    await this.#queue.shutDownExporter();
   }
 
   #drain(): Promise<void> {

@@ -240,10 +240,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     this.#queue.close();
     this.#stopFlush.unregister();
     await this.#queue.settled();
-    // "Shutdown MUST include the effects of ForceFlush", which for the
-    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
-    await this.#queue.callExporter("forceFlush");
-    await this.#queue.callExporter("shutdown");
+    await this.#queue.shutDownExporter();
   }
 
   // One span per export, in order. A synchronous exporter settles at once,
