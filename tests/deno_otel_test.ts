@@ -34,7 +34,7 @@ test(
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         SPANS_TEST_URL: ourReceiver.url,
       });
-      const { received, warnings } = JSON.parse(out.trim().split("\n").pop()!);
+      const { received, injected, warnings } = JSON.parse(out.trim().split("\n").pop()!);
       const ours = ourReceiver.jsonSpans();
       const deno = denoReceiver.jsonSpans();
 
@@ -43,6 +43,14 @@ test(
       for (const { traceparent } of received) {
         assert.match(traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
       }
+      // And the tracestate the trace came in with, from instrumentFetch and
+      // from Deno's propagators inside a span of ours (W3C Trace Context:
+      // "Vendors receiving a tracestate request header MUST send it to
+      // outgoing requests"). Deno's own fetch span carries none of its
+      // parent's, so a plain fetch sends none: not asserted either way.
+      assert.equal(received[0].tracestate, "congo=t61rcWkgMzE");
+      assert.equal(injected.tracestate, "congo=t61rcWkgMzE");
+      assert.equal(injected.traceparent?.split("-")[1], received[0].traceparent.split("-")[1]);
 
       // One trace: every span of ours and of Deno's.
       const checkout = ours.find((s) => s.name === "checkout")!;

@@ -8,10 +8,9 @@ import {
   SpanStatusCode as OtelStatusCode,
   type TraceState as OtelTraceState,
 } from "@opentelemetry/api";
-import { TraceState } from "../propagation/tracestate.ts";
 import type { SpanKind, SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
-import { traceStateDrops } from "../span/_tracestate_grammar.ts";
+import { OtelTraceStateView } from "../span/_otel_trace_state.ts";
 
 /** Our kinds indexed by OpenTelemetry's `SpanKind` enum value. */
 export const KIND_NAMES: readonly SpanKind[] = [
@@ -58,51 +57,9 @@ export function toOtelSpanContext(ctx: SpanContext): OtelSpanContext {
 
 /**
  * A valid trace state (checked where it was set) as @opentelemetry/api's
- * `TraceState`, backed by this library's: W3C Trace Context Level 2 keys and
- * this library's limits. The API's `createTraceState` follows an older
- * grammar and drops keys Level 2 allows (`foo@`, `1vendor`), and drops a
- * whole list over 512 characters, which a receiver must pass on.
+ * `TraceState`, backed by this library's grammar and limits (see
+ * _otel_trace_state.ts).
  */
 export function toOtelTraceState(traceState: string): OtelTraceState {
   return new OtelTraceStateView(traceState);
-}
-
-class OtelTraceStateView implements OtelTraceState {
-  readonly #serialized: string;
-  #state: TraceState | undefined;
-
-  constructor(serialized: string, state?: TraceState) {
-    this.#serialized = serialized;
-    this.#state = state;
-  }
-
-  #parsed(): TraceState {
-    return this.#state ??= TraceState.parse(this.#serialized) ?? new TraceState();
-  }
-
-  set(key: string, value: string): OtelTraceState {
-    let next: TraceState;
-    try {
-      next = this.#parsed().set(key, value);
-    } catch {
-      // The API throws nothing: an entry the grammar refuses is left out, counted.
-      traceStateDrops.count++;
-      return this;
-    }
-    return new OtelTraceStateView(next.serialize(), next);
-  }
-
-  unset(key: string): OtelTraceState {
-    const state = this.#parsed();
-    const next = state.delete(key);
-    return next === state ? this : new OtelTraceStateView(next.serialize(), next);
-  }
-
-  get(key: string): string | undefined {
-    return this.#parsed().get(key);
-  }
-
-  serialize(): string {
-    return this.#serialized;
-  }
 }

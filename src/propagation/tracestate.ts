@@ -14,6 +14,8 @@ import {
   MAX_TRACESTATE_LENGTH,
   MAX_TRACESTATE_MEMBERS,
   scanTraceState,
+  serializeTraceState,
+  setTraceStateEntry,
   truncateTraceState,
 } from "../span/_tracestate_grammar.ts";
 import { countDrop } from "./_drop_counts.ts";
@@ -200,15 +202,7 @@ export class TraceState {
    */
   set(key: string, value: string): TraceState {
     checkEntry(key, value, "set tracestate entry");
-    const keys = [key];
-    const values = [value];
-    for (let i = 0; i < this.#keys.length; i++) {
-      if (this.#keys[i] === key) continue;
-      if (keys.length === MAX_TRACESTATE_MEMBERS) break;
-      keys.push(this.#keys[i]);
-      values.push(this.#values[i]);
-    }
-    truncateTraceState(keys, values, MAX_TRACESTATE_LENGTH, 1);
+    const [keys, values] = setTraceStateEntry(this.#keys, this.#values, key, value);
     return make(keys, values);
   }
 
@@ -264,12 +258,7 @@ export class TraceState {
    * ```
    */
   serialize(): string {
-    let out = "";
-    for (let i = 0; i < this.#keys.length; i++) {
-      if (i > 0) out += ",";
-      out += this.#keys[i] + "=" + this.#values[i];
-    }
-    return out;
+    return serializeTraceState(this.#keys, this.#values);
   }
 
   /**

@@ -8,6 +8,7 @@
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./_hrtime.ts";
 import { traceStateFrom } from "./_link_context.ts";
+import { OtelTraceStateView } from "./_otel_trace_state.ts";
 import { describeException } from "./_exception.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
@@ -109,13 +110,18 @@ export class OtelSpanView {
   }
 
   spanContext(): OtelSpanContextLike {
+    if (this.#spanContext !== undefined) return this.#spanContext;
     const ctx = this.span.context;
-    return this.#spanContext ??= {
+    const spanContext: OtelSpanContextLike = {
       traceId: ctx.traceId,
       spanId: ctx.spanId,
       traceFlags: ctx.traceFlags,
       isRemote: ctx.isRemote,
     };
+    // The trace state too, so OpenTelemetry code's propagators (Deno's
+    // fetch) and child spans pass it on, as W3C Trace Context requires.
+    if (ctx.traceState) spanContext.traceState = new OtelTraceStateView(ctx.traceState);
+    return this.#spanContext = spanContext;
   }
 
   // OpenTelemetry's attribute types admit undefined and null entries, which

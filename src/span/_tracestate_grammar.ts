@@ -147,6 +147,41 @@ export function truncateTraceState(
   return true;
 }
 
+/**
+ * The entries with `key` (valid, as is `value`) set to `value` and moved to
+ * the front, as the specification asks of a service that updates its own
+ * entry: when a new key would make 33 entries the last one is removed, and a
+ * list longer than {@linkcode MAX_TRACESTATE_LENGTH} is truncated by its
+ * rule, never losing the entry set. New arrays; the given ones are unchanged.
+ */
+export function setTraceStateEntry(
+  keys: readonly string[],
+  values: readonly string[],
+  key: string,
+  value: string,
+): [string[], string[]] {
+  const nextKeys = [key];
+  const nextValues = [value];
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] === key) continue;
+    if (nextKeys.length === MAX_TRACESTATE_MEMBERS) break;
+    nextKeys.push(keys[i]);
+    nextValues.push(values[i]);
+  }
+  truncateTraceState(nextKeys, nextValues, MAX_TRACESTATE_LENGTH, 1);
+  return [nextKeys, nextValues];
+}
+
+/** The `tracestate` header value of the entries, without optional whitespace. */
+export function serializeTraceState(keys: readonly string[], values: readonly string[]): string {
+  let out = "";
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) out += ",";
+    out += keys[i] + "=" + values[i];
+  }
+  return out;
+}
+
 function serializedLength(keys: readonly string[], values: readonly string[]): number {
   let length = keys.length === 0 ? 0 : keys.length - 1;
   for (let i = 0; i < keys.length; i++) length += keys[i].length + 1 + values[i].length;
