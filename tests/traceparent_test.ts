@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  extractBaggage,
   extractContext,
   formatTraceparent,
   injectContext,
@@ -190,6 +191,39 @@ describe("extractContext (Level 2, Header Name and Processing Model)", () => {
     headers.append("traceparent", VALID);
     headers.append("traceparent", other);
     assert.equal(extractContext(headers), undefined);
+  });
+
+  test("a Headers of another implementation (a fetch polyfill, another realm) is read and written through its methods", () => {
+    // Not the global Headers: node-fetch's, the undici package's or another
+    // realm's have get/set/delete and keep their entries out of sight, so
+    // properties set on them are never sent, and none can be read.
+    class OtherHeaders {
+      readonly #map = new Map<string, string>();
+      constructor(init: Record<string, string> = {}) {
+        for (const [k, v] of Object.entries(init)) this.#map.set(k.toLowerCase(), v);
+      }
+      get(name: string): string | null {
+        return this.#map.get(name.toLowerCase()) ?? null;
+      }
+      set(name: string, value: string): void {
+        this.#map.set(name.toLowerCase(), value);
+      }
+      delete(name: string): void {
+        this.#map.delete(name.toLowerCase());
+      }
+      has(name: string): boolean {
+        return this.#map.has(name.toLowerCase());
+      }
+    }
+    const incoming = new OtherHeaders({ TraceParent: VALID, baggage: "user=ada" });
+    const remote = extractContext(incoming as unknown as Headers);
+    assert.equal(remote?.traceId, TRACE_ID);
+    assert.equal(extractBaggage(incoming as unknown as Headers).get("user")?.value, "ada");
+    const outgoing = new OtherHeaders({ tracestate: "stale=1" });
+    injectContext(outgoing as unknown as Headers, remote!.child());
+    assert.match(outgoing.get("traceparent") ?? "", new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+    assert.equal(outgoing.has("tracestate"), false, "a stale tracestate is removed");
+    assert.deepEqual(Object.keys(outgoing), [], "nothing is written as a property");
   });
 
   test("an invalid traceparent is counted as a drop, not thrown", () => {

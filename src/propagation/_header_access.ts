@@ -3,15 +3,37 @@
 
 import type { HeaderCarrier } from "./carrier.ts";
 
+/** What of `Headers` the carrier is read and written through. */
+interface HeadersLike {
+  get(name: string): string | null | undefined;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+}
+
+/**
+ * Internal: whether the carrier is a `Headers`: the global one, or another
+ * implementation (a fetch polyfill's, the undici package's, another realm's)
+ * with `get`, `set` and `delete`. Those keep their entries out of sight, so
+ * a property set on one is never sent and none can be read. A header record
+ * holds strings, never such methods.
+ */
+function isHeadersLike(carrier: unknown): carrier is HeadersLike {
+  if (typeof Headers !== "undefined" && carrier instanceof Headers) return true;
+  if (typeof carrier !== "object" || carrier === null) return false;
+  const c = carrier as Partial<Record<keyof HeadersLike, unknown>>;
+  return typeof c.get === "function" && typeof c.set === "function" &&
+    typeof c.delete === "function";
+}
+
 /**
  * Internal: every value of header `name` (lowercase), in order, or an empty
  * array. A `Headers` object has already combined repeats into one value.
  */
 export function readHeader(carrier: HeaderCarrier, name: string): readonly string[] {
   try {
-    if (typeof Headers !== "undefined" && carrier instanceof Headers) {
+    if (isHeadersLike(carrier)) {
       const value = carrier.get(name);
-      return value === null ? [] : [value];
+      return typeof value === "string" ? [value] : [];
     }
     if (typeof carrier !== "object" || carrier === null) return [];
     const record = carrier as Record<string, unknown>;
@@ -48,7 +70,7 @@ export function writeHeader(
   name: string,
   value: string | undefined,
 ): void {
-  if (typeof Headers !== "undefined" && carrier instanceof Headers) {
+  if (isHeadersLike(carrier)) {
     if (value === undefined) carrier.delete(name);
     else carrier.set(name, value);
     return;

@@ -8,7 +8,9 @@
 /**
  * A set of HTTP headers: a web `Headers` object or a plain record whose
  * values are strings or arrays of strings (repeated headers). Header names
- * are matched without regard to case.
+ * are matched without regard to case. Another implementation of `Headers`
+ * (a fetch polyfill's, the undici package's, another realm's) is read and
+ * written through its `get`, `set` and `delete`, as the global one is.
  */
 export type HeaderCarrier =
   | Headers
