@@ -61,6 +61,27 @@ describe("traceMiddleware (Hono): the span's end and size", () => {
     assert.ok(events.indexOf("chunk 2") < events.indexOf("ended GET /report"));
   });
 
+  test("spans started while a streamed body is produced are the server span's children", async () => {
+    const { memory, tracer, app } = setup();
+    app.get("/report", () => {
+      async function* parts() {
+        for (const part of ["a", "b"]) {
+          await nextTurn();
+          tracer.startSpan(`produce ${part}`).end();
+          yield new TextEncoder().encode(part);
+        }
+      }
+      return new Response(ReadableStream.from(parts()));
+    });
+    const response = await app.request("/report");
+    // Read outside any span, as a server reads it.
+    assert.equal(await response.text(), "ab");
+    const server = memory.spans.find((s) => s.kind === "server")!;
+    const produced = memory.spans.filter((s) => s.name.startsWith("produce "));
+    assert.equal(produced.length, 2);
+    for (const span of produced) assert.equal(span.context.parentSpanId, server.context.spanId);
+  });
+
   test("under Deno.serve a whole body's span ends when Deno says it was sent (its info is c.env)", async () => {
     const memory = new InMemorySpanProcessor();
     const app = new Hono();

@@ -13,7 +13,7 @@ import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "..
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { ManualTime } from "../testing.ts";
-import { type Deferred, deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
+import { type Deferred, deferred, isBun, isDeno, nextTurn, waitUntil } from "./_helpers.ts";
 import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
 
 const native = isDeno || isBun;
@@ -116,7 +116,58 @@ function serveStream(
     ), { tracer }));
 }
 
+/**
+ * A handler whose body an async generator produces, one chunk a turn, each
+ * in a span of its own started while the body is being read: those spans
+ * belong to the request, so their parent is the server span.
+ */
+function generatedBody(tracer: Tracer): () => Response {
+  return () => {
+    async function* chunks() {
+      for (const part of ["a", "b", "c"]) {
+        await nextTurn();
+        tracer.startSpan(`produce ${part}`).end();
+        yield encoder.encode(part);
+      }
+    }
+    return new Response(ReadableStream.from(chunks()));
+  };
+}
+
+/** Asserts that the spans started while the body was produced are children of the server span. */
+function assertProducedUnderServerSpan(spans: readonly Span[]): void {
+  const server = spans.find((s) => s.kind === "server");
+  assert.ok(server, "the server span ended");
+  const produced = spans.filter((s) => s.name.startsWith("produce "));
+  assert.deepEqual(produced.map((s) => s.name), ["produce a", "produce b", "produce c"]);
+  for (const span of produced) {
+    assert.equal(span.context.traceId, server.context.traceId, span.name);
+    assert.equal(span.context.parentSpanId, server.context.spanId, span.name);
+  }
+}
+
 describe("traceHandler on Deno.serve or Bun.serve", () => {
+  test(
+    "spans started while a streamed body is produced are the server span's children (Deno or Bun only: uses Deno.serve/Bun.serve)",
+    { timeout: 120_000, skip: !native },
+    async () => {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const server = serveNative(traceHandler(generatedBody(tracer), { tracer }));
+      try {
+        assert.equal(await (await fetch(server.url)).text(), "abc");
+        await waitUntil(
+          () => memory.spans.some((s) => s.kind === "server"),
+          "the server span",
+          60_000,
+        );
+      } finally {
+        await server.close();
+      }
+      assertProducedUnderServerSpan(memory.spans);
+    },
+  );
+
   test(
     "the span ends after the last chunk of a streamed body, not when the headers are ready (Deno or Bun only: uses Deno.serve/Bun.serve)",
     { timeout: 120_000, skip: !native },
@@ -407,6 +458,14 @@ describe("traceHandler's body bound and pass-through", () => {
       }
     },
   );
+
+  test("spans started while the body is read from the handler's stream are the server span's children", async () => {
+    const { memory, tracer, options } = setup();
+    const response = await traceHandler(generatedBody(tracer), options)(new Request("http://x/"));
+    // Read outside any span, as a server reads it.
+    assert.equal(await response.text(), "abc");
+    assertProducedUnderServerSpan(memory.spans);
+  });
 
   test("a stream with several chunks ready is passed through in order, whole", async () => {
     const { memory, options } = setup();

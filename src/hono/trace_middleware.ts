@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Context } from "../context/context.ts";
 import { withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
 import { knownMethods, recordError, recordStatus } from "../http/_semconv.ts";
@@ -74,7 +75,7 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * Returns a Hono middleware that runs each request in a `server` span, as
  * `traceHandler` from `@codomyrmex/spans/http` does (the remote parent from `traceparent`, the
  * request's baggage, OpenTelemetry's HTTP attributes, the span current while
- * the handlers run), and once routing is done names it `METHOD route`, such
+ * the handlers run and while a streamed body is read), and once routing is done names it `METHOD route`, such
  * as `GET /products/:sku`, with `http.route` set to Hono's matched route
  * (also when a middleware answers before the route's handler runs). A
  * request no route matched (a 404 from `notFound`) keeps the bare method as
@@ -154,7 +155,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     if (error !== undefined && error !== null && (status === undefined || status >= 500)) {
       recordError(span, error);
     }
-    await endWithBody(c, span, ends);
+    await endWithBody(c, span, context, ends);
   };
 }
 
@@ -162,7 +163,12 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
 // the handlers return. Hono's `c.res` setter merges the previous response's
 // headers into a new one, so it is cleared first: the wrapped response
 // already carries them all.
-async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): Promise<void> {
+async function endWithBody(
+  c: HonoContextLike,
+  span: Span,
+  context: Context,
+  ends: ResponseEnds,
+): Promise<void> {
   let response: unknown;
   try {
     response = c.res;
@@ -174,7 +180,7 @@ async function endWithBody(c: HonoContextLike, span: Span, ends: ResponseEnds): 
     return;
   }
   const completed = serverCompletion(envOf(c));
-  const wrapped = await ends.endWithBody(response, span, completed);
+  const wrapped = await ends.endWithBody(response, span, completed, context);
   if (wrapped === response) return;
   try {
     const writable = c as unknown as { res: Response | undefined };

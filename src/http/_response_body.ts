@@ -9,6 +9,8 @@ import {
   type TimerOptions,
 } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
+import type { Context } from "../context/context.ts";
+import { withContext } from "../context/storage.ts";
 import { recordAborted, recordError } from "./_semconv.ts";
 
 // A body read from memory (a string, bytes, JSON, a stream filled in its
@@ -111,12 +113,17 @@ export class ResponseEnds {
    * @param response The handler's response.
    * @param span The server span, with the status already recorded.
    * @param completed Settles once the server has sent the response, where the server says so.
+   * @param context The request's context (its server span current): the
+   * handler's body is read, and cancelled, in it, so code that produces the
+   * body (a stream's `pull`, an async generator behind `ReadableStream.from`)
+   * runs in the request's span, not in whichever context the server reads in.
    * @returns The response to send.
    */
   async endWithBody(
     response: Response,
     span: Span,
     completed: PromiseLike<unknown> | undefined,
+    context: Context,
   ): Promise<Response> {
     const body = response.body;
     if (body === null || body.locked || response.bodyUsed) {
@@ -129,8 +136,9 @@ export class ResponseEnds {
       headers: response.headers,
     };
     const reader = body.getReader();
+    const read = () => withContext(context, () => reader.read());
     const prefix: unknown[] = [];
-    let next: Promise<ReadableStreamReadResult<Uint8Array>> = reader.read();
+    let next: Promise<ReadableStreamReadResult<Uint8Array>> = read();
     while (await settlesSoon(next)) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -152,7 +160,7 @@ export class ResponseEnds {
         return new Response((prefix[0] ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>, init);
       }
       prefix.push(result.value);
-      next = reader.read();
+      next = read();
       // Not bytes: the server is the one to refuse it, as it would have.
       if (!(result.value instanceof Uint8Array) || prefix.length === PEEK_CHUNKS) break;
     }
@@ -160,14 +168,16 @@ export class ResponseEnds {
     // resets): handled here, so that is no unhandled rejection; the
     // pass-through still awaits it and records the error on the span.
     next.catch(() => {});
-    return new Response(this.#passThrough(reader, prefix, next, span), init);
+    const cancel = (reason: unknown) => withContext(context, () => reader.cancel(reason));
+    return new Response(this.#passThrough(read, cancel, prefix, next, span), init);
   }
 
   // highWaterMark 0: a chunk is read from the handler's body only when the
   // server asks for one, so the end is seen when the server has taken the
   // last chunk, not when the handler has produced it.
   #passThrough(
-    reader: ReadableStreamDefaultReader<Uint8Array>,
+    read: () => Promise<ReadableStreamReadResult<Uint8Array>>,
+    cancel: (reason: unknown) => Promise<void>,
     prefix: unknown[],
     next: Promise<ReadableStreamReadResult<Uint8Array>> | undefined,
     span: Span,
@@ -193,7 +203,7 @@ export class ResponseEnds {
         }
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
-          chunk = await (next ?? reader.read());
+          chunk = await (next ?? read());
           next = undefined;
         } catch (error) {
           if (bodies.has(open)) recordError(span, error);
@@ -216,7 +226,7 @@ export class ResponseEnds {
         cancelled = true;
         if (bodies.has(open)) recordAborted(span);
         open.finish();
-        return reader.cancel(reason);
+        return cancel(reason);
       },
     }, { highWaterMark: 0 });
   }

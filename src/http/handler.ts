@@ -75,8 +75,10 @@ export interface TraceHandlerOptions {
  * `Forwarded` or `X-Forwarded-For`, else the peer. `network.peer.address`
  * and `network.peer.port` are always the connection's peer (Deno's
  * `info.remoteAddr`, Bun's `server.requestIP()`): the proxy, when there is
- * one; the port only with the address. The span and the request's baggage are current while the handler runs, so
- * spans and traced fetches it makes join the trace. Extra arguments (Deno's
+ * one; the port only with the address. The span and the request's baggage are current while the handler runs, and
+ * while its streamed body is read (a stream's `pull`, an async generator
+ * behind `ReadableStream.from`), so spans and traced fetches made there join
+ * the trace. Extra arguments (Deno's
  * `info`, Bun's `server`) and `this` (Bun's `server` again) are passed through.
  *
  * The span ends when the response has been sent, as the HTTP semantic
@@ -171,6 +173,6 @@ export function traceHandler<A extends unknown[]>(
       span.end();
       return response;
     }
-    return ends.endWithBody(response, span, serverCompletion(args[0]));
+    return ends.endWithBody(response, span, serverCompletion(args[0]), context);
   };
 }
