@@ -1,6 +1,15 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { getCurrentSpan, InMemorySpanProcessor, type Span, Tracer } from "../mod.ts";
+import { Agent, request } from "node:http";
+import {
+  getCurrentSpan,
+  InMemorySpanProcessor,
+  setCurrentSpan,
+  type Span,
+  Tracer,
+} from "../mod.ts";
+import { traceRequestListener } from "../node.ts";
+import { serveNode } from "./_loopback_server.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,4 +68,75 @@ describe("async safety", () => {
       assert.equal(parent.name.split("/").length, depth - 1);
     }
   });
+
+  test(
+    "node:http under keep-alive, concurrent requests on a few connections: each request sees only its own spans, and a setCurrentSpan in one never reaches the next on its connection",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const leaks: string[] = [];
+      const check = (expected: Span | undefined, where: string) => {
+        const current = getCurrentSpan();
+        if (current !== expected) {
+          leaks.push(
+            `${where}: ${current?.name} ${current?.attributes["url.path"] ?? ""}`,
+          );
+        }
+      };
+      const server = await serveNode(traceRequestListener(async (req, res) => {
+        const path = req.url!;
+        const serverSpan = getCurrentSpan();
+        if (serverSpan?.attributes["url.path"] !== path) {
+          leaks.push(`${path} started in ${serverSpan?.attributes["url.path"]}`);
+        }
+        // enterWith semantics: lasts until the request's own context ends.
+        const own = tracer.startSpan(`own ${path}`);
+        setCurrentSpan(own);
+        // Listeners on req and res run in the request's context: its server span.
+        req.on("data", () => check(serverSpan, `${path} data`));
+        await new Promise((resolve) => req.on("end", resolve));
+        await pause(path.length % 4);
+        check(own, `${path} after await`);
+        tracer.startSpan(`child ${path}`).end();
+        res.on("finish", () => check(serverSpan, `${path} finish`));
+        res.end("ok");
+        own.end();
+      }, { tracer }));
+      const agent = new Agent({ keepAlive: true, maxSockets: 3 });
+      const post = (path: string) =>
+        new Promise<void>((resolve, reject) => {
+          const req = request(`${server.url}${path.slice(1)}`, { agent, method: "POST" }, (res) => {
+            res.resume();
+            res.on("end", resolve);
+          });
+          req.on("error", reject);
+          req.end("body");
+        });
+      try {
+        for (let round = 0; round < 4; round++) {
+          await Promise.all(
+            Array.from({ length: 9 }, (_, i) => post(`/r${round}/${"x".repeat(i)}`)),
+          );
+        }
+      } finally {
+        agent.destroy();
+        await server.close();
+      }
+      assert.deepEqual(leaks, []);
+      const byId = new Map(memory.spans.map((s) => [s.context.spanId, s]));
+      const children = memory.spans.filter((s) => s.name.startsWith("child "));
+      assert.equal(children.length, 36);
+      for (const child of children) {
+        const path = child.name.slice("child ".length);
+        const own = byId.get(child.context.parentSpanId!);
+        assert.equal(own?.name, `own ${path}`);
+        const server = byId.get(own.context.parentSpanId!);
+        assert.equal(server?.kind, "server");
+        assert.equal(server.attributes["url.path"], path);
+      }
+    },
+  );
 });

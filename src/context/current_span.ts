@@ -45,8 +45,14 @@ export function getCurrentSpan(): Span | undefined {
  * `enterWith`, it lasts until the enclosing {@linkcode withSpan},
  * {@linkcode withContext} or `tracer.span` callback ends: called in an async
  * function before its first `await`, it is still current in the caller after
- * the call. Prefer {@linkcode withSpan}, which restores the previous span by
- * itself.
+ * the call. With none of those around it, it lasts as long as the runtime
+ * carries the execution on: on Node 20 that is the connection, so one set in
+ * a plain `node:http` request listener is still current in the next request
+ * on the same keep-alive connection (Node 24, Deno and Bun scope it to the
+ * request; `traceRequestListener` does on all); on the stack of a runtime
+ * without async context (a browser), one set after an `await` stays current
+ * for everything that runs afterwards. Prefer {@linkcode withSpan}, which
+ * restores the previous span by itself.
  *
  * @param span The span to make current.
  * @throws {TypeError} When `span` is neither a Span nor `undefined`.
