@@ -75,7 +75,8 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * Returns a Hono middleware that runs each request in a `server` span, as
  * `traceHandler` from `@codomyrmex/spans/http` does (the remote parent from `traceparent`, the
  * request's baggage, OpenTelemetry's HTTP attributes, the span current while
- * the handlers run and while a streamed body is read), and once routing is done names it `METHOD route`, such
+ * the handlers run and while a streamed body is read), and once routing is
+ * done names it `METHOD route`, such
  * as `GET /products/:sku`, with `http.route` set to Hono's matched route
  * (also when a middleware answers before the route's handler runs). A
  * request no route matched (a 404 from `notFound`) keeps the bare method as

@@ -115,7 +115,8 @@ export interface ServerRequestInfo {
 /**
  * Attributes of a server span, known when the request arrives. A host,
  * scheme or client the proxies forwarded comes before the request's own, as
- * semconv asks (a Host without a port is on the forwarded scheme's default); `client.address` is otherwise the peer. The peer itself,
+ * semconv asks (a Host without a port is on the forwarded scheme's
+ * default); `client.address` is otherwise the peer. The peer itself,
  * forwarded or not, is `network.peer.address` and `network.peer.port`.
  */
 export function serverAttributes(
