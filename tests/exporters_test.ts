@@ -89,7 +89,12 @@ describe("ConsoleSpanExporter", () => {
     const tree: string[] = [];
     new ConsoleSpanExporter({ format: "json", write: (l) => json.push(l) }).export([span]);
     new ConsoleSpanExporter({ format: "tree", write: (t) => tree.push(t) }).export([span]);
-    assert.deepEqual(JSON.parse(json[0]).links, [{ ...zeros, attributes: { k: 1 } }]);
+    assert.deepEqual(JSON.parse(json[0]).links, [{
+      ...zeros,
+      traceFlags: 0,
+      attributes: { k: 1 },
+      droppedAttributesCount: 0,
+    }]);
     assert.equal(tree[0] + "\n", renderTree([span]));
     assert.match(tree[0], /consume/);
   });

@@ -674,8 +674,14 @@ describe("Span.toJSON()", () => {
       durationMs: 250,
       status: { code: "error", message: "bad" },
       attributes: { k: "v" },
-      events: [{ name: "e", time: 1_000, attributes: { n: 1 } }],
-      links: [{ traceId: linked.traceId, spanId: linked.spanId, attributes: { l: true } }],
+      events: [{ name: "e", time: 1_000, attributes: { n: 1 }, droppedAttributesCount: 0 }],
+      links: [{
+        traceId: linked.traceId,
+        spanId: linked.spanId,
+        traceFlags: linked.traceFlags,
+        attributes: { l: true },
+        droppedAttributesCount: 0,
+      }],
       droppedAttributesCount: 0,
       droppedEventsCount: 0,
       droppedLinksCount: 0,
@@ -685,7 +691,12 @@ describe("Span.toJSON()", () => {
   test("serializes a link whose ids are all zeros with those ids", () => {
     const zeros = { traceId: "0".repeat(32), spanId: "0".repeat(16), traceState: "v=1" };
     const json = JSON.parse(JSON.stringify(new Span("x").addLink(zeros as never, { k: 1 })));
-    assert.deepEqual(json.links, [{ ...zeros, attributes: { k: 1 } }]);
+    assert.deepEqual(json.links, [{
+      ...zeros,
+      traceFlags: 0,
+      attributes: { k: 1 },
+      droppedAttributesCount: 0,
+    }]);
     assert.equal(json.droppedLinksCount, 0);
   });
 
@@ -703,5 +714,23 @@ describe("Span.toJSON()", () => {
     assert.equal(json.droppedAttributesCount, 1);
     assert.equal(json.droppedEventsCount, 1);
     assert.equal(json.droppedLinksCount, 1);
+  });
+
+  test("each event's and link's dropped attributes are serialized, and a link's trace flags", () => {
+    const linked = new SpanContext({
+      traceId: "a".repeat(32),
+      spanId: "b".repeat(16),
+      traceFlags: 1,
+    });
+    const json = JSON.parse(JSON.stringify(
+      new Span("x")
+        .addEvent("e", { ok: 1, bad: {} as never })
+        .addLink(linked, { ok: 1, bad: null as never, worse: [1, "a"] as never }),
+    ));
+    assert.deepEqual(json.events[0].attributes, { ok: 1 });
+    assert.equal(json.events[0].droppedAttributesCount, 1);
+    assert.deepEqual(json.links[0].attributes, { ok: 1 });
+    assert.equal(json.links[0].droppedAttributesCount, 2);
+    assert.equal(json.links[0].traceFlags, 1);
   });
 });

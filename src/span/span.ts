@@ -127,10 +127,20 @@ export interface SpanJSON {
   status: SpanStatus;
   /** The attributes. */
   attributes: Attributes;
-  /** The events. */
-  events: { name: string; time: number; attributes: Attributes }[];
-  /** The links. */
-  links: { traceId: string; spanId: string; traceState?: string; attributes: Attributes }[];
+  /** The events, each with the count of its attributes dropped. */
+  events: { name: string; time: number; attributes: Attributes; droppedAttributesCount: number }[];
+  /**
+   * The links: the linked context's ids, trace state and trace flags, and
+   * the link's attributes with the count of those dropped.
+   */
+  links: {
+    traceId: string;
+    spanId: string;
+    traceState?: string;
+    traceFlags: number;
+    attributes: Attributes;
+    droppedAttributesCount: number;
+  }[];
   /** Attributes dropped by limits or as invalid. */
   droppedAttributesCount: number;
   /** Events dropped by limits or as invalid. */
@@ -979,12 +989,15 @@ export class Span {
         name: e.name,
         time: e.time,
         attributes: plainAttributes(e.attributes),
+        droppedAttributesCount: e.droppedAttributesCount,
       })),
       links: this.links.map((l) => ({
         traceId: l.context.traceId,
         spanId: l.context.spanId,
         ...(l.context.traceState === undefined ? {} : { traceState: l.context.traceState }),
+        traceFlags: l.context.traceFlags,
         attributes: plainAttributes(l.attributes),
+        droppedAttributesCount: l.droppedAttributesCount,
       })),
       droppedAttributesCount: this.droppedAttributesCount,
       droppedEventsCount: this.droppedEventsCount,
