@@ -301,6 +301,38 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     );
   });
 
+  test("a change to a span that has ended is named, once per span name and call", () => {
+    const heard = hear("debug");
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ name: "late", processors: [memory] });
+    for (let i = 0; i < 2; i++) {
+      const span = tracer.startSpan("checkout").end();
+      span.setAttribute("k", 1).setAttributes({ j: 2 }).addEvent("e")
+        .addLink(span.context).recordException(new Error("x")).setStatus("error", "late")
+        .updateName("renamed");
+      span.end(); // a second end() is allowed and not reported
+    }
+    const late = heard.filter((d) => d.key.startsWith("after-end:"));
+    assert.deepEqual(late.map((d) => d.key), [
+      "after-end:setAttribute:checkout",
+      "after-end:setAttributes:checkout",
+      "after-end:addEvent:checkout",
+      "after-end:addLink:checkout",
+      "after-end:recordException:checkout",
+      "after-end:setStatus:checkout",
+      "after-end:updateName:checkout",
+    ]);
+    assert.match(
+      late[0].message,
+      /^span "checkout" \(tracer "late"\) had already ended when setAttribute\(\) was called: the change is ignored/,
+    );
+    // Nothing changed the spans the processor got.
+    assert.deepEqual(memory.spans.map((s) => [s.name, s.attributes, s.events.length]), [
+      ["checkout", {}, 0],
+      ["checkout", {}, 0],
+    ]);
+  });
+
   test("a tracer with no processors says so once, naming itself and the first span", () => {
     const heard = hear("debug");
     const tracer = new Tracer({ name: "lonely" });

@@ -14,7 +14,7 @@ import {
   type ResolvedSpanLimits,
   sanitizeAttributeValue,
 } from "../span/attributes.ts";
-import { Span, type SpanInit, type SpanKind } from "../span/span.ts";
+import { Span, type SpanInit, type SpanKind, type SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import { isZeroIdContext } from "../span/_link_context.ts";
 
@@ -50,7 +50,7 @@ export class DebugState {
           "nowhere: pass processors to new Tracer(), or use setupTracing()",
       );
     }
-    const span = new DebugSpan(name, context, kind, init, this.#open);
+    const span = new DebugSpan(name, context, kind, init, this.#open, this.#tracer);
     if (this.#open.size < MAX_TRACKED) this.#open.add(span);
     return span;
   }
@@ -71,6 +71,7 @@ export class DebugState {
 class DebugSpan extends Span {
   readonly #limits: ResolvedSpanLimits;
   readonly #open: Set<Span>;
+  readonly #tracer: string;
 
   constructor(
     name: string,
@@ -78,13 +79,16 @@ class DebugSpan extends Span {
     kind: SpanKind,
     init: SpanInit & { readonly limits: ResolvedSpanLimits },
     open: Set<Span>,
+    tracer: string,
   ) {
     super(name, context, kind, init);
     this.#limits = init.limits;
     this.#open = open;
+    this.#tracer = tracer;
   }
 
   override setAttribute(key: string, value: AttributeValue): this {
+    this.#afterEnd("setAttribute");
     const before = this.droppedAttributesCount;
     super.setAttribute(key, value);
     if (this.droppedAttributesCount !== before) {
@@ -96,6 +100,7 @@ class DebugSpan extends Span {
   }
 
   override setAttributes(attributes: Readonly<Attributes>): this {
+    this.#afterEnd("setAttributes");
     const before = this.droppedAttributesCount;
     super.setAttributes(attributes);
     if (this.droppedAttributesCount !== before) {
@@ -116,6 +121,7 @@ class DebugSpan extends Span {
     attributes?: Readonly<Attributes>,
     time?: number | Date,
   ): this {
+    this.#afterEnd("addEvent");
     const count = this.events.length;
     const dropped = this.droppedEventsCount;
     super.addEvent(name, attributes, time);
@@ -144,6 +150,7 @@ class DebugSpan extends Span {
   }
 
   override addLink(context: SpanContext, attributes?: Readonly<Attributes>): this {
+    this.#afterEnd("addLink");
     const count = this.links.length;
     const dropped = this.droppedLinksCount;
     super.addLink(context, attributes);
@@ -170,10 +177,42 @@ class DebugSpan extends Span {
     return this;
   }
 
+  override recordException(
+    error: unknown,
+    attributes?: Readonly<Attributes>,
+    time?: number | Date,
+  ): this {
+    this.#afterEnd("recordException");
+    return super.recordException(error, attributes, time);
+  }
+
+  override setStatus(code: SpanStatusCode, message?: string): this {
+    this.#afterEnd("setStatus");
+    return super.setStatus(code, message);
+  }
+
+  override updateName(name: string): this {
+    this.#afterEnd("updateName");
+    return super.updateName(name);
+  }
+
   override end(endTime?: number | Date): this {
     super.end(endTime);
     this.#open.delete(this);
     return this;
+  }
+
+  // A change after end() is ignored (the span was handed to the processors
+  // as it was): said once per span name and call, before the call, so a
+  // report cannot come from recordException's own addEvent and setStatus.
+  #afterEnd(call: string): void {
+    if (!this.ended) return;
+    debugOnce(
+      `after-end:${call}:${this.name}`,
+      `span "${this.name}" (tracer "${this.#tracer}") had already ended when ${call}() was ` +
+        "called: the change is ignored, because processors got the span as it was at end(). " +
+        "Make every change before end()",
+    );
   }
 
   // Finds which entries of `given` did not make it into `kept`, and why.
