@@ -1,7 +1,7 @@
 // Internal: one call into an exporter, bounded by a deadline, whose outcome
 // is a count and never an exception.
 
-import { isThenable, withDeadline } from "../platform/_deadline.ts";
+import { isThenable, isTimeoutError, withDeadline } from "../platform/_deadline.ts";
 import { suppressTracing } from "../context/suppression.ts";
 import { errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage } from "../platform/_warn.ts";
@@ -132,12 +132,7 @@ function warnFailed(why: string): void {
 }
 
 function failed(error: unknown, _total: number): number {
-  let timeout = false;
-  try {
-    timeout = error instanceof DOMException && error.name === "TimeoutError";
-  } catch {
-    // A thrown Proxy whose traps throw is no timeout.
-  }
+  const timeout = isTimeoutError(error);
   errorOnce(
     timeout ? "export-timeout" : "export-threw",
     timeout

@@ -66,3 +66,13 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
   return value !== null && (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function";
 }
+
+/** Whether `error` is the `TimeoutError` a deadline above rejects with. */
+export function isTimeoutError(error: unknown): boolean {
+  try {
+    return error instanceof DOMException && error.name === "TimeoutError";
+  } catch {
+    // A thrown Proxy whose traps throw is no timeout.
+    return false;
+  }
+}

@@ -3,7 +3,22 @@
 // throws is reported once per cause and does not stop the others.
 
 import { errorOnce } from "../platform/_diagnostics.ts";
+import { isTimeoutError, withDeadline } from "../platform/_deadline.ts";
+import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { errorMessage } from "../platform/_warn.ts";
+
+/**
+ * How long a flush waits for each processor: the SDK specification has a
+ * provider's ForceFlush "complete or abort within some timeout", so one
+ * processor that never settles cannot hang its caller (the SDK's provider
+ * waits 30 s). A flush given up on loses nothing: the processor goes on.
+ */
+export interface FanOutDeadline {
+  readonly timeoutMs: number;
+  readonly scheduler: Scheduler;
+}
+
+const DEFAULT_DEADLINE: FanOutDeadline = { timeoutMs: 30_000, scheduler: systemScheduler };
 
 /** The part of a processor the fan-out calls, for spans of type `S`. */
 export interface FannedOutProcessor<S> {
@@ -22,8 +37,14 @@ export class ProcessorFanOut<S> {
   readonly #starters: FannedOutProcessor<S>[] = [];
   readonly #enders: FannedOutProcessor<S>[] = [];
 
+  readonly #deadline: FanOutDeadline;
+
   /** Creates a fan-out to `processors`. */
-  constructor(processors: readonly FannedOutProcessor<S>[] = []) {
+  constructor(
+    processors: readonly FannedOutProcessor<S>[] = [],
+    deadline: FanOutDeadline = DEFAULT_DEADLINE,
+  ) {
+    this.#deadline = deadline;
     for (const p of processors) this.add(p);
   }
 
@@ -83,19 +104,33 @@ export class ProcessorFanOut<S> {
   }
 
   async forceFlush(): Promise<void> {
-    await Promise.allSettled(this.#all.map((p) => settle("forceFlush", () => p.forceFlush())));
+    await Promise.allSettled(
+      this.#all.map((p) => this.#settle("forceFlush", () => p.forceFlush())),
+    );
   }
 
+  // No deadline, as in the SDK's provider: the built-in processors bound
+  // their own shutdown (each export and exporter call), and one still sending
+  // its last batches to a slow collector must not be given up on before
+  // the process exits, or those spans are lost.
   async shutdown(): Promise<void> {
     await Promise.allSettled(this.#all.map((p) => settle("shutdown", () => p.shutdown())));
   }
-}
 
-async function settle(where: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (error) {
-    report(where, error);
+  // Not a background timer: the caller awaits it, and it is cleared as soon
+  // as the processor settles.
+  async #settle(where: "forceFlush", fn: () => Promise<void>): Promise<void> {
+    const { timeoutMs, scheduler } = this.#deadline;
+    try {
+      await withDeadline(fn, timeoutMs, scheduler, false);
+    } catch (error) {
+      if (isTimeoutError(error)) {
+        errorOnce(
+          `processor-${where}-timeout`,
+          `a span processor's ${where} did not settle within ${timeoutMs} ms; the tracer's ${where} goes on without it`,
+        );
+      } else report(where, error);
+    }
   }
 }
 
@@ -107,4 +142,12 @@ function report(where: string, error: unknown): void {
     `processor-${where}: ${message}`,
     `a span processor threw in ${where}; the application and other processors go on: ${message}`,
   );
+}
+
+async function settle(where: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    report(where, error);
+  }
 }

@@ -608,7 +608,8 @@ export class Tracer {
 
   /**
    * Flushes every processor. Resolves when all have finished; a processor
-   * that fails does not stop the others.
+   * that fails does not stop the others, and one that has not settled after
+   * 30 s is given up on, with one error (as the SDK's provider does).
    *
    * @returns A promise that resolves when every processor has flushed.
    *
