@@ -651,7 +651,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
         throw new Error("store broke");
       },
     };
-    const handler = createHandler(store as never, () => {}, true);
+    const handler = createHandler(store as never, () => {}, "127.0.0.1");
     let response: Response | undefined;
     const warnings = await captureWarnings(async () => {
       response = await handler(new Request("http://127.0.0.1/api/stats"));
@@ -716,6 +716,48 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       assert.equal(await statusFor(`attacker.example:${port}`), 403);
       assert.equal(await statusFor(`localhost:${port}`), 200);
       assert.equal(await statusFor(`127.0.0.1:${port}`), 200);
+    },
+  );
+
+  test(
+    "listening on every address, the page and API still refuse a DNS name: they answer to an IP address",
+    IO,
+    async () => {
+      // A page at http://attacker.example:<port>/ whose name is rebound to
+      // this machine sends `Host: attacker.example:<port>`; a device on the
+      // network reaching the viewer by its address sends an IP literal,
+      // which no DNS answer can rebind.
+      for (const hostname of ["0.0.0.0", "::"]) {
+        await using viewer = await startViewer({ port: 0, hostname });
+        const { port } = new URL(viewer.url);
+        const answerFor = (host: string) =>
+          new Promise<[number, string]>((resolve, reject) => {
+            const req = httpRequest(
+              { host: "127.0.0.1", port, path: "/api/traces", headers: { host } },
+              (res) => {
+                let body = "";
+                res.setEncoding("utf8").on("data", (chunk) => body += chunk);
+                res.on("end", () => resolve([res.statusCode!, body]));
+              },
+            );
+            req.on("error", reject);
+            req.end();
+          });
+        const [status, body] = await answerFor(`attacker.example:${port}`);
+        assert.equal(status, 403, hostname);
+        assert.match(JSON.parse(body).error, /answers only to a loopback name or an IP address/);
+        for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `192.168.1.20:${port}`]) {
+          assert.equal((await answerFor(host))[0], 200, `${hostname}, ${host}`);
+        }
+        assert.equal((await answerFor(`[fd00::20]:${port}`))[0], 200, hostname);
+        // Sending spans is not a read: it stays open to any host, as before.
+        const sent = await post(viewer, encodeOtlpProtobuf(richSpans(), { resource }));
+        await sent.body?.cancel();
+        assert.equal(sent.status, 200, hostname);
+      }
+      // Listening on one name of this machine, that name is answered too.
+      await using named = await startViewer({ port: 0, hostname: "localhost" });
+      assert.equal((await fetch(new URL("api/stats", named.url))).status, 200);
     },
   );
 

@@ -34,11 +34,14 @@ const ASSETS: Record<string, { body: string; type: string }> = {
  *
  * @param store What the viewer holds; the API reads it.
  * @param accept Takes the spans of each accepted OTLP request.
- * @param loopbackOnly When the viewer listens on a loopback address: the
- *   page and API then answer only requests addressed to a loopback name,
- *   which keeps a web page from reading the traces through DNS rebinding.
+ * @param listening The address the viewer listens on. The page and API
+ *   answer only requests addressed to a host no DNS answer can make point
+ *   here: a loopback name when it listens on loopback, and otherwise a
+ *   loopback name, an IP address or `listening` itself. That keeps a web page
+ *   from reading the traces through DNS rebinding.
  */
-export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: boolean): Handler {
+export function createHandler(store: TraceStore, accept: Accept, listening: string): Handler {
+  const allowed = hostGuard(listening);
   return async (request) => {
     let path = "";
     try {
@@ -60,8 +63,8 @@ export function createHandler(store: TraceStore, accept: Accept, loopbackOnly: b
         }
         return methodNotAllowed("GET, HEAD");
       }
-      if (loopbackOnly && !isLoopbackHost(url.hostname)) {
-        return jsonError(403, `Cannot serve ${path}: the viewer answers only to a loopback host`);
+      if (!allowed.test(url.hostname)) {
+        return jsonError(403, `Cannot serve ${path}: ${allowed.why}`);
       }
       const asset = ASSETS[path];
       if (asset !== undefined) {
@@ -92,6 +95,39 @@ function methodNotAllowed(allow: string): Response {
     status: 405,
     headers: { ...SAFE_HEADERS, allow, "content-type": "application/json; charset=utf-8" },
   });
+}
+
+/**
+ * Which Host names the page and API answer to, for a viewer listening on
+ * `listening`, and what a refusal says.
+ */
+function hostGuard(listening: string): { test(hostname: string): boolean; why: string } {
+  if (isLoopbackAddress(listening)) {
+    return { test: isLoopbackHost, why: "the viewer answers only to a loopback host" };
+  }
+  // Listening beyond loopback (0.0.0.0, ::, an interface's address or
+  // name), other machines reach it by address. A DNS name other than the
+  // one it listens on may be an attacker's, rebound to this machine.
+  const own = listening.toLowerCase();
+  return {
+    test: (hostname) =>
+      isLoopbackHost(hostname) || isIpLiteral(hostname) || hostname.toLowerCase() === own,
+    why:
+      `the viewer answers only to a loopback name or an IP address (listening on ${listening}), ` +
+      "so that a web page cannot read it through DNS rebinding; open it by address",
+  };
+}
+
+// Whether the address a viewer listens on is a loopback one.
+function isLoopbackAddress(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
+    /^127\./.test(hostname);
+}
+
+// A URL's hostname that is an IP address: the URL parser writes every IPv4
+// form (2130706433, 0x7f.1) as four decimals, and IPv6 in brackets.
+function isIpLiteral(hostname: string): boolean {
+  return /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname.startsWith("[");
 }
 
 /** Whether a URL's hostname names this machine's loopback interface. */

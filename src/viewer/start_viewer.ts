@@ -140,7 +140,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
     store.reject(decoded.rejected);
     file?.append(decoded.spans, decoded.sizes);
   };
-  const handler = createHandler(store, accept, isLoopbackAddress(hostname));
+  const handler = createHandler(store, accept, hostname);
   let server: RunningServer;
   try {
     server = await serve(handler, hostname, port);
@@ -190,11 +190,6 @@ function positiveInteger(value: unknown, name: string): number {
     );
   }
   return value;
-}
-
-function isLoopbackAddress(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || hostname === "[::1]" ||
-    /^127\./.test(hostname);
 }
 
 function urlOf(hostname: string, port: number): string {
