@@ -98,6 +98,59 @@ describe("TraceStore", () => {
     assert.equal(store.get(summary.traceId)!.filter((s) => s.name === "renamed").length, 1);
   });
 
+  test("a large trace sent again costs the store once per request, not once per span", () => {
+    // A retried export of a large trace (or a body of many copies of it, as
+    // anyone who can send spans may send): each copy re-read the whole
+    // trace, 2,000 x 2,000 span reads here, which for a 40,000-span body
+    // held the viewer's event loop for 20 seconds.
+    const store = new TraceStore(100_000, 1e12);
+    const spans = trace("batch", 1_999);
+    const first = received(spans);
+    store.add(first.spans, first.sizes);
+    const again = received(spans, "billing");
+    let reads = 0;
+    for (const span of again.spans) {
+      const start = span.startTime;
+      Object.defineProperty(span, "startTime", {
+        get: () => (reads++, start),
+        enumerable: true,
+      });
+    }
+    store.add(again.spans, again.sizes);
+    assert.ok(reads <= 4 * spans.length, `${reads} reads of a span's start for ${spans.length}`);
+    // The copies replaced the spans held, and the trace says so.
+    const [summary] = store.list(ALL);
+    assert.deepEqual(
+      { ...summary, traceId: undefined },
+      {
+        traceId: undefined,
+        name: "batch",
+        service: "billing",
+        startTime: T,
+        durationMs: 10,
+        spanCount: 2_000,
+        errorCount: 0,
+      },
+    );
+    assert.deepEqual(store.services(), ["billing"]);
+    assert.deepEqual(store.list({ ...ALL, service: "shop" }), []);
+    assert.deepEqual(store.stats(), { spans: 2_000, traces: 1, rejected: 0, evicted: 0 });
+  });
+
+  test("a span sent again within one request, then evicted, leaves no service behind", () => {
+    const store = new TraceStore(2, 1e12);
+    const [root] = trace("old");
+    add(store, [root], "shop");
+    const [other, child] = trace("new", 1);
+    const renamed = new Span("again", root.context).start(T).setStatus("error").end(T + 5);
+    const decoded = received([renamed, other, child], "billing");
+    store.add(decoded.spans, decoded.sizes);
+    // The old trace, now billing's, went first: billing stays for the new one, shop is gone.
+    assert.deepEqual(store.services(), ["billing"]);
+    assert.deepEqual(store.list(ALL).map((t) => [t.name, t.errorCount]), [["new", 0]]);
+    assert.deepEqual(store.stats(), { spans: 2, traces: 1, rejected: 0, evicted: 1 });
+  });
+
   test("past maxSpans the oldest traces go first, whole, counted in evicted", () => {
     const store = new TraceStore(10, 1e9);
     const first = trace("first", 3);

@@ -4,7 +4,8 @@
 // traces go first, whole, and their spans are counted as evicted. Spans of
 // one trace that arrive in several requests, or children before their
 // parent, join one trace; a span that arrives again (a retried export)
-// replaces the copy held.
+// replaces the copy held, and its trace is summed up again once, when the
+// request's spans are all in.
 
 import type { ReceivedSpan } from "../otlp/_received_span.ts";
 
@@ -70,6 +71,9 @@ interface TraceEntry {
   // Whether the trace is still held (evicted entries may linger in `order`,
   // emptied: what they held is let go when they are evicted).
   held: boolean;
+  // Whether a span was replaced, so that root, times, errors and services
+  // are to be summed up again before the request's add returns.
+  stale: boolean;
   // Each span's name lowercased, in `spans`' order, as spans arrive: a name
   // search over a full store then only compares (lowercasing every name at
   // the first search took up to 54 ms over 100,000 spans).
@@ -93,6 +97,8 @@ export class TraceStore {
   #version = 0;
   // service -> how many held traces have a span from it
   readonly #services = new Map<string, number>();
+  // Traces with a replaced span, summed up again at the end of an add.
+  #stale: TraceEntry[] = [];
 
   /**
    * @param maxSpans The most spans held.
@@ -121,6 +127,8 @@ export class TraceStore {
     if (spans.length === 0) return;
     const version = ++this.#version;
     for (let i = 0; i < spans.length; i++) this.#addOne(spans[i], sizes[i], version);
+    for (const entry of this.#stale) this.#recount(entry);
+    this.#stale = [];
     while (
       (this.#spans > this.#maxSpans || this.#bytes > this.#maxBytes) &&
       this.#head < this.#order.length
@@ -213,6 +221,7 @@ export class TraceStore {
         services: [],
         version,
         held: true,
+        stale: false,
         lowerNames: [],
       };
       this.#traces.set(span.traceId, entry);
@@ -256,14 +265,24 @@ export class TraceStore {
     }
   }
 
-  // A span that arrived again: the new copy wins, and the trace's summary is
-  // recomputed (rare: only retried exports do this).
+  // A span that arrived again: the new copy wins, and the trace is marked to
+  // be summed up again once the request's spans are all in. Not at once: a
+  // request may hold thousands of copies of a large trace's spans.
   #replace(entry: TraceEntry, at: number, span: ReceivedSpan, size: number): void {
     this.#bytes += size - entry.sizes[at];
     entry.bytes += size - entry.sizes[at];
     entry.spans[at] = span;
     entry.sizes[at] = size;
     entry.lowerNames[at] = span.name.toLowerCase();
+    if (!entry.stale) {
+      entry.stale = true;
+      this.#stale.push(entry);
+    }
+  }
+
+  // The root, times, errors and services of a trace, summed up again.
+  #recount(entry: TraceEntry): void {
+    entry.stale = false;
     this.#forgetServices(entry);
     entry.root = undefined;
     entry.start = Infinity;
