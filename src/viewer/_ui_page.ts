@@ -72,13 +72,15 @@ code, .mono { font-family: var(--mono); font-size: 12px; }
   font-size: 13px; padding-bottom: 4px; }
 .filters input, .filters select { font: inherit; padding: 3px 6px; border: 1px solid #c5cad3;
   border-radius: 4px; background: var(--bg); color: var(--fg); }
+.filters select { max-width: 240px; }
 .filters input[type="search"] { width: 220px; }
 .filters input[type="number"] { width: 110px; }
 table.traces { border-collapse: collapse; width: 100%; }
 .traces th, .traces td { text-align: left; padding: 5px 10px 5px 0; border-bottom: 1px solid var(--line);
   white-space: nowrap; }
 .traces th { color: var(--muted); font-weight: 600; font-size: 12px; }
-.traces td.name { white-space: normal; word-break: break-word; }
+/* A name, however long, with nothing to break at breaks anywhere rather than widen the page. */
+.traces td.name, .traces td.service { white-space: normal; overflow-wrap: anywhere; }
 .traces td.num, .traces th.num { text-align: right; }
 .traces tbody tr:hover { background: var(--panel); }
 .traces a { text-decoration: none; font-weight: 500; }
@@ -91,8 +93,9 @@ table.traces { border-collapse: collapse; width: 100%; }
 /* a trace */
 .trace-head { padding: 10px 16px; border-bottom: 1px solid var(--line); flex: none; }
 .trace-head .back { font-size: 12px; }
-.trace-head h1 { margin-top: 4px; }
+.trace-head h1 { margin-top: 4px; overflow-wrap: anywhere; }
 .meta { color: var(--muted); display: flex; flex-wrap: wrap; gap: 4px 16px; margin-top: 4px; }
+.meta > span { min-width: 0; overflow-wrap: anywhere; }
 .chip { display: inline-flex; align-items: center; }
 .trace-body { display: flex; flex: 1; min-height: 0; }
 .waterfall { flex: 1 1 62%; min-width: 0; display: flex; flex-direction: column; }
@@ -135,6 +138,7 @@ table.kv { border-collapse: collapse; width: 100%; font-size: 12px; }
 .event, .link { border: 1px solid var(--line); border-radius: 4px; padding: 6px 8px; margin: 6px 0; }
 .event.exception { border-color: #f0b4ae; background: var(--error-bg); }
 .event-head { display: flex; gap: 10px; align-items: baseline; }
+.event-head strong { min-width: 0; overflow-wrap: anywhere; }
 .event-time { font-family: var(--mono); font-size: 12px; color: var(--muted); }
 pre.stack { font-family: var(--mono); font-size: 11px; white-space: pre-wrap; word-break: break-word;
   margin: 6px 0 0; max-height: 260px; overflow: auto; background: var(--bg); padding: 6px;

@@ -264,7 +264,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
       bar.style.width = Math.max(2, Math.round(120 * (longest > 0 ? t.durationMs / longest : 0))) + "px";
       append(row,
         nameCell,
-        append(el("td"), dot(t.service), t.service),
+        append(el("td", "service"), dot(t.service), t.service),
         el("td", "mono", formatClock(t.startTime)),
         append(el("td", "mono"), formatMs(t.durationMs), bar),
         el("td", "num", t.spanCount),
