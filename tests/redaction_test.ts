@@ -109,6 +109,42 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
     assert.equal(memory.spans[1].attributes["url.query"], "sig=visible");
   });
 
+  test("a fetch error that quotes the URL records it as url.full shows it: no password or signature", async () => {
+    // Node's fetch refuses a URL with credentials, quoting it whole:
+    // "Request cannot be constructed from a URL that includes credentials: <url>".
+    const { memory, tracer } = setup();
+    const refuse = (input: string | URL | Request) =>
+      Promise.reject(
+        new TypeError(
+          `Request cannot be constructed from a URL that includes credentials: ${input}`,
+        ),
+      );
+    const throwing = (input: string | URL | Request): Promise<Response> => {
+      throw new Error(`cannot send ${input}`);
+    };
+    const url = "https://alice:hunter2@api.example/items?sig=s3cr3t&page=2";
+    await assert.rejects(instrumentFetch(refuse, { tracer })(url), TypeError);
+    await assert.rejects(instrumentFetch(throwing, { tracer })(url), Error);
+    await assert.rejects(
+      instrumentFetch(refuse, { tracer, redactQuery: false })("https://bob@api.example/x?sig=kept"),
+      TypeError,
+    );
+    assert.equal(memory.spans.length, 3);
+    const shown = "https://REDACTED:REDACTED@api.example/items?sig=REDACTED&page=2";
+    for (const span of memory.spans.slice(0, 2)) {
+      const [event] = span.events;
+      assert.ok(String(event.attributes["exception.message"]).endsWith(shown));
+      assert.match(String(event.attributes["exception.stacktrace"]), /REDACTED:REDACTED@/);
+      assert.ok(span.status.message?.endsWith(shown));
+      assert.doesNotMatch(JSON.stringify(span), /hunter2|s3cr3t|alice/);
+    }
+    assert.equal(
+      memory.spans[2].status.message,
+      "Request cannot be constructed from a URL that includes credentials: " +
+        "https://REDACTED@api.example/x?sig=kept",
+    );
+  });
+
   test("a redactQuery that is neither a boolean nor a list of names is a TypeError", () => {
     assert.throws(() => instrumentFetch(okFetch, { redactQuery: "sig" as never }), {
       name: "TypeError",

@@ -70,6 +70,45 @@ export function redactUrl(url: URL, names: QueryRedaction): URL {
   return copy;
 }
 
+/**
+ * What an error may quote of `url` that its span must not show: the user
+ * name and password, and each parameter `recorded` (what `redactUrl` made of
+ * `url`) redacts. Fetch errors quote the URL (Node's refuses one with
+ * credentials, naming it whole). Returns a function that writes those parts
+ * as `url.full` shows them, or `undefined` when there is nothing to hide.
+ *
+ * @param url The request's URL.
+ * @param recorded `redactUrl(url, …)`.
+ * @returns The scrubber, or `undefined`.
+ */
+export function urlScrubber(url: URL, recorded: URL): ((text: string) => string) | undefined {
+  const replacements: [string, string][] = [];
+  if (url.username !== "" || url.password !== "") {
+    replacements.push(
+      url.password === ""
+        ? [`${url.username}@`, "REDACTED@"]
+        : [`${url.username}:${url.password}@`, "REDACTED:REDACTED@"],
+    );
+  }
+  if (recorded !== url) {
+    const before = url.search.slice(1).split("&");
+    const after = recorded.search.slice(1).split("&");
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] !== after[i]) replacements.push([before[i], after[i]]);
+    }
+  }
+  if (replacements.length === 0) return undefined;
+  // Longest first, so that no replacement cuts into a longer one.
+  replacements.sort((a, b) => b[0].length - a[0].length);
+  return (text) => {
+    let out = text;
+    for (const [from, to] of replacements) {
+      if (out.includes(from)) out = out.split(from).join(to);
+    }
+    return out;
+  };
+}
+
 // A name as the form encoding has it: `+` is a space, `%XX` a byte.
 function decodeName(raw: string): string {
   if (!raw.includes("%") && !raw.includes("+")) return raw;

@@ -3,6 +3,7 @@
 
 import { readEnv } from "../platform/_env.ts";
 import type { Span } from "../span/span.ts";
+import { describeException } from "../span/_exception.ts";
 import { defaultPort, type Forwarding, type Peer } from "./_forwarded.ts";
 
 /** The methods an instrumentation records as they are; any other is `_OTHER`. */
@@ -174,8 +175,16 @@ export function recordStatus(span: Span, status: number, kind: "client" | "serve
   }
 }
 
-/** Records a thrown error or network failure: an exception event and `error.type`. */
-export function recordError(span: Span, error: unknown): void {
+/**
+ * Records a thrown error or network failure: an exception event and
+ * `error.type`. With `scrub`, the exception's message and stack trace, and
+ * the status message, are recorded as it rewrites them (see `urlScrubber`).
+ */
+export function recordError(
+  span: Span,
+  error: unknown,
+  scrub?: (text: string) => string,
+): void {
   let type = "_OTHER";
   try {
     const name = (error as { name?: unknown })?.name;
@@ -184,7 +193,17 @@ export function recordError(span: Span, error: unknown): void {
     // A hostile error object still gets recorded.
   }
   span.setAttribute("error.type", type);
-  span.recordException(error);
+  if (scrub === undefined) {
+    span.recordException(error);
+    return;
+  }
+  const fields = describeException(error);
+  const scrubbed: Record<string, string> = {};
+  if (fields.message !== undefined) scrubbed["exception.message"] = scrub(fields.message);
+  if (fields.stacktrace !== undefined) scrubbed["exception.stacktrace"] = scrub(fields.stacktrace);
+  span.recordException(error, scrubbed);
+  // recordException set the status to the message as it was.
+  span.setStatus("error", scrubbed["exception.message"] || fields.type);
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   recordError,
   recordStatus,
 } from "./_semconv.ts";
-import { queryRedaction, redactUrl } from "./_redact_query.ts";
+import { queryRedaction, redactUrl, urlScrubber } from "./_redact_query.ts";
 import { resolveTracer } from "./_tracer.ts";
 import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { propagationFilter } from "./_propagate_to.ts";
@@ -105,7 +105,8 @@ export interface InstrumentFetchOptions {
  * request, or those `propagateTo` picks. This is decided when
  * `instrumentFetch` is called. A request that gets no headers is traced
  * all the same, and goes to fetch as the caller gave it. A network error, or a status of 400 or more, marks the span as
- * an error; a network error is rethrown. An opaque response (status 0: a
+ * an error; a network error is rethrown (its message and stack trace, where
+ * they quote the URL, are recorded with the URL as `url.full` shows it). An opaque response (status 0: a
  * `no-cors` request or a manual redirect, in a browser) records no status
  * code. A request the caller aborts through
  * its `signal` is not an error, as the semantic conventions ask (the span
@@ -170,6 +171,8 @@ export function instrumentFetch(
     // itself sends the request untraced, and a span that started always ends.
     let target: FetchFunction | undefined;
     let span: Span | undefined;
+    // Rewrites what an error quotes of the URL as url.full shows it.
+    let scrub: ((text: string) => string) | undefined;
     try {
       const current: FetchFunction = globalThis.fetch;
       target = fetchFn ?? (current === tracedFetch ? initial! : current);
@@ -195,10 +198,12 @@ export function instrumentFetch(
       }
       try {
         const info = methodInfo(method, known, true);
+        const recorded = redactUrl(url, redaction);
+        scrub = urlScrubber(url, recorded);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
           attributes: capRecorded(
-            clientAttributes(info, redactUrl(url, redaction)),
+            clientAttributes(info, recorded),
             maxLength,
             url.href.length > maxLength,
           ),
@@ -241,7 +246,7 @@ export function instrumentFetch(
         (error) => {
           // A request the caller cancelled is not an error, as semconv says;
           // a timeout (AbortSignal.timeout) still is.
-          if (!cancelledByCaller(signal, error)) recordError(started, error);
+          if (!cancelledByCaller(signal, error)) recordError(started, error, scrub);
           started.end();
           throw error;
         },
@@ -250,7 +255,7 @@ export function instrumentFetch(
       // A fetch-like function that throws is turned into a rejection, as
       // callers of fetch expect.
       if (span !== undefined) {
-        recordError(span, error);
+        recordError(span, error, scrub);
         span.end();
       }
       return Promise.reject(error);
