@@ -926,6 +926,49 @@ describe("OtlpHttpExporter: no secret in any message, no redirect followed", () 
     assert.ok(!result.error!.message.includes(SECRET));
   });
 
+  test("nor where the backend quotes them back: an error body, a partial success, a Location", async () => {
+    const url = `http://apiuser:pa%24${SECRET}@127.0.0.1:9/v1/traces?key=${SECRET}-q&format=x`;
+    const answers: (() => Response)[] = [
+      // An error body that quotes the request line, and the decoded password.
+      () =>
+        new Response(`bad request: POST ${url} (user apiuser, password pa$${SECRET})`, {
+          status: 400,
+        }),
+      () =>
+        Response.json({ partialSuccess: { rejectedSpans: 1, errorMessage: `key ${SECRET}-q` } }),
+      // An upgrade to https, which keeps the query.
+      () =>
+        new Response(null, {
+          status: 301,
+          headers: { location: `https://127.0.0.1:9/v1/traces?key=${SECRET}-q` },
+        }),
+    ];
+    const messages: string[] = [];
+    const warned = await captureWarnings(async () => {
+      for (const answer of answers) {
+        const e = new OtlpHttpExporter({
+          url,
+          env: {},
+          protocol: "http/json",
+          fetch: () => Promise.resolve(answer()),
+        });
+        messages.push((await e.export(spans(2))).error!.message);
+      }
+    });
+    assert.equal(messages.length, 3);
+    assert.match(messages[0], /HTTP 400 .*bad request/);
+    assert.match(messages[1], /rejected 1 of 2 spans: key \[redacted\]/);
+    assert.match(
+      messages[2],
+      /HTTP 301 .*redirects to "https:\/\/127\.0\.0\.1:9\/v1\/traces\?key=/,
+    );
+    assert.ok(warned.length > 0);
+    for (const line of [...messages, ...warned]) {
+      assert.ok(!line.includes(SECRET), line);
+      assert.ok(!line.includes("apiuser"), line);
+    }
+  });
+
   test("an invalid header value is refused naming its key, never its value", () => {
     assert.throws(
       () => new OtlpHttpExporter({ env: {}, headers: { "x-api-key": `${SECRET}\nx` } }),

@@ -259,7 +259,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const resource = resourceArgument(options.resource, `create ${WHO}`, "resource");
     this.#url = url;
     this.#shownUrl = shownUrl(url);
-    this.#secrets = secretsOf(userHeaders);
+    this.#secrets = secretsOf(userHeaders, url);
     this.#protocol = protocol;
     this.#compression = compression;
     this.#headers = headers;
@@ -691,18 +691,41 @@ const MIN_SECRET_LENGTH = 4;
 /**
  * The strings no message may show: every configured header value, and each
  * word of one (`Bearer abc123` is also redacted where only `abc123` is
- * quoted back), longest first so that a value is replaced whole.
+ * quoted back), and the URL's user name, password and query values, as
+ * written and decoded (a backend may quote the URL back: an error body, a
+ * redirect to https that keeps the query), longest first so that a value is
+ * replaced whole.
  */
-function secretsOf(headers: Readonly<Record<string, string>>): string[] {
+function secretsOf(headers: Readonly<Record<string, string>>, url: string): string[] {
   const secrets = new Set<string>();
+  const add = (text: string) => {
+    if (text.length >= MIN_SECRET_LENGTH) secrets.add(text);
+  };
   for (const value of Object.values(headers)) {
     const text = String(value).trim();
-    if (text.length >= MIN_SECRET_LENGTH) secrets.add(text);
-    for (const word of text.split(/\s+/)) {
-      if (word.length >= MIN_SECRET_LENGTH) secrets.add(word);
-    }
+    add(text);
+    for (const word of text.split(/\s+/)) add(word);
+  }
+  const parsed = new URL(url);
+  const encoded = [parsed.username, parsed.password];
+  for (const part of parsed.search.slice(1).split("&")) {
+    const eq = part.indexOf("=");
+    if (eq >= 0) encoded.push(part.slice(eq + 1));
+  }
+  for (const text of encoded) {
+    add(text);
+    add(decoded(text));
   }
   return [...secrets].sort((a, b) => b.length - a.length);
+}
+
+// A URL component decoded as a server would read it (`+` a space in a query).
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " "));
+  } catch {
+    return text;
+  }
 }
 
 /** The URL as messages show it: no user name, password or query (they may hold credentials). */
