@@ -3,7 +3,9 @@ import { describe, test } from "node:test";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
+  type Diagnostic,
   ParentBasedSampler,
+  setDiagnostics,
   TraceIdRatioSampler,
 } from "../mod.ts";
 import { readEnv, readOtlpEnv } from "../otlp.ts";
@@ -154,6 +156,38 @@ describe("readOtlpEnv", () => {
       /an entry whose key is not a header name of OTEL_EXPORTER_OTLP_HEADERS/,
     );
     assert.match(badValue, /"x-api-key", whose value is not a valid header value, of OTEL_/);
+  });
+
+  test("a malformed endpoint is warned about without its user name, password or query values", () => {
+    const secret = "s3cret-Zq8";
+    const reported: Diagnostic[] = [];
+    const previous = setDiagnostics({ level: "warn", sink: (d) => void reported.push(d) });
+    try {
+      const config = readOtlpEnv({
+        // A typo in the scheme, and a scheme that is not http.
+        OTEL_EXPORTER_OTLP_ENDPOINT:
+          `htps//alice:${secret}@collector:4318?api_key=${secret}&v=${secret}#t=${secret}`,
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `grpc://${secret}@collector:4317/v1?${secret}`,
+      });
+      assert.equal(config.url, undefined);
+    } finally {
+      setDiagnostics(previous);
+    }
+    assert.equal(reported.length, 2, reported.map((d) => d.message).join("\n"));
+    const traces = reported.find((d) => d.message.includes("TRACES_ENDPOINT"))!;
+    const generic = reported.find((d) => d.message.includes("OTLP_ENDPOINT"))!;
+    assert.match(
+      traces.message,
+      /^ignoring OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="grpc:\/\/REDACTED@collector:4317\/v1\?REDACTED": expected an http or https URL/,
+    );
+    assert.match(
+      generic.message,
+      /^ignoring OTEL_EXPORTER_OTLP_ENDPOINT="htps\/\/REDACTED@collector:4318\?api_key=REDACTED&v=REDACTED#REDACTED": /,
+    );
+    for (const { key, message } of reported) {
+      assert.ok(!message.includes(secret) && !message.includes("alice"), message);
+      assert.ok(!key.includes(secret) && !key.includes("alice"), key);
+    }
   });
 
   test("treats blank values as unset", () => {

@@ -253,7 +253,7 @@ function url(get: Getter, name: string, suffix: string, fallback: Fallback): str
   if (value === undefined) return undefined;
   const protocol = URL.canParse(value) ? new URL(value).protocol : "";
   if (protocol !== "http:" && protocol !== "https:") {
-    malformed(name, value, "an http or https URL", fallback);
+    malformed(name, shownEndpoint(value), "an http or https URL", fallback);
     return undefined;
   }
   if (suffix === "") return value;
@@ -264,6 +264,35 @@ function url(get: Getter, name: string, suffix: string, fallback: Fallback): str
   const base = end < 0 ? value : value.slice(0, end);
   const rest = end < 0 ? "" : value.slice(end);
   return (base.endsWith("/") ? base + suffix : `${base}/${suffix}`) + rest;
+}
+
+/**
+ * A malformed endpoint as its warning shows it: an endpoint may carry
+ * credentials (a user name and password, an API key in the query), so they
+ * are `REDACTED`, and so is a fragment. The value is no http URL, so this
+ * works on its text: the user name and password are what comes before the
+ * authority's last `@`, each query parameter's value what follows its `=`
+ * (the whole parameter when it has none).
+ */
+function shownEndpoint(value: string): string {
+  const hash = value.indexOf("#");
+  const beforeHash = hash < 0 ? value : value.slice(0, hash);
+  const question = beforeHash.indexOf("?");
+  let shown = question < 0 ? beforeHash : beforeHash.slice(0, question);
+  const at = shown.lastIndexOf("@");
+  if (at >= 0) {
+    const slashes = shown.indexOf("//");
+    const from = slashes >= 0 && slashes < at ? slashes + 2 : 0;
+    shown = `${shown.slice(0, from)}REDACTED${shown.slice(at)}`;
+  }
+  if (question >= 0) {
+    const parameters = beforeHash.slice(question + 1).split("&").map((part) => {
+      const eq = part.indexOf("=");
+      return part === "" ? part : eq < 0 ? "REDACTED" : `${part.slice(0, eq)}=REDACTED`;
+    });
+    shown += `?${parameters.join("&")}`;
+  }
+  return hash < 0 ? shown : `${shown}#REDACTED`;
 }
 
 /**
