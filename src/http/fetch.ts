@@ -104,11 +104,12 @@ export interface InstrumentFetchOptions {
  * others unless the server allows these headers), elsewhere into every
  * request, or those `propagateTo` picks. This is decided when
  * `instrumentFetch` is called. A request that gets no headers is traced
- * all the same, and goes to fetch as the caller gave it. A network error, or a status of 400 or more, marks the span as
- * an error; a network error is rethrown (its message and stack trace, where
- * they quote the URL, are recorded with the URL as `url.full` shows it). An opaque response (status 0: a
- * `no-cors` request or a manual redirect, in a browser) records no status
- * code. A request the caller aborts through
+ * all the same, and goes to fetch as the caller gave it. A network error, or
+ * a status of 400 or more, marks the span as an error; a network error is
+ * rethrown (its message and stack trace, where they quote the URL, are
+ * recorded with the URL as `url.full` shows it). An opaque response (status
+ * 0: a `no-cors` request or a manual redirect, in a browser) records no
+ * status code. A request the caller aborts through
  * its `signal` is not an error, as the semantic conventions ask (the span
  * ends with its status unset and no `error.type`); a timeout
  * (`AbortSignal.timeout`) is one. The span ends when the response

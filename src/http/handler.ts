@@ -75,9 +75,10 @@ export interface TraceHandlerOptions {
  * `Forwarded` or `X-Forwarded-For`, else the peer. `network.peer.address`
  * and `network.peer.port` are always the connection's peer (Deno's
  * `info.remoteAddr`, Bun's `server.requestIP()`): the proxy, when there is
- * one; the port only with the address. The span and the request's baggage are current while the handler runs, and
- * while its streamed body is read (a stream's `pull`, an async generator
- * behind `ReadableStream.from`), so spans and traced fetches made there join
+ * one; the port only with the address. The span and the request's baggage
+ * are current while the handler runs, and while its streamed body is read (a
+ * stream's `pull`, an async generator behind `ReadableStream.from`), so
+ * spans and traced fetches made there join
  * the trace. Extra arguments (Deno's
  * `info`, Bun's `server`) and `this` (Bun's `server` again) are passed through.
  *
