@@ -122,7 +122,13 @@ export interface RegisterOptions {
 export class TracerProvider implements OtelTracerProvider {
   readonly #options: TracerProviderOptions;
   readonly #processors = new ProcessorFanOut<Span>();
-  readonly #tracers = new Map<string, OtelTracer>();
+  // By scope, held weakly: a tracer nobody holds is made again when asked
+  // for, so scopes named per request (each tracer about 1 KB) do not pile
+  // up for the provider's life. One still held is the one returned.
+  readonly #tracers = new Map<string, WeakRef<OtelTracer>>();
+  readonly #collected = new FinalizationRegistry<string>((key) => {
+    if (this.#tracers.get(key)?.deref() === undefined) this.#tracers.delete(key);
+  });
   readonly #resource: OtelResource;
   readonly #sampler: Sampler | undefined;
   readonly #limits: SpanLimits | undefined;
@@ -200,7 +206,9 @@ export class TracerProvider implements OtelTracerProvider {
 
   /**
    * Returns the `@opentelemetry/api` tracer for an instrumentation scope;
-   * the same object for the same name, version and schema URL.
+   * the same object for the same name, version and schema URL while that
+   * object is held (the provider holds its tracers weakly, so scopes named
+   * per request or per job do not pile up).
    *
    * @param name The instrumentation scope's name.
    * @param version Its version.
@@ -244,7 +252,7 @@ export class TracerProvider implements OtelTracerProvider {
     // Lengths first, so "a@b" and ("a", "b@") are two scopes.
     const v = scopeVersion ?? "";
     const key = `${scopeName.length}:${scopeName}@${v.length}:${v}@${schemaUrl ?? ""}`;
-    let tracer = this.#tracers.get(key);
+    let tracer = this.#tracers.get(key)?.deref();
     if (tracer === undefined) {
       const o = this.#options;
       tracer = new ApiTracer(
@@ -259,7 +267,8 @@ export class TracerProvider implements OtelTracerProvider {
           sampler: this.#sampler,
         }),
       );
-      this.#tracers.set(key, tracer);
+      this.#tracers.set(key, new WeakRef(tracer));
+      this.#collected.register(tracer, key);
     }
     return tracer;
   }
