@@ -7,6 +7,7 @@ import process from "node:process";
 import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
+import { boundEventCount } from "../src/context/_bind_emitter.ts";
 import { EventEmitter } from "node:events";
 import {
   type Context,
@@ -1111,13 +1112,18 @@ describe("BridgeContextManager", () => {
     outer.removeListener("close", read);
     assert.equal(outer.listenerCount("close"), 0);
   });
-  test("bind() on an EventEmitter: a listener added twice comes off with two removeListener calls, as Node's contract says", () => {
+  // An emitter bound to a context, and a listener that records the context it runs in.
+  const boundEmitter = () => {
     const manager = new BridgeContextManager();
     const key = Symbol("k");
     const emitter = new EventEmitter();
     manager.bind(ROOT_CONTEXT.setValue(key, "bound"), emitter);
     const seen: unknown[] = [];
     const listener = () => seen.push(manager.active().getValue(key));
+    return { manager, emitter, seen, listener };
+  };
+  test("bind() on an EventEmitter: a listener added twice comes off with two removeListener calls, as Node's contract says", () => {
+    const { manager, emitter, seen, listener } = boundEmitter();
     emitter.on("data", listener);
     emitter.on("data", listener);
     emitter.emit("data");
@@ -1134,6 +1140,33 @@ describe("BridgeContextManager", () => {
     late.removeListener("data", listener);
     late.removeListener("data", listener);
     assert.equal(late.listenerCount("data"), 0);
+  });
+  test("bind() on an EventEmitter keeps nothing for an event once its last listener is gone (event names made per call)", () => {
+    const { manager, emitter, seen, listener } = boundEmitter();
+    emitter.on("data", listener);
+    for (let i = 0; i < 1000; i++) {
+      // An RPC client's pattern: one event name per request, answered once.
+      emitter.once(`response:${i}`, listener);
+      emitter.emit(`response:${i}`);
+      emitter.prependOnceListener(`timeout:${i}`, listener);
+      emitter.removeListener(`timeout:${i}`, listener);
+      emitter.on(`progress:${i}`, listener);
+      emitter.off(`progress:${i}`, listener);
+    }
+    assert.equal(seen.length, 1000);
+    assert.ok(seen.every((value) => value === "bound"));
+    // The event still listened to keeps its wrapper: it runs bound, and comes off.
+    assert.equal(boundEventCount(emitter), 1);
+    emitter.emit("data");
+    assert.equal(seen.at(-1), "bound");
+    emitter.removeListener("data", listener);
+    assert.equal(emitter.listenerCount("data"), 0);
+    assert.equal(boundEventCount(emitter), 0);
+    // An event listened to again is bound again.
+    emitter.once("response:0", listener);
+    emitter.emit("response:0");
+    assert.equal(seen.length, 1002);
+    assert.equal(seen.at(-1), "bound");
   });
 });
 

@@ -43,6 +43,11 @@ const ADD_ONCE = ["once", "prependOnceListener"];
 // is wrapped as usual.
 let addingOnce: unknown;
 
+/** How many events of a bound emitter have wrappers kept; 0 for one not bound. For its tests. */
+export function boundEventCount(ee: object): number {
+  return patched.get(ee)?.size ?? 0;
+}
+
 /**
  * Patches `ee` so that each listener added from now on is added as
  * `wrap(listener)` (made once per listener), and removing a listener removes
@@ -92,14 +97,24 @@ export function bindEmitter(
     const original = ee[name];
     if (typeof original !== "function") continue;
     ee[name] = function (this: Emitter, event: unknown, listener: unknown, ...rest: unknown[]) {
-      const bound = typeof listener === "function" ? map.get(event)?.get(listener) : undefined;
-      if (bound === undefined) return original.call(this, event, listener, ...rest);
-      // The listener may also be there as given, added before the emitter
-      // was bound: when no wrapper came off, it does.
-      const count = listenerCount(this, event);
-      const result = original.call(this, event, bound, ...rest);
-      if (count === undefined || listenerCount(this, event) !== count) return result;
-      return original.call(this, event, listener, ...rest);
+      const listeners = map.get(event);
+      const bound = typeof listener === "function" ? listeners?.get(listener) : undefined;
+      let result: unknown;
+      if (bound === undefined) result = original.call(this, event, listener, ...rest);
+      else {
+        // The listener may also be there as given, added before the emitter
+        // was bound: when no wrapper came off, it does.
+        const count = listenerCount(this, event);
+        result = original.call(this, event, bound, ...rest);
+        if (count !== undefined && listenerCount(this, event) === count) {
+          result = original.call(this, event, listener, ...rest);
+        }
+      }
+      // An event with no listener left keeps no entry (a `once` listener
+      // comes off through here too): an emitter whose event names are made
+      // per call (an RPC client's `response:${id}`) would gather one each.
+      if (listeners !== undefined && listenerCount(this, event) === 0) map.delete(event);
+      return result;
     };
   }
   const removeAll = ee.removeAllListeners;
