@@ -192,6 +192,24 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     );
   });
 
+  test("past 1,000 distinct causes of one level, one last report says later ones are not reported", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    for (let i = 0; i < 1_100; i++) {
+      tracer.startSpan(`span ${i}`).setAttribute("bad", {} as never).end();
+    }
+    const debug = heard.filter((d) => d.level === "debug");
+    assert.equal(debug.length, 1_001);
+    assert.equal(debug.at(-1)?.key, "diagnostics-full:debug");
+    assert.match(
+      debug.at(-1)!.message,
+      /^1000 distinct debug reports were made; later ones are not \(the first left out: span "span 1000": attribute "bad" was dropped/,
+    );
+    // Once: more causes after it add nothing.
+    tracer.startSpan("one more").setAttribute("bad", {} as never).end();
+    assert.equal(heard.filter((d) => d.level === "debug").length, 1_001);
+  });
+
   test("debug reporting never throws into the application, whatever the data does", () => {
     hear("debug");
     const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });

@@ -71,6 +71,9 @@ export function configureDiagnostics(next: DiagnosticLevel, to: DiagnosticSink):
  * Reports `message` at `severity` the first time `key` is seen, when the
  * level lets it through. Returns whether it was reported.
  */
+// A cause no caller's key can be: that the level has had its fill.
+const FULL = "\u0000full";
+
 export function diagnose(
   severity: "error" | "warn" | "debug",
   key: string,
@@ -79,8 +82,25 @@ export function diagnose(
   if (RANK[severity] > rank) return false;
   if (key.length > MAX_KEY_LENGTH) key = shortKey(key);
   const causes = seen[severity];
-  if (causes.has(key) || causes.size >= MAX_KEYS) return false;
+  if (causes.has(key)) return false;
+  if (causes.size >= MAX_KEYS) {
+    // The last word of a level that has had its fill: without it, every
+    // later cause (a new failure, say) would go unsaid with no sign.
+    if (causes.has(FULL)) return false;
+    causes.add(FULL);
+    report(
+      severity,
+      `diagnostics-full:${severity}`,
+      `${MAX_KEYS} distinct ${severity} reports were made; later ones are not (the first left out: ${message})`,
+    );
+    return false;
+  }
   causes.add(key);
+  report(severity, key, message);
+  return true;
+}
+
+function report(severity: "error" | "warn" | "debug", key: string, message: string): void {
   try {
     const result: unknown = sink({ level: severity, key, message });
     // An async sink (a logger whose write fails) must not leave an
@@ -89,7 +109,6 @@ export function diagnose(
   } catch {
     // A broken sink (or console) must not break the application.
   }
-  return true;
 }
 
 function ignore(): void {}
