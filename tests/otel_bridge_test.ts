@@ -1142,7 +1142,7 @@ describe("BridgeContextManager", () => {
     assert.equal(late.listenerCount("data"), 0);
   });
   test("bind() on an EventEmitter keeps nothing for an event once its last listener is gone (event names made per call)", () => {
-    const { manager, emitter, seen, listener } = boundEmitter();
+    const { emitter, seen, listener } = boundEmitter();
     emitter.on("data", listener);
     for (let i = 0; i < 1000; i++) {
       // An RPC client's pattern: one event name per request, answered once.
