@@ -11,7 +11,8 @@ import {
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions, Resource } from "../otlp.ts";
-import { assertBalanced, captureWarnings } from "./_helpers.ts";
+import { assertBalanced, captureWarnings, isDeno } from "./_helpers.ts";
+import { runSnippet } from "./_child_process.ts";
 import {
   decodeOtlpJson,
   decodeProtobuf,
@@ -1168,4 +1169,59 @@ describe("OtlpHttpExporter: headers, Retry-After and long timeouts", () => {
       assert.equal(sent, 1, compression);
     }
   });
+});
+
+describe("OtlpHttpExporter without the runtime's permission to send", () => {
+  // Deno refuses a request its --allow-net does not cover with NotCapable
+  // (PermissionDenied before 2.0), and refuses it again on every retry: a
+  // retry only holds the export, and a flush or the exit, for its backoff.
+  const exportOnce = (url: string) => `
+    const { Span } = await import(${JSON.stringify(new URL("../mod.ts", import.meta.url).href)});
+    const { OtlpHttpExporter } = await import(${
+    JSON.stringify(new URL("../otlp.ts", import.meta.url).href)
+  });
+    let calls = 0;
+    const exporter = new OtlpHttpExporter({
+      url: ${JSON.stringify(url)},
+      env: {},
+      timeoutMs: 60_000,
+      fetch: (input, init) => {
+        calls++;
+        return fetch(input, init);
+      },
+    });
+    const result = await exporter.export([new Span("s").start().end()]);
+    console.log(JSON.stringify({ calls, code: result.code, error: result.error?.message }));
+  `;
+
+  test(
+    "a request Deno's --allow-net refuses fails the export at once, saying so (Deno only)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const receiver = await Receiver.start();
+      try {
+        const denied = await runSnippet(exportOnce(receiver.url), { denoFlags: ["--no-prompt"] });
+        assert.equal(denied.code, 0, denied.stderr);
+        const outcome = JSON.parse(denied.stdout.trim().split("\n").at(-1)!);
+        assert.equal(outcome.code, "failure");
+        assert.equal(outcome.calls, 1, `one request, no retry: ${outcome.error}`);
+        assert.match(outcome.error, /permission/i);
+        assert.match(outcome.error, /--allow-net/);
+        assert.equal(receiver.requests.length, 0);
+        // The same program with the permission sends.
+        const host = new URL(receiver.url).host;
+        const allowed = await runSnippet(exportOnce(receiver.url), {
+          denoFlags: ["--no-prompt", `--allow-net=${host}`],
+        });
+        assert.equal(allowed.code, 0, allowed.stderr);
+        assert.deepEqual(JSON.parse(allowed.stdout.trim().split("\n").at(-1)!), {
+          calls: 1,
+          code: "success",
+        });
+        assert.equal(receiver.requests.length, 1);
+      } finally {
+        await receiver.close();
+      }
+    },
+  );
 });

@@ -115,6 +115,19 @@ function failure(message: string): ExportResult {
   return { code: "failure", error: new Error(message) };
 }
 
+// Deno refuses a request its --allow-net does not cover with NotCapable
+// (PermissionDenied before Deno 2), itself or as a wrapper's cause.
+function isPermissionError(error: unknown): boolean {
+  try {
+    for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+      if (e.name === "NotCapable" || e.name === "PermissionDenied") return true;
+    }
+  } catch {
+    // A getter that throws: no permission error to see.
+  }
+  return false;
+}
+
 const WHO = "OtlpHttpExporter";
 
 function create(detail: string): TypeError {
@@ -131,7 +144,8 @@ let instances = 0;
  * {@linkcode ExportResult}. Nothing a backend does throws into the
  * application, and response bodies are read up to `maxResponseBytes` (4
  * MiB): a longer one fails the export, without a retry, as the OTLP
- * specification asks.
+ * specification asks. A request the runtime's permissions refuse (Deno
+ * without `--allow-net` for the endpoint) fails at once, without a retry.
  *
  * In a browser page that is hidden or being left (see the
  * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
@@ -513,6 +527,17 @@ export class OtlpHttpExporter implements SpanExporter {
       } catch (error) {
         if (timedOut) return { done: failure(`OTLP export timed out after ${this.#timeoutMs} ms`) };
         if (signal?.aborted) return { done: failure("OTLP export aborted") };
+        if (isPermissionError(error)) {
+          // Refused again on every retry: retrying only holds the export,
+          // and a flush or the process's exit, for the backoff.
+          return {
+            done: failure(
+              `OTLP export failed: the runtime's permissions do not allow this request; ${
+                this.#networkError(error)
+              }; not retrying`,
+            ),
+          };
+        }
         return { retry: this.#networkError(error), retryAfterMs: undefined };
       }
       const status = response.status;
