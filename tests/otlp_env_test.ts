@@ -388,6 +388,47 @@ describe("readOtlpEnv", () => {
       assert.equal(stderr.match(/--allow-env/g)?.length, 1, stderr);
     },
   );
+
+  test(
+    "with the env permission for some variables, reads those and names the others, once (Deno only: runs a subprocess)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const entry = new URL("../otlp.ts", import.meta.url).href;
+      const script = `
+        import { readOtlpEnv, Resource, setupTracing } from "${entry}";
+        const a = readOtlpEnv();
+        const r = Resource.detect();
+        const t = setupTracing({ flushOnExit: false });
+        console.log(JSON.stringify([a.url ?? null, r.attributes["service.name"], t.exporter.url]));
+        await t.shutdown();
+      `;
+      const env = {
+        OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector.test:4318",
+        OTEL_SERVICE_NAME: "must-not-be-read",
+      };
+      const url = "http://collector.test:4318/v1/traces";
+      for (
+        const flags of [
+          ["--allow-env=OTEL_EXPORTER_OTLP_ENDPOINT"],
+          ["--allow-env", "--deny-env=OTEL_SERVICE_NAME"],
+        ]
+      ) {
+        const { code, stdout, stderr } = await runSnippet(script, {
+          denoFlags: ["--no-prompt", "--no-config", "--allow-read", ...flags],
+          env,
+        });
+        assert.equal(code, 0, stderr);
+        assert.deepEqual(JSON.parse(stdout), [url, "unknown_service:deno", url], flags.join(" "));
+        const warnings = stderr.split("\n").filter((line) => /cannot read/.test(line));
+        assert.equal(warnings.length, 1, stderr);
+        // What it could not read, by name; not the variable it did read,
+        // nor "OTEL_* ... the defaults", nor a flag the program already has.
+        assert.match(warnings[0], /OTEL_SERVICE_NAME/, flags.join(" "));
+        assert.doesNotMatch(warnings[0], /OTEL_EXPORTER_OTLP_ENDPOINT\b/, flags.join(" "));
+        assert.doesNotMatch(warnings[0], /OTEL_\*|run Deno with/, flags.join(" "));
+      }
+    },
+  );
 });
 
 describe("readOtlpEnv: header names and zero timeouts", () => {

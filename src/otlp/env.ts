@@ -78,16 +78,48 @@ export interface OtlpEnvConfig {
 
 type Getter = (name: string) => string | undefined;
 
-function warnNoEnvPermission(): void {
+const NO_ENV_PERMISSION =
+  "cannot read OTEL_* environment variables (run Deno with --allow-env); using the defaults";
+
+// What Deno's env permission kept from a read of every variable, said once:
+// all of them, or by name the ones it does not cover (an
+// --allow-env=<names> list, or a --deny-env), which count as unset.
+function warnNoEnvPermission(denied: ReadonlySet<string>, tried: ReadonlySet<string>): void {
+  if (denied.size === 0) return;
+  const one = denied.size === 1;
   warnOnce(
     "env-permission",
-    "cannot read OTEL_* environment variables (run Deno with --allow-env); using the defaults",
+    denied.size === tried.size
+      ? NO_ENV_PERMISSION
+      : `cannot read ${[...denied].join(", ")} (Deno's env permission does not cover ${
+        one ? "it" : "them"
+      }), so ${one ? "it counts" : "they count"} as unset`,
   );
 }
 
-// The process environment, read without a permission prompt; without
-// Deno's --allow-env it warns once and reads nothing.
-const processEnv: Getter = (name) => readProcessEnv(name, warnNoEnvPermission);
+// The process environment, one variable at a time, read without a
+// permission prompt; one Deno's env permission does not cover reads as
+// unset and is warned about, once, by name.
+const processEnv: Getter = (name) =>
+  readProcessEnv(name, () =>
+    warnOnce(
+      `env-permission:${name}`,
+      `cannot read ${name} (Deno's env permission does not cover it), so it counts as unset`,
+    ));
+
+// The process environment for a read of many variables: the ones Deno's
+// env permission does not cover are warned about together, by `done`.
+function processEnvReader(): { get: Getter; done(): void } {
+  const tried = new Set<string>();
+  const denied = new Set<string>();
+  return {
+    get: (name) => {
+      tried.add(name);
+      return readProcessEnv(name, () => denied.add(name));
+    },
+    done: () => warnNoEnvPermission(denied, tried),
+  };
+}
 
 function getter(env: EnvSource | undefined): Getter {
   if (env === undefined) return processEnv;
@@ -434,7 +466,8 @@ function sdkDisabled(get: Getter): boolean {
  * ```
  */
 export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
-  const get = getter(env);
+  const process = env === undefined ? processEnvReader() : undefined;
+  const get = process?.get ?? getter(env);
   const config: {
     -readonly [K in keyof OtlpEnvConfig]: OtlpEnvConfig[K];
   } = { sdkDisabled: sdkDisabled(get) };
@@ -482,5 +515,6 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (batch !== undefined) config.maxExportBatchSize = batch;
   const limits = spanLimits(get);
   if (limits !== undefined) config.limits = limits;
+  process?.done();
   return config;
 }
