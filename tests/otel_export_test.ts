@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { OTLPTraceExporter as OTLPHttpExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OTLPProtoExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
@@ -31,7 +32,8 @@ import {
 } from "../otel.ts";
 import { Receiver } from "./_otlp_receiver.ts";
 import { Resource } from "../otlp.ts";
-import { captureWarnings } from "./_helpers.ts";
+import { captureWarnings, isDeno } from "./_helpers.ts";
+import { runSnippet } from "./_child_process.ts";
 
 const require = createRequire(import.meta.url);
 // deno-lint-ignore no-explicit-any
@@ -806,4 +808,39 @@ describe("this library's exporters behind the ./otel processors", () => {
       else env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = saved;
     }
   });
+});
+
+describe("./otel on Deno without the env permission", () => {
+  // The SDK's BatchSpanProcessor and BasicTracerProvider read OTEL_*
+  // variables through process.env, which on Deno without --allow-env throws
+  // NotCapable (or, with a terminal, prompts).
+  test(
+    "BatchSpanProcessor and addSpanProcessor neither throw nor prompt, and the permission is named once (Deno only)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const script = `
+        import { addSpanProcessor, BatchSpanProcessor, SimpleSpanProcessor } from ${
+        JSON.stringify(new URL("../otel.ts", import.meta.url).href)
+      };
+        import { setupTracing } from ${JSON.stringify(new URL("../otlp.ts", import.meta.url).href)};
+        const processor = new BatchSpanProcessor(() => {});
+        await processor.shutdown();
+        console.log(JSON.stringify({ added: addSpanProcessor(new SimpleSpanProcessor(() => {})) }));
+        await setupTracing({ flushOnExit: false }).shutdown();
+      `;
+      const { code, stdout, stderr } = await runSnippet(script, {
+        denoFlags: [
+          "--no-prompt",
+          `--config=${fileURLToPath(new URL("../deno.json", import.meta.url))}`,
+          "--allow-read",
+        ],
+      });
+      assert.equal(code, 0, stderr);
+      assert.doesNotMatch(stderr, /Uncaught|error:/);
+      // The SDK's provider could not be made: not registered, and said so.
+      assert.deepEqual(JSON.parse(stdout), { added: false });
+      assert.match(stderr, /addSpanProcessor\(\).*--allow-env/);
+      assert.equal(stderr.match(/cannot read OTEL_\* environment variables/g)?.length, 1, stderr);
+    },
+  );
 });

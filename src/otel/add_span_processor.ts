@@ -7,6 +7,8 @@
 
 import { trace } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
+import { isPermissionError } from "../platform/_permission.ts";
+import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { denoOwnsApiGlobals, warnGlobalTaken } from "./_otel_global.ts";
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { asOurProcessor } from "./_otel_processor_adapter.ts";
@@ -46,6 +48,9 @@ let registered:
  *   warns once, naming the owner and what to do instead (pass the processor
  *   in that provider's `spanProcessors`), and returns `false`. It never
  *   fails silently.
+ * - On Deno without the env permission the SDK's provider cannot be made
+ *   (it reads `OTEL_*` variables): it warns once, saying so, and returns
+ *   `false`.
  *
  * @param processor An OpenTelemetry `SpanProcessor`, such as this entry's
  *   {@linkcode BatchSpanProcessor}.
@@ -99,9 +104,24 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
     );
   }
   const list = new ProcessorFanOut<OtelReadableSpan>();
-  const provider = sdk === undefined
-    ? undefined
-    : new sdk.BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
+  let provider: SdkTracerProvider | undefined;
+  try {
+    provider = sdk === undefined
+      ? undefined
+      : new sdk.BasicTracerProvider({ spanProcessors: [list as OtelSpanProcessor] });
+  } catch (error) {
+    if (!isPermissionError(error)) throw error;
+    // The SDK's provider reads OTEL_* variables through process.env, which
+    // throws (or prompts) on Deno without the permission.
+    warnOnce(
+      "otel-provider-env-permission",
+      `addSpanProcessor() cannot register ${SDK_PACKAGE}'s BasicTracerProvider: it reads ` +
+        `OTEL_* variables, which Deno's env permission does not cover (${errorMessage(error)}); ` +
+        `its processor receives no spans. Run Deno with --allow-env (or --allow-env=OTEL_*), ` +
+        `or register this entry's TracerProvider first.`,
+    );
+    return false;
+  }
   if (
     provider !== undefined && global.getDelegate !== undefined &&
     trace.setGlobalTracerProvider(provider as never)

@@ -8,7 +8,8 @@
 
 import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BATCH_SIZE } from "../export/_batch_defaults.ts";
 import type { SpanExporterLike } from "../export/exporter.ts";
-import { readEnv, readOtlpEnv } from "../otlp/env.ts";
+import { readOtlpEnv } from "../otlp/env.ts";
+import { readProcessVariables } from "../otlp/_process_env.ts";
 import { Span } from "../span/span.ts";
 import { givenResource, resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
@@ -103,6 +104,12 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
         DEFAULT_MAX_BATCH_SIZE,
       scheduledDelayMillis: config.scheduledDelayMillis ?? env.scheduleDelayMs ??
         DEFAULT_FLUSH_INTERVAL_MS,
+      // The SDK reads these two itself, through process.env, which throws
+      // (or prompts) on Deno without the permission: then the SDK's
+      // defaults, given here so that it reads nothing.
+      maxQueueSize: config.maxQueueSize ?? (env.denied.has(QUEUE_SIZE) ? 2048 : undefined),
+      exportTimeoutMillis: config.exportTimeoutMillis ??
+        (env.denied.has(EXPORT_TIMEOUT) ? 30000 : undefined),
     });
     this.#resource = resolveResource(resource);
     if (resource !== undefined && resource !== null) givenResource.add(this);
@@ -151,13 +158,30 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
   }
 }
 
+const BATCH_SIZE = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+const SCHEDULE_DELAY = "OTEL_BSP_SCHEDULE_DELAY";
+const QUEUE_SIZE = "OTEL_BSP_MAX_QUEUE_SIZE";
+const EXPORT_TIMEOUT = "OTEL_BSP_EXPORT_TIMEOUT";
+
 // The two OTEL_BSP_* variables this processor takes, checked as
 // setupTracing checks them (a positive integer, else one warning naming the
 // variable and the default); only these two are read, so no other variable
-// is warned about here.
-function batchEnv(): { maxExportBatchSize?: number; scheduleDelayMs?: number } {
-  return readOtlpEnv({
-    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: readEnv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"),
-    OTEL_BSP_SCHEDULE_DELAY: readEnv("OTEL_BSP_SCHEDULE_DELAY"),
+// is warned about here. The SDK reads the other two: whether the runtime
+// lets it is asked (which never prompts), and said with these.
+function batchEnv(): {
+  maxExportBatchSize?: number;
+  scheduleDelayMs?: number;
+  denied: ReadonlySet<string>;
+} {
+  const { values, denied } = readProcessVariables([
+    BATCH_SIZE,
+    SCHEDULE_DELAY,
+    QUEUE_SIZE,
+    EXPORT_TIMEOUT,
+  ]);
+  const { maxExportBatchSize, scheduleDelayMs } = readOtlpEnv({
+    [BATCH_SIZE]: values[BATCH_SIZE],
+    [SCHEDULE_DELAY]: values[SCHEDULE_DELAY],
   });
+  return { maxExportBatchSize, scheduleDelayMs, denied };
 }

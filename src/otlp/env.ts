@@ -16,6 +16,7 @@ import { isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { readEnv as readProcessEnv } from "../platform/_env.ts";
 import { warnOnce } from "../platform/_warn.ts";
+import { processEnvReader } from "./_process_env.ts";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -78,25 +79,6 @@ export interface OtlpEnvConfig {
 
 type Getter = (name: string) => string | undefined;
 
-const NO_ENV_PERMISSION =
-  "cannot read OTEL_* environment variables (run Deno with --allow-env); using the defaults";
-
-// What Deno's env permission kept from a read of every variable, said once:
-// all of them, or by name the ones it does not cover (an
-// --allow-env=<names> list, or a --deny-env), which count as unset.
-function warnNoEnvPermission(denied: ReadonlySet<string>, tried: ReadonlySet<string>): void {
-  if (denied.size === 0) return;
-  const one = denied.size === 1;
-  warnOnce(
-    "env-permission",
-    denied.size === tried.size
-      ? NO_ENV_PERMISSION
-      : `cannot read ${[...denied].join(", ")} (Deno's env permission does not cover ${
-        one ? "it" : "them"
-      }), so ${one ? "it counts" : "they count"} as unset`,
-  );
-}
-
 // The process environment, one variable at a time, read without a
 // permission prompt; one Deno's env permission does not cover reads as
 // unset and is warned about, once, by name.
@@ -106,20 +88,6 @@ const processEnv: Getter = (name) =>
       `env-permission:${name}`,
       `cannot read ${name} (Deno's env permission does not cover it), so it counts as unset`,
     ));
-
-// The process environment for a read of many variables: the ones Deno's
-// env permission does not cover are warned about together, by `done`.
-function processEnvReader(): { get: Getter; done(): void } {
-  const tried = new Set<string>();
-  const denied = new Set<string>();
-  return {
-    get: (name) => {
-      tried.add(name);
-      return readProcessEnv(name, () => denied.add(name));
-    },
-    done: () => warnNoEnvPermission(denied, tried),
-  };
-}
 
 function getter(env: EnvSource | undefined): Getter {
   if (env === undefined) return processEnv;

@@ -17,6 +17,7 @@ import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import { VERSION } from "../platform/_version.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
+import { isPermissionError } from "../platform/_permission.ts";
 import { gzip } from "./_gzip.ts";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -113,19 +114,6 @@ type Attempt =
 
 function failure(message: string): ExportResult {
   return { code: "failure", error: new Error(message) };
-}
-
-// Deno refuses a request its --allow-net does not cover with NotCapable
-// (PermissionDenied before Deno 2), itself or as a wrapper's cause.
-function isPermissionError(error: unknown): boolean {
-  try {
-    for (let e = error, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-      if (e.name === "NotCapable" || e.name === "PermissionDenied") return true;
-    }
-  } catch {
-    // A getter that throws: no permission error to see.
-  }
-  return false;
 }
 
 const WHO = "OtlpHttpExporter";
