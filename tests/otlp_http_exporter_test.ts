@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import {
   BatchSpanProcessor,
@@ -1224,4 +1229,95 @@ describe("OtlpHttpExporter without the runtime's permission to send", () => {
       }
     },
   );
+
+  // util-linux's script(1) runs the child at a pseudo-terminal, where Deno
+  // asks for a permission it lacks, and waits for the answer, instead of
+  // refusing at once as with --no-prompt.
+  const script = ["/usr/bin/script", "/bin/script"].find((path) => existsSync(path));
+
+  test(
+    "at a terminal, a request Deno's --allow-net does not cover fails without a prompt (Deno on Linux)",
+    { skip: !isDeno || process.platform !== "linux" || script === undefined, timeout: 120_000 },
+    async () => {
+      const receiver = await Receiver.start();
+      const dir = await mkdtemp(join(tmpdir(), "spans-tty-"));
+      try {
+        const file = join(dir, "export.ts");
+        await writeFile(
+          file,
+          `
+          const { Span } = await import(${
+            JSON.stringify(new URL("../mod.ts", import.meta.url).href)
+          });
+          const { OtlpHttpExporter } = await import(${
+            JSON.stringify(new URL("../otlp.ts", import.meta.url).href)
+          });
+          const exporter = new OtlpHttpExporter({ url: ${JSON.stringify(receiver.url)}, env: {} });
+          const result = await exporter.export([new Span("s").start().end()]);
+          console.log("RESULT " + JSON.stringify({ code: result.code, error: result.error?.message }));
+        `,
+        );
+        const deno = (globalThis as unknown as { Deno: DenoCommandLike }).Deno;
+        const child = new deno.Command(script!, {
+          args: ["-qec", `${deno.execPath()} run --no-config ${file}`, "/dev/null"],
+          env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // Until the result or a prompt shows, within a bound: a prompt waits for ever.
+        let output = "";
+        const decoder = new TextDecoder();
+        const reader = child.stdout.getReader();
+        const bound = setTimeout(() => child.kill("SIGKILL"), 60_000);
+        try {
+          while (!/RESULT .*\n|Deno requests/.test(output)) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            output += decoder.decode(value, { stream: true });
+          }
+        } finally {
+          clearTimeout(bound);
+          try {
+            child.kill("SIGKILL");
+          } catch {
+            // Already ended.
+          }
+          reader.releaseLock();
+          await child.stdout.cancel().catch(() => {});
+          await new Response(child.stderr).text();
+          await child.status;
+        }
+        assert.doesNotMatch(output, /Deno requests/, output);
+        const line = /RESULT (.*)/.exec(output)?.[1];
+        assert.ok(line !== undefined, output);
+        const outcome = JSON.parse(line);
+        assert.equal(outcome.code, "failure");
+        assert.match(outcome.error, /permission/i);
+        assert.match(outcome.error, /--allow-net/);
+        assert.equal(receiver.requests.length, 0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+        await receiver.close();
+      }
+    },
+  );
 });
+
+interface DenoCommandLike {
+  execPath(): string;
+  Command: new (command: string, options: {
+    args: string[];
+    env: Record<string, string>;
+    stdin: "null";
+    stdout: "piped";
+    stderr: "piped";
+  }) => {
+    spawn(): {
+      stdout: ReadableStream<Uint8Array>;
+      stderr: ReadableStream<Uint8Array>;
+      status: Promise<unknown>;
+      kill(signal: string): void;
+    };
+  };
+}

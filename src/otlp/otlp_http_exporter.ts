@@ -17,7 +17,7 @@ import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import { VERSION } from "../platform/_version.ts";
 import { defaultOtlpResource } from "./_default_resource.ts";
-import { isPermissionError } from "../platform/_permission.ts";
+import { isPermissionError, netNotGranted } from "../platform/_permission.ts";
 import { gzip } from "./_gzip.ts";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
@@ -133,7 +133,8 @@ let instances = 0;
  * application, and response bodies are read up to `maxResponseBytes` (4
  * MiB): a longer one fails the export, without a retry, as the OTLP
  * specification asks. A request the runtime's permissions refuse (Deno
- * without `--allow-net` for the endpoint) fails at once, without a retry.
+ * without `--allow-net` for the endpoint) fails at once, without a retry;
+ * with its own `fetch`, it never makes Deno ask for the permission.
  *
  * In a browser page that is hidden or being left (see the
  * `flushOnPageHide` option of `BatchSpanProcessor`), it sends with
@@ -500,6 +501,16 @@ export class OtlpHttpExporter implements SpanExporter {
     // span too large for it does, instead of being refused by the browser.
     const reserved = keepalive?.fits === true && reserveKeepalive(body.length);
     try {
+      // The exporter's own fetch never asks for a permission: at a terminal
+      // Deno would stop the whole process, from a batch timer, to ask.
+      const refused = this.#fetch === undefined ? netNotGranted(this.#url) : undefined;
+      if (refused !== undefined) {
+        return {
+          done: failure(
+            `OTLP export failed: the runtime's permissions do not allow this request; Deno has no net permission for ${refused} (run it with --allow-net=${refused}); not retrying`,
+          ),
+        };
+      }
       let response: Response;
       try {
         response = await (this.#fetch ?? untracedFetch)(this.#url, {
