@@ -139,6 +139,60 @@ describe("the default tracer", () => {
     await on.shutdown();
   });
 
+  // Tracing set up in two modules, or again on each hot reload: the second
+  // call took the default from the first without a word, and both pipelines
+  // kept exporting.
+  test("setupTracing() called again while the first still runs says so, once", async () => {
+    const options = {
+      env: {},
+      flushOnExit: false,
+      fetch: () => Promise.resolve(new Response(null)),
+    };
+    const setups: ReturnType<typeof setupTracing>[] = [];
+    const warned = await captureWarnings(() => {
+      setups.push(setupTracing({ ...options, serviceName: "one" }));
+      setups.push(setupTracing({ ...options, serviceName: "two" }));
+      setups.push(setupTracing({ ...options, serviceName: "three" }));
+    });
+    assert.equal(getDefaultTracer(), setups[2].tracer, "the last call's tracer is the default");
+    assert.deepEqual(warned, [
+      "@codomyrmex/spans: setupTracing() was called again while the tracing it set up before " +
+      '(service "one") still runs: the default tracer is now the new one (service "two"), and ' +
+      "the first goes on exporting its own tracer's spans until its shutdown(). Set up tracing " +
+      "once per process, call the first one's shutdown() before setting up again, or pass " +
+      "setDefault: false to the second",
+    ]);
+    for (const setup of setups) await setup.shutdown();
+  });
+
+  test("setupTracing() again after a shutdown, or beside setDefault: false, says nothing", async () => {
+    const options = {
+      env: {},
+      flushOnExit: false,
+      fetch: () => Promise.resolve(new Response(null)),
+    };
+    const warned = await captureWarnings(async () => {
+      // Shut down through the setup, then through its tracer.
+      await setupTracing(options).shutdown();
+      await setupTracing(options).tracer.shutdown();
+      // A second pipeline that leaves the default alone, either way round.
+      const first = setupTracing(options);
+      const beside = setupTracing({ ...options, setDefault: false });
+      await beside.shutdown();
+      await first.shutdown();
+      const aside = setupTracing({ ...options, setDefault: false });
+      const main = setupTracing(options);
+      // A default set by hand in between: the application chose it.
+      setDefaultTracer(new Tracer());
+      const last = setupTracing(options);
+      for (const setup of [aside, main, last]) await setup.shutdown();
+      // A disabled setup runs nothing: one set up again after it says nothing.
+      setupTracing({ ...options, disabled: true });
+      await setupTracing(options).shutdown();
+    });
+    assert.deepEqual(warned, []);
+  });
+
   // Saving the default and putting it back (around a test, a request, a
   // plugin) hands setDefaultTracer the stand-in when none was set. The
   // stand-in starts its spans through the default, which was then itself:

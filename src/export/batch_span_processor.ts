@@ -22,6 +22,7 @@ import {
   schedulerOption,
 } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
+import { shutDownProcessors } from "./_shut_down.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import {
@@ -379,6 +380,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   shutdown(): Promise<void> {
+    shutDownProcessors.add(this);
     return this.#shutdownDone ??= this.#closeAndDrain();
   }
 

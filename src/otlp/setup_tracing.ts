@@ -19,7 +19,8 @@ import type { Clock } from "../platform/clock.ts";
 import type { SpanLimits } from "../span/attributes.ts";
 import type { Sampler } from "../trace/sampler.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
-import { setDefaultTracer } from "../trace/default_tracer.ts";
+import { getDefaultTracer, setDefaultTracer } from "../trace/default_tracer.ts";
+import { shutDownProcessors } from "../export/_shut_down.ts";
 import { passThroughTracer } from "../trace/_pass_through_tracer.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
@@ -158,7 +159,8 @@ export interface TracingSetup {
  * trace, and no `traceparent` is sent.
  * The tracer becomes the default tracer, so `instrumentFetch` and
  * `traceHandler` given no tracer use it; `setDefault: false` leaves the
- * default alone.
+ * default alone. Call it once per process: a second call while the first
+ * one's pipeline still runs warns once, as both go on exporting.
  *
  * What is queued is exported when the process ends normally, when it
  * receives SIGTERM or SIGINT, and before an uncaught exception ends it (the
@@ -221,7 +223,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   if (options.disabled ?? env.sdkDisabled) {
     // As OpenTelemetry's no-op API: the incoming trace passes on unchanged.
     const tracer = passThroughTracer({ ...scope, clock: options.clock });
-    if (options.setDefault ?? true) setDefaultTracer(tracer);
+    if (options.setDefault ?? true) replaceDefault(tracer, serviceName);
     const idle = () => Promise.resolve();
     return {
       tracer,
@@ -302,7 +304,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     limits: mergeSpanLimits(options.limits, env.limits),
     clock: options.clock,
   });
-  if (options.setDefault ?? true) setDefaultTracer(tracer);
+  if (options.setDefault ?? true) replaceDefault(tracer, serviceName, processor);
   const shutdown = () => tracer.shutdown();
   return {
     tracer,
@@ -313,4 +315,31 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     shutdown,
     [Symbol.asyncDispose]: shutdown,
   };
+}
+
+// The pipeline the last setupTracing made the default, while it runs.
+let running: { tracer: Tracer; service: string; processor: BatchSpanProcessor } | undefined;
+
+// Makes `tracer` the default. Replacing the default of an earlier
+// setupTracing whose pipeline still runs is a mistake more often than not
+// (tracing set up in two modules, or in a function called more than once): both keep
+// exporting, and the first one's tracer is no longer the one instrumentation
+// uses. It is said once.
+function replaceDefault(tracer: Tracer, service: string, processor?: BatchSpanProcessor): void {
+  const before = running;
+  if (
+    before !== undefined && getDefaultTracer() === before.tracer &&
+    !shutDownProcessors.has(before.processor)
+  ) {
+    warnOnce(
+      "setup-tracing-again",
+      `setupTracing() was called again while the tracing it set up before (service ` +
+        `${JSON.stringify(before.service)}) still runs: the default tracer is now the new one ` +
+        `(service ${JSON.stringify(service)}), and the first goes on exporting its own tracer's ` +
+        "spans until its shutdown(). Set up tracing once per process, call the first one's " +
+        "shutdown() before setting up again, or pass setDefault: false to the second",
+    );
+  }
+  running = processor === undefined ? undefined : { tracer, service, processor };
+  setDefaultTracer(tracer);
 }
