@@ -443,6 +443,20 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     },
   );
 
+  // `bun --hot` evaluates the whole program again on each change, in the same
+  // global object: every reload said the library was loaded once more, and
+  // told the developer to dedupe dependencies they did not have.
+  test(
+    "the same copy evaluated again (bun --hot) is not taken for a second copy",
+    { timeout: 120_000 },
+    async () => {
+      const again = await runFixture("dx_child", ["same-copy-again"]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /loaded/);
+      assert.doesNotMatch(again.stderr, /loaded \d+ times/);
+    },
+  );
+
   test(
     "on Deno without the env permission SPANS_DEBUG is not read and nothing prompts (Deno only)",
     { skip: !isDeno, timeout: 120_000 },

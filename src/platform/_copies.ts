@@ -5,12 +5,36 @@
 // processors. Each copy adds its version to one list on the global object as
 // it loads, and a copy that finds another there says so, once: a broken
 // trace nobody can explain is worse than a warning.
+//
+// The same file evaluated again is no other copy: `bun --hot` evaluates the
+// whole program again on each change, in the same global object, and the
+// modules of the new run all import the new evaluation. Each copy lists
+// where it was loaded from too, and one loaded from a place already listed
+// says nothing.
 
 import { VERSION } from "./_version.ts";
 import { warnOnce } from "./_warn.ts";
 
-/** Where the copies list themselves: a key every copy finds (`Symbol.for`). */
+/** Where the copies list their versions: a key every copy finds (`Symbol.for`). */
 export const COPIES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies");
+
+/** Where the copies list the URLs they were loaded from, beside their versions. */
+export const COPY_SOURCES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies.sources");
+
+/**
+ * Where this copy was loaded from: this module's URL, or `undefined` where a
+ * bundler left `import.meta` empty.
+ */
+export const COPY_SOURCE: string | undefined = sourceOfThisCopy();
+
+function sourceOfThisCopy(): string | undefined {
+  try {
+    const url: unknown = import.meta.url;
+    return typeof url === "string" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Lists this copy on the global object; warns when another copy is there.
@@ -21,14 +45,11 @@ export function registerCopy(): readonly string[] {
   let copies: string[];
   try {
     const global = globalThis as { [key: symbol]: unknown };
-    const found = global[COPIES_KEY];
-    if (Array.isArray(found)) {
-      copies = found;
-    } else {
-      copies = [];
-      // Not enumerable: nothing that lists the global object's keys sees it.
-      Object.defineProperty(global, COPIES_KEY, { value: copies, configurable: true });
-    }
+    copies = globalList(global, COPIES_KEY);
+    const sources = globalList(global, COPY_SOURCES_KEY);
+    // This file, evaluated again (a hot reload): not another copy.
+    if (COPY_SOURCE !== undefined && sources.includes(COPY_SOURCE)) return copies;
+    if (COPY_SOURCE !== undefined) sources.push(COPY_SOURCE);
     copies.push(VERSION);
   } catch {
     // A frozen global object, or a key another program took: no check.
@@ -46,4 +67,14 @@ export function registerCopy(): readonly string[] {
     );
   }
   return copies;
+}
+
+// The list under `key` on the global object, made (not enumerable, so
+// nothing that lists the global object's keys sees it) when missing.
+function globalList(global: { [key: symbol]: unknown }, key: symbol): string[] {
+  const found = global[key];
+  if (Array.isArray(found)) return found;
+  const list: string[] = [];
+  Object.defineProperty(global, key, { value: list, configurable: true });
+  return list;
 }
