@@ -17,13 +17,21 @@
 // have reached: ours stays listening until the first is thrown again, and
 // takes it, so it neither ends the flush nor takes the first one's place in
 // the report. When the application listens for "uncaughtException" itself,
-// it decides, and only the flush is started.
+// it decides, and only the flush is started. Another copy of the library in
+// the program (a dependency's own version, or this file evaluated again by
+// `bun --hot`) is no application: each copy flushes its own processors, and
+// the last one to finish throws the error again, with no copy left listening.
 //
 // Not covered: `process.exit()` and `Deno.exit()` called by the application
 // (they end the process at once, with no event a flush could wait in), a
 // fatal error of the runtime itself (out of memory), and SIGKILL.
 
-import { listenFirst, runtimeProcess } from "../platform/_process.ts";
+import {
+  libraryListener,
+  listenFirst,
+  otherListeners,
+  runtimeProcess,
+} from "../platform/_process.ts";
 import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
@@ -32,6 +40,8 @@ const REJECTION = "unhandledRejection";
 const hooks = new WeakHooks<StopHook>();
 let listening = false;
 const isBun = runtimeProcess()?.versions?.bun !== undefined;
+libraryListener(onUncaught);
+libraryListener(onUnhandledRejection);
 
 /**
  * Registers `hook` to flush before an uncaught exception ends the process.
@@ -78,15 +88,21 @@ function onUncaught(error: unknown, origin?: string, event: string = EVENT): voi
   // A later error while the first one's flush runs: see the top of the file.
   if (crashing) return;
   const flushed = runStopHooks(hooks);
-  const others = (runtimeProcess()?.listenerCount?.(event) ?? 1) > 1;
-  if (others) return;
+  // Another copy of the library listening is no application: it got the
+  // same error and flushes its own processors.
+  const own = event === REJECTION ? onUnhandledRejection : onUncaught;
+  if (otherListeners(event, own).application > 0) return;
   crashing = true;
   flushed.then(() => {
     setTimeout(() => {
       crashing = false;
+      // A copy still flushing throws the error again when it is done: the
+      // last one to finish does, so that it is reported once.
+      const last = otherListeners(event, own).library === 0;
       // Gone before the error is thrown again, so the runtime sees no
       // listener and reports it.
       unlisten();
+      if (!last) return;
       // Bun reports an error thrown again at the new throw, losing the
       // application's stack; a rejection it reports with the stack the
       // error was made with, and exits 1 all the same.

@@ -13,13 +13,23 @@
 // A second signal while flushing, of either kind, stops the wait (pressing
 // Ctrl+C twice, or after SIGTERM).
 //
+// Another copy of the library in the program (a dependency's own version,
+// or this file evaluated again by `bun --hot`) listens too, and its listener
+// is no application's: each copy flushes its own processors, and the last
+// one to finish sends the signal again.
+//
 // Listening is through `process.on`, which Node, Bun and Deno 2 all have, so
 // the application's own `process.on` listeners are seen on all three. On
 // Deno, a listener added with `Deno.addSignalListener` is not visible: that
 // application receives the signal a second time when it is raised again.
 // Signal listeners keep no process alive on any of the three.
 
-import { listenFirst, runtimeProcess } from "../platform/_process.ts";
+import {
+  libraryListener,
+  listenFirst,
+  otherListeners,
+  runtimeProcess,
+} from "../platform/_process.ts";
 import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
@@ -37,8 +47,8 @@ interface DenoSignals {
 
 const hooks = new WeakHooks<StopHook>();
 const listeners: Record<StopSignal, () => void> = {
-  SIGTERM: () => onSignal("SIGTERM"),
-  SIGINT: () => onSignal("SIGINT"),
+  SIGTERM: libraryListener(() => onSignal("SIGTERM")),
+  SIGINT: libraryListener(() => onSignal("SIGINT")),
 };
 let listening: "process" | "deno" | undefined;
 const flushing = new Set<StopSignal>();
@@ -101,8 +111,18 @@ function unlisten(): void {
 /** Whether the application listens for `signal` too (then it decides). */
 function othersListen(signal: StopSignal): boolean {
   if (listening !== "process") return false;
-  const count = runtimeProcess()?.listenerCount?.(signal) ?? 0;
-  return count > 1;
+  return otherListeners(signal, listeners[signal]).application > 0;
+}
+
+/**
+ * Whether another copy of the library listens for `signal` too (a
+ * dependency's own version, or this file evaluated again by `bun --hot`).
+ * It got the same signal and flushes its own processors: the last copy to
+ * finish ends the process.
+ */
+function otherCopiesListen(signal: StopSignal): boolean {
+  if (listening !== "process") return false;
+  return otherListeners(signal, listeners[signal]).library > 0;
 }
 
 function onSignal(signal: StopSignal): void {
@@ -119,7 +139,10 @@ function onSignal(signal: StopSignal): void {
   flushing.add(signal);
   runStopHooks(hooks).then(() => {
     flushing.delete(signal);
-    if (!others && !othersListen(signal)) raise(signal);
+    if (others || othersListen(signal)) return;
+    // Another copy still flushes: it ends the process when it is done.
+    if (otherCopiesListen(signal)) unlisten();
+    else raise(signal);
   });
 }
 
