@@ -24,6 +24,9 @@ import {
   setupTracing,
 } from "../otlp.ts";
 import { fromOtelExporter } from "../otel.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { traceMiddleware } from "../hono.ts";
+import { traceRequestListener } from "../node.ts";
 import { ManualTime } from "../testing.ts";
 
 // A caller's mistake gets a TypeError or RangeError that reads "Cannot X:
@@ -210,6 +213,53 @@ describe("wrong input gets a clear error, at once", () => {
 
   test("the processors' own checks still read the same way", () => {
     refused(() => new BatchSpanProcessor(() => {}, { maxBatchSize: 0 }), RangeError);
+  });
+});
+
+// A tracer given where the options go was read as options without a
+// tracer: every span went to the default tracer, or nowhere, and nothing
+// said why the tracer given saw none.
+describe("the HTTP instrumentations take their options as an object, never a Tracer", () => {
+  const tracer = new Tracer();
+  const fetchFn = () => Promise.resolve(new Response("ok"));
+  const handler = () => new Response("ok");
+  const listener = () => {};
+  const cases: [string, (options: unknown) => unknown, string][] = [
+    ["traceMiddleware", (o) => traceMiddleware(o as Any), "traceMiddleware({ tracer })"],
+    [
+      "instrumentFetch",
+      (o) => instrumentFetch(fetchFn, o as Any),
+      "instrumentFetch(fetch, { tracer })",
+    ],
+    ["traceHandler", (o) => traceHandler(handler, o as Any), "traceHandler(handler, { tracer })"],
+    [
+      "traceRequestListener",
+      (o) => traceRequestListener(listener, o as Any),
+      "traceRequestListener(listener, { tracer })",
+    ],
+  ];
+  for (const [name, make, call] of cases) {
+    test(`${name}(…, tracer) is a TypeError that says to pass { tracer }`, () => {
+      refused(() => make(tracer));
+      assert.throws(
+        () => make(tracer),
+        (error: Error) =>
+          error.message.endsWith(`got a Tracer: pass it as the tracer option, ${call}`),
+      );
+      // Nor anything else that is no options object; undefined and {} are.
+      for (const options of [null, "tracer", 5, [tracer]]) refused(() => make(options));
+      make(undefined);
+      make({});
+      make({ tracer });
+    });
+  }
+
+  test("instrumentFetch(options) names where the options go", () => {
+    refused(() => instrumentFetch({ tracer } as Any));
+    assert.throws(
+      () => instrumentFetch({ tracer } as Any),
+      /got object \(options come second: instrumentFetch\(fetch, options\), or instrumentFetch\(undefined, options\) for the global fetch\)$/,
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
-import { resolveTracer } from "../http/_tracer.ts";
+import { checkOptions, resolveTracer } from "../http/_tracer.ts";
 import { describe } from "../platform/_describe.ts";
 import type { Span } from "../span/span.ts";
 
@@ -116,6 +116,7 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * ```
  */
 export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddleware {
+  checkOptions(options, WHO, "traceMiddleware({ tracer })");
   const tracerFor = resolveTracer(options?.tracer, WHO);
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);

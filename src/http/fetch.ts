@@ -22,7 +22,7 @@ import {
   recordStatus,
 } from "./_semconv.ts";
 import { queryRedaction, redactUrl, urlScrubber } from "./_redact_query.ts";
-import { resolveTracer } from "./_tracer.ts";
+import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { propagationFilter } from "./_propagate_to.ts";
 
@@ -155,8 +155,16 @@ export function instrumentFetch(
   options?: InstrumentFetchOptions,
 ): FetchFunction {
   if (fetchFn !== undefined && typeof fetchFn !== "function") {
-    throw new TypeError(`Cannot instrument fetch: expected a function, got ${describe(fetchFn)}`);
+    // Options given first (the global fetch meant) are the usual mistake.
+    const hint = typeof fetchFn === "object" && fetchFn !== null
+      ? " (options come second: instrumentFetch(fetch, options), or " +
+        "instrumentFetch(undefined, options) for the global fetch)"
+      : "";
+    throw new TypeError(
+      `Cannot instrument fetch: expected a function, got ${describe(fetchFn)}${hint}`,
+    );
   }
+  checkOptions(options, "instrument fetch", "instrumentFetch(fetch, { tracer })");
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
   const redaction = queryRedaction(options?.redactQuery, "instrument fetch");
   const maxLength = resolveMaxRecordedLength(options?.maxRecordedLength, "instrument fetch");

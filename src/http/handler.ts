@@ -12,7 +12,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { knownMethods, recordError, recordStatus } from "./_semconv.ts";
 import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
-import { resolveTracer } from "./_tracer.ts";
+import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 
@@ -137,6 +137,7 @@ export function traceHandler<A extends unknown[]>(
   if (typeof handler !== "function") {
     throw new TypeError(`Cannot trace handler: expected a function, got ${describe(handler)}`);
   }
+  checkOptions(options, WHO, "traceHandler(handler, { tracer })");
   const tracerFor = resolveTracer(options?.tracer, WHO);
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);

@@ -14,7 +14,7 @@ import { knownMethods, recordAborted, recordError, recordStatus } from "./_semco
 import { startServerSpan } from "./_server_span.ts";
 import { denoNodeServerSpan } from "../platform/_deno_telemetry.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
-import { resolveTracer } from "./_tracer.ts";
+import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { peerOf } from "./_forwarded.ts";
 
@@ -142,6 +142,7 @@ export function traceRequestListener<
       `Cannot trace request listener: expected a function, got ${describe(listener)}`,
     );
   }
+  checkOptions(options, "trace request listener", "traceRequestListener(listener, { tracer })");
   const tracerFor = resolveTracer(options?.tracer, "trace request listener");
   const redaction = queryRedaction(options?.redactQuery, "trace request listener");
   const maxRecordedLength = resolveMaxRecordedLength(
