@@ -6,13 +6,17 @@ import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   formatTraceparent,
+  getDefaultTracer,
   InMemorySpanExporter,
   ROOT_CONTEXT,
+  setCurrentSpan,
+  SimpleSpanProcessor,
   Span,
   TraceIdRatioSampler,
   Tracer,
   TraceState,
   withContext,
+  withSpan,
 } from "../mod.ts";
 import {
   encodeOtlpJson,
@@ -213,6 +217,82 @@ describe("wrong input gets a clear error, at once", () => {
 
   test("the processors' own checks still read the same way", () => {
     refused(() => new BatchSpanProcessor(() => {}, { maxBatchSize: 0 }), RangeError);
+  });
+});
+
+// The objects most often taken for one another (a Span, its SpanContext, a
+// Context; an exporter and a processor) were described as "object", which
+// left the reader to find out what was given and what was meant.
+describe("a common mix-up is named in its error, with what was meant", () => {
+  const span = () => new Tracer().startSpan("s");
+
+  test("withContext(span) and withContext(spanContext) say how to make a span current", () => {
+    refused(() => withContext(span() as Any, () => {}));
+    assert.throws(
+      () => withContext(span() as Any, () => {}),
+      /got object \(a Span: to make a span current, use withSpan\(span, fn\)\)$/,
+    );
+    assert.throws(
+      () => withContext(span().context as Any, () => {}),
+      /got object \(a SpanContext: start a span under it with tracer\.span\(name, \{ parent: spanContext \}, fn\)\)$/,
+    );
+  });
+
+  test("withSpan() and setCurrentSpan() with a SpanContext or a Context", () => {
+    for (const call of [(s: Any) => withSpan(s, () => {}), (s: Any) => setCurrentSpan(s)]) {
+      refused(() => call(span().context));
+      assert.throws(
+        () => call(span().context),
+        /got object \(a SpanContext: a span's ids, not a span;/,
+      );
+      assert.throws(
+        () => call(ROOT_CONTEXT),
+        /got object \(a Context: to make a context current, use withContext\(context, fn\)\)$/,
+      );
+    }
+  });
+
+  test("startSpan() with a Context as the parent says where a context's span is the parent", () => {
+    const tracer = new Tracer();
+    refused(() => tracer.startSpan("x", { parent: ROOT_CONTEXT as Any }));
+    assert.throws(
+      () => tracer.startSpan("x", { parent: ROOT_CONTEXT as Any }),
+      /got object \(a Context: start the span inside withContext\(context, fn\), where the context's span is the parent by default\)$/,
+    );
+  });
+
+  test("new Tracer() with an exporter among the processors, or one processor alone", () => {
+    const hint =
+      /\(an exporter: hand it to a processor, new SimpleSpanProcessor\(exporter\) or new BatchSpanProcessor\(exporter\)\)$/;
+    for (const exporter of [new InMemorySpanExporter(), new ConsoleSpanExporter(), () => {}]) {
+      refused(() => new Tracer({ processors: [exporter as Any] }));
+      assert.throws(() => new Tracer({ processors: [exporter as Any] }), hint);
+    }
+    const processor = new SimpleSpanProcessor(new InMemorySpanExporter());
+    refused(() => new Tracer({ processors: processor as Any }));
+    assert.throws(
+      () => new Tracer({ processors: processor as Any }),
+      /got object \(a processor: pass a list of them, processors: \[processor\]\)$/,
+    );
+  });
+
+  // tracer.span("x", fn, { kind: "server" }) ran fn in a span without the
+  // options, and nothing said so.
+  test("tracer.span(name, fn, options) is refused before fn runs: the options come first", () => {
+    for (const tracer of [new Tracer(), getDefaultTracer()]) {
+      let ran = false;
+      const fn = () => void (ran = true);
+      refused(() => tracer.span("x", fn as Any, { kind: "server" } as Any));
+      assert.throws(
+        () => tracer.span("x", fn as Any, { kind: "server" } as Any),
+        /^TypeError: Cannot run span: the options come before the function, tracer\.span\(name, options, fn\); got the function, then object$/,
+      );
+      assert.equal(ran, false);
+      // Both forms, and undefined options, still run.
+      tracer.span("x", fn);
+      tracer.span("x", { kind: "server" }, fn);
+      tracer.span("x", undefined as Any, fn);
+    }
   });
 });
 

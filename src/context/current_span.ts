@@ -7,9 +7,10 @@
 
 import { describe } from "../platform/_describe.ts";
 import { Span } from "../span/span.ts";
+import { SpanContext } from "../span/span_context.ts";
 import { OTEL_SPAN_KEY } from "../span/_otel_span_view.ts";
 import { SPAN_KEY } from "./_span_key.ts";
-import type { Context } from "./context.ts";
+import { Context } from "./context.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 import { warnIfAsyncOnStack } from "./_async_work_warning.ts";
 
@@ -132,7 +133,19 @@ function withoutSpan(ctx: Context): Context {
 function checkSpan(span: unknown, what: string): void {
   if (span !== undefined && !(span instanceof Span)) {
     throw new TypeError(
-      `Cannot ${what}: span must be a Span or undefined, got ${describe(span)}`,
+      `Cannot ${what}: span must be a Span or undefined, got ${describe(span)}${notASpan(span)}`,
     );
   }
+}
+
+// What was likely meant, for the two objects taken for a span most often.
+function notASpan(value: unknown): string {
+  if (value instanceof SpanContext) {
+    return " (a SpanContext: a span's ids, not a span; start a span under it with " +
+      "tracer.span(name, { parent: spanContext }, fn))";
+  }
+  if (value instanceof Context) {
+    return " (a Context: to make a context current, use withContext(context, fn))";
+  }
+  return "";
 }

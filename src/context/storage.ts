@@ -11,6 +11,8 @@ import { describe } from "../platform/_describe.ts";
 import { registerCopy } from "../platform/_copies.ts";
 import { denoTelemetry } from "../platform/_deno_telemetry.ts";
 import { debugOn, debugOnce } from "../platform/_diagnostics.ts";
+import { Span } from "../span/span.ts";
+import { SpanContext } from "../span/span_context.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
@@ -334,11 +336,22 @@ export function getCurrentContext(): Context {
 export function withContext<R>(context: Context, fn: () => R): R {
   if (typeof (context as Context | null)?.getValue !== "function") {
     throw new TypeError(
-      `Cannot run withContext: context must be a Context, got ${describe(context)}`,
+      `Cannot run withContext: context must be a Context, got ${describe(context)}${
+        notAContext(context)
+      }`,
     );
   }
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot run withContext: fn must be a function, got ${describe(fn)}`);
   }
   return storage.run(context, fn);
+}
+
+// What was likely meant, for a span given as the context.
+function notAContext(value: unknown): string {
+  return value instanceof Span
+    ? " (a Span: to make a span current, use withSpan(span, fn))"
+    : value instanceof SpanContext
+    ? " (a SpanContext: start a span under it with tracer.span(name, { parent: spanContext }, fn))"
+    : "";
 }

@@ -17,7 +17,7 @@ import { getContextStorage } from "../context/storage.ts";
 import { nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
-import { type Context, ROOT_CONTEXT } from "../context/context.ts";
+import { Context, ROOT_CONTEXT } from "../context/context.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
 import {
   checkedIdGenerator,
@@ -105,8 +105,11 @@ export interface StartSpanOptions {
   /** Epoch milliseconds or a `Date`. Default: now. */
   startTime?: number | Date;
   /**
-   * The parent: a span, a context (for example one extracted from a
-   * request), or `null` for a new trace. Default: the current span.
+   * The parent: a span, a span's ids (a {@linkcode SpanContext}, for
+   * example one `extractContext` read from a request), or `null` for a new
+   * trace. Default: the current span. A {@linkcode Context} is no parent:
+   * start the span inside `withContext(context, ...)`, where its span is the
+   * current one.
    */
   parent?: Span | SpanContext | null;
 }
@@ -182,14 +185,24 @@ export class Tracer {
     }
     const processors = options.processors ?? [];
     if (!Array.isArray(processors)) {
+      const one = typeof (processors as { onEnd?: unknown } | null)?.onEnd === "function";
       throw new TypeError(
-        `Cannot create Tracer: processors must be an array, got ${describe(processors)}`,
+        `Cannot create Tracer: processors must be an array, got ${describe(processors)}${
+          one ? " (a processor: pass a list of them, processors: [processor])" : ""
+        }`,
       );
     }
     processors.forEach((p, i) => {
       if (typeof p?.onEnd !== "function") {
+        // An exporter given as a processor is the usual mistake: say so.
+        const exporter = typeof p === "function" || typeof p?.export === "function";
         throw new TypeError(
-          `Cannot create Tracer: processors[${i}] must have an onEnd method, got ${describe(p)}`,
+          `Cannot create Tracer: processors[${i}] must have an onEnd method, got ${describe(p)}${
+            exporter
+              ? " (an exporter: hand it to a processor, new SimpleSpanProcessor(exporter) or " +
+                "new BatchSpanProcessor(exporter))"
+              : ""
+          }`,
         );
       }
     });
@@ -529,6 +542,9 @@ export class Tracer {
     if (typeof fn !== "function") {
       throw new TypeError(`Cannot run span: fn must be a function, got ${describe(fn)}`);
     }
+    // Options after the function would be ignored: the span would start
+    // without them, and nothing would say so.
+    if (fn === optionsOrFn && maybeFn !== undefined) throw optionsAfterFnError(maybeFn);
     const storage = getContextStorage();
     const store = storage.getStore();
     const span = this.#start(name, options, store);
@@ -668,7 +684,19 @@ function resolveParent(parent: SpanContext | null | undefined): SpanContext | un
   if (parent === null || parent === undefined) return undefined;
   if (parent instanceof SpanContext) return parent;
   throw new TypeError(
-    `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}`,
+    `Cannot start span: parent must be a Span, a SpanContext or null, got ${describe(parent)}${
+      (parent as unknown) instanceof Context
+        ? " (a Context: start the span inside withContext(context, fn), where the context's " +
+          "span is the parent by default)"
+        : ""
+    }`,
+  );
+}
+
+function optionsAfterFnError(given: unknown): TypeError {
+  return new TypeError(
+    `Cannot run span: the options come before the function, tracer.span(name, options, fn); ` +
+      `got the function, then ${describe(given)}`,
   );
 }
 
