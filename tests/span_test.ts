@@ -451,6 +451,26 @@ describe("Span.setStatus()", () => {
     assert.throws(() => new Span("x").setStatus("OK" as never), /^TypeError: Cannot set status/);
   });
 
+  // Someone moving from @opentelemetry/api writes setStatus({ code, message })
+  // or passes SpanStatusCode.ERROR (2): "got object" did not say what to do.
+  test("OpenTelemetry's status shapes are refused with what to write instead", () => {
+    const span = new Span("x").start();
+    assert.throws(
+      () => span.setStatus({ code: 2, message: "declined" } as never),
+      /^TypeError: Cannot set status: code must be "unset", "ok" or "error", got object \(the code and the message go apart: setStatus\("error", message\), not OpenTelemetry's setStatus\(\{ code, message \}\)\)$/,
+    );
+    for (const code of [0, 1, 2]) {
+      assert.throws(
+        () => span.setStatus(code as never),
+        new RegExp(
+          `got number ${code} \\(OpenTelemetry's SpanStatusCode\\? Here the codes are "unset", "ok" and "error"\\)$`,
+        ),
+      );
+    }
+    assert.throws(() => span.setStatus(7 as never), /got number 7$/);
+    assert.deepEqual(span.status, { code: "unset" });
+  });
+
   test("a sampled-out span refuses an unknown code and a non-string name too", () => {
     // Programming errors are loud whether or not the span is sampled: a
     // mistake must not throw only in the configurations that record.

@@ -1099,8 +1099,16 @@ function isStatusCode(code: unknown): boolean {
 }
 
 function statusCodeError(code: unknown): TypeError {
+  // OpenTelemetry's setStatus takes { code, message }, with a numeric code:
+  // what someone moving from its API writes first.
+  const hint = typeof code === "object" && code !== null
+    ? ' (the code and the message go apart: setStatus("error", message), not ' +
+      "OpenTelemetry's setStatus({ code, message }))"
+    : code === 0 || code === 1 || code === 2
+    ? ' (OpenTelemetry\'s SpanStatusCode? Here the codes are "unset", "ok" and "error")'
+    : "";
   return new TypeError(
-    `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}`,
+    `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}${hint}`,
   );
 }
 
