@@ -268,6 +268,13 @@ describe("a common mix-up is named in its error, with what was meant", () => {
       refused(() => new Tracer({ processors: [exporter as Any] }));
       assert.throws(() => new Tracer({ processors: [exporter as Any] }), hint);
     }
+    for (const exporter of [new InMemorySpanExporter(), () => {}]) {
+      refused(() => new Tracer({ processors: exporter as Any }));
+      assert.throws(
+        () => new Tracer({ processors: exporter as Any }),
+        /\(an exporter: pass a list of processors, processors: \[new SimpleSpanProcessor\(exporter\)\] or \[new BatchSpanProcessor\(exporter\)\]\)$/,
+      );
+    }
     const processor = new SimpleSpanProcessor(new InMemorySpanExporter());
     refused(() => new Tracer({ processors: processor as Any }));
     assert.throws(

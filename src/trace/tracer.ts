@@ -185,11 +185,15 @@ export class Tracer {
     }
     const processors = options.processors ?? [];
     if (!Array.isArray(processors)) {
-      const one = typeof (processors as { onEnd?: unknown } | null)?.onEnd === "function";
+      const given = processors as { onEnd?: unknown; export?: unknown } | null;
+      const hint = typeof given?.onEnd === "function"
+        ? " (a processor: pass a list of them, processors: [processor])"
+        : typeof given === "function" || typeof given?.export === "function"
+        ? " (an exporter: pass a list of processors, processors: " +
+          "[new SimpleSpanProcessor(exporter)] or [new BatchSpanProcessor(exporter)])"
+        : "";
       throw new TypeError(
-        `Cannot create Tracer: processors must be an array, got ${describe(processors)}${
-          one ? " (a processor: pass a list of them, processors: [processor])" : ""
-        }`,
+        `Cannot create Tracer: processors must be an array, got ${describe(processors)}${hint}`,
       );
     }
     processors.forEach((p, i) => {
