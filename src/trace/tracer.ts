@@ -729,7 +729,8 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   try {
     result = fn(span);
   } catch (error) {
-    span.recordException(error).end();
+    // A function that ended its own span before it threw: nothing to record.
+    if (!span.ended) span.recordException(error).end();
     throw error;
   }
   if (
@@ -748,7 +749,7 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
         return value;
       },
       (error) => {
-        span.recordException(error).end();
+        if (!span.ended) span.recordException(error).end();
         throw error;
       },
     ) as R;
