@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { runFixture } from "./_child_process.ts";
+import { runFile, runFixture } from "./_child_process.ts";
 import { isBun, isDeno } from "./_helpers.ts";
 
 // Two copies of the library in one program (two dependencies' versions, the
@@ -87,4 +87,57 @@ describe("two copies of the library in one program", () => {
       );
     });
   }
+});
+
+// In a bundle (esbuild, `bun build`), every module's `import.meta.url` is the
+// bundle's own: two versions of the library bundled into one file were taken
+// for one copy evaluated again (as `bun --hot` does), and neither said a word.
+describe("two versions of the library bundled into one file", () => {
+  test("the second copy says so, once, naming both versions", { timeout: 120_000 }, async () => {
+    const bundleDir = await mkdtemp(join(tmpdir(), "spans-bundled-copies-"));
+    const esbuild = await import("esbuild");
+    try {
+      // The sources again, as version 0.0.9.
+      const other = join(bundleDir, "other");
+      for (const name of await readdir(repository)) {
+        if (name.endsWith(".ts")) await cp(join(repository, name), join(other, name));
+      }
+      await cp(join(repository, "src"), join(other, "src"), { recursive: true });
+      const versionFile = join(other, "src", "platform", "_version.ts");
+      const source = await readFile(versionFile, "utf8");
+      const changed = source.replace(/VERSION(: string)? = "[^"]*"/, 'VERSION$1 = "0.0.9"');
+      assert.notEqual(changed, source, "the version line was found");
+      await writeFile(versionFile, changed);
+      const entry = join(bundleDir, "entry.ts");
+      await writeFile(
+        entry,
+        [
+          `import * as one from ${JSON.stringify(join(repository, "mod.ts"))};`,
+          `import * as two from ${JSON.stringify(join(other, "mod.ts"))};`,
+          `new one.Tracer().startSpan("one").end();`,
+          `new two.Tracer().startSpan("two").end();`,
+          `console.log("loaded");`,
+        ].join("\n"),
+      );
+      const bundle = join(bundleDir, "bundle.mjs");
+      await esbuild.build({
+        entryPoints: [entry],
+        bundle: true,
+        format: "esm",
+        platform: "node",
+        target: "es2022",
+        outfile: bundle,
+        logLevel: "silent",
+      });
+      const ran = await runFile(bundle, [], { timeoutMs: 60_000 });
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stdout, /loaded/);
+      const warnings = ran.stderr.match(/is loaded 2 times in this program/g) ?? [];
+      assert.equal(warnings.length, 1, ran.stderr);
+      assert.match(ran.stderr, /versions [^)]*0\.0\.9/, ran.stderr);
+    } finally {
+      await esbuild.stop();
+      await rm(bundleDir, { recursive: true, force: true });
+    }
+  });
 });

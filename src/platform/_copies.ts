@@ -9,8 +9,11 @@
 // The same file evaluated again is no other copy: `bun --hot` evaluates the
 // whole program again on each change, in the same global object, and the
 // modules of the new run all import the new evaluation. Each copy lists
-// where it was loaded from too, and one loaded from a place already listed
-// says nothing.
+// where it was loaded from too, with its version, and one of a version
+// already listed from that place says nothing. The version counts: in a
+// bundle (esbuild, `bun build`) every module's `import.meta.url` is the
+// bundle's, so two versions bundled together share one place. (Two copies
+// of one version in one bundle look like one evaluated again: not said.)
 
 import { VERSION } from "./_version.ts";
 import { warnOnce } from "./_warn.ts";
@@ -18,7 +21,10 @@ import { warnOnce } from "./_warn.ts";
 /** Where the copies list their versions: a key every copy finds (`Symbol.for`). */
 export const COPIES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies");
 
-/** Where the copies list the URLs they were loaded from, beside their versions. */
+/**
+ * Where the copies list the URLs they were loaded from, each after its
+ * version and a space (`0.1.0 file:///…/_copies.ts`), beside their versions.
+ */
 export const COPY_SOURCES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies.sources");
 
 /**
@@ -48,8 +54,9 @@ export function registerCopy(): readonly string[] {
     copies = globalList(global, COPIES_KEY);
     const sources = globalList(global, COPY_SOURCES_KEY);
     // This file, evaluated again (a hot reload): not another copy.
-    if (COPY_SOURCE !== undefined && sources.includes(COPY_SOURCE)) return copies;
-    if (COPY_SOURCE !== undefined) sources.push(COPY_SOURCE);
+    const source = COPY_SOURCE === undefined ? undefined : `${VERSION} ${COPY_SOURCE}`;
+    if (source !== undefined && sources.includes(source)) return copies;
+    if (source !== undefined) sources.push(source);
     copies.push(VERSION);
   } catch {
     // A frozen global object, or a key another program took: no check.
