@@ -71,11 +71,12 @@ export function iterableArgument(value: unknown, action: string, what: string): 
 }
 
 /**
- * Checks that one entry of an iterable is a `[key, value]` array.
+ * Checks that `value` is an array, as a method typed to take one was given.
  *
- * @param entry The entry.
+ * @param value The argument.
  * @param action What was being done, for the message.
- * @returns The entry's key and value.
+ * @param what The argument's name, for the message.
+ * @returns The array.
  * @throws {TypeError} Otherwise.
  */
 export function arrayArgument<T>(
@@ -89,6 +90,14 @@ export function arrayArgument<T>(
   return value;
 }
 
+/**
+ * Checks that one entry of an iterable is a `[key, value]` array.
+ *
+ * @param entry The entry.
+ * @param action What was being done, for the message.
+ * @returns The entry's key and value.
+ * @throws {TypeError} Otherwise.
+ */
 export function pairArgument(entry: unknown, action: string): readonly [unknown, unknown] {
   if (!Array.isArray(entry)) {
     throw new TypeError(

@@ -67,13 +67,15 @@ export function configureDiagnostics(next: DiagnosticLevel, to: DiagnosticSink):
   debugOn = rank >= RANK.debug;
 }
 
-/**
- * Reports `message` at `severity` the first time `key` is seen, when the
- * level lets it through. Returns whether it was reported.
- */
 // A cause no caller's key can be: that the level has had its fill.
 const FULL = "\u0000full";
 
+/**
+ * Reports `message` at `severity` the first time `key` is seen, when the
+ * level lets it through. Returns whether it was reported: past the level's
+ * 1,000 causes, `false`, and the first such call reports, once, that later
+ * ones are not.
+ */
 export function diagnose(
   severity: "error" | "warn" | "debug",
   key: string,
