@@ -121,48 +121,54 @@ describe("after shutdown, an export that never settled keeps nothing waiting", (
   // overlapping it) has nothing left to guard: it must not hold the process
   // open for one more exportTimeoutMs, nor warn that exports go on.
   for (const kind of ["Batch", "Simple"] as const) {
-    test(`${kind}SpanProcessor: no timer that keeps the process alive is left, and no warning of another export`, async () => {
-      const time = new ManualTime();
-      const keepAlive = new Set<unknown>();
-      const scheduler: Scheduler = {
-        setTimeout(fn, ms, options) {
-          const handle = time.setTimeout(() => {
+    test(
+      `${kind}SpanProcessor: no timer that keeps the process alive is left, and no warning of another export`,
+      {
+        timeout: 60_000,
+      },
+      async () => {
+        const time = new ManualTime();
+        const keepAlive = new Set<unknown>();
+        const scheduler: Scheduler = {
+          setTimeout(fn, ms, options) {
+            const handle = time.setTimeout(() => {
+              keepAlive.delete(handle);
+              fn();
+            }, ms);
+            if (options?.background !== true) keepAlive.add(handle);
+            return handle;
+          },
+          clearTimeout(handle) {
             keepAlive.delete(handle);
-            fn();
-          }, ms);
-          if (options?.background !== true) keepAlive.add(handle);
-          return handle;
-        },
-        clearTimeout(handle) {
-          keepAlive.delete(handle);
-          time.clearTimeout(handle);
-        },
-      };
-      let calls = 0;
-      const exporter: SpanExporter = {
-        export: () => {
-          calls++;
-          return new Promise(() => {});
-        },
-      };
-      const options = { scheduler, exportTimeoutMs: 100 };
-      const processor = kind === "Batch"
-        ? new BatchSpanProcessor(exporter, { ...options, clock: time, flushOnExit: false })
-        : new SimpleSpanProcessor(exporter, options);
-      const warned = await captureWarnings(async () => {
-        processor.onEnd(endedSpan("a"));
-        const done = processor.shutdown();
-        await time.tick(100);
-        await done;
-        assert.equal(keepAlive.size, 0, "a timer left that keeps the process alive");
-        // Past the old wait for the hung export: nothing is said of it.
-        await time.tick(1_000);
-      });
-      assert.equal(calls, 1);
-      const { ended, failed, queued } = processor.stats();
-      assert.deepEqual({ ended, failed, queued }, { ended: 1, failed: 1, queued: 0 });
-      assertBalanced(processor.stats());
-      assert.ok(!warned.some((w) => /exports again/.test(w)), warned.join("\n"));
-    });
+            time.clearTimeout(handle);
+          },
+        };
+        let calls = 0;
+        const exporter: SpanExporter = {
+          export: () => {
+            calls++;
+            return new Promise(() => {});
+          },
+        };
+        const options = { scheduler, exportTimeoutMs: 100 };
+        const processor = kind === "Batch"
+          ? new BatchSpanProcessor(exporter, { ...options, clock: time, flushOnExit: false })
+          : new SimpleSpanProcessor(exporter, options);
+        const warned = await captureWarnings(async () => {
+          processor.onEnd(endedSpan("a"));
+          const done = processor.shutdown();
+          await time.tick(100);
+          await done;
+          assert.equal(keepAlive.size, 0, "a timer left that keeps the process alive");
+          // Past the old wait for the hung export: nothing is said of it.
+          await time.tick(1_000);
+        });
+        assert.equal(calls, 1);
+        const { ended, failed, queued } = processor.stats();
+        assert.deepEqual({ ended, failed, queued }, { ended: 1, failed: 1, queued: 0 });
+        assertBalanced(processor.stats());
+        assert.ok(!warned.some((w) => /exports again/.test(w)), warned.join("\n"));
+      },
+    );
   }
 });

@@ -88,7 +88,10 @@ describe("a tracer's flush and shutdown with a processor that never settles", ()
         await time.tick(60_000);
         assert.equal(shut, false, "shutdown is not given up on");
         assert.deepEqual(heard.map((d) => d.key), ["processor-forceFlush-timeout"]);
-        assert.match(heard[0].message, /did not settle within 30000 ms/);
+        assert.match(
+          heard[0].message,
+          /has not finished within 30000 ms; .* resolves without waiting longer/,
+        );
         // No timer is left behind: the deadline of a processor that settles is cleared.
         const quick = new ProcessorFanOut<Span>([memory], { timeoutMs: 30_000, scheduler: time });
         await quick.forceFlush();

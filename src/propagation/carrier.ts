@@ -10,7 +10,8 @@
  * values are strings or arrays of strings (repeated headers). Header names
  * are matched without regard to case. Another implementation of `Headers`
  * (a fetch polyfill's, the undici package's, another realm's) is read and
- * written through its `get`, `set` and `delete`, as the global one is.
+ * written through its `get`, `set` and `delete`, as the global one is (so
+ * is a `Map` of lowercase header names).
  */
 export type HeaderCarrier =
   | Headers

@@ -127,7 +127,7 @@ export class ProcessorFanOut<S> {
       if (isTimeoutError(error)) {
         errorOnce(
           `processor-${where}-timeout`,
-          `a span processor's ${where} did not settle within ${timeoutMs} ms; the tracer's ${where} goes on without it`,
+          `a span processor's ${where} has not finished within ${timeoutMs} ms; the tracer's ${where} resolves without waiting longer (the processor itself goes on: a batch processor may still be exporting)`,
         );
       } else report(where, error);
     }
