@@ -30,6 +30,12 @@ function setup() {
 
 const okFetch = () => Promise.resolve(new Response("ok"));
 
+// Node's fetch refuses a URL with credentials, quoting its input as given.
+const refuse = (input: string | URL | Request) =>
+  Promise.reject(
+    new TypeError(`Request cannot be constructed from a URL that includes credentials: ${input}`),
+  );
+
 describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
   test("instrumentFetch replaces the four sensitive values in url.full, keeping the names", async () => {
     const { memory, tracer } = setup();
@@ -113,12 +119,6 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
     // Node's fetch refuses a URL with credentials, quoting it whole:
     // "Request cannot be constructed from a URL that includes credentials: <url>".
     const { memory, tracer } = setup();
-    const refuse = (input: string | URL | Request) =>
-      Promise.reject(
-        new TypeError(
-          `Request cannot be constructed from a URL that includes credentials: ${input}`,
-        ),
-      );
     const throwing = (input: string | URL | Request): Promise<Response> => {
       throw new Error(`cannot send ${input}`);
     };
@@ -143,6 +143,22 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
       "Request cannot be constructed from a URL that includes credentials: " +
         "https://REDACTED@api.example/x?sig=kept",
     );
+  });
+
+  test("a fetch error that quotes the URL as the caller wrote it (not percent-encoded) hides it too", async () => {
+    // Node's fetch quotes the input string as given, while the URL parser
+    // percent-encodes a space, a quote, a "|" or a non-ASCII letter: the
+    // password and the signature must not reach the span in either form.
+    const { memory, tracer } = setup();
+    const url = 'https://al ice:p\u00e4ss|w0rd@api.example/items?sig=s3 cr"3t&page=2';
+    await assert.rejects(instrumentFetch(refuse, { tracer })(url), TypeError);
+    const [span] = memory.spans;
+    assert.equal(
+      span.status.message,
+      "Request cannot be constructed from a URL that includes credentials: " +
+        "https://REDACTED:REDACTED@api.example/items?sig=REDACTED&page=2",
+    );
+    assert.doesNotMatch(JSON.stringify(span), /w0rd|cr\\"3t|al ice/);
   });
 
   test("a redactQuery that is neither a boolean nor a list of names is a TypeError", () => {

@@ -74,7 +74,8 @@ export function redactUrl(url: URL, names: QueryRedaction): URL {
  * What an error may quote of `url` that its span must not show: the user
  * name and password, and each parameter `recorded` (what `redactUrl` made of
  * `url`) redacts. Fetch errors quote the URL (Node's refuses one with
- * credentials, naming it whole). Returns a function that writes those parts
+ * credentials, naming it whole, as the caller wrote it: each part is hidden
+ * percent-encoded and decoded). Returns a function that writes those parts
  * as `url.full` shows them, or `undefined` when there is nothing to hide.
  *
  * @param url The request's URL.
@@ -98,6 +99,13 @@ export function urlScrubber(url: URL, recorded: URL): ((text: string) => string)
     }
   }
   if (replacements.length === 0) return undefined;
+  // An error may quote the URL as the caller wrote it (Node's fetch quotes
+  // its input string), where the parser percent-encoded a space, a quote, a
+  // "|" or a letter beyond ASCII: each part is hidden in that form too.
+  for (const [from, to] of [...replacements]) {
+    const plain = decodedComponent(from);
+    if (plain !== from) replacements.push([plain, to]);
+  }
   // Longest first, so that no replacement cuts into a longer one.
   replacements.sort((a, b) => b[0].length - a[0].length);
   return (text) => {
@@ -107,6 +115,17 @@ export function urlScrubber(url: URL, recorded: URL): ((text: string) => string)
     }
     return out;
   };
+}
+
+// A URL part with its percent-escapes decoded (`+` stays: in a query the
+// caller may have written it as it is), or as it is when malformed.
+function decodedComponent(text: string): string {
+  if (!text.includes("%")) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 // A name as the form encoding has it: `+` is a space, `%XX` a byte.
