@@ -348,6 +348,14 @@ describe("the HTTP instrumentations take their options as an object, never a Tra
       /got object \(options come second: instrumentFetch\(fetch, options\), or instrumentFetch\(undefined, options\) for the global fetch\)$/,
     );
   });
+
+  test("instrumentFetch(tracer) names the tracer option, not options that would be refused again", () => {
+    refused(() => instrumentFetch(tracer as Any));
+    assert.throws(
+      () => instrumentFetch(tracer as Any),
+      /got a Tracer \(pass it as the tracer option: instrumentFetch\(fetch, \{ tracer \}\), or instrumentFetch\(undefined, \{ tracer \}\) for the global fetch\)$/,
+    );
+  });
 });
 
 describe("the value an error message describes is never called into, and never shown whole", () => {

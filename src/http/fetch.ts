@@ -8,7 +8,7 @@
 import { describe } from "../platform/_describe.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
-import type { Tracer } from "../trace/tracer.ts";
+import { Tracer } from "../trace/tracer.ts";
 import type { Span } from "../span/span.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
@@ -155,14 +155,16 @@ export function instrumentFetch(
   options?: InstrumentFetchOptions,
 ): FetchFunction {
   if (fetchFn !== undefined && typeof fetchFn !== "function") {
-    // Options given first (the global fetch meant) are the usual mistake.
-    const hint = typeof fetchFn === "object" && fetchFn !== null
-      ? " (options come second: instrumentFetch(fetch, options), or " +
+    // Options given first (the global fetch meant) are the usual mistake,
+    // and a Tracer given first, which as the options would be refused too.
+    const got = (fetchFn as unknown) instanceof Tracer
+      ? "a Tracer (pass it as the tracer option: instrumentFetch(fetch, { tracer }), or " +
+        "instrumentFetch(undefined, { tracer }) for the global fetch)"
+      : typeof fetchFn === "object" && fetchFn !== null
+      ? `${describe(fetchFn)} (options come second: instrumentFetch(fetch, options), or ` +
         "instrumentFetch(undefined, options) for the global fetch)"
-      : "";
-    throw new TypeError(
-      `Cannot instrument fetch: expected a function, got ${describe(fetchFn)}${hint}`,
-    );
+      : describe(fetchFn);
+    throw new TypeError(`Cannot instrument fetch: expected a function, got ${got}`);
   }
   checkOptions(options, "instrument fetch", "instrumentFetch(fetch, { tracer })");
   const tracerFor = resolveTracer(options?.tracer, "instrument fetch");
