@@ -475,6 +475,30 @@ describe("Tracer.span()", () => {
     assert.equal(getCurrentSpan(), undefined);
   });
 
+  test("returns a value whose then getter throws as it is, and ends its span once", () => {
+    const { tracer, memory } = setup();
+    let reads = 0;
+    const value = {
+      get then(): never {
+        reads++;
+        throw new Error("then getter");
+      },
+    };
+    assert.equal(tracer.span("odd", () => value), value);
+    assert.equal(
+      tracer.wrap(function odd() {
+        return value;
+      })(),
+      value,
+    );
+    assert.deepEqual(memory.spans.map((s) => [s.name, s.ended, s.status.code]), [
+      ["odd", true, "unset"],
+      ["odd", true, "unset"],
+    ]);
+    assert.equal(reads, 2);
+    assert.equal(getCurrentSpan(), undefined);
+  });
+
   test("takes options between the name and fn", () => {
     const { tracer } = setup();
     const kind = tracer.span("x", { kind: "consumer", attributes: { q: "jobs" } }, (s) => {

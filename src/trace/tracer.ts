@@ -490,7 +490,8 @@ export class Tracer {
    * when `fn` returns or its promise settles. A throw or rejection is
    * recorded on the span and rethrown. A thenable that is no native promise
    * is followed as `await` follows it, and a promise of its outcome is
-   * returned (its `then` may return nothing or throw). Where the runtime has no async
+   * returned (its `then` may return nothing or throw); a value whose `then`
+   * getter throws is no thenable, and is returned as it is. Where the runtime has no async
    * context (a browser today) the span is current only until the first
    * `await`, and the first async `fn` gets one warning: give spans started
    * after an `await` their parent explicitly (`{ parent: span }`).
@@ -733,15 +734,13 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
     if (!span.ended) span.recordException(error).end();
     throw error;
   }
-  if (
-    result !== null && typeof result === "object" &&
-    typeof (result as { then?: unknown }).then === "function"
-  ) {
+  const then = result !== null && typeof result === "object" ? thenOf(result) : undefined;
+  if (typeof then === "function") {
     // Another thenable is followed as `await` follows it, in a promise of
     // ours: its `then` may return nothing, throw, or call back in its own
     // code, where a rethrown rejection would crash the application.
     const promise = result instanceof Promise ? result : new Promise((resolve, reject) => {
-      (result as unknown as PromiseLike<unknown>).then(resolve, reject);
+      Reflect.apply(then, result, [resolve, reject]);
     });
     return promise.then(
       (value) => {
@@ -756,6 +755,17 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   }
   span.end();
   return result;
+}
+
+// A result's `then`, read once: a getter that throws makes it no thenable,
+// and the value is returned as it is (the span still ends), as
+// traceRequestListener returns it.
+function thenOf(result: object): unknown {
+  try {
+    return (result as { then?: unknown }).then;
+  } catch {
+    return undefined;
+  }
 }
 
 // Asks a sampler, out of #start's body. Its answer is read once, here: a
