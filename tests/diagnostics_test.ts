@@ -6,12 +6,15 @@ import {
   type DiagnosticsOptions,
   getContextStorage,
   InMemorySpanProcessor,
+  ROOT_CONTEXT,
   setContextStorage,
   setDiagnostics,
   SimpleSpanProcessor,
   SpanContext,
   StackContextStorage,
   Tracer,
+  withContext,
+  withSpan,
 } from "../mod.ts";
 import { isDeno } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
@@ -377,6 +380,28 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       heard[0].message,
       /^tracer "lonely" has no processors, so its spans \(span "first" first\) go nowhere/,
     );
+  });
+
+  test("on the stack, a return value whose then getter throws is returned as it is, in debug too", () => {
+    const heard = hear("debug");
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    const value = {
+      get then(): never {
+        throw new Error("then getter");
+      },
+    };
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    try {
+      assert.equal(tracer.span("odd", () => value), value);
+      assert.equal(withSpan(tracer.startSpan("current"), () => value), value);
+      assert.equal(withContext(ROOT_CONTEXT, () => value), value);
+    } finally {
+      setContextStorage(previous);
+    }
+    assert.deepEqual(memory.spans.map((s) => [s.name, s.ended]), [["odd", true]]);
+    assert.deepEqual(heard, []);
   });
 
   test("a current span lost across await, where there is no async context, is named", async () => {

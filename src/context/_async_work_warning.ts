@@ -3,6 +3,7 @@
 // current span is kept on a stack, which is right for synchronous code only:
 // after the first `await` it is gone, and children silently start new traces.
 
+import { thenOf } from "../platform/_then_of.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { getContextStorage, StackContextStorage } from "./storage.ts";
 
@@ -20,7 +21,6 @@ export function warnIfAsyncOnStack(fn: unknown, result: unknown): void {
   if (!(getContextStorage() instanceof StackContextStorage)) return;
   const tag = Object.prototype.toString.call(fn);
   const async = tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]" ||
-    (result !== null && typeof result === "object" &&
-      typeof (result as { then?: unknown }).then === "function");
+    typeof thenOf(result) === "function";
   if (async) warnOnce("async-without-context", MESSAGE);
 }

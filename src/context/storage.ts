@@ -10,6 +10,7 @@
 import { describe } from "../platform/_describe.ts";
 import { registerCopy } from "../platform/_copies.ts";
 import { denoTelemetry } from "../platform/_deno_telemetry.ts";
+import { thenOf } from "../platform/_then_of.ts";
 import { debugOn, debugOnce } from "../platform/_diagnostics.ts";
 import { Span } from "../span/span.ts";
 import { SpanContext } from "../span/span_context.ts";
@@ -209,7 +210,7 @@ export class StackContextStorage implements ContextStorage {
 // A stack cannot follow `await`: a span made current for an async function
 // stops being current at its first await. Said once per span name, in debug.
 function reportLostAcrossAwait(store: Context, result: unknown): void {
-  if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return;
+  if (typeof thenOf(result) !== "function") return;
   const name = (store.getValue(SPAN_KEY) as { name?: unknown } | undefined)?.name;
   if (typeof name !== "string") return;
   debugOnce(

@@ -9,6 +9,7 @@ import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
+import { thenOf } from "../platform/_then_of.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
@@ -734,7 +735,8 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
     if (!span.ended) span.recordException(error).end();
     throw error;
   }
-  const then = result !== null && typeof result === "object" ? thenOf(result) : undefined;
+  // Read once; a getter that throws makes the value no thenable.
+  const then = thenOf(result);
   if (typeof then === "function") {
     // Another thenable is followed as `await` follows it, in a promise of
     // ours: its `then` may return nothing, throw, or call back in its own
@@ -755,17 +757,6 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
   }
   span.end();
   return result;
-}
-
-// A result's `then`, read once: a getter that throws makes it no thenable,
-// and the value is returned as it is (the span still ends), as
-// traceRequestListener returns it.
-function thenOf(result: object): unknown {
-  try {
-    return (result as { then?: unknown }).then;
-  } catch {
-    return undefined;
-  }
 }
 
 // Asks a sampler, out of #start's body. Its answer is read once, here: a
