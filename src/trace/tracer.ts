@@ -492,10 +492,11 @@ export class Tracer {
    * recorded on the span and rethrown. A thenable that is no native promise
    * is followed as `await` follows it, and a promise of its outcome is
    * returned (its `then` may return nothing or throw); a value whose `then`
-   * getter throws is no thenable, and is returned as it is. Where the runtime has no async
-   * context (a browser today) the span is current only until the first
-   * `await`, and the first async `fn` gets one warning: give spans started
-   * after an `await` their parent explicitly (`{ parent: span }`).
+   * getter throws is no thenable, and is returned as it is. Where the
+   * runtime has no async context (a browser today) the span is current only
+   * until the first `await`, and the first async `fn` gets one warning: give
+   * spans started after an `await` their parent explicitly
+   * (`{ parent: span }`).
    *
    * @typeParam R What `fn` returns.
    * @param name The span's name.
