@@ -84,3 +84,18 @@ export async function waitUntil(
 export const isDeno: boolean = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 /** Whether this runs on Bun. */
 export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+
+/**
+ * mulberry32, for the seeded fuzz tests: small, fast, and the same sequence
+ * on every runtime, so a failure names a seed that reproduces it.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

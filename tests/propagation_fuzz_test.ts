@@ -10,21 +10,10 @@ import {
   parseTraceparent,
   TraceState,
 } from "../mod.ts";
+import { prng } from "./_helpers.ts";
 
 const SEED = 0x5eed_2026;
 const RUNS = 100_000;
-
-/** mulberry32: small, fast, and the same sequence on every runtime. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [
   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
