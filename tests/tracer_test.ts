@@ -475,6 +475,22 @@ describe("Tracer.span()", () => {
     assert.equal(getCurrentSpan(), undefined);
   });
 
+  test("follows a function with a then method as await does, and ends its span when it settles", async () => {
+    const { tracer, memory } = setup();
+    let settle: (value: number) => void = () => {};
+    const thenable = Object.assign(() => {}, {
+      then(resolve: (value: number) => void) {
+        settle = resolve;
+      },
+    });
+    const result = tracer.span("fn-thenable", () => thenable) as unknown;
+    assert.ok(result instanceof Promise, "a promise of its outcome, as for any thenable");
+    assert.equal(memory.spans.length, 0, "not ended before it settles");
+    settle(5);
+    assert.equal(await result, 5);
+    assert.deepEqual(memory.spans.map((s) => s.name), ["fn-thenable"]);
+  });
+
   test("returns a value whose then getter throws as it is, and ends its span once", () => {
     const { tracer, memory } = setup();
     let reads = 0;

@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { thenOf } from "../platform/_then_of.ts";
 import { withContext } from "../context/storage.ts";
 import type { Context } from "../context/context.ts";
 import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
@@ -239,26 +240,13 @@ export function traceRequestListener<
     // A promise's rejection is recorded; any other value (node:http ignores
     // it) is returned as it is, even one whose `then` is no function.
     const then = thenOf(result);
-    if (then === undefined) return result;
-    return then.call(result, undefined, (error: unknown) => {
+    if (typeof then !== "function") return result;
+    return (then as PromiseLike<unknown>["then"]).call(result, undefined, (error: unknown) => {
       recordError(span, error);
       end("threw");
       throw error;
     });
   };
-}
-
-/** `value`'s `then` method, read once, or `undefined` when it has none or it cannot be read. */
-function thenOf(value: unknown): PromiseLike<unknown>["then"] | undefined {
-  try {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-      return undefined;
-    }
-    const then = (value as { then?: unknown }).then;
-    return typeof then === "function" ? then as PromiseLike<unknown>["then"] : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Has the listeners added to `emitter` from now on run in `context`. */
