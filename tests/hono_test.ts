@@ -221,6 +221,23 @@ describe("traceMiddleware (Hono)", () => {
     assert.equal(span.events.length, 0);
   });
 
+  test("handlers that return no response record no status: Hono answers through onError", async () => {
+    const { memory, app } = setup();
+    app.onError((_error, c) => c.text("forgot to answer", 503));
+    app.use(async (_c, _next) => {
+      // Neither answers nor calls next: Hono finds the context not finalized.
+    });
+    app.get("/forgot", (c) => c.text("never reached"));
+    const response = await app.request("/forgot");
+    assert.equal(response.status, 503);
+    const [span] = memory.spans;
+    assert.equal(memory.spans.length, 1);
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+    assert.equal(span.attributes["error.type"], "_OTHER");
+    assert.equal(span.status.code, "error");
+    assert.match(span.status.message ?? "", /no response/);
+  });
+
   test("a request no route matches keeps the bare method and no http.route", async () => {
     const { memory, app } = setup();
     app.use("*", async (_c, next) => await next());

@@ -49,6 +49,11 @@ export interface HonoContextLike {
   readonly error?: unknown;
   /** The server's extra argument: under `Deno.serve`, its `info` (with `completed`). */
   readonly env?: unknown;
+  /**
+   * Whether a response has been set. `false` once the handlers have run
+   * means none answered: Hono then throws and answers through `onError`.
+   */
+  readonly finalized?: boolean;
 }
 
 /** A Hono middleware, in the shape `app.use()` takes. */
@@ -83,7 +88,10 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * its name. An error a handler throws, which Hono's `onError` turns into a
  * 5xx response, is recorded on the span (an `exception` event, `error.type`,
  * error status); an `HTTPException` answered with a 4xx is the client's error
- * and leaves the status unset, as the semantic conventions ask.
+ * and leaves the status unset, as the semantic conventions ask. Handlers
+ * that return no response (Hono then throws "Context is not finalized" and
+ * answers through `onError`, after this middleware) leave no status code on
+ * the span, and an error status with `error.type` `_OTHER`.
  *
  * Register it first, so that it sees every request and every other
  * middleware runs inside its span: `app.use(traceMiddleware())`.
@@ -146,6 +154,17 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       throw error;
     }
     nameByRoute(span, c, ownIndex, methodName, routesOf);
+    if (unanswered(c)) {
+      // Hono throws "Context is not finalized" once this returns, and answers
+      // through onError, out of sight: c.res is only a placeholder 200.
+      span.setAttribute("error.type", "_OTHER");
+      span.setStatus(
+        "error",
+        "the handlers returned no response (Hono's context is not finalized)",
+      );
+      span.end();
+      return;
+    }
     let status: number | undefined;
     try {
       status = c.res.status;
@@ -191,6 +210,15 @@ async function endWithBody(
   } catch {
     // A context that refuses a new response keeps its own; the span ends now.
     span.end();
+  }
+}
+
+// Whether the handlers ran to their end without a response.
+function unanswered(c: HonoContextLike): boolean {
+  try {
+    return c.finalized === false;
+  } catch {
+    return false;
   }
 }
 
