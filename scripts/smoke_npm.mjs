@@ -93,27 +93,37 @@ import { Tracer } from ${JSON.stringify(pkg.name)};
 export const used = [${portable.map((_, i) => `entry${i}`).join(", ")}];
 `,
 );
-writeJson(join(app, "tsconfig.portable.json"), {
-  compilerOptions: {
-    module: "esnext",
-    moduleResolution: "bundler",
-    target: "es2022",
-    lib: ["es2022", "dom"],
-    types: [],
-    strict: true,
-    noEmit: true,
-    skipLibCheck: false,
-  },
-  files: ["portable.ts"],
+tscIn(app, "portable.ts", {
+  module: "esnext",
+  moduleResolution: "bundler",
+  target: "es2022",
+  lib: ["es2022", "dom"],
+  types: [],
+  strict: true,
 });
-run(
-  process.execPath,
-  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.portable.json"],
-  app,
-);
 console.log(
   `tsc --noEmit (target es2022, no @types/node): ${portable.length} entry point(s) type`,
 );
+
+// A consumer with the strictest settings TypeScript has, where an optional
+// property `p?: T` does not take `undefined` (exactOptionalPropertyTypes):
+// the library's structural types must still accept what Node's types
+// describe (`IncomingMessage.method` is `string | undefined`).
+writeFileSync(join(app, "strict.ts"), strictCheck());
+tscIn(app, "strict.ts", {
+  module: "nodenext",
+  moduleResolution: "nodenext",
+  target: "es2022",
+  lib: ["es2023", "esnext.disposable"],
+  types: ["node"],
+  typeRoots: [join(root, "node_modules", "@types")],
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+});
+console.log("tsc --noEmit (exactOptionalPropertyTypes): the README's uses of the entries type");
 
 const otelSpecifier = `${pkg.name}/otel`;
 if (expected[otelSpecifier]) {
@@ -161,21 +171,34 @@ function otelScenario(title, peers) {
  * (moduleResolution nodenext), the declarations of every package included.
  */
 function typeCheckIn(dir, file) {
-  writeJson(join(dir, "tsconfig.json"), {
-    compilerOptions: {
-      module: "nodenext",
-      moduleResolution: "nodenext",
-      target: "es2022",
-      lib: ["es2022"],
-      types: ["node"],
-      typeRoots: [join(root, "node_modules", "@types")],
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-    },
+  tscIn(dir, file, {
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    target: "es2022",
+    lib: ["es2022"],
+    types: ["node"],
+    typeRoots: [join(root, "node_modules", "@types")],
+    strict: true,
+  });
+}
+
+/**
+ * Runs this repository's `tsc --noEmit` on `file` in the project `dir` with
+ * `compilerOptions`, the declarations of every package included
+ * (skipLibCheck off), and fails on any error or after two minutes.
+ */
+function tscIn(dir, file, compilerOptions) {
+  const config = `tsconfig.${file.replace(/\.ts$/, "")}.json`;
+  writeJson(join(dir, config), {
+    compilerOptions: { ...compilerOptions, noEmit: true, skipLibCheck: false },
     files: [file],
   });
-  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], dir);
+  run(
+    process.execPath,
+    [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", config],
+    dir,
+    120_000,
+  );
 }
 
 /** Every released version of `name` that `range` allows, oldest first. */
@@ -369,6 +392,28 @@ export const used = [answer, json, ${specifiers.map((_, i) => `entry${i}`).join(
 }
 
 /**
+ * The entries used as the README shows, for the strict consumer: each line
+ * is one a user writes, and each must type-check as it is.
+ */
+function strictCheck() {
+  const name = (subpath) => JSON.stringify(pkg.name + subpath);
+  return `import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { InMemorySpanProcessor, Tracer } from ${name("")};
+import { traceRequestListener } from ${name("/node")};
+
+const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+// node:http's listener, \`res\` annotated as the .d.ts advises, or both.
+const inferred = createServer(traceRequestListener((req, res: ServerResponse) => {
+  res.end(req.url);
+}, { tracer }));
+const annotated = createServer(
+  traceRequestListener((req: IncomingMessage, res: ServerResponse) => res.end(req.method)),
+);
+export const used = [inferred, annotated];
+`;
+}
+
+/**
  * `npx spans-viewer --port 0` in the installed project: the bin starts the
  * viewer, prints its URL, answers there, and stops on SIGTERM.
  */
@@ -410,9 +455,12 @@ async function smokeViewerBin() {
   }
 }
 
-/** Runs a command and returns its stdout; fails with its output otherwise. */
-function run(command, args, cwd) {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8" });
+/**
+ * Runs a command and returns its stdout; fails with its output otherwise, or
+ * when it runs past `timeout` ms (killed then).
+ */
+function run(command, args, cwd, timeout = undefined) {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout });
   if (result.status !== 0) {
     fail(
       `${command} ${args.join(" ")} failed in ${cwd}:\n${result.stdout}${result.stderr}` +

@@ -19,20 +19,30 @@ import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { peerOf } from "./_forwarded.ts";
 
-/** The parts of Node's `http.IncomingMessage` the instrumentation reads. */
+/**
+ * The parts of Node's `http.IncomingMessage` the instrumentation reads. Each
+ * optional property takes `undefined` too, as Node's own types declare them,
+ * so an `IncomingMessage` fits under `exactOptionalPropertyTypes`.
+ */
 export interface IncomingMessageLike {
   /** The request method. */
-  method?: string;
+  method?: string | undefined;
   /** The request target, such as `/orders?id=7`. */
-  url?: string;
+  url?: string | undefined;
   /** The request headers, names lower-cased. */
   headers: Record<string, string | string[] | undefined>;
   /** The HTTP version: `1.0`, `1.1`, or `2.0` (node:http2's compatibility API). */
-  httpVersion?: string;
+  httpVersion?: string | undefined;
   /** The connection; `encrypted` is set on TLS sockets. */
   socket?:
-    | { encrypted?: boolean; localPort?: number; remoteAddress?: string; remotePort?: number }
-    | null;
+    | {
+      encrypted?: boolean | undefined;
+      localPort?: number | undefined;
+      remoteAddress?: string | undefined;
+      remotePort?: number | undefined;
+    }
+    | null
+    | undefined;
 }
 
 /** The parts of Node's `http.ServerResponse` the instrumentation uses. */
@@ -40,9 +50,9 @@ export interface ServerResponseLike {
   /** The status code sent, or to be sent. */
   statusCode: number;
   /** Whether the headers have been sent. */
-  readonly headersSent?: boolean;
+  readonly headersSent?: boolean | undefined;
   /** Whether the whole response has been handed to the system (`finish` has been emitted). */
-  readonly writableFinished?: boolean;
+  readonly writableFinished?: boolean | undefined;
   /**
    * Sends the status line and headers. Where there is one, it is wrapped on
    * this response to note the status code that went out (`write` and `end`
