@@ -398,7 +398,7 @@ export const used = [answer, json, ${specifiers.map((_, i) => `entry${i}`).join(
 function strictCheck() {
   const name = (subpath) => JSON.stringify(pkg.name + subpath);
   return `import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { InMemorySpanProcessor, Tracer } from ${name("")};
+import { InMemorySpanProcessor, SpanContext, Tracer } from ${name("")};
 import { traceRequestListener } from ${name("/node")};
 
 const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
@@ -409,7 +409,10 @@ const inferred = createServer(traceRequestListener((req, res: ServerResponse) =>
 const annotated = createServer(
   traceRequestListener((req: IncomingMessage, res: ServerResponse) => res.end(req.method)),
 );
-export const used = [inferred, annotated];
+// A context copied with one field changed, as SpanContext's constructor shows.
+const ctx = new SpanContext({ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" });
+const copied = new SpanContext({ ...ctx, traceState: "congo=1" });
+export const used = [inferred, annotated, copied];
 `;
 }
 

@@ -45,16 +45,16 @@ export interface SpanContextInit {
   /** 16 lowercase hex characters, not all zeros. */
   spanId: string;
   /** The span id of the parent, if any. */
-  parentSpanId?: string;
+  parentSpanId?: string | undefined;
   /** W3C trace flags, 0 to 255. Default 0x01 (sampled). */
-  traceFlags?: number;
+  traceFlags?: number | undefined;
   /**
    * The W3C `tracestate` header value: list members the Level 2 grammar
    * accepts, each key once, at most 32 members and 8,192 characters.
    */
-  traceState?: string;
+  traceState?: string | undefined;
   /** Whether the context came from another process. Default `false`. */
-  isRemote?: boolean;
+  isRemote?: boolean | undefined;
 }
 
 /**
