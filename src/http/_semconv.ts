@@ -74,8 +74,10 @@ function hostOf(url: URL): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
-function portOf(url: URL): number | undefined {
-  return url.port === "" ? defaultPort(url.protocol) : Number(url.port);
+// The URL's port, else the default port of `protocol` (the URL's own, unless
+// a proxy forwarded the scheme the client used).
+function portOf(url: URL, protocol = url.protocol): number | undefined {
+  return url.port === "" ? defaultPort(protocol) : Number(url.port);
 }
 
 /** `url.full` without credentials, which semconv forbids recording. */
@@ -135,11 +137,7 @@ export function serverAttributes(
   attributes["url.scheme"] = scheme;
   // A Host without a port means the default port of the scheme the client
   // used, which a proxy that ended TLS forwards as its proto.
-  const port = forwarding?.address !== undefined
-    ? forwarding.port
-    : url.port === ""
-    ? defaultPort(`${scheme}:`)
-    : Number(url.port);
+  const port = forwarding?.address !== undefined ? forwarding.port : portOf(url, `${scheme}:`);
   attributes["server.address"] = forwarding?.address ?? hostOf(url);
   if (port !== undefined) attributes["server.port"] = port;
   const peer = request?.peer;
