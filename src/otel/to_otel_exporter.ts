@@ -7,6 +7,7 @@
 import { toSpanExporter } from "../export/_exporter_like.ts";
 import { errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage } from "../platform/_warn.ts";
+import { thenOf } from "../platform/_then_of.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
 import { fromReadableSpan } from "./_from_readable_span.ts";
@@ -99,7 +100,8 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
         resultCallback(failure(error));
         return;
       }
-      if (isThenable(result)) {
+      // A Proxy whose traps throw is no promise: fromOurResult fails it.
+      if (typeof thenOf(result) === "function") {
         (result as Promise<ExportResult | void>).then(
           (value) => resultCallback(fromOurResult(value, skipped, spans.length)),
           (error) => resultCallback(failure(error)),
@@ -115,15 +117,6 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
       return target.shutdown?.() ?? Promise.resolve();
     },
   };
-}
-
-// A Proxy whose traps throw is no promise: fromOurResult fails it.
-function isThenable(result: unknown): result is Promise<ExportResult | void> {
-  try {
-    return result !== null && typeof (result as Promise<unknown>)?.then === "function";
-  } catch {
-    return false;
-  }
 }
 
 // Reading a result runs the exporter's code (getters, Proxy traps): a throw
