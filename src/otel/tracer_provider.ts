@@ -13,6 +13,7 @@ import {
   type TracerProvider as OtelTracerProvider,
 } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
+import { arrayArgument } from "../platform/_arguments.ts";
 import type { SpanLimits } from "../span/attributes.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { IdGenerator } from "../platform/ids.ts";
@@ -156,14 +157,11 @@ export class TracerProvider implements OtelTracerProvider {
     this.#options = options;
     // Tracer checks the rest of the options as it would its own.
     new Tracer({ ...options, processors: options.processors });
-    const spanProcessors = options.spanProcessors ?? [];
-    if (!Array.isArray(spanProcessors)) {
-      throw new TypeError(
-        `Cannot create TracerProvider: spanProcessors must be an array, got ${
-          describe(spanProcessors)
-        }`,
-      );
-    }
+    const spanProcessors = arrayArgument(
+      options.spanProcessors ?? [],
+      "create TracerProvider",
+      "spanProcessors",
+    );
     spanProcessors.forEach((p, i) => {
       if (typeof p?.onEnd !== "function" || typeof p.forceFlush !== "function") {
         throw new TypeError(
