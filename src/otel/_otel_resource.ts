@@ -4,7 +4,7 @@
 
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import { defaultOtlpResource } from "../otlp/_default_resource.ts";
-import { Resource } from "../otlp/resource.ts";
+import { mergedSchemaUrl, Resource } from "../otlp/resource.ts";
 import type { OtelResource } from "./_sdk_types.ts";
 
 /**
@@ -29,10 +29,9 @@ class PlainResource implements OtelResource {
     if (other === null || other === undefined) return this;
     // The schema URL as the SDK merges it, but for two that differ: the
     // updating one's, as this library's Resource.merge keeps it.
-    const url: unknown = other.schemaUrl;
     return new PlainResource(
       { ...this.attributes, ...other.attributes },
-      typeof url === "string" && url !== "" ? url : this.schemaUrl,
+      mergedSchemaUrl(this.schemaUrl, other),
     );
   }
 

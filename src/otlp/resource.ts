@@ -257,9 +257,15 @@ function optionalString(value: unknown, action: string, name: string): void {
   }
 }
 
-// The updating resource's schema URL when it has one (a resource from an
-// older copy of this library has none), else the old one's.
-function mergedSchemaUrl(old: string | undefined, updating: Resource): string | undefined {
+/**
+ * The schema URL of a merged resource: the updating resource's when it has
+ * one (a resource from an older copy of this library, or an SDK resource,
+ * may have none), else the old one's.
+ */
+export function mergedSchemaUrl(
+  old: string | undefined,
+  updating: { readonly schemaUrl?: unknown },
+): string | undefined {
   const url: unknown = updating.schemaUrl;
   return typeof url === "string" && url !== "" ? url : old;
 }
