@@ -108,28 +108,23 @@ function unlisten(): void {
   }
 }
 
-/** Whether the application listens for `signal` too (then it decides). */
-function othersListen(signal: StopSignal): boolean {
-  if (listening !== "process") return false;
-  return otherListeners(signal, listeners[signal]).application > 0;
-}
-
 /**
- * Whether another copy of the library listens for `signal` too (a
- * dependency's own version, or this file evaluated again by `bun --hot`).
- * It got the same signal and flushes its own processors: the last copy to
- * finish ends the process.
+ * Who else listens for `signal`: the application (then it decides), and
+ * other copies of the library (a dependency's own version, or this file
+ * evaluated again by `bun --hot`), which got the same signal and flush their
+ * own processors, so that the last copy to finish ends the process. None
+ * are seen unless listening through `process`.
  */
-function otherCopiesListen(signal: StopSignal): boolean {
-  if (listening !== "process") return false;
-  return otherListeners(signal, listeners[signal]).library > 0;
+function otherListenersOf(signal: StopSignal): { application: number; library: number } {
+  if (listening !== "process") return { application: 0, library: 0 };
+  return otherListeners(signal, listeners[signal]);
 }
 
 function onSignal(signal: StopSignal): void {
   // Read when the signal comes: a handler the application added with
   // `process.once` is gone by the time the flush ends, and the application
   // still decides.
-  const others = othersListen(signal);
+  const others = otherListenersOf(signal).application > 0;
   if (flushing.size > 0) {
     // A second signal while flushing, the same (Ctrl+C twice) or another
     // (Ctrl+C after SIGTERM): stop waiting.
@@ -139,9 +134,11 @@ function onSignal(signal: StopSignal): void {
   flushing.add(signal);
   runStopHooks(hooks).then(() => {
     flushing.delete(signal);
-    if (others || othersListen(signal)) return;
+    if (others) return;
+    const now = otherListenersOf(signal);
+    if (now.application > 0) return;
     // Another copy still flushes: it ends the process when it is done.
-    if (otherCopiesListen(signal)) unlisten();
+    if (now.library > 0) unlisten();
     else raise(signal);
   });
 }
