@@ -42,12 +42,8 @@ function sourceOfThisCopy(): string | undefined {
   }
 }
 
-/**
- * Lists this copy on the global object; warns when another copy is there.
- *
- * @returns The versions of the copies loaded so far, this one last.
- */
-export function registerCopy(): readonly string[] {
+/** Lists this copy on the global object; warns when another copy is there. */
+export function registerCopy(): void {
   let copies: string[];
   try {
     const global = globalThis as { [key: symbol]: unknown };
@@ -55,12 +51,12 @@ export function registerCopy(): readonly string[] {
     const sources = globalList(global, COPY_SOURCES_KEY);
     // This file, evaluated again (a hot reload): not another copy.
     const source = COPY_SOURCE === undefined ? undefined : `${VERSION} ${COPY_SOURCE}`;
-    if (source !== undefined && sources.includes(source)) return copies;
+    if (source !== undefined && sources.includes(source)) return;
     if (source !== undefined) sources.push(source);
     copies.push(VERSION);
   } catch {
     // A frozen global object, or a key another program took: no check.
-    return [VERSION];
+    return;
   }
   if (copies.length > 1) {
     warnOnce(
@@ -73,7 +69,6 @@ export function registerCopy(): readonly string[] {
         "import it from JSR or from npm, not both.",
     );
   }
-  return copies;
 }
 
 // The list under `key` on the global object, made (not enumerable, so
