@@ -186,10 +186,10 @@ export class Tracer {
     }
     const processors = options.processors ?? [];
     if (!Array.isArray(processors)) {
-      const given = processors as { onEnd?: unknown; export?: unknown } | null;
+      const given = processors as { onEnd?: unknown } | null;
       const hint = typeof given?.onEnd === "function"
         ? " (a processor: pass a list of them, processors: [processor])"
-        : typeof given === "function" || typeof given?.export === "function"
+        : isExporterLike(given)
         ? " (an exporter: pass a list of processors, processors: " +
           "[new SimpleSpanProcessor(exporter)] or [new BatchSpanProcessor(exporter)])"
         : "";
@@ -200,10 +200,9 @@ export class Tracer {
     processors.forEach((p, i) => {
       if (typeof p?.onEnd !== "function") {
         // An exporter given as a processor is the usual mistake: say so.
-        const exporter = typeof p === "function" || typeof p?.export === "function";
         throw new TypeError(
           `Cannot create Tracer: processors[${i}] must have an onEnd method, got ${describe(p)}${
-            exporter
+            isExporterLike(p)
               ? " (an exporter: hand it to a processor, new SimpleSpanProcessor(exporter) or " +
                 "new BatchSpanProcessor(exporter))"
               : ""
@@ -698,6 +697,13 @@ function resolveParent(parent: SpanContext | null | undefined): SpanContext | un
         : ""
     }`,
   );
+}
+
+// An exporter (a function, or an object with export) where a processor goes:
+// the usual mistake, which the constructor's errors name.
+function isExporterLike(value: unknown): boolean {
+  return typeof value === "function" ||
+    typeof (value as { export?: unknown } | null)?.export === "function";
 }
 
 function optionsAfterFnError(given: unknown): TypeError {
