@@ -4,7 +4,8 @@
 
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import { defaultOtlpResource } from "../otlp/_default_resource.ts";
-import { mergedSchemaUrl, Resource } from "../otlp/resource.ts";
+import { Resource } from "../otlp/resource.ts";
+import { mergedSchemaUrl } from "../otlp/_schema_url.ts";
 import type { OtelResource } from "./_sdk_types.ts";
 
 /**

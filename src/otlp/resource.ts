@@ -12,6 +12,7 @@ import { describe } from "../platform/_describe.ts";
 import { VERSION } from "../platform/_version.ts";
 import { detectRuntime } from "../platform/_runtime.ts";
 import { type EnvSource, readOtlpEnv } from "./env.ts";
+import { mergedSchemaUrl } from "./_schema_url.ts";
 
 /** How {@linkcode Resource.detect} builds a resource. Every field is optional. */
 export interface ResourceOptions {
@@ -255,19 +256,6 @@ function optionalString(value: unknown, action: string, name: string): void {
   if (value !== undefined && typeof value !== "string") {
     throw new TypeError(`Cannot ${action}: ${name} must be a string, got ${describe(value)}`);
   }
-}
-
-/**
- * The schema URL of a merged resource: the updating resource's when it has
- * one (a resource from an older copy of this library, or an SDK resource,
- * may have none), else the old one's.
- */
-export function mergedSchemaUrl(
-  old: string | undefined,
-  updating: { readonly schemaUrl?: unknown },
-): string | undefined {
-  const url: unknown = updating.schemaUrl;
-  return typeof url === "string" && url !== "" ? url : old;
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
