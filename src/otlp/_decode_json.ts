@@ -12,13 +12,14 @@
 // dropped and counted in droppedLinksCount.
 
 import { describe } from "../platform/_describe.ts";
+import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import { ZERO_SPAN_ID } from "../platform/_zero_ids.ts";
 import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_link_context.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
 import {
   type DecodedRequest,
-  isValidHexId,
   newReceivedLink,
   newReceivedSpan,
   type OtlpAttributes,
@@ -175,15 +176,15 @@ class JsonDecoder {
     const droppedEvents = uint32(span.droppedEventsCount, `${path}.droppedEventsCount`);
     const droppedLinks = uint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
 
-    if (!isValidHexId(traceId, 32)) {
+    if (!isValidTraceId(traceId)) {
       return this.#batch.reject(`${path}.traceId is not 32 hex digits, not all zero`);
     }
-    if (!isValidHexId(spanId, 16)) {
+    if (!isValidSpanId(spanId)) {
       return this.#batch.reject(`${path}.spanId is not 16 hex digits, not all zero`);
     }
     let parentSpanId: string | null = null;
-    if (parent !== "" && parent !== "0000000000000000") {
-      if (!isValidHexId(parent, 16)) {
+    if (parent !== "" && parent !== ZERO_SPAN_ID) {
+      if (!isValidSpanId(parent)) {
         return this.#batch.reject(`${path}.parentSpanId is not 16 hex digits`);
       }
       parentSpanId = parent;
@@ -233,7 +234,7 @@ class JsonDecoder {
     const dropped = uint32(link.droppedAttributesCount, `${path}.droppedAttributesCount`);
     const flags = uint32(link.flags, `${path}.flags`);
     if (
-      !(isValidHexId(traceId, 32) && isValidHexId(spanId, 16)) &&
+      !(isValidTraceId(traceId) && isValidSpanId(spanId)) &&
       !(hasZeroLinkIds(traceId, spanId) && keepsZeroIdLink(traceState, attributes))
     ) {
       return undefined;

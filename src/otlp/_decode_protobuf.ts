@@ -11,7 +11,8 @@
 // link with a malformed id, or with all-zero ids and neither attributes nor a
 // trace state, is dropped and counted in droppedLinksCount.
 
-import { keepsZeroIdLink, ZERO_SPAN_ID, ZERO_TRACE_ID } from "../span/_link_context.ts";
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "../platform/_zero_ids.ts";
+import { keepsZeroIdLink } from "../span/_link_context.ts";
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";

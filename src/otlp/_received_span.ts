@@ -171,13 +171,6 @@ export function setAttribute(target: OtlpAttributes, key: string, value: OtlpVal
   else target[key] = value;
 }
 
-const ZEROS_32 = "0".repeat(32);
-
-/** Whether a lowercase hex id of the given length is valid: right length, not all zeros. */
-export function isValidHexId(id: string, length: 16 | 32): boolean {
-  return id.length === length && id !== ZEROS_32.slice(0, length) && /^[0-9a-f]*$/.test(id);
-}
-
 /**
  * Makes a span record from OTLP's fields (`flags` undefined when absent,
  * kind and status code as numbers). Both decoders call this, so every

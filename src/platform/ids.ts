@@ -5,6 +5,7 @@
  */
 
 import { IdPool } from "./_id_pool.ts";
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "./_zero_ids.ts";
 
 /**
  * Produces the ids of new traces and spans. Ids are lowercase hex: 32
@@ -126,5 +127,3 @@ export function isValidSpanId(id: unknown): id is string {
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
-const ZERO_TRACE_ID = "0".repeat(32);
-const ZERO_SPAN_ID = "0".repeat(16);

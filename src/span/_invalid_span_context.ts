@@ -5,7 +5,7 @@
 // zero ids; only this context and a kept zero-id link's (_link_context.ts)
 // have them, and neither carries a trace.
 
-import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "./_link_context.ts";
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "../platform/_zero_ids.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { SpanContext } from "./span_context.ts";
 

@@ -16,14 +16,10 @@
 // plain frozen object; the decoders of received OTLP apply the same rule.
 
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
+import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "../platform/_zero_ids.ts";
 import { isValidTraceState, traceStateDrops } from "./_tracestate_grammar.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import { SpanContext } from "./span_context.ts";
-
-/** An all-zero trace id: 32 `0`s. */
-export const ZERO_TRACE_ID: string = "0".repeat(32);
-/** An all-zero span id: 16 `0`s. */
-export const ZERO_SPAN_ID: string = "0".repeat(16);
 
 /**
  * Whether ids that are not both valid are still a link's: each one valid or
