@@ -32,6 +32,7 @@ import {
   otherListeners,
   runtimeProcess,
 } from "../platform/_process.ts";
+import { detectRuntime } from "../platform/_runtime.ts";
 import { runStopHooks, type StopHook } from "./_stop_hook.ts";
 import { WeakHooks } from "./_weak_hooks.ts";
 
@@ -39,7 +40,7 @@ const EVENT = "uncaughtException";
 const REJECTION = "unhandledRejection";
 const hooks = new WeakHooks<StopHook>();
 let listening = false;
-const isBun = runtimeProcess()?.versions?.bun !== undefined;
+const isBun = detectRuntime().name === "bun";
 libraryListener(onUncaught);
 libraryListener(onUnhandledRejection);
 
