@@ -370,6 +370,38 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     ]);
   });
 
+  test("a performance.now() reading given as a span's time is named, once per span name and call", () => {
+    const heard = hear("debug");
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ name: "clock", processors: [memory] });
+    const relative = 1234.5; // what performance.now() returns, 1.2 s after the process began
+    const epoch = Date.UTC(2026, 10, 30);
+    for (let i = 0; i < 2; i++) {
+      tracer.startSpan("query", { startTime: relative })
+        .addEvent("row", {}, relative).recordException(new Error("x"), {}, relative)
+        .end(relative);
+    }
+    // Epoch times, Dates and times left out are not reported.
+    tracer.startSpan("fine", { startTime: epoch }).addEvent("row", {}, new Date(epoch))
+      .recordException(new Error("x")).end(epoch + 1);
+    const told = heard.filter((d) => d.key.startsWith("relative-time:"));
+    assert.deepEqual(told.map((d) => d.key), [
+      "relative-time:start:query",
+      "relative-time:addEvent:query",
+      "relative-time:recordException:query",
+      "relative-time:end:query",
+    ]);
+    assert.match(
+      told[0].message,
+      /^span "query" \(tracer "clock"\): start\(\) was given the time 1234\.5, which is read as epoch milliseconds \(1970-01-01T00:00:01\.234Z\); a performance\.now\(\) reading counts from performance\.timeOrigin/,
+    );
+    // The times are kept as given: the report changes nothing.
+    assert.deepEqual(memory.spans.filter((s) => s.name === "query").map((s) => s.startTime), [
+      relative,
+      relative,
+    ]);
+  });
+
   test("a tracer with no processors says so once, naming itself and the first span", () => {
     const heard = hear("debug");
     const tracer = new Tracer({ name: "lonely" });

@@ -21,6 +21,10 @@ import { isZeroIdContext } from "../span/_link_context.ts";
 // Spans that never end would otherwise be held for ever.
 const MAX_TRACKED = 10_000;
 
+// 2001-09-09 in epoch milliseconds: no span's time is earlier, and no
+// performance.now() reading is later (31 years after its time origin).
+const BEFORE_ANY_SPAN_MS = 1e12;
+
 /** A tracer's debug bookkeeping: its open spans, started while debug was on. */
 export class DebugState {
   readonly #open = new Set<Span>();
@@ -116,12 +120,18 @@ class DebugSpan extends Span {
     return this;
   }
 
+  override start(startTime?: number | Date): this {
+    this.#relativeTime("start", startTime);
+    return super.start(startTime);
+  }
+
   override addEvent(
     name: string,
     attributes?: Readonly<Attributes>,
     time?: number | Date,
   ): this {
     this.#afterEnd("addEvent");
+    this.#relativeTime("addEvent", time);
     const count = this.events.length;
     const dropped = this.droppedEventsCount;
     super.addEvent(name, attributes, time);
@@ -183,6 +193,7 @@ class DebugSpan extends Span {
     time?: number | Date,
   ): this {
     this.#afterEnd("recordException");
+    this.#relativeTime("recordException", time);
     return super.recordException(error, attributes, time);
   }
 
@@ -197,6 +208,7 @@ class DebugSpan extends Span {
   }
 
   override end(endTime?: number | Date): this {
+    if (!this.ended) this.#relativeTime("end", endTime);
     super.end(endTime);
     this.#open.delete(this);
     return this;
@@ -212,6 +224,22 @@ class DebugSpan extends Span {
       `span "${this.name}" (tracer "${this.#tracer}") had already ended when ${call}() was ` +
         "called: the change is ignored, because processors got the span as it was at end(). " +
         "Make every change before end()",
+    );
+  }
+
+  // A time is epoch milliseconds, as in the OpenTelemetry specification;
+  // OpenTelemetry JS's API also takes a `performance.now()` reading, which
+  // here would be a time in 1970 and a span decades long. No span is that
+  // old (2001-09-09 is 1e12 ms), so such a time is almost surely a reading
+  // relative to `performance.timeOrigin`: said once per span name and call.
+  #relativeTime(call: string, time: unknown): void {
+    if (typeof time !== "number" || !(time >= 0 && time < BEFORE_ANY_SPAN_MS)) return;
+    debugOnce(
+      `relative-time:${call}:${this.name}`,
+      `span "${this.name}" (tracer "${this.#tracer}"): ${call}() was given the time ${time}, ` +
+        `which is read as epoch milliseconds (${new Date(time).toISOString()}); a ` +
+        "performance.now() reading counts from performance.timeOrigin: pass " +
+        "performance.timeOrigin + performance.now(), or no time for now",
     );
   }
 
