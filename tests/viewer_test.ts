@@ -645,6 +645,24 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
     },
   );
 
+  test("listening on a name of this machine, it answers to that name and refuses any other", async () => {
+    const store = { stats: () => ({ spans: 0, traces: 0, rejected: 0, evicted: 0 }) };
+    const handler = createHandler(store as never, () => {}, "Build-Box.lan");
+    const statusFor = async (url: string) => (await handler(new Request(url))).status;
+    // The name it listens on (in any case), loopback names and IP addresses.
+    for (const url of ["http://build-box.lan:4318/api/stats", "http://BUILD-BOX.LAN/api/stats"]) {
+      assert.equal(await statusFor(url), 200, url);
+    }
+    assert.equal(await statusFor("http://localhost/api/stats"), 200);
+    assert.equal(await statusFor("http://10.0.0.7/api/stats"), 200);
+    // Another name, even one that ends with its own, may be rebound to it.
+    for (const url of ["http://attacker.example/api/stats", "http://x.build-box.lan/api/stats"]) {
+      const response = await handler(new Request(url));
+      assert.equal(response.status, 403, url);
+      assert.match((await response.json()).error, /listening on Build-Box\.lan/);
+    }
+  });
+
   test("answers a failure of its own with 500, nosniff and no-store", async () => {
     const store = {
       stats(): never {
