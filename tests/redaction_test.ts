@@ -145,6 +145,41 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
     );
   });
 
+  test("a failed fetch to a URL with a password and a signed query records one exception event, scrubbed, and the same scrubbed status", async () => {
+    // The exception is recorded once, through Span.recordException given the
+    // scrubbed message: its status description comes from that message, so
+    // nothing sets the status a second time.
+    const { memory, tracer } = setup();
+    const url = "https://alice:hunter2@api.example/items?sig=s3cr3t&page=2";
+    const rejecting = (input: string | URL | Request) =>
+      Promise.reject(new Error(`connection reset while fetching ${input}`));
+    await assert.rejects(instrumentFetch(refuse, { tracer })(url), TypeError);
+    await assert.rejects(instrumentFetch(rejecting, { tracer })(url), Error);
+    await assert.rejects(
+      instrumentFetch(refuse, { tracer })(SIGNED.replace("//", "//u:p@")),
+      TypeError,
+    );
+    assert.equal(memory.spans.length, 3);
+    const shown = "https://REDACTED:REDACTED@api.example/items?sig=REDACTED&page=2";
+    const expected = [
+      `Request cannot be constructed from a URL that includes credentials: ${shown}`,
+      `connection reset while fetching ${shown}`,
+      "Request cannot be constructed from a URL that includes credentials: " +
+      `https://REDACTED:REDACTED@bucket.s3.example/report.pdf?${REDACTED_QUERY}`,
+    ];
+    memory.spans.forEach((span, i) => {
+      assert.equal(span.events.length, 1);
+      const [event] = span.events;
+      assert.equal(event.name, "exception");
+      assert.equal(event.attributes["exception.message"], expected[i]);
+      assert.deepEqual(span.status, { code: "error", message: expected[i] });
+      assert.doesNotMatch(
+        JSON.stringify(span),
+        /hunter2|s3cr3t|alice|AKIAEXAMPLE|c2VjcmV0|azure|abc123/,
+      );
+    });
+  });
+
   test("a fetch error that quotes the URL as the caller wrote it (not percent-encoded) hides it too", async () => {
     // Node's fetch quotes the input string as given, while the URL parser
     // percent-encodes a space, a quote, a "|" or a non-ASCII letter: the

@@ -523,6 +523,49 @@ describe("Span.recordException()", () => {
     assert.equal(span.events[0].droppedAttributesCount, 0);
   });
 
+  test("a given exception.message is the status description too, not the error's own message", () => {
+    // The caller replaced the message (to scrub a secret from it, say): the
+    // status, which recordException sets, must not carry the raw one.
+    const span = new Span("x").recordException(new Error("token=s3cr3t"), {
+      "exception.message": "x",
+    });
+    assert.equal(span.events[0].attributes["exception.message"], "x");
+    assert.deepEqual(span.status, { code: "error", message: "x" });
+    // Also when the event itself is dropped, or its message is past the
+    // per-event limit: the status is set all the same, from the given message.
+    const full = new Span("x", undefined, "internal", {
+      limits: { eventCountLimit: 0 },
+    }).recordException(new Error("token=s3cr3t"), { "exception.message": "token=REDACTED" });
+    assert.equal(full.events.length, 0);
+    assert.deepEqual(full.status, { code: "error", message: "token=REDACTED" });
+    // An empty given message is none: the type describes the error, the
+    // given one first.
+    assert.deepEqual(
+      new Span("x").recordException(new Error("token=s3cr3t"), { "exception.message": "" }).status,
+      { code: "error", message: "Error" },
+    );
+    assert.deepEqual(
+      new Span("x").recordException(new Error(""), { "exception.type": "Retryable" }).status,
+      { code: "error", message: "Retryable" },
+    );
+    // A given value that is not a string (or cannot be read) is not a
+    // message: the error's own describes the status, as before.
+    const hostile = Object.defineProperty({}, "exception.message", {
+      enumerable: true,
+      get() {
+        throw new Error("getter exploded");
+      },
+    });
+    assert.deepEqual(new Span("x").recordException(new Error("m"), hostile).status, {
+      code: "error",
+      message: "m",
+    });
+    assert.deepEqual(
+      new Span("x").recordException(new Error("m"), { "exception.message": 42 }).status,
+      { code: "error", message: "m" },
+    );
+  });
+
   test("additional attributes follow the event's rules: invalid ones and ones past the limit are dropped and counted", () => {
     const span = new Span("x", undefined, "internal", {
       limits: { attributePerEventCountLimit: 4, attributeValueLengthLimit: 5 },

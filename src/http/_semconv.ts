@@ -174,9 +174,11 @@ export function recordStatus(span: Span, status: number, kind: "client" | "serve
 }
 
 /**
- * Records a thrown error or network failure: an exception event and
- * `error.type`. With `scrub`, the exception's message and stack trace, and
- * the status message, are recorded as it rewrites them (see `urlScrubber`).
+ * Records a thrown error or network failure: an exception event, the error
+ * status and `error.type`. With `scrub`, the exception's message and stack
+ * trace are recorded as it rewrites them (see `urlScrubber`), and so is the
+ * status description, which `recordException` takes from the message it is
+ * given.
  */
 export function recordError(
   span: Span,
@@ -200,8 +202,6 @@ export function recordError(
   if (fields.message !== undefined) scrubbed["exception.message"] = scrub(fields.message);
   if (fields.stacktrace !== undefined) scrubbed["exception.stacktrace"] = scrub(fields.stacktrace);
   span.recordException(error, scrubbed);
-  // recordException set the status to the message as it was.
-  span.setStatus("error", scrubbed["exception.message"] || fields.type);
 }
 
 /**

@@ -851,7 +851,10 @@ export class Span {
    * @param attributes More attributes for the event, with the same rules as
    *   {@linkcode Span.addEvent}'s; where a key is one of the three above, it
    *   replaces the value read from `error`, as the OpenTelemetry
-   *   specification asks.
+   *   specification asks. A string `exception.message` given here (one with a
+   *   secret scrubbed from it, say) is the status description too, in place
+   *   of the error's own message; when it is empty, the type describes the
+   *   error (a string `exception.type` given here first).
    * @param time When the exception happened, epoch milliseconds or a
    *   `Date`; now when omitted. As with {@linkcode Span.addEvent}, a time
    *   that OTLP cannot carry drops the event, counted (the status is still
@@ -886,11 +889,22 @@ export class Span {
     if (type !== undefined) generated["exception.type"] = type;
     if (message !== undefined) generated["exception.message"] = message;
     if (stacktrace !== undefined) generated["exception.stacktrace"] = stacktrace;
-    if (attributes === undefined) this.addEvent("exception", generated, time);
-    else this.#addExceptionEvent(generated, attributes, time);
-    // An empty message is none (Set Status: "An empty Description is
-    // equivalent with a not present one"): the type describes the error.
-    return this.setStatus("error", message || type);
+    if (attributes === undefined) {
+      this.addEvent("exception", generated, time);
+      // An empty message is none (Set Status: "An empty Description is
+      // equivalent with a not present one"): the type describes the error.
+      return this.setStatus("error", message || type);
+    }
+    this.#addExceptionEvent(generated, attributes, time);
+    // A message or type given in place of the error's describes the status
+    // too: a caller who replaced the message (to scrub a secret from it)
+    // must not find the raw one there. Taken as given, even when the event
+    // was dropped or its attribute cut.
+    const givenMessage = givenString(attributes, "exception.message") ?? message;
+    return this.setStatus(
+      "error",
+      givenMessage || (givenString(attributes, "exception.type") ?? type),
+    );
   }
 
   /**
@@ -1110,6 +1124,22 @@ function statusCodeError(code: unknown): TypeError {
   return new TypeError(
     `Cannot set status: code must be "unset", "ok" or "error", got ${describe(code)}${hint}`,
   );
+}
+
+// A string attribute recordException was given, read as the event's
+// attributes are (an own enumerable key), never throwing: undefined when it
+// is absent, not a string, or its getter (or a Proxy trap) throws.
+function givenString(attributes: unknown, key: string): string | undefined {
+  if (typeof attributes !== "object" || attributes === null) return undefined;
+  try {
+    if (
+      Array.isArray(attributes) || !Object.prototype.propertyIsEnumerable.call(attributes, key)
+    ) return undefined;
+    const value = (attributes as Record<string, unknown>)[key];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function updateNameError(name: unknown): TypeError {
