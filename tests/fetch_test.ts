@@ -3,10 +3,14 @@ import assert from "node:assert/strict";
 import {
   Baggage,
   type ContextStorage,
+  extractBaggage,
   getContextStorage,
+  injectContext,
   InMemorySpanProcessor,
+  propagationStats,
   setContextStorage,
   SpanContext,
+  suppressTracing,
   Tracer,
   withBaggage,
 } from "../mod.ts";
@@ -383,6 +387,177 @@ describe("instrumentFetch", () => {
   test("refuses a fetch or tracer of the wrong type", () => {
     assert.throws(() => instrumentFetch(42 as unknown as FetchFunction), TypeError);
     assert.throws(() => instrumentFetch(undefined, { tracer: {} as Tracer }), TypeError);
+  });
+});
+
+describe("instrumentFetch and a baggage header the request already has", () => {
+  // W3C Baggage, Mutating baggage: a system "MAY mutate the value" ("add a
+  // new key/value pair", "update an existing value", "deduplicating the
+  // list"); Limits: "all limits apply to the combination of all baggage
+  // headers". The application set its entries for this very request, so
+  // they are sent, the current baggage's added to them; for a key both
+  // have, the application's value.
+  const current = new Baggage({
+    tenant: "acme",
+    shared: { value: "from context", metadata: "ttl=60" },
+  });
+
+  async function sent(
+    input: string | URL | Request,
+    init?: RequestInit,
+    baggage: Baggage = current,
+  ): Promise<{ headers: Headers; clientSpanId: string }> {
+    const { memory, calls, fetch } = setup();
+    await withBaggage(baggage, () => fetch(input, init));
+    const client = memory.spans.find((s) => s.kind === "client")!;
+    return { headers: calls[0].headers, clientSpanId: client.context.spanId };
+  }
+
+  const entries = (header: string | null) =>
+    extractBaggage({ baggage: header ?? undefined }).entries();
+  const merged = [
+    ["app", { value: "one" }],
+    ["shared", { value: "from app" }],
+    ["tenant", { value: "acme" }],
+  ];
+
+  test("a plain record's baggage keeps its entries, the current ones added; for a shared key, the app's", async () => {
+    const { headers } = await sent("http://example.com/", {
+      headers: { accept: "text/plain", Baggage: "app=one,shared=from%20app" },
+    });
+    assert.equal(headers.get("baggage"), "app=one,shared=from%20app,tenant=acme");
+    assert.deepEqual(entries(headers.get("baggage")), merged);
+    assert.equal(headers.get("accept"), "text/plain");
+  });
+
+  test("so does a Headers object's, and the caller's Headers is left as it was", async () => {
+    const own = new Headers({ baggage: "app=one, shared = from%20app" });
+    const { headers } = await sent("http://example.com/", { headers: own });
+    assert.deepEqual(entries(headers.get("baggage")), merged);
+    assert.deepEqual([...own], [["baggage", "app=one, shared = from%20app"]]);
+  });
+
+  test("so do repeated baggage headers given as an array of tuples: one list, combined", async () => {
+    const { headers } = await sent("http://example.com/", {
+      headers: [["baggage", "app=one"], ["x-other", "1"], ["BAGGAGE", "shared=from%20app"]],
+    });
+    assert.deepEqual(entries(headers.get("baggage")), merged);
+    assert.equal(headers.get("x-other"), "1");
+  });
+
+  test("so does a Request's, which is left as it was; an init's headers replace the Request's, as fetch's do", async () => {
+    const request = new Request("http://example.com/x", {
+      method: "POST",
+      headers: { baggage: "app=one,shared=from%20app" },
+    });
+    const alone = await sent(request);
+    assert.deepEqual(entries(alone.headers.get("baggage")), merged);
+    assert.deepEqual([...request.headers], [["baggage", "app=one,shared=from%20app"]]);
+
+    const withInit = await sent(request, { headers: { baggage: "init=1" } });
+    assert.deepEqual(entries(withInit.headers.get("baggage")), [
+      ["init", { value: "1" }],
+      ["tenant", { value: "acme" }],
+      ["shared", { value: "from context", metadata: "ttl=60" }],
+    ]);
+  });
+
+  test("traceparent and tracestate the request already has are still replaced: the client span is the parent", async () => {
+    const { headers, clientSpanId } = await sent("http://example.com/", {
+      headers: {
+        traceparent: "00-11111111111111111111111111111111-2222222222222222-01",
+        tracestate: "stale=1",
+        baggage: "app=one",
+      },
+    });
+    assert.match(
+      headers.get("traceparent")!,
+      new RegExp(`^00-[0-9a-f]{32}-${clientSpanId}-0[13]$`),
+    );
+    assert.equal(headers.has("tracestate"), false);
+    assert.equal(headers.get("baggage"), "app=one,tenant=acme,shared=from%20context;ttl=60");
+  });
+
+  test("with no current baggage, the request's own header goes as it was written", async () => {
+    const own = "app = one ;  p, app=two";
+    const { headers } = await sent(
+      "http://example.com/",
+      { headers: { baggage: own } },
+      new Baggage(),
+    );
+    assert.equal(headers.get("baggage"), own);
+    assert.ok(headers.has("traceparent"));
+  });
+
+  test("a header that is no valid baggage-string goes as the app wrote it, without the current entries, counted as dropped", async () => {
+    // Mutating baggage: for a value "not in the format defined", "the
+    // behavior is undefined"; rewriting it would drop what cannot be read,
+    // the application's own data. So it is sent untouched, and the current
+    // entries, which could not be added to it, are counted as dropped.
+    for (const own of ["app=one,bad key=2", "app=%zz", "app=one;bad prop", "novalue"]) {
+      const before = propagationStats().baggage;
+      const { headers } = await sent("http://example.com/", { headers: { baggage: own } });
+      assert.equal(headers.get("baggage"), own);
+      assert.ok(headers.has("traceparent"));
+      assert.equal(propagationStats().baggage, before + current.size, own);
+    }
+  });
+
+  test("the combined header stays within 64 members: the current entries are dropped first, and counted", async () => {
+    const own = Array.from({ length: 62 }, (_, i) => `k${i}=${i}`).join(",");
+    const context = new Baggage([
+      ["k0", "context"],
+      ...Array.from({ length: 5 }, (_, i) => [`c${i}`, "x"] as [string, string]),
+    ]);
+    const before = propagationStats().baggage;
+    const { headers } = await sent("http://example.com/", { headers: { baggage: own } }, context);
+    const got = entries(headers.get("baggage"));
+    assert.equal(got.length, 64);
+    assert.equal(headers.get("baggage"), `${own},c0=x,c1=x`);
+    assert.equal(propagationStats().baggage, before + 3, "c2, c3 and c4");
+  });
+
+  test("the combined header stays within 8,192 bytes: the current entries are dropped first, and counted", async () => {
+    const own = `big=${"a".repeat(8192 - "big=".length - ",c=1".length)}`;
+    const context = new Baggage({ toolong: "xy", c: "1", d: "2" });
+    const before = propagationStats().baggage;
+    const { headers } = await sent("http://example.com/", { headers: { baggage: own } }, context);
+    assert.equal(headers.get("baggage"), `${own},c=1`);
+    assert.equal(new TextEncoder().encode(headers.get("baggage")!).length, 8192);
+    assert.equal(propagationStats().baggage, before + 2, "toolong and d");
+  });
+
+  test("a header over the limits by itself goes as the app wrote it, without the current entries", async () => {
+    const members = Array.from({ length: 65 }, (_, i) => `k${i}=${i}`).join(",");
+    const bytes = `big=${"a".repeat(8192)}`;
+    for (const own of [members, bytes]) {
+      const { headers } = await sent("http://example.com/", { headers: { baggage: own } });
+      assert.equal(headers.get("baggage"), own);
+    }
+  });
+
+  test("with tracing suppressed, the request's header is left as it was and nothing is counted", async () => {
+    const { calls, fetch } = setup();
+    const before = propagationStats().baggage;
+    await withBaggage(current, () =>
+      suppressTracing(async () => {
+        await fetch("http://example.com/", { headers: { baggage: "app=one" } });
+        await fetch("http://example.com/", { headers: { baggage: "app=one,bad key" } });
+      }));
+    assert.deepEqual(calls.map((call) => call.headers.get("baggage")), [
+      "app=one",
+      "app=one,bad key",
+    ]);
+    assert.equal(propagationStats().baggage, before);
+  });
+
+  test("injectContext still replaces a baggage header, as OpenTelemetry's W3CBaggagePropagator does", () => {
+    // The caller of injectContext says what baggage to write (options.baggage);
+    // its carrier is often a copy of an incoming request's headers, whose
+    // baggage the current one was read from.
+    const headers: Record<string, string> = { baggage: "app=one" };
+    withBaggage(current, () => injectContext(headers));
+    assert.equal(headers.baggage, "tenant=acme,shared=from%20context;ttl=60");
   });
 });
 

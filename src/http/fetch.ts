@@ -14,6 +14,7 @@ import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
+import { requestBaggage } from "../propagation/_request_baggage.ts";
 import {
   clientAttributes,
   knownMethods,
@@ -103,7 +104,13 @@ export interface InstrumentFetchOptions {
  * page's own origin and those `propagateTo` lists (CORS would refuse the
  * others unless the server allows these headers), elsewhere into every
  * request, or those `propagateTo` picks. This is decided when
- * `instrumentFetch` is called. A request that gets no headers is traced
+ * `instrumentFetch` is called. A request's own `traceparent` and
+ * `tracestate` are replaced; its own `baggage` keeps its entries, and the
+ * current baggage's are added (the request's value for a key both have),
+ * within W3C Baggage's 64 members and 8,192 bytes, current entries left out
+ * first (counted in `propagationStats()`); one that is not a valid
+ * baggage-string, or over those limits by itself, goes as it is, without
+ * the current entries. A request that gets no headers is traced
  * all the same, and goes to fetch as the caller gave it. A network error, or
  * a status of 400 or more, marks the span as an error; a network error is
  * rethrown (its message and stack trace, where they quote the URL, are
@@ -219,7 +226,9 @@ export function instrumentFetch(
             url.href.length > maxLength,
           ),
         });
-        if (headers !== undefined) injectContext(headers, span);
+        // A baggage header of the application's own keeps its entries, the
+        // current baggage's added to them (see requestBaggage).
+        if (headers !== undefined) injectContext(headers, span, requestBaggage(headers));
       } catch (error) {
         warnOnce(
           "fetch-tracing-failed",

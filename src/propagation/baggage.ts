@@ -8,26 +8,14 @@
 import { pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { countDrop } from "./_drop_counts.ts";
-
-/** At most this many list members are kept and written, as W3C Baggage's limits say. */
-const MAX_BAGGAGE_MEMBERS = 64;
-
-/**
- * At most this many bytes of baggage-string are kept and written, as W3C
- * Baggage's limits say: measured as {@linkcode Baggage.serialize} writes it,
- * without optional whitespace.
- */
-const MAX_BAGGAGE_BYTES = 8192;
-
-/**
- * At most this many characters of combined `baggage` header are read. A
- * header within the limits may be longer than 8,192 bytes as received
- * (optional whitespace, needless escapes, the ", " that `Headers` joins
- * repeated headers with), so more is read; a longer value is cut at the last
- * member boundary within this before it is split, so a 1 MB header costs no
- * more than a 32 KB one.
- */
-const MAX_BAGGAGE_INPUT_LENGTH = 32768;
+import {
+  formatMember,
+  isToken,
+  MAX_BAGGAGE_BYTES,
+  MAX_BAGGAGE_MEMBERS,
+  parseMembers,
+  parseProperties,
+} from "./_baggage_members.ts";
 
 /** One baggage entry: its value, and the member's properties if any. */
 export interface BaggageEntry {
@@ -38,92 +26,6 @@ export interface BaggageEntry {
    * (for example `"ttl=60;private"`), opaque to this library.
    */
   readonly metadata?: string;
-}
-
-// RFC 7230 tchar: the characters of a baggage key.
-const TCHAR = new Uint8Array(128);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
-for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
-
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TCHAR[c] === 0) return false;
-  }
-  return true;
-}
-
-// baggage-octet: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E.
-function isBaggageOctets(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x2c || c === 0x3b || c === 0x5c) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function trimOws(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
-  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
-}
-
-const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
-const LENIENT_UTF8 = new TextDecoder();
-
-/**
- * Percent-decodes a value as UTF-8. Octets that are not UTF-8 become U+FFFD,
- * as W3C Baggage requires; a `%` that starts no `%XX` is malformed
- * (`undefined`).
- */
-function decodeValue(encoded: string): string | undefined {
-  if (!encoded.includes("%")) return encoded;
-  try {
-    return decodeURIComponent(encoded);
-  } catch {
-    // A stray "%", or octets that are not UTF-8: told apart below.
-  }
-  const bytes: number[] = [];
-  for (let i = 0; i < encoded.length; i++) {
-    const c = encoded.charCodeAt(i);
-    if (c !== 0x25) {
-      bytes.push(c); // a baggage-octet: ASCII, one byte
-      continue;
-    }
-    const pair = encoded.slice(i + 1, i + 3);
-    if (!HEX_PAIR.test(pair)) return undefined;
-    bytes.push(parseInt(pair, 16));
-    i += 2;
-  }
-  return LENIENT_UTF8.decode(new Uint8Array(bytes));
-}
-
-/** Normalises `;`-separated properties, or returns `undefined` when one is malformed. */
-function parseProperties(parts: readonly string[], from: number): string | undefined {
-  let out = "";
-  for (let i = from; i < parts.length; i++) {
-    const part = parts[i];
-    const eq = part.indexOf("=");
-    let property: string;
-    if (eq === -1) {
-      property = trimOws(part);
-      if (!isToken(property)) return undefined;
-    } else {
-      const key = trimOws(part.slice(0, eq));
-      const value = trimOws(part.slice(eq + 1));
-      if (!isToken(key) || !isBaggageOctets(value)) return undefined;
-      property = `${key}=${value}`;
-    }
-    out += out === "" ? property : `;${property}`;
-  }
-  return out;
 }
 
 // Set while a Baggage is built from an already checked map.
@@ -222,70 +124,7 @@ export class Baggage {
    * ```
    */
   static parse(header: string | readonly string[] | undefined | null): Baggage {
-    if (header === undefined || header === null) return EMPTY;
-    let value: string;
-    if (typeof header === "string") value = header;
-    else if (Array.isArray(header)) {
-      let length = 0;
-      const parts: string[] = [];
-      for (const part of header) {
-        if (typeof part !== "string") continue;
-        length += part.length + 1;
-        parts.push(part);
-        if (length > MAX_BAGGAGE_INPUT_LENGTH + 1) break;
-      }
-      value = parts.join(",");
-    } else return EMPTY;
-    if (value.length > MAX_BAGGAGE_INPUT_LENGTH) {
-      // Keep the members that end within the limit; the rest is dropped unread.
-      const cut = value.lastIndexOf(",", MAX_BAGGAGE_INPUT_LENGTH);
-      value = cut === -1 ? "" : value.slice(0, cut);
-      countDrop("baggage");
-    }
-    const map = new Map<string, BaggageEntry>();
-    // The length of each kept member as serialize writes it, and their sum:
-    // the limits are those of the baggage-string propagated, not of the
-    // header as received.
-    const lengths = new Map<string, number>();
-    let bytes = 0;
-    let dropped = 0;
-    for (const raw of value.split(",")) {
-      if (trimOws(raw) === "") continue;
-      const parts = raw.split(";");
-      const first = parts[0];
-      const eq = first.indexOf("=");
-      if (eq === -1) {
-        dropped++;
-        continue;
-      }
-      const key = trimOws(first.slice(0, eq));
-      const encoded = trimOws(first.slice(eq + 1));
-      const decoded = isToken(key) && isBaggageOctets(encoded) ? decodeValue(encoded) : undefined;
-      const metadata = decoded === undefined ? undefined : parseProperties(parts, 1);
-      if (decoded === undefined || metadata === undefined) {
-        dropped++;
-        continue;
-      }
-      const entry = Object.freeze(
-        metadata === "" ? { value: decoded } : { value: decoded, metadata },
-      );
-      const length = formatMember(key, entry)?.length;
-      const replaced = lengths.get(key);
-      const members = map.size + (replaced === undefined ? 1 : 0);
-      const total = bytes - (replaced ?? 0) + (length ?? 0);
-      if (
-        length === undefined || members > MAX_BAGGAGE_MEMBERS ||
-        total + members - 1 > MAX_BAGGAGE_BYTES
-      ) {
-        dropped++;
-        continue;
-      }
-      map.delete(key);
-      map.set(key, entry);
-      lengths.set(key, length);
-      bytes = total;
-    }
-    if (dropped > 0) countDrop("baggage", dropped);
+    const map = parseMembers(header, false)!;
     return map.size === 0 ? EMPTY : make(map);
   }
 
@@ -442,23 +281,6 @@ export class Baggage {
   toString(): string {
     return this.serialize();
   }
-}
-
-/**
- * The list member {@linkcode Baggage.serialize} writes for an entry, or
- * `undefined` when its value cannot be encoded (a lone surrogate is no
- * UTF-8).
- */
-function formatMember(key: string, entry: BaggageEntry): string | undefined {
-  let member: string;
-  try {
-    member = `${key}=${encodeURIComponent(entry.value)}`;
-  } catch {
-    return undefined;
-  }
-  return entry.metadata !== undefined && entry.metadata !== ""
-    ? `${member};${entry.metadata}`
-    : member;
 }
 
 function make(map: Map<string, BaggageEntry>): Baggage {

@@ -101,9 +101,12 @@ export interface InjectOptions {
 /**
  * Writes `traceparent`, `tracestate` (when the context has one) and
  * `baggage` (when there is any) into `headers`, replacing earlier values in
- * any case of the name. A trace state that is not a valid `tracestate` value
- * is left out and counted in `propagationStats()`, so what is
- * written is always a valid header value. With no span or context given, the current span's
+ * any case of the name: a `baggage` header too, as OpenTelemetry's
+ * `W3CBaggagePropagator` does (to keep its entries, give `options.baggage`
+ * that has them, read with {@linkcode extractBaggage}; `instrumentFetch`
+ * adds the current baggage to a request's own). A trace state that is not a
+ * valid `tracestate` value is left out and counted in `propagationStats()`,
+ * so what is written is always a valid header value. With no span or context given, the current span's
  * context is written; with none current, no trace headers are written.
  *
  * @param headers A `Headers` object or a plain record, changed in place.

@@ -18,7 +18,12 @@ export interface PropagationStats {
    * state dropped at inject.
    */
   readonly tracestate: number;
-  /** `baggage` list members dropped (malformed, or past the 64-member or 8,192-byte limit). */
+  /**
+   * `baggage` list members dropped (malformed, or past the 64-member or
+   * 8,192-byte limit), and current baggage entries a traced fetch could not
+   * add to a request's own `baggage` header (one that is no valid
+   * baggage-string, or over a limit by itself).
+   */
   readonly baggage: number;
 }
 
