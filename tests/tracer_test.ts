@@ -12,6 +12,7 @@ import {
   Tracer,
 } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
+import { PASS_THROUGH_SAMPLER } from "../src/trace/_pass_through.ts";
 
 function setup() {
   const memory = new InMemorySpanProcessor();
@@ -362,6 +363,34 @@ describe("new Tracer()", () => {
     assert.equal(span.context.traceId, "abcdefabcdefabcdefabcdefabcdefab");
     assert.equal(span.context.spanId, "0000000000000001");
     assert.equal(span.startTime, 7);
+  });
+});
+
+describe("a pass-through tracer (a disabled setupTracing's)", () => {
+  test("makes no ids and passes its parent's context on, root or child", () => {
+    let made = 0;
+    const tracer = new Tracer({
+      sampler: PASS_THROUGH_SAMPLER,
+      idGenerator: {
+        traceId: () => (made++, "abcdefabcdefabcdefabcdefabcdefab"),
+        spanId: () => (made++, "0000000000000001"),
+      },
+    });
+    const root = tracer.startSpan("root");
+    assert.equal(root.context.traceId, "0".repeat(32));
+    assert.equal(root.isRecording, false);
+    const parent = new SpanContext({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    });
+    const child = tracer.startSpan("child", { parent, kind: "client" });
+    assert.equal(child.context.spanId, parent.spanId);
+    assert.equal(child.kind, "client");
+    tracer.span("inner", { parent: child }, (inner) => {
+      assert.equal(inner.context.spanId, parent.spanId);
+    });
+    assert.equal(made, 0);
   });
 });
 

@@ -5,8 +5,9 @@
 // injected downstream unchanged and stays connected; a span with no parent
 // has the invalid all-zero context, which is never injected. A tracer is a
 // pass-through one when its sampler is PASS_THROUGH_SAMPLER, which never
-// leaves this library: the Tracer reads it only for spans it dropped, so
-// recording spans do no work for it.
+// leaves this library: the Tracer compares its sampler with it once it has
+// found the parent, before any ids or sampling, which such a span needs none
+// of; a recording span pays that one comparison.
 
 import { INVALID_SPAN_CONTEXT } from "../span/_invalid_span_context.ts";
 import { Span, type SpanInit, type SpanKind } from "../span/span.ts";

@@ -358,6 +358,12 @@ export class Tracer {
     } else {
       parent = resolveParent(explicit);
     }
+    const sampler = this.#sampler;
+    // A pass-through tracer's span (a disabled setupTracing's) has its
+    // parent's context: no ids, sampling or recording span to make first.
+    if (sampler === PASS_THROUGH_SAMPLER) {
+      return passThroughSpan(name, kind, this.#silentInit, parentSpan, parent);
+    }
     const hasParent = parentSpan !== undefined || parent !== undefined;
     let parentId: string | undefined;
     let parentFlags = 0;
@@ -390,7 +396,6 @@ export class Tracer {
       traceId = this.#ids.traceId();
     }
     const attributes = options?.attributes;
-    const sampler = this.#sampler;
     let result: SamplingResult;
     if (store !== undefined && store.getValue(SUPPRESS_TRACING_KEY) === true) {
       result = DROP_RESULT;
@@ -446,12 +451,7 @@ export class Tracer {
         idBytes,
         idAt,
       );
-    if (dropped) {
-      // A pass-through tracer's (a disabled setupTracing's): see _pass_through.ts.
-      return sampler === PASS_THROUGH_SAMPLER
-        ? passThroughSpan(name, kind, this.#silentInit, parentSpan, parent)
-        : span.start();
-    }
+    if (dropped) return span.start();
     if (parentRemote) markRemoteParent(span);
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
