@@ -31,6 +31,7 @@ export {
   type HonoMiddleware,
   type HonoRequestLike,
   type HonoRouteLike,
+  recordStreamError,
   traceMiddleware,
   type TraceMiddlewareOptions,
 } from "./src/hono/trace_middleware.ts";

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { HonoRequest } from "hono/request";
 import { matchedRoutes } from "hono/route";
+import { streamSSE, streamText } from "hono/streaming";
 import {
   getCurrentSpan,
   getDefaultTracer,
@@ -11,8 +12,9 @@ import {
   setDefaultTracer,
   Tracer,
 } from "../mod.ts";
-import { instrumentFetch } from "../http.ts";
-import { traceMiddleware } from "../hono.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { ManualTime } from "../testing.ts";
+import { recordStreamError, traceMiddleware } from "../hono.ts";
 import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
 import { serveNative } from "./_loopback_server.ts";
 
@@ -389,6 +391,370 @@ describe("traceMiddleware (Hono)", () => {
       message:
         /^Cannot create trace middleware: matchedRoutes must be a function, such as Hono's from "hono\/route", got string "yes"/,
     });
+  });
+});
+
+// Hono's default onError logs what it answers with a 500: kept off the test's output.
+async function quietly<T>(fn: () => T | Promise<T>): Promise<{ result: T; logged: unknown[] }> {
+  const logged: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(...args);
+  try {
+    return { result: await fn(), logged };
+  } finally {
+    console.error = original;
+  }
+}
+
+describe("traceMiddleware (Hono): errors that escape next()", () => {
+  test("onError throws, then answers its own error: the span has that answer's status and the error", async () => {
+    const { memory, app } = setup();
+    app.get("/r", () => {
+      throw new Error("handler");
+    });
+    // Throws for the handler's error; Hono calls it again for the error it threw.
+    app.onError((error, c) => {
+      if (error.message === "handler") throw new RangeError("no answer for that");
+      return c.text("unavailable", 503);
+    });
+    const response = await app.request("/r");
+    assert.equal(response.status, 503);
+    assert.equal(memory.spans.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /r");
+    assert.equal(span.attributes["http.response.status_code"], 503);
+    assert.equal(span.attributes["error.type"], "RangeError");
+    assert.deepEqual(span.status, { code: "error", message: "no answer for that" });
+    assert.equal(span.events[0].name, "exception");
+  });
+
+  test("a sub-app whose onError throws: the app's default onError answers 500, and so does the span", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    const api = new Hono();
+    api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+    api.onError((error) => {
+      throw new Error(`api could not answer: ${error.message}`);
+    });
+    api.get("/orders/:id", () => {
+      throw new Error("db down");
+    });
+    app.route("/api", api);
+    const { result: response, logged } = await quietly(() => app.request("/api/orders/7"));
+    assert.equal(response.status, 500);
+    assert.equal(await response.text(), "Internal Server Error");
+    assert.equal(logged.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /api/orders/:id");
+    assert.equal(span.attributes["http.response.status_code"], 500);
+    assert.equal(span.attributes["error.type"], "Error");
+    assert.equal(span.status.code, "error");
+    assert.equal(span.events[0].attributes["exception.message"], "api could not answer: db down");
+  });
+
+  test("an HTTPException that escapes and is answered with its 4xx leaves the status unset", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    const api = new Hono();
+    api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+    api.onError((error) => {
+      throw error; // left to the app's onError, which answers an HTTPException's response
+    });
+    api.get("/private", () => {
+      throw new HTTPException(403, { message: "not yours" });
+    });
+    app.route("/api", api);
+    const response = await app.request("/api/private");
+    assert.equal(response.status, 403);
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], 403);
+    assert.equal(span.status.code, "unset");
+    assert.equal(span.attributes["error.type"], undefined);
+    assert.equal(span.events.length, 0);
+  });
+
+  test("a sub-app's traceMiddleware alone matched, with the sub-app's onError: its answer to a throwing notFound is recorded", async () => {
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.notFound(() => {
+      throw new Error("no page");
+    });
+    const api = new Hono();
+    api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+    api.onError((error, c) => c.text(`api: ${error.message}`, 503));
+    app.route("/api", api);
+    const response = await app.request("/api/nothing");
+    assert.equal(await response.text(), "api: no page");
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], 503);
+    assert.equal(span.attributes["error.type"], "Error");
+  });
+
+  test("onError's answer is waited for until the scheduler given runs its next timer", async () => {
+    const time = new ManualTime();
+    const memory = new InMemorySpanProcessor();
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+    app.get("/r", () => {
+      throw new Error("handler");
+    });
+    let answer = deferred();
+    app.onError(async (error, c) => {
+      if (error.message === "handler") throw new RangeError("again");
+      await answer.promise;
+      return c.text("late", 503);
+    });
+    // onError answers before the timer: the span has its status.
+    let pending = app.request("/r");
+    await nextTurn();
+    assert.equal(memory.spans.length, 0);
+    assert.equal(time.pendingTimers, 1);
+    answer.resolve();
+    assert.equal((await pending).status, 503);
+    assert.equal(time.pendingTimers, 0);
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], 503);
+    // The timer runs first: the span ends without the status it could not wait for.
+    answer = deferred();
+    pending = app.request("/r");
+    await nextTurn();
+    await time.tick(0);
+    assert.equal(memory.spans.length, 2);
+    answer.resolve();
+    assert.equal((await pending).status, 503);
+    const late = memory.spans[1];
+    assert.equal(late.attributes["http.response.status_code"], undefined);
+    assert.equal(late.attributes["error.type"], "RangeError");
+    assert.equal(late.status.code, "error");
+  });
+
+  test("onError that throws every time: app.fetch rejects, the server answers; the span ends as an error with no status code", async () => {
+    const { memory, app } = setup();
+    app.onError((error) => {
+      throw error;
+    });
+    app.get("/r", () => {
+      throw new TypeError("bad input");
+    });
+    await assert.rejects(async () => await app.request("/r"), {
+      name: "TypeError",
+      message: "bad input",
+    });
+    await nextTurn();
+    assert.equal(memory.spans.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /r");
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+    assert.equal(span.attributes["error.type"], "TypeError");
+    assert.deepEqual(span.status, { code: "error", message: "bad input" });
+  });
+
+  test("a thrown non-Error, which Hono never answers, ends the span at once as an error", async () => {
+    const { memory, app } = setup();
+    app.get("/r", () => {
+      throw "not an Error";
+    });
+    await assert.rejects(async () => await app.request("/r"));
+    assert.equal(memory.spans.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+    assert.equal(span.attributes["error.type"], "_OTHER");
+    assert.equal(span.status.code, "error");
+  });
+
+  test("a notFound that throws where no route matched: Hono answers after the middleware, so no status code", async () => {
+    const { memory, app } = setup();
+    app.get("/known", (c) => c.text("ok"));
+    app.notFound(() => {
+      throw new Error("no page");
+    });
+    const { result: response } = await quietly(() => app.request("/unknown"));
+    assert.equal(response.status, 500);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET");
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+    assert.equal(span.attributes["error.type"], "Error");
+    assert.deepEqual(span.status, { code: "error", message: "no page" });
+  });
+});
+
+describe("traceMiddleware (Hono): a streamed body whose callback throws", () => {
+  test("streamText with recordStreamError(c): the span keeps its 200 and records the error", async () => {
+    const { memory, app } = setup();
+    app.get("/feed", (c) =>
+      streamText(c, async (stream) => {
+        await stream.writeln("first");
+        throw new RangeError("feed broke");
+      }, recordStreamError(c)));
+    const response = await app.request("/feed");
+    assert.equal(response.status, 200);
+    assert.equal(await response.text(), "first\n");
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /feed");
+    assert.equal(span.attributes["http.response.status_code"], 200);
+    assert.equal(span.attributes["error.type"], "RangeError");
+    assert.deepEqual(span.status, { code: "error", message: "feed broke" });
+    assert.equal(span.events[0].name, "exception");
+    assert.equal(span.events[0].attributes["exception.type"], "RangeError");
+  });
+
+  test("recordStreamError(c, onError) calls the app's own onError after: streamSSE still sends its error event", async () => {
+    const { memory, app } = setup();
+    const seen: string[] = [];
+    app.get("/events", (c) =>
+      streamSSE(
+        c,
+        async (stream) => {
+          await stream.writeSSE({ data: "one" });
+          throw new Error("source gone");
+        },
+        recordStreamError(c, async (error, stream) => {
+          seen.push(error.message);
+          await stream.writeSSE({ event: "note", data: "retry later" });
+        }),
+      ));
+    const response = await app.request("/events");
+    const body = await response.text();
+    assert.deepEqual(seen, ["source gone"]);
+    assert.match(
+      body,
+      /data: one\n\n.*event: note\ndata: retry later\n\nevent: error\ndata: source gone/s,
+    );
+    const [span] = memory.spans;
+    assert.equal(span.attributes["http.response.status_code"], 200);
+    assert.equal(span.attributes["error.type"], "Error");
+    assert.deepEqual(span.status, { code: "error", message: "source gone" });
+  });
+
+  test("without it Hono only logs the error: the span cannot know, and says 200", async () => {
+    const { memory, app } = setup();
+    app.get("/feed", (c) => streamText(c, () => Promise.reject(new RangeError("feed broke"))));
+    const { result: response, logged } = await quietly(async () => {
+      const response = await app.request("/feed");
+      await response.text();
+      return response;
+    });
+    assert.equal(response.status, 200);
+    assert.equal(logged.length, 1);
+    assert.equal(memory.spans[0].status.code, "unset");
+  });
+
+  test("recordStreamError for a context no traceMiddleware traced only calls the onError given", async () => {
+    const app = new Hono();
+    const seen: string[] = [];
+    app.get("/feed", (c) =>
+      streamText(
+        c,
+        () => Promise.reject(new Error("x")),
+        recordStreamError(c, (error) => void seen.push(error.message)),
+      ));
+    await (await app.request("/feed")).text();
+    assert.deepEqual(seen, ["x"]);
+    assert.throws(() => recordStreamError({} as never, "log it" as never), {
+      name: "TypeError",
+      message: 'Cannot record stream errors: onError must be a function, got string "log it"',
+    });
+  });
+});
+
+describe("traceMiddleware inside traceHandler(app.fetch)", () => {
+  function wrapped() {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ name: "shop", processors: [memory] });
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    const fetch = traceHandler(app.fetch, { tracer });
+    return { memory, tracer, app, fetch };
+  }
+
+  test("one server span, traceHandler's, named by the route; the handlers run in it", async () => {
+    const { memory, app, fetch } = wrapped();
+    let current: string | undefined;
+    app.get("/products/:sku", (c) => {
+      current = getCurrentSpan()?.name;
+      return c.json({ sku: c.req.param("sku") });
+    });
+    const response = await fetch(
+      new Request("http://localhost/products/7", { headers: { traceparent: TRACEPARENT } }),
+    );
+    assert.deepEqual(await response.json(), { sku: "7" });
+    assert.equal(current, "GET");
+    assert.deepEqual(memory.spans.map((s) => s.name), ["GET /products/:sku"]);
+    const [span] = memory.spans;
+    assert.equal(span.kind, "server");
+    assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(span.attributes["http.route"], "/products/:sku");
+    assert.equal(span.attributes["http.response.status_code"], 200);
+  });
+
+  test("an error onError answers with a 500 is on that one span, with its exception", async () => {
+    const { memory, app, fetch } = wrapped();
+    app.get("/boom", () => {
+      throw new TypeError("bad input");
+    });
+    const { result: response } = await quietly(() => fetch(new Request("http://localhost/boom")));
+    assert.equal(response.status, 500);
+    assert.equal(memory.spans.length, 1);
+    const [span] = memory.spans;
+    assert.equal(span.name, "GET /boom");
+    assert.equal(span.attributes["http.response.status_code"], 500);
+    assert.equal(span.attributes["error.type"], "TypeError");
+    assert.deepEqual(span.status, { code: "error", message: "bad input" });
+    assert.equal(span.events[0].attributes["exception.message"], "bad input");
+  });
+
+  test("what Hono answers after the middleware is the status recorded: a notFound that throws, a 4xx", async () => {
+    const { memory, app, fetch } = wrapped();
+    app.notFound((c) => {
+      if (c.req.path === "/gone") throw new HTTPException(410, { message: "gone" });
+      throw new Error("no page");
+    });
+    const { result: response } = await quietly(() => fetch(new Request("http://localhost/x")));
+    assert.equal(response.status, 500);
+    assert.equal((await fetch(new Request("http://localhost/gone"))).status, 410);
+    const [failed, gone] = memory.spans;
+    assert.equal(failed.attributes["http.response.status_code"], 500);
+    assert.equal(failed.attributes["error.type"], "Error");
+    assert.deepEqual(failed.status, { code: "error", message: "no page" });
+    assert.equal(gone.attributes["http.response.status_code"], 410);
+    assert.equal(gone.status.code, "unset");
+    assert.equal(gone.events.length, 0);
+  });
+
+  test("handlers that return no response: the status is Hono's answer, which traceHandler sees", async () => {
+    const { memory, app, fetch } = wrapped();
+    app.use(async (_c, _next) => {});
+    app.get("/forgot", (c) => c.text("never reached"));
+    const { result: response } = await quietly(() => fetch(new Request("http://localhost/forgot")));
+    assert.equal(response.status, 500);
+    const [span] = memory.spans;
+    assert.equal(memory.spans.length, 1);
+    assert.equal(span.attributes["http.response.status_code"], 500);
+    assert.equal(span.status.code, "error");
+  });
+
+  test("a stream's error recorded with recordStreamError(c) goes on traceHandler's span", async () => {
+    const { memory, app, fetch } = wrapped();
+    app.get("/feed", (c) =>
+      streamText(c, async (stream) => {
+        await stream.write("a");
+        throw new Error("feed broke");
+      }, recordStreamError(c)));
+    const response = await fetch(new Request("http://localhost/feed"));
+    assert.equal(await response.text(), "a");
+    assert.equal(memory.spans.length, 1);
+    assert.equal(memory.spans[0].attributes["http.response.status_code"], 200);
+    assert.deepEqual(memory.spans[0].status, { code: "error", message: "feed broke" });
+  });
+
+  test("the same Request handed to another app inside a handler: that app's middleware starts its own span", async () => {
+    const { memory, tracer, app, fetch } = wrapped();
+    const legacy = new Hono();
+    legacy.use(traceMiddleware({ tracer }));
+    legacy.get("/old/:id", (c) => c.text("old"));
+    app.all("/old/*", (c) => legacy.fetch(c.req.raw));
+    const response = await fetch(new Request("http://localhost/old/3"));
+    assert.equal(await response.text(), "old");
+    assert.deepEqual(memory.spans.map((s) => s.name).sort(), ["GET /old/*", "GET /old/:id"]);
   });
 });
 

@@ -8,16 +8,21 @@
 import type { Context } from "../context/context.ts";
 import { withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
-import { knownMethods, recordError, recordStatus } from "../http/_semconv.ts";
+import { knownMethods, methodInfo, recordError, recordStatus } from "../http/_semconv.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
+import { type HandlerSpan, shareHandlerSpans, takeHandlerSpan } from "../http/_handler_spans.ts";
 import { describe } from "../platform/_describe.ts";
+import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 
 const WHO = "create trace middleware";
+
+// Each traced request's server span, by its Hono context, for recordStreamError.
+const contextSpans = new WeakMap<object, Span>();
 
 /** A route Hono matched for a request, as its `c.req.matchedRoutes` lists it. */
 export interface HonoRouteLike {
@@ -63,8 +68,9 @@ export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => 
  * How {@linkcode traceMiddleware} traces requests: the options
  * `traceHandler` takes: `tracer` (default: the default tracer, looked up per
  * request), `redactQuery`, `maxRecordedLength`, and `bodyIdleTimeoutMs` with
- * its `scheduler` (the span ends when the response body has been sent);
- * and `matchedRoutes`.
+ * its `scheduler` (the span ends when the response body has been sent; the
+ * wait for `onError`'s answer to an error that escaped the middleware also
+ * runs on that scheduler); and `matchedRoutes`.
  */
 export interface TraceMiddlewareOptions extends TraceHandlerOptions {
   /**
@@ -88,10 +94,32 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * its name. An error a handler throws, which Hono's `onError` turns into a
  * 5xx response, is recorded on the span (an `exception` event, `error.type`,
  * error status); an `HTTPException` answered with a 4xx is the client's error
- * and leaves the status unset, as the semantic conventions ask. Handlers
- * that return no response (Hono then throws "Context is not finalized" and
- * answers through `onError`, after this middleware) leave no status code on
- * the span, and an error status with `error.type` `_OTHER`.
+ * and leaves the status unset, as the semantic conventions ask.
+ *
+ * An error can also escape the middleware's `next()`: an `onError` that
+ * throws (Hono then calls `onError` again, with that error), or a `notFound`
+ * that throws. Where Hono catches it in its `compose` (when a route or another
+ * middleware matched too, or this is a sub-app's middleware and the sub-app
+ * has its own `onError`), its `onError` answer becomes `c.res`, and the span
+ * waits for it (until the `scheduler` next runs its timers): it records that
+ * answer's status code, and the error (`exception` event, `error.type`, error
+ * status) with a 5xx. Hono answers everything else after this middleware has
+ * returned, out of its sight: an error where no route matched (this
+ * middleware alone: `notFound` throws, Hono's `onError` answers), an error
+ * `onError` throws every time and a thrown non-Error (both leave `app.fetch`
+ * rejected: the server answers, `Deno.serve` and `Bun.serve` with a 500),
+ * and handlers that return no response (Hono throws "Context is not
+ * finalized" and answers through `onError`). Those spans have no status
+ * code and an error status, with the error (`error.type` its name, `_OTHER`
+ * for a non-Error), or `error.type` `_OTHER` for no response. To record the
+ * answer `app.fetch` returns, whichever step gave it, wrap the app's `fetch`
+ * in `traceHandler` as well: `Deno.serve(traceHandler(app.fetch))`. The
+ * middleware then starts no span of its own (its `tracer` is not used): it
+ * takes over `traceHandler`'s span for the same `Request`, names it by route
+ * and hands it the error Hono answered, so each request has one server span,
+ * whose status is what `app.fetch` returned. An error the callback of a streamed body
+ * (`hono/streaming`) throws reaches the span through
+ * {@linkcode recordStreamError}.
  *
  * Register it first, so that it sees every request and every other
  * middleware runs inside its span: `app.use(traceMiddleware())`.
@@ -129,9 +157,16 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
+  // Checked by responseEndsFor.
+  const scheduler = options?.scheduler ?? systemScheduler;
   const routesOf = matchedRoutesOption(options?.matchedRoutes);
   const known = knownMethods();
+  shareHandlerSpans();
   return async function tracingMiddleware(c, next) {
+    const handlerSpan = takeHandlerSpan(c.req.raw);
+    if (handlerSpan !== undefined) {
+      return inHandlerSpan(c, next, handlerSpan, methodInfo(c.req.raw.method, known), routesOf);
+    }
     const started = startRequestSpan(
       tracerFor(),
       c.req.raw,
@@ -142,15 +177,14 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     );
     if (started === undefined) return next();
     const { span, context } = started;
+    contextSpans.set(c, span);
     const methodName = span.name;
     const ownIndex = c.req.routeIndex;
     try {
       await withContext(context, next);
     } catch (error) {
-      // Hono rethrows what onError does not take (a thrown non-Error).
       nameByRoute(span, c, ownIndex, methodName, routesOf);
-      recordError(span, error);
-      span.end();
+      endWithAnswer(c, span, error, inCompose(c, ownIndex, routesOf), scheduler);
       throw error;
     }
     nameByRoute(span, c, ownIndex, methodName, routesOf);
@@ -178,6 +212,214 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     }
     await endWithBody(c, span, context, ends);
   };
+}
+
+/**
+ * Returns an `onError` for `stream()`, `streamText()` and `streamSSE()` from
+ * `hono/streaming` that records an error the stream's callback throws on the
+ * request's server span (the one {@linkcode traceMiddleware} started, or
+ * took over from `traceHandler`): an `exception` event, `error.type` (the
+ * error's name) and an error status with its message. The status code stays
+ * the one the headers were sent with (200). Hono gives the error to that
+ * `onError` and nowhere else: without one it only logs it, and the body ends
+ * as if it were complete, so the span cannot tell. `onError`, when given, is
+ * called after, with the error and the stream, and awaited (to write a last
+ * message, say); `streamSSE()` then still sends its `error` event. For a
+ * context `traceMiddleware` did not trace, only `onError` is called.
+ *
+ * @typeParam S The stream Hono passes (`StreamingApi`, `SSEStreamingApi`).
+ * @param c The request's Hono context.
+ * @param onError The application's own `onError`, called after the error is recorded.
+ * @returns The `onError` to pass to the streaming helper.
+ * @throws {TypeError} When `onError` is given and is not a function.
+ *
+ * @example
+ * ```ts
+ * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+ * import { recordStreamError, traceMiddleware } from "@codomyrmex/spans/hono";
+ * import { Hono } from "hono";
+ * import { streamText } from "hono/streaming";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = new InMemorySpanProcessor();
+ * const app = new Hono();
+ * app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+ * app.get("/feed", (c) =>
+ *   streamText(c, async (stream) => {
+ *     await stream.writeln("first");
+ *     throw new RangeError("feed broke");
+ *   }, recordStreamError(c)));
+ *
+ * const response = await app.request("/feed");
+ * assert.equal(await response.text(), "first\n");
+ * const [span] = memory.spans;
+ * assert.equal(span.attributes["http.response.status_code"], 200);
+ * assert.equal(span.attributes["error.type"], "RangeError");
+ * assert.deepEqual(span.status, { code: "error", message: "feed broke" });
+ * ```
+ */
+export function recordStreamError<S = unknown>(
+  c: HonoContextLike,
+  onError?: (error: Error, stream: S) => void | Promise<void>,
+): (error: Error, stream: S) => Promise<void> {
+  if (onError !== undefined && typeof onError !== "function") {
+    throw new TypeError(
+      `Cannot record stream errors: onError must be a function, got ${describe(onError)}`,
+    );
+  }
+  return async (error, stream) => {
+    const span = typeof c === "object" && c !== null ? contextSpans.get(c) : undefined;
+    if (span !== undefined) recordError(span, error);
+    if (onError !== undefined) await onError(error, stream);
+  };
+}
+
+// Under traceHandler(app.fetch), whose server span this request already has:
+// that span is named by the route here, and the error the app answered (or
+// that escaped) is passed on; traceHandler records the status app.fetch
+// answers (Hono's onError may answer after this middleware has returned) and
+// records that error when the answer is a 5xx, and ends the span when the
+// body has been sent. The handlers already run in its context.
+async function inHandlerSpan(
+  c: HonoContextLike,
+  next: () => Promise<void>,
+  handlerSpan: HandlerSpan,
+  method: { readonly spanName: string },
+  routesOf: RoutesOf,
+): Promise<void> {
+  const { span } = handlerSpan;
+  contextSpans.set(c, span);
+  const ownIndex = c.req.routeIndex;
+  const answered = (error: unknown) => {
+    handlerSpan.answered = true;
+    handlerSpan.error = error;
+  };
+  try {
+    await next();
+  } catch (error) {
+    nameByRoute(span, c, ownIndex, method.spanName, routesOf);
+    answered(error);
+    throw error;
+  }
+  nameByRoute(span, c, ownIndex, method.spanName, routesOf);
+  let error: unknown;
+  try {
+    error = c.error;
+  } catch {
+    // Nothing to pass on.
+  }
+  if (error !== undefined && error !== null) answered(error);
+}
+
+// Whether Hono's compose catches what escapes this middleware, and sets c.res
+// to onError's answer: it runs the handlers in compose when more than this
+// middleware matched, and wraps each handler of a sub-app with an onError of
+// its own in one. With this middleware alone (no route matched) Hono calls it
+// directly, and answers an error after it, out of sight. Without the matched
+// routes it cannot be told: the answer is watched for.
+function inCompose(c: HonoContextLike, ownIndex: number | undefined, routesOf: RoutesOf): boolean {
+  try {
+    const routes = routesOf(c);
+    if (routes === undefined || typeof ownIndex !== "number") return true;
+    if (routes.length !== 1) return true;
+    const handler = routes[0]?.handler as { [COMPOSED_HANDLER]?: unknown } | undefined;
+    return typeof handler?.[COMPOSED_HANDLER] === "function";
+  } catch {
+    return true;
+  }
+}
+
+// An error escaped next(). Hono answers an Error through onError; where this
+// middleware ran in Hono's compose (inCompose), that answer becomes c.res,
+// through its setter, which is watched here until then: the span
+// records the status the client gets, and the error only with a 5xx (an
+// HTTPException's 4xx is the client's error). No answer comes into sight
+// when the error is no Error (Hono rethrows it: app.fetch rejects, and the
+// server answers), when Hono answers after this middleware (no route
+// matched: notFound ran outside compose), or when onError throws again: the
+// span then ends with the error and no status code, at once, or, waiting for
+// onError, when the event loop next runs timers.
+function endWithAnswer(
+  c: HonoContextLike,
+  span: Span,
+  error: unknown,
+  composed: boolean,
+  scheduler: Scheduler,
+): void {
+  const endWithoutStatus = () => {
+    recordError(span, error);
+    span.end();
+  };
+  if (!composed || !(error instanceof Error)) return endWithoutStatus();
+  let timer: TimerHandle;
+  const unwatch = watchResponse(c, (response) => {
+    scheduler.clearTimeout(timer);
+    let status: unknown;
+    try {
+      status = (response as { status?: unknown })?.status;
+    } catch {
+      // No readable status.
+    }
+    if (typeof status !== "number") return endWithoutStatus();
+    recordStatus(span, status, "server");
+    if (status >= 500) recordError(span, error);
+    span.end();
+  });
+  if (unwatch === undefined) return endWithoutStatus();
+  try {
+    timer = scheduler.setTimeout(() => {
+      unwatch();
+      endWithoutStatus();
+    }, 0);
+  } catch {
+    unwatch();
+    endWithoutStatus();
+  }
+}
+
+// Calls `onSet` with the next value assigned to c.res, once, by an own
+// accessor that passes reads and writes on to the one c inherits (Hono's
+// Context keeps the response in a private field behind an accessor on its
+// prototype). Returns what removes it, or undefined when c.res cannot be
+// watched so (no inherited accessor, an own property already, a frozen c).
+function watchResponse(
+  c: object,
+  onSet: (value: unknown) => void,
+): (() => void) | undefined {
+  try {
+    if (Object.hasOwn(c, "res")) return undefined;
+    let accessor: PropertyDescriptor | undefined;
+    for (
+      let o = Object.getPrototypeOf(c);
+      o !== null && accessor === undefined;
+      o = Object.getPrototypeOf(o)
+    ) {
+      accessor = Object.getOwnPropertyDescriptor(o, "res");
+    }
+    const get = accessor?.get;
+    const set = accessor?.set;
+    if (get === undefined || set === undefined) return undefined;
+    const unwatch = () => void delete (c as { res?: unknown }).res;
+    Object.defineProperty(c, "res", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        return get.call(this);
+      },
+      set(value: unknown) {
+        unwatch();
+        set.call(this, value);
+        try {
+          onSet(value);
+        } catch {
+          // Telemetry never breaks the application.
+        }
+      },
+    });
+    return unwatch;
+  } catch {
+    return undefined;
+  }
 }
 
 // As traceHandler does, the span ends once the body has been sent, not when

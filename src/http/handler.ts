@@ -15,6 +15,7 @@ import { startRequestSpan } from "./_request_span.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
+import { shareHandlerSpan, unshareHandlerSpan } from "./_handler_spans.ts";
 
 const WHO = "trace handler";
 
@@ -98,7 +99,11 @@ export interface TraceHandlerOptions {
  * A response with no body, or to a `HEAD` request, ends the span when it is
  * returned. The response returned is a new `Response` with the same status
  * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
- * `Content-Length` header is set, as any stream does.
+ * `Content-Length` header is set, as any stream does. A Hono app's
+ * `traceMiddleware` (`@codomyrmex/spans/hono`) under it starts no second
+ * server span for the request: it names this one by route, and the error
+ * behind a 5xx Hono's `onError` answered is recorded here, as the middleware
+ * alone would record it.
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
@@ -158,16 +163,23 @@ export function traceHandler<A extends unknown[]>(
     );
     if (started === undefined) return handler.call(this, request, ...args);
     const { span, context } = started;
+    // A Hono traceMiddleware inside takes this span over rather than start a second one.
+    const handlerSpan = shareHandlerSpan(request, span);
     let response: Response;
     try {
       response = await withContext(context, () => handler.call(this, request, ...args));
     } catch (error) {
+      if (handlerSpan !== undefined) unshareHandlerSpan(request);
       recordError(span, error);
       span.end();
       throw error;
     }
+    if (handlerSpan !== undefined) unshareHandlerSpan(request);
     try {
-      recordStatus(span, response.status, "server");
+      const status = response.status;
+      recordStatus(span, status, "server");
+      // The error behind a 5xx the application answered, as the middleware saw it.
+      if (handlerSpan?.answered === true && status >= 500) recordError(span, handlerSpan.error);
     } catch {
       // Not a Response: the server will complain; the span just ends.
     }
