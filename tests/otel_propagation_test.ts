@@ -7,11 +7,13 @@ import assert from "node:assert/strict";
 import {
   context,
   propagation,
+  SpanKind,
   type TextMapPropagator,
   trace,
   type TraceState as OtelTraceState,
 } from "@opentelemetry/api";
 import { InMemorySpanProcessor, propagationStats, type Span, Tracer, withSpan } from "../mod.ts";
+import { instrumentFetch } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { TracerProvider } from "../otel.ts";
 import { withCleanGlobals } from "./_otel_globals.ts";
@@ -292,6 +294,97 @@ test(
       } finally {
         undici.disable();
         await Promise.all(services.map((s) => s.close()));
+      }
+    });
+  },
+);
+
+// What @opentelemetry/instrumentation-undici does for each request of Node's
+// fetch: a client span in the active context, and the global propagator's
+// headers appended to the request's own.
+function apiInstrumentedFetch(sent: { headers?: Headers; added?: Record<string, string> }) {
+  return (_input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const span = trace.getTracer("undici-like").startSpan(
+      "GET",
+      { kind: SpanKind.CLIENT },
+      context.active(),
+    );
+    const added: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), span), added);
+    span.end();
+    sent.headers = new Headers(init?.headers);
+    sent.added = added;
+    return Promise.resolve(new Response("ok"));
+  };
+}
+
+describe("instrumentFetch over a fetch that @opentelemetry/api code instruments too", () => {
+  test("one client span, and the request's headers are written once, naming it", async () => {
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const tracer = new Tracer({ name: "app", processors: [memory] });
+      const sent: { headers?: Headers; added?: Record<string, string> } = {};
+      const tracedFetch = instrumentFetch(apiInstrumentedFetch(sent), { tracer });
+      await tracer.span("job", async () => {
+        await (await tracedFetch("http://127.0.0.1:9/orders")).text();
+      });
+      const clients = memory.spans.filter((s) => s.kind === "client");
+      assert.deepEqual(clients.map((s) => s.instrumentationScope?.name), ["app"]);
+      assert.deepEqual(sent.added, {}, "no second traceparent appended");
+      assert.match(
+        sent.headers?.get("traceparent") ?? "",
+        new RegExp(`-${clients[0].context.spanId}-`),
+      );
+    });
+  });
+
+  test("a request propagateTo leaves without headers gets none from the instrumentation either", async () => {
+    await withCleanGlobals(async () => {
+      new TracerProvider().register();
+      const sent: { headers?: Headers; added?: Record<string, string> } = {};
+      const tracer = new Tracer();
+      const tracedFetch = instrumentFetch(apiInstrumentedFetch(sent), {
+        tracer,
+        propagateTo: ["https://api.shop.example"],
+      });
+      await tracer.span("job", async () => {
+        await (await tracedFetch("https://elsewhere.example/")).text();
+      });
+      assert.equal(sent.headers?.get("traceparent"), null);
+      assert.deepEqual(sent.added, {});
+    });
+  });
+});
+
+test(
+  "instrumentFetch with @opentelemetry/instrumentation-undici enabled too: one client span, one traceparent (Node only: its fetch is undici)",
+  { timeout: 120_000, skip: isDeno || isBun },
+  async () => {
+    const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
+    await withCleanGlobals(async () => {
+      const memory = new InMemorySpanProcessor();
+      new TracerProvider({ processors: [memory] }).register();
+      const undici = new UndiciInstrumentation();
+      undici.enable();
+      const received: (string[] | undefined)[] = [];
+      const server = await serveNode((req, res) => {
+        received.push(req.headersDistinct.traceparent);
+        res.end("ok");
+      });
+      try {
+        const tracer = new Tracer({ name: "app", processors: [memory] });
+        const tracedFetch = instrumentFetch(fetch, { tracer });
+        await tracer.span("job", async () => {
+          await (await tracedFetch(server.url)).text();
+        });
+        const clients = memory.spans.filter((s) => s.kind === "client");
+        assert.deepEqual(clients.map((s) => s.instrumentationScope?.name), ["app"]);
+        assert.equal(received.length, 1);
+        assert.deepEqual(received[0]?.map((v) => v.split("-")[2]), [clients[0].context.spanId]);
+      } finally {
+        undici.disable();
+        await server.close();
       }
     });
   },

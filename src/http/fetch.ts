@@ -12,6 +12,7 @@ import { Tracer } from "../trace/tracer.ts";
 import type { Span } from "../span/span.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
+import { SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { requestBaggage } from "../propagation/_request_baggage.ts";
@@ -125,6 +126,9 @@ export interface InstrumentFetchOptions {
  * recorded is cut to `maxRecordedLength` (default 2,048), so a span's size
  * does not follow the URL's. A method outside semconv's list is `_OTHER`;
  * `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, read here, replaces the list.
+ * The wrapped fetch is called with tracing suppressed, so an instrumentation
+ * of it (`@opentelemetry/instrumentation-undici` on Node) records no second
+ * client span and sends no second `traceparent`.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
  * @param options The tracer, which query parameters to redact, the recorded
@@ -241,11 +245,15 @@ export function instrumentFetch(
       const started = span;
       // Marked as written, so a runtime's own fetch instrumentation (Deno's,
       // with OTEL_DENO=true) parents its span here and adds no traceparent,
-      // whether or not this request gets one.
+      // whether or not this request gets one. And suppressed, with
+      // OpenTelemetry's own key, so one written against @opentelemetry/api
+      // (instrumentation-undici, for Node's fetch) neither records a second
+      // client span for this request nor appends a second traceparent, which
+      // would make the server drop both (W3C Trace Context) and split the trace.
       const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
         HEADERS_WRITTEN_KEY,
         true,
-      );
+      ).setValue(SUPPRESS_TRACING_KEY, true);
       const pending = withContext(
         context,
         () => tracedInit === undefined ? target!(input, init) : target!(input, tracedInit),
