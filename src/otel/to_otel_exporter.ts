@@ -28,7 +28,9 @@ const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: EXPORT_SUCCESS });
  * resultCallback)`, so OpenTelemetry's processors can feed it (it needs only
  * `@opentelemetry/api`). Spans that
  * came from this library are handed over as they are; others are rebuilt
- * as this library's spans, dropped counts included. A span it cannot read
+ * as this library's spans, dropped counts included; they go out with
+ * `exporter`'s resource (an `OtlpHttpExporter`'s `resource` option), not the
+ * one each `ReadableSpan` carries. A span it cannot read
  * (malformed, or with invalid ids) is left out, reported once, and the rest
  * of the batch is exported. OpenTelemetry has no partial result: such spans,
  * and those an OTLP partial success rejected, are counted in the success's
