@@ -246,12 +246,7 @@ test(
   "one trace across two loopback services, through Node's fetch instrumented by @opentelemetry/instrumentation-undici (Node only: its fetch is undici)",
   { timeout: 120_000, skip: isDeno || isBun },
   async () => {
-    const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
-    await withCleanGlobals(async () => {
-      const memory = new InMemorySpanProcessor();
-      new TracerProvider({ processors: [memory] }).register();
-      const undici = new UndiciInstrumentation();
-      undici.enable();
+    await withUndici(async (memory) => {
       const services: Served[] = [];
       try {
         const tracer = new Tracer({ name: "services", processors: [memory] });
@@ -292,7 +287,6 @@ test(
           new Set([outer.context.traceId]),
         );
       } finally {
-        undici.disable();
         await Promise.all(services.map((s) => s.close()));
       }
     });
@@ -361,12 +355,7 @@ test(
   "instrumentFetch with @opentelemetry/instrumentation-undici enabled too: one client span, one traceparent (Node only: its fetch is undici)",
   { timeout: 120_000, skip: isDeno || isBun },
   async () => {
-    const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
-    await withCleanGlobals(async () => {
-      const memory = new InMemorySpanProcessor();
-      new TracerProvider({ processors: [memory] }).register();
-      const undici = new UndiciInstrumentation();
-      undici.enable();
+    await withUndici(async (memory) => {
       const received: (string[] | undefined)[] = [];
       const server = await serveNode((req, res) => {
         received.push(req.headersDistinct.traceparent);
@@ -383,9 +372,25 @@ test(
         assert.equal(received.length, 1);
         assert.deepEqual(received[0]?.map((v) => v.split("-")[2]), [clients[0].context.spanId]);
       } finally {
-        undici.disable();
         await server.close();
       }
     });
   },
 );
+
+// Node's fetch traced by the real undici instrumentation for the length of
+// `fn`, its spans and @opentelemetry/api's going to `memory`.
+async function withUndici(fn: (memory: InMemorySpanProcessor) => Promise<void>): Promise<void> {
+  const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
+  await withCleanGlobals(async () => {
+    const memory = new InMemorySpanProcessor();
+    new TracerProvider({ processors: [memory] }).register();
+    const undici = new UndiciInstrumentation();
+    undici.enable();
+    try {
+      await fn(memory);
+    } finally {
+      undici.disable();
+    }
+  });
+}
