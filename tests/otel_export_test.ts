@@ -11,6 +11,7 @@ import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BasicTracerProvider,
+  BatchSpanProcessor as SdkBatchSpanProcessor,
   InMemorySpanExporter,
   type SpanExporter as OtelSpanExporter,
 } from "@opentelemetry/sdk-trace-base";
@@ -33,6 +34,7 @@ import {
 import { Receiver } from "./_otlp_receiver.ts";
 import { Resource } from "../otlp.ts";
 import { captureWarnings, isDeno } from "./_helpers.ts";
+import { SDK_EXPORT_TIMEOUT_MS, SDK_MAX_QUEUE_SIZE } from "../src/otel/_sdk.ts";
 import { runSnippet } from "./_child_process.ts";
 
 const require = createRequire(import.meta.url);
@@ -806,6 +808,30 @@ describe("this library's exporters behind the ./otel processors", () => {
     } finally {
       if (saved === undefined) delete env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE;
       else env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE = saved;
+    }
+  });
+
+  test("the queue size and export timeout it gives the SDK where the runtime denies their variables are the SDK's own defaults", async () => {
+    // Read where the variables are unset: the SDK's processor falls back to
+    // its own defaults, which a denied variable must read as.
+    const env = process.env;
+    const names = ["OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_EXPORT_TIMEOUT"];
+    const saved = names.map((name) => env[name]);
+    for (const name of names) delete env[name];
+    try {
+      const sdk = new SdkBatchSpanProcessor(new InMemorySpanExporter()) as unknown as {
+        _maxQueueSize: number;
+        _exportTimeoutMillis: number;
+        shutdown(): Promise<void>;
+      };
+      assert.equal(sdk._maxQueueSize, SDK_MAX_QUEUE_SIZE);
+      assert.equal(sdk._exportTimeoutMillis, SDK_EXPORT_TIMEOUT_MS);
+      await sdk.shutdown();
+    } finally {
+      names.forEach((name, i) => {
+        if (saved[i] === undefined) delete env[name];
+        else env[name] = saved[i];
+      });
     }
   });
 });

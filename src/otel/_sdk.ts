@@ -37,6 +37,19 @@ export interface TraceSdk {
   NoopSpanProcessor?: new () => OtelSpanProcessor;
 }
 
+// The SDK's BatchSpanProcessor's own defaults, for the settings it reads
+// from OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_EXPORT_TIMEOUT itself. This
+// entry's BatchSpanProcessor gives them where the runtime would not let the
+// SDK read those variables, so a denied variable reads as an unset one. They
+// are the SDK's, not this library's (src/export/_batch_defaults.ts): the
+// core's queue size is the same number by choice, and follows its own
+// design; these follow the SDK.
+
+/** The SDK batch processor's `maxQueueSize` when none is given or set. */
+export const SDK_MAX_QUEUE_SIZE = 2048;
+/** The SDK batch processor's `exportTimeoutMillis` when none is given or set. */
+export const SDK_EXPORT_TIMEOUT_MS = 30000;
+
 /** The package to install for the SDK's processors. */
 export const SDK_PACKAGE = "@opentelemetry/sdk-trace-base";
 

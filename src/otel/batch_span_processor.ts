@@ -14,7 +14,12 @@ import { Span } from "../span/span.ts";
 import { givenResource, resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
 import { isSampledOf } from "../span/_span_ids.ts";
-import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
+import {
+  SDK_EXPORT_TIMEOUT_MS,
+  SDK_MAX_QUEUE_SIZE,
+  type SdkProcessorClass,
+  sdkProcessorClass,
+} from "./_sdk.ts";
 import type {
   OtelBufferConfig,
   OtelReadableSpan,
@@ -107,9 +112,10 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
       // The SDK reads these two itself, through process.env, which throws
       // (or prompts) on Deno without the permission: then the SDK's
       // defaults, given here so that it reads nothing.
-      maxQueueSize: config.maxQueueSize ?? (env.denied.has(QUEUE_SIZE) ? 2048 : undefined),
+      maxQueueSize: config.maxQueueSize ??
+        (env.denied.has(QUEUE_SIZE) ? SDK_MAX_QUEUE_SIZE : undefined),
       exportTimeoutMillis: config.exportTimeoutMillis ??
-        (env.denied.has(EXPORT_TIMEOUT) ? 30000 : undefined),
+        (env.denied.has(EXPORT_TIMEOUT) ? SDK_EXPORT_TIMEOUT_MS : undefined),
     });
     this.#resource = resolveResource(resource);
     if (resource !== undefined && resource !== null) givenResource.add(this);
