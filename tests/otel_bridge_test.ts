@@ -865,6 +865,28 @@ describe("OpenTelemetry processors' onStart on this entry's TracerProvider", () 
     });
   });
 
+  test("an entry processor with its own resource and its own onStart is checked once as it is added", async () => {
+    await withCleanGlobals(() => {
+      const exporter = new InMemorySpanExporter();
+      const processor = new SimpleSpanProcessor(exporter, { resource: { "service.name": "own" } });
+      let reads = 0;
+      const started: unknown[] = [];
+      const onStart = (span: unknown) => void started.push(span);
+      Object.defineProperty(processor, "onStart", {
+        get: () => {
+          reads++;
+          return onStart;
+        },
+      });
+      const provider = new TracerProvider({ spanProcessors: [processor] });
+      assert.equal(reads, 1, "whether it starts spans is asked once");
+      provider.getTracer("lib").startSpan("op").end();
+      assert.equal(started.length, 1);
+      const [exported] = exporter.getFinishedSpans();
+      assert.equal(exported.resource.attributes["service.name"], "own");
+    });
+  });
+
   test("an onStart that throws is reported once; the span, the app and the other processors go on", async () => {
     await withCleanGlobals(async () => {
       const exporter = new InMemorySpanExporter();

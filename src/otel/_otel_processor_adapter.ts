@@ -48,8 +48,11 @@ export function withOtelStart(
   resource: OtelResource,
 ): SpanProcessor {
   if (!startsSpans(processor)) return processor;
-  return adapt(processor, resource, true, (span) => span);
+  return adapt(processor, resource, true, asItIs);
 }
+
+// How this entry's processors given their own resource take an ended span.
+const asItIs = (span: Span): Span => span;
 
 // A processor of this library that hands `processor` each ended span as
 // `ended` makes it, and, when it `starts` spans, the SDK-shaped span and the
@@ -96,18 +99,20 @@ export function asOurProcessor(
   let adapter = forProvider.get(processor);
   if (adapter === undefined) {
     const resource = provider.resource;
-    adapter = ownResource
-      ? withOtelStart(processor as OtelSpanProcessor & SpanProcessor, resource)
-      // Processors that start spans get the same object at the end, as the
-      // SDK gives it; the others a ReadableSpan of the provider's resource.
-      : adapt(
-        processor,
-        resource,
-        starts,
-        starts
-          ? (span) => processorSpanOf(span, resource)
-          : (span) => readableSpanOf(span, resource),
-      );
+    // An own-resource processor here starts spans (one that does not was
+    // returned above), as `starts` says: it is not asked again.
+    adapter = adapt(
+      processor,
+      resource,
+      starts,
+      ownResource
+        ? asItIs
+        // Processors that start spans get the same object at the end, as the
+        // SDK gives it; the others a ReadableSpan of the provider's resource.
+        : starts
+        ? (span) => processorSpanOf(span, resource)
+        : (span) => readableSpanOf(span, resource),
+    );
     forProvider.set(processor, adapter);
   }
   return adapter;
