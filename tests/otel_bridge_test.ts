@@ -8,6 +8,7 @@ import { withCleanGlobals } from "./_otel_globals.ts";
 import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import { boundEventCount } from "../src/context/_bind_emitter.ts";
+import { processorSpanOf } from "../src/otel/_processor_span.ts";
 import { EventEmitter } from "node:events";
 import {
   type Context,
@@ -40,7 +41,7 @@ import {
   InMemorySpanProcessor,
   propagationStats,
   setCurrentSpan,
-  type Span,
+  Span,
   SpanContext,
   Tracer,
   withBaggage,
@@ -863,6 +864,119 @@ describe("OpenTelemetry processors' onStart on this entry's TracerProvider", () 
       assert.equal(exported.events[0].name, "started");
       assert.equal(exported.resource.attributes["service.name"], "shop");
     });
+  });
+
+  test("onStart's span reads each field as the span is now, however it changes between reads", async () => {
+    await withCleanGlobals(() => {
+      const seen: Record<string, unknown>[] = [];
+      let view: (StartedSpan & ReadableSpan) | undefined;
+      const read = (span: StartedSpan & ReadableSpan) => ({
+        name: span.name,
+        attributes: { ...span.attributes },
+        status: span.status,
+        events: span.events.map((e) => e.name),
+        links: span.links.length,
+        endTime: span.endTime,
+        duration: span.duration,
+        ended: span.ended,
+      });
+      const linked = SpanContext.newRoot();
+      const reader: OtelSpanProcessor = {
+        onStart(span: StartedSpan & ReadableSpan) {
+          view = span;
+          seen.push(read(span));
+          span.updateName("renamed");
+          span.setAttribute("a", 1);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: "late" });
+          span.addEvent("first");
+          (span as unknown as ApiSpan).addLink({ context: linked as never });
+          seen.push(read(span));
+          span.addEvent("second");
+          seen.push(read(span));
+        },
+        onEnd: () => {},
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      } as unknown as OtelSpanProcessor;
+      const tracer = new TracerProvider({ spanProcessors: [reader] }).getTracer("lib");
+      const start = 1_700_000_000_000;
+      const api = tracer.startSpan("op", { startTime: start });
+      const unended = { endTime: [1_700_000_000, 0], duration: [0, 0], ended: false };
+      assert.deepEqual(seen[0], {
+        name: "op",
+        attributes: {},
+        status: { code: SpanStatusCode.UNSET },
+        events: [],
+        links: 0,
+        ...unended,
+      });
+      assert.deepEqual(seen[1], {
+        name: "renamed",
+        attributes: { a: 1 },
+        status: { code: SpanStatusCode.ERROR, message: "late" },
+        events: ["first"],
+        links: 1,
+        ...unended,
+      });
+      assert.deepEqual(seen[2].events, ["first", "second"]);
+      api.end(start + 1.5);
+      assert.deepEqual(read(view!), {
+        ...seen[2],
+        endTime: [1_700_000_000, 1_500_000],
+        duration: [0, 1_500_000],
+        ended: true,
+      });
+    });
+  });
+
+  test("fields read in onStart are each made once, and made again only when the span changed", () => {
+    // A span that counts reads of its events and links, the costly fields
+    // to convert: a ReadableSpan built whole reads both for every field.
+    const reads = { events: 0, links: 0 };
+    class Counting extends Span {
+      override get events() {
+        reads.events++;
+        return super.events;
+      }
+      override get links() {
+        reads.links++;
+        return super.links;
+      }
+    }
+    const span = new Counting("op").start(1_000);
+    const view = processorSpanOf(span, { attributes: {} } as never);
+    // What an OpenTelemetry processor reads in onStart, the SDK's span being
+    // one object: its times, its parent, its status.
+    const fields = () => [
+      view.parentSpanContext,
+      view.startTime,
+      view.endTime,
+      view.duration,
+      view.status,
+    ];
+    const first = fields();
+    assert.deepEqual(reads, { events: 0, links: 0 }, "no field but events and links reads them");
+    assert.deepEqual(fields(), first);
+    fields().forEach((value, i) => assert.equal(value, first[i], `field ${i} was made again`));
+    const events = view.events;
+    const links = view.links;
+    assert.equal(view.events, events, "events unchanged: the same array, not converted again");
+    assert.equal(view.links, links, "links unchanged: the same array, not converted again");
+
+    span.addEvent("e", { k: "v" }, 1_000.5).setStatus("error", "boom").updateName("renamed");
+    span.addLink(SpanContext.newRoot());
+    assert.notEqual(view.events, events);
+    assert.deepEqual(view.events.map((e) => [e.name, e.time, e.attributes]), [
+      ["e", [1, 500_000], { k: "v" }],
+    ]);
+    assert.equal(view.links.length, 1);
+    assert.deepEqual(view.status, { code: SpanStatusCode.ERROR, message: "boom" });
+    assert.equal(view.name, "renamed");
+    assert.equal(view.startTime, first[1], "the start never changes");
+    span.end(1_002);
+    assert.deepEqual(view.endTime, [1, 2_000_000]);
+    assert.deepEqual(view.duration, [0, 2_000_000]);
+    assert.equal(view.ended, true);
   });
 
   test("an entry processor with its own resource and its own onStart is checked once as it is added", async () => {

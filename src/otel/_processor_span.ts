@@ -14,10 +14,17 @@ import type {
   SpanKind as OtelSpanKind,
   SpanStatus,
 } from "@opentelemetry/api";
-import type { Span } from "../span/span.ts";
+import type { Span, SpanEvent, SpanLink, SpanStatus as OurStatus } from "../span/span.ts";
+import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { ApiSpan } from "./_api_span.ts";
 import { OTEL_KINDS } from "./_mapping.ts";
-import { ORIGINAL_SPAN, readableSpanOf } from "./_readable_span.ts";
+import {
+  ORIGINAL_SPAN,
+  otelEvents,
+  otelLinks,
+  otelStatus,
+  parentSpanContextOf,
+} from "./_readable_span.ts";
 import type {
   OtelInstrumentationScope,
   OtelReadableSpan,
@@ -26,18 +33,42 @@ import type {
 } from "./_sdk_types.ts";
 
 const NO_SCOPE: OtelInstrumentationScope = Object.freeze({ name: "" });
+const UNREAD: unique symbol = Symbol("unread");
 
 /**
  * One of this library's spans as the SDK's span: the API `Span`'s methods
  * write to it (see OtelSpanView), the `ReadableSpan`'s fields read it as it
  * is now.
+ *
+ * Each field that needs converting is made when first read and kept, with
+ * what it was made from; a later read makes it again only when that has
+ * changed (a status set, an event added, the span ended), so a processor
+ * that reads several fields in onStart converts each once, and none it does
+ * not read, and an exporter reading an ended span's fields again gets the
+ * same objects.
  */
 export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
   /** The provider's resource. */
   readonly resource: OtelResource;
-  // The ReadableSpan fields once the span has ended: it no longer changes,
-  // and exporters read every field, events and links more than once.
-  #final: OtelReadableSpan | undefined;
+  // The parent's ids never change: made once.
+  #parent: OtelSpanContext | undefined | typeof UNREAD = UNREAD;
+  // The times, each with the epoch milliseconds it was made from.
+  #startMs = NaN;
+  #startTime!: HrTime;
+  #endMs = NaN;
+  #endTime!: HrTime;
+  #durationFrom: HrTime | undefined;
+  #durationTo: HrTime | undefined;
+  #duration!: HrTime;
+  // The span's status object (replaced, never changed, when set).
+  #statusOf: OurStatus | undefined;
+  #status!: SpanStatus;
+  // The span's event and link arrays (only ever appended to), with their
+  // entries converted so far: as many as the converted array holds.
+  #eventsOf: readonly SpanEvent[] | undefined;
+  #events!: OtelTimedEvent[];
+  #linksOf: readonly SpanLink[] | undefined;
+  #links!: Link[];
 
   constructor(span: Span, resource: OtelResource) {
     super(span);
@@ -53,23 +84,48 @@ export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
   }
 
   get parentSpanContext(): OtelSpanContext | undefined {
-    return this.#read().parentSpanContext;
+    const parent = this.#parent;
+    return parent !== UNREAD ? parent : this.#parent = parentSpanContextOf(this.span);
   }
 
   get startTime(): HrTime {
-    return this.#read().startTime;
+    const ms = this.span.startTime ?? 0;
+    if (ms !== this.#startMs) {
+      this.#startMs = ms;
+      this.#startTime = msToHrTime(ms);
+    }
+    return this.#startTime;
   }
 
+  /** Until the span ends, its start, as toReadableSpan gives it. */
   get endTime(): HrTime {
-    return this.#read().endTime;
+    const ms = this.span.endTime;
+    if (ms === undefined) return this.startTime;
+    if (ms !== this.#endMs) {
+      this.#endMs = ms;
+      this.#endTime = msToHrTime(ms);
+    }
+    return this.#endTime;
   }
 
   get duration(): HrTime {
-    return this.#read().duration;
+    const start = this.startTime;
+    const end = this.endTime;
+    if (start !== this.#durationFrom || end !== this.#durationTo) {
+      this.#durationFrom = start;
+      this.#durationTo = end;
+      this.#duration = hrTimeDiff(start, end);
+    }
+    return this.#duration;
   }
 
   get status(): SpanStatus {
-    return this.#read().status;
+    const status = this.span.status;
+    if (status !== this.#statusOf) {
+      this.#statusOf = status;
+      this.#status = otelStatus(status);
+    }
+    return this.#status;
   }
 
   get attributes(): OtelAttributes {
@@ -77,11 +133,28 @@ export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
   }
 
   get links(): Link[] {
-    return this.#read().links;
+    const links = this.span.links;
+    const made = this.#links;
+    if (links !== this.#linksOf) {
+      this.#linksOf = links;
+      this.#links = otelLinks(links);
+    } else if (links.length !== made.length) {
+      // Appended to since: only the new ones are converted.
+      this.#links = made.concat(otelLinks(links, made.length));
+    }
+    return this.#links;
   }
 
   get events(): OtelTimedEvent[] {
-    return this.#read().events;
+    const events = this.span.events;
+    const made = this.#events;
+    if (events !== this.#eventsOf) {
+      this.#eventsOf = events;
+      this.#events = otelEvents(events);
+    } else if (events.length !== made.length) {
+      this.#events = made.concat(otelEvents(events, made.length));
+    }
+    return this.#events;
   }
 
   get ended(): boolean {
@@ -102,14 +175,6 @@ export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
 
   get droppedLinksCount(): number {
     return this.span.droppedLinksCount;
-  }
-
-  #read(): OtelReadableSpan {
-    const final = this.#final;
-    if (final !== undefined) return final;
-    const readable = readableSpanOf(this.span, this.resource);
-    if (this.span.ended) this.#final = readable;
-    return readable;
   }
 }
 

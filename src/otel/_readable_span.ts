@@ -1,9 +1,15 @@
 // Internal: the conversion behind toReadableSpan.
 
-import type { Attributes as OtelAttributes, Link } from "@opentelemetry/api";
+import type {
+  Attributes as OtelAttributes,
+  Link,
+  SpanContext as OtelSpanContext,
+  SpanStatus as OtelSpanStatus,
+} from "@opentelemetry/api";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
-import type { Span } from "../span/span.ts";
-import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
+import type { Span, SpanEvent, SpanLink, SpanStatus } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
+import { type HrTime, hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
 import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
 
@@ -13,46 +19,21 @@ export const ORIGINAL_SPAN: unique symbol = Symbol("@codomyrmex/spans.otel.origi
 /** {@linkcode toReadableSpan} with the resource already resolved. */
 export function readableSpanOf(span: Span, resource: OtelResource): OtelReadableSpan {
   const ctx = span.context;
-  const startTime = msToHrTime(span.startTime ?? 0);
+  const startTime = startTimeOf(span);
   const endTime = span.endTime === undefined ? startTime : msToHrTime(span.endTime);
   const spanContext = toOtelSpanContext(ctx);
-  const status = span.status;
-  const events: OtelTimedEvent[] = [];
-  for (const e of span.events) {
-    events.push({
-      name: e.name,
-      time: msToHrTime(e.time),
-      attributes: e.attributes as OtelAttributes,
-      droppedAttributesCount: e.droppedAttributesCount,
-    });
-  }
-  const links: Link[] = [];
-  for (const l of span.links) {
-    links.push({
-      context: toOtelSpanContext(l.context),
-      attributes: l.attributes as OtelAttributes,
-      droppedAttributesCount: l.droppedAttributesCount,
-    });
-  }
   const readable: OtelReadableSpan & { [ORIGINAL_SPAN]: Span } = {
     name: span.name,
     kind: OTEL_KINDS[span.kind],
     spanContext: () => spanContext,
-    parentSpanContext: ctx.parentSpanId === undefined ? undefined : {
-      traceId: ctx.traceId,
-      spanId: ctx.parentSpanId,
-      traceFlags: ctx.traceFlags,
-      isRemote: hasRemoteParent(span),
-    },
+    parentSpanContext: parentSpanContextOf(span, ctx),
     startTime,
     endTime,
     duration: hrTimeDiff(startTime, endTime),
-    status: status.message === undefined
-      ? { code: OTEL_STATUS_CODES[status.code] }
-      : { code: OTEL_STATUS_CODES[status.code], message: status.message },
+    status: otelStatus(span.status),
     attributes: span.attributes as OtelAttributes,
-    events,
-    links,
+    events: otelEvents(span.events),
+    links: otelLinks(span.links),
     ended: span.ended,
     resource,
     instrumentationScope: span.instrumentationScope ?? { name: "" },
@@ -62,4 +43,60 @@ export function readableSpanOf(span: Span, resource: OtelResource): OtelReadable
     [ORIGINAL_SPAN]: span,
   };
   return readable;
+}
+
+// Each field apart, for ProcessorSpan, which makes them one at a time.
+
+/** The span's start as an HrTime (an unstarted span's reads as 0). */
+export function startTimeOf(span: Span): HrTime {
+  return msToHrTime(span.startTime ?? 0);
+}
+
+/** The span's parent as an @opentelemetry/api span context, if it has one. */
+export function parentSpanContextOf(
+  span: Span,
+  ctx: SpanContext = span.context,
+): OtelSpanContext | undefined {
+  return ctx.parentSpanId === undefined ? undefined : {
+    traceId: ctx.traceId,
+    spanId: ctx.parentSpanId,
+    traceFlags: ctx.traceFlags,
+    isRemote: hasRemoteParent(span),
+  };
+}
+
+/** A status as @opentelemetry/api's. */
+export function otelStatus(status: SpanStatus): OtelSpanStatus {
+  return status.message === undefined
+    ? { code: OTEL_STATUS_CODES[status.code] }
+    : { code: OTEL_STATUS_CODES[status.code], message: status.message };
+}
+
+/** Events as the SDK's `TimedEvent`s, `from` the given index on. */
+export function otelEvents(events: readonly SpanEvent[], from = 0): OtelTimedEvent[] {
+  const converted: OtelTimedEvent[] = [];
+  for (let i = from; i < events.length; i++) {
+    const e = events[i];
+    converted.push({
+      name: e.name,
+      time: msToHrTime(e.time),
+      attributes: e.attributes as OtelAttributes,
+      droppedAttributesCount: e.droppedAttributesCount,
+    });
+  }
+  return converted;
+}
+
+/** Links as @opentelemetry/api's, `from` the given index on. */
+export function otelLinks(links: readonly SpanLink[], from = 0): Link[] {
+  const converted: Link[] = [];
+  for (let i = from; i < links.length; i++) {
+    const l = links[i];
+    converted.push({
+      context: toOtelSpanContext(l.context),
+      attributes: l.attributes as OtelAttributes,
+      droppedAttributesCount: l.droppedAttributesCount,
+    });
+  }
+  return converted;
 }
