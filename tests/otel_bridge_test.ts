@@ -587,6 +587,71 @@ describe("TracerProvider and the SDK's environment variables", () => {
         }),
     );
   });
+
+  test("every sampler and limit variable it reads is honoured", async () => {
+    const link = { context: { traceId: "1".repeat(32), spanId: "2".repeat(16), traceFlags: 1 } };
+    const oneSpan = () => {
+      const memory = new InMemorySpanProcessor();
+      const span = new TracerProvider({ processors: [memory], resource: {} }).getTracer("lib")
+        .startSpan("s", { links: [{ ...link, attributes: { a: 1, b: 2 } }, link] });
+      span.setAttributes({ long: "abcdef", b: 2, c: 3 });
+      span.addEvent("e1", { a: 1, b: 2 }).addEvent("e2");
+      span.end();
+      return memory.spans[0];
+    };
+    await withEnv({
+      OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "2",
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: "3",
+      OTEL_SPAN_EVENT_COUNT_LIMIT: "1",
+      OTEL_SPAN_LINK_COUNT_LIMIT: "1",
+      OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT: "1",
+      OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: "1",
+    }, () => {
+      const span = oneSpan();
+      assert.deepEqual(span.attributes, { long: "abc", b: 2 });
+      assert.equal(span.events.length, 1);
+      assert.deepEqual(span.events[0].attributes, { a: 1 });
+      assert.equal(span.links.length, 1);
+      assert.deepEqual(span.links[0].attributes, { a: 1 });
+    });
+    await withEnv({
+      OTEL_ATTRIBUTE_COUNT_LIMIT: "1",
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: "2",
+    }, () => {
+      const span = oneSpan();
+      assert.deepEqual(span.attributes, { long: "ab" });
+      assert.deepEqual(span.events[0].attributes, { a: 1 });
+    });
+    await withEnv({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0" }, () => {
+      assert.equal(oneSpan(), undefined, "a ratio of 0 samples nothing");
+    });
+  });
+
+  test("it warns about no variable it does not read: a malformed exporter endpoint is the exporter's", async () => {
+    await withEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "collector.invalid:4318",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "ftp://collector.invalid/v1/traces",
+      OTEL_EXPORTER_OTLP_TIMEOUT: "soon",
+      OTEL_BSP_SCHEDULE_DELAY: "never",
+    }, async () => {
+      const given = await captureWarnings(() =>
+        new TracerProvider({ resource: { "service.name": "x" } })
+      );
+      assert.deepEqual(given, [], "with a resource given");
+      const detected = await captureWarnings(() => new TracerProvider());
+      assert.deepEqual(detected, [], "with the detected resource");
+    });
+    // The variables the SDK's provider reads are still checked.
+    await withEnv(
+      { OTEL_TRACES_SAMPLER: "sometimes", OTEL_SPAN_LINK_COUNT_LIMIT: "many" },
+      async () => {
+        const warnings = await captureWarnings(() => new TracerProvider({ resource: {} }));
+        assert.equal(warnings.length, 2, warnings.join("\n"));
+        assert.match(warnings[0], /OTEL_TRACES_SAMPLER="sometimes"/);
+        assert.match(warnings[1], /OTEL_SPAN_LINK_COUNT_LIMIT="many"/);
+      },
+    );
+  });
 });
 
 describe("addSpanProcessor: the seed's add_span_processor()", () => {

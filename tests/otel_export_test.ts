@@ -869,4 +869,38 @@ describe("./otel on Deno without the env permission", () => {
       assert.equal(stderr.match(/cannot read OTEL_\* environment variables/g)?.length, 1, stderr);
     },
   );
+
+  test(
+    "with the permission for some variables, readers of different variables name each unreadable one once (Deno only)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      // setupTracing reads every variable, the provider the sampler's and
+      // the limits', its default resource two: one warning between them.
+      const script = `
+        import { TracerProvider } from ${
+        JSON.stringify(new URL("../otel.ts", import.meta.url).href)
+      };
+        import { Resource, setupTracing } from ${
+        JSON.stringify(new URL("../otlp.ts", import.meta.url).href)
+      };
+        await setupTracing({ flushOnExit: false }).shutdown();
+        new TracerProvider();
+        Resource.detect();
+      `;
+      const { code, stderr } = await runSnippet(script, {
+        denoFlags: [
+          "--no-prompt",
+          `--config=${fileURLToPath(new URL("../deno.json", import.meta.url))}`,
+          "--allow-read",
+          "--allow-env=OTEL_EXPORTER_OTLP_ENDPOINT",
+        ],
+      });
+      assert.equal(code, 0, stderr);
+      const warnings = stderr.split("\n").filter((line) => /cannot read/.test(line));
+      assert.equal(warnings.length, 1, stderr);
+      assert.match(warnings[0], /\bOTEL_TRACES_SAMPLER\b/);
+      assert.match(warnings[0], /\bOTEL_SERVICE_NAME\b/);
+      assert.doesNotMatch(warnings[0], /OTEL_EXPORTER_OTLP_ENDPOINT\b|OTEL_\*/);
+    },
+  );
 });

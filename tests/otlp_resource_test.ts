@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { encodeOtlpJson, Resource, SDK_NAME } from "../otlp.ts";
 import { Tracer } from "../mod.ts";
 import { VERSION } from "../src/platform/_version.ts";
-import { isBun, isDeno } from "./_helpers.ts";
+import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
 
 const runtime = isDeno ? "deno" : isBun ? "bun" : "node";
 
@@ -67,6 +67,25 @@ describe("Resource.detect", () => {
     assert.equal(a["telemetry.sdk.language"], "webjs");
     assert.equal(a["process.runtime.name"], "browser");
     assert.equal(a["service.name"], "unknown_service:browser");
+  });
+
+  test("reads only OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES: other malformed variables are not its to warn about", async () => {
+    const env = {
+      OTEL_SERVICE_NAME: "shop",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "collector.invalid:4318",
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "ftp://collector.invalid/v1/traces",
+      OTEL_TRACES_SAMPLER: "sometimes",
+      OTEL_BSP_MAX_QUEUE_SIZE: "-1",
+    };
+    let resource!: Resource;
+    const warnings = await captureWarnings(() => resource = Resource.detect({ env }));
+    assert.deepEqual(warnings, []);
+    assert.equal(resource.attributes["service.name"], "shop");
+    const bad = await captureWarnings(() =>
+      Resource.detect({ env: { OTEL_RESOURCE_ATTRIBUTES: "no-equals-sign" } })
+    );
+    assert.equal(bad.length, 1, bad.join("\n"));
+    assert.match(bad[0], /OTEL_RESOURCE_ATTRIBUTES/);
   });
 
   test("lets given attributes win over OTEL_RESOURCE_ATTRIBUTES", () => {

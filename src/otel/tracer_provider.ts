@@ -32,10 +32,30 @@ import {
 import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { resolveResource } from "./_otel_resource.ts";
 import { mergeSpanLimits } from "../otlp/_merge_limits.ts";
-import { readOtlpEnv } from "../otlp/env.ts";
+import { readOtlpEnvOf } from "../otlp/_read_otlp_env_of.ts";
 import { asOurProcessor, isEntryProcessor, withOtelStart } from "./_otel_processor_adapter.ts";
 import type { OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
+
+// The variables the OpenTelemetry SDK's BasicTracerProvider reads (its
+// loadDefaultConfig: the sampler, the span and the general attribute
+// limits), as this library reads them (src/otlp/env.ts); the SDK spells the
+// per-event and per-link attribute limits OTEL_SPAN_ATTRIBUTE_PER_EVENT/
+// LINK_COUNT_LIMIT, the specification OTEL_EVENT/LINK_ATTRIBUTE_COUNT_LIMIT,
+// which these are. No other is read, so none other is warned about: a
+// malformed exporter endpoint is the exporter's, and this exports nothing.
+const PROVIDER_VARIABLES: readonly string[] = [
+  "OTEL_TRACES_SAMPLER",
+  "OTEL_TRACES_SAMPLER_ARG",
+  "OTEL_ATTRIBUTE_COUNT_LIMIT",
+  "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+  "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+  "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+  "OTEL_SPAN_EVENT_COUNT_LIMIT",
+  "OTEL_SPAN_LINK_COUNT_LIMIT",
+  "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+  "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+];
 
 /** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */
 export interface TracerProviderOptions extends ToReadableSpanOptions {
@@ -174,7 +194,7 @@ export class TracerProvider implements OtelTracerProvider {
     // The SDK's provider reads these variables too, so the spans of
     // @opentelemetry/api are sampled and limited as setupTracing's are.
     const env = options.sampler === undefined || options.limits === undefined
-      ? readOtlpEnv()
+      ? readOtlpEnvOf(PROVIDER_VARIABLES)
       : undefined;
     this.#sampler = options.sampler ?? env?.sampler;
     this.#limits = mergeSpanLimits(options.limits, env?.limits);

@@ -1,6 +1,6 @@
 // Internal: the process environment read many variables at a time, as
 // readOtlpEnv reads it: the variables Deno's env permission does not cover
-// read as unset, and are said in one warning, once per process.
+// read as unset, and are said in one warning, each once per process.
 
 import { readEnv as readProcessEnv } from "../platform/_env.ts";
 import { warnOnce } from "../platform/_warn.ts";
@@ -10,20 +10,38 @@ type Getter = (name: string) => string | undefined;
 const NO_ENV_PERMISSION =
   "cannot read OTEL_* environment variables (run Deno with --allow-env); using the defaults";
 
-// What Deno's env permission kept from a read of every variable, said once:
-// all of them, or by name the ones it does not cover (an
-// --allow-env=<names> list, or a --deny-env), which count as unset.
+// What was said in this process about Deno's env permission: whether any
+// variable could be read (then there is some permission), whether the
+// message for none at all was given (it covers every variable), and the
+// variables named as unreadable. Readers read different variables (./otel's
+// TracerProvider only the sampler's and the limits', a Resource only its
+// two): each variable is named once, whichever reader meets it first, so
+// the missing permission is still said once for the program.
+let someReadable = false;
+let noneSaid = false;
+const named = new Set<string>();
+
+// What Deno's env permission kept from a read of these variables: all of
+// them, with no variable ever readable, in the message for no permission
+// at all; else by name the ones not named before (an --allow-env=<names>
+// list, or a --deny-env), which count as unset.
 function warnNoEnvPermission(denied: ReadonlySet<string>, tried: ReadonlySet<string>): void {
-  if (denied.size === 0) return;
-  const one = denied.size === 1;
-  const all = denied.size === tried.size;
+  if (denied.size < tried.size) someReadable = true;
+  if (denied.size === 0 || noneSaid) return;
+  if (!someReadable) {
+    noneSaid = true;
+    warnOnce("env-permission", NO_ENV_PERMISSION);
+    return;
+  }
+  const fresh = [...denied].filter((name) => !named.has(name));
+  if (fresh.length === 0) return;
+  for (const name of fresh) named.add(name);
+  const one = fresh.length === 1;
   warnOnce(
-    all ? "env-permission" : `env-permission:${[...denied].join(",")}`,
-    all
-      ? NO_ENV_PERMISSION
-      : `cannot read ${[...denied].join(", ")} (Deno's env permission does not cover ${
-        one ? "it" : "them"
-      }), so ${one ? "it counts" : "they count"} as unset`,
+    `env-permission:${fresh.join(",")}`,
+    `cannot read ${fresh.join(", ")} (Deno's env permission does not cover ${
+      one ? "it" : "them"
+    }), so ${one ? "it counts" : "they count"} as unset`,
   );
 }
 

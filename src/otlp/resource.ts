@@ -11,7 +11,8 @@ import { recordArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { VERSION } from "../platform/_version.ts";
 import { detectRuntime } from "../platform/_runtime.ts";
-import { type EnvSource, readOtlpEnv } from "./env.ts";
+import type { EnvSource } from "./env.ts";
+import { readOtlpEnvOf } from "./_read_otlp_env_of.ts";
 import { mergedSchemaUrl } from "./_schema_url.ts";
 
 /** How {@linkcode Resource.detect} builds a resource. Every field is optional. */
@@ -22,9 +23,16 @@ export interface ResourceOptions {
   serviceVersion?: string;
   /** More attributes; they win over `OTEL_RESOURCE_ATTRIBUTES` and the detected ones. */
   attributes?: Readonly<Record<string, unknown>>;
-  /** Where `OTEL_*` variables are read; the process environment when omitted. */
+  /**
+   * Where `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` are read (no
+   * other variable is); the process environment when omitted.
+   */
   env?: EnvSource;
 }
+
+// The variables a resource is detected from: only these are read, so a
+// malformed one of the exporter's is the exporter's to warn about.
+const RESOURCE_VARIABLES: readonly string[] = ["OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES"];
 
 /**
  * This library's `telemetry.sdk.name`, as every detected resource reports it.
@@ -223,7 +231,7 @@ export class Resource {
     recordArgument(options, action, "options");
     optionalString(options.serviceName, action, "serviceName");
     optionalString(options.serviceVersion, action, "serviceVersion");
-    const env = readOtlpEnv(options.env);
+    const env = readOtlpEnvOf(RESOURCE_VARIABLES, options.env);
     const runtime = detectRuntime();
     const fromEnv = env.resourceAttributes ?? {};
     const given = options.attributes == null
