@@ -269,6 +269,37 @@ describe("traceRequestListener on node:http", () => {
     assert.equal(span.attributes["http.response.status_code"], 206);
   });
 
+  test(
+    "a body the server fails (res.destroy(error), a failed pipeline) records that error, not a client gone",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { tracer, ended } = tracing([]);
+      const server = await serveNode(traceRequestListener((_req, res: ServerResponse) => {
+        res.write("first-chunk");
+        setTimeout(() => res.destroy(new RangeError("cursor closed")), 0);
+      }, { tracer }));
+      try {
+        const response = await fetch(new URL("stream", server.url));
+        await response.text().catch(() => {}); // the body is cut short
+        const span = await ended;
+        assert.equal(span.status.code, "error");
+        if (isDeno) {
+          // Deno's node:http keeps no `errored`: the span can only say aborted.
+          assert.equal(span.attributes["error.type"], "aborted");
+          return;
+        }
+        assert.equal(span.attributes["error.type"], "RangeError");
+        assert.equal(span.status.message, "cursor closed");
+        assert.deepEqual(span.events.map((e) => e.name), ["exception"]);
+        assert.equal(span.attributes["http.response.status_code"], 200);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
   test("records the status code that was sent, not a statusCode set after the headers went out", {
     timeout: 120_000,
   }, async () => {

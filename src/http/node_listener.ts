@@ -54,6 +54,11 @@ export interface ServerResponseLike {
   /** Whether the whole response has been handed to the system (`finish` has been emitted). */
   readonly writableFinished?: boolean | undefined;
   /**
+   * The error the response was destroyed with (`res.destroy(error)`, a
+   * failed `pipeline`), read when it closes before it was sent.
+   */
+  readonly errored?: unknown;
+  /**
    * Sends the status line and headers. Where there is one, it is wrapped on
    * this response to note the status code that went out (`write` and `end`
    * call it too when the headers have not been sent).
@@ -106,7 +111,9 @@ export interface TraceRequestListenerOptions {
  * see it), not a `statusCode` set after them. A 5xx status, a throw or rejection
  * from the listener (passed on unchanged), or a `close` before `finish` (the
  * client went away first: `error.type` `aborted`, and no status code when
- * none was sent) marks it as an error.
+ * none was sent; the response destroyed with an error, as a failed
+ * `pipeline` does: that error, where the runtime keeps it in `res.errored`)
+ * marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`). Inside
@@ -226,7 +233,14 @@ export function traceRequestListener<
         if (sent || res.headersSent === true) {
           recordStatus(span, sentStatus ?? res.statusCode, "server");
         }
-        if (!sent && how === "close") recordAborted(span);
+        if (!sent && how === "close") {
+          // The server's own failure (`res.destroy(error)`, a failed
+          // `pipeline`) closes the response too: it is that error, not a
+          // client that went away. Deno's node:http keeps no `errored`.
+          const errored = res.errored;
+          if (errored !== undefined && errored !== null) recordError(span, errored);
+          else recordAborted(span);
+        }
       } catch {
         // A response without a readable status still ends its span.
       }
