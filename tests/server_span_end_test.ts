@@ -225,6 +225,22 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
       assert.equal(span.attributes["http.response.status_code"], 200);
     },
   );
+
+  test(
+    "a client that goes away before the handler answers marks the span as aborted, with no status code (Bun only: Deno's info.completed resolves then, and its request.signal is not read)",
+    { timeout: 120_000, skip: !isBun },
+    async () => {
+      const { tracer, ended } = tracing([]);
+      const arrived = deferred();
+      const server = serveNative(traceHandler(async (request) => {
+        arrived.resolve();
+        await new Promise((resolve) => request.signal.addEventListener("abort", resolve));
+        return new Response("too late"); // a whole body, and one that streams, alike
+      }, { tracer }));
+      const span = await abandoned(server, ended, "", arrived.promise);
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+    },
+  );
 });
 
 describe("traceRequestListener on node:http", () => {

@@ -9,7 +9,7 @@ import { describe } from "../platform/_describe.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { knownMethods, recordError, recordStatus } from "./_semconv.ts";
+import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
@@ -97,7 +97,11 @@ export interface TraceHandlerOptions {
  * Deno's `info.completed` settles (a rejection, the client gone before it was
  * sent, is `error.type` `aborted`), and elsewhere (no such signal) at once.
  * A response with no body, or to a `HEAD` request, ends the span when it is
- * returned. The response returned is a new `Response` with the same status
+ * returned. On Bun, a client that went away before the handler answered
+ * (its request's `signal` aborted) ends the span as `aborted`, with no
+ * status code, whatever the response; Deno's `info.completed` resolves in
+ * that case, so there it is recorded as sent.
+ * The response returned is a new `Response` with the same status
  * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
  * `Content-Length` header is set, as any stream does. A Hono app's
  * `traceMiddleware` (`@codomyrmex/spans/hono`) under it starts no second
@@ -175,6 +179,12 @@ export function traceHandler<A extends unknown[]>(
       throw error;
     }
     if (handlerSpan !== undefined) unshareHandlerSpan(request);
+    if (clientGone(request, args[0])) {
+      // Nothing will be sent: no status code, as on node:http.
+      recordAborted(span);
+      span.end();
+      return response;
+    }
     try {
       const status = response.status;
       recordStatus(span, status, "server");
@@ -189,4 +199,21 @@ export function traceHandler<A extends unknown[]>(
     }
     return ends.endWithBody(response, span, serverCompletion(args[0]), context);
   };
+}
+
+/**
+ * Whether the client went away before the handler answered, where the server
+ * says so: Bun's server (`requestIP` tells it from Deno's `info`) aborts the
+ * request's `signal` then. Deno's is not read: that alone has Deno print a
+ * warning about its legacy abort-on-success behaviour.
+ */
+function clientGone(request: Request, server: unknown): boolean {
+  try {
+    if (typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP !== "function") {
+      return false;
+    }
+    return request.signal?.aborted === true;
+  } catch {
+    return false;
+  }
 }
