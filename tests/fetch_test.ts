@@ -37,6 +37,39 @@ function setup(respond: (call: Call) => Response | Promise<Response> = () => new
 }
 
 describe("instrumentFetch", () => {
+  test("a handler the wrapped fetch calls in this process gets its server span, a child of the client's", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const handler = traceHandler(() => {
+      tracer.startSpan("inside").end();
+      return new Response("ok");
+    }, { tracer });
+    const inProcess = instrumentFetch((input, init) => handler(new Request(input, init)), {
+      tracer,
+    });
+    await tracer.span("job", async () => {
+      await (await inProcess("http://orders.internal/list")).text();
+    });
+    const of = (name: string, kind: string) =>
+      memory.spans.filter((s) => s.name === name && s.kind === kind);
+    assert.equal(memory.spans.length, 4);
+    const [job] = of("job", "internal");
+    const [client] = of("GET", "client");
+    const [server] = of("GET", "server");
+    const [inside] = of("inside", "internal");
+    assert.equal(client.context.parentSpanId, job.context.spanId);
+    assert.equal(server?.context.parentSpanId, client.context.spanId);
+    assert.equal(inside?.context.parentSpanId, server.context.spanId);
+    // suppressTracing asked for inside the wrapped fetch still holds.
+    memory.clear();
+    const quiet = instrumentFetch(
+      (input, init) => suppressTracing(() => handler(new Request(input, init))),
+      { tracer },
+    );
+    await (await quiet("http://orders.internal/list")).text();
+    assert.deepEqual(memory.spans.map((s) => s.kind), ["client"]);
+  });
+
   test("makes one client span per request, named by the method, with semconv attributes", async () => {
     const { memory, fetch } = setup(() => new Response("ok", { status: 201 }));
     await fetch("https://api.example.com:8443/v1/items?id=7", { method: "post" });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { SUPPRESS_TRACING_KEY } from "./_suppress_key.ts";
+import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "./_suppress_key.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 
 /**
@@ -45,7 +45,9 @@ export function suppressTracing<R>(fn: () => R): R {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot suppress tracing: fn must be a function, got ${typeof fn}`);
   }
-  return getContextStorage().run(getCurrentContext().setValue(SUPPRESS_TRACING_KEY, true), fn);
+  // Suppression asked for inside a traced fetch's call stays whole (see _suppress_key.ts).
+  const context = getCurrentContext().setValue(SUPPRESS_TRACING_KEY, true);
+  return getContextStorage().run(context.deleteValue(FETCH_CALL_KEY), fn);
 }
 
 /**

@@ -3,8 +3,9 @@
 // build the context the handler runs in.
 
 import type { Context } from "../context/context.ts";
-import { getCurrentContext } from "../context/storage.ts";
-import { serverParent } from "../context/_host_context.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
+import { HEADERS_WRITTEN_KEY, serverParent } from "../context/_host_context.ts";
+import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
 import type { Tracer } from "../trace/tracer.ts";
@@ -49,17 +50,29 @@ export function startServerSpan(
   connection?: Omit<ServerRequestInfo, "forwarding">,
 ): ServerSpan {
   const info = methodInfo(method, known);
-  const current = getCurrentContext();
+  let current = getCurrentContext();
   const forwarding = readForwarding(headers, maxRecordedLength);
-  const span = tracer.startSpan(info.spanName, {
-    kind: "server",
-    parent: serverParent(current, extractContext(headers), hostServerSpan) ?? null,
-    attributes: capRecorded(
-      serverAttributes(info, url, userAgent, { ...connection, forwarding }),
-      maxRecordedLength,
-      url.href.length > maxRecordedLength || forwarding.fromLongSource,
-    ),
-  });
+  const start = () =>
+    tracer.startSpan(info.spanName, {
+      kind: "server",
+      parent: serverParent(current, extractContext(headers), hostServerSpan) ?? null,
+      attributes: capRecorded(
+        serverAttributes(info, url, userAgent, { ...connection, forwarding }),
+        maxRecordedLength,
+        url.href.length > maxRecordedLength || forwarding.fromLongSource,
+      ),
+    });
+  let span: Span;
+  if (current.getValue(FETCH_CALL_KEY) === true) {
+    // A traced fetch in this process handed the request straight to this
+    // handler: the suppression it set was for the network call, not for the
+    // request this server now handles (see _suppress_key.ts).
+    current = current.deleteValue(FETCH_CALL_KEY).deleteValue(SUPPRESS_TRACING_KEY)
+      .deleteValue(HEADERS_WRITTEN_KEY);
+    span = withContext(current, start);
+  } else {
+    span = start();
+  }
   const context = current
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));

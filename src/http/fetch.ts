@@ -12,7 +12,7 @@ import { Tracer } from "../trace/tracer.ts";
 import type { Span } from "../span/span.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
-import { SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
+import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { requestBaggage } from "../propagation/_request_baggage.ts";
@@ -128,7 +128,8 @@ export interface InstrumentFetchOptions {
  * `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, read here, replaces the list.
  * The wrapped fetch is called with tracing suppressed, so an instrumentation
  * of it (`@opentelemetry/instrumentation-undici` on Node) records no second
- * client span and sends no second `traceparent`.
+ * client span and sends no second `traceparent`; a server handler it calls
+ * in this process (`traceHandler`, say) lifts that for its own request.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
  * @param options The tracer, which query parameters to redact, the recorded
@@ -250,10 +251,12 @@ export function instrumentFetch(
       // (instrumentation-undici, for Node's fetch) neither records a second
       // client span for this request nor appends a second traceparent, which
       // would make the server drop both (W3C Trace Context) and split the trace.
+      // A handler in this process that the wrapped fetch calls (a test, an
+      // in-process service) lifts it for its server span (_server_span.ts).
       const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
         HEADERS_WRITTEN_KEY,
         true,
-      ).setValue(SUPPRESS_TRACING_KEY, true);
+      ).setValue(SUPPRESS_TRACING_KEY, true).setValue(FETCH_CALL_KEY, true);
       const pending = withContext(
         context,
         () => tracedInit === undefined ? target!(input, init) : target!(input, tracedInit),
