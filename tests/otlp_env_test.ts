@@ -429,6 +429,44 @@ describe("readOtlpEnv", () => {
       }
     },
   );
+
+  test(
+    "a reader of a few variables, none of them covered, first: the permission for others is not called missing (Deno only: runs a subprocess)",
+    { skip: !isDeno, timeout: 120_000 },
+    async () => {
+      const entry = new URL("../otlp.ts", import.meta.url).href;
+      // Resource.detect reads two variables only; the program may read the endpoint.
+      const script = `
+        import { readOtlpEnv, Resource } from "${entry}";
+        const r = Resource.detect();
+        const a = readOtlpEnv();
+        console.log(JSON.stringify([a.url ?? null, r.attributes["service.name"]]));
+      `;
+      const { code, stdout, stderr } = await runSnippet(script, {
+        denoFlags: [
+          "--no-prompt",
+          "--no-config",
+          "--allow-read",
+          "--allow-env=OTEL_EXPORTER_OTLP_ENDPOINT",
+        ],
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector.test:4318" },
+      });
+      assert.equal(code, 0, stderr);
+      assert.deepEqual(JSON.parse(stdout), [
+        "http://collector.test:4318/v1/traces",
+        "unknown_service:deno",
+      ]);
+      const warnings = stderr.split("\n").filter((line) => /cannot read/.test(line));
+      // The endpoint was read: no "OTEL_* ... using the defaults".
+      for (const warning of warnings) assert.doesNotMatch(warning, /OTEL_\*|run Deno with/);
+      const named = warnings.join("\n");
+      // Each variable it could not read is named, once, whichever reader met it.
+      for (const name of ["OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER"]) {
+        assert.equal(named.match(new RegExp(`\\b${name}\\b`, "g"))?.length, 1, `${name}: ${named}`);
+      }
+      assert.doesNotMatch(named, /OTEL_EXPORTER_OTLP_ENDPOINT\b/);
+    },
+  );
 });
 
 describe("readOtlpEnv: header names and zero timeouts", () => {

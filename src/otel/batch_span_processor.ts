@@ -10,6 +10,7 @@ import { DEFAULT_FLUSH_INTERVAL_MS, DEFAULT_MAX_BATCH_SIZE } from "../export/_ba
 import type { SpanExporterLike } from "../export/exporter.ts";
 import { readOtlpEnv } from "../otlp/env.ts";
 import { readProcessVariables } from "../otlp/_process_env.ts";
+import { otlpVariables } from "../otlp/_read_otlp_env_of.ts";
 import { Span } from "../span/span.ts";
 import { givenResource, resolveResource } from "./_otel_resource.ts";
 import { readableSpanOf } from "./_readable_span.ts";
@@ -184,7 +185,7 @@ function batchEnv(): {
     SCHEDULE_DELAY,
     QUEUE_SIZE,
     EXPORT_TIMEOUT,
-  ]);
+  ], otlpVariables());
   const { maxExportBatchSize, scheduleDelayMs } = readOtlpEnv({
     [BATCH_SIZE]: values[BATCH_SIZE],
     [SCHEDULE_DELAY]: values[SCHEDULE_DELAY],

@@ -25,9 +25,18 @@ const named = new Set<string>();
 // them, with no variable ever readable, in the message for no permission
 // at all; else by name the ones not named before (an --allow-env=<names>
 // list, or a --deny-env), which count as unset.
-function warnNoEnvPermission(denied: ReadonlySet<string>, tried: ReadonlySet<string>): void {
+function warnNoEnvPermission(
+  denied: ReadonlySet<string>,
+  tried: ReadonlySet<string>,
+  others: readonly string[],
+): void {
   if (denied.size < tried.size) someReadable = true;
   if (denied.size === 0 || noneSaid) return;
+  // A reader of a few variables may find none of them covered where the
+  // program may read others (--allow-env=OTEL_EXPORTER_OTLP_ENDPOINT, and a
+  // Resource detected first): that is no missing permission. Asked only on
+  // this path, which is rare.
+  if (!someReadable && others.some(isReadable)) someReadable = true;
   if (!someReadable) {
     noneSaid = true;
     warnOnce("env-permission", NO_ENV_PERMISSION);
@@ -49,25 +58,35 @@ function warnNoEnvPermission(denied: ReadonlySet<string>, tried: ReadonlySet<str
  * Reads these variables from the process environment, as they are (not
  * trimmed), and which of them Deno's env permission does not cover (read
  * as unset); those are warned about in one warning, the one
- * `readOtlpEnv` gives.
+ * `readOtlpEnv` gives. `others`, the other variables the library reads, are
+ * only asked about when none of `names` is covered, so that a permission for
+ * some variables is not called missing.
  */
-export function readProcessVariables(names: readonly string[]): {
+export function readProcessVariables(
+  names: readonly string[],
+  others: readonly string[] = [],
+): {
   values: Record<string, string | undefined>;
   denied: ReadonlySet<string>;
 } {
   const reader = processEnvReader();
   const values: Record<string, string | undefined> = {};
   for (const name of names) values[name] = reader.get(name);
-  reader.done();
+  reader.done(others);
   return { values, denied: reader.denied };
 }
 
 /**
  * The process environment for a read of many variables: the ones Deno's
  * env permission does not cover read as unset and are warned about
- * together, by `done`.
+ * together, by `done`, which is given the other variables the library
+ * reads (see readProcessVariables) when these are not all of them.
  */
-export function processEnvReader(): { get: Getter; done(): void; denied: ReadonlySet<string> } {
+export function processEnvReader(): {
+  get: Getter;
+  done(others?: readonly string[]): void;
+  denied: ReadonlySet<string>;
+} {
   const tried = new Set<string>();
   const denied = new Set<string>();
   return {
@@ -75,7 +94,14 @@ export function processEnvReader(): { get: Getter; done(): void; denied: Readonl
       tried.add(name);
       return readProcessEnv(name, () => denied.add(name));
     },
-    done: () => warnNoEnvPermission(denied, tried),
+    done: (others = []) => warnNoEnvPermission(denied, tried, others),
     denied,
   };
+}
+
+// Whether the runtime lets this program read the variable (set or not).
+function isReadable(name: string): boolean {
+  let denied = false;
+  readProcessEnv(name, () => denied = true);
+  return !denied;
 }

@@ -28,6 +28,27 @@ export function readOtlpEnvOf(names: readonly string[], env?: EnvSource): OtlpEn
     Object.defineProperty(some, name, { get: () => reader.get(name), enumerable: true });
   }
   const config = readOtlpEnv(some);
-  reader.done();
+  reader.done(otlpVariables());
   return config;
+}
+
+let allVariables: readonly string[] | undefined;
+
+/**
+ * Every variable readOtlpEnv reads when none is set, learnt once by asking
+ * it (so this list cannot fall behind it): what a reader of only some of
+ * them asks Deno about before it says the env permission is missing.
+ */
+export function otlpVariables(): readonly string[] {
+  if (allVariables !== undefined) return allVariables;
+  const seen: string[] = [];
+  readOtlpEnv(
+    new Proxy({}, {
+      getOwnPropertyDescriptor(_target, name) {
+        if (typeof name === "string") seen.push(name);
+        return undefined;
+      },
+    }),
+  );
+  return allVariables = seen;
 }
