@@ -756,6 +756,30 @@ describe("traceMiddleware inside traceHandler(app.fetch)", () => {
     assert.equal(await response.text(), "old");
     assert.deepEqual(memory.spans.map((s) => s.name).sort(), ["GET /old/*", "GET /old/:id"]);
   });
+
+  test("one Request handled twice at once: each middleware takes its own handler's span", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    app.get("/products/:sku", (c) => c.text("ok"));
+    const both = deferred<void>();
+    // Each handler waits before it hands the Request on: the second one's
+    // handler has started (and shared its span) before the first app runs.
+    const fetch = traceHandler(async (request: Request) => {
+      await both.promise;
+      return app.fetch(request);
+    }, { tracer });
+    const request = new Request("http://localhost/products/7");
+    const pending = [fetch(request), fetch(request)];
+    both.resolve();
+    await Promise.all(pending.map(async (p) => (await p).text()));
+    assert.deepEqual(memory.spans.map((s) => s.name), [
+      "GET /products/:sku",
+      "GET /products/:sku",
+    ]);
+    for (const span of memory.spans) assert.equal(span.kind, "server");
+  });
 });
 
 describe("traceMiddleware over real HTTP", () => {

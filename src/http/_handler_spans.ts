@@ -3,6 +3,7 @@
 // handler (the Hono middleware, under `traceHandler(app.fetch)`) takes it
 // over instead of starting a second server span for the same request.
 
+import { getCurrentSpan } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
 
 /** A server span traceHandler shares with a middleware inside it. */
@@ -19,7 +20,9 @@ export interface HandlerSpan {
   error: unknown;
 }
 
-const shared = new WeakMap<object, HandlerSpan>();
+// Each Request's spans, one per traceHandler call handling it now: the same
+// Request may be handled twice at once, or by a traceHandler inside another.
+const shared = new WeakMap<object, HandlerSpan[]>();
 // Until a middleware that could take a span over is made, traceHandler
 // shares nothing: a handler with no such middleware pays nothing.
 let sharing = false;
@@ -38,24 +41,39 @@ export function shareHandlerSpans(): void {
 export function shareHandlerSpan(request: unknown, span: Span): HandlerSpan | undefined {
   if (!sharing || typeof request !== "object" || request === null) return undefined;
   const handlerSpan: HandlerSpan = { span, answered: false, error: undefined };
-  shared.set(request, handlerSpan);
+  const spans = shared.get(request);
+  if (spans === undefined) shared.set(request, [handlerSpan]);
+  else spans.push(handlerSpan);
   return handlerSpan;
 }
 
 /** traceHandler's side: the handler has settled; nothing more to take. */
-export function unshareHandlerSpan(request: unknown): void {
-  if (typeof request === "object" && request !== null) shared.delete(request);
+export function unshareHandlerSpan(request: unknown, handlerSpan: HandlerSpan): void {
+  if (typeof request !== "object" || request === null) return;
+  const spans = shared.get(request);
+  if (spans === undefined) return;
+  const at = spans.indexOf(handlerSpan);
+  if (at !== -1) spans.splice(at, 1);
+  if (spans.length === 0) shared.delete(request);
 }
 
 /**
  * The middleware's side: takes over the span traceHandler started for this
- * very Request, once. A second middleware given the same Request (another
- * app it is handed to inside a handler) gets nothing, and starts its own.
+ * very Request, once; where more than one handles it now (twice at once,
+ * or a traceHandler inside another), the one it runs in, so that each keeps
+ * its own. A second middleware given the same Request (another app it is
+ * handed to inside a handler) gets nothing, and starts its own.
  */
 export function takeHandlerSpan(request: unknown): HandlerSpan | undefined {
   if (typeof request !== "object" || request === null) return undefined;
-  const handlerSpan = shared.get(request);
-  if (handlerSpan === undefined) return undefined;
-  shared.delete(request);
+  const spans = shared.get(request);
+  if (spans === undefined) return undefined;
+  // With one handling it, that one (the handler may have made a span of its
+  // own current); with more, the one whose span is current, or none.
+  const current = spans.length === 1 ? undefined : getCurrentSpan();
+  const at = spans.length === 1 ? 0 : spans.findIndex((shared) => shared.span === current);
+  if (at === -1) return undefined;
+  const [handlerSpan] = spans.splice(at, 1);
+  if (spans.length === 0) shared.delete(request);
   return handlerSpan.span.ended ? undefined : handlerSpan;
 }
