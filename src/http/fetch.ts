@@ -245,8 +245,9 @@ export function instrumentFetch(
       }
       const started = span;
       // Marked as written, so a runtime's own fetch instrumentation (Deno's,
-      // with OTEL_DENO=true) parents its span here and adds no traceparent,
-      // whether or not this request gets one. And suppressed, with
+      // with OTEL_DENO=true, which _host_context.ts hands suppression) records
+      // no second span and adds no traceparent, whether or not this request
+      // gets one. And suppressed, with
       // OpenTelemetry's own key, so one written against @opentelemetry/api
       // (instrumentation-undici, for Node's fetch) neither records a second
       // client span for this request nor appends a second traceparent, which
