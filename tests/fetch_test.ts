@@ -9,6 +9,7 @@ import {
   InMemorySpanProcessor,
   propagationStats,
   setContextStorage,
+  SimpleSpanProcessor,
   SpanContext,
   suppressTracing,
   Tracer,
@@ -68,6 +69,44 @@ describe("instrumentFetch", () => {
     );
     await (await quiet("http://orders.internal/list")).text();
     assert.deepEqual(memory.spans.map((s) => s.kind), ["client"]);
+  });
+
+  test("a traced fetch called with tracing suppressed (an exporter's export) leaves an in-process handler untraced", async () => {
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    let handled = 0;
+    const handler = traceHandler(() => {
+      handled++;
+      tracer.startSpan("inside").end();
+      return new Response("ok");
+    }, { tracer });
+    const inProcess = instrumentFetch((input, init) => handler(new Request(input, init)), {
+      tracer,
+    });
+    await suppressTracing(async () => {
+      await (await inProcess("http://viewer.internal/v1/traces")).text();
+    });
+    assert.equal(handled, 1);
+    assert.deepEqual(memory.spans.map((s) => `${s.kind} ${s.name}`), []);
+    // An exporter whose fetch is that traced fetch: its export is never
+    // traced, or each export's spans would be exported in turn, for ever.
+    const exported: string[] = [];
+    const exporting = new Tracer({
+      processors: [
+        memory,
+        new SimpleSpanProcessor({
+          export: async (spans) => {
+            for (const span of spans) exported.push(span.name);
+            await (await inProcess("http://viewer.internal/v1/traces")).text();
+          },
+        }),
+      ],
+    });
+    exporting.startSpan("job").end();
+    await exporting.forceFlush();
+    assert.equal(handled, 2);
+    assert.deepEqual(exported, ["job"]);
+    assert.deepEqual(memory.spans.map((s) => `${s.kind} ${s.name}`), ["internal job"]);
   });
 
   test("makes one client span per request, named by the method, with semconv attributes", async () => {

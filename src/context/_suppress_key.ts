@@ -13,6 +13,7 @@ export const SUPPRESS_TRACING_KEY: symbol = Symbol.for(
  * instrumentation of that fetch records no second client span. A server
  * span started under it (a handler the wrapped fetch calls in this process)
  * is a new request's, and lifts it. `suppressTracing()` removes the mark:
- * suppression asked for inside stays whole.
+ * suppression asked for inside stays whole; and a fetch called where
+ * tracing was suppressed already (an exporter's export) sets no mark.
  */
 export const FETCH_CALL_KEY: unique symbol = Symbol("@codomyrmex/spans.fetch-call");

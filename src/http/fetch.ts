@@ -129,7 +129,9 @@ export interface InstrumentFetchOptions {
  * The wrapped fetch is called with tracing suppressed, so an instrumentation
  * of it (`@opentelemetry/instrumentation-undici` on Node) records no second
  * client span and sends no second `traceparent`; a server handler it calls
- * in this process (`traceHandler`, say) lifts that for its own request.
+ * in this process (`traceHandler`, say) lifts that for its own request,
+ * unless tracing was suppressed already when the fetch was called (an
+ * exporter's export).
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
  * @param options The tracer, which query parameters to redact, the recorded
@@ -253,11 +255,14 @@ export function instrumentFetch(
       // client span for this request nor appends a second traceparent, which
       // would make the server drop both (W3C Trace Context) and split the trace.
       // A handler in this process that the wrapped fetch calls (a test, an
-      // in-process service) lifts it for its server span (_server_span.ts).
-      const context = getCurrentContext().setValue(SPAN_KEY, started).setValue(
-        HEADERS_WRITTEN_KEY,
-        true,
-      ).setValue(SUPPRESS_TRACING_KEY, true).setValue(FETCH_CALL_KEY, true);
+      // in-process service) lifts it for its server span (_server_span.ts),
+      // unless tracing was suppressed before this call (an exporter's export,
+      // suppressTracing()): that suppression is not this fetch's to lift.
+      const outer = getCurrentContext();
+      let context = outer.setValue(SPAN_KEY, started).setValue(HEADERS_WRITTEN_KEY, true);
+      if (outer.getValue(SUPPRESS_TRACING_KEY) !== true) {
+        context = context.setValue(SUPPRESS_TRACING_KEY, true).setValue(FETCH_CALL_KEY, true);
+      }
       const pending = withContext(
         context,
         () => tracedInit === undefined ? target!(input, init) : target!(input, tracedInit),
