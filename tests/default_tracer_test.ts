@@ -193,6 +193,50 @@ describe("the default tracer", () => {
     assert.deepEqual(warned, []);
   });
 
+  // A test that set tracing up and shut it down left the shut-down tracer as
+  // the default: spans the next test (or, on Bun, the next test file) started
+  // through instrumentation given no tracer were dropped into the stopped
+  // processor, with no word even at debug level.
+  test("setupTracing()'s shutdown() puts back the default it replaced", async () => {
+    const options = {
+      env: {},
+      flushOnExit: false,
+      fetch: () => Promise.resolve(new Response(null)),
+    };
+    const memory = new InMemorySpanProcessor();
+    const mine = new Tracer({ processors: [memory] });
+    setDefaultTracer(mine);
+    const setup = setupTracing(options);
+    assert.equal(getDefaultTracer(), setup.tracer);
+    await setup.shutdown();
+    assert.equal(getDefaultTracer(), mine, "the default from before setupTracing()");
+    getDefaultTracer().startSpan("after").end();
+    assert.deepEqual(memory.spans.map((s) => s.name), ["after"]);
+
+    // None set before: none after, so the stand-in says spans go nowhere.
+    setDefaultTracer(undefined);
+    const none = getDefaultTracer();
+    {
+      await using _ = setupTracing(options);
+    }
+    assert.equal(getDefaultTracer(), none);
+
+    // Shut down out of order: never back to a tracer that was shut down.
+    const first = setupTracing(options);
+    let second = first;
+    await captureWarnings(() => void (second = setupTracing(options)));
+    await first.shutdown();
+    assert.equal(getDefaultTracer(), second.tracer, "a default it no longer holds stays");
+    await second.shutdown();
+    assert.equal(getDefaultTracer(), none);
+
+    // Another default chosen in between is the application's: it stays.
+    const third = setupTracing(options);
+    setDefaultTracer(mine);
+    await third.shutdown();
+    assert.equal(getDefaultTracer(), mine);
+  });
+
   // Saving the default and putting it back (around a test, a request, a
   // plugin) hands setDefaultTracer the stand-in when none was set. The
   // stand-in starts its spans through the default, which was then itself:

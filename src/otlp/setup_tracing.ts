@@ -136,7 +136,11 @@ export interface TracingSetup {
   readonly processor: BatchSpanProcessor | undefined;
   /** Exports every span ended so far. */
   forceFlush(): Promise<void>;
-  /** Exports what is queued, then stops. Call it before the process exits. */
+  /**
+   * Exports what is queued, then stops, and puts back the default tracer
+   * this setup replaced (unless another was set since). Call it before the
+   * process exits.
+   */
   shutdown(): Promise<void>;
   /** The same as {@linkcode TracingSetup.shutdown}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -159,8 +163,9 @@ export interface TracingSetup {
  * trace, and no `traceparent` is sent.
  * The tracer becomes the default tracer, so `instrumentFetch` and
  * `traceHandler` given no tracer use it; `setDefault: false` leaves the
- * default alone. Call it once per process: a second call while the first
- * one's pipeline still runs warns once, as both go on exporting.
+ * default alone, and `shutdown()` puts back the default it replaced. Call
+ * it once per process: a second call while the first one's pipeline still
+ * runs warns once, as both go on exporting.
  *
  * What is queued is exported when the process ends normally, when it
  * receives SIGTERM or SIGINT, and before an uncaught exception ends it (the
@@ -225,14 +230,18 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     const tracer = passThroughTracer({ ...scope, clock: options.clock });
     if (options.setDefault ?? true) replaceDefault(tracer, serviceName);
     const idle = () => Promise.resolve();
+    const stop = () => {
+      restoreDefault(tracer);
+      return Promise.resolve();
+    };
     return {
       tracer,
       resource,
       exporter: undefined,
       processor: undefined,
       forceFlush: idle,
-      shutdown: idle,
-      [Symbol.asyncDispose]: idle,
+      shutdown: stop,
+      [Symbol.asyncDispose]: stop,
     };
   }
   const exporter = new OtlpHttpExporter({
@@ -305,7 +314,10 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     clock: options.clock,
   });
   if (options.setDefault ?? true) replaceDefault(tracer, serviceName, processor);
-  const shutdown = () => tracer.shutdown();
+  const shutdown = async () => {
+    await tracer.shutdown();
+    restoreDefault(tracer);
+  };
   return {
     tracer,
     resource,
@@ -341,5 +353,25 @@ function replaceDefault(tracer: Tracer, service: string, processor?: BatchSpanPr
     );
   }
   running = processor === undefined ? undefined : { tracer, service, processor };
+  replaced.set(tracer, getDefaultTracer());
   setDefaultTracer(tracer);
+}
+
+// What each setup's tracer replaced as the default, and the setups shut down.
+const replaced = new WeakMap<Tracer, Tracer>();
+const stopped = new WeakSet<Tracer>();
+
+// A setup shut down leaves the default as it found it: a shut-down tracer
+// kept as the default dropped every span instrumentation started afterwards
+// (the next test's, on Bun the next test file's) with no word. A default
+// chosen since is the application's and stays; one that was itself shut
+// down is passed over for the one it had replaced.
+function restoreDefault(tracer: Tracer): void {
+  stopped.add(tracer);
+  if (running?.tracer === tracer) running = undefined;
+  if (getDefaultTracer() !== tracer) return;
+  let previous = replaced.get(tracer);
+  while (previous !== undefined && stopped.has(previous)) previous = replaced.get(previous);
+  // The stand-in, when no default was set: none again.
+  setDefaultTracer(previous);
 }
