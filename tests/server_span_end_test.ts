@@ -12,6 +12,8 @@ import { EventEmitter } from "node:events";
 import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
+import { traceMiddleware } from "../hono.ts";
+import { Hono } from "hono";
 import { ManualTime } from "../testing.ts";
 import { type Deferred, deferred, isBun, isDeno, nextTurn, waitUntil } from "./_helpers.ts";
 import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
@@ -242,6 +244,26 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
     },
   );
 });
+
+test(
+  "traceMiddleware: a client that goes away before the handlers answer marks the span as aborted, with no status code (Bun only, as traceHandler)",
+  { timeout: 120_000, skip: !isBun },
+  async () => {
+    const { tracer, ended } = tracing([]);
+    const arrived = deferred();
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    app.get("/stream", async (c) => {
+      arrived.resolve();
+      await new Promise((resolve) => c.req.raw.signal.addEventListener("abort", resolve));
+      return c.text("too late");
+    });
+    const server = serveNative(app.fetch);
+    const span = await abandoned(server, ended, "", arrived.promise);
+    assert.equal(span.attributes["http.response.status_code"], undefined);
+    assert.equal(span.name, "GET /stream");
+  },
+);
 
 describe("traceRequestListener on node:http", () => {
   test("the span ends after the last chunk was written, not at the first write", {

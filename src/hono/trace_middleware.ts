@@ -8,7 +8,14 @@
 import type { Context } from "../context/context.ts";
 import { withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
-import { knownMethods, methodInfo, recordError, recordStatus } from "../http/_semconv.ts";
+import {
+  knownMethods,
+  methodInfo,
+  recordAborted,
+  recordError,
+  recordStatus,
+} from "../http/_semconv.ts";
+import { clientGone } from "../http/_client_gone.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
@@ -196,6 +203,13 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
         "error",
         "the handlers returned no response (Hono's context is not finalized)",
       );
+      span.end();
+      return;
+    }
+    if (clientGone(c.req.raw, envOf(c))) {
+      // Nothing will be sent (Bun's server, which Hono's env is there): no
+      // status code, as traceHandler and node:http record it.
+      recordAborted(span);
       span.end();
       return;
     }

@@ -16,6 +16,7 @@ import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 import { shareHandlerSpan, unshareHandlerSpan } from "./_handler_spans.ts";
+import { clientGone } from "./_client_gone.ts";
 
 const WHO = "trace handler";
 
@@ -199,21 +200,4 @@ export function traceHandler<A extends unknown[]>(
     }
     return ends.endWithBody(response, span, serverCompletion(args[0]), context);
   };
-}
-
-/**
- * Whether the client went away before the handler answered, where the server
- * says so: Bun's server (`requestIP` tells it from Deno's `info`) aborts the
- * request's `signal` then. Deno's is not read: that alone has Deno print a
- * warning about its legacy abort-on-success behaviour.
- */
-function clientGone(request: Request, server: unknown): boolean {
-  try {
-    if (typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP !== "function") {
-      return false;
-    }
-    return request.signal?.aborted === true;
-  } catch {
-    return false;
-  }
 }
