@@ -2,13 +2,18 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   BatchSpanProcessor,
+  getContextStorage,
   InMemorySpanProcessor,
   isTracingSuppressed,
+  setContextStorage,
   SimpleSpanProcessor,
   type Span,
+  StackContextStorage,
   suppressTracing,
   Tracer,
 } from "../mod.ts";
+import { instrumentFetch } from "../http.ts";
+import { OtlpHttpExporter } from "../otlp.ts";
 import { ManualTime } from "../testing.ts";
 
 describe("suppressTracing()", () => {
@@ -91,6 +96,44 @@ describe("exporters do not trace their own exports", () => {
     await simple.forceFlush();
     assert.deepEqual(exported, ["application work"]);
     assert.equal(simple.stats().ended, 1);
+  });
+});
+
+describe("an OTLP export through a traced fetch", () => {
+  // A page that replaced its global fetch with a traced one: the exporter
+  // sends through it after awaiting the encoding, where a stack (a browser)
+  // no longer holds the processor's suppression. Traced, each export's own
+  // request would be a span that the next export sends, for ever.
+  test("is not traced where the current span lives on a stack (a browser)", async () => {
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    try {
+      const memory = new InMemorySpanProcessor();
+      const requests: string[] = [];
+      const time = new ManualTime();
+      const batch = new BatchSpanProcessor(
+        new OtlpHttpExporter({
+          url: "http://127.0.0.1:4318/v1/traces",
+          fetch: (input, init) => tracedFetch(input, init),
+          env: {},
+        }),
+        { scheduler: time, clock: time, flushOnExit: false, flushOnPageHide: false },
+      );
+      const tracer = new Tracer({ processors: [memory, batch] });
+      const tracedFetch = instrumentFetch((input: RequestInfo | URL) => {
+        requests.push(String(input));
+        return Promise.resolve(new Response(null, { status: 200 }));
+      }, { tracer });
+      tracer.startSpan("application work").end();
+      await batch.forceFlush();
+      await batch.forceFlush();
+      assert.deepEqual(requests, ["http://127.0.0.1:4318/v1/traces"]);
+      assert.deepEqual(memory.spans.map((s) => s.name), ["application work"]);
+      assert.deepEqual(batch.stats(), { ended: 1, exported: 1, dropped: 0, failed: 0, queued: 0 });
+      await batch.shutdown();
+    } finally {
+      setContextStorage(previous);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { arrayArgument, isRecord } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import { untracedFetch } from "../platform/_untraced_fetch.ts";
+import { suppressTracing } from "../context/suppression.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
@@ -513,16 +514,22 @@ export class OtlpHttpExporter implements SpanExporter {
       }
       let response: Response;
       try {
-        response = await (this.#fetch ?? untracedFetch)(this.#url, {
-          method: "POST",
-          headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
-          body: body as BodyInit,
-          signal: controller.signal,
-          ...(reserved ? { keepalive: true } : {}),
-          // A redirect would repeat the POST, in a loop when it points back,
-          // and carry the headers (an API key) to wherever it points.
-          redirect: "manual",
-        });
+        // Suppressed again at the call: the processor's suppression does not
+        // outlive an await where the current span lives on a stack (a
+        // browser), and a traced global fetch would record each export's
+        // request as a span for the next export, for ever.
+        response = await suppressTracing(() =>
+          (this.#fetch ?? untracedFetch)(this.#url, {
+            method: "POST",
+            headers: keepalive === undefined ? this.#headers : plainHeaders(this.#headers),
+            body: body as BodyInit,
+            signal: controller.signal,
+            ...(reserved ? { keepalive: true } : {}),
+            // A redirect would repeat the POST, in a loop when it points back,
+            // and carry the headers (an API key) to wherever it points.
+            redirect: "manual",
+          })
+        );
       } catch (error) {
         if (timedOut) return { done: failure(`OTLP export timed out after ${this.#timeoutMs} ms`) };
         if (signal?.aborted) return { done: failure("OTLP export aborted") };
