@@ -16,6 +16,7 @@ import {
   withContext,
   withSpan,
 } from "../mod.ts";
+import { instrumentFetch } from "../http.ts";
 import { isDeno } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import { VERSION } from "../src/platform/_version.ts";
@@ -457,8 +458,26 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     ]);
     assert.match(
       heard[0].message,
-      /span "load user" was made current for async work, but this runtime has no AsyncLocalStorage/,
+      /span "load user" was made current for async work, but this runtime has neither AsyncLocalStorage nor AsyncContext/,
     );
+    // What a browser can do about it: name the parent, as the warning says.
+    assert.match(heard[0].message, /\{ parent: span \}/);
+  });
+
+  test("a traced fetch's own client span is not named as lost across await", async () => {
+    const heard = hear("debug");
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    try {
+      const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+      // The request runs none of the caller's code: nothing there can lose
+      // the client span, so reporting it would only be noise in every page.
+      const fetch = instrumentFetch(async () => new Response("ok"), { tracer });
+      await (await fetch("http://127.0.0.1:9/price")).text();
+    } finally {
+      setContextStorage(previous);
+    }
+    assert.deepEqual(heard.map((d) => d.key), []);
   });
 
   test("at the default level only the one async warning is reported, and spans are plain", async () => {

@@ -16,6 +16,7 @@ import { Span } from "../span/span.ts";
 import { SpanContext } from "../span/span_context.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
+import { OWN_WORK_SPAN_KEY } from "./_own_work_span_key.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
 import { type NativeStorage, nativeStorage } from "./_native_storage.ts";
@@ -211,13 +212,18 @@ export class StackContextStorage implements ContextStorage {
 // stops being current at its first await. Said once per span name, in debug.
 function reportLostAcrossAwait(store: Context, result: unknown): void {
   if (typeof thenOf(result) !== "function") return;
-  const name = (store.getValue(SPAN_KEY) as { name?: unknown } | undefined)?.name;
+  const span = store.getValue(SPAN_KEY) as { name?: unknown } | undefined;
+  if (span === undefined || span === store.getValue(OWN_WORK_SPAN_KEY)) return;
+  const name = span.name;
   if (typeof name !== "string") return;
+  // A browser has no async-aware store to give: naming the parent is what it can do.
   debugOnce(
     `async-context-lost:${name}`,
-    `span "${name}" was made current for async work, but this runtime has no ` +
-      "AsyncLocalStorage: after the first await it is no longer the current span, so spans " +
-      "started there get no parent. Give the library an async-aware store with setContextStorage().",
+    `span "${name}" was made current for async work, but this runtime has neither ` +
+      "AsyncLocalStorage nor AsyncContext: after the first await it is no longer the current " +
+      "span, so spans started there get no parent. Pass it to them as { parent: span } (see " +
+      "the README's Browsers section), or give the library an async-aware store with " +
+      "setContextStorage().",
   );
 }
 
