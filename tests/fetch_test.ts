@@ -599,6 +599,47 @@ describe("instrumentFetch and a baggage header the request already has", () => {
     assert.equal(propagationStats().baggage, before + 2, "toolong and d");
   });
 
+  test("a header within the limits as written keeps the current entries, though percent-encoding its values would pass 8,192 bytes", async () => {
+    // W3C Baggage, Limits: all list-members MUST be propagated when the
+    // resulting baggage-string is 8,192 bytes or less. "$" and "+/=" are
+    // baggage-octets: 1 byte as the app wrote them, 3 if re-encoded.
+    const dollars = `t=${"$".repeat(3000)}`;
+    const base64 = `v=${"ab+/".repeat(1501)}==`;
+    for (const own of [dollars, base64]) {
+      const before = propagationStats().baggage;
+      const { headers } = await sent(
+        "http://example.com/",
+        { headers: { baggage: own } },
+        new Baggage({ tenant: "acme" }),
+      );
+      assert.equal(headers.get("baggage"), `${own},tenant=acme`, own.slice(0, 10));
+      assert.equal(propagationStats().baggage, before, own.slice(0, 10));
+    }
+  });
+
+  test("the app's header is measured as written, whitespace included: it is what goes on the wire", async () => {
+    const context = new Baggage({ c: "1" });
+    const head = "a=1 ,\tbig=";
+    // 8,188 bytes as written: with ",c=1", 8,192.
+    const fits = `${head}${"a".repeat(8188 - head.length)}`;
+    const one = await sent("http://example.com/", { headers: { baggage: fits } }, context);
+    assert.equal(one.headers.get("baggage"), `${fits},c=1`);
+    // 8,193 bytes as written, 8,191 without its whitespace: over by itself.
+    const over = `${head}${"a".repeat(8193 - head.length)}`;
+    const before = propagationStats().baggage;
+    const two = await sent("http://example.com/", { headers: { baggage: over } }, context);
+    assert.equal(two.headers.get("baggage"), over);
+    assert.equal(propagationStats().baggage, before + 1);
+    // Trailing whitespace and commas are no member: the current entries
+    // follow the app's last one.
+    const trailing = await sent(
+      "http://example.com/",
+      { headers: { baggage: "a=1 ,\t" } },
+      context,
+    );
+    assert.equal(trailing.headers.get("baggage"), "a=1,c=1");
+  });
+
   test("a header over the limits by itself goes as the app wrote it, without the current entries", async () => {
     const members = Array.from({ length: 65 }, (_, i) => `k${i}=${i}`).join(",");
     const bytes = `big=${"a".repeat(8192)}`;

@@ -107,12 +107,13 @@ export interface InstrumentFetchOptions {
  * others unless the server allows these headers), elsewhere into every
  * request, or those `propagateTo` picks. This is decided when
  * `instrumentFetch` is called. A request's own `traceparent` and
- * `tracestate` are replaced; its own `baggage` keeps its entries, and the
- * current baggage's are added (the request's value for a key both have),
- * within W3C Baggage's 64 members and 8,192 bytes, current entries left out
- * first (counted in `propagationStats()`); one that is not a valid
- * baggage-string, or over those limits by itself, goes as it is, without
- * the current entries. A request that gets no headers is traced
+ * `tracestate` are replaced; its own `baggage` goes as it was written, and
+ * the current baggage's entries whose keys it has not are added after it,
+ * while the header sent stays within W3C Baggage's 64 members and 8,192
+ * bytes (the request's own measured as written, whitespace included), the
+ * others left out and counted in `propagationStats()`; one that is not a
+ * valid baggage-string, or over those limits by itself, goes as it is,
+ * without the current entries. A request that gets no headers is traced
  * all the same, and goes to fetch as the caller gave it. A network error, or
  * a status of 400 or more, marks the span as an error; a network error is
  * rethrown (its message and stack trace, where they quote the URL, are
@@ -234,9 +235,13 @@ export function instrumentFetch(
             url.href.length > maxLength,
           ),
         });
-        // A baggage header of the application's own keeps its entries, the
-        // current baggage's added to them (see requestBaggage).
-        if (headers !== undefined) injectContext(headers, span, requestBaggage(headers));
+        // A baggage header of the application's own goes as it was written,
+        // the current baggage's entries added after it (see requestBaggage).
+        if (headers !== undefined) {
+          const baggage = requestBaggage(headers);
+          injectContext(headers, span, baggage === undefined ? undefined : { baggage: null });
+          if (typeof baggage === "string") headers.set("baggage", baggage);
+        }
       } catch (error) {
         warnOnce(
           "fetch-tracing-failed",

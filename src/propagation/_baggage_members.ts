@@ -1,7 +1,7 @@
 // Internal: the W3C Baggage grammar and limits, and the reading of a
-// baggage-string into its members, which Baggage.parse does leniently and a
-// traced fetch strictly (a request's own header is sent as it is unless all
-// of it can be read: see _request_baggage.ts).
+// baggage-string into its members: leniently by Baggage.parse, member by
+// member by a traced fetch, which adds to a request's own header only when
+// all of it can be read (see _request_baggage.ts).
 
 import type { BaggageEntry } from "./baggage.ts";
 import { countDrop } from "./_drop_counts.ts";
@@ -117,16 +117,14 @@ export function parseProperties(parts: readonly string[], from: number): string 
  * headers are combined in order), as `Baggage.parse` documents them:
  * values percent-decoded, whitespace trimmed, properties normalised, a
  * repeated key keeping its last value (moved to its place), within 64
- * members and 8,192 bytes as `Baggage.serialize` writes them. Leniently
- * (`strict` false), a malformed member, or one past a limit, is dropped and
- * counted, and a value over 32,768 characters is cut at a member boundary,
- * counted. Strictly, any of those means `undefined`, and nothing is
- * counted. Empty members (`a=1,,b=2`) are skipped either way. Never throws.
+ * members and 8,192 bytes as `Baggage.serialize` writes them. A malformed
+ * member, or one past a limit, is dropped and counted, and a value over
+ * 32,768 characters is cut at a member boundary, counted. Empty members
+ * (`a=1,,b=2`) are skipped. Never throws.
  */
 export function parseMembers(
   header: string | readonly string[] | undefined | null,
-  strict: boolean,
-): Map<string, BaggageEntry> | undefined {
+): Map<string, BaggageEntry> {
   if (header === undefined || header === null) return new Map();
   let value: string;
   if (typeof header === "string") value = header;
@@ -142,7 +140,6 @@ export function parseMembers(
     value = parts.join(",");
   } else return new Map();
   if (value.length > MAX_BAGGAGE_INPUT_LENGTH) {
-    if (strict) return undefined;
     // Keep the members that end within the limit; the rest is dropped unread.
     const cut = value.lastIndexOf(",", MAX_BAGGAGE_INPUT_LENGTH);
     value = cut === -1 ? "" : value.slice(0, cut);
@@ -156,27 +153,13 @@ export function parseMembers(
   let bytes = 0;
   let dropped = 0;
   for (const raw of value.split(",")) {
-    if (trimOws(raw) === "") continue;
-    const parts = raw.split(";");
-    const first = parts[0];
-    const eq = first.indexOf("=");
-    if (eq === -1) {
-      if (strict) return undefined;
+    const member = readMember(raw);
+    if (member === null) continue;
+    if (member === undefined) {
       dropped++;
       continue;
     }
-    const key = trimOws(first.slice(0, eq));
-    const encoded = trimOws(first.slice(eq + 1));
-    const decoded = isToken(key) && isBaggageOctets(encoded) ? decodeValue(encoded) : undefined;
-    const metadata = decoded === undefined ? undefined : parseProperties(parts, 1);
-    if (decoded === undefined || metadata === undefined) {
-      if (strict) return undefined;
-      dropped++;
-      continue;
-    }
-    const entry = Object.freeze(
-      metadata === "" ? { value: decoded } : { value: decoded, metadata },
-    );
+    const [key, entry] = member;
     const length = formatMember(key, entry)?.length;
     const replaced = lengths.get(key);
     const members = map.size + (replaced === undefined ? 1 : 0);
@@ -185,7 +168,6 @@ export function parseMembers(
       length === undefined || members > MAX_BAGGAGE_MEMBERS ||
       total + members - 1 > MAX_BAGGAGE_BYTES
     ) {
-      if (strict) return undefined;
       dropped++;
       continue;
     }
@@ -196,6 +178,25 @@ export function parseMembers(
   }
   if (dropped > 0) countDrop("baggage", dropped);
   return map;
+}
+
+/**
+ * Internal: one list member of a baggage-string, read as `Baggage.parse`
+ * reads it: its key and entry; `null` when it is empty (whitespace only,
+ * which RFC 7230's list rule allows), `undefined` when it is malformed.
+ */
+export function readMember(raw: string): [string, BaggageEntry] | null | undefined {
+  if (trimOws(raw) === "") return null;
+  const parts = raw.split(";");
+  const first = parts[0];
+  const eq = first.indexOf("=");
+  if (eq === -1) return undefined;
+  const key = trimOws(first.slice(0, eq));
+  const encoded = trimOws(first.slice(eq + 1));
+  const decoded = isToken(key) && isBaggageOctets(encoded) ? decodeValue(encoded) : undefined;
+  const metadata = decoded === undefined ? undefined : parseProperties(parts, 1);
+  if (decoded === undefined || metadata === undefined) return undefined;
+  return [key, Object.freeze(metadata === "" ? { value: decoded } : { value: decoded, metadata })];
 }
 
 /**

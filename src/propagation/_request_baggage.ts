@@ -12,43 +12,99 @@
 // the current one was read from.
 
 import { isTracingSuppressed } from "../context/suppression.ts";
-import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
 import { countDrop } from "./_drop_counts.ts";
-import { parseMembers } from "./_baggage_members.ts";
-import type { InjectOptions } from "./propagation.ts";
+import {
+  formatMember,
+  MAX_BAGGAGE_BYTES,
+  MAX_BAGGAGE_MEMBERS,
+  readMember,
+} from "./_baggage_members.ts";
 
 /**
- * What `injectContext` is given for a request with these headers:
- * `undefined` (the current baggage, as for any carrier) when they have no
- * `baggage` header; else the application's entries with the current ones
- * added after them, so that `Baggage.serialize`, which leaves out what
- * passes a limit and counts it, leaves out current entries first (the
- * application's alone are within the limits, or they would not be read);
- * `null` (no baggage written: the header stays as it is) when there is
- * nothing to add, or the header cannot be read whole.
+ * The `baggage` header a traced fetch sends for a request with these
+ * headers: `undefined` when they have none (`injectContext` writes the
+ * current baggage, as for any carrier); `null` when the request's own goes
+ * as it is (nothing to add, none of it fits, tracing suppressed, or a header
+ * that cannot be added to); else the request's own header as the
+ * application wrote it, the current entries whose keys it has not after it.
+ *
+ * The application's header is not rewritten: values it wrote with octets
+ * that `Baggage.serialize` would percent-encode (`$&+/:=?@`, 1 byte each as
+ * written, 3 encoded) would grow, and a header within the limits could pass
+ * them and lose every current entry. So the limits are measured on the
+ * header as it goes on the wire, its whitespace and repeated keys included.
  *
  * @param headers The request's headers, the copy a traced fetch sends.
  */
-export function requestBaggage(headers: Headers): InjectOptions | undefined {
+export function requestBaggage(headers: Headers): string | null | undefined {
   const own = headers.get("baggage");
   if (own === null) return undefined;
+  // An exporter's own request: injectContext writes no baggage either, and
+  // nothing is counted.
+  if (isTracingSuppressed()) return null;
   const current = getBaggage();
   // Nothing to add: the header goes as the application wrote it.
-  if (current.size === 0) return { baggage: null };
-  // Read strictly: a header that is no valid baggage-string (or is over the
-  // limits by itself) cannot be rewritten without losing what could not be
-  // read, the application's own data. For such a value, W3C Baggage leaves
-  // the behaviour to the implementation; here it is sent as it is, without
-  // the current entries, which are counted as dropped (unless tracing is
-  // suppressed, when injectContext writes no baggage anyway).
-  const members = parseMembers(own, true);
-  if (members === undefined) {
-    if (!isTracingSuppressed()) countDrop("baggage", current.size);
-    return { baggage: null };
+  if (current.size === 0) return null;
+  // A header that is no valid baggage-string, or over the limits by itself,
+  // cannot be added to; W3C Baggage leaves the behaviour for such a value to
+  // the implementation: here it is sent as it is, and the current entries,
+  // which could not be added, are counted as dropped.
+  const read = readOwn(own);
+  if (read === undefined) {
+    countDrop("baggage", current.size);
+    return null;
   }
+  let out = withoutTrailingSeparators(own);
+  let members = read.members;
+  let added = 0;
+  let dropped = 0;
   for (const [key, entry] of current.entries()) {
-    if (!members.has(key)) members.set(key, entry);
+    if (read.keys.has(key)) continue;
+    const member = formatMember(key, entry);
+    if (
+      member === undefined || members === MAX_BAGGAGE_MEMBERS ||
+      out.length + (out === "" ? 0 : 1) + member.length > MAX_BAGGAGE_BYTES
+    ) {
+      dropped++;
+      continue;
+    }
+    out += out === "" ? member : `,${member}`;
+    members++;
+    added++;
   }
-  return { baggage: new Baggage(members) };
+  if (dropped > 0) countDrop("baggage", dropped);
+  return added === 0 ? null : out;
+}
+
+/**
+ * The keys of a valid baggage-string within the limits as written, and how
+ * many list-members it has as written (a repeated key's included: it is on
+ * the wire); `undefined` for any other. All of it is ASCII when it is
+ * valid, so its length is its size in bytes.
+ */
+function readOwn(own: string): { keys: Set<string>; members: number } | undefined {
+  if (own.length > MAX_BAGGAGE_BYTES) return undefined;
+  const keys = new Set<string>();
+  let members = 0;
+  for (const raw of own.split(",")) {
+    const member = readMember(raw);
+    if (member === null) continue;
+    if (member === undefined || ++members > MAX_BAGGAGE_MEMBERS) return undefined;
+    keys.add(member[0]);
+  }
+  return { keys, members };
+}
+
+/**
+ * The header without the whitespace and empty list-members at its end, so
+ * the members added after it follow its last one (`a=1,c=2`, not `a=1,,c=2`).
+ */
+function withoutTrailingSeparators(header: string): string {
+  let end = header.length;
+  for (; end > 0; end--) {
+    const c = header.charCodeAt(end - 1);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x2c) break;
+  }
+  return header.slice(0, end);
 }

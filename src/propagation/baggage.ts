@@ -124,7 +124,7 @@ export class Baggage {
    * ```
    */
   static parse(header: string | readonly string[] | undefined | null): Baggage {
-    const map = parseMembers(header, false)!;
+    const map = parseMembers(header);
     return map.size === 0 ? EMPTY : make(map);
   }
 
