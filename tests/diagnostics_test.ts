@@ -4,6 +4,7 @@ import { ManualTime } from "../testing.ts";
 import {
   type Diagnostic,
   type DiagnosticsOptions,
+  getBaggage,
   getContextStorage,
   InMemorySpanProcessor,
   ROOT_CONTEXT,
@@ -13,6 +14,7 @@ import {
   SpanContext,
   StackContextStorage,
   Tracer,
+  withBaggage,
   withContext,
   withSpan,
 } from "../mod.ts";
@@ -478,6 +480,35 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       setContextStorage(previous);
     }
     assert.deepEqual(heard.map((d) => d.key), []);
+  });
+
+  // Passing over the fetch's own span is for the context the fetch made
+  // current. A handler the fetch calls in this process is the caller's code:
+  // one that makes a context of its own current around async work (here,
+  // with baggage) loses the client span at its first await like any other.
+  test("a traced fetch's span made current again by the handler it calls is named", async () => {
+    const heard = hear("debug");
+    const previous = getContextStorage();
+    setContextStorage(new StackContextStorage());
+    const memory = new InMemorySpanProcessor();
+    try {
+      const tracer = new Tracer({ processors: [memory] });
+      const fetch = instrumentFetch(
+        () =>
+          withBaggage(getBaggage().set("tenant", "a"), async () => {
+            await Promise.resolve();
+            tracer.startSpan("read price").end();
+            return new Response("ok");
+          }),
+        { tracer },
+      );
+      await (await fetch("http://127.0.0.1:9/price")).text();
+    } finally {
+      setContextStorage(previous);
+    }
+    const lost = memory.spans.find((s) => s.name === "read price");
+    assert.equal(lost?.context.parentSpanId, undefined, "the parent was lost");
+    assert.deepEqual(heard.map((d) => d.key), ["async-context-lost:GET"]);
   });
 
   test("at the default level only the one async warning is reported, and spans are plain", async () => {

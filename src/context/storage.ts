@@ -16,7 +16,7 @@ import { Span } from "../span/span.ts";
 import { SpanContext } from "../span/span_context.ts";
 import { findAsyncContext } from "./_async_context_storage.ts";
 import { SPAN_KEY } from "./_span_key.ts";
-import { OWN_WORK_SPAN_KEY } from "./_own_work_span_key.ts";
+import { isOwnWork } from "./_own_work_context.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
 import { type NativeStorage, nativeStorage } from "./_native_storage.ts";
@@ -213,7 +213,7 @@ export class StackContextStorage implements ContextStorage {
 function reportLostAcrossAwait(store: Context, result: unknown): void {
   if (typeof thenOf(result) !== "function") return;
   const span = store.getValue(SPAN_KEY) as { name?: unknown } | undefined;
-  if (span === undefined || span === store.getValue(OWN_WORK_SPAN_KEY)) return;
+  if (span === undefined || isOwnWork(store)) return;
   const name = span.name;
   if (typeof name !== "string") return;
   // A browser has no async-aware store to give: naming the parent is what it can do.

@@ -13,7 +13,7 @@ import type { Span } from "../span/span.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
 import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
-import { OWN_WORK_SPAN_KEY } from "../context/_own_work_span_key.ts";
+import { markOwnWork } from "../context/_own_work_context.ts";
 import { getCurrentContext, withContext } from "../context/storage.ts";
 import { injectContext } from "../propagation/propagation.ts";
 import { requestBaggage } from "../propagation/_request_baggage.ts";
@@ -265,13 +265,12 @@ export function instrumentFetch(
       // unless tracing was suppressed before this call (an exporter's export,
       // suppressTracing()): that suppression is not this fetch's to lift.
       const outer = getCurrentContext();
-      let context = outer.setValue(SPAN_KEY, started).setValue(OWN_WORK_SPAN_KEY, started)
-        .setValue(HEADERS_WRITTEN_KEY, true);
+      let context = outer.setValue(SPAN_KEY, started).setValue(HEADERS_WRITTEN_KEY, true);
       if (outer.getValue(SUPPRESS_TRACING_KEY) !== true) {
         context = context.setValue(SUPPRESS_TRACING_KEY, true).setValue(FETCH_CALL_KEY, true);
       }
       const pending = withContext(
-        context,
+        markOwnWork(context),
         () => tracedInit === undefined ? target!(input, init) : target!(input, tracedInit),
       );
       return Promise.resolve(pending).then(
