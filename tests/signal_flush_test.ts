@@ -58,8 +58,11 @@ function runWithSignals(
   );
 }
 
-describe("flushOnSignal", { skip: !isDeno && !isBun }, () => {
-  const onceHandler = `
+describe(
+  "flushOnSignal (Deno and Bun only: Node runs the built package, which these child snippets cannot import)",
+  { skip: !isDeno && !isBun },
+  () => {
+    const onceHandler = `
     process.once("SIGTERM", () => {
       console.log("the application's handler ran");
       // Its own graceful shutdown takes a moment (closing connections).
@@ -69,59 +72,60 @@ describe("flushOnSignal", { skip: !isDeno && !isBun }, () => {
       }, 300);
     });
   `;
-  for (const before of [false, true]) {
-    // Deno calls signal listeners in the order they were added, whatever
-    // prependListener asks: a once handler added earlier is gone by then.
-    test(
-      `an application handler added with process.once ${
-        before ? "before" : "after"
-      } the processor still decides when the process ends${
-        before && isDeno ? " (not on Deno)" : ""
-      }`,
-      {
-        timeout: 120_000,
-        skip: before && isDeno,
-      },
-      async () => {
-        const ran = await runWithSignals(
-          before ? "" : onceHandler,
-          false,
-          (line) => line === "ready" ? "SIGTERM" : undefined,
-          before ? onceHandler : "",
-        );
-        const output = `${ran.stdout}\n${ran.stderr}`;
-        assert.match(ran.stdout, /^exporting 1$/m, output);
-        assert.match(ran.stdout, /the application's handler ran/, output);
-        assert.equal(ran.signal, null, `the application decides, not the library: ${output}`);
-        assert.equal(ran.code, 0, output);
-        assert.match(ran.stdout, /graceful shutdown done/, output);
-      },
-    );
-  }
+    for (const before of [false, true]) {
+      // Deno calls signal listeners in the order they were added, whatever
+      // prependListener asks: a once handler added earlier is gone by then.
+      test(
+        `an application handler added with process.once ${
+          before ? "before" : "after"
+        } the processor still decides when the process ends${
+          before && isDeno ? " (not on Deno)" : ""
+        }`,
+        {
+          timeout: 120_000,
+          skip: before && isDeno,
+        },
+        async () => {
+          const ran = await runWithSignals(
+            before ? "" : onceHandler,
+            false,
+            (line) => line === "ready" ? "SIGTERM" : undefined,
+            before ? onceHandler : "",
+          );
+          const output = `${ran.stdout}\n${ran.stderr}`;
+          assert.match(ran.stdout, /^exporting 1$/m, output);
+          assert.match(ran.stdout, /the application's handler ran/, output);
+          assert.equal(ran.signal, null, `the application decides, not the library: ${output}`);
+          assert.equal(ran.code, 0, output);
+          assert.match(ran.stdout, /graceful shutdown done/, output);
+        },
+      );
+    }
 
-  test("a second signal of another kind during the flush ends the wait", {
-    timeout: 120_000,
-  }, async () => {
-    // SIGTERM starts a flush whose export never answers; Ctrl+C then.
-    const ran = await runWithSignals(
-      "",
-      true,
-      (line) => line === "ready" ? "SIGTERM" : line === "exporting 1" ? "SIGINT" : undefined,
-    );
-    const output = `${ran.stdout}\n${ran.stderr}`;
-    assert.match(ran.stdout, /^exporting 1$/m, output);
-    assert.notEqual(ran.signal, "SIGKILL", `the test had to kill it: ${output}`);
-    assert.equal(ran.signal, "SIGINT", output);
-  });
+    test("a second signal of another kind during the flush ends the wait", {
+      timeout: 120_000,
+    }, async () => {
+      // SIGTERM starts a flush whose export never answers; Ctrl+C then.
+      const ran = await runWithSignals(
+        "",
+        true,
+        (line) => line === "ready" ? "SIGTERM" : line === "exporting 1" ? "SIGINT" : undefined,
+      );
+      const output = `${ran.stdout}\n${ran.stderr}`;
+      assert.match(ran.stdout, /^exporting 1$/m, output);
+      assert.notEqual(ran.signal, "SIGKILL", `the test had to kill it: ${output}`);
+      assert.equal(ran.signal, "SIGINT", output);
+    });
 
-  test("the same signal twice during the flush ends the wait", { timeout: 120_000 }, async () => {
-    const ran = await runWithSignals(
-      "",
-      true,
-      (line) => line === "ready" ? "SIGTERM" : line === "exporting 1" ? "SIGTERM" : undefined,
-    );
-    const output = `${ran.stdout}\n${ran.stderr}`;
-    assert.match(ran.stdout, /^exporting 1$/m, output);
-    assert.equal(ran.signal, "SIGTERM", output);
-  });
-});
+    test("the same signal twice during the flush ends the wait", { timeout: 120_000 }, async () => {
+      const ran = await runWithSignals(
+        "",
+        true,
+        (line) => line === "ready" ? "SIGTERM" : line === "exporting 1" ? "SIGTERM" : undefined,
+      );
+      const output = `${ran.stdout}\n${ran.stderr}`;
+      assert.match(ran.stdout, /^exporting 1$/m, output);
+      assert.equal(ran.signal, "SIGTERM", output);
+    });
+  },
+);
