@@ -99,3 +99,15 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A seeded generator, as {@linkcode prng} makes one. */
+export type Random = () => number;
+
+/** An integer in [0, n) drawn from `r`. */
+export const int = (r: Random, n: number): number => Math.floor(r() * n);
+
+/** One of `items`, drawn from `r`. */
+export const pick = <T>(r: Random, items: readonly T[]): T => items[int(r, items.length)];
+
+/** True with probability `p`, drawn from `r`. */
+export const chance = (r: Random, p: number): boolean => r() < p;

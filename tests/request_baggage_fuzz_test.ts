@@ -20,18 +20,13 @@ import {
   withBaggage,
 } from "../mod.ts";
 import { type FetchFunction, instrumentFetch } from "../http.ts";
-import { prng } from "./_helpers.ts";
+import { chance, int, pick, prng, type Random as R } from "./_helpers.ts";
 
 const SEEDS = [0xba66_a9e1, 0x5eed_2026, 0x0064_2000];
 const CASES = 600;
 const MAX_MEMBERS = 64;
 const MAX_BYTES = 8192;
 const URL_ = "http://example.com/path";
-
-type R = () => number;
-const int = (r: R, n: number) => Math.floor(r() * n);
-const pick = <T>(r: R, items: readonly T[]): T => items[int(r, items.length)];
-const chance = (r: R, p: number) => r() < p;
 
 // --- The model: W3C Baggage's grammar, read independently of the library ---
 

@@ -30,17 +30,12 @@ import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
 import type { OtlpValue, ReceivedSpan } from "../src/otlp/_received_span.ts";
 import { decodeProtobuf, hexToBase64 } from "./_otlp_fixtures.ts";
-import { captureWarnings, prng } from "./_helpers.ts";
+import { captureWarnings, chance, int, pick, prng, type Random as R } from "./_helpers.ts";
 
 const SEEDS = [0x5eed_0001, 0x5eed_2026, 0x0bad_cafe];
 const SEQUENCES = 300;
 const T0 = 1_700_000_000_000;
 const resource = new Resource({ "service.name": "fuzz" });
-
-type R = () => number;
-const int = (r: R, n: number) => Math.floor(r() * n);
-const pick = <T>(r: R, items: readonly T[]): T => items[int(r, items.length)];
-const chance = (r: R, p: number) => r() < p;
 
 const KEYS = ["a", "b", "c", "d", "s.secret", "", "__proto__", "constructor", "k".repeat(40)];
 const STRINGS = ["", "x", "grüße", "😀😀😀", "\ud800", "a\udc00b", "\ud83d", "long".repeat(50)];
