@@ -63,12 +63,9 @@ export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
   // The span's status object (replaced, never changed, when set).
   #statusOf: OurStatus | undefined;
   #status!: SpanStatus;
-  // The span's event and link arrays (only ever appended to), with their
-  // entries converted so far: as many as the converted array holds.
-  #eventsOf: readonly SpanEvent[] | undefined;
-  #events!: OtelTimedEvent[];
-  #linksOf: readonly SpanLink[] | undefined;
-  #links!: Link[];
+  // The span's event and link arrays are only ever appended to.
+  readonly #events = new AppendedConversion<SpanEvent, OtelTimedEvent>(otelEvents);
+  readonly #links = new AppendedConversion<SpanLink, Link>(otelLinks);
 
   constructor(span: Span, resource: OtelResource) {
     super(span);
@@ -133,28 +130,11 @@ export class ProcessorSpan extends ApiSpan implements OtelReadableSpan {
   }
 
   get links(): Link[] {
-    const links = this.span.links;
-    const made = this.#links;
-    if (links !== this.#linksOf) {
-      this.#linksOf = links;
-      this.#links = otelLinks(links);
-    } else if (links.length !== made.length) {
-      // Appended to since: only the new ones are converted.
-      this.#links = made.concat(otelLinks(links, made.length));
-    }
-    return this.#links;
+    return this.#links.of(this.span.links);
   }
 
   get events(): OtelTimedEvent[] {
-    const events = this.span.events;
-    const made = this.#events;
-    if (events !== this.#eventsOf) {
-      this.#eventsOf = events;
-      this.#events = otelEvents(events);
-    } else if (events.length !== made.length) {
-      this.#events = made.concat(otelEvents(events, made.length));
-    }
-    return this.#events;
+    return this.#events.of(this.span.events);
   }
 
   get ended(): boolean {
@@ -199,4 +179,27 @@ export function processorSpanOf(span: Span, resource: OtelResource): ProcessorSp
     processorSpans.set(span, view);
   }
   return view;
+}
+
+// The conversion of an array a span only appends to: what was converted is
+// kept, and a later read converts only the entries added since (the whole
+// array again when the span holds a new one).
+class AppendedConversion<S, T> {
+  readonly #convert: (items: readonly S[], from: number) => T[];
+  #of: readonly S[] | undefined;
+  #made: T[] = [];
+
+  constructor(convert: (items: readonly S[], from: number) => T[]) {
+    this.#convert = convert;
+  }
+
+  of(items: readonly S[]): T[] {
+    if (items !== this.#of) {
+      this.#of = items;
+      this.#made = this.#convert(items, 0);
+    } else if (items.length !== this.#made.length) {
+      this.#made = this.#made.concat(this.#convert(items, this.#made.length));
+    }
+    return this.#made;
+  }
 }
