@@ -105,7 +105,7 @@ export class ProcessorFanOut<S> {
 
   async forceFlush(): Promise<void> {
     await Promise.allSettled(
-      this.#all.map((p) => this.#settle("forceFlush", () => p.forceFlush())),
+      this.#all.map((p) => this.#flushWithin(() => p.forceFlush())),
     );
   }
 
@@ -119,17 +119,17 @@ export class ProcessorFanOut<S> {
 
   // Not a background timer: the caller awaits it, and it is cleared as soon
   // as the processor settles.
-  async #settle(where: "forceFlush", fn: () => Promise<void>): Promise<void> {
+  async #flushWithin(flush: () => Promise<void>): Promise<void> {
     const { timeoutMs, scheduler } = this.#deadline;
     try {
-      await withDeadline(fn, timeoutMs, scheduler, false);
+      await withDeadline(flush, timeoutMs, scheduler, false);
     } catch (error) {
       if (isTimeoutError(error)) {
         errorOnce(
-          `processor-${where}-timeout`,
-          `a span processor's ${where} has not finished within ${timeoutMs} ms; the tracer's ${where} resolves without waiting longer (the processor itself goes on: a batch processor may still be exporting)`,
+          "processor-forceFlush-timeout",
+          `a span processor's forceFlush has not finished within ${timeoutMs} ms; the tracer's forceFlush resolves without waiting longer (the processor itself goes on: a batch processor may still be exporting)`,
         );
-      } else report(where, error);
+      } else report("forceFlush", error);
     }
   }
 }
