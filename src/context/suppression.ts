@@ -45,9 +45,12 @@ export function suppressTracing<R>(fn: () => R): R {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot suppress tracing: fn must be a function, got ${typeof fn}`);
   }
-  // Suppression asked for inside a traced fetch's call stays whole (see _suppress_key.ts).
-  const context = getCurrentContext().setValue(SUPPRESS_TRACING_KEY, true);
-  return getContextStorage().run(context.deleteValue(FETCH_CALL_KEY), fn);
+  let context = getCurrentContext();
+  // Suppression asked for inside a traced fetch's call stays whole (see
+  // _suppress_key.ts). Only there: a delete adds a link to the chain that
+  // every read under it walks, around every export.
+  if (context.getValue(FETCH_CALL_KEY) !== undefined) context = context.deleteValue(FETCH_CALL_KEY);
+  return getContextStorage().run(context.setValue(SUPPRESS_TRACING_KEY, true), fn);
 }
 
 /**
