@@ -19,13 +19,13 @@ import { VERSION } from "./_version.ts";
 import { warnOnce } from "./_warn.ts";
 
 /** Where the copies list their versions: a key every copy finds (`Symbol.for`). */
-export const COPIES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies");
+const COPIES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies");
 
 /**
  * Where the copies list the URLs they were loaded from, each after its
  * version and a space (`0.1.0 file:///…/_copies.ts`), beside their versions.
  */
-export const COPY_SOURCES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies.sources");
+const COPY_SOURCES_KEY: symbol = Symbol.for("@codomyrmex/spans.copies.sources");
 
 /**
  * Where this copy was loaded from: this module's URL, or `undefined` where a
