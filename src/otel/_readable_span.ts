@@ -9,7 +9,7 @@ import type {
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { Span, SpanEvent, SpanLink, SpanStatus } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
-import { type HrTime, hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
+import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
 import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
 
@@ -19,7 +19,7 @@ export const ORIGINAL_SPAN: unique symbol = Symbol("@codomyrmex/spans.otel.origi
 /** {@linkcode toReadableSpan} with the resource already resolved. */
 export function readableSpanOf(span: Span, resource: OtelResource): OtelReadableSpan {
   const ctx = span.context;
-  const startTime = startTimeOf(span);
+  const startTime = msToHrTime(span.startTime ?? 0);
   const endTime = span.endTime === undefined ? startTime : msToHrTime(span.endTime);
   const spanContext = toOtelSpanContext(ctx);
   const readable: OtelReadableSpan & { [ORIGINAL_SPAN]: Span } = {
@@ -46,11 +46,6 @@ export function readableSpanOf(span: Span, resource: OtelResource): OtelReadable
 }
 
 // Each field apart, for ProcessorSpan, which makes them one at a time.
-
-/** The span's start as an HrTime (an unstarted span's reads as 0). */
-export function startTimeOf(span: Span): HrTime {
-  return msToHrTime(span.startTime ?? 0);
-}
 
 /** The span's parent as an @opentelemetry/api span context, if it has one. */
 export function parentSpanContextOf(
