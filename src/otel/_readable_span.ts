@@ -8,7 +8,6 @@ import type {
 } from "@opentelemetry/api";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { Span, SpanEvent, SpanLink, SpanStatus } from "../span/span.ts";
-import type { SpanContext } from "../span/span_context.ts";
 import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
 import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
 import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
@@ -26,7 +25,7 @@ export function readableSpanOf(span: Span, resource: OtelResource): OtelReadable
     name: span.name,
     kind: OTEL_KINDS[span.kind],
     spanContext: () => spanContext,
-    parentSpanContext: parentSpanContextOf(span, ctx),
+    parentSpanContext: parentSpanContextOf(span),
     startTime,
     endTime,
     duration: hrTimeDiff(startTime, endTime),
@@ -48,10 +47,8 @@ export function readableSpanOf(span: Span, resource: OtelResource): OtelReadable
 // Each field apart, for ProcessorSpan, which makes them one at a time.
 
 /** The span's parent as an @opentelemetry/api span context, if it has one. */
-export function parentSpanContextOf(
-  span: Span,
-  ctx: SpanContext = span.context,
-): OtelSpanContext | undefined {
+export function parentSpanContextOf(span: Span): OtelSpanContext | undefined {
+  const ctx = span.context;
   return ctx.parentSpanId === undefined ? undefined : {
     traceId: ctx.traceId,
     spanId: ctx.parentSpanId,
