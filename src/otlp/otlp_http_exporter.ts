@@ -117,6 +117,14 @@ function failure(message: string): ExportResult {
   return { code: "failure", error: new Error(message) };
 }
 
+// A request the runtime's permissions refuse is refused again on every
+// retry, whether found before the request or by its error.
+function refusedByPermissions(detail: string): ExportResult {
+  return failure(
+    `OTLP export failed: the runtime's permissions do not allow this request; ${detail}; not retrying`,
+  );
+}
+
 const WHO = "OtlpHttpExporter";
 
 function create(detail: string): TypeError {
@@ -507,8 +515,8 @@ export class OtlpHttpExporter implements SpanExporter {
       const refused = this.#fetch === undefined ? netNotGranted(this.#url) : undefined;
       if (refused !== undefined) {
         return {
-          done: failure(
-            `OTLP export failed: the runtime's permissions do not allow this request; Deno has no net permission for ${refused} (run it with --allow-net=${refused}); not retrying`,
+          done: refusedByPermissions(
+            `Deno has no net permission for ${refused} (run it with --allow-net=${refused})`,
           ),
         };
       }
@@ -536,13 +544,7 @@ export class OtlpHttpExporter implements SpanExporter {
         if (isPermissionError(error)) {
           // Refused again on every retry: retrying only holds the export,
           // and a flush or the process's exit, for the backoff.
-          return {
-            done: failure(
-              `OTLP export failed: the runtime's permissions do not allow this request; ${
-                this.#networkError(error)
-              }; not retrying`,
-            ),
-          };
+          return { done: refusedByPermissions(this.#networkError(error)) };
         }
         return { retry: this.#networkError(error), retryAfterMs: undefined };
       }
