@@ -198,12 +198,14 @@ export function instrumentFetch(
     // itself sends the request untraced, and a span that started always ends.
     let target: FetchFunction | undefined;
     let span: Span | undefined;
-    // Rewrites what an error quotes of the URL as url.full shows it.
-    let scrub: ((text: string) => string) | undefined;
+    let url: URL;
+    // What url.full records of url, set before the span starts. An error that
+    // quotes the URL is rewritten to match (urlScrubber), worked out only when
+    // one is recorded, not for every request.
+    let recorded: URL;
     try {
       const current: FetchFunction = globalThis.fetch;
       target = fetchFn ?? (current === tracedFetch ? initial! : current);
-      let url: URL;
       let method: unknown;
       // Undefined when this request gets no trace context headers: the
       // caller's input and init then go to fetch as they are.
@@ -225,8 +227,7 @@ export function instrumentFetch(
       }
       try {
         const info = methodInfo(method, known, true);
-        const recorded = redactUrl(url, redaction);
-        scrub = urlScrubber(url, recorded);
+        recorded = redactUrl(url, redaction);
         span = tracerFor().startSpan(info.spanName, {
           kind: "client",
           attributes: capRecorded(
@@ -289,7 +290,9 @@ export function instrumentFetch(
         (error) => {
           // A request the caller cancelled is not an error, as semconv says;
           // a timeout (AbortSignal.timeout) still is.
-          if (!cancelledByCaller(signal, error)) recordError(started, error, scrub);
+          if (!cancelledByCaller(signal, error)) {
+            recordError(started, error, urlScrubber(url, recorded));
+          }
           started.end();
           throw error;
         },
@@ -298,7 +301,7 @@ export function instrumentFetch(
       // A fetch-like function that throws is turned into a rejection, as
       // callers of fetch expect.
       if (span !== undefined) {
-        recordError(span, error, scrub);
+        recordError(span, error, urlScrubber(url!, recorded!));
         span.end();
       }
       return Promise.reject(error);
