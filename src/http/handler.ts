@@ -174,12 +174,12 @@ export function traceHandler<A extends unknown[]>(
     try {
       response = await withContext(context, () => handler.call(this, request, ...args));
     } catch (error) {
-      if (handlerSpan !== undefined) unshareHandlerSpan(request, handlerSpan);
       recordError(span, error);
       span.end();
       throw error;
+    } finally {
+      if (handlerSpan !== undefined) unshareHandlerSpan(request, handlerSpan);
     }
-    if (handlerSpan !== undefined) unshareHandlerSpan(request, handlerSpan);
     if (clientGone(request, args[0])) {
       // Nothing will be sent: no status code, as on node:http.
       recordAborted(span);
