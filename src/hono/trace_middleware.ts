@@ -282,7 +282,8 @@ export function recordStreamError<S = unknown>(
     );
   }
   return async (error, stream) => {
-    const span = typeof c === "object" && c !== null ? contextSpans.get(c) : undefined;
+    // A WeakMap answers undefined for a non-object key too.
+    const span = contextSpans.get(c);
     if (span !== undefined) recordError(span, error);
     if (onError !== undefined) await onError(error, stream);
   };

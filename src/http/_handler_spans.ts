@@ -48,8 +48,7 @@ export function shareHandlerSpan(request: unknown, span: Span): HandlerSpan | un
 }
 
 /** traceHandler's side: the handler has settled; nothing more to take. */
-export function unshareHandlerSpan(request: unknown, handlerSpan: HandlerSpan): void {
-  if (typeof request !== "object" || request === null) return;
+export function unshareHandlerSpan(request: object, handlerSpan: HandlerSpan): void {
   const spans = shared.get(request);
   if (spans === undefined) return;
   const at = spans.indexOf(handlerSpan);
@@ -64,8 +63,8 @@ export function unshareHandlerSpan(request: unknown, handlerSpan: HandlerSpan): 
  * its own. A second middleware given the same Request (another app it is
  * handed to inside a handler) gets nothing, and starts its own.
  */
-export function takeHandlerSpan(request: unknown): HandlerSpan | undefined {
-  if (typeof request !== "object" || request === null) return undefined;
+export function takeHandlerSpan(request: object): HandlerSpan | undefined {
+  // A WeakMap answers undefined for a non-object key too.
   const spans = shared.get(request);
   if (spans === undefined) return undefined;
   // With one handling it, that one (the handler may have made a span of its
