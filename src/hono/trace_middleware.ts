@@ -23,7 +23,7 @@ import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_r
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
 import { type HandlerSpan, shareHandlerSpans, takeHandlerSpan } from "../http/_handler_spans.ts";
 import { describe } from "../platform/_describe.ts";
-import { type Scheduler, systemScheduler, type TimerHandle } from "../platform/scheduler.ts";
+import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 
 const WHO = "create trace middleware";
@@ -164,8 +164,6 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
-  // Checked by responseEndsFor.
-  const scheduler = options?.scheduler ?? systemScheduler;
   const routesOf = matchedRoutesOption(options?.matchedRoutes);
   const known = knownMethods();
   shareHandlerSpans();
@@ -191,7 +189,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       await withContext(context, next);
     } catch (error) {
       nameByRoute(span, c, ownIndex, methodName, routesOf);
-      endWithAnswer(c, span, error, inCompose(c, ownIndex, routesOf), scheduler);
+      endWithAnswer(c, span, error, inCompose(c, ownIndex, routesOf), ends.scheduler);
       throw error;
     }
     nameByRoute(span, c, ownIndex, methodName, routesOf);

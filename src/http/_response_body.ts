@@ -79,7 +79,8 @@ interface OpenBody {
  */
 export class ResponseEnds {
   readonly #idleTimeoutMs: number;
-  readonly #scheduler: Scheduler;
+  /** The instrumentation's `scheduler`, checked: the sweep's, and its other waits' (Hono's). */
+  readonly scheduler: Scheduler;
   readonly #open = new Set<OpenBody>();
   #sweep: TimerHandle | undefined;
 
@@ -89,7 +90,7 @@ export class ResponseEnds {
    */
   constructor(idleTimeoutMs: number, scheduler: Scheduler) {
     this.#idleTimeoutMs = idleTimeoutMs;
-    this.#scheduler = scheduler;
+    this.scheduler = scheduler;
   }
 
   /**
@@ -237,7 +238,7 @@ export class ResponseEnds {
   }
 
   #schedule(): void {
-    this.#sweep = this.#scheduler.setTimeout(
+    this.#sweep = this.scheduler.setTimeout(
       () => {
         this.#sweep = undefined;
         for (const open of this.#open) {
