@@ -142,6 +142,23 @@ describe("baggage limits (W3C Baggage, Limits)", () => {
     }
   });
 
+  // W3C Baggage, Value: octets outside baggage-octet "MUST be percent-encoded";
+  // those inside "MAY be". A value a sender wrote raw ("$&+/:=?@", in URLs
+  // and base64) is one byte each, and is measured so.
+  test("a member a sender wrote raw within 8,192 bytes is kept, though its value has $&+/:=?@", () => {
+    const [first, second] = exactly8192();
+    // k00's 200 bytes, most of them octets encodeURIComponent would escape.
+    const url = "https://example.com/a?b=c&d=e+f@g$h:i".padEnd(200, "/");
+    const wire = `${first},${second}`.replace(`k00=${"v".repeat(200)},`, `k00=${url},`);
+    assert.equal(wire.length, 8192);
+    const before = propagationStats().baggage;
+    const baggage = Baggage.parse(wire);
+    assert.equal(baggage.size, 40);
+    assert.equal(baggage.get("k00")?.value, url);
+    assert.ok(baggage.serialize() === wire, "written as the sender wrote it");
+    assert.equal(propagationStats().baggage, before, "nothing was dropped");
+  });
+
   test("a 1 MB header is cut at the limit before it is split", () => {
     const baggage = Baggage.parse(`a=1,${"b".repeat(1_000_000)}`);
     assert.deepEqual(baggage.entries(), [["a", { value: "1" }]]);
@@ -163,6 +180,23 @@ describe("the Baggage type", () => {
     const wire = new Baggage({ k: value }).serialize();
     assert.match(wire, /^k=[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/);
     assert.equal(Baggage.parse(wire).get("k")?.value, value);
+  });
+
+  test("serialize escapes as encodeURIComponent does, and writes allowed octets raw only where that keeps a member", () => {
+    const raw = "!#$&'()*+-./0123456789:<=>?@AZ[]^_`az{|}~";
+    assert.equal(new Baggage({ k: raw }).serialize(), `k=${encodeURIComponent(raw)}`);
+    // 30 members of 300 octets W3C Baggage allows raw: 26 fit in 8,192
+    // bytes raw (305 bytes each with the comma), 14 escaped.
+    const value = "a=b:c/d".repeat(43).slice(0, 300);
+    let big = new Baggage();
+    for (let i = 0; i < 30; i++) big = big.set(`k${String(i).padStart(2, "0")}`, value);
+    const before = propagationStats().baggage;
+    const wire = big.serialize();
+    assert.ok(wire.length <= 8192, `${wire.length}`);
+    assert.equal(wire.split(",").length, 26, "as many members as fit raw");
+    assert.ok(wire.startsWith(`k00=${value},`), wire.slice(0, 40));
+    assert.equal(propagationStats().baggage, before + 4);
+    assert.equal(Baggage.parse(wire).get("k25")?.value, value);
   });
 
   test("is immutable: set and delete return new baggage", () => {

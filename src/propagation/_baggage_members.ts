@@ -146,9 +146,9 @@ export function parseMembers(
     countDrop("baggage");
   }
   const map = new Map<string, BaggageEntry>();
-  // The length of each kept member as serialize writes it, and their sum:
-  // the limits are those of the baggage-string propagated, not of the
-  // header as received.
+  // The length of each kept member as serialize writes it at its shortest,
+  // and their sum: the limits are those of the baggage-string propagated,
+  // not of the header as received.
   const lengths = new Map<string, number>();
   let bytes = 0;
   let dropped = 0;
@@ -160,7 +160,7 @@ export function parseMembers(
       continue;
     }
     const [key, entry] = member;
-    const length = formatMember(key, entry)?.length;
+    const length = formatMember(key, entry, "raw")?.length;
     const replaced = lengths.get(key);
     const members = map.size + (replaced === undefined ? 1 : 0);
     const total = bytes - (replaced ?? 0) + (length ?? 0);
@@ -199,15 +199,46 @@ export function readMember(raw: string): [string, BaggageEntry] | null | undefin
   return [key, Object.freeze(metadata === "" ? { value: decoded } : { value: decoded, metadata })];
 }
 
+// What encodeURIComponent escapes but a value may carry as it is: the
+// baggage-octets it does not leave alone, each one byte on the wire instead
+// of three. Its escapes are upper case, and those of non-ASCII characters
+// start at %C2, so no other escape matches.
+const NEEDLESS_ESCAPE = /%(?:2[346BF]|3[AC-F]|40|5[BDE]|60|7[BCD])/g;
+
+function unescapeOctet(escape: string): string {
+  return String.fromCharCode(parseInt(escape.slice(1), 16));
+}
+
 /**
- * Internal: the list member `Baggage.serialize` writes for an entry, or
- * `undefined` when its value cannot be encoded (a lone surrogate is no
- * UTF-8).
+ * How a value is written. `"escaped"`: percent-encoded as
+ * `encodeURIComponent` does, which every receiver reads (parsers in use
+ * drop a value with a raw `=` or `:`, though W3C Baggage allows both).
+ * `"raw"`: only what is no baggage-octet (space, `"`, `,`, `;`, `\`,
+ * control and non-ASCII characters) and `%` percent-encoded, every other
+ * octet as it is: the fewest bytes, which the limits are measured on.
  */
-export function formatMember(key: string, entry: BaggageEntry): string | undefined {
+export type ValueForm = "escaped" | "raw";
+
+function encodeValue(value: string, form: ValueForm): string {
+  const encoded = encodeURIComponent(value);
+  return form === "escaped" || encoded.length === value.length
+    ? encoded
+    : encoded.replace(NEEDLESS_ESCAPE, unescapeOctet);
+}
+
+/**
+ * Internal: the list member `Baggage.serialize` writes for an entry, its
+ * value in `form`, or `undefined` when its value cannot be encoded (a lone
+ * surrogate is no UTF-8).
+ */
+export function formatMember(
+  key: string,
+  entry: BaggageEntry,
+  form: ValueForm = "escaped",
+): string | undefined {
   let member: string;
   try {
-    member = `${key}=${encodeURIComponent(entry.value)}`;
+    member = `${key}=${encodeValue(entry.value, form)}`;
   } catch {
     return undefined;
   }

@@ -15,6 +15,7 @@ import {
   MAX_BAGGAGE_MEMBERS,
   parseMembers,
   parseProperties,
+  type ValueForm,
 } from "./_baggage_members.ts";
 
 /** One baggage entry: its value, and the member's properties if any. */
@@ -104,9 +105,9 @@ export class Baggage {
    * not UTF-8 become U+FFFD) and whitespace around keys,
    * values and properties is trimmed. A malformed member is dropped and the
    * rest kept. Members are kept in order while the baggage stays within 64
-   * members and 8,192 bytes as {@linkcode Baggage.serialize} writes it
-   * (optional whitespace and needless escapes do not count); a member that
-   * would pass either limit is dropped. A combined header over 32,768
+   * members and 8,192 bytes as {@linkcode Baggage.serialize} writes it at
+   * its shortest (optional whitespace and escapes a baggage-octet does not
+   * need do not count); a member that would pass either limit is dropped. A combined header over 32,768
    * characters is cut at a member boundary before it is read. A repeated key
    * keeps its last value. Never throws.
    *
@@ -230,8 +231,11 @@ export class Baggage {
 
   /**
    * Formats the baggage as a `baggage` header value. Values are
-   * percent-encoded. Entries that would pass 64 members or 8,192 bytes are
-   * left out.
+   * percent-encoded as `encodeURIComponent` encodes them, which every
+   * receiver reads. When that would leave a member out for the 8,192-byte
+   * limit, the octets W3C Baggage allows raw (`$&+/:=?@` among them) are
+   * written as they are, one byte each, if that keeps more. Entries that
+   * would still pass 64 members or 8,192 bytes are left out.
    *
    * @returns The header value; `""` when empty.
    *
@@ -244,25 +248,40 @@ export class Baggage {
    * ```
    */
   serialize(): string {
-    let out = "";
+    let written = this.#write("escaped");
+    // Some receivers drop a raw "=" or ":" (W3C Baggage allows them), so the
+    // raw form goes only where it keeps what the escaped one leaves out.
+    if (written.limited > 0) {
+      const raw = this.#write("raw");
+      if (raw.limited < written.limited) written = raw;
+    }
+    const dropped = written.limited + written.unencodable;
+    if (dropped > 0) countDrop("baggage", dropped);
+    return written.header;
+  }
+
+  // The header with values in `form`, and how many entries it leaves out:
+  // for the limits, and because a value is no UTF-8.
+  #write(form: ValueForm): { header: string; limited: number; unencodable: number } {
+    let header = "";
     let members = 0;
-    let dropped = 0;
+    let limited = 0;
+    let unencodable = 0;
     for (const [key, entry] of this.#entries) {
-      const member = formatMember(key, entry);
+      const member = formatMember(key, entry, form);
       if (member === undefined) {
-        dropped++;
+        unencodable++;
         continue;
       }
-      const length = out.length + (out === "" ? 0 : 1) + member.length;
+      const length = header.length + (header === "" ? 0 : 1) + member.length;
       if (members === MAX_BAGGAGE_MEMBERS || length > MAX_BAGGAGE_BYTES) {
-        dropped++;
+        limited++;
         continue;
       }
-      out += out === "" ? member : `,${member}`;
+      header += header === "" ? member : `,${member}`;
       members++;
     }
-    if (dropped > 0) countDrop("baggage", dropped);
-    return out;
+    return { header, limited, unencodable };
   }
 
   /**
