@@ -5,7 +5,10 @@
  * free clock less one part at a time (no processor, no attributes, no event);
  * also three clock readings alone; and the floor with what a tracer must do
  * beyond it, at its cheapest (read the current context, copy the caller's
- * attributes and keep the valid ones). Run on any runtime:
+ * attributes and keep the valid ones); and a whole minimal tracer with the
+ * library's duties for this workload and nothing else
+ * (`bench/_minimal_tracer.ts`), the yardstick for the library's own
+ * overhead. Run on any runtime:
  * `deno run -A bench/lifecycle_breakdown.ts`, `bun bench/lifecycle_breakdown.ts`,
  * or on Node `tsc -p bench/tsconfig.node.json && node
  * .tmp/bench-node/bench/lifecycle_breakdown.js`.
@@ -26,6 +29,7 @@ import {
   yieldToEventLoop,
 } from "../tests/fixtures/batch_flush_workloads.ts";
 import { interleavedRounds, median, runtimeName } from "./_runtime.ts";
+import { MinimalBatchProcessor, MinimalTracer } from "./_minimal_tracer.ts";
 
 const SPANS = 96_000;
 const WARMUP_ROUNDS = 2;
@@ -65,6 +69,26 @@ function ours(now: () => number, part: Part): () => Promise<void> {
   };
 }
 
+// The same workload through bench/_minimal_tracer.ts: the least a tracer
+// with the library's duties does, for the system clock only.
+function minimal(): () => Promise<void> {
+  let exported = 0;
+  const processor = new MinimalBatchProcessor((spans) => {
+    exported += spans.length;
+  });
+  const tracer = new MinimalTracer([processor]);
+  return async () => {
+    const before = exported;
+    for (let i = 1; i <= SPANS; i++) {
+      const attributes = { "http.request.method": "GET", "http.response.status_code": 200 };
+      tracer.startSpan("GET /items", { attributes }).addEvent("response.sent").end();
+      if (i % YIELD_EVERY === 0) await yieldToEventLoop();
+    }
+    processor.flush();
+    check("minimal", SPANS, exported - before);
+  };
+}
+
 function floorOf(now: () => number, attributesOf?: FloorAttributes): () => Promise<void> {
   const workload = floor(undefined, now, attributesOf);
   return () => workload.run(SPANS);
@@ -96,6 +120,7 @@ const runs: Record<string, () => Promise<void>> = {
   "ours, system clock": ours(systemNow, "all"),
   "floor, system clock": floorOf(systemNow),
   "floor + context read + attribute copy, system clock": floorOf(systemNow, obligations),
+  "minimal tracer, system clock": minimal(),
   "ours, free clock": ours(freeNow, "all"),
   "floor, free clock": floorOf(freeNow),
   "ours, free clock, no processor": ours(freeNow, "no processor"),
@@ -121,6 +146,9 @@ lines.push(
   }x; ours / that: ${
     ratio("ours, system clock", "floor + context read + attribute copy, system clock")
   }x`,
+  `minimal tracer / floor, system clock: ${
+    ratio("minimal tracer, system clock", "floor, system clock")
+  }x; ours / minimal tracer: ${ratio("ours, system clock", "minimal tracer, system clock")}x`,
 );
 if (parents !== 0) throw new Error("Cannot trust the floor: a context was current");
 console.log(lines.join("\n"));
