@@ -9,6 +9,7 @@ import process from "node:process";
 import { connect } from "node:net";
 import type { ServerResponse } from "node:http";
 import { EventEmitter } from "node:events";
+import { pipeline, Readable } from "node:stream";
 import { InMemorySpanProcessor, type Span, type SpanProcessor, Tracer } from "../mod.ts";
 import { traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
@@ -17,6 +18,7 @@ import { Hono } from "hono";
 import { ManualTime } from "../testing.ts";
 import { type Deferred, deferred, isBun, isDeno, nextTurn, waitUntil } from "./_helpers.ts";
 import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
+import { runFixture } from "./_child_process.ts";
 
 const native = isDeno || isBun;
 const encoder = new TextEncoder();
@@ -229,7 +231,7 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
   );
 
   test(
-    "a client that goes away before the handler answers marks the span as aborted, with no status code (Bun only: Deno's info.completed resolves then, and its request.signal is not read)",
+    "a client that goes away before the handler answers marks the span as aborted, with no status code (Bun only: Deno's case needs a flag of deno run, and is tested below in a child deno)",
     { timeout: 120_000, skip: !isBun },
     async () => {
       const { tracer, ended } = tracing([]);
@@ -243,7 +245,56 @@ describe("traceHandler on Deno.serve or Bun.serve", () => {
       assert.equal(span.attributes["http.response.status_code"], undefined);
     },
   );
+
+  test(
+    "on Deno with --unstable-no-legacy-abort, a client that goes away before the handler answers marks the span as aborted, with no status code, under traceHandler and traceMiddleware (Deno only: runs Deno.serve in a child deno with that flag)",
+    { timeout: 120_000, skip: !isDeno },
+    async () => {
+      const spans = await clientGoneOnDeno("signal");
+      const sent = { status: "unset", errorType: null, statusCode: 200 };
+      const gone = { status: "error", errorType: "aborted", statusCode: null };
+      assert.deepEqual(spans, [
+        { server: "traceHandler", path: "/sent", ...sent },
+        { server: "traceHandler", path: "/whole", ...gone },
+        { server: "traceHandler", path: "/stream", ...gone },
+        { server: "traceMiddleware", path: "/sent", ...sent },
+        { server: "traceMiddleware", path: "/whole", ...gone },
+        { server: "traceMiddleware", path: "/stream", ...gone },
+      ]);
+    },
+  );
+
+  test(
+    "on Deno's default request.signal, which also aborts after every response sent, a client gone before a whole body was returned is recorded as sent, and Deno prints no warning about a signal the handler never read (Deno only: runs Deno.serve in a child deno)",
+    { timeout: 120_000, skip: !isDeno },
+    async () => {
+      const spans = await clientGoneOnDeno("legacy");
+      const sent = { status: "unset", errorType: null, statusCode: 200 };
+      assert.deepEqual(spans, [
+        { server: "traceHandler", path: "/sent", ...sent },
+        { server: "traceHandler", path: "/whole", ...sent },
+        { server: "traceMiddleware", path: "/sent", ...sent },
+        { server: "traceMiddleware", path: "/whole", ...sent },
+      ]);
+    },
+  );
 });
+
+/**
+ * Runs tests/fixtures/deno_client_gone.ts in a child deno, with Deno's
+ * request.signal aborting only for a client that went away (`"signal"`:
+ * --unstable-no-legacy-abort) or as it does by default (`"legacy"`), and
+ * returns its summary of the server spans. Fails when the child fails, or
+ * when Deno printed its warning about request.signal.
+ */
+async function clientGoneOnDeno(mode: "signal" | "legacy"): Promise<unknown[]> {
+  const { code, stdout, stderr } = await runFixture("deno_client_gone", [mode], {
+    denoFlags: mode === "signal" ? ["-A", "--unstable-no-legacy-abort"] : ["-A"],
+  });
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /request\.signal/, "Deno warned about request.signal");
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
 
 test(
   "traceMiddleware: a client that goes away before the handlers answer marks the span as aborted, with no status code (Bun only, as traceHandler)",
@@ -313,25 +364,56 @@ describe("traceRequestListener on node:http", () => {
       timeout: 120_000,
     },
     async () => {
-      const { tracer, ended } = tracing([]);
-      const server = await serveNode(traceRequestListener((_req, res: ServerResponse) => {
-        res.write("first-chunk");
-        setTimeout(() => res.destroy(new RangeError("cursor closed")), 0);
-      }, { tracer }));
-      try {
-        const response = await fetch(new URL("stream", server.url));
-        await response.text().catch(() => {}); // the body is cut short
-        const span = await ended;
-        assert.equal(span.status.code, "error");
-        if (isDeno) {
-          // Deno's node:http keeps no `errored`: the span can only say aborted.
-          assert.equal(span.attributes["error.type"], "aborted");
+      const spans: Span[] = [];
+      const both = deferred();
+      const tracer = new Tracer({
+        processors: [{
+          onEnd: (span) => void (spans.push(span) === 2 && both.resolve()),
+          forceFlush: () => Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+        }],
+      });
+      // Each fails once the client has had its first chunk.
+      let received = deferred();
+      const server = await serveNode(traceRequestListener((req, res: ServerResponse) => {
+        const fail = received.promise.then(() => new RangeError("cursor closed"));
+        if (req.url === "/destroy") {
+          res.write("first-chunk");
+          fail.then((error) => res.destroy(error));
           return;
         }
-        assert.equal(span.attributes["error.type"], "RangeError");
-        assert.equal(span.status.message, "cursor closed");
-        assert.deepEqual(span.events.map((e) => e.name), ["exception"]);
-        assert.equal(span.attributes["http.response.status_code"], 200);
+        // A source that fails after its first chunk, piped into the response.
+        let reads = 0;
+        const source = new Readable({
+          read() {
+            if (reads++ === 0) this.push("first-chunk");
+            else fail.then((error) => this.destroy(error));
+          },
+        });
+        pipeline(source, res, () => {});
+      }, { tracer }));
+      try {
+        for (const path of ["destroy", "pipeline"]) {
+          received = deferred();
+          const response = await fetch(new URL(path, server.url));
+          const reader = response.body!.getReader();
+          await reader.read();
+          received.resolve();
+          // The rest of the body is cut short.
+          await (async () => {
+            while (!(await reader.read()).done);
+          })().catch(() => {});
+        }
+        await both.promise;
+        assert.deepEqual(spans.map((s) => s.attributes["url.path"]), ["/destroy", "/pipeline"]);
+        for (const span of spans) {
+          const path = span.attributes["url.path"];
+          assert.equal(span.status.code, "error", `${path}`);
+          assert.equal(span.attributes["error.type"], "RangeError", `${path}`);
+          assert.equal(span.status.message, "cursor closed", `${path}`);
+          assert.deepEqual(span.events.map((e) => e.name), ["exception"], `${path}`);
+          assert.equal(span.attributes["http.response.status_code"], 200, `${path}`);
+        }
       } finally {
         await server.close();
       }

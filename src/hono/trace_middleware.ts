@@ -205,8 +205,9 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       return;
     }
     if (clientGone(c.req.raw, envOf(c))) {
-      // Nothing will be sent (Bun's server, which Hono's env is there): no
-      // status code, as traceHandler and node:http record it.
+      // Nothing will be sent (Bun's server, or Deno's info with a signal
+      // that is not the legacy one, as Hono's env): no status code, as
+      // traceHandler and node:http record it.
       recordAborted(span);
       span.end();
       return;

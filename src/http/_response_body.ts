@@ -107,9 +107,10 @@ export class ResponseEnds {
    * went away: an error status and `error.type` `aborted`; `Deno.serve`
    * and `Bun.serve` cancel the body when the connection closes, even for a
    * response returned after the client left). The request's `signal` is not
-   * read: on Deno that alone prints a warning about its legacy
-   * abort-on-success behaviour. A response without a body, or whose body is
-   * already being read, ends the span at once and is returned as it is.
+   * read here (see `clientGone`): on Deno, by default, that alone prints a
+   * warning about its legacy abort-on-success behaviour. A response without
+   * a body, or whose body is already being read, ends the span at once and
+   * is returned as it is.
    *
    * @param response The handler's response.
    * @param span The server span, with the status already recorded.

@@ -98,10 +98,16 @@ export interface TraceHandlerOptions {
  * Deno's `info.completed` settles (a rejection, the client gone before it was
  * sent, is `error.type` `aborted`), and elsewhere (no such signal) at once.
  * A response with no body, or to a `HEAD` request, ends the span when it is
- * returned. On Bun, a client that went away before the handler answered
- * (its request's `signal` aborted) ends the span as `aborted`, with no
- * status code, whatever the response; Deno's `info.completed` resolves in
- * that case, so there it is recorded as sent.
+ * returned. A client that went away before the handler answered (its
+ * request's `signal` aborted by then) ends the span as `aborted`, with no
+ * status code, whatever the response: on Bun, and on Deno where its
+ * `request.signal` aborts only for a client gone (`--unstable-no-legacy-abort`),
+ * for the requests answered once the process's first response has gone
+ * (which shows what the signal does).
+ * Deno's default signal aborts after every response sent too, and reading
+ * it makes Deno print a warning about that, so it is not read: there such a
+ * response is recorded as sent (`info.completed` resolves), unless a
+ * streamed body is cancelled (`aborted`, with the status code).
  * The response returned is a new `Response` with the same status
  * and headers; a streamed one goes out in chunks on HTTP/1.1 unless a
  * `Content-Length` header is set, as any stream does. A Hono app's

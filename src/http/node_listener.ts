@@ -59,6 +59,12 @@ export interface ServerResponseLike {
    */
   readonly errored?: unknown;
   /**
+   * Destroys the response. Where there is one, it is wrapped on this
+   * response to note the error it is destroyed with, for a runtime that
+   * keeps none in `errored` (Deno's node:http).
+   */
+  destroy?: (...args: never[]) => unknown;
+  /**
    * Sends the status line and headers. Where there is one, it is wrapped on
    * this response to note the status code that went out (`write` and `end`
    * call it too when the headers have not been sent).
@@ -112,8 +118,9 @@ export interface TraceRequestListenerOptions {
  * from the listener (passed on unchanged), or a `close` before `finish` (the
  * client went away first: `error.type` `aborted`, and no status code when
  * none was sent; the response destroyed with an error, as a failed
- * `pipeline` does: that error, where the runtime keeps it in `res.errored`)
- * marks it as an error.
+ * `pipeline` does: that error, from `res.errored`, or on a runtime that
+ * keeps none there (Deno) from the call: `res.destroy` is wrapped on each
+ * response to see it) marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`). Inside
@@ -221,6 +228,23 @@ export function traceRequestListener<
         // read when it ends, as before.
       }
     }
+    // The error the response was destroyed with: Node and Bun keep it in
+    // `res.errored`, Deno's node:http nowhere the listener can read (its
+    // socket's `errored` has it, and has Deno's own `aborted` ECONNRESET
+    // for a client gone, as an upstream reset has too): the call says it.
+    let destroyedWith: unknown;
+    const destroy = res.destroy;
+    if (typeof destroy === "function") {
+      try {
+        res.destroy = function (this: Res, ...args: never[]): unknown {
+          const error: unknown = args[0];
+          if (destroyedWith === undefined && error !== null) destroyedWith = error;
+          return destroy.apply(this, args);
+        };
+      } catch {
+        // A response that refuses it: `errored` alone, as before.
+      }
+    }
     let ended = false;
     // How the response ended: `finish` (sent), `close` first (the connection
     // went before it was sent), or the listener threw.
@@ -236,8 +260,8 @@ export function traceRequestListener<
         if (!sent && how === "close") {
           // The server's own failure (`res.destroy(error)`, a failed
           // `pipeline`) closes the response too: it is that error, not a
-          // client that went away. Deno's node:http keeps no `errored`.
-          const errored = res.errored;
+          // client that went away.
+          const errored = res.errored ?? destroyedWith;
           if (errored !== undefined && errored !== null) recordError(span, errored);
           else recordAborted(span);
         }
