@@ -490,42 +490,200 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
     assert.equal(span.attributes["error.type"], "Error");
   });
 
-  test("onError's answer is waited for until the scheduler given runs its next timer", async () => {
-    const time = new ManualTime();
-    const memory = new InMemorySpanProcessor();
-    const app = new Hono();
-    app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
-    app.get("/r", () => {
-      throw new Error("handler");
-    });
-    let answer = deferred();
-    app.onError(async (error, c) => {
-      if (error.message === "handler") throw new RangeError("again");
-      await answer.promise;
-      return c.text("late", 503);
-    });
-    // onError answers before the timer: the span has its status.
-    let pending = app.request("/r");
-    await nextTurn();
-    assert.equal(memory.spans.length, 0);
-    assert.equal(time.pendingTimers, 1);
-    answer.resolve();
-    assert.equal((await pending).status, 503);
-    assert.equal(time.pendingTimers, 0);
-    assert.equal(memory.spans[0].attributes["http.response.status_code"], 503);
-    // The timer runs first: the span ends without the status it could not wait for.
-    answer = deferred();
-    pending = app.request("/r");
-    await nextTurn();
-    await time.tick(0);
-    assert.equal(memory.spans.length, 2);
-    answer.resolve();
-    assert.equal((await pending).status, 503);
-    const late = memory.spans[1];
-    assert.equal(late.attributes["http.response.status_code"], undefined);
-    assert.equal(late.attributes["error.type"], "RangeError");
-    assert.equal(late.status.code, "error");
-  });
+  test(
+    "an async onError that awaits before answering an escaped error: its answer is recorded, however many timer turns that takes",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.get("/r", () => {
+        throw new Error("handler");
+      });
+      const logged = deferred();
+      // Throws for the handler's error; Hono calls it again, in the
+      // middleware's compose step, for the error it threw.
+      app.onError(async (error, c) => {
+        if (error.message === "handler") throw new RangeError("again");
+        await logged.promise; // I/O before answering
+        return c.text("oops", 500);
+      });
+      const pending = app.request("/r");
+      for (let i = 0; i < 3; i++) {
+        await nextTurn();
+        await time.tick(1_000);
+      }
+      assert.equal(memory.spans.length, 0, "no span before onError has answered");
+      assert.equal(time.pendingTimers, 1, "only the bodyIdleTimeoutMs bound is pending");
+      logged.resolve();
+      const response = await pending;
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "oops");
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.name, "GET /r");
+      assert.equal(span.attributes["http.response.status_code"], 500);
+      assert.equal(span.attributes["error.type"], "RangeError");
+      assert.deepEqual(span.status, { code: "error", message: "again" });
+      assert.equal(span.events[0].name, "exception");
+      assert.equal(time.pendingTimers, 0, "the bound is cleared once the answer is in");
+    },
+  );
+
+  test(
+    "a sub-app's traceMiddleware alone matched: the sub-app's async onError answer to a throwing notFound is recorded",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.notFound(() => {
+        throw new Error("no page");
+      });
+      const api = new Hono();
+      api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      const logged = deferred();
+      api.onError(async (error, c) => {
+        await logged.promise;
+        return c.text(`api: ${error.message}`, 503);
+      });
+      app.route("/api", api);
+      const pending = app.request("/api/nothing");
+      for (let i = 0; i < 3; i++) {
+        await nextTurn();
+        await time.tick(1_000);
+      }
+      assert.equal(memory.spans.length, 0, "no span before onError has answered");
+      logged.resolve();
+      assert.equal(await (await pending).text(), "api: no page");
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], 503);
+      assert.equal(span.attributes["error.type"], "Error");
+      assert.equal(time.pendingTimers, 0);
+    },
+  );
+
+  test(
+    "an error the app's onError rethrew, answered by the onError of the sub-app around the middleware: that answer is recorded",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.onError((error) => {
+        throw error;
+      });
+      const api = new Hono();
+      api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      const logged = deferred();
+      api.onError(async (error, c) => {
+        await logged.promise;
+        return c.text(`api: ${error.message}`, 502);
+      });
+      app.route("/api", api);
+      // The app's own route under the sub-app's path: the app's onError gets
+      // its error first, rethrows it, and the sub-app's wrapper around the
+      // middleware answers it.
+      app.get("/api/legacy", () => {
+        throw new Error("legacy down");
+      });
+      const pending = app.request("/api/legacy");
+      for (let i = 0; i < 3; i++) {
+        await nextTurn();
+        await time.tick(1_000);
+      }
+      assert.equal(memory.spans.length, 0, "no span before the sub-app's onError has answered");
+      logged.resolve();
+      const response = await pending;
+      assert.equal(response.status, 502);
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], 502);
+      assert.deepEqual(span.status, { code: "error", message: "legacy down" });
+    },
+  );
+
+  test(
+    "an onError that never answers an escaped error on c.res: the span ends at the bodyIdleTimeoutMs bound, with no status code",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.use(
+        traceMiddleware({
+          tracer: new Tracer({ processors: [memory], clock: time }),
+          scheduler: time,
+          bodyIdleTimeoutMs: 60_000,
+        }),
+      );
+      app.get("/r", () => {
+        throw new Error("handler");
+      });
+      // A new error every time: Hono's last call of it, in app.fetch, throws
+      // too, and app.fetch rejects. No answer ever lands on c.res.
+      app.onError((error) => {
+        throw new Error(`could not answer: ${error.message}`);
+      });
+      await assert.rejects(async () => await app.request("/r"), /could not answer/);
+      await time.tick(59_999);
+      assert.equal(memory.spans.length, 0, "not before the bound");
+      await time.tick(1);
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.name, "GET /r");
+      assert.equal(span.endTime, 60_000);
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+      assert.equal(span.attributes["error.type"], "Error");
+      assert.deepEqual(span.status, { code: "error", message: "could not answer: handler" });
+      assert.equal(time.pendingTimers, 0);
+    },
+  );
+
+  test(
+    "an onError that never answers an escaped error on c.res, under Deno.serve: the span ends when Deno says the answer was sent",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.get("/r", () => {
+        throw new Error("handler");
+      });
+      app.onError((error, c) => {
+        if (error.message === "handler") throw new RangeError("again");
+        // Gives nothing for its own error, so nothing lands on c.res: Hono
+        // then throws "Context is not finalized" in app.fetch, and answers
+        // that there, out of the middleware's sight.
+        if (error instanceof RangeError) return undefined as unknown as Response;
+        return c.text(error.message, 500);
+      });
+      const sent = deferred();
+      const response = await app.request("/r", undefined, { completed: sent.promise });
+      assert.equal(response.status, 500);
+      assert.match(await response.text(), /Context is not finalized/);
+      await nextTurn();
+      assert.equal(memory.spans.length, 0, "not before Deno has sent it");
+      sent.resolve();
+      await nextTurn();
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+      assert.deepEqual(span.status, { code: "error", message: "again" });
+      assert.equal(time.pendingTimers, 0, "the bound is cleared");
+    },
+  );
 
   test("onError that throws every time: app.fetch rejects, the server answers; the span ends as an error with no status code", async () => {
     const { memory, app } = setup();
@@ -561,20 +719,201 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
     assert.equal(span.status.code, "error");
   });
 
-  test("a notFound that throws where no route matched: Hono answers after the middleware, so no status code", async () => {
-    const { memory, app } = setup();
-    app.get("/known", (c) => c.text("ok"));
-    app.notFound(() => {
-      throw new Error("no page");
-    });
-    const { result: response } = await quietly(() => app.request("/unknown"));
-    assert.equal(response.status, 500);
-    const [span] = memory.spans;
-    assert.equal(span.name, "GET");
-    assert.equal(span.attributes["http.response.status_code"], undefined);
-    assert.equal(span.attributes["error.type"], "Error");
-    assert.deepEqual(span.status, { code: "error", message: "no page" });
-  });
+  test(
+    "a notFound that throws where no route matched: the span records Hono's default onError answer, a 500",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const { memory, app } = setup();
+      app.get("/known", (c) => c.text("ok"));
+      app.notFound(() => {
+        throw new Error("no page");
+      });
+      const { result: response, logged } = await quietly(() => app.request("/unknown"));
+      assert.equal(response.status, 500);
+      assert.equal(logged.length, 1);
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.name, "GET");
+      assert.equal(span.attributes["http.route"], undefined);
+      assert.equal(span.attributes["http.response.status_code"], 500);
+      assert.equal(span.attributes["error.type"], "Error");
+      assert.deepEqual(span.status, { code: "error", message: "no page" });
+      assert.equal(span.events[0].attributes["exception.message"], "no page");
+    },
+  );
+
+  test(
+    "no route matched, notFound throws, and an async onError awaits before answering: its answer is recorded",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const app = new Hono();
+      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.get("/known", (c) => c.text("ok"));
+      app.notFound(() => {
+        throw new Error("no page");
+      });
+      const logged = deferred();
+      const log = (_error: Error) => logged.promise;
+      app.onError(async (err, c) => {
+        await log(err);
+        return c.text("oops", 500);
+      });
+      const pending = app.request("/unknown");
+      for (let i = 0; i < 3; i++) {
+        await nextTurn();
+        await time.tick(1_000);
+      }
+      assert.equal(memory.spans.length, 0, "no span before onError has answered");
+      logged.resolve();
+      const response = await pending;
+      assert.equal(response.status, 500);
+      assert.equal(await response.text(), "oops");
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.name, "GET");
+      assert.equal(span.attributes["http.response.status_code"], 500);
+      assert.deepEqual(span.status, { code: "error", message: "no page" });
+      assert.equal(time.pendingTimers, 0);
+    },
+  );
+
+  test(
+    "no route matched and notFound throws an HTTPException: its 4xx is recorded, and leaves the status unset",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const { memory, app } = setup();
+      app.notFound((c) => {
+        throw new HTTPException(c.req.method === "HEAD" ? 405 : 410, { message: "gone" });
+      });
+      assert.equal((await app.request("/old")).status, 410);
+      assert.equal((await app.request("/old", { method: "HEAD" })).status, 405);
+      assert.deepEqual(
+        memory.spans.map((s) => [s.name, s.attributes["http.response.status_code"], s.status.code]),
+        [["GET", 410, "unset"], ["HEAD", 405, "unset"]],
+      );
+      for (const span of memory.spans) {
+        assert.equal(span.attributes["error.type"], undefined);
+        assert.equal(span.events.length, 0);
+      }
+    },
+  );
+
+  test(
+    "no route matched, notFound throws and onError throws too: app.fetch rejects, and the span ends with the error, no status code",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const { memory, app } = setup();
+      app.notFound(() => {
+        throw new Error("no page");
+      });
+      const later = deferred();
+      app.onError(async (error) => {
+        await later.promise;
+        throw new TypeError(`not even that: ${error.message}`);
+      });
+      const pending = app.request("/unknown");
+      await nextTurn();
+      assert.equal(memory.spans.length, 0, "onError is still running");
+      later.resolve();
+      await assert.rejects(async () => await pending, { name: "TypeError" });
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+      assert.equal(span.attributes["error.type"], "Error");
+      assert.deepEqual(span.status, { code: "error", message: "no page" });
+    },
+  );
+
+  test(
+    "no route matched and notFound answers: the 404 is recorded, for GET and HEAD, and the app's answer is untouched",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const { memory, app } = setup();
+      app.get("/known", (c) => c.text("ok"));
+      const response = await app.request("/unknown");
+      assert.equal(response.status, 404);
+      assert.equal(await response.text(), "404 Not Found");
+      const head = await app.request("/unknown", { method: "HEAD" });
+      assert.equal(head.status, 404);
+      assert.equal(head.body, null);
+      assert.deepEqual(
+        memory.spans.map((s) => [s.name, s.attributes["http.response.status_code"], s.status.code]),
+        [["GET", 404, "unset"], ["HEAD", 404, "unset"]],
+      );
+    },
+  );
+
+  test(
+    "no route matched, the middleware inside a wrapper that awaits it: Hono's answer is out of sight, and the span ends at once",
+    { timeout: 10_000 },
+    async () => {
+      const time = new ManualTime();
+      const memory = new InMemorySpanProcessor();
+      const traced = traceMiddleware({
+        tracer: new Tracer({ processors: [memory] }),
+        scheduler: time,
+      });
+      const app = new Hono();
+      app.use(async (c, next) => {
+        await traced(c, next);
+      });
+      app.notFound(() => {
+        throw new Error("no page");
+      });
+      app.onError((error, c) => c.text(error.message, 503));
+      assert.equal((await app.request("/unknown")).status, 503);
+      assert.equal(memory.spans.length, 1, "ended without waiting for the bound");
+      const [span] = memory.spans;
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+      assert.deepEqual(span.status, { code: "error", message: "no page" });
+      assert.equal(time.pendingTimers, 0);
+    },
+  );
+
+  test(
+    "on a Hono without c.req.matchedRoutes, and no helper given, a no-route answer to a throwing notFound is still recorded",
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const getter = Object.getOwnPropertyDescriptor(HonoRequest.prototype, "matchedRoutes");
+      assert.ok(getter?.get, "this Hono still has the getter to take away");
+      Object.defineProperty(HonoRequest.prototype, "matchedRoutes", {
+        get: () => undefined,
+        configurable: true,
+      });
+      try {
+        const { memory, app } = setup();
+        app.get("/r", () => {
+          throw new Error("handler");
+        });
+        app.notFound(() => {
+          throw new Error("no page");
+        });
+        app.onError((error, c) => c.text(error.message, error.message === "no page" ? 503 : 502));
+        assert.equal((await app.request("/unknown")).status, 503);
+        assert.equal((await app.request("/r")).status, 502);
+        assert.deepEqual(
+          memory.spans.map((s) => [s.attributes["http.response.status_code"], s.status.message]),
+          [[503, "no page"], [502, "handler"]],
+        );
+      } finally {
+        Object.defineProperty(HonoRequest.prototype, "matchedRoutes", getter!);
+      }
+    },
+  );
 });
 
 describe("traceMiddleware (Hono): a streamed body whose callback throws", () => {

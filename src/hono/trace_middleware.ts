@@ -23,7 +23,7 @@ import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_r
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
 import { type HandlerSpan, shareHandlerSpans, takeHandlerSpan } from "../http/_handler_spans.ts";
 import { describe } from "../platform/_describe.ts";
-import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
+import type { TimerHandle, TimerOptions } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 
 const WHO = "create trace middleware";
@@ -75,9 +75,10 @@ export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => 
  * How {@linkcode traceMiddleware} traces requests: the options
  * `traceHandler` takes: `tracer` (default: the default tracer, looked up per
  * request), `redactQuery`, `maxRecordedLength`, and `bodyIdleTimeoutMs` with
- * its `scheduler` (the span ends when the response body has been sent; the
- * wait for `onError`'s answer to an error that escaped the middleware also
- * runs on that scheduler); and `matchedRoutes`.
+ * its `scheduler` (the span ends when the response body has been sent;
+ * `bodyIdleTimeoutMs` also bounds the wait for an `onError` answer to an
+ * error that escaped the middleware, should it never come into sight, and
+ * that bound's timer runs on the `scheduler`); and `matchedRoutes`.
  */
 export interface TraceMiddlewareOptions extends TraceHandlerOptions {
   /**
@@ -105,27 +106,41 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  *
  * An error can also escape the middleware's `next()`: an `onError` that
  * throws (Hono then calls `onError` again, with that error), or a `notFound`
- * that throws. Where Hono catches it in its `compose` (when a route or another
- * middleware matched too, or this is a sub-app's middleware and the sub-app
- * has its own `onError`), its `onError` answer becomes `c.res`, and the span
- * waits for it (until the `scheduler` next runs its timers): it records that
- * answer's status code, and the error (`exception` event, `error.type`, error
- * status) with a 5xx. Hono answers everything else after this middleware has
- * returned, out of its sight: an error where no route matched (this
- * middleware alone: `notFound` throws, Hono's `onError` answers), an error
- * `onError` throws every time and a thrown non-Error (both leave `app.fetch`
- * rejected: the server answers, `Deno.serve` and `Bun.serve` with a 500),
- * and handlers that return no response (Hono throws "Context is not
- * finalized" and answers through `onError`). Those spans have no status
- * code and an error status, with the error (`error.type` its name, `_OTHER`
- * for a non-Error), or `error.type` `_OTHER` for no response. To record the
- * answer `app.fetch` returns, whichever step gave it, wrap the app's `fetch`
- * in `traceHandler` as well: `Deno.serve(traceHandler(app.fetch))`. The
- * middleware then starts no span of its own (its `tracer` is not used): it
- * takes over `traceHandler`'s span for the same `Request`, names it by route
- * and hands it the error Hono answered, so each request has one server span,
- * whose status is what `app.fetch` returned. An error the callback of a streamed body
- * (`hono/streaming`) throws reaches the span through
+ * that throws. Hono answers it through `onError`, and the span waits for that
+ * answer as long as `onError` takes (an `async` one that awaits I/O first,
+ * say; up to `bodyIdleTimeoutMs`), and records its status code, and the error
+ * (`exception` event, `error.type`, error status) with a 5xx. Where Hono
+ * catches the error in its `compose` (a route or another middleware matched
+ * too, or this is a sub-app's middleware and the sub-app has its own
+ * `onError`), the answer becomes `c.res`, where the span sees it. Where no
+ * route matched (this middleware alone), Hono calls the middleware itself and
+ * hands the promise it returns its `onError` (the default answers 500, or an
+ * `HTTPException`'s response): the span sees what that `onError` returns.
+ * When `onError` throws there too, `app.fetch` rejects and the server answers
+ * (`Deno.serve` and `Bun.serve` with a 500): the span has no status code.
+ *
+ * In a `compose` an answer may never come into sight. An `onError` that
+ * rethrows the very error it was given (Hono gives it to that `onError`
+ * again, in this middleware's step of the app's `compose`) is taken to
+ * rethrow it again: the span ends at once (a middleware registered before
+ * this one that would answer it is not waited for). One that throws a new
+ * error, or returns no response, is answered in `app.fetch`, out of sight
+ * (unless an enclosing `compose` answers onto `c.res`): the span ends when
+ * `Deno.serve`'s `info.completed` settles (the answer was sent), elsewhere
+ * after `bodyIdleTimeoutMs` (on the `scheduler`, as a background timer). A
+ * thrown non-Error, which Hono never answers (`app.fetch` rejects), ends it
+ * at once. Handlers that return no response make Hono throw "Context is not
+ * finalized" after the middleware has returned, and answer that through
+ * `onError`, out of sight too. Those spans have no status code and an error
+ * status, with the error (`error.type` its name, `_OTHER` for a non-Error),
+ * or `error.type` `_OTHER` for no response. To record the answer `app.fetch`
+ * returns, whichever step gave it, wrap the app's `fetch` in `traceHandler`
+ * as well: `Deno.serve(traceHandler(app.fetch))`. The middleware then starts
+ * no span of its own (its `tracer` is not used): it takes over
+ * `traceHandler`'s span for the same `Request`, names it by route and hands
+ * it the error Hono answered, so each request has one server span, whose
+ * status is what `app.fetch` returned. An error the callback of a streamed
+ * body (`hono/streaming`) throws reaches the span through
  * {@linkcode recordStreamError}.
  *
  * Register it first, so that it sees every request and every other
@@ -167,7 +182,19 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
   const routesOf = matchedRoutesOption(options?.matchedRoutes);
   const known = knownMethods();
   shareHandlerSpans();
-  return async function tracingMiddleware(c, next) {
+  return function tracingMiddleware(c, next) {
+    const watch: AnswerWatch = { direct: false, seen: undefined };
+    // The async function runs to its first await before it returns: by then
+    // it has said whether Hono called this middleware itself (watch.direct).
+    const done = traceRequest(c, next, watch);
+    return watch.direct ? AnswerPromise.watching(done, watch) : done;
+  };
+
+  async function traceRequest(
+    c: HonoContextLike,
+    next: () => Promise<void>,
+    watch: AnswerWatch,
+  ): Promise<void> {
     const handlerSpan = takeHandlerSpan(c.req.raw);
     if (handlerSpan !== undefined) {
       return inHandlerSpan(c, next, handlerSpan, methodInfo(c.req.raw.method, known), routesOf);
@@ -185,11 +212,13 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     contextSpans.set(c, span);
     const methodName = span.name;
     const ownIndex = c.req.routeIndex;
+    const step = honoStep(c, ownIndex, routesOf);
+    watch.direct = step === "direct" || step === "unknown";
     try {
       await withContext(context, next);
     } catch (error) {
       nameByRoute(span, c, ownIndex, methodName, routesOf);
-      endWithAnswer(c, span, error, inCompose(c, ownIndex, routesOf), ends.scheduler);
+      endWithAnswer(c, span, error, step, watch, ends);
       throw error;
     }
     nameByRoute(span, c, ownIndex, methodName, routesOf);
@@ -224,7 +253,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       recordError(span, error);
     }
     await endWithBody(c, span, context, ends);
-  };
+  }
 }
 
 /**
@@ -325,52 +354,141 @@ async function inHandlerSpan(
   if (error !== undefined && error !== null) answered(error);
 }
 
-// Whether Hono's compose catches what escapes this middleware, and sets c.res
-// to onError's answer: it runs the handlers in compose when more than this
-// middleware matched, and wraps each handler of a sub-app with an onError of
-// its own in one. With this middleware alone (no route matched) Hono calls it
-// directly, and answers an error after it, out of sight. Without the matched
-// routes it cannot be told: the answer is watched for.
-function inCompose(c: HonoContextLike, ownIndex: number | undefined, routesOf: RoutesOf): boolean {
+// Where Hono runs this middleware, which says who answers an error that
+// escapes it. "app": in the app's compose, with a route or other middleware,
+// whose onError answers it onto c.res. "sub-app": in the compose Hono wraps
+// around each handler of a sub-app with an onError of its own (the handler is
+// marked so), whose onError answers it onto c.res. "direct": alone (no route
+// matched): Hono's #dispatch calls it itself and answers an error through
+// the promise it returns (`.catch` with onError's answer), never onto c.res.
+// "unknown": no matched routes to tell by; both ways are watched.
+type HonoStep = "app" | "sub-app" | "direct" | "unknown";
+
+function honoStep(
+  c: HonoContextLike,
+  ownIndex: number | undefined,
+  routesOf: RoutesOf,
+): HonoStep {
   try {
     const routes = routesOf(c);
-    if (routes === undefined || typeof ownIndex !== "number") return true;
-    if (routes.length !== 1) return true;
-    const handler = routes[0]?.handler as { [COMPOSED_HANDLER]?: unknown } | undefined;
-    return typeof handler?.[COMPOSED_HANDLER] === "function";
+    if (routes === undefined || typeof ownIndex !== "number") return "unknown";
+    const own = routes[ownIndex];
+    if (own === undefined) return "unknown";
+    const handler = own.handler as { [COMPOSED_HANDLER]?: unknown } | undefined;
+    if (typeof handler?.[COMPOSED_HANDLER] === "function") return "sub-app";
+    return routes.length === 1 ? "direct" : "app";
   } catch {
-    return true;
+    return "unknown";
   }
 }
 
-// An error escaped next(). Hono answers an Error through onError; where this
-// middleware ran in Hono's compose (inCompose), that answer becomes c.res,
-// through its setter, which is watched here until then: the span
-// records the status the client gets, and the error only with a 5xx (an
-// HTTPException's 4xx is the client's error). No answer comes into sight
-// when the error is no Error (Hono rethrows it: app.fetch rejects, and the
-// server answers), when Hono answers after this middleware (no route
-// matched: notFound ran outside compose), or when onError throws again: the
-// span then ends with the error and no status code, at once, or, waiting for
-// onError, when the event loop next runs timers.
+// What the promise the middleware returned has seen of Hono's answer, where
+// Hono called the middleware itself (or it cannot be told).
+interface AnswerWatch {
+  /** Whether the middleware returns an AnswerPromise. */
+  direct: boolean;
+  /**
+   * Set once an error escaped: told what a rejection handler given the
+   * promise returned (`threw` false) or threw (`threw` true).
+   */
+  seen: ((answer: unknown, threw: boolean) => void) | undefined;
+}
+
+// The promise the middleware returns where Hono's #dispatch calls it itself:
+// Hono answers an error it rejects with in a handler it gives this promise
+// (`promise.then(…).catch((err) => onError(err, c))`), and app.fetch returns
+// that handler's result; nothing else shows it. Each rejection handler given
+// this promise, or one derived from it (`then` makes them of this class),
+// is wrapped to tell `seen` what it returned or threw, and returns or throws
+// the same. An `await` of it gives a rejection handler too (the awaiting
+// function's own, which returns undefined): that says nothing of an answer.
+class AnswerPromise<T> extends Promise<T> {
+  #watch: AnswerWatch | undefined;
+
+  static watching<T>(promise: Promise<T>, watch: AnswerWatch): AnswerPromise<T> {
+    const watched = new AnswerPromise<T>((resolve, reject) => void promise.then(resolve, reject));
+    watched.#watch = watch;
+    return watched;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const watch = this.#watch;
+    const rejected = watch === undefined || typeof onRejected !== "function"
+      ? onRejected
+      : (reason: unknown) => {
+        let answer: R2 | PromiseLike<R2>;
+        try {
+          answer = onRejected(reason);
+        } catch (error) {
+          tell(watch, error, true);
+          throw error;
+        }
+        tell(watch, answer, false);
+        return answer;
+      };
+    const derived = super.then(onFulfilled, rejected);
+    if (derived instanceof AnswerPromise) derived.#watch = watch;
+    return derived;
+  }
+}
+
+function tell(watch: AnswerWatch, answer: unknown, threw: boolean): void {
+  try {
+    watch.seen?.(answer, threw);
+  } catch {
+    // Telemetry never breaks the application.
+  }
+}
+
+// An error escaped next(). Hono answers an Error through onError, and the
+// span records that answer's status code, and the error only with a 5xx (an
+// HTTPException's 4xx is the client's error), whenever it comes: in a
+// compose (step "app" or "sub-app") the answer becomes c.res, through its
+// setter, watched here; where Hono called this middleware itself ("direct"),
+// it is what the rejection handler Hono gives the returned promise returns.
+// The span ends at once, with the error and no status code, where Hono gives
+// no answer: an error that is no Error (Hono rethrows it, app.fetch rejects),
+// or, in the app's compose, the very error onError was just given (it
+// rethrew it, and Hono gives it to that onError again: taken to be rethrown
+// again). An answer that does not come into sight (onError throws a new
+// error, or gives no response, and Hono answers in app.fetch) ends it, with
+// no status code, when Deno's info.completed settles (the answer was sent),
+// else after bodyIdleTimeoutMs, on the scheduler, as a background timer.
 function endWithAnswer(
   c: HonoContextLike,
   span: Span,
   error: unknown,
-  composed: boolean,
-  scheduler: Scheduler,
+  step: HonoStep,
+  watch: AnswerWatch,
+  ends: ResponseEnds,
 ): void {
   const endWithoutStatus = () => {
     recordError(span, error);
     span.end();
   };
-  if (!composed || !(error instanceof Error)) return endWithoutStatus();
-  let timer: TimerHandle;
-  const unwatch = watchResponse(c, (response) => {
-    scheduler.clearTimeout(timer);
+  if (!(error instanceof Error) || (step !== "sub-app" && rethrown(c, error))) {
+    return endWithoutStatus();
+  }
+  let settled = false;
+  let timer: TimerHandle | undefined;
+  let unwatch: (() => void) | undefined;
+  const settle = (response: unknown) => {
+    if (settled) return;
+    settled = true;
+    unwatch?.();
+    if (timer !== undefined) {
+      try {
+        ends.scheduler.clearTimeout(timer);
+      } catch {
+        // The bound just fires into a span already ended.
+      }
+    }
     let status: unknown;
     try {
-      status = (response as { status?: unknown })?.status;
+      status = (response as { status?: unknown } | null | undefined)?.status;
     } catch {
       // No readable status.
     }
@@ -378,16 +496,48 @@ function endWithAnswer(
     recordStatus(span, status, "server");
     if (status >= 500) recordError(span, error);
     span.end();
-  });
-  if (unwatch === undefined) return endWithoutStatus();
+  };
+  const giveUp = () => settle(undefined);
+  if (step !== "direct") unwatch = watchResponse(c, settle);
+  if (watch.direct) {
+    watch.seen = (answer, threw) => {
+      if (threw) return giveUp();
+      // An awaiting function's own rejection handler: no answer from it. Where
+      // Hono would have called the middleware itself, something else awaits
+      // it (a wrapper, hono/combine), and answers out of sight; else the
+      // answer may still come onto c.res.
+      if (answer === undefined) return step === "direct" ? giveUp() : undefined;
+      if (typeof (answer as PromiseLike<unknown> | null)?.then !== "function") {
+        return settle(answer);
+      }
+      Promise.resolve(answer).then(settle, giveUp);
+    };
+  } else if (unwatch === undefined) {
+    return endWithoutStatus();
+  }
   try {
-    timer = scheduler.setTimeout(() => {
-      unwatch();
-      endWithoutStatus();
-    }, 0);
+    serverCompletion(envOf(c))?.then(giveUp, giveUp);
   } catch {
-    unwatch();
-    endWithoutStatus();
+    // No completion to wait on: the bound still ends the span.
+  }
+  if (settled || ends.idleTimeoutMs === Infinity) return;
+  try {
+    timer = ends.scheduler.setTimeout(giveUp, ends.idleTimeoutMs, BACKGROUND);
+  } catch {
+    giveUp();
+  }
+}
+
+// Nothing awaits the bound on an answer: it must never keep the process alive.
+const BACKGROUND: TimerOptions = Object.freeze({ background: true });
+
+// Whether the error that escaped is the one Hono last gave onError (c.error):
+// onError rethrew it.
+function rethrown(c: HonoContextLike, error: Error): boolean {
+  try {
+    return c.error === error;
+  } catch {
+    return false;
   }
 }
 

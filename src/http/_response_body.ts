@@ -81,6 +81,13 @@ export class ResponseEnds {
   readonly #idleTimeoutMs: number;
   /** The instrumentation's `scheduler`, checked: the sweep's, and its other waits' (Hono's). */
   readonly scheduler: Scheduler;
+  /**
+   * The instrumentation's `bodyIdleTimeoutMs`, checked: also the longest
+   * Hono's middleware waits for an answer it may never see.
+   */
+  get idleTimeoutMs(): number {
+    return this.#idleTimeoutMs;
+  }
   readonly #open = new Set<OpenBody>();
   #sweep: TimerHandle | undefined;
 
