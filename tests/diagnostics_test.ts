@@ -6,6 +6,7 @@ import {
   type DiagnosticsOptions,
   getBaggage,
   getContextStorage,
+  getCurrentSpan,
   InMemorySpanProcessor,
   ROOT_CONTEXT,
   setContextStorage,
@@ -18,9 +19,14 @@ import {
   withContext,
   withSpan,
 } from "../mod.ts";
-import { instrumentFetch } from "../http.ts";
-import { isDeno } from "./_helpers.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
+import { traceRequestListener } from "../node.ts";
+import { traceMiddleware } from "../hono.ts";
+import { Hono } from "hono";
+import { EventEmitter } from "node:events";
+import { isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
+import { code, sourceFiles } from "./_source_files.ts";
 import { VERSION } from "../src/platform/_version.ts";
 
 // Every test sets its own diagnostics and the previous ones come back after.
@@ -334,7 +340,7 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       span.setAttribute("k", 1).setAttributes({ j: 2 }).addEvent("e")
         .addLink(span.context).recordException(new Error("x")).setStatus("error", "late")
         .updateName("renamed");
-      span.end(); // a second end() is allowed and not reported
+      span.end(); // a second end(): reported apart, under its own key
     }
     // A function that ends its own span, then throws: tracer.span has
     // nothing to record, and makes no change after end of its own.
@@ -373,14 +379,14 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     ]);
   });
 
-  test("a performance.now() reading given as a span's time is named, once per span name and call", () => {
+  test("a performance.now() reading given as a span's time is named, once per tracer and call, with the first span", () => {
     const heard = hear("debug");
     const memory = new InMemorySpanProcessor();
     const tracer = new Tracer({ name: "clock", processors: [memory] });
     const relative = 1234.5; // what performance.now() returns, 1.2 s after the process began
     const epoch = Date.UTC(2026, 10, 30);
-    for (let i = 0; i < 2; i++) {
-      tracer.startSpan("query", { startTime: relative })
+    for (const name of ["query", "query", "other query"]) {
+      tracer.startSpan(name, { startTime: relative })
         .addEvent("row", {}, relative).recordException(new Error("x"), {}, relative)
         .end(relative);
     }
@@ -389,19 +395,231 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       .recordException(new Error("x")).end(epoch + 1);
     const told = heard.filter((d) => d.key.startsWith("relative-time:"));
     assert.deepEqual(told.map((d) => d.key), [
-      "relative-time:start:query",
-      "relative-time:addEvent:query",
-      "relative-time:recordException:query",
-      "relative-time:end:query",
+      "relative-time:start:clock",
+      "relative-time:addEvent:clock",
+      "relative-time:recordException:clock",
+      "relative-time:end:clock",
     ]);
     assert.match(
       told[0].message,
       /^span "query" \(tracer "clock"\): start\(\) was given the time 1234\.5, which is read as epoch milliseconds \(1970-01-01T00:00:01\.234Z\); a performance\.now\(\) reading counts from performance\.timeOrigin/,
     );
     // The times are kept as given: the report changes nothing.
-    assert.deepEqual(memory.spans.filter((s) => s.name === "query").map((s) => s.startTime), [
+    assert.deepEqual(memory.spans.filter((s) => s.name.endsWith("query")).map((s) => s.startTime), [
       relative,
       relative,
+      relative,
+    ]);
+  });
+
+  // A clock mistake is made everywhere at once: keyed per span name, an
+  // application whose span names carry ids (GET /users/7) used up the 1,000
+  // debug reports with it, and every later mistake went unsaid.
+  test("a performance.now() reading in spans of many names leaves room for other reports", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ name: "api", processors: [new InMemorySpanProcessor()] });
+    const other = new Tracer({ name: "worker", processors: [new InMemorySpanProcessor()] });
+    for (let i = 0; i < 1_100; i++) {
+      tracer.startSpan(`GET /users/${i}`, { startTime: 1_000 + i }).end(2_000 + i);
+    }
+    other.startSpan("job 1", { startTime: 5 }).end(6);
+    tracer.startSpan("later").setAttribute("bad", {} as never).end();
+    assert.deepEqual(heard.map((d) => d.key), [
+      "relative-time:start:api",
+      "relative-time:end:api",
+      "relative-time:start:worker",
+      "relative-time:end:worker",
+      'attribute-dropped:span "later":bad',
+    ]);
+    assert.match(heard[0].message, /^span "GET \/users\/0" \(tracer "api"\): start\(\) was given/);
+    assert.match(heard[2].message, /^span "job 1" \(tracer "worker"\): start\(\) was given/);
+  });
+
+  test("a span ended twice is named, once per span name and tracer; the second end changes nothing", () => {
+    const heard = hear("debug");
+    const memory = new InMemorySpanProcessor();
+    const jobs = new Tracer({ name: "jobs", processors: [memory] });
+    const mail = new Tracer({ name: "mail", processors: [memory] });
+    const start = Date.UTC(2026, 10, 30);
+    for (let i = 0; i < 2; i++) {
+      const span = jobs.startSpan("send", { startTime: start }).end(start + 5);
+      span.end(start + 9); // a finally and a callback, say
+      assert.equal(span.endTime, start + 5, "the first end stands");
+    }
+    mail.startSpan("send").end().end();
+    // tracer.span ends its span when fn returns: a later end() is a second one.
+    const kept = jobs.span("sweep", (span) => span);
+    kept.end();
+    // So does a `using` block, after an end() of its own.
+    {
+      using scoped = jobs.startSpan("scoped");
+      scoped.end();
+    }
+    const twice = heard.filter((d) => d.key.startsWith("ended-twice:"));
+    assert.deepEqual(twice.map((d) => d.key), [
+      "ended-twice:jobs:send",
+      "ended-twice:mail:send",
+      "ended-twice:jobs:sweep",
+      "ended-twice:jobs:scoped",
+    ]);
+    assert.match(
+      twice[0].message,
+      /^span "send" \(tracer "jobs"\) had already ended when end\(\) was called again: the second call was ignored/,
+    );
+    assert.match(
+      twice[3].message,
+      /^span "scoped" \(tracer "jobs"\) had already ended when its `using` block ended it again: the second end was ignored/,
+    );
+    // Each span reached the processor once.
+    assert.deepEqual(memory.spans.map((s) => s.name), ["send", "send", "send", "sweep", "scoped"]);
+  });
+
+  // The library ends the spans it started when their work is done; code
+  // given such a span may end it first (a function that ends its own span
+  // inside tracer.span, a handler that ends the current server span). The
+  // library's end after that is not the code's second end() call. Each case
+  // has a tracer of its own, so a report would name the case.
+  test("the library's own end of a span that was ended already is not named", async () => {
+    const heard = hear("debug");
+    const memory = new InMemorySpanProcessor();
+    const as = (name: string) => new Tracer({ name, processors: [memory] });
+    const endCurrent = () => void getCurrentSpan()?.end();
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    // tracer.span, sync and async.
+    as("span sync").span("x", (span) => void span.end());
+    await as("span async").span("x", async (span) => {
+      await Promise.resolve();
+      span.end();
+    });
+    // traceHandler: a whole body, none, a streamed one, HEAD, and a throw.
+    const serve = (name: string, handler: () => Response) =>
+      traceHandler(() => {
+        endCurrent();
+        return handler();
+      }, { tracer: as(name) });
+    await (await serve("handler whole", () => new Response("ok"))(
+      new Request("http://127.0.0.1/"),
+    )).text();
+    await serve("handler none", () => new Response(null, { status: 204 }))(
+      new Request("http://127.0.0.1/"),
+    );
+    await (await serve("handler streamed", () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            controller.enqueue(bytes("chunk"));
+          },
+        }).pipeThrough(new TransformStream()),
+      ))(new Request("http://127.0.0.1/"))).body!.cancel();
+    await serve("handler head", () => new Response("ok"))(
+      new Request("http://127.0.0.1/", { method: "HEAD" }),
+    );
+    await assert.rejects(
+      serve("handler threw", () => {
+        throw new Error("handler failed");
+      })(new Request("http://127.0.0.1/")),
+      /handler failed/,
+    );
+    // instrumentFetch: a response, a rejection, and a throw.
+    const client = (name: string, target: () => Promise<Response>) =>
+      instrumentFetch(
+        (() => {
+          endCurrent();
+          return target();
+        }) as typeof globalThis.fetch,
+        { tracer: as(name) },
+      )("http://127.0.0.1:9/");
+    await (await client("fetch ok", () => Promise.resolve(new Response("ok")))).text();
+    await assert.rejects(
+      client("fetch rejected", () => Promise.reject(new TypeError("network down"))),
+      /network down/,
+    );
+    await assert.rejects(
+      client("fetch threw", () => {
+        throw new TypeError("bad input");
+      }),
+      /bad input/,
+    );
+    // traceRequestListener: the response finishes, then closes.
+    const res = Object.assign(new EventEmitter(), { statusCode: 200, headersSent: false });
+    traceRequestListener(endCurrent, { tracer: as("listener") })(
+      { method: "GET", url: "/", headers: {} },
+      res,
+    );
+    res.emit("finish");
+    res.emit("close");
+    // Hono's traceMiddleware: an answer, HEAD, an error onError answers, and
+    // a throw that is no Error.
+    const honoApp = (name: string) => {
+      const app = new Hono();
+      app.use(traceMiddleware({ tracer: as(name) }));
+      app.onError((_error, c) => c.text("failed", 500));
+      return app;
+    };
+    const answers = honoApp("hono ok").get("/", (c) => {
+      endCurrent();
+      return c.text("ok");
+    });
+    await (await answers.request("/")).text();
+    await answers.request("/", { method: "HEAD" });
+    await (await honoApp("hono error").get("/", () => {
+      endCurrent();
+      throw new Error("route failed");
+    }).request("/")).text();
+    const noError = honoApp("hono no error").get("/", () => {
+      endCurrent();
+      throw "not an Error";
+    });
+    await assert.rejects(async () => await noError.request("/"));
+    await nextTurn();
+    // Every case's span ended, once.
+    assert.deepEqual(memory.spans.map((s) => s.instrumentationScope?.name), [
+      "span sync",
+      "span async",
+      "handler whole",
+      "handler none",
+      "handler streamed",
+      "handler head",
+      "handler threw",
+      "fetch ok",
+      "fetch rejected",
+      "fetch threw",
+      "listener",
+      "hono ok",
+      "hono ok",
+      "hono error",
+      "hono no error",
+    ]);
+    assert.deepEqual(heard.filter((d) => d.key.startsWith("ended-twice:")).map((d) => d.key), []);
+  });
+
+  // The test above runs the ends it can reach; this one holds every other
+  // end() call in src/ to account, so a new one is a choice, not a report
+  // made in the library's name.
+  test("the library ends the spans it started through endByLibrary, and ends no other span twice", () => {
+    const calls = sourceFiles().flatMap((file) =>
+      code(file).split("\n").filter((line) => /\.end\(/.test(line)).map((line) =>
+        `${file}: ${line.trim()}`
+      )
+    );
+    assert.deepEqual(calls, [
+      // Spans built here from another's data, and ended at once.
+      "src/export/_redact.ts: this.end(source.endTime ?? source.startTime ?? 0);",
+      "src/otel/_from_readable_span.ts: span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));",
+      // The caller's own end, through @opentelemetry/api's Span.
+      "src/span/_otel_span_view.ts: this.span.end(spanTimeFromOtel(timeInputToMs(endTime)));",
+      // endByLibrary's method on a span that is not a debug span, and `using`'s dispose.
+      "src/span/span.ts: this.end();",
+      "src/span/span.ts: this.end();",
+      // The debug span's own ends, and a message.
+      'src/trace/_debug_span.ts: "(span.end(), `using`, or tracer.span())",',
+      "src/trace/_debug_span.ts: super.end(endTime);",
+      "src/trace/_debug_span.ts: if (!this.ended) this.end();",
+      // tracer.span's failure paths, which end only a span not ended yet.
+      "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",
+      "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",
+      // An HTTP response, no span.
+      "src/viewer/_serve.ts: res.end(answer);",
     ]);
   });
 

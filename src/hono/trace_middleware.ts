@@ -25,6 +25,7 @@ import { type HandlerSpan, shareHandlerSpans, takeHandlerSpan } from "../http/_h
 import { describe } from "../platform/_describe.ts";
 import type { TimerHandle, TimerOptions } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 
 const WHO = "create trace middleware";
 
@@ -230,7 +231,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
         "error",
         "the handlers returned no response (Hono's context is not finalized)",
       );
-      span.end();
+      endByLibrary(span);
       return;
     }
     if (clientGone(c.req.raw, envOf(c))) {
@@ -238,7 +239,7 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
       // that is not the legacy one, as Hono's env): no status code, as
       // traceHandler and node:http record it.
       recordAborted(span);
-      span.end();
+      endByLibrary(span);
       return;
     }
     let status: number | undefined;
@@ -467,7 +468,7 @@ function endWithAnswer(
 ): void {
   const endWithoutStatus = () => {
     recordError(span, error);
-    span.end();
+    endByLibrary(span);
   };
   if (!(error instanceof Error) || (step !== "sub-app" && rethrown(c, error))) {
     return endWithoutStatus();
@@ -495,7 +496,7 @@ function endWithAnswer(
     if (typeof status !== "number") return endWithoutStatus();
     recordStatus(span, status, "server");
     if (status >= 500) recordError(span, error);
-    span.end();
+    endByLibrary(span);
   };
   const giveUp = () => settle(undefined);
   if (step !== "direct") unwatch = watchResponse(c, settle);
@@ -603,7 +604,7 @@ async function endWithBody(
     // No readable response.
   }
   if (!(response instanceof Response) || c.req.raw.method === "HEAD") {
-    span.end();
+    endByLibrary(span);
     return;
   }
   const completed = serverCompletion(envOf(c));
@@ -615,7 +616,7 @@ async function endWithBody(
     writable.res = wrapped;
   } catch {
     // A context that refuses a new response keeps its own; the span ends now.
-    span.end();
+    endByLibrary(span);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type TimerOptions,
 } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 import type { Context } from "../context/context.ts";
 import { withContext } from "../context/storage.ts";
 import { recordAborted, recordError } from "./_semconv.ts";
@@ -136,7 +137,7 @@ export class ResponseEnds {
   ): Promise<Response> {
     const body = response.body;
     if (body === null || body.locked || response.bodyUsed) {
-      span.end();
+      endByLibrary(span);
       return response;
     }
     const init = {
@@ -157,7 +158,7 @@ export class ResponseEnds {
       }
       if (result.done) {
         if (prefix.length > 1) break;
-        const end = () => span.end();
+        const end = () => endByLibrary(span);
         if (completed === undefined) end();
         else {
           // A rejection: the server could not send it (the client went away).
@@ -197,7 +198,7 @@ export class ResponseEnds {
       touched: true,
       waiting: true,
       finish: () => {
-        if (bodies.delete(open)) span.end();
+        if (bodies.delete(open)) endByLibrary(span);
       },
     };
     this.#watch(open);

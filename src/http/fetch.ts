@@ -10,6 +10,7 @@ import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import { Tracer } from "../trace/tracer.ts";
 import type { Span } from "../span/span.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { HEADERS_WRITTEN_KEY } from "../context/_host_context.ts";
 import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
@@ -248,7 +249,7 @@ export function instrumentFetch(
           "fetch-tracing-failed",
           `tracing a fetch failed, so the request goes out untraced: ${errorMessage(error)}`,
         );
-        span?.end();
+        if (span !== undefined) endByLibrary(span);
         span = undefined;
         return Promise.resolve(target(input, init));
       }
@@ -284,7 +285,7 @@ export function instrumentFetch(
           } catch {
             // Not a Response (a stub, a wrapper): the caller gets it as it is.
           }
-          started.end();
+          endByLibrary(started);
           return response;
         },
         (error) => {
@@ -293,7 +294,7 @@ export function instrumentFetch(
           if (!cancelledByCaller(signal, error)) {
             recordError(started, error, urlScrubber(url, recorded));
           }
-          started.end();
+          endByLibrary(started);
           throw error;
         },
       );
@@ -302,7 +303,7 @@ export function instrumentFetch(
       // callers of fetch expect.
       if (span !== undefined) {
         recordError(span, error, urlScrubber(url!, recorded!));
-        span.end();
+        endByLibrary(span);
       }
       return Promise.reject(error);
     }

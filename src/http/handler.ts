@@ -12,6 +12,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
@@ -181,7 +182,7 @@ export function traceHandler<A extends unknown[]>(
       response = await withContext(context, () => handler.call(this, request, ...args));
     } catch (error) {
       recordError(span, error);
-      span.end();
+      endByLibrary(span);
       throw error;
     } finally {
       if (handlerSpan !== undefined) unshareHandlerSpan(request, handlerSpan);
@@ -189,7 +190,7 @@ export function traceHandler<A extends unknown[]>(
     if (clientGone(request, args[0])) {
       // Nothing will be sent: no status code, as on node:http.
       recordAborted(span);
-      span.end();
+      endByLibrary(span);
       return response;
     }
     try {
@@ -201,7 +202,7 @@ export function traceHandler<A extends unknown[]>(
       // Not a Response: the server will complain; the span just ends.
     }
     if (!(response instanceof Response) || request.method === "HEAD") {
-      span.end();
+      endByLibrary(span);
       return response;
     }
     return ends.endWithBody(response, span, serverCompletion(args[0]), context);

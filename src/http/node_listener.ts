@@ -13,6 +13,7 @@ import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 import { denoNodeServerSpan } from "../platform/_deno_telemetry.ts";
 import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
@@ -268,7 +269,7 @@ export function traceRequestListener<
       } catch {
         // A response without a readable status still ends its span.
       }
-      span.end();
+      endByLibrary(span);
     };
     res.once("finish", () => end("finish"));
     res.once("close", () => end("close"));

@@ -1,10 +1,11 @@
 // Internal: what a Tracer does differently while debug diagnostics are on
 // (setDiagnostics({ level: "debug" }) or SPANS_DEBUG=1). Spans it starts then
 // are DebugSpans: each says, once per cause and naming itself, what a call
-// lost (an attribute, event or link dropped as invalid or over a limit), and
-// is tracked until it ends so that a flush or shutdown can name the spans
-// still open. A tracer with no processors says so. Nothing here runs while
-// debug is off: the Tracer reads one boolean per span.
+// lost (an attribute, event or link dropped as invalid or over a limit, a
+// change after end, a second end) or got wrong (a performance.now() reading
+// for a time), and is tracked until it ends so that a flush or shutdown can
+// name the spans still open. A tracer with no processors says so. Nothing
+// here runs while debug is off: the Tracer reads one boolean per span.
 
 import { debugOnce } from "../platform/_diagnostics.ts";
 import { describe } from "../platform/_describe.ts";
@@ -17,6 +18,7 @@ import {
 import { Span, type SpanInit, type SpanKind, type SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import { isZeroIdContext } from "../span/_link_context.ts";
+import { LIBRARY_END } from "../span/_library_end.ts";
 
 // Spans that never end would otherwise be held for ever.
 const MAX_TRACKED = 10_000;
@@ -208,10 +210,46 @@ class DebugSpan extends Span {
   }
 
   override end(endTime?: number | Date): this {
-    if (!this.ended) this.#relativeTime("end", endTime);
+    if (this.ended) {
+      this.#endedAgain(
+        "end() was called again: the second call was ignored, and the span keeps its first " +
+          "end time. Two code paths end it (a finally and a callback, say, or an end() of a " +
+          "span that tracer.span() or `using` ends already): end it in one place",
+      );
+      return this;
+    }
+    this.#relativeTime("end", endTime);
     super.end(endTime);
     this.#open.delete(this);
     return this;
+  }
+
+  override [Symbol.dispose](): void {
+    if (this.ended) {
+      this.#endedAgain(
+        "its `using` block ended it again: the second end was ignored, and the span keeps " +
+          "its first end time. A span declared with `using` ends when its block exits: leave " +
+          "out the end() call, or declare it with const",
+      );
+      return;
+    }
+    super[Symbol.dispose]();
+  }
+
+  // The library's end of a span it started, when the work it traced is done
+  // (see _library_end.ts): a span the code it was handed to ended first
+  // keeps that end, and the library's is no mistake of that code's.
+  [LIBRARY_END](): void {
+    if (!this.ended) this.end();
+  }
+
+  // A second end is ignored (the processors have the span already): said
+  // once per tracer and span name. Not for the library's own end, above.
+  #endedAgain(what: string): void {
+    debugOnce(
+      `ended-twice:${this.#tracer}:${this.name}`,
+      `span "${this.name}" (tracer "${this.#tracer}") had already ended when ${what}`,
+    );
   }
 
   // A change after end() is ignored (the span was handed to the processors
@@ -231,15 +269,19 @@ class DebugSpan extends Span {
   // OpenTelemetry JS's API also takes a `performance.now()` reading, which
   // here would be a time in 1970 and a span decades long. No span is that
   // old (2001-09-09 is 1e12 ms), so such a time is almost surely a reading
-  // relative to `performance.timeOrigin`: said once per span name and call.
+  // relative to `performance.timeOrigin`. Such a mistake is made wherever a
+  // clock is, in spans of every name (names that carry ids, too), so it is
+  // said once per tracer and call, naming the first span: keyed per name, it
+  // would use up the debug reports (see _diagnostics.ts) and silence the rest.
   #relativeTime(call: string, time: unknown): void {
     if (typeof time !== "number" || !(time >= 0 && time < BEFORE_ANY_SPAN_MS)) return;
     debugOnce(
-      `relative-time:${call}:${this.name}`,
+      `relative-time:${call}:${this.#tracer}`,
       `span "${this.name}" (tracer "${this.#tracer}"): ${call}() was given the time ${time}, ` +
         `which is read as epoch milliseconds (${new Date(time).toISOString()}); a ` +
         "performance.now() reading counts from performance.timeOrigin: pass " +
-        "performance.timeOrigin + performance.now(), or no time for now",
+        "performance.timeOrigin + performance.now(), or no time for now (said once per " +
+        "tracer and call, for the first span given such a time)",
     );
   }
 

@@ -8,6 +8,7 @@
 import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
+import { endByLibrary } from "../span/_library_end.ts";
 import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
 import { thenOf } from "../platform/_then_of.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
@@ -753,7 +754,7 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
     });
     return promise.then(
       (value) => {
-        span.end();
+        endByLibrary(span);
         return value;
       },
       (error) => {
@@ -762,7 +763,7 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
       },
     ) as R;
   }
-  span.end();
+  endByLibrary(span);
   return result;
 }
 
