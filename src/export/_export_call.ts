@@ -127,8 +127,17 @@ function readResult(result: ExportResult | void, total: number): number {
   return 0;
 }
 
+// Once per kind of failure: a collector that answers 503, then 429, then
+// times out, then refuses connections is four things to know, and each
+// export's count is in stats() anyway. The kind is the message with its
+// digits as "#" (a count, a delay and an address vary from one export to the
+// next) but an HTTP status's, up to its first 60 characters (a backend's own
+// text may follow).
 function warnFailed(why: string): void {
-  errorOnce("export-failed", `a span export failed, its spans are counted as failed: ${why}`);
+  errorOnce(
+    `export-failed:${why.replace(/(?<!HTTP )\d+/g, "#").slice(0, 60)}`,
+    `a span export failed, its spans are counted as failed: ${why}`,
+  );
 }
 
 function failed(error: unknown, _total: number): number {

@@ -1,0 +1,49 @@
+// The report of a failed export: once per kind of failure, not once per
+// process, nor once per message (a count, a delay or an address in it varies
+// from one export to the next; an HTTP status is a kind of its own).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BatchSpanProcessor, type ExportResult, Span } from "../mod.ts";
+import { captureWarnings } from "./_helpers.ts";
+
+test(
+  "a failed export is reported once per kind of failure: its message, digits aside but an HTTP status's",
+  {
+    timeout: 30_000,
+  },
+  async () => {
+    const reasons = [
+      "OTLP export failed after 5 attempts: HTTP 503",
+      "OTLP export failed after 5 attempts: HTTP 503",
+      "OTLP export failed after 5 attempts: HTTP 429",
+      "OTLP export timed out after 10000 ms",
+      "OTLP export timed out after 9500 ms",
+      "OTLP export failed: connect ECONNREFUSED 127.0.0.1:4318",
+      "OTLP export failed: connect ECONNREFUSED 127.0.0.1:4318",
+    ];
+    let call = 0;
+    const batch = new BatchSpanProcessor({
+      export: (): ExportResult => ({ code: "failure", error: new Error(reasons[call++]) }),
+    }, { maxBatchSize: 1, flushOnExit: false });
+    const warned = await captureWarnings(async () => {
+      for (let i = 0; i < reasons.length; i++) {
+        batch.onEnd(new Span(`s${i}`).start().end());
+        await batch.forceFlush();
+      }
+    });
+    assert.equal(call, reasons.length);
+    assert.deepEqual(batch.stats(), {
+      ended: reasons.length,
+      exported: 0,
+      dropped: 0,
+      failed: reasons.length,
+      queued: 0,
+    });
+    const reports = warned.filter((w) => w.includes("a span export failed"));
+    assert.deepEqual(
+      reports.map((w) => w.slice(w.indexOf("counted as failed: ") + 19)),
+      [reasons[0], reasons[2], reasons[3], reasons[5]].map((reason) => `Error: ${reason}`),
+    );
+    await batch.shutdown();
+  },
+);
