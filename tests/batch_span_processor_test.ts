@@ -246,7 +246,7 @@ describe("BatchSpanProcessor: how much one export carries", () => {
 });
 
 describe("BatchSpanProcessor: which timers keep the process alive", () => {
-  test("the interval is a background timer; an export's deadline is not, nor the wait for a late one", async () => {
+  test("only a flush keeps the process alive: the interval, an export's deadline and the wait for a late export are background timers", async () => {
     const time = new ManualTime();
     const timers: { ms: number; background: boolean }[] = [];
     const scheduler: Scheduler = {
@@ -265,13 +265,20 @@ describe("BatchSpanProcessor: which timers keep the process alive", () => {
     batch.onEnd(endedSpan());
     await captureWarnings(() => time.tick(5_300));
     // The interval, the export's deadline, and the wait for the export that
-    // missed it (a flush behind it awaits that).
+    // missed it: nothing awaits them, so none keeps the process alive.
     assert.deepEqual(timers, [
       { ms: 5_000, background: true },
-      { ms: 300, background: false },
-      { ms: 300, background: false },
+      { ms: 300, background: true },
+      { ms: 300, background: true },
     ]);
     assert.equal(batch.stats().failed, 1);
+    // A flush is awaited: its deadline, one for the whole flush, does.
+    timers.length = 0;
+    let settled = false;
+    batch.forceFlush().then(() => (settled = true));
+    assert.deepEqual(timers, [{ ms: 300, background: false }]);
+    await captureWarnings(() => time.tick(300));
+    assert.equal(settled, true);
   });
 });
 

@@ -8,6 +8,10 @@
 // Deno without its `process` global gets the same from the "beforeunload"
 // event. Browsers get nothing: a page has no "normal exit" to wait on.
 //
+// Each processor's exit flush keeps the process alive with its own deadline
+// (_flush_deadline.ts): `exportTimeoutMs` from the first round of a series
+// (below), for every round of it, so that rounds do not add up either.
+//
 // That re-emission can loop: a flush whose export does I/O lets the process
 // run on, and if something ends a span each time the event comes (an
 // application "beforeExit" listener that traces, say), every round finds a
@@ -21,10 +25,15 @@ import { WeakHooks } from "./_weak_hooks.ts";
 
 /** Something that starts a flush when the process is about to exit. */
 export interface ExitHook {
-  /** How many spans are waiting to be exported; must not throw. */
+  /** How many spans are waiting or being exported; must not throw. */
   waiting(): number;
-  /** Starts the flush; must not throw and must not wait. */
-  onExit(): void;
+  /**
+   * Starts the flush; must not throw and must not wait.
+   *
+   * @param first Whether this is the first round of a series: the flush's
+   *   deadline starts then, and later rounds of the series share it.
+   */
+  onExit(first: boolean): void;
 }
 
 /** The exit flushes in a row that may find spans to export. */
@@ -71,9 +80,10 @@ function runHooks(): void {
     );
     return;
   }
+  const first = rounds === 1;
   for (const hook of alive) {
     try {
-      hook.onExit();
+      hook.onExit(first);
     } catch {
       // See above.
     }

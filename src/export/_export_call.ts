@@ -22,7 +22,10 @@ import type { Span } from "../span/span.ts";
  * @param timeoutMs The deadline.
  * @param scheduler Where the deadline's timer runs.
  * @param onLate Called at the deadline with the export's own promise, when
- *   the exporter has not answered by then (it may still be running).
+ *   the exporter has not answered by then (it may still be running); with
+ *   `early` when it was failed before, through `onStarted`.
+ * @param onStarted Called, when the export is asynchronous, with a function
+ *   that fails it at once, as its deadline would.
  * @returns How many of `spans` were exported (the rest failed).
  */
 export function callExport(
@@ -30,20 +33,23 @@ export function callExport(
   spans: readonly Span[],
   timeoutMs: number,
   scheduler: Scheduler,
-  onLate?: (work: PromiseLike<unknown>) => void,
+  onLate?: (work: PromiseLike<unknown>, early: boolean) => void,
+  onStarted?: (expireNow: () => void) => void,
 ): number | Promise<number> {
   let result: ExportResult | void | Promise<ExportResult | void>;
   try {
     // An export declared with one parameter cannot use a signal.
     // Suppressed, so an exporter whose requests are themselves instrumented
     // (an instrumented fetch, say) does not trace its own exports.
+    // The deadline is a background timer: an export nobody waits for must
+    // not keep the process alive, and a flush that waits keeps it alive
+    // with its own deadline (_flush_deadline.ts), which bounds this one.
     result = suppressTracing(() =>
       withDeadline(
         (signal) => exporter.export(spans, signal),
         timeoutMs,
         scheduler,
-        exporter.export.length !== 1,
-        onLate,
+        { needsSignal: exporter.export.length !== 1, onLate, background: true, onStarted },
       )
     );
   } catch (error) {
@@ -60,7 +66,8 @@ export function callExport(
 
 /**
  * Calls an exporter's optional `forceFlush` or `shutdown`, bounded by the
- * deadline. Resolves whatever happens.
+ * deadline (a background timer: only a flush calls these, and it keeps the
+ * process alive with its own deadline). Resolves whatever happens.
  *
  * @param exporter The exporter.
  * @param method Which method.
@@ -80,7 +87,10 @@ export async function callExporterHook(
     const hook = exporter[method];
     if (typeof hook !== "function") return;
     await suppressTracing(() =>
-      withDeadline(() => hook.call(exporter), timeoutMs, scheduler, false)
+      withDeadline(() => hook.call(exporter), timeoutMs, scheduler, {
+        needsSignal: false,
+        background: true,
+      })
     );
   } catch (error) {
     errorOnce(

@@ -1,19 +1,41 @@
 // Internal: what Simple and Batch processors share. A bounded queue of
 // sampled spans in front of one exporter, one export in flight at a time,
-// and the accounting: ended === exported + dropped + failed + queued after
-// every step. The processors decide only when a batch goes out.
+// the accounting (ended === exported + dropped + failed + queued after every
+// step), and the flushes, each bounded by one deadline (_flush_deadline.ts).
+// The processors decide only when a batch goes out.
 
 import { callExport, callExporterHook } from "./_export_call.ts";
 import { toSpanExporter } from "./_exporter_like.ts";
+import { FlushDeadline } from "./_flush_deadline.ts";
 import { FlushWaiters } from "./_flush_waiters.ts";
 import { RingBuffer } from "./_ring_buffer.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import type { SpanExporter, SpanExporterLike } from "./exporter.ts";
-import type { Scheduler, TimerHandle } from "../platform/scheduler.ts";
+import type { Scheduler, TimerHandle, TimerOptions } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
 import type { ProcessorStats } from "../trace/span_processor.ts";
 
 let queueCount = 0;
+
+const BACKGROUND: TimerOptions = Object.freeze({ background: true });
+
+/**
+ * How a bounded flush ends when its deadline passes first. The export in
+ * flight then is failed, whatever the flush: its signal aborts, as at its
+ * own deadline, so an export the flush started never outlives it.
+ */
+export interface FlushOptions {
+  /**
+   * Present, the spans still waiting at the deadline are dropped and
+   * counted, with one warning naming the flush ("exit flush"): the
+   * processor must start no export after it. Absent, they stay queued
+   * (forceFlush, the signal and crash flushes: the process goes on, or
+   * the runtime ends it).
+   */
+  readonly dropAtDeadline?: string;
+  /** Whether to call the exporter's `forceFlush` once the spans have settled. */
+  readonly exporterFlush?: boolean;
+}
 
 /** A bounded export queue; see the file comment. */
 export class ExportQueue {
@@ -38,12 +60,20 @@ export class ExportQueue {
   #settled = 0;
   #warnedFull = false;
   #closed = false;
+  // The batch in flight, by identity, and how to fail it at once: a flush
+  // whose deadline passes fails it, and its own answer, later, then counts
+  // for nothing.
+  #batch: object | undefined;
+  #expireNow: (() => void) | undefined;
+  readonly #expireBatch = (expireNow: () => void) => (this.#expireNow = expireNow);
   // An export that missed its deadline and has not settled yet: failed and
   // counted, but the exporter is still in it, so the next export waits. The
   // hold's own token: an older hung export that settles later ends nothing.
   #late: object | undefined;
   #lateTimer: TimerHandle | undefined;
-  readonly #onLate = (work: PromiseLike<unknown>) => this.#holdFor(work);
+  readonly #onLate = (work: PromiseLike<unknown>, early: boolean) => this.#holdFor(work, early);
+  // Set at shutdown, once no export can follow: nothing more to hold for.
+  #finished = false;
 
   /**
    * @param who The processor's class name, for messages.
@@ -89,12 +119,17 @@ export class ExportQueue {
     return this.#inFlight !== 0 || this.#late !== undefined;
   }
 
+  /** Spans held: waiting, or in the export in flight. */
+  get held(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
   /** Spans accepted since creation. */
   get accepted(): number {
     return this.#accepted;
   }
 
-  /** Spans taken for export since creation. */
+  /** Spans taken for export, or dropped at a flush's deadline, since creation. */
   get taken(): number {
     return this.#taken;
   }
@@ -140,23 +175,28 @@ export class ExportQueue {
       this.#timeoutMs,
       this.#scheduler,
       this.#onLate,
+      this.#expireBatch,
     );
     if (typeof result === "number") {
       this.#settle(count, result);
       return true;
     }
+    const token = {};
+    this.#batch = token;
     result.then((exported) => {
+      // Failed already, when a flush's deadline passed.
+      if (this.#batch !== token) return;
+      this.#batch = undefined;
+      this.#expireNow = undefined;
       this.#settle(count, exported);
       this.#onAsyncSettle();
     });
     return false;
   }
 
-  /**
-   * A promise that resolves once every span accepted so far has settled.
-   * The processor must keep exporting for it to resolve.
-   */
-  settled(): Promise<void> {
+  // A promise that resolves once every span accepted so far has settled.
+  // The processor must keep exporting for it to resolve.
+  #allSettled(): Promise<void> {
     const target = this.#accepted;
     return this.#settled >= target ? Promise.resolve() : this.#waiters.wait(target);
   }
@@ -166,23 +206,74 @@ export class ExportQueue {
     this.#closed = true;
   }
 
-  /** Calls the exporter's `forceFlush` or `shutdown`, if any, bounded by the deadline. */
-  callExporter(method: "forceFlush" | "shutdown"): Promise<void> {
+  // Calls the exporter's `forceFlush` or `shutdown`, if any, bounded by the deadline.
+  #callExporter(method: "forceFlush" | "shutdown"): Promise<void> {
     return callExporterHook(this.#exporter, method, this.#timeoutMs, this.#scheduler);
   }
 
   /**
-   * Flushes the exporter and shuts it down. Call once, after `close()`,
-   * when every span has settled: no export follows, so the wait for one
-   * that missed its deadline ends here, and its timer, which nothing awaits
-   * any more, no longer keeps the process alive.
+   * A flush bounded by one deadline: waits until every span accepted so far
+   * has settled (`start` sets the exports going), then, with
+   * `exporterFlush`, for the exporter's `forceFlush`, all within `ms`. The
+   * deadline keeps the process alive while it waits, and no longer: the
+   * wait behind an export that missed its own deadline is inside it, not
+   * added to it. Never rejects.
+   *
+   * @param ms The deadline, from now.
+   * @param start Starts the exports of what waits.
+   * @param options What happens at the deadline, and the exporter's flush.
+   * @returns Whether it was done within the deadline.
    */
-  async shutDownExporter(): Promise<void> {
-    this.#endHold();
-    // "Shutdown MUST include the effects of ForceFlush", which for the
-    // built-in processors calls the exporter's ForceFlush (trace SDK spec).
-    await this.callExporter("forceFlush");
-    await this.callExporter("shutdown");
+  async flush(ms: number, start: () => void, options: FlushOptions = {}): Promise<boolean> {
+    const settled = this.#allSettled();
+    // A deadline already past starts no export that would only be failed.
+    if (ms > 0) start();
+    // Set after the exports it starts, whose own deadlines, when they fall
+    // at the same time, then come first.
+    const deadline = new FlushDeadline(ms, this.#scheduler);
+    try {
+      if (!(await deadline.within(settled))) {
+        this.#failInFlight();
+        if (options.dropAtDeadline !== undefined) this.#dropWaiting(options.dropAtDeadline);
+        return false;
+      }
+      if (options.exporterFlush === true) {
+        return await deadline.within(this.#callExporter("forceFlush"));
+      }
+      return true;
+    } finally {
+      deadline.end();
+    }
+  }
+
+  /**
+   * Exports what is queued, flushes the exporter and shuts it down, all
+   * within `ms`: at the deadline the export in flight is failed and the
+   * spans still waiting are dropped (counted), and the exporter's
+   * `forceFlush` and `shutdown` are still called, but not waited for. Call
+   * once, after `close()`. No export follows, so the wait for one that
+   * missed its deadline ends here. Never rejects.
+   *
+   * @param ms The deadline, from now.
+   * @param start Starts the exports of what waits.
+   */
+  async shutDown(ms: number, start: () => void): Promise<void> {
+    const settled = this.#allSettled();
+    start();
+    const deadline = new FlushDeadline(ms, this.#scheduler);
+    try {
+      if (!(await deadline.within(settled))) {
+        this.#failInFlight();
+        this.#dropWaiting("shutdown");
+      }
+      this.#finished = true;
+      this.#endHold();
+      // "Shutdown MUST include the effects of ForceFlush", which for the
+      // built-in processors calls the exporter's ForceFlush (trace SDK spec).
+      await deadline.within(this.#flushAndShutDownExporter());
+    } finally {
+      deadline.end();
+    }
   }
 
   /** A fresh snapshot of the counts. */
@@ -194,6 +285,42 @@ export class ExportQueue {
       failed: this.#failed,
       queued: this.#queue.length + this.#inFlight,
     };
+  }
+
+  async #flushAndShutDownExporter(): Promise<void> {
+    await this.#callExporter("forceFlush");
+    await this.#callExporter("shutdown");
+  }
+
+  // A flush's deadline has passed: the export in flight, which the flush
+  // waited for, is failed now, as at its own deadline (its signal aborts,
+  // so its requests stop and keep the process up no longer; should it still
+  // run, the next export waits for it as behind any export that missed its
+  // deadline).
+  #failInFlight(): void {
+    const expireNow = this.#expireNow;
+    if (expireNow === undefined) return;
+    const count = this.#inFlight;
+    this.#batch = undefined;
+    this.#expireNow = undefined;
+    expireNow();
+    this.#settle(count, 0);
+  }
+
+  // A shutdown's or an exit flush's deadline has passed: no export may
+  // follow, so the spans still waiting are dropped, counted, with one warning.
+  #dropWaiting(what: string): void {
+    const waiting = this.#queue.length;
+    if (waiting === 0) return;
+    this.#queue.take(waiting);
+    this.#taken += waiting;
+    this.#dropped += waiting;
+    this.#settled += waiting;
+    this.#waiters.settle(this.#settled);
+    warnOnce(
+      `flush-deadline-${what}`,
+      `a ${this.#who}'s ${what} reached its deadline (exportTimeoutMs, ${this.#timeoutMs} ms) before ${waiting} span(s) could be exported: they are dropped and counted in stats().dropped`,
+    );
   }
 
   #settle(count: number, exported: number): void {
@@ -208,8 +335,14 @@ export class ExportQueue {
   // failed), but the exporter has not answered: the specification has
   // `export` never called while an earlier call runs, so the next export
   // waits until this one settles, or for one more deadline at most, after
-  // which exports go on (with one warning) rather than stop for good.
-  #holdFor(work: PromiseLike<unknown>): void {
+  // which exports go on (with one warning) rather than stop for good. An
+  // export a flush failed `early`, at the flush's own deadline, is waited
+  // for until it settles or its own deadline passes (this is called again
+  // then), and one more after it: the flush shortens no wait.
+  #holdFor(work: PromiseLike<unknown>, early: boolean): void {
+    if (this.#finished) return;
+    if (this.#lateTimer !== undefined) this.#scheduler.clearTimeout(this.#lateTimer);
+    this.#lateTimer = undefined;
     const hold = {};
     this.#late = hold;
     const release = () => {
@@ -217,15 +350,22 @@ export class ExportQueue {
       this.#endHold();
       this.#onAsyncSettle();
     };
-    // Not a background timer: a flush waiting behind this export awaits it.
-    this.#lateTimer = this.#scheduler.setTimeout(() => {
-      this.#lateTimer = undefined;
-      warnOnce(
-        "export-never-settled",
-        `a span exporter's export did not settle within ${this.#timeoutMs} ms after its deadline aborted it; the ${this.#who} exports again, and that call may overlap with it`,
+    // A background timer: a flush waiting behind this export keeps the
+    // process alive with its own deadline, and nothing else must.
+    if (!early) {
+      this.#lateTimer = this.#scheduler.setTimeout(
+        () => {
+          this.#lateTimer = undefined;
+          warnOnce(
+            "export-never-settled",
+            `a span exporter's export did not settle within ${this.#timeoutMs} ms after its deadline aborted it; the ${this.#who} exports again, and that call may overlap with it`,
+          );
+          release();
+        },
+        this.#timeoutMs,
+        BACKGROUND,
       );
-      release();
-    }, this.#timeoutMs);
+    }
     try {
       work.then(release, release);
     } catch {

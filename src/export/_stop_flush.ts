@@ -29,7 +29,8 @@ export class StopFlush {
   /**
    * Checks the options and registers `flush` where they ask.
    *
-   * @param flush The processor's flush; must never reject.
+   * @param flush The processor's flush, bounded by the deadline it is given
+   *   (its exports and its wait behind a hung one included); must never reject.
    * @param options The processor's options.
    * @param who The processor's class name, for messages.
    * @param scheduler Where the deadline's timer runs.
@@ -37,7 +38,7 @@ export class StopFlush {
    * @throws {RangeError} When the deadline is not a positive finite number.
    */
   constructor(
-    flush: () => Promise<void>,
+    flush: (timeoutMs: number) => Promise<unknown>,
     options: StopFlushOptions,
     who: string,
     scheduler: Scheduler,
@@ -51,9 +52,14 @@ export class StopFlush {
       "signalFlushTimeoutMs",
     );
     if (!signal && !crash) return;
+    // The flush holds the process alive with its own deadline, and no
+    // longer; this one, the same, bounds it should it wait on anything else
+    // (a shutdown under way).
     const hook: StopHook = {
       flushBeforeStop: () =>
-        Promise.resolve(withDeadline(flush, timeoutMs, scheduler, false)).then(noop, noop),
+        Promise.resolve(
+          withDeadline(() => flush(timeoutMs), timeoutMs, scheduler, { needsSignal: false }),
+        ).then(noop, noop),
     };
     this.#hook = hook;
     if (signal) this.#unregister.push(onStopSignal(hook));

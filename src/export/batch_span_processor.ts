@@ -64,14 +64,20 @@ export interface BatchSpanProcessorOptions {
    * How long one export may take before it is aborted and failed, in ms.
    * Default 30000. `export` is never called while an earlier call runs: the
    * next export waits for one that ignored its aborted signal to settle, for
-   * one more `exportTimeoutMs` at most.
+   * one more `exportTimeoutMs` at most. It is also the deadline of
+   * `forceFlush()`, `shutdown()` and the exit flush, each as a whole: the
+   * wait for an export already in flight (or one that hung), their own
+   * exports and the exporter's `forceFlush` and `shutdown` all fit in it.
    */
   exportTimeoutMs?: number;
   /**
    * Export what is queued when the process ends normally. Default `true`.
    * Spans that end while the process is ending (in a `beforeExit` listener)
    * are exported too, for at most 5 flushes in a row: past that, they are
-   * left queued with one warning, so the process still ends.
+   * left queued with one warning, so the process still ends. The flushes
+   * keep the process alive for `exportTimeoutMs` at most, counted from the
+   * first: an export still in flight then is failed, and the spans still
+   * waiting are dropped and counted, with one warning.
    */
   flushOnExit?: boolean;
   /**
@@ -99,12 +105,16 @@ export interface BatchSpanProcessorOptions {
   flushOnCrash?: boolean;
   /**
    * The longest a flush on a signal or a crash keeps the process alive, in
-   * ms. Default 5000.
+   * ms, from the signal or the error: an export still in flight then is
+   * failed (its signal aborts) and the spans still waiting stay queued.
+   * Default 5000.
    */
   signalFlushTimeoutMs?: number;
   /**
-   * Where timers run. Default {@linkcode systemScheduler}: the interval never
-   * keeps a process alive; an export's deadline does, until it fires.
+   * Where timers run. Default {@linkcode systemScheduler}. Only a flush's
+   * deadline keeps a process alive, while the flush runs; the interval, an
+   * export's deadline and the wait for an export that hung are background
+   * timers.
    */
   scheduler?: Scheduler;
   /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
@@ -152,7 +162,11 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
  * skip: call {@linkcode BatchSpanProcessor.shutdown} before those. Each
  * exit flush may let the process run on and "beforeExit" come again; when
  * every one of 5 in a row finds more spans to export, the next spans are
- * left queued, with one warning, so that the process ends. In a
+ * left queued, with one warning, so that the process ends. Nothing the
+ * processor runs in the background keeps the process alive, not even an
+ * export in flight: only a flush does, each within one deadline, so behind
+ * an export that never settles the process still ends `exportTimeoutMs`
+ * after its "beforeExit" at the latest. In a
  * browser page, `flushOnPageHide` (on there by default) exports what is
  * queued when the page is hidden or left.
  *
@@ -176,6 +190,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   readonly #maxBatchSize: number;
   readonly #maxExportBatchSize: number;
   readonly #flushIntervalMs: number;
+  readonly #exportTimeoutMs: number;
   readonly #scheduler: Scheduler;
   readonly #clock: Clock;
   readonly #pump = () => this.#run();
@@ -183,9 +198,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#timer = undefined;
     this.#run();
   };
+  readonly #flushAllNow = () => this.#flushAll();
   // Held here and weakly by the exit registry: see _exit_flush.ts.
   #exitHook: ExitHook | undefined;
   #unregisterExit: (() => void) | undefined;
+  // When the exit flushes of this series of "beforeExit" rounds must be
+  // over, on the clock.
+  #exitBy: number | undefined;
   // Held here and weakly by the page-hide registry: see _page_hide_flush.ts.
   #pageHideHook: { onPageHide(): void } | undefined;
   #unregisterPageHide: (() => void) | undefined;
@@ -259,6 +278,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     const exportTimeoutMs = milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs");
     this.#maxBatchSize = maxBatchSize;
     this.#maxExportBatchSize = maxExportBatchSize;
+    this.#exportTimeoutMs = exportTimeoutMs;
     this.#flushIntervalMs = milliseconds(
       options.flushIntervalMs,
       DEFAULT_FLUSH_INTERVAL_MS,
@@ -284,14 +304,22 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#pump,
     );
     if (flushOnExit) {
-      this.#exitHook = { waiting: () => this.#queue.waiting, onExit: () => this.#flushAll() };
+      this.#exitHook = {
+        waiting: () => this.#queue.held,
+        onExit: (first) => this.#exitFlush(first),
+      };
       this.#unregisterExit = onNormalExit(this.#exitHook);
     }
     if (flushOnPageHide) {
       this.#pageHideHook = { onPageHide: () => this.#flushAll() };
       this.#unregisterPageHide = onPageHide(this.#pageHideHook);
     }
-    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, this.#scheduler);
+    this.#stopFlush = new StopFlush(
+      (ms) => this.#flushWithin(ms),
+      options,
+      WHO,
+      this.#scheduler,
+    );
   }
 
   /**
@@ -332,7 +360,10 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * Exports everything queued now, and resolves once every span that ended
    * before the call has been exported or has failed (then asks the exporter
-   * to flush too). Never rejects. Once {@linkcode BatchSpanProcessor.shutdown}
+   * to flush too), or after `exportTimeoutMs` at the latest, everything
+   * included: an export still in flight then is failed, as at its own
+   * deadline, and spans still waiting behind it stay queued. Never rejects.
+   * Once {@linkcode BatchSpanProcessor.shutdown}
    * has been called, it waits for the shutdown and leaves the exporter alone.
    *
    * @returns A promise that resolves when those spans are settled.
@@ -350,20 +381,20 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    // After shutdown (or during it) there is nothing left to flush, and the
-    // exporter must not be called again: wait for the shutdown instead.
-    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#drain();
-    await this.#queue.callExporter("forceFlush");
+    await this.#flushWithin(this.#exportTimeoutMs);
   }
 
   /**
-   * Exports everything queued, then flushes the exporter and shuts it down
-   * (each exporter call bounded by `exportTimeoutMs`). Runs once: a
+   * Exports everything queued, then flushes the exporter and shuts it down,
+   * all within `exportTimeoutMs`: at that deadline an export still in flight
+   * is failed, spans still waiting (behind an export that hung) are dropped
+   * and counted, and the exporter's `forceFlush` and `shutdown` are called
+   * without waiting for them. Runs once: a
    * second call returns the first call's promise. Spans that end after the
    * call are dropped and counted. Never rejects.
    *
-   * @returns A promise that resolves once the exporter has shut down.
+   * @returns A promise that resolves once the exporter has shut down, or at
+   *   the deadline.
    *
    * @example
    * ```ts
@@ -409,6 +440,28 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
+  // forceFlush(), and the signal and crash flushes with their own deadline.
+  async #flushWithin(ms: number): Promise<void> {
+    // After shutdown (or during it) there is nothing left to flush, and the
+    // exporter must not be called again: wait for the shutdown instead.
+    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
+    await this.#queue.flush(ms, this.#flushAllNow, { exporterFlush: true });
+  }
+
+  // One round of the exit flush: everything held, within the deadline of
+  // the series, past which what is left is dropped (counted), so that the
+  // process ends by then whatever the exporter does.
+  #exitFlush(first: boolean): void {
+    const now = this.#clock.now();
+    if (first || this.#exitBy === undefined) this.#exitBy = now + this.#exportTimeoutMs;
+    void this.#queue.flush(this.#exitBy - now, this.#flushAllNow, {
+      dropAtDeadline: "exit flush",
+    }).then(() => {
+      // Spans dropped at the deadline leave none waiting.
+      if (this.#queue.waiting === 0) this.#dueAt = undefined;
+    });
+  }
+
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
     this.#stopFlush.unregister();
@@ -418,18 +471,11 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#unregisterPageHide?.();
     this.#unregisterPageHide = undefined;
     this.#pageHideHook = undefined;
-    await this.#drain();
+    await this.#queue.shutDown(this.#exportTimeoutMs, this.#flushAllNow);
     if (this.#timer !== undefined) {
       this.#scheduler.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    await this.#queue.shutDownExporter();
-  }
-
-  #drain(): Promise<void> {
-    const done = this.#queue.settled();
-    this.#flushAll();
-    return done;
   }
 
   #flushAll(): void {

@@ -28,10 +28,14 @@ export interface SimpleSpanProcessorOptions {
    * How long one export may take before it is aborted and failed, in ms.
    * Default 30000. `export` is never called while an earlier call runs: the
    * next export waits for one that ignored its aborted signal to settle, for
-   * one more `exportTimeoutMs` at most.
+   * one more `exportTimeoutMs` at most. It is also the deadline of
+   * `forceFlush()` and `shutdown()`, each as a whole.
    */
   exportTimeoutMs?: number;
-  /** Where the export deadline's timer runs. Default {@linkcode systemScheduler}. */
+  /**
+   * Where timers run. Default {@linkcode systemScheduler}. Only a flush's
+   * deadline keeps a process alive, while the flush runs.
+   */
   scheduler?: Scheduler;
   /**
    * Wait for the exports in flight and queued when the process receives
@@ -98,6 +102,8 @@ const WHO = "SimpleSpanProcessor";
  */
 export class SimpleSpanProcessor implements SpanProcessor {
   readonly #queue: ExportQueue;
+  readonly #exportTimeoutMs: number;
+  readonly #run = () => this.#exportWaiting();
   readonly #stopFlush: StopFlush;
   #shutdownDone: Promise<void> | undefined;
 
@@ -127,16 +133,17 @@ export class SimpleSpanProcessor implements SpanProcessor {
       throw new TypeError(`Cannot create ${WHO}: options must be an object`);
     }
     const scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
+    this.#exportTimeoutMs = milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs");
     this.#queue = new ExportQueue(
       WHO,
       withRedaction(exporter, options.redact, WHO),
       positiveInteger(options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE, WHO, "maxQueueSize"),
       true,
-      milliseconds(options.exportTimeoutMs, 30000, WHO, "exportTimeoutMs"),
+      this.#exportTimeoutMs,
       scheduler,
-      () => this.#run(),
+      this.#run,
     );
-    this.#stopFlush = new StopFlush(() => this.forceFlush(), options, WHO, scheduler);
+    this.#stopFlush = new StopFlush((ms) => this.#flushWithin(ms), options, WHO, scheduler);
   }
 
   /**
@@ -157,12 +164,14 @@ export class SimpleSpanProcessor implements SpanProcessor {
   onEnd(span: Span): void {
     // Read off the span, whose context may never have been made (_span_ids.ts).
     if (!isSampledOf(span)) return;
-    if (this.#queue.offer(span) && !this.#queue.busy) this.#run();
+    if (this.#queue.offer(span) && !this.#queue.busy) this.#exportWaiting();
   }
 
   /**
    * Resolves once every span that ended before the call has been exported
-   * or has failed, then asks the exporter to flush. Never rejects. Once
+   * or has failed, then asks the exporter to flush; after `exportTimeoutMs`
+   * at the latest, everything included (an export still in flight then is
+   * failed, spans behind it stay queued). Never rejects. Once
    * {@linkcode SimpleSpanProcessor.shutdown} has been called, it waits for
    * the shutdown and leaves the exporter alone.
    *
@@ -185,16 +194,13 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    // After shutdown (or during it) there is nothing left to flush, and the
-    // exporter must not be called again: wait for the shutdown instead.
-    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#queue.settled();
-    await this.#queue.callExporter("forceFlush");
+    await this.#flushWithin(this.#exportTimeoutMs);
   }
 
   /**
    * Waits for the exports in flight, then flushes the exporter and shuts it
-   * down. Runs
+   * down, all within `exportTimeoutMs` (at that deadline an export still in
+   * flight is failed and spans still waiting are dropped and counted). Runs
    * once; spans that end after the call are dropped and counted.
    *
    * @returns A promise that resolves once the exporter has shut down.
@@ -236,16 +242,23 @@ export class SimpleSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
+  // forceFlush(), and the signal and crash flushes with their own deadline.
+  async #flushWithin(ms: number): Promise<void> {
+    // After shutdown (or during it) there is nothing left to flush, and the
+    // exporter must not be called again: wait for the shutdown instead.
+    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
+    await this.#queue.flush(ms, this.#run, { exporterFlush: true });
+  }
+
   async #closeAndDrain(): Promise<void> {
     this.#queue.close();
     this.#stopFlush.unregister();
-    await this.#queue.settled();
-    await this.#queue.shutDownExporter();
+    await this.#queue.shutDown(this.#exportTimeoutMs, this.#run);
   }
 
   // One span per export, in order. A synchronous exporter settles at once,
   // so this loops instead of recursing.
-  #run(): void {
+  #exportWaiting(): void {
     const queue = this.#queue;
     while (!queue.busy && queue.waiting > 0) {
       if (!queue.exportBatch(1)) return;

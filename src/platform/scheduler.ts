@@ -1,7 +1,7 @@
 /**
- * Timers, injectable: a deadline that an awaited promise waits on keeps the
- * process alive until it fires; a background timer (the batch interval)
- * never does.
+ * Timers, injectable: a deadline that an awaited promise waits on (a
+ * flush's) keeps the process alive until it fires; a background timer (the
+ * batch interval, the deadline of an export nothing waits for) never does.
  *
  * @module
  */
@@ -14,10 +14,12 @@ export type TimerHandle = unknown;
  */
 export interface TimerOptions {
   /**
-   * `true` for a timer nothing waits on (the batch interval): it must not
-   * keep the process alive. Default `false`: a deadline or a retry wait that
-   * an awaited flush depends on keeps the process alive until it fires, so
-   * the flush settles by its deadline instead of the process ending first.
+   * `true` for a timer nothing waits on (the batch interval, an export's
+   * deadline, which a flush waiting for the export covers with its own): it
+   * must not keep the process alive. Default `false`: a deadline or a retry
+   * wait that an awaited flush depends on keeps the process alive until it
+   * fires, so the flush settles by its deadline instead of the process
+   * ending first.
    */
   readonly background?: boolean;
 }
@@ -84,7 +86,7 @@ const MAX_TIMER_MS = 2147483647;
 /**
  * The default {@linkcode Scheduler}: the platform's `setTimeout`. A
  * background timer is unref'd, so the batch interval never keeps a process
- * alive; any other timer (an export's deadline, a retry wait) keeps it alive
+ * alive; any other timer (a flush's deadline, a retry wait) keeps it alive
  * until it fires or is cleared, so that an awaited flush or shutdown always
  * settles by its deadline.
  *

@@ -110,9 +110,8 @@ export class ProcessorFanOut<S> {
   }
 
   // No deadline, as in the SDK's provider: the built-in processors bound
-  // their own shutdown (each export and exporter call), and one still sending
-  // its last batches to a slow collector must not be given up on before
-  // the process exits, or those spans are lost.
+  // their own shutdown (to their exportTimeoutMs, exports and exporter calls
+  // included), and a processor's own may be longer than any default here.
   async shutdown(): Promise<void> {
     await Promise.allSettled(this.#all.map((p) => settle("shutdown", () => p.shutdown())));
   }
@@ -122,7 +121,7 @@ export class ProcessorFanOut<S> {
   async #flushWithin(flush: () => Promise<void>): Promise<void> {
     const { timeoutMs, scheduler } = this.#deadline;
     try {
-      await withDeadline(flush, timeoutMs, scheduler, false);
+      await withDeadline(flush, timeoutMs, scheduler, { needsSignal: false });
     } catch (error) {
       if (isTimeoutError(error)) {
         errorOnce(
