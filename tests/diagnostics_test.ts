@@ -603,18 +603,21 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       )
     );
     assert.deepEqual(calls, [
+      // A flush's deadline, no span.
+      "src/export/_export_queue.ts: deadline.end();",
+      "src/export/_export_queue.ts: deadline.end();",
       // Spans built here from another's data, and ended at once.
       "src/export/_redact.ts: this.end(source.endTime ?? source.startTime ?? 0);",
       "src/otel/_from_readable_span.ts: span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));",
+      // endByLibrary itself, which ends only a span not ended yet.
+      "src/span/_library_end.ts: if (!span.ended) span.end();",
       // The caller's own end, through @opentelemetry/api's Span.
       "src/span/_otel_span_view.ts: this.span.end(spanTimeFromOtel(timeInputToMs(endTime)));",
-      // endByLibrary's method on a span that is not a debug span, and `using`'s dispose.
+      // `using`'s dispose.
       "src/span/span.ts: this.end();",
-      "src/span/span.ts: this.end();",
-      // The debug span's own ends, and a message.
+      // The debug span's own end, and a message.
       'src/trace/_debug_span.ts: "(span.end(), `using`, or tracer.span())",',
       "src/trace/_debug_span.ts: super.end(endTime);",
-      "src/trace/_debug_span.ts: if (!this.ended) this.end();",
       // tracer.span's failure paths, which end only a span not ended yet.
       "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",
       "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",

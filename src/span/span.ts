@@ -9,7 +9,6 @@ import { describe } from "../platform/_describe.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
 import { describeException } from "./_exception.ts";
 import { idBytesAt, idBytesOf } from "./_id_bytes.ts";
-import { LIBRARY_END } from "./_library_end.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
 import { IDS_FOLLOW, installSpanIdAccess } from "./_span_ids.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
@@ -241,13 +240,6 @@ export class Span {
       isRemote: (span) => span.#context?.isRemote === true,
       idBytes: (span) => span.#idBytes,
       idAt: (span) => span.#idAt,
-    });
-    // The library's own end of a span it started (see _library_end.ts):
-    // end(), whichever end() the span has. A debug span overrides it.
-    Object.defineProperty(this.prototype, LIBRARY_END, {
-      value: function libraryEnd(this: Span): void {
-        this.end();
-      },
     });
   }
 

@@ -18,7 +18,6 @@ import {
 import { Span, type SpanInit, type SpanKind, type SpanStatusCode } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import { isZeroIdContext } from "../span/_link_context.ts";
-import { LIBRARY_END } from "../span/_library_end.ts";
 
 // Spans that never end would otherwise be held for ever.
 const MAX_TRACKED = 10_000;
@@ -236,15 +235,8 @@ class DebugSpan extends Span {
     super[Symbol.dispose]();
   }
 
-  // The library's end of a span it started, when the work it traced is done
-  // (see _library_end.ts): a span the code it was handed to ended first
-  // keeps that end, and the library's is no mistake of that code's.
-  [LIBRARY_END](): void {
-    if (!this.ended) this.end();
-  }
-
   // A second end is ignored (the processors have the span already): said
-  // once per tracer and span name. Not for the library's own end, above.
+  // once per tracer and span name. Not for the library's own end (see _library_end.ts).
   #endedAgain(what: string): void {
     debugOnce(
       `ended-twice:${this.#tracer}:${this.name}`,
