@@ -270,32 +270,33 @@ export class Span {
   constructor(name: string, context?: SpanContext, kind?: SpanKind, init?: SpanInit);
   // Internal: with IDS_FOLLOW as the context, the ids follow as arguments,
   // taken as they are, and the context is made when first read (see
-  // _span_ids.ts); `init`'s limits must be resolved already. The defaults
-  // keep `length` at 2.
+  // _span_ids.ts); `init`'s limits must be resolved already. No default
+  // parameters: they cost the Tracer's start on V8; `length` is set to 2
+  // below the class, as the public signature's.
   constructor(
     name: string,
     context?: SpanContext,
-    kind: SpanKind = "internal",
-    init: SpanInit = DEFAULT_INIT,
-    traceId: string = "",
-    spanId: string = "",
+    kind?: SpanKind,
+    init?: SpanInit,
+    traceId?: string,
+    spanId?: string,
     parentSpanId?: string,
-    traceFlags: number = 0,
+    traceFlags?: number,
     traceState?: string,
     idBytes?: Uint8Array,
-    idAt: number = 0,
+    idAt?: number,
   ) {
     if (typeof name !== "string") throw nameError(name);
-    const kindIndex = kind === "internal" ? 0 : kindIndexOf(kind);
+    const kindIndex = kind === "internal" || kind === undefined ? 0 : kindIndexOf(kind);
     if (context === IDS_FOLLOW) {
       this.#context = undefined;
-      this.#traceId = traceId;
-      this.#spanId = spanId;
+      this.#traceId = traceId!;
+      this.#spanId = spanId!;
       this.#parentSpanId = parentSpanId;
-      this.#traceFlags = traceFlags;
+      this.#traceFlags = traceFlags!;
       this.#traceState = traceState;
       this.#idBytes = idBytes;
-      this.#idAt = idAt;
+      this.#idAt = idAt!;
     } else {
       const given = givenContext(context);
       this.#context = given;
@@ -309,11 +310,11 @@ export class Span {
       this.#idAt = bytes === undefined ? 0 : idBytesAt(given);
       // A Tracer's spans take the path above, with its shared init, checked
       // and with its limits resolved once.
-      if (init !== DEFAULT_INIT) init = checkedInit(init);
+      init = init === undefined ? DEFAULT_INIT : checkedInit(init);
     }
     this.#name = name;
-    this.#init = init;
-    this.#state = (kindIndex << KIND_SHIFT) | (init.recording === false ? SILENT : 0);
+    this.#init = init!;
+    this.#state = (kindIndex << KIND_SHIFT) | (init!.recording === false ? SILENT : 0);
   }
 
   /**
@@ -1098,6 +1099,9 @@ export class Span {
     return bag;
   }
 }
+
+// The public signature's length: the name and an optional context.
+Object.defineProperty(Span, "length", { value: 2 });
 
 // A copy with the string keys only: attributes are keyed by strings, and a
 // symbol-keyed property that came along with a record is not one of them.
