@@ -6,11 +6,34 @@ import assert from "node:assert/strict";
 import { BatchSpanProcessor, type ExportResult, Span } from "../mod.ts";
 import { captureWarnings } from "./_helpers.ts";
 
+// The failure reports made while each of `reasons` fails one export in turn.
+async function reportsFor(reasons: readonly string[]): Promise<string[]> {
+  let call = 0;
+  const batch = new BatchSpanProcessor({
+    export: (): ExportResult => ({ code: "failure", error: new Error(reasons[call++]) }),
+  }, { maxBatchSize: 1, flushOnExit: false });
+  const warned = await captureWarnings(async () => {
+    for (let i = 0; i < reasons.length; i++) {
+      batch.onEnd(new Span(`s${i}`).start().end());
+      await batch.forceFlush();
+    }
+  });
+  assert.equal(call, reasons.length);
+  assert.deepEqual(batch.stats(), {
+    ended: reasons.length,
+    exported: 0,
+    dropped: 0,
+    failed: reasons.length,
+    queued: 0,
+  });
+  await batch.shutdown();
+  return warned.filter((w) => w.includes("a span export failed"))
+    .map((w) => w.slice(w.indexOf("counted as failed: ") + 19));
+}
+
 test(
   "a failed export is reported once per kind of failure: its message, digits aside but an HTTP status's",
-  {
-    timeout: 30_000,
-  },
+  { timeout: 30_000 },
   async () => {
     const reasons = [
       "OTLP export failed after 5 attempts: HTTP 503",
@@ -21,29 +44,27 @@ test(
       "OTLP export failed: connect ECONNREFUSED 127.0.0.1:4318",
       "OTLP export failed: connect ECONNREFUSED 127.0.0.1:4318",
     ];
-    let call = 0;
-    const batch = new BatchSpanProcessor({
-      export: (): ExportResult => ({ code: "failure", error: new Error(reasons[call++]) }),
-    }, { maxBatchSize: 1, flushOnExit: false });
-    const warned = await captureWarnings(async () => {
-      for (let i = 0; i < reasons.length; i++) {
-        batch.onEnd(new Span(`s${i}`).start().end());
-        await batch.forceFlush();
-      }
-    });
-    assert.equal(call, reasons.length);
-    assert.deepEqual(batch.stats(), {
-      ended: reasons.length,
-      exported: 0,
-      dropped: 0,
-      failed: reasons.length,
-      queued: 0,
-    });
-    const reports = warned.filter((w) => w.includes("a span export failed"));
     assert.deepEqual(
-      reports.map((w) => w.slice(w.indexOf("counted as failed: ") + 19)),
+      await reportsFor(reasons),
       [reasons[0], reasons[2], reasons[3], reasons[5]].map((reason) => `Error: ${reason}`),
     );
-    await batch.shutdown();
+  },
+);
+
+test(
+  "failed exports answered with different HTTP statuses of one class are reported once each",
+  { timeout: 30_000 },
+  async () => {
+    const reasons = [
+      "OTLP export failed after 3 attempts: HTTP 502",
+      "OTLP export failed after 3 attempts: HTTP 504",
+      "OTLP export failed: HTTP 400 Bad Request from http://127.0.0.1:4318/v1/traces",
+      "OTLP export failed: HTTP 413 Payload Too Large from http://127.0.0.1:4318/v1/traces",
+      "OTLP export failed: HTTP 413 Payload Too Large from http://127.0.0.1:4319/v1/traces",
+    ];
+    assert.deepEqual(
+      await reportsFor(reasons),
+      reasons.slice(0, 4).map((reason) => `Error: ${reason}`),
+    );
   },
 );

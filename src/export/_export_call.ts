@@ -142,10 +142,12 @@ function readResult(result: ExportResult | void, total: number): number {
 // export's count is in stats() anyway. The kind is the message with its
 // digits as "#" (a count, a delay and an address vary from one export to the
 // next) but an HTTP status's, up to its first 60 characters (a backend's own
-// text may follow).
+// text may follow). A run of digits is replaced whole, so a status's digits
+// after its first are never taken for a run of their own (503 and 502 are
+// two kinds, not "5#").
 function warnFailed(why: string): void {
   errorOnce(
-    `export-failed:${why.replace(/(?<!HTTP )\d+/g, "#").slice(0, 60)}`,
+    `export-failed:${why.replace(/(?<!HTTP |\d)\d+/g, "#").slice(0, 60)}`,
     `a span export failed, its spans are counted as failed: ${why}`,
   );
 }
