@@ -68,3 +68,36 @@ test(
     );
   },
 );
+
+test(
+  "an exporter that throws or rejects is reported once per kind of failure too",
+  { timeout: 30_000 },
+  async () => {
+    const reasons = [
+      "collector answered HTTP 503",
+      "collector answered HTTP 503",
+      "connect ECONNREFUSED 127.0.0.1:4318",
+      "connect ECONNREFUSED 127.0.0.1:4319",
+    ];
+    let call = 0;
+    const batch = new BatchSpanProcessor(async () => {
+      const reason = reasons[call++];
+      await Promise.resolve();
+      if (call % 2 === 0) throw new Error(reason);
+      return Promise.reject(new Error(reason));
+    }, { maxBatchSize: 1, flushOnExit: false });
+    const warned = await captureWarnings(async () => {
+      for (let i = 0; i < reasons.length; i++) {
+        batch.onEnd(new Span(`s${i}`).start().end());
+        await batch.forceFlush();
+      }
+    });
+    assert.equal(batch.stats().failed, reasons.length);
+    await batch.shutdown();
+    const reports = warned.filter((w) => w.includes("a span exporter threw"));
+    assert.deepEqual(
+      reports.map((w) => w.slice(w.indexOf("counted as failed: ") + 19)),
+      [reasons[0], reasons[2]].map((reason) => `Error: ${reason}`),
+    );
+  },
+);

@@ -145,20 +145,27 @@ function readResult(result: ExportResult | void, total: number): number {
 // text may follow). A run of digits is replaced whole, so a status's digits
 // after its first are never taken for a run of their own (503 and 502 are
 // two kinds, not "5#").
+// An exporter that throws or rejects is keyed so too (a fetch of its own
+// that answers 503, then is refused), apart from one that returns a failure.
 function warnFailed(why: string): void {
   errorOnce(
-    `export-failed:${why.replace(/(?<!HTTP |\d)\d+/g, "#").slice(0, 60)}`,
+    `export-failed:${kindOf(why)}`,
     `a span export failed, its spans are counted as failed: ${why}`,
   );
 }
 
+function kindOf(why: string): string {
+  return why.replace(/(?<!HTTP |\d)\d+/g, "#").slice(0, 60);
+}
+
 function failed(error: unknown, _total: number): number {
   const timeout = isTimeoutError(error);
+  const why = errorMessage(error);
   errorOnce(
-    timeout ? "export-timeout" : "export-threw",
+    timeout ? "export-timeout" : `export-threw:${kindOf(why)}`,
     timeout
-      ? `a span export did not finish in time and was aborted: ${errorMessage(error)}`
-      : `a span exporter threw, its spans are counted as failed: ${errorMessage(error)}`,
+      ? `a span export did not finish in time and was aborted: ${why}`
+      : `a span exporter threw, its spans are counted as failed: ${why}`,
   );
   return 0;
 }
