@@ -162,6 +162,21 @@ describe("forceFlush() and shutdown() behind an export that never settles: one e
     assert.deepEqual(batch.stats(), { ended: 13, exported: 13, dropped: 0, failed: 0, queued: 0 });
   });
 
+  // The exports use up most of the deadline, and the exporter's forceFlush
+  // hangs: its own deadline (a background timer) falls after the process
+  // has ended, so the exporter's shutdown must not wait for it.
+  test("shutdown() whose deadline passes in the exporter's forceFlush still calls the exporter's shutdown before the process ends", async () => {
+    const rt = new FakeRuntime();
+    const ex = scripted(rt, { ioMs: 900 }, "ok", "hang");
+    const batch = batchOn(rt, ex.exporter);
+    await tenThenThree(rt, batch);
+    const { settledAt, endedAt } = await timed(rt, () => batch.shutdown());
+    assert.ok(settledAt <= T, `settled at ${settledAt}`);
+    assert.ok(endedAt <= T, `the process ended at ${endedAt}`);
+    assert.deepEqual(ex.called, ["forceFlush at 900", `shutdown at ${settledAt}`]);
+    assert.deepEqual(batch.stats(), { ended: 13, exported: 13, dropped: 0, failed: 0, queued: 0 });
+  });
+
   for (const method of ["forceFlush", "shutdown"] as const) {
     test(`SimpleSpanProcessor ${method}() behind an export that never settles: within exportTimeoutMs too`, async () => {
       const rt = new FakeRuntime();

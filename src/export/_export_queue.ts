@@ -74,6 +74,7 @@ export class ExportQueue {
   readonly #onLate = (work: PromiseLike<unknown>, early: boolean) => this.#holdFor(work, early);
   // Set at shutdown, once no export can follow: nothing more to hold for.
   #finished = false;
+  #exporterShutDown: Promise<void> | undefined;
 
   /**
    * @param who The processor's class name, for messages.
@@ -270,7 +271,11 @@ export class ExportQueue {
       this.#endHold();
       // "Shutdown MUST include the effects of ForceFlush", which for the
       // built-in processors calls the exporter's ForceFlush (trace SDK spec).
-      await deadline.within(this.#flushAndShutDownExporter());
+      // At the deadline the exporter's shutdown is called at once, not after
+      // a forceFlush still running: that one's own deadline is a background
+      // timer, which may fall after the process has ended.
+      const exporterDone = this.#flushAndShutDownExporter();
+      if (!(await deadline.within(exporterDone))) void this.#shutDownExporter();
     } finally {
       deadline.end();
     }
@@ -289,7 +294,13 @@ export class ExportQueue {
 
   async #flushAndShutDownExporter(): Promise<void> {
     await this.#callExporter("forceFlush");
-    await this.#callExporter("shutdown");
+    await this.#shutDownExporter();
+  }
+
+  // The exporter's shutdown, called once: after its forceFlush, or at the
+  // shutdown's deadline, whichever comes first.
+  #shutDownExporter(): Promise<void> {
+    return this.#exporterShutDown ??= this.#callExporter("shutdown");
   }
 
   // A flush's deadline has passed: the export in flight, which the flush
