@@ -459,6 +459,49 @@ describe("traceRequestListener on node:http", () => {
     }
   });
 
+  // Node's and Bun's responses keep the error they were destroyed with in
+  // `errored`: there destroy is left as it is (nothing to learn from it, and
+  // an own property on every response would be seen by the application).
+  // Deno's keep none, and there the wrapper must pass `this`, every argument
+  // and the result through.
+  test("res.destroy is wrapped only on a response that keeps no errored, and passes this, arguments and result through", () => {
+    const memory = new InMemorySpanProcessor();
+    const calls: unknown[][] = [];
+    class Response extends EventEmitter {
+      statusCode = 200;
+      headersSent = false;
+      destroy(...args: unknown[]): this {
+        calls.push([this, ...args]);
+        return this;
+      }
+    }
+    class KeepsErrored extends Response {
+      errored: Error | null = null;
+    }
+    const seen: boolean[] = [];
+    const listener = traceRequestListener((_req, res: Response) => {
+      seen.push(Object.hasOwn(res, "destroy"));
+    }, { tracer: new Tracer({ processors: [memory] }) });
+    const keeps = new KeepsErrored();
+    listener({ url: "/keeps", headers: {} }, keeps);
+    assert.equal(keeps.destroy, KeepsErrored.prototype.destroy);
+    const failure = new RangeError("cursor closed");
+    const forms = [[], [null], [failure], [failure, "more"]];
+    for (const args of forms) {
+      const res = new Response();
+      listener({ url: "/none", headers: {} }, res);
+      calls.length = 0;
+      assert.equal((res.destroy as (...a: unknown[]) => unknown)(...args), res);
+      assert.deepEqual(calls, [[res, ...args]]);
+      res.emit("close");
+    }
+    assert.deepEqual(seen, [false, true, true, true, true]);
+    assert.deepEqual(
+      memory.spans.map((s) => s.attributes["error.type"]),
+      ["aborted", "aborted", "RangeError", "RangeError"],
+    );
+  });
+
   test("close without finish on a response-like object: aborted; finish then close: not", () => {
     const memory = new InMemorySpanProcessor();
     const listener = traceRequestListener(() => {}, {

@@ -60,9 +60,9 @@ export interface ServerResponseLike {
    */
   readonly errored?: unknown;
   /**
-   * Destroys the response. Where there is one, it is wrapped on this
-   * response to note the error it is destroyed with, for a runtime that
-   * keeps none in `errored` (Deno's node:http).
+   * Destroys the response. On a response with no `errored` property
+   * (Deno's node:http), it is wrapped on this response to note the error
+   * it is destroyed with; elsewhere it is left as it is.
    */
   destroy?: (...args: never[]) => unknown;
   /**
@@ -121,7 +121,7 @@ export interface TraceRequestListenerOptions {
  * none was sent; the response destroyed with an error, as a failed
  * `pipeline` does: that error, from `res.errored`, or on a runtime that
  * keeps none there (Deno) from the call: `res.destroy` is wrapped on each
- * response to see it) marks it as an error.
+ * such response to see it) marks it as an error.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`). Inside
@@ -233,9 +233,11 @@ export function traceRequestListener<
     // `res.errored`, Deno's node:http nowhere the listener can read (its
     // socket's `errored` has it, and has Deno's own `aborted` ECONNRESET
     // for a client gone, as an upstream reset has too): the call says it.
+    // Only there: a response with `errored` is left as it is, so Node and Bun
+    // see no own `destroy` on each response.
     let destroyedWith: unknown;
     const destroy = res.destroy;
-    if (typeof destroy === "function") {
+    if (typeof destroy === "function" && !keepsErrored(res)) {
       try {
         res.destroy = function (this: Res, ...args: never[]): unknown {
           const error: unknown = args[0];
@@ -321,4 +323,14 @@ function originOf(url: string): string | undefined {
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+// Whether a response keeps the error it was destroyed with (`errored`, on
+// Node's and Bun's node:http; Deno's has none).
+function keepsErrored(res: object): boolean {
+  try {
+    return "errored" in res;
+  } catch {
+    return false;
+  }
 }
