@@ -164,7 +164,7 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
  * every one of 5 in a row finds more spans to export, the next spans are
  * left queued, with one warning, so that the process ends. Nothing the
  * processor runs in the background keeps the process alive, not even an
- * export in flight: only a flush does, each within one deadline, so behind
+ * export's deadline: only a flush does, each within one deadline, so behind
  * an export that never settles the process still ends `exportTimeoutMs`
  * after its "beforeExit" at the latest. In a
  * browser page, `flushOnPageHide` (on there by default) exports what is
