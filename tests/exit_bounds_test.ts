@@ -132,6 +132,35 @@ describe("forceFlush() and shutdown() behind an export that never settles: one e
     assert.deepEqual(batch.stats(), { ended: 13, exported: 3, dropped: 0, failed: 10, queued: 0 });
   });
 
+  // forceFlush() stops waiting at its deadline, but the process goes on: an
+  // export it started, still within its own deadline, is not failed, and
+  // what waits behind it goes out after it.
+  for (const make of ["BatchSpanProcessor", "SimpleSpanProcessor"] as const) {
+    test(`${make}: forceFlush() at its deadline fails no export still within its own, and loses nothing`, async () => {
+      const rt = new FakeRuntime();
+      // Each export takes 600 ms of I/O: the second, started at 600, is
+      // still running at the flush's deadline (1000), within its own (1600).
+      const ex = scripted(rt, { ioMs: 600 }, { ioMs: 600 });
+      const processor = make === "BatchSpanProcessor"
+        ? batchOn(rt, ex.exporter)
+        : new SimpleSpanProcessor(ex.exporter, { scheduler: rt, exportTimeoutMs: T });
+      const spans = make === "BatchSpanProcessor" ? 30 : 3;
+      for (let i = 0; i < spans; i++) processor.onEnd(endedSpan(`span ${i}`));
+      const { settledAt } = await timed(rt, () => processor.forceFlush());
+      assert.equal(settledAt, T);
+      await captureWarnings(() => rt.drain());
+      assert.deepEqual(ex.starts, [0, 600, 1_200]);
+      assert.equal(ex.overlapped(), false);
+      assert.deepEqual(processor.stats(), {
+        ended: spans,
+        exported: spans,
+        dropped: 0,
+        failed: 0,
+        queued: 0,
+      });
+    });
+  }
+
   test("shutdown() settles within exportTimeoutMs, exporter hooks included; what it could not export is dropped and counted, and export is never called again", async () => {
     const rt = new FakeRuntime();
     const ex = scripted(rt, "hang", "hang", "sync");

@@ -35,6 +35,14 @@ export interface FlushOptions {
   readonly dropAtDeadline?: string;
   /** Whether to call the exporter's `forceFlush` once the spans have settled. */
   readonly exporterFlush?: boolean;
+  /**
+   * Whether the export in flight at the deadline is failed then (its signal
+   * aborts), so its requests keep the process up no longer: for the flushes
+   * the process ends after (exit, signal, crash). Not for `forceFlush()`,
+   * after which the application goes on, and the export may still succeed
+   * within its own deadline: that one only stops waiting.
+   */
+  readonly failInFlight?: boolean;
 }
 
 /** A bounded export queue; see the file comment. */
@@ -234,7 +242,7 @@ export class ExportQueue {
     const deadline = new FlushDeadline(ms, this.#scheduler);
     try {
       if (!(await deadline.within(settled))) {
-        this.#failInFlight();
+        if (options.failInFlight === true) this.#failInFlight();
         if (options.dropAtDeadline !== undefined) this.#dropWaiting(options.dropAtDeadline);
         return false;
       }

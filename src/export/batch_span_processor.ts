@@ -315,7 +315,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#unregisterPageHide = onPageHide(this.#pageHideHook);
     }
     this.#stopFlush = new StopFlush(
-      (ms) => this.#flushWithin(ms),
+      (ms) => this.#flushWithin(ms, true),
       options,
       WHO,
       this.#scheduler,
@@ -361,8 +361,9 @@ export class BatchSpanProcessor implements SpanProcessor {
    * Exports everything queued now, and resolves once every span that ended
    * before the call has been exported or has failed (then asks the exporter
    * to flush too), or after `exportTimeoutMs` at the latest, everything
-   * included: an export still in flight then is failed, as at its own
-   * deadline, and spans still waiting behind it stay queued. Never rejects.
+   * included: it stops waiting then, and an export still in flight goes on
+   * within its own deadline, the spans behind it exported after it. Never
+   * rejects.
    * Once {@linkcode BatchSpanProcessor.shutdown}
    * has been called, it waits for the shutdown and leaves the exporter alone.
    *
@@ -381,7 +382,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    await this.#flushWithin(this.#exportTimeoutMs);
+    await this.#flushWithin(this.#exportTimeoutMs, false);
   }
 
   /**
@@ -440,12 +441,13 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  // forceFlush(), and the signal and crash flushes with their own deadline.
-  async #flushWithin(ms: number): Promise<void> {
+  // forceFlush(), and the signal and crash flushes with their own deadline,
+  // which fail the export in flight then (the process ends after them).
+  async #flushWithin(ms: number, failInFlight: boolean): Promise<void> {
     // After shutdown (or during it) there is nothing left to flush, and the
     // exporter must not be called again: wait for the shutdown instead.
     if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#queue.flush(ms, this.#flushAllNow, { exporterFlush: true });
+    await this.#queue.flush(ms, this.#flushAllNow, { exporterFlush: true, failInFlight });
   }
 
   // One round of the exit flush: everything held, within the deadline of
@@ -456,6 +458,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (first || this.#exitBy === undefined) this.#exitBy = now + this.#exportTimeoutMs;
     void this.#queue.flush(this.#exitBy - now, this.#flushAllNow, {
       dropAtDeadline: "exit flush",
+      failInFlight: true,
     }).then(() => {
       // Spans dropped at the deadline leave none waiting.
       if (this.#queue.waiting === 0) this.#dueAt = undefined;

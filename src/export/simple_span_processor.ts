@@ -143,7 +143,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
       scheduler,
       this.#run,
     );
-    this.#stopFlush = new StopFlush((ms) => this.#flushWithin(ms), options, WHO, scheduler);
+    this.#stopFlush = new StopFlush((ms) => this.#flushWithin(ms, true), options, WHO, scheduler);
   }
 
   /**
@@ -170,8 +170,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
   /**
    * Resolves once every span that ended before the call has been exported
    * or has failed, then asks the exporter to flush; after `exportTimeoutMs`
-   * at the latest, everything included (an export still in flight then is
-   * failed, spans behind it stay queued). Never rejects. Once
+   * at the latest, everything included (it stops waiting then: an export
+   * still in flight goes on within its own deadline, the spans behind it
+   * exported after it). Never rejects. Once
    * {@linkcode SimpleSpanProcessor.shutdown} has been called, it waits for
    * the shutdown and leaves the exporter alone.
    *
@@ -194,7 +195,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    await this.#flushWithin(this.#exportTimeoutMs);
+    await this.#flushWithin(this.#exportTimeoutMs, false);
   }
 
   /**
@@ -242,12 +243,13 @@ export class SimpleSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  // forceFlush(), and the signal and crash flushes with their own deadline.
-  async #flushWithin(ms: number): Promise<void> {
+  // forceFlush(), and the signal and crash flushes with their own deadline,
+  // which fail the export in flight then (the process ends after them).
+  async #flushWithin(ms: number, failInFlight: boolean): Promise<void> {
     // After shutdown (or during it) there is nothing left to flush, and the
     // exporter must not be called again: wait for the shutdown instead.
     if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#queue.flush(ms, this.#run, { exporterFlush: true });
+    await this.#queue.flush(ms, this.#run, { exporterFlush: true, failInFlight });
   }
 
   async #closeAndDrain(): Promise<void> {
