@@ -28,6 +28,23 @@ function setup() {
   return { memory, tracer, app };
 }
 
+// A middleware that traces to memory, its timers on manual time.
+function manualTracing() {
+  const time = new ManualTime();
+  const memory = new InMemorySpanProcessor();
+  const tracer = new Tracer({ processors: [memory] });
+  return { time, memory, middleware: traceMiddleware({ tracer, scheduler: time }) };
+}
+
+// Three turns of the event loop, each with a second of manual time: an
+// answer that was coming has come by then.
+async function turnsPass(time: ManualTime): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await nextTurn();
+    await time.tick(1_000);
+  }
+}
+
 describe("traceMiddleware (Hono): the span's end and size", () => {
   test("a streamed response ends its span after the last chunk is read, not when the handler returns", async () => {
     const events: string[] = [];
@@ -496,10 +513,9 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       timeout: 10_000,
     },
     async () => {
-      const time = new ManualTime();
-      const memory = new InMemorySpanProcessor();
+      const { time, memory, middleware } = manualTracing();
       const app = new Hono();
-      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.use(middleware);
       app.get("/r", () => {
         throw new Error("handler");
       });
@@ -512,10 +528,7 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
         return c.text("oops", 500);
       });
       const pending = app.request("/r");
-      for (let i = 0; i < 3; i++) {
-        await nextTurn();
-        await time.tick(1_000);
-      }
+      await turnsPass(time);
       assert.equal(memory.spans.length, 0, "no span before onError has answered");
       assert.equal(time.pendingTimers, 1, "only the bodyIdleTimeoutMs bound is pending");
       logged.resolve();
@@ -539,14 +552,13 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       timeout: 10_000,
     },
     async () => {
-      const time = new ManualTime();
-      const memory = new InMemorySpanProcessor();
+      const { time, memory, middleware } = manualTracing();
       const app = new Hono();
       app.notFound(() => {
         throw new Error("no page");
       });
       const api = new Hono();
-      api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      api.use(middleware);
       const logged = deferred();
       api.onError(async (error, c) => {
         await logged.promise;
@@ -554,10 +566,7 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       });
       app.route("/api", api);
       const pending = app.request("/api/nothing");
-      for (let i = 0; i < 3; i++) {
-        await nextTurn();
-        await time.tick(1_000);
-      }
+      await turnsPass(time);
       assert.equal(memory.spans.length, 0, "no span before onError has answered");
       logged.resolve();
       assert.equal(await (await pending).text(), "api: no page");
@@ -574,14 +583,13 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       timeout: 10_000,
     },
     async () => {
-      const time = new ManualTime();
-      const memory = new InMemorySpanProcessor();
+      const { time, memory, middleware } = manualTracing();
       const app = new Hono();
       app.onError((error) => {
         throw error;
       });
       const api = new Hono();
-      api.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      api.use(middleware);
       const logged = deferred();
       api.onError(async (error, c) => {
         await logged.promise;
@@ -595,10 +603,7 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
         throw new Error("legacy down");
       });
       const pending = app.request("/api/legacy");
-      for (let i = 0; i < 3; i++) {
-        await nextTurn();
-        await time.tick(1_000);
-      }
+      await turnsPass(time);
       assert.equal(memory.spans.length, 0, "no span before the sub-app's onError has answered");
       logged.resolve();
       const response = await pending;
@@ -654,10 +659,9 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       timeout: 10_000,
     },
     async () => {
-      const time = new ManualTime();
-      const memory = new InMemorySpanProcessor();
+      const { time, memory, middleware } = manualTracing();
       const app = new Hono();
-      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.use(middleware);
       app.get("/r", () => {
         throw new Error("handler");
       });
@@ -750,10 +754,9 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
       timeout: 10_000,
     },
     async () => {
-      const time = new ManualTime();
-      const memory = new InMemorySpanProcessor();
+      const { time, memory, middleware } = manualTracing();
       const app = new Hono();
-      app.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }), scheduler: time }));
+      app.use(middleware);
       app.get("/known", (c) => c.text("ok"));
       app.notFound(() => {
         throw new Error("no page");
@@ -765,10 +768,7 @@ describe("traceMiddleware (Hono): errors that escape next()", () => {
         return c.text("oops", 500);
       });
       const pending = app.request("/unknown");
-      for (let i = 0; i < 3; i++) {
-        await nextTurn();
-        await time.tick(1_000);
-      }
+      await turnsPass(time);
       assert.equal(memory.spans.length, 0, "no span before onError has answered");
       logged.resolve();
       const response = await pending;

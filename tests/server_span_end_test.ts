@@ -37,6 +37,20 @@ function tracing(log: string[]) {
   return { tracer: new Tracer({ processors: [processor] }), ended: ended.promise };
 }
 
+/** A tracer whose processor keeps the spans that end; `two` resolves once two have. */
+function twoSpans() {
+  const spans: Span[] = [];
+  const two = deferred();
+  const tracer = new Tracer({
+    processors: [{
+      onEnd: (span) => void (spans.push(span) === 2 && two.resolve()),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    }],
+  });
+  return { tracer, spans, two: two.promise };
+}
+
 /**
  * Reads `server`'s response to GET /stream as a client would: the first
  * chunk, then `gate` opens, then the rest. Closes the server and returns the
@@ -364,15 +378,7 @@ describe("traceRequestListener on node:http", () => {
       timeout: 120_000,
     },
     async () => {
-      const spans: Span[] = [];
-      const both = deferred();
-      const tracer = new Tracer({
-        processors: [{
-          onEnd: (span) => void (spans.push(span) === 2 && both.resolve()),
-          forceFlush: () => Promise.resolve(),
-          shutdown: () => Promise.resolve(),
-        }],
-      });
+      const { tracer, spans, two } = twoSpans();
       // Each fails once the client has had its first chunk.
       let received = deferred();
       const server = await serveNode(traceRequestListener((req, res: ServerResponse) => {
@@ -404,7 +410,7 @@ describe("traceRequestListener on node:http", () => {
             while (!(await reader.read()).done);
           })().catch(() => {});
         }
-        await both.promise;
+        await two;
         assert.deepEqual(spans.map((s) => s.attributes["url.path"]), ["/destroy", "/pipeline"]);
         for (const span of spans) {
           const path = span.attributes["url.path"];
@@ -423,15 +429,7 @@ describe("traceRequestListener on node:http", () => {
   test("records the status code that was sent, not a statusCode set after the headers went out", {
     timeout: 120_000,
   }, async () => {
-    const spans: Span[] = [];
-    const both = deferred();
-    const tracer = new Tracer({
-      processors: [{
-        onEnd: (span) => void (spans.push(span) === 2 && both.resolve()),
-        forceFlush: () => Promise.resolve(),
-        shutdown: () => Promise.resolve(),
-      }],
-    });
+    const { tracer, spans, two } = twoSpans();
     const server = await serveNode(traceRequestListener((req, res: ServerResponse) => {
       if (req.url === "/explicit") res.writeHead(201);
       else {
@@ -449,7 +447,7 @@ describe("traceRequestListener on node:http", () => {
         sent.push(response.status);
       }
       assert.deepEqual(sent, [201, 202]);
-      await both.promise;
+      await two;
       assert.deepEqual(
         spans.map((s) => [s.attributes["http.response.status_code"], s.status.code]),
         [[201, "unset"], [202, "unset"]],

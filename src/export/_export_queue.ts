@@ -19,11 +19,7 @@ let queueCount = 0;
 
 const BACKGROUND: TimerOptions = Object.freeze({ background: true });
 
-/**
- * How a bounded flush ends when its deadline passes first. The export in
- * flight then is failed, whatever the flush: its signal aborts, as at its
- * own deadline, so an export the flush started never outlives it.
- */
+/** How a bounded flush ends when its deadline passes first. */
 export interface FlushOptions {
   /**
    * Present, the spans still waiting at the deadline are dropped and
@@ -43,6 +39,12 @@ export interface FlushOptions {
    * within its own deadline: that one only stops waiting.
    */
   readonly failInFlight?: boolean;
+}
+
+// What a flush waits for (the spans accepted when it began), and its deadline.
+interface BoundedWait {
+  readonly settled: Promise<void>;
+  readonly deadline: FlushDeadline;
 }
 
 /** A bounded export queue; see the file comment. */
@@ -234,18 +236,10 @@ export class ExportQueue {
    * @returns Whether it was done within the deadline.
    */
   async flush(ms: number, start: () => void, options: FlushOptions = {}): Promise<boolean> {
-    const settled = this.#allSettled();
-    // A deadline already past starts no export that would only be failed.
-    if (ms > 0) start();
-    // Set after the exports it starts, whose own deadlines, when they fall
-    // at the same time, then come first.
-    const deadline = new FlushDeadline(ms, this.#scheduler);
+    const wait = this.#startWithin(ms, start);
+    const deadline = wait.deadline;
     try {
-      if (!(await deadline.within(settled))) {
-        if (options.failInFlight === true) this.#failInFlight();
-        if (options.dropAtDeadline !== undefined) this.#dropWaiting(options.dropAtDeadline);
-        return false;
-      }
+      if (!(await this.#settleWithin(wait, options))) return false;
       if (options.exporterFlush === true) {
         return await deadline.within(this.#callExporter("forceFlush"));
       }
@@ -267,14 +261,10 @@ export class ExportQueue {
    * @param start Starts the exports of what waits.
    */
   async shutDown(ms: number, start: () => void): Promise<void> {
-    const settled = this.#allSettled();
-    start();
-    const deadline = new FlushDeadline(ms, this.#scheduler);
+    const wait = this.#startWithin(ms, start);
+    const deadline = wait.deadline;
     try {
-      if (!(await deadline.within(settled))) {
-        this.#failInFlight();
-        this.#dropWaiting("shutdown");
-      }
+      await this.#settleWithin(wait, { failInFlight: true, dropAtDeadline: "shutdown" });
       this.#finished = true;
       this.#endHold();
       // "Shutdown MUST include the effects of ForceFlush", which for the
@@ -298,6 +288,26 @@ export class ExportQueue {
       failed: this.#failed,
       queued: this.#queue.length + this.#inFlight,
     };
+  }
+
+  // What a flush and the shutdown share: the spans accepted so far are the
+  // ones waited for, `start` sets their exports going (unless the deadline
+  // has passed already: an export only to be failed), and the deadline is
+  // set after them, so their own deadlines, when they fall at the same time,
+  // come first.
+  #startWithin(ms: number, start: () => void): BoundedWait {
+    const settled = this.#allSettled();
+    if (ms > 0) start();
+    return { settled, deadline: new FlushDeadline(ms, this.#scheduler) };
+  }
+
+  // Waits within the deadline for those spans to settle; at the deadline,
+  // fails the export in flight and drops what waits, as `options` say.
+  async #settleWithin({ settled, deadline }: BoundedWait, options: FlushOptions): Promise<boolean> {
+    if (await deadline.within(settled)) return true;
+    if (options.failInFlight === true) this.#failInFlight();
+    if (options.dropAtDeadline !== undefined) this.#dropWaiting(options.dropAtDeadline);
+    return false;
   }
 
   async #flushAndShutDownExporter(): Promise<void> {
