@@ -246,3 +246,49 @@ export function formatMember(
     ? `${member};${entry.metadata}`
     : member;
 }
+
+/** What {@linkcode appendMembers} wrote, and what it left out. */
+export interface AppendedMembers {
+  /** The header, with the members added. */
+  readonly header: string;
+  /** Its list-members, those it had included. */
+  readonly members: number;
+  /** Entries left out for the limits: 64 members, 8,192 bytes. */
+  readonly limited: number;
+  /** Entries left out because their value is no UTF-8 (a lone surrogate). */
+  readonly unencodable: number;
+}
+
+/**
+ * Internal: `header` (with `members` list-members) and after it each entry
+ * whose key is not in `skip`, its value in `form`, while the header stays
+ * within W3C Baggage's limits; the rest are counted, not written. What
+ * `Baggage.serialize` writes, and a traced fetch adds to a request's own
+ * header.
+ */
+export function appendMembers(
+  header: string,
+  members: number,
+  entries: Iterable<[string, BaggageEntry]>,
+  form: ValueForm = "escaped",
+  skip?: ReadonlySet<string>,
+): AppendedMembers {
+  let limited = 0;
+  let unencodable = 0;
+  for (const [key, entry] of entries) {
+    if (skip?.has(key)) continue;
+    const member = formatMember(key, entry, form);
+    if (member === undefined) {
+      unencodable++;
+      continue;
+    }
+    const length = header.length + (header === "" ? 0 : 1) + member.length;
+    if (members === MAX_BAGGAGE_MEMBERS || length > MAX_BAGGAGE_BYTES) {
+      limited++;
+      continue;
+    }
+    header += header === "" ? member : `,${member}`;
+    members++;
+  }
+  return { header, members, limited, unencodable };
+}

@@ -15,7 +15,7 @@ import { isTracingSuppressed } from "../context/suppression.ts";
 import { getBaggage } from "./baggage_context.ts";
 import { countDrop } from "./_drop_counts.ts";
 import {
-  formatMember,
+  appendMembers,
   MAX_BAGGAGE_BYTES,
   MAX_BAGGAGE_MEMBERS,
   readMember,
@@ -55,26 +55,16 @@ export function requestBaggage(headers: Headers): string | null | undefined {
     countDrop("baggage", current.size);
     return null;
   }
-  let out = withoutTrailingSeparators(own);
-  let members = read.members;
-  let added = 0;
-  let dropped = 0;
-  for (const [key, entry] of current.entries()) {
-    if (read.keys.has(key)) continue;
-    const member = formatMember(key, entry);
-    if (
-      member === undefined || members === MAX_BAGGAGE_MEMBERS ||
-      out.length + (out === "" ? 0 : 1) + member.length > MAX_BAGGAGE_BYTES
-    ) {
-      dropped++;
-      continue;
-    }
-    out += out === "" ? member : `,${member}`;
-    members++;
-    added++;
-  }
+  const sent = appendMembers(
+    withoutTrailingSeparators(own),
+    read.members,
+    current.entries(),
+    "escaped",
+    read.keys,
+  );
+  const dropped = sent.limited + sent.unencodable;
   if (dropped > 0) countDrop("baggage", dropped);
-  return added === 0 ? null : out;
+  return sent.members === read.members ? null : sent.header;
 }
 
 /**

@@ -8,15 +8,7 @@
 import { pairArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { countDrop } from "./_drop_counts.ts";
-import {
-  formatMember,
-  isToken,
-  MAX_BAGGAGE_BYTES,
-  MAX_BAGGAGE_MEMBERS,
-  parseMembers,
-  parseProperties,
-  type ValueForm,
-} from "./_baggage_members.ts";
+import { appendMembers, isToken, parseMembers, parseProperties } from "./_baggage_members.ts";
 
 /** One baggage entry: its value, and the member's properties if any. */
 export interface BaggageEntry {
@@ -248,40 +240,16 @@ export class Baggage {
    * ```
    */
   serialize(): string {
-    let written = this.#write("escaped");
+    let written = appendMembers("", 0, this.#entries);
     // Some receivers drop a raw "=" or ":" (W3C Baggage allows them), so the
     // raw form goes only where it keeps what the escaped one leaves out.
     if (written.limited > 0) {
-      const raw = this.#write("raw");
+      const raw = appendMembers("", 0, this.#entries, "raw");
       if (raw.limited < written.limited) written = raw;
     }
     const dropped = written.limited + written.unencodable;
     if (dropped > 0) countDrop("baggage", dropped);
     return written.header;
-  }
-
-  // The header with values in `form`, and how many entries it leaves out:
-  // for the limits, and because a value is no UTF-8.
-  #write(form: ValueForm): { header: string; limited: number; unencodable: number } {
-    let header = "";
-    let members = 0;
-    let limited = 0;
-    let unencodable = 0;
-    for (const [key, entry] of this.#entries) {
-      const member = formatMember(key, entry, form);
-      if (member === undefined) {
-        unencodable++;
-        continue;
-      }
-      const length = header.length + (header === "" ? 0 : 1) + member.length;
-      if (members === MAX_BAGGAGE_MEMBERS || length > MAX_BAGGAGE_BYTES) {
-        limited++;
-        continue;
-      }
-      header += header === "" ? member : `,${member}`;
-      members++;
-    }
-    return { header, limited, unencodable };
   }
 
   /**
