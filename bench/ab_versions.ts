@@ -6,8 +6,14 @@
  * (to OTLP protobuf, batches of 512; "e2e"), run alternately in rounds
  * against two copies of this library, so that load on a shared machine hits
  * both alike.
- * Prints the median ns per span of each and the median of the per-round
- * ratios. Each copy's OTLP entry is found next to the mod file given.
+ *
+ * One commit against itself measured up to 3-9% apart on Deno and Node,
+ * depending on which copy the process loaded first. So it runs twice, in two
+ * child processes: before loaded first, then after loaded first. Each prints
+ * the median of its per-round ratios, and the result is their geometric
+ * mean, in which a bias of the order cancels.
+ * Prints the median ns per span of each and those ratios. Each copy's OTLP
+ * entry is found next to the mod file given.
  *
  * Make the "before" copy from a commit (`git archive <rev> | tar -x -C
  * /tmp/base`, with node_modules linked in; `node scripts/build_npm.mjs` there
@@ -33,19 +39,34 @@ const WARMUP = 3;
 const YIELD_EVERY = 64;
 
 const g = globalThis as {
-  Deno?: { args: string[] };
-  process?: { argv: string[] };
+  Deno?: { args: string[]; execPath(): string };
+  process?: { argv: string[]; execPath: string };
 };
-// A third argument picks workloads: "flat,e2e" (default: all four).
-const [beforeUrl, afterUrl, pick] = g.Deno?.args ?? g.process!.argv.slice(2);
+// A third argument picks workloads: "flat,e2e" (default: all four). A fourth,
+// "before-first" or "after-first", runs one order here (a child's part).
+const [beforeUrl, afterUrl, pick, order] = g.Deno?.args ?? g.process!.argv.slice(2);
 if (beforeUrl === undefined || afterUrl === undefined) {
   throw new TypeError("Cannot compare: give the before and after mod.ts (or npm/mod.js) paths");
 }
-const before: Library = await import(beforeUrl);
-const after: Library = await import(afterUrl);
-const otlpOf = (url: string): Promise<Otlp> => import(url.replace(/mod\.(ts|js)$/, "otlp.$1"));
-const beforeOtlp = await otlpOf(beforeUrl);
-const afterOtlp = await otlpOf(afterUrl);
+const names = ["flat", "nested", "async", "e2e"];
+const picked = pick === undefined || pick === "" ? names : pick.split(",");
+const unknown = picked.filter((name) => !names.includes(name));
+if (unknown.length > 0) {
+  throw new TypeError(
+    `Cannot compare: no workload named ${unknown.join(", ")}; pick from ${names.join(", ")}`,
+  );
+}
+if (order !== undefined && order !== "before-first" && order !== "after-first") {
+  throw new TypeError(
+    `Cannot compare: the order must be before-first or after-first, got ${order}`,
+  );
+}
+
+/** What one order's child prints, as its last line. */
+interface OrderResult {
+  runtime: string;
+  workloads: Record<string, { before: number; after: number; ratio: number }>;
+}
 
 type Immediate = (fn: () => void) => unknown;
 const setImmediateFn = (globalThis as { setImmediate?: Immediate }).setImmediate;
@@ -159,37 +180,85 @@ function e2e(lib: Library, otlp: Otlp): () => Promise<void> {
   };
 }
 
-const runs: Record<string, () => Promise<void>> = {
-  "flat before": flat(before),
-  "flat after": flat(after),
-  "nested before": nested(before),
-  "nested after": nested(after),
-  "async before": nestedAsync(before),
-  "async after": nestedAsync(after),
-  "e2e before": e2e(before, beforeOtlp),
-  "e2e after": e2e(after, afterOtlp),
-};
-const names = ["flat", "nested", "async", "e2e"];
-const picked = pick?.split(",") ?? names;
-const unknown = picked.filter((name) => !names.includes(name));
-if (unknown.length > 0) {
-  throw new TypeError(
-    `Cannot compare: no workload named ${unknown.join(", ")}; pick from ${names.join(", ")}`,
-  );
+// Starts the two orders, each in a child process, and combines what they print.
+async function combineOrders(): Promise<void> {
+  const { execFileSync } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const self = fileURLToPath(import.meta.url);
+  const command = g.Deno !== undefined ? g.Deno.execPath() : g.process!.execPath;
+  const prefix = g.Deno !== undefined ? ["run", "-A", self] : [self];
+  const runOrder = (which: string): OrderResult => {
+    const out = execFileSync(command, [...prefix, beforeUrl, afterUrl, picked.join(","), which], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    return JSON.parse(out.trim().split("\n").at(-1)!);
+  };
+  const first = runOrder("before-first");
+  const second = runOrder("after-first");
+  const lines = [
+    `${first.runtime}: ${ROUNDS} rounds of ${SPANS} spans per workload, before loaded first and then after loaded first, each in a process of its own`,
+  ];
+  for (const workload of picked) {
+    const a = first.workloads[workload];
+    const b = second.workloads[workload];
+    lines.push(
+      `${workload}: before ${((a.before + b.before) / 2).toFixed(0)} ns/span, after ${
+        ((a.after + b.after) / 2).toFixed(0)
+      } ns/span, after/before ${Math.sqrt(a.ratio * b.ratio).toFixed(3)} (before first ${
+        a.ratio.toFixed(3)
+      }, after first ${b.ratio.toFixed(3)})`,
+    );
+  }
+  console.log(lines.join("\n"));
 }
-const chosen = Object.fromEntries(
-  Object.entries(runs).filter(([key]) => picked.includes(key.split(" ")[0])),
-);
-const samples = await interleavedRounds(chosen, WARMUP, ROUNDS, (ms) => (ms * 1e6) / SPANS);
-const lines = [`${runtimeName()}: ${ROUNDS} rounds of ${SPANS} spans per workload, in one process`];
-for (const workload of picked) {
-  const b = samples[`${workload} before`];
-  const a = samples[`${workload} after`];
-  const ratio = median(a.map((value, i) => value / b[i]));
-  lines.push(
-    `${workload}: before ${median(b).toFixed(0)} ns/span, after ${
-      median(a).toFixed(0)
-    } ns/span, after/before (median of per-round ratios) ${ratio.toFixed(3)}`,
-  );
+
+// Measures one order in this process: the copy named first is loaded, and
+// its workloads made, first. Prints the result as one JSON line.
+async function measureOneOrder(afterFirst: boolean): Promise<void> {
+  const loadFirst = afterFirst ? afterUrl : beforeUrl;
+  const loadSecond = afterFirst ? beforeUrl : afterUrl;
+  const firstLib: Library = await import(loadFirst);
+  const secondLib: Library = await import(loadSecond);
+  const before = afterFirst ? secondLib : firstLib;
+  const after = afterFirst ? firstLib : secondLib;
+  const otlpOf = (url: string): Promise<Otlp> => import(url.replace(/mod\.(ts|js)$/, "otlp.$1"));
+  const firstOtlp = await otlpOf(loadFirst);
+  const secondOtlp = await otlpOf(loadSecond);
+  const beforeOtlp = afterFirst ? secondOtlp : firstOtlp;
+  const afterOtlp = afterFirst ? firstOtlp : secondOtlp;
+
+  // Each workload's copies are made in the order they were loaded.
+  const makers: Record<string, (lib: Library, otlp: Otlp) => () => Promise<void>> = {
+    flat: (lib) => flat(lib),
+    nested: (lib) => nested(lib),
+    async: (lib) => nestedAsync(lib),
+    e2e: (lib, otlp) => e2e(lib, otlp),
+  };
+  const chosen: Record<string, () => Promise<void>> = {};
+  for (const workload of picked) {
+    const make = makers[workload];
+    if (afterFirst) {
+      chosen[`${workload} after`] = make(after, afterOtlp);
+      chosen[`${workload} before`] = make(before, beforeOtlp);
+    } else {
+      chosen[`${workload} before`] = make(before, beforeOtlp);
+      chosen[`${workload} after`] = make(after, afterOtlp);
+    }
+  }
+  const samples = await interleavedRounds(chosen, WARMUP, ROUNDS, (ms) => (ms * 1e6) / SPANS);
+  const result: OrderResult = { runtime: runtimeName(), workloads: {} };
+  for (const workload of picked) {
+    const b = samples[`${workload} before`];
+    const a = samples[`${workload} after`];
+    result.workloads[workload] = {
+      before: median(b),
+      after: median(a),
+      ratio: median(a.map((value, i) => value / b[i])),
+    };
+  }
+  console.log(JSON.stringify(result));
 }
-console.log(lines.join("\n"));
+
+if (order === undefined) await combineOrders();
+else await measureOneOrder(order === "after-first");
