@@ -606,6 +606,7 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       // A flush's deadline, no span.
       "src/export/_export_queue.ts: deadline.end();",
       "src/export/_export_queue.ts: deadline.end();",
+      "src/export/_export_queue.ts: deadline.end();",
       // Spans built here from another's data, and ended at once.
       "src/export/_redact.ts: this.end(source.endTime ?? source.startTime ?? 0);",
       "src/otel/_from_readable_span.ts: span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));",

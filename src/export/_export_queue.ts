@@ -1,8 +1,9 @@
 // Internal: what Simple and Batch processors share. A bounded queue of
 // sampled spans in front of one exporter, one export in flight at a time,
 // the accounting (ended === exported + dropped + failed + queued after every
-// step), and the flushes, each bounded by one deadline (_flush_deadline.ts).
-// The processors decide only when a batch goes out.
+// step), the flushes and the shutdown, each bounded by one deadline
+// (_flush_deadline.ts), and a flush's wait for a shutdown under way. The
+// processors decide only when a batch goes out.
 
 import { callExport, callExporterHook } from "./_export_call.ts";
 import { toSpanExporter } from "./_exporter_like.ts";
@@ -40,6 +41,15 @@ export interface FlushOptions {
    */
   readonly failInFlight?: boolean;
 }
+
+/** `forceFlush()`: the spans, then the exporter's `forceFlush`. */
+export const FORCE_FLUSH: FlushOptions = Object.freeze({ exporterFlush: true });
+
+/**
+ * The signal and crash flushes: as `forceFlush()`, but the export in flight
+ * at the deadline is failed then (the process ends after them).
+ */
+export const STOP_FLUSH: FlushOptions = Object.freeze({ exporterFlush: true, failInFlight: true });
 
 // What a flush waits for (the spans accepted when it began), and its deadline.
 interface BoundedWait {
@@ -85,6 +95,8 @@ export class ExportQueue {
   // Set at shutdown, once no export can follow: nothing more to hold for.
   #finished = false;
   #exporterShutDown: Promise<void> | undefined;
+  // The shutdown, once begun: a flush after it waits for it instead.
+  #shutDown: Promise<void> | undefined;
 
   /**
    * @param who The processor's class name, for messages.
@@ -228,7 +240,10 @@ export class ExportQueue {
    * `exporterFlush`, for the exporter's `forceFlush`, all within `ms`. The
    * deadline keeps the process alive while it waits, and no longer: the
    * wait behind an export that missed its own deadline is inside it, not
-   * added to it. Never rejects.
+   * added to it. After `shutDown()` has begun, nothing is left to flush and
+   * the exporter must not be called again: the flush waits for the
+   * shutdown instead, within the same deadline (the shutdown's own may fall
+   * later). Never rejects.
    *
    * @param ms The deadline, from now.
    * @param start Starts the exports of what waits.
@@ -236,6 +251,15 @@ export class ExportQueue {
    * @returns Whether it was done within the deadline.
    */
   async flush(ms: number, start: () => void, options: FlushOptions = {}): Promise<boolean> {
+    const shutDown = this.#shutDown;
+    if (shutDown !== undefined) {
+      const deadline = new FlushDeadline(ms, this.#scheduler);
+      try {
+        return await deadline.within(shutDown);
+      } finally {
+        deadline.end();
+      }
+    }
     const wait = this.#startWithin(ms, start);
     const deadline = wait.deadline;
     try {
@@ -253,14 +277,20 @@ export class ExportQueue {
    * Exports what is queued, flushes the exporter and shuts it down, all
    * within `ms`: at the deadline the export in flight is failed and the
    * spans still waiting are dropped (counted), and the exporter's
-   * `forceFlush` and `shutdown` are still called, but not waited for. Call
-   * once, after `close()`. No export follows, so the wait for one that
-   * missed its deadline ends here. Never rejects.
+   * `forceFlush` and `shutdown` are still called, but not waited for.
+   * Closes the queue first (see `close()`). Runs once: a second call
+   * returns the first call's promise. No export follows, so the wait for
+   * one that missed its deadline ends here. Never rejects.
    *
    * @param ms The deadline, from now.
    * @param start Starts the exports of what waits.
    */
-  async shutDown(ms: number, start: () => void): Promise<void> {
+  shutDown(ms: number, start: () => void): Promise<void> {
+    this.close();
+    return this.#shutDown ??= this.#shutDownWithin(ms, start);
+  }
+
+  async #shutDownWithin(ms: number, start: () => void): Promise<void> {
     const wait = this.#startWithin(ms, start);
     const deadline = wait.deadline;
     try {

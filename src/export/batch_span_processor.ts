@@ -12,7 +12,7 @@ import {
 } from "./_batch_defaults.ts";
 import { type ExitHook, onNormalExit } from "./_exit_flush.ts";
 import { isBrowserPage, onPageHide } from "./_page_hide_flush.ts";
-import { ExportQueue } from "./_export_queue.ts";
+import { ExportQueue, FORCE_FLUSH, STOP_FLUSH } from "./_export_queue.ts";
 import { withRedaction } from "./_redact.ts";
 import {
   booleanOption,
@@ -315,7 +315,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#unregisterPageHide = onPageHide(this.#pageHideHook);
     }
     this.#stopFlush = new StopFlush(
-      (ms) => this.#flushWithin(ms, true),
+      (ms) => this.#queue.flush(ms, this.#flushAllNow, STOP_FLUSH),
       options,
       WHO,
       this.#scheduler,
@@ -382,7 +382,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    await this.#flushWithin(this.#exportTimeoutMs, false);
+    await this.#queue.flush(this.#exportTimeoutMs, this.#flushAllNow, FORCE_FLUSH);
   }
 
   /**
@@ -441,15 +441,6 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  // forceFlush(), and the signal and crash flushes with their own deadline,
-  // which fail the export in flight then (the process ends after them).
-  async #flushWithin(ms: number, failInFlight: boolean): Promise<void> {
-    // After shutdown (or during it) there is nothing left to flush, and the
-    // exporter must not be called again: wait for the shutdown instead.
-    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#queue.flush(ms, this.#flushAllNow, { exporterFlush: true, failInFlight });
-  }
-
   // One round of the exit flush: everything held, within the deadline of
   // the series, past which what is left is dropped (counted), so that the
   // process ends by then whatever the exporter does.
@@ -466,7 +457,6 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   async #closeAndDrain(): Promise<void> {
-    this.#queue.close();
     this.#stopFlush.unregister();
     this.#unregisterExit?.();
     this.#unregisterExit = undefined;

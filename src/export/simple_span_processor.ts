@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ExportQueue } from "./_export_queue.ts";
+import { ExportQueue, FORCE_FLUSH, STOP_FLUSH } from "./_export_queue.ts";
 import { withRedaction } from "./_redact.ts";
 import { milliseconds, positiveInteger, schedulerOption } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
@@ -143,7 +143,12 @@ export class SimpleSpanProcessor implements SpanProcessor {
       scheduler,
       this.#run,
     );
-    this.#stopFlush = new StopFlush((ms) => this.#flushWithin(ms, true), options, WHO, scheduler);
+    this.#stopFlush = new StopFlush(
+      (ms) => this.#queue.flush(ms, this.#run, STOP_FLUSH),
+      options,
+      WHO,
+      scheduler,
+    );
   }
 
   /**
@@ -195,7 +200,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * ```
    */
   async forceFlush(): Promise<void> {
-    await this.#flushWithin(this.#exportTimeoutMs, false);
+    await this.#queue.flush(this.#exportTimeoutMs, this.#run, FORCE_FLUSH);
   }
 
   /**
@@ -243,17 +248,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     return this.#queue.stats();
   }
 
-  // forceFlush(), and the signal and crash flushes with their own deadline,
-  // which fail the export in flight then (the process ends after them).
-  async #flushWithin(ms: number, failInFlight: boolean): Promise<void> {
-    // After shutdown (or during it) there is nothing left to flush, and the
-    // exporter must not be called again: wait for the shutdown instead.
-    if (this.#shutdownDone !== undefined) return this.#shutdownDone;
-    await this.#queue.flush(ms, this.#run, { exporterFlush: true, failInFlight });
-  }
-
   async #closeAndDrain(): Promise<void> {
-    this.#queue.close();
     this.#stopFlush.unregister();
     await this.#queue.shutDown(this.#exportTimeoutMs, this.#run);
   }
