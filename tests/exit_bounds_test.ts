@@ -305,6 +305,19 @@ describe("the exit paths behind an export that never settles (in a child process
   );
 
   test(
+    "SIGTERM while the processor's shutdown is under way: its signal flush still ends within signalFlushTimeoutMs, not the shutdown's exportTimeoutMs",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const ran = await exitPath("signal-in-shutdown");
+      assert.equal(ran.endedAt, 300, ran.output);
+      assert.deepEqual(ran.starts, [0]);
+      assertSound(ran);
+    },
+  );
+
+  test(
     "SIGTERM with the application's handler: the library holds the process no longer than signalFlushTimeoutMs",
     {
       timeout: 120_000,

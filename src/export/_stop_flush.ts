@@ -1,10 +1,8 @@
 // Internal: a processor's side of the abrupt exit paths: its options
 // (`flushOnSignal`, `flushOnCrash`, `signalFlushTimeoutMs`), checked, and
-// its flush registered with the signal and crash registries, bounded by the
-// deadline on the processor's scheduler.
+// its flush registered with the signal and crash registries. The flush is
+// bounded by the deadline it is given, on the processor's scheduler.
 
-import { withDeadline } from "../platform/_deadline.ts";
-import type { Scheduler } from "../platform/scheduler.ts";
 import { onCrash } from "./_crash_flush.ts";
 import { booleanOption, milliseconds } from "./_options.ts";
 import { onStopSignal } from "./_signal_flush.ts";
@@ -30,10 +28,10 @@ export class StopFlush {
    * Checks the options and registers `flush` where they ask.
    *
    * @param flush The processor's flush, bounded by the deadline it is given
-   *   (its exports and its wait behind a hung one included); must never reject.
+   *   (its exports, its wait behind a hung one and for a shutdown under way
+   *   included); must never reject.
    * @param options The processor's options.
    * @param who The processor's class name, for messages.
-   * @param scheduler Where the deadline's timer runs.
    * @throws {TypeError} When a flag is not a boolean.
    * @throws {RangeError} When the deadline is not a positive finite number.
    */
@@ -41,7 +39,6 @@ export class StopFlush {
     flush: (timeoutMs: number) => Promise<unknown>,
     options: StopFlushOptions,
     who: string,
-    scheduler: Scheduler,
   ) {
     const signal = booleanOption(options.flushOnSignal, false, who, "flushOnSignal");
     const crash = booleanOption(options.flushOnCrash, false, who, "flushOnCrash");
@@ -52,14 +49,12 @@ export class StopFlush {
       "signalFlushTimeoutMs",
     );
     if (!signal && !crash) return;
-    // The flush holds the process alive with its own deadline, and no
-    // longer; this one, the same, bounds it should it wait on anything else
-    // (a shutdown under way).
+    // No deadline of its own: the flush's one deadline (ExportQueue.flush)
+    // holds the process alive and bounds everything it waits for, a
+    // shutdown under way included, so a second timer here would only
+    // duplicate it.
     const hook: StopHook = {
-      flushBeforeStop: () =>
-        Promise.resolve(
-          withDeadline(() => flush(timeoutMs), timeoutMs, scheduler, { needsSignal: false }),
-        ).then(noop, noop),
+      flushBeforeStop: () => flush(timeoutMs).then(noop, noop),
     };
     this.#hook = hook;
     if (signal) this.#unregister.push(onStopSignal(hook));

@@ -318,7 +318,6 @@ export class BatchSpanProcessor implements SpanProcessor {
       (ms) => this.#queue.flush(ms, this.#flushAllNow, STOP_FLUSH),
       options,
       WHO,
-      this.#scheduler,
     );
   }
 

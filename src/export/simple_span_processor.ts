@@ -147,7 +147,6 @@ export class SimpleSpanProcessor implements SpanProcessor {
       (ms) => this.#queue.flush(ms, this.#run, STOP_FLUSH),
       options,
       WHO,
-      scheduler,
     );
   }
 
