@@ -28,6 +28,7 @@ import { isDeno, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import { code, sourceFiles } from "./_source_files.ts";
 import { VERSION } from "../src/platform/_version.ts";
+import { debugOnce } from "../src/platform/_diagnostics.ts";
 
 // Every test sets its own diagnostics and the previous ones come back after.
 let restore: Required<DiagnosticsOptions> | undefined;
@@ -179,14 +180,16 @@ describe("setDiagnostics: where the library's own messages go", () => {
   });
 });
 
+// 1,100 distinct debug causes, past the level's 1,000: of 20 kinds, 55 each,
+// within a kind's 100.
+function flood(): void {
+  for (let i = 0; i < 1_100; i++) debugOnce(`flood-${i % 20}:${i}`, `cause ${i}`);
+}
+
 describe("debug diagnostics: the mistakes that are otherwise silent", () => {
   test("a flood of debug causes never silences a later error", () => {
     const heard = hear("debug");
-    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
-    // 1,100 distinct debug causes: one dropped attribute per span name.
-    for (let i = 0; i < 1_100; i++) {
-      tracer.startSpan(`span ${i}`).setAttribute("bad", {} as never).end();
-    }
+    flood();
     const failing = new Tracer({
       processors: [{
         onEnd() {
@@ -206,20 +209,55 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
 
   test("past 1,000 distinct causes of one level, one last report says later ones are not reported", () => {
     const heard = hear("debug");
-    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
-    for (let i = 0; i < 1_100; i++) {
-      tracer.startSpan(`span ${i}`).setAttribute("bad", {} as never).end();
-    }
+    flood();
     const debug = heard.filter((d) => d.level === "debug");
     assert.equal(debug.length, 1_001);
     assert.equal(debug.at(-1)?.key, "diagnostics-full:debug");
     assert.match(
       debug.at(-1)!.message,
-      /^1000 distinct debug reports were made; later ones are not \(the first left out: span "span 1000": attribute "bad" was dropped/,
+      /^1000 distinct debug reports were made; later ones are not \(the first left out: cause 1000\)$/,
     );
-    // Once: more causes after it add nothing.
+    // Once: more causes after it, of any kind, add nothing.
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
     tracer.startSpan("one more").setAttribute("bad", {} as never).end();
     assert.equal(heard.filter((d) => d.level === "debug").length, 1_001);
+  });
+
+  // Keys carry span names, and a service's span names may carry ids (a URL
+  // path): one kind of mistake made on every request must not use up the
+  // level's reports and silence every other kind.
+  test("a flood of one kind of debug report, one per span name, leaves room for the other kinds", () => {
+    const heard = hear("debug");
+    const tracer = new Tracer({ name: "web", processors: [new InMemorySpanProcessor()] });
+    for (let i = 0; i < 1_100; i++) {
+      const span = tracer.startSpan(`GET /users/${i}`);
+      span.end();
+      span.end();
+    }
+    const twice = heard.filter((d) => d.key.startsWith("ended-twice:"));
+    assert.ok(twice.length >= 1 && twice.length < 1_000, `${twice.length} reports of one kind`);
+    const note = heard.filter((d) => d.key === "diagnostics-full:debug:ended-twice");
+    assert.equal(note.length, 1, "one report says the kind has had its fill");
+    assert.match(
+      note[0].message,
+      new RegExp(
+        `^${twice.length} distinct debug reports of one kind \\(ended-twice\\) were made; later ones of that kind are not \\(the first left out: span "GET /users/${twice.length}"`,
+      ),
+    );
+    // Another kind of mistake, after the flood, is still reported.
+    tracer.startSpan("GET /orders/1").setAttribute("bad", {} as never).end();
+    assert.ok(
+      heard.some((d) =>
+        d.key.startsWith("attribute-dropped:") && /GET \/orders\/1/.test(d.message)
+      ),
+      `not reported; the last reports: ${heard.slice(-2).map((d) => d.key).join(", ")}`,
+    );
+    // More of the full kind add nothing.
+    const before = heard.length;
+    const late = tracer.startSpan("GET /users/again");
+    late.end();
+    late.end();
+    assert.equal(heard.length, before);
   });
 
   test("debug reporting never throws into the application, whatever the data does", () => {

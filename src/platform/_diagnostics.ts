@@ -14,6 +14,11 @@ const RANK: Readonly<Record<DiagnosticLevel, number>> = { off: 0, error: 1, warn
 // causes kept are bounded, for each severity apart: a flood of debug reports
 // or warnings never silences a later error.
 const MAX_KEYS = 1_000;
+// And within a severity, for each kind of cause apart (a key's part before
+// its first ":", as "ended-twice" in "ended-twice:web:GET /users/7"): a
+// kind made once per span name, in a service whose span names carry ids,
+// never uses up the severity's causes and silences every other kind.
+const MAX_KEYS_PER_KIND = 100;
 // And each key kept is short: a longer one is kept as its first part, its
 // length and a hash of the whole, so two causes that differ only past the
 // cut stay two, and a 1 MB error message costs no megabyte of memory.
@@ -43,8 +48,15 @@ let rank = RANK[level];
 let sink: DiagnosticSink = consoleSink;
 let seen = newSeen();
 
-function newSeen(): Record<"error" | "warn" | "debug", Set<string>> {
-  return { error: new Set(), warn: new Set(), debug: new Set() };
+// One severity's causes reported, and how many of each kind.
+interface Seen {
+  readonly causes: Set<string>;
+  readonly kinds: Map<string, number>;
+}
+
+function newSeen(): Record<"error" | "warn" | "debug", Seen> {
+  const fresh = (): Seen => ({ causes: new Set(), kinds: new Map() });
+  return { error: fresh(), warn: fresh(), debug: fresh() };
 }
 
 /**
@@ -73,8 +85,9 @@ const FULL = "\u0000full";
 /**
  * Reports `message` at `severity` the first time `key` is seen, when the
  * level lets it through. Returns whether it was reported: past the level's
- * 1,000 causes, `false`, and the first such call reports, once, that later
- * ones are not.
+ * 1,000 causes, or its 100 of the key's kind (its part before the first
+ * ":"), `false`, and the first such call reports, once, that later ones
+ * are not.
  */
 export function diagnose(
   severity: "error" | "warn" | "debug",
@@ -83,7 +96,7 @@ export function diagnose(
 ): boolean {
   if (RANK[severity] > rank) return false;
   if (key.length > MAX_KEY_LENGTH) key = shortKey(key);
-  const causes = seen[severity];
+  const { causes, kinds } = seen[severity];
   if (causes.has(key)) return false;
   if (causes.size >= MAX_KEYS) {
     // The last word of a level that has had its fill: without it, every
@@ -97,6 +110,21 @@ export function diagnose(
     );
     return false;
   }
+  const colon = key.indexOf(":");
+  const kind = colon < 0 ? key : key.slice(0, colon);
+  const ofKind = kinds.get(kind) ?? 0;
+  if (ofKind >= MAX_KEYS_PER_KIND) {
+    // Said once per kind, as for the level: counted past the cap, so once.
+    if (ofKind > MAX_KEYS_PER_KIND) return false;
+    kinds.set(kind, ofKind + 1);
+    report(
+      severity,
+      `diagnostics-full:${severity}:${kind}`,
+      `${MAX_KEYS_PER_KIND} distinct ${severity} reports of one kind (${kind}) were made; later ones of that kind are not (the first left out: ${message})`,
+    );
+    return false;
+  }
+  kinds.set(kind, ofKind + 1);
   causes.add(key);
   report(severity, key, message);
   return true;
