@@ -1,6 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
+import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
+import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
+import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
+import { IdPool, spanIdIn, traceIdIn } from "../src/platform/_id_pool.ts";
 import { runFixture } from "./_child_process.ts";
 
 /**
@@ -102,6 +106,75 @@ describe("RandomIdGenerator", () => {
       for (let p = 0; p < 32; p++) seen[p].add(id[p]);
     }
     for (const digits of seen) assert.equal(digits.size, 16);
+  });
+});
+
+/** `bytes[from, to)` as lowercase hex, one byte at a time. */
+function hexOf(bytes: Uint8Array, from: number, to: number): string {
+  let hex = "";
+  for (let i = from; i < to; i++) hex += bytes[i].toString(16).padStart(2, "0");
+  return hex;
+}
+
+describe("ids kept as the pool's hex and an offset", () => {
+  test("an IdPool's ids read by offset are the hex of their bytes, never all zeros, and stay so", () => {
+    const kept: { hex: string; at: number; traceId: string; spanId: string }[] = [];
+    withZeroRefills((call) => call % 2 === 0, () => {
+      const pool = new IdPool();
+      // 24 + 8 bytes a turn: 1,500 turns cross at least two 16 KiB draws,
+      // every other one all zeros.
+      for (let i = 0; i < 1_500; i++) {
+        const at = pool.rootAt();
+        assert.equal(pool.at, at);
+        const traceId = traceIdIn(pool.hex, at);
+        const spanId = spanIdIn(pool.hex, at);
+        assert.equal(traceId, hexOf(pool.bytes, at - 16, at));
+        assert.equal(spanId, hexOf(pool.bytes, at, at + 8));
+        assert.ok(isValidTraceId(traceId), traceId);
+        assert.ok(isValidSpanId(spanId), spanId);
+        const childAt = pool.takeAt(8);
+        assert.equal(spanIdIn(pool.hex, childAt), hexOf(pool.bytes, childAt, childAt + 8));
+        assert.ok(isValidSpanId(spanIdIn(pool.hex, childAt)));
+        if (i % 100 === 0) kept.push({ hex: pool.hex, at, traceId, spanId });
+      }
+    });
+    // Hex kept from earlier draws still reads the same ids: later draws
+    // never write over what a span kept.
+    for (const { hex, at, traceId, spanId } of kept) {
+      assert.equal(traceIdIn(hex, at), traceId);
+      assert.equal(spanIdIn(hex, at), spanId);
+    }
+  });
+
+  test("a Tracer's span ids read first after export are the ones its OTLP export carried", () => {
+    const tracer = new Tracer();
+    const lone = tracer.startSpan("lone root").end();
+    const root = tracer.startSpan("root");
+    const child = tracer.startSpan("child", { parent: root }).end();
+    root.end();
+    const grandchild = tracer.startSpan("late child", { parent: child }).end();
+    const spans = [lone, child, root, grandchild];
+    // Nothing has read an id as hex yet but the children's start.
+    const protobuf = decodeOtlpProtobuf(encodeOtlpProtobuf(spans)).spans;
+    const json = decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson(spans))).spans;
+    for (const [i, span] of spans.entries()) {
+      // The span id first this time, then the trace id.
+      const { spanId, traceId, parentSpanId } = span.toJSON();
+      assert.equal(span.context.spanId, spanId);
+      assert.equal(span.context.traceId, traceId);
+      for (const decoded of [protobuf[i], json[i]]) {
+        assert.equal(decoded.name, span.name);
+        assert.equal(decoded.spanId, spanId);
+        assert.equal(decoded.traceId, traceId);
+        assert.equal(decoded.parentSpanId, parentSpanId);
+      }
+    }
+    assert.equal(child.context.traceId, root.context.traceId);
+    assert.equal(grandchild.context.traceId, root.context.traceId);
+    assert.equal(child.context.parentSpanId, root.context.spanId);
+    assert.equal(grandchild.context.parentSpanId, child.context.spanId);
+    assert.notEqual(lone.context.traceId, root.context.traceId);
+    assert.equal(new Set(spans.map((s) => s.context.spanId)).size, 4);
   });
 });
 

@@ -278,11 +278,12 @@ export class ProtobufWriter extends ByteBuffer {
 
   /**
    * Writes a root span's ids, tags included (trace_id = 1, span_id = 2):
-   * the trace id `hex` from its 16 bytes in `from` before `at`, and the span
-   * id from the 8 at `at`; and keeps the trace id as the last one for
-   * {@linkcode ProtobufWriter.hexBytes}.
+   * the trace id from its 16 bytes in `from` before `at`, and the span id
+   * from the 8 at `at`; and keeps the trace id as the last one for
+   * {@linkcode ProtobufWriter.hexBytes} when its hex `hex` is given (a span
+   * that never made it gives `undefined`, and no other span read it).
    */
-  rootIds(hex: string, from: Uint8Array, at: number): void {
+  rootIds(hex: string | undefined, from: Uint8Array, at: number): void {
     this.ensure(28);
     // Four bytes at a time through DataViews: on Node 20 a byte loop took
     // ~2 ns a byte, six 32-bit copies ~20 ns for all 24. The view of the id
@@ -307,6 +308,7 @@ export class ProtobufWriter extends ByteBuffer {
     out.setUint32(pos + 20, ids.getUint32(at, true), true);
     out.setUint32(pos + 24, ids.getUint32(at + 4, true), true);
     this.pos = pos + 28;
+    if (hex === undefined) return;
     this.#lastHex = hex;
     this.#lastFrom = from;
     this.#lastAt = traceAt;

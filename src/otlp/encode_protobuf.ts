@@ -8,6 +8,7 @@
 import type { Attributes, AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import {
+  madeTraceIdOf,
   parentSpanIdOf,
   spanIdAtOf,
   spanIdBytesOf,
@@ -148,16 +149,16 @@ function writeSpan(w: ProtobufWriter, span: Span): void {
   // status = 15, flags = 16.
   // The ids are read off the span, whose context may never have been made
   // (_span_ids.ts). A Tracer's span keeps the bytes its ids were drawn from
-  // (_id_bytes.ts): a root's trace id ends where its span id starts.
-  const traceId = traceIdOf(span);
+  // (_id_bytes.ts): a root's trace id ends where its span id starts, and is
+  // not made as hex here when nothing has read it yet.
   const parentSpanId = parentSpanIdOf(span);
   const idBytes = spanIdBytesOf(span);
   const idAt = idBytes === undefined ? 0 : spanIdAtOf(span);
   if (idBytes !== undefined && parentSpanId === undefined) {
-    w.rootIds(traceId, idBytes, idAt);
+    w.rootIds(madeTraceIdOf(span), idBytes, idAt);
   } else {
     w.byte(tag(1, LEN));
-    w.hexBytes(traceId);
+    w.hexBytes(traceIdOf(span));
     if (idBytes === undefined) {
       w.byte(tag(2, LEN));
       w.hexBytes(spanIdOf(span));

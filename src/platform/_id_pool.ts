@@ -9,7 +9,10 @@
 //
 // The bytes of the ids last taken stay readable (`bytes`, `at`), so a caller
 // can keep them and never parse the hex back; each draw fills a fresh array,
-// so bytes a caller kept are never overwritten.
+// so bytes a caller kept are never overwritten. So does their hex (`hex`),
+// so a caller can keep that and an offset, and slice an id only when it is
+// read (a Tracer's span: most ids are never read as hex). The hex is 8192
+// characters long, never an id's 32 or 16.
 
 import { bytesToHex } from "./_hex.ts";
 
@@ -22,15 +25,31 @@ function allZero(bytes: Uint8Array, at: number, n: number): boolean {
   return true;
 }
 
+/**
+ * A trace id: `idOrHex` itself when it is one (32 characters), else the one
+ * in an {@linkcode IdPool}'s `hex` of the root whose span id starts at byte
+ * `at` (its trace id's 16 bytes are the ones before).
+ */
+export function traceIdIn(idOrHex: string, at: number): string {
+  return idOrHex.length === 32 ? idOrHex : idOrHex.slice(2 * at - 32, 2 * at);
+}
+
+/**
+ * A span id: `idOrHex` itself when it is one (16 characters), else the one
+ * in an {@linkcode IdPool}'s `hex` whose bytes start at byte `at`.
+ */
+export function spanIdIn(idOrHex: string, at: number): string {
+  return idOrHex.length === 16 ? idOrHex : idOrHex.slice(2 * at, 2 * at + 16);
+}
+
 /** A pool of random bytes handed out as hex ids. */
 export class IdPool {
   /** The bytes the ids last taken came from. */
   bytes: Uint8Array = new Uint8Array(0);
   /** Where the last id's bytes start in {@linkcode IdPool.bytes}. */
   at = 0;
-  /** The trace id {@linkcode IdPool.root} took with its span id. */
-  traceId = "";
-  #hex = "";
+  /** {@linkcode IdPool.bytes} as lowercase hex: 8192 characters, two a byte. */
+  hex = "";
   #next = POOL_BYTES;
   // The last draw, handed out POOL_BYTES at a time from #drawn.
   #draw: Uint8Array = new Uint8Array(0);
@@ -44,31 +63,38 @@ export class IdPool {
    * @returns Them as lowercase hex; their bytes start at {@linkcode IdPool.at}.
    */
   take(n: number): string {
+    const at = this.takeAt(n);
+    return this.hex.slice(2 * at, 2 * (at + n));
+  }
+
+  /**
+   * As {@linkcode IdPool.take}, without making the hex.
+   *
+   * @returns Where the bytes start in {@linkcode IdPool.bytes} (also left in
+   *   {@linkcode IdPool.at}); their hex starts at twice that in
+   *   {@linkcode IdPool.hex}.
+   */
+  takeAt(n: number): number {
     for (;;) {
       const at = this.#reserve(n);
-      if (!allZero(this.bytes, at, n)) {
-        this.at = at;
-        return this.#hex.slice(2 * at, 2 * (at + n));
-      }
+      if (!allZero(this.bytes, at, n)) return this.at = at;
     }
   }
 
   /**
-   * Takes a trace id and a span id from 24 adjacent bytes: the trace id's
-   * 16, then the span id's 8, which start at {@linkcode IdPool.at}.
+   * Takes a trace id and a span id from 24 adjacent bytes, neither all
+   * zeros: the trace id's 16, then the span id's 8. Read them from
+   * {@linkcode IdPool.hex} with {@linkcode traceIdIn} and
+   * {@linkcode spanIdIn}.
    *
-   * @returns The span id; the trace id is left in {@linkcode IdPool.traceId}.
+   * @returns Where the span id's bytes start (also left in
+   *   {@linkcode IdPool.at}); the trace id's are the 16 before.
    */
-  root(): string {
+  rootAt(): number {
     for (;;) {
       const at = this.#reserve(24);
       const bytes = this.bytes;
-      if (!allZero(bytes, at, 16) && !allZero(bytes, at + 16, 8)) {
-        const hex = this.#hex;
-        this.traceId = hex.slice(2 * at, 2 * at + 32);
-        this.at = at + 16;
-        return hex.slice(2 * at + 32, 2 * at + 48);
-      }
+      if (!allZero(bytes, at, 16) && !allZero(bytes, at + 16, 8)) return this.at = at + 16;
     }
   }
 
@@ -86,7 +112,7 @@ export class IdPool {
       this.#drawn = from + POOL_BYTES;
       const bytes = this.#draw.subarray(from, from + POOL_BYTES);
       this.bytes = bytes;
-      this.#hex = bytesToHex(bytes);
+      this.hex = bytesToHex(bytes);
       at = 0;
     }
     this.#next = at + n;

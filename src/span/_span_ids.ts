@@ -19,6 +19,7 @@ export const IDS_FOLLOW = Object.freeze({}) as SpanContext;
 export interface SpanIdAccess {
   traceId(span: Span): string;
   spanId(span: Span): string;
+  madeTraceId(span: Span): string | undefined;
   parentSpanId(span: Span): string | undefined;
   traceFlags(span: Span): number;
   traceState(span: Span): string | undefined;
@@ -37,6 +38,14 @@ export function installSpanIdAccess(accessors: SpanIdAccess): void {
 /** `span`'s trace id. */
 export function traceIdOf(span: Span): string {
   return access.traceId(span);
+}
+
+/**
+ * `span`'s trace id if it was read as hex already; `undefined` while it is
+ * only bytes (a root whose ids were drawn from the pool and never read).
+ */
+export function madeTraceIdOf(span: Span): string | undefined {
+  return access.madeTraceId(span);
 }
 
 /** `span`'s span id. */

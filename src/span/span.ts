@@ -6,6 +6,7 @@
  */
 
 import { describe } from "../platform/_describe.ts";
+import { spanIdIn, traceIdIn } from "../platform/_id_pool.ts";
 import { AttributeBag } from "./_attribute_bag.ts";
 import { describeException } from "./_exception.ts";
 import { idBytesAt, idBytesOf } from "./_id_bytes.ts";
@@ -206,8 +207,10 @@ export class Span {
   // time `context` is read; the library's own readers use _span_ids.ts. A
   // span given a context keeps it, and copies of its ids.
   #context: SpanContext | undefined;
-  readonly #traceId: string;
-  readonly #spanId: string;
+  // Each id, or until it is first read the id pool's hex it is a slice of
+  // (never an id's length: see _id_pool.ts): most are never read as hex.
+  #traceId: string;
+  #spanId: string;
   readonly #parentSpanId: string | undefined;
   readonly #traceFlags: number;
   readonly #traceState: string | undefined;
@@ -232,8 +235,9 @@ export class Span {
       (span) => (span.#state & REMOTE_PARENT) !== 0,
     );
     installSpanIdAccess({
-      traceId: (span) => span.#traceId,
-      spanId: (span) => span.#spanId,
+      traceId: (span) => span.#madeTraceId(),
+      spanId: (span) => span.#madeSpanId(),
+      madeTraceId: (span) => span.#traceId.length === 32 ? span.#traceId : undefined,
       parentSpanId: (span) => span.#parentSpanId,
       traceFlags: (span) => span.#traceFlags,
       traceState: (span) => span.#traceState,
@@ -270,9 +274,10 @@ export class Span {
   constructor(name: string, context?: SpanContext, kind?: SpanKind, init?: SpanInit);
   // Internal: with IDS_FOLLOW as the context, the ids follow as arguments,
   // taken as they are, and the context is made when first read (see
-  // _span_ids.ts); `init`'s limits must be resolved already. No default
-  // parameters: they cost the Tracer's start on V8; `length` is set to 2
-  // below the class, as the public signature's.
+  // _span_ids.ts); `init`'s limits must be resolved already. An id drawn
+  // from the id pool may come as the pool's hex, with its bytes: see
+  // #madeTraceId. No default parameters: they cost the Tracer's start on
+  // V8; `length` is set to 2 below the class, as the public signature's.
   constructor(
     name: string,
     context?: SpanContext,
@@ -346,8 +351,8 @@ export class Span {
    */
   get context(): SpanContext {
     return this.#context ??= createTrustedSpanContext(
-      this.#traceId,
-      this.#spanId,
+      this.#madeTraceId(),
+      this.#madeSpanId(),
       this.#parentSpanId,
       this.#traceFlags,
       this.#traceState,
@@ -990,8 +995,8 @@ export class Span {
     return {
       name: this.#name,
       kind: this.kind,
-      traceId: this.#traceId,
-      spanId: this.#spanId,
+      traceId: this.#madeTraceId(),
+      spanId: this.#madeSpanId(),
       parentSpanId: this.#parentSpanId ?? null,
       traceFlags: this.#traceFlags,
       traceState: this.#traceState ?? null,
@@ -1065,6 +1070,17 @@ export class Span {
     };
     if (events === undefined) this.#events = [event];
     else events.push(event);
+  }
+
+  // The trace id, sliced from the pool's hex when first read. Only a root
+  // has its trace id there (its bytes are the 16 before its span id's); a
+  // child is given its parent's, made once and shared.
+  #madeTraceId(): string {
+    return this.#traceId = traceIdIn(this.#traceId, this.#idAt);
+  }
+
+  #madeSpanId(): string {
+    return this.#spanId = spanIdIn(this.#spanId, this.#idAt);
   }
 
   #limits(): ResolvedSpanLimits {

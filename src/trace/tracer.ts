@@ -27,7 +27,7 @@ import {
   defaultIdPool,
   hasRandomTraceIds,
 } from "../platform/_id_generators.ts";
-import type { IdPool } from "../platform/_id_pool.ts";
+import { type IdPool, spanIdIn, traceIdIn } from "../platform/_id_pool.ts";
 import type { IdGenerator } from "../platform/ids.ts";
 import type { Sampler, SamplingParameters, SamplingResult } from "./sampler.ts";
 import { type InstrumentationScope, Span, type SpanInit, type SpanKind } from "../span/span.ts";
@@ -371,6 +371,8 @@ export class Tracer {
     let parentState: string | undefined;
     let parentRemote = false;
     const pool = this.#pool;
+    // Ids from the pool are its hex, with their bytes and where they start
+    // (idAt): the span slices the hex when an id is first read (span.ts).
     let traceId: string;
     // A new trace takes its trace and span ids together from the pool.
     let spanId: string | undefined;
@@ -389,10 +391,9 @@ export class Tracer {
       parentState = parent.traceState;
       parentRemote = parent.isRemote;
     } else if (pool !== undefined) {
-      spanId = pool.root();
-      traceId = pool.traceId;
+      idAt = pool.rootAt();
       idBytes = pool.bytes;
-      idAt = pool.at;
+      traceId = spanId = pool.hex;
     } else {
       traceId = this.#ids.traceId();
     }
@@ -405,8 +406,10 @@ export class Tracer {
       // object to allocate for every span.
       result = !hasParent || (parentFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLE_RESULT : DROP_RESULT;
     } else {
-      // A sampler is code outside this library: it gets the frozen context.
+      // A sampler is code outside this library: it gets the frozen context,
+      // and the trace id as hex.
       const frozenParent = parentSpan === undefined ? parent : parentSpan.context;
+      traceId = traceIdIn(traceId, idAt);
       result = askSampler(sampler, {
         parent: frozenParent,
         traceId,
@@ -424,9 +427,9 @@ export class Tracer {
       if (pool === undefined) {
         spanId = this.#ids.spanId();
       } else {
-        spanId = pool.take(8);
+        idAt = pool.takeAt(8);
         idBytes = pool.bytes;
-        idAt = pool.at;
+        spanId = pool.hex;
       }
     }
     let traceState = parentState;
@@ -473,8 +476,8 @@ export class Tracer {
     idAt: number,
   ): Span {
     const context = createTrustedSpanContext(
-      traceId,
-      spanId,
+      traceIdIn(traceId, idAt),
+      spanIdIn(spanId, idAt),
       parentId,
       flags,
       traceState,
