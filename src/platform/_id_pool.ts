@@ -7,12 +7,13 @@
 // a context its 16 KiB of bytes, so the pool stays small: an id kept long
 // after its neighbours costs at most that.
 //
-// The bytes of the ids last taken stay readable (`bytes`, `at`), so a caller
-// can keep them and never parse the hex back; each draw fills a fresh array,
-// so bytes a caller kept are never overwritten. So does their hex (`hex`),
-// so a caller can keep that and an offset, and slice an id only when it is
-// read (a Tracer's span: most ids are never read as hex). The hex is 8192
-// characters long, never an id's 32 or 16.
+// The bytes of the ids last taken stay readable (`bytes`, at the offset
+// `takeAt` or `rootAt` returns), so a caller can keep them and never parse
+// the hex back; each draw fills a fresh array, so bytes a caller kept are
+// never overwritten. So does their hex (`hex`), so a caller can keep that
+// and an offset, and slice an id only when it is read (a Tracer's span: most
+// ids are never read as hex). The hex is 8192 characters long, never an
+// id's 32 or 16.
 
 import { bytesToHex } from "./_hex.ts";
 
@@ -46,8 +47,6 @@ export function spanIdIn(idOrHex: string, at: number): string {
 export class IdPool {
   /** The bytes the ids last taken came from. */
   bytes: Uint8Array = new Uint8Array(0);
-  /** Where the last id's bytes start in {@linkcode IdPool.bytes}. */
-  at = 0;
   /** {@linkcode IdPool.bytes} as lowercase hex: 8192 characters, two a byte. */
   hex = "";
   #next = POOL_BYTES;
@@ -60,7 +59,7 @@ export class IdPool {
    * "invalid" id, and though the odds are 2^-64 or less the rule is
    * absolute, so it draws again.
    *
-   * @returns Them as lowercase hex; their bytes start at {@linkcode IdPool.at}.
+   * @returns Them as lowercase hex.
    */
   take(n: number): string {
     const at = this.takeAt(n);
@@ -70,14 +69,13 @@ export class IdPool {
   /**
    * As {@linkcode IdPool.take}, without making the hex.
    *
-   * @returns Where the bytes start in {@linkcode IdPool.bytes} (also left in
-   *   {@linkcode IdPool.at}); their hex starts at twice that in
-   *   {@linkcode IdPool.hex}.
+   * @returns Where the bytes start in {@linkcode IdPool.bytes}; their hex
+   *   starts at twice that in {@linkcode IdPool.hex}.
    */
   takeAt(n: number): number {
     for (;;) {
       const at = this.#reserve(n);
-      if (!allZero(this.bytes, at, n)) return this.at = at;
+      if (!allZero(this.bytes, at, n)) return at;
     }
   }
 
@@ -87,14 +85,14 @@ export class IdPool {
    * {@linkcode IdPool.hex} with {@linkcode traceIdIn} and
    * {@linkcode spanIdIn}.
    *
-   * @returns Where the span id's bytes start (also left in
-   *   {@linkcode IdPool.at}); the trace id's are the 16 before.
+   * @returns Where the span id's bytes start; the trace id's are the 16
+   *   before.
    */
   rootAt(): number {
     for (;;) {
       const at = this.#reserve(24);
       const bytes = this.bytes;
-      if (!allZero(bytes, at, 16) && !allZero(bytes, at + 16, 8)) return this.at = at + 16;
+      if (!allZero(bytes, at, 16) && !allZero(bytes, at + 16, 8)) return at + 16;
     }
   }
 

@@ -1075,12 +1075,15 @@ export class Span {
   // The trace id, sliced from the pool's hex when first read. Only a root
   // has its trace id there (its bytes are the 16 before its span id's); a
   // child is given its parent's, made once and shared.
+  // Made once: a child's start reads its parent's, and writes nothing then.
   #madeTraceId(): string {
-    return this.#traceId = traceIdIn(this.#traceId, this.#idAt);
+    const id = this.#traceId;
+    return id.length === 32 ? id : this.#traceId = traceIdIn(id, this.#idAt);
   }
 
   #madeSpanId(): string {
-    return this.#spanId = spanIdIn(this.#spanId, this.#idAt);
+    const id = this.#spanId;
+    return id.length === 16 ? id : this.#spanId = spanIdIn(id, this.#idAt);
   }
 
   #limits(): ResolvedSpanLimits {
