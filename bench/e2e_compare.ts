@@ -20,6 +20,11 @@
  *    the drops as the processor counts them. Spans are made every
  *    millisecond; after a stall the backlog is made one millisecond's worth
  *    per turn of the event loop.
+ * 4. **Stalls.** The load at 200,000 spans/s, with the span loop held busy
+ *    for 10 ms every 250 ms: what the default queue must ride out when a
+ *    collection or a busy machine stops the process.
+ *
+ * Run one part alone by naming it: `throughput`, `memory`, `load`, `stall`.
  *
  * Prints markdown rows ready to paste into the README's tables.
  *
@@ -220,6 +225,54 @@ function describeRun(r: LoadResult): string {
   } ms; longest stall ${fmt(r.longestStallMs, 1)} ms)`;
 }
 
+// The queue-full warning would interrupt the table; the counts say it.
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return await fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+interface LoadRuns {
+  mine: LoadResult[];
+  theirs: LoadResult[];
+}
+
+// A short run of each first, so the code is compiled before it counts; then
+// LOAD_ROUNDS rounds, ours and the SDK in turn, each printed as it ends.
+async function loadRounds(label: string, options: LoadOptions): Promise<LoadRuns> {
+  const mine: LoadResult[] = [];
+  const theirs: LoadResult[] = [];
+  const warmUp = { ...options, durationMs: 300 };
+  await quietly(() => oursLoad(warmUp));
+  await quietly(() => otelLoad(warmUp));
+  for (let round = 0; round < LOAD_ROUNDS; round++) {
+    mine.push(await quietly(() => oursLoad(options)));
+    theirs.push(await quietly(() => otelLoad(options)));
+    console.log(
+      `  ${label} round ${round + 1} (load average ${load()}): ours ${
+        describeRun(mine[round])
+      }; SDK ${describeRun(theirs[round])}`,
+    );
+    const s = mine[round].stats;
+    if (s.ended !== s.exported + s.dropped + s.failed + s.queued) {
+      throw new Error(`Cannot trust the load run: unbalanced stats ${JSON.stringify(s)}`);
+    }
+  }
+  return { mine, theirs };
+}
+
+const dropped = (runs: LoadResult[]) => runs.reduce((sum, r) => sum + r.stats.dropped, 0);
+const made = (runs: LoadResult[]) => runs.reduce((sum, r) => sum + r.made, 0);
+const pct = (runs: LoadResult[]) => ((100 * dropped(runs)) / made(runs)).toFixed(2);
+const cells = ({ mine, theirs }: LoadRuns): string =>
+  `${fmt(dropped(mine))} of ${fmt(made(mine))} (${pct(mine)}%) | ${fmt(dropped(theirs))} of ${
+    fmt(made(theirs))
+  } (${pct(theirs)}%)`;
+
 if (wants("load")) {
   console.log(
     `Load: default settings, spans made for ${fmt(LOAD_MS)} ms at each rate, exporter encodes to ` +
@@ -227,52 +280,49 @@ if (wants("load")) {
   );
   const rows: string[] = [];
   for (const rate of RATES) {
-    const options: LoadOptions = { rate, durationMs: LOAD_MS, exportMs: EXPORT_MS };
-    const mine: LoadResult[] = [];
-    const theirs: LoadResult[] = [];
-    // The queue-full warning would interrupt the table; the counts say it.
-    const quietly = async <T>(fn: () => Promise<T>): Promise<T> => {
-      const warn = console.warn;
-      console.warn = () => {};
-      try {
-        return await fn();
-      } finally {
-        console.warn = warn;
-      }
-    };
-    // A short run of each first, so the code is compiled before it counts.
-    const warmUp = { ...options, durationMs: 300 };
-    await quietly(() => oursLoad(warmUp));
-    await quietly(() => otelLoad(warmUp));
-    for (let round = 0; round < LOAD_ROUNDS; round++) {
-      mine.push(await quietly(() => oursLoad(options)));
-      theirs.push(await quietly(() => otelLoad(options)));
-      console.log(
-        `  ${fmt(rate)}/s round ${round + 1} (load average ${load()}): ours ${
-          describeRun(mine[round])
-        }; SDK ${describeRun(theirs[round])}`,
-      );
-      const s = mine[round].stats;
-      if (s.ended !== s.exported + s.dropped + s.failed + s.queued) {
-        throw new Error(`Cannot trust the load run: unbalanced stats ${JSON.stringify(s)}`);
-      }
-    }
-    const dropped = (runs: LoadResult[]) => runs.reduce((sum, r) => sum + r.stats.dropped, 0);
-    const made = (runs: LoadResult[]) => runs.reduce((sum, r) => sum + r.made, 0);
-    const pct = (runs: LoadResult[]) => ((100 * dropped(runs)) / made(runs)).toFixed(2);
+    const runs = await loadRounds(`${fmt(rate)}/s`, {
+      rate,
+      durationMs: LOAD_MS,
+      exportMs: EXPORT_MS,
+    });
     const goal = rate === GOAL_RATE
-      ? `no drops: ${dropped(mine) === 0 ? "met" : "missed"}`
+      ? `no drops: ${dropped(runs.mine) === 0 ? "met" : "missed"}`
       : rate < GOAL_RATE
       ? ""
       : "(above the goal here)";
-    rows.push(
-      `| ${runtimeName()} | ${fmt(rate)}/s | ${fmt(dropped(mine))} of ${fmt(made(mine))} (${
-        pct(mine)
-      }%) | ${fmt(dropped(theirs))} of ${fmt(made(theirs))} (${pct(theirs)}%) | ${goal} |`,
-    );
+    rows.push(`| ${runtimeName()} | ${fmt(rate)}/s | ${cells(runs)} | ${goal} |`);
   }
   console.log("\n| runtime | rate | ours: dropped | SDK: not exported | goal |");
   console.log("|---|---:|---:|---:|---|");
   for (const row of rows) console.log(row);
+  console.log();
+}
+
+// 4. Stalls -------------------------------------------------------------------
+
+const STALL = { everyMs: 250, ms: 10 };
+/** 200,000 spans/s on every runtime: 10 ms of it is 2,000 spans. */
+const STALL_RATE = 200_000;
+
+if (wants("stall")) {
+  console.log(
+    `Stalls: the load at ${fmt(STALL_RATE)}/s for ${fmt(LOAD_MS)} ms, the span loop held busy ` +
+      `${STALL.ms} ms every ${STALL.everyMs} ms (${LOAD_MS / STALL.everyMs} stalls a round); ` +
+      `default settings, exporter as above`,
+  );
+  const runs = await loadRounds(`${fmt(STALL_RATE)}/s, stalls`, {
+    rate: STALL_RATE,
+    durationMs: LOAD_MS,
+    exportMs: EXPORT_MS,
+    stall: STALL,
+  });
+  console.log(
+    "\n| runtime | rate | stalls | ours: dropped | SDK: not exported |\n|---|---:|---|---:|---:|",
+  );
+  console.log(
+    `| ${runtimeName()} | ${fmt(STALL_RATE)}/s | ${STALL.ms} ms every ${STALL.everyMs} ms | ${
+      cells(runs)
+    } |`,
+  );
   console.log();
 }

@@ -208,7 +208,7 @@ describe("BatchSpanProcessor: how much one export carries", () => {
     async () => {
       const { batch, time, ...slow } = slowBatch(2);
       // Half a second of manual time, 100 spans every millisecond: the queue
-      // (2048) would fill in 40 ms if the exporter fell behind.
+      // (4096) would fill in 41 ms if the exporter fell behind.
       for (let ms = 0; ms < 500; ms++) {
         endMany(batch, 100, `ms${ms}-`);
         await time.tick(1);
@@ -302,17 +302,17 @@ describe("BatchSpanProcessor: the bounded queue", () => {
     assert.deepEqual(batch.stats(), { ended: 15, exported: 6, dropped: 9, failed: 0, queued: 0 });
   });
 
-  test("by default it holds 2048 waiting spans and the 1024 in flight when the exporter does not answer", async () => {
+  test("by default it holds 4096 waiting spans and the 1024 in flight when the exporter does not answer", async () => {
     const { batch, time } = manual(() => new Promise<void>(() => {}));
     await captureWarnings(async () => {
-      endMany(batch, 3_000);
+      endMany(batch, 5_000);
       await time.tick(0);
-      assert.equal(batch.stats().dropped, 3_000 - 2048, "before the export: 2048 wait");
-      endMany(batch, 3_000, "after first batch");
+      assert.equal(batch.stats().dropped, 5_000 - 4096, "before the export: 4096 wait");
+      endMany(batch, 5_000, "after first batch");
     });
     const stats = batch.stats();
-    assert.equal(stats.queued, 2048 + 1024);
-    assert.equal(stats.dropped, 6_000 - (2048 + 1024));
+    assert.equal(stats.queued, 4096 + 1024);
+    assert.equal(stats.dropped, 10_000 - (4096 + 1024));
   });
 });
 
@@ -740,8 +740,11 @@ describe("BatchSpanProcessor: options", () => {
       () => new BatchSpanProcessor(ok, { maxBatchSize: 200, maxQueueSize: 100 }),
       /^RangeError: Cannot create BatchSpanProcessor: maxBatchSize \(200\) must not exceed maxQueueSize \(100\)$/,
     );
-    // The default maxQueueSize (2048) bounds a large maxBatchSize too.
-    assert.throws(() => new BatchSpanProcessor(ok, { maxBatchSize: 4096 }), RangeError);
+    // The default maxQueueSize (4096) bounds a large maxBatchSize too.
+    assert.throws(
+      () => new BatchSpanProcessor(ok, { maxBatchSize: 4097 }),
+      /^RangeError: Cannot create BatchSpanProcessor: maxBatchSize \(4097\) must not exceed maxQueueSize \(4096\)$/,
+    );
   });
 
   test("maxExportBatchSize that is not a positive integer, below maxBatchSize or above maxQueueSize is a RangeError", () => {
@@ -754,11 +757,11 @@ describe("BatchSpanProcessor: options", () => {
     }
     assert.throws(
       () => new BatchSpanProcessor(ok, { maxBatchSize: 200, maxExportBatchSize: 100 }),
-      /^RangeError: Cannot create BatchSpanProcessor: maxExportBatchSize \(100\) must be from maxBatchSize \(200\) to maxQueueSize \(2048\)$/,
+      /^RangeError: Cannot create BatchSpanProcessor: maxExportBatchSize \(100\) must be from maxBatchSize \(200\) to maxQueueSize \(4096\)$/,
     );
     assert.throws(
-      () => new BatchSpanProcessor(ok, { maxExportBatchSize: 4096 }),
-      /maxExportBatchSize \(4096\) must be from maxBatchSize \(100\) to maxQueueSize \(2048\)$/,
+      () => new BatchSpanProcessor(ok, { maxExportBatchSize: 4097 }),
+      /maxExportBatchSize \(4097\) must be from maxBatchSize \(100\) to maxQueueSize \(4096\)$/,
     );
   });
 

@@ -97,6 +97,22 @@ describe("end-to-end benchmark workloads", () => {
     assert.ok(result.bytes > 0);
   });
 
+  test(
+    "a forced stall holds the span loop as long as asked, and every span is still accounted for",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      // One stall, 20 ms in: the loop busy-waits 30 ms, so no turn comes sooner.
+      const result = await oursLoad({ ...load, stall: { everyMs: 40, ms: 30 } });
+      assert.equal(result.made, 1_000);
+      assert.ok(result.longestStallMs >= 30, `longest stall ${result.longestStallMs} ms`);
+      const { stats } = result;
+      assert.equal(stats.ended, result.made);
+      assert.equal(stats.ended, stats.exported + stats.dropped + stats.failed + stats.queued);
+    },
+  );
+
   // The SDK counts nothing itself: otelLoad's stats are built from what its
   // exporter saw, so they balance by construction. Only what the exporter
   // measured is checked.

@@ -1,5 +1,5 @@
-// Memory is bounded by the limits: a full default queue (2,048 spans) of
-// spans made from hostile input, measured after a full collection in a child
+// Memory is bounded by the limits: 2,048 spans (half a full default queue)
+// made from hostile input, measured after a full collection in a child
 // process (tests/fixtures/hostile_memory.ts) on the runtime running this file.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

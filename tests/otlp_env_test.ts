@@ -222,7 +222,7 @@ describe("readOtlpEnv", () => {
       ["OTEL_EXPORTER_OTLP_PROTOCOL", /default \(http\/protobuf\)/],
       ["OTEL_EXPORTER_OTLP_ENDPOINT", /default \(http:\/\/localhost:4318\/v1\/traces\)/],
       ["OTEL_TRACES_SAMPLER_ARG", /default \(1\)/],
-      ["OTEL_BSP_MAX_QUEUE_SIZE", /default \(2048\)/],
+      ["OTEL_BSP_MAX_QUEUE_SIZE", /default \(4096\)/],
       ["OTEL_SDK_DISABLED", /default \(false\)/],
       ["OTEL_RESOURCE_ATTRIBUTES", /entry 1 is not key=value.*discarding all of it/],
     ];

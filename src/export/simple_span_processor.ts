@@ -13,7 +13,6 @@ import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { isSampledOf } from "../span/_span_ids.ts";
 import type { AttributeValue } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
-import { DEFAULT_MAX_QUEUE_SIZE } from "./_batch_defaults.ts";
 import type { ProcessorStats, SpanProcessor } from "../trace/span_processor.ts";
 
 /** How a {@linkcode SimpleSpanProcessor} bounds its work. Every field is optional. */
@@ -69,6 +68,10 @@ export interface SimpleSpanProcessorOptions {
 }
 
 const WHO = "SimpleSpanProcessor";
+// The default bound on spans held behind a slow export: 2048, the SDK's
+// queue. One export per span never reaches the rates the batch processor's
+// larger default queue is for.
+const MAX_HELD = 2048;
 
 /**
  * Exports each sampled span as it ends, in a batch of one. Calls to
@@ -137,7 +140,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     this.#queue = new ExportQueue(
       WHO,
       withRedaction(exporter, options.redact, WHO),
-      positiveInteger(options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE, WHO, "maxQueueSize"),
+      positiveInteger(options.maxQueueSize, MAX_HELD, WHO, "maxQueueSize"),
       true,
       this.#exportTimeoutMs,
       scheduler,

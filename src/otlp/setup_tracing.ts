@@ -78,7 +78,7 @@ export interface SetupTracingOptions {
   maxExportBatchSize?: number;
   /** The longest a span waits for its batch, ms (`OTEL_BSP_SCHEDULE_DELAY`). Default 5000. */
   flushIntervalMs?: number;
-  /** The most spans waiting for export (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 2048. */
+  /** The most spans waiting for export (`OTEL_BSP_MAX_QUEUE_SIZE`). Default 4096. */
   maxQueueSize?: number;
   /** How long the processor lets one export run, ms (`OTEL_BSP_EXPORT_TIMEOUT`). Default 30000. */
   exportTimeoutMs?: number;
@@ -265,7 +265,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
   // An environment value never makes an explicit option throw.
   if (envBatch !== undefined && maxExportBatchSize! < envBatch) maxBatchSize = maxExportBatchSize;
   const fromEnv = options.maxBatchSize === undefined || options.maxQueueSize === undefined;
-  // The defaults (a batch of 100, a queue of 2048) count too: a queue of 50
+  // The defaults (a batch of 100, a queue of 4096) count too: a queue of 50
   // from the environment alone must not meet the default batch and throw.
   const batch = maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
   const queue = maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
