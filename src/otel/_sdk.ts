@@ -42,8 +42,8 @@ export interface TraceSdk {
 // entry's BatchSpanProcessor gives them where the runtime would not let the
 // SDK read those variables, so a denied variable reads as an unset one. They
 // are the SDK's, not this library's (src/export/_batch_defaults.ts): the
-// core's queue size is the same number by choice, and follows its own
-// design; these follow the SDK.
+// core's queue holds 4096 by default, since its spans take a third of the
+// SDK's memory; these follow the SDK.
 
 /** The SDK batch processor's `maxQueueSize` when none is given or set. */
 export const SDK_MAX_QUEUE_SIZE = 2048;
