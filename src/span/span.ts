@@ -1072,10 +1072,10 @@ export class Span {
     else events.push(event);
   }
 
-  // The trace id, sliced from the pool's hex when first read. Only a root
-  // has its trace id there (its bytes are the 16 before its span id's); a
-  // child is given its parent's, made once and shared.
-  // Made once: a child's start reads its parent's, and writes nothing then.
+  // The trace id, sliced from the pool's hex when first read and kept, so
+  // later reads (each child's start reads its parent's) write nothing. Only
+  // a root has its trace id there (its bytes are the 16 before its span
+  // id's); a child is given its parent's, made once and shared.
   #madeTraceId(): string {
     const id = this.#traceId;
     return id.length === 32 ? id : this.#traceId = traceIdIn(id, this.#idAt);
