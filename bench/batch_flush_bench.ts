@@ -12,6 +12,7 @@
 import {
   floor,
   floorNestedAsync,
+  floorNestedAsyncTimed,
   otel,
   otelNested,
   otelNestedAsync,
@@ -45,3 +46,4 @@ bench("nested 3 deep, batch flush", otelNested());
 bench("nested 3 deep with awaits, batch flush", oursNestedAsync(), true);
 bench("nested 3 deep with awaits, batch flush", otelNestedAsync());
 bench("nested 3 deep with awaits, batch flush", floorNestedAsync());
+bench("nested 3 deep with awaits, batch flush", floorNestedAsyncTimed());

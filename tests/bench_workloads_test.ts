@@ -1,11 +1,23 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import type { Span } from "../mod.ts";
+import {
+  context as otelContext,
+  createContextKey,
+  ROOT_CONTEXT as OTEL_ROOT,
+} from "@opentelemetry/api";
+import {
+  getContextStorage,
+  getCurrentContext,
+  ROOT_CONTEXT,
+  type Span,
+  withContext,
+} from "../mod.ts";
 import {
   allWorkloads,
   check,
   floor,
+  floorNestedAsyncTimed,
   otel,
   otelNested,
   otelNestedAsync,
@@ -14,6 +26,8 @@ import {
   oursNestedAsync,
   oursNestedAsyncHandEnded,
   releaseOtelContext,
+  runAlone,
+  SIDES,
 } from "./fixtures/batch_flush_workloads.ts";
 
 // Divisible by 3 (the nested workloads build trees of three) and spans more
@@ -72,6 +86,61 @@ describe("batch-flush benchmark workloads", () => {
     assert.equal(new Set(made.map((s) => s.spanId)).size, 2_000);
   });
 
+  // Where the storage has no disable (a browser's stack), both sides share
+  // nothing to switch off.
+  const canDisable = typeof (getContextStorage() as { disable?: unknown }).disable === "function";
+
+  test("runAlone switches the other side's context storage off and its own on", {
+    skip: !canDisable && "this runtime's context storage cannot be disabled",
+  }, () => {
+    const mine = Symbol("mine");
+    const theirs = createContextKey("theirs");
+    runAlone("otel");
+    otelContext.with(OTEL_ROOT.setValue(theirs, 1), () => {
+      withContext(ROOT_CONTEXT.setValue(mine, 1), () => {
+        assert.equal(getCurrentContext().getValue(mine), 1);
+        assert.equal(otelContext.active().getValue(theirs), 1);
+        runAlone("otel");
+        // Ours is off: its current context reads as none; the SDK's still holds.
+        assert.equal(getCurrentContext().getValue(mine), undefined);
+        assert.equal(otelContext.active().getValue(theirs), 1);
+      });
+    });
+    otelContext.with(OTEL_ROOT.setValue(theirs, 2), () => {
+      withContext(ROOT_CONTEXT.setValue(mine, 2), () => {
+        runAlone("ours");
+        assert.equal(otelContext.active().getValue(theirs), undefined);
+        assert.equal(getCurrentContext().getValue(mine), 2);
+      });
+    });
+  });
+
+  test("every workload runs on its own library's storage: the floors on ours", () => {
+    assert.deepEqual(
+      allWorkloads().map((w) => `${w.key}:${SIDES[w.key]}`),
+      [
+        "ours:ours",
+        "otel:otel",
+        "oursNested:ours",
+        "otelNested:otel",
+        "oursNestedAsync:ours",
+        "oursNestedAsyncHandEnded:ours",
+        "otelNestedAsync:otel",
+        "floor:ours",
+        "floorNestedAsync:ours",
+        "floorNestedAsyncTimed:ours",
+      ],
+    );
+  });
+
+  test("the timed nested floor reads the clock three times per level: start, event, end", async () => {
+    let readings = 0;
+    const timed = floorNestedAsyncTimed(() => ++readings);
+    await timed.run(6);
+    assert.equal(timed.exported, 6);
+    assert.equal(readings, 18);
+  });
+
   const nestings = [
     ["nested", oursNested, otelNested],
     ["async nested", oursNestedAsync, otelNestedAsync],
@@ -89,17 +158,24 @@ describe("batch-flush benchmark workloads", () => {
   ): Promise<void> {
     const mine: Span[] = [];
     const theirs: ReadableSpan[] = [];
+    const again: Span[] = [];
+    // Each run switches the other side's storage off (runAlone): ours runs a
+    // second time after the SDK's switched it off, and must nest again.
     await mineOf(mine as unknown[]).run(3);
     await theirsOf(theirs as unknown[]).run(3);
+    await mineOf(again as unknown[]).run(3);
     // One tree of three on each side, or the parent checks below would
     // compare undefined with undefined.
     const names = ["inner", "middle", "outer"];
     assert.deepEqual(mine.map((s) => s.name).sort(), names);
     assert.deepEqual(theirs.map((s) => s.name).sort(), names);
-    const mineBy = new Map(mine.map((s) => [s.name, s.context]));
-    assert.equal(mineBy.get("inner")?.parentSpanId, mineBy.get("middle")?.spanId);
-    assert.equal(mineBy.get("middle")?.parentSpanId, mineBy.get("outer")?.spanId);
-    assert.equal(mineBy.get("outer")?.parentSpanId, undefined);
+    assert.deepEqual(again.map((s) => s.name).sort(), names);
+    for (const spans of [mine, again]) {
+      const mineBy = new Map(spans.map((s) => [s.name, s.context]));
+      assert.equal(mineBy.get("inner")?.parentSpanId, mineBy.get("middle")?.spanId);
+      assert.equal(mineBy.get("middle")?.parentSpanId, mineBy.get("outer")?.spanId);
+      assert.equal(mineBy.get("outer")?.parentSpanId, undefined);
+    }
     const theirsBy = new Map(theirs.map((s) => [s.name, s]));
     const id = (name: string) => theirsBy.get(name)?.spanContext().spanId;
     assert.equal(theirsBy.get("inner")?.parentSpanContext?.spanId, id("middle"));
