@@ -47,7 +47,17 @@ const { options, errors } = ts.convertCompilerOptionsFromJson({
 }, root);
 if (errors.length > 0) fail(report(errors));
 
-const program = ts.createProgram(entries.map((e) => join(root, e.source)), options);
+// Each module with a top-level await, which require() refuses, and the
+// module the npm package's copy for require() has in its place (Deno and
+// JSR, and import(), load the first).
+const SOURCE_SWAPS = [["src/otel/_sdk_import.ts", "src/otel/_sdk_require.ts"]];
+
+const program = ts.createProgram(
+  [...entries.map((e) => e.source), ...SOURCE_SWAPS.map(([, swap]) => swap)].map((file) =>
+    join(root, file)
+  ),
+  options,
+);
 const problems = ts.getPreEmitDiagnostics(program);
 if (problems.length > 0) fail(`tsc found problems, nothing was written:\n\n${report(problems)}`);
 rmSync(npmDir, { recursive: true, force: true });
@@ -117,6 +127,41 @@ for (const name of peers) {
 }
 const peerNames = [...peers].sort();
 
+// require() refuses a module graph with a top-level await. An entry that
+// reaches one (SOURCE_SWAPS, above) gets a copy for require():
+// "x.require.js" beside every built file that leads to it, its imports
+// pointed at the copies, the rest of the package shared with the import()
+// copy, so both load one core.
+const REQUIRE_SWAPS = new Map(
+  SOURCE_SWAPS.map((pair) => pair.map((source) => `npm/${source.replace(/\.ts$/, ".js")}`)),
+);
+const requireCopies = new Map();
+for (const entry of entries) {
+  const start = posix.join("npm", entry.js);
+  const copied = filesLeadingTo(start, REQUIRE_SWAPS);
+  if (copied.size === 0) continue;
+  for (const file of copied) {
+    const path = join(root, file);
+    const text = replaceSpecifiers(file, readFileSync(path, "utf8"), (specifier) => {
+      if (!specifier.startsWith(".")) return specifier;
+      const target = posix.join(posix.dirname(file), specifier);
+      const to = REQUIRE_SWAPS.get(target) ?? (copied.has(target) ? requireCopyOf(target) : target);
+      if (to === target) return specifier;
+      const relative = posix.relative(posix.dirname(file), to);
+      return relative.startsWith(".") ? relative : `./${relative}`;
+    });
+    writeFileSync(join(root, requireCopyOf(file)), text);
+  }
+  const graph = importGraph(
+    posix.join("npm", requireCopyOf(entry.js)),
+    (file) => moduleSpecifiers(file, readFileSync(join(root, file), "utf8")),
+  );
+  for (const file of graph) {
+    if (REQUIRE_SWAPS.has(file)) fail(`the require() copy of ${entry.js} still imports ${file}`);
+  }
+  requireCopies.set(entry.subpath, `./${requireCopyOf(posix.normalize(entry.js))}`);
+}
+
 const pkg = {
   name: deno.name,
   version: deno.version,
@@ -134,6 +179,7 @@ const pkg = {
       e,
     ) => [e.subpath, {
       types: `./${posix.normalize(e.dts)}`,
+      ...(requireCopies.has(e.subpath) ? { require: requireCopies.get(e.subpath) } : {}),
       default: `./${posix.normalize(e.js)}`,
     }]),
   ),
@@ -169,19 +215,45 @@ console.log(
     `(${Math.round(performance.now() - started)} ms)`,
 );
 
-/** The built files reachable from `start` through relative imports. */
-function importGraph(start) {
+/**
+ * The built files reachable from `start` through relative imports, read
+ * from `imports` or, for files written after it was, from `specifiersOf`.
+ */
+function importGraph(start, specifiersOf = (file) => imports.get(file) ?? []) {
   const seen = new Set();
   const todo = [start];
   while (todo.length > 0) {
     const file = todo.pop();
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const { specifier } of imports.get(file) ?? []) {
+    for (const { specifier } of specifiersOf(file)) {
       if (specifier.startsWith(".")) todo.push(posix.join(posix.dirname(file), specifier));
     }
   }
   return seen;
+}
+
+/**
+ * The built files reachable from `start` whose imports lead to one of
+ * `targets`' keys (those left out), as a set of npm/ paths.
+ */
+function filesLeadingTo(start, targets) {
+  const leading = new Set();
+  for (const file of importGraph(start)) {
+    if (targets.has(file)) continue;
+    for (const reached of importGraph(file)) {
+      if (targets.has(reached)) {
+        leading.add(file);
+        break;
+      }
+    }
+  }
+  return leading;
+}
+
+/** "npm/x/y.js" -> "npm/x/y.require.js". */
+function requireCopyOf(file) {
+  return file.replace(/\.js$/, ".require.js");
 }
 
 /** "@scope/name/sub" -> "@scope/name", "name/sub" -> "name". */

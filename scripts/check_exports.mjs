@@ -28,7 +28,14 @@ for (const key of npmKeys) {
 for (const { subpath, source, js, dts } of entries) {
   const target = npmExports[subpath];
   if (target === undefined) continue;
-  const expected = { types: `./${dts.slice(2)}`, default: `./${js.slice(2)}` };
+  // An entry whose graph has a top-level await has a copy for require()
+  // (scripts/build_npm.mjs), between the two.
+  const requireCopy = `./${js.slice(2).replace(/\.js$/, ".require.js")}`;
+  const expected = {
+    types: `./${dts.slice(2)}`,
+    ...(existsSync(join(npmDir, requireCopy)) ? { require: requireCopy } : {}),
+    default: `./${js.slice(2)}`,
+  };
   // Order matters: resolvers take the first condition that matches, and
   // "types" must come before "default" or TypeScript never sees it.
   if (JSON.stringify(target) !== JSON.stringify(expected)) {

@@ -161,6 +161,8 @@ function otelScenario(title, peers) {
   const withSdk = "@opentelemetry/sdk-trace-base" in peers;
   writeFileSync(join(dir, "otel_smoke.mjs"), otelRunCheck(expected[otelSpecifier], withSdk));
   console.log(run(process.execPath, ["otel_smoke.mjs"], dir).trimEnd());
+  writeFileSync(join(dir, "otel_smoke.cjs"), otelRequireCheck(expected, withSdk));
+  console.log(run(process.execPath, ["otel_smoke.cjs"], dir).trimEnd());
   writeFileSync(join(dir, "otel_smoke.ts"), otelTypeCheck(withSdk));
   typeCheckIn(dir, "otel_smoke.ts");
   console.log(`tsc --noEmit: ./otel types against exactly these packages`);
@@ -258,6 +260,8 @@ const { InMemorySpanExporter, BasicTracerProvider } = await import("@opentelemet
 const exporter = new InMemorySpanExporter();
 new Tracer({ processors: [new otel.SimpleSpanProcessor(exporter)] }).startSpan("simple").end();
 const batch = new otel.BatchSpanProcessor(exporter);
+const sdk = await import("@opentelemetry/sdk-trace-base");
+assert.ok(batch instanceof sdk.BatchSpanProcessor, "built on the SDK import() gives");
 new Tracer({ processors: [batch] }).startSpan("batch").end();
 await batch.forceFlush();
 assert.equal(otel.addSpanProcessor(new otel.SimpleSpanProcessor(exporter)), true);
@@ -275,6 +279,48 @@ assert.throws(() => new otel.BatchSpanProcessor(() => {}), { name: "TypeError", 
 const plain = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: async () => {} };
 assert.throws(() => otel.addSpanProcessor(plain), { name: "TypeError", message: missing });
 console.log("without the SDK, SimpleSpanProcessor, BatchSpanProcessor and addSpanProcessor say to install it");`
+  }
+`;
+}
+
+/**
+ * A CommonJS application's view: every entry require()d, ./otel through the
+ * package's copy for require() (no top-level await), its wrappers built on
+ * the SDK that the application's own require() gets.
+ */
+function otelRequireCheck(expected, withSdk) {
+  return `"use strict";
+const assert = require("node:assert/strict");
+if (!process.features.require_module) {
+  console.log("require(): skipped, Node " + process.version + " cannot require() ES modules");
+  process.exit(0);
+}
+for (const [specifier, names] of Object.entries(${JSON.stringify(expected)})) {
+  assert.deepEqual(Object.keys(require(specifier)).sort(), names, specifier);
+}
+const otel = require(${JSON.stringify(otelSpecifier)});
+const { Tracer } = require(${JSON.stringify(pkg.name)});
+${
+    withSdk
+      ? `const sdk = require("@opentelemetry/sdk-trace-base");
+const exporter = new sdk.InMemorySpanExporter();
+const batch = new otel.BatchSpanProcessor(exporter);
+assert.ok(batch instanceof sdk.BatchSpanProcessor, "built on the SDK require() gives");
+new Tracer({ processors: [batch] }).startSpan("required").end();
+batch.forceFlush().then(async () => {
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ["required"]);
+  await batch.shutdown();
+  console.log("require(): every entry, and ./otel's BatchSpanProcessor on the SDK's own copy");
+}).catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});`
+      : `assert.throws(() => new otel.BatchSpanProcessor(() => {}), {
+  name: "TypeError",
+  message: /install @opentelemetry\\/sdk-trace-base/,
+});
+assert.equal(typeof new Tracer().startSpan("plain").end, "function");
+console.log("require(): every entry; without the SDK, ./otel's wrappers say to install it");`
   }
 `;
 }

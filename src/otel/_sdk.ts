@@ -1,6 +1,7 @@
 // Internal: the OpenTelemetry trace SDK (@opentelemetry/sdk-trace-base),
-// loaded when this entry is and only if it is installed. Everything else in
-// this entry needs @opentelemetry/api alone; the SDK's processors and its
+// loaded when this entry is and only if it is installed (_sdk_import.ts, or
+// _sdk_require.ts in the npm package's copy for require()). Everything else
+// in this entry needs @opentelemetry/api alone; the SDK's processors and its
 // provider are what the seed's wrappers and addSpanProcessor build on.
 
 import type {
@@ -9,6 +10,7 @@ import type {
   OtelSpanExporter,
   OtelSpanProcessor,
 } from "./_sdk_types.ts";
+import { sdk } from "./_sdk_import.ts";
 
 /** The SDK's processors, as this entry's wrappers subclass them. */
 export interface SdkProcessor extends OtelSpanProcessor {
@@ -53,16 +55,8 @@ export const SDK_EXPORT_TIMEOUT_MS = 30000;
 /** The package to install for the SDK's processors. */
 export const SDK_PACKAGE = "@opentelemetry/sdk-trace-base";
 
-async function load(): Promise<TraceSdk | undefined> {
-  try {
-    return await import("@opentelemetry/sdk-trace-base") as unknown as TraceSdk;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The SDK, or `undefined` when it is not installed. */
-export const sdk: TraceSdk | undefined = await load();
+export { sdk };
 
 /** The error for using a part of this entry that needs the SDK without it. */
 export function sdkMissing(action: string): TypeError {
