@@ -27,7 +27,6 @@ import {
   oursNestedAsyncHandEnded,
   releaseOtelContext,
   runAlone,
-  SIDES,
 } from "./fixtures/batch_flush_workloads.ts";
 
 // Divisible by 3 (the nested workloads build trees of three) and spans more
@@ -113,24 +112,6 @@ describe("batch-flush benchmark workloads", () => {
         assert.equal(getCurrentContext().getValue(mine), 2);
       });
     });
-  });
-
-  test("every workload runs on its own library's storage: the floors on ours", () => {
-    assert.deepEqual(
-      allWorkloads().map((w) => `${w.key}:${SIDES[w.key]}`),
-      [
-        "ours:ours",
-        "otel:otel",
-        "oursNested:ours",
-        "otelNested:otel",
-        "oursNestedAsync:ours",
-        "oursNestedAsyncHandEnded:ours",
-        "otelNestedAsync:otel",
-        "floor:ours",
-        "floorNestedAsync:ours",
-        "floorNestedAsyncTimed:ours",
-      ],
-    );
   });
 
   test("the timed nested floor reads the clock three times per level: start, event, end", async () => {
