@@ -4,6 +4,7 @@
 // OpenTelemetry). The types are OpenTelemetry's, declared here so the core
 // imports nothing.
 
+import { systemAnchor } from "../platform/_wall_anchor.ts";
 import { warnOnce } from "../platform/_warn.ts";
 import { dateTime, isOtlpTime } from "./_time.ts";
 
@@ -43,8 +44,6 @@ export function hrTimeToMs(time: HrTime): number {
   return time[0] * 1000 + time[1] / 1_000_000;
 }
 
-let timeOrigin: number | undefined;
-
 /**
  * An OpenTelemetry `TimeInput` to epoch milliseconds, as the OpenTelemetry
  * SDK's span reads it: a number no greater than `performance.now()` is a
@@ -57,8 +56,9 @@ export function timeInputToMs(time: TimeInput | undefined): number | undefined {
   if (typeof time === "number") {
     if (!Number.isFinite(time)) return undefined;
     if (time > performance.now()) return time;
-    timeOrigin ??= performance.timeOrigin;
-    return time + timeOrigin;
+    // On the system clock's anchor, so it lands where a span's own reading
+    // made at that moment would (see _wall_anchor.ts).
+    return systemAnchor.epochOf(time);
   }
   if (Array.isArray(time)) {
     return typeof time[0] === "number" && typeof time[1] === "number"
