@@ -609,6 +609,11 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       throw "not an Error";
     });
     await assert.rejects(async () => await noError.request("/"));
+    // A middleware that ends the span and neither answers nor calls next:
+    // Hono finds the context not finalized.
+    const unanswered = honoApp("hono unanswered");
+    unanswered.use(async () => endCurrent());
+    await (await unanswered.request("/")).text();
     await nextTurn();
     // Every case's span ended, once.
     assert.deepEqual(memory.spans.map((s) => s.instrumentationScope?.name), [
@@ -627,8 +632,12 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       "hono ok",
       "hono error",
       "hono no error",
+      "hono unanswered",
     ]);
     assert.deepEqual(heard.filter((d) => d.key.startsWith("ended-twice:")).map((d) => d.key), []);
+    // Nor are the library's own records (status, error, route) made after the
+    // application ended the span: they would be reported as its changes.
+    assert.deepEqual(heard.filter((d) => d.key.startsWith("after-end:")).map((d) => d.key), []);
   });
 
   // The test above runs the ends it can reach; this one holds every other

@@ -226,11 +226,13 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     if (unanswered(c)) {
       // Hono throws "Context is not finalized" once this returns, and answers
       // through onError, out of sight: c.res is only a placeholder 200.
-      span.setAttribute("error.type", "_OTHER");
-      span.setStatus(
-        "error",
-        "the handlers returned no response (Hono's context is not finalized)",
-      );
+      if (!span.ended) {
+        span.setAttribute("error.type", "_OTHER");
+        span.setStatus(
+          "error",
+          "the handlers returned no response (Hono's context is not finalized)",
+        );
+      }
       endByLibrary(span);
       return;
     }
@@ -711,7 +713,8 @@ function nameByRoute(
   } catch {
     // A request object that throws on access just leaves the span unnamed.
   }
-  if (typeof route !== "string" || route === "") return;
+  // A span the application ended itself is left as it was (see recordStatus).
+  if (typeof route !== "string" || route === "" || span.ended) return;
   span.setAttribute("http.route", route);
   // A name the application set itself is kept.
   if (span.name === methodName) span.updateName(`${methodName} ${route}`);

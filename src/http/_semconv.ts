@@ -163,9 +163,12 @@ function protocolVersion(value: unknown): string | undefined {
 
 /**
  * Records the response status. A client span is an error from 400 up, a
- * server span from 500 up, as semconv says.
+ * server span from 500 up, as semconv says. Like every record below, it
+ * leaves alone a span the application ended first: the change would be
+ * ignored, and debug mode would report it as the application's.
  */
 export function recordStatus(span: Span, status: number, kind: "client" | "server"): void {
+  if (span.ended) return;
   span.setAttribute("http.response.status_code", status);
   if (status >= (kind === "client" ? 400 : 500)) {
     span.setAttribute("error.type", String(status));
@@ -185,6 +188,7 @@ export function recordError(
   error: unknown,
   scrub?: (text: string) => string,
 ): void {
+  if (span.ended) return;
   let type = "_OTHER";
   try {
     const name = (error as { name?: unknown })?.name;
@@ -209,6 +213,7 @@ export function recordError(
  * error status and `error.type` `aborted`.
  */
 export function recordAborted(span: Span): void {
+  if (span.ended) return;
   span.setAttribute("error.type", "aborted");
   span.setStatus("error", "the client went away before the response was complete");
 }
