@@ -5,9 +5,9 @@
 // performance.now()` does only at first: the monotonic clock stops while the
 // machine sleeps, a VM is paused or a snapshot waits to be restored, and the
 // wall clock does not, so every span after a resume would be stamped in the
-// past by that long (the OpenTelemetry SDK reads `Date.now()` at each span's
-// start for this reason). Between corrections readings stay on the monotonic
-// clock: exact differences, never backwards.
+// past by that long (the OpenTelemetry SDK's spans read `Date.now()` at
+// their start). Between corrections readings stay on the monotonic clock:
+// exact differences, never backwards.
 //
 // A correction is forward only. When the wall clock is set back, following
 // it would make readings go backwards, and a batch processor's flush
@@ -27,8 +27,8 @@ export const WALL_TOLERANCE_MS = 5;
 /**
  * A monotonic reading made to follow the wall clock forward. `monotonic` is
  * `performance.now()` and `wall` is `Date.now()` in the library; tests pass
- * their own. The system clock (clock.ts) inlines {@linkcode WallAnchor.now}'s
- * first line: its readings are read three times a span.
+ * their own. The system clock (clock.ts) inlines {@linkcode WallAnchor.now}:
+ * it is read three times a span.
  */
 export class WallAnchor {
   /** Epoch milliseconds at monotonic 0: a reading is this plus it. */
