@@ -612,7 +612,7 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
     // A middleware that ends the span and neither answers nor calls next:
     // Hono finds the context not finalized.
     const unanswered = honoApp("hono unanswered");
-    unanswered.use(async () => endCurrent());
+    unanswered.use(() => Promise.resolve(endCurrent()));
     await (await unanswered.request("/")).text();
     await nextTurn();
     // Every case's span ended, once.
