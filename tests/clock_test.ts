@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InMemorySpanProcessor, systemClock, Tracer } from "../mod.ts";
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  InMemorySpanProcessor,
+  Span,
+  SpanContext,
+  systemClock,
+  Tracer,
+} from "../mod.ts";
+import { OtlpHttpExporter, Resource } from "../otlp.ts";
+import { ManualTime } from "../testing.ts";
 import { timeInputToMs } from "../src/span/_hrtime.ts";
 import {
   systemAnchor,
@@ -166,5 +176,123 @@ describe("the system clock follows the wall clock forward", () => {
     } finally {
       systemAnchor.offset = offset;
     }
+  });
+});
+
+// A machine that slept: systemClock jumps ten minutes ahead, as its check
+// would after a resume. Restored after `fn`, which runs nothing else.
+async function afterASleep<T>(fn: () => Promise<T>): Promise<T> {
+  const offset = systemAnchor.offset;
+  try {
+    return await fn();
+  } finally {
+    systemAnchor.offset = offset;
+  }
+}
+const SLEPT_MS = 600_000;
+const resource = new Resource({ "service.name": "clock" });
+
+describe("deadlines are time that passed, not the span clock's jumps", () => {
+  test("an export whose machine slept mid-way still retries within its timeout", async () => {
+    const calls: number[] = [];
+    const exporter = new OtlpHttpExporter({
+      env: {},
+      resource,
+      timeoutMs: 10_000,
+      fetch: () => {
+        calls.push(calls.length);
+        if (calls.length === 1) {
+          // The machine sleeps while the first request is out.
+          systemAnchor.offset += SLEPT_MS;
+          return Promise.resolve(
+            new Response(null, { status: 503, headers: { "retry-after": "0" } }),
+          );
+        }
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
+    });
+    const result = await afterASleep(() => exporter.export([new Span("s").start().end()]));
+    assert.equal(result.code, "success", result.error?.message);
+    assert.equal(calls.length, 2);
+  });
+
+  test("a Retry-After date is read against the wall clock systemClock follows", async () => {
+    const time = new ManualTime(0);
+    const calls: number[] = [];
+    const result = await afterASleep(async () => {
+      systemAnchor.offset += SLEPT_MS;
+      // The server's date: four seconds after the (woken) wall clock's now.
+      const retryAt = new Date(Math.ceil((systemClock.now() + 4_000) / 1000) * 1000);
+      const exporter = new OtlpHttpExporter({
+        env: {},
+        resource,
+        timeoutMs: 10_000,
+        scheduler: time,
+        fetch: () => {
+          calls.push(calls.length);
+          return Promise.resolve(
+            calls.length === 1
+              ? new Response(null, {
+                status: 503,
+                headers: { "retry-after": retryAt.toUTCString() },
+              })
+              : new Response(null, { status: 200 }),
+          );
+        },
+      });
+      const run = exporter.export([new Span("s").start().end()]);
+      let done = false;
+      void run.finally(() => done = true);
+      for (let i = 0; i < 100 && !done; i++) {
+        await time.tick(100);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      return await run;
+    });
+    assert.equal(result.code, "success", result.error?.message);
+    assert.equal(calls.length, 2);
+    assert.ok(time.now() >= 3_000 && time.now() <= 5_100, `waited ${time.now()} ms`);
+  });
+
+  test("a batch processor's interval does not end because the span clock jumped", async () => {
+    // The interval's timer runs on manual time; what the processor reads
+    // when it fires says whether the interval has passed.
+    const time = new ManualTime(0);
+    const exported: number[] = [];
+    const batch = new BatchSpanProcessor((spans) => void exported.push(spans.length), {
+      flushIntervalMs: 60_000,
+      scheduler: time,
+      flushOnExit: false,
+    });
+    await afterASleep(async () => {
+      batch.onEnd(new Span("s").start().end());
+      systemAnchor.offset += SLEPT_MS;
+      await time.tick(60_000);
+    });
+    assert.deepEqual(exported, [], "not a minute of the processor's clock has passed");
+    await batch.shutdown();
+    assert.deepEqual(exported, [1]);
+  });
+
+  test("the console's wait for a trace's root does not end because the span clock jumped", async () => {
+    const time = new ManualTime(0);
+    const written: string[] = [];
+    const exporter = new ConsoleSpanExporter({
+      write: (text) => void written.push(text),
+      color: false,
+      traceTimeoutMs: 60_000,
+      scheduler: time,
+    });
+    const root = SpanContext.newRoot();
+    await afterASleep(async () => {
+      // A child whose root has not ended: the tree waits for it.
+      exporter.export([new Span("child", root.child()).start().end()]);
+      systemAnchor.offset += SLEPT_MS;
+      await time.tick(60_000);
+    });
+    assert.deepEqual(written, [], "not a minute of the console's clock has passed");
+    await exporter.shutdown();
+    assert.equal(written.length, 1);
+    assert.match(written[0], /child/);
   });
 });

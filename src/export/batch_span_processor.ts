@@ -23,7 +23,8 @@ import {
 } from "./_options.ts";
 import { StopFlush } from "./_stop_flush.ts";
 import { shutDownProcessors } from "./_shut_down.ts";
-import { type Clock, systemClock } from "../platform/clock.ts";
+import type { Clock } from "../platform/clock.ts";
+import { monotonicClock } from "../platform/_monotonic_clock.ts";
 import type { SpanExporterLike } from "./exporter.ts";
 import {
   type Scheduler,
@@ -120,7 +121,11 @@ export interface BatchSpanProcessorOptions {
    * timers.
    */
   scheduler?: Scheduler;
-  /** Where the flush interval's time comes from. Default {@linkcode systemClock}. */
+  /**
+   * Where the flush interval's and the exit flush's deadline time comes from.
+   * Default: the monotonic clock `systemClock` reads, without its
+   * jumps to the wall clock, so an interval is time that passed.
+   */
   clock?: Clock;
   /**
    * Runs on every attribute (the span's, its events' and its links') and on
@@ -289,7 +294,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       "flushIntervalMs",
     );
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
-    this.#clock = clockOption(options.clock, systemClock, WHO);
+    this.#clock = clockOption(options.clock, monotonicClock, WHO);
     const flushOnExit = booleanOption(options.flushOnExit, true, WHO, "flushOnExit");
     const flushOnPageHide = booleanOption(
       options.flushOnPageHide,

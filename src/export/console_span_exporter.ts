@@ -7,7 +7,8 @@
 
 import { arrayArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
-import { type Clock, systemClock } from "../platform/clock.ts";
+import type { Clock } from "../platform/clock.ts";
+import { monotonicClock } from "../platform/_monotonic_clock.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
@@ -51,7 +52,10 @@ export interface ConsoleSpanExporterOptions {
   maxPendingSpans?: number;
   /** Where the tree's timeout runs (a background timer). Default {@linkcode systemScheduler}. */
   scheduler?: Scheduler;
-  /** Where the tree's timeout reads the time. Default {@linkcode systemClock}. */
+  /**
+   * Where the tree's timeout reads the time. Default: the monotonic clock
+   * `systemClock` reads, without its jumps to the wall clock.
+   */
   clock?: Clock;
 }
 
@@ -141,7 +145,7 @@ export class ConsoleSpanExporter implements SpanExporter {
     this.#assembler = format === "json" ? undefined : new TraceAssembler(
       milliseconds(options.traceTimeoutMs, 30_000, WHO, "traceTimeoutMs"),
       positiveInteger(options.maxPendingSpans, 2048, WHO, "maxPendingSpans"),
-      clockOption(options.clock, systemClock, WHO),
+      clockOption(options.clock, monotonicClock, WHO),
       schedulerOption(options.scheduler, systemScheduler, WHO),
       (spans, note) => this.#print(spans, note),
     );

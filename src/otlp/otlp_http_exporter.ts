@@ -13,6 +13,7 @@ import { untracedFetch } from "../platform/_untraced_fetch.ts";
 import { suppressTracing } from "../context/suppression.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
+import { monotonicClock } from "../platform/_monotonic_clock.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
 import { type Scheduler, systemScheduler } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -84,7 +85,12 @@ export interface OtlpHttpExporterOptions {
   maxRequestBytes?: number;
   /** Where `OTEL_*` variables are read; the process environment when omitted. */
   env?: EnvSource;
-  /** Where times come from, for `Retry-After` dates and the deadline. */
+  /**
+   * Where times come from, for `Retry-After` dates and the deadline.
+   * Default: {@linkcode systemClock} for the dates, which are the wall
+   * clock's, and for the deadline the monotonic clock it reads, without its
+   * jumps to the wall clock, so a deadline is time that passed.
+   */
   clock?: Clock;
   /** Runs the retry waits and the timeout; inject a `ManualTime` in tests. */
   scheduler?: Scheduler;
@@ -185,6 +191,8 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #maxResponseBytes: number;
   readonly #maxRequestBytes: number;
   readonly #clock: Clock;
+  // Retry-After dates are the wall clock's: see the clock option.
+  readonly #dateClock: Clock;
   readonly #scheduler: Scheduler;
   readonly #fetch: FetchFunction | undefined;
   readonly #random: () => number;
@@ -280,7 +288,8 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#concurrency = concurrency;
     this.#maxResponseBytes = maxResponseBytes;
     this.#maxRequestBytes = maxRequestBytes;
-    this.#clock = clockOption(options.clock, systemClock, WHO);
+    this.#clock = clockOption(options.clock, monotonicClock, WHO);
+    this.#dateClock = options.clock === undefined ? systemClock : this.#clock;
     this.#scheduler = schedulerOption(options.scheduler, systemScheduler, WHO);
     this.#fetch = options.fetch;
     this.#random = options.random ?? Math.random;
@@ -569,7 +578,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (isRetryableStatus(status)) {
         return {
           retry: `HTTP ${status}`,
-          retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#clock.now()),
+          retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), this.#dateClock.now()),
         };
       }
       const reason = describeErrorBody(response, bytes, json, (text) => this.#redact(text));

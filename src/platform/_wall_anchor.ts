@@ -10,9 +10,10 @@
 // exact differences, never backwards.
 //
 // A correction is forward only. When the wall clock is set back, following
-// it would make readings go backwards, and a batch processor's flush
-// interval (which reads this clock) wait that much longer; readings stay on
-// the monotonic clock instead, as they did before.
+// it would make readings go backwards, and a span that straddled it end
+// before it started; readings stay on the monotonic clock instead, as they
+// did before. Intervals and deadlines read the monotonic clock without these
+// jumps (_monotonic_clock.ts).
 
 /** How often, in monotonic milliseconds, the wall clock is compared. */
 export const WALL_CHECK_EVERY_MS = 1_000;
