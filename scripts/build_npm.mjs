@@ -131,7 +131,12 @@ const peerNames = [...peers].sort();
 // reaches one (SOURCE_SWAPS, above) gets a copy for require():
 // "x.require.js" beside every built file that leads to it, its imports
 // pointed at the copies, the rest of the package shared with the import()
-// copy, so both load one core.
+// copy, so both load one core. Node, Bun and Deno's npm support (the "node"
+// condition) get that copy for import() too: one program that both imports
+// and requires the entry then loads it once, so its classes, and the
+// `instanceof` checks on them, are the same on both sides. The copy with the
+// top-level await is left to the runtimes without require (browsers and
+// their bundlers).
 const REQUIRE_SWAPS = new Map(
   SOURCE_SWAPS.map((pair) => pair.map((source) => `npm/${source.replace(/\.ts$/, ".js")}`)),
 );
@@ -179,7 +184,9 @@ const pkg = {
       e,
     ) => [e.subpath, {
       types: `./${posix.normalize(e.dts)}`,
-      ...(requireCopies.has(e.subpath) ? { require: requireCopies.get(e.subpath) } : {}),
+      ...(requireCopies.has(e.subpath)
+        ? { node: requireCopies.get(e.subpath), require: requireCopies.get(e.subpath) }
+        : {}),
       default: `./${posix.normalize(e.js)}`,
     }]),
   ),

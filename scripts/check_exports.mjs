@@ -29,11 +29,12 @@ for (const { subpath, source, js, dts } of entries) {
   const target = npmExports[subpath];
   if (target === undefined) continue;
   // An entry whose graph has a top-level await has a copy for require()
-  // (scripts/build_npm.mjs), between the two.
+  // (scripts/build_npm.mjs), between the two, which Node, Bun and Deno also
+  // import: one copy whether imported or required.
   const requireCopy = `./${js.slice(2).replace(/\.js$/, ".require.js")}`;
   const expected = {
     types: `./${dts.slice(2)}`,
-    ...(existsSync(join(npmDir, requireCopy)) ? { require: requireCopy } : {}),
+    ...(existsSync(join(npmDir, requireCopy)) ? { node: requireCopy, require: requireCopy } : {}),
     default: `./${js.slice(2)}`,
   };
   // Order matters: resolvers take the first condition that matches, and

@@ -36,6 +36,16 @@ import process from "node:process";
 import { entryPoints, fail, npmDir, readJson, root, ts } from "./_npm_layout.mjs";
 
 if (!existsSync(join(npmDir, "package.json"))) fail("npm/ is missing: run `npm run build` first");
+// The runtimes a user runs the npm package on (Bun and Deno are this
+// repository's devDependencies).
+const RUNTIMES = [
+  ["Node", [process.execPath]],
+  ["Bun", [join(root, "node_modules", ".bin", "bun")]],
+  ["Deno", [join(root, "node_modules", ".bin", "deno"), "run", "-A"]],
+];
+for (const [runtime, [command]] of RUNTIMES) {
+  if (!existsSync(command)) fail(`${runtime} is not at ${command}: run \`npm ci\` first`);
+}
 const pkg = readJson("npm/package.json");
 const entries = entryPoints();
 const work = mkdtempSync(join(tmpdir(), "spans-smoke-"));
@@ -163,6 +173,10 @@ function otelScenario(title, peers) {
   console.log(run(process.execPath, ["otel_smoke.mjs"], dir).trimEnd());
   writeFileSync(join(dir, "otel_smoke.cjs"), otelRequireCheck(expected, withSdk));
   console.log(run(process.execPath, ["otel_smoke.cjs"], dir).trimEnd());
+  writeFileSync(join(dir, "one_copy.cjs"), oneCopyCheck(Object.keys(expected)));
+  for (const [, command] of RUNTIMES) {
+    console.log(run(command[0], [...command.slice(1), "one_copy.cjs"], dir).trimEnd());
+  }
   writeFileSync(join(dir, "otel_smoke.ts"), otelTypeCheck(withSdk));
   typeCheckIn(dir, "otel_smoke.ts");
   console.log(`tsc --noEmit: ./otel types against exactly these packages`);
@@ -280,6 +294,39 @@ const plain = { onStart() {}, onEnd() {}, forceFlush: async () => {}, shutdown: 
 assert.throws(() => otel.addSpanProcessor(plain), { name: "TypeError", message: missing });
 console.log("without the SDK, SimpleSpanProcessor, BatchSpanProcessor and addSpanProcessor say to install it");`
   }
+`;
+}
+
+/**
+ * One program that both requires and imports the package (an ES module
+ * application with a CommonJS preload) must load each entry once: every
+ * value import() gives is the one require() gave, classes included, or an
+ * `instanceof` across the two fails. ./otel is the entry with two files.
+ */
+function oneCopyCheck(specifiers) {
+  return `"use strict";
+const assert = require("node:assert/strict");
+const runtime = globalThis.Deno ? "Deno" : globalThis.Bun ? "Bun" : "Node " + process.version;
+if (!process.features.require_module) {
+  console.log(runtime + ": one copy: skipped, it cannot require() ES modules");
+  process.exit(0);
+}
+const specifiers = ${JSON.stringify(specifiers)};
+(async () => {
+  for (const specifier of specifiers) {
+    const required = require(specifier);
+    const imported = await import(specifier);
+    const names = Object.keys(required).filter((name) => name !== "default");
+    assert.ok(names.length > 0, specifier);
+    for (const name of names) {
+      assert.ok(imported[name] === required[name], \`\${specifier}: import() and require() give two \${name}\`);
+    }
+  }
+  console.log(runtime + ": import() and require() of " + specifiers.length + " entries give one copy");
+})().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
 `;
 }
 

@@ -1,8 +1,8 @@
 // Internal: the OpenTelemetry trace SDK, imported as the ./otel entry loads,
 // or `undefined` when it is not installed. It is the entry's one top-level
 // await, which `require()` refuses (ERR_REQUIRE_ASYNC_MODULE): the npm
-// package's copy of the entry for `require()` has _sdk_require.ts in this
-// file's place (scripts/build_npm.mjs).
+// package's copy of the entry for `require()`, which Node, Bun and Deno also
+// import, has _sdk_require.ts in this file's place (scripts/build_npm.mjs).
 
 import type { TraceSdk } from "./_sdk.ts";
 
