@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -182,6 +183,37 @@ describe("OtlpHttpExporter against a loopback receiver", () => {
     assert.equal(error, null);
     assert.equal(value.resourceSpans[0].scopeSpans[0].scope.name, "shop");
   });
+
+  test(
+    "sends an endpoint's user name and password as Basic credentials, not in the URL",
+    IO,
+    async () => {
+      // Node's fetch (and a browser's) refuses a URL with credentials, as the
+      // Fetch standard says; Deno and Bun make this header of them.
+      const withCredentials = receiver.url.replace("http://", "http://us%C3%A9r:p%40ss:w@");
+      const sent = exporter({ url: withCredentials });
+      assert.equal(sent.url, receiver.url);
+      assert.deepEqual(await sent.export(spans(1)), { code: "success" });
+      assert.equal(receiver.requests.length, 1);
+      const basic = `Basic ${Buffer.from("usér:p@ss:w", "utf8").toString("base64")}`;
+      assert.equal(receiver.requests[0].headers.authorization, basic);
+      // A configured Authorization header wins, in any case, from the options
+      // or from the environment.
+      for (
+        const options of [
+          { headers: { Authorization: "Bearer t0ken" } },
+          { env: { OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20t0ken" } },
+        ]
+      ) {
+        const result = await exporter({ url: withCredentials, ...options }).export(spans(1));
+        assert.deepEqual(result, { code: "success" });
+        assert.equal(receiver.requests[0].headers.authorization, "Bearer t0ken");
+      }
+      // A URL without credentials gets no Authorization header.
+      await exporter().export(spans(1));
+      assert.equal(receiver.requests[0].headers.authorization, undefined);
+    },
+  );
 
   test("gzips the body when compression is gzip, and it still decodes", IO, async () => {
     for (const protocol of ["http/protobuf", "http/json"] as const) {

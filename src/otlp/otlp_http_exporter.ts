@@ -29,6 +29,7 @@ import {
 } from "./_response.ts";
 import { mergeHeaders, quotedKey } from "./_key_value_list.ts";
 import { resourceArgument } from "./_resource_argument.ts";
+import { splitCredentials } from "./_url_credentials.ts";
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from "./_retry.ts";
 import { encodeOtlpJson } from "./encode_json.ts";
 import { encodeOtlpProtobuf } from "./encode_protobuf.ts";
@@ -54,7 +55,12 @@ import {
  * defaults.
  */
 export interface OtlpHttpExporterOptions {
-  /** The traces endpoint. Default `http://localhost:4318/v1/traces`. */
+  /**
+   * The traces endpoint. Default `http://localhost:4318/v1/traces`. A user
+   * name and password in it (`https://user:secret@host/v1/traces`) are sent
+   * as a Basic `Authorization` header, unless a header gives one, and not
+   * in the URL, which fetch refuses on Node and in browsers.
+   */
   url?: string;
   /** `"http/protobuf"` (default) or `"http/json"`. */
   protocol?: OtlpProtocol;
@@ -263,7 +269,16 @@ export class OtlpHttpExporter implements SpanExporter {
     // Header names are case-insensitive: an option replaces the env's
     // header of the same name in any case, and the body's own headers
     // replace the user's, instead of being joined with them.
-    const userHeaders = mergeHeaders(env.headers, headersOption(options.headers));
+    // The URL's user name and password go as the Basic credentials Deno and
+    // Bun would make of them; Node's fetch refuses such a URL. A configured
+    // `Authorization` header wins over them.
+    const credentials = splitCredentials(url);
+    const userHeaders = mergeHeaders(
+      credentials.authorization === undefined
+        ? env.headers
+        : mergeHeaders({ authorization: credentials.authorization }, env.headers),
+      headersOption(options.headers),
+    );
     const own: Record<string, string> = {
       "content-type": protocol === "http/json" ? "application/json" : "application/x-protobuf",
       "user-agent": USER_AGENT,
@@ -277,7 +292,7 @@ export class OtlpHttpExporter implements SpanExporter {
       throw create(`random must be a function, got ${describe(options.random)}`);
     }
     const resource = resourceArgument(options.resource, `create ${WHO}`, "resource");
-    this.#url = url;
+    this.#url = credentials.url;
     this.#shownUrl = shownUrl(url);
     this.#secrets = secretsOf(userHeaders, url);
     this.#protocol = protocol;
@@ -297,7 +312,8 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   /**
-   * The URL spans are sent to.
+   * The URL spans are sent to, without the user name and password the
+   * endpoint had (they are sent as a header).
    *
    * @example
    * ```ts
