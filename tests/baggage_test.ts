@@ -46,6 +46,10 @@ describe("baggage parsing (W3C Baggage, Definition)", () => {
     assert.equal(baggage.get("c")?.value, "x\uFFFDy");
     assert.equal(baggage.get("d")?.value, "ok");
     assert.equal(propagationStats().baggage, before, "nothing was malformed");
+    // A leading U+FEFF is part of the value, with or without bytes to replace.
+    const bom = Baggage.parse("h=%EF%BB%BFx,i=%EF%BB%BFx%FF");
+    assert.equal(bom.get("h")?.value, "\uFEFFx");
+    assert.equal(bom.get("i")?.value, "\uFEFFx\uFFFD");
     // A "%" that starts no percent-encoded octet is still malformed: dropped, counted.
     const bad = Baggage.parse("e=50%,f=%zz,g=1");
     assert.deepEqual(bad.entries(), [["g", { value: "1" }]]);

@@ -232,6 +232,19 @@ describe("OTLP/protobuf decoding", () => {
     assert.ok(decoded.every((s, i) => s.attributes[words[i]] === words[i]));
   });
 
+  test("a leading U+FEFF is a character of the string, kept as the JSON decoder keeps it", () => {
+    // TextDecoder drops a leading byte order mark unless told not to.
+    const bom = "\uFEFF";
+    const span = new Span(`${bom}checkout`).setAttribute(`${bom}k`, `${bom}v`).start(T0);
+    span.setAttribute("ascii", `${bom}x`).end(T0 + 1);
+    const fromProtobuf = decodeOtlpProtobuf(encodeOtlpProtobuf([span], { resource })).spans[0];
+    const fromJson =
+      decodeOtlpJson(new TextDecoder().decode(encodeOtlpJson([span], { resource }))).spans[0];
+    assert.equal(fromProtobuf.name, `${bom}checkout`);
+    assert.deepEqual(fromProtobuf.attributes, { [`${bom}k`]: `${bom}v`, ascii: `${bom}x` });
+    assert.deepEqual(fromProtobuf.attributes, fromJson.attributes);
+  });
+
   test("a __proto__ key is kept as an attribute, not as a prototype", () => {
     const span = decodeOne(len(9, bytes(str(1, "__proto__"), len(2, str(1, "x")))));
     assert.equal(Object.getPrototypeOf(span.attributes), Object.prototype);

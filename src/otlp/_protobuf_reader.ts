@@ -3,7 +3,8 @@
 // `google.rpc.Status` (the error body). Malformed input yields `undefined`
 // fields, never a throw.
 
-const textDecoder = new TextDecoder();
+// A leading U+FEFF is kept, as _utf8_strings.ts keeps it.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** One decoded field: a varint as a number, or a length-delimited body. */
 type Field = number | Uint8Array;

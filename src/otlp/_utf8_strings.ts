@@ -6,7 +6,9 @@
 // storing it as a property cheap. Longer or non-ASCII strings go to
 // TextDecoder.
 
-const utf8 = new TextDecoder();
+// A leading U+FEFF is a character of the string, not a byte order mark to
+// drop: OTLP's strings come back as they were sent (the JSON decoder keeps it).
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 // Strings up to this many bytes are cached.
 const MAX_CACHED = 32;

@@ -62,7 +62,9 @@ function trimOws(s: string): string {
 }
 
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
-const LENIENT_UTF8 = new TextDecoder();
+// A leading U+FEFF (%EF%BB%BF) is part of the value, as decodeURIComponent
+// keeps it, not a byte order mark to drop.
+const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Percent-decodes a value as UTF-8. Octets that are not UTF-8 become U+FFFD,
