@@ -910,7 +910,10 @@ describe("OpenTelemetry processors' onStart on this entry's TracerProvider", () 
         trace.setSpan(ROOT_CONTEXT, parent),
       );
       const started = log[1].span!;
-      assert.equal(started.spanContext().spanId, api.spanContext().spanId);
+      // "the same Span instance ... that the span creation API returned"
+      // (trace/sdk.md, Read/write span).
+      assert.equal(api as unknown, started, "startSpan returns the object onStart got");
+      assert.equal(log[0].span, parent);
       assert.equal(started.parentSpanContext?.spanId, parent.spanContext().spanId);
       api.end();
       assert.equal(log[2].ended, started, "onEnd gets the object onStart got");
@@ -928,6 +931,13 @@ describe("OpenTelemetry processors' onStart on this entry's TracerProvider", () 
       assert.deepEqual(exported.status, { code: SpanStatusCode.ERROR, message: "on purpose" });
       assert.equal(exported.events[0].name, "started");
       assert.equal(exported.resource.attributes["service.name"], "shop");
+      // startActiveSpan's span is the object onStart got too.
+      log.length = 0;
+      const active = tracer.startActiveSpan("draft", { attributes: { given: 1 } }, (span) => {
+        span.end();
+        return span;
+      });
+      assert.equal(active as unknown, log[0].span, "startActiveSpan gives the object onStart got");
     });
   });
 
@@ -1509,5 +1519,66 @@ describe("tracing suppression across the bridge", () => {
         "unsuppressed context given, suppression active",
       ]);
     });
+  });
+});
+
+describe("ReadableSpan.parentSpanContext is the parent's own span context", () => {
+  // "they MUST expose at least the full parent SpanContext" (trace/sdk.md):
+  // its flags and trace state too, which a sampler may have changed for the
+  // child; the SDK's provider gives them as the parent had them.
+  const remoteParent = {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    traceFlags: 0,
+    isRemote: true,
+    traceState: createTraceState("vendor=x"),
+  };
+  type Sampler = ConstructorParameters<typeof TracerProvider>[0] extends infer O
+    ? O extends { sampler?: infer S } ? S : never
+    : never;
+
+  function parentOfChild(
+    parent: typeof remoteParent,
+    sampler: Sampler | undefined,
+  ): { parent: unknown; child: unknown } {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      sampler,
+      spanProcessors: [new SdkSimpleSpanProcessor(exporter)],
+    });
+    provider.getTracer("t").startSpan("child", {}, trace.setSpanContext(ROOT_CONTEXT, parent))
+      .end();
+    const [span] = exporter.getFinishedSpans();
+    const plain = (c: ReadableSpan["parentSpanContext"]) =>
+      c && { ...c, traceState: c.traceState?.serialize() };
+    return { parent: plain(span.parentSpanContext), child: plain(span.spanContext()) };
+  }
+
+  test("a sampler that records under an unsampled parent: the parent's flags stay 0", () => {
+    const { parent, child } = parentOfChild(remoteParent, new AlwaysOnSampler());
+    assert.deepEqual(parent, { ...remoteParent, traceState: "vendor=x" });
+    assert.equal((child as { traceFlags: number }).traceFlags & 1, 1);
+  });
+
+  test("the parent's trace state is carried, as the child's is", () => {
+    const sampled = { ...remoteParent, traceFlags: 1 };
+    const { parent, child } = parentOfChild(sampled, undefined);
+    assert.deepEqual(parent, { ...sampled, traceState: "vendor=x" });
+    assert.equal((child as { traceState: string }).traceState, "vendor=x");
+  });
+
+  test("a sampler that sets the child's trace state leaves the parent's as it was", () => {
+    const sampled = { ...remoteParent, traceFlags: 1 };
+    const { parent, child } = parentOfChild(sampled, {
+      shouldSample: () => ({ decision: "recordAndSample", traceState: "mine=1" }),
+    });
+    assert.deepEqual(parent, { ...sampled, traceState: "vendor=x" });
+    assert.equal((child as { traceState: string }).traceState, "mine=1");
+  });
+
+  test("a parent with no trace state gives none", () => {
+    const bare = { ...remoteParent, traceFlags: 1, traceState: undefined! };
+    const { parent } = parentOfChild(bare, undefined);
+    assert.deepEqual(parent, { ...bare, traceState: undefined });
   });
 });

@@ -20,6 +20,7 @@ import type { Span } from "../span/span.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
 import { linkFromOtel, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
 import { ApiSpan } from "./_api_span.ts";
+import { startedProcessorSpan } from "./_processor_span.ts";
 import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
 import { KIND_NAMES } from "./_mapping.ts";
 import { enterStart, leaveStart } from "./_start_context.ts";
@@ -87,7 +88,10 @@ export class ApiTracer implements OtelTracer {
     } finally {
       leaveStart(previous);
     }
-    return new ApiSpan(span);
+    // A processor's onStart was given a view of the span: the application
+    // gets that same object, as the SDK's tracer returns the span its
+    // processors saw, so a processor can find the span again by identity.
+    return startedProcessorSpan(span) ?? new ApiSpan(span);
   }
 
   startActiveSpan<F extends (span: OtelSpan) => unknown>(name: string, fn: F): ReturnType<F>;

@@ -169,6 +169,15 @@ Object.defineProperty(ProcessorSpan.prototype, ORIGINAL_SPAN, {
 const processorSpans = new WeakMap<Span, ProcessorSpan>();
 
 /**
+ * The SDK-shaped span processors were given in onStart for `span`, if any:
+ * the object the API hands the application too, as the specification asks
+ * ("the same Span instance ... that the span creation API returned").
+ */
+export function startedProcessorSpan(span: Span): ProcessorSpan | undefined {
+  return processorSpans.get(span);
+}
+
+/**
  * The SDK-shaped span every OpenTelemetry processor of a provider is given
  * for `span`, in onStart and onEnd alike: the same object every time.
  */

@@ -9,7 +9,8 @@ import type {
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import type { Span, SpanEvent, SpanLink, SpanStatus } from "../span/span.ts";
 import { hrTimeDiff, msToHrTime } from "../span/_hrtime.ts";
-import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext } from "./_mapping.ts";
+import { OTEL_KINDS, OTEL_STATUS_CODES, toOtelSpanContext, toOtelTraceState } from "./_mapping.ts";
+import { parentTraceFieldsOf } from "../span/_parent_trace_fields.ts";
 import type { OtelReadableSpan, OtelResource, OtelTimedEvent } from "./_sdk_types.ts";
 
 /** Where a ReadableSpan made here keeps the span it came from. */
@@ -46,15 +47,24 @@ export function readableSpanOf(span: Span, resource: OtelResource): OtelReadable
 
 // Each field apart, for ProcessorSpan, which makes them one at a time.
 
-/** The span's parent as an @opentelemetry/api span context, if it has one. */
+/**
+ * The span's parent as an @opentelemetry/api span context, if it has one:
+ * its flags and trace state, which are the span's unless its sampler made
+ * them differ (see _parent_trace_fields.ts).
+ */
 export function parentSpanContextOf(span: Span): OtelSpanContext | undefined {
   const ctx = span.context;
-  return ctx.parentSpanId === undefined ? undefined : {
+  if (ctx.parentSpanId === undefined) return undefined;
+  const differing = parentTraceFieldsOf(span);
+  const traceState = differing === undefined ? ctx.traceState : differing.traceState;
+  const parent: OtelSpanContext = {
     traceId: ctx.traceId,
     spanId: ctx.parentSpanId,
-    traceFlags: ctx.traceFlags,
+    traceFlags: differing === undefined ? ctx.traceFlags : differing.traceFlags,
     isRemote: hasRemoteParent(span),
   };
+  if (traceState !== undefined) parent.traceState = toOtelTraceState(traceState);
+  return parent;
 }
 
 /** A status as @opentelemetry/api's. */

@@ -13,6 +13,7 @@ import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
 import { apiSpanFor } from "./_api_span.ts";
+import { startedProcessorSpan } from "./_processor_span.ts";
 import type { Span } from "../span/span.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import { Baggage } from "../propagation/baggage.ts";
@@ -86,7 +87,7 @@ export class BridgeContextManager implements ContextManager {
     // This library sets only its own key; the OpenTelemetry key follows it.
     const api = ctx.getValue(OTEL_SPAN_KEY);
     if (api !== undefined && spanOf(api) === span) return ctx;
-    return ctx.setValue(OTEL_SPAN_KEY, apiSpanFor(span));
+    return ctx.setValue(OTEL_SPAN_KEY, startedProcessorSpan(span) ?? apiSpanFor(span));
   }
 
   /**

@@ -7,6 +7,7 @@
 
 import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
+import { keepParentTraceFields } from "../span/_parent_trace_fields.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { endByLibrary } from "../span/_library_end.ts";
 import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
@@ -457,6 +458,11 @@ export class Tracer {
       );
     if (dropped) return span.start();
     if (parentRemote) markRemoteParent(span);
+    // A sampler that decided apart from the parent, or set a trace state:
+    // the parent's own are kept for OpenTelemetry's parentSpanContext.
+    if (hasParent && (parentFlags !== flags || parentState !== traceState)) {
+      keepParentTraceFields(span, parentFlags, parentState);
+    }
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     if (links !== undefined) addLinks(span, links);
