@@ -111,11 +111,8 @@ describe("readOtlpEnv", () => {
       OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "5",
       OTEL_SDK_DISABLED: "TRUE",
     });
-    assert.equal(
-      config.scheduleDelayMs,
-      undefined,
-      "0 is refused: the processor needs a positive interval",
-    );
+    // A Duration "is non-negative": 0 is the processor's shortest interval.
+    assert.equal(config.scheduleDelayMs, 1);
     assert.equal(config.exportTimeoutMs, 1500);
     assert.equal(config.maxQueueSize, 10);
     assert.equal(config.maxExportBatchSize, 5);

@@ -440,3 +440,90 @@ describe("setupTracing: a bad size is refused by its own name", () => {
     assert.deepEqual(warned, []);
   });
 });
+
+describe("setupTracing and OTEL_TRACES_EXPORTER", () => {
+  // Runs a setup from `env` with a fetch and console.log that only count,
+  // ends a span, flushes and shuts down; returns what went where.
+  async function exportWith(env: Record<string, string>) {
+    const posts: string[] = [];
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => void printed.push(args.join(" "));
+    let setup: ReturnType<typeof setupTracing> | undefined;
+    let recording = false;
+    let warnings: string[] = [];
+    try {
+      warnings = await captureWarnings(async () => {
+        setup = setupTracing({
+          env,
+          flushOnExit: false,
+          flushOnSignal: false,
+          flushOnCrash: false,
+          setDefault: false,
+          fetch: (input) => {
+            posts.push(String(input));
+            return Promise.resolve(new Response());
+          },
+        });
+        const span = setup.tracer.startSpan("checkout");
+        recording = span.isRecording;
+        span.end();
+        await setup.forceFlush();
+        await setup.shutdown();
+      });
+    } finally {
+      console.log = log;
+    }
+    return {
+      posts,
+      printed: printed.join("\n"),
+      recording,
+      warnings,
+      exporter: setup!.exporter,
+      processor: setup!.processor,
+    };
+  }
+
+  test("unset or otlp: spans go to the OTLP endpoint, nothing to the console", async () => {
+    for (const env of [{}, { OTEL_TRACES_EXPORTER: "otlp" }] as Record<string, string>[]) {
+      const run = await exportWith(env);
+      assert.deepEqual(run.posts, ["http://localhost:4318/v1/traces"]);
+      assert.ok(run.exporter !== undefined && run.processor !== undefined);
+      assert.doesNotMatch(run.printed, /checkout/);
+      assert.deepEqual(run.warnings, []);
+    }
+  });
+
+  test("none (in any case, anywhere in the list): spans are recorded, nothing is sent or printed", async () => {
+    for (const value of ["none", " NONE ", "otlp,none"]) {
+      const run = await exportWith({ OTEL_TRACES_EXPORTER: value });
+      assert.deepEqual(run.posts, [], value);
+      assert.equal(run.printed, "", value);
+      assert.equal(run.recording, true, "the tracer still records, and so propagates");
+      assert.equal(run.exporter, undefined);
+      assert.equal(run.processor, undefined);
+      assert.deepEqual(run.warnings, []);
+    }
+  });
+
+  test("console prints the spans, and otlp,console does both", async () => {
+    const consoleOnly = await exportWith({ OTEL_TRACES_EXPORTER: "console" });
+    assert.deepEqual(consoleOnly.posts, []);
+    assert.match(consoleOnly.printed, /checkout/);
+    assert.equal(consoleOnly.exporter, undefined);
+    const both = await exportWith({ OTEL_TRACES_EXPORTER: "otlp, console" });
+    assert.equal(both.posts.length, 1);
+    assert.match(both.printed, /checkout/);
+  });
+
+  test("a name this library has no exporter for is skipped with a warning", async () => {
+    const alone = await exportWith({ OTEL_TRACES_EXPORTER: "zipkin" });
+    assert.equal(alone.posts.length, 1, "nothing known: the default, otlp");
+    assert.equal(alone.warnings.length, 1);
+    assert.match(alone.warnings[0], /OTEL_TRACES_EXPORTER="zipkin".*using the default \(otlp\)/);
+    const mixed = await exportWith({ OTEL_TRACES_EXPORTER: "jaeger,console" });
+    assert.deepEqual(mixed.posts, []);
+    assert.match(mixed.printed, /checkout/);
+    assert.match(mixed.warnings.join("\n"), /OTEL_TRACES_EXPORTER="jaeger,console".*using console/);
+  });
+});

@@ -75,7 +75,15 @@ export interface OtlpEnvConfig {
   readonly limits?: Readonly<SpanLimits>;
   /** `OTEL_SDK_DISABLED=true`. */
   readonly sdkDisabled: boolean;
+  /**
+   * `OTEL_TRACES_EXPORTER`: the exporters `setupTracing` makes, of `"otlp"`
+   * (the default) and `"console"`; empty for `none`. Names this library
+   * has no exporter for are skipped, with a warning.
+   */
+  readonly tracesExporters?: readonly ("otlp" | "console")[];
 }
+
+type TracesExporterName = "otlp" | "console";
 
 type Getter = (name: string) => string | undefined;
 
@@ -145,6 +153,31 @@ function malformed(
 ): void {
   const shown = JSON.stringify(value);
   warnOnce(`env:${name}=${value}`, `ignoring ${name}=${shown}: expected ${expected}; ${instead}`);
+}
+
+// OTEL_TRACES_EXPORTER (configuration/sdk-environment-variables.md): a
+// comma-separated list, "otlp" by default; "none" anywhere in it means no
+// exporter, as OpenTelemetry JS reads it. A name this library has no
+// exporter for ("zipkin") is skipped with a warning, as the specification
+// asks of a value it does not recognize; a list of only such names is the
+// default.
+function tracesExporters(get: Getter): TracesExporterName[] | undefined {
+  const name = "OTEL_TRACES_EXPORTER";
+  const value = clean(get(name));
+  if (value === undefined) return undefined;
+  const names = value.split(",").map((n) => n.trim().toLowerCase()).filter((n) => n !== "");
+  if (names.includes("none")) return [];
+  const known: TracesExporterName[] = [];
+  let unknown = false;
+  for (const n of names) {
+    if (n !== "otlp" && n !== "console") unknown = true;
+    else if (!known.includes(n)) known.push(n);
+  }
+  if (unknown) {
+    const expected = "a list of otlp, console or none (this library has no other exporter)";
+    malformed(name, value, expected, known.length === 0 ? "otlp" : () => `using ${known}`);
+  }
+  return known.length === 0 ? undefined : known;
 }
 
 // A headers variable: malformed entries are skipped, and named by position
@@ -472,9 +505,11 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (attributes !== undefined) config.resourceAttributes = attributes;
   const chosen = sampler(get);
   if (chosen !== undefined) config.sampler = chosen;
-  // Zero is refused: the batch processor needs a positive interval.
-  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_FLUSH_INTERVAL_MS);
-  if (delay !== undefined) config.scheduleDelayMs = delay;
+  // A Duration: "The value is non-negative" (configuration/common.md). Zero,
+  // export as soon as possible, is the processor's shortest interval, 1 ms:
+  // what a timer of 0 waits on Node anyway.
+  const delay = positiveInteger(get, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_FLUSH_INTERVAL_MS, true);
+  if (delay !== undefined) config.scheduleDelayMs = Math.max(delay, 1);
   const exportTimeout = timeout(get, "OTEL_BSP_EXPORT_TIMEOUT", 30000);
   if (exportTimeout !== undefined) config.exportTimeoutMs = exportTimeout;
   const queue = positiveInteger(get, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE_SIZE);
@@ -483,6 +518,8 @@ export function readOtlpEnv(env?: EnvSource): OtlpEnvConfig {
   if (batch !== undefined) config.maxExportBatchSize = batch;
   const limits = spanLimits(get);
   if (limits !== undefined) config.limits = limits;
+  const exporters = tracesExporters(get);
+  if (exporters !== undefined) config.tracesExporters = exporters;
   process?.done();
   return config;
 }

@@ -23,7 +23,10 @@ import { getDefaultTracer, setDefaultTracer } from "../trace/default_tracer.ts";
 import { shutDownProcessors } from "../export/_shut_down.ts";
 import { passThroughTracer } from "../trace/_pass_through_tracer.ts";
 import { Tracer } from "../trace/tracer.ts";
-import { type EnvSource, readOtlpEnv } from "./env.ts";
+import { type EnvSource, type OtlpEnvConfig, readOtlpEnv } from "./env.ts";
+import { ConsoleSpanExporter } from "../export/console_span_exporter.ts";
+import { SimpleSpanProcessor } from "../export/simple_span_processor.ts";
+import type { SpanProcessor } from "../trace/span_processor.ts";
 import type { FetchFunction } from "../platform/fetch_function.ts";
 import { mergeSpanLimits } from "./_merge_limits.ts";
 import { OtlpHttpExporter } from "./otlp_http_exporter.ts";
@@ -130,9 +133,12 @@ export interface TracingSetup {
   readonly tracer: Tracer;
   /** The resource sent with every batch. */
   readonly resource: Resource;
-  /** The exporter; `undefined` when tracing is disabled. */
+  /**
+   * The OTLP exporter; `undefined` when tracing is disabled, or when
+   * `OTEL_TRACES_EXPORTER` names no `otlp` (`none`, `console`).
+   */
   readonly exporter: OtlpHttpExporter | undefined;
-  /** The batch processor; `undefined` when tracing is disabled. */
+  /** The OTLP exporter's batch processor; `undefined` when there is no OTLP exporter. */
   readonly processor: BatchSpanProcessor | undefined;
   /** Exports every span ended so far. */
   forceFlush(): Promise<void>;
@@ -244,6 +250,45 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
       [Symbol.asyncDispose]: stop,
     };
   }
+  // OTEL_TRACES_EXPORTER: OTLP unless it says otherwise; "none" leaves a
+  // tracer that records and propagates, and exports nothing.
+  const exporters = env.tracesExporters ?? ["otlp"];
+  const processors: SpanProcessor[] = [];
+  if (exporters.includes("console")) {
+    processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter({ clock: options.clock })));
+  }
+  const otlp = exporters.includes("otlp") ? otlpPipeline(options, env, resource) : undefined;
+  if (otlp !== undefined) processors.unshift(otlp.processor);
+  const tracer = new Tracer({
+    ...scope,
+    processors,
+    sampler: options.sampler ?? env.sampler,
+    limits: mergeSpanLimits(options.limits, env.limits),
+    clock: options.clock,
+  });
+  if (options.setDefault ?? true) replaceDefault(tracer, serviceName, otlp?.processor);
+  const shutdown = async () => {
+    await tracer.shutdown();
+    restoreDefault(tracer);
+  };
+  return {
+    tracer,
+    resource,
+    exporter: otlp?.exporter,
+    processor: otlp?.processor,
+    forceFlush: () => tracer.forceFlush(),
+    shutdown,
+    [Symbol.asyncDispose]: shutdown,
+  };
+}
+
+// The OTLP exporter and the batch processor in front of it, from the
+// options and the OTEL_* variables.
+function otlpPipeline(
+  options: SetupTracingOptions,
+  env: OtlpEnvConfig,
+  resource: Resource,
+): { exporter: OtlpHttpExporter; processor: BatchSpanProcessor } {
   const exporter = new OtlpHttpExporter({
     url: options.url,
     protocol: options.protocol,
@@ -306,27 +351,7 @@ export function setupTracing(options: SetupTracingOptions = {}): TracingSetup {
     scheduler: options.scheduler,
     clock: options.clock,
   });
-  const tracer = new Tracer({
-    ...scope,
-    processors: [processor],
-    sampler: options.sampler ?? env.sampler,
-    limits: mergeSpanLimits(options.limits, env.limits),
-    clock: options.clock,
-  });
-  if (options.setDefault ?? true) replaceDefault(tracer, serviceName, processor);
-  const shutdown = async () => {
-    await tracer.shutdown();
-    restoreDefault(tracer);
-  };
-  return {
-    tracer,
-    resource,
-    exporter,
-    processor,
-    forceFlush: () => tracer.forceFlush(),
-    shutdown,
-    [Symbol.asyncDispose]: shutdown,
-  };
+  return { exporter, processor };
 }
 
 // The pipeline the last setupTracing made the default, while it runs.
