@@ -749,6 +749,69 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     assert.equal(ours, 1);
   });
 
+  test(
+    "an OpenTelemetry exporter behind a forwarding wrapper, export(...args), gets ReadableSpans and a callback",
+    IO,
+    async () => {
+      // Its export declares no parameter: once taken for this library's, it
+      // was called with no callback, and the SDK's exporter threw from a timer.
+      for (const Processor of [SimpleSpanProcessor, BatchSpanProcessor]) {
+        const otel = new InMemorySpanExporter();
+        const forwarding = {
+          export: (...args: Parameters<InMemorySpanExporter["export"]>) => otel.export(...args),
+          shutdown: () => otel.shutdown(),
+        };
+        assert.equal(forwarding.export.length, 0);
+        const processor = new Processor(forwarding);
+        new Tracer({ processors: [processor] }).startSpan("forwarded").end();
+        await processor.forceFlush();
+        assert.deepEqual(otel.getFinishedSpans().map((s) => s.name), ["forwarded"]);
+        assert.equal(typeof otel.getFinishedSpans()[0].spanContext, "function");
+        await processor.shutdown();
+      }
+    },
+  );
+
+  test(
+    "an exporter of this library taken for OpenTelemetry's settles its batches by its result, and says so once",
+    IO,
+    async () => {
+      // export(spans, signal) and shutdown, of no class of the library: the
+      // shape of an OpenTelemetry exporter. It never calls the SDK's callback,
+      // so a flush waited for it for ever.
+      for (const Processor of [SimpleSpanProcessor, BatchSpanProcessor]) {
+        const got: (readonly Span[])[] = [];
+        const ours = {
+          export(spans: readonly Span[], _signal?: AbortSignal) {
+            got.push(spans);
+            return Promise.resolve({ code: "success" as const });
+          },
+          shutdown: () => Promise.resolve(),
+        };
+        const warnings = await captureWarnings(async () => {
+          const processor = new Processor(ours);
+          const tracer = new Tracer({ processors: [processor] });
+          tracer.startSpan("one").end();
+          tracer.startSpan("two").end();
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const hung = new Promise<string>((resolve) => {
+            timer = setTimeout(() => resolve("forceFlush did not settle in 60 s"), 60_000);
+          });
+          const flushed = await Promise.race([processor.forceFlush().then(() => "flushed"), hung]);
+          clearTimeout(timer);
+          assert.equal(flushed, "flushed");
+          await processor.shutdown();
+        });
+        assert.equal(got.flat().length, 2);
+        assert.equal(warnings.length, 1, warnings.join("\n"));
+        assert.match(
+          warnings[0],
+          /taken for an OpenTelemetry exporter.*toOtelExporter\(exporter\)/,
+        );
+      }
+    },
+  );
+
   test("spans the sampler records but does not sample are not exported", async () => {
     const otel = new InMemorySpanExporter();
     const processor = new SimpleSpanProcessor(otel);

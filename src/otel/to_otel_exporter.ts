@@ -121,12 +121,13 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
   };
 }
 
-// Reading a result runs the exporter's code (getters, Proxy traps): a throw
+// Internal (also for _as_otel_exporter.ts): this library's result as the
+// SDK's. Reading a result runs the exporter's code (getters, Proxy traps): a throw
 // there fails the batch, as in this library's own processors, and never
 // reaches the SDK's processor (where a resolved result would reject unhandled).
 // A success carries the spans left out here and those the exporter rejected
 // (an OTLP partial success) as `rejected`, at most the batch.
-function fromOurResult(
+export function fromOurResult(
   result: ExportResult | void,
   skipped: number,
   total: number,
