@@ -8,6 +8,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { Span, Tracer } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
+import { jsonInteger } from "../src/otlp/_json_integer.ts";
 import { decodeOtlpProtobuf, MAX_DEPTH } from "../src/otlp/_decode_protobuf.ts";
 import { encodeReceivedAsOtlpJson } from "../src/otlp/_encode_received_json.ts";
 import { OtlpDecodeError, type ReceivedSpan } from "../src/otlp/_received_span.ts";
@@ -515,8 +516,19 @@ describe("OTLP/JSON decoding", () => {
               { key: "i", value: { intValue: "-12" } },
               { key: "d", value: { doubleValue: "NaN" } },
               { key: "e", value: {} },
-              { key: "big", value: { intValue: "18446744073709551615" } },
+              { key: "big", value: { intValue: "9223372036854775807" } },
+              { key: "least", value: { intValue: "-9223372036854775808" } },
+              // "Exponent notation ... is accepted in both quoted and unquoted
+              // forms", "Zero fractional portions are accepted" (ProtoJSON).
+              { key: "exp", value: { intValue: "1e2" } },
+              { key: "zeroFraction", value: { intValue: "-100.0" } },
+              { key: "unquoted", value: { intValue: 1.5e3 } },
+              { key: "bigNumber", value: { intValue: 2 ** 60 } },
+              // "Either standard or URL-safe base64 ... with/without paddings".
+              { key: "urlSafe", value: { bytesValue: "-_8" } },
+              { key: "standard", value: { bytesValue: "+/8=" } },
             ],
+            droppedAttributesCount: "1e1",
             status: { code: "STATUS_CODE_ERROR", message: "boom" },
             events: null,
           }],
@@ -534,7 +546,20 @@ describe("OTLP/JSON decoding", () => {
     assert.equal(span.endTime, 1_700_000_000_001.5);
     assert.deepEqual(span.status, { code: "error", message: "boom" });
     assert.equal(span.service, "unknown_service");
-    assert.deepEqual(span.attributes, { i: -12, d: NaN, e: null, big: "18446744073709551615" });
+    assert.deepEqual(span.attributes, {
+      i: -12,
+      d: NaN,
+      e: null,
+      big: "9223372036854775807",
+      least: "-9223372036854775808",
+      exp: 100,
+      zeroFraction: -100,
+      unquoted: 1500,
+      bigNumber: "1152921504606846976",
+      urlSafe: "+/8=",
+      standard: "+/8=",
+    });
+    assert.equal(span.droppedAttributesCount, 10);
   });
 
   test("uint32 and fixed32 fields may be decimal strings, as the JSON mapping allows", () => {
@@ -610,6 +635,32 @@ describe("OTLP/JSON decoding", () => {
     );
   });
 
+  test("an integer's exponent and zero fraction are read exactly, a fraction refused", () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 2000; i++) {
+      const digits = String(random(2 ** 30)) + String(random(10 ** 9)).padStart(9, "0");
+      const n = BigInt(digits) * (random(2) === 0 ? 1n : -1n);
+      const k = random(12);
+      const zeros = "0".repeat(k);
+      assert.equal(jsonInteger(`${n}e${k}`), n * 10n ** BigInt(k));
+      assert.equal(jsonInteger(`${n}E+${k}`), n * 10n ** BigInt(k));
+      assert.equal(jsonInteger(`${n}${zeros}e-${k}`), n);
+      assert.equal(jsonInteger(`${n}.${zeros}0`), n);
+      assert.equal(jsonInteger(`${n}.${zeros}1`), undefined);
+      assert.equal(
+        jsonInteger(`${n}e-${k + 1}`),
+        n % 10n ** BigInt(k + 1) === 0n ? n / 10n ** BigInt(k + 1) : undefined,
+      );
+    }
+    assert.equal(jsonInteger("0e-400"), 0n);
+    assert.equal(jsonInteger("-0"), 0n);
+    assert.notEqual(jsonInteger("1e999999999"), undefined, "huge, not a fraction");
+    for (const text of ["", "-", "1.", ".5", "1e", "+1", "0x10", " 1", "1 ", "Infinity", "NaN"]) {
+      assert.equal(jsonInteger(text), undefined, JSON.stringify(text));
+    }
+  });
+
   for (
     const [what, body, message] of [
       ["text that is not JSON", "{", /^Cannot decode OTLP\/JSON: /],
@@ -627,7 +678,28 @@ describe("OTLP/JSON decoding", () => {
       [
         "a time that is not a decimal",
         '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}',
-        /startTimeUnixNano must be unsigned nanoseconds/,
+        /startTimeUnixNano must be unsigned 64-bit nanoseconds/,
+      ],
+      // "if the number ... doesn't fit in the corresponding type, the parser
+      // should fail to parse" (ProtoJSON).
+      [
+        "a time past 64 bits",
+        '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"18446744073709551616"}]}]}]}',
+        /startTimeUnixNano must be unsigned 64-bit nanoseconds/,
+      ],
+      ...['"9223372036854775808"', '"-9223372036854775809"', "1e19", '"1e19"', '"1.5"'].map((
+        value,
+      ) =>
+        [
+          `an intValue that is no int64 (${value})`,
+          `{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"intValue":${value}}}]}}]}`,
+          /value\.intValue must be a 64-bit integer/,
+        ] as const
+      ),
+      [
+        "bytes that are not base64",
+        '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"bytesValue":"%%"}}]}}]}',
+        /value\.bytesValue must be base64/,
       ],
       [
         "a kind that is not an enum",
@@ -637,6 +709,7 @@ describe("OTLP/JSON decoding", () => {
       ...[
         ['"1.5"', "not integral"],
         ["1.5", "not integral"],
+        ['"15e-1"', "not integral"],
         ['"-1"', "negative"],
         ["-1", "negative"],
         ['"4294967296"', "past 32 bits"],

@@ -16,6 +16,7 @@ import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { ZERO_SPAN_ID } from "../platform/_zero_ids.ts";
 import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_link_context.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
+import { inRange, jsonInteger } from "./_json_integer.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
 import {
@@ -285,7 +286,9 @@ class JsonDecoder {
       }
       return items;
     }
-    if (any.bytesValue != null) return this.#string(any.bytesValue, `${path}.bytesValue`);
+    if (any.bytesValue != null) {
+      return this.#string(base64(any.bytesValue, `${path}.bytesValue`), `${path}.bytesValue`);
+    }
     return null;
   }
 
@@ -344,23 +347,38 @@ function id(value: unknown, path: string): string {
 }
 
 const UINT32_MAX = 0xffffffff;
-const DECIMAL = /^[0-9]{1,10}$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 
-// A uint32 or fixed32: a number, or a decimal string as the JSON mapping
-// allows; not a fraction, a negative or anything past 32 bits.
+// A uint32 or fixed32: a number or a string of one (see _json_integer.ts);
+// not a fraction, a negative or anything past 32 bits.
 function uint32(value: unknown, path: string): number {
   if (value == null) return 0;
-  const number = typeof value === "string" && DECIMAL.test(value) ? Number(value) : value;
   if (
-    typeof number === "number" && Number.isInteger(number) && number >= 0 && number <= UINT32_MAX
+    typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= UINT32_MAX
   ) {
-    return number;
+    return value;
   }
+  const n = jsonInteger(value);
+  if (inRange(n, 0n, BigInt(UINT32_MAX))) return Number(n);
   throw new OtlpDecodeError(
     `Cannot decode OTLP/JSON: ${path} must be an unsigned 32-bit integer (a number or a decimal string), got ${
       describeJson(value)
     }`,
   );
+}
+
+// Bytes: "Either standard or URL-safe base64 encoding with/without
+// paddings are accepted" (ProtoJSON). Kept as standard, padded base64, as
+// the protobuf decoder gives them, so both decoders agree on the same bytes.
+function base64(value: unknown, path: string): string {
+  const text = string(value, path);
+  try {
+    return btoa(atob(text.replaceAll("-", "+").replaceAll("_", "/")));
+  } catch {
+    throw typeError(path, "base64 (standard or URL-safe)", value);
+  }
 }
 
 function enumNumber(value: unknown, names: readonly string[], path: string): number {
@@ -370,27 +388,34 @@ function enumNumber(value: unknown, names: readonly string[], path: string): num
   throw typeError(path, "an enum number", value);
 }
 
+// Up to 19 digits: always within a fixed64, read without a BigInt.
+const SHORT_DECIMAL = /^[0-9]{1,19}$/;
+
+// A fixed64 of unix nanoseconds.
 function nanos(value: unknown, path: string): number {
   if (value == null) return 0;
-  if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
+  if (typeof value === "string" && SHORT_DECIMAL.test(value)) return decimalNanosToMs(value)!;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
     return numberNanosToMs(value);
   }
-  if (typeof value === "string") {
-    const ms = decimalNanosToMs(value);
-    if (ms !== undefined) return ms;
-  }
-  throw typeError(path, "unsigned nanoseconds as a decimal string or a number", value);
+  const n = jsonInteger(value);
+  if (inRange(n, 0n, UINT64_MAX)) return decimalNanosToMs(n.toString())!;
+  throw typeError(path, "unsigned 64-bit nanoseconds as a decimal string or a number", value);
 }
 
-const INTEGER = /^-?[0-9]{1,20}$/;
+// Up to 15 digits: a safe integer, read without a BigInt.
+const SHORT_INTEGER = /^-?[0-9]{1,15}$/;
 
+// An int64: a number when it is a safe integer, else its decimal string.
 function int64(value: unknown, path: string): number | string {
-  if (typeof value === "number" && Number.isInteger(value)) return value;
-  if (typeof value === "string" && INTEGER.test(value)) {
-    const number = Number(value);
-    return Number.isSafeInteger(number) ? number : value.replace(/^(-?)0+(?=\d)/, "$1");
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value === 0 ? 0 : value;
+  if (typeof value === "string" && SHORT_INTEGER.test(value)) return Number(value) || 0;
+  const n = jsonInteger(value);
+  if (inRange(n, INT64_MIN, INT64_MAX)) {
+    const number = Number(n);
+    return Number.isSafeInteger(number) ? number : n.toString();
   }
-  throw typeError(path, "an integer or a decimal string", value);
+  throw typeError(path, "a 64-bit integer or its decimal string", value);
 }
 
 function double(value: unknown, path: string): number {
