@@ -7,7 +7,8 @@ import { errorOnce } from "../platform/_diagnostics.ts";
 import { thenOf } from "../platform/_then_of.ts";
 import type { OtelExportResult, OtelSpanExporter } from "./_sdk_types.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
-import { fromOurResult, toOtelExporter } from "./to_otel_exporter.ts";
+import { fromOurResult } from "./_our_result.ts";
+import { toOtelExporter } from "./to_otel_exporter.ts";
 
 /**
  * The exporter a processor of this entry hands spans to: OpenTelemetry

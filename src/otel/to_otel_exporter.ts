@@ -11,16 +11,9 @@ import { thenOf } from "../platform/_then_of.ts";
 import type { ExportResult, SpanExporter, SpanExporterLike } from "../export/exporter.ts";
 import type { Span } from "../span/span.ts";
 import { fromReadableSpan } from "./_from_readable_span.ts";
-import {
-  EXPORT_FAILED,
-  EXPORT_SUCCESS,
-  type OtelExportResult,
-  type OtelReadableSpan,
-  type OtelSpanExporter,
-} from "./_sdk_types.ts";
+import type { OtelExportResult, OtelReadableSpan, OtelSpanExporter } from "./_sdk_types.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
-
-const OTEL_SUCCESS: OtelExportResult = Object.freeze({ code: EXPORT_SUCCESS });
+import { failure, fromOurResult } from "./_our_result.ts";
 
 /**
  * Wraps this library's exporter (an object or a plain function) as an
@@ -121,36 +114,6 @@ export function toOtelExporter(exporter: SpanExporterLike): OtelSpanExporter {
   };
 }
 
-// Internal (also for _as_otel_exporter.ts): this library's result as the
-// SDK's. Reading a result runs the exporter's code (getters, Proxy traps): a throw
-// there fails the batch, as in this library's own processors, and never
-// reaches the SDK's processor (where a resolved result would reject unhandled).
-// A success carries the spans left out here and those the exporter rejected
-// (an OTLP partial success) as `rejected`, at most the batch.
-export function fromOurResult(
-  result: ExportResult | void,
-  skipped: number,
-  total: number,
-): OtelExportResult {
-  try {
-    if (result === undefined || result === null || result.code === "success") {
-      const theirs = result?.rejected;
-      const rejected = Math.min(
-        total,
-        skipped + (typeof theirs === "number" && theirs > 0 ? Math.ceil(theirs) : 0),
-      );
-      return rejected === 0 ? OTEL_SUCCESS : { code: EXPORT_SUCCESS, rejected };
-    }
-    const error = result.error;
-    return failure(error ?? new Error("the exporter reported a failure"));
-  } catch {
-    const message = "an exporter returned an unreadable ExportResult (a getter threw); " +
-      "its spans are counted as failed";
-    errorOnce("export-result-unreadable", message);
-    return { code: EXPORT_FAILED, error: new Error(message) };
-  }
-}
-
 function unreadableSpan(error: unknown): void {
   errorOnce(
     "otel-readable-span-unreadable",
@@ -166,11 +129,4 @@ function invalidSpan(): void {
     "an OpenTelemetry ReadableSpan given to toOtelExporter has an invalid trace or span id; " +
       "it is left out of the export and counted in the result's rejected, and the rest of its batch is exported",
   );
-}
-
-function failure(error: unknown): OtelExportResult {
-  return {
-    code: EXPORT_FAILED,
-    error: error instanceof Error ? error : new Error(errorMessage(error)),
-  };
 }
