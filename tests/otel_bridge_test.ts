@@ -1582,3 +1582,52 @@ describe("ReadableSpan.parentSpanContext is the parent's own span context", () =
     assert.deepEqual(parent, { ...bare, traceState: undefined });
   });
 });
+
+describe("OpenTelemetry processors' onEnding on this entry's TracerProvider", () => {
+  // SDK 2's SpanProcessor.onEnding: "called synchronously within the
+  // Span.End() API", the span "still mutable", before any OnEnd
+  // (trace/sdk.md, OnEnding).
+  test("onEnding gets the span onStart got, writable and not yet ended, before onEnd gets it again", async () => {
+    await withCleanGlobals(() => {
+      const log: string[] = [];
+      const objects: unknown[] = [];
+      const processor = {
+        onStart(span: unknown) {
+          objects.push(span);
+          log.push("onStart");
+        },
+        onEnding(span: ApiSpan & ReadableSpan) {
+          objects.push(span);
+          log.push(`onEnding ended=${span.ended} endTime=${span.endTime[0] > 0}`);
+          span.setAttribute("from.onEnding", 1);
+        },
+        onEnd(span: ReadableSpan) {
+          objects.push(span);
+          log.push(`onEnd ended=${span.ended}`);
+        },
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      } as unknown as OtelSpanProcessor;
+      // One with onEnding and no onStart gets one object in both too.
+      const endingOnly: unknown[] = [];
+      const late = {
+        onEnding: (span: unknown) => void endingOnly.push(span),
+        onEnd: (span: unknown) => void endingOnly.push(span),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      } as unknown as OtelSpanProcessor;
+      const exporter = new InMemorySpanExporter();
+      const provider = new TracerProvider({
+        spanProcessors: [processor, late, new SdkSimpleSpanProcessor(exporter)],
+      });
+      const span = provider.getTracer("lib").startSpan("checkout");
+      span.end();
+      assert.deepEqual(log, ["onStart", "onEnding ended=false endTime=true", "onEnd ended=true"]);
+      assert.equal(new Set(objects).size, 1, "one object in onStart, onEnding and onEnd");
+      assert.equal(objects[0], span, "the span startSpan returned");
+      assert.equal(endingOnly.length, 2);
+      assert.equal(endingOnly[0], endingOnly[1]);
+      assert.deepEqual(exporter.getFinishedSpans()[0].attributes, { "from.onEnding": 1 });
+    });
+  });
+});

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
   BatchSpanProcessor,
+  InMemorySpanProcessor,
   type Scheduler,
   SimpleSpanProcessor,
   type Span,
   type SpanExporter,
+  Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
 import { assertBalanced, captureWarnings, endedSpan } from "./_helpers.ts";
@@ -171,4 +173,81 @@ describe("after shutdown, an export that never settled keeps nothing waiting", (
       },
     );
   }
+});
+
+describe("onEnding: OpenTelemetry's OnEnding, before any onEnd, on a span that still changes", () => {
+  test("each processor's onEnding runs before any onEnd; the span has its end time, is not ended, and takes writes", () => {
+    const log: string[] = [];
+    const seen: Span[] = [];
+    const ending = (name: string) => ({
+      onEnding(span: Span) {
+        log.push(`${name}.onEnding ended=${span.ended} endTime=${span.endTime !== undefined}`);
+        span.setAttribute(`${name}.at.end`, true);
+        // Ending it again here does nothing: it ends once.
+        span.end();
+      },
+      onEnd(span: Span) {
+        log.push(`${name}.onEnd ended=${span.ended}`);
+        seen.push(span);
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    });
+    const plain = {
+      onEnd: () => void log.push("plain.onEnd"),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    const tracer = new Tracer({ processors: [ending("a"), plain, ending("b")] });
+    const span = tracer.startSpan("checkout");
+    span.end();
+    span.end();
+    assert.deepEqual(log, [
+      "a.onEnding ended=false endTime=true",
+      "b.onEnding ended=false endTime=true",
+      "a.onEnd ended=true",
+      "plain.onEnd",
+      "b.onEnd ended=true",
+    ]);
+    assert.deepEqual(seen[0].attributes, { "a.at.end": true, "b.at.end": true });
+    // After onEnd the span no longer changes.
+    span.setAttribute("late", 1);
+    assert.equal(span.attributes.late, undefined);
+  });
+
+  test("an onEnding that throws is reported, and the span still ends for every processor", async () => {
+    const memory = new InMemorySpanProcessor();
+    const ended: string[] = [];
+    const tracer = new Tracer({
+      processors: [{
+        onEnding() {
+          throw new Error("boom at the end");
+        },
+        onEnd: (span: Span) => void ended.push(span.name),
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }, memory],
+    });
+    const reports = await captureWarnings(() => tracer.startSpan("x").end());
+    assert.deepEqual(ended, ["x"]);
+    assert.deepEqual(memory.spans.map((s) => s.name), ["x"]);
+    assert.equal(memory.spans[0].ended, true);
+    assert.equal(reports.length, 1);
+    assert.match(reports[0], /onEnding.*boom at the end/);
+  });
+
+  test("a sampled-out span calls no onEnding", () => {
+    let calls = 0;
+    const tracer = new Tracer({
+      sampler: { shouldSample: () => ({ decision: "drop" }) },
+      processors: [{
+        onEnding: () => void calls++,
+        onEnd: () => void calls++,
+        forceFlush: () => Promise.resolve(),
+        shutdown: () => Promise.resolve(),
+      }],
+    });
+    tracer.startSpan("dropped").end();
+    assert.equal(calls, 0);
+  });
 });

@@ -32,6 +32,15 @@ function startsSpans(processor: OtelSpanProcessor): boolean {
   return typeof onStart === "function" && !NOOP_STARTS.has(onStart);
 }
 
+/**
+ * Whether `processor` has an onEnding (SDK 2's OnEnding): it is given the
+ * SDK-shaped span as the span ends, still writable, and that same object
+ * again in onEnd, as the SDK gives it.
+ */
+function endsSpans(processor: OtelSpanProcessor): boolean {
+  return typeof processor.onEnding === "function";
+}
+
 /** Whether `processor` is this entry's SimpleSpanProcessor or BatchSpanProcessor. */
 export function isEntryProcessor(processor: unknown): processor is OtelSpanProcessor {
   return processor instanceof SimpleSpanProcessor || processor instanceof BatchSpanProcessor;
@@ -47,8 +56,8 @@ export function withOtelStart(
   processor: OtelSpanProcessor & SpanProcessor,
   resource: OtelResource,
 ): SpanProcessor {
-  if (!startsSpans(processor)) return processor;
-  return adapt(processor, resource, true, asItIs);
+  if (!startsSpans(processor) && !endsSpans(processor)) return processor;
+  return adapt(processor, resource, startsSpans(processor), asItIs);
 }
 
 // How this entry's processors given their own resource take an ended span.
@@ -72,6 +81,10 @@ function adapt(
     adapter.onStart = (span: Span) =>
       processor.onStart(processorSpanOf(span, resource) as never, startContext());
   }
+  if (endsSpans(processor)) {
+    adapter.onEnding = (span: Span) =>
+      processor.onEnding!(processorSpanOf(span, resource) as never);
+  }
   return adapter;
 }
 
@@ -93,13 +106,14 @@ export function asOurProcessor(
 ): SpanProcessor {
   const ownResource = isEntryProcessor(processor) && givenResource.has(processor);
   const starts = startsSpans(processor);
-  if (ownResource && !starts) return processor as OtelSpanProcessor & SpanProcessor;
+  const ends = endsSpans(processor);
+  if (ownResource && !starts && !ends) return processor as OtelSpanProcessor & SpanProcessor;
   let forProvider = adapters.get(provider);
   if (forProvider === undefined) adapters.set(provider, forProvider = new WeakMap());
   let adapter = forProvider.get(processor);
   if (adapter === undefined) {
     const resource = provider.resource;
-    // An own-resource processor here starts spans (one that does not was
+    // An own-resource processor here starts or ends spans (one that does not was
     // returned above), as `starts` says: it is not asked again.
     adapter = adapt(
       processor,
@@ -107,9 +121,9 @@ export function asOurProcessor(
       starts,
       ownResource
         ? asItIs
-        // Processors that start spans get the same object at the end, as the
-        // SDK gives it; the others a ReadableSpan of the provider's resource.
-        : starts
+        // Processors that start or end spans get the same object at the end,
+        // as the SDK gives it; the others a ReadableSpan of the provider's resource.
+        : starts || ends
         ? (span) => processorSpanOf(span, resource)
         : (span) => readableSpanOf(span, resource),
     );

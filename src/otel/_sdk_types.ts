@@ -130,6 +130,11 @@ export interface OtelSpanProcessor {
    * the SDK's does) and the context it was started in.
    */
   onStart(span: never, parentContext: Context): void;
+  /**
+   * SDK 2's OnEnding: called as a span ends, before any onEnd, with the span
+   * onStart got, still writable.
+   */
+  onEnding?(span: never): void;
   /** Called as a span ends. */
   onEnd(span: OtelReadableSpan): void;
   /** Stops the processor. */

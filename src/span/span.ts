@@ -80,6 +80,11 @@ export interface InstrumentationScope {
 export interface SpanListener {
   /** Called once, when the span starts. */
   spanStarted(span: Span): void;
+  /**
+   * Called once as the span ends, before `spanEnded`: its end time is set
+   * and it may still change; ending it again here does nothing.
+   */
+  readonly spanEnding?: ((span: Span) => void) | undefined;
   /** Called once, when the span ends. */
   spanEnded(span: Span): void;
 }
@@ -655,13 +660,25 @@ export class Span {
       // A listener may have ended the span from spanStarted: it ends once.
       if ((this.#state & LIFECYCLE) === ENDED) return this;
     }
-    const state = (this.#state & ~LIFECYCLE) | ENDED;
-    this.#state = state;
-    if ((state & SILENT) !== 0) return this;
+    const state = this.#state;
+    const listener = this.#init.listener;
+    const ending = listener?.spanEnding;
+    if ((state & SILENT) !== 0 || ending === undefined) {
+      this.#state = (state & ~LIFECYCLE) | ENDED;
+      if ((state & SILENT) !== 0) return this;
+    } else if (this.#endTime !== undefined) {
+      // Ended again from the listener's spanEnding: it ends once.
+      return this;
+    }
     const end = time ?? (this.#init.clock ?? systemClock).now();
     const start = this.#startTime!;
     this.#endTime = end < start ? start : end;
-    const listener = this.#init.listener;
+    if (ending !== undefined) {
+      // OpenTelemetry's OnEnding: the end time is set, the span still
+      // changes, and it is not ended yet.
+      ending(this);
+      this.#state = (this.#state & ~LIFECYCLE) | ENDED;
+    }
     if (listener !== undefined) listener.spanEnded(this);
     return this;
   }

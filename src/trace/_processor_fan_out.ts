@@ -39,6 +39,12 @@ export class ProcessorFanOut<S> {
 
   readonly #deadline: FanOutDeadline;
 
+  /**
+   * The span listener's spanEnding: set once a processor has onEnding, so a
+   * span asks nothing more of the others (see span.ts's end()).
+   */
+  spanEnding: ((span: S) => void) | undefined = undefined;
+
   /** Creates a fan-out to `processors`. */
   constructor(
     processors: readonly FannedOutProcessor<S>[] = [],
@@ -53,7 +59,10 @@ export class ProcessorFanOut<S> {
     if (this.#all.includes(processor)) return;
     this.#all.push(processor);
     if (typeof processor.onStart === "function") this.#starters.push(processor);
-    if (typeof processor.onEnding === "function") this.#enders.push(processor);
+    if (typeof processor.onEnding === "function") {
+      this.#enders.push(processor);
+      this.spanEnding ??= (span) => this.onEnding(span);
+    }
   }
 
   /** The processors, in order. */

@@ -27,8 +27,9 @@ export interface ProcessorStats {
 
 /**
  * Receives spans from a {@linkcode Tracer}: `onStart` when one starts,
- * `onEnd` once when it ends. A processor that throws is isolated: the
- * application and the other processors go on.
+ * `onEnding` as it ends (while it may still change), `onEnd` once when it
+ * has ended. A processor that throws is isolated: the application and the
+ * other processors go on.
  *
  * @example A processor that counts errors
  * ```ts
@@ -49,6 +50,13 @@ export interface ProcessorStats {
 export interface SpanProcessor {
   /** Called when a recording span starts; the span may still change. */
   onStart?(span: Span): void;
+  /**
+   * Called once as a recording span ends, before any processor's `onEnd`:
+   * its end time is set, `ended` is still `false`, and it may still change
+   * (OpenTelemetry's OnEnding), so a processor can add what only the end
+   * knows. Ending it again here does nothing.
+   */
+  onEnding?(span: Span): void;
   /** Called once when a recording span ends; the span no longer changes. */
   onEnd(span: Span): void;
   /** Resolves once the spans ended before the call have been handled. */
