@@ -14,9 +14,18 @@ describe("Resource.detect", () => {
     assert.equal(resource.attributes["service.name"], `unknown_service:${runtime}`);
   });
 
-  test("takes service.name from options, then OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES", () => {
+  test("takes service.name from options, then the attributes given, then OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES", () => {
     const env = { OTEL_SERVICE_NAME: "from-env", OTEL_RESOURCE_ATTRIBUTES: "service.name=attrs" };
     assert.equal(Resource.detect({ env, serviceName: "opt" }).attributes["service.name"], "opt");
+    // The code's resource wins over the environment's, service.name as every
+    // other attribute (resource/sdk.md).
+    const given = { "service.name": "code", "deployment.environment.name": "code" };
+    const fromCode = Resource.detect({
+      env: { ...env, OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=env" },
+      attributes: given,
+    });
+    assert.equal(fromCode.attributes["service.name"], "code");
+    assert.equal(fromCode.attributes["deployment.environment.name"], "code");
     assert.equal(Resource.detect({ env }).attributes["service.name"], "from-env");
     assert.equal(
       Resource.detect({ env: { OTEL_RESOURCE_ATTRIBUTES: "service.name=attrs" } })

@@ -21,7 +21,10 @@ export interface ResourceOptions {
   serviceName?: string;
   /** `service.version`. */
   serviceVersion?: string;
-  /** More attributes; they win over `OTEL_RESOURCE_ATTRIBUTES` and the detected ones. */
+  /**
+   * More attributes; they win over the environment's (`service.name` over
+   * `OTEL_SERVICE_NAME` too) and the detected ones.
+   */
   attributes?: Readonly<Record<string, unknown>>;
   /**
    * Where `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` are read (no
@@ -200,8 +203,9 @@ export class Resource {
   }
 
   /**
-   * Builds the resource for this process: `service.name` from the options,
-   * then `OTEL_SERVICE_NAME`, then `OTEL_RESOURCE_ATTRIBUTES`, else
+   * Builds the resource for this process: `service.name` from the options
+   * (`serviceName`, then `attributes`), then `OTEL_SERVICE_NAME`, then
+   * `OTEL_RESOURCE_ATTRIBUTES`, else
    * `unknown_service:<runtime>`; `service.version`; the SDK's name,
    * language and version; and the runtime's name and version. The language
    * is the semantic conventions' `nodejs` where there is a process (Node,
@@ -237,8 +241,12 @@ export class Resource {
     const given = options.attributes == null
       ? {}
       : recordArgument(options.attributes, action, "attributes");
-    const serviceName = options.serviceName ?? env.serviceName ??
-      stringOrUndefined(given["service.name"]) ?? stringOrUndefined(fromEnv["service.name"]) ??
+    // What the code gives wins over the environment, as for every attribute:
+    // "the user provided resource information has higher priority"
+    // (resource/sdk.md); of the environment, OTEL_SERVICE_NAME wins over
+    // OTEL_RESOURCE_ATTRIBUTES.
+    const serviceName = options.serviceName ?? stringOrUndefined(given["service.name"]) ??
+      env.serviceName ?? stringOrUndefined(fromEnv["service.name"]) ??
       `unknown_service:${runtime.executable}`;
     const attributes: Record<string, unknown> = { "service.name": serviceName };
     const serviceVersion = options.serviceVersion ?? given["service.version"] ??

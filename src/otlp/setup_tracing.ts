@@ -42,7 +42,11 @@ export interface SetupTracingOptions {
   serviceName?: string;
   /** `service.version`. */
   serviceVersion?: string;
-  /** More resource attributes, such as `deployment.environment.name`. */
+  /**
+   * More resource attributes, such as `deployment.environment.name`; they
+   * win over the environment's (a `service.name` among them over
+   * `OTEL_SERVICE_NAME` too), and `serviceName` wins over them.
+   */
   resourceAttributes?: Readonly<Record<string, unknown>>;
   /** The tracer's instrumentation scope name. Default: the service name. */
   name?: string;
