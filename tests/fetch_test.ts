@@ -125,6 +125,18 @@ describe("instrumentFetch", () => {
     assert.equal(span.status.code, "unset");
   });
 
+  test("a data:, blob: or file: fetch is no HTTP request: no span, no trace headers, passed on as it was", async () => {
+    const { memory, fetch, calls } = setup();
+    const urls = ["data:text/plain,hello", "file:///etc/hostname", "blob:http://x/1234"];
+    for (const url of urls) await fetch(url, { headers: { "x-own": "1" } });
+    assert.equal(memory.spans.length, 0);
+    assert.deepEqual(calls.map((c) => String(c.input)), urls);
+    for (const call of calls) {
+      assert.equal(call.headers.get("traceparent"), null);
+      assert.equal(call.headers.get("x-own"), "1");
+    }
+  });
+
   test("uses the scheme's default port, and never records credentials", async () => {
     const { memory, fetch } = setup();
     await fetch("http://user:secret@example.com/");

@@ -216,6 +216,11 @@ export function instrumentFetch(
       try {
         const isRequest = typeof Request !== "undefined" && input instanceof Request;
         url = new URL(isRequest ? input.url : String(input), baseUrl());
+        // A data:, blob: or file: fetch is no HTTP request: no client span
+        // (semconv's has a required server.address), no trace headers.
+        if (url.protocol !== "http:" && url.protocol !== "https:") {
+          return Promise.resolve(target(input, init));
+        }
         method = init?.method ?? (isRequest ? input.method : "GET");
         signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
         if (propagates === undefined || propagates(url)) {
