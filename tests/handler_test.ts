@@ -87,6 +87,24 @@ describe("traceHandler", () => {
     assert.equal(memory.spans[1].attributes["error.type"], undefined);
   });
 
+  test("an answer that is no response (nothing, Response.error()) is an error with no status code", async () => {
+    // The server sends an error of its own (Deno and Bun a 500): the span
+    // recorded status code 0 and no error before.
+    const { memory, tracer } = setup();
+    for (const answer of [() => Response.error(), () => undefined as unknown as Response]) {
+      await traceHandler(answer, { tracer })(new Request("http://x/"));
+    }
+    assert.equal(memory.spans.length, 2);
+    for (const span of memory.spans) {
+      assert.equal(span.ended, true);
+      assert.equal(span.status.code, "error");
+      assert.equal(span.attributes["error.type"], "_OTHER");
+      assert.equal(span.attributes["http.response.status_code"], undefined);
+    }
+    assert.match(memory.spans[0].status.message ?? "", /Response\.error\(\)/);
+    assert.match(memory.spans[1].status.message ?? "", /no Response/);
+  });
+
   test("a thrown error is recorded on the span, which ends, and rethrown", async () => {
     const { memory, tracer } = setup();
     const handler = traceHandler(() => {
@@ -537,19 +555,30 @@ describe("server.address, url.scheme and client.address behind proxies, and from
     await (await handler(
       new Request("http://shop.example:8080/orders", { headers: { "x-forwarded-proto": "https" } }),
     )).text();
-    const res = fakeRes();
-    traceRequestListener(() => {}, { tracer })({
-      method: "GET",
-      url: "/orders",
-      headers: { host: "shop.example", "x-forwarded-proto": "https" },
-      socket: { localPort: 3000 },
-    }, res);
-    res.emit("finish");
+    // A port the Host names is that port, even the one a URL of the
+    // request's own scheme leaves out (Host: backend:80 behind https).
+    await (await handler(
+      new Request("http://backend/orders", {
+        headers: { host: "backend:80", "x-forwarded-proto": "https" },
+      }),
+    )).text();
+    for (const host of ["shop.example", "backend:80"]) {
+      const res = fakeRes();
+      traceRequestListener(() => {}, { tracer })({
+        method: "GET",
+        url: "/orders",
+        headers: { host, "x-forwarded-proto": "https" },
+        socket: { localPort: 3000 },
+      }, res);
+      res.emit("finish");
+    }
     assert.deepEqual(memory.spans.map((span) => original(span.attributes)), [
       ["shop.example", 443, "https", undefined],
       ["shop.example", 443, "https", undefined],
       ["shop.example", 8080, "https", undefined],
+      ["backend", 80, "https", undefined],
       ["shop.example", 443, "https", undefined],
+      ["backend", 80, "https", undefined],
     ]);
   });
 

@@ -29,6 +29,12 @@ export interface Forwarding {
   readonly scheme?: string;
   /** The original client's address. */
   readonly client?: string;
+  /**
+   * The port the request's own `Host` (or `:authority`) names, when it
+   * names one: a URL drops a port that is its scheme's default, which is
+   * not the forwarded scheme's (`Host: backend:80` behind an https proxy).
+   */
+  readonly hostPort?: number;
   /** Whether a value came from a header longer than `maxLength` (its strings may be slices of it). */
   readonly fromLongSource: boolean;
 }
@@ -71,7 +77,15 @@ export function readForwarding(headers: HeaderCarrier, maxLength: number): Forwa
   if (host !== undefined && port === undefined && scheme !== undefined) {
     port = defaultPort(`${scheme}:`);
   }
-  return { address: host?.address, port, scheme, client, fromLongSource: long };
+  // The request's own host matters only under a forwarded scheme without a
+  // forwarded host; `:authority` is read from a record only (a Headers
+  // object refuses the name).
+  let hostPort: number | undefined;
+  if (host === undefined && scheme !== undefined) {
+    const own = read("host") ?? (headers instanceof Headers ? undefined : read(":authority"));
+    hostPort = parseHost(firstOf(own))?.port;
+  }
+  return { address: host?.address, port, scheme, client, hostPort, fromLongSource: long };
 }
 
 /** The default port of a URL protocol (`"https:"`), if it has one. */

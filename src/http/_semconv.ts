@@ -136,8 +136,11 @@ export function serverAttributes(
   const scheme = forwarding?.scheme ?? url.protocol.slice(0, -1);
   attributes["url.scheme"] = scheme;
   // A Host without a port means the default port of the scheme the client
-  // used, which a proxy that ended TLS forwards as its proto.
-  const port = forwarding?.address !== undefined ? forwarding.port : portOf(url, `${scheme}:`);
+  // used, which a proxy that ended TLS forwards as its proto; a port the
+  // Host names is that port, even the request URL's scheme's default.
+  const port = forwarding?.address !== undefined
+    ? forwarding.port
+    : forwarding?.hostPort ?? portOf(url, `${scheme}:`);
   attributes["server.address"] = forwarding?.address ?? hostOf(url);
   if (port !== undefined) attributes["server.port"] = port;
   const peer = request?.peer;
@@ -212,6 +215,23 @@ export function recordError(
  * Records that the client went away before the response was complete: an
  * error status and `error.type` `aborted`.
  */
+/**
+ * Records a handler's answer that is no response (nothing, or
+ * `Response.error()`, whose status is 0): the server sends an error of its
+ * own (Deno and Bun a 500), so the request failed, with no status code the
+ * handler chose. `error.type` is semconv's fallback, `_OTHER`.
+ */
+export function recordNoResponse(span: Span, answer: unknown): void {
+  if (span.ended) return;
+  span.setAttribute("error.type", "_OTHER");
+  span.setStatus(
+    "error",
+    answer instanceof Response
+      ? "the handler answered Response.error(), a network error"
+      : "the handler answered no Response",
+  );
+}
+
 export function recordAborted(span: Span): void {
   if (span.ended) return;
   span.setAttribute("error.type", "aborted");

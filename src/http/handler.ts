@@ -9,7 +9,13 @@ import { describe } from "../platform/_describe.ts";
 import type { Scheduler } from "../platform/scheduler.ts";
 import { withContext } from "../context/storage.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
+import {
+  knownMethods,
+  recordAborted,
+  recordError,
+  recordNoResponse,
+  recordStatus,
+} from "./_semconv.ts";
 import { queryRedaction } from "./_redact_query.ts";
 import { startRequestSpan } from "./_request_span.ts";
 import { endByLibrary } from "../span/_library_end.ts";
@@ -193,13 +199,20 @@ export function traceHandler<A extends unknown[]>(
       endByLibrary(span);
       return response;
     }
+    let status: unknown;
     try {
-      const status = response.status;
+      status = response.status;
+    } catch {
+      // Not a Response (its status getter threw): recorded as no response.
+    }
+    if (typeof status === "number" && status >= 100) {
       recordStatus(span, status, "server");
       // The error behind a 5xx the application answered, as the middleware saw it.
       if (handlerSpan?.answered === true && status >= 500) recordError(span, handlerSpan.error);
-    } catch {
-      // Not a Response: the server will complain; the span just ends.
+    } else {
+      // Nothing, or Response.error() (status 0): the server answers an
+      // error of its own, not a status the handler chose.
+      recordNoResponse(span, response);
     }
     if (!(response instanceof Response) || request.method === "HEAD") {
       endByLibrary(span);
