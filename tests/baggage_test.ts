@@ -219,6 +219,14 @@ describe("the Baggage type", () => {
     assert.throws(() => new Baggage({ "a b": "1" }), TypeError);
     assert.throws(() => new Baggage().set("k", 1 as unknown as string), TypeError);
     assert.throws(() => new Baggage().set("k", "v", "bad prop;"), TypeError);
+    // "If the property value contains the percent code point (U+0025), it
+    // MUST be percent-encoded": a stray % is malformed there too.
+    assert.throws(() => new Baggage().set("k", "v", "p=%zz"), TypeError);
+    assert.equal(new Baggage().set("k", "v", "p=50%25").serialize(), "k=v;p=50%25");
+  });
+
+  test("a property value with a % that starts no %XX drops its member, as a value's does", () => {
+    assert.equal(Baggage.parse("k=v;p=50%,ok=1;p=50%25").serialize(), "ok=1;p=50%25");
   });
 
   test("a value that cannot be encoded (lone surrogate) is left out of the header", () => {

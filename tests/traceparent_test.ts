@@ -191,6 +191,15 @@ describe("extractContext (Level 2, Header Name and Processing Model)", () => {
     headers.append("traceparent", VALID);
     headers.append("traceparent", other);
     assert.equal(extractContext(headers), undefined);
+    // A higher version may carry more fields, but two joined headers (the
+    // one value Headers and node:http give for them) are still two.
+    const future = `cc-${TRACE_ID}-${PARENT_ID}-01-extra`;
+    const joined = new Headers();
+    joined.append("traceparent", future);
+    joined.append("traceparent", `cc-${"a".repeat(32)}-${PARENT_ID}-01`);
+    assert.equal(extractContext(joined), undefined);
+    assert.equal(extractContext({ traceparent: `${future}, ${other}` }), undefined);
+    assert.equal(extractContext({ traceparent: future })?.traceId, TRACE_ID);
   });
 
   test("a Headers of another implementation (a fetch polyfill, another realm) is read and written through its methods", () => {

@@ -309,6 +309,30 @@ describe("tracestate at inject: only valid header values are written", () => {
     assert.equal(propagationStats().tracestate, before + 1);
   });
 
+  test("a trace state with no member is not sent, and one is sent without blanks or empty members", () => {
+    // "Vendors MUST accept empty tracestate headers but SHOULD avoid sending
+    // them"; "otherwise, a caller SHOULD NOT generate optional whitespace".
+    const cases: [string, string | undefined][] = [
+      [",", undefined],
+      [" , \t", undefined],
+      ["a=1 , ,b=2", "a=1,b=2"],
+      [",a=1", "a=1"],
+      ["a=1,b= 2", "a=1,b= 2"],
+    ];
+    for (const [given, sent] of cases) {
+      const out: Record<string, string> = { tracestate: "stale=1" };
+      injectContext(
+        out,
+        new SpanContext({
+          traceId: "12345678901234567890123456789012",
+          spanId: "1234567890123456",
+          traceState: given,
+        }),
+      );
+      assert.equal(out.tracestate, sent, JSON.stringify(given));
+    }
+  });
+
   test("a Headers carrier gets the traceparent, and injecting does not throw", () => {
     const headers = new Headers();
     injectContext(headers, forged("congo=1\nrojo=2"));

@@ -62,6 +62,7 @@ function trimOws(s: string): string {
 }
 
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
+const STRAY_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 // A leading U+FEFF (%EF%BB%BF) is part of the value, as decodeURIComponent
 // keeps it, not a byte order mark to drop.
 const LENIENT_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -106,7 +107,10 @@ export function parseProperties(parts: readonly string[], from: number): string 
     } else {
       const key = trimOws(part.slice(0, eq));
       const value = trimOws(part.slice(eq + 1));
-      if (!isToken(key) || !isBaggageOctets(value)) return undefined;
+      // "If the property value contains the percent code point (U+0025), it
+      // MUST be percent-encoded": a `%` that starts no `%XX` is malformed,
+      // as in a member's value.
+      if (!isToken(key) || !isBaggageOctets(value) || STRAY_PERCENT.test(value)) return undefined;
       property = `${key}=${value}`;
     }
     out += out === "" ? property : `;${property}`;

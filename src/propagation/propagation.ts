@@ -178,12 +178,23 @@ export function injectContext(
       countDrop("tracestate");
       traceState = undefined;
     }
-    // A tracestate left over from another trace must not ride along.
-    writeHeader(headers, "tracestate", traceState);
+    // A tracestate left over from another trace must not ride along; one
+    // with no member ("," or blanks) is not sent ("SHOULD avoid sending
+    // them"), and one is sent without the optional blanks and empty
+    // members it may have come with.
+    writeHeader(headers, "tracestate", traceState && compactTraceState(traceState));
   }
   const baggage = given === undefined ? getBaggage() : given;
   if (baggage !== null && baggage.size > 0) {
     const value = baggage.serialize();
     if (value !== "") writeHeader(headers, "baggage", value);
   }
+}
+
+// A valid trace state's members, joined by "," alone: undefined when it has
+// none. Most are compact already and are returned as they are.
+function compactTraceState(traceState: string): string | undefined {
+  if (!/[ \t]|,,|^,|,$/.test(traceState)) return traceState;
+  const members = traceState.split(",").map((m) => m.trim()).filter((m) => m !== "");
+  return members.length === 0 ? undefined : members.join(",");
 }

@@ -91,6 +91,10 @@ export function parseTraceparent(value: string, traceState?: string): SpanContex
   if (version === 0 ? s.length !== 55 : s.length > 55 && s.charCodeAt(55) !== 0x2d) {
     return undefined;
   }
+  // A comma is in no version's alphabet: it is how two traceparent headers
+  // read once joined ("a, b"), and two mean no trace to continue (the W3C
+  // suite's test_traceparent_duplicated). Version 00 is caught by its length.
+  if (version !== 0 && s.length > 55 && s.includes(",", 55)) return undefined;
   if (s.charCodeAt(35) !== 0x2d || s.charCodeAt(52) !== 0x2d) return undefined;
   if (!isNonZeroHex(s, 3, 35) || !isNonZeroHex(s, 36, 52)) return undefined;
   const f1 = hexAt(s, 53);
