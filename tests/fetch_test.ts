@@ -145,6 +145,25 @@ describe("instrumentFetch", () => {
     assert.doesNotMatch(String(span.attributes["url.full"]), /secret|user/);
   });
 
+  test("records a method in the case this runtime's fetch sends it (Bun's upper-cases every method)", async () => {
+    const { memory, fetch } = setup();
+    for (const method of ["patch", "purge"]) {
+      await fetch("http://example.com/", { method });
+    }
+    // What goes on the request line: Request normalises the method as fetch does.
+    const sent = (method: string) => new Request("http://example.com/", { method }).method;
+    const [patch, purge] = memory.spans;
+    if (sent("patch") === "PATCH") {
+      assert.equal(patch.name, "PATCH");
+      assert.equal(patch.attributes["http.request.method"], "PATCH");
+      assert.equal(purge.attributes["http.request.method_original"], sent("purge"));
+    } else {
+      assert.equal(patch.name, "HTTP");
+      assert.equal(patch.attributes["http.request.method_original"], "patch");
+      assert.equal(purge.attributes["http.request.method_original"], "purge");
+    }
+  });
+
   test("an unknown method is recorded as _OTHER and the span named HTTP", async () => {
     const { memory, fetch } = setup();
     await fetch("http://example.com/", { method: "PURGE" });

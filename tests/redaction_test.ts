@@ -130,6 +130,12 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
       TypeError,
     );
     assert.equal(memory.spans.length, 3);
+    // A user name alone is recorded as semconv writes credentials, so the
+    // value says nothing of whether there was a password.
+    assert.equal(
+      memory.spans[2].attributes["url.full"],
+      "https://REDACTED:REDACTED@api.example/x?sig=kept",
+    );
     const shown = "https://REDACTED:REDACTED@api.example/items?sig=REDACTED&page=2";
     for (const span of memory.spans.slice(0, 2)) {
       const [event] = span.events;
@@ -141,7 +147,7 @@ describe("query redaction (OpenTelemetry HTTP semantic conventions)", () => {
     assert.equal(
       memory.spans[2].status.message,
       "Request cannot be constructed from a URL that includes credentials: " +
-        "https://REDACTED@api.example/x?sig=kept",
+        "https://REDACTED:REDACTED@api.example/x?sig=kept",
     );
   });
 

@@ -87,7 +87,7 @@ export function urlScrubber(url: URL, recorded: URL): ((text: string) => string)
   if (url.username !== "" || url.password !== "") {
     replacements.push(
       url.password === ""
-        ? [`${url.username}@`, "REDACTED@"]
+        ? [`${url.username}@`, "REDACTED:REDACTED@"]
         : [`${url.username}:${url.password}@`, "REDACTED:REDACTED@"],
     );
   }

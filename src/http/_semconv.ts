@@ -25,6 +25,17 @@ const KNOWN_METHODS: KnownMethods = new Set([
 // The methods fetch upper-cases before it sends them ("normalize a method").
 const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
+// Whether this runtime's fetch upper-cases every method, not only those
+// (Bun 1.4 sends `patch` as PATCH and `purge` as PURGE): asked of its
+// Request once, as it loads.
+const UPPERCASES_EVERY_METHOD = (() => {
+  try {
+    return new Request("http://localhost/", { method: "patch" }).method === "PATCH";
+  } catch {
+    return false;
+  }
+})();
+
 /** A request's method as semconv records it, and the span name it gives. */
 export interface MethodInfo {
   /** `http.request.method`: a known method, or `_OTHER`. */
@@ -52,7 +63,7 @@ export function knownMethods(): KnownMethods {
  * Maps a raw method to its semconv attribute and span name. Methods are
  * case-sensitive: `sentByFetch` says `raw` is what a caller gave fetch,
  * which upper-cases `delete`, `get`, `head`, `options`, `post` and `put`
- * before it sends them; a server records the method as it came in (Deno.serve
+ * before it sends them (Bun's, every method); a server records the method as it came in (Deno.serve
  * passes a request line's `get` on as it is: `_OTHER`).
  */
 export function methodInfo(
@@ -63,7 +74,7 @@ export function methodInfo(
   let method = typeof raw === "string" && raw !== "" ? raw : "GET";
   if (sentByFetch) {
     const upper = method.toUpperCase();
-    if (NORMALISED.has(upper)) method = upper;
+    if (UPPERCASES_EVERY_METHOD || NORMALISED.has(upper)) method = upper;
   }
   if (known.has(method)) return { method, spanName: method };
   return { method: "_OTHER", original: method, spanName: "HTTP" };
@@ -80,12 +91,17 @@ function portOf(url: URL, protocol = url.protocol): number | undefined {
   return url.port === "" ? defaultPort(protocol) : Number(url.port);
 }
 
-/** `url.full` without credentials, which semconv forbids recording. */
+/**
+ * `url.full` without credentials, which semconv forbids recording: "the
+ * attribute's value SHOULD be `https://REDACTED:REDACTED@www.example.com/`",
+ * a user name alone too, so the value says nothing of whether there was a
+ * password.
+ */
 function fullUrl(url: URL): string {
   if (url.username === "" && url.password === "") return url.href;
   const copy = new URL(url.href);
   copy.username = "REDACTED";
-  copy.password = copy.password === "" ? "" : "REDACTED";
+  copy.password = "REDACTED";
   return copy.href;
 }
 
