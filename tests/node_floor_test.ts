@@ -60,3 +60,22 @@ test(
     assert.equal(result.stdout.trim(), "parented");
   },
 );
+
+test(
+  "loading every entry prints nothing: no warning of the library's, none of Node's fetch (Node only: it runs the built package)",
+  { skip: !isNode || root === "", timeout: 120_000 },
+  async () => {
+    // A check made as an entry loads once asked Node's Request about a
+    // `patch`, and undici warned on every run.
+    const entries = ["mod", "http", "node", "hono", "otel", "otlp", "testing", "viewer"];
+    const result = await runSnippet(
+      entries.map((entry) =>
+        `await import(${JSON.stringify(pathToFileURL(`${root}/npm/${entry}.js`).href)});`
+      ).join("\n") + '\nconsole.log("loaded");',
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    assert.equal(result.stdout.trim(), "loaded");
+  },
+);

@@ -27,10 +27,11 @@ const NORMALISED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
 // Whether this runtime's fetch upper-cases every method, not only those
 // (Bun 1.4 sends `patch` as PATCH and `purge` as PURGE): asked of its
-// Request once, as it loads.
+// Request once, as it loads. Not with `patch`, for which Node's fetch
+// prints a warning.
 const UPPERCASES_EVERY_METHOD = (() => {
   try {
-    return new Request("http://localhost/", { method: "patch" }).method === "PATCH";
+    return new Request("http://localhost/", { method: "purge" }).method === "PURGE";
   } catch {
     return false;
   }
