@@ -363,14 +363,67 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
     assert.deepEqual(sent, [{ "service.name": "shop", "host.id": "machine-1" }]);
   });
 
-  test("an aborted signal resolves the export as failed", async () => {
-    const hanging: OtelSpanExporter = { export: () => {}, shutdown: () => Promise.resolve() };
+  test("a signal aborted before the OpenTelemetry exporter is called resolves the export as failed", async () => {
+    let calls = 0;
+    const counting: OtelSpanExporter = {
+      export: () => void calls++,
+      shutdown: () => Promise.resolve(),
+    };
     const controller = new AbortController();
-    const pending = fromOtelExporter(hanging).export(makeSpans(), controller.signal);
     controller.abort(new Error("export timeout"));
-    const result = await pending;
+    const result = await fromOtelExporter(counting).export(makeSpans(), controller.signal);
     assert.equal(result.code, "failure");
     assert.match(result.error?.message ?? "", /export timeout/);
+    assert.equal(calls, 0);
+  });
+
+  test("once called, an OpenTelemetry export settles when it calls back, so a processor never runs two at once", async () => {
+    // "The processor MUST synchronize calls to Span Exporter's Export to
+    // make sure that they are not invoked concurrently" (trace/sdk.md). An
+    // abort resolved the adapter's export at once, while the OpenTelemetry
+    // call went on, and the next export started beside it.
+    for (const kind of ["batch", "simple"] as const) {
+      const time = new ManualTime(0);
+      let running = 0;
+      let most = 0;
+      let calls = 0;
+      const slowFirst: OtelSpanExporter = {
+        export(spans, callback) {
+          const n = ++calls;
+          running++;
+          most = Math.max(most, running);
+          time.setTimeout(() => {
+            running--;
+            callback({ code: 0 });
+            // The first outlasts the processor's exportTimeoutMs (1000),
+            // not the one more it then waits before it goes on regardless.
+          }, n === 1 ? 1500 : 10);
+        },
+        shutdown: () => Promise.resolve(),
+      };
+      const exporter = fromOtelExporter(slowFirst);
+      const processor = kind === "batch"
+        ? new OurBatchSpanProcessor(exporter, {
+          clock: time,
+          scheduler: time,
+          exportTimeoutMs: 1000,
+          flushIntervalMs: 100,
+          flushOnExit: false,
+        })
+        : new OurSimpleSpanProcessor(exporter, { scheduler: time, exportTimeoutMs: 1000 });
+      const tracer = new Tracer({ clock: time, processors: [processor] });
+      await captureWarnings(async () => {
+        tracer.startSpan("a").end();
+        await time.tick(500);
+        tracer.startSpan("b").end();
+        await time.tick(6000);
+      });
+      assert.equal(calls, 2, kind);
+      assert.equal(most, 1, `${kind}: at most one OpenTelemetry export at a time`);
+      const stats = processor.stats();
+      assert.equal(stats.ended, stats.exported + stats.dropped + stats.failed + stats.queued);
+      await processor.shutdown();
+    }
   });
 });
 

@@ -23,7 +23,11 @@ export type FromOtelExporterOptions = ToReadableSpanOptions;
  * there, and `export` always resolves to a result.
  */
 export interface OtelBackedExporter extends SpanExporter {
-  /** Exports one batch; resolves to failure when the exporter fails or `signal` aborts. */
+  /**
+   * Exports one batch; resolves to failure when the exporter fails, or when
+   * `signal` aborts before the OpenTelemetry exporter is called (once
+   * called, it settles when that exporter calls back).
+   */
   export(spans: readonly Span[], signal?: AbortSignal): Promise<ExportResult>;
   /** Calls the OpenTelemetry exporter's `forceFlush`, if it has one. */
   forceFlush(): Promise<void>;
@@ -41,8 +45,10 @@ const SUCCESS: ExportResult = Object.freeze({ code: "success" });
  * {@linkcode toReadableSpan}) with the given resource; a resource whose
  * async attributes are pending (`@opentelemetry/resources`' detectors) is
  * waited for first, as the SDK's processors wait for it. An abort of the
- * processor's signal resolves the export as failed; the OpenTelemetry
- * exporter keeps its own timeout. A success that says some spans were not
+ * processor's signal before the OpenTelemetry exporter is called resolves
+ * the export as failed; once called, the export settles when that exporter
+ * calls back (it cannot be stopped, and keeps its own timeout), so that the
+ * processor never runs two of its exports at once. A success that says some spans were not
  * exported (the `rejected` of {@linkcode toOtelExporter}'s results) keeps
  * that `rejected`, so the processor counts them as failed.
  *
@@ -87,6 +93,13 @@ export function fromOtelExporter(
           resolve({ code: "failure", error: abortError(signal) });
           return;
         }
+        // An abort before the OpenTelemetry exporter is called fails the
+        // export at once. Once it is called it cannot be stopped: the export
+        // settles when it calls back, so a processor that holds its next
+        // export until this one settles never runs two at a time (the SDK
+        // processor specification's "MUST synchronize calls to Span
+        // Exporter's Export"); the processor fails the batch at its own
+        // deadline meanwhile.
         const onAbort = () => resolve({ code: "failure", error: abortError(signal!) });
         signal?.addEventListener("abort", onAbort, { once: true });
         const finish = (result: ExportResult) => {
@@ -96,6 +109,7 @@ export function fromOtelExporter(
         const send = () => {
           // Aborted while the resource settled: already resolved as failed.
           if (signal?.aborted) return;
+          signal?.removeEventListener("abort", onAbort);
           try {
             const readable = spans.map((span) => readableSpanOf(span, resource));
             exporter.export(readable, (result) => {
