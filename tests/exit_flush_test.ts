@@ -38,6 +38,11 @@ describe("BatchSpanProcessor flushOnExit", () => {
       false,
     ],
     [
+      "held",
+      "the exit flush calls the exporter's forceFlush, so what an exporter holds goes out too",
+      false,
+    ],
+    [
       "no-process",
       "without a process global it flushes on the beforeunload event (Deno only: Bun and Node always have process)",
       !isDeno,

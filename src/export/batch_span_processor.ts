@@ -454,8 +454,12 @@ export class BatchSpanProcessor implements SpanProcessor {
   #exitFlush(first: boolean): void {
     const now = this.#clock.now();
     if (first || this.#exitBy === undefined) this.#exitBy = now + this.#exportTimeoutMs;
+    // The exporter's forceFlush too, as every other flush calls it ("The
+    // built-in SpanProcessors MUST" invoke it): an exporter that holds spans
+    // (the console's, waiting for a trace's root) would lose them.
     void this.#queue.flush(this.#exitBy - now, this.#flushAllNow, {
       dropAtDeadline: "exit flush",
+      exporterFlush: true,
       failInFlight: true,
     }).then(() => {
       // Spans dropped at the deadline leave none waiting.
