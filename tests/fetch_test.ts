@@ -5,6 +5,7 @@ import {
   type ContextStorage,
   extractBaggage,
   getContextStorage,
+  getCurrentSpan,
   injectContext,
   InMemorySpanProcessor,
   propagationStats,
@@ -16,6 +17,7 @@ import {
   withBaggage,
 } from "../mod.ts";
 import { captureWarnings } from "./_helpers.ts";
+import { serveNode } from "./_loopback_server.ts";
 import process from "node:process";
 import { type FetchFunction, instrumentFetch, traceHandler } from "../http.ts";
 
@@ -124,6 +126,59 @@ describe("instrumentFetch", () => {
     });
     assert.equal(span.status.code, "unset");
   });
+
+  test(
+    "a streamed request body is read in the caller's context: spans made for it are recorded under the caller's span",
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      // fetch pulls a streamed body from inside the traced call, where the
+      // client span is current and tracing suppressed: spans the body's own
+      // code made (a traced read of each chunk) were dropped without a word.
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const served = await serveNode((req, res) => {
+        let text = "";
+        req.on("data", (chunk: Uint8Array) => text += new TextDecoder().decode(chunk));
+        req.on("end", () => res.end(text));
+      });
+      try {
+        const fetch = instrumentFetch(globalThis.fetch, { tracer });
+        const seen: (string | undefined)[] = [];
+        async function* rows() {
+          for (let i = 0; i < 3; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            seen.push(getCurrentSpan()?.name);
+            tracer.startSpan(`read chunk ${i}`).end();
+            yield new TextEncoder().encode(`row${i};`);
+          }
+        }
+        const bodies = [() => ReadableStream.from(rows()), () => rows()];
+        for (const body of bodies) {
+          memory.clear();
+          seen.length = 0;
+          const echoed = await tracer.span("upload", async () => {
+            const response = await fetch(served.url, {
+              method: "POST",
+              body: body() as BodyInit,
+              duplex: "half",
+            } as RequestInit);
+            return await response.text();
+          });
+          assert.equal(echoed, "row0;row1;row2;");
+          assert.deepEqual(seen, ["upload", "upload", "upload"]);
+          const upload = memory.spans.find((s) => s.name === "upload")!;
+          const reads = memory.spans.filter((s) => s.name.startsWith("read chunk"));
+          assert.equal(reads.length, 3, memory.spans.map((s) => s.name).join(", "));
+          for (const read of reads) assert.equal(read.context.parentSpanId, upload.context.spanId);
+          assert.ok(memory.spans.some((s) => s.name === "POST" && s.kind === "client"));
+        }
+      } finally {
+        await served.close();
+      }
+    },
+  );
 
   test("a data:, blob: or file: fetch is no HTTP request: no span, no trace headers, passed on as it was", async () => {
     const { memory, fetch, calls } = setup();

@@ -29,6 +29,7 @@ import { queryRedaction, redactUrl, urlScrubber } from "./_redact_query.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { capRecorded, resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { propagationFilter } from "./_propagate_to.ts";
+import { bodyReadIn } from "./_request_body.ts";
 
 /** How {@linkcode instrumentFetch} traces requests. */
 export interface InstrumentFetchOptions {
@@ -275,6 +276,15 @@ export function instrumentFetch(
       let context = outer.setValue(SPAN_KEY, started).setValue(HEADERS_WRITTEN_KEY, true);
       if (outer.getValue(SUPPRESS_TRACING_KEY) !== true) {
         context = context.setValue(SUPPRESS_TRACING_KEY, true).setValue(FETCH_CALL_KEY, true);
+      }
+      // A streamed body is the caller's own code, read by fetch from inside
+      // this call: each read runs in the caller's context instead.
+      const streamed = bodyReadIn(init?.body, outer);
+      if (streamed !== undefined) {
+        tracedInit = {
+          ...(tracedInit ?? withHeaders(init, new Headers(init?.headers), undefined)),
+          body: streamed,
+        };
       }
       const pending = withContext(
         markOwnWork(context),
