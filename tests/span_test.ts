@@ -9,6 +9,7 @@ import {
   Tracer,
 } from "../mod.ts";
 import { ManualTime } from "../testing.ts";
+import { PASS_THROUGH_SAMPLER } from "../src/trace/_pass_through.ts";
 
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
@@ -295,6 +296,17 @@ describe("Span mutators", () => {
     assert.equal(span.droppedLinksCount, 5);
     assert.equal(invalid.links.length, 0);
     assert.equal(invalid.droppedLinksCount, 1);
+    // The rule holds for the one SpanContext with zero ids too: a disabled
+    // setupTracing's span's context (INVALID_SPAN_CONTEXT).
+    const none = new Tracer({ sampler: PASS_THROUGH_SAMPLER }).startSpan("disabled").context;
+    assert.equal(none.traceId, ZERO_TRACE);
+    const linked = new Span("z").addLink(none).addLink(none, { "messaging.id": "m1" });
+    assert.equal(linked.links.length, 1);
+    assert.deepEqual(linked.links[0].attributes, { "messaging.id": "m1" });
+    assert.equal(linked.droppedLinksCount, 1);
+    const started = new Tracer().startSpan("started", { links: [{ context: none }] });
+    assert.equal(started.links.length, 0);
+    assert.equal(started.droppedLinksCount, 1);
   });
 
   test("addLink still drops malformed ids, even with attributes and a trace state", () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { captureWarnings, nextTurn } from "./_helpers.ts";
 import {
   AlwaysOffSampler,
+  AlwaysOnSampler,
   getCurrentSpan,
   InMemorySpanProcessor,
   Span,
@@ -10,6 +11,7 @@ import {
   type SpanProcessor,
   TraceFlags,
   Tracer,
+  withSpan,
 } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
 import { PASS_THROUGH_SAMPLER } from "../src/trace/_pass_through.ts";
@@ -391,6 +393,32 @@ describe("a pass-through tracer (a disabled setupTracing's)", () => {
       assert.equal(inner.context.spanId, parent.spanId);
     });
     assert.equal(made, 0);
+  });
+
+  test("a span of it with no trace (all-zero ids) is no parent to a recording tracer's spans", () => {
+    // "If there is a valid parent trace ID, use it. Otherwise generate a new
+    // trace ID" (SDK specification): the all-zero trace id was taken over,
+    // and the child dropped as an unsampled parent's, or, under AlwaysOn,
+    // recorded and exported with it.
+    const disabled = new Tracer({ sampler: PASS_THROUGH_SAMPLER }).startSpan("outer");
+    assert.equal(disabled.context.traceId, "0".repeat(32));
+    for (const sampler of [undefined, new AlwaysOnSampler()]) {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ sampler, processors: [memory] });
+      const explicit = tracer.startSpan("explicit", { parent: disabled });
+      const current = withSpan(disabled, () => tracer.startSpan("current"));
+      const given = tracer.startSpan("context", { parent: disabled.context });
+      for (const span of [explicit, current, given]) {
+        assert.notEqual(span.context.traceId, "0".repeat(32), span.name);
+        assert.equal(span.context.parentSpanId, undefined, span.name);
+        assert.equal(span.isRecording, true, span.name);
+        span.end();
+      }
+      assert.equal(memory.spans.length, 3);
+      // A child of such a root is a child as usual.
+      const child = tracer.startSpan("child", { parent: explicit });
+      assert.equal(child.context.parentSpanId, explicit.context.spanId);
+    }
   });
 });
 

@@ -12,8 +12,9 @@
 // "Implementations SHOULD record links containing SpanContext with empty
 // TraceId or SpanId (all zeros) as long as either the attribute set or
 // TraceState is non-empty." Messaging systems carry attributes on such
-// links. A SpanContext never holds zero ids, so such a link's copy is a
-// plain frozen object; the decoders of received OTLP apply the same rule.
+// links. Of SpanContexts only INVALID_SPAN_CONTEXT holds zero ids, and the
+// rule applies to it as to a copy; the decoders of received OTLP apply the
+// same rule.
 
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
 import { ZERO_SPAN_ID, ZERO_TRACE_ID } from "../platform/_zero_ids.ts";

@@ -851,7 +851,7 @@ export class Span {
       : this.#bagOf(attributes, limits.attributePerLinkCountLimit);
     if (
       linked === undefined ||
-      (linked !== context && hasZeroId(linked) && !keepsZeroIdLink(linked.traceState, bag?.values))
+      (hasZeroId(linked) && !keepsZeroIdLink(linked.traceState, bag?.values))
     ) {
       rare.droppedLinks++;
       return this;

@@ -8,6 +8,7 @@
 import { iterableArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { keepParentTraceFields } from "../span/_parent_trace_fields.ts";
+import { ZERO_TRACE_ID } from "../platform/_zero_ids.ts";
 import { markRemoteParent } from "../span/_remote_parent.ts";
 import { endByLibrary } from "../span/_library_end.ts";
 import { debugOn, errorOnce } from "../platform/_diagnostics.ts";
@@ -360,6 +361,17 @@ export class Tracer {
     } else {
       parent = resolveParent(explicit);
     }
+    // An invalid parent (all-zero ids: a disabled setupTracing's span with
+    // no incoming trace, INVALID_SPAN_CONTEXT) is none: "If there is a valid
+    // parent trace ID, use it. Otherwise generate a new trace ID" (SDK
+    // specification). Its flags are 0, so a sampled parent costs no check.
+    if (parentSpan !== undefined) {
+      if ((traceFlagsOf(parentSpan) & TraceFlags.SAMPLED) === 0 && isZeroParent(parentSpan)) {
+        parentSpan = undefined;
+      }
+    } else if (parent !== undefined && parent.traceId === ZERO_TRACE_ID) {
+      parent = undefined;
+    }
     const sampler = this.#sampler;
     // A pass-through tracer's span (a disabled setupTracing's) has its
     // parent's context: no ids, sampling or recording span to make first.
@@ -695,6 +707,11 @@ type SpanWithIds = new (
   idBytes: Uint8Array | undefined,
   idAt: number,
 ) => Span;
+
+// Whether a span that is not sampled has the all-zero trace id.
+function isZeroParent(span: Span): boolean {
+  return traceIdOf(span) === ZERO_TRACE_ID;
+}
 
 function resolveParent(parent: SpanContext | null | undefined): SpanContext | undefined {
   if (parent === null || parent === undefined) return undefined;
