@@ -146,14 +146,14 @@ describe("instrumentFetch", () => {
       try {
         const fetch = instrumentFetch(globalThis.fetch, { tracer });
         const seen: (string | undefined)[] = [];
-        async function* rows() {
+        const rows = async function* () {
           for (let i = 0; i < 3; i++) {
             await new Promise((resolve) => setTimeout(resolve, 1));
             seen.push(getCurrentSpan()?.name);
             tracer.startSpan(`read chunk ${i}`).end();
             yield new TextEncoder().encode(`row${i};`);
           }
-        }
+        };
         const bodies = [() => ReadableStream.from(rows()), () => rows()];
         for (const body of bodies) {
           memory.clear();

@@ -388,7 +388,7 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       let most = 0;
       let calls = 0;
       const slowFirst: OtelSpanExporter = {
-        export(spans, callback) {
+        export(_spans, callback) {
           const n = ++calls;
           running++;
           most = Math.max(most, running);
