@@ -117,6 +117,29 @@ describe("TraceIdRatioSampler", () => {
     assert.ok(sampled > 0 && sampled < 2000);
   });
 
+  test("the threshold is exact down to the smallest ratio, 2^-56: (1 - ratio) × 2^56, rounded up", () => {
+    // R, the trace id's last 56 bits, is sampled when R >= threshold. As
+    // doubles, 1 - ratio was 1 below 2^-53, and such ratios sampled nothing.
+    const withR = (r: bigint) => `${"0".repeat(18)}${r.toString(16).padStart(14, "0")}`;
+    const top = (1n << 56n) - 1n;
+    const decide = (ratio: number, r: bigint) =>
+      new TraceIdRatioSampler(ratio).shouldSample(params({ traceId: withR(r) })).decision;
+    assert.equal(decide(2 ** -56, top), "recordAndSample");
+    assert.equal(decide(2 ** -56, top - 1n), "drop");
+    assert.equal(decide(2 ** -55, top - 1n), "recordAndSample");
+    assert.equal(decide(2 ** -55, top - 2n), "drop");
+    assert.equal(decide(2 ** -60, top), "drop", "below the 56 bits a trace id has");
+    // Exact halves: 0.5 samples from 2^55, and one below it does not.
+    assert.equal(decide(0.5, 1n << 55n), "recordAndSample");
+    assert.equal(decide(0.5, (1n << 55n) - 1n), "drop");
+    // A ratio of many bits: the threshold is 2^56 less its whole part of
+    // ratio × 2^56, exactly.
+    const ratio = 0.1;
+    const threshold = (1n << 56n) - BigInt(Math.floor(ratio * 2 ** 56));
+    assert.equal(decide(ratio, threshold), "recordAndSample");
+    assert.equal(decide(ratio, threshold - 1n), "drop");
+  });
+
   test("a trace sampled at one ratio is sampled at every higher ratio", () => {
     const ids = new RandomIdGenerator();
     const ratios = [0.01, 0.1, 0.5, 0.9].map((r) => new TraceIdRatioSampler(r));

@@ -200,9 +200,8 @@ export class AlwaysOffSampler implements Sampler {
 
 // 2^56: the rightmost 7 bytes of a W3C Level 2 trace id are random. A
 // 56-bit number does not fit a double exactly, so it is compared in two
-// exact 28-bit halves (7 hex digits each).
+// exact 28-bit halves (7 hex digits each), its threshold made in BigInt.
 const TWO_POW_56 = 72057594037927936;
-const TWO_POW_28 = 268435456;
 
 /**
  * Samples a fraction of traces, decided from the trace id alone, so every
@@ -258,11 +257,14 @@ export class TraceIdRatioSampler implements Sampler {
       );
     }
     this.#ratio = ratio;
-    // The smallest integer at or above (1 - ratio) × 2^56; at this size the
-    // double is already an integer or below 2^53, where ceil is exact.
-    const threshold = Math.ceil((1 - ratio) * TWO_POW_56);
-    this.#thresholdHigh = Math.floor(threshold / TWO_POW_28);
-    this.#thresholdLow = threshold - this.#thresholdHigh * TWO_POW_28;
+    // The smallest integer at or above (1 - ratio) × 2^56, exactly: 2^56
+    // less the whole part of ratio × 2^56 (exact in a double: a power of two
+    // scales it), in BigInt, since a threshold near 2^56 needs 56 bits. As
+    // doubles, 1 - ratio rounded to 1 below ratio 2^-53, and such a ratio
+    // never sampled, though the specification's ratios reach 2^-56.
+    const threshold = (1n << 56n) - BigInt(Math.floor(ratio * TWO_POW_56));
+    this.#thresholdHigh = Number(threshold >> 28n);
+    this.#thresholdLow = Number(threshold & 0xfffffffn);
   }
 
   /**
