@@ -3,16 +3,27 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tracer } from "../mod.ts";
-import { OtlpHttpExporter, Resource } from "../otlp.ts";
+import { encodeOtlpJson, OtlpHttpExporter, Resource } from "../otlp.ts";
 import { startViewer, type Viewer } from "../viewer.ts";
 
 const IO = { timeout: 120_000 };
 const isWindows = (globalThis as { process?: { platform?: string } }).process?.platform ===
   "win32";
+
+/** The spans of each line of a JSON-lines file of OTLP/JSON, and the lines. */
+function linesOf(file: string): { text: string; spans: number }[] {
+  return readFileSync(file, "utf8").split("\n").filter((line) => line !== "").map((text) => ({
+    text,
+    spans:
+      JSON.parse(text).resourceSpans.flatMap((rs: { scopeSpans: { spans: unknown[] }[] }) =>
+        rs.scopeSpans.flatMap((ss) => ss.spans)
+      ).length,
+  }));
+}
 
 async function send(viewer: Viewer, name: string): Promise<void> {
   const exporter = new OtlpHttpExporter({
@@ -58,6 +69,70 @@ describe("the viewer's file", () => {
         }
         assert.deepEqual(spanNames(file), ["t2"]);
         assert.equal((statSync(file).mode & 0o777).toString(8), "600", "rewritten");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
+    "counts what it appends by the line's own length when that is more than the store's estimate",
+    IO,
+    async () => {
+      // A control character is one byte of protobuf and six of JSON
+      // (\u0001): counted by the estimate, the lines appended since the last
+      // rewrite reached twice maxBytes, and a file past 512 MiB could no
+      // longer be read back.
+      const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+      const file = join(dir, "traces.jsonl");
+      const maxBytes = 200_000;
+      try {
+        {
+          await using viewer = await startViewer({ port: 0, file, maxBytes });
+          for (let i = 0; i < 60; i++) await send(viewer, `s${i}` + "\u0001".repeat(5000));
+        }
+        const lines = linesOf(file);
+        // Each request appended one line of one span; a rewrite writes many
+        // spans a line. What follows the last rewrite stays within maxBytes.
+        let appended = 0;
+        for (let i = lines.length - 1; i >= 0 && lines[i].spans === 1; i--) {
+          appended += lines[i].text.length + 1;
+        }
+        assert.ok(lines.some((line) => line.spans > 1), "it was rewritten");
+        assert.ok(appended > 0 && appended <= maxBytes, `${appended} bytes appended since`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
+    "reads its file back line by line: lines longer than a read, characters split by one",
+    IO,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+      const file = join(dir, "traces.jsonl");
+      // A name of two- and three-byte characters over 2 MiB (two ends of
+      // 1 MiB reads in it: one of them inside a character); the last line has no
+      // newline.
+      const names = ["x" + "é€".repeat(500_000), "y" + "ü".repeat(10), "z"];
+      // Written as JSON.stringify writes them: the characters as UTF-8 (the
+      // encoder escapes them).
+      const lines = names.map((name) =>
+        JSON.stringify(JSON.parse(new TextDecoder().decode(
+          encodeOtlpJson([new Tracer({ name: "files" }).startSpan(name).end()], {
+            resource: new Resource({ "service.name": "files" }),
+          }),
+        )))
+      );
+      writeFileSync(file, `${lines[0]}\n\n${lines[1]}\n${lines[2]}`);
+      try {
+        await using viewer = await startViewer({ port: 0, file });
+        const held = await (await fetch(new URL("api/traces", viewer.url))).json();
+        assert.deepEqual(
+          held.map((t: { name: string }) => t.name).sort(),
+          [...names].sort(),
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

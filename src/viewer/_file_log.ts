@@ -8,7 +8,7 @@
 // the viewer spans, and the file must not grow without end. Writes are
 // queued one after another; a failing write warns once and the viewer goes on.
 
-import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, open, rename, writeFile } from "node:fs/promises";
 import { decodeOtlpJson } from "../otlp/_decode_json.ts";
 import { encodeReceivedAsOtlpJson } from "../otlp/_encode_received_json.ts";
 import type { ReceivedSpan } from "../otlp/_received_span.ts";
@@ -29,8 +29,10 @@ export class FileLog {
   readonly #maxSpans: number;
   readonly #maxBytes: number;
   #writing: Promise<void> = Promise.resolve();
-  // Spans, and their estimated bytes, appended since the file last held
-  // just what the store holds.
+  // Spans, and their bytes, appended since the file last held just what
+  // the store holds: the store's estimate, or the line's own length when
+  // that is more (a control character is one byte of protobuf and six of
+  // JSON, `\u0001`).
   #appendedSpans = 0;
   #appendedBytes = 0;
 
@@ -57,15 +59,15 @@ export class FileLog {
    */
   async load(): Promise<void> {
     const store = this.#store;
-    let text: string;
+    let lines: AsyncGenerator<string>;
     try {
-      text = await readFile(this.#path, "utf8");
+      lines = await linesOf(this.#path);
     } catch (error) {
       if ((error as { code?: string }).code === "ENOENT") return;
       throw error;
     }
     let bad = 0;
-    for (const line of text.split("\n")) {
+    for await (const line of lines) {
       if (line.trim() === "") continue;
       try {
         const decoded = decodeOtlpJson(line);
@@ -95,13 +97,15 @@ export class FileLog {
    */
   append(spans: readonly ReceivedSpan[], sizes: readonly number[]): void {
     if (spans.length === 0) return;
+    const line = encodeReceivedAsOtlpJson(spans) + "\n";
+    let estimated = 0;
+    for (let i = 0; i < sizes.length; i++) estimated += sizes[i];
     this.#appendedSpans += spans.length;
-    for (let i = 0; i < sizes.length; i++) this.#appendedBytes += sizes[i];
+    this.#appendedBytes += Math.max(estimated, line.length);
     if (this.#appendedSpans > this.#maxSpans || this.#appendedBytes > this.#maxBytes) {
       this.#rewrite();
       return;
     }
-    const line = encodeReceivedAsOtlpJson(spans) + "\n";
     this.#queue(() => appendFile(this.#path, line, FILE_OPTIONS));
   }
 
@@ -146,4 +150,37 @@ export class FileLog {
       );
     });
   }
+}
+
+// The file's lines, read a MiB at a time: a file of more than about 512 MiB
+// is more than one string can hold, and a restart read it whole. Opening it
+// is awaited here, so a missing file throws before the first line.
+async function linesOf(path: string): Promise<AsyncGenerator<string>> {
+  const handle = await open(path, "r");
+  return (async function* () {
+    try {
+      const decoder = new TextDecoder();
+      const buffer = new Uint8Array(1024 * 1024);
+      // A line's pieces so far: joined once, at its end, so a line of many
+      // MiB is not copied again with every MiB read.
+      let pieces: string[] = [];
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        const text = decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
+        let from = 0;
+        for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", from)) {
+          pieces.push(text.slice(from, at));
+          yield pieces.join("");
+          pieces = [];
+          from = at + 1;
+        }
+        if (from < text.length) pieces.push(text.slice(from));
+      }
+      const last = pieces.join("") + decoder.decode();
+      if (last !== "") yield last;
+    } finally {
+      await handle.close();
+    }
+  })();
 }

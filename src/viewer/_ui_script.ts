@@ -16,6 +16,7 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
   // renderTree's depth of tree guides (src/export/_max_guides.ts).
   var MAX_GUIDES = ${MAX_GUIDES};
   var ZERO_ID = /^0+$/;
+  var MAX_CHIPS = 50;
   var main = document.getElementById("main");
   var statsNode = document.getElementById("stats");
   var liveButton = document.getElementById("live");
@@ -432,12 +433,14 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
     v.start = Infinity;
     v.end = -Infinity;
     var errors = 0;
-    var services = [];
+    // A Set, and chips for the first MAX_CHIPS only: a trace may name a
+    // service per span.
+    var services = new Set();
     spans.forEach(function (s) {
       if (s.startTime < v.start) v.start = s.startTime;
       if (s.endTime > v.end) v.end = s.endTime;
       if (s.status.code === "error") errors++;
-      if (services.indexOf(s.service) < 0) services.push(s.service);
+      services.add(s.service);
     });
     v.total = v.end - v.start;
     var root = v.roots.length ? v.roots[0].span : spans[0];
@@ -450,7 +453,13 @@ export const PAGE_SCRIPT: string = String.raw`"use strict";
       el("span", "", formatMs(v.total)),
       el("span", "", spans.length + (spans.length === 1 ? " span" : " spans")),
       el("span", errors > 0 ? "err" : "", errors + (errors === 1 ? " error" : " errors")));
-    services.forEach(function (s) { meta.appendChild(append(el("span", "chip"), dot(s), s)); });
+    var chips = 0;
+    services.forEach(function (s) {
+      if (chips++ < MAX_CHIPS) meta.appendChild(append(el("span", "chip"), dot(s), s));
+    });
+    if (services.size > MAX_CHIPS) {
+      meta.appendChild(el("span", "chip", "+" + (services.size - MAX_CHIPS) + " more services"));
+    }
     append(head, backLink(), el("h1", "", root.name || "(unnamed)"), meta);
 
     var axis = el("div", "axis");
