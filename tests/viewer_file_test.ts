@@ -3,7 +3,16 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tracer } from "../mod.ts";
@@ -69,6 +78,52 @@ describe("the viewer's file", () => {
         }
         assert.deepEqual(spanNames(file), ["t2"]);
         assert.equal((statSync(file).mode & 0o777).toString(8), "600", "rewritten");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  test(
+    `never writes through a link at its name, nor into a file that is not private${
+      isWindows ? " (not on Windows: no POSIX modes or links)" : ""
+    }`,
+    { ...IO, skip: isWindows },
+    async () => {
+      // Whoever can write to the file's directory could point the name at a
+      // file of theirs: the spans were appended there, through the link.
+      const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+      const file = join(dir, "traces.jsonl");
+      const victim = join(dir, "victim.conf");
+      const isLink = (path: string) => lstatSync(path).isSymbolicLink();
+      try {
+        writeFileSync(victim, "theirs\n", { mode: 0o644 });
+        // A link there before the viewer starts: read, then replaced.
+        symlinkSync(victim, file);
+        {
+          await using viewer = await startViewer({ port: 0, file });
+          await send(viewer, "before");
+        }
+        assert.equal(readFileSync(victim, "utf8"), "theirs\n");
+        assert.equal(isLink(file), false);
+        assert.equal((statSync(file).mode & 0o777).toString(8), "600");
+        // A link planted while it runs: the next append replaces it.
+        {
+          await using viewer = await startViewer({ port: 0, file });
+          rmSync(file);
+          symlinkSync(victim, file);
+          await send(viewer, "while");
+        }
+        assert.equal(readFileSync(victim, "utf8"), "theirs\n");
+        assert.equal(isLink(file), false);
+        assert.deepEqual(spanNames(file).sort(), ["before", "while"]);
+        // A file others can read: replaced by a private one as it starts.
+        chmodSync(file, 0o644);
+        {
+          await using _ = await startViewer({ port: 0, file });
+        }
+        assert.equal((statSync(file).mode & 0o777).toString(8), "600");
+        assert.deepEqual(spanNames(file).sort(), ["before", "while"]);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

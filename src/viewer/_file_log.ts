@@ -8,7 +8,8 @@
 // the viewer spans, and the file must not grow without end. Writes are
 // queued one after another; a failing write warns once and the viewer goes on.
 
-import { appendFile, open, rename, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, rename, writeFile } from "node:fs/promises";
 import { decodeOtlpJson } from "../otlp/_decode_json.ts";
 import { encodeReceivedAsOtlpJson } from "../otlp/_encode_received_json.ts";
 import type { ReceivedSpan } from "../otlp/_received_span.ts";
@@ -21,6 +22,30 @@ const FILE_OPTIONS = { encoding: "utf8", mode: 0o600 } as const;
 
 // Spans per line when the file is rewritten.
 const SPANS_PER_LINE = 512;
+
+// Appends never follow a link at the file's name (O_NOFOLLOW, where the
+// platform has it): someone who can write to its directory could otherwise
+// point it at a file of theirs, to read the spans or to have them written
+// into another file.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT |
+  (constants.O_NOFOLLOW ?? 0);
+
+interface FileStat {
+  readonly mode: number;
+  readonly uid: number;
+  isSymbolicLink?(): boolean;
+}
+
+// Whether a file is this user's and private to it, as the viewer makes it;
+// not asked on Windows, which has no POSIX modes.
+function isPrivate(stat: FileStat): boolean {
+  const proc = (globalThis as {
+    process?: { platform?: string; getuid?: () => number };
+  }).process;
+  if (proc?.platform === "win32") return true;
+  const uid = proc?.getuid?.();
+  return (stat.mode & 0o077) === 0 && (uid === undefined || stat.uid === uid);
+}
 
 /** Appends to, and loads from, a JSON-lines file of OTLP/JSON requests. */
 export class FileLog {
@@ -60,7 +85,12 @@ export class FileLog {
   async load(): Promise<void> {
     const store = this.#store;
     let lines: AsyncGenerator<string>;
+    let replace: boolean;
     try {
+      // A link at the name, or a file someone else owns or can read, is
+      // read, then replaced with a private file of the viewer's own.
+      const found = await lstat(this.#path);
+      replace = found.isSymbolicLink() || !isPrivate(found);
       lines = await linesOf(this.#path);
     } catch (error) {
       if ((error as { code?: string }).code === "ENOENT") return;
@@ -83,7 +113,7 @@ export class FileLog {
         `viewer: skipped ${bad} line(s) of ${this.#path} that are not OTLP/JSON`,
       );
     }
-    if (store.stats().evicted > 0) this.#rewrite();
+    if (replace || store.stats().evicted > 0) this.#rewrite();
     await this.#writing;
   }
 
@@ -106,7 +136,7 @@ export class FileLog {
       this.#rewrite();
       return;
     }
-    this.#queue(() => appendFile(this.#path, line, FILE_OPTIONS));
+    this.#queue(() => this.#appendLine(line));
   }
 
   /** Resolves once every queued write has finished. */
@@ -114,10 +144,47 @@ export class FileLog {
     return this.#writing;
   }
 
+  // Appends a line, unless the name is now a link (ELOOP) or a file that is
+  // not private: then the file is replaced with what the store holds, which
+  // holds this line's spans already.
+  async #appendLine(line: string): Promise<void> {
+    let handle;
+    try {
+      handle = await open(this.#path, APPEND_FLAGS, 0o600);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ELOOP") throw error;
+      return await this.#replace();
+    }
+    try {
+      if (!isPrivate(await handle.stat())) {
+        await handle.close();
+        handle = undefined;
+        return await this.#replace();
+      }
+      await handle.appendFile(line, "utf8");
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  // What the store holds now, written to a new private file that replaces
+  // this one (a link at the name is replaced, not followed).
+  async #replace(): Promise<void> {
+    this.#appendedSpans = 0;
+    this.#appendedBytes = 0;
+    await this.#writeNew(this.#lines());
+  }
+
   // Queues writing what the store holds now to a new file that replaces this one.
   #rewrite(): void {
     this.#appendedSpans = 0;
     this.#appendedBytes = 0;
+    const lines = this.#lines();
+    this.#queue(() => this.#writeNew(lines));
+  }
+
+  // The store's spans as lines of OTLP/JSON, SPANS_PER_LINE a line.
+  #lines(): string[] {
     const lines: string[] = [];
     let batch: ReceivedSpan[] = [];
     for (const [span] of this.#store.entries()) {
@@ -128,16 +195,18 @@ export class FileLog {
       }
     }
     if (batch.length > 0) lines.push(encodeReceivedAsOtlpJson(batch));
+    return lines;
+  }
+
+  async #writeNew(lines: readonly string[]): Promise<void> {
     const temporary = `${this.#path}.${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`;
-    this.#queue(async () => {
-      // A new file ("wx": never one that is there already, such as a link
-      // someone else left at the name), private from the start.
-      await writeFile(temporary, lines.map((l) => l + "\n").join(""), {
-        ...FILE_OPTIONS,
-        flag: "wx",
-      });
-      await rename(temporary, this.#path);
+    // A new file ("wx": never one that is there already, such as a link
+    // someone else left at the name), private from the start.
+    await writeFile(temporary, lines.map((l) => l + "\n").join(""), {
+      ...FILE_OPTIONS,
+      flag: "wx",
     });
+    await rename(temporary, this.#path);
   }
 
   #queue(write: () => Promise<void>): void {
