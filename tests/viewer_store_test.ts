@@ -12,6 +12,7 @@ import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
 import type { DecodedRequest } from "../src/otlp/_received_span.ts";
 import { TraceStore } from "../src/viewer/_trace_store.ts";
 import { readBody } from "../src/viewer/_read_body.ts";
+import { spansJson } from "../src/viewer/_api_routes.ts";
 import { isBun } from "./_helpers.ts";
 
 const T = 1_700_000_000_000;
@@ -402,5 +403,23 @@ describe("the viewer's body reader", () => {
       value: () => Promise.reject(new Error("read whole")),
     });
     assert.deepEqual(await readBody(request), new Uint8Array([1, 2, 3]));
+  });
+});
+
+describe("a trace's JSON answer", () => {
+  test("is every span in full, and stops at its limit instead of repeating a shared resource into gigabytes", () => {
+    // A resource of 10 MB shared by 1,000 spans of one request made a GET of
+    // the trace allocate gigabytes and answer 500 with "Invalid string length".
+    const resource = { attributes: { big: "r".repeat(10_000) } };
+    const spans = Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, resource }));
+    assert.equal(spansJson(spans, Infinity), JSON.stringify(spans));
+    assert.equal(spansJson([], 2), "[]");
+    const one = JSON.stringify(spans[0]).length;
+    // Room for five spans (brackets and commas counted): the sixth stops it.
+    assert.equal(spansJson(spans, 2 + 5 * (one + 1)), undefined);
+    assert.equal(
+      spansJson(spans.slice(0, 5), 2 + 5 * (one + 1)),
+      JSON.stringify(spans.slice(0, 5)),
+    );
   });
 });

@@ -37,6 +37,29 @@ export function jsonError(status: number, message: string): Response {
 const TRACE_PATH = /^\/api\/traces\/([0-9a-fA-F]{32})$/;
 
 /**
+ * The most a trace's JSON may be, in characters: 128 Mi. Each span carries
+ * its resource and scope in full, so spans that share a large one (a 10 MB
+ * attribute on a resource of 1,000 spans, one request) would make gigabytes
+ * of it, held at once, and a string no runtime can hold.
+ */
+export const MAX_TRACE_JSON_CHARS: number = 128 * 1024 * 1024;
+
+// The spans as a JSON array, or undefined once it passes `limit`
+// characters: one span at a time, so no more than the limit and a span is
+// made.
+export function spansJson(spans: readonly unknown[], limit: number): string | undefined {
+  const parts: string[] = [];
+  let length = 2;
+  for (const span of spans) {
+    const text = JSON.stringify(span);
+    length += text.length + 1;
+    if (length > limit) return undefined;
+    parts.push(text);
+  }
+  return `[${parts.join(",")}]`;
+}
+
+/**
  * Answers a GET or HEAD under `/api/`, or returns undefined for a path that
  * is not part of the API.
  *
@@ -71,7 +94,15 @@ export function apiRoute(request: Request, url: URL, store: TraceStore): Respons
     if (request.method === "HEAD") {
       return new Response(null, { status: 200, headers: { ...JSON_HEADERS, etag } });
     }
-    return json(spans, 200, { etag });
+    const body = spansJson(spans, MAX_TRACE_JSON_CHARS);
+    if (body === undefined) {
+      return jsonError(
+        500,
+        `Cannot serve trace ${traceId}: its JSON passes ${MAX_TRACE_JSON_CHARS} characters ` +
+          "(each span carries its resource and scope, which its spans may share)",
+      );
+    }
+    return new Response(body, { status: 200, headers: { ...JSON_HEADERS, etag } });
   }
   if (path.startsWith("/api/traces/")) {
     return jsonError(400, "Cannot find trace: a trace id is 32 hex digits");
