@@ -206,6 +206,32 @@ describe("TraceStore", () => {
       assert.ok(evicted >= 16, `${evicted} evicted`);
     });
 
+    test(`a resource stays counted whole while any span keeps it, though the others were sent again with another (${format})`, () => {
+      // Each span counted a share of its resource; a span sent again gave
+      // its share back, while the one not sent again still kept the whole
+      // resource alive: a request with a large resource, then its spans but
+      // one again, pinned that resource at the cost of one share, and
+      // memory grew past maxBytes without an eviction.
+      const maxBytes = 8 * MiB;
+      const store = new TraceStore(100_000, maxBytes);
+      const small = new Resource({ "service.name": "shop" });
+      for (let cycle = 0; cycle < 12; cycle++) {
+        const spans = trace(`c${cycle}`, 9);
+        const big = new Resource({ "service.name": "shop", blob: String(cycle).padEnd(MiB, "z") });
+        const first = decode(spans, big);
+        store.add(first.spans, first.sizes, first.shares);
+        const again = decode(spans.slice(1), small);
+        store.add(again.spans, again.sizes, again.shares);
+      }
+      const kept = new Set<unknown>();
+      for (const [span] of store.entries()) {
+        if ("blob" in span.resource.attributes) kept.add(span.resource);
+      }
+      // Each large resource is 1 MiB and more than that estimated.
+      assert.ok(kept.size * MiB <= maxBytes, `${kept.size} resources of 1 MiB kept`);
+      assert.ok(store.stats().evicted > 0, "it evicted");
+    });
+
     test(`the spans of one resource, or one scope, share its size: it counts once (${format})`, () => {
       const big = "y".repeat(MiB);
       const groups: [string, (spans: Span[]) => Span[], Resource][] = [

@@ -40,6 +40,10 @@ function estimate(wireSize: number, heapSize: number): number {
 export class ReceivedBatch {
   readonly #spans: ReceivedSpan[] = [];
   readonly #sizes: number[] = [];
+  // The part of each span's size that is its share of its resource, and of
+  // its scope: a store keeps those counted while any span holds the object.
+  readonly #resourceShares: number[] = [];
+  readonly #scopeShares: number[] = [];
   #rejected = 0;
   #reason: string | undefined;
 
@@ -57,6 +61,8 @@ export class ReceivedBatch {
   add(span: ReceivedSpan, wireSize: number, heapSize: number): void {
     this.#spans.push(span);
     this.#sizes.push(SPAN_OVERHEAD + estimate(wireSize, heapSize));
+    this.#resourceShares.push(0);
+    this.#scopeShares.push(0);
   }
 
   /** Counts a span left out; the first reason is the one kept. */
@@ -82,21 +88,24 @@ export class ReceivedBatch {
       spans[i].resource = resource;
       spans[i].service = service;
     }
-    this.#share(from, estimate(wireSize, heapSize));
+    this.#share(from, estimate(wireSize, heapSize), this.#resourceShares);
   }
 
   /** Gives the spans from index `from` on their instrumentation scope, and a share each of its size. */
   assignScope(from: number, scope: ReceivedScope, wireSize: number, heapSize: number): void {
     const spans = this.#spans;
     for (let i = from; i < spans.length; i++) spans[i].scope = scope;
-    this.#share(from, estimate(wireSize, heapSize));
+    this.#share(from, estimate(wireSize, heapSize), this.#scopeShares);
   }
 
-  #share(from: number, bytes: number): void {
+  #share(from: number, bytes: number, shares: number[]): void {
     const sizes = this.#sizes;
     if (from >= sizes.length) return;
     const share = bytes / (sizes.length - from);
-    for (let i = from; i < sizes.length; i++) sizes[i] += share;
+    for (let i = from; i < sizes.length; i++) {
+      sizes[i] += share;
+      shares[i] += share;
+    }
   }
 
   /** What was decoded. */
@@ -104,6 +113,7 @@ export class ReceivedBatch {
     return {
       spans: this.#spans,
       sizes: this.#sizes,
+      shares: { resource: this.#resourceShares, scope: this.#scopeShares },
       rejected: this.#rejected,
       reason: this.#reason,
     };

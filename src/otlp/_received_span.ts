@@ -121,10 +121,21 @@ export interface DecodedRequest {
   readonly spans: ReceivedSpan[];
   /** An estimate of the memory each span holds, in bytes, by index. */
   readonly sizes: number[];
+  /**
+   * The part of each span's size, by index, that is its share of its
+   * resource and of its scope, objects its group's spans share.
+   */
+  readonly shares?: SharedBytes;
   /** Spans left out because an id was missing or malformed. */
   readonly rejected: number;
   /** Why the first rejected span was left out. */
   readonly reason: string | undefined;
+}
+
+/** Each span's share of its resource's and its scope's estimated bytes, by index. */
+export interface SharedBytes {
+  readonly resource: readonly number[];
+  readonly scope: readonly number[];
 }
 
 /** A request body that is not OTLP: the receiver answers 400 with `message`. */

@@ -101,7 +101,7 @@ export class FileLog {
       if (line.trim() === "") continue;
       try {
         const decoded = decodeOtlpJson(line);
-        store.add(decoded.spans, decoded.sizes);
+        store.add(decoded.spans, decoded.sizes, decoded.shares);
         store.reject(decoded.rejected);
       } catch {
         bad++;

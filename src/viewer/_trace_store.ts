@@ -7,7 +7,7 @@
 // replaces the copy held, and its trace is summed up again once, when the
 // request's spans are all in.
 
-import type { ReceivedSpan } from "../otlp/_received_span.ts";
+import type { ReceivedSpan, SharedBytes } from "../otlp/_received_span.ts";
 
 /** One trace as the trace list shows it. */
 export interface TraceSummary {
@@ -60,7 +60,9 @@ interface TraceEntry {
   // linear search for duplicates would cost more than the map.
   index: Map<string, number> | undefined;
   sizes: number[];
-  bytes: number;
+  // Each span's share of its resource's and its scope's bytes (in `sizes`).
+  resourceShares: number[];
+  scopeShares: number[];
   root: ReceivedSpan | undefined;
   start: number;
   end: number;
@@ -98,6 +100,12 @@ export class TraceStore {
   readonly #services = new Map<string, number>();
   // Traces with a replaced span, summed up again at the end of an add.
   readonly #stale = new Set<TraceEntry>();
+  // Each resource and scope held, shared by the spans one request sent with
+  // it: how many held spans keep it, and the bytes their shares counted.
+  // Those stay counted until the last of them goes: a span sent again with
+  // another resource no longer counts its share, and the spans not sent
+  // again still keep the whole object alive.
+  readonly #shared = new Map<object, { refs: number; bytes: number }>();
 
   /**
    * @param maxSpans The most spans held.
@@ -121,11 +129,21 @@ export class TraceStore {
    *
    * @param spans The spans.
    * @param sizes Each span's estimated bytes, by index.
+   * @param shares The part of each size that is its share of its resource
+   *   and its scope (none: all of it is the span's own).
    */
-  add(spans: readonly ReceivedSpan[], sizes: readonly number[]): void {
+  add(spans: readonly ReceivedSpan[], sizes: readonly number[], shares?: SharedBytes): void {
     if (spans.length === 0) return;
     const version = ++this.#version;
-    for (let i = 0; i < spans.length; i++) this.#addOne(spans[i], sizes[i], version);
+    for (let i = 0; i < spans.length; i++) {
+      this.#addOne(
+        spans[i],
+        sizes[i],
+        shares?.resource[i] ?? 0,
+        shares?.scope[i] ?? 0,
+        version,
+      );
+    }
     for (const entry of this.#stale) this.#recount(entry);
     this.#stale.clear();
     while (
@@ -204,7 +222,13 @@ export class TraceStore {
     return false;
   }
 
-  #addOne(span: ReceivedSpan, size: number, version: number): void {
+  #addOne(
+    span: ReceivedSpan,
+    size: number,
+    resourceShare: number,
+    scopeShare: number,
+    version: number,
+  ): void {
     let entry = this.#traces.get(span.traceId);
     if (entry === undefined) {
       entry = {
@@ -212,7 +236,8 @@ export class TraceStore {
         spans: [],
         index: undefined,
         sizes: [],
-        bytes: 0,
+        resourceShares: [],
+        scopeShares: [],
         root: undefined,
         start: Infinity,
         end: -Infinity,
@@ -228,18 +253,19 @@ export class TraceStore {
     entry.version = version;
     const at = this.#indexOf(entry, span.spanId);
     if (at >= 0) {
-      this.#replace(entry, at, span, size);
+      this.#replace(entry, at, span, size, resourceShare, scopeShare);
       return;
     }
     entry.index?.set(span.spanId, entry.spans.length);
     entry.spans.push(span);
     entry.sizes.push(size);
+    entry.resourceShares.push(resourceShare);
+    entry.scopeShares.push(scopeShare);
     entry.lowerNames.push(span.name.toLowerCase());
     if (entry.index === undefined && entry.spans.length >= INDEX_FROM) {
       entry.index = new Map(entry.spans.map((s, i) => [s.spanId, i]));
     }
-    entry.bytes += size;
-    this.#bytes += size;
+    this.#hold(span, size, resourceShare, scopeShare);
     this.#spans++;
     this.#account(entry, span);
   }
@@ -266,11 +292,20 @@ export class TraceStore {
   // A span that arrived again: the new copy wins, and the trace is marked to
   // be summed up again once the request's spans are all in. Not at once: a
   // request may hold thousands of copies of a large trace's spans.
-  #replace(entry: TraceEntry, at: number, span: ReceivedSpan, size: number): void {
-    this.#bytes += size - entry.sizes[at];
-    entry.bytes += size - entry.sizes[at];
+  #replace(
+    entry: TraceEntry,
+    at: number,
+    span: ReceivedSpan,
+    size: number,
+    resourceShare: number,
+    scopeShare: number,
+  ): void {
+    this.#hold(span, size, resourceShare, scopeShare);
+    this.#let(entry, at);
     entry.spans[at] = span;
     entry.sizes[at] = size;
+    entry.resourceShares[at] = resourceShare;
+    entry.scopeShares[at] = scopeShare;
     entry.lowerNames[at] = span.name.toLowerCase();
     this.#stale.add(entry);
   }
@@ -291,17 +326,51 @@ export class TraceStore {
     entry.held = false;
     this.#traces.delete(entry.traceId);
     this.#spans -= entry.spans.length;
-    this.#bytes -= entry.bytes;
+    for (let i = 0; i < entry.spans.length; i++) this.#let(entry, i);
     this.#evicted += entry.spans.length;
     this.#forgetServices(entry);
     // The entry stays in #order until it compacts (up to as many entries as
     // are held): it must not keep the spans it no longer counts alive.
     entry.spans = [];
     entry.sizes = [];
+    entry.resourceShares = [];
+    entry.scopeShares = [];
     entry.lowerNames = [];
     entry.index = undefined;
     entry.root = undefined;
     entry.services = new Set();
+  }
+
+  // Counts a span's own bytes, and holds its resource and scope with their
+  // shares.
+  #hold(span: ReceivedSpan, size: number, resourceShare: number, scopeShare: number): void {
+    this.#bytes += size - resourceShare - scopeShare;
+    this.#holdShared(span.resource, resourceShare);
+    this.#holdShared(span.scope, scopeShare);
+  }
+
+  #holdShared(object: object, share: number): void {
+    let held = this.#shared.get(object);
+    if (held === undefined) this.#shared.set(object, held = { refs: 0, bytes: 0 });
+    held.refs++;
+    held.bytes += share;
+    this.#bytes += share;
+  }
+
+  // Lets the span at `at` go: its own bytes at once, its resource's and its
+  // scope's once no held span keeps them.
+  #let(entry: TraceEntry, at: number): void {
+    const span = entry.spans[at];
+    this.#bytes -= entry.sizes[at] - entry.resourceShares[at] - entry.scopeShares[at];
+    this.#letShared(span.resource);
+    this.#letShared(span.scope);
+  }
+
+  #letShared(object: object): void {
+    const held = this.#shared.get(object);
+    if (held === undefined || --held.refs > 0) return;
+    this.#bytes -= held.bytes;
+    this.#shared.delete(object);
   }
 
   #forgetServices(entry: TraceEntry): void {

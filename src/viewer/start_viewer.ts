@@ -136,7 +136,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
     }
   }
   const accept = (decoded: DecodedRequest) => {
-    store.add(decoded.spans, decoded.sizes);
+    store.add(decoded.spans, decoded.sizes, decoded.shares);
     store.reject(decoded.rejected);
     file?.append(decoded.spans, decoded.sizes);
   };
