@@ -166,6 +166,31 @@ describe("traceMiddleware (Hono)", () => {
     assert.equal(order.context.parentSpanId, undefined, "no traceparent: a new trace");
   });
 
+  test("a second copy inside the first (a sub-app's own, a path group's) adds no span: one server span per request", async () => {
+    // Both copies started a server span, each the root of a trace of its
+    // own, so the request was split in two.
+    const { memory, tracer } = setup();
+    const api = new Hono();
+    api.use(traceMiddleware({ tracer }));
+    api.get("/u/:id", (c) => {
+      tracer.startSpan("load user").end();
+      return c.text("u");
+    });
+    const app = new Hono();
+    app.use(traceMiddleware({ tracer }));
+    app.use("/api/*", traceMiddleware({ tracer }));
+    app.route("/api", api);
+    await app.request("/api/u/1");
+    await (await traceHandler(app.fetch, { tracer })(new Request("http://x/api/u/2"))).text();
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.deepEqual(servers.map((s) => s.name), ["GET /api/u/:id", "GET /api/u/:id"]);
+    const loads = memory.spans.filter((s) => s.name === "load user");
+    assert.equal(loads.length, 2);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(loads[i].context.parentSpanId, servers[i].context.spanId);
+    }
+  });
+
   test("other middleware and the handler run inside the span, across await", async () => {
     const { memory, tracer, app } = setup();
     const seen: (string | undefined)[] = [];

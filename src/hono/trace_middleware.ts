@@ -196,6 +196,12 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     next: () => Promise<void>,
     watch: AnswerWatch,
   ): Promise<void> {
+    // A copy of this middleware that runs inside another for the same
+    // request (one in a sub-app that app.route() mounts, or on a path group
+    // as well as on "*"): the outer copy traces the request, and this one
+    // only passes it on. Starting a span here split the request into two
+    // server spans, in two traces.
+    if (contextSpans.has(c)) return next();
     const handlerSpan = takeHandlerSpan(c.req.raw);
     if (handlerSpan !== undefined) {
       return inHandlerSpan(c, next, handlerSpan, methodInfo(c.req.raw.method, known), routesOf);
