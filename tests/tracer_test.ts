@@ -317,6 +317,23 @@ describe("a Tracer's span contexts", () => {
 });
 
 describe("new Tracer()", () => {
+  test("enabled says whether any processor sees its spans (OpenTelemetry's Tracer Enabled)", () => {
+    // "Enabled MUST return false when ... there are no registered
+    // SpanProcessors" (SDK specification); a disabled tracer is not either.
+    const memory = new InMemorySpanProcessor();
+    assert.equal(new Tracer().enabled, false);
+    assert.equal(new Tracer({ processors: [] }).enabled, false);
+    assert.equal(new Tracer({ processors: [memory] }).enabled, true);
+    assert.equal(
+      new Tracer({ processors: [memory], sampler: PASS_THROUGH_SAMPLER }).enabled,
+      false,
+    );
+    assert.equal(
+      new Tracer({ processors: [memory], sampler: new AlwaysOffSampler() }).enabled,
+      true,
+    );
+  });
+
   const badOptions: [string, unknown][] = [
     ["options that are not an object", 5],
     ["processors that are not an array", { processors: {} }],

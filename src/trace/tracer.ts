@@ -304,6 +304,25 @@ export class Tracer {
   }
 
   /**
+   * Whether spans started here reach any processor: `false` with none, and
+   * for a disabled `setupTracing`'s tracer (OpenTelemetry's Tracer
+   * `Enabled`). Instrumentation may skip work that only feeds span
+   * attributes when it is `false`; spans still carry the trace on.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Tracer().enabled, false);
+   * assert.equal(new Tracer({ processors: [new InMemorySpanProcessor()] }).enabled, true);
+   * ```
+   */
+  get enabled(): boolean {
+    return this.#sampler !== PASS_THROUGH_SAMPLER && this.#fanOut.processors.length > 0;
+  }
+
+  /**
    * Starts a span. Without `parent` in the options it is a child of the
    * current span, or a root when there is none. The sampler decides whether
    * it records; a span that does not still has a valid context, so the
