@@ -11,7 +11,11 @@ import { isTracingSuppressed } from "../context/suppression.ts";
 import { Span } from "../span/span.ts";
 import { createTrustedSpanContext } from "../span/_trusted_span_context.ts";
 import { SpanContext } from "../span/span_context.ts";
-import { isValidTraceState } from "../span/_tracestate_grammar.ts";
+import {
+  isValidTraceState,
+  scanTraceState,
+  serializeTraceState,
+} from "../span/_tracestate_grammar.ts";
 import { isInvalidSpanContext } from "../span/_invalid_span_context.ts";
 import { Baggage } from "./baggage.ts";
 import { getBaggage } from "./baggage_context.ts";
@@ -191,10 +195,13 @@ export function injectContext(
   }
 }
 
-// A valid trace state's members, joined by "," alone: undefined when it has
-// none. Most are compact already and are returned as they are.
+// A valid trace state's members, joined by "," alone (the grammar's own
+// scan and serialization): undefined when it has none. Most are compact
+// already and are returned as they are.
 function compactTraceState(traceState: string): string | undefined {
   if (!/[ \t]|,,|^,|,$/.test(traceState)) return traceState;
-  const members = traceState.split(",").map((m) => m.trim()).filter((m) => m !== "");
-  return members.length === 0 ? undefined : members.join(",");
+  const keys: string[] = [];
+  const values: string[] = [];
+  scanTraceState(traceState, keys, values);
+  return keys.length === 0 ? undefined : serializeTraceState(keys, values);
 }
