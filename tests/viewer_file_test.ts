@@ -23,14 +23,17 @@ const IO = { timeout: 120_000 };
 const isWindows = (globalThis as { process?: { platform?: string } }).process?.platform ===
   "win32";
 
-/** The spans of each line of a JSON-lines file of OTLP/JSON, and the lines. */
-function linesOf(file: string): { text: string; spans: number }[] {
+interface FileSpan {
+  readonly name: string;
+}
+
+/** Each line of a JSON-lines file of OTLP/JSON, with its spans. */
+function linesOf(file: string): { text: string; spans: FileSpan[] }[] {
   return readFileSync(file, "utf8").split("\n").filter((line) => line !== "").map((text) => ({
     text,
-    spans:
-      JSON.parse(text).resourceSpans.flatMap((rs: { scopeSpans: { spans: unknown[] }[] }) =>
-        rs.scopeSpans.flatMap((ss) => ss.spans)
-      ).length,
+    spans: JSON.parse(text).resourceSpans.flatMap(
+      (rs: { scopeSpans: { spans: FileSpan[] }[] }) => rs.scopeSpans.flatMap((ss) => ss.spans),
+    ),
   }));
 }
 
@@ -46,14 +49,7 @@ async function send(viewer: Viewer, name: string): Promise<void> {
 
 /** The names of the spans in a JSON-lines file of OTLP/JSON, line by line. */
 function spanNames(file: string): string[] {
-  const names: string[] = [];
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (line === "") continue;
-    for (const rs of JSON.parse(line).resourceSpans) {
-      for (const ss of rs.scopeSpans) for (const span of ss.spans) names.push(span.name);
-    }
-  }
-  return names;
+  return linesOf(file).flatMap((line) => line.spans.map((span) => span.name));
 }
 
 describe("the viewer's file", () => {
@@ -150,10 +146,10 @@ describe("the viewer's file", () => {
         // Each request appended one line of one span; a rewrite writes many
         // spans a line. What follows the last rewrite stays within maxBytes.
         let appended = 0;
-        for (let i = lines.length - 1; i >= 0 && lines[i].spans === 1; i--) {
+        for (let i = lines.length - 1; i >= 0 && lines[i].spans.length === 1; i--) {
           appended += lines[i].text.length + 1;
         }
-        assert.ok(lines.some((line) => line.spans > 1), "it was rewritten");
+        assert.ok(lines.some((line) => line.spans.length > 1), "it was rewritten");
         assert.ok(appended > 0 && appended <= maxBytes, `${appended} bytes appended since`);
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,8 @@
 // TypeError"), and so do Node's fetch and browsers'; Deno and Bun send them
 // as Basic authentication instead. The exporter sends them so everywhere.
 
+import { toBase64 } from "./_received_span.ts";
+
 /** A URL without its credentials, and the Basic `Authorization` value they make. */
 export interface SplitCredentials {
   /** The URL with no user name or password; as given when it had none. */
@@ -23,9 +25,10 @@ export function splitCredentials(url: string): SplitCredentials {
   const pair = `${percentDecoded(parsed.username)}:${percentDecoded(parsed.password)}`;
   parsed.username = "";
   parsed.password = "";
-  let binary = "";
-  for (const byte of new TextEncoder().encode(pair)) binary += String.fromCharCode(byte);
-  return { url: parsed.href, authorization: `Basic ${btoa(binary)}` };
+  return {
+    url: parsed.href,
+    authorization: `Basic ${toBase64(new TextEncoder().encode(pair))}`,
+  };
 }
 
 // A URL keeps its user name and password percent-encoded; a `%` that starts
