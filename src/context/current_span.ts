@@ -8,8 +8,8 @@
 import { describe } from "../platform/_describe.ts";
 import { Span } from "../span/span.ts";
 import { SpanContext } from "../span/span_context.ts";
-import { OTEL_SPAN_KEY } from "../span/_otel_span_view.ts";
 import { SPAN_KEY } from "./_span_key.ts";
+import { withoutSpan } from "./_without_span.ts";
 import { Context } from "./context.ts";
 import { getContextStorage, getCurrentContext } from "./storage.ts";
 import { warnIfAsyncOnStack } from "./_async_work_warning.ts";
@@ -116,16 +116,6 @@ export function withSpan<R>(span: Span | undefined, fn: () => R): R {
   );
   warnIfAsyncOnStack(fn, result);
   return result;
-}
-
-// No span current, on either side: a context entered from OpenTelemetry's
-// (the ./otel bridge, `startActiveSpan`) holds its span under OpenTelemetry's
-// key too, which would otherwise stay the active span there.
-function withoutSpan(ctx: Context): Context {
-  const cleared = ctx.deleteValue(SPAN_KEY);
-  return cleared.getValue(OTEL_SPAN_KEY) === undefined
-    ? cleared
-    : cleared.deleteValue(OTEL_SPAN_KEY);
 }
 
 // Only a Span (or undefined) may be current: anything else would make every

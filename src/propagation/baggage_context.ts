@@ -5,7 +5,9 @@
  * @module
  */
 
+import { Context } from "../context/context.ts";
 import { getContextStorage, getCurrentContext, withContext } from "../context/storage.ts";
+import { describe } from "../platform/_describe.ts";
 import { Baggage } from "./baggage.ts";
 
 /** The key the current baggage is stored under in a {@linkcode Context}. */
@@ -14,9 +16,12 @@ export const BAGGAGE_KEY: unique symbol = Symbol("@codomyrmex/spans.baggage");
 const EMPTY: Baggage = Baggage.parse(undefined);
 
 /**
- * Returns the baggage current at this point of execution.
+ * Returns the baggage current at this point of execution, or the baggage of
+ * `context` when one is given (a processor's `onStart` parent context, say).
  *
- * @returns The current baggage; empty when none is set.
+ * @param context The context to read; the current one when omitted.
+ * @returns The baggage; empty when none is set.
+ * @throws {TypeError} When `context` is given and is not a {@linkcode Context}.
  *
  * @example
  * ```ts
@@ -30,8 +35,11 @@ const EMPTY: Baggage = Baggage.parse(undefined);
  * });
  * ```
  */
-export function getBaggage(): Baggage {
-  const value = getCurrentContext().getValue(BAGGAGE_KEY);
+export function getBaggage(context?: Context): Baggage {
+  if (context !== undefined && !(context instanceof Context)) {
+    throw new TypeError(`Cannot get baggage: context must be a Context, got ${describe(context)}`);
+  }
+  const value = (context ?? getCurrentContext()).getValue(BAGGAGE_KEY);
   return value instanceof Baggage ? value : EMPTY;
 }
 

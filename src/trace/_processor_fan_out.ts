@@ -45,6 +45,14 @@ export class ProcessorFanOut<S> {
    */
   spanEnding: ((span: S) => void) | undefined = undefined;
 
+  /**
+   * The parent context of the span starting next, for processors' onStart:
+   * set by the tracer just before the span starts, only when some processor
+   * has onStart, and read and cleared by spanStarted before any processor
+   * runs (so a span started inside an onStart sets its own).
+   */
+  startingIn: unknown = undefined;
+
   /** Creates a fan-out to `processors`. */
   constructor(
     processors: readonly FannedOutProcessor<S>[] = [],
@@ -63,6 +71,18 @@ export class ProcessorFanOut<S> {
       this.#enders.push(processor);
       this.spanEnding ??= (span) => this.onEnding(span);
     }
+  }
+
+  /** Whether some processor has onStart: the tracer's cue to set startingIn. */
+  // A fan-out among the processors (./otel's provider's) counts only when
+  // it has starters of its own.
+  get hasStarters(): boolean {
+    const list = this.#starters;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      if (!(p instanceof ProcessorFanOut) || p.hasStarters) return true;
+    }
+    return false;
   }
 
   /** The processors, in order. */
@@ -105,7 +125,9 @@ export class ProcessorFanOut<S> {
 
   /** The span listener shape: a span calls these when it starts and ends. */
   spanStarted(span: S): void {
-    this.onStart(span);
+    const parentContext = this.startingIn;
+    this.startingIn = undefined;
+    this.onStart(span, parentContext);
   }
 
   spanEnded(span: S): void {

@@ -7,6 +7,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
+import type { Context } from "../context/context.ts";
 import type { Span } from "../span/span.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import type { SpanProcessor } from "./span_processor.ts";
@@ -18,8 +19,8 @@ let current: Tracer | undefined;
 // processors as they are when the span starts and ends, so instrumentation
 // set up before the default still delivers its spans once there is one.
 const forwarder: SpanProcessor = {
-  onStart(span: Span): void {
-    if (current !== undefined) fanOutOf.get(current)?.onStart(span);
+  onStart(span: Span, parentContext: Context): void {
+    if (current !== undefined) fanOutOf.get(current)?.onStart(span, parentContext);
   },
   onEnd(span: Span): void {
     if (current !== undefined) {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Context } from "../context/context.ts";
 import type { Span } from "../span/span.ts";
 
 /**
@@ -46,10 +47,45 @@ export interface ProcessorStats {
  * tracer.startSpan("x").setStatus("error").end();
  * assert.equal(errors, 1);
  * ```
+ *
+ * @example A processor that copies baggage onto every span, from the
+ * context each one starts in
+ * ```ts
+ * import {
+ *   Baggage,
+ *   getBaggage,
+ *   InMemorySpanProcessor,
+ *   type SpanProcessor,
+ *   Tracer,
+ *   withBaggage,
+ * } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const baggageToAttributes: SpanProcessor = {
+ *   onStart(span, parentContext) {
+ *     for (const [key, entry] of getBaggage(parentContext).entries()) {
+ *       span.setAttribute(key, entry.value);
+ *     }
+ *   },
+ *   onEnd() {},
+ *   forceFlush: async () => {},
+ *   shutdown: async () => {},
+ * };
+ * const memory = new InMemorySpanProcessor();
+ * const tracer = new Tracer({ processors: [baggageToAttributes, memory] });
+ * withBaggage(new Baggage({ "user.id": "42" }), () => tracer.startSpan("checkout").end());
+ * assert.equal(memory.spans[0].attributes["user.id"], "42");
+ * ```
  */
 export interface SpanProcessor {
-  /** Called when a recording span starts; the span may still change. */
-  onStart?(span: Span): void;
+  /**
+   * Called when a recording span starts; the span may still change.
+   * `parentContext` is the context it started in (OpenTelemetry's OnStart
+   * parent context), where a processor finds what the caller made current,
+   * baggage say: a Tracer always gives it. Its span is the new span's
+   * parent: an explicit `parent` option's, none for `parent: null`.
+   */
+  onStart?(span: Span, parentContext: Context): void;
   /**
    * Called once as a recording span ends, before any processor's `onEnd`:
    * its end time is set, `ended` is still `false`, and it may still change

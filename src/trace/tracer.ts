@@ -20,6 +20,7 @@ import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
+import { withoutSpan } from "../context/_without_span.ts";
 import { warnIfAsyncOnStack } from "../context/_async_work_warning.ts";
 import { Context, ROOT_CONTEXT } from "../context/context.ts";
 import { SUPPRESS_TRACING_KEY } from "../context/suppression.ts";
@@ -497,7 +498,26 @@ export class Tracer {
     if (attributes !== undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     if (links !== undefined) addLinks(span, links);
+    const fanOut = this.#fanOut;
+    if (fanOut.hasStarters) fanOut.startingIn = this.#parentContext(store, explicit);
     return span.start(start);
+  }
+
+  // The parent context processors' onStart is given (OpenTelemetry's
+  // OnStart(span, parentContext)): the context the span starts in, its span
+  // replaced by an explicit parent, or removed for a new root (`parent:
+  // null`), as the SDK's tracer deletes it for `root: true`. Made only when
+  // some processor has onStart.
+  #parentContext(store: Context | undefined, explicit: StartSpanOptions["parent"]): Context {
+    const context = store ?? ROOT_CONTEXT;
+    if (explicit === undefined) return context;
+    if (explicit === null) return withoutSpan(context);
+    return context.setValue(
+      SPAN_KEY,
+      explicit instanceof Span
+        ? explicit
+        : new Span("", explicit, "internal", this.#silentInit).start(),
+    );
   }
 
   // A span the debug mode tracks (off the hot path): given its context.
