@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { isValidSpanId, isValidTraceId, RandomIdGenerator, SpanContext, Tracer } from "../mod.ts";
+import {
+  isValidSpanId,
+  isValidTraceId,
+  RandomIdGenerator,
+  SpanContext,
+  TraceFlags,
+  Tracer,
+} from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../src/otlp/_decode_protobuf.ts";
@@ -282,5 +289,57 @@ describe("the W3C random trace-id flag", () => {
     }
     assert.equal(new Tracer({ idGenerator: new Fixed() }).startSpan("x").context.traceFlags, 0x01);
     assert.equal(SpanContext.newRoot(new Fixed()).traceFlags, 0x01);
+  });
+
+  test("is set on new traces from a custom generator only when it declares randomTraceIds", () => {
+    // OpenTelemetry SDK, IdGenerator randomness: "Custom implementations of
+    // the IdGenerator SHOULD identify themselves appropriately when all
+    // generated TraceID values meet the W3C Trace Context Level 2
+    // randomness requirements, so that the Trace random flag will be set".
+    const hex = (bytes: number) =>
+      Array.from(
+        crypto.getRandomValues(new Uint8Array(bytes)),
+        (b) => b.toString(16).padStart(2, "0"),
+      )
+        .join("");
+    const random = () => ({ traceId: () => hex(16), spanId: () => hex(8) });
+    const declared = { ...random(), randomTraceIds: true };
+    const tracer = new Tracer({ idGenerator: declared });
+    const root = tracer.startSpan("root", { parent: null });
+    assert.equal(root.context.traceFlags, TraceFlags.SAMPLED | TraceFlags.RANDOM);
+    assert.equal(SpanContext.newRoot(declared).traceFlags, TraceFlags.SAMPLED | TraceFlags.RANDOM);
+    // A child inherits its parent's flags, the random one with them.
+    const child = tracer.startSpan("child", { parent: root });
+    assert.equal(child.context.traceId, root.context.traceId);
+    assert.equal(child.context.traceFlags, TraceFlags.SAMPLED | TraceFlags.RANDOM);
+    // The declaration is about new trace ids: a parent from elsewhere
+    // without the flag passes on its own flags.
+    const remote = new SpanContext({
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: TraceFlags.SAMPLED,
+      isRemote: true,
+    });
+    assert.equal(
+      tracer.startSpan("continued", { parent: remote }).context.traceFlags,
+      TraceFlags.SAMPLED,
+    );
+
+    // Undeclared, or declared anything but true: no promise, no flag.
+    for (const ids of [random(), { ...random(), randomTraceIds: false }]) {
+      const undeclared = new Tracer({ idGenerator: ids });
+      const plainRoot = undeclared.startSpan("root", { parent: null });
+      assert.equal(plainRoot.context.traceFlags, TraceFlags.SAMPLED);
+      assert.equal(SpanContext.newRoot(ids).traceFlags, TraceFlags.SAMPLED);
+      assert.equal(
+        undeclared.startSpan("child", { parent: plainRoot }).context.traceFlags,
+        TraceFlags.SAMPLED,
+      );
+      // A parent that has the flag still passes it on.
+      assert.equal(
+        undeclared.startSpan("child", { parent: root }).context.traceFlags,
+        TraceFlags.SAMPLED | TraceFlags.RANDOM,
+      );
+    }
   });
 });

@@ -19,15 +19,17 @@ export const defaultIdGenerator: IdGenerator = Object.freeze({
 
 /**
  * Whether `generator`'s trace ids are known to be random, so that a new
- * trace may carry the W3C Level 2 random flag: the default generator, and a
+ * trace may carry the W3C Level 2 random flag: the default generator, a
  * {@linkcode RandomIdGenerator} whose `traceId` is its own (a subclass that
- * replaces it promises nothing). Call it after {@linkcode checkedIdGenerator}
- * has accepted `generator`.
+ * replaces it promises nothing), and any generator that declares
+ * `randomTraceIds: true`. Call it after {@linkcode checkedIdGenerator}
+ * has accepted `generator`, once per generator, not per span.
  */
 export function hasRandomTraceIds(generator: unknown): boolean {
   return generator === defaultIdGenerator ||
     (generator instanceof RandomIdGenerator &&
-      generator.traceId === RandomIdGenerator.prototype.traceId);
+      generator.traceId === RandomIdGenerator.prototype.traceId) ||
+    (generator as IdGenerator).randomTraceIds === true;
 }
 
 /**
@@ -44,7 +46,11 @@ export function checkedIdGenerator(generator: unknown, action: string): IdGenera
   if (typeof g?.traceId !== "function" || typeof g.spanId !== "function") {
     throw new TypeError(`Cannot ${action}: idGenerator must have traceId and spanId methods`);
   }
-  const validated = (method: keyof IdGenerator, valid: (id: unknown) => boolean, hex: number) => {
+  const validated = (
+    method: "traceId" | "spanId",
+    valid: (id: unknown) => boolean,
+    hex: number,
+  ) => {
     const next = g[method].bind(g);
     return (): string => {
       const id = next();

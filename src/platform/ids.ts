@@ -30,6 +30,42 @@ export interface IdGenerator {
   traceId(): string;
   /** Returns a new span id: 16 lowercase hex characters, not all zeros. */
   spanId(): string;
+  /**
+   * `true` declares that every trace id {@linkcode IdGenerator.traceId}
+   * returns meets W3C Trace Context Level 2's randomness requirement: at
+   * least its rightmost 7 bytes (14 hex characters) chosen randomly or
+   * pseudo-randomly, with uniform distribution. New traces whose ids it
+   * makes then carry the W3C `random` trace flag (0x02), which samplers
+   * downstream may rely on; their children inherit it, as every child
+   * inherits its parent's flags. This is OpenTelemetry's "IdGenerator
+   * randomness": a custom generator identifies itself when its trace ids
+   * are random. It is read once, when a `Tracer` is made or a root
+   * `SpanContext` is created from the generator. Default: absent, so
+   * nothing is promised and the flag is not set (the library's own
+   * generators, the default and `RandomIdGenerator`, are known to be random
+   * and set it without it).
+   *
+   * @example A generator of random ids says so
+   * ```ts
+   * import { type IdGenerator, TraceFlags, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const hex = (bytes: number) =>
+   *   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+   *     b.toString(16).padStart(2, "0")).join("");
+   * const ids: IdGenerator = {
+   *   // The first 4 bytes are the time, as in an AWS X-Ray id; the rightmost
+   *   // 12 are random.
+   *   traceId: () =>
+   *     Math.floor(Date.now() / 1000).toString(16).padStart(8, "0") + hex(12),
+   *   spanId: () => hex(8),
+   *   randomTraceIds: true,
+   * };
+   * const root = new Tracer({ idGenerator: ids }).startSpan("checkout");
+   * assert.equal(root.context.traceFlags, TraceFlags.SAMPLED | TraceFlags.RANDOM);
+   * ```
+   */
+  readonly randomTraceIds?: boolean;
 }
 
 /**

@@ -159,7 +159,8 @@ export class SpanContext {
   /**
    * Creates the context of a new trace: fresh trace and span ids, sampled,
    * with the W3C random flag set when the ids come from the default
-   * generator or a `RandomIdGenerator`.
+   * generator, a `RandomIdGenerator`, or a generator that declares
+   * {@linkcode IdGenerator.randomTraceIds}.
    *
    * @param idGenerator Where the ids come from; random by default.
    * @returns A root context.
@@ -181,7 +182,7 @@ export class SpanContext {
       ids.spanId(),
       undefined,
       // The random flag promises a random trace id: only the library's own
-      // random generators are known to give one.
+      // random generators are known to give one, or one that declares it.
       hasRandomTraceIds(idGenerator) ? TraceFlags.SAMPLED | TraceFlags.RANDOM : TraceFlags.SAMPLED,
       undefined,
       false,

@@ -85,7 +85,9 @@ export interface TracerOptions {
    * returns is checked: one that is not lowercase hex of the right length,
    * or is all zeros, makes `startSpan` throw a `TypeError` naming the method
    * (a broken generator is a programming error, and a malformed id would
-   * corrupt every trace it reaches).
+   * corrupt every trace it reaches). New traces carry the W3C random flag
+   * when the ids are the default ones, a `RandomIdGenerator`'s, or come from
+   * a generator that declares {@linkcode IdGenerator.randomTraceIds}.
    */
   idGenerator?: IdGenerator;
   /** Where times come from. Default {@linkcode systemClock}. */
@@ -235,7 +237,8 @@ export class Tracer {
     this.#ids = ids;
     this.#pool = ids === defaultIdGenerator ? defaultIdPool : undefined;
     // W3C Level 2: the random flag promises a random trace id, which only
-    // the library's own random generators guarantee.
+    // the library's own random generators guarantee, or a generator that
+    // declares randomTraceIds. Decided here, once, not per span.
     this.#rootFlags = hasRandomTraceIds(givenIds) ? TraceFlags.RANDOM : TraceFlags.NONE;
     this.#sampler = sampler;
     const scope: { name: string; version?: string; schemaUrl?: string } = {
