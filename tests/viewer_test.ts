@@ -29,7 +29,7 @@ import {
   Resource,
   setupTracing,
 } from "../otlp.ts";
-import { startViewer, type Viewer } from "../viewer.ts";
+import { startViewer, type Viewer, type ViewerOptions } from "../viewer.ts";
 import {
   messageField,
   numberField,
@@ -40,6 +40,7 @@ import { captureWarnings, isBun, isDeno } from "./_helpers.ts";
 import { richSpans } from "./_otlp_fixtures.ts";
 import { expectedReceived } from "./_viewer_fixtures.ts";
 import { createHandler } from "../src/viewer/_handler.ts";
+import { BODY_TIMEOUT_OPTION } from "../src/viewer/_read_body.ts";
 
 const RUNTIME = isDeno ? "Deno.serve" : isBun ? "Bun.serve" : "node:http";
 
@@ -361,6 +362,80 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
         await statusLine("Transfer-Encoding: chunked\r\n", framed),
         /^HTTP\/1\.1 413/,
       );
+    },
+  );
+
+  test(
+    "answers 408 to a body that stops arriving, instead of waiting for it for ever",
+    {
+      timeout: 60_000,
+      // Deno.serve sets no bound on a body at all (a client that sends its
+      // headers and then a byte a minute held a handler for ever), and
+      // Bun.serve streams the body to the handler, so both read it through
+      // the viewer's body reader, which bounds it. On Node the body is read
+      // before the handler, bounded by node:http's own requestTimeout (five
+      // minutes, then its own 408), which this test cannot shorten.
+      skip: !isDeno && !isBun ? "node:http bounds the body itself (requestTimeout)" : false,
+    },
+    async () => {
+      // Deliberately short, so the test need not wait five minutes.
+      await using viewer = await startViewer(
+        { port: 0, [BODY_TIMEOUT_OPTION]: 200 } as ViewerOptions,
+      );
+      const { port } = new URL(viewer.url);
+      // The whole answer to a request whose body stops after `sent` of the
+      // 100 bytes it declared: the client neither sends more nor closes.
+      const answer = (headers: string, sent: Uint8Array) =>
+        new Promise<{ head: string; body: Uint8Array }>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1");
+          let received = new Uint8Array(0);
+          socket.on("data", (data: Uint8Array) => {
+            const all = new Uint8Array(received.length + data.length);
+            all.set(received);
+            all.set(data, received.length);
+            received = all;
+            const text = new TextDecoder().decode(received);
+            const end = text.indexOf("\r\n\r\n");
+            if (end < 0) return;
+            const head = text.slice(0, end);
+            const length = Number(/^content-length: *(\d+)/im.exec(head)?.[1]);
+            const body = received.subarray(new TextEncoder().encode(text.slice(0, end + 4)).length);
+            if (body.length >= length) {
+              socket.destroy();
+              resolve({ head, body });
+            }
+          });
+          socket.on("error", reject);
+          socket.on("close", () => reject(new Error("closed without a whole answer")));
+          socket.write(
+            `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+              `Content-Type: application/x-protobuf\r\nContent-Length: 100\r\n${headers}\r\n`,
+          );
+          socket.write(sent);
+        });
+      const plain = await answer("", new Uint8Array([0x0a, 0x05, 0x01]));
+      // The gzip header of a body that never comes: the stall reaches the
+      // reader through the decompression too.
+      const gzipped = await answer(
+        "Content-Encoding: gzip\r\n",
+        new Uint8Array([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]),
+      );
+      for (const { head, body } of [plain, gzipped]) {
+        assert.match(head, /^HTTP\/1\.1 408/);
+        // The rest of the body is never read: the connection cannot carry
+        // another request, and the client is told so.
+        assert.match(head, /^connection: close$/im);
+        assert.match(head, /^access-control-allow-origin: \*$/im);
+        const status = readFields(body);
+        assert.equal(numberField(status, 1), 4); // google.rpc.Code DEADLINE_EXCEEDED
+        assert.equal(
+          stringField(status, 2),
+          "Cannot read the body: it did not arrive within 200 ms",
+        );
+      }
+      // The viewer goes on taking spans.
+      await exportSpans(viewer, richSpans());
+      assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
     },
   );
 

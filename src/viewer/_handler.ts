@@ -5,6 +5,7 @@
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { apiRoute, json, jsonError } from "./_api_routes.ts";
 import { type Accept, otlpFailure, preflight, receiveTraces } from "./_otlp_route.ts";
+import { BODY_TIMEOUT_MS } from "./_read_body.ts";
 import { SAFE_HEADERS } from "./_response_headers.ts";
 import type { TraceStore } from "./_trace_store.ts";
 import { PAGE_HTML, PAGE_STYLE } from "./_ui_page.ts";
@@ -39,8 +40,15 @@ const ASSETS: Record<string, { body: string; type: string }> = {
  *   here: a loopback name when it listens on loopback, and otherwise a
  *   loopback name, an IP address or `listening` itself. That keeps a web page
  *   from reading the traces through DNS rebinding.
+ * @param bodyTimeoutMs The longest an OTLP request's body may take to
+ *   arrive (then 408).
  */
-export function createHandler(store: TraceStore, accept: Accept, listening: string): Handler {
+export function createHandler(
+  store: TraceStore,
+  accept: Accept,
+  listening: string,
+  bodyTimeoutMs: number = BODY_TIMEOUT_MS,
+): Handler {
   const allowed = hostGuard(listening);
   return async (request) => {
     let path = "";
@@ -48,7 +56,7 @@ export function createHandler(store: TraceStore, accept: Accept, listening: stri
       const url = new URL(request.url);
       path = url.pathname;
       if (path === "/v1/traces") {
-        if (request.method === "POST") return await receiveTraces(request, accept);
+        if (request.method === "POST") return await receiveTraces(request, accept, bodyTimeoutMs);
         if (request.method === "OPTIONS") return preflight(request);
         return methodNotAllowed("POST, OPTIONS");
       }

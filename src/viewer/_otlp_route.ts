@@ -2,15 +2,16 @@
 // Content-Type, gzip or deflate by Content-Encoding, answered in the
 // request's own format as the OTLP specification asks: 200 with an
 // ExportTraceServiceResponse (a partial success names the rejected spans),
-// 400 for a body that is not OTLP, 413 past the size limit and 415 for a
-// type or encoding it does not speak, each with a google.rpc.Status message.
+// 400 for a body that is not OTLP, 408 for one too slow to arrive, 413 past
+// the size limit and 415 for a type or encoding it does not speak, each
+// with a google.rpc.Status message.
 // Nothing is stored from a request that fails; what is held stays.
 
 import { decodeOtlpJson } from "../otlp/_decode_json.ts";
 import { decodeOtlpProtobuf } from "../otlp/_decode_protobuf.ts";
 import { type DecodedRequest, OtlpDecodeError } from "../otlp/_received_span.ts";
 import { concatBytes } from "../platform/_concat_bytes.ts";
-import { type BodyProblem, readBody } from "./_read_body.ts";
+import { BODY_TIMEOUT_MS, type BodyProblem, MAX_BODY_BYTES, readBody } from "./_read_body.ts";
 import { SAFE_HEADERS } from "./_response_headers.ts";
 
 /** What the receiver hands on: the decoded spans of an accepted request. */
@@ -45,9 +46,14 @@ const textEncoder = new TextEncoder();
  *
  * @param request `POST /v1/traces`.
  * @param accept Takes the decoded spans of a request that is accepted.
+ * @param bodyTimeoutMs The longest its body may take to arrive (then 408).
  * @returns The OTLP response.
  */
-export async function receiveTraces(request: Request, accept: Accept): Promise<Response> {
+export async function receiveTraces(
+  request: Request,
+  accept: Accept,
+  bodyTimeoutMs: number = BODY_TIMEOUT_MS,
+): Promise<Response> {
   const contentType = request.headers.get("content-type");
   const format = formatOf(contentType);
   if (format === undefined) {
@@ -58,7 +64,7 @@ export async function receiveTraces(request: Request, accept: Accept): Promise<R
       }" is not OTLP (send application/x-protobuf or application/json)`,
     });
   }
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_BODY_BYTES, bodyTimeoutMs);
   if (!(body instanceof Uint8Array)) return failure(format, contentType, body);
   let decoded: DecodedRequest;
   try {
@@ -130,6 +136,7 @@ type Problem = BodyProblem | { readonly status: 404 | 500; readonly message: str
 const RPC_CODES: Record<Problem["status"], number> = {
   400: 3, // INVALID_ARGUMENT
   404: 5, // NOT_FOUND
+  408: 4, // DEADLINE_EXCEEDED
   413: 8, // RESOURCE_EXHAUSTED
   415: 3,
   500: 13, // INTERNAL
@@ -146,11 +153,16 @@ export function otlpFailure(request: Request, status: 404 | 500, message: string
 }
 
 function failure(format: Format, contentType: string | null, problem: Problem): Response {
-  const headers = {
+  const headers: Record<string, string> = {
     ...CORS_HEADERS,
     ...SAFE_HEADERS,
     "content-type": responseType(format, contentType),
   };
+  // The rest of a body too slow to arrive is not read, so the connection
+  // cannot carry another request: the client is told to close it, as
+  // node:http does with its own 408. Bun.serve closes it after the answer;
+  // Deno.serve leaves that to the client.
+  if (problem.status === 408) headers.connection = "close";
   const code = RPC_CODES[problem.status];
   if (format === "json") {
     return new Response(JSON.stringify({ code, message: problem.message }), {

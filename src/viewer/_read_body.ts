@@ -12,9 +12,25 @@ import { concatBytes } from "../platform/_concat_bytes.ts";
  */
 export const MAX_BODY_BYTES: number = 20 * 1024 * 1024;
 
+/**
+ * The longest a request body may take to arrive, from when the handler
+ * starts reading it: five minutes, Node's `server.requestTimeout` default,
+ * which bounds the viewer's bodies on Node (with a 408). Deno.serve sets no
+ * bound at all, so without this a client that sends its headers and then a
+ * byte a minute holds a connection and a handler for ever.
+ */
+export const BODY_TIMEOUT_MS: number = 300_000;
+
+/**
+ * Internal: a `startViewer` option, by this key only, for a shorter
+ * {@linkcode BODY_TIMEOUT_MS}, so tests need not wait five minutes. Not
+ * part of the public options.
+ */
+export const BODY_TIMEOUT_OPTION: unique symbol = Symbol("@codomyrmex/spans.viewer.bodyTimeoutMs");
+
 /** Why a body was not read: the HTTP status to answer and a message. */
 export interface BodyProblem {
-  readonly status: 400 | 413 | 415;
+  readonly status: 400 | 408 | 413 | 415;
   readonly message: string;
 }
 
@@ -25,11 +41,14 @@ const ENCODINGS = new Set(["gzip", "x-gzip", "deflate"]);
  *
  * @param request The request.
  * @param limit The most bytes taken, compressed or not.
+ * @param timeoutMs The longest the body may take to arrive; past it the
+ *   rest is not read and the answer is 408.
  * @returns The body, or why it was refused.
  */
 export async function readBody(
   request: Request,
   limit: number = MAX_BODY_BYTES,
+  timeoutMs: number = BODY_TIMEOUT_MS,
 ): Promise<Uint8Array | BodyProblem> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) return tooLarge(limit);
@@ -56,9 +75,15 @@ export async function readBody(
     );
   }
   try {
-    return await collect(stream, limit) ?? tooLarge(limit);
+    return await collect(stream, limit, timeoutMs) ?? tooLarge(limit);
   } catch (error) {
     if (error instanceof TooLarge) return tooLarge(limit);
+    if (error instanceof TooSlow) {
+      return {
+        status: 408,
+        message: `Cannot read the body: it did not arrive within ${timeoutMs} ms`,
+      };
+    }
     return {
       status: 400,
       message: `Cannot read the body: ${encoding || "it"} could not be decoded (${
@@ -69,6 +94,7 @@ export async function readBody(
 }
 
 class TooLarge extends Error {}
+class TooSlow extends Error {}
 
 function tooLarge(limit: number): BodyProblem {
   return {
@@ -89,23 +115,39 @@ function counter(limit: number): TransformStream<Uint8Array, Uint8Array> {
   });
 }
 
-// The stream's bytes, or undefined once they pass `limit` (the rest is not read).
+// The stream's bytes, or undefined once they pass `limit` (the rest is not
+// read). Throws TooSlow when they have not all come within `timeoutMs`: the
+// deadline cancels the stream, which settles the pending read, and the
+// cancel reaches the request's body, so nothing is left waiting on it.
+// The timer is what that read waits on, so it keeps the process alive (no
+// unref), and it is cleared however reading ends.
 async function collect(
   stream: ReadableStream<Uint8Array>,
   limit: number,
+  timeoutMs: number,
 ): Promise<Uint8Array | undefined> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      reader.cancel().catch(() => {});
-      return undefined;
+  let late = false;
+  const deadline = setTimeout(() => {
+    late = true;
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (late) throw new TooSlow();
+      if (done) break;
+      total += value.byteLength;
+      if (total > limit) {
+        reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(deadline);
   }
   return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }

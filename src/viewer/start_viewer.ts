@@ -10,6 +10,7 @@ import { describe } from "../platform/_describe.ts";
 import { errorMessage } from "../platform/_warn.ts";
 import { FileLog } from "./_file_log.ts";
 import { createHandler } from "./_handler.ts";
+import { BODY_TIMEOUT_MS, BODY_TIMEOUT_OPTION } from "./_read_body.ts";
 import { type RunningServer, serve } from "./_serve.ts";
 import { TraceStore } from "./_trace_store.ts";
 
@@ -140,7 +141,12 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
     store.reject(decoded.rejected);
     file?.append(decoded.spans, decoded.sizes);
   };
-  const handler = createHandler(store, accept, hostname);
+  const handler = createHandler(
+    store,
+    accept,
+    hostname,
+    (options as { [BODY_TIMEOUT_OPTION]?: number })[BODY_TIMEOUT_OPTION] ?? BODY_TIMEOUT_MS,
+  );
   let server: RunningServer;
   try {
     server = await serve(handler, hostname, port);
