@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { connect } from "node:net";
 import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
-import { traceHandler } from "../http.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { deferred, isBun, isDeno } from "./_helpers.ts";
@@ -55,6 +55,61 @@ describe("traceHandler", () => {
     const server = memory.spans.find((s) => s.kind === "server")!;
     assert.equal(server.context.parentSpanId, undefined);
     assert.notEqual(server.context.traceId, "0af7651916cd43dd8448eb211c80319c");
+  });
+
+  test("wrapped twice (a framework's handler traced by a library, then by the app): one server span per request, the handler's spans its children", async () => {
+    // Each traceHandler started a server span, each the root of a trace of
+    // its own (or siblings under the traceparent), so the request was split.
+    const { memory, tracer } = setup();
+    const library = traceHandler(async (request: Request) => {
+      await tracer.span("load user", () => Promise.resolve());
+      const path = new URL(request.url).pathname;
+      return new Response(ReadableStream.from([new TextEncoder().encode(path)]), { status: 201 });
+    }, { tracer });
+    const app = traceHandler(library, { tracer });
+    for (const headers of [{ traceparent: TRACEPARENT }, {}] as Record<string, string>[]) {
+      const response = await app(new Request("http://shop.example/users/7", { headers }));
+      assert.equal(await response.text(), "/users/7");
+    }
+    const failing = traceHandler(
+      traceHandler(() => Promise.reject(new TypeError("bad input")), { tracer }),
+      { tracer },
+    );
+    await assert.rejects(failing(new Request("http://shop.example/")), TypeError);
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.equal(servers.length, 3, "one server span a request");
+    assert.equal(servers[0].context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(servers[1].context.parentSpanId, undefined);
+    const loads = memory.spans.filter((s) => s.name === "load user");
+    assert.equal(loads.length, 2);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(loads[i].context.traceId, servers[i].context.traceId);
+      assert.equal(loads[i].context.parentSpanId, servers[i].context.spanId);
+      assert.equal(servers[i].attributes["http.response.status_code"], 201);
+    }
+    assert.equal(servers[2].attributes["error.type"], "TypeError");
+    assert.equal(servers[2].events.length, 1, "the error recorded once");
+  });
+
+  test("a Request handed on as another object (a clone), twice side by side, or through a traced fetch is a request of its own", async () => {
+    // Only the very Request a traceHandler is serving, inside its handler,
+    // is passed on: a clone may be a request the handler makes of its own,
+    // two calls side by side are two requests, and a traced fetch in between
+    // is a new hop, with a server span under its client span.
+    const { memory, tracer } = setup();
+    const inner = traceHandler((_request: Request) => new Response("ok"), { tracer });
+    const servers = () => memory.spans.filter((s) => s.kind === "server").length;
+    const clone = traceHandler((request: Request) => inner(request.clone()), { tracer });
+    await (await clone(new Request("http://x/a"))).text();
+    assert.equal(servers(), 2);
+    const request = new Request("http://x/b");
+    await Promise.all([inner(request), inner(request)].map(async (p) => (await p).text()));
+    assert.equal(servers(), 4);
+    const fetch = instrumentFetch(inner as typeof globalThis.fetch, { tracer, propagateTo: [] });
+    const proxy = traceHandler((request: Request) => fetch(request), { tracer });
+    await (await proxy(new Request("http://x/c"))).text();
+    assert.equal(servers(), 6);
+    assert.equal(memory.spans.filter((s) => s.kind === "client").length, 1);
   });
 
   test("makes the span and the request's baggage current in the handler, across await", async () => {
@@ -225,6 +280,30 @@ describe("traceRequestListener (node:http)", () => {
     assert.equal(span.attributes["user_agent.original"], "probe");
     assert.equal(span.attributes["http.response.status_code"], 503);
     assert.equal(span.status.code, "error");
+  });
+
+  test("wrapped twice (a listener traced by a library, then by the app): one server span per request, the listener's spans its children", () => {
+    const { memory, tracer } = setup();
+    const listener = traceRequestListener(
+      traceRequestListener((_req, res: FakeRes) => {
+        tracer.startSpan("load user").end();
+        res.statusCode = 201;
+      }, { tracer }),
+      { tracer },
+    );
+    const res = fakeRes();
+    listener({
+      method: "GET",
+      url: "/users/7",
+      headers: { host: "shop.example", traceparent: TRACEPARENT },
+    }, res);
+    res.emit("finish");
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.equal(servers.length, 1, "one server span a request");
+    assert.equal(servers[0].context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(servers[0].attributes["http.response.status_code"], 201);
+    const [load] = memory.spans.filter((s) => s.name === "load user");
+    assert.equal(load.context.parentSpanId, servers[0].context.spanId);
   });
 
   test("ends the span on close when the client goes away before finish", () => {

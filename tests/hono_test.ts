@@ -191,6 +191,20 @@ describe("traceMiddleware (Hono)", () => {
     }
   });
 
+  test("a traceHandler inside it, given the same Request, adds no span: one server span per request", async () => {
+    const { memory, tracer, app } = setup();
+    const legacy = traceHandler(() => {
+      tracer.startSpan("legacy work").end();
+      return new Response("old");
+    }, { tracer });
+    app.all("/old/*", (c) => legacy(c.req.raw));
+    assert.equal(await (await app.request("/old/3")).text(), "old");
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.deepEqual(servers.map((s) => s.name), ["GET /old/*"]);
+    const [work] = memory.spans.filter((s) => s.name === "legacy work");
+    assert.equal(work.context.parentSpanId, servers[0].context.spanId);
+  });
+
   test("other middleware and the handler run inside the span, across await", async () => {
     const { memory, tracer, app } = setup();
     const seen: (string | undefined)[] = [];
@@ -1048,6 +1062,21 @@ describe("traceMiddleware inside traceHandler(app.fetch)", () => {
     assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
     assert.equal(span.attributes["http.route"], "/products/:sku");
     assert.equal(span.attributes["http.response.status_code"], 200);
+  });
+
+  test("traceHandler twice around app.fetch: still one server span, named by the route", async () => {
+    const { memory, tracer, app, fetch } = wrapped();
+    app.get("/products/:sku", (c) => {
+      tracer.startSpan("price").end();
+      return c.text("ok");
+    });
+    const twice = traceHandler(fetch, { tracer });
+    assert.equal(await (await twice(new Request("http://localhost/products/7"))).text(), "ok");
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.deepEqual(servers.map((s) => s.name), ["GET /products/:sku"]);
+    assert.equal(servers[0].attributes["http.response.status_code"], 200);
+    const [price] = memory.spans.filter((s) => s.name === "price");
+    assert.equal(price.context.parentSpanId, servers[0].context.spanId);
   });
 
   test("an error onError answers with a 500 is on that one span, with its exception", async () => {

@@ -21,7 +21,8 @@ export interface HandlerSpan {
 }
 
 // Each Request's spans, one per traceHandler call handling it now: the same
-// Request may be handled twice at once, or by a traceHandler inside another.
+// Request may be handled twice at once, or again behind a traced fetch in
+// this process (a traceHandler inside another passes it on: _served_request.ts).
 const shared = new WeakMap<object, HandlerSpan[]>();
 // Until a middleware that could take a span over is made, traceHandler
 // shares nothing: a handler with no such middleware pays nothing.
@@ -59,7 +60,7 @@ export function unshareHandlerSpan(request: object, handlerSpan: HandlerSpan): v
 /**
  * The middleware's side: takes over the span traceHandler started for this
  * very Request, once; where more than one handles it now (twice at once,
- * or a traceHandler inside another), the one it runs in, so that each keeps
+ * or again behind a traced fetch), the one it runs in, so that each keeps
  * its own. A second middleware given the same Request (another app it is
  * handed to inside a handler) gets nothing, and starts its own.
  */

@@ -7,6 +7,7 @@ import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import type { KnownMethods } from "./_semconv.ts";
 import { peerOf } from "./_forwarded.ts";
+import { markServed } from "./_served_request.ts";
 
 /**
  * Starts the server span for `request`, or returns `undefined` when its URL
@@ -18,7 +19,7 @@ import { peerOf } from "./_forwarded.ts";
  * @param maxRecordedLength The most characters kept of each recorded string.
  * @param known The known methods (`knownMethods()`).
  * @param server The server's extra argument (Deno's `info`, Bun's server), for the connection's peer.
- * @returns The span and the context to run the handler in.
+ * @returns The span and the context to run the handler in, marked as serving `request`.
  */
 export function startRequestSpan(
   tracer: Tracer,
@@ -34,7 +35,7 @@ export function startRequestSpan(
   } catch {
     return undefined;
   }
-  return startServerSpan(
+  const { span, context } = startServerSpan(
     tracer,
     request.method,
     redactUrl(url, redaction),
@@ -45,4 +46,6 @@ export function startRequestSpan(
     undefined,
     { peer: peerOf(server, request) },
   );
+  // A traceHandler inside, given this same Request, passes it on.
+  return { span, context: markServed(context, request) };
 }

@@ -24,6 +24,7 @@ import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 import { shareHandlerSpan, unshareHandlerSpan } from "./_handler_spans.ts";
 import { clientGone } from "./_client_gone.ts";
+import { servedNow } from "./_served_request.ts";
 
 const WHO = "trace handler";
 
@@ -121,7 +122,13 @@ export interface TraceHandlerOptions {
  * `traceMiddleware` (`@codomyrmex/spans/hono`) under it starts no second
  * server span for the request: it names this one by route, and the error
  * behind a 5xx Hono's `onError` answered is recorded here, as the middleware
- * alone would record it.
+ * alone would record it. A `traceHandler` inside another, or inside Hono's
+ * `traceMiddleware`, that is given the very `Request` the outer one serves
+ * (a framework's handler traced by a library and again by the app) starts
+ * no second span either: it calls its handler in the outer one's span, so
+ * each request has one server span, and the handler's own spans are its
+ * children. A clone, or a `Request` built from it, is another request, with
+ * a span of its own.
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
@@ -171,6 +178,11 @@ export function traceHandler<A extends unknown[]>(
     request: Request,
     ...args: A
   ): Promise<Response> {
+    // This very Request is already served by a traceHandler (or Hono's
+    // traceMiddleware) this one runs inside: a framework's handler traced by
+    // a library and again by the app. The outer one traces it; starting a
+    // span here split the request into two server spans, in two traces.
+    if (servedNow(request)) return handler.call(this, request, ...args);
     const started = startRequestSpan(
       tracerFor(),
       request,

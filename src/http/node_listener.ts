@@ -19,6 +19,7 @@ import { queryRedaction, redactUrl } from "./_redact_query.ts";
 import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { peerOf } from "./_forwarded.ts";
+import { markServed, servedNow } from "./_served_request.ts";
 
 /**
  * The parts of Node's `http.IncomingMessage` the instrumentation reads. Each
@@ -121,7 +122,10 @@ export interface TraceRequestListenerOptions {
  * none was sent; the response destroyed with an error, as a failed
  * `pipeline` does: that error, from `res.errored`, or on a runtime that
  * keeps none there (Deno) from the call: `res.destroy` is wrapped on each
- * such response to see it) marks it as an error.
+ * such response to see it) marks it as an error. A `traceRequestListener`
+ * inside another, called with the same `req` (a listener traced by a library
+ * and again by the app), starts no second span: it calls its listener in the
+ * outer one's span, so each request has one server span.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`). Inside
@@ -177,6 +181,10 @@ export function traceRequestListener<
   );
   const known = knownMethods();
   return function tracedListener(this: unknown, req: Req, res: Res): unknown {
+    // This very request is already served by a traceRequestListener this one
+    // runs inside (a listener traced by a library and again by the app): the
+    // outer one traces it, and a second span would split it in two traces.
+    if (servedNow(req)) return listener.call(this, req, res);
     let url: URL;
     try {
       const scheme = req.socket?.encrypted ? "https" : "http";
@@ -196,7 +204,7 @@ export function traceRequestListener<
     } catch {
       return listener.call(this, req, res);
     }
-    const { span, context } = startServerSpan(
+    const { span, context: spanContext } = startServerSpan(
       tracerFor(),
       req.method,
       redactUrl(url, redaction),
@@ -208,6 +216,7 @@ export function traceRequestListener<
       denoNodeServerSpan(res),
       { peer: peerOf(req.socket), httpVersion: req.httpVersion },
     );
+    const context = markServed(spanContext, req);
     // The status code that went out: the one writeHead sent, on every
     // runtime's node:http also when write or end sent the headers. A
     // statusCode set afterwards is not sent, so it is not recorded.
