@@ -337,7 +337,7 @@ describe("traceRequestListener (node:http)", () => {
     }
   });
 
-  test("traces a request whose Host header is empty, on the socket's local port", () => {
+  test("traces a request whose Host header is empty, with no server.address or server.port", () => {
     const { memory, tracer } = setup();
     const res = fakeRes();
     traceRequestListener(() => {}, { tracer })({
@@ -349,10 +349,75 @@ describe("traceRequestListener (node:http)", () => {
     res.emit("finish");
     assert.equal(memory.spans.length, 1);
     assert.equal(memory.spans[0].attributes["url.path"], "/health");
-    assert.equal(memory.spans[0].attributes["server.port"], 9000);
+    assert.equal(memory.spans[0].attributes["server.address"], undefined);
+    assert.equal(memory.spans[0].attributes["server.port"], undefined);
   });
 
-  test("traces a request whose Host header does not parse, continuing its trace on the socket's port", () => {
+  test(
+    "a request that names no host (HTTP/1.0, a raw client) has no server.address or server.port, not localhost and the socket's port",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      // Semconv takes server.address and server.port from Forwarded#host,
+      // X-Forwarded-Host, :authority or Host (or an absolute request target)
+      // and names no other source; the socket's own port is
+      // network.local.port, an opt-in attribute. "localhost" was invented.
+      const { memory, tracer } = setup();
+      const listener = traceRequestListener(() => {}, { tracer });
+      const socket = { encrypted: true, localPort: 9443, remoteAddress: "192.0.2.1" };
+      for (
+        const request of [
+          { method: "GET", url: "/health?deep=1", httpVersion: "1.0", headers: {}, socket },
+          { url: "http://shop.example:8080/x", httpVersion: "1.0", headers: {}, socket },
+          { url: "/y", headers: { "x-forwarded-host": "shop.example" }, socket },
+        ]
+      ) {
+        const res = fakeRes();
+        listener(request, res);
+        res.emit("finish");
+      }
+      const [none, absolute, forwarded] = memory.spans;
+      assert.deepEqual(none.attributes, {
+        "http.request.method": "GET",
+        "url.path": "/health",
+        "url.query": "deep=1",
+        "url.scheme": "https",
+        "client.address": "192.0.2.1",
+        "network.peer.address": "192.0.2.1",
+        "network.protocol.version": "1.0",
+        "http.response.status_code": 200,
+      });
+      assert.equal(none.name, "GET");
+      // An absolute target, or a proxy's header, names the host.
+      assert.equal(absolute.attributes["server.address"], "shop.example");
+      assert.equal(absolute.attributes["server.port"], 8080);
+      assert.equal(absolute.attributes["url.path"], "/x");
+      assert.equal(forwarded.attributes["server.address"], "shop.example");
+      assert.equal(forwarded.attributes["server.port"], undefined);
+      // The real thing: node:http, and an HTTP/1.0 request line with no Host.
+      const server = await serveNode(
+        traceRequestListener((_req, res: ServerResponse) => res.end("ok"), { tracer }),
+      );
+      try {
+        const connection = connect(server.port, "127.0.0.1");
+        const closed = deferred();
+        connection.on("close", () => closed.resolve());
+        connection.on("error", () => {});
+        connection.on("data", () => {});
+        connection.write("GET /health HTTP/1.0\r\n\r\n");
+        await closed.promise;
+      } finally {
+        await server.close();
+      }
+      const real = memory.spans[3];
+      assert.equal(real.attributes["url.path"], "/health");
+      assert.equal(real.attributes["server.address"], undefined);
+      assert.equal(real.attributes["server.port"], undefined);
+    },
+  );
+
+  test("traces a request whose Host header does not parse, continuing its trace, with no server.address or server.port", () => {
     const { memory, tracer } = setup();
     for (const host of ["a b", "shop.example:99999", "[::1"]) {
       const res = fakeRes();
@@ -369,8 +434,8 @@ describe("traceRequestListener (node:http)", () => {
       assert.equal(span.context.parentSpanId, "b7ad6b7169203331");
       assert.equal(span.attributes["url.path"], "/health");
       assert.equal(span.attributes["url.query"], "deep=1");
-      assert.equal(span.attributes["server.address"], "localhost");
-      assert.equal(span.attributes["server.port"], 9000);
+      assert.equal(span.attributes["server.address"], undefined);
+      assert.equal(span.attributes["server.port"], undefined);
       assert.equal(span.attributes["http.response.status_code"], 200);
     }
   });

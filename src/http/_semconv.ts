@@ -130,13 +130,22 @@ export interface ServerRequestInfo {
   readonly peer?: Peer;
   /** The HTTP version, as node:http gives it (`1.1`, `2.0`). */
   readonly httpVersion?: unknown;
+  /**
+   * Whether the request named no host (no `:authority` or `Host` that
+   * parses, and no absolute target: HTTP/1.0, a raw client): the URL's host
+   * is a stand-in, so `server.address` and `server.port` come from the
+   * proxies' headers or are left out.
+   */
+  readonly noHost?: boolean;
 }
 
 /**
  * Attributes of a server span, known when the request arrives. A host,
  * scheme or client the proxies forwarded comes before the request's own, as
  * semconv asks (a Host without a port is on the forwarded scheme's
- * default); `client.address` is otherwise the peer. The peer itself,
+ * default); `client.address` is otherwise the peer. A request that names no
+ * host (`noHost`) has no `server.address` or `server.port` unless a proxy
+ * forwarded one. The peer itself,
  * forwarded or not, is `network.peer.address` and `network.peer.port`.
  */
 export function serverAttributes(
@@ -152,14 +161,18 @@ export function serverAttributes(
   if (url.search.length > 1) attributes["url.query"] = url.search.slice(1);
   const scheme = forwarding?.scheme ?? url.protocol.slice(0, -1);
   attributes["url.scheme"] = scheme;
-  // A Host without a port means the default port of the scheme the client
-  // used, which a proxy that ended TLS forwards as its proto; a port the
-  // Host names is that port, even the request URL's scheme's default.
-  const port = forwarding?.address !== undefined
-    ? forwarding.port
-    : forwarding?.hostPort ?? portOf(url, `${scheme}:`);
-  attributes["server.address"] = forwarding?.address ?? hostOf(url);
-  if (port !== undefined) attributes["server.port"] = port;
+  // A request that names no host has none to record: semconv gives no
+  // other source (not the socket's own address or port).
+  if (forwarding?.address !== undefined || request?.noHost !== true) {
+    // A Host without a port means the default port of the scheme the client
+    // used, which a proxy that ended TLS forwards as its proto; a port the
+    // Host names is that port, even the request URL's scheme's default.
+    const port = forwarding?.address !== undefined
+      ? forwarding.port
+      : forwarding?.hostPort ?? portOf(url, `${scheme}:`);
+    attributes["server.address"] = forwarding?.address ?? hostOf(url);
+    if (port !== undefined) attributes["server.port"] = port;
+  }
   const peer = request?.peer;
   const client = forwarding?.client ?? peer?.address;
   if (client !== undefined) attributes["client.address"] = client;

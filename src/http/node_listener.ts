@@ -108,8 +108,10 @@ export interface TraceRequestListenerOptions {
  * string cut to `maxRecordedLength`) and current baggage as
  * {@linkcode traceHandler} gives (`client.address` the socket's
  * `remoteAddress` when no proxy forwarded one; `network.peer.address` and
- * `network.peer.port` the socket's `remoteAddress` and `remotePort` always),
- * and `network.protocol.version`. The span ends when the response emits
+ * `network.peer.port` the socket's `remoteAddress` and `remotePort` always;
+ * no `server.address` or `server.port` for a request that names no host, with
+ * no `Host` that parses, no `:authority`, no absolute target and no proxy's
+ * header, as HTTP/1.0 clients may send it), and `network.protocol.version`. The span ends when the response emits
  * `finish` (it has been sent) or `close`. The span and baggage are current
  * in the listener, after its `await`s, and in the listeners it adds to
  * `req` and `res` (`data`, `end`, `finish`, `close`: `on`, `once` and the
@@ -186,21 +188,27 @@ export function traceRequestListener<
     // outer one traces it, and a second span would split it in two traces.
     if (servedNow(req)) return listener.call(this, req, res);
     let url: URL;
+    let noHost: boolean;
     try {
       const scheme = req.socket?.encrypted ? "https" : "http";
       // An empty Host is what HTTP/1.1 clients send when the target has no
       // authority: it is absent, not a host; so is one that does not parse
-      // (the request is still traced, on the socket's port).
-      const local = `${scheme}://localhost${
-        req.socket?.localPort ? `:${req.socket.localPort}` : ""
-      }`;
+      // (the request is still traced). Without one (HTTP/1.0, a raw client)
+      // the request names no host: semconv takes server.address and
+      // server.port from the proxies' headers, :authority or Host (or an
+      // absolute target) and from nothing else, so they are left out, and
+      // the path and query are read against a stand-in host never recorded.
       const host = firstValue(req.headers[":authority"]) || firstValue(req.headers.host);
-      const origin = host ? originOf(`${scheme}://${host}`) ?? local : local;
+      const origin = host ? originOf(`${scheme}://${host}`) : undefined;
+      const base = origin ?? `${scheme}://${NO_HOST}`;
       const target = req.url ?? "/";
       // An origin-form target is a path on the Host: `//x/y` (or `/\\x/y`,
       // which URL parsing reads alike) is a path, so it is appended to the
       // origin, not resolved against it as a reference to host `x`.
-      url = target.startsWith("/") ? new URL(origin + target) : new URL(target, origin);
+      const originForm = target.startsWith("/");
+      url = originForm ? new URL(base + target) : new URL(target, base);
+      // An absolute-form target (`GET http://shop.example/ HTTP/1.0`) names its own host.
+      noHost = origin === undefined && (originForm || !namesHost(target));
     } catch {
       return listener.call(this, req, res);
     }
@@ -214,7 +222,7 @@ export function traceRequestListener<
       known,
       // Deno's node:http server span (OTEL_DENO=true), which Deno does not make current.
       denoNodeServerSpan(res),
-      { peer: peerOf(req.socket), httpVersion: req.httpVersion },
+      { peer: peerOf(req.socket), httpVersion: req.httpVersion, noHost },
     );
     const context = markServed(spanContext, req);
     // The status code that went out: the one writeHead sent, on every
@@ -319,6 +327,19 @@ function bindListeners(emitter: unknown, context: Context): void {
       });
   } catch {
     // An emitter that cannot be patched keeps its listeners as they are.
+  }
+}
+
+// The host the URL of a request that names none is read against: a name
+// reserved never to resolve (RFC 6761), never recorded.
+const NO_HOST = "no-host.invalid";
+
+// Whether a request target that is no path is an absolute URL with a host.
+function namesHost(target: string): boolean {
+  try {
+    return new URL(target).host !== "";
+  } catch {
+    return false;
   }
 }
 
