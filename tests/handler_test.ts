@@ -7,9 +7,25 @@ import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { deferred, isBun, isDeno } from "./_helpers.ts";
-import { serveNative, serveNode } from "./_loopback_server.ts";
+import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+// Sends `GET /health` as HTTP/1.0 with no Host header to `server`, waits
+// for the server to close the connection, then closes the server.
+async function sendHttp10(server: Served): Promise<void> {
+  try {
+    const connection = connect(server.port, "127.0.0.1");
+    const closed = deferred();
+    connection.on("close", () => closed.resolve());
+    connection.on("error", () => {});
+    connection.on("data", () => {});
+    connection.write("GET /health HTTP/1.0\r\n\r\n");
+    await closed.promise;
+  } finally {
+    await server.close();
+  }
+}
 
 function setup() {
   const memory = new InMemorySpanProcessor();
@@ -198,6 +214,40 @@ describe("traceHandler", () => {
   test("refuses a handler that is not a function", () => {
     assert.throws(() => traceHandler("nope" as never), TypeError);
   });
+
+  test(
+    "traces a request whose url is a path alone (Bun.serve's for HTTP/1.0 with no Host), with no server.address",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { memory, tracer } = setup();
+      const handler = traceHandler(() => new Response("ok"), { tracer });
+      // As Bun.serve hands it over: its url is the request target alone.
+      const request = new Request("http://x/health?deep=1", {
+        headers: { traceparent: TRACEPARENT },
+      });
+      Object.defineProperty(request, "url", { value: "/health?deep=1" });
+      await (await handler(request)).text();
+      // A url that is neither a URL nor a path still goes on, untraced.
+      const odd = new Request("http://x/");
+      Object.defineProperty(odd, "url", { value: "health" });
+      assert.equal(await (await handler(odd)).text(), "ok");
+      assert.equal(memory.spans.length, 1);
+      const [span] = memory.spans;
+      assert.equal(span.attributes["url.path"], "/health");
+      assert.equal(span.attributes["url.query"], "deep=1");
+      assert.equal(span.attributes["server.address"], undefined);
+      assert.equal(span.attributes["server.port"], undefined);
+      assert.equal(span.context.traceId, TRACEPARENT.split("-")[1]);
+      if (!isBun) return;
+      // The real thing on Bun.
+      await sendHttp10(serveNative(handler));
+      assert.equal(memory.spans.length, 2);
+      assert.equal(memory.spans[1].attributes["url.path"], "/health");
+      assert.equal(memory.spans[1].attributes["server.address"], undefined);
+    },
+  );
 
   test("a server records a method in the case it came in: a lowercase get is _OTHER, not GET", {
     timeout: 120_000,
@@ -396,20 +446,11 @@ describe("traceRequestListener (node:http)", () => {
       assert.equal(forwarded.attributes["server.address"], "shop.example");
       assert.equal(forwarded.attributes["server.port"], undefined);
       // The real thing: node:http, and an HTTP/1.0 request line with no Host.
-      const server = await serveNode(
-        traceRequestListener((_req, res: ServerResponse) => res.end("ok"), { tracer }),
+      await sendHttp10(
+        await serveNode(
+          traceRequestListener((_req, res: ServerResponse) => res.end("ok"), { tracer }),
+        ),
       );
-      try {
-        const connection = connect(server.port, "127.0.0.1");
-        const closed = deferred();
-        connection.on("close", () => closed.resolve());
-        connection.on("error", () => {});
-        connection.on("data", () => {});
-        connection.write("GET /health HTTP/1.0\r\n\r\n");
-        await closed.promise;
-      } finally {
-        await server.close();
-      }
       const real = memory.spans[3];
       assert.equal(real.attributes["url.path"], "/health");
       assert.equal(real.attributes["server.address"], undefined);

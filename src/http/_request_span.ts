@@ -5,7 +5,7 @@
 import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
-import type { KnownMethods } from "./_semconv.ts";
+import { type KnownMethods, NO_HOST } from "./_semconv.ts";
 import { peerOf } from "./_forwarded.ts";
 import { markServed } from "./_served_request.ts";
 
@@ -30,10 +30,21 @@ export function startRequestSpan(
   server?: unknown,
 ): ServerSpan | undefined {
   let url: URL;
+  let noHost = false;
   try {
     url = new URL(request.url);
   } catch {
-    return undefined;
+    // Bun.serve gives a request that names no host (HTTP/1.0 with no Host
+    // header) its path alone as its url. Its path and query are read
+    // against a stand-in host, never recorded, as traceRequestListener
+    // reads such a request: it is traced, with no server.address.
+    if (typeof request.url !== "string" || !request.url.startsWith("/")) return undefined;
+    try {
+      url = new URL(`http://${NO_HOST}${request.url}`);
+    } catch {
+      return undefined;
+    }
+    noHost = true;
   }
   const { span, context } = startServerSpan(
     tracer,
@@ -44,7 +55,7 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer: peerOf(server, request) },
+    { peer: peerOf(server, request), noHost },
   );
   // A traceHandler inside, given this same Request, passes it on.
   return { span, context: markServed(context, request) };

@@ -122,6 +122,12 @@ export function clientAttributes(info: MethodInfo, url: URL): Record<string, str
   return attributes;
 }
 
+/**
+ * The host the URL of a request that names none is read against: a name
+ * reserved never to resolve (RFC 6761), never recorded.
+ */
+export const NO_HOST = "no-host.invalid";
+
 /** What a server knows of a request besides its method, URL and user agent. */
 export interface ServerRequestInfo {
   /** What the proxies say about the original request (`readForwarding`). */

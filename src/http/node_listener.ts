@@ -11,7 +11,7 @@ import { withContext } from "../context/storage.ts";
 import type { Context } from "../context/context.ts";
 import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
 import type { Tracer } from "../trace/tracer.ts";
-import { knownMethods, recordAborted, recordError, recordStatus } from "./_semconv.ts";
+import { knownMethods, NO_HOST, recordAborted, recordError, recordStatus } from "./_semconv.ts";
 import { startServerSpan } from "./_server_span.ts";
 import { endByLibrary } from "../span/_library_end.ts";
 import { denoNodeServerSpan } from "../platform/_deno_telemetry.ts";
@@ -329,10 +329,6 @@ function bindListeners(emitter: unknown, context: Context): void {
     // An emitter that cannot be patched keeps its listeners as they are.
   }
 }
-
-// The host the URL of a request that names none is read against: a name
-// reserved never to resolve (RFC 6761), never recorded.
-const NO_HOST = "no-host.invalid";
 
 // Whether a request target that is no path is an absolute URL with a host.
 function namesHost(target: string): boolean {
