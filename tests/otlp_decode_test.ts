@@ -661,6 +661,32 @@ describe("OTLP/JSON decoding", () => {
     }
   });
 
+  test("an AnyValue member that is null is absent, so the one member beside it is the value", () => {
+    const values = [
+      { stringValue: "a", intValue: null },
+      { intValue: null, stringValue: "a" },
+      { stringValue: null, intValue: "1" },
+      { boolValue: null, doubleValue: 0, bytesValue: null },
+      { arrayValue: null, kvlistValue: { values: [] } },
+      { stringValue: null, intValue: null },
+    ];
+    const body = JSON.stringify({
+      resourceSpans: [{
+        resource: { attributes: values.map((value, i) => ({ key: `k${i}`, value })) },
+        scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: "op" }] }],
+      }],
+    });
+    const [span] = decodeOtlpJson(body).spans;
+    assert.deepEqual(span.resource.attributes, {
+      k0: "a",
+      k1: "a",
+      k2: 1,
+      k3: 0,
+      k4: {},
+      k5: null,
+    });
+  });
+
   for (
     const [what, body, message] of [
       ["text that is not JSON", "{", /^Cannot decode OTLP\/JSON: /],
@@ -739,6 +765,34 @@ describe("OTLP/JSON decoding", () => {
         "an attribute value of the wrong type",
         '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"boolValue":"yes"}}]}}]}',
         /resource\.attributes\[0\]\.value\.boolValue must be a boolean, got string/,
+      ],
+      // AnyValue's members are a oneof: the JSON mapping may refuse two of
+      // them in one object, and this decoder does, as it refuses a member of
+      // the wrong type there (the protobuf conformance suite's
+      // OneofFieldDuplicate: a parse error, or the last member in the text).
+      ...[
+        ['{"stringValue":"a","intValue":"1"}', "stringValue and intValue"],
+        ['{"intValue":"1","stringValue":"a"}', "stringValue and intValue"],
+        ['{"boolValue":false,"doubleValue":0}', "boolValue and doubleValue"],
+        ['{"stringValue":"","bytesValue":""}', "stringValue and bytesValue"],
+        ['{"arrayValue":{},"kvlistValue":{}}', "arrayValue and kvlistValue"],
+        [
+          '{"stringValue":"a","intValue":1,"boolValue":true}',
+          "stringValue, boolValue and intValue",
+        ],
+      ].map(([value, members]) =>
+        [
+          `an AnyValue with more than one member (${value})`,
+          `{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":${value}}]}}]}`,
+          new RegExp(
+            `resource\\.attributes\\[0\\]\\.value sets more than one member of a oneof: ${members}$`,
+          ),
+        ] as const
+      ),
+      [
+        "an AnyValue with more than one member inside a list",
+        '{"resourceSpans":[{"resource":{"attributes":[{"key":"a","value":{"arrayValue":{"values":[{"stringValue":"a","boolValue":true}]}}}]}}]}',
+        /value\.arrayValue\.values\[0\] sets more than one member of a oneof: stringValue and boolValue$/,
       ],
     ] as const
   ) {

@@ -5,11 +5,12 @@
 // numbers (and, leniently, as their names). Unknown keys are ignored and
 // null reads as absent, as the mapping asks.
 //
-// A body that is not JSON, or a known key holding the wrong type, throws an
-// OtlpDecodeError naming the path. A span whose trace or span id is missing
-// or malformed is left out and counted as rejected; a link with a malformed
-// id, or with all-zero ids and neither attributes nor a trace state, is
-// dropped and counted in droppedLinksCount.
+// A body that is not JSON, a known key holding the wrong type, or an
+// AnyValue with more than one member set throws an OtlpDecodeError naming
+// the path. A span whose trace or span id is missing or malformed is left
+// out and counted as rejected; a link with a malformed id, or with all-zero
+// ids and neither attributes nor a trace state, is dropped and counted in
+// droppedLinksCount.
 
 import { describe } from "../platform/_describe.ts";
 import { isValidSpanId, isValidTraceId } from "../platform/ids.ts";
@@ -256,9 +257,21 @@ class JsonDecoder {
   }
 
   // AnyValue: one of stringValue, boolValue, intValue, doubleValue,
-  // arrayValue, kvlistValue, bytesValue; none is an empty value (null).
+  // arrayValue, kvlistValue, bytesValue; none is an empty value (null). A
+  // member that is null is absent; two that are not are a oneof set twice,
+  // which ProtoJSON lets a parser refuse, and this one does, as it refuses a
+  // member of the wrong type (taking one of them would keep a value the
+  // sender may not have meant).
   #anyValue(value: unknown, path: string, depth: number): OtlpValue {
     const any = optionalObject(value, path);
+    if (
+      (any.stringValue != null ? 1 : 0) + (any.boolValue != null ? 1 : 0) +
+          (any.intValue != null ? 1 : 0) + (any.doubleValue != null ? 1 : 0) +
+          (any.arrayValue != null ? 1 : 0) + (any.kvlistValue != null ? 1 : 0) +
+          (any.bytesValue != null ? 1 : 0) > 1
+    ) {
+      throw oneofError(any, path);
+    }
     if (any.stringValue != null) return this.#string(any.stringValue, `${path}.stringValue`);
     if (any.boolValue != null) {
       if (typeof any.boolValue !== "boolean") {
@@ -302,6 +315,25 @@ class JsonDecoder {
 function typeError(path: string, expected: string, got: unknown): OtlpDecodeError {
   return new OtlpDecodeError(
     `Cannot decode OTLP/JSON: ${path} must be ${expected}, got ${kindOf(got)}`,
+  );
+}
+
+const ANY_VALUE_MEMBERS = [
+  "stringValue",
+  "boolValue",
+  "intValue",
+  "doubleValue",
+  "arrayValue",
+  "kvlistValue",
+  "bytesValue",
+] as const;
+
+// An AnyValue with more than one member set, naming them in field order.
+function oneofError(any: Record<string, Json>, path: string): OtlpDecodeError {
+  const set = ANY_VALUE_MEMBERS.filter((member) => any[member] != null);
+  const names = `${set.slice(0, -1).join(", ")} and ${set[set.length - 1]}`;
+  return new OtlpDecodeError(
+    `Cannot decode OTLP/JSON: ${path} sets more than one member of a oneof: ${names}`,
   );
 }
 
