@@ -851,6 +851,127 @@ describe("received spans back to OTLP/JSON (the viewer's file format)", () => {
     assert.equal(old.parentIsRemote, null);
   });
 
+  test("keeps an int64 past 2^53, bytes and an integral double as what they were sent as", () => {
+    const BIG = 2n ** 53n + 1n;
+    const LEAST = -(2n ** 63n);
+    const float64 = (field: number, value: number) => {
+      const out = new Uint8Array(8);
+      new DataView(out.buffer).setFloat64(0, value, true);
+      return [...varint(field * 8 + 1), ...out];
+    };
+    const keyValue = (key: string, value: number[]) => bytes(str(1, key), len(2, value));
+    const list = (...items: number[][]) => len(5, bytes(...items.map((item) => len(1, item))));
+    // AnyValue { int_value = 3, double_value = 4, kvlist_value = 6, bytes_value = 7 }.
+    const protobuf = request(spanMessage(
+      ...[
+        keyValue("big", uint(3, BIG)),
+        keyValue("least", uint(3, LEAST)),
+        keyValue("raw", len(7, [1, 2, 3])),
+        keyValue("empty", len(7, [])),
+        keyValue("three", float64(4, 3)),
+        keyValue("minus zero", float64(4, -0)),
+        keyValue("list", list(uint(3, BIG), len(7, [255]), float64(4, 2), uint(3, 2))),
+        keyValue("map", len(6, len(1, keyValue("half", float64(4, 1))))),
+        // The last value of a key wins, and with it its type.
+        keyValue("again", len(7, [1])),
+        keyValue("again", str(1, "AQ==")),
+      ].map((kv) => len(9, kv)),
+    ));
+    const json = JSON.stringify({
+      resourceSpans: [{
+        scopeSpans: [{
+          spans: [{
+            traceId: TRACE,
+            spanId: SPAN,
+            name: "op",
+            attributes: [
+              { key: "big", value: { intValue: String(BIG) } },
+              { key: "least", value: { intValue: String(LEAST) } },
+              { key: "raw", value: { bytesValue: "AQID" } },
+              { key: "empty", value: { bytesValue: "" } },
+              { key: "three", value: { doubleValue: 3 } },
+              { key: "minus zero", value: { doubleValue: "-0" } },
+              {
+                key: "list",
+                value: {
+                  arrayValue: {
+                    values: [
+                      { intValue: String(BIG) },
+                      { bytesValue: "_w" },
+                      { doubleValue: "2" },
+                      { intValue: 2 },
+                    ],
+                  },
+                },
+              },
+              {
+                key: "map",
+                value: { kvlistValue: { values: [{ key: "half", value: { doubleValue: 1.0 } }] } },
+              },
+              { key: "again", value: { bytesValue: "AQ==" } },
+              { key: "again", value: { stringValue: "AQ==" } },
+            ],
+          }],
+        }],
+      }],
+    });
+    // What the file holds of each, as OTLP/JSON AnyValues.
+    const want = [
+      { key: "big", value: { intValue: String(BIG) } },
+      { key: "least", value: { intValue: String(LEAST) } },
+      { key: "raw", value: { bytesValue: "AQID" } },
+      { key: "empty", value: { bytesValue: "" } },
+      { key: "three", value: { doubleValue: 3 } },
+      { key: "minus zero", value: { doubleValue: "-0" } },
+      {
+        key: "list",
+        value: {
+          arrayValue: {
+            values: [
+              { intValue: String(BIG) },
+              { bytesValue: "/w==" },
+              { doubleValue: 2 },
+              { intValue: "2" },
+            ],
+          },
+        },
+      },
+      {
+        key: "map",
+        value: { kvlistValue: { values: [{ key: "half", value: { doubleValue: 1 } }] } },
+      },
+      { key: "again", value: { stringValue: "AQ==" } },
+    ];
+    // What the viewer's API shows of them, as it did before they were typed.
+    const shown = {
+      big: String(BIG),
+      least: String(LEAST),
+      raw: "AQID",
+      empty: "",
+      three: 3,
+      "minus zero": 0,
+      list: [String(BIG), "/w==", 2, 2],
+      map: { half: 1 },
+      again: "AQ==",
+    };
+    for (
+      const [how, decoded] of [["protobuf", decodeOtlpProtobuf(protobuf)], [
+        "json",
+        decodeOtlpJson(json),
+      ]] as const
+    ) {
+      const line = encodeReceivedAsOtlpJson(decoded.spans);
+      const attributes = JSON.parse(line).resourceSpans[0].scopeSpans[0].spans[0].attributes;
+      assert.deepEqual(attributes, want, how);
+      const [back] = decodeOtlpJson(line).spans;
+      assert.equal(Object.is(back.attributes["minus zero"], -0), true, how);
+      assert.deepEqual(JSON.parse(JSON.stringify(back.attributes)), shown, how);
+      assert.deepEqual(back.attributes, decoded.spans[0].attributes, how);
+      // And again: the file is rewritten from what was loaded.
+      assert.equal(encodeReceivedAsOtlpJson([back]), line, how);
+    }
+  });
+
   test("times keep every nanosecond through the round trip", () => {
     const [span] = decodeOtlpJson(encodeReceivedAsOtlpJson([decodeOne()])).spans;
     assert.equal(span.startTime, 1_700_000_000_000);

@@ -190,6 +190,96 @@ describe("the viewer's file", () => {
     },
   );
 
+  test(
+    "keeps an int64 past 2^53, bytes and an integral double as themselves, and loads lines of the old form as before",
+    IO,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
+      const file = join(dir, "traces.jsonl");
+      const BIG = "9007199254740993"; // 2^53 + 1, which a number rounds to 2^53
+      const request = (traceId: string, attributes: unknown[]) =>
+        JSON.stringify({
+          resourceSpans: [{
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "files" } }] },
+            scopeSpans: [{
+              spans: [{
+                traceId,
+                spanId: "b7ad6b7169203331",
+                name: "typed",
+                startTimeUnixNano: "1700000000000000000",
+                endTimeUnixNano: "1700000000001000000",
+                attributes,
+              }],
+            }],
+          }],
+        });
+      const typed = [
+        { key: "big", value: { intValue: BIG } },
+        { key: "raw", value: { bytesValue: "AQID" } },
+        { key: "three", value: { doubleValue: 3 } },
+        {
+          key: "list",
+          value: {
+            arrayValue: {
+              values: [{ intValue: BIG }, { bytesValue: "/w==" }, { doubleValue: 2 }],
+            },
+          },
+        },
+      ];
+      // What the viewer's API shows of them, received or loaded, old form or new.
+      const shown = { big: BIG, raw: "AQID", three: 3, list: [BIG, "/w==", 2] };
+      const typedTrace = "0af7651916cd43dd8448eb211c80319c";
+      const oldTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const traceOf = async (viewer: Viewer, traceId: string) => {
+        const response = await fetch(new URL(`api/traces/${traceId}`, viewer.url));
+        assert.equal(response.status, 200);
+        return await response.json();
+      };
+      try {
+        let received;
+        {
+          await using viewer = await startViewer({ port: 0, file });
+          const response = await fetch(new URL("v1/traces", viewer.url), {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: request(typedTrace, typed),
+          });
+          assert.equal(response.status, 200);
+          await response.body?.cancel();
+          received = await traceOf(viewer, typedTrace);
+          assert.deepEqual(received[0].attributes, shown);
+        }
+        const [line] = readFileSync(file, "utf8").split("\n");
+        assert.deepEqual(
+          JSON.parse(line).resourceSpans[0].scopeSpans[0].spans[0].attributes,
+          typed,
+          "as the file holds them",
+        );
+        // A line as the viewer wrote it before it kept these types.
+        const old = [
+          { key: "big", value: { stringValue: BIG } },
+          { key: "raw", value: { stringValue: "AQID" } },
+          { key: "three", value: { intValue: "3" } },
+          {
+            key: "list",
+            value: {
+              arrayValue: {
+                values: [{ stringValue: BIG }, { stringValue: "/w==" }, { intValue: "2" }],
+              },
+            },
+          },
+        ];
+        writeFileSync(file, readFileSync(file, "utf8") + request(oldTrace, old) + "\n");
+        await using viewer = await startViewer({ port: 0, file });
+        assert.deepEqual(viewer.stats(), { spans: 2, traces: 2, rejected: 0, evicted: 0 });
+        assert.deepEqual(await traceOf(viewer, typedTrace), received, "loaded as received");
+        assert.deepEqual((await traceOf(viewer, oldTrace))[0].attributes, shown, "the old form");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   test("stays within the viewer's bounds while it runs, not only when it starts", IO, async () => {
     const dir = mkdtempSync(join(tmpdir(), "spans-viewer-"));
     const file = join(dir, "traces.jsonl");

@@ -19,6 +19,7 @@ import { hasZeroLinkIds, keepsZeroIdLink } from "../span/_link_context.ts";
 import { decimalNanosToMs, numberNanosToMs } from "./_nanos_to_ms.ts";
 import { inRange, jsonInteger } from "./_json_integer.ts";
 import { MAX_DEPTH } from "./_decode_protobuf.ts";
+import { doubleType, setValueType, type ValueType } from "./_value_types.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
 import {
   type DecodedRequest,
@@ -83,6 +84,8 @@ class JsonDecoder {
   // the difference it makes).
   #chars = 0;
   #heap = 0;
+  // The type to note for the value #anyValue returned last, if any.
+  #type: ValueType | undefined;
 
   request(root: unknown): DecodedRequest {
     const request = object(root, "the request");
@@ -251,7 +254,8 @@ class JsonDecoder {
       const pair = object(kv, `${path}[${i}]`);
       const key = this.#string(pair.key, `${path}[${i}].key`);
       this.#heap += VALUE_BYTES;
-      setAttribute(attributes, key, this.#anyValue(pair.value, `${path}[${i}].value`, depth));
+      const item = this.#anyValue(pair.value, `${path}[${i}].value`, depth);
+      this.#heap += setAttribute(attributes, key, item, this.#type);
     }
     return attributes;
   }
@@ -262,7 +266,11 @@ class JsonDecoder {
   // which ProtoJSON lets a parser refuse, and this one does, as it refuses a
   // member of the wrong type (taking one of them would keep a value the
   // sender may not have meant).
+  //
+  // A value whose JavaScript type does not say its OTLP type leaves that in
+  // #type, for the caller to note (_value_types.ts).
   #anyValue(value: unknown, path: string, depth: number): OtlpValue {
+    this.#type = undefined;
     const any = optionalObject(value, path);
     if (
       (any.stringValue != null ? 1 : 0) + (any.boolValue != null ? 1 : 0) +
@@ -279,8 +287,16 @@ class JsonDecoder {
       }
       return any.boolValue;
     }
-    if (any.intValue != null) return int64(any.intValue, `${path}.intValue`);
-    if (any.doubleValue != null) return double(any.doubleValue, `${path}.doubleValue`);
+    if (any.intValue != null) {
+      const int = int64(any.intValue, `${path}.intValue`);
+      if (typeof int === "string") this.#type = "intValue";
+      return int;
+    }
+    if (any.doubleValue != null) {
+      const number = double(any.doubleValue, `${path}.doubleValue`);
+      this.#type = doubleType(number);
+      return number;
+    }
     if (any.arrayValue != null || any.kvlistValue != null) {
       if (depth + 1 >= MAX_DEPTH) {
         throw new OtlpDecodeError(
@@ -289,18 +305,24 @@ class JsonDecoder {
       }
       if (any.kvlistValue != null) {
         const kvlist = object(any.kvlistValue, `${path}.kvlistValue`);
-        return this.#attributes(kvlist.values, `${path}.kvlistValue.values`, depth + 1);
+        const map = this.#attributes(kvlist.values, `${path}.kvlistValue.values`, depth + 1);
+        this.#type = undefined;
+        return map;
       }
       const array = object(any.arrayValue, `${path}.arrayValue`);
       const items: OtlpValue[] = [];
       for (const [item, i] of list(array.values, `${path}.arrayValue.values`)) {
         this.#heap += VALUE_BYTES;
         items.push(this.#anyValue(item, `${path}.arrayValue.values[${i}]`, depth + 1));
+        if (this.#type !== undefined) this.#heap += setValueType(items, i, this.#type);
       }
+      this.#type = undefined;
       return items;
     }
     if (any.bytesValue != null) {
-      return this.#string(base64(any.bytesValue, `${path}.bytesValue`), `${path}.bytesValue`);
+      const text = this.#string(base64(any.bytesValue, `${path}.bytesValue`), `${path}.bytesValue`);
+      this.#type = "bytesValue";
+      return text;
     }
     return null;
   }

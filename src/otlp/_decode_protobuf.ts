@@ -16,6 +16,7 @@ import { keepsZeroIdLink } from "../span/_link_context.ts";
 import { nanosToMs } from "./_nanos_to_ms.ts";
 import { readUtf8 } from "./_utf8_strings.ts";
 import { ReceivedBatch, RECORD_BYTES, VALUE_BYTES } from "./_received_batch.ts";
+import { doubleType, setValueType, type ValueType } from "./_value_types.ts";
 import {
   type DecodedRequest,
   newReceivedLink,
@@ -77,6 +78,8 @@ class Decoder {
   // far (RECORD_BYTES and VALUE_BYTES each), for the size estimates: each
   // span, resource and scope is measured as the difference it makes.
   #heap = 0;
+  // The type to note for the value #anyValue returned last, if any.
+  #type: ValueType | undefined;
 
   constructor(bytes: Uint8Array) {
     this.#buf = bytes;
@@ -416,6 +419,7 @@ class Decoder {
     this.#heap += VALUE_BYTES;
     let key = "";
     let value: OtlpValue = null;
+    let type: ValueType | undefined;
     while (this.#pos < end) {
       const tag = this.#tag(end);
       switch (tag >>> 3) {
@@ -424,38 +428,45 @@ class Decoder {
           break;
         case 2:
           value = this.#anyValue(this.#len(tag, "KeyValue.value", end), depth);
+          type = this.#type;
           break;
         default:
           this.#skip(tag, end);
       }
     }
-    setAttribute(target, key, value);
+    this.#heap += setAttribute(target, key, value, type);
   }
 
   // AnyValue { string_value = 1, bool_value = 2, int_value = 3,
   // double_value = 4, array_value = 5, kvlist_value = 6, bytes_value = 7 }:
   // a oneof, so the last one wins. ArrayValue and KeyValueList hold their
-  // items in field 1.
+  // items in field 1. A value whose JavaScript type does not say its OTLP
+  // type leaves that in #type, for the caller to note (_value_types.ts).
   #anyValue(end: number, depth: number): OtlpValue {
     let value: OtlpValue = null;
+    let type: ValueType | undefined;
     while (this.#pos < end) {
       const tag = this.#tag(end);
       switch (tag >>> 3) {
         case 1:
           value = this.#string(tag, "AnyValue.string_value", end);
+          type = undefined;
           break;
         case 2:
           this.#expect(tag, VARINT, "AnyValue.bool_value");
           value = this.#varint(end) !== 0;
+          type = undefined;
           break;
         case 3:
           this.#expect(tag, VARINT, "AnyValue.int_value");
           value = this.#int64(end);
+          type = typeof value === "string" ? "intValue" : undefined;
           break;
         case 4:
           this.#expect(tag, I64, "AnyValue.double_value");
           this.#need(8, end);
           value = this.#view.getFloat64(this.#pos, true);
+          type = doubleType(value);
           this.#pos += 8;
           break;
         case 5: {
@@ -467,9 +478,13 @@ class Decoder {
             if (t >>> 3 === 1) {
               this.#heap += VALUE_BYTES;
               items.push(this.#anyValue(this.#len(t, "ArrayValue.values", listEnd), depth + 1));
+              if (this.#type !== undefined) {
+                this.#heap += setValueType(items, items.length - 1, this.#type);
+              }
             } else this.#skip(t, listEnd);
           }
           value = items;
+          type = undefined;
           break;
         }
         case 6: {
@@ -483,11 +498,13 @@ class Decoder {
             } else this.#skip(t, listEnd);
           }
           value = map;
+          type = undefined;
           break;
         }
         case 7: {
           const bytesEnd = this.#len(tag, "AnyValue.bytes_value", end);
           value = toBase64(this.#buf.subarray(this.#pos, bytesEnd));
+          type = "bytesValue";
           this.#pos = bytesEnd;
           break;
         }
@@ -495,6 +512,7 @@ class Decoder {
           this.#skip(tag, end);
       }
     }
+    this.#type = type;
     return value;
   }
 

@@ -2,7 +2,9 @@
 // as a single line of text (no newline inside). A viewer appends these lines
 // to its file and decodes them again on start, so the file is the same
 // format an OpenTelemetry Collector's file exporter writes. Spans are grouped
-// by their resource and scope objects, as the decoders shared them.
+// by their resource and scope objects, as the decoders shared them. Each
+// value is written as the AnyValue it came in, so an int64 past 2^53, bytes
+// and a double with no fraction read back as themselves (_value_types.ts).
 
 import { splitMs, wholeMs } from "./_unix_nanos.ts";
 import { otlpFlags } from "./_span_flags.ts";
@@ -13,6 +15,7 @@ import type {
   ReceivedScope,
   ReceivedSpan,
 } from "./_received_span.ts";
+import { type ValueType, valueTypeOf } from "./_value_types.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -109,17 +112,32 @@ function nanos(ms: number): string {
 }
 
 function keyValues(attributes: OtlpAttributes): Json[] {
-  return Object.keys(attributes).map((key) => ({ key, value: anyValue(attributes[key]) }));
+  return Object.keys(attributes).map((key) => ({
+    key,
+    value: anyValue(attributes[key], valueTypeOf(attributes, key)),
+  }));
 }
 
-function anyValue(value: OtlpValue): Json {
-  if (typeof value === "string") return { stringValue: value };
+// A value as the AnyValue it came in: `type` is what the decoder noted where
+// the value's own type does not say (_value_types.ts).
+function anyValue(value: OtlpValue, type: ValueType | undefined): Json {
+  if (typeof value === "string") {
+    if (type === "intValue") return { intValue: value };
+    if (type === "bytesValue") return { bytesValue: value };
+    return { stringValue: value };
+  }
   if (typeof value === "boolean") return { boolValue: value };
   if (typeof value === "number") {
-    if (Number.isSafeInteger(value)) return { intValue: String(value) };
+    if (type !== "doubleValue" && Number.isSafeInteger(value)) return { intValue: String(value) };
+    // JSON.stringify writes -0 as 0; ProtoJSON reads doubles from strings too.
+    if (Object.is(value, -0)) return { doubleValue: "-0" };
     return { doubleValue: Number.isFinite(value) ? value : String(value) };
   }
-  if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
+  if (Array.isArray(value)) {
+    return {
+      arrayValue: { values: value.map((item, i) => anyValue(item, valueTypeOf(value, i))) },
+    };
+  }
   if (value !== null && typeof value === "object") {
     return { kvlistValue: { values: keyValues(value) } };
   }

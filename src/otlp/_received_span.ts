@@ -9,11 +9,14 @@
 import { setOwnAttribute } from "../span/_attribute_bag.ts";
 import type { SpanJSON, SpanKind, SpanStatus } from "../span/span.ts";
 import { remoteFromFlags } from "./_span_flags.ts";
+import { clearValueType, setValueType, type ValueType } from "./_value_types.ts";
 
 /**
  * An attribute value as OTLP carries it: wider than this library's
  * attributes, since other SDKs send nested lists and maps. An int64 beyond
- * 2^53 is kept as its decimal string, bytes as base64, an empty value as null.
+ * 2^53 is kept as its decimal string, bytes as base64, a double as a number
+ * (an integral one as an int would be), an empty value as null; the
+ * decoders note the OTLP type of those three (_value_types.ts).
  */
 export type OtlpValue =
   | string
@@ -176,10 +179,24 @@ export function serviceOf(attributes: OtlpAttributes): string {
   return typeof name === "string" && name !== "" ? name : "unknown_service";
 }
 
-/** Stores an attribute as an own property, `__proto__` included; the last value of a key wins. */
-export function setAttribute(target: OtlpAttributes, key: string, value: OtlpValue): void {
+/**
+ * Stores an attribute as an own property, `__proto__` included; the last
+ * value of a key wins, and with it its type (see _value_types.ts).
+ *
+ * @returns The bytes the type's note takes, estimated (0 with none).
+ */
+export function setAttribute(
+  target: OtlpAttributes,
+  key: string,
+  value: OtlpValue,
+  type?: ValueType,
+): number {
+  let noted = 0;
+  if (type !== undefined) noted = setValueType(target, key, type);
+  else if (Object.hasOwn(target, key)) clearValueType(target, key);
   if (key === "__proto__") setOwnAttribute(target, key, value);
   else target[key] = value;
+  return noted;
 }
 
 /**
