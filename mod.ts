@@ -66,6 +66,7 @@ export {
   AlwaysOnSampler,
   ParentBasedSampler,
   type ParentBasedSamplerOptions,
+  ProbabilitySampler,
   type Sampler,
   type SamplingDecision,
   type SamplingParameters,

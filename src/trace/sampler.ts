@@ -6,8 +6,18 @@
 
 import type { Attributes } from "../span/attributes.ts";
 import type { SpanKind } from "../span/span.ts";
-import type { SpanContext } from "../span/span_context.ts";
+import { type SpanContext, TraceFlags } from "../span/span_context.ts";
 import { describe } from "../platform/_describe.ts";
+import { warnOnce } from "../platform/_warn.ts";
+import { readOtTraceState, withThreshold } from "./_ot_trace_state.ts";
+import {
+  encodeThreshold,
+  highHalf,
+  lowHalf,
+  probabilityThreshold,
+  reaches,
+  TWO_POW_56,
+} from "./_threshold.ts";
 
 /**
  * What a sampler decided:
@@ -198,10 +208,9 @@ export class AlwaysOffSampler implements Sampler {
   }
 }
 
-// 2^56: the rightmost 7 bytes of a W3C Level 2 trace id are random. A
-// 56-bit number does not fit a double exactly, so it is compared in two
-// exact 28-bit halves (7 hex digits each), its threshold made in BigInt.
-const TWO_POW_56 = 72057594037927936;
+// The rightmost 7 bytes (56 bits, 14 hex digits) of a W3C Level 2 trace id
+// are random; they start here. See _threshold.ts for how they are compared.
+const RANDOM_AT = 18;
 
 /**
  * Samples a fraction of traces, decided from the trace id alone, so every
@@ -211,7 +220,9 @@ const TWO_POW_56 = 72057594037927936;
  * {@linkcode ParentBasedSampler}). As the OpenTelemetry specification's
  * consistent probability sampling does, it reads the rightmost 56 bits of
  * the trace id as a random number and samples when it is at least
- * `(1 - ratio) × 2^56`.
+ * `(1 - ratio) × 2^56`. The specification deprecates it for
+ * {@linkcode ProbabilitySampler}, which decides as it does, takes explicit
+ * randomness into account and records its threshold in the trace state.
  *
  * @example
  * ```ts
@@ -263,8 +274,8 @@ export class TraceIdRatioSampler implements Sampler {
     // doubles, 1 - ratio rounded to 1 below ratio 2^-53, and such a ratio
     // never sampled, though the specification's ratios reach 2^-56.
     const threshold = (1n << 56n) - BigInt(Math.floor(ratio * TWO_POW_56));
-    this.#thresholdHigh = Number(threshold >> 28n);
-    this.#thresholdLow = Number(threshold & 0xfffffffn);
+    this.#thresholdHigh = highHalf(threshold);
+    this.#thresholdLow = lowHalf(threshold);
   }
 
   /**
@@ -306,10 +317,9 @@ export class TraceIdRatioSampler implements Sampler {
    */
   shouldSample(parameters: SamplingParameters): SamplingResult {
     if (this.#ratio === 0) return DROP;
-    const traceId = parameters.traceId;
-    const high = parseInt(traceId.slice(18, 25), 16);
-    if (high !== this.#thresholdHigh) return high > this.#thresholdHigh ? SAMPLE : DROP;
-    return parseInt(traceId.slice(25, 32), 16) >= this.#thresholdLow ? SAMPLE : DROP;
+    return reaches(parameters.traceId, RANDOM_AT, this.#thresholdHigh, this.#thresholdLow)
+      ? SAMPLE
+      : DROP;
   }
 
   /**
@@ -342,6 +352,225 @@ function decimal(ratio: number): string {
   if (e < 0) return text;
   const digits = text.slice(0, e).replace(".", "");
   return `0.${"0".repeat(Number(text.slice(e + 2)) - 1)}${digits}`;
+}
+
+// The smallest ratio a probability sampler takes: one value in 2^56.
+const MIN_PROBABILITY = 2 ** -56;
+
+/**
+ * OpenTelemetry's `ProbabilitySampler`: samples a fraction of traces by the
+ * specification's consistent probability sampling, so every service in a
+ * trace that uses it, in any SDK that follows the specification, agrees,
+ * and a trace sampled at one ratio is sampled at every higher one. It turns
+ * the ratio into a rejection threshold T (14 hex digits, rounded to 4
+ * significant ones, more for a small ratio), takes the randomness R from the
+ * explicit `rv` of the parent's OpenTelemetry trace state entry (`ot`) when
+ * that holds a valid one, else from the trace id's rightmost 56 bits (W3C
+ * Trace Context Level 2), and samples when R ≥ T. A sampled span's trace
+ * state carries the threshold, as `th` in its `ot` entry (`ot=th:c` for
+ * 0.25), which moves to the front; the entry's other sub-keys, `rv`
+ * included, and other vendors' entries are kept. A dropped span's trace
+ * state is left as it was. What is malformed in the `ot` entry is ignored,
+ * and left out, counted in `propagationStats().tracestate`, when the entry
+ * is written again; it never throws.
+ *
+ * Like `TraceIdRatioSampler` it ignores the parent's sampled flag: make it
+ * the `root` of a {@linkcode ParentBasedSampler} to follow the parent. Used
+ * for a span with a parent whose trace is not marked random (the W3C random
+ * flag, 0x02, clear) and that carries no `rv`, it presumes the trace id
+ * random, as the specification says, and warns once.
+ *
+ * @example
+ * ```ts
+ * import { ProbabilitySampler, SpanContext } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const quarter = new ProbabilitySampler(0.25);
+ * const decide = (traceId: string, parent?: SpanContext) =>
+ *   quarter.shouldSample({ parent, traceId, name: "x", kind: "internal", attributes: undefined });
+ * // The threshold is c0000000000000: 14 hex digits, the trace id's last 14 are R.
+ * assert.deepEqual(decide("0".repeat(18) + "c0000000000000"), {
+ *   decision: "recordAndSample",
+ *   traceState: "ot=th:c",
+ * });
+ * assert.deepEqual(decide("f".repeat(18) + "bfffffffffffff"), { decision: "drop" });
+ * // An explicit randomness value in the parent's trace state decides instead.
+ * const parent = new SpanContext({
+ *   traceId: "f".repeat(18) + "bfffffffffffff",
+ *   spanId: "b7ad6b7169203331",
+ *   traceFlags: 0x03,
+ *   traceState: "vendor=1,ot=rv:d0000000000000",
+ *   isRemote: true,
+ * });
+ * assert.equal(
+ *   decide(parent.traceId, parent).traceState,
+ *   "ot=th:c;rv:d0000000000000,vendor=1",
+ * );
+ * assert.throws(() => new ProbabilitySampler(2), RangeError);
+ * ```
+ */
+export class ProbabilitySampler implements Sampler {
+  readonly #ratio: number;
+  readonly #threshold: string | undefined;
+  readonly #always: boolean;
+  readonly #high: number;
+  readonly #low: number;
+  // The answer for a span whose parent has no trace state: a root's.
+  readonly #sample: SamplingResult;
+
+  /**
+   * Creates a sampler that keeps `ratio` of all traces.
+   *
+   * @param ratio From 2^-56 to 1, the range the specification gives; or 0,
+   *   which it says is no probability, for a sampler that keeps nothing (as
+   *   its composable form gives way to always-off then).
+   * @throws {TypeError} When `ratio` is not a number.
+   * @throws {RangeError} When `ratio` is NaN, below 0, between 0 and 2^-56,
+   *   or above 1.
+   *
+   * @example
+   * ```ts
+   * import { ProbabilitySampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ProbabilitySampler(0.1).ratio, 0.1);
+   * assert.equal(new ProbabilitySampler(2 ** -56).ratio, 2 ** -56);
+   * assert.throws(() => new ProbabilitySampler(2 ** -57), RangeError);
+   * assert.throws(() => new ProbabilitySampler("0.5" as never), TypeError);
+   * ```
+   */
+  constructor(ratio: number) {
+    if (typeof ratio !== "number") {
+      throw new TypeError(
+        `Cannot create ProbabilitySampler: ratio must be a number, got ${describe(ratio)}`,
+      );
+    }
+    if (!(ratio === 0 || (ratio >= MIN_PROBABILITY && ratio <= 1))) {
+      throw new RangeError(
+        `Cannot create ProbabilitySampler: ratio must be from 2^-56 to 1, or 0 for none, got ${
+          String(ratio)
+        }`,
+      );
+    }
+    this.#ratio = ratio;
+    if (ratio === 0) {
+      this.#threshold = undefined;
+      this.#always = false;
+      this.#high = this.#low = 0;
+      this.#sample = SAMPLE;
+      return;
+    }
+    const threshold = probabilityThreshold(ratio);
+    this.#threshold = encodeThreshold(threshold);
+    this.#always = threshold === 0n;
+    this.#high = highHalf(threshold);
+    this.#low = lowHalf(threshold);
+    this.#sample = Object.freeze({
+      decision: "recordAndSample",
+      traceState: `ot=th:${this.#threshold}`,
+    });
+  }
+
+  /**
+   * The fraction of traces kept, as given.
+   *
+   * @example
+   * ```ts
+   * import { ProbabilitySampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new ProbabilitySampler(0.25).ratio, 0.25);
+   * ```
+   */
+  get ratio(): number {
+    return this.#ratio;
+  }
+
+  /**
+   * Samples when the randomness, the parent's `rv` or else the trace id's
+   * random part, is at least the threshold, and then sets `th` in the trace
+   * state's `ot` entry.
+   *
+   * @param parameters The span being decided.
+   * @returns The decision, with the new trace state when sampled.
+   *
+   * @example
+   * ```ts
+   * import { ProbabilitySampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const r = new ProbabilitySampler(1).shouldSample({
+   *   parent: undefined,
+   *   traceId: "00000000000000000000000000000001",
+   *   name: "x",
+   *   kind: "internal",
+   *   attributes: undefined,
+   * });
+   * assert.deepEqual(r, { decision: "recordAndSample", traceState: "ot=th:0" });
+   * ```
+   */
+  shouldSample(parameters: SamplingParameters): SamplingResult {
+    const threshold = this.#threshold;
+    if (threshold === undefined) return DROP;
+    const parent = parameters.parent;
+    const traceState = parent?.traceState;
+    if (traceState === undefined || traceState === "") {
+      if (parent !== undefined) checkRandom(parent, undefined);
+      return this.#always || reaches(parameters.traceId, RANDOM_AT, this.#high, this.#low)
+        ? this.#sample
+        : DROP;
+    }
+    const state = readOtTraceState(traceState);
+    const rv = state.rv;
+    checkRandom(parent!, rv);
+    const sampled = this.#always ||
+      (rv === undefined
+        ? reaches(parameters.traceId, RANDOM_AT, this.#high, this.#low)
+        : reaches(rv, 0, this.#high, this.#low));
+    if (!sampled) return DROP;
+    const next = withThreshold(state, threshold);
+    if (next === undefined) {
+      warnOnce(
+        "probability-sampler-ot-length",
+        "ProbabilitySampler left a trace state as it was: its ot entry would be over 256 " +
+          "characters with the sampling threshold (th) set",
+      );
+      return SAMPLE;
+    }
+    return { decision: "recordAndSample", traceState: next };
+  }
+
+  /**
+   * Describes the sampler.
+   *
+   * @returns For example `ProbabilitySampler{0.25}`: the ratio as a decimal
+   *   number, never in exponent form, as `TraceIdRatioBased` gives its own.
+   *
+   * @example
+   * ```ts
+   * import { ProbabilitySampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new ProbabilitySampler(0.25)), "ProbabilitySampler{0.25}");
+   * assert.equal(String(new ProbabilitySampler(1e-7)), "ProbabilitySampler{0.0000001}");
+   * ```
+   */
+  toString(): string {
+    return `ProbabilitySampler{${decimal(this.#ratio)}}`;
+  }
+}
+
+// "When a ProbabilitySampler Sampler makes a decision for a non-root Span
+// using TraceID randomness when the Trace random flag was not set, the SDK
+// SHOULD issue a warning" (trace SDK specification).
+function checkRandom(parent: SpanContext, rv: string | undefined): void {
+  if (rv !== undefined || (parent.traceFlags & TraceFlags.RANDOM) !== 0) return;
+  warnOnce(
+    "probability-sampler-presumed-random",
+    "ProbabilitySampler is presuming trace ids random, for a parent whose trace is not marked " +
+      "random (the W3C random flag, 0x02, is clear) and carries no explicit randomness (rv in " +
+      "its ot trace state entry); upgrade the caller(s) to W3C Trace Context Level 2",
+  );
 }
 
 /** The delegates of a {@linkcode ParentBasedSampler}. */

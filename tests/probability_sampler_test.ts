@@ -1,0 +1,413 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  extractContext,
+  type IdGenerator,
+  injectContext,
+  InMemorySpanProcessor,
+  ParentBasedSampler,
+  ProbabilitySampler,
+  propagationStats,
+  RandomIdGenerator,
+  type SamplingParameters,
+  SpanContext,
+  TraceFlags,
+  Tracer,
+} from "../mod.ts";
+import { captureWarnings } from "./_helpers.ts";
+
+const SPAN = "b7ad6b7169203331";
+const TOP = (1n << 56n) - 1n;
+
+/** A trace id whose rightmost 56 bits, the randomness R, are `r`. */
+function traceIdWith(r: bigint, prefix = "0af7651916cd43dd84"): string {
+  return prefix + hex14(r);
+}
+
+/** A 56-bit value as the 14 lowercase hex digits `rv` and a trace id's random part are. */
+function hex14(value: bigint): string {
+  return value.toString(16).padStart(14, "0");
+}
+
+/** The 56-bit threshold a `th` value stands for: its digits, then zeros to 14. */
+function thresholdOf(th: string): bigint {
+  return BigInt("0x" + th.padEnd(14, "0"));
+}
+
+function parentWith(
+  traceId: string,
+  traceState: string | undefined,
+  traceFlags = TraceFlags.SAMPLED | TraceFlags.RANDOM,
+): SpanContext {
+  return new SpanContext({ traceId, spanId: SPAN, traceFlags, traceState, isRemote: true });
+}
+
+function params(traceId: string, parent?: SpanContext): SamplingParameters {
+  return { parent, traceId, name: "x", kind: "internal", attributes: undefined };
+}
+
+/** The sampler's `th` for a root it samples (R at its largest always is). */
+function thFor(ratio: number): string {
+  const result = new ProbabilitySampler(ratio).shouldSample(params(traceIdWith(TOP)));
+  assert.equal(result.decision, "recordAndSample");
+  const match = /^ot=th:([0-9a-f]+)$/.exec(result.traceState ?? "");
+  assert.ok(match, `a root's trace state is ot=th:…, got ${result.traceState}`);
+  return match[1];
+}
+
+// tracestate-probability-sampling.md, "Converting floating-point probability
+// to threshold value": the table of 1-in-N ratios at the recommended 4
+// digits of precision (its middle row of each threshold cell).
+const SPEC_TABLE: readonly [number, string][] = [
+  [1, "0"],
+  [0.5, "8"],
+  [1 / 3, "aaab"],
+  [0.25, "c"],
+  [0.2, "cccd"],
+  [0.125, "e"],
+  [0.1, "e666"],
+  [0.0625, "f"],
+  [0.01, "fd70a"],
+  [0.001, "ffbe77"],
+  [0.0001, "fff9724"],
+  [0.00001, "ffff583a"],
+  [0.000001, "ffffef39"],
+];
+
+describe("ProbabilitySampler's threshold", () => {
+  test("for the specification's 1-in-N ratios it is the specification's table, at 4 digits of precision", () => {
+    for (const [ratio, th] of SPEC_TABLE) assert.equal(thFor(ratio), th, `ratio ${ratio}`);
+  });
+
+  test("0.25 is th:c, as tracestate-handling.md's example of 25% sampling", () => {
+    assert.equal(thFor(0.25), "c");
+  });
+
+  test("ratio 1 is th:0, which samples every trace, the smallest randomness included", () => {
+    assert.equal(thFor(1), "0");
+    const r = new ProbabilitySampler(1).shouldSample(params(traceIdWith(0n)));
+    assert.deepEqual(r, { decision: "recordAndSample", traceState: "ot=th:0" });
+  });
+
+  test("the smallest ratio, 2^-56, keeps exactly one randomness value in 2^56: all 14 digits", () => {
+    assert.equal(thFor(2 ** -56), "ffffffffffffff");
+    const sampler = new ProbabilitySampler(2 ** -56);
+    assert.equal(sampler.shouldSample(params(traceIdWith(TOP))).decision, "recordAndSample");
+    assert.equal(sampler.shouldSample(params(traceIdWith(TOP - 1n))).decision, "drop");
+    assert.equal(thFor(2 ** -55), "fffffffffffffe");
+  });
+
+  test("R == T samples and R == T - 1 drops, for every ratio of the table but 1", () => {
+    for (const [ratio, th] of SPEC_TABLE.slice(1)) {
+      const sampler = new ProbabilitySampler(ratio);
+      const t = thresholdOf(th);
+      const at = sampler.shouldSample(params(traceIdWith(t)));
+      assert.deepEqual(at, { decision: "recordAndSample", traceState: `ot=th:${th}` }, `${ratio}`);
+      assert.deepEqual(sampler.shouldSample(params(traceIdWith(t - 1n))), { decision: "drop" });
+    }
+  });
+
+  test("the decision reads only the trace id's rightmost 56 bits", () => {
+    const sampler = new ProbabilitySampler(0.5);
+    const t = thresholdOf("8");
+    assert.equal(
+      sampler.shouldSample(params(traceIdWith(t, "000000000000000000"))).decision,
+      "recordAndSample",
+    );
+    assert.equal(
+      sampler.shouldSample(params(traceIdWith(t - 1n, "ffffffffffffffffff"))).decision,
+      "drop",
+    );
+  });
+
+  test("a trace sampled at one ratio is sampled at every higher ratio", () => {
+    const ids = new RandomIdGenerator();
+    const samplers = [0.001, 0.01, 0.1, 1 / 3, 0.5, 0.9].map((r) => new ProbabilitySampler(r));
+    for (let i = 0; i < 2000; i++) {
+      const traceId = ids.traceId();
+      const kept = samplers.map((s) => s.shouldSample(params(traceId)).decision);
+      const first = kept.indexOf("recordAndSample");
+      if (first >= 0) assert.ok(kept.slice(first).every((d) => d === "recordAndSample"));
+    }
+  });
+});
+
+describe("ProbabilitySampler's randomness", () => {
+  const quarter = new ProbabilitySampler(0.25);
+  const T = thresholdOf("c");
+
+  test("a valid rv in the parent's ot entry decides instead of the trace id, and is kept", () => {
+    // The trace id alone would drop; rv == T samples.
+    const low = traceIdWith(T - 1n);
+    const kept = quarter.shouldSample(params(low, parentWith(low, `ot=rv:${hex14(T)}`)));
+    assert.deepEqual(kept, {
+      decision: "recordAndSample",
+      traceState: `ot=th:c;rv:${hex14(T)}`,
+    });
+    // The trace id alone would sample; rv == T - 1 drops.
+    const high = traceIdWith(TOP);
+    const dropped = quarter.shouldSample(params(high, parentWith(high, `ot=rv:${hex14(T - 1n)}`)));
+    assert.deepEqual(dropped, { decision: "drop" });
+  });
+
+  test("the parent's sampled flag is ignored: an unsampled parent's child is decided by R", () => {
+    const high = traceIdWith(TOP);
+    const unsampled = parentWith(high, undefined, TraceFlags.RANDOM);
+    assert.equal(quarter.shouldSample(params(high, unsampled)).decision, "recordAndSample");
+    const sampled = parentWith(traceIdWith(0n), "ot=th:0");
+    assert.equal(quarter.shouldSample(params(sampled.traceId, sampled)).decision, "drop");
+  });
+
+  test("an rv that is not 14 lowercase hex digits is ignored: the trace id decides, and it is left out, counted", () => {
+    for (const rv of ["D0000000000000", "d000000000000", "d00000000000000", "d000000000000g", ""]) {
+      const low = traceIdWith(T - 1n);
+      assert.deepEqual(
+        quarter.shouldSample(params(low, parentWith(low, `ot=rv:${rv}`))),
+        { decision: "drop" },
+        `rv:${rv} does not decide`,
+      );
+      const high = traceIdWith(T);
+      const before = propagationStats().tracestate;
+      const r = quarter.shouldSample(params(high, parentWith(high, `ot=rv:${rv};p:8`)));
+      assert.deepEqual(r, { decision: "recordAndSample", traceState: "ot=th:c;p:8" }, `rv:${rv}`);
+      assert.equal(propagationStats().tracestate, before + 1);
+    }
+  });
+});
+
+describe("ProbabilitySampler's trace state", () => {
+  const quarter = new ProbabilitySampler(0.25);
+  const high = traceIdWith(TOP);
+  const decide = (traceState: string | undefined) =>
+    quarter.shouldSample(params(high, parentWith(high, traceState)));
+
+  test("th goes into the ot entry, which moves to the front; other sub-keys and vendors' entries are kept", () => {
+    assert.deepEqual(decide("a=1,ot=p:8;th:8;rv:f0000000000001,b=2"), {
+      decision: "recordAndSample",
+      traceState: "ot=th:c;p:8;rv:f0000000000001,a=1,b=2",
+    });
+    // Added, at the front, where there is no ot entry.
+    assert.equal(
+      decide("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7").traceState,
+      "ot=th:c,congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+    );
+    // A vendor's key that ends in "ot" is not the ot entry.
+    assert.equal(decide("foot=th:1").traceState, "ot=th:c,foot=th:1");
+  });
+
+  test("a dropped span's trace state is left as it was", () => {
+    const low = traceIdWith(0n);
+    const r = quarter.shouldSample(params(low, parentWith(low, "a=1,ot=th:8;rv:00000000000000")));
+    assert.deepEqual(r, { decision: "drop" });
+    assert.equal("traceState" in r, false, "no traceState: the parent's is kept");
+  });
+
+  test("a malformed ot entry never throws: its malformed sub-keys are left out where th is written, counted", () => {
+    const cases: [string, string][] = [
+      ["ot=garbage", "ot=th:c"],
+      ["ot=p:8;;k1:13", "ot=th:c;p:8;k1:13"],
+      ["ot=p:8;P:9;1x:2;:3", "ot=th:c;p:8"],
+      ["ot=p:8;p:9", "ot=th:c;p:8"],
+      ["ot=p:a b;k:ok", "ot=th:c;k:ok"],
+      ["ot=rv:ffffffffffffff;rv:00000000000001", "ot=th:c;rv:ffffffffffffff"],
+    ];
+    for (const [given, written] of cases) {
+      const before = propagationStats().tracestate;
+      assert.deepEqual(decide(given), { decision: "recordAndSample", traceState: written }, given);
+      assert.equal(propagationStats().tracestate, before + 1, given);
+    }
+    // A th of any value is replaced, not counted: the sampler writes its own.
+    const before = propagationStats().tracestate;
+    assert.equal(decide("ot=th:zz").traceState, "ot=th:c");
+    assert.equal(decide("ot=th:").traceState, "ot=th:c");
+    assert.equal(propagationStats().tracestate, before);
+  });
+
+  test("a parent whose trace state is not a valid one (a structural context) does not make it throw", () => {
+    const parent = {
+      traceId: high,
+      spanId: SPAN,
+      traceFlags: 3,
+      traceState: "not valid,,=",
+      isRemote: true,
+    } as unknown as SpanContext;
+    assert.deepEqual(quarter.shouldSample(params(high, parent)), {
+      decision: "recordAndSample",
+      traceState: "ot=th:c",
+    });
+  });
+
+  test("an ot entry that th would take past 256 characters is left as it was, warned once", async () => {
+    const long = `ot=k:${"v".repeat(250)}`;
+    let results: unknown[] = [];
+    const warned = await captureWarnings(() => {
+      results = [decide(long), decide(long)];
+    });
+    assert.deepEqual(results, [{ decision: "recordAndSample" }, { decision: "recordAndSample" }]);
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /256 characters/);
+  });
+});
+
+describe("ProbabilitySampler's ratio and description", () => {
+  test("ratio 0 keeps nothing and writes no threshold: the specification makes it always-off", () => {
+    const never = new ProbabilitySampler(0);
+    assert.deepEqual(never.shouldSample(params(traceIdWith(TOP))), { decision: "drop" });
+    const parent = parentWith(traceIdWith(TOP), `ot=rv:${hex14(TOP)}`);
+    assert.deepEqual(never.shouldSample(params(parent.traceId, parent)), { decision: "drop" });
+    assert.equal(String(never), "ProbabilitySampler{0}");
+  });
+
+  test("a ratio that is no number is a TypeError; NaN, below 0, under 2^-56 or above 1 a RangeError saying what it got", () => {
+    for (const bad of ["0.5", undefined, null, 1n, {}]) {
+      assert.throws(
+        () => new ProbabilitySampler(bad as never),
+        (error: Error) =>
+          error instanceof TypeError &&
+          /^Cannot create ProbabilitySampler: ratio must be a number, got /.test(error.message),
+      );
+    }
+    for (const bad of [Number.NaN, -0.1, 2 ** -57, 1e-20, 1.5, Infinity, -Infinity]) {
+      assert.throws(
+        () => new ProbabilitySampler(bad),
+        (error: Error) =>
+          error instanceof RangeError &&
+          error.message.startsWith("Cannot create ProbabilitySampler: ") &&
+          error.message.endsWith(`got ${bad}`),
+        String(bad),
+      );
+    }
+  });
+
+  test("its description is ProbabilitySampler{RATIO}, the ratio in decimal, as TraceIdRatioBased's", () => {
+    assert.equal(String(new ProbabilitySampler(0.25)), "ProbabilitySampler{0.25}");
+    assert.equal(new ProbabilitySampler(1).toString(), "ProbabilitySampler{1}");
+    assert.equal(String(new ProbabilitySampler(1e-7)), "ProbabilitySampler{0.0000001}");
+    assert.equal(new ProbabilitySampler(0.1).ratio, 0.1);
+  });
+});
+
+describe("ProbabilitySampler's compatibility warning", () => {
+  const half = new ProbabilitySampler(0.5);
+  const traceId = traceIdWith(TOP);
+
+  test("deciding by the trace id for a child whose trace is not marked random warns once", async () => {
+    const level1 = parentWith(traceId, undefined, TraceFlags.SAMPLED);
+    const withState = parentWith(traceId, "a=1", TraceFlags.SAMPLED);
+    const warned = await captureWarnings(() => {
+      half.shouldSample(params(traceId, level1));
+      half.shouldSample(params(traceId, withState));
+      new ProbabilitySampler(0.1).shouldSample(params(traceId, level1));
+    });
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /ProbabilitySampler is presuming trace ids random/);
+    assert.match(warned[0], /W3C Trace Context Level 2/);
+  });
+
+  test("a root, a trace marked random, or an explicit rv gives no warning", async () => {
+    const warned = await captureWarnings(() => {
+      half.shouldSample(params(traceId));
+      half.shouldSample(params(traceId, parentWith(traceId, undefined)));
+      half.shouldSample(params(traceId, parentWith(traceId, "ot=th:8", TraceFlags.RANDOM)));
+      half.shouldSample(
+        params(traceId, parentWith(traceId, `ot=rv:${hex14(TOP)}`, TraceFlags.SAMPLED)),
+      );
+    });
+    assert.deepEqual(warned, []);
+  });
+
+  test("an invalid rv is no explicit randomness: a trace not marked random still warns", async () => {
+    const warned = await captureWarnings(() => {
+      half.shouldSample(params(traceId, parentWith(traceId, "ot=rv:xyz", TraceFlags.SAMPLED)));
+    });
+    assert.equal(warned.length, 1);
+  });
+});
+
+describe("ProbabilitySampler in a Tracer", () => {
+  /** Ids whose trace ids end in the given randomness values, in turn, declared random. */
+  function idsEndingIn(...randomness: bigint[]): IdGenerator {
+    let n = 0;
+    let span = 0;
+    return {
+      traceId: () => traceIdWith(randomness[n++ % randomness.length]),
+      spanId: () => (++span).toString(16).padStart(16, "0"),
+      randomTraceIds: true,
+    };
+  }
+
+  test("a root's outgoing traceparent is marked random and its tracestate carries ot=th:c; a dropped root's has none", () => {
+    const T = thresholdOf("c");
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({
+      sampler: new ParentBasedSampler({ root: new ProbabilitySampler(0.25) }),
+      idGenerator: idsEndingIn(T, T - 1n),
+      processors: [memory],
+    });
+    const kept = tracer.startSpan("kept");
+    const headers: Record<string, string> = {};
+    injectContext(headers, kept);
+    assert.equal(headers.traceparent, `00-${traceIdWith(T)}-${kept.context.spanId}-03`);
+    assert.equal(headers.tracestate, "ot=th:c");
+    // Its child follows it (parent-based), and the threshold goes with it.
+    const child = tracer.startSpan("child", { parent: kept });
+    assert.equal(child.context.isSampled, true);
+    assert.equal(child.context.traceState, "ot=th:c");
+    child.end();
+    kept.end();
+
+    const dropped = tracer.startSpan("dropped");
+    const out: Record<string, string> = {};
+    injectContext(out, dropped);
+    assert.equal(out.traceparent, `00-${traceIdWith(T - 1n)}-${dropped.context.spanId}-02`);
+    assert.equal(out.tracestate, undefined);
+    assert.deepEqual(memory.spans.map((s) => s.name), ["child", "kept"]);
+  });
+
+  test("a child of an incoming trace with ot=th:…;rv:… is decided by rv, which it passes on", () => {
+    const p = new ProbabilitySampler(0.25);
+    const tracer = new Tracer({
+      sampler: new ParentBasedSampler({
+        root: p,
+        remoteParentSampled: p,
+        remoteParentNotSampled: p,
+      }),
+    });
+    const T = thresholdOf("c");
+    // The trace id's own randomness is the opposite of rv's in each case.
+    const low = traceIdWith(0n);
+    const incoming = extractContext({
+      traceparent: `00-${low}-${SPAN}-01`,
+      tracestate: `ot=th:8;rv:${hex14(T)},vendor=1`,
+    });
+    const child = tracer.startSpan("child", { parent: incoming });
+    assert.equal(child.context.isSampled, true);
+    const headers: Record<string, string> = {};
+    injectContext(headers, child);
+    assert.equal(headers.tracestate, `ot=th:c;rv:${hex14(T)},vendor=1`);
+    // The random flag was not set, but rv is explicit randomness: no warning needed.
+    assert.equal(headers.traceparent, `00-${low}-${child.context.spanId}-01`);
+
+    const high = traceIdWith(TOP);
+    const below = extractContext({
+      traceparent: `00-${high}-${SPAN}-03`,
+      tracestate: `ot=th:0;rv:${hex14(T - 1n)}`,
+    });
+    const dropped = tracer.startSpan("dropped", { parent: below });
+    assert.equal(dropped.isRecording, false);
+    assert.equal(dropped.context.traceState, `ot=th:0;rv:${hex14(T - 1n)}`, "left as it was");
+  });
+
+  test("behind ParentBasedSampler's defaults, a remote child follows its parent and keeps its trace state", () => {
+    const tracer = new Tracer({
+      sampler: new ParentBasedSampler({ root: new ProbabilitySampler(0.25) }),
+    });
+    const incoming = extractContext({
+      traceparent: `00-${traceIdWith(0n)}-${SPAN}-03`,
+      tracestate: "ot=th:8;rv:00000000000000",
+    });
+    const child = tracer.startSpan("child", { parent: incoming });
+    assert.equal(child.context.isSampled, true);
+    assert.equal(child.context.traceState, "ot=th:8;rv:00000000000000");
+  });
+});
