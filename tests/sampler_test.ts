@@ -96,24 +96,27 @@ describe("TraceIdRatioSampler", () => {
     }
   });
 
-  test("the decision depends only on the trace id, so every service agrees", () => {
+  test("the decision depends only on the trace id, so every service agrees", async () => {
     const ids = new RandomIdGenerator();
     const a = new TraceIdRatioSampler(0.3);
     const b = new TraceIdRatioSampler(0.3);
     let sampled = 0;
-    for (let i = 0; i < 2000; i++) {
-      const traceId = ids.traceId();
-      const first = a.shouldSample(params({ traceId })).decision;
-      const other = b.shouldSample(params({
-        traceId,
-        name: `other ${i}`,
-        kind: "server",
-        parent: parent(i % 2 === 0, true),
-        attributes: { i },
-      })).decision;
-      assert.equal(other, first, traceId);
-      if (first === "recordAndSample") sampled++;
-    }
+    // b, given parents, warns that it is a child sampler (tested below).
+    await captureWarnings(() => {
+      for (let i = 0; i < 2000; i++) {
+        const traceId = ids.traceId();
+        const first = a.shouldSample(params({ traceId })).decision;
+        const other = b.shouldSample(params({
+          traceId,
+          name: `other ${i}`,
+          kind: "server",
+          parent: parent(i % 2 === 0, true),
+          attributes: { i },
+        })).decision;
+        assert.equal(other, first, traceId);
+        if (first === "recordAndSample") sampled++;
+      }
+    });
     assert.ok(sampled > 0 && sampled < 2000);
   });
 
@@ -199,6 +202,26 @@ describe("TraceIdRatioSampler", () => {
         "remoteParentNotSampled=AlwaysOffSampler, localParentSampled=AlwaysOnSampler, " +
         "localParentNotSampled=AlwaysOffSampler}",
     );
+  });
+
+  test("used as a child sampler (a parent given) it warns once, as the specification asks; as a root it does not", async () => {
+    const sampler = new TraceIdRatioSampler(0.5);
+    const rootOnly = await captureWarnings(() => {
+      sampler.shouldSample(params());
+      new Tracer({ sampler: new ParentBasedSampler({ root: sampler }) }).span("root", () => {
+        new Tracer().startSpan("child").end();
+      });
+    });
+    assert.deepEqual(rootOnly, []);
+    const warned = await captureWarnings(() => {
+      sampler.shouldSample(params({ parent: parent(true, true) }));
+      sampler.shouldSample(params({ parent: parent(false, false) }));
+      const tracer = new Tracer({ sampler });
+      tracer.span("root", () => tracer.startSpan("child").end());
+    });
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /TraceIdRatioSampler is deciding for a span with a parent/);
+    assert.match(warned[0], /ProbabilitySampler/);
   });
 });
 

@@ -222,7 +222,9 @@ const RANDOM_AT = 18;
  * the trace id as a random number and samples when it is at least
  * `(1 - ratio) × 2^56`. The specification deprecates it for
  * {@linkcode ProbabilitySampler}, which decides as it does, takes explicit
- * randomness into account and records its threshold in the trace state.
+ * randomness into account and records its threshold in the trace state; used
+ * for a span with a parent (a child sampler), where the specification says
+ * its behaviour may change, it warns once.
  *
  * @example
  * ```ts
@@ -316,6 +318,7 @@ export class TraceIdRatioSampler implements Sampler {
    * ```
    */
   shouldSample(parameters: SamplingParameters): SamplingResult {
+    if (parameters.parent !== undefined) warnChildRatioSampler();
     if (this.#ratio === 0) return DROP;
     return reaches(parameters.traceId, RANDOM_AT, this.#thresholdHigh, this.#thresholdLow)
       ? SAMPLE
@@ -570,6 +573,18 @@ function checkRandom(parent: SpanContext, rv: string | undefined): void {
     "ProbabilitySampler is presuming trace ids random, for a parent whose trace is not marked " +
       "random (the W3C random flag, 0x02, is clear) and carries no explicit randomness (rv in " +
       "its ot trace state entry); upgrade the caller(s) to W3C Trace Context Level 2",
+  );
+}
+
+// "When this sampler observes a non-empty parent span context, meaning when
+// it is used not as a root sampler, the SDK SHOULD emit a warning" (trace
+// SDK specification).
+function warnChildRatioSampler(): void {
+  warnOnce(
+    "traceidratio-child-sampler",
+    "TraceIdRatioSampler is deciding for a span with a parent (a child sampler), where its " +
+      "behaviour is subject to change and other SDKs may decide otherwise; use " +
+      "ProbabilitySampler, or make it the root of a ParentBasedSampler",
   );
 }
 
