@@ -64,6 +64,7 @@ export {
 export {
   AlwaysOffSampler,
   AlwaysOnSampler,
+  AlwaysRecordSampler,
   ParentBasedSampler,
   type ParentBasedSamplerOptions,
   ProbabilitySampler,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
+  AlwaysRecordSampler,
   BatchSpanProcessor,
   InMemorySpanExporter,
   InMemorySpanProcessor,
@@ -282,6 +283,71 @@ describe("ParentBasedSampler", () => {
       () =>
         new ParentBasedSampler({ root: new AlwaysOnSampler(), localParentSampled: {} as never }),
       /^TypeError: Cannot create ParentBasedSampler: localParentSampled/,
+    );
+  });
+});
+
+describe("AlwaysRecordSampler", () => {
+  test("turns its root's drop into record, keeping the trace state and attributes; other decisions are the root's", () => {
+    const root: Sampler = {
+      shouldSample: (p) =>
+        p.name === "drop"
+          ? { decision: "drop", traceState: "v=1", attributes: { why: "rate" } }
+          : { decision: p.name as "record" | "recordAndSample" },
+    };
+    const sampler = new AlwaysRecordSampler(root);
+    assert.deepEqual(sampler.shouldSample(params({ name: "drop" })), {
+      decision: "record",
+      traceState: "v=1",
+      attributes: { why: "rate" },
+    });
+    assert.equal(sampler.shouldSample(params({ name: "record" })).decision, "record");
+    assert.equal(
+      sampler.shouldSample(params({ name: "recordAndSample" })).decision,
+      "recordAndSample",
+    );
+  });
+
+  test("in a Tracer, every span reaches the processors and only the sampled reach the exporter", async () => {
+    const all = new InMemorySpanProcessor();
+    const exporter = new InMemorySpanExporter();
+    const batch = new BatchSpanProcessor(exporter, { flushOnExit: false });
+    const tracer = new Tracer({
+      processors: [all, batch],
+      sampler: new AlwaysRecordSampler(new ParentBasedSampler({ root: new AlwaysOffSampler() })),
+    });
+    tracer.span("root", () => tracer.startSpan("child").end());
+    const sampled = new Tracer({
+      processors: [all, batch],
+      sampler: new AlwaysRecordSampler(new AlwaysOnSampler()),
+    });
+    sampled.startSpan("kept").end();
+    await tracer.forceFlush();
+    assert.deepEqual(all.spans.map((s) => [s.name, s.context.isSampled]), [
+      ["child", false],
+      ["root", false],
+      ["kept", true],
+    ]);
+    assert.deepEqual(exporter.spans.map((s) => s.name), ["kept"]);
+    await batch.shutdown();
+  });
+
+  test("a root's malformed answer goes back as it came, for the Tracer to report", () => {
+    const odd = { decision: "maybe" } as never;
+    assert.equal(new AlwaysRecordSampler({ shouldSample: () => odd }).shouldSample(params()), odd);
+  });
+
+  test("refuses a root that is no sampler, and describes itself with its root", () => {
+    assert.throws(
+      () => new AlwaysRecordSampler(undefined as never),
+      (e) =>
+        e instanceof TypeError &&
+        e.message ===
+          "Cannot create AlwaysRecordSampler: root must be a sampler with a shouldSample method",
+    );
+    assert.equal(
+      String(new AlwaysRecordSampler(new AlwaysOffSampler())),
+      "AlwaysRecord{AlwaysOffSampler}",
     );
   });
 });

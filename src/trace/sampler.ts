@@ -718,10 +718,114 @@ export class ParentBasedSampler implements Sampler {
   }
 }
 
-function checkSampler(sampler: unknown, name: string): Sampler {
+/**
+ * Records every span its `root` sampler would drop, without sampling it
+ * (OpenTelemetry's AlwaysRecord): a "drop" becomes "record", so processors
+ * see every span (to count requests and errors, or measure durations, as
+ * metrics) while exporters still get only the sampled ones. Its other
+ * decisions are `root`'s own.
+ *
+ * @example Every span reaches the processors; about one in four is exported
+ * ```ts
+ * import {
+ *   AlwaysRecordSampler,
+ *   InMemorySpanProcessor,
+ *   ParentBasedSampler,
+ *   ProbabilitySampler,
+ *   SimpleSpanProcessor,
+ *   Tracer,
+ * } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * const all = new InMemorySpanProcessor();
+ * let exported = 0;
+ * const tracer = new Tracer({
+ *   processors: [all, new SimpleSpanProcessor((spans) => void (exported += spans.length))],
+ *   sampler: new AlwaysRecordSampler(
+ *     new ParentBasedSampler({ root: new ProbabilitySampler(0.25) }),
+ *   ),
+ * });
+ * for (let i = 0; i < 100; i++) tracer.startSpan("request").end();
+ * assert.equal(all.spans.length, 100);
+ * const sampled = all.spans.filter((span) => span.context.isSampled).length;
+ * assert.equal(exported, sampled);
+ * assert.ok(sampled < 100);
+ * ```
+ */
+export class AlwaysRecordSampler implements Sampler {
+  readonly #root: Sampler;
+
+  /**
+   * Creates the sampler.
+   *
+   * @param root The sampler whose "drop" decisions become "record".
+   * @throws {TypeError} When `root` lacks `shouldSample`.
+   *
+   * @example
+   * ```ts
+   * import { AlwaysOffSampler, AlwaysRecordSampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new AlwaysRecordSampler(new AlwaysOffSampler())), "AlwaysRecord{AlwaysOffSampler}");
+   * assert.throws(() => new AlwaysRecordSampler({} as never), TypeError);
+   * ```
+   */
+  constructor(root: Sampler) {
+    this.#root = checkSampler(root, "root", "AlwaysRecordSampler");
+  }
+
+  /**
+   * Asks `root`, and turns a "drop" into "record", keeping the trace state
+   * and attributes it gave.
+   *
+   * @param parameters The span being decided.
+   * @returns `root`'s decision, "record" in place of "drop".
+   *
+   * @example
+   * ```ts
+   * import { AlwaysOffSampler, AlwaysRecordSampler, Tracer } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * const span = new Tracer({ sampler: new AlwaysRecordSampler(new AlwaysOffSampler()) })
+   *   .startSpan("x");
+   * assert.equal(span.isRecording, true);
+   * assert.equal(span.context.isSampled, false);
+   * ```
+   */
+  shouldSample(parameters: SamplingParameters): SamplingResult {
+    const result = this.#root.shouldSample(parameters);
+    // Anything else (no result, a decision that is none of the three) goes
+    // back as it came, for the Tracer to report.
+    if (result?.decision !== "drop") return result;
+    return {
+      decision: "record",
+      traceState: result.traceState,
+      attributes: result.attributes,
+    };
+  }
+
+  /**
+   * Describes the sampler and its root.
+   *
+   * @returns For example `AlwaysRecord{AlwaysOffSampler}`.
+   *
+   * @example
+   * ```ts
+   * import { AlwaysOnSampler, AlwaysRecordSampler } from "@codomyrmex/spans";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(`${new AlwaysRecordSampler(new AlwaysOnSampler())}`, "AlwaysRecord{AlwaysOnSampler}");
+   * ```
+   */
+  toString(): string {
+    return `AlwaysRecord{${this.#root}}`;
+  }
+}
+
+function checkSampler(sampler: unknown, name: string, what = "ParentBasedSampler"): Sampler {
   if (typeof (sampler as Sampler | undefined)?.shouldSample !== "function") {
     throw new TypeError(
-      `Cannot create ParentBasedSampler: ${name} must be a sampler with a shouldSample method`,
+      `Cannot create ${what}: ${name} must be a sampler with a shouldSample method`,
     );
   }
   return sampler as Sampler;
