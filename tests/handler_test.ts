@@ -229,10 +229,18 @@ describe("traceHandler", () => {
       });
       Object.defineProperty(request, "url", { value: "/health?deep=1" });
       await (await handler(request)).text();
-      // A url that is neither a URL nor a path still goes on, untraced.
+      // A url that is neither a URL nor a path, or whose getter throws,
+      // still goes on, untraced, and nothing is thrown into the server.
       const odd = new Request("http://x/");
       Object.defineProperty(odd, "url", { value: "health" });
       assert.equal(await (await handler(odd)).text(), "ok");
+      const broken = new Request("http://x/");
+      Object.defineProperty(broken, "url", {
+        get() {
+          throw new Error("url getter threw");
+        },
+      });
+      assert.equal(await (await handler(broken)).text(), "ok");
       assert.equal(memory.spans.length, 1);
       const [span] = memory.spans;
       assert.equal(span.attributes["url.path"], "/health");
@@ -240,12 +248,19 @@ describe("traceHandler", () => {
       assert.equal(span.attributes["server.address"], undefined);
       assert.equal(span.attributes["server.port"], undefined);
       assert.equal(span.context.traceId, TRACEPARENT.split("-")[1]);
+      assert.equal(span.attributes["url.scheme"], "http");
+      // Behind Bun's TLS, its server's url says https.
+      const tls = new Request("http://x/");
+      Object.defineProperty(tls, "url", { value: "/secure" });
+      const withServer = handler as (request: Request, server: unknown) => Promise<Response>;
+      await (await withServer(tls, { url: new URL("https://localhost:8443/") })).text();
+      assert.equal(memory.spans[1].attributes["url.scheme"], "https");
       if (!isBun) return;
       // The real thing on Bun.
       await sendHttp10(serveNative(handler));
-      assert.equal(memory.spans.length, 2);
-      assert.equal(memory.spans[1].attributes["url.path"], "/health");
-      assert.equal(memory.spans[1].attributes["server.address"], undefined);
+      assert.equal(memory.spans.length, 3);
+      assert.equal(memory.spans[2].attributes["url.path"], "/health");
+      assert.equal(memory.spans[2].attributes["server.address"], undefined);
     },
   );
 

@@ -32,19 +32,20 @@ export function startRequestSpan(
   let url: URL;
   let noHost = false;
   try {
-    url = new URL(request.url);
-  } catch {
-    // Bun.serve gives a request that names no host (HTTP/1.0 with no Host
-    // header) its path alone as its url. Its path and query are read
-    // against a stand-in host, never recorded, as traceRequestListener
-    // reads such a request: it is traced, with no server.address.
-    if (typeof request.url !== "string" || !request.url.startsWith("/")) return undefined;
-    try {
-      url = new URL(`http://${NO_HOST}${request.url}`);
-    } catch {
-      return undefined;
+    // Read once: a request-like object's getter may throw, or change.
+    const raw: unknown = request.url;
+    if (typeof raw === "string" && raw.startsWith("/")) {
+      // Bun.serve gives a request that names no host (HTTP/1.0 with no
+      // Host header) its path alone as its url. Its path and query are read
+      // against a stand-in host, never recorded, as traceRequestListener
+      // reads such a request: it is traced, with no server.address.
+      url = new URL(`${schemeOf(server)}://${NO_HOST}${raw}`);
+      noHost = true;
+    } else {
+      url = new URL(raw as string);
     }
-    noHost = true;
+  } catch {
+    return undefined;
   }
   const { span, context } = startServerSpan(
     tracer,
@@ -59,4 +60,17 @@ export function startRequestSpan(
   );
   // A traceHandler inside, given this same Request, passes it on.
   return { span, context: markServed(context, request) };
+}
+
+// The scheme Bun's server listens with (its `url`), for a request whose url
+// is a path alone: "http" unless it says otherwise.
+function schemeOf(server: unknown): string {
+  try {
+    return (server as { url?: { protocol?: unknown } } | null | undefined)?.url?.protocol ===
+        "https:"
+      ? "https"
+      : "http";
+  } catch {
+    return "http";
+  }
 }
