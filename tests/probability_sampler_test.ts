@@ -237,13 +237,28 @@ describe("ProbabilitySampler's trace state", () => {
     });
   });
 
-  test("an ot entry that th would take past 256 characters is left as it was, warned once", async () => {
+  test("an ot entry that th would take past 256 characters gets no th, and loses the parent's, warned once", async () => {
     const long = `ot=k:${"v".repeat(250)}`;
     let results: unknown[] = [];
     const warned = await captureWarnings(() => {
-      results = [decide(long), decide(long)];
+      // A parent's th of 1 digit that 0.01's (fd70a) would take past the
+      // limit: it is erased, not kept for a probability the span did not have.
+      const hundredth = new ProbabilitySampler(0.01);
+      const stale = (traceState: string) =>
+        hundredth.shouldSample(params(high, parentWith(high, traceState)));
+      results = [
+        decide(long),
+        stale(`ot=th:8;k:${"v".repeat(247)},vendor=1`),
+        stale(`vendor=1,ot=th:8;k:${"v".repeat(247)}`),
+        stale("ot=th:8;k:" + "v".repeat(247).replace("v", "!")),
+      ];
     });
-    assert.deepEqual(results, [{ decision: "recordAndSample" }, { decision: "recordAndSample" }]);
+    assert.deepEqual(results, [
+      { decision: "recordAndSample", traceState: long },
+      { decision: "recordAndSample", traceState: `ot=k:${"v".repeat(247)},vendor=1` },
+      { decision: "recordAndSample", traceState: `ot=k:${"v".repeat(247)},vendor=1` },
+      { decision: "recordAndSample", traceState: "ot=th:fd70a" },
+    ]);
     assert.equal(warned.length, 1);
     assert.match(warned[0], /256 characters/);
   });

@@ -94,3 +94,28 @@ export function withThreshold(state: OtTraceState, threshold: string): string | 
   const [keys, values] = setTraceStateEntry(state.keys, state.values, OT, ot);
   return serializeTraceState(keys, values);
 }
+
+/**
+ * The trace state with no `th` in its `ot` entry, which moves to the front
+ * (and is removed when it is left with no sub-key), the other vendors'
+ * entries kept: for a span sampled at a threshold its entry cannot carry,
+ * since a `th` kept from the parent would claim a probability the span was
+ * not sampled at ("Sampling stages that yield spans with unknown sampling
+ * probability ... must erase the OpenTelemetry threshold value"). A
+ * malformed part left out is counted in `propagationStats().tracestate`.
+ */
+export function withoutThreshold(state: OtTraceState): string {
+  if (state.malformed) traceStateDrops.count++;
+  const keys: string[] = [];
+  const values: string[] = [];
+  if (state.members.length > 0) {
+    keys.push(OT);
+    values.push(state.members.join(";"));
+  }
+  for (let i = 0; i < state.keys.length; i++) {
+    if (state.keys[i] === OT) continue;
+    keys.push(state.keys[i]);
+    values.push(state.values[i]);
+  }
+  return serializeTraceState(keys, values);
+}

@@ -9,7 +9,7 @@ import type { SpanKind } from "../span/span.ts";
 import { type SpanContext, TraceFlags } from "../span/span_context.ts";
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
-import { readOtTraceState, withThreshold } from "./_ot_trace_state.ts";
+import { readOtTraceState, withoutThreshold, withThreshold } from "./_ot_trace_state.ts";
 import {
   encodeThreshold,
   highHalf,
@@ -221,8 +221,11 @@ const RANDOM_AT = 18;
  * consistent probability sampling does, it reads the rightmost 56 bits of
  * the trace id as a random number and samples when it is at least
  * `(1 - ratio) × 2^56`. The specification deprecates it for
- * {@linkcode ProbabilitySampler}, which decides as it does, takes explicit
- * randomness into account and records its threshold in the trace state; used
+ * {@linkcode ProbabilitySampler}, which compares the same 56 bits with a
+ * threshold rounded to 4 significant hex digits (so at one ratio the two
+ * can disagree on the traces near it: for 0.1, `e6666666666666` against
+ * `e666`), takes explicit randomness into account and records its
+ * threshold in the trace state; used
  * for a span with a parent (a child sampler), where the specification says
  * its behaviour may change, it warns once.
  *
@@ -372,8 +375,10 @@ const MIN_PROBABILITY = 2 ** -56;
  * Trace Context Level 2), and samples when R ≥ T. A sampled span's trace
  * state carries the threshold, as `th` in its `ot` entry (`ot=th:c` for
  * 0.25), which moves to the front; the entry's other sub-keys, `rv`
- * included, and other vendors' entries are kept. A dropped span's trace
- * state is left as it was. What is malformed in the `ot` entry is ignored,
+ * included, and other vendors' entries are kept (when `th` would take the
+ * entry past its 256 characters, it is left out, and any `th` the parent's
+ * held is erased, as the specification asks, with one warning). A dropped
+ * span's trace state is left as it was. What is malformed in the `ot` entry is ignored,
  * and left out, counted in `propagationStats().tracestate`, when the entry
  * is written again; it never throws.
  *
@@ -535,10 +540,10 @@ export class ProbabilitySampler implements Sampler {
     if (next === undefined) {
       warnOnce(
         "probability-sampler-ot-length",
-        "ProbabilitySampler left a trace state as it was: its ot entry would be over 256 " +
-          "characters with the sampling threshold (th) set",
+        "ProbabilitySampler sampled a span without its threshold (th) in the trace state: its ot " +
+          "entry would be over 256 characters with it; a th from the parent is erased",
       );
-      return SAMPLE;
+      return { decision: "recordAndSample", traceState: withoutThreshold(state) };
     }
     return { decision: "recordAndSample", traceState: next };
   }
