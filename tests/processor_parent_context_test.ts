@@ -19,7 +19,14 @@ import {
   Tracer,
   withBaggage,
 } from "../mod.ts";
-import { TracerProvider } from "../otel.ts";
+import {
+  BatchSpanProcessor as OtelBatchSpanProcessor,
+  SimpleSpanProcessor as OtelSimpleSpanProcessor,
+  TracerProvider,
+} from "../otel.ts";
+import { propagation, ROOT_CONTEXT as OTEL_ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { ProcessorFanOut } from "../src/trace/_processor_fan_out.ts";
+import { withoutSpan } from "../src/context/_without_span.ts";
 
 // Records what each onStart was given, by span name.
 function recordingStarts(): { processor: SpanProcessor; seen: Map<string, unknown> } {
@@ -122,7 +129,7 @@ describe("SpanProcessor.onStart's parent context", () => {
     assert.notEqual(seen.get("side"), seen.get("outer"));
   });
 
-  test("reaches the default tracer's processors through a tracer taken before it was set", () => {
+  test("reaches the default tracer's processors when a tracer taken before it was set starts the span", () => {
     const early = getDefaultTracer();
     const { processor, seen } = recordingStarts();
     setDefaultTracer(new Tracer({ processors: [processor] }));
@@ -139,6 +146,45 @@ describe("SpanProcessor.onStart's parent context", () => {
     assert.ok(context instanceof Context);
     assert.equal(spanIn(context), undefined);
     assert.equal(memory.spans.length, 1);
+  });
+
+  test("on ./otel's TracerProvider, is the context the application gave startSpan, baggage and all", () => {
+    const { processor, seen } = recordingStarts();
+    const provider = new TracerProvider({ processors: [processor] });
+    const tracer = provider.getTracer("lib");
+    const parent = tracer.startSpan("parent");
+    const baggage = propagation.createBaggage({ tenant: { value: "acme" } });
+    // A context of the API's own making, as instrumentation builds it.
+    const given = trace.setSpan(propagation.setBaggage(OTEL_ROOT_CONTEXT, baggage), parent);
+    tracer.startSpan("child", {}, given).end();
+    tracer.startSpan("root", { root: true }, given).end();
+    const child = seen.get("child") as Context;
+    assert.ok(child instanceof Context);
+    assert.equal(getBaggage(child).get("tenant")?.value, "acme");
+    assert.equal((spanIn(child) as Span).context.spanId, parent.spanContext().spanId);
+    const root = seen.get("root") as Context;
+    assert.equal(getBaggage(root).get("tenant")?.value, "acme");
+    assert.equal(spanIn(root), undefined);
+    parent.end();
+  });
+
+  test("is not made for processors whose onStart does nothing (./otel's), nor for none", () => {
+    assert.equal(new ProcessorFanOut([new InMemorySpanProcessor()]).hasStarters, false);
+    assert.equal(
+      new ProcessorFanOut([
+        new OtelSimpleSpanProcessor(() => {}),
+        new OtelBatchSpanProcessor(() => {}),
+      ])
+        .hasStarters,
+      false,
+    );
+    class Counting extends OtelSimpleSpanProcessor {
+      override onStart(): void {}
+    }
+    assert.equal(new ProcessorFanOut([new Counting(() => {})]).hasStarters, true);
+    // A nested fan-out counts by its own processors.
+    assert.equal(new ProcessorFanOut([new ProcessorFanOut([])]).hasStarters, false);
+    assert.equal(withoutSpan(ROOT_CONTEXT), ROOT_CONTEXT);
   });
 
   test("getBaggage refuses a context that is none", () => {

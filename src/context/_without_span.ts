@@ -12,6 +12,10 @@ import { SPAN_KEY } from "./_span_key.ts";
  * there.
  */
 export function withoutSpan(ctx: Context): Context {
+  // Nothing to remove: the same context, not an equal new one.
+  if (ctx.getValue(SPAN_KEY) === undefined && ctx.getValue(OTEL_SPAN_KEY) === undefined) {
+    return ctx;
+  }
   const cleared = ctx.deleteValue(SPAN_KEY);
   return cleared.getValue(OTEL_SPAN_KEY) === undefined
     ? cleared

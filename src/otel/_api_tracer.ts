@@ -24,6 +24,12 @@ import { startedProcessorSpan } from "./_processor_span.ts";
 import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
 import { KIND_NAMES } from "./_mapping.ts";
 import { enterStart, leaveStart } from "./_start_context.ts";
+import { toSharedContext } from "./_shared_context.ts";
+import { giveParentContext } from "../trace/_given_parent_context.ts";
+import { withoutSpan } from "../context/_without_span.ts";
+import { Context, ROOT_CONTEXT as OUR_ROOT_CONTEXT } from "../context/context.ts";
+import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
+import { OTEL_BAGGAGE_KEY } from "./_baggage_bridge.ts";
 
 // Shared for the common call without options: nothing allocated for them.
 const NO_PARENT: StartSpanOptions = Object.freeze({ parent: null });
@@ -78,6 +84,8 @@ export class ApiTracer implements OtelTracer {
     // OpenTelemetry processors' onStart is given the context the span
     // starts in, as the SDK's span gives it (see _start_context.ts).
     const previous = enterStart(ctx, root);
+    // This library's processors get it too, as their parent context.
+    const previousGiven = given ? giveParentContext(() => ourParentContext(ctx, root)) : undefined;
     let span: Span;
     try {
       // As the SDK's tracer does, suppression is read from the context given.
@@ -87,6 +95,7 @@ export class ApiTracer implements OtelTracer {
         : tracer.startSpan(spanName, start);
     } finally {
       leaveStart(previous);
+      if (given) giveParentContext(previousGiven);
     }
     // A processor's onStart was given a view of the span: the application
     // gets that same object, as the SDK's tracer returns the span its
@@ -155,6 +164,29 @@ function withSuppression<R>(suppressed: boolean, fn: () => R): R {
 
 // A parent context that is no context (from JavaScript, where nothing checks
 // the types) is none, as BridgeContextManager.with takes it.
+// The parent context for this library's processors of a span started in
+// `ctx`, given: it as this library's context (its baggage visible to
+// getBaggage), without its span for a root span. A context of the API's own
+// making (its ROOT_CONTEXT's, another context manager's) cannot be listed:
+// the keys both libraries know are carried over to one of ours.
+function ourParentContext(ctx: OtelContext, root: boolean): Context {
+  // Typed as ours, but a foreign context's setValue makes one of its kind.
+  const shared: OtelContext = toSharedContext(ctx);
+  let ours: Context;
+  if (shared instanceof Context) {
+    ours = shared;
+  } else {
+    ours = OUR_ROOT_CONTEXT;
+    for (const key of SHARED_KEYS) {
+      const value = shared.getValue(key);
+      if (value !== undefined) ours = ours.setValue(key, value);
+    }
+  }
+  return root ? withoutSpan(ours) : ours;
+}
+
+const SHARED_KEYS = [SPAN_KEY, OTEL_SPAN_KEY, BAGGAGE_KEY, OTEL_BAGGAGE_KEY, SUPPRESS_TRACING_KEY];
+
 function asContext(context: OtelContext): OtelContext {
   return typeof context?.getValue === "function" ? context : ROOT_CONTEXT;
 }

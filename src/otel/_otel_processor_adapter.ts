@@ -6,6 +6,7 @@
 
 import type { Span } from "../span/span.ts";
 import type { SpanProcessor } from "../trace/span_processor.ts";
+import { markNoopStart } from "../trace/_processor_fan_out.ts";
 import { BatchSpanProcessor } from "./batch_span_processor.ts";
 import { givenResource } from "./_otel_resource.ts";
 import { processorSpanOf } from "./_processor_span.ts";
@@ -25,6 +26,10 @@ const NOOP_STARTS: ReadonlySet<unknown> = new Set<unknown>([
   sdk?.BatchSpanProcessor.prototype.onStart,
   sdk?.NoopSpanProcessor?.prototype.onStart,
 ]);
+
+// And so is such a processor given as this library's own (a Tracer's or
+// the provider's processors): its spans make no parent context.
+for (const onStart of NOOP_STARTS) markNoopStart(onStart);
 
 /** Whether `processor` has an onStart that does something. */
 function startsSpans(processor: OtelSpanProcessor): boolean {

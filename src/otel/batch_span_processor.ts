@@ -29,6 +29,7 @@ import type {
 } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 import { asOtelExporter } from "./_as_otel_exporter.ts";
+import { markNoopStart } from "../trace/_processor_fan_out.ts";
 
 // Loaded at run time: without the SDK, constructing one says what to install.
 const SdkBatchSpanProcessor: SdkProcessorClass<OtelBufferConfig> = sdkProcessorClass(
@@ -164,6 +165,9 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
     if (isSampledOf(span)) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }
+
+// Its onStart does nothing: a Tracer with it makes no parent context for it.
+markNoopStart(BatchSpanProcessor.prototype.onStart);
 
 const BATCH_SIZE = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
 const SCHEDULE_DELAY = "OTEL_BSP_SCHEDULE_DELAY";

@@ -6,8 +6,7 @@
  */
 
 import type { Context as OtelContext, ContextManager } from "@opentelemetry/api";
-import { Context, ROOT_CONTEXT } from "../context/context.ts";
-import { newestKeyOf } from "../context/_newest_key.ts";
+import { type Context, ROOT_CONTEXT } from "../context/context.ts";
 import { bindEmitter, isEventEmitter } from "../context/_bind_emitter.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
@@ -16,8 +15,9 @@ import { apiSpanFor } from "./_api_span.ts";
 import { startedProcessorSpan } from "./_processor_span.ts";
 import type { Span } from "../span/span.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
+import { toSharedContext } from "./_shared_context.ts";
 import { Baggage } from "../propagation/baggage.ts";
-import { OTEL_BAGGAGE_KEY, sameBaggage, toOtelBaggage, toOurBaggage } from "./_baggage_bridge.ts";
+import { OTEL_BAGGAGE_KEY, sameBaggage, toOtelBaggage } from "./_baggage_bridge.ts";
 
 /**
  * An OpenTelemetry `ContextManager` that keeps the current context in this
@@ -221,43 +221,4 @@ function otelBaggageInStep(ctx: Context, baggage: Baggage): Context {
   const otel = ctx.getValue(OTEL_BAGGAGE_KEY);
   if (baggage.size === 0) return otel === undefined ? ctx : ctx.deleteValue(OTEL_BAGGAGE_KEY);
   return sameBaggage(otel, baggage) ? ctx : ctx.setValue(OTEL_BAGGAGE_KEY, toOtelBaggage(baggage));
-}
-
-// A context entered from the OpenTelemetry side: its OpenTelemetry span and
-// baggage win, and this library's keys are made to agree.
-function toSharedContext(context: OtelContext): Context {
-  // Not a context at all: run with none rather than throw into the caller.
-  if (typeof context?.getValue !== "function") return ROOT_CONTEXT;
-  return spanToShared(baggageToShared(context as Context));
-}
-
-// This library's baggage key made to agree with the API's, unless ours is
-// the newer of the two (then active() brings the API's in step).
-function baggageToShared(ctx: Context): Context {
-  const otel = ctx.getValue(OTEL_BAGGAGE_KEY);
-  const baggage = ctx.getValue(BAGGAGE_KEY);
-  if (otel === undefined && baggage === undefined) return ctx;
-  if (
-    ctx instanceof Context && newestKeyOf(ctx, BAGGAGE_KEY, OTEL_BAGGAGE_KEY) !== OTEL_BAGGAGE_KEY
-  ) {
-    return ctx;
-  }
-  if (otel === undefined) return ctx.deleteValue(BAGGAGE_KEY);
-  if (baggage instanceof Baggage && sameBaggage(otel, baggage)) return ctx;
-  return ctx.setValue(BAGGAGE_KEY, toOurBaggage(otel as Parameters<typeof toOurBaggage>[0]));
-}
-
-function spanToShared(ctx: Context): Context {
-  // One of ours says which side set its span last: when it was this
-  // library (getCurrentContext() handed to context.with, say), its span
-  // stands, and active() brings the API's key in step.
-  if (ctx instanceof Context && newestKeyOf(ctx, SPAN_KEY, OTEL_SPAN_KEY) !== OTEL_SPAN_KEY) {
-    return ctx;
-  }
-  const api = ctx.getValue(OTEL_SPAN_KEY);
-  const span = ctx.getValue(SPAN_KEY);
-  if (api === undefined) return span === undefined ? ctx : ctx.deleteValue(SPAN_KEY);
-  const target = spanOf(api);
-  if (target === span) return ctx;
-  return target === undefined ? ctx.deleteValue(SPAN_KEY) : ctx.setValue(SPAN_KEY, target);
 }

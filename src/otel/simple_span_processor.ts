@@ -14,6 +14,7 @@ import { type SdkProcessorClass, sdkProcessorClass } from "./_sdk.ts";
 import type { OtelReadableSpan, OtelResource, OtelSpanExporter } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 import { asOtelExporter } from "./_as_otel_exporter.ts";
+import { markNoopStart } from "../trace/_processor_fan_out.ts";
 
 // Loaded at run time: without the SDK, constructing one says what to install.
 const SdkSimpleSpanProcessor: SdkProcessorClass = sdkProcessorClass(
@@ -127,3 +128,6 @@ export class SimpleSpanProcessor extends SdkSimpleSpanProcessor {
     if (isSampledOf(span)) super.onEnd(readableSpanOf(span, this.#resource));
   }
 }
+
+// Its onStart does nothing: a Tracer with it makes no parent context for it.
+markNoopStart(SimpleSpanProcessor.prototype.onStart);

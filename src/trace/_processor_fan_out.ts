@@ -20,6 +20,18 @@ export interface FanOutDeadline {
 
 const DEFAULT_DEADLINE: FanOutDeadline = { timeoutMs: 30_000, scheduler: systemScheduler };
 
+// onStart methods known to do nothing (./otel's processors', the SDK's):
+// a processor with one is left out of the start loop, as one without.
+const noopStarts = new WeakSet<object>();
+
+/**
+ * Marks `onStart` as a method that does nothing, so that a processor with
+ * it costs a span no start work (no parent context made, no call).
+ */
+export function markNoopStart(onStart: unknown): void {
+  if (typeof onStart === "function") noopStarts.add(onStart);
+}
+
 /** The part of a processor the fan-out calls, for spans of type `S`. */
 export interface FannedOutProcessor<S> {
   onStart?(span: S, parentContext?: unknown): void;
@@ -66,7 +78,8 @@ export class ProcessorFanOut<S> {
   add(processor: FannedOutProcessor<S>): void {
     if (this.#all.includes(processor)) return;
     this.#all.push(processor);
-    if (typeof processor.onStart === "function") this.#starters.push(processor);
+    const onStart = processor.onStart;
+    if (typeof onStart === "function" && !noopStarts.has(onStart)) this.#starters.push(processor);
     if (typeof processor.onEnding === "function") {
       this.#enders.push(processor);
       this.spanEnding ??= (span) => this.onEnding(span);

@@ -48,6 +48,7 @@ import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.
 import { SpanContext, TraceFlags } from "../span/span_context.ts";
 import type { SpanProcessor } from "./span_processor.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
+import { takeParentContext } from "./_given_parent_context.ts";
 import { ProcessorFanOut } from "./_processor_fan_out.ts";
 import { DebugState } from "./_debug_span.ts";
 import { PASS_THROUGH_SAMPLER, passThroughSpan } from "./_pass_through.ts";
@@ -512,6 +513,10 @@ export class Tracer {
   // null`), as the SDK's tracer deletes it for `root: true`. Made only when
   // some processor has onStart.
   #parentContext(store: Context | undefined, explicit: StartSpanOptions["parent"]): Context {
+    // ./otel's API tracer, given a context, knows it: the Tracer saw only
+    // the current one, and the explicit parent found in the given one.
+    const given = takeParentContext();
+    if (given !== undefined) return given;
     const context = store ?? ROOT_CONTEXT;
     if (explicit === undefined) return context;
     if (explicit === null) return withoutSpan(context);
