@@ -168,6 +168,22 @@ describe("SpanProcessor.onStart's parent context", () => {
     parent.end();
   });
 
+  test("on ./otel's TracerProvider, a given context whose baggage cannot be read gives way to the current one, never an error", () => {
+    const { processor, seen } = recordingStarts();
+    const tracer = new TracerProvider({ processors: [processor] }).getTracer("lib");
+    const baggageKey = Symbol.for("OpenTelemetry Baggage Key");
+    const hostile = {
+      getValue(key: symbol): unknown {
+        if (key === baggageKey) throw new Error("no baggage here");
+        return OTEL_ROOT_CONTEXT.getValue(key);
+      },
+      setValue: () => hostile,
+      deleteValue: () => hostile,
+    };
+    tracer.startSpan("hostile", {}, hostile).end();
+    assert.equal(seen.get("hostile"), ROOT_CONTEXT);
+  });
+
   test("is not made for processors whose onStart does nothing (./otel's), nor for none", () => {
     assert.equal(new ProcessorFanOut([new InMemorySpanProcessor()]).hasStarters, false);
     assert.equal(

@@ -162,8 +162,6 @@ function withSuppression<R>(suppressed: boolean, fn: () => R): R {
     : withContext(getCurrentContext().deleteValue(SUPPRESS_TRACING_KEY), fn);
 }
 
-// A parent context that is no context (from JavaScript, where nothing checks
-// the types) is none, as BridgeContextManager.with takes it.
 // The parent context for this library's processors of a span started in
 // `ctx`, given: it as this library's context (its baggage visible to
 // getBaggage), without its span for a root span. A context of the API's own
@@ -187,6 +185,8 @@ function ourParentContext(ctx: OtelContext, root: boolean): Context {
 
 const SHARED_KEYS = [SPAN_KEY, OTEL_SPAN_KEY, BAGGAGE_KEY, OTEL_BAGGAGE_KEY, SUPPRESS_TRACING_KEY];
 
+// A parent context that is no context (from JavaScript, where nothing checks
+// the types) is none, as BridgeContextManager.with takes it.
 function asContext(context: OtelContext): OtelContext {
   return typeof context?.getValue === "function" ? context : ROOT_CONTEXT;
 }

@@ -20,10 +20,18 @@ export function giveParentContext(resolve: Resolve | undefined): Resolve | undef
   return previous;
 }
 
-/** Takes the parent context given, if any: once, so no later span gets it. */
+/**
+ * Takes the parent context given, if any: once, so no later span gets it.
+ * One that cannot be read (a foreign context whose getValue throws) is none
+ * given, never an error in the application's startSpan.
+ */
 export function takeParentContext(): Context | undefined {
   const resolve = given;
   if (resolve === undefined) return undefined;
   given = undefined;
-  return resolve();
+  try {
+    return resolve();
+  } catch {
+    return undefined;
+  }
 }
