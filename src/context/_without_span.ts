@@ -12,10 +12,10 @@ import { SPAN_KEY } from "./_span_key.ts";
  * there.
  */
 export function withoutSpan(ctx: Context): Context {
-  // Nothing to remove: the same context, not an equal new one.
-  if (ctx.getValue(SPAN_KEY) === undefined && ctx.getValue(OTEL_SPAN_KEY) === undefined) {
-    return ctx;
-  }
+  // Always a new context, even with no span to remove: withSpan(undefined)
+  // runs its callback in a context of its own, and Bun's run() with the very
+  // context current enters no new one, so a setCurrentSpan inside it would
+  // outlast the callback.
   const cleared = ctx.deleteValue(SPAN_KEY);
   return cleared.getValue(OTEL_SPAN_KEY) === undefined
     ? cleared
