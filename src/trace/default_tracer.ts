@@ -7,7 +7,6 @@
 
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
-import type { Context } from "../context/context.ts";
 import type { Span } from "../span/span.ts";
 import { fanOutOf } from "./_fan_out_of.ts";
 import type { SpanProcessor } from "./span_processor.ts";
@@ -15,13 +14,12 @@ import { type StartSpanOptions, Tracer } from "./tracer.ts";
 
 let current: Tracer | undefined;
 
-// The stand-in's one processor hands each span to the default tracer's
-// processors as they are when the span starts and ends, so instrumentation
-// set up before the default still delivers its spans once there is one.
+// The stand-in's one processor hands each span it started to the default
+// tracer's processors as they are when the span ends, so instrumentation set
+// up before the default still delivers its spans once there is one. It has
+// no onStart: the stand-in starts spans itself only while there is no
+// default (see StandInTracer), when no processor could be told.
 const forwarder: SpanProcessor = {
-  onStart(span: Span, parentContext: Context): void {
-    if (current !== undefined) fanOutOf.get(current)?.onStart(span, parentContext);
-  },
   onEnd(span: Span): void {
     if (current !== undefined) {
       fanOutOf.get(current)?.onEnd(span);
