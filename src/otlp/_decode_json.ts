@@ -272,14 +272,8 @@ class JsonDecoder {
   #anyValue(value: unknown, path: string, depth: number): OtlpValue {
     this.#type = undefined;
     const any = optionalObject(value, path);
-    if (
-      (any.stringValue != null ? 1 : 0) + (any.boolValue != null ? 1 : 0) +
-          (any.intValue != null ? 1 : 0) + (any.doubleValue != null ? 1 : 0) +
-          (any.arrayValue != null ? 1 : 0) + (any.kvlistValue != null ? 1 : 0) +
-          (any.bytesValue != null ? 1 : 0) > 1
-    ) {
-      throw oneofError(any, path);
-    }
+    const set = membersSet(any);
+    if (set.length > 1) throw oneofError(set, path);
     if (any.stringValue != null) return this.#string(any.stringValue, `${path}.stringValue`);
     if (any.boolValue != null) {
       if (typeof any.boolValue !== "boolean") {
@@ -350,9 +344,13 @@ const ANY_VALUE_MEMBERS = [
   "bytesValue",
 ] as const;
 
-// An AnyValue with more than one member set, naming them in field order.
-function oneofError(any: Record<string, Json>, path: string): OtlpDecodeError {
-  const set = ANY_VALUE_MEMBERS.filter((member) => any[member] != null);
+// The AnyValue members that are set (not null), in field order.
+function membersSet(any: Record<string, Json>): string[] {
+  return ANY_VALUE_MEMBERS.filter((member) => any[member] != null);
+}
+
+// An AnyValue with more than one member set, naming them.
+function oneofError(set: readonly string[], path: string): OtlpDecodeError {
   const names = `${set.slice(0, -1).join(", ")} and ${set[set.length - 1]}`;
   return new OtlpDecodeError(
     `Cannot decode OTLP/JSON: ${path} sets more than one member of a oneof: ${names}`,

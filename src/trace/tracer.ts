@@ -520,11 +520,13 @@ export class Tracer {
     const context = store ?? ROOT_CONTEXT;
     if (explicit === undefined) return context;
     if (explicit === null) return withoutSpan(context);
+    // A SpanContext parent (a remote one, say) as a span: one that records
+    // nothing and carries that context, as a pass-through tracer's does.
     return context.setValue(
       SPAN_KEY,
       explicit instanceof Span
         ? explicit
-        : new Span("", explicit, "internal", this.#silentInit).start(),
+        : passThroughSpan("", "internal", this.#silentInit, undefined, explicit),
     );
   }
 
