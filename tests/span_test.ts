@@ -711,6 +711,48 @@ describe("Span.recordException()", () => {
     assert.equal(span.status.code, "error");
   });
 
+  test("a subclass that sets no name of its own has its class's name as its type", () => {
+    // Semantic conventions: exception.type is "the exception type's
+    // fully-qualified class name"; the inherited name would say "Error".
+    class DbError extends Error {}
+    class Timeout extends RangeError {}
+    class Base extends Error {}
+    Object.defineProperty(Base.prototype, "name", { value: "Base", configurable: true });
+    class Derived extends Base {}
+    const typeOf = (error: unknown) =>
+      new Span("x").recordException(error).events[0].attributes["exception.type"];
+    assert.equal(typeOf(new DbError("down")), "DbError");
+    assert.equal(typeOf(new Timeout("late")), "Timeout");
+    assert.equal(typeOf(new Base("b")), "Base", "a name on the class's own prototype is kept");
+    assert.equal(typeOf(new Derived("d")), "Derived");
+    assert.deepEqual(
+      new Span("x").recordException(new DbError()).status,
+      { code: "error", message: "DbError" },
+      "with no message, the status says the class",
+    );
+  });
+
+  test("a name the error gives itself, and built-in errors' names, are kept", () => {
+    class Named extends Error {
+      constructor(message: string) {
+        super(message);
+        this.name = "Retryable";
+      }
+    }
+    const typeOf = (error: unknown) =>
+      new Span("x").recordException(error).events[0].attributes["exception.type"];
+    assert.equal(typeOf(new Named("again")), "Retryable");
+    assert.equal(typeOf(new TypeError("t")), "TypeError");
+    assert.equal(typeOf(new DOMException("stop", "AbortError")), "AbortError");
+    assert.equal(typeOf(new AggregateError([], "all")), "AggregateError");
+    const proxy = new Proxy(new (class Odd extends Error {})("o"), {
+      getPrototypeOf() {
+        throw new Error("no prototype for you");
+      },
+    });
+    assert.equal(typeOf(proxy), "Error", "a trap that throws keeps the name it gave");
+  });
+
   test("uses a custom error's name", () => {
     class PaymentDeclined extends Error {
       override name = "PaymentDeclined";

@@ -25,7 +25,7 @@ export function describeException(error: unknown, preferCode = false): Exception
   const ctorName = typeof ctor === "function" ? safeGet(ctor, "name") : undefined;
   const type = code !== undefined && code !== null
     ? safeString(code)
-    : typeof name === "string" && name !== ""
+    : typeof name === "string" && name !== "" && !nameFromBaseClass(e, name, ctorName)
     ? name
     : typeof ctorName === "string" && ctorName !== ""
     ? ctorName
@@ -37,6 +37,22 @@ export function describeException(error: unknown, preferCode = false): Exception
     message: typeof message === "string" ? message : undefined,
     stacktrace: typeof stack === "string" ? stack : undefined,
   };
+}
+
+// `class DbError extends Error {}` inherits `name` ("Error") from the class
+// it extends: the type is its own class's name, as the semantic conventions
+// ask ("the exception type's fully-qualified class name") and as the seed's
+// Python records `type(e).__name__`. A name set on the error itself or on
+// its own class's prototype (`this.name = ...`, a `name` field or getter, a
+// DOMException's) is the type the error gives itself, and is kept.
+function nameFromBaseClass(error: object, name: string, ctorName: unknown): boolean {
+  if (typeof ctorName !== "string" || ctorName === "" || ctorName === name) return false;
+  try {
+    return !Object.hasOwn(error, "name") && !Object.hasOwn(Object.getPrototypeOf(error), "name");
+  } catch {
+    // A Proxy trap threw: the name it gave is kept.
+    return false;
+  }
 }
 
 function safeGet(target: object, key: string): unknown {

@@ -868,7 +868,9 @@ export class Span {
    * Records an error as an `exception` event (with `exception.type`,
    * `exception.message` and `exception.stacktrace`, as OpenTelemetry's
    * semantic conventions name them) and sets the status to error. It never
-   * throws, whatever it is given, and it does not rethrow.
+   * throws, whatever it is given, and it does not rethrow. The type is the
+   * error's `name`; for a subclass that sets none of its own
+   * (`class DbError extends Error {}`), its class's name.
    *
    * @param error What was thrown.
    * @param attributes More attributes for the event, with the same rules as
