@@ -37,6 +37,11 @@ export interface OtTraceState {
   readonly malformed: boolean;
   /** The explicit randomness value, when `rv` holds a valid one. */
   readonly rv: string | undefined;
+  /**
+   * The value of the `th` sub-key, as it was, valid or not; `undefined` when
+   * the entry has none. Left out of `members` either way.
+   */
+  readonly th: string | undefined;
 }
 
 /**
@@ -47,12 +52,20 @@ export function readOtTraceState(traceState: string): OtTraceState {
   const keys: string[] = [];
   const values: string[] = [];
   if (scanTraceState(traceState, keys, values) === "invalid") {
-    return { keys: [], values: [], members: [], malformed: true, rv: undefined };
+    return {
+      keys: [],
+      values: [],
+      members: [],
+      malformed: true,
+      rv: undefined,
+      th: undefined,
+    };
   }
   const at = keys.indexOf(OT);
   const members: string[] = [];
   let malformed = false;
   let rv: string | undefined;
+  let th: string | undefined;
   if (at >= 0) {
     const seen: string[] = [];
     for (const member of values[at].split(";")) {
@@ -71,11 +84,12 @@ export function readOtTraceState(traceState: string): OtTraceState {
         rv = value;
       }
       seen.push(key);
-      // The threshold is replaced, whatever it held.
-      if (key !== "th") members.push(member);
+      // The threshold is replaced or erased, whatever it held.
+      if (key === "th") th = value;
+      else members.push(member);
     }
   }
-  return { keys, values, members, malformed, rv };
+  return { keys, values, members, malformed, rv, th };
 }
 
 /**

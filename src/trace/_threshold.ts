@@ -78,6 +78,67 @@ export function encodeThreshold(threshold: bigint): string {
 }
 
 /**
+ * The threshold a `th` value stands for: 1 to 14 lowercase hex digits, the
+ * trailing zeros its encoding removed put back. `undefined` for anything
+ * else (no digits, more than 14, a digit that is no lowercase hex).
+ */
+export function parseThreshold(th: string): bigint | undefined {
+  if (th.length === 0 || th.length > THRESHOLD_DIGITS || !isLowerHex(th)) return undefined;
+  return BigInt("0x" + th) << BigInt(4 * (THRESHOLD_DIGITS - th.length));
+}
+
+/**
+ * The largest threshold: 2^56, which no 56-bit randomness reaches, so it
+ * samples nothing (and is never written to `th`).
+ */
+export const MAX_THRESHOLD: bigint = 1n << 56n;
+
+// The last threshold given as a bigint, its halves and its `th` encoding: a
+// composable sampler's intent carries its threshold as a bigint, and most
+// decisions meet the one they met before, so no BigInt is made for them.
+let lastThreshold = -1n;
+let lastHigh = 0;
+let lastLow = 0;
+let lastEncoded: string | undefined;
+
+function load(threshold: bigint): void {
+  if (threshold === lastThreshold) return;
+  lastThreshold = threshold;
+  lastHigh = highHalf(threshold);
+  lastLow = lowHalf(threshold);
+  lastEncoded = undefined;
+}
+
+/**
+ * Whether the 14 hex digits of `hex` from `at` read as a number at least
+ * `threshold`, from 0 to 2^56 (see {@linkcode reaches}).
+ */
+export function reachesThreshold(hex: string, at: number, threshold: bigint): boolean {
+  load(threshold);
+  return reaches(hex, at, lastHigh, lastLow);
+}
+
+const HALF = 2 ** 28;
+
+/**
+ * Whether a new random 56-bit value reaches `threshold`, from 0 to 2^56: the
+ * randomness a composite sampler draws for a threshold that is not reliable.
+ * Math.random, in two 28-bit halves: statistics, not secrets.
+ */
+export function randomReaches(threshold: bigint): boolean {
+  load(threshold);
+  const high = Math.floor(Math.random() * HALF);
+  if (high !== lastHigh) return high > lastHigh;
+  return Math.floor(Math.random() * HALF) >= lastLow;
+}
+
+/** {@linkcode encodeThreshold}, for a threshold below 2^56 given as a bigint, kept for the next call. */
+export function encodedThreshold(threshold: bigint): string {
+  load(threshold);
+  return lastEncoded ??= encodeThreshold(threshold);
+}
+
+/**
  * Whether `value` is an explicit randomness value, as the `rv` sub-key must
  * hold it: exactly 14 lowercase hex digits.
  */

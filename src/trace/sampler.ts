@@ -6,10 +6,17 @@
 
 import type { Attributes } from "../span/attributes.ts";
 import type { SpanKind } from "../span/span.ts";
-import { type SpanContext, TraceFlags } from "../span/span_context.ts";
+import type { SpanContext } from "../span/span_context.ts";
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
-import { readOtTraceState, withoutThreshold, withThreshold } from "./_ot_trace_state.ts";
+import { readOtTraceState } from "./_ot_trace_state.ts";
+import {
+  checkPresumedRandom,
+  RANDOM_AT,
+  randomnessReaches,
+  sampledTraceState,
+} from "./_consistent_sampling.ts";
+import { checkProbabilityRatio, decimal } from "./_ratio.ts";
 import {
   encodeThreshold,
   highHalf,
@@ -208,10 +215,6 @@ export class AlwaysOffSampler implements Sampler {
   }
 }
 
-// The rightmost 7 bytes (56 bits, 14 hex digits) of a W3C Level 2 trace id
-// are random; they start here. See _threshold.ts for how they are compared.
-const RANDOM_AT = 18;
-
 /**
  * Samples a fraction of traces, decided from the trace id alone, so every
  * service using this library that sees the same trace id with the same ratio
@@ -349,20 +352,6 @@ export class TraceIdRatioSampler implements Sampler {
   }
 }
 
-// A ratio as a decimal number, as the description must give it: the
-// shortest digits that name it exactly, with no exponent (1e-7 reads
-// 0.0000001). A ratio is at most 1, so only a negative exponent occurs.
-function decimal(ratio: number): string {
-  const text = String(ratio);
-  const e = text.indexOf("e-");
-  if (e < 0) return text;
-  const digits = text.slice(0, e).replace(".", "");
-  return `0.${"0".repeat(Number(text.slice(e + 2)) - 1)}${digits}`;
-}
-
-// The smallest ratio a probability sampler takes: one value in 2^56.
-const MIN_PROBABILITY = 2 ** -56;
-
 /**
  * OpenTelemetry's `ProbabilitySampler`: samples a fraction of traces by the
  * specification's consistent probability sampling, so every service in a
@@ -448,19 +437,7 @@ export class ProbabilitySampler implements Sampler {
    * ```
    */
   constructor(ratio: number) {
-    if (typeof ratio !== "number") {
-      throw new TypeError(
-        `Cannot create ProbabilitySampler: ratio must be a number, got ${describe(ratio)}`,
-      );
-    }
-    if (!(ratio === 0 || (ratio >= MIN_PROBABILITY && ratio <= 1))) {
-      throw new RangeError(
-        `Cannot create ProbabilitySampler: ratio must be from 2^-56 to 1, or 0 for none, got ${
-          String(ratio)
-        }`,
-      );
-    }
-    this.#ratio = ratio;
+    this.#ratio = checkProbabilityRatio(ratio, "ProbabilitySampler");
     if (ratio === 0) {
       this.#threshold = undefined;
       this.#always = false;
@@ -523,29 +500,21 @@ export class ProbabilitySampler implements Sampler {
     const parent = parameters.parent;
     const traceState = parent?.traceState;
     if (traceState === undefined || traceState === "") {
-      if (parent !== undefined) checkRandom(parent, undefined);
-      return this.#always || reaches(parameters.traceId, RANDOM_AT, this.#high, this.#low)
+      if (parent !== undefined) checkPresumedRandom(PROBABILITY_SAMPLER, parent, undefined);
+      return this.#always || randomnessReaches(parameters.traceId, undefined, this.#high, this.#low)
         ? this.#sample
         : DROP;
     }
     const state = readOtTraceState(traceState);
     const rv = state.rv;
-    checkRandom(parent!, rv);
+    checkPresumedRandom(PROBABILITY_SAMPLER, parent!, rv);
     const sampled = this.#always ||
-      (rv === undefined
-        ? reaches(parameters.traceId, RANDOM_AT, this.#high, this.#low)
-        : reaches(rv, 0, this.#high, this.#low));
+      randomnessReaches(parameters.traceId, rv, this.#high, this.#low);
     if (!sampled) return DROP;
-    const next = withThreshold(state, threshold);
-    if (next === undefined) {
-      warnOnce(
-        "probability-sampler-ot-length",
-        "ProbabilitySampler sampled a span without its threshold (th) in the trace state: its ot " +
-          "entry would be over 256 characters with it; a th from the parent is erased",
-      );
-      return { decision: "recordAndSample", traceState: withoutThreshold(state) };
-    }
-    return { decision: "recordAndSample", traceState: next };
+    return {
+      decision: "recordAndSample",
+      traceState: sampledTraceState(state, threshold, PROBABILITY_SAMPLER),
+    };
   }
 
   /**
@@ -568,18 +537,8 @@ export class ProbabilitySampler implements Sampler {
   }
 }
 
-// "When a ProbabilitySampler Sampler makes a decision for a non-root Span
-// using TraceID randomness when the Trace random flag was not set, the SDK
-// SHOULD issue a warning" (trace SDK specification).
-function checkRandom(parent: SpanContext, rv: string | undefined): void {
-  if (rv !== undefined || (parent.traceFlags & TraceFlags.RANDOM) !== 0) return;
-  warnOnce(
-    "probability-sampler-presumed-random",
-    "ProbabilitySampler is presuming trace ids random, for a parent whose trace is not marked " +
-      "random (the W3C random flag, 0x02, is clear) and carries no explicit randomness (rv in " +
-      "its ot trace state entry); upgrade the caller(s) to W3C Trace Context Level 2",
-  );
-}
+// The name its warnings give, and their keys are made from.
+const PROBABILITY_SAMPLER = "ProbabilitySampler";
 
 // "When this sampler observes a non-empty parent span context, meaning when
 // it is used not as a root sampler, the SDK SHOULD emit a warning" (trace
