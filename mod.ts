@@ -75,6 +75,22 @@ export {
   TraceIdRatioSampler,
 } from "./src/trace/sampler.ts";
 export {
+  ComposableAlwaysOff,
+  ComposableAlwaysOn,
+  ComposableAnnotating,
+  ComposableParentThreshold,
+  ComposableProbability,
+  type ComposableSampler,
+  type ComposableSamplingParameters,
+  CompositeSampler,
+  type SamplingIntent,
+} from "./src/trace/composable_sampler.ts";
+export {
+  ComposableRuleBased,
+  type SamplingPredicate,
+  type SamplingRule,
+} from "./src/trace/composable_rule_based.ts";
+export {
   type Scheduler,
   systemScheduler,
   type TimerHandle,
