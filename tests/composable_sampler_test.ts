@@ -12,55 +12,30 @@ import {
   type ComposableSamplingParameters,
   CompositeSampler,
   extractContext,
-  type IdGenerator,
   injectContext,
   InMemorySpanProcessor,
   ProbabilitySampler,
   propagationStats,
   RandomIdGenerator,
   type SamplingIntent,
-  type SamplingParameters,
-  SpanContext,
+  type SpanContext,
   TraceFlags,
   Tracer,
 } from "../mod.ts";
 import { captureWarnings } from "./_helpers.ts";
+import {
+  hex14,
+  idsEndingIn,
+  params,
+  parentWith,
+  SPAN,
+  SPEC_TABLE,
+  thresholdOf,
+  TOP,
+  traceIdWith,
+} from "./_probability.ts";
 
-const SPAN = "b7ad6b7169203331";
-const TOP = (1n << 56n) - 1n;
 const TWO_POW_56 = 1n << 56n;
-const SAMPLED_RANDOM = TraceFlags.SAMPLED | TraceFlags.RANDOM;
-
-/** A trace id whose rightmost 56 bits, the randomness R, are `r`. */
-function traceIdWith(r: bigint, prefix = "0af7651916cd43dd84"): string {
-  return prefix + hex14(r);
-}
-
-/** A 56-bit value as the 14 lowercase hex digits `rv` and a trace id's random part are. */
-function hex14(value: bigint): string {
-  return value.toString(16).padStart(14, "0");
-}
-
-/** The 56-bit threshold a `th` value stands for: its digits, then zeros to 14. */
-function thresholdOf(th: string): bigint {
-  return BigInt("0x" + th.padEnd(14, "0"));
-}
-
-function parentWith(
-  traceId: string,
-  traceState: string | undefined,
-  traceFlags: number = SAMPLED_RANDOM,
-): SpanContext {
-  return new SpanContext({ traceId, spanId: SPAN, traceFlags, traceState, isRemote: true });
-}
-
-function params(
-  traceId: string,
-  parent?: SpanContext,
-  more: Partial<SamplingParameters> = {},
-): SamplingParameters {
-  return { parent, traceId, name: "x", kind: "internal", attributes: undefined, ...more };
-}
 
 /** A composable sampler that always gives `intent`, and keeps what it was given. */
 function fixed(intent: unknown): ComposableSampler & { seen: ComposableSamplingParameters[] } {
@@ -78,24 +53,6 @@ function fixed(intent: unknown): ComposableSampler & { seen: ComposableSamplingP
 const composite = (sampler: ComposableSampler) => new CompositeSampler(sampler);
 const parentThreshold = (root: ComposableSampler = new ComposableAlwaysOff()) =>
   composite(new ComposableParentThreshold(root));
-
-// tracestate-probability-sampling.md, "Converting floating-point probability
-// to threshold value": the 1-in-N ratios at 4 digits of precision.
-const SPEC_TABLE: readonly [number, string][] = [
-  [1, "0"],
-  [0.5, "8"],
-  [1 / 3, "aaab"],
-  [0.25, "c"],
-  [0.2, "cccd"],
-  [0.125, "e"],
-  [0.1, "e666"],
-  [0.0625, "f"],
-  [0.01, "fd70a"],
-  [0.001, "ffbe77"],
-  [0.0001, "fff9724"],
-  [0.00001, "ffff583a"],
-  [0.000001, "ffffef39"],
-];
 
 describe("CompositeSampler with ComposableProbability", () => {
   test("a sampled root carries the specification's threshold for each 1-in-N ratio of its table", () => {
@@ -869,16 +826,6 @@ describe("a composable sampler that throws or gives no intent", () => {
 });
 
 describe("composable samplers in a Tracer", () => {
-  function idsEndingIn(...randomness: bigint[]): IdGenerator {
-    let n = 0;
-    let span = 0;
-    return {
-      traceId: () => traceIdWith(randomness[n++ % randomness.length]),
-      spanId: () => (++span).toString(16).padStart(16, "0"),
-      randomTraceIds: true,
-    };
-  }
-
   test("parent threshold over probability: roots at 25% carry th:c, children follow with it; a dropped trace has none", () => {
     const T = thresholdOf("c");
     const memory = new InMemorySpanProcessor();

@@ -2,49 +2,28 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   extractContext,
-  type IdGenerator,
   injectContext,
   InMemorySpanProcessor,
   ParentBasedSampler,
   ProbabilitySampler,
   propagationStats,
   RandomIdGenerator,
-  type SamplingParameters,
-  SpanContext,
+  type SpanContext,
   TraceFlags,
   Tracer,
 } from "../mod.ts";
 import { captureWarnings } from "./_helpers.ts";
-
-const SPAN = "b7ad6b7169203331";
-const TOP = (1n << 56n) - 1n;
-
-/** A trace id whose rightmost 56 bits, the randomness R, are `r`. */
-function traceIdWith(r: bigint, prefix = "0af7651916cd43dd84"): string {
-  return prefix + hex14(r);
-}
-
-/** A 56-bit value as the 14 lowercase hex digits `rv` and a trace id's random part are. */
-function hex14(value: bigint): string {
-  return value.toString(16).padStart(14, "0");
-}
-
-/** The 56-bit threshold a `th` value stands for: its digits, then zeros to 14. */
-function thresholdOf(th: string): bigint {
-  return BigInt("0x" + th.padEnd(14, "0"));
-}
-
-function parentWith(
-  traceId: string,
-  traceState: string | undefined,
-  traceFlags = TraceFlags.SAMPLED | TraceFlags.RANDOM,
-): SpanContext {
-  return new SpanContext({ traceId, spanId: SPAN, traceFlags, traceState, isRemote: true });
-}
-
-function params(traceId: string, parent?: SpanContext): SamplingParameters {
-  return { parent, traceId, name: "x", kind: "internal", attributes: undefined };
-}
+import {
+  hex14,
+  idsEndingIn,
+  params,
+  parentWith,
+  SPAN,
+  SPEC_TABLE,
+  thresholdOf,
+  TOP,
+  traceIdWith,
+} from "./_probability.ts";
 
 /** The sampler's `th` for a root it samples (R at its largest always is). */
 function thFor(ratio: number): string {
@@ -54,25 +33,6 @@ function thFor(ratio: number): string {
   assert.ok(match, `a root's trace state is ot=th:…, got ${result.traceState}`);
   return match[1];
 }
-
-// tracestate-probability-sampling.md, "Converting floating-point probability
-// to threshold value": the table of 1-in-N ratios at the recommended 4
-// digits of precision (its middle row of each threshold cell).
-const SPEC_TABLE: readonly [number, string][] = [
-  [1, "0"],
-  [0.5, "8"],
-  [1 / 3, "aaab"],
-  [0.25, "c"],
-  [0.2, "cccd"],
-  [0.125, "e"],
-  [0.1, "e666"],
-  [0.0625, "f"],
-  [0.01, "fd70a"],
-  [0.001, "ffbe77"],
-  [0.0001, "fff9724"],
-  [0.00001, "ffff583a"],
-  [0.000001, "ffffef39"],
-];
 
 describe("ProbabilitySampler's threshold", () => {
   test("for the specification's 1-in-N ratios it is the specification's table, at 4 digits of precision", () => {
@@ -340,17 +300,6 @@ describe("ProbabilitySampler's compatibility warning", () => {
 });
 
 describe("ProbabilitySampler in a Tracer", () => {
-  /** Ids whose trace ids end in the given randomness values, in turn, declared random. */
-  function idsEndingIn(...randomness: bigint[]): IdGenerator {
-    let n = 0;
-    let span = 0;
-    return {
-      traceId: () => traceIdWith(randomness[n++ % randomness.length]),
-      spanId: () => (++span).toString(16).padStart(16, "0"),
-      randomTraceIds: true,
-    };
-  }
-
   test("a root's outgoing traceparent is marked random and its tracestate carries ot=th:c; a dropped root's has none", () => {
     const T = thresholdOf("c");
     const memory = new InMemorySpanProcessor();
