@@ -851,6 +851,23 @@ describe("composable samplers in a Tracer", () => {
     assert.deepEqual(memory.spans.map((s) => s.name), ["child", "kept"]);
   });
 
+  test("an incoming sampled trace whose th disagrees with its randomness: the child is sampled, th erased, nothing counted", () => {
+    const tracer = new Tracer({
+      sampler: composite(new ComposableParentThreshold(new ComposableAlwaysOff())),
+    });
+    const incoming = extractContext({
+      traceparent: `00-${traceIdWith(0n)}-${SPAN}-03`,
+      tracestate: "ot=th:c,vendor=1",
+    });
+    const before = propagationStats().tracestate;
+    const child = tracer.startSpan("child", { parent: incoming });
+    assert.equal(child.context.isSampled, true);
+    const headers: Record<string, string> = {};
+    injectContext(headers, child);
+    assert.equal(headers.tracestate, "vendor=1");
+    assert.equal(propagationStats().tracestate, before);
+  });
+
   test("an incoming sampled trace without th is followed, and its child carries no th", () => {
     const tracer = new Tracer({
       sampler: composite(new ComposableParentThreshold(new ComposableAlwaysOff())),
