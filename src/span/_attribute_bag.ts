@@ -30,9 +30,64 @@ export function setOwnAttribute(
   }
 }
 
-const NOTHING: Attributes = Object.freeze({});
-// The bag AttributeBag.wholeCopy copies with; see there.
-let scratch: AttributeBag | undefined;
+/**
+ * The record a bag would hold after `setAll(record)` when the record can be
+ * taken whole (the common case: attributes given at start), or `undefined`.
+ * A span keeps that record alone, without a bag, until it is changed: a bag
+ * per queued span cost 72 bytes on V8. A Tracer calls this once per span
+ * with its resolved limits and hands the record to the span it makes.
+ *
+ * @param record The attributes.
+ * @param countLimit The most attributes kept.
+ * @param lengthLimit The longest string value kept.
+ */
+// How many attributes the last record wholeCopy returned holds, for a bag
+// that takes it (setAll): no array of keys to count them again.
+let wholeCount = 0;
+
+export function wholeCopy(
+  record: Readonly<Record<string, unknown>>,
+  countLimit: number,
+  lengthLimit: number,
+): Attributes | undefined {
+  if (typeof record !== "object" || record === null) return undefined;
+  try {
+    // Array.isArray throws for a revoked Proxy.
+    if (Array.isArray(record)) return undefined;
+    // Copied in one go, and only the values checked. A spread defines own
+    // data properties, so `__proto__` stays an ordinary key. It also copies
+    // symbol-keyed properties: they are not attributes and nothing reads
+    // them (exporters and toJSON go by string keys), so they are left
+    // rather than searched for (Object.getOwnPropertySymbols cost ~80 ns per
+    // span on Node 20 in the batch-flush benchmark, A/B run).
+    const copy: Record<string, unknown> = { ...record };
+    // for-in, not Object.keys: no array per span. It would also visit an
+    // enumerable key added to Object.prototype; such a key only ever sends
+    // the record down the slow path, which checks every key is own.
+    let count = 0;
+    for (const key in copy) {
+      // Anything unusual (a value to drop or truncate, an empty key, too
+      // many keys) falls back to storing one by one (setAll).
+      if (++count > countLimit || key === "") return undefined;
+      const value = copy[key];
+      switch (typeof value) {
+        case "number":
+        case "boolean":
+          continue;
+        case "string":
+          if (value.length <= lengthLimit) continue;
+          return undefined;
+        default:
+          return undefined;
+      }
+    }
+    wholeCount = count;
+    return copy as Attributes;
+  } catch {
+    // A getter or Proxy trap threw: setAll reads what it can.
+    return undefined;
+  }
+}
 
 /**
  * A bounded attribute record and the count of what it dropped. Used for the
@@ -121,6 +176,25 @@ export class AttributeBag {
    * @param record The attributes to add.
    */
   setAll(record: unknown): void {
+    this.#setAll(record, true);
+  }
+
+  /**
+   * A bag holding `record`'s entries, read one at a time with the same rules
+   * as {@linkcode AttributeBag.setAll}, for a record that
+   * {@linkcode wholeCopy} could not take whole: it is not copied again.
+   *
+   * @param record The attributes.
+   * @param countLimit The most attributes kept.
+   * @param lengthLimit The longest string value kept.
+   */
+  static filled(record: unknown, countLimit: number, lengthLimit: number): AttributeBag {
+    const bag = new AttributeBag(countLimit, lengthLimit);
+    bag.#setAll(record, false);
+    return bag;
+  }
+
+  #setAll(record: unknown, tryWhole: boolean): void {
     if (typeof record !== "object" || record === null) {
       if (record !== undefined) this.dropped++;
       return;
@@ -130,10 +204,23 @@ export class AttributeBag {
         this.dropped++;
         return;
       }
-      if (this.#stores === 0 && this.#copyWhole(record as Record<string, unknown>)) return;
     } catch {
-      // A getter or Proxy trap threw (or Array.isArray met a revoked
-      // Proxy): read what can be read, one entry at a time, below.
+      // Array.isArray met a revoked Proxy: read what can be read, one entry
+      // at a time, below.
+      this.#setEach(record);
+      return;
+    }
+    if (tryWhole && this.#stores === 0) {
+      const whole = wholeCopy(
+        record as Record<string, unknown>,
+        this.#countLimit,
+        this.#lengthLimit,
+      );
+      if (whole !== undefined) {
+        this.values = whole;
+        this.#stores = wholeCount;
+        return;
+      }
     }
     this.#setEach(record);
   }
@@ -192,39 +279,7 @@ export class AttributeBag {
   }
 
   /**
-   * The record a bag would hold after `setAll(record)` when the record can
-   * be taken whole (the common case: attributes given at start), or
-   * `undefined`. A span keeps that record alone, without a bag, until it is
-   * changed: a bag per queued span cost 72 bytes on V8.
-   *
-   * @param record The attributes.
-   * @param countLimit The most attributes kept.
-   * @param lengthLimit The longest string value kept.
-   */
-  static wholeCopy(
-    record: Readonly<Record<string, unknown>>,
-    countLimit: number,
-    lengthLimit: number,
-  ): Attributes | undefined {
-    if (typeof record !== "object" || record === null) return undefined;
-    // One bag does the copying for every span with the same limits.
-    let bag = scratch;
-    if (bag === undefined || bag.#countLimit !== countLimit || bag.#lengthLimit !== lengthLimit) {
-      scratch = bag = new AttributeBag(countLimit, lengthLimit);
-    }
-    try {
-      if (Array.isArray(record) || !bag.#copyWhole(record)) return undefined;
-    } catch {
-      // A getter or Proxy trap threw: setAll reads what it can.
-      return undefined;
-    }
-    const whole = bag.values;
-    bag.values = NOTHING;
-    return whole;
-  }
-
-  /**
-   * A bag holding `values`, as {@linkcode AttributeBag.wholeCopy} returned
+   * A bag holding `values`, as {@linkcode wholeCopy} returned
    * them, for the span's next change.
    *
    * @param values The record, adopted as it is.
@@ -236,39 +291,5 @@ export class AttributeBag {
     bag.values = values;
     bag.#stores = Object.keys(values).length;
     return bag;
-  }
-
-  // The common case, attributes given at start to an empty bag: copy the
-  // record in one go and check only the values. A spread defines own data
-  // properties, so `__proto__` stays an ordinary key. Anything unusual (a
-  // value to drop or truncate, an empty key, too many keys) falls back to
-  // storing one by one.
-  #copyWhole(record: Record<string, unknown>): boolean {
-    // A spread also copies symbol-keyed properties. They are not attributes
-    // and nothing reads them (exporters and toJSON go by string keys), so they
-    // are left rather than searched for: Object.getOwnPropertySymbols cost
-    // ~80 ns per span on Node 20 in the batch-flush benchmark (A/B run).
-    const copy = { ...record };
-    // for-in, not Object.keys: no array per span. It would also visit an
-    // enumerable key added to Object.prototype; such a key only ever sends
-    // the record down the slow path, which checks every key is own.
-    let count = 0;
-    for (const key in copy) {
-      if (++count > this.#countLimit || key === "") return false;
-      const value = copy[key];
-      switch (typeof value) {
-        case "number":
-        case "boolean":
-          continue;
-        case "string":
-          if (value.length <= this.#lengthLimit) continue;
-          return false;
-        default:
-          return false;
-      }
-    }
-    this.values = copy as Attributes;
-    this.#stores = count;
-    return true;
   }
 }

@@ -7,7 +7,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import { spanIdIn, traceIdIn } from "../platform/_id_pool.ts";
-import { AttributeBag } from "./_attribute_bag.ts";
+import { AttributeBag, wholeCopy } from "./_attribute_bag.ts";
 import { describeException } from "./_exception.ts";
 import { idBytesAt, idBytesOf } from "./_id_bytes.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
@@ -281,8 +281,11 @@ export class Span {
   // taken as they are, and the context is made when first read (see
   // _span_ids.ts); `init`'s limits must be resolved already. An id drawn
   // from the id pool may come as the pool's hex, with its bytes: see
-  // #madeTraceId. No default parameters: they cost the Tracer's start on
-  // V8; `length` is set to 2 below the class, as the public signature's.
+  // #madeTraceId. The last argument is the attributes given at start, as
+  // the Tracer read them: the record wholeCopy (_attribute_bag.ts) made, or
+  // a bag, which the span keeps as they are. No
+  // default parameters: they cost the Tracer's start on V8; `length` is set
+  // to 2 below the class, as the public signature's.
   constructor(
     name: string,
     context?: SpanContext,
@@ -295,6 +298,7 @@ export class Span {
     traceState?: string,
     idBytes?: Uint8Array,
     idAt?: number,
+    attributes?: Attributes | AttributeBag,
   ) {
     if (typeof name !== "string") throw nameError(name);
     const kindIndex = kind === "internal" || kind === undefined ? 0 : kindIndexOf(kind);
@@ -307,6 +311,7 @@ export class Span {
       this.#traceState = traceState;
       this.#idBytes = idBytes;
       this.#idAt = idAt!;
+      this.#attributes = attributes;
     } else {
       const given = givenContext(context);
       this.#context = given;
@@ -728,7 +733,7 @@ export class Span {
     if ((this.#state & IGNORES) === 0) {
       if (this.#attributes === undefined) {
         const limits = this.#limits();
-        const whole = AttributeBag.wholeCopy(
+        const whole = wholeCopy(
           attributes,
           limits.attributeCountLimit,
           limits.attributeValueLengthLimit,

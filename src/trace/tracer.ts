@@ -16,6 +16,7 @@ import { thenOf } from "../platform/_then_of.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
 import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
+import { AttributeBag, wholeCopy } from "../span/_attribute_bag.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
 import { getContextStorage } from "../context/storage.ts";
 import { nativeStorage } from "../context/_native_storage.ts";
@@ -477,6 +478,15 @@ export class Tracer {
     // The span keeps its ids and makes its context when first asked (see
     // span.ts); a debug span, off the hot path, is given its context.
     const dropped = result.decision === "drop";
+    // Attributes given at start, copied whole when they can be (the common
+    // case), else read into a bag one by one, and handed to the span as it is
+    // made: no setAttributes call, which would try the whole copy again.
+    let given: Attributes | AttributeBag | undefined;
+    if (attributes !== undefined && !dropped && !debugOn) {
+      const { attributeCountLimit, attributeValueLengthLimit } = this.#recordingInit.limits;
+      given = wholeCopy(attributes, attributeCountLimit, attributeValueLengthLimit) ??
+        AttributeBag.filled(attributes, attributeCountLimit, attributeValueLengthLimit);
+    }
     const span = debugOn && !dropped
       ? this.#debugSpan(name, kind, traceId, spanId, parentId, flags, traceState, idBytes, idAt)
       : new (Span as SpanWithIds)(
@@ -491,6 +501,7 @@ export class Tracer {
         traceState,
         idBytes,
         idAt,
+        given,
       );
     if (dropped) return span.start();
     if (parentRemote) markRemoteParent(span);
@@ -499,7 +510,8 @@ export class Tracer {
     if (hasParent && (parentFlags !== flags || parentState !== traceState)) {
       keepParentTraceFields(span, parentFlags, parentState);
     }
-    if (attributes !== undefined) span.setAttributes(attributes);
+    // A debug span is made apart (#debugSpan), and is given them here.
+    if (attributes !== undefined && given === undefined) span.setAttributes(attributes);
     if (result.attributes !== undefined) span.setAttributes(result.attributes);
     if (links !== undefined) addLinks(span, links);
     const fanOut = this.#fanOut;
@@ -755,6 +767,7 @@ type SpanWithIds = new (
   traceState: string | undefined,
   idBytes: Uint8Array | undefined,
   idAt: number,
+  attributes: Attributes | AttributeBag | undefined,
 ) => Span;
 
 // Whether a span that is not sampled has the all-zero trace id.
