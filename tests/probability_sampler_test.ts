@@ -291,6 +291,25 @@ describe("ProbabilitySampler's compatibility warning", () => {
     assert.deepEqual(warned, []);
   });
 
+  test("ratio 1 and ratio 0 decide on no randomness: no warning for a child not marked random", async () => {
+    // "When a ProbabilitySampler makes a decision for a non-root Span based
+    // on TraceID randomness when the Trace random flag was not set"
+    // (trace SDK specification): at 1 and 0 the trace id decides nothing.
+    const all = new ProbabilitySampler(1);
+    const none = new ProbabilitySampler(0);
+    const notRandom = parentWith(traceId, undefined, TraceFlags.SAMPLED);
+    const notRandomWithState = parentWith(traceId, "a=1", TraceFlags.SAMPLED);
+    const warned = await captureWarnings(() => {
+      assert.equal(all.shouldSample(params(traceId, notRandom)).decision, "recordAndSample");
+      assert.equal(
+        all.shouldSample(params(traceId, notRandomWithState)).decision,
+        "recordAndSample",
+      );
+      assert.equal(none.shouldSample(params(traceId, notRandom)).decision, "drop");
+    });
+    assert.deepEqual(warned, []);
+  });
+
   test("an invalid rv is no explicit randomness: a trace not marked random still warns", async () => {
     const warned = await captureWarnings(() => {
       half.shouldSample(params(traceId, parentWith(traceId, "ot=rv:xyz", TraceFlags.SAMPLED)));

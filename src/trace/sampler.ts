@@ -499,17 +499,20 @@ export class ProbabilitySampler implements Sampler {
     if (threshold === undefined) return DROP;
     const parent = parameters.parent;
     const traceState = parent?.traceState;
+    // Ratio 1 keeps every span: the decision is made on no randomness, so
+    // nothing is presumed of the trace id and there is nothing to warn of.
+    const always = this.#always;
     if (traceState === undefined || traceState === "") {
+      if (always) return this.#sample;
       if (parent !== undefined) checkPresumedRandom(PROBABILITY_SAMPLER, parent, undefined);
-      return this.#always || randomnessReaches(parameters.traceId, undefined, this.#high, this.#low)
+      return randomnessReaches(parameters.traceId, undefined, this.#high, this.#low)
         ? this.#sample
         : DROP;
     }
     const state = readOtTraceState(traceState);
     const rv = state.rv;
-    checkPresumedRandom(PROBABILITY_SAMPLER, parent!, rv);
-    const sampled = this.#always ||
-      randomnessReaches(parameters.traceId, rv, this.#high, this.#low);
+    if (!always) checkPresumedRandom(PROBABILITY_SAMPLER, parent!, rv);
+    const sampled = always || randomnessReaches(parameters.traceId, rv, this.#high, this.#low);
     if (!sampled) return DROP;
     return {
       decision: "recordAndSample",
