@@ -868,6 +868,22 @@ describe("composable samplers in a Tracer", () => {
     assert.equal(propagationStats().tracestate, before);
   });
 
+  test("a child whose parent's trace state held only th, erased, has no trace state at all", () => {
+    const tracer = new Tracer({
+      sampler: composite(new ComposableParentThreshold(new ComposableAlwaysOff())),
+    });
+    const incoming = extractContext({
+      traceparent: `00-${traceIdWith(0n)}-${SPAN}-03`,
+      tracestate: "ot=th:c",
+    });
+    const child = tracer.startSpan("child", { parent: incoming });
+    assert.equal(child.context.isSampled, true);
+    assert.equal(child.context.traceState, undefined, "not an empty string");
+    const headers: Record<string, string> = {};
+    injectContext(headers, child);
+    assert.equal("tracestate" in headers, false);
+  });
+
   test("an incoming sampled trace without th is followed, and its child carries no th", () => {
     const tracer = new Tracer({
       sampler: composite(new ComposableParentThreshold(new ComposableAlwaysOff())),

@@ -472,7 +472,9 @@ export class Tracer {
     }
     let traceState = parentState;
     if (result.traceState !== undefined) {
-      if (isValidTraceState(result.traceState)) traceState = result.traceState;
+      // An empty one (a sampler that erased the parent's last entry) is
+      // none, as an empty tracestate header is.
+      if (isValidTraceState(result.traceState)) traceState = result.traceState || undefined;
       else refuseSampledTraceState(result.traceState);
     }
     // The span keeps its ids and makes its context when first asked (see
