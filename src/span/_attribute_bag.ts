@@ -30,6 +30,10 @@ export function setOwnAttribute(
   }
 }
 
+// How many attributes the last record wholeCopy returned holds, for a bag
+// that takes it (setAll): no array of keys to count them again.
+let wholeCount = 0;
+
 /**
  * The record a bag would hold after `setAll(record)` when the record can be
  * taken whole (the common case: attributes given at start), or `undefined`.
@@ -41,10 +45,6 @@ export function setOwnAttribute(
  * @param countLimit The most attributes kept.
  * @param lengthLimit The longest string value kept.
  */
-// How many attributes the last record wholeCopy returned holds, for a bag
-// that takes it (setAll): no array of keys to count them again.
-let wholeCount = 0;
-
 export function wholeCopy(
   record: Readonly<Record<string, unknown>>,
   countLimit: number,
@@ -87,6 +87,25 @@ export function wholeCopy(
     // A getter or Proxy trap threw: setAll reads what it can.
     return undefined;
   }
+}
+
+/**
+ * What a span with no attributes yet keeps of `record`, the first it is
+ * given (at start, most often): the record {@linkcode wholeCopy} makes, or
+ * when it cannot be taken whole, a bag that read it entry by entry. Either
+ * way the record is copied once.
+ *
+ * @param record The attributes.
+ * @param countLimit The most attributes kept.
+ * @param lengthLimit The longest string value kept.
+ */
+export function firstAttributes(
+  record: Readonly<Record<string, unknown>>,
+  countLimit: number,
+  lengthLimit: number,
+): Attributes | AttributeBag {
+  return wholeCopy(record, countLimit, lengthLimit) ??
+    AttributeBag.filled(record, countLimit, lengthLimit);
 }
 
 /**

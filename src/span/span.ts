@@ -7,7 +7,7 @@
 
 import { describe } from "../platform/_describe.ts";
 import { spanIdIn, traceIdIn } from "../platform/_id_pool.ts";
-import { AttributeBag, wholeCopy } from "./_attribute_bag.ts";
+import { AttributeBag, firstAttributes } from "./_attribute_bag.ts";
 import { describeException } from "./_exception.ts";
 import { idBytesAt, idBytesOf } from "./_id_bytes.ts";
 import { installRemoteParentAccess } from "./_remote_parent.ts";
@@ -282,10 +282,9 @@ export class Span {
   // _span_ids.ts); `init`'s limits must be resolved already. An id drawn
   // from the id pool may come as the pool's hex, with its bytes: see
   // #madeTraceId. The last argument is the attributes given at start, as
-  // the Tracer read them: the record wholeCopy (_attribute_bag.ts) made, or
-  // a bag, which the span keeps as they are. No
-  // default parameters: they cost the Tracer's start on V8; `length` is set
-  // to 2 below the class, as the public signature's.
+  // the Tracer read them (firstAttributes, _attribute_bag.ts), kept as they
+  // are. No default parameters: they cost the Tracer's start on V8;
+  // `length` is set to 2 below the class, as the public signature's.
   constructor(
     name: string,
     context?: SpanContext,
@@ -733,15 +732,12 @@ export class Span {
     if ((this.#state & IGNORES) === 0) {
       if (this.#attributes === undefined) {
         const limits = this.#limits();
-        const whole = wholeCopy(
+        this.#attributes = firstAttributes(
           attributes,
           limits.attributeCountLimit,
           limits.attributeValueLengthLimit,
         );
-        if (whole !== undefined) {
-          this.#attributes = whole;
-          return this;
-        }
+        return this;
       }
       this.#bag().setAll(attributes);
     }
