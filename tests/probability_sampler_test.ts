@@ -1,6 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  ComposableProbability,
+  CompositeSampler,
   extractContext,
   injectContext,
   InMemorySpanProcessor,
@@ -155,9 +157,23 @@ describe("ProbabilitySampler's trace state", () => {
     assert.equal(decide("foot=th:1").traceState, "ot=th:c,foot=th:1");
   });
 
-  test("a dropped span's trace state is left as it was", () => {
+  test("a dropped span has the parent's th erased, its other sub-keys and entries kept", () => {
+    // As CompositeSampler(ComposableProbability) does: "In case of negative
+    // sampling decision, it removes the th value" (trace SDK specification).
     const low = traceIdWith(0n);
     const r = quarter.shouldSample(params(low, parentWith(low, "a=1,ot=th:8;rv:00000000000000")));
+    assert.deepEqual(r, { decision: "drop", traceState: "ot=rv:00000000000000,a=1" });
+    const composite = new CompositeSampler(new ComposableProbability(0.25));
+    assert.deepEqual(
+      composite.shouldSample(params(low, parentWith(low, "a=1,ot=th:8;rv:00000000000000"))),
+      r,
+      "the same as the composite form",
+    );
+  });
+
+  test("a dropped span whose parent's trace state has no th keeps it as it was", () => {
+    const low = traceIdWith(0n);
+    const r = quarter.shouldSample(params(low, parentWith(low, "a=1,ot=rv:00000000000000")));
     assert.deepEqual(r, { decision: "drop" });
     assert.equal("traceState" in r, false, "no traceState: the parent's is kept");
   });
@@ -378,7 +394,7 @@ describe("ProbabilitySampler in a Tracer", () => {
     });
     const dropped = tracer.startSpan("dropped", { parent: below });
     assert.equal(dropped.isRecording, false);
-    assert.equal(dropped.context.traceState, `ot=th:0;rv:${hex14(T - 1n)}`, "left as it was");
+    assert.equal(dropped.context.traceState, `ot=rv:${hex14(T - 1n)}`, "th erased, rv kept");
   });
 
   test("behind ParentBasedSampler's defaults, a remote child follows its parent and keeps its trace state", () => {

@@ -9,7 +9,7 @@ import type { SpanKind } from "../span/span.ts";
 import type { SpanContext } from "../span/span_context.ts";
 import { describe } from "../platform/_describe.ts";
 import { warnOnce } from "../platform/_warn.ts";
-import { readOtTraceState } from "./_ot_trace_state.ts";
+import { readOtTraceState, withoutThreshold } from "./_ot_trace_state.ts";
 import {
   checkPresumedRandom,
   RANDOM_AT,
@@ -367,7 +367,8 @@ export class TraceIdRatioSampler implements Sampler {
  * included, and other vendors' entries are kept (when `th` would take the
  * entry past its 256 characters, it is left out, and any `th` the parent's
  * held is erased, as the specification asks, with one warning). A dropped
- * span's trace state is left as it was. What is malformed in the `ot` entry is ignored,
+ * span has any `th` its parent's held erased, the rest of its trace state
+ * kept. What is malformed in the `ot` entry is ignored,
  * and left out, counted in `propagationStats().tracestate`, when the entry
  * is written again; it never throws.
  *
@@ -513,7 +514,15 @@ export class ProbabilitySampler implements Sampler {
     const rv = state.rv;
     if (!always) checkPresumedRandom(PROBABILITY_SAMPLER, parent!, rv);
     const sampled = always || randomnessReaches(parameters.traceId, rv, this.#high, this.#low);
-    if (!sampled) return DROP;
+    // A dropped span carries no threshold: the parent's th would claim a
+    // probability it was not sampled at. The spec's composite sampler,
+    // which this one is equivalent to (Composite(ComposableProbability)),
+    // "removes the th value" on a negative decision.
+    if (!sampled) {
+      return state.th === undefined
+        ? DROP
+        : { decision: "drop", traceState: withoutThreshold(state) };
+    }
     return {
       decision: "recordAndSample",
       traceState: sampledTraceState(state, threshold, PROBABILITY_SAMPLER),
