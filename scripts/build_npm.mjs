@@ -1,7 +1,7 @@
 // Writes npm/: the npm package, emitted by `tsc` from the same sources JSR
 // publishes. ESM JavaScript for Node 20, exact declarations (the sources use
 // isolatedDeclarations), a package.json whose "exports" has one subpath per
-// deno.json export, and the README and LICENSE.
+// deno.json export, and the README, CHANGELOG and LICENSE.
 //
 // Run: `npm run build` or `deno task build:npm`.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -213,7 +213,9 @@ if (pkg.bin) {
     { mode: 0o755 },
   );
 }
-for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(npmDir, file));
+for (const file of ["README.md", "CHANGELOG.md", "LICENSE"]) {
+  copyFileSync(join(root, file), join(npmDir, file));
+}
 
 const subpaths = entries.map((e) => e.subpath).join(" ");
 console.log(
