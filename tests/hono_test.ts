@@ -205,6 +205,43 @@ describe("traceMiddleware (Hono)", () => {
     assert.equal(work.context.parentSpanId, servers[0].context.spanId);
   });
 
+  test("a second app's middleware, given the same Request, adds no span: one server span per request", async () => {
+    // The second app's middleware started a server span of its own, whose
+    // parent came from the request's headers only: the root of a second
+    // trace, beside the first app's, for one request.
+    const { memory, tracer, app } = setup();
+    const other = new Hono();
+    other.use(traceMiddleware({ tracer }));
+    other.get("/users/:id", (c) => {
+      tracer.startSpan("load user").end();
+      return c.text("u", 201);
+    });
+    app.get("/users/:id", (c) => other.fetch(c.req.raw));
+    const response = await app.request("/users/7", { headers: { traceparent: TRACEPARENT } });
+    assert.equal(await response.text(), "u");
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.deepEqual(servers.map((s) => s.name), ["GET /users/:id"]);
+    const [server] = servers;
+    assert.equal(server.context.parentSpanId, "b7ad6b7169203331");
+    assert.equal(server.attributes["http.response.status_code"], 201, "the second app's answer");
+    const [load] = memory.spans.filter((s) => s.name === "load user");
+    assert.equal(load.context.traceId, server.context.traceId);
+    assert.equal(load.context.parentSpanId, server.context.spanId);
+  });
+
+  test("a second app given a Request built from the first is traced as a request of its own", async () => {
+    // Another object: the handler may have made it to ask for something
+    // else (here another path), and nothing tells it from a copy.
+    const { memory, app } = setup();
+    const other = new Hono();
+    other.use(traceMiddleware({ tracer: new Tracer({ processors: [memory] }) }));
+    other.get("/inner", (c) => c.text("in"));
+    app.get("/outer", (c) => other.fetch(new Request(new URL("/inner", c.req.url), c.req.raw)));
+    assert.equal(await (await app.request("/outer")).text(), "in");
+    const servers = memory.spans.filter((s) => s.kind === "server");
+    assert.deepEqual(servers.map((s) => s.name).sort(), ["GET /inner", "GET /outer"]);
+  });
+
   test("other middleware and the handler run inside the span, across await", async () => {
     const { memory, tracer, app } = setup();
     const seen: (string | undefined)[] = [];
@@ -1139,15 +1176,22 @@ describe("traceMiddleware inside traceHandler(app.fetch)", () => {
     assert.deepEqual(memory.spans[0].status, { code: "error", message: "feed broke" });
   });
 
-  test("the same Request handed to another app inside a handler: that app's middleware starts its own span", async () => {
+  test("the same Request handed to another app inside a handler: that app's middleware adds no span", async () => {
+    // It started a span of its own, the root of a second trace for the
+    // one request.
     const { memory, tracer, app, fetch } = wrapped();
     const legacy = new Hono();
     legacy.use(traceMiddleware({ tracer }));
-    legacy.get("/old/:id", (c) => c.text("old"));
+    legacy.get("/old/:id", (c) => {
+      tracer.startSpan("legacy work").end();
+      return c.text("old");
+    });
     app.all("/old/*", (c) => legacy.fetch(c.req.raw));
     const response = await fetch(new Request("http://localhost/old/3"));
     assert.equal(await response.text(), "old");
-    assert.deepEqual(memory.spans.map((s) => s.name).sort(), ["GET /old/*", "GET /old/:id"]);
+    assert.deepEqual(memory.spans.map((s) => s.name).sort(), ["GET /old/*", "legacy work"]);
+    const [work, server] = memory.spans;
+    assert.equal(work.context.parentSpanId, server.context.spanId);
   });
 
   test("one Request handled twice at once: each middleware takes its own handler's span", async () => {

@@ -18,6 +18,7 @@ import {
 import { clientGone } from "../http/_client_gone.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
+import { servedNow } from "../http/_served_request.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
@@ -206,6 +207,12 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     if (handlerSpan !== undefined) {
       return inHandlerSpan(c, next, handlerSpan, methodInfo(c.req.raw.method, known), routesOf);
     }
+    // This very Request is already served by a server span up the context:
+    // another app's middleware (or a traceHandler) handed it to this app,
+    // as `other.fetch(c.req.raw)` does. That span traces the request, and
+    // records the status this app answers; a span here was a second server
+    // span for one request, the root of a trace of its own.
+    if (servedNow(c.req.raw)) return next();
     const started = startRequestSpan(
       tracerFor(),
       c.req.raw,
