@@ -2,7 +2,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { connect } from "node:net";
-import { getBaggage, getCurrentSpan, InMemorySpanProcessor, Tracer } from "../mod.ts";
+import {
+  type Context,
+  getBaggage,
+  getCurrentContext,
+  getCurrentSpan,
+  InMemorySpanProcessor,
+  Tracer,
+  withContext,
+} from "../mod.ts";
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -126,6 +134,72 @@ describe("traceHandler", () => {
     await (await proxy(new Request("http://x/c"))).text();
     assert.equal(servers(), 6);
     assert.equal(memory.spans.filter((s) => s.kind === "client").length, 1);
+  });
+
+  test("a request a handler dispatches in this process joins its trace, under the current span", async () => {
+    // Its headers alone made its span the root of a trace of its own (or,
+    // with the outer request's traceparent copied, the outer span's sibling).
+    const { memory, tracer } = setup();
+    const inner = traceHandler((_request: Request) => {
+      tracer.startSpan("inner work").end();
+      return new Response("ok");
+    }, { tracer });
+    const outer = traceHandler(
+      (request: Request) =>
+        tracer.span(
+          "dispatch",
+          () => inner(new Request(new URL("/parts/1", request.url), { headers: request.headers })),
+        ),
+      {
+        tracer,
+      },
+    );
+    for (const headers of [{}, { traceparent: TRACEPARENT }] as Record<string, string>[]) {
+      memory.clear();
+      await (await outer(new Request("http://x/batch", { headers }))).text();
+      const byName = new Map(memory.spans.map((s) => [s.name, s]));
+      assert.equal(memory.spans.filter((s) => s.kind === "server").length, 2);
+      const dispatch = byName.get("dispatch")!;
+      const innerServer = memory.spans.find((s) =>
+        s.kind === "server" && s.attributes["url.path"] === "/parts/1"
+      )!;
+      const outerServer = memory.spans.find((s) =>
+        s.kind === "server" && s.attributes["url.path"] === "/batch"
+      )!;
+      assert.equal(
+        outerServer.context.parentSpanId,
+        headers.traceparent === undefined ? undefined : "b7ad6b7169203331",
+      );
+      assert.equal(dispatch.context.parentSpanId, outerServer.context.spanId);
+      assert.equal(innerServer.context.traceId, outerServer.context.traceId);
+      assert.equal(innerServer.context.parentSpanId, dispatch.context.spanId);
+      const work = byName.get("inner work")!;
+      assert.equal(work.context.parentSpanId, innerServer.context.spanId);
+    }
+  });
+
+  test("a dispatched request keeps a traceparent of another trace, and a handler's context whose span has ended is not its parent", async () => {
+    const { memory, tracer } = setup();
+    const inner = traceHandler((_request: Request) => new Response("ok"), { tracer });
+    let kept: Context | undefined;
+    const outer = traceHandler(async (request: Request) => {
+      kept = getCurrentContext();
+      const other = "00-11111111111111111111111111111111-2222222222222222-01";
+      return await inner(new Request(request.url, { headers: { traceparent: other } }));
+    }, { tracer });
+    await (await outer(new Request("http://x/a"))).text();
+    const [chosen] = memory.spans.filter((s) =>
+      s.kind === "server" && s.context.traceId === "11111111111111111111111111111111"
+    );
+    assert.equal(chosen.context.parentSpanId, "2222222222222222");
+    // A server started inside a handler serves its requests in the context
+    // it started in: once that handler's span has ended, they are no part
+    // of its trace.
+    memory.clear();
+    await (await withContext(kept!, () => inner(new Request("http://x/later")))).text();
+    const [later] = memory.spans;
+    assert.equal(later.kind, "server");
+    assert.equal(later.context.parentSpanId, undefined);
   });
 
   test("makes the span and the request's baggage current in the handler, across await", async () => {

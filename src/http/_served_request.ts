@@ -53,3 +53,14 @@ export function servedNow(request: unknown): boolean {
   return context.getValue(SERVED_REQUEST_KEY) === token &&
     newestKeyOf(context, SERVED_REQUEST_KEY, HEADERS_WRITTEN_KEY) === SERVED_REQUEST_KEY;
 }
+
+/**
+ * Whether the code running in `context` is a server span's handler, for
+ * whichever request, with no traced fetch since: a request served here is
+ * one that handler dispatched in this process (a `Request` it built, a
+ * framework's sub-app), not one from the network.
+ */
+export function servingIn(context: Context): boolean {
+  return context.getValue(SERVED_REQUEST_KEY) !== undefined &&
+    newestKeyOf(context, SERVED_REQUEST_KEY, HEADERS_WRITTEN_KEY) === SERVED_REQUEST_KEY;
+}

@@ -8,6 +8,7 @@ import { HEADERS_WRITTEN_KEY, serverParent } from "../context/_host_context.ts";
 import { FETCH_CALL_KEY, SUPPRESS_TRACING_KEY } from "../context/_suppress_key.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import type { Span } from "../span/span.ts";
+import type { SpanContext } from "../span/span_context.ts";
 import type { Tracer } from "../trace/tracer.ts";
 import { BAGGAGE_KEY } from "../propagation/baggage_context.ts";
 import type { HeaderCarrier } from "../propagation/carrier.ts";
@@ -19,6 +20,7 @@ import {
   type ServerRequestInfo,
 } from "./_semconv.ts";
 import { capRecorded } from "./_recorded_length.ts";
+import { servingIn } from "./_served_request.ts";
 import { readForwarding } from "./_forwarded.ts";
 
 /** A started server span and the context to run the handler in. */
@@ -30,8 +32,10 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the host's own server
  * span for the request when there is one (`hostServerSpan`, see
- * serverParent), else of the remote parent, or a new trace when there is
- * none (never a child of whatever is current in the server's own code).
+ * serverParent); inside another server span's handler (a request it
+ * dispatched in this process), a child of the current span; else of the
+ * remote parent, or a new trace when there is none (never a child of
+ * whatever is current in the server's own code).
  * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
  * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
  * `X-Forwarded-*` headers come before the URL's host and scheme, and before
@@ -55,7 +59,7 @@ export function startServerSpan(
   const start = () =>
     tracer.startSpan(info.spanName, {
       kind: "server",
-      parent: serverParent(current, extractContext(headers), hostServerSpan) ?? null,
+      parent: parentOf(current, extractContext(headers), hostServerSpan),
       attributes: capRecorded(
         serverAttributes(info, url, userAgent, { ...connection, forwarding }),
         maxRecordedLength,
@@ -77,4 +81,26 @@ export function startServerSpan(
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));
   return { span, context };
+}
+
+// A server span's parent. A request served inside another server span's
+// handler, that span's work still open, was dispatched by it in this process
+// (a Request it built, a sub-app Hono mounted, a request listener's app):
+// its span joins that trace under the current span, where its headers alone
+// (none, or the outer request's own traceparent copied) made it the root of
+// a trace of its own, or the outer span's sibling. A traceparent of another
+// trace is the handler's own choice, and kept. A context that only carries a
+// server's handler context without its work open (a server started inside a
+// handler, whose requests inherit that context) is not taken.
+function parentOf(
+  current: Context,
+  remote: SpanContext | undefined,
+  hostServerSpan: unknown,
+): Span | SpanContext | null {
+  const parent = serverParent(current, remote, hostServerSpan);
+  if (parent !== remote || !servingIn(current)) return parent ?? null;
+  const span = current.getValue(SPAN_KEY) as Span | undefined;
+  if (span === undefined || span.ended) return parent ?? null;
+  if (remote !== undefined && remote.traceId !== span.context.traceId) return remote;
+  return span;
 }
