@@ -570,6 +570,31 @@ describe("traceRequestListener (node:http)", () => {
     }
   });
 
+  test("an app the listener hands a Request it built (as Hono's node server does) is in the listener's trace", async () => {
+    const { memory, tracer } = setup();
+    const app = traceHandler((_request: Request) => new Response("ok", { status: 201 }), {
+      tracer,
+    });
+    const done = deferred<void>();
+    const listener = traceRequestListener(async (req: { url?: string }, res: FakeRes) => {
+      const response = await app(new Request(`http://127.0.0.1:9000${req.url}`));
+      res.statusCode = response.status;
+      done.resolve();
+    }, { tracer });
+    const res = fakeRes();
+    listener({ method: "GET", url: "/items", headers: { host: "127.0.0.1:9000" } }, res);
+    await done.promise;
+    res.emit("finish");
+    res.emit("close");
+    const [inner, outer] = memory.spans;
+    assert.equal(inner.kind, "server");
+    assert.equal(outer.kind, "server");
+    assert.equal(outer.context.parentSpanId, undefined);
+    assert.equal(inner.context.traceId, outer.context.traceId);
+    assert.equal(inner.context.parentSpanId, outer.context.spanId);
+    assert.equal(outer.attributes["http.response.status_code"], 201);
+  });
+
   test("makes the span and baggage current for the listener", () => {
     const { tracer } = setup();
     let seen: unknown[] = [];
