@@ -48,10 +48,7 @@ export function markServed(context: Context, request: unknown): Context {
 export function servedNow(request: unknown): boolean {
   // A WeakMap answers undefined for a non-object key too.
   const token = tokens.get(request as object);
-  if (token === undefined) return false;
-  const context = getCurrentContext();
-  return context.getValue(SERVED_REQUEST_KEY) === token &&
-    newestKeyOf(context, SERVED_REQUEST_KEY, HEADERS_WRITTEN_KEY) === SERVED_REQUEST_KEY;
+  return token !== undefined && servedToken(getCurrentContext()) === token;
 }
 
 /**
@@ -61,6 +58,16 @@ export function servedNow(request: unknown): boolean {
  * framework's sub-app), not one from the network.
  */
 export function servingIn(context: Context): boolean {
-  return context.getValue(SERVED_REQUEST_KEY) !== undefined &&
-    newestKeyOf(context, SERVED_REQUEST_KEY, HEADERS_WRITTEN_KEY) === SERVED_REQUEST_KEY;
+  return servedToken(context) !== undefined;
+}
+
+// The token of the request the nearest server span up `context` serves,
+// unless a traced fetch has handed the work on since (its headers were
+// written after).
+function servedToken(context: Context): unknown {
+  const token = context.getValue(SERVED_REQUEST_KEY);
+  return token !== undefined &&
+      newestKeyOf(context, SERVED_REQUEST_KEY, HEADERS_WRITTEN_KEY) === SERVED_REQUEST_KEY
+    ? token
+    : undefined;
 }

@@ -76,12 +76,12 @@ export interface TraceHandlerOptions {
  * `server` span. The span's parent is read from the request's `traceparent`
  * and `tracestate` (a new trace when they are absent or invalid; inside
  * another server span's handler, whose span is still open, the current
- * span, so that a request dispatched in this process stays in its trace),
- * its name is
- * the HTTP method, and it carries OpenTelemetry's HTTP semantic-convention
- * attributes (`http.request.method`, `url.path`, `url.query`, `url.scheme`,
- * `server.address`, `server.port`, `client.address`, `network.peer.address`,
- * `network.peer.port`, `user_agent.original`, `http.response.status_code`),
+ * span, so that a request dispatched in this process stays in its trace).
+ * Its name is the HTTP method, and it carries OpenTelemetry's HTTP
+ * semantic-convention attributes (`http.request.method`, `url.path`,
+ * `url.query`, `url.scheme`, `server.address`, `server.port`,
+ * `client.address`, `network.peer.address`, `network.peer.port`,
+ * `user_agent.original`, `http.response.status_code`),
  * each string cut to `maxRecordedLength`. Behind a proxy, the host, port and
  * scheme are the original request's, from `Forwarded` or `X-Forwarded-Host`
  * and `X-Forwarded-Proto`, and `client.address` the original client's, from
