@@ -134,6 +134,21 @@ describe("traceHandler", () => {
     await (await proxy(new Request("http://x/c"))).text();
     assert.equal(servers(), 6);
     assert.equal(memory.spans.filter((s) => s.kind === "client").length, 1);
+    // The traced fetch is a new hop: the server span behind it takes its
+    // parent from the headers the fetch wrote (here its client span), not
+    // from the handler it was called in; with no headers written (as
+    // above, propagateTo: []) it starts a trace, as over the network.
+    memory.clear();
+    const sending = instrumentFetch(
+      (input: RequestInfo | URL, init?: RequestInit) => inner(new Request(input, init)),
+      { tracer },
+    );
+    const hop = traceHandler((request: Request) => sending(request), { tracer });
+    await (await hop(new Request("http://x/d"))).text();
+    const [behind, client, front] = memory.spans;
+    assert.deepEqual([behind.kind, client.kind, front.kind], ["server", "client", "server"]);
+    assert.equal(client.context.parentSpanId, front.context.spanId);
+    assert.equal(behind.context.parentSpanId, client.context.spanId);
   });
 
   test("a request a handler dispatches in this process joins its trace, under the current span", async () => {
