@@ -193,6 +193,20 @@ describe("traceHandler", () => {
     }
   });
 
+  test(
+    "a Deno.serve or Bun.serve server made inside a handler serves requests from its socket: new traces",
+    { skip: !isDeno && !isBun ? "Deno.serve and Bun.serve only" : false },
+    async () => {
+      // Bun.serve runs its handler in the context Bun.serve was called in:
+      // here a handler's, whose span is open.
+      const traced = setup();
+      const inner = traceHandler((_request: Request) => new Response("in"), {
+        tracer: traced.tracer,
+      });
+      await assertNewTraceFromInside(traced, () => serveNative(inner));
+    },
+  );
+
   test("a dispatched request keeps a traceparent of another trace, and a handler's context whose span has ended is not its parent", async () => {
     const { memory, tracer } = setup();
     const inner = traceHandler((_request: Request) => new Response("ok"), { tracer });
@@ -402,6 +416,30 @@ describe("traceHandler", () => {
   });
 });
 
+// Makes a server with `start` inside a traced handler, which fetches "in"
+// from it (untraced): the server span of that request, which came from a
+// socket, must be the root of a trace of its own, whatever context the
+// runtime runs the server's listener in.
+async function assertNewTraceFromInside(
+  { memory, tracer }: { memory: InMemorySpanProcessor; tracer: Tracer },
+  start: () => Served | Promise<Served>,
+): Promise<void> {
+  const outer = traceHandler(async () => {
+    const server = await start();
+    try {
+      return new Response(await (await fetch(server.url)).text());
+    } finally {
+      await server.close();
+    }
+  }, { tracer });
+  assert.equal(await (await outer(new Request("http://x/outer"))).text(), "in");
+  const [inner, front] = memory.spans.filter((s) => s.kind === "server");
+  assert.equal(front.attributes["url.path"], "/outer");
+  assert.equal(inner.attributes["url.path"], "/");
+  assert.equal(inner.context.parentSpanId, undefined);
+  assert.notEqual(inner.context.traceId, front.context.traceId);
+}
+
 type FakeRes = EventEmitter & { statusCode: number };
 
 function fakeRes(): FakeRes {
@@ -608,6 +646,16 @@ describe("traceRequestListener (node:http)", () => {
     assert.equal(inner.context.traceId, outer.context.traceId);
     assert.equal(inner.context.parentSpanId, outer.context.spanId);
     assert.equal(outer.attributes["http.response.status_code"], 201);
+  });
+
+  test("a node:http server made inside a handler serves requests from its socket, not dispatched by that handler: new traces", async () => {
+    // Node (and Bun's node:http) run a server's listener in the context the
+    // server was made in: here a handler's, whose span is open.
+    const traced = setup();
+    const listener = traceRequestListener((_req, res: ServerResponse) => res.end("in"), {
+      tracer: traced.tracer,
+    });
+    await assertNewTraceFromInside(traced, () => serveNode(listener));
   });
 
   test("makes the span and baggage current for the listener", () => {

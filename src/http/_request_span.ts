@@ -6,7 +6,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import { type KnownMethods, NO_HOST } from "./_semconv.ts";
-import { peerOf } from "./_forwarded.ts";
+import { type Peer, peerOf } from "./_forwarded.ts";
 import { markServed } from "./_served_request.ts";
 
 /**
@@ -47,6 +47,7 @@ export function startRequestSpan(
   } catch {
     return undefined;
   }
+  const peer = peerOf(server, request);
   const { span, context } = startServerSpan(
     tracer,
     request.method,
@@ -56,7 +57,8 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer: peerOf(server, request), noHost },
+    { peer, noHost },
+    !fromBunSocket(server, peer),
   );
   // A traceHandler inside, given this same Request, passes it on.
   return { span, context: markServed(context, request) };
@@ -72,5 +74,19 @@ function schemeOf(server: unknown): string {
       : "http";
   } catch {
     return "http";
+  }
+}
+
+// Whether Bun.serve received this very request from a client: its server
+// knows its own requests (requestIP answers null for one built or cloned).
+// Such a request was dispatched by no handler, though Bun.serve runs its
+// handler in the context it was called in: a server made inside a handler
+// would otherwise have its requests join that handler's trace.
+function fromBunSocket(server: unknown, peer: Peer): boolean {
+  try {
+    return typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP ===
+        "function" && peer.address !== undefined;
+  } catch {
+    return false;
   }
 }

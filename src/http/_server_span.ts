@@ -32,10 +32,10 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the host's own server
  * span for the request when there is one (`hostServerSpan`, see
- * serverParent); inside another server span's handler (a request it
- * dispatched in this process), a child of the current span; else of the
- * remote parent, or a new trace when there is none (never a child of
- * whatever is current in the server's own code).
+ * serverParent); for a `Request` (`dispatchable`) served inside another
+ * server span's handler (one it dispatched in this process), a child of the
+ * current span; else of the remote parent, or a new trace when there is
+ * none (never a child of whatever is current in the server's own code).
  * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
  * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
  * `X-Forwarded-*` headers come before the URL's host and scheme, and before
@@ -52,6 +52,7 @@ export function startServerSpan(
   known?: KnownMethods,
   hostServerSpan?: unknown,
   connection?: Omit<ServerRequestInfo, "forwarding">,
+  dispatchable = false,
 ): ServerSpan {
   const info = methodInfo(method, known);
   let current = getCurrentContext();
@@ -59,7 +60,7 @@ export function startServerSpan(
   const start = () =>
     tracer.startSpan(info.spanName, {
       kind: "server",
-      parent: parentOf(current, extractContext(headers), hostServerSpan),
+      parent: parentOf(current, extractContext(headers), hostServerSpan, dispatchable),
       attributes: capRecorded(
         serverAttributes(info, url, userAgent, { ...connection, forwarding }),
         maxRecordedLength,
@@ -83,22 +84,27 @@ export function startServerSpan(
   return { span, context };
 }
 
-// A server span's parent. A request served inside another server span's
-// handler, that span's work still open, was dispatched by it in this process
-// (a Request it built, a sub-app Hono mounted, a request listener's app):
-// its span joins that trace under the current span, where its headers alone
-// (none, or the outer request's own traceparent copied) made it the root of
-// a trace of its own, or the outer span's sibling. A traceparent of another
-// trace is the handler's own choice, and kept. A context that only carries a
-// server's handler context without its work open (a server started inside a
-// handler, whose requests inherit that context) is not taken.
+// A server span's parent. A `Request` served inside another server span's
+// handler, that span's work still open, was dispatched by it in this
+// process (a Request it built, a sub-app Hono mounted, the app a node:http
+// listener builds a Request for): its span joins that trace under the
+// current span, where its headers alone (none, or the outer request's own
+// traceparent copied) made it the root of a trace of its own, or the outer
+// span's sibling. A traceparent of another trace is the handler's own
+// choice, and kept. A request from a socket is no dispatch, though a server
+// made inside a handler serves its requests in the context it was made in
+// (node:http on Node and Bun, Bun.serve): a node:http request always comes
+// from one, and Bun.serve's own requests are known (_request_span.ts), so
+// neither is `dispatchable`. Deno.serve serves each in a fresh context.
+// Once that span has ended its context is not taken either.
 function parentOf(
   current: Context,
   remote: SpanContext | undefined,
   hostServerSpan: unknown,
+  dispatchable: boolean,
 ): Span | SpanContext | null {
   const parent = serverParent(current, remote, hostServerSpan);
-  if (parent !== remote || !servingIn(current)) return parent ?? null;
+  if (!dispatchable || parent !== remote || !servingIn(current)) return parent ?? null;
   const span = current.getValue(SPAN_KEY) as Span | undefined;
   if (span === undefined || span.ended) return parent ?? null;
   if (remote !== undefined && remote.traceId !== span.context.traceId) return remote;
