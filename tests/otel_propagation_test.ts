@@ -4,6 +4,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { EventEmitter } from "node:events";
 import {
   context,
   propagation,
@@ -13,7 +14,7 @@ import {
   type TraceState as OtelTraceState,
 } from "@opentelemetry/api";
 import { InMemorySpanProcessor, propagationStats, type Span, Tracer, withSpan } from "../mod.ts";
-import { instrumentFetch } from "../http.ts";
+import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import { TracerProvider } from "../otel.ts";
 import { withCleanGlobals } from "./_otel_globals.ts";
@@ -239,6 +240,77 @@ describe("TracerProvider.register() and the global propagator", () => {
       () => new TracerProvider().register({ propagator: 42 as never }),
       { name: "TypeError", message: /^Cannot register TracerProvider: propagator/ },
     );
+  });
+});
+
+test("another instrumentation's server span around a traced handler or listener (@opentelemetry/instrumentation-http's, @hono/otel's): ours is its child, in its trace", async () => {
+  // Ours took its parent from the request's headers alone: without a
+  // traceparent the root of a second trace for one request, with one that
+  // span's sibling.
+  await withCleanGlobals(async () => {
+    const memory = new InMemorySpanProcessor();
+    new TracerProvider({ processors: [memory] }).register();
+    const tracer = new Tracer({ processors: [memory] });
+    const handler = traceHandler(() => {
+      tracer.startSpan("work").end();
+      return new Response("ok");
+    }, { tracer });
+    const listener = traceRequestListener(
+      (_req, res: EventEmitter & { statusCode: number; end(): void }) => {
+        tracer.startSpan("work").end();
+        res.end();
+      },
+      { tracer },
+    );
+    // What such an instrumentation does for each request: a server span,
+    // current while the application's handler runs.
+    const other = trace.getTracer("@opentelemetry/instrumentation-http");
+    const around = (headers: Record<string, string>, run: () => Promise<void>) =>
+      other.startActiveSpan(
+        "GET",
+        { kind: SpanKind.SERVER },
+        propagation.extract(context.active(), headers),
+        async (span) => {
+          try {
+            await run();
+          } finally {
+            span.end();
+          }
+        },
+      );
+    for (const headers of [{}, { traceparent: TRACEPARENT }] as Record<string, string>[]) {
+      memory.clear();
+      await around(headers, async () => {
+        await (await handler(new Request("http://x/a", { headers }))).text();
+      });
+      await around(headers, () => {
+        const res = Object.assign(new EventEmitter(), {
+          statusCode: 200,
+          end: () => res.emit("finish") && res.emit("close"),
+        });
+        listener({ method: "GET", url: "/b", headers: { host: "x", ...headers } }, res);
+        return Promise.resolve();
+      });
+      const servers = memory.spans.filter((s) => s.kind === "server");
+      assert.equal(servers.length, 4);
+      const theirs = servers.filter((s) =>
+        s.instrumentationScope?.name === "@opentelemetry/instrumentation-http"
+      );
+      const ours = servers.filter((s) => !theirs.includes(s));
+      assert.equal(theirs.length, 2);
+      assert.deepEqual(ours.map((s) => s.attributes["url.path"]), ["/a", "/b"]);
+      for (let i = 0; i < 2; i++) {
+        assert.equal(
+          theirs[i].context.parentSpanId,
+          headers.traceparent === undefined ? undefined : "b7ad6b7169203331",
+        );
+        assert.equal(ours[i].context.traceId, theirs[i].context.traceId);
+        assert.equal(ours[i].context.parentSpanId, theirs[i].context.spanId);
+      }
+      for (const work of memory.spans.filter((s) => s.name === "work")) {
+        assert.ok(ours.some((s) => s.context.spanId === work.context.parentSpanId));
+      }
+    }
   });
 });
 

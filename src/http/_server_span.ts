@@ -78,25 +78,41 @@ export function startServerSpan(
   } else {
     span = start();
   }
+  ownServerSpans.add(span);
   const context = current
     .setValue(SPAN_KEY, span)
     .setValue(BAGGAGE_KEY, extractBaggage(headers));
   return { span, context };
 }
 
-// A server span's parent. A `Request` served inside another server span's
-// handler, that span's work still open, was dispatched by it in this
-// process (a Request it built, a sub-app Hono mounted, the app a node:http
-// listener builds a Request for): its span joins that trace under the
-// current span, where its headers alone (none, or the outer request's own
-// traceparent copied) made it the root of a trace of its own, or the outer
-// span's sibling. A traceparent of another trace is the handler's own
-// choice, and kept. A request from a socket is no dispatch, though a server
-// made inside a handler serves its requests in the context it was made in
-// (node:http on Node and Bun, Bun.serve): a node:http request always comes
-// from one, and Bun.serve's own requests are known (_request_span.ts), so
-// neither is `dispatchable`. Deno.serve serves each in a fresh context.
-// Once that span has ended its context is not taken either.
+// The server spans this library's instrumentations started, to tell them
+// from another instrumentation's (parentOf).
+const ownServerSpans = new WeakSet<Span>();
+
+// A server span's parent, when the host has none for it (serverParent).
+//
+// Another instrumentation's server span, open and current where this one
+// starts (`@opentelemetry/instrumentation-http`'s around a node:http
+// listener, `@hono/otel`'s, made through ./otel's TracerProvider): it traces
+// this very request, or one that dispatched it, and this span is its child.
+// From the headers alone this span was the root of a second trace for the
+// request (or, with a traceparent, that span's sibling).
+//
+// A `Request` served inside a server span's handler of this library, that
+// span's work still open, was dispatched by it in this process (a Request it
+// built, a sub-app Hono mounted, the app a node:http listener builds a
+// Request for): its span joins that trace under the current span, where its
+// headers alone (none, or the outer request's own traceparent copied) made
+// it the root of a trace of its own, or the outer span's sibling. A request
+// from a socket is no dispatch, though a server made inside a handler serves
+// its requests in the context it was made in (node:http on Node and Bun,
+// Bun.serve): a node:http request always comes from one, and Bun.serve's own
+// requests are known (_request_span.ts), so neither is `dispatchable`.
+// Deno.serve serves each in a fresh context.
+//
+// Either way a traceparent of another trace is kept (the handler chose it,
+// or the other instrumentation started a trace of its own), and a span that
+// has ended is not taken.
 function parentOf(
   current: Context,
   remote: SpanContext | undefined,
@@ -104,9 +120,11 @@ function parentOf(
   dispatchable: boolean,
 ): Span | SpanContext | null {
   const parent = serverParent(current, remote, hostServerSpan);
-  if (!dispatchable || parent !== remote || !servingIn(current)) return parent ?? null;
+  if (parent !== remote) return parent ?? null;
   const span = current.getValue(SPAN_KEY) as Span | undefined;
   if (span === undefined || span.ended) return parent ?? null;
+  const foreignServer = span.kind === "server" && !ownServerSpans.has(span);
+  if (!foreignServer && !(dispatchable && servingIn(current))) return parent ?? null;
   if (remote !== undefined && remote.traceId !== span.context.traceId) return remote;
   return span;
 }
