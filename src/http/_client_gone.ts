@@ -4,6 +4,7 @@
 // traceMiddleware: the span then ends as aborted, with no status code, as
 // on node:http.
 
+import { isBunServer } from "./_forwarded.ts";
 import { serverCompletion } from "./_response_body.ts";
 
 /**
@@ -35,7 +36,7 @@ let denoSignal: "unknown" | "legacy" | "clientGoneOnly" = "unknown";
  */
 export function clientGone(request: Request, server: unknown): boolean {
   try {
-    if (typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP === "function") {
+    if (isBunServer(server)) {
       return request.signal?.aborted === true;
     }
     if (denoSignal === "legacy" || !isDenoServeInfo(server)) return false;

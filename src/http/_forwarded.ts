@@ -108,6 +108,18 @@ export interface Peer {
 const NO_PEER: Peer = {};
 
 /**
+ * Whether `server`, a handler's second argument, is Bun's server: the one
+ * with `requestIP` (Deno's `info` has `remoteAddr`).
+ */
+export function isBunServer(server: unknown): boolean {
+  try {
+    return typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP === "function";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The connection's peer as the server gives it: Deno.serve's
  * `info.remoteAddr` (TCP: `hostname`, `port`), Bun.serve's
  * `server.requestIP(request)` (`address`, `port`), or node:http's socket

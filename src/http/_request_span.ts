@@ -6,7 +6,7 @@ import type { Tracer } from "../trace/tracer.ts";
 import { type QueryRedaction, redactUrl } from "./_redact_query.ts";
 import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import { type KnownMethods, NO_HOST } from "./_semconv.ts";
-import { type Peer, peerOf } from "./_forwarded.ts";
+import { isBunServer, type Peer, peerOf } from "./_forwarded.ts";
 import { markServed } from "./_served_request.ts";
 
 /**
@@ -83,10 +83,5 @@ function schemeOf(server: unknown): string {
 // handler in the context it was called in: a server made inside a handler
 // would otherwise have its requests join that handler's trace.
 function fromBunSocket(server: unknown, peer: Peer): boolean {
-  try {
-    return typeof (server as { requestIP?: unknown } | null | undefined)?.requestIP ===
-        "function" && peer.address !== undefined;
-  } catch {
-    return false;
-  }
+  return peer.address !== undefined && isBunServer(server);
 }

@@ -32,10 +32,11 @@ export interface ServerSpan {
 /**
  * Starts the server span for a request: a child of the host's own server
  * span for the request when there is one (`hostServerSpan`, see
- * serverParent); for a `Request` (`dispatchable`) served inside another
- * server span's handler (one it dispatched in this process), a child of the
- * current span; else of the remote parent, or a new trace when there is
- * none (never a child of whatever is current in the server's own code).
+ * serverParent); under another instrumentation's open server span, or for
+ * a `Request` (`dispatchable`) served inside a handler of this library's
+ * (one it dispatched in this process), a child of the current span; else of
+ * the remote parent, or a new trace when there is none (never a child of
+ * any other span current in the server's own code). See parentOf.
  * Recorded strings are cut to `maxRecordedLength`; a method not in `known`
  * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
  * `X-Forwarded-*` headers come before the URL's host and scheme, and before

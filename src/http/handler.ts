@@ -74,9 +74,11 @@ export interface TraceHandlerOptions {
 /**
  * Wraps a `(request) => Response` handler so that each request runs in a
  * `server` span. The span's parent is read from the request's `traceparent`
- * and `tracestate` (a new trace when they are absent or invalid; inside
- * another server span's handler, whose span is still open, the current
- * span, so that a request dispatched in this process stays in its trace).
+ * and `tracestate` (a new trace when they are absent or invalid). Inside
+ * another server span's handler, whose span is still open, it is the
+ * current span, so that a request dispatched in this process stays in its
+ * trace; so it is under another instrumentation's open server span
+ * (`@opentelemetry/instrumentation-http`'s, through `./otel`).
  * Its name is the HTTP method, and it carries OpenTelemetry's HTTP
  * semantic-convention attributes (`http.request.method`, `url.path`,
  * `url.query`, `url.scheme`, `server.address`, `server.port`,
