@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
+import { connect } from "node:net";
 import {
   context,
   propagation,
@@ -365,6 +366,73 @@ test(
   },
 );
 
+test(
+  "under the real @opentelemetry/instrumentation-http, a traced node:http listener's server span is the child of its server span, in its trace (Node only: it patches Node's http module)",
+  { timeout: 120_000, skip: isDeno || isBun },
+  async () => {
+    // "another instrumentation's server span …" plays it through the API;
+    // this runs it, as a service started with Node's auto-instrumentation does.
+    const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
+    await withInstrumentation(() => new HttpInstrumentation(), async (memory) => {
+      // It patches the http module when that is next required: its server
+      // prototype, which every node:http server shares.
+      const { createRequire } = await import("node:module");
+      createRequire(import.meta.url)("node:http");
+      let service: Served | undefined;
+      try {
+        const tracer = new Tracer({ name: "app", processors: [memory] });
+        service = await serveNode(traceRequestListener((_req, res) => {
+          tracer.startSpan("work").end();
+          res.end("ok");
+        }, { tracer }));
+        for (const headers of [{}, { traceparent: TRACEPARENT }] as Record<string, string>[]) {
+          memory.clear();
+          // Over a socket of its own, not through Node's http client, which
+          // the instrumentation would also trace.
+          assert.match(await rawGet(service.port, "/x", headers), /^HTTP\/1\.1 200/);
+          await waitUntil(() => memory.spans.length >= 3, "three spans");
+          const theirs = memory.spans.filter((s) =>
+            s.instrumentationScope?.name === "@opentelemetry/instrumentation-http"
+          );
+          const ours = memory.spans.filter((s) => s.instrumentationScope?.name === "app");
+          assert.equal(theirs.length, 1);
+          assert.equal(theirs[0].kind, "server");
+          const server = ours.find((s) => s.kind === "server");
+          const work = ours.find((s) => s.name === "work");
+          assert.ok(server && work, "our server span and the handler's span");
+          assert.equal(
+            theirs[0].context.parentSpanId,
+            headers.traceparent === undefined ? undefined : "b7ad6b7169203331",
+          );
+          assert.equal(server.context.traceId, theirs[0].context.traceId);
+          assert.equal(server.context.parentSpanId, theirs[0].context.spanId);
+          assert.equal(work.context.parentSpanId, server.context.spanId);
+        }
+      } finally {
+        await service?.close();
+      }
+    });
+  },
+);
+
+// A GET written to a socket, read to the end: its status line and headers.
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const socket = connect(port, "127.0.0.1", () => {
+      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${lines.join("")}` +
+          "Connection: close\r\n\r\n",
+      );
+    });
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => void (received += chunk));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(received));
+  });
+}
+
 // What @opentelemetry/instrumentation-undici does for each request of Node's
 // fetch: a client span in the active context, and the global propagator's
 // headers appended to the request's own.
@@ -454,15 +522,25 @@ test(
 // `fn`, its spans and @opentelemetry/api's going to `memory`.
 async function withUndici(fn: (memory: InMemorySpanProcessor) => Promise<void>): Promise<void> {
   const { UndiciInstrumentation } = await import("@opentelemetry/instrumentation-undici");
+  await withInstrumentation(() => new UndiciInstrumentation(), fn);
+}
+
+// A real instrumentation enabled for the length of `fn`, made once the
+// globals are clean (it enables itself as it is made), its spans and
+// @opentelemetry/api's going to `memory`.
+async function withInstrumentation(
+  make: () => { enable(): void; disable(): void },
+  fn: (memory: InMemorySpanProcessor) => Promise<void>,
+): Promise<void> {
   await withCleanGlobals(async () => {
     const memory = new InMemorySpanProcessor();
     new TracerProvider({ processors: [memory] }).register();
-    const undici = new UndiciInstrumentation();
-    undici.enable();
+    const instrumentation = make();
+    instrumentation.enable();
     try {
       await fn(memory);
     } finally {
-      undici.disable();
+      instrumentation.disable();
     }
   });
 }
