@@ -233,6 +233,48 @@ describe("CompositeSampler's randomness", () => {
   });
 });
 
+describe("CompositeSampler's randomness for a trace not marked random", () => {
+  const quarter = composite(new ComposableProbability(0.25));
+  const T = thresholdOf("c");
+
+  test("without rv the trace id still decides (the specification's presumption), never a new random value", async () => {
+    const warned = await captureWarnings(() => {
+      const at = traceIdWith(T);
+      const below = traceIdWith(T - 1n);
+      for (let i = 0; i < 50; i++) {
+        // A child of a level-1 parent (random flag clear), sampled or not.
+        for (const flags of [TraceFlags.SAMPLED, TraceFlags.NONE]) {
+          assert.equal(
+            quarter.shouldSample(params(at, parentWith(at, undefined, flags))).decision,
+            "recordAndSample",
+          );
+          assert.equal(
+            quarter.shouldSample(params(below, parentWith(below, undefined, flags))).decision,
+            "drop",
+          );
+        }
+      }
+      // A root whose generator does not say its trace ids are random.
+      let n = 0;
+      const tracer = new Tracer({
+        sampler: quarter,
+        idGenerator: {
+          traceId: () => (n++ % 2 === 0 ? at : below),
+          spanId: () => SPAN,
+        },
+      });
+      for (let i = 0; i < 25; i++) {
+        const kept = tracer.startSpan("at");
+        assert.equal(kept.context.traceFlags, TraceFlags.SAMPLED);
+        assert.equal(kept.context.traceState, "ot=th:c");
+        assert.equal(tracer.startSpan("below").isRecording, false);
+      }
+    });
+    // The warning the specification asks for, when presuming: once per process.
+    assert.ok(warned.length <= 1, warned.join("\n"));
+  });
+});
+
 describe("CompositeSampler's th in the ot entry", () => {
   const high = traceIdWith(TOP);
   const low = traceIdWith(0n);
