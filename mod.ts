@@ -83,6 +83,7 @@ export {
   type ComposableSampler,
   type ComposableSamplingParameters,
   CompositeSampler,
+  type CompositeSamplerOptions,
   type SamplingIntent,
 } from "./src/trace/composable_sampler.ts";
 export {

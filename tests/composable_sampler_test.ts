@@ -275,6 +275,137 @@ describe("CompositeSampler's randomness for a trace not marked random", () => {
   });
 });
 
+describe("CompositeSampler's explicitRandomness option", () => {
+  const RV = /^ot=(?:th:8;)?rv:([0-9a-f]{14})$/;
+  const rvOf = (traceState: string | undefined) => {
+    const found = RV.exec(traceState ?? "");
+    assert.ok(found, `no rv in ${traceState}`);
+    return found[1];
+  };
+
+  test("a root gets a new rv, which decides instead of its trace id; a dropped root carries it too", () => {
+    const half = new CompositeSampler(new ComposableProbability(0.5), { explicitRandomness: true });
+    // The trace id's R is 0, which a ratio of 0.5 drops: only an rv samples.
+    const zero = traceIdWith(0n);
+    const seen = new Set<string>();
+    let sampled = 0;
+    for (let i = 0; i < 64; i++) {
+      const result = half.shouldSample(params(zero));
+      const rv = rvOf(result.traceState);
+      seen.add(rv);
+      const kept = rv >= "80000000000000";
+      if (kept) sampled++;
+      assert.deepEqual(result, {
+        decision: kept ? "recordAndSample" : "drop",
+        traceState: kept ? `ot=th:8;rv:${rv}` : `ot=rv:${rv}`,
+      });
+    }
+    // 64 draws: all on one side, or two alike, is less likely than 2^-40.
+    assert.ok(sampled > 0 && sampled < 64, `${sampled} of 64 sampled`);
+    assert.equal(seen.size, 64);
+  });
+
+  test("a root sampled at a threshold that is not reliable, or dropped for a fault, keeps its rv", async () => {
+    const unreliable = new CompositeSampler(
+      fixed({ threshold: 0n, adjustedCountReliable: false }),
+      {
+        explicitRandomness: true,
+      },
+    );
+    const result = unreliable.shouldSample(params(traceIdWith(TOP)));
+    assert.equal(result.decision, "recordAndSample");
+    assert.match(result.traceState ?? "", /^ot=rv:[0-9a-f]{14}$/);
+    const throwing: ComposableSampler = {
+      getSamplingIntent() {
+        throw new Error("boom");
+      },
+    };
+    await captureWarnings(() => {
+      const faulty = new CompositeSampler(throwing, { explicitRandomness: true });
+      const dropped = faulty.shouldSample(params(traceIdWith(TOP)));
+      assert.equal(dropped.decision, "drop");
+      assert.match(dropped.traceState ?? "", /^ot=rv:[0-9a-f]{14}$/);
+    });
+  });
+
+  test("in a Tracer with trace ids that are not random, children keep the root's rv and decide by it", () => {
+    let n = 0;
+    const tracer = new Tracer({
+      // Trace ids whose R is 0: by the trace id, a ratio of 0.5 drops all.
+      idGenerator: {
+        traceId: () => traceIdWith(0n),
+        spanId: () => (++n).toString(16).padStart(16, "0"),
+      },
+      sampler: new CompositeSampler(
+        new ComposableParentThreshold(new ComposableProbability(0.5)),
+        { explicitRandomness: true },
+      ),
+    });
+    const quarter = composite(new ComposableProbability(0.25));
+    const kinds = new Set<boolean>();
+    for (let i = 0; i < 32; i++) {
+      const root = tracer.startSpan("root");
+      assert.equal(root.context.traceFlags & TraceFlags.RANDOM, 0);
+      const rv = rvOf(root.context.traceState);
+      kinds.add(root.isRecording);
+      assert.equal(root.isRecording, rv >= "80000000000000");
+      const child = tracer.startSpan("child", { parent: root });
+      assert.equal(child.isRecording, root.isRecording);
+      assert.equal(child.context.traceState, root.context.traceState);
+      // A probability sampler downstream decides by the rv too, keeping it.
+      const downstream = quarter.shouldSample(params(root.context.traceId, root.context));
+      assert.equal(downstream.decision, rv >= "c0000000000000" ? "recordAndSample" : "drop");
+      if (downstream.decision === "recordAndSample") {
+        assert.equal(downstream.traceState, `ot=th:c;rv:${rv}`);
+      }
+    }
+    assert.equal(kinds.size, 2, "32 roots, all decided alike");
+  });
+
+  test("only a root gets one: a child without rv is given none, a parent's rv is never replaced", () => {
+    const on = new CompositeSampler(new ComposableAlwaysOn(), { explicitRandomness: true });
+    const traceId = traceIdWith(TOP);
+    assert.deepEqual(on.shouldSample(params(traceId, parentWith(traceId, "vendor=x"))), {
+      decision: "recordAndSample",
+      traceState: "ot=th:0,vendor=x",
+    });
+    assert.deepEqual(on.shouldSample(params(traceId, parentWith(traceId, `ot=rv:${hex14(5n)}`))), {
+      decision: "recordAndSample",
+      traceState: `ot=th:0;rv:${hex14(5n)}`,
+    });
+  });
+
+  test("off by default: a root has no rv; options that are no record, or a flag that is no boolean, are a TypeError", () => {
+    assert.deepEqual(composite(new ComposableAlwaysOn()).shouldSample(params(traceIdWith(0n))), {
+      decision: "recordAndSample",
+      traceState: "ot=th:0",
+    });
+    assert.deepEqual(
+      new CompositeSampler(new ComposableAlwaysOff(), { explicitRandomness: false })
+        .shouldSample(params(traceIdWith(0n))),
+      { decision: "drop" },
+    );
+    assert.throws(
+      () => new CompositeSampler(new ComposableAlwaysOn(), "yes" as never),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message ===
+          'Cannot create CompositeSampler: options must be a record, got string "yes"',
+    );
+    assert.throws(
+      () => new CompositeSampler(new ComposableAlwaysOn(), { explicitRandomness: 1 as never }),
+      (error: Error) =>
+        error instanceof TypeError &&
+        error.message ===
+          "Cannot create CompositeSampler: explicitRandomness must be a boolean, got number 1",
+    );
+    assert.equal(
+      String(new CompositeSampler(new ComposableAlwaysOn(), { explicitRandomness: true })),
+      "CompositeSampler{ComposableAlwaysOn, explicitRandomness}",
+    );
+  });
+});
+
 describe("CompositeSampler's th in the ot entry", () => {
   const high = traceIdWith(TOP);
   const low = traceIdWith(0n);

@@ -120,16 +120,29 @@ export function reachesThreshold(hex: string, at: number, threshold: bigint): bo
 
 const HALF = 2 ** 28;
 
+// The top 28 bits of a Math.random double: statistics, not secrets, and two
+// halves make 56 bits no double could hold whole.
+function randomHalf(): number {
+  return Math.floor(Math.random() * HALF);
+}
+
 /**
  * Whether a new random 56-bit value reaches `threshold`, from 0 to 2^56: the
  * randomness a composite sampler draws for a threshold that is not reliable.
- * Math.random, in two 28-bit halves: statistics, not secrets.
  */
 export function randomReaches(threshold: bigint): boolean {
   load(threshold);
-  const high = Math.floor(Math.random() * HALF);
+  const high = randomHalf();
   if (high !== lastHigh) return high > lastHigh;
-  return Math.floor(Math.random() * HALF) >= lastLow;
+  return randomHalf() >= lastLow;
+}
+
+/**
+ * A new explicit randomness value, as `rv` holds it (14 lowercase hex
+ * digits): for a root whose trace id is not known to be random.
+ */
+export function newRandomnessValue(): string {
+  return randomHalf().toString(16).padStart(7, "0") + randomHalf().toString(16).padStart(7, "0");
 }
 
 /** {@linkcode encodeThreshold}, for a threshold below 2^56 given as a bigint, kept for the next call. */

@@ -11,6 +11,7 @@
 import type { Attributes } from "../span/attributes.ts";
 import { TraceFlags } from "../span/span_context.ts";
 import { isValidTraceState, traceStateDrops } from "../span/_tracestate_grammar.ts";
+import { recordArgument } from "../platform/_arguments.ts";
 import { describe } from "../platform/_describe.ts";
 import { errorOnce } from "../platform/_diagnostics.ts";
 import { errorMessage, warnOnce } from "../platform/_warn.ts";
@@ -26,6 +27,7 @@ import { checkProbabilityRatio, decimal } from "./_ratio.ts";
 import {
   encodedThreshold,
   MAX_THRESHOLD,
+  newRandomnessValue,
   parseThreshold,
   probabilityThreshold,
   randomReaches,
@@ -166,6 +168,44 @@ const EMPTY_STATE: OtTraceState = Object.freeze({
 });
 
 /**
+ * How a {@linkcode CompositeSampler} decides for a root span.
+ *
+ * @example Roots of a generator whose trace ids are not random
+ * ```ts
+ * import { ComposableProbability, CompositeSampler, Tracer } from "@codomyrmex/spans";
+ * import assert from "node:assert/strict";
+ *
+ * let n = 0;
+ * const tracer = new Tracer({
+ *   idGenerator: {
+ *     traceId: () => (++n).toString(16).padStart(32, "0"),
+ *     spanId: () => n.toString(16).padStart(16, "0"),
+ *   },
+ *   sampler: new CompositeSampler(new ComposableProbability(0.5), { explicitRandomness: true }),
+ * });
+ * const root = tracer.startSpan("job");
+ * const rv = /[=;]rv:([0-9a-f]{14})/.exec(root.context.traceState ?? "")?.[1];
+ * assert.ok(rv !== undefined);
+ * // The rv, not the trace id, decides: sampled when it is at least 0x80000000000000.
+ * assert.equal(root.isRecording, rv >= "80000000000000");
+ * ```
+ */
+export interface CompositeSamplerOptions {
+  /**
+   * Whether each root span gets a new explicit randomness value, `rv`, in
+   * its `ot` trace state entry, which then decides for it and for the spans
+   * after it in the trace, in place of the trace id's rightmost 56 bits. The
+   * specification lets a root sampler insert one ("Root samplers set
+   * explicit randomness for non-random TraceIDs"): set this when trace ids
+   * are not random, as an `IdGenerator` without `randomTraceIds`
+   * makes them. The root carries the `rv` whatever the decision, since its
+   * children may decide by it. Default `false`: the trace id is presumed
+   * random, as the specification asks when there is no `rv`.
+   */
+  readonly explicitRandomness?: boolean;
+}
+
+/**
  * The {@linkcode Sampler} that decides from a {@linkcode ComposableSampler}'s
  * intent, as the specification's CompositeSampler: a span with no threshold
  * is dropped; one whose threshold is reliable is sampled when the trace's
@@ -175,7 +215,9 @@ const EMPTY_STATE: OtTraceState = Object.freeze({
  * a new random value, and `th` is erased. A dropped span has `th` erased too.
  * The entry's other sub-keys, `rv` among them, and other vendors' entries
  * are kept; a malformed part of it is left out where it is written, counted
- * in `propagationStats().tracestate`, never thrown.
+ * in `propagationStats().tracestate`, never thrown. With
+ * {@linkcode CompositeSamplerOptions.explicitRandomness}, a root is given a
+ * new `rv` and decided by it.
  *
  * @example Checkouts always, health checks never, 10% of the other roots, children as their parent
  * ```ts
@@ -210,12 +252,15 @@ const EMPTY_STATE: OtTraceState = Object.freeze({
  */
 export class CompositeSampler implements Sampler {
   readonly #delegate: ComposableSampler;
+  readonly #explicitRandomness: boolean;
 
   /**
    * Creates the sampler.
    *
    * @param delegate The composable sampler whose intent it decides from.
-   * @throws {TypeError} When `delegate` lacks `getSamplingIntent`.
+   * @param options How it decides for a root span.
+   * @throws {TypeError} When `delegate` lacks `getSamplingIntent`, or
+   *   `options` is no record, or its `explicitRandomness` no boolean.
    *
    * @example
    * ```ts
@@ -224,10 +269,25 @@ export class CompositeSampler implements Sampler {
    *
    * assert.equal(String(new CompositeSampler(new ComposableAlwaysOn())), "CompositeSampler{ComposableAlwaysOn}");
    * assert.throws(() => new CompositeSampler(new ProbabilitySampler(0.5) as never), TypeError);
+   * assert.throws(
+   *   () => new CompositeSampler(new ComposableAlwaysOn(), { explicitRandomness: "yes" as never }),
+   *   TypeError,
+   * );
    * ```
    */
-  constructor(delegate: ComposableSampler) {
+  constructor(delegate: ComposableSampler, options?: CompositeSamplerOptions) {
     this.#delegate = checkComposable(delegate, "delegate", "CompositeSampler");
+    const explicit = options === undefined
+      ? undefined
+      : recordArgument(options, "create CompositeSampler", "options").explicitRandomness;
+    if (explicit !== undefined && typeof explicit !== "boolean") {
+      throw new TypeError(
+        `Cannot create CompositeSampler: explicitRandomness must be a boolean, got ${
+          describe(explicit)
+        }`,
+      );
+    }
+    this.#explicitRandomness = explicit === true;
   }
 
   /**
@@ -274,15 +334,30 @@ export class CompositeSampler implements Sampler {
         }
       }
     }
+    // Only a root may set the trace's explicit randomness; it has no trace
+    // state yet, so no rv to overwrite.
+    let rv: string | undefined;
+    if (parent === undefined && this.#explicitRandomness) {
+      rv = newRandomnessValue();
+      state = { ...EMPTY_STATE, members: [`rv:${rv}`], rv };
+    }
+    let result: SamplingResult;
     try {
-      return this.#decide(parameters, parentTraceState, state, parentThreshold);
+      result = this.#decide(parameters, parentTraceState, state, parentThreshold);
     } catch (error) {
       errorOnce(
         "composable-sampler-threw",
         `a composable sampler threw, so its spans are dropped: ${errorMessage(error)}`,
       );
-      return dropped(state);
+      result = dropped(state);
     }
+    // A trace state written above is made from `state`, so it has the rv;
+    // one left to the parent's (none, for a root) would lose it, though the
+    // trace's later decisions are made by it.
+    if (rv !== undefined && result.traceState === undefined) {
+      return { ...result, traceState: `ot=rv:${rv}` };
+    }
+    return result;
   }
 
   #decide(
@@ -425,7 +500,8 @@ export class CompositeSampler implements Sampler {
   /**
    * Describes the sampler and its delegate.
    *
-   * @returns For example `CompositeSampler{ComposableProbability{0.25}}`.
+   * @returns For example `CompositeSampler{ComposableProbability{0.25}}`, with
+   *   `, explicitRandomness` after the delegate when that option is on.
    *
    * @example
    * ```ts
@@ -437,7 +513,9 @@ export class CompositeSampler implements Sampler {
    * ```
    */
   toString(): string {
-    return `CompositeSampler{${this.#delegate}}`;
+    return `CompositeSampler{${this.#delegate}${
+      this.#explicitRandomness ? ", explicitRandomness" : ""
+    }}`;
   }
 }
 
