@@ -305,6 +305,20 @@ describe("the exit paths behind an export that never settles (in a child process
   );
 
   test(
+    "SIGTERM: spans that end while the signal flush runs are exported before the signal is sent again",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const ran = await exitPath("signal-late");
+      assert.deepEqual(ran.starts, [0, 50, 100], ran.output);
+      assert.equal(ran.endedAt, 150, ran.output);
+      assert.deepEqual(ran.stats, { ended: 15, exported: 15, dropped: 0, failed: 0, queued: 0 });
+      assertSound(ran);
+    },
+  );
+
+  test(
     "SIGTERM while the processor's shutdown is under way: its signal flush still ends within signalFlushTimeoutMs, not the shutdown's exportTimeoutMs",
     {
       timeout: 120_000,

@@ -40,6 +40,13 @@ export interface FlushOptions {
    * within its own deadline: that one only stops waiting.
    */
   readonly failInFlight?: boolean;
+  /**
+   * Whether the spans accepted while the flush waits are waited for too,
+   * round after round within the same deadline: for the signal and crash
+   * flushes, while the application goes on and the process ends as soon as
+   * they settle, so a span a request under way ends then is not lost.
+   */
+  readonly untilEmpty?: boolean;
 }
 
 /** `forceFlush()`: the spans, then the exporter's `forceFlush`. */
@@ -47,9 +54,14 @@ export const FORCE_FLUSH: FlushOptions = Object.freeze({ exporterFlush: true });
 
 /**
  * The signal and crash flushes: as `forceFlush()`, but the export in flight
- * at the deadline is failed then (the process ends after them).
+ * at the deadline is failed then (the process ends after them), and the
+ * spans that end while they wait go out too.
  */
-export const STOP_FLUSH: FlushOptions = Object.freeze({ exporterFlush: true, failInFlight: true });
+export const STOP_FLUSH: FlushOptions = Object.freeze({
+  exporterFlush: true,
+  failInFlight: true,
+  untilEmpty: true,
+});
 
 // What a flush waits for (the spans accepted when it began), and its deadline.
 interface BoundedWait {
@@ -236,7 +248,8 @@ export class ExportQueue {
 
   /**
    * A flush bounded by one deadline: waits until every span accepted so far
-   * has settled (`start` sets the exports going), then, with
+   * has settled (`start` sets the exports going; with `untilEmpty`, those
+   * accepted meanwhile too, round after round), then, with
    * `exporterFlush`, for the exporter's `forceFlush`, all within `ms`. The
    * deadline keeps the process alive while it waits, and no longer: the
    * wait behind an export that missed its own deadline is inside it, not
@@ -264,6 +277,13 @@ export class ExportQueue {
     const deadline = wait.deadline;
     try {
       if (!(await this.#settleWithin(wait, options))) return false;
+      while (options.untilEmpty === true && this.#settled < this.#accepted) {
+        // A shutdown begun meanwhile exports (or drops) them, and no export may follow it.
+        if (this.#shutDown !== undefined) return await deadline.within(this.#shutDown);
+        const more = { settled: this.#allSettled(), deadline };
+        if (!deadline.passed) start();
+        if (!(await this.#settleWithin(more, options))) return false;
+      }
       if (options.exporterFlush === true) {
         return await deadline.within(this.#callExporter("forceFlush"));
       }
