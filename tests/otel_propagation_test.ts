@@ -315,6 +315,56 @@ test("another instrumentation's server span around a traced handler or listener 
   });
 });
 
+test("under another instrumentation that bound req and res to its own server span (@opentelemetry/instrumentation-http does), the listeners the app adds to them run in our server span", async () => {
+  // The emitter kept the first binding: they ran in the other span, and the
+  // spans they started were our server span's siblings.
+  await withCleanGlobals(async () => {
+    const memory = new InMemorySpanProcessor();
+    new TracerProvider({ processors: [memory] }).register();
+    const tracer = new Tracer({ processors: [memory] });
+    const listener = traceRequestListener((
+      req: EventEmitter & { headers: Record<string, string> },
+      res: EventEmitter & { statusCode: number },
+    ) => {
+      req.on("end", () => tracer.startSpan("on end").end());
+      res.once("finish", () => tracer.startSpan("on finish").end());
+      req.on("data", onData);
+    }, { tracer });
+    const onData = () => {};
+    const req = Object.assign(new EventEmitter(), { method: "GET", url: "/", headers: {} });
+    const res = Object.assign(new EventEmitter(), { statusCode: 200 });
+    trace.getTracer("@opentelemetry/instrumentation-http").startActiveSpan(
+      "GET",
+      { kind: SpanKind.SERVER },
+      (span) => {
+        context.bind(context.active(), req);
+        context.bind(context.active(), res);
+        // The same listener under both bindings: each comes off.
+        req.on("data", onData);
+        listener(req, res);
+        span.end();
+      },
+    );
+    // Emitted as node:http does, from the connection's context.
+    req.emit("end");
+    res.emit("finish");
+    res.emit("close");
+    const ours = memory.spans.find((s) =>
+      s.kind === "server" && s.instrumentationScope?.name !== "@opentelemetry/instrumentation-http"
+    );
+    assert.ok(ours !== undefined);
+    const late = memory.spans.filter((s) => s.name.startsWith("on "));
+    assert.deepEqual(late.map((s) => s.name), ["on end", "on finish"]);
+    for (const span of late) {
+      assert.equal(span.context.parentSpanId, ours.context.spanId, span.name);
+    }
+    assert.equal(req.listenerCount("data"), 2);
+    req.removeListener("data", onData);
+    req.removeListener("data", onData);
+    assert.equal(req.listenerCount("data"), 0);
+  });
+});
+
 test(
   "one trace across two loopback services, through Node's fetch instrumented by @opentelemetry/instrumentation-undici (Node only: its fetch is undici)",
   { timeout: 120_000, skip: isDeno || isBun },

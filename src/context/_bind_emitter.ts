@@ -34,8 +34,21 @@ function listenerCount(ee: Emitter, event: unknown): number | undefined {
 const ADD_LISTENER = ["addListener", "on", "once", "prependListener", "prependOnceListener"];
 const REMOVE_LISTENER = ["removeListener", "off"];
 
-// Per bound emitter: event name to (listener given, listener added).
-const patched = new WeakMap<object, Map<unknown, WeakMap<object, unknown>>>();
+type Wrap = (listener: (...args: unknown[]) => unknown) => unknown;
+
+/** What one `wrap` added for a listener given. */
+interface Added {
+  readonly wrap: Wrap;
+  readonly bound: unknown;
+}
+
+/** A bound emitter: the `wrap` listeners get now, and per event, what each listener given was added as. */
+interface Binding {
+  wrap: Wrap;
+  readonly events: Map<unknown, WeakMap<object, Added[]>>;
+}
+
+const patched = new WeakMap<object, Binding>();
 const ADD_ONCE = ["once", "prependOnceListener"];
 // The emitter whose patched `once` runs, until its first add: Node's `once`
 // adds its own wrapper through `on`, which must not be wrapped again (its
@@ -45,26 +58,33 @@ let addingOnce: unknown;
 
 /** How many events of a bound emitter have wrappers kept; 0 for one not bound. For its tests. */
 export function boundEventCount(ee: object): number {
-  return patched.get(ee)?.size ?? 0;
+  return patched.get(ee)?.events.size ?? 0;
 }
 
 /**
  * Patches `ee` so that each listener added from now on is added as
- * `wrap(listener)` (made once per listener), and removing a listener removes
- * what was added for it. An emitter is patched once: the first `wrap` stays,
- * whoever binds it (this library's node:http listener, or OpenTelemetry's
- * instrumentation through the bridge's context manager).
+ * `wrap(listener)` (made once per listener and `wrap`), and removing a
+ * listener removes what was added for it, the newest first. An emitter is
+ * patched once, and the first `wrap` stays, whoever binds it later
+ * (OpenTelemetry's instrumentation through the bridge's context manager, as
+ * the SDK's managers keep the first binding), unless `replace` is set: this
+ * library's node:http listener takes the listeners added from then on into
+ * its server span, which is the child of the span of an instrumentation that
+ * bound the emitter before it (instrumentation-http binds `req` and `res`).
  *
  * @param ee The emitter (see {@linkcode isEventEmitter}).
  * @param wrap Makes the listener to add for a listener given.
+ * @param replace Whether `wrap` replaces the one of an earlier binding.
  */
-export function bindEmitter(
-  ee: Emitter,
-  wrap: (listener: (...args: unknown[]) => unknown) => unknown,
-): void {
-  if (patched.has(ee)) return;
-  const map = new Map<unknown, WeakMap<object, unknown>>();
-  patched.set(ee, map);
+export function bindEmitter(ee: Emitter, wrap: Wrap, replace = false): void {
+  const earlier = patched.get(ee);
+  if (earlier !== undefined) {
+    if (replace) earlier.wrap = wrap;
+    return;
+  }
+  const binding: Binding = { wrap, events: new Map() };
+  const map = binding.events;
+  patched.set(ee, binding);
   for (const name of ADD_LISTENER) {
     const original = ee[name];
     if (typeof original !== "function") continue;
@@ -77,11 +97,15 @@ export function bindEmitter(
       if (typeof listener !== "function") return original.call(this, event, listener, ...rest);
       let listeners = map.get(event);
       if (listeners === undefined) map.set(event, listeners = new WeakMap());
-      // One wrapper per listener: added twice, it is there twice, and each
-      // removeListener takes one off, as Node's contract says.
-      let bound = listeners.get(listener);
+      let added = listeners.get(listener);
+      if (added === undefined) listeners.set(listener, added = []);
+      // One wrapper per listener and wrap: added twice, it is there twice,
+      // and each removeListener takes one off, as Node's contract says.
+      const current = binding.wrap;
+      let bound = added.find((a) => a.wrap === current)?.bound;
       if (bound === undefined) {
-        listeners.set(listener, bound = wrap(listener as (...args: unknown[]) => unknown));
+        bound = current(listener as (...args: unknown[]) => unknown);
+        added.push({ wrap: current, bound });
       }
       if (!once) return original.call(this, event, bound, ...rest);
       const outer = addingOnce;
@@ -98,17 +122,20 @@ export function bindEmitter(
     if (typeof original !== "function") continue;
     ee[name] = function (this: Emitter, event: unknown, listener: unknown, ...rest: unknown[]) {
       const listeners = map.get(event);
-      const bound = typeof listener === "function" ? listeners?.get(listener) : undefined;
+      const added = typeof listener === "function" ? listeners?.get(listener) : undefined;
       let result: unknown;
-      if (bound === undefined) result = original.call(this, event, listener, ...rest);
+      if (added === undefined) result = original.call(this, event, listener, ...rest);
       else {
-        // The listener may also be there as given, added before the emitter
-        // was bound: when no wrapper came off, it does.
+        // The newest binding's wrapper first. The listener may also be there
+        // as given, added before the emitter was bound: when no wrapper came
+        // off, it does.
         const count = listenerCount(this, event);
-        result = original.call(this, event, bound, ...rest);
-        if (count !== undefined && listenerCount(this, event) === count) {
-          result = original.call(this, event, listener, ...rest);
+        let removed = false;
+        for (let i = added.length - 1; i >= 0 && !removed; i--) {
+          result = original.call(this, event, added[i].bound, ...rest);
+          removed = count === undefined || listenerCount(this, event) !== count;
         }
+        if (!removed) result = original.call(this, event, listener, ...rest);
       }
       // An event with no listener left keeps no entry (a `once` listener
       // comes off through here too): an emitter whose event names are made

@@ -321,10 +321,14 @@ export function traceRequestListener<
 function bindListeners(emitter: unknown, context: Context): void {
   try {
     if (!isEventEmitter(emitter)) return;
-    bindEmitter(emitter, (listener) =>
-      function (this: unknown, ...args: unknown[]): unknown {
-        return withContext(context, () => listener.apply(this, args));
-      });
+    bindEmitter(
+      emitter,
+      (listener) =>
+        function (this: unknown, ...args: unknown[]): unknown {
+          return withContext(context, () => listener.apply(this, args));
+        },
+      true,
+    );
   } catch {
     // An emitter that cannot be patched keeps its listeners as they are.
   }
