@@ -180,6 +180,41 @@ describe("instrumentFetch", () => {
     },
   );
 
+  test("a Request given a streamed body in init keeps its own headers, with or without trace headers", async () => {
+    // The streamed body is swapped for one read in the caller's context, in
+    // a copy of init; with no trace headers to add, that copy held empty
+    // headers, which replaced all of the Request's own.
+    const tracer = new Tracer({ processors: [new InMemorySpanProcessor()] });
+    const sent: { own: string | null; traced: boolean; body: string }[] = [];
+    const fake: FetchFunction = async (input, init) => {
+      const request = new Request(input, init);
+      sent.push({
+        own: request.headers.get("x-own"),
+        traced: request.headers.has("traceparent"),
+        body: await request.text(),
+      });
+      return new Response("ok");
+    };
+    for (const propagateTo of [[], ["https://api.example.com"]]) {
+      const fetch = instrumentFetch(fake, { tracer, propagateTo });
+      const body = new ReadableStream({
+        pull(controller) {
+          controller.enqueue(new TextEncoder().encode("row"));
+          controller.close();
+        },
+      });
+      const request = new Request("https://api.example.com/rows", {
+        method: "POST",
+        headers: { "x-own": "1" },
+      });
+      await fetch(request, { body, duplex: "half" } as RequestInit);
+    }
+    assert.deepEqual(sent, [
+      { own: "1", traced: false, body: "row" },
+      { own: "1", traced: true, body: "row" },
+    ]);
+  });
+
   test("a data:, blob: or file: fetch is no HTTP request: no span, no trace headers, passed on as it was", async () => {
     const { memory, fetch, calls } = setup();
     const urls = ["data:text/plain,hello", "file:///etc/hostname", "blob:http://x/1234"];

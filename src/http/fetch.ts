@@ -214,19 +214,20 @@ export function instrumentFetch(
       let headers: Headers | undefined;
       let signal: AbortSignal | null | undefined;
       let tracedInit: RequestInit | undefined;
+      let request: Request | undefined;
       try {
-        const isRequest = typeof Request !== "undefined" && input instanceof Request;
-        url = new URL(isRequest ? input.url : String(input), baseUrl());
+        if (typeof Request !== "undefined" && input instanceof Request) request = input;
+        url = new URL(request?.url ?? String(input), baseUrl());
         // A data:, blob: or file: fetch is no HTTP request: no client span
         // (semconv's has a required server.address), no trace headers.
         if (url.protocol !== "http:" && url.protocol !== "https:") {
           return Promise.resolve(target(input, init));
         }
-        method = init?.method ?? (isRequest ? input.method : "GET");
-        signal = init?.signal !== undefined ? init.signal : isRequest ? input.signal : undefined;
+        method = init?.method ?? request?.method ?? "GET";
+        signal = init?.signal !== undefined ? init.signal : request?.signal;
         if (propagates === undefined || propagates(url)) {
-          headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined));
-          tracedInit = withHeaders(init, headers, isRequest ? input : undefined);
+          headers = new Headers(init?.headers ?? request?.headers);
+          tracedInit = withHeaders(init, headers, request);
         }
       } catch {
         // Input fetch itself would refuse: let it say so, untraced.
@@ -282,7 +283,10 @@ export function instrumentFetch(
       const streamed = bodyReadIn(init?.body, outer);
       if (streamed !== undefined) {
         tracedInit = {
-          ...(tracedInit ?? withHeaders(init, new Headers(init?.headers), undefined)),
+          // With no trace headers to add, a Request's own go as they were:
+          // init.headers, when the copy has them, replaces all of a Request's.
+          ...(tracedInit ??
+            withHeaders(init, new Headers(init?.headers ?? request?.headers), request)),
           body: streamed,
         };
       }
