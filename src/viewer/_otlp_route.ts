@@ -158,11 +158,14 @@ function failure(format: Format, contentType: string | null, problem: Problem): 
     ...SAFE_HEADERS,
     "content-type": responseType(format, contentType),
   };
-  // The rest of a body too slow to arrive is not read, so the connection
-  // cannot carry another request: the client is told to close it, as
-  // node:http does with its own 408. Bun.serve closes it after the answer;
-  // Deno.serve leaves that to the client.
-  if (problem.status === 408) headers.connection = "close";
+  // The rest of a body refused (too slow, too large, in a type or encoding
+  // not taken) is not read, so the connection cannot carry another request:
+  // Bun.serve closes it after an answer that says so, where it otherwise
+  // kept it for a client that might go on sending. (On node:http the server
+  // says so itself, for any body the handler left unread.)
+  if (problem.status === 408 || problem.status === 413 || problem.status === 415) {
+    headers.connection = "close";
+  }
   const code = RPC_CODES[problem.status];
   if (format === "json") {
     return new Response(JSON.stringify({ code, message: problem.message }), {

@@ -14,10 +14,10 @@ export const MAX_BODY_BYTES: number = 20 * 1024 * 1024;
 
 /**
  * The longest a request body may take to arrive, from when the handler
- * starts reading it: five minutes, Node's `server.requestTimeout` default,
- * which bounds the viewer's bodies on Node (with a 408). Deno.serve sets no
- * bound at all, so without this a client that sends its headers and then a
- * byte a minute holds a connection and a handler for ever.
+ * starts reading it: five minutes, Node's `server.requestTimeout` default.
+ * Deno's node:http keeps no requestTimeout, so without this a client that
+ * sends its headers and then a byte a minute holds a connection and a
+ * handler for ever.
  */
 export const BODY_TIMEOUT_MS: number = 300_000;
 

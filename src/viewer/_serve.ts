@@ -1,11 +1,34 @@
 // Internal: runs the viewer's handler on the runtime's own HTTP server:
-// Deno.serve on Deno, Bun.serve on Bun, node:http on Node. The runtimes are
-// found at run time; node:http is imported only on Node.
+// Bun.serve on Bun, node:http on Node and on Deno. The runtimes are found
+// at run time; node:http is imported only off Bun.
+//
+// Not Deno.serve on Deno: it can neither close a connection after an answer
+// (it ignores a Connection: close the handler sets, and has no other way)
+// nor bound how long a client takes to send its headers, so a client that
+// sent half a header, or whose body the viewer refused, held its connection
+// for as long as it liked. Deno's node:http closes after Connection: close
+// and hands over each socket, though it keeps neither headersTimeout nor
+// requestTimeout: the deadlines here are the viewer's own, the same on Node.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { concatBytes } from "../platform/_concat_bytes.ts";
-import { MAX_BODY_BYTES } from "./_read_body.ts";
+import type { Socket } from "node:net";
 import type { Handler } from "./_handler.ts";
+
+/**
+ * The longest a client may take to send a request's headers, from when it
+ * connects or was last answered: one minute, node:http's `headersTimeout`
+ * default. Past it the connection is closed.
+ */
+export const HEADERS_TIMEOUT_MS: number = 60_000;
+
+/**
+ * Internal: a `startViewer` option, by this key only, for a shorter
+ * {@linkcode HEADERS_TIMEOUT_MS}, so tests need not wait a minute. Not part
+ * of the public options.
+ */
+export const HEADERS_TIMEOUT_OPTION: unique symbol = Symbol(
+  "@codomyrmex/spans.viewer.headersTimeoutMs",
+);
 
 /** A listening server. */
 export interface RunningServer {
@@ -13,13 +36,6 @@ export interface RunningServer {
   readonly port: number;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
-}
-
-interface DenoLike {
-  serve(
-    options: { hostname: string; port: number; onListen(): void },
-    handler: Handler,
-  ): { addr: { port: number }; shutdown(): Promise<void> };
 }
 
 interface BunLike {
@@ -37,28 +53,21 @@ interface BunLike {
  * @param handler The viewer's handler.
  * @param hostname The address to listen on.
  * @param port The port.
+ * @param headersTimeoutMs The longest a request's headers may take to
+ *   arrive (node:http only: Bun.serve closes a connection idle for ten
+ *   seconds itself).
  * @returns The running server.
  * @throws When the address cannot be listened on (a port in use).
  */
-export function serve(handler: Handler, hostname: string, port: number): Promise<RunningServer> {
-  const g = globalThis as { Deno?: DenoLike; Bun?: BunLike };
-  if (typeof g.Deno?.serve === "function") return serveDeno(g.Deno, handler, hostname, port);
-  if (typeof g.Bun?.serve === "function") return serveBun(g.Bun, handler, hostname, port);
-  return serveNode(handler, hostname, port);
-}
-
-function serveDeno(
-  deno: DenoLike,
+export function serve(
   handler: Handler,
   hostname: string,
   port: number,
+  headersTimeoutMs: number = HEADERS_TIMEOUT_MS,
 ): Promise<RunningServer> {
-  const server = deno.serve({ hostname, port, onListen() {} }, handler);
-  let closing: Promise<void> | undefined;
-  return Promise.resolve({
-    port: server.addr.port,
-    close: () => closing ??= server.shutdown(),
-  });
+  const g = globalThis as { Bun?: BunLike };
+  if (typeof g.Bun?.serve === "function") return serveBun(g.Bun, handler, hostname, port);
+  return serveNode(handler, hostname, port, headersTimeoutMs);
 }
 
 function serveBun(
@@ -84,14 +93,23 @@ function serveBun(
   });
 }
 
-async function serveNode(handler: Handler, hostname: string, port: number): Promise<RunningServer> {
+async function serveNode(
+  handler: Handler,
+  hostname: string,
+  port: number,
+  headersTimeoutMs: number,
+): Promise<RunningServer> {
   const { createServer } = await import("node:http");
+  const deadlines = new HeaderDeadlines(headersTimeoutMs);
   const server = createServer((req, res) => {
+    deadlines.requestStarted(req.socket);
+    res.once("close", () => deadlines.requestEnded(req.socket));
     handleNode(handler, hostname, req, res).catch(() => {
       // handleNode answers every failure itself; a broken socket is all that is left.
       res.destroy();
     });
   });
+  server.on("connection", (socket: Socket) => deadlines.connected(socket));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, hostname, () => {
@@ -111,13 +129,60 @@ async function serveNode(handler: Handler, hostname: string, port: number): Prom
   };
 }
 
-// node:http to the fetch-style handler. The body is read here, so a refused
-// body is answered instead of cutting the connection. A body declared
-// larger than MAX_BODY_BYTES is not read at all, and one that grows past it
-// is read no further than its first MAX_BODY_BYTES + 1 bytes: either way
-// the handler's body reader refuses it as on the other runtimes (413, in
-// the request's format, with CORS), at once, and the connection is closed
-// after the answer instead of taking in the rest.
+// Each connection has headersTimeoutMs for a request's headers, from when
+// it opens and again from each answer, while no request of it is being
+// handled; past that it is closed. An idle keep-alive connection counts as
+// one whose next headers are late.
+class HeaderDeadlines {
+  readonly #timeoutMs: number;
+  readonly #timers = new Map<Socket, ReturnType<typeof setTimeout>>();
+  readonly #handling = new Map<Socket, number>();
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  connected(socket: Socket): void {
+    this.#arm(socket);
+    socket.once("close", () => {
+      this.#disarm(socket);
+      this.#handling.delete(socket);
+    });
+  }
+
+  requestStarted(socket: Socket): void {
+    this.#disarm(socket);
+    this.#handling.set(socket, (this.#handling.get(socket) ?? 0) + 1);
+  }
+
+  requestEnded(socket: Socket): void {
+    if (socket.destroyed) {
+      this.#handling.delete(socket);
+      return;
+    }
+    const left = (this.#handling.get(socket) ?? 1) - 1;
+    this.#handling.set(socket, left);
+    if (left === 0) this.#arm(socket);
+  }
+
+  #arm(socket: Socket): void {
+    this.#disarm(socket);
+    this.#timers.set(socket, setTimeout(() => socket.destroy(), this.#timeoutMs));
+  }
+
+  #disarm(socket: Socket): void {
+    clearTimeout(this.#timers.get(socket));
+    this.#timers.delete(socket);
+  }
+}
+
+// node:http to the fetch-style handler. The body goes to the handler as a
+// stream, read as the handler reads it, so its body reader bounds it as on
+// Bun (the size limit, before and after decompression, and the deadline):
+// node:http's requestTimeout bounds nothing on Deno. A body the handler did
+// not read to its end (refused, too slow, or not wanted) is left unread,
+// and the connection is closed after the answer instead of taking in the
+// rest.
 async function handleNode(
   handler: Handler,
   hostname: string,
@@ -125,12 +190,7 @@ async function handleNode(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  const declared = Number(req.headers["content-length"] ?? 0);
-  const body = !hasBody || declared > MAX_BODY_BYTES
-    ? new Uint8Array(0)
-    : await readAtMost(req, MAX_BODY_BYTES + 1);
-  const unread = hasBody && (declared > MAX_BODY_BYTES || body.byteLength > MAX_BODY_BYTES);
+  const body = method === "GET" || method === "HEAD" ? undefined : new NodeBody(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -140,8 +200,9 @@ async function handleNode(
     request = new Request(`http://${req.headers.host ?? hostname}${req.url ?? "/"}`, {
       method,
       headers,
-      body: hasBody ? body : undefined,
-    });
+      body: body?.stream,
+      duplex: "half",
+    } as RequestInit);
   } catch {
     // A Host header or path that makes no URL.
   }
@@ -150,31 +211,93 @@ async function handleNode(
     : await handler(request);
   const answer = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
   const out = Object.fromEntries(response.headers);
-  if (unread) out.connection = "close";
+  if (answer !== undefined) out["content-length"] = String(answer.byteLength);
+  if (body === undefined || body.ended) {
+    res.writeHead(response.status, out);
+    res.end(answer);
+    return;
+  }
+  out.connection = "close";
   res.writeHead(response.status, out);
-  res.end(answer);
+  if (answer !== undefined) res.write(answer);
+  // Closing a socket with bytes it has not read makes the kernel reset the
+  // connection, and a client still sending loses the answer it was sent:
+  // what else comes is taken in and dropped, for a bounded time, first.
+  await body.drain(LINGER_MS);
+  res.end();
 }
 
-// The first `limit` bytes of the request's body (all of it when shorter);
-// past them the request is paused and the rest is not read.
-function readAtMost(req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const done = (error?: unknown) => {
-      req.off("data", onData).off("end", done).off("error", done);
-      if (error !== undefined) reject(error);
-      else resolve(concatBytes(chunks));
-    };
-    const onData = (chunk: Uint8Array) => {
-      const room = limit - size;
-      chunks.push(chunk.byteLength <= room ? chunk : chunk.subarray(0, room));
-      size += Math.min(chunk.byteLength, room);
-      if (size >= limit) {
-        req.pause();
-        done();
-      }
-    };
-    req.on("data", onData).on("end", done).on("error", done);
-  });
+// The longest the rest of a refused body is taken in and dropped, after
+// the answer, before the connection is closed.
+const LINGER_MS = 2_000;
+
+// A request's body as a web stream, taken from the socket only as it is
+// read: nothing more comes in once the reader cancels or the answer is sent.
+class NodeBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  /** Whether the whole body came. */
+  ended = false;
+  #stop: () => void = () => {};
+
+  readonly #req: IncomingMessage;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+    req.pause();
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        const onData = (chunk: Uint8Array) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        };
+        const onEnd = () => {
+          this.ended = true;
+          this.#stop();
+          controller.close();
+        };
+        // A client gone mid-body: the reader is told, not left waiting.
+        const onGone = () => {
+          this.#stop();
+          controller.error(new Error("the client closed the connection"));
+        };
+        req.on("data", onData).once("end", onEnd).once("close", onGone);
+        this.#stop = () => {
+          req.pause();
+          req.off("data", onData).off("end", onEnd).off("close", onGone);
+        };
+      },
+      pull: () => {
+        req.resume();
+      },
+      cancel: () => this.stop(),
+    }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
+    // node:http reports a client gone mid-body as an error too; the close
+    // that follows is what the reader sees.
+    req.on("error", () => {});
+  }
+
+  /** Takes in no more of the body for its reader. */
+  stop(): void {
+    this.#stop();
+  }
+
+  /**
+   * Takes in and drops the rest of the body, until it ends, the client
+   * goes, or `timeoutMs` passes.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.#stop();
+    const req = this.#req;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        req.off("data", drop).off("end", done).off("close", done);
+        resolve();
+      };
+      const drop = () => {};
+      const timer = setTimeout(done, timeoutMs);
+      req.on("data", drop).once("end", done).once("close", done);
+      req.resume();
+    });
+  }
 }

@@ -11,7 +11,7 @@ import { errorMessage } from "../platform/_warn.ts";
 import { FileLog } from "./_file_log.ts";
 import { createHandler } from "./_handler.ts";
 import { BODY_TIMEOUT_MS, BODY_TIMEOUT_OPTION } from "./_read_body.ts";
-import { type RunningServer, serve } from "./_serve.ts";
+import { HEADERS_TIMEOUT_MS, HEADERS_TIMEOUT_OPTION, type RunningServer, serve } from "./_serve.ts";
 import { TraceStore } from "./_trace_store.ts";
 
 /** How {@linkcode startViewer} runs. Every field is optional. */
@@ -141,15 +141,24 @@ export async function startViewer(options: ViewerOptions = {}): Promise<Viewer> 
     store.reject(decoded.rejected);
     file?.append(decoded.spans, decoded.sizes);
   };
+  const internal = options as {
+    [BODY_TIMEOUT_OPTION]?: number;
+    [HEADERS_TIMEOUT_OPTION]?: number;
+  };
   const handler = createHandler(
     store,
     accept,
     hostname,
-    (options as { [BODY_TIMEOUT_OPTION]?: number })[BODY_TIMEOUT_OPTION] ?? BODY_TIMEOUT_MS,
+    internal[BODY_TIMEOUT_OPTION] ?? BODY_TIMEOUT_MS,
   );
   let server: RunningServer;
   try {
-    server = await serve(handler, hostname, port);
+    server = await serve(
+      handler,
+      hostname,
+      port,
+      internal[HEADERS_TIMEOUT_OPTION] ?? HEADERS_TIMEOUT_MS,
+    );
   } catch (error) {
     throw new Error(
       `Cannot start viewer: cannot listen on ${hostname}:${port} (${errorMessage(error)})`,
