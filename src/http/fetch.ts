@@ -135,7 +135,13 @@ export interface InstrumentFetchOptions {
  * client span and sends no second `traceparent`; a server handler it calls
  * in this process (`traceHandler`, say) lifts that for its own request,
  * unless tracing was suppressed already when the fetch was called (an
- * exporter's export).
+ * exporter's export). A streamed body given as `init.body` (a
+ * `ReadableStream` or an async iterable) is read in the caller's context, so
+ * the spans its own code makes are recorded as without this wrapper; the
+ * body of a `Request` given as `input` is passed on as it is (a body made
+ * from bytes, wrapped, would lose its `Content-Length`), and on Deno and
+ * Node a stream in it is read with tracing suppressed: give a body your own
+ * code produces as `init.body`.
  *
  * @param fetchFn The fetch to wrap. Default: `globalThis.fetch`, looked up on each call.
  * @param options The tracer, which query parameters to redact, the recorded
