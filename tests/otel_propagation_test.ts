@@ -318,7 +318,7 @@ test("another instrumentation's server span around a traced handler or listener 
 test("under another instrumentation that bound req and res to its own server span (@opentelemetry/instrumentation-http does), the listeners the app adds to them run in our server span", async () => {
   // The emitter kept the first binding: they ran in the other span, and the
   // spans they started were our server span's siblings.
-  await withCleanGlobals(async () => {
+  await withCleanGlobals(() => {
     const memory = new InMemorySpanProcessor();
     new TracerProvider({ processors: [memory] }).register();
     const tracer = new Tracer({ processors: [memory] });
