@@ -669,8 +669,9 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       // tracer.span's failure paths, which end only a span not ended yet.
       "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",
       "src/trace/tracer.ts: if (!span.ended) span.recordException(error).end();",
-      // An HTTP response, no span.
+      // HTTP responses, no span: whole, and after a refused body is drained.
       "src/viewer/_serve.ts: res.end(answer);",
+      "src/viewer/_serve.ts: res.end();",
     ]);
   });
 
