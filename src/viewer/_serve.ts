@@ -13,6 +13,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Handler } from "./_handler.ts";
+import { HeaderDeadlines } from "./_header_deadlines.ts";
+import { NodeBody } from "./_node_body.ts";
 
 /**
  * The longest a client may take to send a request's headers, from when it
@@ -129,53 +131,6 @@ async function serveNode(
   };
 }
 
-// Each connection has headersTimeoutMs for a request's headers, from when
-// it opens and again from each answer, while no request of it is being
-// handled; past that it is closed. An idle keep-alive connection counts as
-// one whose next headers are late.
-class HeaderDeadlines {
-  readonly #timeoutMs: number;
-  readonly #timers = new Map<Socket, ReturnType<typeof setTimeout>>();
-  readonly #handling = new Map<Socket, number>();
-
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
-  }
-
-  connected(socket: Socket): void {
-    this.#arm(socket);
-    socket.once("close", () => {
-      this.#disarm(socket);
-      this.#handling.delete(socket);
-    });
-  }
-
-  requestStarted(socket: Socket): void {
-    this.#disarm(socket);
-    this.#handling.set(socket, (this.#handling.get(socket) ?? 0) + 1);
-  }
-
-  requestEnded(socket: Socket): void {
-    if (socket.destroyed) {
-      this.#handling.delete(socket);
-      return;
-    }
-    const left = (this.#handling.get(socket) ?? 1) - 1;
-    this.#handling.set(socket, left);
-    if (left === 0) this.#arm(socket);
-  }
-
-  #arm(socket: Socket): void {
-    this.#disarm(socket);
-    this.#timers.set(socket, setTimeout(() => socket.destroy(), this.#timeoutMs));
-  }
-
-  #disarm(socket: Socket): void {
-    clearTimeout(this.#timers.get(socket));
-    this.#timers.delete(socket);
-  }
-}
-
 // node:http to the fetch-style handler. The body goes to the handler as a
 // stream, read as the handler reads it, so its body reader bounds it as on
 // Bun (the size limit, before and after decompression, and the deadline):
@@ -230,74 +185,3 @@ async function handleNode(
 // The longest the rest of a refused body is taken in and dropped, after
 // the answer, before the connection is closed.
 const LINGER_MS = 2_000;
-
-// A request's body as a web stream, taken from the socket only as it is
-// read: nothing more comes in once the reader cancels or the answer is sent.
-class NodeBody {
-  readonly stream: ReadableStream<Uint8Array>;
-  /** Whether the whole body came. */
-  ended = false;
-  #stop: () => void = () => {};
-
-  readonly #req: IncomingMessage;
-
-  constructor(req: IncomingMessage) {
-    this.#req = req;
-    req.pause();
-    this.stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        const onData = (chunk: Uint8Array) => {
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        };
-        const onEnd = () => {
-          this.ended = true;
-          this.#stop();
-          controller.close();
-        };
-        // A client gone mid-body: the reader is told, not left waiting.
-        const onGone = () => {
-          this.#stop();
-          controller.error(new Error("the client closed the connection"));
-        };
-        req.on("data", onData).once("end", onEnd).once("close", onGone);
-        this.#stop = () => {
-          req.pause();
-          req.off("data", onData).off("end", onEnd).off("close", onGone);
-        };
-      },
-      pull: () => {
-        req.resume();
-      },
-      cancel: () => this.stop(),
-    }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
-    // node:http reports a client gone mid-body as an error too; the close
-    // that follows is what the reader sees.
-    req.on("error", () => {});
-  }
-
-  /** Takes in no more of the body for its reader. */
-  stop(): void {
-    this.#stop();
-  }
-
-  /**
-   * Takes in and drops the rest of the body, until it ends, the client
-   * goes, or `timeoutMs` passes.
-   */
-  drain(timeoutMs: number): Promise<void> {
-    this.#stop();
-    const req = this.#req;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        req.off("data", drop).off("end", done).off("close", done);
-        resolve();
-      };
-      const drop = () => {};
-      const timer = setTimeout(done, timeoutMs);
-      req.on("data", drop).once("end", done).once("close", done);
-      req.resume();
-    });
-  }
-}
