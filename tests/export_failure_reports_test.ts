@@ -101,3 +101,51 @@ test(
     );
   },
 );
+
+// A backend's partial success (OTLP's `rejected_spans`) fails some spans of a
+// batch: they were counted as failed without a word, while a partial success
+// that only warned was printed, so a service whose collector rejected spans
+// (too old, too large) saw them missing with nothing to say why.
+test(
+  "spans a backend rejects in a partial success are reported once per kind, with its reason",
+  { timeout: 30_000 },
+  async () => {
+    const results: ExportResult[] = [
+      {
+        code: "success",
+        rejected: 1,
+        error: new Error("OTLP backend rejected 1 of 1 spans: too old"),
+      },
+      {
+        code: "success",
+        rejected: 1,
+        error: new Error("OTLP backend rejected 1 of 1 spans: too old"),
+      },
+      {
+        code: "success",
+        rejected: 1,
+        error: new Error("OTLP backend rejected 1 of 1 spans: too big"),
+      },
+      { code: "success", rejected: 1 },
+      { code: "success", rejected: 0, error: new Error("nothing rejected") },
+    ];
+    let call = 0;
+    const batch = new BatchSpanProcessor({ export: () => results[call++] }, {
+      maxBatchSize: 1,
+      flushOnExit: false,
+    });
+    const warned = await captureWarnings(async () => {
+      for (let i = 0; i < results.length; i++) {
+        batch.onEnd(new Span(`s${i}`).start().end());
+        await batch.forceFlush();
+      }
+    });
+    assert.deepEqual(batch.stats(), { ended: 5, exported: 1, dropped: 0, failed: 4, queued: 0 });
+    await batch.shutdown();
+    assert.deepEqual(warned.map((w) => w.slice(w.indexOf("counted as failed: ") + 19)), [
+      "Error: OTLP backend rejected 1 of 1 spans: too old",
+      "Error: OTLP backend rejected 1 of 1 spans: too big",
+      "the backend gave no reason",
+    ]);
+  },
+);

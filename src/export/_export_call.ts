@@ -13,7 +13,8 @@ import type { Span } from "../span/span.ts";
  * Calls `exporter.export(spans, signal)` and counts the spans it accepted.
  * A throw, a rejection, a `"failure"` result, something that is not a result,
  * or no answer within `timeoutMs` (the signal aborts) counts as zero
- * accepted, with one warning per kind of fault per process. A synchronous
+ * accepted, with one warning per kind of fault per process; spans a partial
+ * success rejected count as not accepted, reported so too. A synchronous
  * answer gives a synchronous count, so an exporter that answers at once
  * costs no promise.
  *
@@ -126,6 +127,8 @@ function readResult(result: ExportResult | void, total: number): number {
     if (rejected === undefined) return total;
     // A malformed partial-success count must not break the accounting.
     if (typeof rejected !== "number" || !(rejected > 0)) return total;
+    const error = result.error;
+    warnRejected(error === undefined ? "the backend gave no reason" : errorMessage(error));
     return total - Math.min(total, Math.ceil(rejected));
   }
   if (code !== "failure") {
@@ -151,6 +154,16 @@ function warnFailed(why: string): void {
   errorOnce(
     `export-failed:${kindOf(why)}`,
     `a span export failed, its spans are counted as failed: ${why}`,
+  );
+}
+
+// A backend's partial success is a failure of its own kind: the spans it
+// rejected are lost as surely as a failed batch's, and its reason (too old,
+// too large) is what the service's owner needs to hear.
+function warnRejected(why: string): void {
+  errorOnce(
+    `export-rejected:${kindOf(why)}`,
+    `the backend rejected spans of an export, which are counted as failed: ${why}`,
   );
 }
 
