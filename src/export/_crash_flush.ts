@@ -8,8 +8,11 @@
 // With ours, it does neither: ours starts every hook's flush, and when no
 // other listener is there (the application would have died), it removes
 // itself and, once the flushes have settled (each is bounded by its
-// processor's deadline), throws the same error again from a fresh task (or
-// rejects with it, for a rejection). The runtime then reports it in its own
+// processor's deadline), throws the same error again from a microtask (or
+// rejects with it, for a rejection), before any timer or I/O callback can
+// run: a timer turn later, as it was, timers due by then ran first and a
+// span they ended was left queued, neither exported nor counted, when the
+// process died. The runtime then reports it in its own
 // format and exits with its own code. While the flush runs (a few seconds at
 // most) the rest of the program goes on, as it does while the runtime
 // prints. Another error in that time (the same bug hit again by the next
@@ -95,7 +98,7 @@ function onUncaught(error: unknown, origin?: string, event: string = EVENT): voi
   if (otherListeners(event, own).application > 0) return;
   crashing = true;
   flushed.then(() => {
-    setTimeout(() => {
+    queueMicrotask(() => {
       crashing = false;
       // A copy still flushing throws the error again when it is done: the
       // last one to finish does, so that it is reported once.
@@ -109,6 +112,6 @@ function onUncaught(error: unknown, origin?: string, event: string = EVENT): voi
       // error was made with, and exits 1 all the same.
       if (origin === REJECTION || isBun) void Promise.reject(error);
       else throw error;
-    }, 0);
+    });
   });
 }
