@@ -338,6 +338,38 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
     },
   );
 
+  test("on the stack, a setCurrentSpan() after an await ends with the tracer.span or tracer.wrap callback, never parenting later work", async () => {
+    const previous = getContextStorage();
+    const memory = new InMemorySpanProcessor();
+    const tracer = new Tracer({ processors: [memory] });
+    setContextStorage(new StackContextStorage());
+    try {
+      await captureWarnings(async () => {
+        await tracer.span("page load", async (load) => {
+          await nextTurn();
+          setCurrentSpan(load);
+          await nextTurn();
+          // Within the callback it stays current, as the README says.
+          tracer.startSpan("after the set").end();
+        });
+        await tracer.wrap(async function save() {
+          await nextTurn();
+          setCurrentSpan(new Span("set in a wrapped function").start());
+        })();
+        // A click, a timer, the next fetch: work the page does later.
+        await nextTurn();
+        tracer.startSpan("later, unrelated").end();
+      });
+      const span = (name: string) => memory.spans.find((s) => s.name === name)!;
+      assert.equal(span("after the set").context.parentSpanId, span("page load").context.spanId);
+      assert.equal(getCurrentSpan(), undefined);
+      assert.equal(span("later, unrelated").context.parentSpanId, undefined);
+      assert.notEqual(span("later, unrelated").context.traceId, span("page load").context.traceId);
+    } finally {
+      setContextStorage(previous);
+    }
+  });
+
   test("on the stack, async work in tracer.span, withSpan or tracer.wrap warns once; sync work never", async () => {
     const previous = getContextStorage();
     const memory = new InMemorySpanProcessor();

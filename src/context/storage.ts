@@ -19,6 +19,7 @@ import { SPAN_KEY } from "./_span_key.ts";
 import { isOwnWork } from "./_own_work_context.ts";
 import { type Context, ROOT_CONTEXT } from "./context.ts";
 import { HostContextStorage } from "./_host_context.ts";
+import { registerAsyncScope } from "./_async_scope.ts";
 import { type NativeStorage, nativeStorage } from "./_native_storage.ts";
 
 /**
@@ -140,6 +141,26 @@ function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined)
  */
 export class StackContextStorage implements ContextStorage {
   #current: Context | undefined;
+  // Outside any run, only an enterWith changes the store: made after an
+  // await, in a continuation, it would stay current for every task the page
+  // runs later (a click, a timer), each of them then a child of a span long
+  // ended. `#entered` counts those, so the span whose callback awaited can
+  // put back the store it found when it settles.
+  #depth = 0;
+  #outside: Context | undefined;
+  #entered = 0;
+
+  static {
+    registerAsyncScope((scoped) => {
+      const storage = scoped as StackContextStorage;
+      const outside = storage.#outside;
+      const entered = storage.#entered;
+      return () => {
+        if (storage.#depth !== 0 || storage.#entered === entered) return;
+        storage.#current = storage.#outside = outside;
+      };
+    });
+  }
 
   /**
    * Returns the current store.
@@ -178,18 +199,21 @@ export class StackContextStorage implements ContextStorage {
   run<R>(store: Context, fn: () => R): R {
     const previous = this.#current;
     this.#current = store;
+    this.#depth++;
     try {
       const result = fn();
       if (debugOn) reportLostAcrossAwait(store, result);
       return result;
     } finally {
+      this.#depth--;
       this.#current = previous;
     }
   }
 
   /**
    * Makes `store` current until the enclosing {@linkcode StackContextStorage.run}
-   * returns.
+   * returns. Outside any run (after an `await`), until the async callback of
+   * `tracer.span` or `tracer.wrap` it was made in settles.
    *
    * @param store The context to make current.
    *
@@ -205,6 +229,10 @@ export class StackContextStorage implements ContextStorage {
    */
   enterWith(store: Context): void {
     this.#current = store;
+    if (this.#depth === 0) {
+      this.#outside = store;
+      this.#entered++;
+    }
   }
 }
 

@@ -18,7 +18,8 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { AttributeBag, wholeCopy } from "../span/_attribute_bag.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
-import { getContextStorage } from "../context/storage.ts";
+import { getContextStorage, StackContextStorage } from "../context/storage.ts";
+import { asyncScope } from "../context/_async_scope.ts";
 import { nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
 import { withoutSpan } from "../context/_without_span.ts";
@@ -643,9 +644,10 @@ export class Tracer {
     // One enter per span: the context current now, with the span set.
     const next = (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span);
     const native = nativeStorage.storage;
+    const settled = storage instanceof StackContextStorage ? asyncScope(storage) : undefined;
     const result = storage === native
       ? native.run(next, runInSpan<R>, span, fn)
-      : storage.run(next, () => runInSpan(span, fn));
+      : storage.run(next, () => runInSpan(span, fn, settled));
     warnIfAsyncOnStack(fn, result);
     return result;
   }
@@ -825,7 +827,7 @@ function refuseSampledTraceState(traceState: unknown): void {
   );
 }
 
-function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
+function runInSpan<R>(span: Span, fn: (span: Span) => R, settled?: () => void): R {
   let result: R;
   try {
     result = fn(span);
@@ -845,10 +847,12 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R): R {
     });
     return promise.then(
       (value) => {
+        settled?.();
         endByLibrary(span);
         return value;
       },
       (error) => {
+        settled?.();
         if (!span.ended) span.recordException(error).end();
         throw error;
       },
