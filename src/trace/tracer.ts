@@ -18,7 +18,7 @@ import { resolveSpanLimits } from "../span/_span_limits.ts";
 import type { Attributes, ResolvedSpanLimits, SpanLimits } from "../span/attributes.ts";
 import { AttributeBag, wholeCopy } from "../span/_attribute_bag.ts";
 import { type Clock, systemClock } from "../platform/clock.ts";
-import { getContextStorage, StackContextStorage } from "../context/storage.ts";
+import { type ContextStorage, getContextStorage, StackContextStorage } from "../context/storage.ts";
 import { asyncScope } from "../context/_async_scope.ts";
 import { nativeStorage } from "../context/_native_storage.ts";
 import { SPAN_KEY } from "../context/current_span.ts";
@@ -644,10 +644,9 @@ export class Tracer {
     // One enter per span: the context current now, with the span set.
     const next = (store ?? ROOT_CONTEXT).setValue(SPAN_KEY, span);
     const native = nativeStorage.storage;
-    const settled = storage instanceof StackContextStorage ? asyncScope(storage) : undefined;
     const result = storage === native
       ? native.run(next, runInSpan<R>, span, fn)
-      : storage.run(next, () => runInSpan(span, fn, settled));
+      : runInStorage(storage, next, span, fn);
     warnIfAsyncOnStack(fn, result);
     return result;
   }
@@ -825,6 +824,19 @@ function refuseSampledTraceState(traceState: unknown): void {
     "sampler-tracestate",
     `a sampler returned an invalid traceState, so the parent's is kept: ${describe(traceState)}`,
   );
+}
+
+// tracer.span off the native storage (a browser's stack, or one the
+// application set): on the stack, a store entered after an await in `fn`
+// ends when `fn` settles (_async_scope.ts).
+function runInStorage<R>(
+  storage: ContextStorage,
+  next: Context,
+  span: Span,
+  fn: (span: Span) => R,
+): R {
+  const settled = storage instanceof StackContextStorage ? asyncScope(storage) : undefined;
+  return storage.run(next, () => runInSpan(span, fn, settled));
 }
 
 function runInSpan<R>(span: Span, fn: (span: Span) => R, settled?: () => void): R {
