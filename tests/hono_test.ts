@@ -17,6 +17,7 @@ import { ManualTime } from "../testing.ts";
 import { recordStreamError, traceMiddleware } from "../hono.ts";
 import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
 import { serveNative } from "./_loopback_server.ts";
+import { handOnToLegacy } from "./_hono_hand_on.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -1193,13 +1194,7 @@ describe("traceMiddleware inside traceHandler(app.fetch)", () => {
     // It started a span of its own, the root of a second trace for the
     // one request.
     const { memory, tracer, app, fetch } = wrapped();
-    const legacy = new Hono();
-    legacy.use(traceMiddleware({ tracer }));
-    legacy.get("/old/:id", (c) => {
-      tracer.startSpan("legacy work").end();
-      return c.text("old");
-    });
-    app.all("/old/*", (c) => legacy.fetch(c.req.raw));
+    handOnToLegacy(app, tracer);
     const response = await fetch(new Request("http://localhost/old/3"));
     assert.equal(await response.text(), "old");
     assert.deepEqual(memory.spans.map((s) => s.name).sort(), ["GET /old/*", "legacy work"]);

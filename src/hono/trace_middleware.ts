@@ -6,7 +6,7 @@
  */
 
 import type { Context } from "../context/context.ts";
-import { withContext } from "../context/storage.ts";
+import { getCurrentContext, withContext } from "../context/storage.ts";
 import type { TraceHandlerOptions } from "../http/handler.ts";
 import {
   knownMethods,
@@ -18,7 +18,7 @@ import {
 import { clientGone } from "../http/_client_gone.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
-import { servedNow } from "../http/_served_request.ts";
+import { markServed, servedNow } from "../http/_served_request.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
@@ -141,7 +141,12 @@ export interface TraceMiddlewareOptions extends TraceHandlerOptions {
  * no span of its own (its `tracer` is not used): it takes over
  * `traceHandler`'s span for the same `Request`, names it by route and hands
  * it the error Hono answered, so each request has one server span, whose
- * status is what `app.fetch` returned. An error the callback of a streamed
+ * status is what `app.fetch` returned. It takes over the span of a
+ * `traceRequestListener` (`@codomyrmex/spans/node`) around
+ * `getRequestListener(app.fetch)` from `@hono/node-server` in the same way
+ * (the listener's `req` is the app's `c.env.incoming`): one server span, with
+ * the listener's socket attributes, named by route, whose status is the one
+ * sent. An error the callback of a streamed
  * body (`hono/streaming`) throws reaches the span through
  * {@linkcode recordStreamError}.
  *
@@ -206,6 +211,20 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     const handlerSpan = takeHandlerSpan(c.req.raw);
     if (handlerSpan !== undefined) {
       return inHandlerSpan(c, next, handlerSpan, methodInfo(c.req.raw.method, known), routesOf);
+    }
+    const listenerSpan = takeListenerSpan(c);
+    if (listenerSpan !== undefined) {
+      // The Request is @hono/node-server's, made for this middleware's app
+      // alone: marked as served, as traceHandler marks its own, so that the
+      // app handing it on (`other.fetch(c.req.raw)`) adds no second span.
+      const served = markServed(getCurrentContext(), c.req.raw);
+      return inHandlerSpan(
+        c,
+        () => withContext(served, next),
+        listenerSpan,
+        methodInfo(c.req.raw.method, known),
+        routesOf,
+      );
     }
     // This very Request is already served by a server span up the context:
     // another app's middleware (or a traceHandler) handed it to this app,
@@ -333,11 +352,12 @@ export function recordStreamError<S = unknown>(
   };
 }
 
-// Under traceHandler(app.fetch), whose server span this request already has:
+// Under traceHandler(app.fetch), or traceRequestListener around
+// @hono/node-server's listener, whose server span this request already has:
 // that span is named by the route here, and the error the app answered (or
-// that escaped) is passed on; traceHandler records the status app.fetch
-// answers (Hono's onError may answer after this middleware has returned) and
-// records that error when the answer is a 5xx, and ends the span when the
+// that escaped) is passed on; traceHandler (or the listener) records the
+// status sent (Hono's onError may answer after this middleware has returned)
+// and records that error when the answer is a 5xx, and ends the span when the
 // body has been sent. The handlers already run in its context.
 async function inHandlerSpan(
   c: HonoContextLike,
@@ -368,6 +388,19 @@ async function inHandlerSpan(
     // Nothing to pass on.
   }
   if (error !== undefined && error !== null) answered(error);
+}
+
+// Under traceRequestListener(getRequestListener(app.fetch)): the server span
+// the listener started for the IncomingMessage that @hono/node-server hands
+// the app as `c.env.incoming`, with the Request it made from it.
+function takeListenerSpan(c: HonoContextLike): HandlerSpan | undefined {
+  let incoming: unknown;
+  try {
+    incoming = (envOf(c) as { incoming?: unknown } | null | undefined)?.incoming;
+  } catch {
+    return undefined;
+  }
+  return typeof incoming === "object" && incoming !== null ? takeHandlerSpan(incoming) : undefined;
 }
 
 // Where Hono runs this middleware, which says who answers an error that

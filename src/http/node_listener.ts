@@ -20,6 +20,7 @@ import { checkOptions, resolveTracer } from "./_tracer.ts";
 import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { peerOf } from "./_forwarded.ts";
 import { markServed, servedNow } from "./_served_request.ts";
+import { shareHandlerSpan, unshareHandlerSpan } from "./_handler_spans.ts";
 
 /**
  * The parts of Node's `http.IncomingMessage` the instrumentation reads. Each
@@ -127,7 +128,12 @@ export interface TraceRequestListenerOptions {
  * such response to see it) marks it as an error. A `traceRequestListener`
  * inside another, called with the same `req` (a listener traced by a library
  * and again by the app), starts no second span: it calls its listener in the
- * outer one's span, so each request has one server span.
+ * outer one's span, so each request has one server span. A Hono app's
+ * `traceMiddleware` (`@codomyrmex/spans/hono`) served inside it through
+ * `@hono/node-server`'s `getRequestListener(app.fetch)` (which gives the app
+ * this `req` as `c.env.incoming`) starts no second span either: it names this
+ * one by route, and the error behind a 5xx Hono's `onError` answered is
+ * recorded here.
  *
  * @typeParam Req The request type (Node's `IncomingMessage`).
  * @typeParam Res The response type (Node's `ServerResponse`). Inside
@@ -225,6 +231,10 @@ export function traceRequestListener<
       { peer: peerOf(req.socket), httpVersion: req.httpVersion, noHost },
     );
     const context = markServed(spanContext, req);
+    // A Hono traceMiddleware inside (the app served through
+    // @hono/node-server's getRequestListener, which hands it this `req` as
+    // `c.env.incoming`) takes this span over rather than start a second one.
+    const handlerSpan = shareHandlerSpan(req, span);
     // The status code that went out: the one writeHead sent, on every
     // runtime's node:http also when write or end sent the headers. A
     // statusCode set afterwards is not sent, so it is not recorded.
@@ -275,7 +285,10 @@ export function traceRequestListener<
         const sent = how === "finish" || res.writableFinished === true;
         // A status code is recorded only when one went out.
         if (sent || res.headersSent === true) {
-          recordStatus(span, sentStatus ?? res.statusCode, "server");
+          const status = sentStatus ?? res.statusCode;
+          recordStatus(span, status, "server");
+          // The error behind a 5xx the application answered, as the middleware saw it.
+          if (handlerSpan?.answered === true && status >= 500) recordError(span, handlerSpan.error);
         }
         if (!sent && how === "close") {
           // The server's own failure (`res.destroy(error)`, a failed
@@ -288,6 +301,7 @@ export function traceRequestListener<
       } catch {
         // A response without a readable status still ends its span.
       }
+      if (handlerSpan !== undefined) unshareHandlerSpan(req, handlerSpan);
       endByLibrary(span);
     };
     res.once("finish", () => end("finish"));
