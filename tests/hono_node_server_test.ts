@@ -210,3 +210,36 @@ describe("traceMiddleware inside traceRequestListener(getRequestListener(app.fet
     },
   );
 });
+
+describe("traceMiddleware inside traceRequestListener, in an app another app mounts", () => {
+  test(
+    "the mounted app's Request is another one: it gets a span of its own, and the listener's keeps its name",
+    { timeout: 120_000 },
+    async () => {
+      // It took the listener's span over (c.env.incoming is the same) and
+      // named it by its own route, which lacks the mount's path.
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const inner = new Hono();
+      inner.use(traceMiddleware({ tracer }));
+      inner.get("/users/:id", (c) => c.text(`user ${c.req.param("id")}`));
+      const outer = new Hono();
+      outer.mount("/m", inner.fetch);
+      const server = await serveNode(
+        traceRequestListener(getRequestListener(outer.fetch), { tracer }),
+      );
+      try {
+        assert.equal(await (await fetch(`${server.url}m/users/7`)).text(), "user 7");
+        await ended(memory, 2);
+      } finally {
+        await server.close();
+      }
+      assert.deepEqual(memory.spans.map((s) => s.name), ["GET /users/:id", "GET"]);
+      const [mounted, listener] = memory.spans;
+      assert.equal(listener.attributes["url.path"], "/m/users/7");
+      assert.equal(listener.attributes["http.route"], undefined);
+      assert.equal(mounted.attributes["url.path"], "/users/7");
+      assert.equal(mounted.context.parentSpanId, listener.context.spanId);
+    },
+  );
+});

@@ -392,15 +392,30 @@ async function inHandlerSpan(
 
 // Under traceRequestListener(getRequestListener(app.fetch)): the server span
 // the listener started for the IncomingMessage that @hono/node-server hands
-// the app as `c.env.incoming`, with the Request it made from it.
+// the app as `c.env.incoming`, with the Request it made from it. Only for
+// that Request: an app mounted in it (`app.mount()`) gets the same env with
+// a Request of its own, for another path, and its route would have named
+// the listener's span wrongly.
 function takeListenerSpan(c: HonoContextLike): HandlerSpan | undefined {
-  let incoming: unknown;
   try {
-    incoming = (envOf(c) as { incoming?: unknown } | null | undefined)?.incoming;
+    const incoming = (envOf(c) as { incoming?: { url?: unknown } } | null | undefined)
+      ?.incoming;
+    if (typeof incoming !== "object" || incoming === null) return undefined;
+    return madeFrom(c.req.raw.url, incoming.url) ? takeHandlerSpan(incoming) : undefined;
   } catch {
     return undefined;
   }
-  return typeof incoming === "object" && incoming !== null ? takeHandlerSpan(incoming) : undefined;
+}
+
+// Whether a Request's URL is the one @hono/node-server built from node:http's
+// request target: the target itself, or for a path (the usual origin-form) the
+// URL's path and query. A target it normalized (dot segments) is not matched:
+// the middleware then starts a span of its own, under the listener's.
+function madeFrom(url: string, target: unknown): boolean {
+  if (typeof target !== "string") return false;
+  if (!target.startsWith("/")) return url === target;
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search === target;
 }
 
 // Where Hono runs this middleware, which says who answers an error that
