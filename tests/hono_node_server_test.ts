@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { InMemorySpanProcessor, type Span, Tracer } from "../mod.ts";
 import { traceRequestListener } from "../node.ts";
+import { traceHandler } from "../http.ts";
 import { traceMiddleware } from "../hono.ts";
 import { deferred, waitUntil } from "./_helpers.ts";
 import { type Served, serveNode } from "./_loopback_server.ts";
@@ -93,6 +94,24 @@ function goAway(server: Served, path: string): Promise<void> {
   return gone.promise;
 }
 
+// Asks `server` for `path` once, and closes it once `count` spans have ended: the answer's body.
+async function askOnce(
+  serving: Promise<Served>,
+  memory: InMemorySpanProcessor,
+  path: string,
+  count: number,
+  init?: RequestInit,
+): Promise<string> {
+  const server = await serving;
+  try {
+    const body = await (await fetch(`${server.url}${path.slice(1)}`, init)).text();
+    await ended(memory, count);
+    return body;
+  } finally {
+    await server.close();
+  }
+}
+
 // The two ways a user serves the app on node:http: @hono/node-server's
 // listener alone (what its serve() hands to createServer), or inside
 // traceRequestListener as well. Each gives one server span per request.
@@ -110,6 +129,16 @@ const servings = [
 
 for (const { name, serve } of servings) {
   describe(`traceMiddleware ${name}`, () => {
+    test(
+      "the span has the connection's attributes: the client's and the peer's address and port, the HTTP version",
+      { timeout: 120_000 },
+      async () => {
+        const { memory, tracer, app } = shop();
+        assert.equal(await askOnce(serve(app, tracer), memory, "/users/7", 1), "user 7");
+        assertConnection(memory.spans);
+      },
+    );
+
     test(
       "one server span per request: the caller's trace, the route, the status, an error onError answered",
       { timeout: 120_000 },
@@ -172,19 +201,78 @@ for (const { name, serve } of servings) {
   });
 }
 
+// Each span was served over a loopback connection with HTTP/1.1, as node:http's request says.
+function assertConnection(spans: readonly Span[]): void {
+  assert.ok(spans.length > 0);
+  for (const span of spans) {
+    assert.equal(span.attributes["client.address"], "127.0.0.1");
+    assert.equal(span.attributes["network.peer.address"], "127.0.0.1");
+    const port = span.attributes["network.peer.port"];
+    assert.ok(Number.isInteger(port) && (port as number) > 0, `a peer port, got ${port}`);
+    assert.equal(span.attributes["network.protocol.version"], "1.1");
+  }
+}
+
+describe("traceHandler(app.fetch) served by @hono/node-server's getRequestListener", () => {
+  test(
+    "the span has the connection's attributes, from the node:http request it passes as the env",
+    { timeout: 120_000 },
+    async () => {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const app = new Hono();
+      app.get("/users/:id", (c) => c.text(`user ${c.req.param("id")}`));
+      const serving = serveNode(getRequestListener(traceHandler(app.fetch, { tracer })));
+      assert.equal(await askOnce(serving, memory, "/users/7", 1), "user 7");
+      assertConnection(memory.spans);
+    },
+  );
+});
+
+// An app, traced by `tracer` too when `traced`, that mounts at `/m` an app
+// traced by `tracer` with a route `/users/:id`: Hono hands the mounted app a
+// Request of its own, for the path without `/m`, and the same env.
+function mounting(tracer: Tracer, { traced }: { traced: boolean }): Hono {
+  const inner = new Hono();
+  inner.use(traceMiddleware({ tracer }));
+  inner.get("/users/:id", (c) => c.text(`user ${c.req.param("id")}`));
+  const outer = new Hono();
+  if (traced) outer.use(traceMiddleware({ tracer }));
+  outer.mount("/m", inner.fetch);
+  return outer;
+}
+
+describe("traceMiddleware served by getRequestListener, in an app another traced app mounts", () => {
+  test(
+    "the mounted app's span, given the same env, has the connection's attributes and stays in the outer request's trace",
+    { timeout: 120_000 },
+    async () => {
+      const memory = new InMemorySpanProcessor();
+      const tracer = new Tracer({ processors: [memory] });
+      const outer = mounting(tracer, { traced: true });
+      const serving = serveNode(getRequestListener(outer.fetch));
+      const init = { headers: { traceparent: TRACEPARENT } };
+      assert.equal(await askOnce(serving, memory, "/m/users/7", 2, init), "user 7");
+      assert.deepEqual(memory.spans.map((s) => s.attributes["url.path"]), [
+        "/users/7",
+        "/m/users/7",
+      ]);
+      const [mounted, served] = memory.spans;
+      assert.equal(served.context.parentSpanId, "b7ad6b7169203331");
+      assert.equal(mounted.context.traceId, served.context.traceId);
+      assert.equal(mounted.context.parentSpanId, served.context.spanId);
+      assertConnection(memory.spans);
+    },
+  );
+});
+
 describe("traceMiddleware inside traceRequestListener(getRequestListener(app.fetch))", () => {
   test(
     "the one span is the listener's: it has the socket's attributes, which only the listener reads",
     { timeout: 120_000 },
     async () => {
       const { memory, tracer, app } = shop();
-      const server = await servings[1].serve(app, tracer);
-      try {
-        assert.equal(await (await fetch(`${server.url}users/7`)).text(), "user 7");
-        await ended(memory, 1);
-      } finally {
-        await server.close();
-      }
+      assert.equal(await askOnce(servings[1].serve(app, tracer), memory, "/users/7", 1), "user 7");
       assert.deepEqual(memory.spans.map((s) => s.name), ["GET /users/:id"]);
       assert.equal(memory.spans[0].attributes["network.peer.address"], "127.0.0.1");
       assert.equal(memory.spans[0].attributes["network.protocol.version"], "1.1");
@@ -197,13 +285,7 @@ describe("traceMiddleware inside traceRequestListener(getRequestListener(app.fet
     async () => {
       const { memory, tracer, app } = shop();
       handOnToLegacy(app, tracer);
-      const server = await servings[1].serve(app, tracer);
-      try {
-        assert.equal(await (await fetch(`${server.url}old/3`)).text(), "old");
-        await ended(memory, 2);
-      } finally {
-        await server.close();
-      }
+      assert.equal(await askOnce(servings[1].serve(app, tracer), memory, "/old/3", 2), "old");
       assert.deepEqual(memory.spans.map((s) => s.name), ["legacy work", "GET /old/*"]);
       const [work, served] = memory.spans;
       assert.equal(work.context.parentSpanId, served.context.spanId);
@@ -220,20 +302,9 @@ describe("traceMiddleware inside traceRequestListener, in an app another app mou
       // named it by its own route, which lacks the mount's path.
       const memory = new InMemorySpanProcessor();
       const tracer = new Tracer({ processors: [memory] });
-      const inner = new Hono();
-      inner.use(traceMiddleware({ tracer }));
-      inner.get("/users/:id", (c) => c.text(`user ${c.req.param("id")}`));
-      const outer = new Hono();
-      outer.mount("/m", inner.fetch);
-      const server = await serveNode(
-        traceRequestListener(getRequestListener(outer.fetch), { tracer }),
-      );
-      try {
-        assert.equal(await (await fetch(`${server.url}m/users/7`)).text(), "user 7");
-        await ended(memory, 2);
-      } finally {
-        await server.close();
-      }
+      const outer = mounting(tracer, { traced: false });
+      const serving = serveNode(traceRequestListener(getRequestListener(outer.fetch), { tracer }));
+      assert.equal(await askOnce(serving, memory, "/m/users/7", 2), "user 7");
       assert.deepEqual(memory.spans.map((s) => s.name), ["GET /users/:id", "GET"]);
       const [mounted, listener] = memory.spans;
       assert.equal(listener.attributes["url.path"], "/m/users/7");

@@ -61,7 +61,11 @@ export interface HonoContextLike {
   readonly res: Response;
   /** What a handler threw, once Hono's `onError` has turned it into a response. */
   readonly error?: unknown;
-  /** The server's extra argument: under `Deno.serve`, its `info` (with `completed`). */
+  /**
+   * The server's extra argument: under `Deno.serve`, its `info` (with
+   * `completed`); under Bun.serve, the server; under `@hono/node-server`,
+   * `{ incoming }`, node:http's request (its socket and HTTP version).
+   */
   readonly env?: unknown;
   /**
    * Whether a response has been set. `false` once the handlers have run

@@ -18,7 +18,8 @@ import { markServed } from "./_served_request.ts";
  * @param redaction The query parameters whose values are redacted.
  * @param maxRecordedLength The most characters kept of each recorded string.
  * @param known The known methods (`knownMethods()`).
- * @param server The server's extra argument (Deno's `info`, Bun's server), for the connection's peer.
+ * @param server The server's extra argument (Deno's `info`, Bun's server, `@hono/node-server`'s
+ *   env), for the connection's peer and HTTP version.
  * @returns The span and the context to run the handler in, marked as serving `request`.
  */
 export function startRequestSpan(
@@ -47,7 +48,8 @@ export function startRequestSpan(
   } catch {
     return undefined;
   }
-  const peer = peerOf(server, request);
+  const incoming = nodeRequestOf(server);
+  const peer = incoming === undefined ? peerOf(server, request) : peerOf(incoming.socket);
   const { span, context } = startServerSpan(
     tracer,
     request.method,
@@ -57,7 +59,9 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer, noHost },
+    { peer, httpVersion: incoming?.httpVersion, noHost },
+    // Still dispatchable with @hono/node-server's env: an app the served one
+    // mounts is handed that same env, and stays in the outer request's trace.
     !fromBunSocket(server, peer),
   );
   // A traceHandler inside, given this same Request, passes it on.
@@ -84,4 +88,20 @@ function schemeOf(server: unknown): string {
 // would otherwise have its requests join that handler's trace.
 function fromBunSocket(server: unknown, peer: Peer): boolean {
   return peer.address !== undefined && isBunServer(server);
+}
+
+// node:http's request, where @hono/node-server serves the handler: it passes
+// `{ incoming, outgoing }` as the extra argument (Hono's `c.env`), and the
+// connection is `incoming.socket`. Read once, as a getter may throw or change.
+function nodeRequestOf(
+  server: unknown,
+): { readonly socket: unknown; readonly httpVersion: unknown } | undefined {
+  try {
+    const incoming = (server as { incoming?: unknown } | null | undefined)?.incoming;
+    if (typeof incoming !== "object" || incoming === null) return undefined;
+    const { socket, httpVersion } = incoming as { socket?: unknown; httpVersion?: unknown };
+    return { socket, httpVersion };
+  } catch {
+    return undefined;
+  }
 }

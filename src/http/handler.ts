@@ -83,13 +83,15 @@ export interface TraceHandlerOptions {
  * semantic-convention attributes (`http.request.method`, `url.path`,
  * `url.query`, `url.scheme`, `server.address`, `server.port`,
  * `client.address`, `network.peer.address`, `network.peer.port`,
- * `user_agent.original`, `http.response.status_code`),
+ * `user_agent.original`, `http.response.status_code`, and
+ * `network.protocol.version` where node:http's request is at hand),
  * each string cut to `maxRecordedLength`. Behind a proxy, the host, port and
  * scheme are the original request's, from `Forwarded` or `X-Forwarded-Host`
  * and `X-Forwarded-Proto`, and `client.address` the original client's, from
  * `Forwarded` or `X-Forwarded-For`, else the peer. `network.peer.address`
  * and `network.peer.port` are always the connection's peer (Deno's
- * `info.remoteAddr`, Bun's `server.requestIP()`): the proxy, when there is
+ * `info.remoteAddr`, Bun's `server.requestIP()`, the socket of the node:http
+ * request `@hono/node-server` passes as `{ incoming }`): the proxy, when there is
  * one; the port only with the address. The span and the request's baggage
  * are current while the handler runs, and while its streamed body is read (a
  * stream's `pull`, an async generator behind `ReadableStream.from`), so
