@@ -8,6 +8,7 @@ import {
   getCurrentContext,
   getCurrentSpan,
   InMemorySpanProcessor,
+  type SamplingParameters,
   Tracer,
   withContext,
 } from "../mod.ts";
@@ -445,6 +446,102 @@ type FakeRes = EventEmitter & { statusCode: number };
 function fakeRes(): FakeRes {
   return Object.assign(new EventEmitter(), { statusCode: 200 });
 }
+
+// Bun.serve's `routes` hands each route's handler a request whose `params`
+// hold the values, not the route: `/files/*` gives `{}`, as a route with no
+// parameter does, and a value may stand in more than one segment. So a
+// route handler says its route itself, where it is registered.
+describe("traceHandler's route", () => {
+  test("names the span {method} {route} with http.route, as the sampler sees it at start", async () => {
+    const memory = new InMemorySpanProcessor();
+    const seen: SamplingParameters[] = [];
+    const tracer = new Tracer({
+      processors: [memory],
+      sampler: {
+        shouldSample: (parameters) => {
+          seen.push(parameters);
+          return { decision: "recordAndSample" };
+        },
+        toString: () => "RecordingSampler",
+      },
+    });
+    const handler = traceHandler(
+      (request: Request) => new Response(request.url),
+      { tracer, route: "/api/users/:id" },
+    );
+    await (await handler(new Request("http://localhost/api/users/42"))).text();
+    await (await handler(new Request("http://localhost/api/users/7", { method: "DELETE" }))).text();
+    assert.deepEqual(memory.spans.map((s) => s.name), [
+      "GET /api/users/:id",
+      "DELETE /api/users/:id",
+    ]);
+    for (const span of memory.spans) {
+      assert.equal(span.attributes["http.route"], "/api/users/:id");
+    }
+    assert.deepEqual(memory.spans.map((s) => s.attributes["url.path"]), [
+      "/api/users/42",
+      "/api/users/7",
+    ]);
+    assert.deepEqual(seen.map((p) => [p.name, p.attributes?.["http.route"]]), [
+      ["GET /api/users/:id", "/api/users/:id"],
+      ["DELETE /api/users/:id", "/api/users/:id"],
+    ]);
+  });
+
+  test(
+    "a Bun.serve routes handler: its span is named by the route it is registered for",
+    { timeout: 120_000, skip: isBun ? false : "Bun.serve's routes only" },
+    async () => {
+      const { memory, tracer } = setup();
+      const route = "/api/users/:id";
+      const { Bun } = globalThis as unknown as {
+        Bun: {
+          serve(options: {
+            hostname: string;
+            port: number;
+            routes: Record<string, (request: Request) => Promise<Response>>;
+            fetch(request: Request): Response;
+          }): { url: URL; stop(closeActiveConnections: boolean): Promise<void> };
+        };
+      };
+      const server = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        routes: {
+          [route]: traceHandler(
+            (request: Request & { params?: Record<string, string> }) =>
+              new Response(`user ${request.params?.id}`),
+            { tracer, route },
+          ),
+        },
+        fetch: () => new Response("none", { status: 404 }),
+      });
+      try {
+        assert.equal(await (await fetch(new URL("api/users/42", server.url))).text(), "user 42");
+      } finally {
+        await server.stop(true);
+      }
+      assert.equal(memory.spans.length, 1);
+      assert.equal(memory.spans[0].name, "GET /api/users/:id");
+      assert.equal(memory.spans[0].attributes["http.route"], route);
+      assert.equal(memory.spans[0].attributes["url.path"], "/api/users/42");
+    },
+  );
+
+  test("a route that is not a non-empty string is a TypeError", () => {
+    const handler = () => new Response("ok");
+    for (const route of ["", 5, null, ["/a"]]) {
+      assert.throws(
+        () => traceHandler(handler, { route: route as never }),
+        (error: Error) =>
+          error instanceof TypeError &&
+          /^Cannot trace handler: route must be a non-empty string, such as "\/users\/:id", got /
+            .test(error.message),
+      );
+    }
+    traceHandler(handler, { route: undefined });
+  });
+});
 
 describe("traceRequestListener (node:http)", () => {
   test("continues the remote trace and records the status when the response finishes", () => {

@@ -84,9 +84,10 @@ export type HonoMiddleware = (c: HonoContextLike, next: () => Promise<void>) => 
  * its `scheduler` (the span ends when the response body has been sent;
  * `bodyIdleTimeoutMs` also bounds the wait for an `onError` answer to an
  * error that escaped the middleware, should it never come into sight, and
- * that bound's timer runs on the `scheduler`); and `matchedRoutes`.
+ * that bound's timer runs on the `scheduler`), all but `route` (Hono's
+ * matched route names the span); and `matchedRoutes`.
  */
-export interface TraceMiddlewareOptions extends TraceHandlerOptions {
+export interface TraceMiddlewareOptions extends Omit<TraceHandlerOptions, "route"> {
   /**
    * Lists the routes Hono matched for a request: pass Hono's own helper,
    * `matchedRoutes` from `hono/route`. Hono has deprecated the

@@ -20,6 +20,7 @@ import { markServed } from "./_served_request.ts";
  * @param known The known methods (`knownMethods()`).
  * @param server The server's extra argument (Deno's `info`, Bun's server, `@hono/node-server`'s
  *   env), for the connection's peer and HTTP version.
+ * @param route The route the handler serves, which names the span, if its application says.
  * @returns The span and the context to run the handler in, marked as serving `request`.
  */
 export function startRequestSpan(
@@ -29,6 +30,7 @@ export function startRequestSpan(
   maxRecordedLength: number,
   known?: KnownMethods,
   server?: unknown,
+  route?: string,
 ): ServerSpan | undefined {
   let url: URL;
   let noHost = false;
@@ -59,7 +61,7 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer, httpVersion: incoming?.httpVersion, noHost },
+    { peer, httpVersion: incoming?.httpVersion, noHost, route },
     // Still dispatchable with @hono/node-server's env: an app the served one
     // mounts is handed that same env, and stays in the outer request's trace.
     !fromBunSocket(server, peer),

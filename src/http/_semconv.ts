@@ -143,6 +143,8 @@ export interface ServerRequestInfo {
    * proxies' headers or are left out.
    */
   readonly noHost?: boolean;
+  /** The route the handler serves (`http.route`), as its application names it. */
+  readonly route?: string;
 }
 
 /**
@@ -191,6 +193,7 @@ export function serverAttributes(
   if (typeof userAgent === "string" && userAgent !== "") {
     attributes["user_agent.original"] = userAgent;
   }
+  if (request?.route !== undefined) attributes["http.route"] = request.route;
   return attributes;
 }
 

@@ -41,7 +41,8 @@ export interface ServerSpan {
  * (default: semconv's list) is `_OTHER`. The proxies' `Forwarded` and
  * `X-Forwarded-*` headers come before the URL's host and scheme, and before
  * `connection.peer` for `client.address`; `connection.peer` is always
- * `network.peer.address` and `network.peer.port`.
+ * `network.peer.address` and `network.peer.port`. A `connection.route`
+ * names the span `{method} {route}`, with `http.route`.
  */
 export function startServerSpan(
   tracer: Tracer,
@@ -58,8 +59,11 @@ export function startServerSpan(
   const info = methodInfo(method, known);
   let current = getCurrentContext();
   const forwarding = readForwarding(headers, maxRecordedLength);
+  const route = connection?.route;
   const start = () =>
-    tracer.startSpan(info.spanName, {
+    // Named by its route from the start, so a sampler sees what semconv
+    // names a server span: `{method} {http.route}`.
+    tracer.startSpan(route === undefined ? info.spanName : `${info.spanName} ${route}`, {
       kind: "server",
       parent: parentOf(current, extractContext(headers), hostServerSpan, dispatchable),
       attributes: capRecorded(

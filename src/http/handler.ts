@@ -69,6 +69,34 @@ export interface TraceHandlerOptions {
    * awaits this one).
    */
   scheduler?: Scheduler;
+  /**
+   * The route this handler serves, such as `/users/:id`, where the
+   * application's router knows it and the request does not say it (the
+   * handler of one of `Bun.serve`'s `routes`, whose request carries the
+   * route's `params` but not the route): each span is named
+   * `{method} {route}`, such as `GET /users/:id`, with `http.route`, from its
+   * start (a sampler sees both). A non-empty string. Default: none, and the
+   * span is named by its method alone.
+   *
+   * @example A handler for one of Bun.serve's routes
+   * ```ts
+   * import { InMemorySpanProcessor, Tracer } from "@codomyrmex/spans";
+   * import { traceHandler } from "@codomyrmex/spans/http";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * const tracer = new Tracer({ processors: [memory] });
+   * const routes = {
+   *   "/users/:id": traceHandler(() => new Response("user"), { tracer, route: "/users/:id" }),
+   * };
+   * // Bun.serve({ routes }) calls it so:
+   * await (await routes["/users/:id"](new Request("http://localhost/users/42"))).text();
+   * assert.equal(memory.spans[0].name, "GET /users/:id");
+   * assert.equal(memory.spans[0].attributes["http.route"], "/users/:id");
+   * assert.equal(memory.spans[0].attributes["url.path"], "/users/42");
+   * ```
+   */
+  route?: string;
 }
 
 /**
@@ -79,7 +107,8 @@ export interface TraceHandlerOptions {
  * current span, so that a request dispatched in this process stays in its
  * trace; so it is under another instrumentation's open server span
  * (`@opentelemetry/instrumentation-http`'s, through `./otel`).
- * Its name is the HTTP method, and it carries OpenTelemetry's HTTP
+ * Its name is the HTTP method (`{method} {route}` with the `route` option,
+ * and `http.route`), and it carries OpenTelemetry's HTTP
  * semantic-convention attributes (`http.request.method`, `url.path`,
  * `url.query`, `url.scheme`, `server.address`, `server.port`,
  * `client.address`, `network.peer.address`, `network.peer.port`,
@@ -139,10 +168,11 @@ export interface TraceHandlerOptions {
  *
  * @typeParam A The handler's arguments after the request.
  * @param handler The request handler.
- * @param options The tracer, which query parameters to redact, the recorded length and the
- *   body's idle bound.
+ * @param options The tracer, which query parameters to redact, the recorded length, the
+ *   body's idle bound and the route.
  * @returns The traced handler.
- * @throws {TypeError} When `handler` is not a function, or `scheduler` is not a Scheduler.
+ * @throws {TypeError} When `handler` is not a function, `scheduler` is not a Scheduler, or
+ *   `route` is not a non-empty string.
  * @throws {RangeError} When `maxRecordedLength` or `bodyIdleTimeoutMs` is out of range.
  *
  * @example
@@ -179,6 +209,7 @@ export function traceHandler<A extends unknown[]>(
   const redaction = queryRedaction(options?.redactQuery, WHO);
   const maxRecordedLength = resolveMaxRecordedLength(options?.maxRecordedLength, WHO);
   const ends = responseEndsFor(options, WHO);
+  const route = resolveRoute(options?.route);
   const known = knownMethods();
   return async function tracedHandler(
     this: unknown,
@@ -197,6 +228,7 @@ export function traceHandler<A extends unknown[]>(
       maxRecordedLength,
       known,
       args[0],
+      route,
     );
     if (started === undefined) return handler.call(this, request, ...args);
     const { span, context } = started;
@@ -239,4 +271,11 @@ export function traceHandler<A extends unknown[]>(
     }
     return ends.endWithBody(response, span, serverCompletion(args[0]), context);
   };
+}
+
+function resolveRoute(route: unknown): string | undefined {
+  if (route === undefined || (typeof route === "string" && route !== "")) return route;
+  throw new TypeError(
+    `Cannot ${WHO}: route must be a non-empty string, such as "/users/:id", got ${describe(route)}`,
+  );
 }
