@@ -280,6 +280,40 @@ describe("traceMiddleware inside traceRequestListener(getRequestListener(app.fet
   );
 
   test(
+    "a target @hono/node-server's URL spells otherwise (an empty query, an apostrophe, a dot segment) still gives one span",
+    { timeout: 120_000 },
+    async () => {
+      // The middleware compared the Request's URL, parsed, with the raw
+      // target: a form with no fields submits `/users/7?`, whose parsed
+      // query is "", and the request got a second server span.
+      const { memory, tracer, app } = shop();
+      const server = await servings[1].serve(app, tracer);
+      const targets = ["/users/7?", "/users/7?q=it's", "/x/../users/7"];
+      try {
+        for (const target of targets) {
+          const status = deferred<number | undefined>();
+          // As given: a URL string would be parsed, and sent as the parser spells it.
+          const where = { host: "127.0.0.1", port: server.port, path: target };
+          const request = httpRequest(where, (response) => {
+            response.resume();
+            response.once("end", () => status.resolve(response.statusCode));
+          });
+          request.on("error", status.reject);
+          request.end();
+          assert.equal(await status.promise, 200, target);
+        }
+        await ended(memory, targets.length);
+      } finally {
+        await server.close();
+      }
+      assert.deepEqual(memory.spans.map((s) => s.name), targets.map(() => "GET /users/:id"));
+      for (const span of memory.spans) {
+        assert.equal(span.attributes["network.peer.address"], "127.0.0.1", span.name);
+      }
+    },
+  );
+
+  test(
     "the same Request handed to another app inside a handler: that app's middleware adds no span",
     { timeout: 120_000 },
     async () => {

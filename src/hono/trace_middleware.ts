@@ -413,14 +413,15 @@ function takeListenerSpan(c: HonoContextLike): HandlerSpan | undefined {
 }
 
 // Whether a Request's URL is the one @hono/node-server built from node:http's
-// request target: the target itself, or for a path (the usual origin-form) the
-// URL's path and query. A target it normalized (dot segments) is not matched:
-// the middleware then starts a span of its own, under the listener's.
+// request target: the target on the Host (for the usual origin-form), or the
+// absolute target, as a URL parser reads it. Compared parsed on both sides:
+// node-server passes most targets on as they came (`/users/7?`, `?q=it's`)
+// and normalizes the others (dot segments), which its raw string matches in
+// neither case.
 function madeFrom(url: string, target: unknown): boolean {
   if (typeof target !== "string") return false;
-  if (!target.startsWith("/")) return url === target;
   const parsed = new URL(url);
-  return parsed.pathname + parsed.search === target;
+  return new URL(target.startsWith("/") ? parsed.origin + target : target).href === parsed.href;
 }
 
 // Where Hono runs this middleware, which says who answers an error that
