@@ -835,11 +835,11 @@ function runInStorage<R>(
   span: Span,
   fn: (span: Span) => R,
 ): R {
-  const settled = storage instanceof StackContextStorage ? asyncScope(storage) : undefined;
-  return storage.run(next, () => runInSpan(span, fn, settled));
+  const stack = storage instanceof StackContextStorage ? storage : undefined;
+  return storage.run(next, () => runInSpan(span, fn, stack));
 }
 
-function runInSpan<R>(span: Span, fn: (span: Span) => R, settled?: () => void): R {
+function runInSpan<R>(span: Span, fn: (span: Span) => R, stack?: StackContextStorage): R {
   let result: R;
   try {
     result = fn(span);
@@ -851,6 +851,9 @@ function runInSpan<R>(span: Span, fn: (span: Span) => R, settled?: () => void): 
   // Read once; a getter that throws makes the value no thenable.
   const then = thenOf(result);
   if (typeof then === "function") {
+    // The scope opens here, for async work only, and reads what it would
+    // have read before `fn`: inside the run, nothing it reads can change.
+    const settled = stack === undefined ? undefined : asyncScope(stack);
     // Another thenable is followed as `await` follows it, in a promise of
     // ours: its `then` may return nothing, throw, or call back in its own
     // code, where a rethrown rejection would crash the application.
