@@ -22,7 +22,12 @@ import { markServed, servedNow } from "../http/_served_request.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
 import { checkOptions, resolveTracer } from "../http/_tracer.ts";
-import { type HandlerSpan, shareHandlerSpans, takeHandlerSpan } from "../http/_handler_spans.ts";
+import {
+  type HandlerSpan,
+  hasHandlerSpan,
+  shareHandlerSpans,
+  takeHandlerSpan,
+} from "../http/_handler_spans.ts";
 import { describe } from "../platform/_describe.ts";
 import type { TimerHandle, TimerOptions } from "../platform/scheduler.ts";
 import type { Span } from "../span/span.ts";
@@ -405,7 +410,11 @@ function takeListenerSpan(c: HonoContextLike): HandlerSpan | undefined {
   try {
     const incoming = (envOf(c) as { incoming?: { url?: unknown } } | null | undefined)
       ?.incoming;
-    if (typeof incoming !== "object" || incoming === null) return undefined;
+    // Served by @hono/node-server without a traceRequestListener around it:
+    // no URL to parse, twice, on every request.
+    if (typeof incoming !== "object" || incoming === null || !hasHandlerSpan(incoming)) {
+      return undefined;
+    }
     return madeFrom(c.req.raw.url, incoming.url) ? takeHandlerSpan(incoming) : undefined;
   } catch {
     return undefined;

@@ -58,6 +58,14 @@ export function unshareHandlerSpan(request: object, handlerSpan: HandlerSpan): v
 }
 
 /**
+ * The middleware's side: whether a span is shared for `request` now, before
+ * the work of telling whether it may take it.
+ */
+export function hasHandlerSpan(request: object): boolean {
+  return shared.has(request);
+}
+
+/**
  * The middleware's side: takes over the span traceHandler started for this
  * very Request, once; where more than one handles it now (twice at once,
  * or again behind a traced fetch), the one it runs in, so that each keeps
