@@ -133,6 +133,45 @@ function untilClosed(port: number, steps: (string | Uint8Array | number)[]): Pro
   });
 }
 
+/**
+ * The heads of the answers the server at `port` gives to `requests` on one
+ * connection, each request written once the answer before it has come
+ * whole; fewer when the server closes the connection first. Rejects when
+ * they have not all come 30 s after the first was written.
+ */
+function inTurn(port: number, requests: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const heads: string[] = [];
+    let received = "";
+    const open = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`not answered within 30 s: ${heads.join("\n\n")}\n\n${received}`));
+    }, 30_000);
+    const done = () => {
+      clearTimeout(open);
+      socket.destroy();
+      resolve(heads);
+    };
+    socket.setEncoding("latin1");
+    socket.on("error", () => {});
+    socket.on("close", done);
+    socket.on("data", (data: string) => {
+      received += data;
+      const end = received.indexOf("\r\n\r\n");
+      if (end < 0) return;
+      const head = received.slice(0, end);
+      const length = Number(/^content-length: *(\d+)/im.exec(head)?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      heads.push(head);
+      received = received.slice(end + 4 + length);
+      if (heads.length === requests.length) done();
+      else socket.write(requests[heads.length]);
+    });
+    socket.write(requests[0]);
+  });
+}
+
 describe(`the trace viewer on ${RUNTIME}`, () => {
   for (const protocol of ["http/protobuf", "http/json"] as const) {
     test(
@@ -472,6 +511,34 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       // The viewer goes on taking spans.
       await exportSpans(viewer, richSpans());
       assert.deepEqual(viewer.stats(), { spans: 6, traces: 3, rejected: 0, evicted: 0 });
+    },
+  );
+
+  test(
+    "keeps the connection open after answering a request that has no body (a CORS preflight, a DELETE)",
+    IO,
+    async () => {
+      // On node:http a request other than GET or HEAD was taken to have a
+      // body, which the handler never read: each answer said
+      // "connection: close", a browser's preflight too, and the connection
+      // was closed after it.
+      await using viewer = await startViewer({ port: 0 });
+      const port = Number(new URL(viewer.url).port);
+      const host = `Host: 127.0.0.1:${port}\r\n`;
+      const heads = await inTurn(port, [
+        `OPTIONS /v1/traces HTTP/1.1\r\n${host}Origin: http://localhost:3000\r\n` +
+        "Access-Control-Request-Method: POST\r\n\r\n",
+        `DELETE /api/traces HTTP/1.1\r\n${host}\r\n`,
+        `POST /api/traces HTTP/1.1\r\n${host}Content-Length: 0\r\n\r\n`,
+        `GET /api/traces HTTP/1.1\r\n${host}\r\n`,
+      ]);
+      assert.deepEqual(heads.map((head) => head.slice(0, 12)), [
+        "HTTP/1.1 204",
+        "HTTP/1.1 405",
+        "HTTP/1.1 405",
+        "HTTP/1.1 200",
+      ], heads.join("\n\n"));
+      for (const head of heads) assert.doesNotMatch(head, /^connection: close\r?$/im, head);
     },
   );
 

@@ -145,7 +145,9 @@ async function handleNode(
   res: ServerResponse,
 ): Promise<void> {
   const method = req.method ?? "GET";
-  const body = method === "GET" || method === "HEAD" ? undefined : new NodeBody(req);
+  const body = method === "GET" || method === "HEAD" || !hasBody(req)
+    ? undefined
+    : new NodeBody(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
@@ -180,6 +182,16 @@ async function handleNode(
   // what else comes is taken in and dropped, for a bounded time, first.
   await body.drain(LINGER_MS);
   res.end();
+}
+
+// Whether the request's headers frame a body: HTTP/1.1 has none without
+// Transfer-Encoding or a Content-Length, and a Content-Length of 0 is none.
+// One with no body is never "left unread": a CORS preflight, a DELETE, an
+// empty POST keep their connection.
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined ||
+    (length !== undefined && length.trim() !== "0");
 }
 
 // The longest the rest of a refused body is taken in and dropped, after
