@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { captureWarnings, nextTurn } from "./_helpers.ts";
+import { captureWarnings, deferred, nextTurn } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import {
   Context,
@@ -321,6 +321,20 @@ describe("context storage", () => {
 });
 
 describe("runtimes without AsyncLocalStorage (browsers)", () => {
+  // Runs `fn` with a stack storage set, and a tracer that keeps its spans.
+  async function onTheStack(
+    fn: (tracer: Tracer, memory: InMemorySpanProcessor) => Promise<void>,
+  ): Promise<void> {
+    const previous = getContextStorage();
+    const memory = new InMemorySpanProcessor();
+    setContextStorage(new StackContextStorage());
+    try {
+      await fn(new Tracer({ processors: [memory] }), memory);
+    } finally {
+      setContextStorage(previous);
+    }
+  }
+
   test(
     "a native AsyncContext.Variable is found at run time and carries the current span across await",
     { timeout: 120_000 },
@@ -339,11 +353,7 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
   );
 
   test("on the stack, a setCurrentSpan() after an await ends with the tracer.span or tracer.wrap callback, never parenting later work", async () => {
-    const previous = getContextStorage();
-    const memory = new InMemorySpanProcessor();
-    const tracer = new Tracer({ processors: [memory] });
-    setContextStorage(new StackContextStorage());
-    try {
+    await onTheStack(async (tracer, memory) => {
       await captureWarnings(async () => {
         await tracer.span("page load", async (load) => {
           await nextTurn();
@@ -365,17 +375,40 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
       assert.equal(getCurrentSpan(), undefined);
       assert.equal(span("later, unrelated").context.parentSpanId, undefined);
       assert.notEqual(span("later, unrelated").context.traceId, span("page load").context.traceId);
-    } finally {
-      setContextStorage(previous);
-    }
+    });
+  });
+
+  test("on the stack, a span started after a setCurrentSpan() in another's callback, settling after it, does not bring that span back", async () => {
+    // The later span found the other's span current when it started; once
+    // that callback has settled, putting it back would make an ended span
+    // the parent of everything the page does next. Only a store entered
+    // since a span started is put back when it settles.
+    await onTheStack(async (tracer, memory) => {
+      await captureWarnings(async () => {
+        const gateA = deferred();
+        const gateB = deferred();
+        let b: Promise<void> | undefined;
+        const a = tracer.span("a", async (span) => {
+          await nextTurn();
+          setCurrentSpan(span);
+          b = tracer.span("b", () => gateB.promise);
+          await gateA.promise;
+        });
+        gateA.resolve();
+        await a;
+        assert.equal(getCurrentSpan(), undefined);
+        gateB.resolve();
+        await b;
+        assert.equal(getCurrentSpan(), undefined);
+        tracer.startSpan("later").end();
+      });
+      const later = memory.spans.find((s) => s.name === "later")!;
+      assert.equal(later.context.parentSpanId, undefined);
+    });
   });
 
   test("on the stack, async work in tracer.span, withSpan or tracer.wrap warns once; sync work never", async () => {
-    const previous = getContextStorage();
-    const memory = new InMemorySpanProcessor();
-    const tracer = new Tracer({ processors: [memory] });
-    setContextStorage(new StackContextStorage());
-    try {
+    await onTheStack(async (tracer) => {
       const quiet = await captureWarnings(() => {
         tracer.span("sync", () => tracer.startSpan("child").end());
         withSpan(new Span("s").start(), () => 1);
@@ -403,9 +436,7 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
         const heard = await captureWarnings(run);
         assert.equal(heard.length, 1, `${name}: ${heard.join("\n")}`);
       }
-    } finally {
-      setContextStorage(previous);
-    }
+    });
   });
 
   test("with an async context, async work never warns", async () => {
