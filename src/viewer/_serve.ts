@@ -103,7 +103,11 @@ async function serveNode(
 ): Promise<RunningServer> {
   const { createServer } = await import("node:http");
   const deadlines = new HeaderDeadlines(headersTimeoutMs);
-  const server = createServer((req, res) => {
+  // node:http's own body deadline (requestTimeout, five minutes from the
+  // headers) is off: the handler's body reader keeps the same bound from
+  // when it starts reading, and answers it with an OTLP 408, where
+  // node:http's would come first with a bare one. Headers keep theirs too.
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
     deadlines.requestStarted(req.socket);
     res.once("close", () => deadlines.requestEnded(req.socket));
     handleNode(handler, hostname, req, res).catch(() => {
