@@ -18,6 +18,7 @@ import {
 import { clientGone } from "../http/_client_gone.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
+import { nodeIncomingOf } from "../http/_node_incoming.ts";
 import { markServed, servedNow } from "../http/_served_request.ts";
 import { resolveMaxRecordedLength } from "../http/_recorded_length.ts";
 import { type ResponseEnds, responseEndsFor, serverCompletion } from "../http/_response_body.ts";
@@ -408,13 +409,10 @@ async function inHandlerSpan(
 // the listener's span wrongly.
 function takeListenerSpan(c: HonoContextLike): HandlerSpan | undefined {
   try {
-    const incoming = (envOf(c) as { incoming?: { url?: unknown } } | null | undefined)
-      ?.incoming;
+    const incoming = nodeIncomingOf(envOf(c));
     // Served by @hono/node-server without a traceRequestListener around it:
     // no URL to parse, twice, on every request.
-    if (typeof incoming !== "object" || incoming === null || !hasHandlerSpan(incoming)) {
-      return undefined;
-    }
+    if (incoming === undefined || !hasHandlerSpan(incoming)) return undefined;
     return madeFrom(c.req.raw.url, incoming.url) ? takeHandlerSpan(incoming) : undefined;
   } catch {
     return undefined;

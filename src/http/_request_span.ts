@@ -8,6 +8,7 @@ import { type ServerSpan, startServerSpan } from "./_server_span.ts";
 import { type KnownMethods, NO_HOST } from "./_semconv.ts";
 import { isBunServer, type Peer, peerOf } from "./_forwarded.ts";
 import { markServed } from "./_served_request.ts";
+import { nodeIncomingOf } from "./_node_incoming.ts";
 
 /**
  * Starts the server span for `request`, or returns `undefined` when its URL
@@ -50,8 +51,17 @@ export function startRequestSpan(
   } catch {
     return undefined;
   }
-  const incoming = nodeRequestOf(server);
-  const peer = incoming === undefined ? peerOf(server, request) : peerOf(incoming.socket);
+  // Read once each, as a getter may throw or change.
+  const incoming = nodeIncomingOf(server);
+  let socket: unknown;
+  let httpVersion: unknown;
+  try {
+    socket = incoming?.socket;
+    httpVersion = incoming?.httpVersion;
+  } catch {
+    // A request whose fields throw tells nothing of its connection.
+  }
+  const peer = incoming === undefined ? peerOf(server, request) : peerOf(socket);
   const { span, context } = startServerSpan(
     tracer,
     request.method,
@@ -61,7 +71,7 @@ export function startRequestSpan(
     maxRecordedLength,
     known,
     undefined,
-    { peer, httpVersion: incoming?.httpVersion, noHost, route },
+    { peer, httpVersion, noHost, route },
     // Still dispatchable with @hono/node-server's env: an app the served one
     // mounts is handed that same env, and stays in the outer request's trace.
     !fromBunSocket(server, peer),
@@ -90,20 +100,4 @@ function schemeOf(server: unknown): string {
 // would otherwise have its requests join that handler's trace.
 function fromBunSocket(server: unknown, peer: Peer): boolean {
   return peer.address !== undefined && isBunServer(server);
-}
-
-// node:http's request, where @hono/node-server serves the handler: it passes
-// `{ incoming, outgoing }` as the extra argument (Hono's `c.env`), and the
-// connection is `incoming.socket`. Read once, as a getter may throw or change.
-function nodeRequestOf(
-  server: unknown,
-): { readonly socket: unknown; readonly httpVersion: unknown } | undefined {
-  try {
-    const incoming = (server as { incoming?: unknown } | null | undefined)?.incoming;
-    if (typeof incoming !== "object" || incoming === null) return undefined;
-    const { socket, httpVersion } = incoming as { socket?: unknown; httpVersion?: unknown };
-    return { socket, httpVersion };
-  } catch {
-    return undefined;
-  }
 }
