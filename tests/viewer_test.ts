@@ -42,6 +42,8 @@ import { expectedReceived } from "./_viewer_fixtures.ts";
 import { createHandler } from "../src/viewer/_handler.ts";
 import { BODY_TIMEOUT_OPTION } from "../src/viewer/_read_body.ts";
 import { HEADERS_TIMEOUT_OPTION } from "../src/viewer/_serve.ts";
+import { NodeBody } from "../src/viewer/_node_body.ts";
+import { EventEmitter } from "node:events";
 
 const RUNTIME = isDeno ? "Deno's node:http" : isBun ? "Bun.serve" : "node:http";
 
@@ -1244,3 +1246,20 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
   );
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
+
+describe("the viewer's node:http body, the rest of a refused one", () => {
+  test("draining it after the client has gone ends at once, not at its bound", async () => {
+    // The connection's close had come and gone, so only the bound ended the
+    // wait, and its timer kept the process alive that long.
+    const req = Object.assign(new EventEmitter(), {
+      destroyed: true,
+      pause: () => req,
+      resume: () => req,
+    });
+    const body = new NodeBody(req as never);
+    const drained = body.drain(60_000).then(() => "drained");
+    const turn = new Promise((resolve) => setTimeout(() => resolve("a timer turn first"), 0));
+    assert.equal(await Promise.race([drained, turn]), "drained");
+    assert.equal(req.listenerCount("data"), 0);
+  });
+});

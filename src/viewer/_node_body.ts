@@ -60,6 +60,8 @@ export class NodeBody {
   drain(timeoutMs: number): Promise<void> {
     this.#stop();
     const req = this.#req;
+    // A client gone already closed the request: no close is coming to end the wait.
+    if (req.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
