@@ -29,7 +29,10 @@ import type {
 } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 import { asOtelExporter } from "./_as_otel_exporter.ts";
+import { ExitFlushes } from "./_exit_flushes.ts";
 import { markNoopStart } from "../trace/_processor_fan_out.ts";
+
+const WHO = "BatchSpanProcessor";
 
 // Loaded at run time: without the SDK, constructing one says what to install.
 const SdkBatchSpanProcessor: SdkProcessorClass<OtelBufferConfig> = sdkProcessorClass(
@@ -39,11 +42,41 @@ const SdkBatchSpanProcessor: SdkProcessorClass<OtelBufferConfig> = sdkProcessorC
 
 /**
  * Options of this entry's {@linkcode BatchSpanProcessor}: the SDK's buffer
- * settings and a resource for this library's spans. A setting left out
- * comes from its `OTEL_BSP_*` environment variable, else this library's
+ * settings, a resource for this library's spans, and the flushes on the way
+ * out, as the core's `BatchSpanProcessor` has them. A buffer setting left
+ * out comes from its `OTEL_BSP_*` environment variable, else this library's
  * default.
  */
-export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableSpanOptions {}
+export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableSpanOptions {
+  /**
+   * Export what is queued when the process ends normally (Deno, Bun and
+   * Node's "beforeExit"; not `process.exit()`, `Deno.exit()` or a signal).
+   * Default `true`. Spans that end while the process is ending are
+   * exported too, for at most 5 flushes in a row, then left with one
+   * warning, so the process still ends. Each export keeps the process alive
+   * for `exportTimeoutMillis` at most, as the SDK bounds it; one that fails
+   * is reported through `setDiagnostics`.
+   */
+  flushOnExit?: boolean;
+  /**
+   * Export what is queued when the process receives SIGTERM or SIGINT,
+   * within `signalFlushTimeoutMs`, then let it end as it would have: of the
+   * same signal, or, when the application listens for it too, when the
+   * application decides. Default `false`.
+   */
+  flushOnSignal?: boolean;
+  /**
+   * Export what is queued before an uncaught exception or unhandled
+   * rejection ends the process, within `signalFlushTimeoutMs`; the runtime
+   * then reports the error and exits as it would have. Default `false`.
+   */
+  flushOnCrash?: boolean;
+  /**
+   * The longest a flush on a signal or a crash keeps the process alive, in
+   * ms, from the signal or the error. Default 5000.
+   */
+  signalFlushTimeoutMs?: number;
+}
 
 /**
  * The OpenTelemetry SDK's `BatchSpanProcessor` (it subclasses it and keeps
@@ -55,6 +88,14 @@ export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableS
  * library's `Tracer` alike. It needs `@opentelemetry/sdk-trace-base` (SDK
  * 2.x) installed: without it the constructor throws a `TypeError` that says
  * so.
+ *
+ * Unlike the SDK's, and like the core's, it exports what is queued when the
+ * process ends normally (`flushOnExit`, on by default), and, when asked, on
+ * SIGTERM or SIGINT (`flushOnSignal`) and before an uncaught error ends the
+ * process (`flushOnCrash`): the spans of a batch not yet full are not lost
+ * with the process. `process.exit()` and `Deno.exit()` skip every flush:
+ * call {@linkcode BatchSpanProcessor.shutdown} first. None of these keeps
+ * a process alive that would otherwise end; a flush does, while it runs.
  *
  * The core's `BatchSpanProcessor` (from `@codomyrmex/spans`) is this library's own,
  * with counted stats; use this one where an OpenTelemetry `SpanProcessor` is
@@ -80,32 +121,47 @@ export interface BatchSpanProcessorOptions extends OtelBufferConfig, ToReadableS
  */
 export class BatchSpanProcessor extends SdkBatchSpanProcessor {
   readonly #resource: OtelResource;
+  readonly #exitFlushes: ExitFlushes;
 
   /**
    * Creates the processor.
    *
    * @param exporter An OpenTelemetry `SpanExporter`, or this library's exporter.
-   * @param options Buffer settings and the resource.
-   * @throws {TypeError} When `exporter` is neither, or `@opentelemetry/sdk-trace-base` is not
-   *   installed.
+   * @param options Buffer settings, the resource, and the exit, signal and crash flushes.
+   * @throws {TypeError} When `exporter` is neither, `@opentelemetry/sdk-trace-base` is not
+   *   installed, or a `flushOn…` option is not a boolean.
+   * @throws {RangeError} When `signalFlushTimeoutMs` is not a positive finite number.
    *
    * @example
    * ```ts
    * import { BatchSpanProcessor } from "@codomyrmex/spans/otel";
    * import assert from "node:assert/strict";
    *
-   * const processor = new BatchSpanProcessor(() => {}, { scheduledDelayMillis: 1000 });
+   * const processor = new BatchSpanProcessor(() => {}, {
+   *   scheduledDelayMillis: 1000,
+   *   flushOnSignal: true, // SIGTERM, SIGINT: export, then end as the signal would
+   * });
    * await processor.shutdown();
    * assert.throws(() => new BatchSpanProcessor(null as never), TypeError);
+   * assert.throws(() => new BatchSpanProcessor(() => {}, { flushOnExit: "no" as never }), TypeError);
+   * assert.throws(() => new BatchSpanProcessor(() => {}, { signalFlushTimeoutMs: 0 }), RangeError);
    * ```
    */
   constructor(
     exporter: OtelSpanExporter | SpanExporterLike,
     options: BatchSpanProcessorOptions = {},
   ) {
-    const { resource, ...config } = options;
+    const {
+      resource,
+      flushOnExit,
+      flushOnSignal,
+      flushOnCrash,
+      signalFlushTimeoutMs,
+      ...config
+    } = options;
     const env = batchEnv();
-    super(asOtelExporter(exporter, "BatchSpanProcessor"), {
+    const otelExporter = asOtelExporter(exporter, WHO);
+    super(otelExporter, {
       ...config,
       maxExportBatchSize: config.maxExportBatchSize ?? env.maxExportBatchSize ??
         DEFAULT_MAX_BATCH_SIZE,
@@ -120,6 +176,19 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
         (env.denied.has(EXPORT_TIMEOUT) ? SDK_EXPORT_TIMEOUT_MS : undefined),
     });
     this.#resource = resolveResource(resource);
+    this.#exitFlushes = new ExitFlushes(
+      {
+        waiting: () => sdkBuffered(this),
+        flush: () => this.forceFlush(),
+        // Async, so that an exporter's forceFlush that throws, or returns no
+        // promise, still gives a promise that settles.
+        flushExporter: async () => {
+          await otelExporter.forceFlush?.();
+        },
+      },
+      { flushOnExit, flushOnSignal, flushOnCrash, signalFlushTimeoutMs },
+      WHO,
+    );
     if (resource !== undefined && resource !== null) givenResource.add(this);
   }
 
@@ -164,10 +233,48 @@ export class BatchSpanProcessor extends SdkBatchSpanProcessor {
     // The SDK processor drops unsampled spans itself: skip converting them.
     if (isSampledOf(span)) super.onEnd(readableSpanOf(span, this.#resource));
   }
+
+  /**
+   * Stops flushing on the way out (the process's exit, a signal, a crash),
+   * then does the SDK's shutdown: exports what is queued and shuts the
+   * exporter down. Runs once: a second call returns the first call's promise.
+   *
+   * @returns A promise that resolves once the exporter has shut down.
+   *
+   * @example
+   * ```ts
+   * import { Span } from "@codomyrmex/spans";
+   * import { BatchSpanProcessor } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const names: string[] = [];
+   * const processor = new BatchSpanProcessor((spans) => void names.push(...spans.map((s) => s.name)));
+   * processor.onEnd(new Span("queued").start().end());
+   * await processor.shutdown();
+   * assert.deepEqual(names, ["queued"]);
+   * ```
+   */
+  override shutdown(): Promise<void> {
+    this.#exitFlushes.unregister();
+    return super.shutdown();
+  }
 }
 
 // Its onStart does nothing: a Tracer with it makes no parent context for it.
 markNoopStart(BatchSpanProcessor.prototype.onStart);
+
+// The spans waiting in the SDK processor's buffer, which the SDK keeps in
+// `_finishedSpans` (1.x and 2.x) and does not expose otherwise: read so that
+// the exit flush knows whether it has anything to do. Unreadable (an SDK
+// that renamed it), a flush is always worth trying: 1.
+function sdkBuffered(processor: object): number {
+  try {
+    const buffer = (processor as { _finishedSpans?: unknown })._finishedSpans;
+    return Array.isArray(buffer) ? buffer.length : 1;
+  } catch {
+    return 1;
+  }
+}
 
 const BATCH_SIZE = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
 const SCHEDULE_DELAY = "OTEL_BSP_SCHEDULE_DELAY";
