@@ -51,6 +51,16 @@ describe("./otel BatchSpanProcessor on the way out", () => {
   }
 
   test(
+    "an export that fails at exit is reported, and the process still exits normally",
+    { timeout: 120_000 },
+    async () => {
+      const ran = await runOtelExit("failing");
+      assert.equal(ran.code, 0, ran.stderr);
+      assert.match(ran.stderr, /BatchSpanProcessor's exit flush failed: Error: collector down/);
+    },
+  );
+
+  test(
     "with flushOnExit false only full batches go out, and the SDK's interval keeps nothing alive",
     { timeout: 120_000 },
     async () => {
