@@ -51,7 +51,13 @@ interface BunServe {
 const bun = (globalThis as { Bun?: BunServe }).Bun;
 if (bun !== undefined) {
   bun.serve({ port, hostname: "127.0.0.1", fetch: handler });
-  console.log(`Listening on http://127.0.0.1:${port}/`); // as Deno.serve says it
+  console.log(`Listening on http://127.0.0.1:${port}/`);
 } else {
-  Deno.serve({ port, hostname: "127.0.0.1" }, handler);
+  // On stdout, as on Bun (Deno.serve's own line goes to stderr): whoever
+  // started the service reads there when it is ready.
+  Deno.serve({
+    port,
+    hostname: "127.0.0.1",
+    onListen: () => console.log(`Listening on http://127.0.0.1:${port}/`),
+  }, handler);
 }
