@@ -206,6 +206,22 @@ function checkEveryField(decoded: ReturnType<typeof normalise>, span: Span): voi
   }]);
 }
 
+const PENDING = Symbol("still pending");
+
+// What `promise` settled to within a generous bound, or PENDING: a promise
+// that never settles fails its test instead of hanging it.
+async function settledWithin<T>(promise: Promise<T>, ms = 30_000): Promise<T | typeof PENDING> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bound = new Promise<typeof PENDING>((resolve) => {
+    timer = setTimeout(() => resolve(PENDING), ms);
+  });
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // Loopback receivers and the SDK loaded at run time: a timeout of their own,
 // not the runner's default.
 const IO = { timeout: 120_000 };
@@ -328,6 +344,35 @@ describe("OTLP export through OpenTelemetry's own exporters", () => {
       shutdown: () => Promise.resolve(),
     };
     assert.equal((await fromOtelExporter(throwing).export(makeSpans())).code, "failure");
+  });
+
+  // An exporter written as `async export(spans, callback)` that throws never
+  // calls back. Its rejection went unhandled (which ends a Node process), and
+  // the batch waited for the processor's deadline, or, behind the SDK's
+  // SimpleSpanProcessor, which has none, for ever.
+  test("an OpenTelemetry exporter whose async export rejects fails its batch at once, in this library's processors and the SDK's", async () => {
+    const rejecting: OtelSpanExporter = {
+      export: async () => {
+        await Promise.resolve();
+        throw new Error("backend down");
+      },
+      shutdown: () => Promise.resolve(),
+    };
+    const result = await settledWithin(fromOtelExporter(rejecting).export(makeSpans()));
+    assert.notEqual(result, PENDING, "the export settles");
+    assert.equal((result as { code: string }).code, "failure");
+    assert.match((result as { error?: Error }).error?.message ?? "", /backend down/);
+
+    const processor = new SimpleSpanProcessor(rejecting);
+    try {
+      new Tracer({ processors: [processor] }).startSpan("a").end();
+      const flushed = await settledWithin(
+        processor.forceFlush().then(() => "flushed", (error: Error) => error.message),
+      );
+      assert.equal(flushed, "backend down", "the SDK's processor hears of the failure");
+    } finally {
+      await settledWithin(processor.shutdown().catch(() => {}));
+    }
   });
 
   // @opentelemetry/resources 2.x: a resource's attributes leave out every

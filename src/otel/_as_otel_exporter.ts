@@ -7,7 +7,7 @@ import { errorOnce } from "../platform/_diagnostics.ts";
 import { thenOf } from "../platform/_then_of.ts";
 import type { OtelExportResult, OtelSpanExporter } from "./_sdk_types.ts";
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
-import { fromOurResult } from "./_our_result.ts";
+import { failure, fromOurResult } from "./_our_result.ts";
 import { toOtelExporter } from "./to_otel_exporter.ts";
 
 /**
@@ -69,7 +69,10 @@ function settledOnce(exporter: OtelSpanExporter, where: string): OtelSpanExporte
         once(fromOurResult(value, 0, spans.length));
       };
       if (typeof thenOf(returned) === "function") {
-        (returned as Promise<unknown>).then(settle, () => {});
+        // An `async export(spans, callback)` that throws will not call back:
+        // without this the SDK's SimpleSpanProcessor waited for it forever
+        // (its forceFlush and shutdown never settled).
+        (returned as Promise<unknown>).then(settle, (error: unknown) => once(failure(error)));
       } else settle(returned);
     },
     shutdown: () => exporter.shutdown(),

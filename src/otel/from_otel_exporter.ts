@@ -6,6 +6,7 @@
 
 import { WRAPPED_OTEL_EXPORTER } from "./_wrapped_otel_exporter.ts";
 import { errorMessage } from "../platform/_warn.ts";
+import { thenOf } from "../platform/_then_of.ts";
 import { describe } from "../platform/_describe.ts";
 import { arrayArgument } from "../platform/_arguments.ts";
 import type { ExportResult, SpanExporter } from "../export/exporter.ts";
@@ -112,7 +113,7 @@ export function fromOtelExporter(
           signal?.removeEventListener("abort", onAbort);
           try {
             const readable = spans.map((span) => readableSpanOf(span, resource));
-            exporter.export(readable, (result) => {
+            const returned: unknown = exporter.export(readable, (result) => {
               finish(
                 result?.code === EXPORT_SUCCESS ? successOf(result.rejected) : {
                   code: "failure",
@@ -121,6 +122,16 @@ export function fromOtelExporter(
                 },
               );
             });
+            // An exporter written as `async export(spans, callback)` that
+            // throws will not call back: its rejection fails the batch now,
+            // rather than at the processor's deadline, and is not left
+            // unhandled, which ends a Node process.
+            if (returned !== undefined && typeof thenOf(returned) === "function") {
+              (returned as Promise<unknown>).then(
+                undefined,
+                (error: unknown) => finish({ code: "failure", error: asError(error) }),
+              );
+            }
           } catch (error) {
             finish({ code: "failure", error: asError(error) });
           }
