@@ -587,6 +587,29 @@ describe("this library's exporters behind OpenTelemetry's processors", () => {
     await provider.shutdown();
   });
 
+  test("an SDK event this library drops takes none of its dropped attribute count to the next event", async () => {
+    // The SDK keeps an event at an invalid Date's time ([NaN, NaN]); this
+    // library drops and counts it. The SDK's per-event drops were read by
+    // position, so the next event got the dropped one's count, and its own
+    // was lost.
+    const got: Span[] = [];
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor((spans) => void got.push(...spans))],
+      spanLimits: { attributePerEventCountLimit: 1 },
+    });
+    const span = provider.getTracer("sdk-lib").startSpan("s");
+    span.addEvent("at no time", { a: 1 }, new Date(NaN));
+    span.addEvent("kept", { a: 1, b: 2, c: 3 });
+    span.end();
+    await provider.forceFlush();
+    assert.deepEqual(
+      got[0].events.map((e) => [e.name, e.droppedAttributesCount]),
+      [["kept", 2]],
+    );
+    assert.equal(got[0].droppedEventsCount, 1);
+    await provider.shutdown();
+  });
+
   test("an SDK span keeps its scope's schema URL", async () => {
     const got: Span[] = [];
     const provider = new BasicTracerProvider({

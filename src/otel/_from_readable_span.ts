@@ -11,6 +11,7 @@ import { ORIGINAL_SPAN } from "./_readable_span.ts";
 import type { OtelReadableSpan } from "./_sdk_types.ts";
 
 type OtelLink = OtelReadableSpan["links"][number];
+type OtelEvent = OtelReadableSpan["events"][number];
 
 // The SDK already applied its limits; these keep everything it kept.
 const NO_LIMITS: ResolvedSpanLimits = Object.freeze({
@@ -50,6 +51,16 @@ class ImportedSpan extends Span {
     );
   }
 
+  // Adds an event the SDK kept, with the attributes it dropped from it. One
+  // that addEvent drops (a time OTLP cannot carry: the SDK keeps an invalid
+  // Date's as [NaN, NaN]) it counts itself; its drops must not pass to the
+  // event after it, as eventDrops is indexed by the events kept.
+  importEvent(event: OtelEvent): void {
+    const kept = super.events.length;
+    this.addEvent(event.name, event.attributes as Attributes | undefined, hrTimeToMs(event.time));
+    if (super.events.length > kept) this.eventDrops.push(event.droppedAttributesCount ?? 0);
+  }
+
   // Adds a link the SDK kept, with the attributes it dropped from it. One
   // that addLink drops (invalid ids, or all-zero ids with nothing on it) it
   // counts itself, so droppedBySdk holds only what the SDK dropped.
@@ -81,10 +92,7 @@ export function fromReadableSpan(readable: OtelReadableSpan): Span | undefined {
   if (remoteParent) markRemoteParent(span);
   span.start(spanTimeFromOtel(hrTimeToMs(readable.startTime)));
   span.setAttributes((readable.attributes ?? {}) as Attributes);
-  for (const e of readable.events ?? []) {
-    span.addEvent(e.name, e.attributes as Attributes | undefined, hrTimeToMs(e.time));
-    span.eventDrops.push(e.droppedAttributesCount ?? 0);
-  }
+  for (const e of readable.events ?? []) span.importEvent(e);
   for (const l of readable.links ?? []) span.importLink(l);
   const status = readable.status;
   span.setStatus(statusCodeFromOtel(status?.code), status?.message);
