@@ -675,6 +675,37 @@ describe("addSpanProcessor: the seed's add_span_processor()", () => {
     });
   });
 
+  test("the provider addSpanProcessor registers comes with W3C propagation, where no propagator is installed, as the SDK's register() does", async () => {
+    await withCleanGlobals(() => {
+      assert.equal(addSpanProcessor(new SimpleSpanProcessor(new InMemorySpanExporter())), true);
+      const headers: Record<string, string> = {};
+      trace.getTracer("client").startActiveSpan("GET", (span) => {
+        propagation.inject(context.active(), headers);
+        span.end();
+        assert.equal(
+          headers.traceparent,
+          `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`,
+        );
+      });
+    });
+    // One installed already stays, and nothing is said.
+    await withCleanGlobals(async () => {
+      const { W3CTraceContextPropagator } = await import("@opentelemetry/core");
+      const own = new W3CTraceContextPropagator();
+      propagation.setGlobalPropagator(own);
+      const warnings = await captureWarnings(() =>
+        addSpanProcessor(new SimpleSpanProcessor(new InMemorySpanExporter()))
+      );
+      assert.deepEqual(warnings, []);
+      assert.equal(
+        (globalThis as Record<symbol, { propagation?: unknown }>)[
+          Symbol.for("opentelemetry.js.api.1")
+        ].propagation,
+        own,
+      );
+    });
+  });
+
   test("SDK spans and this library's spans share parents once addSpanProcessor registered", async () => {
     await withCleanGlobals(async () => {
       const exporter = new InMemorySpanExporter();

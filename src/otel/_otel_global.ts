@@ -36,6 +36,19 @@ export function globalProviderSet(): boolean {
 let w3c: W3CPropagator | undefined;
 
 /**
+ * Installs W3C trace context and baggage as the global propagator when none
+ * is installed, and leaves one that is alone, without a word: for a
+ * provider registered on the caller's behalf (addSpanProcessor), where no
+ * propagator was asked for, but one must be there for instrumented clients
+ * to send the trace on.
+ */
+export function registerDefaultPropagatorIfFree(): void {
+  if (apiGlobals()?.propagation === undefined) {
+    propagation.setGlobalPropagator(w3c ??= new W3CPropagator());
+  }
+}
+
+/**
  * Installs `propagator` (default: W3C trace context and baggage) as the
  * global one, unless one is there already: then it warns once, naming it,
  * unless it is this very propagator.

@@ -14,7 +14,12 @@ import { ProcessorFanOut } from "../trace/_processor_fan_out.ts";
 import { asOurProcessor } from "./_otel_processor_adapter.ts";
 import { sdk, SDK_PACKAGE, type SdkTracerProvider } from "./_sdk.ts";
 import type { OtelReadableSpan, OtelSpanProcessor } from "./_sdk_types.ts";
-import { globalProviderSet, ownerName, registerContextManager } from "./_otel_global.ts";
+import {
+  globalProviderSet,
+  ownerName,
+  registerContextManager,
+  registerDefaultPropagatorIfFree,
+} from "./_otel_global.ts";
 import { TracerProvider } from "./tracer_provider.ts";
 
 // The provider this module registered, and the list its processors live in.
@@ -30,9 +35,11 @@ let registered:
  *
  * - When no provider is registered, it registers an SDK `BasicTracerProvider`
  *   (resource and limits from the `OTEL_*` environment, as the SDK reads
- *   them) whose processor list can grow, and a
- *   {@linkcode BridgeContextManager} if no context manager is registered;
- *   later calls add to that same provider.
+ *   them) whose processor list can grow, a
+ *   {@linkcode BridgeContextManager} if no context manager is registered,
+ *   and W3C trace context and baggage as the global propagator if none is
+ *   installed (as the SDK's `register()` does, so that instrumented clients
+ *   send the trace on); later calls add to that same provider.
  * - When this entry's {@linkcode TracerProvider} is the global one, the
  *   processor is added to it, as to that provider's `spanProcessors`: as
  *   in the SDK, its `onStart(span, parentContext)` is called as each
@@ -129,6 +136,10 @@ export function addSpanProcessor(processor: OtelSpanProcessor): boolean {
     registered = { provider, list };
     list.add(processor);
     registerContextManager();
+    // Without one, instrumented clients (instrumentation-http, -undici)
+    // would send no traceparent, and each service's spans would start a
+    // trace of their own.
+    registerDefaultPropagatorIfFree();
     return true;
   }
   warnGlobalTaken("processors added with addSpanProcessor()", ownerName(delegate));
