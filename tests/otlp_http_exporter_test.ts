@@ -26,6 +26,7 @@ import {
   richSpans,
 } from "./_otlp_fixtures.ts";
 import { DEAD_URL, gunzip, Receiver } from "./_otlp_receiver.ts";
+import { serveNode } from "./_loopback_server.ts";
 
 // deno-lint-ignore no-explicit-any
 const protobuf: any = createRequire(import.meta.url)("protobufjs/minimal");
@@ -338,6 +339,72 @@ describe("OtlpHttpExporter against a loopback receiver", () => {
     assert.equal(result.code, "failure");
     assert.match(result.error!.message, /timed out after 2000 ms/);
   });
+
+  // The status and headers come, then the body stalls; what ends the export
+  // is its deadline or the processor's abort, and the message says which.
+  const stalls = [
+    {
+      status: 503,
+      by: "timeoutMs",
+      expected: /timed out after 2000 ms: HTTP 503 from .* not the end of its body$/,
+    },
+    {
+      status: 429,
+      by: "timeoutMs",
+      expected: /timed out after 2000 ms: HTTP 429 from .* not the end of its body$/,
+    },
+    { status: 503, by: "the signal", expected: /^OTLP export aborted$/ },
+  ] as const;
+  for (const { status, by, expected } of stalls) {
+    test(
+      `a ${status} whose body stalls until ${by} ends the export fails as such, once`,
+      IO,
+      async () => {
+        let requests = 0;
+        const stalling = await serveNode((req, res) => {
+          requests++;
+          req.resume();
+          req.on("end", () => {
+            // A wait that would pass the deadline: without its own message,
+            // the stalled body read as a retry there was no room for.
+            res.writeHead(status, { "content-type": "text/plain", "retry-after": "60" });
+            res.write("overloaded, and then");
+          });
+        });
+        try {
+          const time = new ManualTime(0);
+          let headersIn!: () => void;
+          const answered = new Promise<void>((resolve) => headersIn = resolve);
+          const e = new OtlpHttpExporter({
+            url: `${stalling.url}v1/traces`,
+            env: {},
+            resource,
+            clock: time,
+            scheduler: time,
+            timeoutMs: 2000,
+            fetch: async (url, init) => {
+              const response = await fetch(url, init);
+              headersIn();
+              return response;
+            },
+          });
+          const abort = new AbortController();
+          const run = e.export(spans(1), abort.signal);
+          // Nothing ends the export before the status and headers are in: what
+          // is cut short is the body.
+          await answered;
+          if (by === "timeoutMs") await time.tick(2000);
+          else abort.abort();
+          const result = await run;
+          assert.equal(result.code, "failure");
+          assert.match(result.error!.message, expected);
+          assert.equal(requests, 1);
+        } finally {
+          await stalling.close();
+        }
+      },
+    );
+  }
 
   test(
     "a receiver that is down is retried with backoff, then fails within timeoutMs",

@@ -591,6 +591,19 @@ export class OtlpHttpExporter implements SpanExporter {
       }
       const json = this.#protocol === "http/json";
       if (status >= 200 && status < 300) return { done: this.#success(response, bytes, count) };
+      // The status came in time and the body did not. Said so: a 503 read
+      // as a retry the deadline left no room for would send the operator to
+      // the backoff, not to a backend that stalls mid-answer. What came of
+      // the body is not shown: cut short, a header value it quotes back
+      // would escape the redaction.
+      if (timedOut) {
+        return {
+          done: failure(
+            `OTLP export timed out after ${this.#timeoutMs} ms: HTTP ${status} from ${this.#shownUrl} sent its headers, but not the end of its body`,
+          ),
+        };
+      }
+      if (signal?.aborted) return { done: failure("OTLP export aborted") };
       if (isRetryableStatus(status)) {
         return {
           retry: `HTTP ${status}`,
