@@ -141,7 +141,7 @@ function untilClosed(port: number, steps: (string | Uint8Array | number)[]): Pro
  * whole; fewer when the server closes the connection first. Rejects when
  * they have not all come 30 s after the first was written.
  */
-function inTurn(port: number, requests: string[]): Promise<string[]> {
+function inTurn(port: number, requests: (string | Uint8Array)[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const heads: string[] = [];
@@ -562,6 +562,33 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       await refused(`${protobuf}Content-Length: ${20 * 1024 * 1024 + 1}\r\n`, 413);
       await refused(`${protobuf}Content-Length: 100\r\nContent-Encoding: br\r\n`, 415);
       await refused("Content-Type: text/plain\r\nContent-Length: 100\r\n", 415);
+    },
+  );
+
+  test(
+    "keeps the connection after a 413 to a compressed body it read to its end, which grew past the limit inflated",
+    { timeout: 120_000 },
+    async () => {
+      // Nothing of the request is left on the connection: it was closed
+      // all the same, as after a body left unread.
+      await using viewer = await startViewer({ port: 0 });
+      const port = Number(new URL(viewer.url).port);
+      const host = `Host: 127.0.0.1:${port}\r\n`;
+      const bomb = await gzip(new Uint8Array(20 * 1024 * 1024 + 1));
+      const head = new TextEncoder().encode(
+        `POST /v1/traces HTTP/1.1\r\n${host}Content-Type: application/x-protobuf\r\n` +
+          `Content-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`,
+      );
+      const request = new Uint8Array(head.length + bomb.length);
+      request.set(head);
+      request.set(bomb, head.length);
+      const heads = await inTurn(port, [request, `GET /api/traces HTTP/1.1\r\n${host}\r\n`]);
+      assert.deepEqual(
+        heads.map((head) => head.slice(0, 12)),
+        ["HTTP/1.1 413", "HTTP/1.1 200"],
+        heads.join("\n\n"),
+      );
+      assert.doesNotMatch(heads[0], /^connection: close\r?$/im, heads[0]);
     },
   );
 

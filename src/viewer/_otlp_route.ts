@@ -162,8 +162,10 @@ function failure(format: Format, contentType: string | null, problem: Problem): 
   // not taken) is not read, so the connection cannot carry another request:
   // Bun.serve closes it after an answer that says so, where it otherwise
   // kept it for a client that might go on sending. (On node:http the server
-  // says so itself, for any body the handler left unread.)
-  if (problem.status === 408 || problem.status === 413 || problem.status === 415) {
+  // says so itself, for any body the handler left unread.) A body read to
+  // its end before it was refused leaves nothing behind it.
+  const refused = problem.status === 408 || problem.status === 413 || problem.status === 415;
+  if (refused && !("ended" in problem && problem.ended === true)) {
     headers.connection = "close";
   }
   const code = RPC_CODES[problem.status];

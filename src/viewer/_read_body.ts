@@ -32,6 +32,12 @@ export const BODY_TIMEOUT_OPTION: unique symbol = Symbol("@codomyrmex/spans.view
 export interface BodyProblem {
   readonly status: 400 | 408 | 413 | 415;
   readonly message: string;
+  /**
+   * Whether the body was nonetheless read to its end (a compressed body
+   * that came whole and grew past the limit as it was inflated), so that
+   * its connection can carry another request.
+   */
+  readonly ended?: boolean;
 }
 
 const ENCODINGS = new Set(["gzip", "x-gzip", "deflate"]);
@@ -67,15 +73,25 @@ export async function readBody(
   // hundred connections that each declared 20 MiB and sent ten bytes held
   // 2.8 GB.
   let stream: ReadableStream<Uint8Array> = request.body;
+  const wire: Wire = { bytes: 0, ended: false };
   if (!identity) {
     // The compressed bytes count against the limit too, before they expand.
     const inflate = new DecompressionStream(encoding === "deflate" ? "deflate" : "gzip");
-    stream = stream.pipeThrough(counter(limit)).pipeThrough(
+    stream = stream.pipeThrough(counter(limit, wire)).pipeThrough(
       inflate as unknown as TransformStream<Uint8Array, Uint8Array>,
     );
   }
   try {
-    return await collect(stream, limit, timeoutMs) ?? tooLarge(limit);
+    const body = await collect(stream, limit, timeoutMs);
+    if (body !== undefined) return body;
+    // Past the limit. Inflated past it, with every byte the client sent come
+    // by then, nothing of the request is left on the connection, which can
+    // carry the next one: its framing's end (all of its Content-Length, or
+    // the stream's close) tells. (An identity body is cut where it passed
+    // the limit, before its end could be seen.)
+    const whole = !identity &&
+      (wire.ended || (request.headers.has("content-length") && wire.bytes === declared));
+    return whole ? { ...tooLarge(limit), ended: true } : tooLarge(limit);
   } catch (error) {
     if (error instanceof TooLarge) return tooLarge(limit);
     if (error instanceof TooSlow) {
@@ -103,14 +119,23 @@ function tooLarge(limit: number): BodyProblem {
   };
 }
 
-// Passes chunks through, failing the stream once more than `limit` bytes went by.
-function counter(limit: number): TransformStream<Uint8Array, Uint8Array> {
-  let total = 0;
+// What came of a compressed body on the wire.
+interface Wire {
+  bytes: number;
+  ended: boolean;
+}
+
+// Passes chunks through, failing the stream once more than `limit` bytes
+// went by, and keeps in `wire` how many did and whether the body ended.
+function counter(limit: number, wire: Wire): TransformStream<Uint8Array, Uint8Array> {
   return new TransformStream({
     transform(chunk, controller) {
-      total += chunk.byteLength;
-      if (total > limit) controller.error(new TooLarge());
+      wire.bytes += chunk.byteLength;
+      if (wire.bytes > limit) controller.error(new TooLarge());
       else controller.enqueue(chunk);
+    },
+    flush() {
+      wire.ended = true;
     },
   });
 }
