@@ -407,6 +407,25 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
     });
   });
 
+  test("on the stack, withSpan and withContext return fn's own promise or thenable, as documented", async () => {
+    // "@returns What fn returns": a promise derived to learn when it settles
+    // (as tracer.span does) would be another object, turn a thenable with
+    // methods (a query builder) into a bare promise, and report as unhandled
+    // a rejection the caller handles through its own reference.
+    await onTheStack(async () => {
+      await captureWarnings(async () => {
+        const promise = Promise.resolve(1);
+        const query = { then: (resolve: (rows: string[]) => void) => resolve([]), where() {} };
+        const span = new Span("s").start();
+        assert.equal(withSpan(span, () => promise), promise);
+        assert.equal(withSpan(span, () => query), query);
+        assert.equal(withContext(getCurrentContext(), () => promise), promise);
+        assert.equal(withContext(getCurrentContext(), () => query), query);
+        await promise;
+      });
+    });
+  });
+
   test("on the stack, async work in tracer.span, withSpan or tracer.wrap warns once; sync work never", async () => {
     await onTheStack(async (tracer) => {
       const quiet = await captureWarnings(() => {
