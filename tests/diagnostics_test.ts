@@ -656,6 +656,9 @@ describe("debug diagnostics: the mistakes that are otherwise silent", () => {
       "src/export/_export_queue.ts: deadline.end();",
       // Spans built here from another's data, and ended at once.
       "src/export/_redact.ts: this.end(source.endTime ?? source.startTime ?? 0);",
+      // ./otel's exit flushes' deadline, no span.
+      "src/otel/_exit_flushes.ts: deadline.end();",
+      // An SDK span, built here from its data and ended at once.
       "src/otel/_from_readable_span.ts: span.end(spanTimeFromOtel(hrTimeToMs(readable.endTime)));",
       // endByLibrary itself, which ends only a span not ended yet.
       "src/span/_library_end.ts: if (!span.ended) span.end();",
