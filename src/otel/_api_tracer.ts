@@ -19,6 +19,7 @@ import type { Attributes } from "../span/attributes.ts";
 import type { Span } from "../span/span.ts";
 import type { StartSpanOptions, Tracer } from "../trace/tracer.ts";
 import { linkFromOtel, OTEL_SPAN_KEY, spanOf } from "../span/_otel_span_view.ts";
+import { withoutNullish } from "../span/_without_nullish.ts";
 import { ApiSpan } from "./_api_span.ts";
 import { startedProcessorSpan } from "./_processor_span.ts";
 import { spanTimeFromOtel, timeInputToMs } from "../span/_hrtime.ts";
@@ -71,8 +72,9 @@ export class ApiTracer implements OtelTracer {
       : {
         parent,
         kind: KIND_NAMES[options.kind ?? 0] ?? "internal",
-        // Undefined and null entries are dropped and counted by the span.
-        attributes: options.attributes as Attributes | undefined,
+        // Undefined and null values are skipped uncounted, as the SDK's
+        // span skips them; other malformed ones are dropped and counted.
+        attributes: startAttributes(options.attributes),
         // OpenTelemetry's API never throws: links that are no array are ignored.
         links: !Array.isArray(options.links)
           ? undefined
@@ -153,6 +155,14 @@ function nameOf(name: unknown): string {
   } catch {
     return "";
   }
+}
+
+// Attributes given at start, without the undefined and null values the SDK
+// skips; anything that is no object is passed on for the Tracer to refuse.
+function startAttributes(attributes: SpanOptions["attributes"]): Attributes | undefined {
+  return (attributes !== null && typeof attributes === "object"
+    ? withoutNullish(attributes)
+    : attributes) as Attributes | undefined;
 }
 
 // Runs `fn` in the current context with tracing suppressed, or not.

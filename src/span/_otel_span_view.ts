@@ -10,6 +10,7 @@ import { isTimeInput, spanTimeFromOtel, type TimeInput, timeInputToMs } from "./
 import { traceStateFrom } from "./_link_context.ts";
 import { OtelTraceStateView } from "./_otel_trace_state.ts";
 import { describeException } from "./_exception.ts";
+import { isNullish, withoutNullish } from "./_without_nullish.ts";
 import { createTrustedSpanContext } from "./_trusted_span_context.ts";
 import type { Attributes, AttributeValue } from "./attributes.ts";
 import { Span, type SpanStatusCode } from "./span.ts";
@@ -124,17 +125,17 @@ export class OtelSpanView {
     return this.#spanContext = spanContext;
   }
 
-  // OpenTelemetry's attribute types admit undefined and null entries, which
-  // ours refuse: the span drops and counts them at run time, as for any
-  // JavaScript caller, so the values are passed on as they are.
+  // OpenTelemetry's attribute types admit undefined and null values, which
+  // its SDK's span skips without counting (see _without_nullish.ts); any
+  // other malformed value reaches the span, which drops and counts it.
   setAttribute(key: string, value: unknown): this {
-    this.span.setAttribute(key, value as AttributeValue);
+    if (!isNullish(value)) this.span.setAttribute(key, value as AttributeValue);
     return this;
   }
 
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
     if (attributes !== null && typeof attributes === "object") {
-      this.span.setAttributes(attributes as Attributes);
+      this.span.setAttributes(withoutNullish(attributes) as Attributes);
     }
     return this;
   }
