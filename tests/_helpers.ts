@@ -1,6 +1,7 @@
 // Shared by the tests. Not a test file itself.
 
 import assert from "node:assert/strict";
+import process from "node:process";
 import { type ProcessorStats, setDiagnostics, Span } from "../mod.ts";
 
 /** A promise with its resolve and reject exposed. */
@@ -52,6 +53,26 @@ export async function captureWarnings(fn: () => unknown): Promise<string[]> {
     setDiagnostics(previous);
   }
   return warned;
+}
+
+/**
+ * Runs `fn` with the process environment's variables in `env` set, and puts
+ * back what they were whatever happened.
+ */
+export async function withEnv(
+  env: Record<string, string>,
+  fn: () => void | Promise<void>,
+): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
 
 /**

@@ -3,9 +3,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { withCleanGlobals } from "./_otel_globals.ts";
-import { captureWarnings, isDeno, nextTurn } from "./_helpers.ts";
+import { captureWarnings, isDeno, nextTurn, withEnv } from "./_helpers.ts";
 import { runFixture } from "./_child_process.ts";
 import { boundEventCount } from "../src/context/_bind_emitter.ts";
 import { processorSpanOf } from "../src/otel/_processor_span.ts";
@@ -545,19 +544,6 @@ describe("TracerProvider: @opentelemetry/api spans become this library's spans",
 describe("TracerProvider and the SDK's environment variables", () => {
   // As the SDK's provider reads them: setupTracing's tracer and the API's
   // spans then sample and limit alike, with one OTEL_* configuration.
-  const withEnv = async (env: Record<string, string>, fn: () => void | Promise<void>) => {
-    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, env);
-    try {
-      await fn();
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
-  };
-
   test("OTEL_TRACES_SAMPLER and the span limits apply to API spans, as in the SDK's provider", async () => {
     await withEnv(
       { OTEL_TRACES_SAMPLER: "always_off", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "1" },

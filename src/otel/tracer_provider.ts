@@ -41,9 +41,10 @@ import type { ToReadableSpanOptions } from "./readable_span.ts";
 // loadDefaultConfig: the sampler, the span and the general attribute
 // limits), as this library reads them (src/otlp/env.ts); the SDK spells the
 // per-event and per-link attribute limits OTEL_SPAN_ATTRIBUTE_PER_EVENT/
-// LINK_COUNT_LIMIT, the specification OTEL_EVENT/LINK_ATTRIBUTE_COUNT_LIMIT,
-// which these are. No other is read, so none other is warned about: a
-// malformed exporter endpoint is the exporter's, and this exports nothing.
+// LINK_COUNT_LIMIT, the specification OTEL_EVENT/LINK_ATTRIBUTE_COUNT_LIMIT:
+// both are read, the specification's winning. No other is read, so none
+// other is warned about: a malformed exporter endpoint is the exporter's,
+// and this exports nothing.
 const PROVIDER_VARIABLES: readonly string[] = [
   "OTEL_TRACES_SAMPLER",
   "OTEL_TRACES_SAMPLER_ARG",
@@ -55,6 +56,8 @@ const PROVIDER_VARIABLES: readonly string[] = [
   "OTEL_SPAN_LINK_COUNT_LIMIT",
   "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
   "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+  "OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT",
+  "OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT",
 ];
 
 /** How a {@linkcode TracerProvider} makes its tracers. Every field is optional. */

@@ -69,8 +69,10 @@ export interface OtlpEnvConfig {
    * `OTEL_ATTRIBUTE_COUNT_LIMIT`), `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`
    * (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`), `OTEL_SPAN_EVENT_COUNT_LIMIT`,
    * `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` and
-   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` (each else `OTEL_ATTRIBUTE_COUNT_LIMIT`);
-   * only those set, absent when none is.
+   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` (each else the OpenTelemetry JS SDK's
+   * own spelling, `OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT` and
+   * `OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT`, else
+   * `OTEL_ATTRIBUTE_COUNT_LIMIT`); only those set, absent when none is.
    */
   readonly limits?: Readonly<SpanLimits>;
   /** `OTEL_SDK_DISABLED=true`. */
@@ -418,8 +420,12 @@ function spanLimits(get: Getter): SpanLimits | undefined {
     ) ?? length,
     eventCountLimit: limit("OTEL_SPAN_EVENT_COUNT_LIMIT", "128"),
     linkCountLimit: limit("OTEL_SPAN_LINK_COUNT_LIMIT", "128"),
-    attributePerEventCountLimit: limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general) ?? count,
-    attributePerLinkCountLimit: limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general) ?? count,
+    // The specification's names first; the JS SDK reads only its own, so a
+    // configuration written for it keeps working here.
+    attributePerEventCountLimit: limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", general) ??
+      limit("OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT", general) ?? count,
+    attributePerLinkCountLimit: limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", general) ??
+      limit("OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT", general) ?? count,
   };
   const limits: SpanLimits = {};
   for (const key of Object.keys(read) as (keyof SpanLimits)[]) {

@@ -68,7 +68,8 @@ export interface SetupTracingOptions {
    * Bounds on attributes, events and links per span, as the Tracer's
    * `limits`; each one given wins over its variable (`OTEL_SPAN_*_LIMIT`,
    * `OTEL_ATTRIBUTE_*_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
-   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`; see `OtlpEnvConfig.limits`).
+   * `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, or the JS SDK's spellings of these
+   * two; see `OtlpEnvConfig.limits`).
    * Default 128 of each, values of any length.
    */
   limits?: SpanLimits;
