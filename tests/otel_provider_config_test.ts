@@ -1,22 +1,153 @@
 // A configuration carried over from the OpenTelemetry SDK's provider to
-// ./otel's TracerProvider keeps its meaning: the SDK's spellings of the
-// OTEL_* limits; and API code's undefined or null attribute values are
-// skipped as the SDK's span skips them.
+// ./otel's TracerProvider keeps its meaning: its spanLimits and
+// generalLimits, its id generator and its spellings of the OTEL_* limits;
+// options it does not take are named; and API code's undefined or null
+// attribute values are skipped as the SDK's span skips them.
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { withCleanGlobals } from "./_otel_globals.ts";
-import { withEnv } from "./_helpers.ts";
+import { captureWarnings, withEnv } from "./_helpers.ts";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
+  RandomIdGenerator,
   SimpleSpanProcessor as SdkSimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { InMemorySpanProcessor, Tracer } from "../mod.ts";
+import { AlwaysOnSampler, InMemorySpanProcessor, Tracer } from "../mod.ts";
 import { readOtlpEnv } from "../otlp.ts";
 import { TracerProvider } from "../otel.ts";
 
 const REMOTE = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331" };
+describe("TracerProvider takes the SDK's spanLimits, generalLimits and idGenerator", () => {
+  const attributesOf = (options: ConstructorParameters<typeof TracerProvider>[0]) => {
+    const memory = new InMemorySpanProcessor();
+    new TracerProvider({ ...options, processors: [memory] }).getTracer("lib")
+      .startSpan("s", { attributes: { a: "abcdef", b: "xyz", c: 3 } })
+      .addEvent("e1", { x: 1, y: 2 })
+      .addEvent("e2")
+      .end();
+    return memory.spans[0];
+  };
+
+  test("spanLimits bounds spans as the SDK's option of that name does", async () => {
+    await withCleanGlobals(() => {
+      const span = attributesOf({
+        spanLimits: {
+          attributeCountLimit: 2,
+          attributeValueLengthLimit: 3,
+          eventCountLimit: 1,
+          attributePerEventCountLimit: 1,
+        },
+      });
+      assert.deepEqual(span.attributes, { a: "abc", b: "xyz" });
+      assert.equal(span.droppedAttributesCount, 1);
+      assert.equal(span.events.length, 1);
+      assert.equal(span.droppedEventsCount, 1);
+      assert.deepEqual(span.events[0].attributes, { x: 1 });
+    });
+  });
+
+  test("generalLimits fills in the span's attribute limits that spanLimits or limits leave unset", async () => {
+    await withCleanGlobals(() => {
+      const general = { attributeCountLimit: 1, attributeValueLengthLimit: 2 };
+      assert.deepEqual(attributesOf({ generalLimits: general }).attributes, { a: "ab" });
+      assert.deepEqual(
+        attributesOf({ generalLimits: general, spanLimits: { attributeCountLimit: 2 } }).attributes,
+        { a: "ab", b: "xy" },
+      );
+      assert.deepEqual(
+        attributesOf({ generalLimits: general, limits: { attributeValueLengthLimit: 4 } })
+          .attributes,
+        { a: "abcd" },
+      );
+      // As in the SDK, the per-event count is not a general limit.
+      assert.deepEqual(attributesOf({ generalLimits: general }).events[0].attributes, {
+        x: 1,
+        y: 2,
+      });
+    });
+  });
+
+  test("limits and spanLimits together are refused, as are malformed ones", () => {
+    assert.throws(
+      () =>
+        new TracerProvider({ limits: { eventCountLimit: 1 }, spanLimits: { linkCountLimit: 1 } }),
+      { name: "TypeError", message: /^Cannot create TracerProvider: limits and spanLimits/ },
+    );
+    assert.throws(
+      () => new TracerProvider({ spanLimits: { attributeCountLimit: -1 } }),
+      RangeError,
+    );
+    assert.throws(
+      () => new TracerProvider({ generalLimits: 5 as never }),
+      { name: "TypeError", message: /generalLimits must be an object, got number 5$/ },
+    );
+  });
+
+  test("limits given in part take the rest from the environment, with a sampler given too", async () => {
+    await withEnv({ OTEL_SPAN_EVENT_COUNT_LIMIT: "1" }, () =>
+      withCleanGlobals(() => {
+        const span = attributesOf({
+          sampler: new AlwaysOnSampler(),
+          limits: { attributeCountLimit: 1 },
+        });
+        assert.deepEqual(span.attributes, { a: "abcdef" });
+        assert.equal(span.events.length, 1, "OTEL_SPAN_EVENT_COUNT_LIMIT");
+      }));
+  });
+
+  test("the SDK's id generator makes the ids", async () => {
+    await withCleanGlobals(() => {
+      const memory = new InMemorySpanProcessor();
+      const idGenerator = {
+        generateTraceId: () => "4bf92f3577b34da6a3ce929d0e0e4736",
+        generateSpanId: () => "00f067aa0ba902b7",
+      };
+      new TracerProvider({ processors: [memory], idGenerator }).getTracer("lib").startSpan("s")
+        .end();
+      assert.equal(memory.spans[0].context.traceId, idGenerator.generateTraceId());
+      assert.equal(memory.spans[0].context.spanId, idGenerator.generateSpanId());
+      new TracerProvider({ processors: [memory], idGenerator: new RandomIdGenerator() })
+        .getTracer("lib").startSpan("random").end();
+      assert.match(memory.spans[1].context.traceId, /^[0-9a-f]{32}$/);
+    });
+  });
+
+  test("an option it does not take is named in a warning, once", async () => {
+    const warnings = await captureWarnings(() => {
+      new TracerProvider({
+        resource: {},
+        forceFlushTimeoutMillis: 500,
+        meterProvider: {},
+        spanLimitz: { attributeCountLimit: 1 },
+        notGiven: undefined,
+      } as never);
+      new TracerProvider({ resource: {}, spanLimitz: {} } as never);
+    });
+    assert.equal(warnings.length, 3, warnings.join("\n"));
+    assert.match(warnings[0], /ignores the option "forceFlushTimeoutMillis": its forceFlush\(\)/);
+    assert.match(warnings[1], /ignores the option "meterProvider"/);
+    assert.match(
+      warnings[2],
+      /ignores the option "spanLimitz": it is none of TracerProviderOptions/,
+    );
+    const none = await captureWarnings(() =>
+      new TracerProvider({
+        resource: {},
+        processors: [],
+        spanProcessors: [],
+        spanLimits: {},
+        generalLimits: {},
+        idGenerator: new RandomIdGenerator(),
+        clock: { now: () => 0 },
+        sampler: new AlwaysOnSampler(),
+      })
+    );
+    assert.deepEqual(none, []);
+  });
+});
+
 describe("TracerProvider reads the SDK's spellings of the per-event and per-link limits", () => {
   const oneSpan = () => {
     const memory = new InMemorySpanProcessor();

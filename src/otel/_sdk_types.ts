@@ -31,6 +31,14 @@ export interface OtelResource {
   getRawAttributes(): [string, AttributeValue | undefined | Promise<AttributeValue | undefined>][];
 }
 
+/** The SDK's `IdGenerator` (sdk-trace-base). */
+export interface OtelIdGenerator {
+  /** Returns a trace id: 32 lowercase hex characters. */
+  generateTraceId(): string;
+  /** Returns a span id: 16 lowercase hex characters. */
+  generateSpanId(): string;
+}
+
 /** `@opentelemetry/core`'s `InstrumentationScope`. */
 export interface OtelInstrumentationScope {
   /** The instrumentation library's name. */

@@ -13,6 +13,7 @@ import {
   type TracerProvider as OtelTracerProvider,
 } from "@opentelemetry/api";
 import { describe } from "../platform/_describe.ts";
+import { warnOnce } from "../platform/_warn.ts";
 import { arrayArgument } from "../platform/_arguments.ts";
 import type { SpanLimits } from "../span/attributes.ts";
 import type { Clock } from "../platform/clock.ts";
@@ -34,7 +35,7 @@ import { resolveResource } from "./_otel_resource.ts";
 import { mergeSpanLimits } from "../otlp/_merge_limits.ts";
 import { readOtlpEnvOf } from "../otlp/_read_otlp_env_of.ts";
 import { asOurProcessor, isEntryProcessor, withOtelStart } from "./_otel_processor_adapter.ts";
-import type { OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
+import type { OtelIdGenerator, OtelResource, OtelSpanProcessor } from "./_sdk_types.ts";
 import type { ToReadableSpanOptions } from "./readable_span.ts";
 
 // The variables the OpenTelemetry SDK's BasicTracerProvider reads (its
@@ -81,12 +82,61 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
   spanProcessors?: readonly OtelSpanProcessor[];
   /**
    * Bounds on attributes, events and links per span; each one given wins
-   * over its `OTEL_SPAN_*_LIMIT` / `OTEL_ATTRIBUTE_*_LIMIT` variable, as in
-   * the SDK's provider. Default 128 of each, values of any length.
+   * over `generalLimits` and its `OTEL_SPAN_*_LIMIT` /
+   * `OTEL_ATTRIBUTE_*_LIMIT` variable, as in the SDK's provider. Default 128
+   * of each, values of any length. `spanLimits` is the SDK's name for it:
+   * give one or the other.
    */
   limits?: SpanLimits;
-  /** Where trace and span ids come from. */
-  idGenerator?: IdGenerator;
+  /**
+   * The SDK's name for `limits` (its `spanLimits`: the same six fields, the
+   * same meaning), so a configuration carried over from its
+   * `BasicTracerProvider` or `NodeTracerProvider` keeps its limits. Giving
+   * both `limits` and `spanLimits` is refused with a `TypeError`: two names
+   * for one setting, where neither could win without hiding a mistake.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * new TracerProvider({ processors: [memory], spanLimits: { attributeCountLimit: 1 } })
+   *   .getTracer("lib").startSpan("s", { attributes: { a: 1, b: 2 } }).end();
+   * assert.deepEqual(memory.spans[0].attributes, { a: 1 });
+   * assert.equal(memory.spans[0].droppedAttributesCount, 1);
+   * assert.throws(() => new TracerProvider({ limits: {}, spanLimits: {} }), TypeError);
+   * ```
+   */
+  spanLimits?: SpanLimits;
+  /**
+   * The SDK's `generalLimits`: the attribute count and value length for a
+   * span's attributes where `limits` (or `spanLimits`) does not set them,
+   * over the `OTEL_*` variables, as its provider takes them. As there, the
+   * per-event and per-link counts are not taken from here.
+   *
+   * @example
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import assert from "node:assert/strict";
+   *
+   * const memory = new InMemorySpanProcessor();
+   * new TracerProvider({
+   *   processors: [memory],
+   *   generalLimits: { attributeCountLimit: 1, attributeValueLengthLimit: 2 },
+   *   spanLimits: { attributeCountLimit: 5 },
+   * }).getTracer("lib").startSpan("s", { attributes: { a: "abc", b: "xyz" } }).end();
+   * assert.deepEqual(memory.spans[0].attributes, { a: "ab", b: "xy" });
+   * ```
+   */
+  generalLimits?: Pick<SpanLimits, "attributeCountLimit" | "attributeValueLengthLimit">;
+  /**
+   * Where trace and span ids come from: this library's `IdGenerator`, or
+   * the SDK's (`generateTraceId()` and `generateSpanId()`).
+   */
+  idGenerator?: IdGenerator | OtelIdGenerator;
   /** Where times come from. */
   clock?: Clock;
   /**
@@ -156,12 +206,16 @@ export class TracerProvider implements OtelTracerProvider {
   readonly #resource: OtelResource;
   readonly #sampler: Sampler | undefined;
   readonly #limits: SpanLimits | undefined;
+  readonly #idGenerator: IdGenerator | undefined;
 
   /**
    * Creates the provider.
    *
-   * @param options Processors, limits, ids, clock, sampler and resource.
-   * @throws {TypeError} When an option has the wrong shape.
+   * @param options Processors, limits, ids, clock, sampler and resource. An
+   *   option it does not take (the SDK's `forceFlushTimeoutMillis` or
+   *   `meterProvider`, a misspelt name) is warned about, once, by name.
+   * @throws {TypeError} When an option has the wrong shape, or both `limits`
+   *   and `spanLimits` are given.
    *
    * @example
    * ```ts
@@ -178,8 +232,17 @@ export class TracerProvider implements OtelTracerProvider {
       );
     }
     this.#options = options;
+    warnUnknownOptions(options);
+    const limits = givenLimits(options);
+    const idGenerator = this.#idGenerator = asIdGenerator(options.idGenerator);
     // Tracer checks the rest of the options as it would its own.
-    new Tracer({ ...options, processors: options.processors });
+    new Tracer({
+      processors: options.processors,
+      limits,
+      idGenerator,
+      clock: options.clock,
+      sampler: options.sampler,
+    });
     const spanProcessors = arrayArgument(
       options.spanProcessors ?? [],
       "create TracerProvider",
@@ -195,12 +258,12 @@ export class TracerProvider implements OtelTracerProvider {
       }
     });
     // The SDK's provider reads these variables too, so the spans of
-    // @opentelemetry/api are sampled and limited as setupTracing's are.
-    const env = options.sampler === undefined || options.limits === undefined
-      ? readOtlpEnvOf(PROVIDER_VARIABLES)
-      : undefined;
-    this.#sampler = options.sampler ?? env?.sampler;
-    this.#limits = mergeSpanLimits(options.limits, env?.limits);
+    // @opentelemetry/api are sampled and limited as setupTracing's are. It
+    // reads them whatever it is given, each limit given winning over its
+    // variable: limits given in part take the rest from the environment.
+    const env = readOtlpEnvOf(PROVIDER_VARIABLES);
+    this.#sampler = options.sampler ?? env.sampler;
+    this.#limits = mergeSpanLimits(limits, env.limits);
     const resource = this.#resource = resolveResource(options.resource);
     for (const p of options.processors ?? []) {
       this.#processors.add(isEntryProcessor(p) ? withOtelStart(p, resource) : p);
@@ -283,7 +346,7 @@ export class TracerProvider implements OtelTracerProvider {
           schemaUrl,
           processors: [this.#processors],
           limits: this.#limits,
-          idGenerator: o.idGenerator,
+          idGenerator: this.#idGenerator,
           clock: o.clock,
           sampler: this.#sampler,
         }),
@@ -427,4 +490,82 @@ export class TracerProvider implements OtelTracerProvider {
   shutdown(): Promise<void> {
     return this.#processors.shutdown();
   }
+}
+
+// Every option the constructor reads; TracerProviderOptions' fields.
+const KNOWN_OPTIONS = new Set([
+  "processors",
+  "spanProcessors",
+  "limits",
+  "spanLimits",
+  "generalLimits",
+  "idGenerator",
+  "clock",
+  "sampler",
+  "resource",
+]);
+
+// The SDK's provider options this one has no use for, and why.
+const SDK_OPTIONS_IGNORED: Readonly<Record<string, string>> = {
+  forceFlushTimeoutMillis: "its forceFlush() waits for every processor, with no timeout of its own",
+  meterProvider: "it records no metrics about its spans",
+};
+
+// A configuration carried over from the SDK's provider may hold options
+// this one does not take; the SDK ignores a key it does not know, but a
+// setting that silently does nothing is one the user believes in.
+function warnUnknownOptions(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(key) || (options as Record<string, unknown>)[key] === undefined) continue;
+    const why = Object.hasOwn(SDK_OPTIONS_IGNORED, key)
+      ? SDK_OPTIONS_IGNORED[key]
+      : "it is none of TracerProviderOptions";
+    warnOnce(
+      `tracer-provider-option:${key}`,
+      `TracerProvider ignores the option ${JSON.stringify(key)}: ${why}`,
+    );
+  }
+}
+
+// The limits given in code: `limits` or the SDK's `spanLimits`, over the
+// SDK's `generalLimits` (its attribute count and value length only, as
+// its provider reads them).
+function givenLimits(options: TracerProviderOptions): SpanLimits | undefined {
+  const { limits, spanLimits, generalLimits } = options;
+  if (limits !== undefined && spanLimits !== undefined) {
+    throw new TypeError(
+      "Cannot create TracerProvider: limits and spanLimits are one setting (spanLimits is the SDK's name for it), give one of them",
+    );
+  }
+  const span = limits ?? spanLimits;
+  if (generalLimits === undefined) return span;
+  if (typeof generalLimits !== "object" || generalLimits === null) {
+    throw new TypeError(
+      `Cannot create TracerProvider: generalLimits must be an object, got ${
+        describe(generalLimits)
+      }`,
+    );
+  }
+  const general: SpanLimits = {};
+  if (generalLimits.attributeCountLimit !== undefined) {
+    general.attributeCountLimit = generalLimits.attributeCountLimit;
+  }
+  if (generalLimits.attributeValueLengthLimit !== undefined) {
+    general.attributeValueLengthLimit = generalLimits.attributeValueLengthLimit;
+  }
+  return mergeSpanLimits(span, general);
+}
+
+// The SDK's id generator as this library's; anything else as it is, for
+// the Tracer to check.
+function asIdGenerator(given: IdGenerator | OtelIdGenerator | undefined): IdGenerator | undefined {
+  const sdk = given as Partial<OtelIdGenerator> | null | undefined;
+  if (
+    typeof (given as Partial<IdGenerator> | null | undefined)?.traceId === "function" ||
+    typeof sdk?.generateTraceId !== "function" || typeof sdk.generateSpanId !== "function"
+  ) {
+    return given as IdGenerator | undefined;
+  }
+  const ids = sdk as OtelIdGenerator;
+  return { traceId: () => ids.generateTraceId(), spanId: () => ids.generateSpanId() };
 }
