@@ -1587,7 +1587,7 @@ describe("ReadableSpan.parentSpanContext is the parent's own span context", () =
   test("a sampler that sets the child's trace state leaves the parent's as it was", () => {
     const sampled = { ...remoteParent, traceFlags: 1 };
     const { parent, child } = parentOfChild(sampled, {
-      shouldSample: () => ({ decision: "recordAndSample", traceState: "mine=1" }),
+      shouldSample: () => ({ decision: "recordAndSample" as const, traceState: "mine=1" }),
     });
     assert.deepEqual(parent, { ...sampled, traceState: "vendor=x" });
     assert.equal((child as { traceState: string }).traceState, "mine=1");

@@ -6,6 +6,7 @@
  */
 
 import {
+  type Sampler as OtelSampler,
   type TextMapPropagator,
   trace,
   type Tracer as OtelTracer,
@@ -23,6 +24,7 @@ import type { Span } from "../span/span.ts";
 import type { SpanProcessor } from "../trace/span_processor.ts";
 import { Tracer } from "../trace/tracer.ts";
 import { ApiTracer } from "./_api_tracer.ts";
+import { EitherSampler } from "./_either_sampler.ts";
 import {
   denoOwnsApiGlobals,
   ownerName,
@@ -140,11 +142,41 @@ export interface TracerProviderOptions extends ToReadableSpanOptions {
   /** Where times come from. */
   clock?: Clock;
   /**
-   * Decides which spans are recorded. Default: `OTEL_TRACES_SAMPLER` (with
-   * `OTEL_TRACES_SAMPLER_ARG`), as the SDK's provider reads it, else
-   * parent-based, always on.
+   * Decides which spans are recorded: this library's `Sampler`, or an
+   * OpenTelemetry one as the SDK's provider takes it (its
+   * `TraceIdRatioBasedSampler`, `ParentBasedSampler`, or your own). Which of
+   * the two it is shows in its first answer, a decision that is a string or
+   * a number; until then it is called in a way both read right, and from
+   * then on in its own. An OpenTelemetry sampler gets the API context the
+   * span starts in (its span the parent), the trace id, name, `SpanKind`,
+   * attributes and links, as the SDK's tracer gives them; its decision,
+   * attributes and trace state apply as they would there. Default:
+   * `OTEL_TRACES_SAMPLER` (with `OTEL_TRACES_SAMPLER_ARG`), as the SDK's
+   * provider reads it, else parent-based, always on.
+   *
+   * @example An SDK sampler carried over
+   * ```ts
+   * import { InMemorySpanProcessor } from "@codomyrmex/spans";
+   * import { TracerProvider } from "@codomyrmex/spans/otel";
+   * import { type Sampler, SamplingDecision } from "@opentelemetry/api";
+   * import assert from "node:assert/strict";
+   *
+   * // What the SDK's samplers are: a numeric decision, the API's arguments.
+   * const serversOnly: Sampler = {
+   *   shouldSample: (_context, _traceId, _name, kind) => ({
+   *     decision: kind === 1 ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD,
+   *   }),
+   *   toString: () => "ServersOnly",
+   * };
+   * const memory = new InMemorySpanProcessor();
+   * const tracer = new TracerProvider({ processors: [memory], sampler: serversOnly })
+   *   .getTracer("lib");
+   * tracer.startSpan("internal").end();
+   * tracer.startSpan("server", { kind: 1 }).end();
+   * assert.deepEqual(memory.spans.map((s) => s.name), ["server"]);
+   * ```
    */
-  sampler?: Sampler;
+  sampler?: Sampler | OtelSampler;
 }
 
 /** What {@linkcode TracerProvider.register} installs besides the provider. */
@@ -235,13 +267,14 @@ export class TracerProvider implements OtelTracerProvider {
     warnUnknownOptions(options);
     const limits = givenLimits(options);
     const idGenerator = this.#idGenerator = asIdGenerator(options.idGenerator);
-    // Tracer checks the rest of the options as it would its own.
+    // Tracer checks the rest of the options as it would its own; an
+    // OpenTelemetry sampler has the shouldSample method it looks for.
     new Tracer({
       processors: options.processors,
       limits,
       idGenerator,
       clock: options.clock,
-      sampler: options.sampler,
+      sampler: options.sampler as Sampler | undefined,
     });
     const spanProcessors = arrayArgument(
       options.spanProcessors ?? [],
@@ -262,7 +295,9 @@ export class TracerProvider implements OtelTracerProvider {
     // reads them whatever it is given, each limit given winning over its
     // variable: limits given in part take the rest from the environment.
     const env = readOtlpEnvOf(PROVIDER_VARIABLES);
-    this.#sampler = options.sampler ?? env.sampler;
+    this.#sampler = options.sampler === undefined
+      ? env.sampler
+      : new EitherSampler(options.sampler);
     this.#limits = mergeSpanLimits(limits, env.limits);
     const resource = this.#resource = resolveResource(options.resource);
     for (const p of options.processors ?? []) {
