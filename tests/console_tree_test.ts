@@ -320,6 +320,18 @@ describe("ConsoleSpanExporter tree: untrusted spans", () => {
     assert.match(lines[0], /\(late: ended after "GET\\x1b\[2J\\n\/x" was printed\)$/);
   });
 
+  test("a late addendum names its parent by its first 120 characters: no long name is kept for it", () => {
+    // The names of printed spans are kept (10,000 of them) to label late
+    // children; a span named by a long query must not keep all of it there.
+    const { out, console } = exporter();
+    const name = `SELECT * FROM orders WHERE note = '${"x".repeat(100_000)}'`;
+    console.export([new Span(name, ctx("00000000000000aa")).start(0).end(2)]);
+    console.export([new Span("late", ctx("00000000000000bb", "00000000000000aa")).start(0).end(3)]);
+    assert.equal(out.length, 2);
+    const head = out[1].split("\n")[0];
+    assert.ok(head.endsWith(`(late: ended after "${name.slice(0, 120)}…" was printed)`), head);
+  });
+
   test("two spans with one span id both print, neither replaces the other", () => {
     const { out, console } = exporter();
     const root = "00000000000000aa";

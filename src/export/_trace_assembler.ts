@@ -12,6 +12,7 @@
 
 import type { Clock } from "../platform/clock.ts";
 import type { Scheduler, TimerHandle, TimerOptions } from "../platform/scheduler.ts";
+import { truncateString } from "../platform/_truncate.ts";
 import { hasRemoteParent } from "../span/_remote_parent.ts";
 import { printable } from "./_terminal_text.ts";
 
@@ -21,6 +22,13 @@ const BACKGROUND: TimerOptions = Object.freeze({ background: true });
 
 /** Span ids remembered, over all traces, to recognise late spans. */
 const MAX_REMEMBERED = 10_000;
+
+/**
+ * The characters of a printed span's name kept to label its late children:
+ * so many names are kept that a span named by a long query or URL (8 KB
+ * each) held 80 MB of them after it was printed.
+ */
+const MAX_REMEMBERED_NAME = 120;
 
 /** Receives a group of spans of one trace, with a note when it is not a whole local trace. */
 export type GroupSink = (spans: Span[], note: string | undefined) => void;
@@ -184,7 +192,7 @@ export class TraceAssembler {
     this.#printed.set(traceId, names);
     for (const span of spans) {
       if (!names.has(span.context.spanId)) this.#printedCount++;
-      names.set(span.context.spanId, span.name);
+      names.set(span.context.spanId, rememberedName(span.name));
     }
     for (const [id, oldest] of this.#printed) {
       if (this.#printedCount <= MAX_REMEMBERED || id === traceId) break;
@@ -226,4 +234,12 @@ export class TraceAssembler {
     // Nothing awaits it: a background timer never keeps the process alive.
     this.#timer = this.#scheduler.setTimeout(this.#onTimer, delay > 0 ? delay : 0, BACKGROUND);
   }
+}
+
+// A copy of its own when cut: a slice would keep the whole name alive.
+function rememberedName(name: string): string {
+  if (name.length <= MAX_REMEMBERED_NAME) return name;
+  const cut = truncateString(name, MAX_REMEMBERED_NAME);
+  // Longer in code units than in characters (surrogate pairs), not cut.
+  return cut.length === name.length ? name : `${cut}…`;
 }
