@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import process from "node:process";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { type ProcessorStats, setDiagnostics, Span } from "../mod.ts";
 
 /** A promise with its resolve and reject exposed. */
@@ -105,6 +107,17 @@ export async function waitUntil(
 export const isDeno: boolean = typeof (globalThis as { Deno?: unknown }).Deno === "object";
 /** Whether this runs on Bun. */
 export const isBun: boolean = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+
+/** A full garbage collection, after the current job (so WeakRefs made in it may clear). */
+export async function collectGarbage(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (isBun) {
+    (globalThis as unknown as { Bun: { gc(force: boolean): void } }).Bun.gc(true);
+  } else {
+    v8.setFlagsFromString("--expose-gc");
+    (vm.runInNewContext("gc") as () => void)();
+  }
+}
 
 /**
  * mulberry32, for the seeded fuzz tests: small, fast, and the same sequence

@@ -3,8 +3,6 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { Span, SpanContext } from "../mod.ts";
 import { encodeOtlpJson, encodeOtlpProtobuf, Resource } from "../otlp.ts";
 import { decodeOtlpJson } from "../src/otlp/_decode_json.ts";
@@ -13,20 +11,9 @@ import type { DecodedRequest } from "../src/otlp/_received_span.ts";
 import { TraceStore } from "../src/viewer/_trace_store.ts";
 import { readBody } from "../src/viewer/_read_body.ts";
 import { spansJson } from "../src/viewer/_api_routes.ts";
-import { isBun } from "./_helpers.ts";
+import { collectGarbage } from "./_helpers.ts";
 
 const T = 1_700_000_000_000;
-
-/** A full garbage collection, after the current job (so WeakRefs made in it may clear). */
-async function collectGarbage(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  if (isBun) {
-    (globalThis as unknown as { Bun: { gc(force: boolean): void } }).Bun.gc(true);
-  } else {
-    v8.setFlagsFromString("--expose-gc");
-    (vm.runInNewContext("gc") as () => void)();
-  }
-}
 
 /** Spans as the receiver hands them to the store. */
 function received(spans: Span[], service = "shop"): DecodedRequest {

@@ -9,6 +9,14 @@ import { installNewestKey } from "./_newest_key.ts";
 
 const EMPTY: unique symbol = Symbol("empty");
 
+// How many entries a chain may gain before it is rebuilt with the newest
+// entry of each key only. An entry hides an older one of its key only when
+// it replaces the newest entry; a worker that sets the current span and its
+// baggage in turn (setCurrentSpan, setBaggage, message after message) added
+// two entries a message, and the chain kept every message's span and baggage
+// alive, and made each look-up walk all of them.
+const MAX_GROWN = 32;
+
 /**
  * An immutable set of values keyed by symbols: what is "current" at a point
  * of execution. Setting a value returns a new context and leaves this one as
@@ -30,6 +38,8 @@ export class Context {
   readonly #key: symbol | undefined;
   readonly #value: unknown;
   readonly #parent: Context | undefined;
+  // Entries added on top since the chain was last built anew.
+  #grown: number;
 
   static {
     installNewestKey((context, a, b) => {
@@ -58,6 +68,7 @@ export class Context {
     this.#parent = parent;
     this.#key = key;
     this.#value = value;
+    this.#grown = parent === undefined ? 0 : parent.#grown + 1;
   }
 
   /**
@@ -105,10 +116,7 @@ export class Context {
    * ```
    */
   setValue(key: symbol, value: unknown): Context {
-    // Replacing the newest entry reuses its parent, so nesting spans (each
-    // replacing the current span) keeps the chain short instead of one node
-    // deeper per level.
-    return new Context(this.#key === key ? this.#parent! : this, key, value);
+    return this.#with(key, value);
   }
 
   /**
@@ -127,7 +135,40 @@ export class Context {
    * ```
    */
   deleteValue(key: symbol): Context {
-    return new Context(this.#key === key ? this.#parent! : this, key, EMPTY);
+    return this.#with(key, EMPTY);
+  }
+
+  #with(key: symbol, value: unknown): Context {
+    // Replacing the newest entry reuses its parent, so nesting spans (each
+    // replacing the current span) keeps the chain short instead of one node
+    // deeper per level.
+    const parent = this.#key === key ? this.#parent! : this;
+    if (parent.#grown < MAX_GROWN) return new Context(parent, key, value);
+    return new Context(Context.#rebuilt(parent, key), key, value);
+  }
+
+  // `context`'s entries, but only the newest of each key and none of `without`,
+  // in their order (a deletion is kept: it hides the key, and it counts as
+  // the key's newest setting in `newestKeyOf`), on the same empty context,
+  // and counted as built anew: the next rebuild comes MAX_GROWN entries on,
+  // however many keys it holds.
+  static #rebuilt(context: Context, without: symbol): Context {
+    const keys: symbol[] = [];
+    const values: unknown[] = [];
+    let bottom = context;
+    for (let c: Context | undefined = context; c !== undefined; c = c.#parent) {
+      bottom = c;
+      const key = c.#key;
+      if (key === undefined || key === without || keys.includes(key)) continue;
+      keys.push(key);
+      values.push(c.#value);
+    }
+    let out = bottom;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      out = new Context(out, keys[i], values[i]);
+      out.#grown = 0;
+    }
+    return out;
   }
 }
 
