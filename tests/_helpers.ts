@@ -145,3 +145,20 @@ export const pick = <T>(r: Random, items: readonly T[]): T => items[int(r, items
 
 /** True with probability `p`, drawn from `r`. */
 export const chance = (r: Random, p: number): boolean => r() < p;
+
+/**
+ * Opens a WebSocket to `url` (an http: or https: URL, made ws: or wss:),
+ * sends `message`, and resolves with the first message back, the socket
+ * then closed; rejects when the socket fails.
+ */
+export function webSocketRoundTrip(url: URL, message: string): Promise<string> {
+  const socket = new WebSocket(url.href.replace(/^http/, "ws"));
+  return new Promise<string>((resolve, reject) => {
+    socket.onopen = () => socket.send(message);
+    socket.onmessage = (event) => {
+      resolve(String(event.data));
+      socket.close();
+    };
+    socket.onerror = () => reject(new Error(`Cannot reach ${url.href}: the WebSocket failed`));
+  });
+}

@@ -15,7 +15,7 @@ import {
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { traceRequestListener } from "../node.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { deferred, isBun, isDeno } from "./_helpers.ts";
+import { deferred, isBun, isDeno, webSocketRoundTrip } from "./_helpers.ts";
 import { type Served, serveNative, serveNode } from "./_loopback_server.ts";
 
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
@@ -415,6 +415,56 @@ describe("traceHandler", () => {
       ],
     );
   });
+  test(
+    "a WebSocket Bun.serve upgraded, whose handler answered nothing as Bun's docs show, is a 101, not an error; a refused upgrade keeps the handler's answer",
+    { timeout: 120_000, skip: isBun ? false : "Bun.serve's server.upgrade only" },
+    async () => {
+      const { memory, tracer } = setup();
+      interface BunServer {
+        url: URL;
+        upgrade(request: Request): boolean;
+        stop(closeActiveConnections: boolean): Promise<void>;
+      }
+      const { Bun } = globalThis as unknown as {
+        Bun: {
+          serve(options: {
+            hostname: string;
+            port: number;
+            fetch(request: Request, server: BunServer): Promise<Response>;
+            websocket: { message(ws: { send(data: string): void }, message: string): void };
+          }): BunServer;
+        };
+      };
+      const server = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        // Bun's pattern: `if (server.upgrade(request)) return;`.
+        fetch: traceHandler(
+          (request: Request, server: BunServer) =>
+            (server.upgrade(request) ? undefined : new Response("no", { status: 400 })) as Response,
+          { tracer },
+        ),
+        websocket: { message: (ws, message) => ws.send(`echo ${message}`) },
+      });
+      try {
+        assert.equal(await webSocketRoundTrip(new URL("/chat", server.url), "hi"), "echo hi");
+        // An upgrade Bun refuses (no Sec-WebSocket-Key): the handler answers 400.
+        const refused = await fetch(new URL("/chat", server.url), {
+          headers: { upgrade: "websocket", connection: "upgrade" },
+        });
+        assert.equal(refused.status, 400);
+        await refused.body?.cancel();
+      } finally {
+        await server.stop(true);
+      }
+      const byStatus = memory.spans.map((s) => [
+        s.attributes["http.response.status_code"],
+        s.status.code,
+        s.attributes["error.type"],
+      ]);
+      assert.deepEqual(byStatus, [[101, "unset", undefined], [400, "unset", undefined]]);
+    },
+  );
 });
 
 // Makes a server with `start` inside a traced handler, which fetches "in"

@@ -15,7 +15,7 @@ import {
 import { instrumentFetch, traceHandler } from "../http.ts";
 import { ManualTime } from "../testing.ts";
 import { recordStreamError, traceMiddleware } from "../hono.ts";
-import { deferred, isBun, isDeno, nextTurn } from "./_helpers.ts";
+import { deferred, isBun, isDeno, nextTurn, webSocketRoundTrip } from "./_helpers.ts";
 import { serveNative } from "./_loopback_server.ts";
 import { handOnToLegacy } from "./_hono_hand_on.ts";
 
@@ -1228,6 +1228,43 @@ describe("traceMiddleware inside traceHandler(app.fetch)", () => {
 });
 
 describe("traceMiddleware over real HTTP", () => {
+  test(
+    "a WebSocket Hono's Bun helper upgraded is a 101, not the empty 200 Hono answers and Bun does not send",
+    { skip: isBun ? false : "Bun.serve's WebSockets only", timeout: 120_000 },
+    async () => {
+      const { memory, tracer } = setup();
+      const { upgradeWebSocket, websocket } = await import("hono/bun");
+      const app = new Hono();
+      app.use(traceMiddleware({ tracer }));
+      app.get(
+        "/chat",
+        upgradeWebSocket(() => ({
+          onMessage: (event, ws) => ws.send(`echo ${event.data}`),
+        })),
+      );
+      const { Bun } = globalThis as unknown as {
+        Bun: {
+          serve(options: {
+            hostname: string;
+            port: number;
+            fetch: typeof app.fetch;
+            websocket: typeof websocket;
+          }): { url: URL; stop(closeActiveConnections: boolean): Promise<void> };
+        };
+      };
+      const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, websocket });
+      try {
+        assert.equal(await webSocketRoundTrip(new URL("/chat", server.url), "hi"), "echo hi");
+      } finally {
+        await server.stop(true);
+      }
+      assert.equal(memory.spans.length, 1);
+      assert.equal(memory.spans[0].name, "GET /chat");
+      assert.equal(memory.spans[0].attributes["http.response.status_code"], 101);
+      assert.equal(memory.spans[0].status.code, "unset");
+    },
+  );
+
   test(
     "a downstream fetch joins the trace: Hono app → traced fetch → Hono app (Deno and Bun: Node has no built-in fetch server)",
     { skip: !isDeno && !isBun, timeout: 120_000 },

@@ -16,6 +16,7 @@ import {
   recordStatus,
 } from "../http/_semconv.ts";
 import { clientGone } from "../http/_client_gone.ts";
+import { SWITCHING_PROTOCOLS, upgradedByBun } from "../http/_bun_upgrade.ts";
 import { queryRedaction } from "../http/_redact_query.ts";
 import { startRequestSpan } from "../http/_request_span.ts";
 import { nodeIncomingOf } from "../http/_node_incoming.ts";
@@ -289,7 +290,9 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     }
     let status: number | undefined;
     try {
-      status = c.res.status;
+      // Hono's Bun helper answers an upgraded WebSocket with an empty 200,
+      // which Bun does not send: the connection switched protocols.
+      status = upgradedByBun(c.req.raw, envOf(c)) ? SWITCHING_PROTOCOLS : c.res.status;
       recordStatus(span, status, "server");
     } catch {
       // No readable response: the span still ends.

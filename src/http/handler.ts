@@ -24,6 +24,7 @@ import { resolveMaxRecordedLength } from "./_recorded_length.ts";
 import { responseEndsFor, serverCompletion } from "./_response_body.ts";
 import { shareHandlerSpan, unshareHandlerSpan } from "./_handler_spans.ts";
 import { clientGone } from "./_client_gone.ts";
+import { SWITCHING_PROTOCOLS, upgradedByBun } from "./_bun_upgrade.ts";
 import { servedNow } from "./_served_request.ts";
 
 const WHO = "trace handler";
@@ -260,6 +261,8 @@ export function traceHandler<A extends unknown[]>(
       recordStatus(span, status, "server");
       // The error behind a 5xx the application answered, as the middleware saw it.
       if (handlerSpan?.answered === true && status >= 500) recordError(span, handlerSpan.error);
+    } else if (response === undefined && upgradedByBun(request, args[0])) {
+      recordStatus(span, SWITCHING_PROTOCOLS, "server");
     } else {
       // Nothing, or Response.error() (status 0): the server answers an
       // error of its own, not a status the handler chose.
