@@ -255,6 +255,32 @@ describe("Context", () => {
     assert.equal(ctx.deleteValue(a).getValue(b), -999);
   });
 
+  test("each context of a long chain, set again key after key, keeps the values of the other keys", () => {
+    // A context at the chain's bound is rebuilt on the way to each value
+    // set on it; the rebuilt chain is kept for the next value set there,
+    // but must leave out only the key being set then.
+    const a = Symbol("a");
+    const b = Symbol("b");
+    const c = Symbol("c");
+    const contexts: Context[] = [];
+    let ctx = ROOT_CONTEXT.setValue(c, "kept");
+    for (let i = 0; i < 100; i++) contexts.push(ctx = ctx.setValue(i % 2 === 0 ? a : b, i));
+    for (const [i, ctx] of contexts.entries()) {
+      const olderA = ctx.getValue(a);
+      const olderB = ctx.getValue(b);
+      for (let round = 0; round < 2; round++) {
+        const where = `context ${i}, round ${round}`;
+        assert.equal(ctx.setValue(a, "new").getValue(a), "new", where);
+        assert.equal(ctx.setValue(a, "new").getValue(b), olderB, where);
+        assert.equal(ctx.setValue(b, "new").getValue(a), olderA, where);
+        assert.equal(ctx.setValue(b, "new").getValue(c), "kept", where);
+        assert.equal(ctx.deleteValue(c).getValue(a), olderA, where);
+        assert.equal(ctx.deleteValue(c).getValue(b), olderB, where);
+        assert.equal(ctx.deleteValue(c).getValue(c), undefined, where);
+      }
+    }
+  });
+
   test("a context can hold undefined as a value distinct from deletion", () => {
     const k = Symbol("k");
     assert.equal(new Context().setValue(k, undefined).getValue(k), undefined);

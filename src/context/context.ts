@@ -17,6 +17,13 @@ const EMPTY: unique symbol = Symbol("empty");
 // alive, and made each look-up walk all of them.
 const MAX_GROWN = 32;
 
+// The chain each context past the bound was last rebuilt into, with the key
+// left out of it. A context is immutable, so the rebuilt chain cannot replace
+// its own: without this, every value set on one such context (each span
+// started in a request's context, say) walked and rebuilt all of it again.
+// Weak, so a context's rebuilt chain lives no longer than the context.
+const REBUILT = new WeakMap<Context, { readonly without: symbol; readonly chain: Context }>();
+
 /**
  * An immutable set of values keyed by symbols: what is "current" at a point
  * of execution. Setting a value returns a new context and leaves this one as
@@ -144,7 +151,12 @@ export class Context {
     // deeper per level.
     const parent = this.#key === key ? this.#parent! : this;
     if (parent.#grown < MAX_GROWN) return new Context(parent, key, value);
-    return new Context(Context.#rebuilt(parent, key), key, value);
+    let rebuilt = REBUILT.get(parent);
+    if (rebuilt?.without !== key) {
+      rebuilt = { without: key, chain: Context.#rebuilt(parent, key) };
+      REBUILT.set(parent, rebuilt);
+    }
+    return new Context(rebuilt.chain, key, value);
   }
 
   // `context`'s entries, but only the newest of each key and none of `without`,
