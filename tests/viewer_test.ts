@@ -545,15 +545,15 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
   );
 
   test(
-    "closes the connection after refusing a body it did not read (413, 415), and says so",
+    "closes the connection after refusing a body it did not read (413, 415, 400), and says so",
     { timeout: 120_000 },
     async () => {
       await using viewer = await startViewer({ port: 0 });
       const port = Number(new URL(viewer.url).port);
-      const refused = (headers: string, status: number) =>
+      const refused = (headers: string, status: number, body = new Uint8Array(3)) =>
         untilClosed(port, [
           `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`,
-          new Uint8Array(3),
+          body,
         ]).then((answer) => {
           assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), headers);
           assert.match(answer, /^connection: close\r$/im, headers);
@@ -562,6 +562,13 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
       await refused(`${protobuf}Content-Length: ${20 * 1024 * 1024 + 1}\r\n`, 413);
       await refused(`${protobuf}Content-Length: 100\r\nContent-Encoding: br\r\n`, 415);
       await refused("Content-Type: text/plain\r\nContent-Length: 100\r\n", 415);
+      // Bytes that are no gzip (more than its header's ten) fail before the
+      // rest of the body has come.
+      await refused(
+        `${protobuf}Content-Length: 1000\r\nContent-Encoding: gzip\r\n`,
+        400,
+        new Uint8Array(64).fill(0x41),
+      );
     },
   );
 

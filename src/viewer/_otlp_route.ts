@@ -62,6 +62,7 @@ export async function receiveTraces(
       message: `Cannot receive traces: Content-Type "${
         request.headers.get("content-type") ?? ""
       }" is not OTLP (send application/x-protobuf or application/json)`,
+      unread: true,
     });
   }
   const body = await readBody(request, MAX_BODY_BYTES, bodyTimeoutMs);
@@ -73,7 +74,7 @@ export async function receiveTraces(
       : decodeOtlpProtobuf(body);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
-    return failure(format, contentType, { status: 400, message: error.message });
+    return failure(format, contentType, { status: 400, message: error.message, unread: false });
   }
   accept(decoded);
   return success(format, decoded, contentType);
@@ -130,7 +131,11 @@ function success(format: Format, decoded: DecodedRequest, contentType: string | 
 }
 
 /** An OTLP failure: what {@linkcode BodyProblem} covers, a signal not taken here, or a fault. */
-type Problem = BodyProblem | { readonly status: 404 | 500; readonly message: string };
+type Problem = BodyProblem | {
+  readonly status: 404 | 500;
+  readonly message: string;
+  readonly unread?: undefined;
+};
 
 // google.rpc.Code numbers for the statuses this receiver answers.
 const RPC_CODES: Record<Problem["status"], number> = {
@@ -158,16 +163,13 @@ function failure(format: Format, contentType: string | null, problem: Problem): 
     ...SAFE_HEADERS,
     "content-type": responseType(format, contentType),
   };
-  // The rest of a body refused (too slow, too large, in a type or encoding
-  // not taken) is not read, so the connection cannot carry another request:
-  // Bun.serve closes it after an answer that says so, where it otherwise
-  // kept it for a client that might go on sending. (On node:http the server
-  // says so itself, for any body the handler left unread.) A body read to
-  // its end before it was refused leaves nothing behind it.
-  const refused = problem.status === 408 || problem.status === 413 || problem.status === 415;
-  if (refused && !("ended" in problem && problem.ended === true)) {
-    headers.connection = "close";
-  }
+  // The rest of a body refused before its end (too slow, too large, in a
+  // type or encoding not taken, not decodable) is not read, so the
+  // connection cannot carry another request: Bun.serve closes it after an
+  // answer that says so, where it otherwise kept it for a client that might
+  // go on sending. (On node:http the server says so itself, for any body the
+  // handler left unread.)
+  if (problem.unread === true) headers.connection = "close";
   const code = RPC_CODES[problem.status];
   if (format === "json") {
     return new Response(JSON.stringify({ code, message: problem.message }), {

@@ -33,11 +33,12 @@ export interface BodyProblem {
   readonly status: 400 | 408 | 413 | 415;
   readonly message: string;
   /**
-   * Whether the body was nonetheless read to its end (a compressed body
-   * that came whole and grew past the limit as it was inflated), so that
-   * its connection can carry another request.
+   * Whether some of the body is left unread on the connection, which then
+   * cannot carry another request. A body refused after it came whole (a
+   * compressed one that grew past the limit, or failed to decode, only at
+   * its end) leaves nothing behind it.
    */
-  readonly ended?: boolean;
+  readonly unread: boolean;
 }
 
 const ENCODINGS = new Set(["gzip", "x-gzip", "deflate"]);
@@ -64,6 +65,7 @@ export async function readBody(
       status: 415,
       message: `Cannot read the body: Content-Encoding "${encoding}" is not supported ` +
         "(use gzip, deflate or none)",
+      unread: true,
     };
   }
   if (request.body === null) return new Uint8Array(0);
@@ -91,20 +93,24 @@ export async function readBody(
     // the limit, before its end could be seen.)
     const whole = !identity &&
       (wire.ended || (request.headers.has("content-length") && wire.bytes === declared));
-    return whole ? { ...tooLarge(limit), ended: true } : tooLarge(limit);
+    return tooLarge(limit, !whole);
   } catch (error) {
     if (error instanceof TooLarge) return tooLarge(limit);
     if (error instanceof TooSlow) {
       return {
         status: 408,
         message: `Cannot read the body: it did not arrive within ${timeoutMs} ms`,
+        unread: true,
       };
     }
+    // Bytes that are no gzip fail as they come, the rest still to come on
+    // the connection; a stream cut short fails only at its end.
     return {
       status: 400,
       message: `Cannot read the body: ${encoding || "it"} could not be decoded (${
         error instanceof Error ? error.message : String(error)
       })`,
+      unread: !wire.ended,
     };
   }
 }
@@ -112,10 +118,11 @@ export async function readBody(
 class TooLarge extends Error {}
 class TooSlow extends Error {}
 
-function tooLarge(limit: number): BodyProblem {
+function tooLarge(limit: number, unread = true): BodyProblem {
   return {
     status: 413,
     message: `Cannot read the body: it is larger than ${limit} bytes`,
+    unread,
   };
 }
 
