@@ -545,14 +545,19 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
   );
 
   test(
-    "closes the connection after refusing a body it did not read (413, 415, 400), and says so",
+    "closes the connection after refusing a body it did not read (413, 415, 400, and 404 for a signal it does not take), and says so",
     { timeout: 120_000 },
     async () => {
       await using viewer = await startViewer({ port: 0 });
       const port = Number(new URL(viewer.url).port);
-      const refused = (headers: string, status: number, body = new Uint8Array(3)) =>
+      const refused = (
+        headers: string,
+        status: number,
+        body = new Uint8Array(3),
+        path = "/v1/traces",
+      ) =>
         untilClosed(port, [
-          `POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`,
+          `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${headers}\r\n`,
           body,
         ]).then((answer) => {
           assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), headers);
@@ -569,6 +574,7 @@ describe(`the trace viewer on ${RUNTIME}`, () => {
         400,
         new Uint8Array(64).fill(0x41),
       );
+      await refused(`${protobuf}Content-Length: 100\r\n`, 404, undefined, "/v1/metrics");
     },
   );
 

@@ -134,7 +134,7 @@ function success(format: Format, decoded: DecodedRequest, contentType: string | 
 type Problem = BodyProblem | {
   readonly status: 404 | 500;
   readonly message: string;
-  readonly unread?: undefined;
+  readonly unread: boolean;
 };
 
 // google.rpc.Code numbers for the statuses this receiver answers.
@@ -154,7 +154,9 @@ const RPC_CODES: Record<Problem["status"], number> = {
  */
 export function otlpFailure(request: Request, status: 404 | 500, message: string): Response {
   const contentType = request.headers.get("content-type");
-  return failure(formatOf(contentType) ?? "json", contentType, { status, message });
+  // A signal not taken here is refused before its body is read.
+  const unread = request.body !== null && !request.bodyUsed;
+  return failure(formatOf(contentType) ?? "json", contentType, { status, message, unread });
 }
 
 function failure(format: Format, contentType: string | null, problem: Problem): Response {
