@@ -482,6 +482,40 @@ describe("runtimes without AsyncLocalStorage (browsers)", () => {
     });
   });
 
+  test("on the stack, a span started under another's setCurrentSpan(), setting its own and settling after it, does not bring the other's span back", async () => {
+    // "a" settles first and takes its span away; "b" found that span current
+    // when it started, so putting back what it found would make "a", ended,
+    // the parent of everything the page does next.
+    await onTheStack(async (tracer, memory) => {
+      await captureWarnings(async () => {
+        const gateA = deferred();
+        const gateB = deferred();
+        const bSet = deferred();
+        let b: Promise<void> | undefined;
+        const a = tracer.span("a", async (span) => {
+          await nextTurn();
+          setCurrentSpan(span);
+          b = tracer.span("b", async (own) => {
+            await nextTurn();
+            setCurrentSpan(own);
+            bSet.resolve();
+            await gateB.promise;
+          });
+          await gateA.promise;
+        });
+        await bSet.promise;
+        gateA.resolve();
+        await a;
+        gateB.resolve();
+        await b;
+        assert.equal(getCurrentSpan(), undefined);
+        tracer.startSpan("later").end();
+      });
+      const later = memory.spans.find((s) => s.name === "later")!;
+      assert.equal(later.context.parentSpanId, undefined);
+    });
+  });
+
   test("on the stack, withSpan and withContext return fn's own promise or thenable, as documented", async () => {
     // "@returns What fn returns": a promise derived to learn when it settles
     // (as tracer.span does) would be another object, turn a thenable with

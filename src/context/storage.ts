@@ -121,6 +121,17 @@ function reportNodeTooOld(versions: { node?: string; bun?: string } | undefined)
   }
 }
 
+// A store StackContextStorage put back outside any run: the n-th put back,
+// entered when its count of enters was `at`.
+interface Restore {
+  n: number;
+  at: number;
+  store: Context | undefined;
+}
+
+// How many such stores it keeps (see #restores).
+const MAX_RESTORES = 32;
+
 /**
  * A {@linkcode ContextStorage} for runtimes with neither `AsyncLocalStorage`
  * nor `AsyncContext` (browsers today): a stack that is right for synchronous
@@ -149,17 +160,58 @@ export class StackContextStorage implements ContextStorage {
   #depth = 0;
   #outside: Context | undefined;
   #entered = 0;
+  // What `#entered` was when `#outside` was entered: how old it is.
+  #outsideAt = 0;
+  // The store found may itself have been entered in a callback that settled
+  // since, and taken away then: put back, it would be that callback's span,
+  // ended, current for good. So a settling callback puts back the oldest of
+  // what it found and what any callback settled since put back. `#restores`
+  // keeps, of the stores put back, those older than every later one (one
+  // while callbacks nest or follow each other), and none once no callback is
+  // pending; a callback that opened before the oldest one kept (of more than
+  // MAX_RESTORES) puts back none, as lost is what the stack promises after an
+  // await, a stale parent is not.
+  #restores: Restore[] = [];
+  #restored = 0;
+  #forgotten = 0;
+  #pending = 0;
 
   static {
     registerAsyncScope((scoped) => {
       const storage = scoped as StackContextStorage;
       const outside = storage.#outside;
+      const outsideAt = storage.#outsideAt;
       const entered = storage.#entered;
+      const restored = storage.#restored;
+      storage.#pending++;
       return () => {
-        if (storage.#depth !== 0 || storage.#entered === entered) return;
-        storage.#current = storage.#outside = outside;
+        if (storage.#depth === 0 && storage.#entered !== entered) {
+          storage.#putBack(outside, outsideAt, restored);
+        }
+        if (--storage.#pending === 0) storage.#restores = [];
       };
     });
+  }
+
+  // Puts back `outside`, found by a callback after `restored` put-backs, or
+  // an older store put back since.
+  #putBack(outside: Context | undefined, outsideAt: number, restored: number): void {
+    let store = outside;
+    let at = outsideAt;
+    const since = this.#restores.find((restore) => restore.n > restored);
+    if (restored < this.#forgotten) {
+      store = undefined;
+      at = 0;
+    } else if (since !== undefined && since.at < at) {
+      store = since.store;
+      at = since.at;
+    }
+    const restores = this.#restores;
+    while (restores.length > 0 && restores[restores.length - 1].at >= at) restores.pop();
+    restores.push({ n: ++this.#restored, at, store });
+    if (restores.length > MAX_RESTORES) this.#forgotten = restores.shift()!.n;
+    this.#current = this.#outside = store;
+    this.#outsideAt = at;
   }
 
   /**
@@ -231,7 +283,7 @@ export class StackContextStorage implements ContextStorage {
     this.#current = store;
     if (this.#depth === 0) {
       this.#outside = store;
-      this.#entered++;
+      this.#outsideAt = ++this.#entered;
     }
   }
 }
