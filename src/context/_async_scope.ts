@@ -17,9 +17,10 @@ export function registerAsyncScope(open: Opener): void {
 /**
  * Called as async work starts in a span on the stack storage; returns what
  * to call when that work settles, which puts back the store found outside
- * any run if one was entered since. Concurrent work that also entered one
- * loses it then: lost is what the stack promises after an await, a stale
- * parent is not.
+ * any run if one was entered since (or an older one another callback put
+ * back since: the one found may have been that callback's). Concurrent work
+ * that also entered one loses it then: lost is what the stack promises
+ * after an await, a stale parent is not.
  */
 export function asyncScope(storage: object): () => void {
   return opener!(storage);
