@@ -290,9 +290,11 @@ export function traceMiddleware(options?: TraceMiddlewareOptions): HonoMiddlewar
     }
     let status: number | undefined;
     try {
+      status = c.res.status;
       // Hono's Bun helper answers an upgraded WebSocket with an empty 200,
-      // which Bun does not send: the connection switched protocols.
-      status = upgradedByBun(c.req.raw, envOf(c)) ? SWITCHING_PROTOCOLS : c.res.status;
+      // which Bun does not send: the connection switched protocols. Asked
+      // of a 200 only, so other answers pay no header look-up.
+      if (status === 200 && upgradedByBun(c.req.raw, envOf(c))) status = SWITCHING_PROTOCOLS;
       recordStatus(span, status, "server");
     } catch {
       // No readable response: the span still ends.
